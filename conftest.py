@@ -1,0 +1,113 @@
+"""Shared fixtures: the demo configuration, agents of each role, and a live Twitter/X simulator."""
+
+import os
+
+import pytest
+
+# Tests must never reach a real platform, whatever the environment says.
+os.environ["SOCIALDESK_TWITTER_API_BASE"] = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def demo(db):
+    from socialdesk.demo.seed import load_demo_configuration
+
+    load_demo_configuration()
+
+
+@pytest.fixture
+def agents(demo):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return {u.username: u for u in User.objects.filter(username__in=["contributor", "moderator", "cm", "admin"])}
+
+
+@pytest.fixture
+def contributor(agents):
+    return agents["contributor"]
+
+
+@pytest.fixture(scope="session")
+def twitter_sim_server():
+    from simulators.twitter import TwitterSimulator
+
+    sim = TwitterSimulator(seed=7)
+    server = sim.serve(host="127.0.0.1", port=0)
+    yield sim, server
+    server.shutdown()
+
+
+@pytest.fixture
+def twitter_sim(twitter_sim_server, settings):
+    """A fresh simulator state for each test, with the connectors pointed at it."""
+    sim, server = twitter_sim_server
+    sim.reset()
+    settings.SOCIALDESK_TWITTER_API_BASE = server.base_url
+    return sim
+
+
+@pytest.fixture
+def customer_tweet(twitter_sim):
+    """Post a customer's tweet on the simulator over its HTTP control API."""
+    import requests
+
+    base = twitter_sim_server_base(twitter_sim)
+
+    def post(text, *, username="maria_k", name="Maria K", followers=120, verified=False, in_reply_to=None, lang="en"):
+        body = {"text": text, "author": {"username": username, "name": name, "followers_count": followers, "verified": verified}, "lang": lang}
+        if in_reply_to:
+            body["in_reply_to_tweet_id"] = in_reply_to
+        r = requests.post(f"{base}/_sim/customer_tweets", json=body, timeout=5)
+        r.raise_for_status()
+        return r.json()
+
+    return post
+
+
+def twitter_sim_server_base(sim) -> str:
+    from django.conf import settings
+
+    return settings.SOCIALDESK_TWITTER_API_BASE
+
+
+_counter = {"n": 1_000}
+
+
+def make_inbound(text="Firefox lost my bookmarks after the update", *, mention="FirefoxSupport", author_id=None, handle=None,
+                 followers=50, verified=False, in_reply_to="", thread_id=None, platform_id=None, created_at=None, lang="en"):
+    """A normalised inbound tweet, as the Twitter/X connector would hand it to ingestion."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from socialdesk.connectors.base import InboundAuthor, InboundMessage
+    from socialdesk.demo.seed import ACCOUNTS
+
+    _counter["n"] += 1
+    n = _counter["n"]
+    ids = {h: i for h, i, *_ in ACCOUNTS}
+    pid = platform_id or str(1_900_000_000_000_000_000 + n)
+    return InboundMessage(
+        platform="twitter", platform_id=pid,
+        author=InboundAuthor(external_id=author_id or f"9{n}", handle=handle or f"user{n}", name=f"User {n}", followers=followers, verified=verified),
+        text=f"@{mention} {text}" if mention else text,
+        created_at=created_at or timezone.now() - timedelta(minutes=5) + timedelta(milliseconds=n),
+        thread_id=thread_id or pid, in_reply_to_id=in_reply_to, language=lang,
+        mentioned_account_ids=(ids[mention],) if mention else (), raw={"tweet": {"id": pid}},
+    )
+
+
+@pytest.fixture
+def inbound():
+    return make_inbound
+
+
+@pytest.fixture
+def conversation(demo):
+    """One open, moderated conversation with @FirefoxSupport."""
+    from socialdesk.conversations.models import Conversation
+    from socialdesk.ingestion.services import ingest
+
+    ingest([make_inbound()])
+    return Conversation.objects.latest("pk")

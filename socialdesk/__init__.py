@@ -1,0 +1,1 @@
+"""Socialdesk: a self-hosted social customer-support desk."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BrandsConfig(AppConfig):
+    name = "socialdesk.brands"
+    verbose_name = "Brand accounts and policy"

@@ -1,0 +1,91 @@
+"""Connected brand accounts, what each may do (engagement policy) and who answers what (routing)."""
+
+from django.db import models
+
+
+class Platform(models.TextChoices):
+    TWITTER = "twitter", "Twitter/X"
+    GOOGLE_PLAY = "google_play", "Google Play"
+    MASTODON = "mastodon", "Mastodon"
+
+
+class AccountKind(models.TextChoices):
+    MAIN = "main", "Main brand"
+    SUPPORT = "support", "Support"
+    LOCALE = "locale", "Locale"
+
+
+class RetweetPolicy(models.TextChoices):
+    NEVER = "never", "Never"
+    CM_ONLY = "cm_only", "Only by a community manager"
+    ANYONE = "anyone", "Any agent"
+
+
+class BrandAccount(models.Model):
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    handle = models.CharField(max_length=100, help_text="Without the @.")
+    display_name = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=100, blank=True, help_text="The platform's id of the account.")
+    kind = models.CharField(max_length=20, choices=AccountKind.choices, default=AccountKind.SUPPORT)
+    locale = models.CharField(max_length=10, default="en")
+    supported_languages = models.JSONField(default=list, blank=True)
+    # Secrets for the platform's API. Never rendered in the UI or the API.
+    credentials = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+    # Mentions of this account wait for a moderator before contributors see them.
+    requires_moderation = models.BooleanField(default=False)
+
+    # Engagement policy (PO2), enforced by the action layer on every path.
+    can_reply = models.BooleanField(default=True)
+    can_like = models.BooleanField(default=True)
+    retweet_policy = models.CharField(max_length=10, choices=RetweetPolicy.choices, default=RetweetPolicy.NEVER)
+    can_dm = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "handle"], name="unique_account_handle")]
+        ordering = ["platform", "id"]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}" if self.platform in (Platform.TWITTER, Platform.MASTODON) else self.handle
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+
+class SearchTerm(models.Model):
+    """A search that finds people who need support without mentioning a brand account (CH2)."""
+
+    account = models.ForeignKey(
+        BrandAccount, on_delete=models.CASCADE, related_name="search_terms",
+        help_text="The account whose credentials run the search.",
+    )
+    query = models.CharField(max_length=500)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class RoutingRule(models.Model):
+    """One row of the respond-from table: when this account is mentioned, answer from that one.
+
+    Rules are tried in `position` order; the first whose `mentioned` account is among the
+    accounts the customer mentioned wins. A rule with no `mentioned` account matches a message
+    that mentions none of ours (found by a search term).
+    """
+
+    position = models.PositiveIntegerField(default=0)
+    platform = models.CharField(max_length=20, choices=Platform.choices, default=Platform.TWITTER)
+    mentioned = models.ForeignKey(
+        BrandAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_as_mentioned",
+        help_text="Empty: the message mentions none of our accounts.",
+    )
+    respond_from = models.ForeignKey(BrandAccount, on_delete=models.CASCADE, related_name="routing_as_responder")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.mentioned or '(no brand mention)'} → {self.respond_from}"

@@ -1,0 +1,1 @@
+"""Clippings: saved replies with placeholders."""

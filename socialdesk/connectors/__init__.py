@@ -1,0 +1,1 @@
+"""Platform connectors: the only code that knows a tweet from a review."""

@@ -1,0 +1,219 @@
+"""Twitter/X over the API v2 with tweepy; the API host is configuration.
+
+tweepy's v2 client always calls https://api.twitter.com; a transport adapter mounted on its
+`requests` session for that host sends the same requests to `SOCIALDESK_TWITTER_API_BASE`
+instead (the simulator in the demo and the tests), so the real client code runs unchanged.
+"""
+
+import logging
+import time
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+import tweepy
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown
+
+log = logging.getLogger(__name__)
+
+TWITTER_HOST = "https://api.twitter.com"
+TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "lang", "in_reply_to_user_id", "referenced_tweets", "entities", "public_metrics"]
+USER_FIELDS = ["name", "username", "verified", "public_metrics", "profile_image_url"]
+EXPANSIONS = ["author_id", "referenced_tweets.id", "entities.mentions.username"]
+PAGE_SIZE = 100
+MAX_PAGES = 20
+TIMEOUT = (5, 30)
+
+
+class RedirectAdapter(HTTPAdapter):
+    """Sends requests meant for api.twitter.com to another base URL, path and query kept."""
+
+    def __init__(self, base_url: str, **kwargs):
+        super().__init__(**kwargs)
+        parts = urlsplit(base_url.rstrip("/"))
+        self._scheme, self._netloc, self._prefix = parts.scheme, parts.netloc, parts.path
+
+    def send(self, request, **kwargs):
+        parts = urlsplit(request.url)
+        request.url = urlunsplit((self._scheme, self._netloc, self._prefix + parts.path, parts.query, ""))
+        kwargs["timeout"] = kwargs.get("timeout") or TIMEOUT
+        return super().send(request, **kwargs)
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    def send(self, request, **kwargs):
+        kwargs["timeout"] = kwargs.get("timeout") or TIMEOUT
+        return super().send(request, **kwargs)
+
+
+def make_client(bearer_token: str, *, api_base: str | None = None) -> tweepy.Client:
+    client = tweepy.Client(bearer_token=bearer_token, return_type=requests.Response, wait_on_rate_limit=False)
+    base = (api_base or settings.SOCIALDESK_TWITTER_API_BASE).rstrip("/")
+    adapter = _TimeoutAdapter() if base == TWITTER_HOST else RedirectAdapter(base)
+    client.session.mount(TWITTER_HOST + "/", adapter)
+    return client
+
+
+def _reset_of(response) -> float | None:
+    try:
+        return float(response.headers["x-rate-limit-reset"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _error_text(response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return (response.text or "")[:300]
+    return body.get("detail") or body.get("title") or str(body)[:300]
+
+
+def _translate(exc: Exception) -> ConnectorError:
+    """Map tweepy's and requests' errors onto what the outbox and the poller act on."""
+    if isinstance(exc, tweepy.TooManyRequests):
+        return ConnectorError("X rate limit reached", retryable=True, wait_until=_reset_of(exc.response), status=429)
+    if isinstance(exc, tweepy.TwitterServerError):
+        return ConnectorError(f"X server error {exc.response.status_code}", retryable=True, status=exc.response.status_code)
+    if isinstance(exc, tweepy.Unauthorized):
+        return ConnectorError("X refused the credentials (401): reconnect the account", retryable=False, status=401)
+    if isinstance(exc, tweepy.HTTPException):
+        return ConnectorError(f"X answered {exc.response.status_code}: {_error_text(exc.response)}", retryable=False, status=exc.response.status_code)
+    if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
+        return OutcomeUnknown(f"No answer from X: {exc.__class__.__name__}")
+    if isinstance(exc, ValueError):
+        return ConnectorError(f"X sent a malformed answer: {exc}", retryable=True)
+    raise exc
+
+
+def _parse_time(value: str | None) -> datetime:
+    if not value:
+        from django.utils import timezone
+
+        return timezone.now()
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def normalise_page(body: dict) -> list[InboundMessage]:
+    """Turn one X API v2 page (data + includes) into inbound messages."""
+    users = {u["id"]: u for u in body.get("includes", {}).get("users", [])}
+    messages = []
+    for tweet in body.get("data", []) or []:
+        user = users.get(tweet.get("author_id"), {"id": tweet.get("author_id", "")})
+        metrics = user.get("public_metrics") or {}
+        refs = tweet.get("referenced_tweets") or []
+        in_reply_to = next((r["id"] for r in refs if r.get("type") == "replied_to"), "")
+        mentions = (tweet.get("entities") or {}).get("mentions") or []
+        messages.append(
+            InboundMessage(
+                platform="twitter",
+                platform_id=str(tweet["id"]),
+                author=InboundAuthor(
+                    external_id=str(user.get("id", "")),
+                    handle=user.get("username", ""),
+                    name=user.get("name", ""),
+                    followers=int(metrics.get("followers_count") or 0),
+                    verified=bool(user.get("verified")),
+                    profile_image_url=user.get("profile_image_url", ""),
+                ),
+                text=tweet.get("text", ""),
+                created_at=_parse_time(tweet.get("created_at")),
+                thread_id=str(tweet.get("conversation_id") or tweet["id"]),
+                in_reply_to_id=str(in_reply_to),
+                language=tweet.get("lang", "") if tweet.get("lang") not in ("und", "qme", "zxx") else "",
+                mentioned_account_ids=tuple(str(m["id"]) for m in mentions if m.get("id")),
+                is_repost=any(r.get("type") == "retweeted" for r in refs),
+                raw={"tweet": tweet, "author": user},
+            )
+        )
+    return messages
+
+
+class TwitterConnector:
+    platform = "twitter"
+
+    def __init__(self, account, *, api_base: str | None = None):
+        self.account = account
+        token = (account.credentials or {}).get("bearer_token")
+        if not token:
+            raise ConnectorError(f"{account} has no X credentials", retryable=False)
+        self.client = make_client(token, api_base=api_base)
+
+    def _paged(self, call, cursor: str, **params) -> FetchResult:
+        """Fetch every page newer than `cursor`; the cursor moves only when all pages arrived."""
+        messages: list[InboundMessage] = []
+        newest = cursor
+        token = None
+        wait_until = None
+        for _ in range(MAX_PAGES):
+            kwargs = dict(
+                max_results=PAGE_SIZE, tweet_fields=TWEET_FIELDS, user_fields=USER_FIELDS,
+                expansions=EXPANSIONS, user_auth=False, **params,
+            )
+            if cursor:
+                kwargs["since_id"] = cursor
+            if token:
+                kwargs[call.__name__ == "search_recent_tweets" and "next_token" or "pagination_token"] = token
+            try:
+                response = call(**kwargs)
+                body = response.json()
+            except Exception as exc:  # noqa: BLE001 - translated or re-raised
+                raise _translate(exc) from exc
+            if not isinstance(body, dict):
+                raise ConnectorError("X sent a malformed page", retryable=True)
+            if response.headers.get("x-rate-limit-remaining") == "0":
+                wait_until = _reset_of(response)
+            messages.extend(normalise_page(body))
+            meta = body.get("meta") or {}
+            if meta.get("newest_id") and (not newest or int(meta["newest_id"]) > int(newest)):
+                newest = str(meta["newest_id"])
+            token = meta.get("next_token")
+            if not token or wait_until:
+                break
+        if token:
+            # Pages left unread: keep the old cursor so the next poll reads them (ingestion is idempotent).
+            newest = cursor
+        return FetchResult(messages=messages, cursor=newest, wait_until=wait_until)
+
+    def fetch_mentions(self, *, cursor: str) -> FetchResult:
+        return self._paged(self.client.get_users_mentions, cursor, id=self.account.external_id)
+
+    def search(self, *, query: str, cursor: str) -> FetchResult:
+        return self._paged(self.client.search_recent_tweets, cursor, query=query)
+
+    def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str) -> str:
+        """Post a reply; returns the new tweet's id. X has no idempotency key: see the outbox."""
+        try:
+            response = self.client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to_id, user_auth=False)
+            return str(response.json()["data"]["id"])
+        except tweepy.Forbidden as exc:
+            if "duplicate" in _error_text(exc.response).lower():
+                # X refuses an identical post: an earlier attempt may have gone through.
+                raise DuplicateContent(_error_text(exc.response)) from exc
+            raise _translate(exc) from exc
+        except (KeyError, TypeError) as exc:
+            raise OutcomeUnknown(f"X accepted the reply but its answer was malformed: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc) from exc
+
+    def like(self, *, target_id: str) -> None:
+        try:
+            self.client.like(target_id, user_auth=False)
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc) from exc
+
+    def retweet(self, *, target_id: str) -> None:
+        try:
+            self.client.retweet(target_id, user_auth=False)
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc) from exc
+
+
+class DuplicateContent(ConnectorError):
+    def __init__(self, message: str):
+        super().__init__(f"X refused duplicate content: {message}", retryable=False, status=403)
+
+

@@ -1,0 +1,1 @@
+"""Conversations: authors, messages, tags, notes, reminders and the activity log."""

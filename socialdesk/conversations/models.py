@@ -1,0 +1,240 @@
+"""The unit of work is a conversation: a thread of messages with one customer."""
+
+from django.conf import settings
+from django.db import models
+
+from socialdesk.brands.models import BrandAccount, Platform
+
+
+class Author(models.Model):
+    """A customer's profile on a platform, kept current as their messages arrive."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=100)
+    handle = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    followers = models.PositiveIntegerField(default=0)
+    verified = models.BooleanField(default=False)
+    profile_image_url = models.URLField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "external_id"], name="unique_author")]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}" if self.handle else self.name or self.external_id
+
+
+class UserTagKind(models.TextChoices):
+    COMMUNITY_MEMBER = "community_member", "Community member"
+    INFLUENCER = "influencer", "Influencer"
+    SPAMMER = "spammer", "Spammer"
+    TROLL = "troll", "Troll account"
+    TROUBLE_MAKER = "trouble_maker", "Trouble maker"
+
+
+class UserTag(models.Model):
+    """A tag on the customer, kept across their conversations (TR6)."""
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="user_tags")
+    kind = models.CharField(max_length=20, choices=UserTagKind.choices)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["author", "kind"], name="unique_user_tag")]
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    HELD = "held", "On hold"
+    CLOSED = "closed", "Closed"
+
+
+class HoldReason(models.TextChoices):
+    WAITING_ON_CUSTOMER = "waiting_customer", "Waiting on Customer"
+    WAITING_INTERNAL = "waiting_internal", "Waiting Internal"
+
+
+class CloseReason(models.TextChoices):
+    """The seed's nine closing reasons."""
+
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    BUG_FILED = "bug_filed", "Bug Filed"
+    COULD_NOT_RESOLVE = "could_not_resolve", "Could Not Resolve"
+    DELETED = "deleted", "Deleted"
+    LANGUAGE_NOT_SUPPORTED = "language_not_supported", "Language not supported"
+    MOVED_TO_FORUM = "moved_to_forum", "Moved to forum"
+    NO_NEED_TO_REPLY = "no_need_to_reply", "No Need to Reply"
+    RESOLVED = "resolved", "Resolved"
+    USER_DIDNT_RESPOND = "user_didnt_respond", "User didn't respond"
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEUTRAL = "neutral", "Neutral"
+    NEGATIVE = "negative", "Negative"
+
+
+class MessageType(models.TextChoices):
+    SUPPORT_REQUEST = "support_request", "Support request"
+    FEEDBACK = "feedback", "Feedback"
+    FEATURE_REQUEST = "feature_request", "Feature request"
+    COMPLIMENT = "compliment", "Compliment"
+    APP_ROUNDUP = "app_roundup", "App roundup"
+    OTHER = "other", "Other"
+
+
+class Conversation(models.Model):
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    # The platform's thread plus the customer: one conversation per customer per thread.
+    thread_key = models.CharField(max_length=200)
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="conversations")
+    account = models.ForeignKey(
+        BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="conversations",
+        help_text="The brand account the customer addressed (mentioned); empty when found by search.",
+    )
+    respond_from = models.ForeignKey(
+        BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The account replies go out from (PO1).",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    hold_reason = models.CharField(max_length=20, choices=HoldReason.choices, blank=True)
+    close_reason = models.CharField(max_length=30, choices=CloseReason.choices, blank=True)
+    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
+    type = models.CharField(max_length=20, choices=MessageType.choices, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
+    priority = models.IntegerField(default=0, help_text="Higher is dealt first.")
+    moderated = models.BooleanField(default=False)
+    # True while the customer's latest message has no answer from us: what Play Mode deals.
+    awaiting_reply = models.BooleanField(default=True)
+    # Explicit assignment: to a queue (e.g. Escalation) and/or to an agent.
+    assigned_queue = models.ForeignKey(
+        "queues.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations",
+    )
+    # Play Mode: the agent it is dealt to, exclusively, until the lease expires.
+    dealt_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="dealt_conversations",
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_inbound_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "thread_key"], name="unique_thread")]
+        indexes = [
+            # The dealing query: open conversations by priority, oldest first.
+            models.Index(fields=["status", "awaiting_reply", "moderated", "-priority", "last_inbound_at"], name="deal_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.author}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", "From the customer"
+    OUTBOUND = "out", "From us"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    # Empty for an outbound message the platform has not yet accepted.
+    platform_id = models.CharField(max_length=100, null=True, blank=True)
+    in_reply_to_platform_id = models.CharField(max_length=100, blank=True)
+    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    account = models.ForeignKey(
+        BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="messages",
+        help_text="For an outbound message: the account it goes out from.",
+    )
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(help_text="When the platform says it was written.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            # Nothing twice: a platform's message is stored once.
+            models.UniqueConstraint(
+                fields=["platform", "platform_id"], name="unique_platform_message",
+                condition=models.Q(platform_id__isnull=False),
+            )
+        ]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()}: {self.text[:40]}"
+
+
+class InternalNote(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Reminder(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    due_at = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+    done = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]
+
+
+class ActivityLogIsAppendOnly(Exception):
+    pass
+
+
+class Activity(models.Model):
+    """What happened to a conversation, when and by whom: appended, never changed.
+
+    Response times and reports are computed from this log; nothing keeps its own counters.
+    `actor` is empty when the system did it (ingestion, automation, the outbox worker).
+    """
+
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="activity")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=40, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "activities"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ActivityLogIsAppendOnly("The activity log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ActivityLogIsAppendOnly("The activity log is append-only.")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -1,0 +1,1 @@
+"""The demo: seeded configuration and the one-command launcher."""

@@ -1,0 +1,108 @@
+"""`python -m socialdesk.demo`: set up and run the whole product locally, Ctrl-C stops it all.
+
+Runs: the Twitter/X simulator with its traffic generator, the web server, the task worker and the
+scheduler, all on the embedded SQLite database in ./var (unless DATABASE_URL says otherwise).
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def _free_port(preferred: int) -> int:
+    for port in range(preferred, preferred + 50):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit(f"No free port between {preferred} and {preferred + 49}.")
+
+
+def _wait_for(url: str, seconds: float, procs) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.3)
+    return False
+
+
+def main() -> int:
+    py = sys.executable
+    web_port = _free_port(int(os.environ.get("SOCIALDESK_DEMO_PORT", 8000)))
+    sim_port = _free_port(int(os.environ.get("SOCIALDESK_DEMO_SIMULATOR_PORT", 8701)))
+    sim_base = f"http://127.0.0.1:{sim_port}"
+    env = dict(os.environ, SOCIALDESK_TWITTER_API_BASE=sim_base, DJANGO_SETTINGS_MODULE="socialdesk.settings")
+    env.setdefault("SOCIALDESK_POLL_SECONDS", "5")
+    manage = [py, "-m", "socialdesk.cli"]
+
+    print("Setting up the database and the demo configuration…", flush=True)
+    subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
+    subprocess.run([*manage, "load_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+    rate = os.environ.get("SOCIALDESK_DEMO_RATE", "12")
+    commands = {
+        "simulator": [py, "-m", "simulators.twitter", "--host", "127.0.0.1", "--port", str(sim_port), "--rate", rate],
+        "web": [py, "-m", "waitress", "--listen", f"127.0.0.1:{web_port}", "--threads", "8", "socialdesk.wsgi:application"],
+        "worker": [*manage, "db_worker", "--interval", "0.5"],
+        "scheduler": [*manage, "scheduler"],
+    }
+    procs = {}
+    for name, cmd in commands.items():
+        procs[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
+
+    def stop_all(*_):
+        for p in procs.values():
+            if p.poll() is None:
+                p.terminate()
+        for p in procs.values():
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(0)))
+    url = f"http://127.0.0.1:{web_port}/"
+    if not _wait_for(url + "login/", 60, list(procs.values())):
+        stop_all()
+        print("The demo did not start: see the messages above.", file=sys.stderr)
+        return 1
+    from socialdesk.demo.seed import DEMO_USERS
+
+    lines = [
+        "",
+        "Socialdesk demo is running.",
+        f"  Open {url}",
+        f"  Twitter/X simulator: {sim_base}/_sim/state (mentions arrive every few seconds)",
+        "  Logins:",
+        *(f"    {role.label:<18} {username} / {password}" for username, password, role, _ in DEMO_USERS),
+        "  Press Ctrl-C to stop everything.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+    try:
+        while True:
+            for name, p in procs.items():
+                if p.poll() is not None:
+                    print(f"The {name} process stopped (exit {p.returncode}); stopping the demo.", file=sys.stderr)
+                    stop_all()
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        stop_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

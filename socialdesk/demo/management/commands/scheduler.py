@@ -1,0 +1,47 @@
+"""The scheduler process: enqueues periodic work (polling, the outbox sweep) for the worker."""
+
+import signal
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from socialdesk.ingestion.tasks import poll_all_accounts
+from socialdesk.outbox.services import due_action_ids, recover_stalled
+from socialdesk.outbox.tasks import send_action
+
+
+class Command(BaseCommand):
+    help = "Enqueue polling and outbox work every few seconds (run beside `db_worker`)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=None, help="Seconds between polls (default: SOCIALDESK_POLL_SECONDS).")
+        parser.add_argument("--once", action="store_true", help="Enqueue one round and exit.")
+
+    def handle(self, *args, interval=None, once=False, **options):
+        interval = interval or settings.SOCIALDESK_POLL_SECONDS
+        running = True
+
+        def _stop(*_):
+            nonlocal running
+            running = False
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        last_poll = None
+        self.stdout.write(f"Scheduler: polling every {interval:g}s")
+        while running:
+            # One poll in flight at a time: a slow platform must not pile up tasks.
+            if last_poll is not None:
+                last_poll.refresh()
+            if last_poll is None or last_poll.is_finished:
+                last_poll = poll_all_accounts.enqueue()
+            recover_stalled()
+            for pk in due_action_ids():
+                send_action.enqueue(pk)
+            if once:
+                break
+            slept = 0.0
+            while running and slept < interval:
+                time.sleep(0.5)
+                slept += 0.5

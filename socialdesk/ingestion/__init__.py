@@ -1,0 +1,1 @@
+"""Ingestion (CH6): normalised inbound messages in, conversations out; idempotent."""

@@ -1,0 +1,148 @@
+"""Store inbound messages exactly once and thread them into conversations (CH6).
+
+The steps: drop what is ours or already stored, keep the author's profile current, find or open
+the conversation (reply chain first, then the platform's thread), route it (PO1), store the
+message with its raw payload, and log it. A conversation closed or waiting on the customer
+opens again when the customer writes.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from socialdesk.brands.models import BrandAccount
+from socialdesk.brands.routing import respond_from_for
+from socialdesk.connectors.base import InboundMessage
+from socialdesk.conversations.models import (
+    Activity, Author, Conversation, Direction, HoldReason, Message, Status, Tag,
+)
+
+CELEBRITY_TAG = "Internet celebrity"
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    conversations_opened: int = 0
+    conversations_reopened: int = 0
+
+
+def _upsert_author(msg: InboundMessage) -> Author:
+    a = msg.author
+    author, created = Author.objects.get_or_create(
+        platform=msg.platform, external_id=a.external_id,
+        defaults=dict(handle=a.handle, name=a.name, followers=a.followers, verified=a.verified, profile_image_url=a.profile_image_url),
+    )
+    if not created and (author.handle, author.name, author.followers, author.verified, author.profile_image_url) != (
+        a.handle, a.name, a.followers, a.verified, a.profile_image_url
+    ):
+        author.handle, author.name, author.followers, author.verified, author.profile_image_url = (
+            a.handle, a.name, a.followers, a.verified, a.profile_image_url,
+        )
+        author.save()
+    return author
+
+
+def _is_celebrity(author: Author) -> bool:
+    return author.verified or author.followers >= settings.SOCIALDESK_CELEBRITY_FOLLOWERS
+
+
+def _find_conversation(msg: InboundMessage, author: Author) -> Conversation | None:
+    if msg.in_reply_to_id:
+        parent = (
+            Message.objects.filter(platform=msg.platform, platform_id=msg.in_reply_to_id)
+            .select_related("conversation").first()
+        )
+        if parent is not None and parent.conversation.author_id == author.id:
+            return parent.conversation
+    return Conversation.objects.filter(platform=msg.platform, thread_key=f"{msg.thread_id}:{author.external_id}").first()
+
+
+def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[BrandAccount]) -> Conversation:
+    account = mentioned[0] if mentioned else None
+    priority = 50 if _is_celebrity(author) else 0
+    conversation = Conversation.objects.create(
+        platform=msg.platform,
+        thread_key=f"{msg.thread_id}:{author.external_id}",
+        author=author,
+        account=account,
+        respond_from=respond_from_for(platform=msg.platform, mentioned=mentioned),
+        language=msg.language,
+        priority=priority,
+        # Mentions of an account that needs moderation, and search finds, wait for a moderator.
+        moderated=bool(mentioned) and not any(a.requires_moderation for a in mentioned),
+        last_inbound_at=msg.created_at,
+    )
+    if priority:
+        tag, _ = Tag.objects.get_or_create(slug="internet-celebrity", defaults={"name": CELEBRITY_TAG})
+        conversation.tags.add(tag)
+    Activity.objects.create(conversation=conversation, kind="opened", detail={"account": str(account or ""), "respond_from": str(conversation.respond_from or "")})
+    return conversation
+
+
+def ingest(messages: Iterable[InboundMessage]) -> IngestResult:
+    """Store each message once; safe to call again with the same messages."""
+    result = IngestResult()
+    messages = list(messages)
+    if not messages:
+        return result
+    platform_ids = {(m.platform, m.platform_id) for m in messages}
+    known = set(
+        Message.objects.filter(platform__in={p for p, _ in platform_ids}, platform_id__in={i for _, i in platform_ids})
+        .values_list("platform", "platform_id")
+    )
+    accounts = {(a.platform, a.external_id): a for a in BrandAccount.objects.filter(active=True).exclude(external_id="")}
+    # Oldest first, so a reply finds the message it answers when both arrive in one page.
+    for msg in sorted(messages, key=lambda m: (m.created_at, m.platform_id)):
+        key = (msg.platform, msg.platform_id)
+        if key in known:
+            result.duplicates += 1
+            continue
+        if (msg.platform, msg.author.external_id) in accounts or msg.is_repost:
+            # Our own posts come back through search and mentions; reposts carry no question.
+            result.skipped += 1
+            continue
+        try:
+            with transaction.atomic():
+                _store_one(msg, accounts, result)
+        except IntegrityError:
+            # Another process stored it first (unique platform id): nothing twice.
+            result.duplicates += 1
+        known.add(key)
+    return result
+
+
+def _store_one(msg: InboundMessage, accounts: dict, result: IngestResult) -> None:
+    author = _upsert_author(msg)
+    mentioned = [accounts[(msg.platform, i)] for i in msg.mentioned_account_ids if (msg.platform, i) in accounts]
+    conversation = _find_conversation(msg, author)
+    if conversation is None:
+        conversation = _open_conversation(msg, author, mentioned)
+        result.conversations_opened += 1
+    message = Message.objects.create(
+        conversation=conversation, direction=Direction.INBOUND, platform=msg.platform, platform_id=msg.platform_id,
+        in_reply_to_platform_id=msg.in_reply_to_id, author=author, text=msg.text, language=msg.language,
+        created_at=msg.created_at, raw=msg.raw,
+    )
+    Activity.objects.create(conversation=conversation, kind="message_received", detail={"message": message.pk, "at": msg.created_at.isoformat()})
+    updates = {} if conversation.awaiting_reply else {"awaiting_reply": True}
+    if msg.created_at > conversation.last_inbound_at:
+        updates["last_inbound_at"] = msg.created_at
+    if conversation.status == Status.CLOSED or (
+        conversation.status == Status.HELD and conversation.hold_reason == HoldReason.WAITING_ON_CUSTOMER
+    ):
+        Activity.objects.create(
+            conversation=conversation, kind="reopened",
+            detail={"was": conversation.status, "reason": conversation.close_reason or conversation.hold_reason},
+        )
+        updates.update(status=Status.OPEN, close_reason="", hold_reason="")
+        result.conversations_reopened += 1
+    if updates:
+        updates["updated_at"] = timezone.now()
+        Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    result.stored += 1

@@ -1,0 +1,11 @@
+"""Polling as background tasks, enqueued by the scheduler."""
+
+from django_tasks import task
+
+from .polling import poll_all
+
+
+@task()
+def poll_all_accounts() -> dict:
+    r = poll_all()
+    return {"stored": r.stored, "duplicates": r.duplicates, "skipped": r.skipped}

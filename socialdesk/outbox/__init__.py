@@ -1,0 +1,1 @@
+"""The outbox (CH7): every reply, like and retweet goes out through here, once."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OutboxConfig(AppConfig):
+    name = "socialdesk.outbox"
+    verbose_name = "Outbox"

@@ -1,0 +1,47 @@
+"""An outbound action is a reply, like or retweet waiting to be performed on the platform."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ActionKind(models.TextChoices):
+    REPLY = "reply", "Reply"
+    LIKE = "like", "Like"
+    RETWEET = "retweet", "Retweet"
+
+
+class ActionState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class OutboundAction(models.Model):
+    kind = models.CharField(max_length=10, choices=ActionKind.choices)
+    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="outbound_actions")
+    message = models.OneToOneField(
+        "conversations.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="outbound_action",
+        help_text="For a reply: the outbound message it delivers.",
+    )
+    account = models.ForeignKey("brands.BrandAccount", on_delete=models.PROTECT, related_name="+")
+    # The platform id of the message replied to, liked or retweeted.
+    target_platform_id = models.CharField(max_length=100)
+    text = models.TextField(blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    state = models.CharField(max_length=10, choices=ActionState.choices, default=ActionState.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+    result_platform_id = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.account} ({self.get_state_display()})"

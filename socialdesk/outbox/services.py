@@ -1,0 +1,164 @@
+"""Perform outbound actions once each: claim, call the connector, record, retry with backoff.
+
+An action is claimed (pending → sending) in its own transaction before the platform is called,
+so two workers never send the same action. If a worker dies after claiming, the action stays
+"sending"; `recover_stalled` puts it back in line after a while, and the platform's refusal of a
+duplicate post then tells us the first attempt went through.
+"""
+
+import logging
+import random
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from socialdesk.connectors.base import ConnectorError
+from socialdesk.connectors.registry import connector_for
+from socialdesk.conversations.models import Activity, Message
+
+from .models import ActionKind, ActionState, OutboundAction
+
+log = logging.getLogger(__name__)
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def backoff(attempts: int) -> float:
+    """Exponential backoff with jitter, capped."""
+    base = settings.SOCIALDESK_OUTBOX_BACKOFF_SECONDS * (2 ** max(attempts - 1, 0))
+    return min(settings.SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS, base) * random.uniform(0.5, 1.5)
+
+
+def _claim(action_id: int) -> OutboundAction | None:
+    now = timezone.now()
+    with transaction.atomic():
+        action = OutboundAction.objects.select_for_update().select_related("account").filter(pk=action_id).first()
+        if action is None or action.state != ActionState.PENDING:
+            return None
+        if action.next_attempt_at and action.next_attempt_at > now:
+            return None
+        action.state = ActionState.SENDING
+        action.attempts += 1
+        action.save(update_fields=["state", "attempts", "updated_at"])
+    return action
+
+
+def _call(action: OutboundAction) -> str:
+    connector = connector_for(action.account)
+    if action.kind == ActionKind.REPLY:
+        return connector.reply(text=action.text, in_reply_to_id=action.target_platform_id, idempotency_key=str(action.idempotency_key))
+    if action.kind == ActionKind.LIKE:
+        connector.like(target_id=action.target_platform_id)
+        return ""
+    if action.kind == ActionKind.RETWEET:
+        connector.retweet(target_id=action.target_platform_id)
+        return ""
+    raise ConnectorError(f"Unknown action kind {action.kind}", retryable=False)
+
+
+def _record_sent(action: OutboundAction, platform_id: str, *, note: str = "") -> None:
+    with transaction.atomic():
+        action.state = ActionState.SENT
+        action.result_platform_id = platform_id
+        action.last_error = note
+        action.next_attempt_at = None
+        action.save(update_fields=["state", "result_platform_id", "last_error", "next_attempt_at", "updated_at"])
+        if action.message_id and platform_id:
+            Message.objects.filter(pk=action.message_id).update(platform_id=platform_id)
+        Activity.objects.create(
+            conversation_id=action.conversation_id, kind="delivered",
+            detail={"action": action.pk, "kind": action.kind, "platform_id": platform_id, "note": note},
+        )
+
+
+def _record_failure(action: OutboundAction, exc: ConnectorError) -> None:
+    now = timezone.now()
+    retry = exc.retryable and action.attempts < settings.SOCIALDESK_OUTBOX_MAX_ATTEMPTS
+    with transaction.atomic():
+        action.last_error = str(exc)
+        if retry:
+            delay = backoff(action.attempts)
+            wait_until = datetime.fromtimestamp(exc.wait_until, tz=dt_timezone.utc) if exc.wait_until else None
+            action.next_attempt_at = max(now + timedelta(seconds=delay), wait_until or now)
+            action.state = ActionState.PENDING
+        else:
+            action.state = ActionState.FAILED
+            action.next_attempt_at = None
+        action.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
+        Activity.objects.create(
+            conversation_id=action.conversation_id, kind="delivery_retry" if retry else "delivery_failed",
+            detail={"action": action.pk, "kind": action.kind, "error": str(exc), "attempt": action.attempts},
+        )
+    if retry:
+        transaction.on_commit(lambda: _enqueue(action))
+
+
+def perform(action_id: int) -> str | None:
+    """Try to perform one action now; returns its new state, or None when it was not due."""
+    action = _claim(action_id)
+    if action is None:
+        return None
+    from socialdesk.connectors.twitter import DuplicateContent
+
+    try:
+        platform_id = _call(action)
+    except DuplicateContent as exc:
+        if action.attempts > 1:
+            # An earlier attempt's outcome was unknown and X now refuses the same text from the
+            # same account: the earlier attempt went through. Sending again would duplicate it.
+            _record_sent(action, "", note="Delivered by an earlier attempt (X reported duplicate content).")
+            return ActionState.SENT
+        _record_failure(action, exc)
+        return action.state
+    except ConnectorError as exc:
+        _record_failure(action, exc)
+        return action.state
+    except Exception as exc:  # noqa: BLE001 - never leave an action claimed on an unexpected error
+        log.exception("Outbound action %s failed unexpectedly", action.pk)
+        _record_failure(action, ConnectorError(f"Unexpected error: {exc}", retryable=True))
+        return action.state
+    _record_sent(action, platform_id)
+    return ActionState.SENT
+
+
+def _enqueue(action: OutboundAction) -> None:
+    from .tasks import send_action
+
+    send_action.using(run_after=action.next_attempt_at).enqueue(action.pk)
+
+
+def recover_stalled(*, now=None) -> int:
+    """Put back in line actions whose worker died while sending; their outcome is unknown."""
+    now = now or timezone.now()
+    stalled = OutboundAction.objects.filter(state=ActionState.SENDING, updated_at__lt=now - STALLED_AFTER)
+    n = 0
+    for action in stalled:
+        n += OutboundAction.objects.filter(pk=action.pk, state=ActionState.SENDING).update(
+            state=ActionState.PENDING, next_attempt_at=now, last_error="Worker stopped while sending; outcome unknown, checking again.", updated_at=now,
+        )
+    return n
+
+
+def due_action_ids(*, now=None) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        OutboundAction.objects.filter(state=ActionState.PENDING, next_attempt_at__lte=now).values_list("pk", flat=True)[:500]
+    )
+
+
+def retry_failed(*, actor, action: OutboundAction) -> OutboundAction:
+    """An agent asks to try a failed action again."""
+    from socialdesk.conversations import policy
+
+    policy.require_role(actor=actor, conversation=action.conversation, action=action.kind if action.kind != "retweet" else "retweet")
+    now = timezone.now()
+    with transaction.atomic():
+        n = OutboundAction.objects.filter(pk=action.pk, state=ActionState.FAILED).update(
+            state=ActionState.PENDING, next_attempt_at=now, attempts=0, updated_at=now,
+        )
+        if n:
+            Activity.objects.create(conversation_id=action.conversation_id, actor=actor, kind="delivery_retried", detail={"action": action.pk})
+            action.refresh_from_db()
+            transaction.on_commit(lambda: _enqueue(action))
+    return action

@@ -1,0 +1,1 @@
+"""People and access: roles, signatures and API tokens of the agents."""

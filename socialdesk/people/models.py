@@ -1,0 +1,80 @@
+"""An agent is a Django user with a role; signatures and API tokens belong to them."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CONTRIBUTOR = "contributor", "Contributor"
+    MODERATOR = "moderator", "Moderator"
+    COMMUNITY_MANAGER = "cm", "Community manager"
+    ADMIN = "admin", "Admin"
+
+
+# Each role has the rights of those before it.
+ROLE_RANK = {Role.CONTRIBUTOR: 1, Role.MODERATOR: 2, Role.COMMUNITY_MANAGER: 3, Role.ADMIN: 4}
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.get_role_display()})"
+
+
+def role_of(user) -> str | None:
+    """The user's role, or None for anonymous users and users without a profile."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.profile.role
+    except Profile.DoesNotExist:
+        return Role.ADMIN if user.is_superuser else None
+
+
+def has_role(user, role: str) -> bool:
+    """True when the user's role is `role` or a higher one."""
+    mine = role_of(user)
+    return mine is not None and ROLE_RANK[Role(mine)] >= ROLE_RANK[Role(role)]
+
+
+class Signature(models.Model):
+    """A signature appended to the agent's public replies (seed: "Adding signature")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signatures")
+    text = models.CharField(max_length=40)
+    is_default = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def default_signature(user) -> str:
+    sig = Signature.objects.filter(user=user, is_default=True).order_by("-id").first()
+    return sig.text if sig else ""
+
+
+class ApiToken(models.Model):
+    """A token for the HTTP API. Only its hash is kept; the token is shown once, when made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
+        key = "sd_" + secrets.token_urlsafe(32)
+        return cls.objects.create(user=user, name=name, key_hash=cls.hash(key)), key
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"

@@ -1,0 +1,1 @@
+"""Queues: saved rules over conversations, with a visibility per role (AG1)."""

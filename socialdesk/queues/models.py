@@ -1,0 +1,45 @@
+"""A queue is a saved rule over conversations, or a place conversations are assigned to."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from socialdesk.people.models import Role
+
+RULE_KEYS = {"platforms", "accounts", "moderated", "languages", "tags", "min_priority", "types", "sentiments"}
+
+
+def validate_rules(value) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError("Queue rules must be an object, e.g. {\"platforms\": [\"twitter\"], \"moderated\": true}.")
+    unknown = set(value) - RULE_KEYS
+    if unknown:
+        raise ValidationError(f"Unknown queue rule(s): {', '.join(sorted(unknown))}. Known: {', '.join(sorted(RULE_KEYS))}.")
+    for key in ("platforms", "accounts", "languages", "tags", "types", "sentiments"):
+        if key in value and not (isinstance(value[key], list) and all(isinstance(v, str) for v in value[key])):
+            raise ValidationError(f"Queue rule '{key}' must be a list of strings.")
+    if "moderated" in value and value["moderated"] not in (True, False, None):
+        raise ValidationError("Queue rule 'moderated' must be true, false or null.")
+    if "min_priority" in value and not isinstance(value["min_priority"], int):
+        raise ValidationError("Queue rule 'min_priority' must be a whole number.")
+
+
+class QueueKind(models.TextChoices):
+    RULES = "rules", "Saved rules"
+    ASSIGNMENT = "assignment", "Assignment (e.g. Escalation)"
+
+
+class Queue(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=QueueKind.choices, default=QueueKind.RULES)
+    rules = models.JSONField(default=dict, blank=True, validators=[validate_rules])
+    # The lowest role that sees this queue.
+    visible_to = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
+    is_escalation = models.BooleanField(default=False, help_text="Automation never closes what is here.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name

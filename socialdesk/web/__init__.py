@@ -1,0 +1,1 @@
+"""The agents' web UI: templates and htmx fragments over the action layer."""

@@ -1,0 +1,48 @@
+// Live character count for the reply field, by the platform's rules (AG6, AG12).
+// The server checks the same limit again (twitter-text's weighted length); this is a guide.
+(function () {
+  const LIGHT = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]];
+  const URL = /https?:\/\/[^\s]+/g;
+  const EMOJI = /\p{Extended_Pictographic}/u;
+
+  function twitterLength(text) {
+    let length = 0;
+    text = text.replace(URL, () => { length += 23; return ""; });
+    const segments = window.Intl && Intl.Segmenter
+      ? Array.from(new Intl.Segmenter().segment(text), (s) => s.segment)
+      : Array.from(text);
+    for (const g of segments) {
+      if (EMOJI.test(g)) { length += 2; continue; }
+      for (const ch of g) {
+        const cp = ch.codePointAt(0);
+        length += LIGHT.some(([a, b]) => cp >= a && cp <= b) ? 1 : 2;
+      }
+    }
+    return length;
+  }
+
+  function count(platform, text) {
+    return platform === "twitter" ? twitterLength(text) : Array.from(text).length;
+  }
+
+  function bind(form) {
+    const area = form.querySelector("textarea[name=text]");
+    const out = form.querySelector("#char-count");
+    if (!area || !out) return;
+    const limit = parseInt(form.dataset.limit || "0", 10);
+    const signature = form.dataset.signature || "";
+    const update = () => {
+      const body = area.value.trim();
+      const full = signature && body ? body + " " + signature : body;
+      const n = count(form.dataset.platform, full);
+      out.textContent = limit ? `${n} / ${limit}` : `${n}`;
+      out.classList.toggle("over", limit > 0 && n > limit);
+      form.querySelectorAll("button[name=then]").forEach((b) => { b.disabled = limit > 0 && n > limit; });
+    };
+    area.addEventListener("input", update);
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("form.composer").forEach(bind));
+  window.socialdeskCount = count;
+})();

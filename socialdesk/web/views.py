@@ -1,0 +1,248 @@
+"""The agents' pages. Views parse input and call the action layer; nothing more."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from socialdesk.conversations import actions
+from socialdesk.conversations.channel_rules import limit_for
+from socialdesk.conversations.errors import ActionError
+from socialdesk.conversations.models import Activity, CloseReason, Conversation, Direction, HoldReason, Message, Reminder
+from socialdesk.outbox.models import OutboundAction
+from socialdesk.outbox.services import retry_failed
+from socialdesk.people.models import default_signature, has_role, role_of
+from socialdesk.play import services as play_services
+from socialdesk.queues.models import Queue
+from socialdesk.queues.selectors import dealable, queue_conversations, visible_queues
+
+from .forms import CloseForm, HoldForm, NoteForm, ReplyForm
+
+
+def _visible_queue(request, slug: str) -> Queue:
+    queue = get_object_or_404(Queue, slug=slug)
+    if not has_role(request.user, queue.visible_to):
+        raise Http404("No such queue.")
+    return queue
+
+
+@login_required
+def home(request):
+    queues = [
+        {"queue": q, "open": queue_conversations(queue=q).filter(status="open").count(), "to_answer": dealable(queue=q).count()}
+        for q in visible_queues(user=request.user)
+    ]
+    reminders = Reminder.objects.filter(user=request.user, done=False, due_at__lte=timezone.now()).select_related("conversation")
+    return render(request, "web/home.html", {
+        "queues": queues, "reminders": reminders, "session": play_services.current_session(agent=request.user),
+        "role": role_of(request.user),
+    })
+
+
+@login_required
+def queue_list(request, slug):
+    queue = _visible_queue(request, slug)
+    status = request.GET.get("status", "open")
+    qs = queue_conversations(queue=queue)
+    if status in ("open", "held", "closed"):
+        qs = qs.filter(status=status)
+    qs = qs.select_related("author", "account", "dealt_to").order_by("-priority", "last_inbound_at")[:200]
+    return render(request, "web/queue.html", {"queue": queue, "conversations": qs, "status": status})
+
+
+@login_required
+@require_POST
+def play_start(request, slug):
+    queue = _visible_queue(request, slug)
+    try:
+        play_services.start(agent=request.user, queue=queue)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    return redirect("play")
+
+
+@login_required
+def play(request):
+    session = play_services.current_session(agent=request.user)
+    if session is None:
+        messages.info(request, "Choose a queue and press Play.")
+        return redirect("home")
+    try:
+        conversation = play_services.deal_next(agent=request.user)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    if conversation is None:
+        return render(request, "web/play_empty.html", {"session": session})
+    return _conversation_page(request, conversation, play_session=session)
+
+
+@login_required
+@require_POST
+def play_skip(request):
+    conversation = get_object_or_404(Conversation, pk=request.POST.get("conversation"))
+    try:
+        play_services.skip(agent=request.user, conversation=conversation)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    return redirect("play")
+
+
+@login_required
+@require_POST
+def play_stop(request):
+    session = play_services.stop(agent=request.user)
+    if session is not None:
+        minutes = (session.ended_at - session.started_at).total_seconds() / 60
+        messages.success(request, f"Play Mode stopped after {minutes:.0f} min. Thanks! Remember to sign out when you are done.")
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def play_renew(request):
+    conversation = get_object_or_404(Conversation, pk=request.POST.get("conversation"))
+    if play_services.renew(agent=request.user, conversation=conversation):
+        return HttpResponse(status=204)
+    return HttpResponse('<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>')
+
+
+def _conversation_page(request, conversation, *, play_session=None, reply_form=None, status=200):
+    conversation = (
+        Conversation.objects.select_related("author", "account", "respond_from", "dealt_to", "assigned_queue")
+        .prefetch_related("tags", "author__user_tags")
+        .get(pk=conversation.pk)
+    )
+    msgs = list(conversation.messages.select_related("author", "account", "sent_by", "outbound_action"))
+    notes = list(conversation.notes.select_related("author"))
+    thread = sorted(
+        [("message", m.created_at, m) for m in msgs] + [("note", n.created_at, n) for n in notes],
+        key=lambda item: item[1],
+    )
+    earlier = conversation.author.conversations.exclude(pk=conversation.pk).order_by("-last_inbound_at")[:5]
+    signature = default_signature(request.user)
+    return render(request, "web/conversation.html", {
+        "c": conversation,
+        "thread": thread,
+        "earlier": earlier,
+        "activity": conversation.activity.select_related("actor").order_by("-at", "-id")[:50],
+        "reply_form": reply_form or ReplyForm(),
+        "note_form": NoteForm(),
+        "hold_reasons": HoldReason.choices,
+        "close_reasons": CloseReason.choices,
+        "play_session": play_session,
+        "signature": signature,
+        "limit": limit_for(conversation.platform),
+        "can_moderate": has_role(request.user, "moderator") and not conversation.moderated,
+        "likes": set(OutboundAction.objects.filter(conversation=conversation, kind="like").values_list("target_platform_id", flat=True)),
+    }, status=status)
+
+
+@login_required
+def conversation(request, pk):
+    c = get_object_or_404(Conversation, pk=pk)
+    session = play_services.current_session(agent=request.user) if c.dealt_to_id == request.user.id else None
+    return _conversation_page(request, c, play_session=session)
+
+
+def _after_action(request, conversation):
+    """In Play Mode the next conversation follows; otherwise back to the conversation."""
+    if request.POST.get("play") and play_services.current_session(agent=request.user):
+        return redirect("play")
+    return redirect("conversation", pk=conversation.pk)
+
+
+@login_required
+@require_POST
+def reply(request, pk):
+    c = get_object_or_404(Conversation, pk=pk)
+    form = ReplyForm(request.POST)
+    in_play = bool(request.POST.get("play"))
+    session = play_services.current_session(agent=request.user) if in_play else None
+    if form.is_valid():
+        try:
+            actions.reply(actor=request.user, conversation=c, **form.cleaned_data)
+        except ActionError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Reply queued from {c.respond_from}; it shows as delivered once X accepts it.")
+            return _after_action(request, c)
+    return _conversation_page(request, c, play_session=session, reply_form=form, status=400)
+
+
+def _simple_action(request, pk, fn, success: str, form_class=None):
+    c = get_object_or_404(Conversation, pk=pk)
+    kwargs = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+            return redirect("conversation", pk=c.pk)
+        kwargs = form.cleaned_data
+    try:
+        fn(actor=request.user, conversation=c, **kwargs)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("conversation", pk=c.pk)
+    messages.success(request, success)
+    return _after_action(request, c)
+
+
+@login_required
+@require_POST
+def note(request, pk):
+    return _simple_action(request, pk, actions.add_note, "Internal note added.", NoteForm)
+
+
+@login_required
+@require_POST
+def hold(request, pk):
+    return _simple_action(request, pk, actions.hold, "Conversation on hold.", HoldForm)
+
+
+@login_required
+@require_POST
+def close(request, pk):
+    return _simple_action(request, pk, actions.close, "Conversation closed.", CloseForm)
+
+
+@login_required
+@require_POST
+def moderate(request, pk):
+    return _simple_action(request, pk, actions.mark_moderated, "Marked moderated: it is now in the contributors' queue.")
+
+
+@login_required
+@require_POST
+def like(request, pk, message_pk):
+    c = get_object_or_404(Conversation, pk=pk)
+    message = get_object_or_404(Message, pk=message_pk, conversation=c)
+    try:
+        actions.like(actor=request.user, conversation=c, message=message)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Like queued from {c.account}.")
+    return redirect("conversation", pk=c.pk)
+
+
+@login_required
+def outbox_fragment(request, pk):
+    c = get_object_or_404(Conversation, pk=pk)
+    return render(request, "web/_outbox.html", {"c": c, "actions": c.outbound_actions.select_related("account")})
+
+
+@login_required
+@require_POST
+def retry_action(request, action_pk):
+    action = get_object_or_404(OutboundAction, pk=action_pk)
+    try:
+        retry_failed(actor=request.user, action=action)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    return redirect("conversation", pk=action.conversation_id)
