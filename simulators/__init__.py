@@ -1,0 +1,1 @@
+"""Local simulators of the social platforms' HTTP APIs, used by the demo and the tests."""
