@@ -7,7 +7,7 @@ Errors are JSON `{"detail": "..."}` with the status code that says what went wro
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -168,8 +168,8 @@ def play_next(request: HttpRequest, body: PlayIn):
     queue = _queue_for(request, body.queue)
     conversation = play_services.deal_next(agent=request.user, queue=queue)
     if conversation is None:
-        return 204, None
-    return 200, _conversation_out(conversation)
+        return Status(204, None)
+    return Status(200, _conversation_out(conversation))
 
 
 @api.post("/play/stop", response=StopOut, summary="Leave Play Mode")
@@ -185,4 +185,4 @@ def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
     c = get_object_or_404(Conversation, pk=conversation_id)
     message = actions.reply(actor=request.user, conversation=c, text=body.text, then=body.then, hold_reason=body.hold_reason, close_reason=body.close_reason)
     action = message.outbound_action
-    return 201, {"message_id": message.pk, "action_id": action.pk, "state": action.state}
+    return Status(201, {"message_id": message.pk, "action_id": action.pk, "state": action.state})

@@ -1,0 +1,105 @@
+import pytest
+
+from socialdesk.conversations.models import Conversation, Status
+from socialdesk.ingestion.services import ingest
+from socialdesk.outbox.models import OutboundAction
+from socialdesk.people.models import ApiToken
+
+
+@pytest.fixture
+def token(contributor):
+    return ApiToken.issue(contributor, "test")[1]
+
+
+@pytest.fixture
+def api(client, token):
+    def call(method, path, body=None, *, auth=True):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if auth else {}
+        fn = getattr(client, method)
+        if body is None:
+            return fn(f"/api/v1{path}", **headers)
+        return fn(f"/api/v1{path}", body, content_type="application/json", **headers)
+
+    return call
+
+
+def test_openapi_is_served(client):
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    assert {"/api/v1/queues", "/api/v1/play/next", "/api/v1/play/stop", "/api/v1/conversations/{conversation_id}/reply"} <= set(paths)
+
+
+def test_without_credentials_the_api_says_how_to_authenticate(api):
+    r = api("get", "/queues", auth=False)
+    assert r.status_code == 401
+    assert "Bearer" in r.json()["detail"]
+
+
+def test_list_queues_shows_only_what_the_role_sees(api, conversation):
+    r = api("get", "/queues")
+    assert r.status_code == 200
+    rows = {q["slug"]: q for q in r.json()}
+    assert set(rows) == {"twitter-conversations-moderated", "escalation"}
+    assert rows["twitter-conversations-moderated"]["waiting_for_answer"] == 1
+
+
+def test_play_next_reply_and_stop(api, conversation, inbound):
+    r = api("post", "/play/next", {"queue": "twitter-conversations-moderated"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["id"] == conversation.pk and body["respond_from"] == "@FirefoxSupport"
+    assert body["messages"][0]["direction"] == "in"
+
+    r = api("post", f"/conversations/{conversation.pk}/reply", {"text": "Try this", "then": "close", "close_reason": "resolved"})
+    assert r.status_code == 201
+    assert r.json()["state"] == "pending"
+    assert OutboundAction.objects.get().text == "Try this ^CO"
+    conversation.refresh_from_db()
+    assert conversation.status == Status.CLOSED
+
+    r = api("post", "/play/next", {"queue": "twitter-conversations-moderated"})
+    assert r.status_code == 204
+    r = api("post", "/play/stop")
+    assert r.status_code == 200 and r.json()["stopped"] is True and r.json()["dealt"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "phrase"),
+    [
+        ({"text": ""}, 400, "empty"),
+        ({"text": "y" * 400}, 400, "limit"),
+        ({"text": "ok", "then": "close"}, 400, "closing reasons"),
+        ({"then": "close"}, 422, "text"),
+    ],
+)
+def test_bad_replies_get_json_errors(api, conversation, body, status, phrase):
+    r = api("post", f"/conversations/{conversation.pk}/reply", body)
+    assert r.status_code == status
+    assert phrase in r.json()["detail"]
+    assert not OutboundAction.objects.exists()
+
+
+def test_unknown_queue_and_conversation(api, demo):
+    r = api("post", "/play/next", {"queue": "nope"})
+    assert r.status_code == 404 and "Unknown queue 'nope'" in r.json()["detail"]
+    assert api("get", "/conversations/999999").status_code == 404
+
+
+def test_a_contributor_cannot_play_a_moderator_queue_through_the_api(api, demo):
+    r = api("post", "/play/next", {"queue": "twitter-all"})
+    assert r.status_code == 404
+
+
+def test_policy_refusal_is_403_with_the_reason(api, conversation):
+    from socialdesk.brands.models import BrandAccount
+
+    Conversation.objects.filter(pk=conversation.pk).update(respond_from=BrandAccount.objects.get(handle="Firefox"))
+    r = api("post", f"/conversations/{conversation.pk}/reply", {"text": "hi"})
+    assert r.status_code == 403 and "engagement policy" in r.json()["detail"]
+
+
+def test_malformed_json_is_a_clear_error(client, token, conversation):
+    r = client.post(f"/api/v1/conversations/{conversation.pk}/reply", "{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code in (400, 422)
+    assert "detail" in r.json()
