@@ -556,12 +556,10 @@ class Api:
                                                     conversation_id=p.get("conversation_id"))}
 
     def sim_tweet(self, req: Request, id: str):
-        with self.state.lock:
-            t = self.state.tweets.get(id)
-            if t is None:
-                raise problem(404, "Not Found Error", f"Could not find tweet with id: [{id}].")
-            item = self.state.list_tweets(conversation_id=t["conversation_id"])
-        return 200, {"data": next(x for x in item if x["id"] == id)}
+        found = [t for t in self.state.list_tweets() if t["id"] == id]
+        if not found:
+            raise problem(404, "Not Found Error", f"Could not find tweet with id: [{id}].")
+        return 200, {"data": found[0]}
 
     def sim_delete_tweet(self, req: Request, id: str):
         self.state.delete_tweet(id)
@@ -740,6 +738,7 @@ def make_server(simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool =
 
 def serve_in_thread(simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:
     httpd = make_server(simulator, host, port, quiet)
-    thread = threading.Thread(target=httpd.serve_forever, name="twitter-sim-http", daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="twitter-sim-http", daemon=True)
     thread.start()
     return RunningServer(httpd, thread)
