@@ -134,7 +134,7 @@ def fill(conn, n):
                 account_id, assigned_queue_id, assignee_id, author_id, dealt_to_id, respond_from_id)
             SELECT 'twitter', 'bench-' || g || ':bench-author', 'open', '', '', '', '', 'en',
                    CASE WHEN g %% 100 = 0 THEN 50 WHEN g %% 10 = 0 THEN 10 ELSE 0 END,
-                   true, true, NULL, now(), now() - ((g * 7919) %% 2592000) * interval '1 second', now(),
+                   true, true, NULL, now(), now() - ((g::bigint * 7919) %% 2592000) * interval '1 second', now(),
                    %s, NULL, NULL, %s, NULL, %s
             FROM generate_series(1, %s) AS g
             """,
@@ -179,6 +179,7 @@ def run_threads(n_agents, worker, seconds, count):
         t.start()
     start.wait()
     t0 = time.perf_counter()
+    cpu0 = os.times()
     while not stop.is_set():
         if not count and time.perf_counter() - t0 >= seconds:
             break
@@ -187,9 +188,13 @@ def run_threads(n_agents, worker, seconds, count):
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
+    cpu1 = os.times()
+    # CPU seconds of this Python process (all its threads) per wall second: near 1.0 means the
+    # run was bound by the interpreter lock, not by the database.
+    cpu = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / elapsed
     if errors:
         raise errors[0]
-    return results, elapsed
+    return results, elapsed, cpu
 
 
 def product_worker(agent_ids, queue_pk):
@@ -300,23 +305,23 @@ def main():
                     continue
                 reset(conn)
                 worker = product_worker(agent_ids, queue.pk) if side == "product" else baseline_worker(url, agent_ids)
-                results, elapsed = run_threads(agents, worker, args.seconds, args.count)
+                results, elapsed, cpu = run_threads(agents, worker, args.seconds, args.count)
                 deals = check_exclusive(conn, results, side)
                 lat = [x for got, _ in results for x in got]
-                row[side] = (deals / elapsed, pct(lat, 50) * 1000, pct(lat, 99) * 1000, deals)
+                row[side] = (deals / elapsed, pct(lat, 50) * 1000, pct(lat, 99) * 1000, cpu)
                 print(f"  {size:>9,} rows  {agents:>2} agents  {side:<8}  {deals:>7} deals in {elapsed:5.1f}s  "
                       f"{deals / elapsed:8.1f} deals/s  p50 {pct(lat, 50) * 1000:7.2f} ms  p99 {pct(lat, 99) * 1000:7.2f} ms  "
-                      f"(mean {statistics.fmean(lat) * 1000 if lat else float('nan'):.2f} ms) - no double deal", flush=True)
+                      f"(mean {statistics.fmean(lat) * 1000 if lat else float('nan'):.2f} ms)  python CPU {cpu:.2f} cores - no double deal", flush=True)
             rows.append(row)
     reset(conn)
     print()
-    print("| size | agents | product deals/s | product p50 ms | product p99 ms | baseline deals/s | baseline p50 ms | baseline p99 ms | product/baseline |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| size | agents | product deals/s | product p50 ms | product p99 ms | baseline deals/s | baseline p50 ms | baseline p99 ms | product/baseline | python CPU product / baseline (cores) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     nan = (float("nan"),) * 4
     for r in rows:
         p, b = r.get("product", nan), r.get("baseline", nan)
         ratio = p[0] / b[0] if b[0] == b[0] and p[0] == p[0] and b[0] else float("nan")
-        print(f"| {r['size']:,} | {r['agents']} | {p[0]:.0f} | {p[1]:.2f} | {p[2]:.2f} | {b[0]:.0f} | {b[1]:.2f} | {b[2]:.2f} | {ratio:.2f} |")
+        print(f"| {r['size']:,} | {r['agents']} | {p[0]:.0f} | {p[1]:.2f} | {p[2]:.2f} | {b[0]:.0f} | {b[1]:.2f} | {b[2]:.2f} | {ratio:.2f} | {p[3]:.2f} / {b[3]:.2f} |")
     conn.close()
 
 
