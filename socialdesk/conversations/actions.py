@@ -64,15 +64,15 @@ def reply(
     policy.require_role(actor=actor, conversation=conversation, action="reply")
     account = conversation.respond_from
     policy.require_account_allows(actor=actor, conversation=conversation, account=account, action="reply")
+    text = (text or "").strip()
+    if not text:
+        raise ActionError("Write a reply first: it is empty.", field="text")
     if then not in THEN_CHOICES:
         raise ActionError("After replying, choose one of: reply only, hold, close.", field="then")
     if then == "hold":
         hold_reason = _parse_hold_reason(hold_reason)
     if then == "close":
         close_reason = _parse_close_reason(close_reason)
-    text = (text or "").strip()
-    if not text:
-        raise ActionError("Write a reply first: it is empty.", field="text")
     signature = default_signature(actor)
     full_text = f"{text} {signature}" if signature else text
     check_reply_text(conversation.platform, full_text)

@@ -132,7 +132,7 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "earlier": earlier,
         "activity": conversation.activity.select_related("actor").order_by("-at", "-id")[:50],
         "reply_form": reply_form or ReplyForm(),
-        "note_form": NoteForm(),
+        "note_form": NoteForm(auto_id="note_%s"),
         "hold_reasons": HoldReason.choices,
         "close_reasons": CloseReason.choices,
         "play_session": play_session,

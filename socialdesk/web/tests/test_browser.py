@@ -1,0 +1,121 @@
+"""End to end in a real Chromium: sign in, press Play, answer, and find the reply on the platform."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+from django.core.management import call_command
+
+from socialdesk.conversations.models import Conversation, Message
+from socialdesk.ingestion.polling import poll_all
+
+pytestmark = pytest.mark.browser
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (apt-get install chromium)")
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desk(live_server, transactional_db, twitter_sim, customer_tweet):
+    from socialdesk.demo.seed import load_demo_configuration
+
+    load_demo_configuration()
+    return live_server.url
+
+
+def sign_in(page, base, username="contributor", password="demo-contributor"):
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"{base}/")
+
+
+def _sim(path, **params):
+    from django.conf import settings
+
+    return requests.get(f"{settings.SOCIALDESK_TWITTER_API_BASE}{path}", params=params, timeout=5).json()["data"]
+
+
+def test_a_contributor_plays_replies_and_closes_and_the_reply_reaches_x(desk, page, customer_tweet):
+    customer_tweet("@FirefoxSupport <b>all my bookmarks</b> disappeared after updating :(", username="lena_k", name="Lena K")
+    poll_all()
+    sign_in(page, desk)
+    page.click("button[aria-label='Play Twitter conversations - Moderated']")
+    page.wait_for_url(f"{desk}/play/")
+    # Customer text is shown as text, never as markup.
+    assert page.locator("article.msg.in .text").inner_text().startswith("@FirefoxSupport <b>all my bookmarks</b>")
+    assert page.locator(".respond-from").inner_text() == "@FirefoxSupport"
+
+    page.fill("#composer textarea[name=text]", "Hi Lena, you can restore them from a backup: Bookmarks > Manage > Import and Backup.")
+    assert page.locator("#char-count").inner_text().endswith("/ 280")
+    page.select_option("select[name=close_reason]", label="Resolved")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "play-conversation.png"), full_page=True)
+    page.click("button:has-text('Reply + Close')")
+    page.wait_for_url(f"{desk}/play/")
+    assert "is empty" in page.locator("h1").inner_text()
+
+    conversation = Conversation.objects.get()
+    assert (conversation.status, conversation.close_reason) == ("closed", "resolved")
+    call_command("db_worker", "--batch", "--interval", "0")  # the worker process's loop, once
+    tweet_id = conversation.messages.get(direction="in").platform_id
+    replies = _sim("/_sim/tweets", in_reply_to=tweet_id)
+    assert [(r["author_id"], r["text"]) for r in replies] == [
+        ("2142732", "Hi Lena, you can restore them from a backup: Bookmarks > Manage > Import and Backup. ^CO"),  # @FirefoxSupport
+    ]
+    page.goto(f"{desk}/c/{conversation.pk}/")
+    assert "Delivered" in page.locator("#outbox").inner_text()
+    page.goto(f"{desk}/")
+    page.click("button:has-text('Stop')")
+    page.wait_for_url(f"{desk}/")
+    assert "Play Mode stopped" in page.locator(".flash").first.inner_text()
+
+
+def test_bad_replies_get_a_clear_message_in_the_browser(desk, page, customer_tweet):
+    customer_tweet("@FirefoxSupport videos do not play", username="tom")
+    poll_all()
+    sign_in(page, desk)
+    page.click("button[aria-label='Play Twitter conversations - Moderated']")
+    page.wait_for_url(f"{desk}/play/")
+
+    page.click("button:has-text('Reply + Close')")  # empty text
+    assert "empty" in page.locator(".errorlist").first.inner_text()
+
+    page.fill("#composer textarea[name=text]", "Could you tell us which site?")
+    page.click("button:has-text('Reply + Close')")  # no close reason
+    assert "Choose one of the closing reasons" in page.locator(".errorlist").first.inner_text()
+    assert page.locator("#composer textarea[name=text]").input_value() == "Could you tell us which site?"  # nothing lost
+
+    page.fill("#composer textarea[name=text]", "x" * 300)
+    assert "over" in page.locator("#char-count").get_attribute("class")
+    assert page.locator("button[name=then][value=none]").is_disabled()
+    assert not Message.objects.filter(direction="out").exists()
