@@ -29,9 +29,7 @@ class TwitterSimulator:
     def __init__(self, seed: int = 1, rate_limit: int = DEFAULT_RATE_LIMIT,
                  rate_limits: dict[str, int] | None = None):
         self.seed = seed
-        self.state = PlatformState(rate_limit=rate_limit)
-        if rate_limits:
-            self.state.configure(rate_limits=rate_limits)
+        self.state = PlatformState(rate_limit=rate_limit, rate_limits=rate_limits)
         self.traffic = TrafficGenerator(self.state, seed=seed)
         self.servers: list[RunningServer] = []
 

@@ -28,7 +28,8 @@ Inspection and control endpoints (not X's, no authentication), under ``/_sim/``:
     POST /_sim/traffic                    {"rate_per_minute": 6} (0 stops the generator)
     POST /_sim/config                     {"rate_limit"?, "rate_limits"?: {"GET /2/users/:id/mentions": 5},
                                            "faults"?: {"error_next", "error_status", "lose_response_next"}}
-    POST /_sim/reset                      forget everything but the brand accounts
+    POST /_sim/reset                      forget everything but the brand accounts; rate limits
+                                          and faults back to the start configuration
 
 Faults: ``error_next`` answers the next n ``/2/`` requests with ``error_status`` (503) without
 doing anything; ``lose_response_next`` performs the next n writes and then answers with
@@ -729,11 +730,14 @@ class RunningServer:
         self.thread.join(timeout=5)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default listen backlog of 5 resets connections under load
+
+
 def make_server(simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> ThreadingHTTPServer:
     handler = type("SimHandler", (_Handler,), {"api": Api(simulator), "quiet": quiet})
-    httpd = ThreadingHTTPServer((host, port), handler)
-    httpd.daemon_threads = True
-    return httpd
+    return _Server((host, port), handler)
 
 
 def serve_in_thread(simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:

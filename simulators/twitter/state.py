@@ -6,7 +6,8 @@ Tweets are stored with all their fields; the server picks the ones a request ask
 
 Behaviour worth knowing:
 
-* tweet ids are snowflake-like strings that only grow (first one 1790000000000000000);
+* tweet ids are snowflake-like strings that only grow (first one 1790000000000000000),
+  also across ``reset()``, so a client's since_id cursor never hides new tweets;
 * a customer reply (``customer_tweet`` with ``in_reply_to_tweet_id``) gets the parent
   author's ``@username`` put in front of the text when it is not already mentioned,
   as X's auto-populated reply mentions do; tweets created through ``POST /2/tweets``
@@ -36,6 +37,7 @@ MAX_TWEET_WEIGHT = 280
 URL_WEIGHT = 23
 RATE_WINDOW_SECONDS = 15 * 60
 DEFAULT_RATE_LIMIT = 10_000
+NO_FAULTS = {"error_next": 0, "error_status": 503, "lose_response_next": 0}
 
 NOT_FOUND_TYPE = "https://api.twitter.com/2/problems/resource-not-found"
 INVALID_REQUEST_TYPE = "https://api.twitter.com/2/problems/invalid-request"
@@ -171,11 +173,13 @@ class RateLimiter:
 class PlatformState:
     """The whole simulated platform. All public methods are thread-safe."""
 
-    def __init__(self, rate_limit: int = DEFAULT_RATE_LIMIT, clock=time.time):
+    def __init__(self, rate_limit: int = DEFAULT_RATE_LIMIT, clock=time.time,
+                 rate_limits: dict[str, int] | None = None):
         self.lock = threading.RLock()
         self.clock = clock
-        self.rate_limiter = RateLimiter(default_limit=rate_limit)
-        self.faults: dict[str, Any] = {"error_next": 0, "error_status": 503, "lose_response_next": 0}
+        self._initial_limits = (int(rate_limit), dict(rate_limits or {}))
+        self.rate_limiter = RateLimiter(default_limit=rate_limit, limits=dict(rate_limits or {}))
+        self.faults: dict[str, Any] = dict(NO_FAULTS)
         self.traffic_rate_per_minute: float = 0.0
         self._reset_data()
 
@@ -190,9 +194,11 @@ class PlatformState:
         self.retweets: list[dict[str, Any]] = []
         self._like_keys: set[tuple[str, str]] = set()
         self._retweet_keys: dict[tuple[str, str], str] = {}
-        self._last_tweet_id = FIRST_TWEET_ID - TWEET_ID_STEP
-        self._last_customer_id = FIRST_CUSTOMER_ID
-        self._last_created = 0.0
+        # ids are never reused, not even after a reset: a client may still hold old ones as cursors
+        if not hasattr(self, "_last_tweet_id"):
+            self._last_tweet_id = FIRST_TWEET_ID - TWEET_ID_STEP
+            self._last_customer_id = FIRST_CUSTOMER_ID
+            self._last_created = 0.0
         for acc in BRAND_ACCOUNTS:
             self._add_user(User(
                 id=acc.id, username=acc.username, name=acc.name, verified=True,
@@ -205,10 +211,17 @@ class PlatformState:
             ))
 
     def reset(self) -> None:
-        """Forget every tweet, customer, like and retweet; brand accounts stay."""
+        """Forget every tweet, customer, like and retweet; brand accounts stay.
+
+        Rate-limit windows are emptied, and the rate limits and faults go back to what the
+        simulator was created with, so one test's configuration does not leak into the next.
+        """
         with self.lock:
             self._reset_data()
             self.rate_limiter.clear()
+            self.rate_limiter.default_limit, limits = self._initial_limits
+            self.rate_limiter.limits = dict(limits)
+            self.faults = dict(NO_FAULTS)
 
     def _add_user(self, user: User) -> User:
         self.users[user.id] = user

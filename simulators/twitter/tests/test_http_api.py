@@ -185,3 +185,37 @@ def test_traffic_control_endpoints(sim, base_url):
     requests.post(f"{base_url}/_sim/traffic", json={"rate_per_minute": 0})
     assert not sim.traffic.running
     assert requests.get(f"{base_url}/_sim/state").json()["traffic"]["rate_per_minute"] == 0
+
+
+def test_reset_keeps_ids_growing_and_restores_limits(sim, base_url, auth, customer_tweet):
+    before = customer_tweet("@FirefoxSupport before reset")
+    requests.post(f"{base_url}/_sim/config", json={"rate_limits": {"GET /2/users/me": 1},
+                                                   "faults": {"error_next": 5}})
+    requests.post(f"{base_url}/_sim/reset")
+    after = customer_tweet("@FirefoxSupport after reset")
+    assert int(after["id"]) > int(before["id"])  # an old since_id cursor still sees new tweets
+    r = requests.get(f"{base_url}/2/users/me", headers=auth())
+    assert r.status_code == 200 and r.headers["x-rate-limit-limit"] == "10000"
+
+
+def test_concurrent_writers_get_unique_ids(sim, base_url, auth, customer_tweet):
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = customer_tweet("@FirefoxSupport busy day")
+
+    def reply(i):
+        with requests.Session() as s:
+            r = s.post(f"{base_url}/2/tweets", headers=auth(),
+                       json={"text": f"reply {i}", "reply": {"in_reply_to_tweet_id": root["id"]}})
+            return r.status_code, r.json()["data"]["id"]
+
+    def shout(i):
+        return customer_tweet(f"@Firefox shout {i}", username=f"fan{i % 7}")["id"]
+
+    with ThreadPoolExecutor(16) as pool:
+        replies = list(pool.map(reply, range(60)))
+        shouts = list(pool.map(shout, range(60)))
+    assert {s for s, _ in replies} == {201}
+    ids = [i for _, i in replies] + shouts
+    assert len(set(ids)) == 120
+    assert sim.state.get_tweet(root["id"])["public_metrics"]["reply_count"] == 60
