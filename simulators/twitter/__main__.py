@@ -25,6 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
 
+    done = threading.Event()  # set by SIGINT/SIGTERM, installed before anything starts
+
+    def stop(signum, frame):
+        done.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
     sim = TwitterSimulator(seed=args.seed, rate_limit=args.rate_limit)
     if args.initial:
         sim.generate(args.initial)
@@ -39,13 +47,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  traffic: {args.rate:g}/minute, seed {args.seed}; state at {server.base_url}/_sim/state",
           flush=True)
 
-    done = threading.Event()
-
-    def stop(signum, frame):
-        done.set()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     while not done.wait(0.5):
         pass
     sim.close()
