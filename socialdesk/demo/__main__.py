@@ -12,6 +12,8 @@ import sys
 import time
 import urllib.request
 
+from socialdesk.demo.logins import DEMO_USERS, ROLE_LABELS
+
 
 def _free_port(preferred: int) -> int:
     for port in range(preferred, preferred + 50):
@@ -58,34 +60,39 @@ def main() -> int:
         "scheduler": [*manage, "scheduler"],
     }
     procs = {}
-    for name, cmd in commands.items():
-        procs[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
+    try:
+        for name, cmd in commands.items():
+            procs[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
+        return _supervise(procs, web_port, sim_base)
+    finally:
+        _stop_all(procs)
 
-    def stop_all(*_):
-        for p in procs.values():
-            if p.poll() is None:
-                p.terminate()
-        for p in procs.values():
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(0)))
+def _stop_all(procs) -> None:
+    for p in procs.values():
+        if p.poll() is None:
+            p.terminate()
+    for p in procs.values():
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _supervise(procs, web_port: int, sim_base: str) -> int:
+    # SIGTERM ends the demo like Ctrl-C does; `main` stops the children on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     url = f"http://127.0.0.1:{web_port}/"
     if not _wait_for(url + "login/", 60, list(procs.values())):
-        stop_all()
         print("The demo did not start: see the messages above.", file=sys.stderr)
         return 1
-    from socialdesk.demo.seed import DEMO_USERS
-
     lines = [
         "",
         "Socialdesk demo is running.",
         f"  Open {url}",
         f"  Twitter/X simulator: {sim_base}/_sim/state (mentions arrive every few seconds)",
         "  Logins:",
-        *(f"    {role.label:<18} {username} / {password}" for username, password, role, _ in DEMO_USERS),
+        *(f"    {ROLE_LABELS[role]:<18} {username} / {password}" for username, password, role, _ in DEMO_USERS),
         "  Press Ctrl-C to stop everything.",
         "",
     ]
@@ -95,12 +102,10 @@ def main() -> int:
             for name, p in procs.items():
                 if p.poll() is not None:
                     print(f"The {name} process stopped (exit {p.returncode}); stopping the demo.", file=sys.stderr)
-                    stop_all()
                     return 1
             time.sleep(1)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
-        stop_all()
     return 0
 
 

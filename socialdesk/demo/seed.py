@@ -9,6 +9,8 @@ from socialdesk.conversations.models import Tag
 from socialdesk.people.models import Profile, Role, Signature
 from socialdesk.queues.models import Queue, QueueKind
 
+from .logins import DEMO_USERS
+
 # handle, simulator id, kind, locale, supported languages, display name
 ACCOUNTS = [
     ("Firefox", "2142731", AccountKind.MAIN, "en", ["en"], "Official Firefox brand account"),
@@ -37,12 +39,6 @@ CLIPPINGS = [
 ]
 HOLDING_REPLY = ("Escalation: looking into it", "Hi {name}, your issue seems more complicated than usual. We're looking into it and will get back to you soon.")
 
-DEMO_USERS = [
-    ("contributor", "demo-contributor", Role.CONTRIBUTOR, "^CO"),
-    ("moderator", "demo-moderator", Role.MODERATOR, "^MO"),
-    ("cm", "demo-cm", Role.COMMUNITY_MANAGER, "^CM"),
-    ("admin", "demo-admin", Role.ADMIN, "^AD"),
-]
 
 
 def slug(name: str) -> str:

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from socialdesk.demo.seed import DEMO_USERS, load_demo_configuration
+from socialdesk.demo.logins import DEMO_USERS, ROLE_LABELS
+from socialdesk.demo.seed import load_demo_configuration
 
 
 class Command(BaseCommand):
@@ -16,4 +17,4 @@ class Command(BaseCommand):
         self.stdout.write("Demo configuration loaded.")
         if not no_users:
             for username, password, role, _ in DEMO_USERS:
-                self.stdout.write(f"  {role.label:<18} {username} / {password}")
+                self.stdout.write(f"  {ROLE_LABELS[role]:<18} {username} / {password}")
