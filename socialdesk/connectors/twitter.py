@@ -123,7 +123,8 @@ def normalise_page(body: dict) -> list[InboundMessage]:
                 created_at=_parse_time(tweet.get("created_at")),
                 thread_id=str(tweet.get("conversation_id") or tweet["id"]),
                 in_reply_to_id=str(in_reply_to),
-                language=tweet.get("lang", "") if tweet.get("lang") not in ("und", "qme", "zxx") else "",
+                # X marks what it cannot tell: und(etermined), qme (media only), zxx (no text).
+                language="" if (tweet.get("lang") or "und") in ("und", "qme", "zxx") else tweet["lang"],
                 mentioned_account_ids=tuple(str(m["id"]) for m in mentions if m.get("id")),
                 is_repost=any(r.get("type") == "retweeted" for r in refs),
                 raw={"tweet": tweet, "author": user},
@@ -166,7 +167,11 @@ class TwitterConnector:
                 raise ConnectorError("X sent a malformed page", retryable=True)
             if response.headers.get("x-rate-limit-remaining") == "0":
                 wait_until = _reset_of(response)
-            messages.extend(normalise_page(body))
+            try:
+                messages.extend(normalise_page(body))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # The cursor stays where it was: the same page is read again next time.
+                raise ConnectorError(f"X sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
             meta = body.get("meta") or {}
             if meta.get("newest_id") and (not newest or int(meta["newest_id"]) > int(newest)):
                 newest = str(meta["newest_id"])

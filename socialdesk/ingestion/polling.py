@@ -54,16 +54,12 @@ def poll_account(account: BrandAccount) -> IngestResult:
         streams.append((f"search:{term.pk}", lambda cursor, q=term.query: connector.search(query=q, cursor=cursor)))
     for stream, fetch in streams:
         state, _ = PollState.objects.get_or_create(account=account, stream=stream)
-        r = _poll_stream(state, fetch)
-        for f in ("stored", "duplicates", "skipped", "conversations_opened", "conversations_reopened"):
-            setattr(total, f, getattr(total, f) + getattr(r, f))
+        total.add(_poll_stream(state, fetch))
     return total
 
 
 def poll_all() -> IngestResult:
     total = IngestResult()
     for account in BrandAccount.objects.filter(active=True):
-        r = poll_account(account)
-        for f in ("stored", "duplicates", "skipped", "conversations_opened", "conversations_reopened"):
-            setattr(total, f, getattr(total, f) + getattr(r, f))
+        total.add(poll_account(account))
     return total

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from socialdesk.brands.models import BrandAccount
-from socialdesk.brands.routing import respond_from_for
+from socialdesk.brands.routing import respond_from_for, routing_rules
 from socialdesk.connectors.base import InboundMessage
 from socialdesk.conversations.models import (
     Activity, Author, Conversation, Direction, HoldReason, Message, Status, Tag,
@@ -30,6 +30,11 @@ class IngestResult:
     skipped: int = 0
     conversations_opened: int = 0
     conversations_reopened: int = 0
+
+    def add(self, other: "IngestResult") -> "IngestResult":
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
 
 
 def _upsert_author(msg: InboundMessage) -> Author:
@@ -63,7 +68,7 @@ def _find_conversation(msg: InboundMessage, author: Author) -> Conversation | No
     return Conversation.objects.filter(platform=msg.platform, thread_key=f"{msg.thread_id}:{author.external_id}").first()
 
 
-def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[BrandAccount]) -> Conversation:
+def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[BrandAccount], rules) -> Conversation:
     account = mentioned[0] if mentioned else None
     priority = 50 if _is_celebrity(author) else 0
     conversation = Conversation.objects.create(
@@ -71,7 +76,7 @@ def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[Bran
         thread_key=f"{msg.thread_id}:{author.external_id}",
         author=author,
         account=account,
-        respond_from=respond_from_for(platform=msg.platform, mentioned=mentioned),
+        respond_from=respond_from_for(platform=msg.platform, mentioned=mentioned, rules=rules),
         language=msg.language,
         priority=priority,
         # Mentions of an account that needs moderation, and search finds, wait for a moderator.
@@ -86,43 +91,72 @@ def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[Bran
 
 
 def ingest(messages: Iterable[InboundMessage]) -> IngestResult:
-    """Store each message once; safe to call again with the same messages."""
-    result = IngestResult()
+    """Store each message once; safe to call again with the same messages.
+
+    A page is stored in one transaction (one commit, not one per message). If another process
+    stored one of its messages meanwhile, the page is rolled back and stored again message by
+    message, so the unique platform id keeps every message exactly once.
+    """
     messages = list(messages)
     if not messages:
-        return result
-    platform_ids = {(m.platform, m.platform_id) for m in messages}
-    known = set(
-        Message.objects.filter(platform__in={p for p, _ in platform_ids}, platform_id__in={i for _, i in platform_ids})
-        .values_list("platform", "platform_id")
-    )
-    accounts = {(a.platform, a.external_id): a for a in BrandAccount.objects.filter(active=True).exclude(external_id="")}
+        return IngestResult()
+    context = _Context.load(messages)
+    try:
+        with transaction.atomic():
+            return _store_all(messages, context, savepoints=False)
+    except IntegrityError:
+        return _store_all(messages, _Context.load(messages), savepoints=True)
+
+
+@dataclass
+class _Context:
+    known: set
+    accounts: dict
+    rules: list
+
+    @classmethod
+    def load(cls, messages: list[InboundMessage]) -> "_Context":
+        platforms = {m.platform for m in messages}
+        known = set(
+            Message.objects.filter(platform__in=platforms, platform_id__in={m.platform_id for m in messages})
+            .values_list("platform", "platform_id")
+        )
+        accounts = {(a.platform, a.external_id): a for a in BrandAccount.objects.filter(active=True).exclude(external_id="")}
+        return cls(known=known, accounts=accounts, rules=routing_rules(platforms=platforms))
+
+
+def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints: bool) -> IngestResult:
+    result = IngestResult()
     # Oldest first, so a reply finds the message it answers when both arrive in one page.
     for msg in sorted(messages, key=lambda m: (m.created_at, m.platform_id)):
         key = (msg.platform, msg.platform_id)
-        if key in known:
+        if key in context.known:
             result.duplicates += 1
             continue
-        if (msg.platform, msg.author.external_id) in accounts or msg.is_repost:
+        if (msg.platform, msg.author.external_id) in context.accounts or msg.is_repost:
             # Our own posts come back through search and mentions; reposts carry no question.
             result.skipped += 1
             continue
-        try:
-            with transaction.atomic():
-                _store_one(msg, accounts, result)
-        except IntegrityError:
-            # Another process stored it first (unique platform id): nothing twice.
-            result.duplicates += 1
-        known.add(key)
+        if savepoints:
+            try:
+                with transaction.atomic():
+                    _store_one(msg, context, result)
+            except IntegrityError:
+                # Another process stored it first (unique platform id): nothing twice.
+                result.duplicates += 1
+        else:
+            _store_one(msg, context, result)
+        context.known.add(key)
     return result
 
 
-def _store_one(msg: InboundMessage, accounts: dict, result: IngestResult) -> None:
+def _store_one(msg: InboundMessage, context: _Context, result: IngestResult) -> None:
     author = _upsert_author(msg)
+    accounts = context.accounts
     mentioned = [accounts[(msg.platform, i)] for i in msg.mentioned_account_ids if (msg.platform, i) in accounts]
     conversation = _find_conversation(msg, author)
     if conversation is None:
-        conversation = _open_conversation(msg, author, mentioned)
+        conversation = _open_conversation(msg, author, mentioned, context.rules)
         result.conversations_opened += 1
     message = Message.objects.create(
         conversation=conversation, direction=Direction.INBOUND, platform=msg.platform, platform_id=msg.platform_id,

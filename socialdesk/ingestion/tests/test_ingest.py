@@ -77,3 +77,28 @@ def test_our_own_tweets_and_retweets_are_not_stored(demo, inbound):
     rt = replace(inbound(), is_repost=True)
     result = ingest([own, rt])
     assert (result.stored, result.skipped) == (0, 2)
+
+
+def test_a_message_stored_by_another_process_meanwhile_is_not_stored_twice(demo, inbound, monkeypatch):
+    from socialdesk.ingestion import services
+
+    raced = inbound()
+    ingest([raced])  # "the other process"
+    real_load = services._Context.load
+    calls = []
+
+    def stale_load(messages):
+        # The first look misses what the other process just stored, as in a real race.
+        context = real_load(messages)
+        if not calls:
+            context.known = set()
+        calls.append(1)
+        return context
+
+    monkeypatch.setattr(services._Context, "load", staticmethod(stale_load))
+    fresh = inbound()
+    result = ingest([raced, fresh])
+    assert (result.stored, result.duplicates) == (1, 1)
+    assert len(calls) == 2  # the page was stored again, message by message
+    assert Message.objects.filter(platform_id=raced.platform_id).count() == 1
+    assert Message.objects.filter(platform_id=fresh.platform_id).count() == 1
