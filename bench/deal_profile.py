@@ -22,7 +22,7 @@ from socialdesk.queues.selectors import dealable
 from socialdesk.conversations.models import Conversation
 user = get_user_model().objects.select_related("profile").get(username="bench-agent-000")
 queue = Queue.objects.get(slug="twitter-conversations-moderated")
-qs = dealable(queue=queue).select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[:5]
+qs = dealable(queue=queue).select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[:1]
 from django.db import transaction
 with transaction.atomic():
     sql, params = qs.query.sql_with_params()

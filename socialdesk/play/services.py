@@ -1,16 +1,15 @@
 """Deal conversations to agents exclusively (AG3).
 
 `deal_next` picks the best free conversation of the queue and gives it to one agent under a
-lease. On PostgreSQL the candidate rows are locked with SKIP LOCKED so concurrent agents pass
-each other instead of queueing; on every database the claim itself is a compare-and-set UPDATE
-(only if still free), so two agents can never hold the same conversation.
+lease. The claim is a single UPDATE whose WHERE picks the best free row (locked with SKIP LOCKED on
+PostgreSQL), so two agents can never hold the same conversation and nobody waits for another.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from socialdesk.conversations import policy
@@ -20,9 +19,6 @@ from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import ConversationFilter, dealable
 
 from .models import PlaySession
-
-CANDIDATES = 5
-
 
 def lease_length() -> timedelta:
     return timedelta(seconds=settings.SOCIALDESK_LEASE_SECONDS)
@@ -81,27 +77,31 @@ def deal_next(*, agent, queue: Queue | None = None, filter: ConversationFilter |
 
 
 def _claim_next(*, agent, session: PlaySession, now, exclude: tuple[int, ...] = ()) -> Conversation | None:
-    filter = _filter_of(session)
-    skip_locked = connection.features.has_select_for_update_skip_locked
-    for _ in range(20):
-        with transaction.atomic():
-            qs = dealable(queue=session.queue, filter=filter, now=now).exclude(pk__in=exclude)
-            if skip_locked:
-                qs = qs.select_for_update(skip_locked=True, of=("self",))
-            ids = list(qs.values_list("pk", flat=True)[:CANDIDATES])
-            if not ids:
-                return None
-            for pk in ids:
-                expires = now + lease_length()
-                claimed = Conversation.objects.filter(pk=pk).filter(
-                    Q(dealt_to__isnull=True) | Q(lease_expires_at__lt=now) | Q(dealt_to=agent)
-                ).update(dealt_to=agent, lease_expires_at=expires, updated_at=now)
-                if claimed:
-                    Activity.objects.create(conversation_id=pk, actor=agent, kind="dealt", detail={"queue": session.queue.slug, "session": session.pk})
-                    PlaySession.objects.filter(pk=session.pk).update(dealt=F("dealt") + 1, last_seen_at=now)
-                    return Conversation.objects.get(pk=pk)
-        # Every candidate was taken between the read and the claim: look again.
-    return None
+    """Claim the best free conversation in one statement: UPDATE … WHERE id = (best free one).
+
+    The inner SELECT is the queue's dealing query (`queues.selectors.dealable`); on PostgreSQL it
+    locks its row with SKIP LOCKED, so concurrent agents each take a different row without
+    waiting; SQLite runs one writing transaction at a time, which gives the same guarantee.
+    """
+    pick = dealable(queue=session.queue, filter=_filter_of(session), now=now).exclude(pk__in=exclude).values("pk")[:1]
+    expires = now + lease_length()
+    ops = connection.ops
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            pick = pick.select_for_update(skip_locked=True, of=("self",))
+        sql, params = pick.query.get_compiler(connection=connection).as_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ops.quote_name(Conversation._meta.db_table)} "
+                f"SET dealt_to_id = %s, lease_expires_at = %s, updated_at = %s WHERE id = ({sql}) RETURNING id",
+                [agent.pk, ops.adapt_datetimefield_value(expires), ops.adapt_datetimefield_value(now), *params],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        Activity.objects.create(conversation_id=row[0], actor=agent, kind="dealt", detail={"queue": session.queue.slug, "session": session.pk})
+        PlaySession.objects.filter(pk=session.pk).update(dealt=F("dealt") + 1, last_seen_at=now)
+    return Conversation.objects.get(pk=row[0])
 
 
 def renew(*, agent, conversation: Conversation) -> bool:
