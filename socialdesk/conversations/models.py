@@ -207,6 +207,28 @@ class Reminder(models.Model):
         ordering = ["due_at"]
 
 
+# How each kind of activity reads in the conversation's history.
+ACTIVITY_LABELS = {
+    "opened": "Conversation opened",
+    "message_received": "Customer wrote",
+    "reopened": "Reopened: the customer wrote again",
+    "dealt": "Dealt in Play Mode",
+    "skipped": "Skipped",
+    "returned": "Returned to the queue (Stop)",
+    "replied": "Replied",
+    "held": "Put on hold",
+    "closed": "Closed",
+    "note_added": "Internal note",
+    "liked": "Liked",
+    "moderated": "Marked moderated",
+    "delivered": "Delivered to the platform",
+    "delivery_retry": "Delivery failed, will retry",
+    "delivery_failed": "Delivery failed",
+    "delivery_retried": "Delivery retried by an agent",
+    "refused": "Refused by policy",
+}
+
+
 class ActivityLogIsAppendOnly(Exception):
     pass
 
@@ -238,3 +260,12 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        return ACTIVITY_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+    @property
+    def reason_label(self) -> str:
+        reason = (self.detail or {}).get("reason", "")
+        return dict(CloseReason.choices).get(reason) or dict(HoldReason.choices).get(reason) or reason

@@ -140,10 +140,13 @@ def recover_stalled(*, now=None) -> int:
     return n
 
 
-def due_action_ids(*, now=None) -> list[int]:
+def overdue_action_ids(*, now=None, grace: timedelta = timedelta(seconds=30)) -> list[int]:
+    """Pending actions whose task should have run by now: the scheduler's safety net for a lost
+    enqueue (e.g. the process died between commit and enqueue). A fresh action's own task is
+    given `grace` to run first."""
     now = now or timezone.now()
     return list(
-        OutboundAction.objects.filter(state=ActionState.PENDING, next_attempt_at__lte=now).values_list("pk", flat=True)[:500]
+        OutboundAction.objects.filter(state=ActionState.PENDING, next_attempt_at__lte=now - grace).values_list("pk", flat=True)[:500]
     )
 
 

@@ -101,3 +101,21 @@ def test_like_is_performed_from_the_mentioned_account(contributor, polled):
     assert perform(action.pk) == "sent"
     likes = requests.get(f"{_base()}/_sim/likes", timeout=5).json()["data"]
     assert [lk["username"] for lk in likes] == ["FirefoxSupport"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_polls_and_resends_an_action_whose_task_was_lost(contributor, demo, twitter_sim, customer_tweet):
+    customer_tweet("@FirefoxSupport the scheduler should find me")
+    call_command("scheduler", "--once")
+    call_command("db_worker", "--batch", "--interval", "0")
+    conversation = Conversation.objects.get()  # polled by the worker
+    # A reply whose task never made it into the queue (as if the process died after the commit).
+    msg = actions.reply(actor=contributor, conversation=conversation, text="Found you")
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(task_path__endswith="send_action").delete()
+    OutboundAction.objects.filter(pk=msg.outbound_action.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=1))
+    call_command("scheduler", "--once")
+    call_command("db_worker", "--batch", "--interval", "0")
+    assert OutboundAction.objects.get(pk=msg.outbound_action.pk).state == "sent"
+    assert len(_replies_on_platform(msg.in_reply_to_platform_id)) == 1

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from socialdesk.ingestion.tasks import poll_all_accounts
-from socialdesk.outbox.services import due_action_ids, recover_stalled
+from socialdesk.outbox.services import overdue_action_ids, recover_stalled
 from socialdesk.outbox.tasks import send_action
 
 
@@ -26,8 +26,9 @@ class Command(BaseCommand):
             nonlocal running
             running = False
 
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
+        if not once:
+            signal.signal(signal.SIGTERM, _stop)
+            signal.signal(signal.SIGINT, _stop)
         last_poll = None
         self.stdout.write(f"Scheduler: polling every {interval:g}s")
         while running:
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             if last_poll is None or last_poll.is_finished:
                 last_poll = poll_all_accounts.enqueue()
             recover_stalled()
-            for pk in due_action_ids():
+            for pk in overdue_action_ids():
                 send_action.enqueue(pk)
             if once:
                 break
