@@ -167,3 +167,7 @@ SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_
 SOCIALDESK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SOCIALDESK_OUTBOX_MAX_ATTEMPTS", 8))
 # Scheduler: seconds between two polls of every connected account.
 SOCIALDESK_POLL_SECONDS = float(os.environ.get("SOCIALDESK_POLL_SECONDS", 10))
+# Automation (AG9): close "User didn't respond" this many days after our last reply while
+# waiting on the customer; flag open conversations older than this many days for closing.
+SOCIALDESK_AUTO_CLOSE_DAYS = float(os.environ.get("SOCIALDESK_AUTO_CLOSE_DAYS", 3))
+SOCIALDESK_FLAG_OLD_DAYS = float(os.environ.get("SOCIALDESK_FLAG_OLD_DAYS", 14))
