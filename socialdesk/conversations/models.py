@@ -121,9 +121,9 @@ class Conversation(models.Model):
     # True while the customer's latest message has no answer from us: what Play Mode deals.
     awaiting_reply = models.BooleanField(default=True)
     # A contributor recommends retweeting; a community manager executes or declines (AG10).
-    retweet_recommended = models.BooleanField(default=False)
+    retweet_recommended = models.BooleanField(default=False, db_default=False)
     # Automation found it open for longer than the configured age (AG9): a candidate for closing.
-    flagged_for_closing = models.BooleanField(default=False)
+    flagged_for_closing = models.BooleanField(default=False, db_default=False)
     # Explicit assignment: to a queue (e.g. Escalation) and/or to an agent.
     assigned_queue = models.ForeignKey(
         "queues.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations",
