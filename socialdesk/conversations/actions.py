@@ -19,6 +19,8 @@ from .models import (
 )
 
 THEN_CHOICES = ("none", "hold", "close")
+# What the composer's "Send a private message" button inserts (X's DM deep link).
+DM_LINK = "twitter.com/messages/compose"
 
 
 def _lock(conversation: Conversation) -> Conversation:
@@ -58,7 +60,7 @@ def _release(conversation: Conversation) -> None:
 
 def reply(
     *, actor, conversation: Conversation, text: str, then: str = "none",
-    hold_reason: str = "", close_reason: str = "", confirm: bool = False,
+    hold_reason: str = "", close_reason: str = "", confirm: bool = False, clipping_text: str = "",
 ) -> Message:
     """Queue a public reply from the conversation's respond-from account, then hold or close.
 
@@ -77,6 +79,14 @@ def reply(
         hold_reason = _parse_hold_reason(hold_reason)
     if then == "close":
         close_reason = _parse_close_reason(close_reason)
+    if clipping_text and text == clipping_text.strip() and not confirm:
+        raise ActionConflict(
+            "This clipping would go out unchanged. Personalise it so it doesn't read like a bot, or tick “Send anyway”.",
+            field="confirm",
+        )
+    if DM_LINK in text:
+        # The "send a private message" button is a link in the reply: a DM by other means.
+        policy.require_account_allows(actor=actor, conversation=conversation, account=account, action="dm")
     signature = default_signature(actor)
     full_text = f"{text} {signature}" if signature else text
     check_reply_text(conversation.platform, full_text)
