@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("queues/<slug:slug>/", views.queue_list, name="queue"),
+    path("queues/<slug:slug>/filters", views.save_filter, name="save_filter"),
     path("play/", views.play, name="play"),
     path("play/<slug:slug>/start", views.play_start, name="play_start"),
     path("play/skip", views.play_skip, name="play_skip"),

@@ -1,5 +1,7 @@
 """The agents' pages. Views parse input and call the action layer; nothing more."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -19,8 +21,8 @@ from socialdesk.outbox.models import OutboundAction
 from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import default_signature, has_role, role_of
 from socialdesk.play import services as play_services
-from socialdesk.queues.models import Queue
-from socialdesk.queues.selectors import dealable, queue_conversations, visible_queues
+from socialdesk.queues.models import Queue, SavedFilter
+from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, visible_queues
 
 from .forms import (
     AssignForm, CloseForm, EscalateForm, HoldForm, NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SentimentForm, TagForm,
@@ -51,12 +53,43 @@ def home(request):
 @login_required
 def queue_list(request, slug):
     queue = _visible_queue(request, slug)
-    status = request.GET.get("status", "open")
-    qs = queue_conversations(queue=queue)
-    if status in ("open", "held", "closed"):
-        qs = qs.filter(status=status)
-    qs = qs.select_related("author", "account", "dealt_to").order_by("-priority", "last_inbound_at")[:200]
-    return render(request, "web/queue.html", {"queue": queue, "conversations": qs, "status": status})
+    filter = ConversationFilter.from_query(request.GET)
+    if not filter.statuses and "status" not in request.GET:
+        filter = ConversationFilter(**{**filter.as_dict(), "statuses": ("open",)})
+    qs = (
+        queue_conversations(queue=queue, filter=filter)
+        .select_related("author", "account", "dealt_to").prefetch_related("tags")
+        .order_by("-priority", "last_inbound_at")
+    )
+    return render(request, "web/queue.html", {
+        "queue": queue,
+        "conversations": qs[:200],
+        "total": qs.count(),
+        "filter": filter,
+        "query": urlencode(filter.as_query()),
+        "facets": facet_counts(queue=queue, filter=filter),
+        "saved": [
+            (f.name, urlencode(ConversationFilter(**{k: tuple(v) for k, v in f.params.items()}).as_query()))
+            for f in SavedFilter.objects.filter(user=request.user, queue=queue)
+        ],
+        "to_answer": dealable(queue=queue, filter=filter).count(),
+    })
+
+
+@login_required
+@require_POST
+def save_filter(request, slug):
+    queue = _visible_queue(request, slug)
+    name = (request.POST.get("name") or "").strip()[:100]
+    filter = ConversationFilter.from_query(request.POST)
+    if not name:
+        messages.error(request, "Give the filter a name to save it.")
+    elif not filter:
+        messages.error(request, "Choose at least one filter to save.")
+    else:
+        SavedFilter.objects.update_or_create(user=request.user, queue=queue, name=name, defaults={"params": filter.as_dict()})
+        messages.success(request, f"Saved “{name}”.")
+    return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
 
 
 @login_required
@@ -64,7 +97,8 @@ def queue_list(request, slug):
 def play_start(request, slug):
     queue = _visible_queue(request, slug)
     try:
-        play_services.start(agent=request.user, queue=queue)
+        # Play deals within the queue and the filter the agent chose on the left panel.
+        play_services.start(agent=request.user, queue=queue, filter=ConversationFilter.from_query(request.POST) or None)
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("home")
