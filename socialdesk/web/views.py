@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from socialdesk.outbox.models import OutboundAction
 from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import default_signature, has_role, role_of
 from socialdesk.play import services as play_services
+from socialdesk.queues.forms import QueueForm
 from socialdesk.queues.models import Queue, SavedFilter
 from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, visible_queues
 
@@ -403,3 +405,30 @@ def presence(request, pk):
     c = get_object_or_404(Conversation, pk=pk)
     others = record_presence(conversation=c, user=request.user)
     return render(request, "web/_presence.html", {"others": others})
+
+
+def _require_cm(request):
+    if not has_role(request.user, "cm"):
+        raise PermissionDenied("Only community managers edit queues.")
+
+
+@login_required
+def manage_queues(request):
+    _require_cm(request)
+    return render(request, "web/manage_queues.html", {"queues": Queue.objects.all()})
+
+
+@login_required
+def edit_queue(request, pk=None):
+    """Create (pk None) or edit a queue; CMs only."""
+    _require_cm(request)
+    instance = get_object_or_404(Queue, pk=pk) if pk else None
+    form = QueueForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        queue = form.save()
+        messages.success(request, f"Queue “{queue}” saved.")
+        return redirect("manage_queues")
+    preview = None
+    if instance is not None:
+        preview = queue_conversations(queue=instance).filter(status="open").count()
+    return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=400 if form.errors else 200)
