@@ -381,3 +381,95 @@ def _enqueue_after_commit(action: OutboundAction) -> None:
     from socialdesk.outbox.tasks import send_action
 
     transaction.on_commit(lambda: send_action.enqueue(action.pk))
+
+
+BULK_ACTIONS = ("tag", "assign_queue", "hold", "close")
+
+
+def bulk(*, actor, conversations, action: str, value: str) -> tuple[int, list[str]]:
+    """Apply one option to many conversations (AG13), each through its own action, so every one
+    is checked and logged on its own. Returns how many were done and why others were not."""
+    from socialdesk.queues.models import Queue
+
+    if action not in BULK_ACTIONS:
+        raise ActionError("Choose what to do: tag, assign to a queue, hold or close.", field="action")
+    if not value:
+        raise ActionError("Choose the tag, queue or reason first.", field="value")
+    queue = None
+    if action == "assign_queue":
+        queue = Queue.objects.filter(slug=value).first()
+        if queue is None:
+            raise ActionError("That queue does not exist.", field="value")
+    if action == "tag":
+        _tag_named(value)
+    if action == "hold":
+        _parse_hold_reason(value)
+    if action == "close":
+        _parse_close_reason(value)
+    done, problems = 0, []
+    for conversation in conversations:
+        try:
+            if action == "tag":
+                add_tag(actor=actor, conversation=conversation, tag=value)
+            elif action == "assign_queue":
+                assign(actor=actor, conversation=conversation, to_queue=queue)
+            elif action == "hold":
+                hold(actor=actor, conversation=conversation, reason=value)
+            else:
+                close(actor=actor, conversation=conversation, reason=value)
+            done += 1
+        except ActionError as exc:
+            problems.append(f"#{conversation.pk}: {exc.message}")
+    return done, problems
+
+
+def merge(*, actor, conversation: Conversation, other: Conversation) -> Conversation:
+    """Merge `other` into `conversation` (AG13): same customer only; messages, notes and tags move,
+    `other` is closed and points to where it went."""
+    policy.require_role(actor=actor, conversation=conversation, action="merge")
+    if other.pk == conversation.pk:
+        raise ActionError("Choose another conversation to merge.")
+    if other.author_id != conversation.author_id or other.platform != conversation.platform:
+        raise ActionError("Only two conversations of the same customer on the same platform can be merged.")
+    with transaction.atomic():
+        conversation, other = _lock(conversation), _lock(other)
+        moved = Message.objects.filter(conversation=other).update(conversation=conversation)
+        InternalNote.objects.filter(conversation=other).update(conversation=conversation)
+        from socialdesk.outbox.models import OutboundAction as _OA
+
+        _OA.objects.filter(conversation=other).update(conversation=conversation)
+        conversation.tags.add(*other.tags.all())
+        if other.last_inbound_at > conversation.last_inbound_at:
+            conversation.last_inbound_at = other.last_inbound_at
+        conversation.awaiting_reply = conversation.awaiting_reply or other.awaiting_reply
+        conversation.save()
+        other.status, other.close_reason, other.merged_into = Status.CLOSED, CloseReason.ACKNOWLEDGED, conversation
+        other.awaiting_reply = False
+        _release(other)
+        other.save()
+        Activity.objects.create(conversation=conversation, actor=actor, kind="merged", detail={"from": other.pk, "messages": moved})
+        Activity.objects.create(conversation=other, actor=actor, kind="merged_away", detail={"into": conversation.pk})
+    return conversation
+
+
+def split(*, actor, conversation: Conversation, message: Message) -> Conversation:
+    """Move `message` and everything after it into a new conversation with the same customer."""
+    policy.require_role(actor=actor, conversation=conversation, action="merge")
+    if message.conversation_id != conversation.pk:
+        raise ActionError("That message is not in this conversation.")
+    first = conversation.messages.order_by("created_at", "id").first()
+    if first is None or first.pk == message.pk:
+        raise ActionError("Split from a later message: the first one stays where it is.")
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        new = Conversation.objects.create(
+            platform=conversation.platform, thread_key=f"{conversation.thread_key}:split:{message.pk}",
+            author_id=conversation.author_id, account_id=conversation.account_id, respond_from_id=conversation.respond_from_id,
+            language=conversation.language, priority=conversation.priority, moderated=conversation.moderated,
+            last_inbound_at=message.created_at,
+        )
+        later = conversation.messages.filter(created_at__gte=message.created_at).exclude(created_at=message.created_at, id__lt=message.id)
+        moved = later.update(conversation=new)
+        Activity.objects.create(conversation=conversation, actor=actor, kind="split", detail={"into": new.pk, "messages": moved})
+        Activity.objects.create(conversation=new, actor=actor, kind="opened", detail={"split_from": conversation.pk})
+    return new

@@ -124,6 +124,7 @@ class Conversation(models.Model):
     retweet_recommended = models.BooleanField(default=False, db_default=False)
     # Automation found it open for longer than the configured age (AG9): a candidate for closing.
     flagged_for_closing = models.BooleanField(default=False, db_default=False)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from")
     # Explicit assignment: to a queue (e.g. Escalation) and/or to an agent.
     assigned_queue = models.ForeignKey(
         "queues.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations",
@@ -243,6 +244,12 @@ ACTIVITY_LABELS = {
     "retweet_declined": "Retweet declined",
     "auto_closed": "Closed by automation",
     "flagged_for_closing": "Flagged for closing (old)",
+    "merged": "Merged another conversation in",
+    "merged_away": "Merged into another conversation",
+    "split": "Split into a new conversation",
+    "reply_awaiting_approval": "Reply waiting for approval",
+    "reply_approved": "Reply approved",
+    "reply_returned": "Reply sent back with a note",
 }
 
 

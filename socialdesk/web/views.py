@@ -75,6 +75,10 @@ def queue_list(request, slug):
             for f in SavedFilter.objects.filter(user=request.user, queue=queue)
         ],
         "to_answer": dealable(queue=queue, filter=filter).count(),
+        "bulk_tags": Tag.objects.all(),
+        "bulk_queues": Queue.objects.filter(kind="assignment"),
+        "hold_reasons": HoldReason.choices,
+        "close_reasons": CloseReason.choices,
     })
 
 
@@ -189,6 +193,7 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "can_dm": bool(conversation.respond_from and conversation.respond_from.can_dm),
         "is_cm": has_role(request.user, "cm"),
         "sentiments": Sentiment.choices,
+        "mergeable": conversation.author.conversations.exclude(pk=conversation.pk).exclude(status="closed").filter(platform=conversation.platform),
         "c": conversation,
         "thread": thread,
         "earlier": earlier,
@@ -432,3 +437,57 @@ def edit_queue(request, pk=None):
     if instance is not None:
         preview = queue_conversations(queue=instance).filter(status="open").count()
     return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def bulk_action(request, slug):
+    """Bulk actions on the selection, or on everything the current filter matches (AG13)."""
+    queue = _visible_queue(request, slug)
+    filter = ConversationFilter.from_query(request.POST)
+    qs = queue_conversations(queue=queue, filter=filter)
+    if request.POST.get("scope") != "all":
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        if not ids:
+            messages.error(request, "Select conversations first, or choose “everything matching this filter”.")
+            return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
+        qs = qs.filter(pk__in=ids)
+    try:
+        done, problems = actions.bulk(actor=request.user, conversations=list(qs[:1000]), action=request.POST.get("action", ""), value=request.POST.get("value", ""))
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Done for {done} conversation{'s' if done != 1 else ''}.")
+        for problem in problems[:10]:
+            messages.error(request, problem)
+    return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
+
+
+@login_required
+@require_POST
+def merge(request, pk):
+    c = get_object_or_404(Conversation, pk=pk)
+    other = Conversation.objects.filter(pk=request.POST.get("other") or 0).first()
+    try:
+        if other is None:
+            raise ActionError("Choose the conversation to merge in.")
+        actions.merge(actor=request.user, conversation=c, other=other)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Conversation #{other.pk} merged into this one.")
+    return redirect("conversation", pk=c.pk)
+
+
+@login_required
+@require_POST
+def split(request, pk, message_pk):
+    c = get_object_or_404(Conversation, pk=pk)
+    message = get_object_or_404(Message, pk=message_pk)
+    try:
+        new = actions.split(actor=request.user, conversation=c, message=message)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("conversation", pk=c.pk)
+    messages.success(request, f"Split into conversation #{new.pk}.")
+    return redirect("conversation", pk=new.pk)

@@ -139,3 +139,36 @@ def test_old_open_conversations_are_flagged_for_closing(contributor, demo, inbou
     assert flag_old() == 1
     assert flag_old() == 0  # once
     assert Conversation.objects.filter(flagged_for_closing=True).count() == 1
+
+
+def test_bulk_close_records_each_conversation_and_reports_refusals(agents, demo, inbound):
+    ingest([inbound(), inbound(), inbound()])
+    convs = list(Conversation.objects.all())
+    queue = Queue.objects.get(slug="twitter-conversations-moderated")
+    play.deal_next(agent=agents["moderator"], queue=queue)  # one is in someone's hands
+    done, problems = actions.bulk(actor=agents["contributor"], conversations=convs, action="close", value="no_need_to_reply")
+    assert done == 2 and len(problems) == 1 and "handling" in problems[0]
+    assert Activity.objects.filter(kind="closed").count() == 2
+    with pytest.raises(ActionError, match="Choose one of the closing reasons"):
+        actions.bulk(actor=agents["contributor"], conversations=convs, action="close", value="whatever")
+
+
+def test_merge_and_split_keep_every_message(contributor, demo, inbound):
+    first = inbound("first question", author_id="5")
+    second = inbound("second question", author_id="5", thread_id="other")
+    ingest([first, second])
+    a, b = Conversation.objects.order_by("pk")
+    actions.add_tag(actor=contributor, conversation=b, tag="Sync")
+    actions.merge(actor=contributor, conversation=a, other=b)
+    b.refresh_from_db()
+    assert a.messages.count() == 2 and b.messages.count() == 0 and b.merged_into == a and b.status == "closed"
+    assert list(a.tags.values_list("name", flat=True)) == ["Sync"]
+    later = a.messages.order_by("created_at").last()
+    new = actions.split(actor=contributor, conversation=a, message=later)
+    assert [m.text.split(" ", 1)[1] for m in new.messages.all()] == ["second question"]
+    assert a.messages.count() == 1
+    with pytest.raises(ActionError, match="first one stays"):
+        actions.split(actor=contributor, conversation=a, message=a.messages.get())
+    ingest([inbound("someone else", author_id="6")])
+    with pytest.raises(ActionError, match="same customer"):
+        actions.merge(actor=contributor, conversation=a, other=Conversation.objects.get(author__external_id="6"))

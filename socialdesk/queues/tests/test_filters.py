@@ -61,3 +61,13 @@ def test_saved_filters_and_the_queue_page(client, contributor, inbound):
     assert 'href="?tag=sync"' in page and "My sync" in page
     r = client.post("/queues/twitter-conversations-moderated/filters", {"name": "", "tag": "sync"}, follow=True)
     assert "Give the filter a name" in r.content.decode()
+
+
+def test_bulk_tag_on_everything_a_filter_matches(client, contributor, inbound):
+    _setup(contributor, inbound)
+    client.force_login(contributor)
+    r = client.post("/queues/twitter-conversations-moderated/bulk", {"action": "tag", "value": "crash", "scope": "all", "language": "en"}, follow=True)
+    assert "Done for 2 conversations" in r.content.decode()
+    assert Conversation.objects.filter(tags__slug="crash").count() == 2
+    r = client.post("/queues/twitter-conversations-moderated/bulk", {"action": "close", "value": "resolved"}, follow=True)
+    assert "Select conversations first" in r.content.decode()
