@@ -7,7 +7,7 @@ queues outbound work, in one transaction; views and the API only parse input and
 from django.db import transaction
 from django.utils import timezone
 
-from socialdesk.outbox.models import ActionKind, OutboundAction
+from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.people.models import default_signature
 
 from . import policy
@@ -103,7 +103,7 @@ def reply(
             raise ActionError("There is no customer message to reply to.")
         earlier = (
             Message.objects.filter(conversation=conversation, direction=Direction.OUTBOUND, in_reply_to_platform_id=target.platform_id)
-            .exclude(outbound_action__state="failed").select_related("sent_by").first()
+            .exclude(outbound_action__state__in=["failed", "returned"]).select_related("sent_by").first()
         )
         if earlier is not None and not confirm:
             who = earlier.sent_by or "a former contributor"
@@ -116,12 +116,14 @@ def reply(
             in_reply_to_platform_id=target.platform_id, account=account, sent_by=actor,
             text=full_text, created_at=now,
         )
+        needs_approval = _needs_approval(actor)
         action = OutboundAction.objects.create(
             kind=ActionKind.REPLY, conversation=conversation, message=message, account=account,
             target_platform_id=target.platform_id, text=full_text, created_by=actor, next_attempt_at=now,
+            state=ActionState.AWAITING_APPROVAL if needs_approval else ActionState.PENDING,
         )
         Activity.objects.create(
-            conversation=conversation, actor=actor, kind="replied",
+            conversation=conversation, actor=actor, kind="reply_awaiting_approval" if needs_approval else "replied",
             detail={"message": message.pk, "action": action.pk, "in_reply_to": target.platform_id, "from": str(account)},
         )
         conversation.awaiting_reply = False
@@ -132,8 +134,63 @@ def reply(
         # Answered: the deal is done, Play Mode moves on.
         _release(conversation)
         conversation.save()
-        _enqueue_after_commit(action)
+        if not needs_approval:
+            _enqueue_after_commit(action)
     return message
+
+
+def _needs_approval(actor) -> bool:
+    profile = getattr(actor, "profile", None)
+    return bool(profile and profile.replies_need_approval)
+
+
+def set_requires_approval(*, actor, agent, on: bool) -> None:
+    """A moderator makes an agent's replies wait for approval, or lets them go out directly."""
+    policy.require_role(actor=actor, conversation=None, action="approve")
+    from socialdesk.people.models import Profile
+
+    Profile.objects.filter(user=agent).update(replies_need_approval=on)
+    Activity.objects.create(actor=actor, kind="approval_required" if on else "approval_lifted", detail={"agent": agent.get_username()})
+
+
+def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> OutboundAction:
+    """Approve a waiting reply, edited or not; it then goes out through the outbox."""
+    policy.require_role(actor=actor, conversation=action.conversation, action="approve")
+    with transaction.atomic():
+        action = OutboundAction.objects.select_for_update().select_related("message", "conversation").get(pk=action.pk)
+        if action.state != ActionState.AWAITING_APPROVAL:
+            raise ActionConflict("This reply is no longer waiting for approval.")
+        edited = text is not None and text.strip() and text.strip() != action.text
+        if edited:
+            check_reply_text(action.conversation.platform, text.strip())
+            action.text = text.strip()
+            Message.objects.filter(pk=action.message_id).update(text=action.text)
+        action.state, action.next_attempt_at = ActionState.PENDING, timezone.now()
+        action.save(update_fields=["text", "state", "next_attempt_at", "updated_at"])
+        Activity.objects.create(conversation=action.conversation, actor=actor, kind="reply_approved", detail={"action": action.pk, "edited": bool(edited)})
+        _enqueue_after_commit(action)
+    return action
+
+
+def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
+    """Send a waiting reply back with a note; the conversation waits for an answer again."""
+    policy.require_role(actor=actor, conversation=action.conversation, action="approve")
+    note = (note or "").strip()
+    if not note:
+        raise ActionError("Say what to change, so the contributor can learn from it.", field="note")
+    with transaction.atomic():
+        action = OutboundAction.objects.select_for_update().get(pk=action.pk)
+        if action.state != ActionState.AWAITING_APPROVAL:
+            raise ActionConflict("This reply is no longer waiting for approval.")
+        action.state = ActionState.RETURNED
+        action.save(update_fields=["state", "updated_at"])
+        conversation = _lock(action.conversation)
+        conversation.status, conversation.hold_reason, conversation.close_reason = Status.OPEN, "", ""
+        conversation.awaiting_reply = True
+        conversation.save()
+        InternalNote.objects.create(conversation=conversation, author=actor, text=f"Reply sent back: {note}")
+        Activity.objects.create(conversation=conversation, actor=actor, kind="reply_returned", detail={"action": action.pk})
+    return action
 
 
 def hold(*, actor, conversation: Conversation, reason: str) -> Conversation:

@@ -250,6 +250,8 @@ ACTIVITY_LABELS = {
     "reply_awaiting_approval": "Reply waiting for approval",
     "reply_approved": "Reply approved",
     "reply_returned": "Reply sent back with a note",
+    "approval_required": "Replies now need approval",
+    "approval_lifted": "Replies go out directly again",
 }
 
 

@@ -13,6 +13,8 @@ class ActionKind(models.TextChoices):
 
 
 class ActionState(models.TextChoices):
+    AWAITING_APPROVAL = "approval", "Waiting for a moderator's approval"
+    RETURNED = "returned", "Sent back by a moderator"
     PENDING = "pending", "Waiting to be sent"
     SENDING = "sending", "Sending"
     SENT = "sent", "Delivered"

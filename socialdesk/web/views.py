@@ -491,3 +491,51 @@ def split(request, pk, message_pk):
         return redirect("conversation", pk=c.pk)
     messages.success(request, f"Split into conversation #{new.pk}.")
     return redirect("conversation", pk=new.pk)
+
+
+def _require_moderator(request):
+    if not has_role(request.user, "moderator"):
+        raise PermissionDenied("Only moderators approve replies.")
+
+
+@login_required
+def approvals(request):
+    """Replies waiting for a moderator (AG11): approve as is, edit and approve, or send back."""
+    _require_moderator(request)
+    waiting = OutboundAction.objects.filter(state="approval").select_related("conversation__author", "created_by", "account").order_by("created_at")
+    return render(request, "web/approvals.html", {"waiting": waiting})
+
+
+@login_required
+@require_POST
+def approval_decision(request, action_pk):
+    _require_moderator(request)
+    action = get_object_or_404(OutboundAction, pk=action_pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            actions.approve_reply(actor=request.user, action=action, text=request.POST.get("text"))
+            messages.success(request, "Approved: the reply is on its way.")
+        else:
+            actions.return_reply(actor=request.user, action=action, note=request.POST.get("note", ""))
+            messages.success(request, "Sent back with your note.")
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    return redirect("approvals")
+
+
+@login_required
+def manage_agents(request):
+    _require_moderator(request)
+    from django.contrib.auth import get_user_model
+
+    if request.method == "POST":
+        agent = get_object_or_404(get_user_model(), pk=request.POST.get("agent"))
+        try:
+            actions.set_requires_approval(actor=request.user, agent=agent, on=request.POST.get("on") == "1")
+        except ActionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Saved for {agent}.")
+        return redirect("manage_agents")
+    agents = get_user_model().objects.filter(profile__isnull=False).select_related("profile").order_by("username")
+    return render(request, "web/manage_agents.html", {"agents": agents})

@@ -172,3 +172,28 @@ def test_merge_and_split_keep_every_message(contributor, demo, inbound):
     ingest([inbound("someone else", author_id="6")])
     with pytest.raises(ActionError, match="same customer"):
         actions.merge(actor=contributor, conversation=a, other=Conversation.objects.get(author__external_id="6"))
+
+
+def test_a_contributors_reply_waits_for_approval_and_can_be_edited_or_sent_back(agents, demo, inbound):
+    contributor, moderator = agents["contributor"], agents["moderator"]
+    with pytest.raises(ActionRefused):
+        actions.set_requires_approval(actor=contributor, agent=contributor, on=True)
+    actions.set_requires_approval(actor=moderator, agent=contributor, on=True)
+    contributor.profile.refresh_from_db()
+    ingest([inbound(), inbound()])
+    first, second = Conversation.objects.order_by("pk")
+    m1 = actions.reply(actor=contributor, conversation=first, text="Try a refresh", then="close", close_reason="resolved")
+    m2 = actions.reply(actor=contributor, conversation=second, text="Dunno")
+    assert {a.state for a in OutboundAction.objects.all()} == {"approval"}
+    with pytest.raises(ActionRefused):
+        actions.approve_reply(actor=contributor, action=m1.outbound_action)
+    actions.approve_reply(actor=moderator, action=m1.outbound_action, text="Try a refresh of your profile ^CO")
+    m1.refresh_from_db()
+    assert m1.text == "Try a refresh of your profile ^CO" and m1.outbound_action.state == "pending"
+    with pytest.raises(ActionError, match="Say what to change"):
+        actions.return_reply(actor=moderator, action=m2.outbound_action, note="")
+    actions.return_reply(actor=moderator, action=m2.outbound_action, note="Please offer a KB link")
+    second.refresh_from_db()
+    assert (second.status, second.awaiting_reply) == ("open", True)
+    assert "KB link" in second.notes.get().text
+    assert Activity.objects.filter(kind="reply_approved", detail__edited=True).exists()

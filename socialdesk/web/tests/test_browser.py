@@ -57,6 +57,7 @@ def sign_in(page, base, username="contributor", password="demo-contributor"):
     page.fill("input[name=password]", password)
     page.click("button:has-text('Sign in')")
     page.wait_for_url(f"{base}/")
+    page.wait_for_load_state("load")
 
 
 def _sim(path, **params):

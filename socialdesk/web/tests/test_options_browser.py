@@ -24,8 +24,10 @@ def test_options_from_the_keyboard_and_the_panel(desk, page, customer_tweet):
     customer_tweet("@FirefoxSupport sync keeps failing on my phone", username="ines")
     poll_all()
     sign_in(page, desk)
+    page.wait_for_load_state("load")
     page.keyboard.press("p")  # Play the first queue
     page.wait_for_url(f"{desk}/play/")
+    page.wait_for_load_state("load")
     page.keyboard.press("?")
     assert page.locator("#shortcut-help").is_visible()
     page.keyboard.press("Escape")
@@ -74,6 +76,8 @@ def test_escalation_and_a_retweet_a_cm_executes(desk, browser, customer_tweet):
     contributor = browser.new_page()
     sign_in(contributor, desk)
     contributor.click(QUEUE)
+    contributor.wait_for_url(f"{desk}/play/")
+    contributor.wait_for_load_state("load")
     contributor.keyboard.press("e")
     contributor.fill("#escalate-note", "Huge praise from a verified account: retweet?")
     contributor.check("input[name=recommend_retweet]")
@@ -107,6 +111,8 @@ def test_two_agents_see_each_other_and_a_second_reply_needs_confirmation(desk, b
     one.goto(f"{desk}/c/{c.pk}/")
     two.goto(f"{desk}/c/{c.pk}/")
     one.reload()
+    one.wait_for_selector("#presence .collision")
+    two.wait_for_selector("#presence .collision")
     assert "Also open: moderator" in one.locator("#presence").inner_text()
     assert "Also open: contributor" in two.locator("#presence").inner_text()
     one.fill("#composer textarea", "Check about:logins")
@@ -130,3 +136,48 @@ def test_a_moderator_moves_a_conversation_into_the_contributors_queue(desk, page
     page.click("button:has-text('Mark moderated')")
     page.wait_for_selector(".flash.success")
     assert Conversation.objects.get().moderated
+
+
+def test_a_moderator_approves_an_edited_reply_and_it_reaches_x(desk, browser, customer_tweet):
+    from socialdesk.people.models import Profile
+
+    Profile.objects.filter(user__username="contributor").update(replies_need_approval=True)
+    customer_tweet("@FirefoxSupport video stutters on youtube", username="kim")
+    poll_all()
+    contributor = browser.new_page()
+    sign_in(contributor, desk)
+    contributor.click(QUEUE)
+    contributor.fill("#composer textarea", "Turn off hardware acceleration")
+    contributor.click("#composer button[name=then][value=none]")
+    contributor.wait_for_selector(".flash.success")
+    assert OutboundAction.objects.get().state == "approval"
+
+    moderator = browser.new_page()
+    sign_in(moderator, desk, "moderator", "demo-moderator")
+    moderator.click("header >> text=Approvals")
+    moderator.fill("textarea[name=text]", "Try turning off hardware acceleration in Settings ^CO")
+    moderator.click("button:has-text('Approve')")
+    moderator.wait_for_selector(".flash.success")
+    call_command("db_worker", "--batch", "--interval", "0")
+    tweet_id = Conversation.objects.get().messages.get(direction="in").platform_id
+    assert [r["text"] for r in _sim("/_sim/tweets", in_reply_to=tweet_id)] == ["Try turning off hardware acceleration in Settings ^CO"]
+
+
+def test_filter_panel_and_bulk_close_in_the_browser(desk, page, customer_tweet):
+    for i, text in enumerate(["love the new tabs", "great update", "sync broken again"]):
+        customer_tweet(f"@FirefoxSupport {text}", username=f"u{i}")
+    poll_all()
+    sign_in(page, desk)
+    page.click("text=Twitter conversations - Moderated")
+    page.wait_for_url("**/queues/twitter-conversations-moderated/")
+    assert "3 conversations match" in page.locator("main").inner_text()
+    page.check("input[name=ids] >> nth=0")
+    page.check("input[name=ids] >> nth=1")
+    page.select_option("#bulk-action", "close")
+    page.select_option("select[name=value]", label="No Need to Reply")
+    page.click("#bulk button:has-text('Apply')")
+    assert "Done for 2 conversations" in page.locator(".flash.success").inner_text()
+    assert Conversation.objects.filter(status="closed", close_reason="no_need_to_reply").count() == 2
+    page.click("label:has-text('Closed') input")  # submits the filter form
+    page.wait_for_url("**status=closed**")
+    assert "3 conversations match" in page.locator("main").inner_text()  # open and closed both ticked now
