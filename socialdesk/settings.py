@@ -135,6 +135,13 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+# Uploads larger than this go to a temporary file instead of memory; the limits per platform
+# are checked by the action layer (conversations/channel_rules.py).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ Point a client at ``server.base_url`` instead of https://api.twitter.com. Tokens
 from __future__ import annotations
 
 from .accounts import APP_ONLY_TOKEN, BRAND_ACCOUNTS, token_for
+from .media import MediaStore
 from .server import RunningServer, serve_in_thread
 from .state import DEFAULT_RATE_LIMIT, PlatformState
 from .traffic import TrafficGenerator
@@ -31,6 +32,7 @@ class TwitterSimulator:
         self.seed = seed
         self.state = PlatformState(rate_limit=rate_limit, rate_limits=rate_limits)
         self.traffic = TrafficGenerator(self.state, seed=seed)
+        self.media = MediaStore()
         self.servers: list[RunningServer] = []
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:

@@ -303,6 +303,7 @@ class Api:
             r("GET", "/2/tweets", self.get_tweets),
             r("GET", "/2/tweets/:id", self.get_tweet),
             r("POST", "/2/tweets", self.create_tweet, write=True),
+            r("POST", "/1.1/media/upload.json", lambda req: self.sim.media.upload(req), write=True),
             r("DELETE", "/2/tweets/:id", self.delete_tweet, write=True),
             r("POST", "/2/users/:id/likes", self.like, write=True),
             r("DELETE", "/2/users/:id/likes/:tweet_id", self.unlike, write=True),
@@ -502,6 +503,9 @@ class Api:
             raise invalid_request("quote_tweet_id", quote, "`quote_tweet_id` must be a tweet id")
         media = body.get("media") or {}
         media_ids = [str(m) for m in media.get("media_ids", [])] if isinstance(media, dict) else []
+        unknown = [m for m in media_ids if not self.sim.media.known(m, req.user.id)]
+        if unknown:
+            raise invalid_request("media.media_ids", unknown, "Your media IDs are invalid.")
         text = body.get("text")
         if text is not None and not isinstance(text, str):
             raise invalid_request("text", text, "`text` must be a string")
@@ -660,6 +664,7 @@ class Api:
     def sim_reset(self, req: Request):
         self.state.reset()
         self.sim.traffic.reset()
+        self.sim.media.reset()
         return 200, {"data": {"reset": True}}
 
 

@@ -11,10 +11,10 @@ from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.people.models import default_signature
 
 from . import policy
-from .channel_rules import check_reply_text
+from .channel_rules import check_attachments, check_reply_text
 from .errors import ActionConflict, ActionError
 from .models import (
-    Activity, CloseReason, Conversation, Direction, HoldReason, InternalNote, Message, Reminder, Sentiment, Status, Tag,
+    Activity, Attachment, CloseReason, Conversation, Direction, HoldReason, InternalNote, Message, Reminder, Sentiment, Status, Tag,
     UserTag, UserTagKind,
 )
 
@@ -61,6 +61,7 @@ def _release(conversation: Conversation) -> None:
 def reply(
     *, actor, conversation: Conversation, text: str, then: str = "none",
     hold_reason: str = "", close_reason: str = "", confirm: bool = False, clipping_text: str = "",
+    attachments=(),
 ) -> Message:
     """Queue a public reply from the conversation's respond-from account, then hold or close.
 
@@ -90,6 +91,7 @@ def reply(
     signature = default_signature(actor)
     full_text = f"{text} {signature}" if signature else text
     check_reply_text(conversation.platform, full_text)
+    files = check_attachments(conversation.platform, attachments)
 
     now = timezone.now()
     with transaction.atomic():
@@ -116,6 +118,8 @@ def reply(
             in_reply_to_platform_id=target.platform_id, account=account, sent_by=actor,
             text=full_text, created_at=now,
         )
+        for f, ctype in files:
+            Attachment.objects.create(message=message, file=f, content_type=ctype, size=f.size, original_name=f.name[:255])
         needs_approval = _needs_approval(actor)
         action = OutboundAction.objects.create(
             kind=ActionKind.REPLY, conversation=conversation, message=message, account=account,

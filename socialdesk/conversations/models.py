@@ -190,6 +190,19 @@ class Message(models.Model):
         return f"{self.get_direction_display()}: {self.text[:40]}"
 
 
+class Attachment(models.Model):
+    """An image or video sent with a reply (AG6), checked against the platform's limits."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveBigIntegerField()
+    original_name = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+
 class InternalNote(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

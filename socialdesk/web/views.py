@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from socialdesk.clippings.models import Clipping
 from socialdesk.conversations import actions
-from socialdesk.conversations.channel_rules import limit_for
+from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, limit_for
 from socialdesk.conversations.errors import ActionError
 from socialdesk.conversations.models import CloseReason, Conversation, HoldReason, Message, Reminder, Sentiment, Tag, UserTagKind
 from socialdesk.conversations.selectors import record_presence
@@ -171,7 +171,7 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         .prefetch_related("tags", "author__user_tags")
         .get(pk=conversation.pk)
     )
-    msgs = list(conversation.messages.select_related("author", "account", "sent_by", "outbound_action"))
+    msgs = list(conversation.messages.select_related("author", "account", "sent_by", "outbound_action").prefetch_related("attachments"))
     notes = list(conversation.notes.select_related("author"))
     thread = sorted(
         [("message", m.created_at, m) for m in msgs] + [("note", n.created_at, n) for n in notes],
@@ -193,6 +193,7 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "can_dm": bool(conversation.respond_from and conversation.respond_from.can_dm),
         "is_cm": has_role(request.user, "cm"),
         "sentiments": Sentiment.choices,
+        "attachment_types": ",".join(ATTACHMENT_RULES.get(conversation.platform, {}).get("types", {})),
         "mergeable": conversation.author.conversations.exclude(pk=conversation.pk).exclude(status="closed").filter(platform=conversation.platform),
         "c": conversation,
         "thread": thread,
@@ -236,7 +237,10 @@ def reply(request, pk):
         clipping_id = data.pop("clipping", None)
         clipping = Clipping.objects.filter(pk=clipping_id).first() if clipping_id else None
         try:
-            actions.reply(actor=request.user, conversation=c, clipping_text=clipping.render(author=c.author) if clipping else "", **data)
+            actions.reply(
+                actor=request.user, conversation=c, clipping_text=clipping.render(author=c.author) if clipping else "",
+                attachments=request.FILES.getlist("attachments"), **data,
+            )
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -539,3 +543,14 @@ def manage_agents(request):
         return redirect("manage_agents")
     agents = get_user_model().objects.filter(profile__isnull=False).select_related("profile").order_by("username")
     return render(request, "web/manage_agents.html", {"agents": agents})
+
+
+@login_required
+def attachment(request, pk):
+    """Attachments are served to signed-in agents only."""
+    from django.http import FileResponse
+
+    from socialdesk.conversations.models import Attachment
+
+    a = get_object_or_404(Attachment, pk=pk)
+    return FileResponse(a.file.open("rb"), content_type=a.content_type, filename=a.original_name or None)

@@ -116,6 +116,11 @@ def test_bad_replies_get_a_clear_message_in_the_browser(desk, page, customer_twe
     assert "Choose one of the closing reasons" in page.locator(".errorlist").first.inner_text()
     assert page.locator("#composer textarea[name=text]").input_value() == "Could you tell us which site?"  # nothing lost
 
+    page.fill("#composer textarea[name=text]", "Here is how")
+    page.set_input_files("input[name=attachments]", files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"plain text, not a picture"}])
+    page.click("button[name=then][value=none]")
+    assert "not an image or video" in page.locator(".errorlist").first.inner_text()
+
     page.fill("#composer textarea[name=text]", "x" * 300)
     assert "over" in page.locator("#char-count").get_attribute("class")
     assert page.locator("button[name=then][value=none]").is_disabled()
