@@ -38,5 +38,6 @@ urlpatterns = [
     path("c/<int:pk>/presence", views.presence, name="presence"),
     path("reminders/<int:reminder_pk>/done", views.dismiss_reminder, name="dismiss_reminder"),
     path("attachments/<int:pk>", views.attachment, name="attachment"),
+    path("settings/", views.personal_settings, name="personal_settings"),
     path("outbox/<int:action_pk>/retry", views.retry_action, name="retry_action"),
 ]

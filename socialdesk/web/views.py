@@ -554,3 +554,23 @@ def attachment(request, pk):
 
     a = get_object_or_404(Attachment, pk=pk)
     return FileResponse(a.file.open("rb"), content_type=a.content_type, filename=a.original_name or None)
+
+
+@login_required
+def personal_settings(request):
+    """Personal settings (PE6): the signature added to every public reply."""
+    from socialdesk.people.models import Signature
+
+    current = Signature.objects.filter(user=request.user, is_default=True).order_by("-id").first()
+    error = None
+    if request.method == "POST":
+        text = (request.POST.get("signature") or "").strip()
+        if len(text) > 40:
+            error = f"Keep the signature short: {len(text)} characters, at most 40 (it counts against the platform's limit)."
+        else:
+            Signature.objects.filter(user=request.user).update(is_default=False)
+            if text:
+                Signature.objects.create(user=request.user, text=text, is_default=True)
+            messages.success(request, "Signature saved." if text else "Signature removed.")
+            return redirect("personal_settings")
+    return render(request, "web/settings.html", {"signature": current.text if current else "", "error": error}, status=400 if error else 200)

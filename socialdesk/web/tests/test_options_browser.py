@@ -181,3 +181,19 @@ def test_filter_panel_and_bulk_close_in_the_browser(desk, page, customer_tweet):
     page.click("label:has-text('Closed') input")  # submits the filter form
     page.wait_for_url("**status=closed**")
     assert "3 conversations match" in page.locator("main").inner_text()  # open and closed both ticked now
+
+
+def test_a_cm_creates_a_queue_in_the_browser(desk, page):
+    sign_in(page, desk, "cm", "demo-cm")
+    page.click("header >> text=Edit queues")
+    page.click("text=New queue")
+    page.fill("input[name=name]", "German")
+    page.fill("input[name=languages]", "de, 42")
+    page.click("button:has-text('Save')")
+    assert "Not a language code: 42" in page.locator(".errorlist").inner_text()
+    page.fill("input[name=languages]", "de")
+    page.click("button:has-text('Save')")
+    page.wait_for_selector(".flash.success")
+    from socialdesk.queues.models import Queue
+
+    assert Queue.objects.get(slug="german").rules == {"languages": ["de"]}
