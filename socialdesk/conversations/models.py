@@ -132,6 +132,12 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="dealt_conversations",
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # What app-store reviews tell about the customer (CH3); empty elsewhere. The latest version
+    # of the review wins: an edited review may change its stars.
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Star rating, 1-5.")
+    app_version = models.CharField(max_length=50, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+    android_version = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_inbound_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -170,6 +176,9 @@ class Message(models.Model):
     created_at = models.DateTimeField(help_text="When the platform says it was written.")
     received_at = models.DateTimeField(auto_now_add=True)
     raw = models.JSONField(default=dict, blank=True)
+    # The connector's platform-neutral extras (rating, device, ...); {"existing": true} on an
+    # outbound message marks a reply found on the platform rather than sent from here.
+    metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -226,6 +235,7 @@ ACTIVITY_LABELS = {
     "delivery_failed": "Delivery failed",
     "delivery_retried": "Delivery retried by an agent",
     "refused": "Refused by policy",
+    "existing_reply_found": "Our earlier reply found on the platform",
 }
 
 
