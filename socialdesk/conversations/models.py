@@ -10,7 +10,8 @@ class Author(models.Model):
     """A customer's profile on a platform, kept current as their messages arrive."""
 
     platform = models.CharField(max_length=20, choices=Platform.choices)
-    external_id = models.CharField(max_length=100)
+    # Long enough for a Google Play review id (reviews have no author id; the review stands in).
+    external_id = models.CharField(max_length=200)
     handle = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=200, blank=True)
     followers = models.PositiveIntegerField(default=0)
@@ -99,7 +100,7 @@ class MessageType(models.TextChoices):
 class Conversation(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # The platform's thread plus the customer: one conversation per customer per thread.
-    thread_key = models.CharField(max_length=200)
+    thread_key = models.CharField(max_length=420)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="conversations")
     account = models.ForeignKey(
         BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="conversations",
@@ -163,8 +164,9 @@ class Message(models.Model):
     direction = models.CharField(max_length=3, choices=Direction.choices)
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # Empty for an outbound message the platform has not yet accepted.
-    platform_id = models.CharField(max_length=100, null=True, blank=True)
-    in_reply_to_platform_id = models.CharField(max_length=100, blank=True)
+    # Google Play review versions are "<review id>:<lastModified seconds>": ids need room.
+    platform_id = models.CharField(max_length=200, null=True, blank=True)
+    in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
     author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     account = models.ForeignKey(
         BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="messages",
