@@ -149,3 +149,41 @@ def customer_review(play_sim):
         return r.json()["data"]
 
     return post
+
+
+@pytest.fixture(scope="session")
+def mastodon_sim_server():
+    from simulators.mastodon import MastodonSimulator
+
+    sim = MastodonSimulator(seed=7)
+    server = sim.serve(host="127.0.0.1", port=0)
+    yield sim, server
+    sim.close()
+
+
+@pytest.fixture
+def mastodon_sim(mastodon_sim_server, settings):
+    """A fresh Mastodon simulator for each test, with accounts without an API base pointed at it."""
+    sim, server = mastodon_sim_server
+    sim.reset()
+    sim.base_url = server.base_url
+    settings.SOCIALDESK_MASTODON_API_BASE = server.base_url
+    settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = 2
+    return sim
+
+
+@pytest.fixture
+def customer_toot(mastodon_sim):
+    """A customer posts on the simulated Mastodon instance, over its HTTP control API."""
+    import requests
+
+    def post(text, *, username="alex_codes", display_name="Alex", followers=80, in_reply_to_id=None, language="en"):
+        body = {"text": text, "author": {"username": username, "display_name": display_name, "followers_count": followers},
+                "language": language}
+        if in_reply_to_id:
+            body["in_reply_to_id"] = in_reply_to_id
+        r = requests.post(f"{mastodon_sim.base_url}/_sim/customer_statuses", json=body, timeout=5)
+        r.raise_for_status()
+        return r.json()["data"]
+
+    return post
