@@ -45,6 +45,7 @@ def twitter_sim(twitter_sim_server, settings):
     """A fresh simulator state for each test, with the connectors pointed at it."""
     sim, server = twitter_sim_server
     sim.state.reset()
+    sim.faults.reset()
     settings.SOCIALDESK_TWITTER_API_BASE = server.base_url
     return sim
 
