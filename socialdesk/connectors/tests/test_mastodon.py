@@ -111,3 +111,18 @@ def test_bad_token_is_reported_not_raised(demo, mastodon_sim, customer_toot):
     BrandAccount.objects.filter(pk=account().pk).update(credentials={"access_token": "wrong"})
     poll_all()
     assert "access token" in PollState.objects.get(account=account(), stream="notifications").last_error
+
+
+def test_the_outbox_retry_after_a_lost_answer_posts_once(demo, mastodon_sim, customer_toot, contributor):
+    customer_toot("@firefox_support videos have no picture")
+    poll_all()
+    c = Conversation.objects.get()
+    actions.reply(actor=contributor, conversation=c, text="@alex_codes try turning off hardware acceleration.")
+    action = OutboundAction.objects.get()
+    requests.post(f"{mastodon_sim.base_url}/_sim/config", json={"faults": {"share": 1.0, "kinds": ["malformed"]}}, timeout=5)
+    assert perform(action.pk) == "pending"  # outcome unknown: back in line
+    requests.post(f"{mastodon_sim.base_url}/_sim/config", json={"faults": {"share": 0.0}}, timeout=5)
+    OutboundAction.objects.filter(pk=action.pk).update(next_attempt_at=None)
+    assert perform(action.pk) == "sent"
+    state = sim_get(mastodon_sim, "/_sim/state")
+    assert state["statuses_created_per_idempotency_key"] == {str(action.idempotency_key): 1}
