@@ -10,6 +10,15 @@ os.environ["SOCIALDESK_GOOGLE_PLAY_API_BASE"] = "http://127.0.0.1:9"
 os.environ["SOCIALDESK_MASTODON_API_BASE"] = "http://127.0.0.1:9"
 
 
+@pytest.fixture(autouse=True)
+def _no_real_platforms(settings):
+    """The environment above can come too late (pytest-django may load the settings first):
+    every test starts with the platforms pointed at a closed port; simulator fixtures override."""
+    settings.SOCIALDESK_TWITTER_API_BASE = "http://127.0.0.1:9"
+    settings.SOCIALDESK_GOOGLE_PLAY_API_BASE = "http://127.0.0.1:9"
+    settings.SOCIALDESK_MASTODON_API_BASE = "http://127.0.0.1:9"
+
+
 @pytest.fixture
 def demo(db):
     from socialdesk.demo.seed import load_demo_configuration

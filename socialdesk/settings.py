@@ -175,3 +175,7 @@ SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS = float(os.environ.get("SOCIALDESK_GOOGL
 SOCIALDESK_MASTODON_API_BASE = os.environ.get("SOCIALDESK_MASTODON_API_BASE", "https://mastodon.social")
 # Seconds a Google Play or Mastodon call may take before it counts as a time-out.
 SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = float(os.environ.get("SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS", 30))
+# Automation (AG9): close "User didn't respond" this many days after our last reply while
+# waiting on the customer; flag open conversations older than this many days for closing.
+SOCIALDESK_AUTO_CLOSE_DAYS = float(os.environ.get("SOCIALDESK_AUTO_CLOSE_DAYS", 3))
+SOCIALDESK_FLAG_OLD_DAYS = float(os.environ.get("SOCIALDESK_FLAG_OLD_DAYS", 14))

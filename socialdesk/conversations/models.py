@@ -121,6 +121,11 @@ class Conversation(models.Model):
     moderated = models.BooleanField(default=False)
     # True while the customer's latest message has no answer from us: what Play Mode deals.
     awaiting_reply = models.BooleanField(default=True)
+    # A contributor recommends retweeting; a community manager executes or declines (AG10).
+    retweet_recommended = models.BooleanField(default=False, db_default=False)
+    # Automation found it open for longer than the configured age (AG9): a candidate for closing.
+    flagged_for_closing = models.BooleanField(default=False, db_default=False)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from")
     # Explicit assignment: to a queue (e.g. Escalation) and/or to an agent.
     assigned_queue = models.ForeignKey(
         "queues.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations",
@@ -238,7 +243,37 @@ ACTIVITY_LABELS = {
     "delivery_retried": "Delivery retried by an agent",
     "refused": "Refused by policy",
     "existing_reply_found": "Our earlier reply found on the platform",
+    "sentiment_set": "Sentiment marked",
+    "tag_added": "Tag added",
+    "tag_removed": "Tag removed",
+    "user_tag_added": "User tag added",
+    "user_tag_removed": "User tag removed",
+    "reminder_set": "Reminder set",
+    "assigned": "Assigned",
+    "escalated": "Escalated",
+    "retweet_recommended": "Retweet recommended",
+    "retweet_executed": "Retweet approved",
+    "retweet_declined": "Retweet declined",
+    "auto_closed": "Closed by automation",
+    "flagged_for_closing": "Flagged for closing (old)",
+    "merged": "Merged another conversation in",
+    "merged_away": "Merged into another conversation",
+    "split": "Split into a new conversation",
+    "reply_awaiting_approval": "Reply waiting for approval",
+    "reply_approved": "Reply approved",
+    "reply_returned": "Reply sent back with a note",
 }
+
+
+class Presence(models.Model):
+    """Who has a conversation open right now (AG7); refreshed by the page every few seconds."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="unique_presence")]
 
 
 class ActivityLogIsAppendOnly(Exception):

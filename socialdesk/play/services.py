@@ -44,9 +44,7 @@ def start(*, agent, queue: Queue, filter: ConversationFilter | None = None) -> P
 
 
 def _filter_dict(filter: ConversationFilter | None) -> dict:
-    if filter is None:
-        return {}
-    return {k: list(v) for k, v in vars(filter).items() if v}
+    return filter.as_dict() if filter else {}
 
 
 def _filter_of(session: PlaySession) -> ConversationFilter:

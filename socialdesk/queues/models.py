@@ -1,6 +1,7 @@
 """A queue is a saved rule over conversations, or a place conversations are assigned to."""
 
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.db import models
 
 from socialdesk.people.models import Role
@@ -43,6 +44,22 @@ class Queue(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedFilter(models.Model):
+    """A filter of the left panel an agent saved on a queue, to come back to it in one click."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(max_length=100)
+    params = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "queue", "name"], name="unique_saved_filter")]
 
     def __str__(self) -> str:
         return self.name
