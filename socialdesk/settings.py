@@ -175,6 +175,14 @@ SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_
 SOCIALDESK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SOCIALDESK_OUTBOX_MAX_ATTEMPTS", 8))
 # Scheduler: seconds between two polls of every connected account.
 SOCIALDESK_POLL_SECONDS = float(os.environ.get("SOCIALDESK_POLL_SECONDS", 10))
+# Google Play Developer API (androidpublisher v3); the demo and the tests use the simulator.
+SOCIALDESK_GOOGLE_PLAY_API_BASE = os.environ.get("SOCIALDESK_GOOGLE_PLAY_API_BASE", "https://androidpublisher.googleapis.com/")
+# reviews.list has a small quota (about 200 calls an hour): read each app's reviews at most this often.
+SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS = float(os.environ.get("SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS", 60))
+# Mastodon: the instance of an account without its own API base (BrandAccount.api_base).
+SOCIALDESK_MASTODON_API_BASE = os.environ.get("SOCIALDESK_MASTODON_API_BASE", "https://mastodon.social")
+# Seconds a Google Play or Mastodon call may take before it counts as a time-out.
+SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = float(os.environ.get("SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS", 30))
 # Automation (AG9): close "User didn't respond" this many days after our last reply while
 # waiting on the customer; flag open conversations older than this many days for closing.
 SOCIALDESK_AUTO_CLOSE_DAYS = float(os.environ.get("SOCIALDESK_AUTO_CLOSE_DAYS", 3))

@@ -30,6 +30,10 @@ class InboundMessage:
     # External ids of accounts the message mentions (ingestion keeps those that are ours).
     mentioned_account_ids: tuple[str, ...] = ()
     is_repost: bool = False
+    # Platform-neutral extras kept with the message and copied onto the conversation when the
+    # conversation has a field of that name (see ingestion.metadata): "rating", "app_version",
+    # "device", "android_version"; "our_reply" is a reply of ours the platform already shows.
+    metadata: dict = field(default_factory=dict, compare=False, hash=False)
     raw: dict = field(default_factory=dict, compare=False, hash=False)
 
 

@@ -184,6 +184,13 @@ class TwitterConnector:
             newest = cursor
         return FetchResult(messages=messages, cursor=newest, wait_until=wait_until)
 
+    def streams(self) -> list[tuple[str, object]]:
+        """What polling reads: the account's mentions and each of its active search terms."""
+        streams = [("mentions", self.fetch_mentions)]
+        for term in self.account.search_terms.filter(active=True):
+            streams.append((f"search:{term.pk}", lambda cursor, q=term.query: self.search(query=q, cursor=cursor)))
+        return streams
+
     def fetch_mentions(self, *, cursor: str) -> FetchResult:
         return self._paged(self.client.get_users_mentions, cursor, id=self.account.external_id)
 

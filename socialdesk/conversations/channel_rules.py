@@ -32,16 +32,13 @@ def check_reply_text(platform: str, text: str) -> None:
 
 MB = 1024 * 1024
 # What each platform accepts with a reply: content type -> largest size, and how many at once.
+# Platforms not listed take text only here (Google Play by design; Mastodon until its connector
+# uploads media).
 ATTACHMENT_RULES = {
     "twitter": {
         "types": {"image/jpeg": 5 * MB, "image/png": 5 * MB, "image/webp": 5 * MB, "image/gif": 15 * MB, "video/mp4": 512 * MB},
         "max_images": 4,
         "max_videos": 1,  # a GIF or a video goes alone
-    },
-    "mastodon": {
-        "types": {"image/jpeg": 16 * MB, "image/png": 16 * MB, "image/webp": 16 * MB, "image/gif": 16 * MB, "video/mp4": 99 * MB},
-        "max_images": 4,
-        "max_videos": 1,
     },
 }
 

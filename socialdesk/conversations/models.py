@@ -10,7 +10,8 @@ class Author(models.Model):
     """A customer's profile on a platform, kept current as their messages arrive."""
 
     platform = models.CharField(max_length=20, choices=Platform.choices)
-    external_id = models.CharField(max_length=100)
+    # Long enough for a Google Play review id (reviews have no author id; the review stands in).
+    external_id = models.CharField(max_length=200)
     handle = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=200, blank=True)
     followers = models.PositiveIntegerField(default=0)
@@ -99,7 +100,7 @@ class MessageType(models.TextChoices):
 class Conversation(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # The platform's thread plus the customer: one conversation per customer per thread.
-    thread_key = models.CharField(max_length=200)
+    thread_key = models.CharField(max_length=420)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="conversations")
     account = models.ForeignKey(
         BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="conversations",
@@ -137,6 +138,12 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="dealt_conversations",
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # What app-store reviews tell about the customer (CH3); empty elsewhere. The latest version
+    # of the review wins: an edited review may change its stars.
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Star rating, 1-5.")
+    app_version = models.CharField(max_length=50, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+    android_version = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_inbound_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -162,8 +169,9 @@ class Message(models.Model):
     direction = models.CharField(max_length=3, choices=Direction.choices)
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # Empty for an outbound message the platform has not yet accepted.
-    platform_id = models.CharField(max_length=100, null=True, blank=True)
-    in_reply_to_platform_id = models.CharField(max_length=100, blank=True)
+    # Google Play review versions are "<review id>:<lastModified seconds>": ids need room.
+    platform_id = models.CharField(max_length=200, null=True, blank=True)
+    in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
     author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     account = models.ForeignKey(
         BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="messages",
@@ -175,6 +183,9 @@ class Message(models.Model):
     created_at = models.DateTimeField(help_text="When the platform says it was written.")
     received_at = models.DateTimeField(auto_now_add=True)
     raw = models.JSONField(default=dict, blank=True)
+    # The connector's platform-neutral extras (rating, device, ...); {"existing": true} on an
+    # outbound message marks a reply found on the platform rather than sent from here.
+    metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -244,6 +255,7 @@ ACTIVITY_LABELS = {
     "delivery_failed": "Delivery failed",
     "delivery_retried": "Delivery retried by an agent",
     "refused": "Refused by policy",
+    "existing_reply_found": "Our earlier reply found on the platform",
     "sentiment_set": "Sentiment marked",
     "tag_added": "Tag added",
     "tag_removed": "Tag removed",

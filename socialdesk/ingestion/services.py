@@ -20,6 +20,8 @@ from socialdesk.conversations.models import (
     Activity, Author, Conversation, Direction, HoldReason, Message, Status, Tag,
 )
 
+from .metadata import apply_metadata
+
 CELEBRITY_TAG = "Internet celebrity"
 
 
@@ -161,7 +163,7 @@ def _store_one(msg: InboundMessage, context: _Context, result: IngestResult) -> 
     message = Message.objects.create(
         conversation=conversation, direction=Direction.INBOUND, platform=msg.platform, platform_id=msg.platform_id,
         in_reply_to_platform_id=msg.in_reply_to_id, author=author, text=msg.text, language=msg.language,
-        created_at=msg.created_at, raw=msg.raw,
+        created_at=msg.created_at, raw=msg.raw, metadata=msg.metadata,
     )
     Activity.objects.create(conversation=conversation, kind="message_received", detail={"message": message.pk, "at": msg.created_at.isoformat()})
     updates = {} if conversation.awaiting_reply else {"awaiting_reply": True}
@@ -179,4 +181,5 @@ def _store_one(msg: InboundMessage, context: _Context, result: IngestResult) -> 
     if updates:
         updates["updated_at"] = timezone.now()
         Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    apply_metadata(conversation=conversation, message=message, msg=msg)
     result.stored += 1

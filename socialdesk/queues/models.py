@@ -6,7 +6,7 @@ from django.db import models
 
 from socialdesk.people.models import Role
 
-RULE_KEYS = {"platforms", "accounts", "moderated", "languages", "tags", "min_priority", "types", "sentiments"}
+RULE_KEYS = {"platforms", "accounts", "moderated", "languages", "tags", "min_priority", "types", "sentiments", "min_rating", "max_rating"}
 
 
 def validate_rules(value) -> None:
@@ -22,6 +22,9 @@ def validate_rules(value) -> None:
         raise ValidationError("Queue rule 'moderated' must be true, false or null.")
     if "min_priority" in value and not isinstance(value["min_priority"], int):
         raise ValidationError("Queue rule 'min_priority' must be a whole number.")
+    for key in ("min_rating", "max_rating"):
+        if key in value and not (isinstance(value[key], int) and not isinstance(value[key], bool) and 1 <= value[key] <= 5):
+            raise ValidationError(f"Queue rule '{key}' must be a star rating from 1 to 5.")
 
 
 class QueueKind(models.TextChoices):

@@ -101,6 +101,11 @@ def queue_conversations(*, queue: Queue, filter: ConversationFilter | None = Non
             qs = qs.filter(sentiment__in=rules["sentiments"])
         if rules.get("min_priority") is not None:
             qs = qs.filter(priority__gte=rules["min_priority"])
+        # Star ratings (app-store reviews): a conversation without a rating never matches.
+        if rules.get("min_rating") is not None:
+            qs = qs.filter(rating__gte=rules["min_rating"])
+        if rules.get("max_rating") is not None:
+            qs = qs.filter(rating__lte=rules["max_rating"])
     if filter is not None:
         qs = filter.apply(qs)
     return qs

@@ -40,7 +40,10 @@ def test_list_queues_shows_only_what_the_role_sees(api, conversation):
     r = api("get", "/queues")
     assert r.status_code == 200
     rows = {q["slug"]: q for q in r.json()}
-    assert set(rows) == {"twitter-conversations-moderated", "escalation"}
+    assert set(rows) == {
+        "twitter-conversations-moderated", "escalation",
+        "google-play-low-rating", "google-play-high-rating", "mastodon-conversations-moderated",
+    }
     assert rows["twitter-conversations-moderated"]["waiting_for_answer"] == 1
 
 
