@@ -131,6 +131,8 @@ def reply(
             detail={"message": message.pk, "action": action.pk, "in_reply_to": target.platform_id, "from": str(account)},
         )
         conversation.awaiting_reply = False
+        conversation.last_agent = actor
+        conversation.reserved_for, conversation.reserved_until = None, None
         if then == "hold":
             _set_held(actor=actor, conversation=conversation, reason=hold_reason, now=now)
         elif then == "close":

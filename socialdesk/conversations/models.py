@@ -138,6 +138,11 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="dealt_conversations",
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # AG3: a customer's follow-up goes back to the agent who answered them last, if that agent
+    # is playing: it is kept for them until `reserved_until`, then any agent may get it.
+    last_agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reserved_for = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reserved_until = models.DateTimeField(null=True, blank=True)
     # What app-store reviews tell about the customer (CH3); empty elsewhere. The latest version
     # of the review wins: an edited review may change its stars.
     rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Star rating, 1-5.")

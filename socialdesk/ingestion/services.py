@@ -8,6 +8,7 @@ opens again when the customer writes.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -152,11 +153,19 @@ def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints:
     return result
 
 
+def _is_playing(user_id: int) -> bool:
+    from socialdesk.play.models import PlaySession
+
+    recent = timezone.now() - timedelta(seconds=settings.SOCIALDESK_LEASE_SECONDS)
+    return PlaySession.objects.filter(agent_id=user_id, ended_at__isnull=True, last_seen_at__gte=recent).exists()
+
+
 def _store_one(msg: InboundMessage, context: _Context, result: IngestResult) -> None:
     author = _upsert_author(msg)
     accounts = context.accounts
     mentioned = [accounts[(msg.platform, i)] for i in msg.mentioned_account_ids if (msg.platform, i) in accounts]
     conversation = _find_conversation(msg, author)
+    follow_up = conversation is not None
     if conversation is None:
         conversation = _open_conversation(msg, author, mentioned, context.rules)
         result.conversations_opened += 1
@@ -178,6 +187,9 @@ def _store_one(msg: InboundMessage, context: _Context, result: IngestResult) -> 
         )
         updates.update(status=Status.OPEN, close_reason="", hold_reason="")
         result.conversations_reopened += 1
+    if follow_up and conversation.last_agent_id and _is_playing(conversation.last_agent_id):
+        # AG3: back to the agent who answered last, while they are in Play Mode.
+        updates.update(reserved_for_id=conversation.last_agent_id, reserved_until=timezone.now() + timedelta(seconds=settings.SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS))
     if updates:
         updates["updated_at"] = timezone.now()
         Conversation.objects.filter(pk=conversation.pk).update(**updates)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from socialdesk.conversations.models import Conversation, Message, Status, UserTag, UserTagKind
@@ -121,8 +121,16 @@ def dealable(*, queue: Queue, filter: ConversationFilter | None = None, agent=No
     free = Q(dealt_to__isnull=True) | Q(lease_expires_at__lt=now)
     if agent is not None:
         free |= Q(dealt_to=agent)
+    # A follow-up kept for the agent who answered last (AG3) is not dealt to anyone else meanwhile.
+    reserved_for_other = Q(reserved_until__gt=now) & Q(reserved_for__isnull=False)
+    if agent is not None:
+        reserved_for_other &= ~Q(reserved_for=agent)
+    free &= ~reserved_for_other
     spammer = UserTag.objects.filter(author_id=OuterRef("author_id"), kind=UserTagKind.SPAMMER)
     qs = qs.filter(free).exclude(Exists(spammer))
+    if agent is not None:
+        mine = Case(When(Q(reserved_for=agent) & Q(reserved_until__gt=now), then=Value(1)), default=Value(0), output_field=IntegerField())
+        return qs.annotate(kept_for_me=mine).order_by("-kept_for_me", "-priority", "last_inbound_at", "id")
     return qs.order_by("-priority", "last_inbound_at", "id")
 
 
