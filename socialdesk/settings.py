@@ -189,3 +189,8 @@ SOCIALDESK_AUTO_CLOSE_DAYS = float(os.environ.get("SOCIALDESK_AUTO_CLOSE_DAYS", 
 SOCIALDESK_FLAG_OLD_DAYS = float(os.environ.get("SOCIALDESK_FLAG_OLD_DAYS", 14))
 # AG3: how long a customer's follow-up waits for the agent who answered them last (if playing).
 SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS = int(os.environ.get("SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS", 600))
+# A worker that died mid-send leaves its action "sending": after this long it is tried again
+# (longer than the connector time-out, so a slow but live send is never doubled).
+SOCIALDESK_OUTBOX_STALLED_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_STALLED_SECONDS", 120))
+# A poll task not finished after this long is taken as lost (its worker died) and polled again.
+SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECONDS", 300))

@@ -25,7 +25,10 @@ USER_FIELDS = ["name", "username", "verified", "public_metrics", "profile_image_
 EXPANSIONS = ["author_id", "referenced_tweets.id", "entities.mentions.username"]
 PAGE_SIZE = 100
 MAX_PAGES = 20
-TIMEOUT = (5, 30)
+
+def _timeout() -> tuple[float, float]:
+    seconds = settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS
+    return (min(5.0, seconds), seconds)
 
 
 class RedirectAdapter(HTTPAdapter):
@@ -39,13 +42,13 @@ class RedirectAdapter(HTTPAdapter):
     def send(self, request, **kwargs):
         parts = urlsplit(request.url)
         request.url = urlunsplit((self._scheme, self._netloc, self._prefix + parts.path, parts.query, ""))
-        kwargs["timeout"] = kwargs.get("timeout") or TIMEOUT
+        kwargs["timeout"] = kwargs.get("timeout") or _timeout()
         return super().send(request, **kwargs)
 
 
 class _TimeoutAdapter(HTTPAdapter):
     def send(self, request, **kwargs):
-        kwargs["timeout"] = kwargs.get("timeout") or TIMEOUT
+        kwargs["timeout"] = kwargs.get("timeout") or _timeout()
         return super().send(request, **kwargs)
 
 

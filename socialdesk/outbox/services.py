@@ -2,7 +2,7 @@
 
 An action is claimed (pending → sending) in its own transaction before the platform is called,
 so two workers never send the same action. If a worker dies after claiming, the action stays
-"sending"; `recover_stalled` puts it back in line after a while, and the platform's refusal of a
+"sending"; `recover_stalled` puts it back in line after SOCIALDESK_OUTBOX_STALLED_SECONDS, and the platform's refusal of a
 duplicate post then tells us the first attempt went through.
 """
 
@@ -21,7 +21,6 @@ from socialdesk.conversations.models import Activity, Message
 from .models import ActionKind, ActionState, OutboundAction
 
 log = logging.getLogger(__name__)
-STALLED_AFTER = timedelta(minutes=2)
 
 
 def backoff(attempts: int) -> float:
@@ -134,7 +133,8 @@ def _enqueue(action: OutboundAction) -> None:
 def recover_stalled(*, now=None) -> int:
     """Put back in line actions whose worker died while sending; their outcome is unknown."""
     now = now or timezone.now()
-    stalled = OutboundAction.objects.filter(state=ActionState.SENDING, updated_at__lt=now - STALLED_AFTER)
+    stalled_after = timedelta(seconds=settings.SOCIALDESK_OUTBOX_STALLED_SECONDS)
+    stalled = OutboundAction.objects.filter(state=ActionState.SENDING, updated_at__lt=now - stalled_after)
     n = 0
     for action in stalled:
         n += OutboundAction.objects.filter(pk=action.pk, state=ActionState.SENDING).update(

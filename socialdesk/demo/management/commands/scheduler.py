@@ -31,14 +31,19 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, _stop)
             signal.signal(signal.SIGINT, _stop)
         last_poll = None
+        polled_at = 0.0
         last_automation = None
         self.stdout.write(f"Scheduler: polling every {interval:g}s")
         while running:
             # One poll in flight at a time: a slow platform must not pile up tasks.
             if last_poll is not None:
                 last_poll.refresh()
-            if last_poll is None or last_poll.is_finished:
+            # A worker killed mid-poll leaves its task RUNNING for ever: after a while it counts as
+            # lost and a new poll is enqueued (two polls at once store nothing twice).
+            lost = last_poll is not None and time.monotonic() - polled_at > settings.SOCIALDESK_POLL_LOST_SECONDS
+            if last_poll is None or last_poll.is_finished or lost:
                 last_poll = poll_all_accounts.enqueue()
+                polled_at = time.monotonic()
             recover_stalled()
             if last_automation is None or time.monotonic() - last_automation >= 60:
                 close_unresponsive()

@@ -1,0 +1,181 @@
+"""Exactly-once under platform faults and worker crashes (CH7), measured on the Twitter/X simulator.
+
+    .venv/bin/python bench/faults.py                      # full size: 10,000 inbound, 1,000 replies
+    .venv/bin/python bench/faults.py --inbound 300 --outbound 60   # the size CI runs
+    DATABASE_URL=postgres://... .venv/bin/python bench/faults.py  # on PostgreSQL (a scratch db)
+
+The real processes run: `socialdesk scheduler` and `socialdesk db_worker` against a database of
+their own, the Twitter/X simulator in this process with its fault mode on (a share of requests
+answered 429, 500, 503, held past the client's time-out, dropped after acting, or malformed),
+and the worker is killed with SIGKILL several times while it works. At the end the simulator's
+own records are compared with what was asked: every customer tweet stored exactly once, every
+reply performed exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulators.twitter import TwitterSimulator  # noqa: E402
+
+QUERY = """
+import json, django
+django.setup()
+from socialdesk.conversations.models import Message
+from socialdesk.outbox.models import OutboundAction
+ids = list(Message.objects.filter(direction="in").values_list("platform_id", flat=True))
+states = {}
+for s in OutboundAction.objects.values_list("state", flat=True):
+    states[s] = states.get(s, 0) + 1
+print(json.dumps({"inbound": len(ids), "distinct": len(set(ids)), "actions": states}))
+"""
+
+REPLY = """
+import sys, django
+django.setup()
+from django.contrib.auth import get_user_model
+from socialdesk.conversations import actions
+from socialdesk.conversations.errors import ActionError
+from socialdesk.conversations.models import Conversation
+from socialdesk.outbox.models import OutboundAction
+want = int(sys.argv[1])
+have = OutboundAction.objects.filter(kind="reply").count()
+agent = get_user_model().objects.get(username="contributor")
+for c in Conversation.objects.filter(awaiting_reply=True, account__handle="FirefoxSupport").order_by("pk")[: max(0, want - have)]:
+    try:
+        actions.reply(actor=agent, conversation=c, text=f"Thanks for asking, here is the answer to #{c.pk}")
+    except ActionError as exc:
+        print(exc.message, file=sys.stderr)
+print(OutboundAction.objects.filter(kind="reply").count())
+"""
+
+
+def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: int = 1, database_url: str | None = None,
+        deadline_seconds: float = 900, log=print) -> dict:
+    sim = TwitterSimulator(seed=seed)
+    server = sim.serve(host="127.0.0.1", port=0)
+    base = server.base_url
+    work = tempfile.mkdtemp(prefix="socialdesk-faults-")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="socialdesk.settings", SOCIALDESK_DATA_DIR=work,
+        SOCIALDESK_TWITTER_API_BASE=base,
+        # Other platforms are not part of this run: their polls fail at once.
+        SOCIALDESK_GOOGLE_PLAY_API_BASE="http://127.0.0.1:9/", SOCIALDESK_MASTODON_API_BASE="http://127.0.0.1:9",
+        SOCIALDESK_POLL_SECONDS="0.5", SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS="1.5",
+        SOCIALDESK_OUTBOX_BACKOFF_SECONDS="0.2", SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS="2",
+        SOCIALDESK_OUTBOX_MAX_ATTEMPTS="100", SOCIALDESK_OUTBOX_STALLED_SECONDS="4", SOCIALDESK_POLL_LOST_SECONDS="8",
+        LOG_LEVEL="WARNING",
+    )
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    py = [sys.executable, "-m", "socialdesk.cli"]
+    procs: list[subprocess.Popen] = []
+    try:
+        subprocess.run([*py, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
+        subprocess.run([*py, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        t0 = time.monotonic()
+        with requests.Session() as http:
+            for i in range(inbound):
+                r = http.post(f"{base}/_sim/customer_tweets", json={
+                    "text": f"@FirefoxSupport question {i}: my bookmarks vanished", "author": {"username": f"customer{i % 500}"},
+                }, timeout=10)
+                r.raise_for_status()
+        http_cfg = {"faults": {"share": share, "kinds": ["429", "500", "503", "timeout", "drop_after_commit", "malformed"], "timeout_seconds": 2.0}, "seed": seed}
+        requests.post(f"{base}/_sim/config", json=http_cfg, timeout=10).raise_for_status()
+        log(f"{inbound} customer tweets on the simulator; faults on for {share:.0%} of API requests")
+
+        def start_worker():
+            return subprocess.Popen([*py, "db_worker", "--interval", "0.2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        scheduler = subprocess.Popen([*py, "scheduler"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = start_worker()
+        procs += [scheduler, worker]
+
+        def query() -> dict:
+            out = subprocess.run([sys.executable, "-c", QUERY], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+            return json.loads(out.stdout)
+
+        killed = 0
+        queued = 0
+        next_kill = time.monotonic() + 4
+        deadline = time.monotonic() + deadline_seconds
+        while time.monotonic() < deadline:
+            if queued < outbound:
+                out = subprocess.run([sys.executable, "-c", REPLY, str(outbound)], env=env, cwd=ROOT, capture_output=True, text=True)
+                queued = int(out.stdout.strip() or 0)
+            if killed < kills and time.monotonic() >= next_kill:
+                worker.send_signal(signal.SIGKILL)
+                worker.wait()
+                killed += 1
+                log(f"worker killed with SIGKILL ({killed}/{kills}), started again")
+                worker = start_worker()
+                procs.append(worker)
+                next_kill = time.monotonic() + 6
+            state = query()
+            done = state["actions"].get("sent", 0) + state["actions"].get("failed", 0)
+            if killed >= kills and state["inbound"] >= inbound and queued >= outbound and done >= outbound:
+                break
+            time.sleep(1)
+        elapsed = time.monotonic() - t0
+        state = query()
+        tweets = requests.get(f"{base}/_sim/tweets", params={"author": "FirefoxSupport"}, timeout=30).json()["data"]
+        per_target: dict[str, int] = {}
+        for t in tweets:
+            target = next((r["id"] for r in t.get("referenced_tweets", []) if r["type"] == "replied_to"), None)
+            per_target[target] = per_target.get(target, 0) + 1
+        sim_state = requests.get(f"{base}/_sim/state", timeout=10).json()
+        return {
+            "seconds": round(elapsed, 1),
+            "kills": killed,
+            "inbound_expected": inbound,
+            "inbound_stored": state["inbound"],
+            "inbound_distinct": state["distinct"],
+            "replies_asked": queued,
+            "actions": state["actions"],
+            "replies_on_platform": len(tweets),
+            "targets_answered_twice": sum(1 for n in per_target.values() if n > 1),
+            "faults_injected": sim_state.get("fault_mode", {}).get("counts", {}),
+            "requests_seen": sim_state.get("fault_mode", {}).get("requests"),
+        }
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        server.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--inbound", type=int, default=10_000)
+    parser.add_argument("--outbound", type=int, default=1_000)
+    parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--share", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    result = run(inbound=args.inbound, outbound=args.outbound, kills=args.kills, share=args.share, seed=args.seed,
+                 database_url=os.environ.get("DATABASE_URL"), deadline_seconds=3600)
+    print(json.dumps(result, indent=2))
+    ok = (result["inbound_stored"] == result["inbound_distinct"] == result["inbound_expected"]
+          and result["replies_on_platform"] == result["replies_asked"] == result["actions"].get("sent", 0)
+          and result["targets_answered_twice"] == 0)
+    print("exactly once: " + ("yes" if ok else "NO"))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
