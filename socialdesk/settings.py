@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "socialdesk.clippings",
     "socialdesk.outbox",
     "socialdesk.ingestion",
+    "socialdesk.triage",
     "socialdesk.web",
     "socialdesk.api",
     "socialdesk.demo",

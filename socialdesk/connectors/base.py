@@ -30,6 +30,11 @@ class InboundMessage:
     # External ids of accounts the message mentions (ingestion keeps those that are ours).
     mentioned_account_ids: tuple[str, ...] = ()
     is_repost: bool = False
+    # Attention the message has had when fetched (triage's "a lot of attention" signal, TR7).
+    likes: int = 0
+    reposts: int = 0
+    # Star rating of an app-store review (Google Play priority, TR10); None elsewhere.
+    stars: int | None = None
     raw: dict = field(default_factory=dict, compare=False, hash=False)
 
 
