@@ -179,6 +179,13 @@ _QUESTION = re.compile(
     r"cómo|por qué|ayuda|como|por que|ajuda|socorro|nasıl|neden|yardım)\b",
     re.IGNORECASE,
 )
+_PROBLEM = re.compile(
+    r"\b(help|not working|doesn't work|stopped working|won't (open|load|start|work|connect)|can't|cannot|keeps? crashing|"
+    r"crash(es|ed)?|lost (all )?my|disappeared|how (do|can) i|hilfe|funktioniert nicht|stürzt|abstürz|aidez|ne marche plus|"
+    r"plante|ne se lance|ayuda|no funciona|no abre|se cierra|ajuda|socorro|não (abre|funciona)|parou de funcionar|"
+    r"yardım|çalışmıyor|çöküyor|açılmıyor)\b",
+    re.IGNORECASE,
+)
 _SPAM = re.compile(r"\b(giveaway|free followers|crypto|airdrop|click here|dm me for|promo code|earn \$|onlyfans)\b", re.IGNORECASE)
 _LINK = re.compile(r"https?://")
 
@@ -190,6 +197,9 @@ def _type_rule(text: str) -> tuple[str, str] | None:
     m = _FEATURE.search(text)
     if m:
         return "feature request", f"asks for something new (“{m.group(0)[:40]}”)"
+    m = _PROBLEM.search(text)
+    if m:
+        return "support request", f"describes a problem or asks for help (“{m.group(0)[:40]}”)"
     return None
 
 
@@ -242,7 +252,7 @@ def _classify_one(inp: TriageInput, config: TriageConfig, type_pred, sentiment_p
     text = inp.text
     rule = _type_rule(text)
     if rule:
-        type_, type_conf, type_reason = rule[0], 0.9, rule[1]
+        type_, type_conf, type_reason = rule[0], 0.85, rule[1]
     else:
         type_, type_conf = type_pred
         type_reason = f"trained model, probability {type_conf:.2f}"
