@@ -205,10 +205,15 @@ def _type_rule(text: str) -> tuple[str, str] | None:
 
 @lru_cache(maxsize=1)
 def _language_identifier():
-    import py3langid
+    """langid.py's model from the py3langid wheel, with probabilities normalised over LANGUAGES."""
+    import os
 
-    py3langid.set_languages(LANGUAGES)
-    return py3langid
+    import py3langid
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(os.path.join(os.path.dirname(py3langid.__file__), MODEL_FILE), norm_probs=True)
+    identifier.set_languages(LANGUAGES)
+    return identifier
 
 
 def detect_language(text: str, hint: str = "") -> tuple[str, float, str]:
@@ -219,7 +224,6 @@ def detect_language(text: str, hint: str = "") -> tuple[str, float, str]:
             return hint, 0.5, "too little text; the platform's language is used"
         return "", 0.0, "too little text to tell"
     lang, p = _language_identifier().classify(clean)
-    # norm_probs gives a probability over the candidate languages.
     reason = f"{lang} with probability {p:.2f} (language identifier)"
     if hint and hint != lang and p < 0.9:
         return hint, 0.5, f"the platform says {hint}; the identifier's guess was {reason}"

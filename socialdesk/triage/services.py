@@ -22,7 +22,7 @@ from socialdesk.connectors.base import InboundMessage
 from socialdesk.conversations.models import Activity, Conversation, MessageType, Sentiment, Tag
 
 from .classify import (
-    TYPE_CHOICE, TagRuleSpec, TriageConfig, TriageInput, TriageResult, check_language_supported, classify_batch,
+    LANGUAGES, TYPE_CHOICE, TagRuleSpec, TriageConfig, TriageInput, TriageResult, check_language_supported, classify_batch,
 )
 from .models import CorrectionField, KBArticle, TagRule, TriageCorrection, TriageSuggestion, WatchKind, WatchTerm, split_list
 
@@ -120,6 +120,7 @@ def record(opened: list[tuple[Conversation, TriageResult]]) -> None:
 _CHOICES = {
     CorrectionField.TYPE: MessageType.values,
     CorrectionField.SENTIMENT: Sentiment.values,
+    CorrectionField.LANGUAGE: LANGUAGES,
 }
 
 
