@@ -4,6 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/ingest.py                      # SQLite, in a fresh temporary database
     .venv/bin/python bench/ingest.py --tweets 2000        # quick run
+    .venv/bin/python bench/ingest.py --no-triage          # without triage, to see what it costs
     createdb socialdesk_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialdesk_bench .venv/bin/python bench/ingest.py
 
@@ -65,6 +66,7 @@ def parse_args():
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--only", choices=["product", "baseline"], help="run one side only")
     p.add_argument("--force", action="store_true", help="allow a PostgreSQL database whose name does not contain 'bench'")
+    p.add_argument("--no-triage", action="store_true", help="skip triage (classification, suggestions, rule tags) to measure what it costs")
     return p.parse_args()
 
 
@@ -96,7 +98,7 @@ def setup_django(args):
 def empty_tables():
     from django.db import connection, transaction
 
-    tables = ["conversations_activity", "conversations_message", "conversations_conversation_tags",
+    tables = ["triage_triagesuggestion", "triage_triagecorrection", "conversations_activity", "conversations_message", "conversations_conversation_tags",
               "outbox_outboundaction", "conversations_usertag", "conversations_internalnote",
               "conversations_reminder", "conversations_conversation", "conversations_author"]
     with transaction.atomic(), connection.cursor() as cur:
@@ -197,6 +199,10 @@ def run_product(args):
     from socialdesk.connectors.twitter import normalise_page
     from socialdesk.ingestion.services import IngestResult, ingest
 
+    if args.no_triage:
+        from socialdesk.triage import services as triage
+
+        triage.classify_messages = lambda messages, accounts: {}
     total = IngestResult()
     busy = 0.0
     counter = QueryCounter()
@@ -284,7 +290,8 @@ def main():
         from django.db import connection
 
         engine = connection.vendor
-        print(f"Ingestion, {engine}: {args.tweets:,} tweets in pages of {PAGE}, {args.authors:,} authors", flush=True)
+        print(f"Ingestion, {engine}: {args.tweets:,} tweets in pages of {PAGE}, {args.authors:,} authors"
+              f"{', triage skipped' if args.no_triage else ', with triage'}", flush=True)
         product = baseline = None
         if args.only != "baseline":
             empty_tables()

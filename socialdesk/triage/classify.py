@@ -10,7 +10,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-from .textmodel import model
+from .textmodel import model, raw_features
 
 TYPES = ["support request", "feedback", "feature request", "compliment", "app roundup", "other"]
 SENTIMENTS = ["positive", "neutral", "negative"]
@@ -240,8 +240,11 @@ def classify_batch(inputs: list[TriageInput], config: TriageConfig | None = None
     config = config or TriageConfig()
     texts = [i.text for i in inputs]
     type_model, sentiment_model = model("type"), model("sentiment")
-    type_probs = type_model.predict_proba(texts)
-    sentiment_probs = sentiment_model.predict_proba(texts)
+    if not texts:
+        return []
+    x = raw_features(texts)  # both models use the same features: extract them once
+    type_probs = type_model.predict_proba_features(x)
+    sentiment_probs = sentiment_model.predict_proba_features(x)
     results = []
     for inp, tp, sp in zip(inputs, type_probs, sentiment_probs):
         results.append(_classify_one(inp, config, _prediction(tp, type_model.classes), _prediction(sp, sentiment_model.classes)))
@@ -351,4 +354,8 @@ def priority_for(inp: TriageInput, result: TriageResult) -> int:
         if short and inp.stars >= 4 and result.sentiment == "positive":
             return 5
         return 0
-    return 10 if result.has_signal("paid_product") else 0
+    bump = 10 if result.has_signal("paid_product") else 0
+    if result.has_signal("controversial"):
+        # Seen early by someone careful; never with an unsolicited offer of help.
+        bump += 15
+    return bump

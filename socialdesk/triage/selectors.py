@@ -75,28 +75,52 @@ class Panel:
     warnings: list[dict]
     close_reason: str = ""
     close_reason_label: str = ""
+    act: float = 0.8  # at or above: triage set it itself; below: a suggestion to confirm
     corrections: list = field(default_factory=list)
 
 
-def panel(conversation: Conversation) -> Panel:
+# Signals the composer repeats above the reply field: they change what (or whether) to answer.
+COMPOSER_SIGNALS = {"unsolicited", "controversial", "celebrity", "language_not_supported", "spam", "troll", "paid_product"}
+
+
+def composer(conversation: Conversation) -> dict:
+    """What the reply field shows: ranked KB articles and clippings, and the warnings that matter when answering."""
     s = TriageSuggestion.objects.filter(conversation=conversation).first()
     signals = list(s.signals) if s else []
+    text = _first_inbound_text(conversation)
+    ranked = rank_suggestions(text)
+    warnings = [x for x in signals if x["kind"] in COMPOSER_SIGNALS] + _warnings(conversation, signals, has_kb=any(r.kind == "kb" for r in ranked))
+    return {"ranked": ranked, "warnings": warnings}
+
+
+def _warnings(conversation: Conversation, signals: list[dict], *, has_kb: bool | None = None) -> list[dict]:
     warnings = []
     kinds = {x["kind"] for x in signals}
     if "controversial" in kinds:
         outbound = conversation.messages.filter(direction=Direction.OUTBOUND).count()
         if outbound >= 2 and conversation.status == Status.OPEN and conversation.awaiting_reply:
-            warnings.append({"label": "Suggest “Moved to forum”",
+            warnings.append({"kind": "moved_to_forum", "label": "Suggest “Moved to forum”",
                              "reason": f"a controversial topic and {outbound} replies from us without a solution"})
-    if "attention" in kinds and not rank_suggestions(_first_inbound_text(conversation), limit=1):
-        warnings.append({"label": "Escalate: a lot of attention and no KB answer",
-                         "reason": next(x["reason"] for x in signals if x["kind"] == "attention") + "; no KB article matches"})
+    if "attention" in kinds:
+        if has_kb is None:
+            has_kb = any(r.kind == "kb" for r in rank_suggestions(_first_inbound_text(conversation)))
+        if not has_kb:
+            warnings.append({"kind": "attention_no_kb", "label": "Escalate: a lot of attention and no KB answer",
+                             "reason": next(x["reason"] for x in signals if x["kind"] == "attention") + "; no KB article matches"})
+    return warnings
+
+
+def panel(conversation: Conversation) -> Panel:
+    s = TriageSuggestion.objects.filter(conversation=conversation).first()
+    signals = list(s.signals) if s else []
+    warnings = _warnings(conversation, signals)
     close = s.suggested_close_reason if s else ""
     return Panel(
         suggestion=s, type_choices=MessageType.choices, sentiment_choices=Sentiment.choices,
         language_choices=[(code, code) for code in LANGUAGES],
         tag_reasons=list(s.tags) if s else [], signals=signals, warnings=warnings,
         close_reason=close, close_reason_label=dict(CloseReason.choices).get(close, ""),
+        act=getattr(settings, "SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8),
         corrections=list(conversation.triage_corrections.select_related("actor").order_by("-at")[:5]),
     )
 

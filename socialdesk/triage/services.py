@@ -10,6 +10,7 @@ rules and signals are applied, each with its reason.
 import csv
 import io
 import json
+from collections import defaultdict
 from dataclasses import asdict
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from socialdesk.connectors.base import InboundMessage
-from socialdesk.conversations.models import Activity, Conversation, MessageType, Sentiment, Tag
+from socialdesk.conversations.models import Activity, Conversation, MessageType, Sentiment, Tag, UserTag
 
 from .classify import (
     LANGUAGES, TYPE_CHOICE, TagRuleSpec, TriageConfig, TriageInput, TriageResult, check_language_supported, classify_batch,
@@ -63,10 +64,16 @@ def classify_messages(messages: list[InboundMessage], accounts: dict) -> dict:
     if not messages:
         return {}
     config = load_config()
+    # The user tags agents set on these authors in earlier conversations (TR6): one query per page.
+    user_tags = defaultdict(list)
+    for platform, external_id, kind in UserTag.objects.filter(
+        author__platform__in={m.platform for m in messages}, author__external_id__in={m.author.external_id for m in messages},
+    ).values_list("author__platform", "author__external_id", "kind"):
+        user_tags[(platform, external_id)].append(kind)
     inputs = []
     for m in messages:
         handle = next((accounts[(m.platform, i)].handle for i in m.mentioned_account_ids if (m.platform, i) in accounts), "")
-        inputs.append(input_for(m, account_handle=handle))
+        inputs.append(input_for(m, account_handle=handle, user_tags=tuple(user_tags[(m.platform, m.author.external_id)])))
     results = classify_batch(inputs, config)
     return {(m.platform, m.platform_id): r for m, r in zip(messages, results)}
 

@@ -70,7 +70,11 @@ class LinearModel:
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        scores = (weigh(raw_features(texts), self.idf) @ self.coef_t).toarray() + self.intercept
+        return self.predict_proba_features(raw_features(texts))
+
+    def predict_proba_features(self, x: sparse.csr_matrix) -> np.ndarray:
+        """From `raw_features(texts)`, so several models can share one feature extraction."""
+        scores = (weigh(x, self.idf) @ self.coef_t).toarray() + self.intercept
         if len(self.classes) == 2 and scores.shape[1] == 1:
             scores = np.hstack([-scores, scores])
         scores -= scores.max(axis=1, keepdims=True)

@@ -18,7 +18,7 @@ def triage_panel(context, conversation):
 
 @register.inclusion_tag("triage/_suggestions.html")
 def triage_suggestions(conversation):
-    return {"ranked": selectors.rank_suggestions(selectors._first_inbound_text(conversation))}
+    return selectors.composer(conversation)
 
 
 @register.filter
