@@ -199,10 +199,23 @@ def run_product(args):
     from socialdesk.connectors.twitter import normalise_page
     from socialdesk.ingestion.services import IngestResult, ingest
 
-    if args.no_triage:
-        from socialdesk.triage import services as triage
+    from socialdesk.triage import services as triage
 
+    in_triage = [0.0]
+    if args.no_triage:
         triage.classify_messages = lambda messages, accounts: {}
+    else:
+        # Time spent inside triage (one model run and one bulk write per page), reported on its own.
+        def timed(f):
+            def call(*a, **kw):
+                t0 = time.perf_counter()
+                try:
+                    return f(*a, **kw)
+                finally:
+                    in_triage[0] += time.perf_counter() - t0
+            return call
+
+        triage.classify_messages, triage.record = timed(triage.classify_messages), timed(triage.record)
     total = IngestResult()
     busy = 0.0
     counter = QueryCounter()
@@ -213,7 +226,7 @@ def run_product(args):
             busy += time.perf_counter() - t
             for f in ("stored", "duplicates", "skipped", "conversations_opened", "conversations_reopened"):
                 setattr(total, f, getattr(total, f) + getattr(result, f))
-    return busy, total, counter.n
+    return busy, total, counter.n, in_triage[0]
 
 
 def run_baseline(args):
@@ -295,12 +308,15 @@ def main():
         product = baseline = None
         if args.only != "baseline":
             empty_tables()
-            busy, res, queries = run_product(args)
+            busy, res, queries, in_triage = run_product(args)
             a, c, m = counts()
             product = (res.stored / busy, a, c, m)
             print(f"  product  normalise_page + ingest: {res.stored:,} stored in {busy:.1f}s = {res.stored / busy:,.0f} tweets/s "
                   f"({busy / max(res.stored, 1) * 1000:.2f} ms/tweet, {queries / max(res.stored, 1):.1f} queries/tweet); "
                   f"{res.conversations_opened:,} conversations opened, {res.duplicates} duplicates, {res.skipped} skipped", flush=True)
+            if not args.no_triage:
+                print(f"           of which triage (classify the page + record suggestions/tags): {in_triage:.1f}s = "
+                      f"{in_triage / max(res.stored, 1) * 1000:.2f} ms/tweet, {in_triage / busy:.0%} of the time", flush=True)
         if args.only != "product":
             empty_tables()
             busy, rows, n_a, n_c, queries = run_baseline(args)

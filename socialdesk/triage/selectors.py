@@ -25,7 +25,7 @@ def _first_inbound_text(conversation: Conversation) -> str:
 
 
 def _vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(preprocessor=normalise, token_pattern=r"(?u)\b\w\w\w+\b", sublinear_tf=True)
+    return TfidfVectorizer(preprocessor=normalise, token_pattern=r"(?u)\b\w\w\w+\b", stop_words="english", sublinear_tf=True)
 
 
 @dataclass
@@ -194,3 +194,14 @@ def clusters(*, window_hours: float | None = None, threshold: float = 0.45, limi
                   f"ask something similar (shared words: {', '.join(shared) or '—'}; similarity ≥ {threshold:.2f})")
         out.append(Cluster(members=members, texts={c.pk: first[c.pk] for c in members}, reason=reason))
     return sorted(out, key=lambda cl: -len(cl.members))
+
+
+def correction_stats() -> list[dict]:
+    """Per field: how often agents confirmed the suggestion, and how often they changed it (TR: measured)."""
+    from django.db.models import Count, F, Q
+
+    from .models import TriageCorrection
+
+    rows = (TriageCorrection.objects.values("field")
+            .annotate(total=Count("id"), agreed=Count("id", filter=Q(suggested=F("chosen")))).order_by("field"))
+    return [{**r, "rate": r["agreed"] / r["total"] if r["total"] else 0} for r in rows]

@@ -39,7 +39,7 @@ def correct(request, pk):
 def _rule_page(request, form, rule=None, preview=None):
     return render(request, "triage/rules.html", {
         "form": form, "rule": rule, "preview": preview,
-        "rules": TagRule.objects.select_related("tag"),
+        "rules": TagRule.objects.select_related("tag"), "stats": selectors.correction_stats(),
     })
 
 

@@ -65,3 +65,10 @@ def test_a_missing_file_is_a_clear_error(db):
 
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("triage", "/nonexistent/input.jsonl")
+
+
+def test_a_huge_line_is_cut_not_read_whole_and_the_next_line_still_counts():
+    from socialdesk.triage.management.commands.triage import bounded_lines
+
+    source = io.StringIO("x" * 25 + "\n" + '{"id": 2}\n')
+    assert [len(line) for line in bounded_lines(source, limit=10)] == [11, 10]

@@ -58,3 +58,13 @@ def test_triage_costs_a_few_queries_per_page_not_per_message(demo, inbound):
     with CaptureQueriesContext(connection) as many:
         ingest([inbound(f"sync is broken on device {i}") for i in range(20)])
     assert len(triage_statements(many)) == len(triage_statements(one)) <= 6
+
+
+def test_an_author_tagged_spammer_by_an_agent_is_flagged_on_the_next_conversation(demo, inbound):
+    from socialdesk.conversations.models import Author, UserTag
+
+    ingest([inbound("first", author_id="555", handle="spammy")])
+    UserTag.objects.create(author=Author.objects.get(external_id="555"), kind="spammer")
+    ingest([inbound("buy followers now", author_id="555", handle="spammy")])
+    s = TriageSuggestion.objects.order_by("-pk").first()
+    assert any(x["kind"] == "spam" and "tagged the author Spammer" in x["reason"] for x in s.signals)

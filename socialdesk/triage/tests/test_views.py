@@ -109,3 +109,33 @@ def test_escalating_a_bad_cluster_says_why(client, contributor, conversation):
     assert "not valid" in r.content.decode()
     r = client.post("/triage/clusters/escalate", {"conversations": str(conversation.pk), "reason": "x"}, follow=True)
     assert "at least two conversations" in r.content.decode()
+
+
+def test_the_composer_warns_before_answering_a_controversy_unasked(client, contributor, demo, inbound):
+    ingest([inbound("So Mozilla is selling my data now. Disgusting.", followers=40_000)])
+    c = Conversation.objects.get()
+    assert c.priority >= 15  # a controversy is seen early
+    client.force_login(contributor)
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert "Do not offer help unsolicited" in page and "the message asks nothing" in page
+    assert "Controversial topic: Terms of use and data" in page
+
+
+def test_a_lot_of_attention_without_a_kb_answer_suggests_escalating(client, contributor, demo, inbound):
+    from dataclasses import replace
+
+    ingest([replace(inbound("the new logo is everywhere and nobody asked for it"), likes=400, reposts=120)])
+    client.force_login(contributor)
+    page = client.get(f"/c/{Conversation.objects.get().pk}/").content.decode()
+    assert "Escalate: a lot of attention and no KB answer" in page and "400 likes and 120 reposts" in page
+
+
+def test_cms_see_how_often_agents_agree_with_triage(client, agents, demo, inbound):
+    ingest([inbound("Firefox crashes all the time, help")])
+    c = Conversation.objects.get()
+    client.force_login(agents["contributor"])
+    client.post(f"/triage/c/{c.pk}/correct", {"field": "type", "chosen": "support_request"})  # confirms
+    client.post(f"/triage/c/{c.pk}/correct", {"field": "type", "chosen": "feedback"})  # changes
+    client.force_login(agents["cm"])
+    page = client.get("/triage/rules/").content.decode()
+    assert "<td>type</td><td>2</td><td>1 (50%)</td>" in page

@@ -22,7 +22,7 @@ BATCH = 500
 def parse_line(line: str, n: int) -> tuple[object, TriageInput | None, str]:
     """(id, input, error): exactly one of input and error is set."""
     if len(line) > MAX_LINE:
-        return None, None, f"line {n}: longer than {MAX_LINE:,} characters ({len(line):,}); skipped"
+        return None, None, f"line {n}: longer than {MAX_LINE:,} characters; skipped"
     try:
         obj = json.loads(line)
     except (json.JSONDecodeError, RecursionError) as exc:
@@ -46,6 +46,21 @@ def parse_line(line: str, n: int) -> tuple[object, TriageInput | None, str]:
     if not isinstance(verified, bool):
         return id_, None, f"line {n}: author.verified must be true or false"
     return id_, TriageInput(text=text, followers=followers, verified=verified, handle=str(author.get("handle") or "")), ""
+
+
+def bounded_lines(source, limit: int = MAX_LINE):
+    """Lines of `source`, never holding more than `limit` + 1 characters of one line in memory:
+    an over-long line is cut (and reported as too long by parse_line), its rest skipped."""
+    while True:
+        line = source.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith("\n"):
+            while True:
+                rest = source.readline(limit)
+                if not rest or rest.endswith("\n"):
+                    break
+        yield line
 
 
 def run(lines, out, config: TriageConfig) -> tuple[int, int]:
@@ -107,5 +122,5 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"Cannot read {file}: {exc.strerror}.")
         with source:
-            ok, errors = run(source, self.stdout, config)
+            ok, errors = run(bounded_lines(source), self.stdout, config)
         self.stderr.write(f"{ok} classified, {errors} with errors.")
