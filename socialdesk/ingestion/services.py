@@ -114,10 +114,9 @@ def ingest(messages: Iterable[InboundMessage]) -> IngestResult:
             return result
     except IntegrityError:
         context = _Context.load(messages)
-        with transaction.atomic():
-            result = _store_all(messages, context, savepoints=True)
-            triage.record(context.opened)
-            return result
+        result = _store_all(messages, context, savepoints=True)
+        triage.record(context.opened)
+        return result
 
 
 @dataclass

@@ -68,3 +68,24 @@ def test_an_author_tagged_spammer_by_an_agent_is_flagged_on_the_next_conversatio
     ingest([inbound("buy followers now", author_id="555", handle="spammy")])
     s = TriageSuggestion.objects.order_by("-pk").first()
     assert any(x["kind"] == "spam" and "tagged the author Spammer" in x["reason"] for x in s.signals)
+
+
+def test_a_page_stored_again_after_a_race_is_triaged_once(demo, inbound, monkeypatch):
+    from socialdesk.ingestion import services
+
+    raced = inbound("sync is broken")
+    ingest([raced])  # "the other process"
+    real_load, calls = services._Context.load, []
+
+    def stale_load(messages):
+        context = real_load(messages)
+        if not calls:
+            context.known = set()  # the first look misses what the other process stored
+        calls.append(1)
+        return context
+
+    monkeypatch.setattr(services._Context, "load", staticmethod(stale_load))
+    ingest([raced, inbound("please add vertical tabs")])
+    assert len(calls) == 2
+    assert Conversation.objects.count() == TriageSuggestion.objects.count() == 2
+    assert Conversation.objects.filter(type="feature_request").count() == 1
