@@ -186,6 +186,12 @@ _PROBLEM = re.compile(
     r"yardım|çalışmıyor|çöküyor|açılmıyor)\b",
     re.IGNORECASE,
 )
+_PRAISE = re.compile(
+    r"(\b(love|awesome|amazing|great job|thank you|thanks|best browser|rocks|kudos|"
+    r"danke|liebe|großartig|genial|begeistert|merci|adore|bravo|gracias|encanta|obrigad[oa]|amo|parabéns|incrível|"
+    r"teşekkürler|teşekkür ederim|seviyorum|harika|bayılıyorum|eline sağlık)\b|❤️|😍|🥰)",
+    re.IGNORECASE,
+)
 _SPAM = re.compile(r"\b(giveaway|free followers|crypto|airdrop|click here|dm me for|promo code|earn \$|onlyfans)\b", re.IGNORECASE)
 _LINK = re.compile(r"https?://")
 
@@ -200,6 +206,9 @@ def _type_rule(text: str) -> tuple[str, str] | None:
     m = _PROBLEM.search(text)
     if m:
         return "support request", f"describes a problem or asks for help (“{m.group(0)[:40]}”)"
+    m = _PRAISE.search(text)
+    if m and "?" not in text:
+        return "compliment", f"praise or thanks, no problem or question (“{m.group(0)[:40]}”)"
     return None
 
 

@@ -77,7 +77,7 @@ def evaluate_sentiment(data: Path) -> list[str]:
                 row("VADER", scores(gold, vader([r["text"] for r in test]))), "", "Socialdesk model per class:", "", *per_class(ours), ""]
     test = [r for r in seed if datasets.split(r["text"]) == "test"]
     out += ["### Project-written seed set, held-out 30%, per language", "",
-            "Written by this project (see the caveats below); it is the only multilingual sentiment data here.", "",
+            "Written by this project (see the caveats at the top); it is the only multilingual sentiment data here.", "",
             "| language | rows | accuracy | macro-F1 | majority accuracy |", "|---|---:|---:|---:|---:|"]
     by_lang = defaultdict(list)
     for r in test:
@@ -101,7 +101,8 @@ def evaluate_type(data: Path) -> list[str]:
     gold = [r["type"] for r in test]
     ours = scores(gold, [r.type for r in results])
     out = ["## Type (TR1)", "",
-           "Socialdesk = rules first (feature-request phrasing, lists of three or more apps), then the "
+           "Socialdesk = rules first (lists of three or more apps; feature-request phrasing; problem or "
+           "help phrasing; praise or thanks without a problem or question, in the six languages), then the "
            "trained model `type.npz`. Trained on the seed set's training side plus the complaints "
            "training side (complaint → support request; non-complaint from the random_tweet / "
            "random_reply domains → other; other non-complaints left out).", "",
@@ -155,7 +156,7 @@ def evaluate_language(data: Path) -> list[str]:
     tw = datasets.twituser_rows(data)
     candidates = {"en", "de", "fr", "es", "pt", "tr", "it", "nl", "ca"}
     out += ["", "### TwitUser (real tweets)", "", "| subset | rows | accuracy | macro-F1 |", "|---|---:|---:|---:|"]
-    for name, items in (("the 8 languages with ~240 tweets each (en de fr es pt tr it nl)", [r for r in tw if r["lang"] in candidates]),
+    for name, items in (("tweets in the languages of the test data above (en de fr es pt tr it nl ca)", [r for r in tw if r["lang"] in candidates]),
                         ("all 65 languages (those outside the candidates are necessarily wrong)", tw)):
         gold = [r["lang"] for r in items]
         s = scores(gold, [detect_language(r["text"])[0] for r in items])
