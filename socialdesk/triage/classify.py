@@ -291,7 +291,10 @@ def _classify_one(inp: TriageInput, config: TriageConfig, type_pred, sentiment_p
 
 def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> None:
     low = inp.text.lower()
-    add_tag = lambda tag, why: result.tags.append(TagSuggestion(tag, why))  # noqa: E731
+
+    def add_tag(tag: str, why: str) -> None:
+        result.tags.append(TagSuggestion(tag, why))
+
     if inp.verified or inp.followers >= config.celebrity_followers:
         why = "verified account" if inp.verified else f"{inp.followers:,} followers (threshold {config.celebrity_followers:,})"
         result.signals.append(Signal("celebrity", "Internet celebrity: handle with care, consider escalating", why))

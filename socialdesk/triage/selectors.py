@@ -10,7 +10,7 @@ from django.utils import timezone
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from socialdesk.clippings.models import Clipping
-from socialdesk.conversations.models import CloseReason, Conversation, Direction, MessageType, Sentiment, Status
+from socialdesk.conversations.models import CloseReason, Conversation, Direction, Message, MessageType, Sentiment, Status
 
 from .classify import LANGUAGES
 from .models import KBArticle, TriageSuggestion
@@ -154,7 +154,7 @@ def clusters(*, window_hours: float | None = None, threshold: float = 0.45, limi
         return []
     first = {}
     for cid, text in (
-        Conversation.messages.rel.related_model.objects.filter(conversation__in=convs, direction=Direction.INBOUND)
+        Message.objects.filter(conversation__in=convs, direction=Direction.INBOUND)
         .order_by("conversation_id", "created_at", "id").values_list("conversation_id", "text")
     ):
         first.setdefault(cid, text)

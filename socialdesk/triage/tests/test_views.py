@@ -139,3 +139,14 @@ def test_cms_see_how_often_agents_agree_with_triage(client, agents, demo, inboun
     client.force_login(agents["cm"])
     page = client.get("/triage/rules/").content.decode()
     assert "<td>type</td><td>2</td><td>1 (50%)</td>" in page
+
+
+def test_the_suggested_close_reason_is_one_click_away(client, contributor, demo, inbound):
+    ingest([inbound("Firefox continua a bloccarsi quando apro troppe schede, aiutatemi per favore", mention="mozilla_germany", lang="it")])
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert "Language not supported — suggested close reason" in page and "Close: Language not supported" in page
+    client.post(f"/c/{c.pk}/close", {"reason": "language_not_supported"})
+    c.refresh_from_db()
+    assert (c.status, c.close_reason) == ("closed", "language_not_supported")
