@@ -6,6 +6,17 @@ import pytest
 
 # Tests must never reach a real platform, whatever the environment says.
 os.environ["SOCIALDESK_TWITTER_API_BASE"] = "http://127.0.0.1:9"
+os.environ["SOCIALDESK_GOOGLE_PLAY_API_BASE"] = "http://127.0.0.1:9"
+os.environ["SOCIALDESK_MASTODON_API_BASE"] = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_platforms(settings):
+    """The environment above can come too late (pytest-django may load the settings first):
+    every test starts with the platforms pointed at a closed port; simulator fixtures override."""
+    settings.SOCIALDESK_TWITTER_API_BASE = "http://127.0.0.1:9"
+    settings.SOCIALDESK_GOOGLE_PLAY_API_BASE = "http://127.0.0.1:9"
+    settings.SOCIALDESK_MASTODON_API_BASE = "http://127.0.0.1:9"
 
 
 @pytest.fixture
@@ -43,6 +54,8 @@ def twitter_sim(twitter_sim_server, settings):
     """A fresh simulator state for each test, with the connectors pointed at it."""
     sim, server = twitter_sim_server
     sim.state.reset()
+    sim.media.reset()
+    sim.faults.reset()
     settings.SOCIALDESK_TWITTER_API_BASE = server.base_url
     return sim
 
@@ -111,3 +124,77 @@ def conversation(demo):
 
     ingest([make_inbound()])
     return Conversation.objects.latest("pk")
+
+
+@pytest.fixture(scope="session")
+def play_sim_server():
+    from simulators.google_play import GooglePlaySimulator
+
+    sim = GooglePlaySimulator(seed=7)
+    server = sim.serve(host="127.0.0.1", port=0)
+    yield sim, server
+    sim.close()
+
+
+@pytest.fixture
+def play_sim(play_sim_server, settings):
+    """A fresh Google Play simulator for each test, the connector pointed at it, no poll spacing."""
+    sim, server = play_sim_server
+    sim.reset()
+    sim.base_url = server.base_url
+    settings.SOCIALDESK_GOOGLE_PLAY_API_BASE = server.base_url
+    settings.SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS = 0
+    settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = 2
+    return sim
+
+
+@pytest.fixture
+def customer_review(play_sim):
+    """A customer writes a Google Play review on the simulator, over its HTTP control API."""
+    import requests
+
+    def post(text, *, stars=1, author_name="Jessica Miller", language="en", **extra):
+        body = {"text": text, "star_rating": stars, "author_name": author_name, "language": language, **extra}
+        r = requests.post(f"{play_sim.base_url}/_sim/reviews", json=body, timeout=5)
+        r.raise_for_status()
+        return r.json()["data"]
+
+    return post
+
+
+@pytest.fixture(scope="session")
+def mastodon_sim_server():
+    from simulators.mastodon import MastodonSimulator
+
+    sim = MastodonSimulator(seed=7)
+    server = sim.serve(host="127.0.0.1", port=0)
+    yield sim, server
+    sim.close()
+
+
+@pytest.fixture
+def mastodon_sim(mastodon_sim_server, settings):
+    """A fresh Mastodon simulator for each test, with accounts without an API base pointed at it."""
+    sim, server = mastodon_sim_server
+    sim.reset()
+    sim.base_url = server.base_url
+    settings.SOCIALDESK_MASTODON_API_BASE = server.base_url
+    settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = 2
+    return sim
+
+
+@pytest.fixture
+def customer_toot(mastodon_sim):
+    """A customer posts on the simulated Mastodon instance, over its HTTP control API."""
+    import requests
+
+    def post(text, *, username="alex_codes", display_name="Alex", followers=80, in_reply_to_id=None, language="en"):
+        body = {"text": text, "author": {"username": username, "display_name": display_name, "followers_count": followers},
+                "language": language}
+        if in_reply_to_id:
+            body["in_reply_to_id"] = in_reply_to_id
+        r = requests.post(f"{mastodon_sim.base_url}/_sim/customer_statuses", json=body, timeout=5)
+        r.raise_for_status()
+        return r.json()["data"]
+
+    return post

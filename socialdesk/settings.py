@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "socialdesk.web.context.due_reminders",
             ],
         },
     },
@@ -136,6 +137,13 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+# Uploads larger than this go to a temporary file instead of memory; the limits per platform
+# are checked by the action layer (conversations/channel_rules.py).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
@@ -175,3 +183,17 @@ SOCIALDESK_TRIAGE_ACT_CONFIDENCE = float(os.environ.get("SOCIALDESK_TRIAGE_ACT_C
 SOCIALDESK_ATTENTION_THRESHOLD = int(os.environ.get("SOCIALDESK_ATTENTION_THRESHOLD", 50))
 # Clusters of similar open conversations are looked for within this many hours (TR7).
 SOCIALDESK_CLUSTER_WINDOW_HOURS = float(os.environ.get("SOCIALDESK_CLUSTER_WINDOW_HOURS", 24))
+# Google Play Developer API (androidpublisher v3); the demo and the tests use the simulator.
+SOCIALDESK_GOOGLE_PLAY_API_BASE = os.environ.get("SOCIALDESK_GOOGLE_PLAY_API_BASE", "https://androidpublisher.googleapis.com/")
+# reviews.list has a small quota (about 200 calls an hour): read each app's reviews at most this often.
+SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS = float(os.environ.get("SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS", 60))
+# Mastodon: the instance of an account without its own API base (BrandAccount.api_base).
+SOCIALDESK_MASTODON_API_BASE = os.environ.get("SOCIALDESK_MASTODON_API_BASE", "https://mastodon.social")
+# Seconds a Google Play or Mastodon call may take before it counts as a time-out.
+SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = float(os.environ.get("SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS", 30))
+# Automation (AG9): close "User didn't respond" this many days after our last reply while
+# waiting on the customer; flag open conversations older than this many days for closing.
+SOCIALDESK_AUTO_CLOSE_DAYS = float(os.environ.get("SOCIALDESK_AUTO_CLOSE_DAYS", 3))
+SOCIALDESK_FLAG_OLD_DAYS = float(os.environ.get("SOCIALDESK_FLAG_OLD_DAYS", 14))
+# AG3: how long a customer's follow-up waits for the agent who answered them last (if playing).
+SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS = int(os.environ.get("SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS", 600))

@@ -14,7 +14,9 @@ Point a client at ``server.base_url`` instead of https://api.twitter.com. Tokens
 
 from __future__ import annotations
 
+from ..faults import FaultInjector
 from .accounts import APP_ONLY_TOKEN, BRAND_ACCOUNTS, token_for
+from .media import MediaStore
 from .server import RunningServer, serve_in_thread
 from .state import DEFAULT_RATE_LIMIT, PlatformState
 from .traffic import TrafficGenerator
@@ -27,10 +29,14 @@ class TwitterSimulator:
     """The in-memory platform, its traffic generator and (once served) its HTTP server."""
 
     def __init__(self, seed: int = 1, rate_limit: int = DEFAULT_RATE_LIMIT,
-                 rate_limits: dict[str, int] | None = None):
+                 rate_limits: dict[str, int] | None = None, faults: FaultInjector | None = None):
         self.seed = seed
+        # The shared fault mode (a share of /2/ requests fails; see simulators.faults), beside
+        # the scheduled error_next / lose_response_next faults of PlatformState.
+        self.faults = faults or FaultInjector(seed=seed)
         self.state = PlatformState(rate_limit=rate_limit, rate_limits=rate_limits)
         self.traffic = TrafficGenerator(self.state, seed=seed)
+        self.media = MediaStore()
         self.servers: list[RunningServer] = []
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:

@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from ..faults import add_cli_arguments, injector_from_args
 from . import TwitterSimulator
 from .accounts import APP_ONLY_TOKEN, BRAND_ACCOUNTS
 
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="requests per token and endpoint per 15 minutes")
     parser.add_argument("--initial", type=int, default=0, help="customer tweets to generate at start")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    add_cli_arguments(parser)
     args = parser.parse_args(argv)
 
     done = threading.Event()  # set by SIGINT/SIGTERM, installed before anything starts
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    sim = TwitterSimulator(seed=args.seed, rate_limit=args.rate_limit)
+    sim = TwitterSimulator(seed=args.seed, rate_limit=args.rate_limit, faults=injector_from_args(args))
     if args.initial:
         sim.generate(args.initial)
     server = sim.serve(args.host, args.port, quiet=not args.verbose)

@@ -40,11 +40,15 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+from ..faults import FaultConfigError
+from ..http import MALFORMED_BODY
 from .query import QueryError
 from .state import (
     INVALID_REQUEST_TYPE,
@@ -303,6 +307,7 @@ class Api:
             r("GET", "/2/tweets", self.get_tweets),
             r("GET", "/2/tweets/:id", self.get_tweet),
             r("POST", "/2/tweets", self.create_tweet, write=True),
+            r("POST", "/1.1/media/upload.json", lambda req: self.sim.media.upload(req), write=True),
             r("DELETE", "/2/tweets/:id", self.delete_tweet, write=True),
             r("POST", "/2/users/:id/likes", self.like, write=True),
             r("DELETE", "/2/users/:id/likes/:tweet_id", self.unlike, write=True),
@@ -502,6 +507,9 @@ class Api:
             raise invalid_request("quote_tweet_id", quote, "`quote_tweet_id` must be a tweet id")
         media = body.get("media") or {}
         media_ids = [str(m) for m in media.get("media_ids", [])] if isinstance(media, dict) else []
+        unknown = [m for m in media_ids if not self.sim.media.known(m, req.user.id)]
+        if unknown:
+            raise invalid_request("media.media_ids", unknown, "Your media IDs are invalid.")
         text = body.get("text")
         if text is not None and not isinstance(text, str):
             raise invalid_request("text", text, "`text` must be a string")
@@ -549,7 +557,7 @@ class Api:
 
     # -------------------------------------------------------------- simulator control
     def sim_state(self, req: Request):
-        return 200, self.state.summary()
+        return 200, {**self.state.summary(), "fault_mode": self.sim.faults.summary()}
 
     def sim_tweets(self, req: Request):
         p = req.params
@@ -649,17 +657,28 @@ class Api:
                 raise _bad("`rate_limits` maps endpoints such as \"GET /2/users/:id/mentions\" to integers; "
                            f"known endpoints: {sorted(known)}")
         faults = body.get("faults")
+        mode_keys = ("share", "kinds", "timeout_seconds", "retry_after")
         if faults is not None and (not isinstance(faults, dict) or any(
-                k not in ("error_next", "error_status", "lose_response_next") or not isinstance(v, int)
+                k not in mode_keys and (k not in ("error_next", "error_status", "lose_response_next") or not isinstance(v, int))
                 for k, v in faults.items())):
-            raise _bad("`faults` accepts integer `error_next`, `error_status`, `lose_response_next`.")
+            raise _bad("`faults` accepts integer `error_next`, `error_status`, `lose_response_next`, and the fault "
+                       "mode's `share`, `kinds`, `timeout_seconds`, `retry_after` (see simulators.faults).")
+        mode = {k: v for k, v in (faults or {}).items() if k in mode_keys}
+        if mode or body.get("seed") is not None:
+            try:
+                self.sim.faults.configure(mode, seed=body.get("seed"))
+            except FaultConfigError as exc:
+                raise _bad(str(exc)) from None
+            faults = {k: v for k, v in faults.items() if k not in mode_keys} if faults else faults
         self.state.configure(rate_limit=rate_limit, rate_limits=limits, faults=faults,
                              reset_windows=bool(body.get("reset_windows")))
-        return 200, self.state.summary()
+        return 200, {**self.state.summary(), "fault_mode": self.sim.faults.summary()}
 
     def sim_reset(self, req: Request):
         self.state.reset()
         self.sim.traffic.reset()
+        self.sim.media.reset()
+        self.sim.faults.reset()
         return 200, {"data": {"reset": True}}
 
 
@@ -691,13 +710,29 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         path = parts.path.rstrip("/") or "/"
         req = Request(self.command, path, params, body, self.headers)
+        # The shared fault mode (simulators.faults) applies to X's endpoints only.
+        fault = self.api.sim.faults.draw() if path.startswith("/2/") else None
+        if fault in ("429", "500", "503"):
+            self._fault_answer(fault)
+            return
+        if fault == "timeout":
+            time.sleep(self.api.sim.faults.timeout_seconds)
         try:
             status, payload, headers = self.api.handle(req)
         except Exception as exc:  # a bug in the simulator: say so instead of hanging up
             status, headers = 500, {}
             payload = {"title": "Internal Server Error", "detail": f"simulator error: {exc!r}",
                        "type": "about:blank", "status": 500}
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        if fault == "drop_after_commit":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        data = MALFORMED_BODY if fault == "malformed" else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        if fault == "malformed":
+            status = 200
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -706,6 +741,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _fault_answer(self, kind: str) -> None:
+        if kind == "429":
+            retry_after = self.api.sim.faults.retry_after
+            status, extra = 429, {"x-rate-limit-limit": "0", "x-rate-limit-remaining": "0",
+                                  "x-rate-limit-reset": str(int(time.time()) + retry_after), "Retry-After": str(retry_after)}
+            payload = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
+        else:
+            status, extra = int(kind), {}
+            title = "Internal Server Error" if kind == "500" else "Service Unavailable"
+            payload = {"title": title, "detail": title, "type": "about:blank", "status": status}
+        data = json.dumps(payload).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in extra.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 

@@ -186,3 +186,158 @@ def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
     message = actions.reply(actor=request.user, conversation=c, text=body.text, then=body.then, hold_reason=body.hold_reason, close_reason=body.close_reason)
     action = message.outbound_action
     return Status(201, {"message_id": message.pk, "action_id": action.pk, "state": action.state})
+
+
+# --- Options (AG5, AG10): the same actions as the conversation page ---------------------------
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class TextIn(Schema):
+    text: str
+
+
+class SentimentIn(Schema):
+    sentiment: str
+
+
+class TagIn(Schema):
+    tag: str
+
+
+class UserTagIn(Schema):
+    kind: str
+    on: bool = True
+
+
+class ReminderIn(Schema):
+    due_at: str
+    note: str = ""
+
+
+class AssignIn(Schema):
+    to_user: str | None = None
+    to_queue: str | None = None
+    note: str = ""
+
+
+class EscalateIn(Schema):
+    note: str
+    holding_reply: str = ""
+    recommend_retweet: bool = False
+
+
+class RetweetIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+class Done(Schema):
+    ok: bool = True
+    detail: str = ""
+
+
+def _conversation(conversation_id: int) -> Conversation:
+    return get_object_or_404(Conversation.objects.select_related("author", "respond_from", "account"), pk=conversation_id)
+
+
+@api.post("/conversations/{conversation_id}/hold", response=Done, summary="Hold (waiting_customer | waiting_internal)")
+def hold(request, conversation_id: int, body: ReasonIn):
+    actions.hold(actor=request.user, conversation=_conversation(conversation_id), reason=body.reason)
+    return {"detail": "held"}
+
+
+@api.post("/conversations/{conversation_id}/close", response=Done, summary="Close with one of the nine reasons")
+def close(request, conversation_id: int, body: ReasonIn):
+    actions.close(actor=request.user, conversation=_conversation(conversation_id), reason=body.reason)
+    return {"detail": "closed"}
+
+
+@api.post("/conversations/{conversation_id}/notes", response={201: Done}, summary="Add an internal note")
+def note(request, conversation_id: int, body: TextIn):
+    actions.add_note(actor=request.user, conversation=_conversation(conversation_id), text=body.text)
+    return Status(201, {"detail": "note added"})
+
+
+@api.post("/conversations/{conversation_id}/sentiment", response=Done)
+def sentiment(request, conversation_id: int, body: SentimentIn):
+    actions.set_sentiment(actor=request.user, conversation=_conversation(conversation_id), sentiment=body.sentiment)
+    return {"detail": body.sentiment}
+
+
+@api.post("/conversations/{conversation_id}/tags", response=Done, summary="Add a tag (by name or slug)")
+def add_tag(request, conversation_id: int, body: TagIn):
+    tag = actions.add_tag(actor=request.user, conversation=_conversation(conversation_id), tag=body.tag)
+    return {"detail": tag.name}
+
+
+@api.delete("/conversations/{conversation_id}/tags/{tag}", response=Done, summary="Remove a tag")
+def remove_tag(request, conversation_id: int, tag: str):
+    found = actions.remove_tag(actor=request.user, conversation=_conversation(conversation_id), tag=tag)
+    return {"detail": found.name}
+
+
+@api.post("/conversations/{conversation_id}/user-tags", response=Done, summary="Set or clear a user tag on the customer")
+def user_tag(request, conversation_id: int, body: UserTagIn):
+    actions.set_user_tag(actor=request.user, conversation=_conversation(conversation_id), kind=body.kind, on=body.on)
+    return {"detail": body.kind}
+
+
+@api.post("/conversations/{conversation_id}/reminders", response={201: Done}, summary="Remind me (ISO 8601 time)")
+def reminder(request, conversation_id: int, body: ReminderIn):
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        due = parse_datetime(body.due_at)
+    except ValueError:
+        due = None
+    if due is None:
+        raise HttpError(400, "due_at must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z.")
+    if timezone.is_naive(due):
+        due = timezone.make_aware(due)
+    actions.set_reminder(actor=request.user, conversation=_conversation(conversation_id), due_at=due, note=body.note)
+    return Status(201, {"detail": "reminder set"})
+
+
+@api.post("/conversations/{conversation_id}/assign", response=Done, summary="Assign to an agent (username or 'me') and/or a queue (slug)")
+def assign(request, conversation_id: int, body: AssignIn):
+    from django.contrib.auth import get_user_model
+
+    to_user = to_queue = None
+    if body.to_user:
+        to_user = request.user if body.to_user == "me" else get_user_model().objects.filter(username=body.to_user, is_active=True).first()
+        if to_user is None:
+            raise HttpError(400, f"No agent called '{body.to_user}'.")
+    if body.to_queue:
+        to_queue = _queue_for(request, body.to_queue)
+    actions.assign(actor=request.user, conversation=_conversation(conversation_id), to_user=to_user, to_queue=to_queue, note=body.note)
+    return {"detail": "assigned"}
+
+
+@api.post("/conversations/{conversation_id}/escalate", response=Done, summary="Note + holding reply + Escalation queue, in one step")
+def escalate(request, conversation_id: int, body: EscalateIn):
+    actions.escalate(actor=request.user, conversation=_conversation(conversation_id), note=body.note, holding_reply=body.holding_reply, recommend_retweet=body.recommend_retweet)
+    return {"detail": "escalated"}
+
+
+@api.post("/conversations/{conversation_id}/moderated", response=Done, summary="Mark moderated (moderators)")
+def moderated(request, conversation_id: int):
+    actions.mark_moderated(actor=request.user, conversation=_conversation(conversation_id))
+    return {"detail": "moderated"}
+
+
+@api.post("/conversations/{conversation_id}/like", response=Done, summary="Like the customer's latest message from the mentioned account")
+def like(request, conversation_id: int):
+    c = _conversation(conversation_id)
+    message = c.messages.filter(direction="in", platform_id__isnull=False).order_by("-created_at").first()
+    if message is None:
+        raise HttpError(400, "There is no customer message to like.")
+    actions.like(actor=request.user, conversation=c, message=message)
+    return {"detail": "like queued"}
+
+
+@api.post("/conversations/{conversation_id}/retweet", response=Done, summary="Execute or decline a recommended retweet (CMs)")
+def retweet(request, conversation_id: int, body: RetweetIn):
+    actions.decide_retweet(actor=request.user, conversation=_conversation(conversation_id), approve=body.approve, note=body.note)
+    return {"detail": "retweet queued" if body.approve else "declined"}

@@ -1,5 +1,6 @@
 """Connected brand accounts, what each may do (engagement policy) and who answers what (routing)."""
 
+from django.core.validators import URLValidator
 from django.db import models
 
 
@@ -31,6 +32,9 @@ class BrandAccount(models.Model):
     supported_languages = models.JSONField(default=list, blank=True)
     # Secrets for the platform's API. Never rendered in the UI or the API.
     credentials = models.JSONField(default=dict, blank=True)
+    # Where the account's API lives when that differs per account (a Mastodon instance, e.g.
+    # https://mozilla.social); empty: the platform's setting (SOCIALDESK_<PLATFORM>_API_BASE).
+    api_base = models.CharField(max_length=200, blank=True, validators=[URLValidator(schemes=["http", "https"])])
     active = models.BooleanField(default=True)
     # Mentions of this account wait for a moderator before contributors see them.
     requires_moderation = models.BooleanField(default=False)

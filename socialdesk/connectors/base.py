@@ -33,8 +33,10 @@ class InboundMessage:
     # Attention the message has had when fetched (triage's "a lot of attention" signal, TR7).
     likes: int = 0
     reposts: int = 0
-    # Star rating of an app-store review (Google Play priority, TR10); None elsewhere.
-    stars: int | None = None
+    # Platform-neutral extras kept with the message and copied onto the conversation when the
+    # conversation has a field of that name (see ingestion.metadata): "rating", "app_version",
+    # "device", "android_version"; "our_reply" is a reply of ours the platform already shows.
+    metadata: dict = field(default_factory=dict, compare=False, hash=False)
     raw: dict = field(default_factory=dict, compare=False, hash=False)
 
 

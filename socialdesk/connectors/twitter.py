@@ -143,6 +143,7 @@ class TwitterConnector:
         token = (account.credentials or {}).get("bearer_token")
         if not token:
             raise ConnectorError(f"{account} has no X credentials", retryable=False)
+        self.token, self.api_base = token, api_base
         self.client = make_client(token, api_base=api_base)
 
     def _paged(self, call, cursor: str, **params) -> FetchResult:
@@ -185,16 +186,38 @@ class TwitterConnector:
             newest = cursor
         return FetchResult(messages=messages, cursor=newest, wait_until=wait_until)
 
+    def streams(self) -> list[tuple[str, object]]:
+        """What polling reads: the account's mentions and each of its active search terms."""
+        streams = [("mentions", self.fetch_mentions)]
+        for term in self.account.search_terms.filter(active=True):
+            streams.append((f"search:{term.pk}", lambda cursor, q=term.query: self.search(query=q, cursor=cursor)))
+        return streams
+
     def fetch_mentions(self, *, cursor: str) -> FetchResult:
         return self._paged(self.client.get_users_mentions, cursor, id=self.account.external_id)
 
     def search(self, *, query: str, cursor: str) -> FetchResult:
         return self._paged(self.client.search_recent_tweets, cursor, query=query)
 
-    def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str) -> str:
-        """Post a reply; returns the new tweet's id. X has no idempotency key: see the outbox."""
+    def _upload(self, media) -> list[str]:
+        """Upload attachments with the v1.1 media endpoint (tweepy's API); returns media ids."""
+        api = tweepy.API(tweepy.OAuth2BearerHandler(self.token))
+        base = (self.api_base or settings.SOCIALDESK_TWITTER_API_BASE).rstrip("/")
+        if base != TWITTER_HOST:
+            api.session.mount(f"https://{api.upload_host}/", RedirectAdapter(base))
+        ids = []
+        for path, content_type in media:
+            uploaded = api.media_upload(path, chunked=content_type in ("video/mp4", "image/gif"), media_category=None)
+            ids.append(str(uploaded.media_id))
+        return ids
+
+    def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str, media=()) -> str:
+        """Post a reply; returns the new tweet's id. X has no idempotency key: see the outbox.
+
+        Uploading media again on a retry is harmless: unattached uploads expire."""
         try:
-            response = self.client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to_id, user_auth=False)
+            media_ids = self._upload(media) if media else None
+            response = self.client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to_id, media_ids=media_ids, user_auth=False)
             return str(response.json()["data"]["id"])
         except tweepy.Forbidden as exc:
             if "duplicate" in _error_text(exc.response).lower():

@@ -7,15 +7,20 @@ queues outbound work, in one transaction; views and the API only parse input and
 from django.db import transaction
 from django.utils import timezone
 
-from socialdesk.outbox.models import ActionKind, OutboundAction
+from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.people.models import default_signature
 
 from . import policy
-from .channel_rules import check_reply_text
+from .channel_rules import check_attachments, check_reply_text
 from .errors import ActionConflict, ActionError
-from .models import Activity, CloseReason, Conversation, Direction, HoldReason, InternalNote, Message, Status
+from .models import (
+    Activity, Attachment, CloseReason, Conversation, Direction, HoldReason, InternalNote, Message, Reminder, Sentiment, Status, Tag,
+    UserTag, UserTagKind,
+)
 
 THEN_CHOICES = ("none", "hold", "close")
+# What the composer's "Send a private message" button inserts (X's DM deep link).
+DM_LINK = "twitter.com/messages/compose"
 
 
 def _lock(conversation: Conversation) -> Conversation:
@@ -55,11 +60,13 @@ def _release(conversation: Conversation) -> None:
 
 def reply(
     *, actor, conversation: Conversation, text: str, then: str = "none",
-    hold_reason: str = "", close_reason: str = "",
+    hold_reason: str = "", close_reason: str = "", confirm: bool = False, clipping_text: str = "",
+    attachments=(),
 ) -> Message:
     """Queue a public reply from the conversation's respond-from account, then hold or close.
 
-    The reply answers the customer's latest message; the outbox sends it.
+    The reply answers the customer's latest message; the outbox sends it. A second reply to the
+    same customer message is refused unless `confirm` (AG7: two agents must not both answer).
     """
     policy.require_role(actor=actor, conversation=conversation, action="reply")
     account = conversation.respond_from
@@ -73,9 +80,18 @@ def reply(
         hold_reason = _parse_hold_reason(hold_reason)
     if then == "close":
         close_reason = _parse_close_reason(close_reason)
+    if clipping_text and text == clipping_text.strip() and not confirm:
+        raise ActionConflict(
+            "This clipping would go out unchanged. Personalise it so it doesn't read like a bot, or tick “Send anyway”.",
+            field="confirm",
+        )
+    if DM_LINK in text:
+        # The "send a private message" button is a link in the reply: a DM by other means.
+        policy.require_account_allows(actor=actor, conversation=conversation, account=account, action="dm")
     signature = default_signature(actor)
     full_text = f"{text} {signature}" if signature else text
     check_reply_text(conversation.platform, full_text)
+    files = check_attachments(conversation.platform, attachments)
 
     now = timezone.now()
     with transaction.atomic():
@@ -87,20 +103,36 @@ def reply(
         )
         if target is None:
             raise ActionError("There is no customer message to reply to.")
+        earlier = (
+            Message.objects.filter(conversation=conversation, direction=Direction.OUTBOUND, in_reply_to_platform_id=target.platform_id)
+            .exclude(outbound_action__state__in=["failed", "returned"]).select_related("sent_by").first()
+        )
+        if earlier is not None and not confirm:
+            who = earlier.sent_by or "a former contributor"
+            raise ActionConflict(
+                f"{who} already replied to this message ({earlier.created_at:%b %d, %H:%M}). Tick “Send anyway” to send a second reply.",
+                field="confirm",
+            )
         message = Message.objects.create(
             conversation=conversation, direction=Direction.OUTBOUND, platform=conversation.platform,
             in_reply_to_platform_id=target.platform_id, account=account, sent_by=actor,
             text=full_text, created_at=now,
         )
+        for f, ctype in files:
+            Attachment.objects.create(message=message, file=f, content_type=ctype, size=f.size, original_name=f.name[:255])
+        needs_approval = _needs_approval(actor)
         action = OutboundAction.objects.create(
             kind=ActionKind.REPLY, conversation=conversation, message=message, account=account,
             target_platform_id=target.platform_id, text=full_text, created_by=actor, next_attempt_at=now,
+            state=ActionState.AWAITING_APPROVAL if needs_approval else ActionState.PENDING,
         )
         Activity.objects.create(
-            conversation=conversation, actor=actor, kind="replied",
+            conversation=conversation, actor=actor, kind="reply_awaiting_approval" if needs_approval else "replied",
             detail={"message": message.pk, "action": action.pk, "in_reply_to": target.platform_id, "from": str(account)},
         )
         conversation.awaiting_reply = False
+        conversation.last_agent = actor
+        conversation.reserved_for, conversation.reserved_until = None, None
         if then == "hold":
             _set_held(actor=actor, conversation=conversation, reason=hold_reason, now=now)
         elif then == "close":
@@ -108,8 +140,63 @@ def reply(
         # Answered: the deal is done, Play Mode moves on.
         _release(conversation)
         conversation.save()
-        _enqueue_after_commit(action)
+        if not needs_approval:
+            _enqueue_after_commit(action)
     return message
+
+
+def _needs_approval(actor) -> bool:
+    profile = getattr(actor, "profile", None)
+    return bool(profile and profile.replies_need_approval)
+
+
+def set_requires_approval(*, actor, agent, on: bool) -> None:
+    """A moderator makes an agent's replies wait for approval, or lets them go out directly."""
+    policy.require_role(actor=actor, conversation=None, action="approve")
+    from socialdesk.people.models import Profile
+
+    Profile.objects.filter(user=agent).update(replies_need_approval=on)
+    Activity.objects.create(actor=actor, kind="approval_required" if on else "approval_lifted", detail={"agent": agent.get_username()})
+
+
+def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> OutboundAction:
+    """Approve a waiting reply, edited or not; it then goes out through the outbox."""
+    policy.require_role(actor=actor, conversation=action.conversation, action="approve")
+    with transaction.atomic():
+        action = OutboundAction.objects.select_for_update().select_related("message", "conversation").get(pk=action.pk)
+        if action.state != ActionState.AWAITING_APPROVAL:
+            raise ActionConflict("This reply is no longer waiting for approval.")
+        edited = text is not None and text.strip() and text.strip() != action.text
+        if edited:
+            check_reply_text(action.conversation.platform, text.strip())
+            action.text = text.strip()
+            Message.objects.filter(pk=action.message_id).update(text=action.text)
+        action.state, action.next_attempt_at = ActionState.PENDING, timezone.now()
+        action.save(update_fields=["text", "state", "next_attempt_at", "updated_at"])
+        Activity.objects.create(conversation=action.conversation, actor=actor, kind="reply_approved", detail={"action": action.pk, "edited": bool(edited)})
+        _enqueue_after_commit(action)
+    return action
+
+
+def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
+    """Send a waiting reply back with a note; the conversation waits for an answer again."""
+    policy.require_role(actor=actor, conversation=action.conversation, action="approve")
+    note = (note or "").strip()
+    if not note:
+        raise ActionError("Say what to change, so the contributor can learn from it.", field="note")
+    with transaction.atomic():
+        action = OutboundAction.objects.select_for_update().get(pk=action.pk)
+        if action.state != ActionState.AWAITING_APPROVAL:
+            raise ActionConflict("This reply is no longer waiting for approval.")
+        action.state = ActionState.RETURNED
+        action.save(update_fields=["state", "updated_at"])
+        conversation = _lock(action.conversation)
+        conversation.status, conversation.hold_reason, conversation.close_reason = Status.OPEN, "", ""
+        conversation.awaiting_reply = True
+        conversation.save()
+        InternalNote.objects.create(conversation=conversation, author=actor, text=f"Reply sent back: {note}")
+        Activity.objects.create(conversation=conversation, actor=actor, kind="reply_returned", detail={"action": action.pk})
+    return action
 
 
 def hold(*, actor, conversation: Conversation, reason: str) -> Conversation:
@@ -179,7 +266,273 @@ def mark_moderated(*, actor, conversation: Conversation) -> Conversation:
     return conversation
 
 
+def set_sentiment(*, actor, conversation: Conversation, sentiment: str) -> Conversation:
+    """The agent's sentiment wins over any suggestion (TR4)."""
+    policy.require_role(actor=actor, conversation=conversation, action="sentiment")
+    if sentiment not in Sentiment.values:
+        raise ActionError("Choose positive, neutral or negative.", field="sentiment")
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        was = conversation.sentiment
+        conversation.sentiment = sentiment
+        conversation.save(update_fields=["sentiment", "updated_at"])
+        Activity.objects.create(conversation=conversation, actor=actor, kind="sentiment_set", detail={"sentiment": sentiment, "was": was})
+    return conversation
+
+
+def _tag_named(name_or_slug: str) -> Tag:
+    value = (name_or_slug or "").strip()
+    tag = Tag.objects.filter(slug=value).first() or Tag.objects.filter(name__iexact=value).first()
+    if tag is None:
+        raise ActionError(f"There is no tag “{value}”. Choose one from the list; community managers add new tags.", field="tag")
+    return tag
+
+
+def add_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
+    policy.require_role(actor=actor, conversation=conversation, action="tag")
+    found = _tag_named(tag)
+    with transaction.atomic():
+        if not conversation.tags.filter(pk=found.pk).exists():
+            conversation.tags.add(found)
+            Activity.objects.create(conversation=conversation, actor=actor, kind="tag_added", detail={"tag": found.name})
+    return found
+
+
+def remove_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
+    policy.require_role(actor=actor, conversation=conversation, action="tag")
+    found = _tag_named(tag)
+    with transaction.atomic():
+        if conversation.tags.filter(pk=found.pk).exists():
+            conversation.tags.remove(found)
+            Activity.objects.create(conversation=conversation, actor=actor, kind="tag_removed", detail={"tag": found.name})
+    return found
+
+
+def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = True) -> None:
+    """Tag the customer (TR6); kept across all their conversations. A spammer leaves Play Mode."""
+    policy.require_role(actor=actor, conversation=conversation, action="user_tag")
+    if kind not in UserTagKind.values:
+        raise ActionError("Choose a user tag: " + ", ".join(UserTagKind.labels) + ".", field="kind")
+    with transaction.atomic():
+        if on:
+            _, created = UserTag.objects.get_or_create(author_id=conversation.author_id, kind=kind, defaults={"added_by": actor})
+            if created:
+                Activity.objects.create(conversation=conversation, actor=actor, kind="user_tag_added", detail={"user_tag": UserTagKind(kind).label})
+        elif UserTag.objects.filter(author_id=conversation.author_id, kind=kind).delete()[0]:
+            Activity.objects.create(conversation=conversation, actor=actor, kind="user_tag_removed", detail={"user_tag": UserTagKind(kind).label})
+
+
+def set_reminder(*, actor, conversation: Conversation, due_at, note: str = "") -> Reminder:
+    policy.require_role(actor=actor, conversation=conversation, action="reminder")
+    if due_at is None:
+        raise ActionError("Choose when to be reminded.", field="due_at")
+    if due_at <= timezone.now():
+        raise ActionError("A reminder must be in the future.", field="due_at")
+    with transaction.atomic():
+        reminder = Reminder.objects.create(conversation=conversation, user=actor, due_at=due_at, note=(note or "").strip()[:500])
+        Activity.objects.create(conversation=conversation, actor=actor, kind="reminder_set", detail={"due_at": due_at.isoformat()})
+    return reminder
+
+
+def dismiss_reminder(*, actor, reminder: Reminder) -> None:
+    if reminder.user_id != actor.id:
+        raise ActionError("This reminder belongs to someone else.")
+    Reminder.objects.filter(pk=reminder.pk).update(done=True)
+
+
+def assign(*, actor, conversation: Conversation, to_user=None, to_queue=None, note: str = "") -> Conversation:
+    """Assign to an agent and/or a queue (AG5), with an optional internal note.
+
+    Anyone may take a conversation or send it to a queue; assigning to another agent needs a
+    moderator. Assigning to a queue takes it out of the rule-based queues and out of Play.
+    """
+    policy.require_role(actor=actor, conversation=conversation, action="assign")
+    if to_user is None and to_queue is None:
+        raise ActionError("Choose an agent or a queue to assign to.", field="to")
+    if to_user is not None and to_user != actor:
+        policy.require_role(actor=actor, conversation=conversation, action="assign_others")
+    if to_queue is not None and to_queue.kind != "assignment":
+        raise ActionError(f"{to_queue} is a saved search, not a queue conversations are assigned to.", field="to")
+    if to_queue is not None:
+        from socialdesk.people.models import has_role
+
+        if not has_role(actor, to_queue.visible_to):
+            raise policy.refuse(actor=actor, conversation=conversation, action="assign", reason=f"The queue {to_queue} is not open to your role.")
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        if to_user is not None:
+            conversation.assignee = to_user
+        if to_queue is not None:
+            conversation.assigned_queue = to_queue
+            _release(conversation)
+        conversation.save()
+        if note.strip():
+            InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
+        Activity.objects.create(
+            conversation=conversation, actor=actor, kind="assigned",
+            detail={"to_user": str(to_user or ""), "to_queue": str(to_queue or ""), "note": bool(note.strip())},
+        )
+    return conversation
+
+
+def escalate(*, actor, conversation: Conversation, note: str, holding_reply: str = "", recommend_retweet: bool = False) -> Conversation:
+    """Escalate in one step (AG10): internal note, the holding reply, assignment to Escalation.
+
+    A retweet recommendation is an escalation too; a community manager executes or declines it.
+    """
+    from socialdesk.queues.models import Queue
+
+    policy.require_role(actor=actor, conversation=conversation, action="escalate")
+    note = (note or "").strip()
+    if not note:
+        raise ActionError("Describe the problem and what was suggested, for the community manager.", field="note")
+    queue = Queue.objects.filter(is_escalation=True).order_by("position").first()
+    if queue is None:
+        raise ActionError("No escalation queue is configured: ask an admin to create one.")
+    if holding_reply.strip():
+        # Checked before the transaction, so a refusal's audit entry is kept.
+        policy.require_account_allows(actor=actor, conversation=conversation, account=conversation.respond_from, action="reply")
+    with transaction.atomic():
+        if holding_reply.strip():
+            reply(actor=actor, conversation=conversation, text=holding_reply)
+        conversation = _lock(conversation)
+        InternalNote.objects.create(conversation=conversation, author=actor, text=note)
+        conversation.assigned_queue = queue
+        if recommend_retweet:
+            conversation.retweet_recommended = True
+        _release(conversation)
+        conversation.save()
+        Activity.objects.create(
+            conversation=conversation, actor=actor, kind="retweet_recommended" if recommend_retweet else "escalated",
+            detail={"queue": queue.name, "holding_reply": bool(holding_reply.strip())},
+        )
+    return conversation
+
+
+def decide_retweet(*, actor, conversation: Conversation, approve: bool, note: str = "") -> OutboundAction | None:
+    """A community manager executes or declines a recommended retweet (PO2: from the account the
+    policy allows, never the main brand)."""
+    policy.require_role(actor=actor, conversation=conversation, action="retweet")
+    conversation = Conversation.objects.select_related("respond_from").get(pk=conversation.pk)
+    if not conversation.retweet_recommended:
+        raise ActionError("Nobody recommended retweeting this conversation.")
+    account = conversation.respond_from
+    if approve:
+        policy.require_account_allows(actor=actor, conversation=conversation, account=account, action="retweet")
+    target = conversation.messages.filter(direction=Direction.INBOUND, platform_id__isnull=False).order_by("created_at", "id").first()
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        conversation.retweet_recommended = False
+        conversation.save(update_fields=["retweet_recommended", "updated_at"])
+        if note.strip():
+            InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
+        if not approve:
+            Activity.objects.create(conversation=conversation, actor=actor, kind="retweet_declined")
+            return None
+        action = OutboundAction.objects.create(
+            kind=ActionKind.RETWEET, conversation=conversation, account=account,
+            target_platform_id=target.platform_id, created_by=actor, next_attempt_at=now,
+        )
+        Activity.objects.create(conversation=conversation, actor=actor, kind="retweet_executed", detail={"action": action.pk, "from": str(account)})
+        _enqueue_after_commit(action)
+    return action
+
+
 def _enqueue_after_commit(action: OutboundAction) -> None:
     from socialdesk.outbox.tasks import send_action
 
     transaction.on_commit(lambda: send_action.enqueue(action.pk))
+
+
+BULK_ACTIONS = ("tag", "assign_queue", "hold", "close")
+
+
+def bulk(*, actor, conversations, action: str, value: str) -> tuple[int, list[str]]:
+    """Apply one option to many conversations (AG13), each through its own action, so every one
+    is checked and logged on its own. Returns how many were done and why others were not."""
+    from socialdesk.queues.models import Queue
+
+    if action not in BULK_ACTIONS:
+        raise ActionError("Choose what to do: tag, assign to a queue, hold or close.", field="action")
+    if not value:
+        raise ActionError("Choose the tag, queue or reason first.", field="value")
+    queue = None
+    if action == "assign_queue":
+        queue = Queue.objects.filter(slug=value).first()
+        if queue is None:
+            raise ActionError("That queue does not exist.", field="value")
+    if action == "tag":
+        _tag_named(value)
+    if action == "hold":
+        _parse_hold_reason(value)
+    if action == "close":
+        _parse_close_reason(value)
+    done, problems = 0, []
+    for conversation in conversations:
+        try:
+            if action == "tag":
+                add_tag(actor=actor, conversation=conversation, tag=value)
+            elif action == "assign_queue":
+                assign(actor=actor, conversation=conversation, to_queue=queue)
+            elif action == "hold":
+                hold(actor=actor, conversation=conversation, reason=value)
+            else:
+                close(actor=actor, conversation=conversation, reason=value)
+            done += 1
+        except ActionError as exc:
+            problems.append(f"#{conversation.pk}: {exc.message}")
+    return done, problems
+
+
+def merge(*, actor, conversation: Conversation, other: Conversation) -> Conversation:
+    """Merge `other` into `conversation` (AG13): same customer only; messages, notes and tags move,
+    `other` is closed and points to where it went."""
+    policy.require_role(actor=actor, conversation=conversation, action="merge")
+    if other.pk == conversation.pk:
+        raise ActionError("Choose another conversation to merge.")
+    if other.author_id != conversation.author_id or other.platform != conversation.platform:
+        raise ActionError("Only two conversations of the same customer on the same platform can be merged.")
+    with transaction.atomic():
+        conversation, other = _lock(conversation), _lock(other)
+        moved = Message.objects.filter(conversation=other).update(conversation=conversation)
+        InternalNote.objects.filter(conversation=other).update(conversation=conversation)
+        from socialdesk.outbox.models import OutboundAction as _OA
+
+        _OA.objects.filter(conversation=other).update(conversation=conversation)
+        conversation.tags.add(*other.tags.all())
+        if other.last_inbound_at > conversation.last_inbound_at:
+            conversation.last_inbound_at = other.last_inbound_at
+        conversation.awaiting_reply = conversation.awaiting_reply or other.awaiting_reply
+        conversation.save()
+        other.status, other.close_reason, other.merged_into = Status.CLOSED, CloseReason.ACKNOWLEDGED, conversation
+        other.awaiting_reply = False
+        _release(other)
+        other.save()
+        Activity.objects.create(conversation=conversation, actor=actor, kind="merged", detail={"from": other.pk, "messages": moved})
+        Activity.objects.create(conversation=other, actor=actor, kind="merged_away", detail={"into": conversation.pk})
+    return conversation
+
+
+def split(*, actor, conversation: Conversation, message: Message) -> Conversation:
+    """Move `message` and everything after it into a new conversation with the same customer."""
+    policy.require_role(actor=actor, conversation=conversation, action="merge")
+    if message.conversation_id != conversation.pk:
+        raise ActionError("That message is not in this conversation.")
+    first = conversation.messages.order_by("created_at", "id").first()
+    if first is None or first.pk == message.pk:
+        raise ActionError("Split from a later message: the first one stays where it is.")
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        new = Conversation.objects.create(
+            platform=conversation.platform, thread_key=f"{conversation.thread_key}:split:{message.pk}",
+            author_id=conversation.author_id, account_id=conversation.account_id, respond_from_id=conversation.respond_from_id,
+            language=conversation.language, priority=conversation.priority, moderated=conversation.moderated,
+            last_inbound_at=message.created_at,
+        )
+        later = conversation.messages.filter(created_at__gte=message.created_at).exclude(created_at=message.created_at, id__lt=message.id)
+        moved = later.update(conversation=new)
+        Activity.objects.create(conversation=conversation, actor=actor, kind="split", detail={"into": new.pk, "messages": moved})
+        Activity.objects.create(conversation=new, actor=actor, kind="opened", detail={"split_from": conversation.pk})
+    return new

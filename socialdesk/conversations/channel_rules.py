@@ -28,3 +28,57 @@ def check_reply_text(platform: str, text: str) -> None:
                 f"The reply is {length} characters with your signature; {limit} is the limit here. Shorten it by {length - limit}.",
                 field="text",
             )
+
+
+MB = 1024 * 1024
+# What each platform accepts with a reply: content type -> largest size, and how many at once.
+# Platforms not listed take text only here (Google Play by design; Mastodon until its connector
+# uploads media).
+ATTACHMENT_RULES = {
+    "twitter": {
+        "types": {"image/jpeg": 5 * MB, "image/png": 5 * MB, "image/webp": 5 * MB, "image/gif": 15 * MB, "video/mp4": 512 * MB},
+        "max_images": 4,
+        "max_videos": 1,  # a GIF or a video goes alone
+    },
+}
+
+
+def sniff_type(head: bytes) -> str | None:
+    """The file's real type from its first bytes; the name and the browser's word are not trusted."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp":
+        return "video/mp4"
+    return None
+
+
+def check_attachments(platform: str, files) -> list[tuple[object, str]]:
+    """Return (file, content type) for each upload, or raise a clear error."""
+    if not files:
+        return []
+    rules = ATTACHMENT_RULES.get(platform)
+    if rules is None:
+        raise ActionError("Replies on this platform are text only: remove the attachment.", field="attachments")
+    checked = []
+    for f in files:
+        head = f.read(16)
+        f.seek(0)
+        ctype = sniff_type(head)
+        if ctype is None or ctype not in rules["types"]:
+            allowed = ", ".join(sorted(t.split("/")[1].upper() for t in rules["types"]))
+            raise ActionError(f"“{f.name}” is not an image or video this platform takes ({allowed}).", field="attachments")
+        if f.size > rules["types"][ctype]:
+            raise ActionError(f"“{f.name}” is {f.size / MB:.1f} MB; {ctype} may be at most {rules['types'][ctype] // MB} MB here.", field="attachments")
+        checked.append((f, ctype))
+    videos = sum(1 for _, t in checked if t in ("video/mp4", "image/gif"))
+    if videos > rules["max_videos"] or (videos and len(checked) > 1):
+        raise ActionError("A GIF or a video goes alone: attach just that one.", field="attachments")
+    if len(checked) > rules["max_images"]:
+        raise ActionError(f"At most {rules['max_images']} images per reply.", field="attachments")
+    return checked

@@ -10,7 +10,8 @@ class Author(models.Model):
     """A customer's profile on a platform, kept current as their messages arrive."""
 
     platform = models.CharField(max_length=20, choices=Platform.choices)
-    external_id = models.CharField(max_length=100)
+    # Long enough for a Google Play review id (reviews have no author id; the review stands in).
+    external_id = models.CharField(max_length=200)
     handle = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=200, blank=True)
     followers = models.PositiveIntegerField(default=0)
@@ -99,7 +100,7 @@ class MessageType(models.TextChoices):
 class Conversation(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # The platform's thread plus the customer: one conversation per customer per thread.
-    thread_key = models.CharField(max_length=200)
+    thread_key = models.CharField(max_length=420)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="conversations")
     account = models.ForeignKey(
         BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="conversations",
@@ -120,6 +121,11 @@ class Conversation(models.Model):
     moderated = models.BooleanField(default=False)
     # True while the customer's latest message has no answer from us: what Play Mode deals.
     awaiting_reply = models.BooleanField(default=True)
+    # A contributor recommends retweeting; a community manager executes or declines (AG10).
+    retweet_recommended = models.BooleanField(default=False, db_default=False)
+    # Automation found it open for longer than the configured age (AG9): a candidate for closing.
+    flagged_for_closing = models.BooleanField(default=False, db_default=False)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from")
     # Explicit assignment: to a queue (e.g. Escalation) and/or to an agent.
     assigned_queue = models.ForeignKey(
         "queues.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations",
@@ -132,6 +138,17 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="dealt_conversations",
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # AG3: a customer's follow-up goes back to the agent who answered them last, if that agent
+    # is playing: it is kept for them until `reserved_until`, then any agent may get it.
+    last_agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reserved_for = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reserved_until = models.DateTimeField(null=True, blank=True)
+    # What app-store reviews tell about the customer (CH3); empty elsewhere. The latest version
+    # of the review wins: an edited review may change its stars.
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Star rating, 1-5.")
+    app_version = models.CharField(max_length=50, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+    android_version = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_inbound_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -157,8 +174,9 @@ class Message(models.Model):
     direction = models.CharField(max_length=3, choices=Direction.choices)
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # Empty for an outbound message the platform has not yet accepted.
-    platform_id = models.CharField(max_length=100, null=True, blank=True)
-    in_reply_to_platform_id = models.CharField(max_length=100, blank=True)
+    # Google Play review versions are "<review id>:<lastModified seconds>": ids need room.
+    platform_id = models.CharField(max_length=200, null=True, blank=True)
+    in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
     author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     account = models.ForeignKey(
         BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="messages",
@@ -170,6 +188,9 @@ class Message(models.Model):
     created_at = models.DateTimeField(help_text="When the platform says it was written.")
     received_at = models.DateTimeField(auto_now_add=True)
     raw = models.JSONField(default=dict, blank=True)
+    # The connector's platform-neutral extras (rating, device, ...); {"existing": true} on an
+    # outbound message marks a reply found on the platform rather than sent from here.
+    metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -183,6 +204,19 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()}: {self.text[:40]}"
+
+
+class Attachment(models.Model):
+    """An image or video sent with a reply (AG6), checked against the platform's limits."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveBigIntegerField()
+    original_name = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
 
 
 class InternalNote(models.Model):
@@ -226,7 +260,40 @@ ACTIVITY_LABELS = {
     "delivery_failed": "Delivery failed",
     "delivery_retried": "Delivery retried by an agent",
     "refused": "Refused by policy",
+    "existing_reply_found": "Our earlier reply found on the platform",
+    "sentiment_set": "Sentiment marked",
+    "tag_added": "Tag added",
+    "tag_removed": "Tag removed",
+    "user_tag_added": "User tag added",
+    "user_tag_removed": "User tag removed",
+    "reminder_set": "Reminder set",
+    "assigned": "Assigned",
+    "escalated": "Escalated",
+    "retweet_recommended": "Retweet recommended",
+    "retweet_executed": "Retweet approved",
+    "retweet_declined": "Retweet declined",
+    "auto_closed": "Closed by automation",
+    "flagged_for_closing": "Flagged for closing (old)",
+    "merged": "Merged another conversation in",
+    "merged_away": "Merged into another conversation",
+    "split": "Split into a new conversation",
+    "reply_awaiting_approval": "Reply waiting for approval",
+    "reply_approved": "Reply approved",
+    "reply_returned": "Reply sent back with a note",
+    "approval_required": "Replies now need approval",
+    "approval_lifted": "Replies go out directly again",
 }
+
+
+class Presence(models.Model):
+    """Who has a conversation open right now (AG7); refreshed by the page every few seconds."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="unique_presence")]
 
 
 class ActivityLogIsAppendOnly(Exception):

@@ -1,7 +1,7 @@
 """`python -m socialdesk.demo`: set up and run the whole product locally, Ctrl-C stops it all.
 
-Runs: the Twitter/X simulator with its traffic generator, the web server, the task worker and the
-scheduler, all on the embedded SQLite database in ./var (unless DATABASE_URL says otherwise).
+Runs: the Twitter/X, Google Play and Mastodon simulators with their traffic generators, the web
+server, the task worker and the scheduler, all on the embedded SQLite database in ./var (unless DATABASE_URL says otherwise).
 """
 
 import os
@@ -43,9 +43,18 @@ def main() -> int:
     py = sys.executable
     web_port = _free_port(int(os.environ.get("SOCIALDESK_DEMO_PORT", 8000)))
     sim_port = _free_port(int(os.environ.get("SOCIALDESK_DEMO_SIMULATOR_PORT", 8701)))
+    play_port = _free_port(int(os.environ.get("SOCIALDESK_DEMO_GOOGLE_PLAY_PORT", sim_port + 1)))
+    mastodon_port = _free_port(int(os.environ.get("SOCIALDESK_DEMO_MASTODON_PORT", play_port + 1)))
     sim_base = f"http://127.0.0.1:{sim_port}"
-    env = dict(os.environ, SOCIALDESK_TWITTER_API_BASE=sim_base, DJANGO_SETTINGS_MODULE="socialdesk.settings")
+    play_base = f"http://127.0.0.1:{play_port}"
+    mastodon_base = f"http://127.0.0.1:{mastodon_port}"
+    env = dict(
+        os.environ, SOCIALDESK_TWITTER_API_BASE=sim_base, SOCIALDESK_GOOGLE_PLAY_API_BASE=play_base,
+        SOCIALDESK_MASTODON_API_BASE=mastodon_base, DJANGO_SETTINGS_MODULE="socialdesk.settings",
+    )
     env.setdefault("SOCIALDESK_POLL_SECONDS", "5")
+    # The simulator has no quota to save: read the reviews as often as the rest.
+    env.setdefault("SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS", "5")
     manage = [py, "-m", "socialdesk.cli"]
 
     print("Setting up the database and the demo configuration…", flush=True)
@@ -55,6 +64,10 @@ def main() -> int:
     rate = os.environ.get("SOCIALDESK_DEMO_RATE", "12")
     commands = {
         "simulator": [py, "-m", "simulators.twitter", "--host", "127.0.0.1", "--port", str(sim_port), "--rate", rate],
+        "Google Play simulator": [py, "-m", "simulators.google_play", "--host", "127.0.0.1", "--port", str(play_port),
+                                  "--rate", os.environ.get("SOCIALDESK_DEMO_GOOGLE_PLAY_RATE", "4"), "--initial", "8"],
+        "Mastodon simulator": [py, "-m", "simulators.mastodon", "--host", "127.0.0.1", "--port", str(mastodon_port),
+                               "--rate", os.environ.get("SOCIALDESK_DEMO_MASTODON_RATE", "3"), "--initial", "3"],
         "web": [py, "-m", "waitress", "--listen", f"127.0.0.1:{web_port}", "--threads", "8", "socialdesk.wsgi:application"],
         "worker": [*manage, "db_worker", "--interval", "0.5"],
         "scheduler": [*manage, "scheduler"],
@@ -63,7 +76,7 @@ def main() -> int:
     try:
         for name, cmd in commands.items():
             procs[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
-        return _supervise(procs, web_port, sim_base)
+        return _supervise(procs, web_port, {"Twitter/X": sim_base, "Google Play": play_base, "Mastodon": mastodon_base})
     finally:
         _stop_all(procs)
 
@@ -79,7 +92,7 @@ def _stop_all(procs) -> None:
             p.kill()
 
 
-def _supervise(procs, web_port: int, sim_base: str) -> int:
+def _supervise(procs, web_port: int, simulators: dict[str, str]) -> int:
     # SIGTERM ends the demo like Ctrl-C does; `main` stops the children on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     url = f"http://127.0.0.1:{web_port}/"
@@ -90,7 +103,8 @@ def _supervise(procs, web_port: int, sim_base: str) -> int:
         "",
         "Socialdesk demo is running.",
         f"  Open {url}",
-        f"  Twitter/X simulator: {sim_base}/_sim/state (mentions arrive every few seconds)",
+        *(f"  {name + ' simulator:':<22} {base}/_sim/state" for name, base in simulators.items()),
+        "  (mentions, reviews and toots arrive every few seconds)",
         "  Logins:",
         *(f"    {ROLE_LABELS[role]:<18} {username} / {password}" for username, password, role, _ in DEMO_USERS),
         "  Press Ctrl-C to stop everything.",

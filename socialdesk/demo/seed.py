@@ -22,6 +22,12 @@ ACCOUNTS = [
     ("FirefoxTurkiye", "2142737", AccountKind.LOCALE, "tr", ["tr"], "Mozilla account for Turkey"),
 ]
 
+# The Firefox for Android listing on Google Play (CH3): its external id is the package name.
+PLAY_PACKAGE = "org.mozilla.firefox"
+PLAY_LANGUAGES = ["en", "de", "fr", "es", "pt", "tr"]
+# A support account on a Mastodon instance (CH4); the id is the simulator's.
+MASTODON_ACCOUNT = ("firefox_support", "110000000000000001", "Firefox Support on Mastodon")
+
 SEARCH_TERMS = ['"firefox crash"', '"firefox bookmarks"', '"firefox sync"', '"firefox keeps"']
 
 STARTER_TAGS = [
@@ -39,6 +45,28 @@ CLIPPINGS = [
 ]
 HOLDING_REPLY = ("Escalation: looking into it", "Hi {name}, your issue seems more complicated than usual. We're looking into it and will get back to you soon.")
 
+
+
+def _load_other_platforms() -> None:
+    """The Google Play listing and the Mastodon account, with their engagement policy."""
+    BrandAccount.objects.update_or_create(
+        platform=Platform.GOOGLE_PLAY, handle=PLAY_PACKAGE,
+        defaults=dict(
+            external_id=PLAY_PACKAGE, kind=AccountKind.SUPPORT, locale="en", supported_languages=PLAY_LANGUAGES,
+            display_name="Firefox for Android", credentials={"access_token": "sim-token-google-play"},
+            # Reviews wait for a moderator; a review can only be answered, never liked or shared.
+            requires_moderation=True, can_dm=False, can_reply=True, can_like=False, retweet_policy=RetweetPolicy.NEVER,
+        ),
+    )
+    handle, ext_id, name = MASTODON_ACCOUNT
+    BrandAccount.objects.update_or_create(
+        platform=Platform.MASTODON, handle=handle,
+        defaults=dict(
+            external_id=ext_id, kind=AccountKind.SUPPORT, locale="en", supported_languages=["en"], display_name=name,
+            credentials={"access_token": f"sim-token-mastodon-{handle}"},
+            requires_moderation=False, can_dm=False, can_reply=True, can_like=True, retweet_policy=RetweetPolicy.CM_ONLY,
+        ),
+    )
 
 
 def slug(name: str) -> str:
@@ -82,8 +110,17 @@ def load_demo_configuration(*, with_users: bool = True) -> None:
     RoutingRule.objects.create(position=110, mentioned=accounts["Firefox"], respond_from=support, note="@firefox mentions are answered from @FirefoxSupport")
     RoutingRule.objects.create(position=200, mentioned=None, respond_from=support, note="No brand mention but needs support")
 
+    _load_other_platforms()
+
     queues = [
         ("Twitter conversations - Moderated", QueueKind.RULES, {"platforms": ["twitter"], "moderated": True}, Role.CONTRIBUTOR, False, 10),
+        # Google Play (AG1): moderated reviews by star rating for contributors; the unmoderated
+        # ones, and the 1-2 star English ones first, for moderators.
+        ("Google Play - Low rating", QueueKind.RULES, {"platforms": ["google_play"], "moderated": True, "max_rating": 2}, Role.CONTRIBUTOR, False, 12),
+        ("Google Play - High rating", QueueKind.RULES, {"platforms": ["google_play"], "moderated": True, "min_rating": 3}, Role.CONTRIBUTOR, False, 14),
+        ("Mastodon conversations - Moderated", QueueKind.RULES, {"platforms": ["mastodon"], "moderated": True}, Role.CONTRIBUTOR, False, 16),
+        ("Google Play - All", QueueKind.RULES, {"platforms": ["google_play"], "moderated": False}, Role.MODERATOR, False, 32),
+        ("Priority moderation - Google Play", QueueKind.RULES, {"platforms": ["google_play"], "moderated": False, "max_rating": 2, "languages": ["en"]}, Role.MODERATOR, False, 42),
         ("Escalation", QueueKind.ASSIGNMENT, {}, Role.CONTRIBUTOR, True, 20),
         ("Twitter - All", QueueKind.RULES, {"platforms": ["twitter"], "moderated": False}, Role.MODERATOR, False, 30),
         ("Priority moderation", QueueKind.RULES, {"platforms": ["twitter"], "moderated": False, "min_priority": 50}, Role.MODERATOR, False, 40),

@@ -5,7 +5,7 @@ from django.db import models
 
 class PollState(models.Model):
     account = models.ForeignKey("brands.BrandAccount", on_delete=models.CASCADE, related_name="poll_states")
-    # "mentions", or "search:<SearchTerm id>"
+    # "mentions", "search:<SearchTerm id>", "reviews", "notifications"; "connector" for set-up errors
     stream = models.CharField(max_length=100)
     cursor = models.CharField(max_length=100, blank=True, help_text="since_id of the next poll.")
     wait_until = models.DateTimeField(null=True, blank=True, help_text="Rate limited until then.")

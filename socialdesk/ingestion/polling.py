@@ -45,14 +45,13 @@ def poll_account(account: BrandAccount) -> IngestResult:
     try:
         connector = connector_for(account)
     except ConnectorError as exc:
-        state, _ = PollState.objects.get_or_create(account=account, stream="mentions")
+        state, _ = PollState.objects.get_or_create(account=account, stream="connector")
         state.last_error = str(exc)
         state.save()
         return total
-    streams = [("mentions", connector.fetch_mentions)]
-    for term in account.search_terms.filter(active=True):
-        streams.append((f"search:{term.pk}", lambda cursor, q=term.query: connector.search(query=q, cursor=cursor)))
-    for stream, fetch in streams:
+    # Each connector names its streams (X: mentions and searches; Google Play: reviews;
+    # Mastodon: notifications); each has its own cursor and rate-limit wait.
+    for stream, fetch in connector.streams():
         state, _ = PollState.objects.get_or_create(account=account, stream=stream)
         total.add(_poll_stream(state, fetch))
     return total

@@ -8,6 +8,7 @@ opens again when the customer writes.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,6 +21,8 @@ from socialdesk.conversations.models import (
     Activity, Author, Conversation, Direction, HoldReason, Message, Status, Tag,
 )
 from socialdesk.triage import services as triage
+
+from .metadata import apply_metadata
 
 CELEBRITY_TAG = "Internet celebrity"
 
@@ -71,7 +74,8 @@ def _find_conversation(msg: InboundMessage, author: Author) -> Conversation | No
 
 def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[BrandAccount], rules, triaged=None) -> Conversation:
     account = mentioned[0] if mentioned else None
-    priority = 50 if _is_celebrity(author) else 0
+    celebrity = _is_celebrity(author)
+    priority = 50 if celebrity else 0
     respond_from = respond_from_for(platform=msg.platform, mentioned=mentioned, rules=rules)
     # Triage (TR1-TR10): confident type/sentiment, the detected language, a priority bump.
     suggested = triage.conversation_fields(triaged, respond_from=respond_from, platform_language=msg.language) if triaged else {}
@@ -89,7 +93,7 @@ def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[Bran
         moderated=bool(mentioned) and not any(a.requires_moderation for a in mentioned),
         last_inbound_at=msg.created_at,
     )
-    if priority:
+    if celebrity:
         tag, _ = Tag.objects.get_or_create(slug="internet-celebrity", defaults={"name": CELEBRITY_TAG})
         conversation.tags.add(tag)
     Activity.objects.create(conversation=conversation, kind="opened", detail={"account": str(account or ""), "respond_from": str(conversation.respond_from or "")})
@@ -169,11 +173,19 @@ def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints:
     return result
 
 
+def _is_playing(user_id: int) -> bool:
+    from socialdesk.play.models import PlaySession
+
+    recent = timezone.now() - timedelta(seconds=settings.SOCIALDESK_LEASE_SECONDS)
+    return PlaySession.objects.filter(agent_id=user_id, ended_at__isnull=True, last_seen_at__gte=recent).exists()
+
+
 def _store_one(msg: InboundMessage, context: _Context, result: IngestResult) -> None:
     author = _upsert_author(msg)
     accounts = context.accounts
     mentioned = [accounts[(msg.platform, i)] for i in msg.mentioned_account_ids if (msg.platform, i) in accounts]
     conversation = _find_conversation(msg, author)
+    follow_up = conversation is not None
     if conversation is None:
         triaged = context.triaged.get((msg.platform, msg.platform_id))
         conversation = _open_conversation(msg, author, mentioned, context.rules, triaged)
@@ -183,7 +195,7 @@ def _store_one(msg: InboundMessage, context: _Context, result: IngestResult) -> 
     message = Message.objects.create(
         conversation=conversation, direction=Direction.INBOUND, platform=msg.platform, platform_id=msg.platform_id,
         in_reply_to_platform_id=msg.in_reply_to_id, author=author, text=msg.text, language=msg.language,
-        created_at=msg.created_at, raw=msg.raw,
+        created_at=msg.created_at, raw=msg.raw, metadata=msg.metadata,
     )
     Activity.objects.create(conversation=conversation, kind="message_received", detail={"message": message.pk, "at": msg.created_at.isoformat()})
     updates = {} if conversation.awaiting_reply else {"awaiting_reply": True}
@@ -198,7 +210,11 @@ def _store_one(msg: InboundMessage, context: _Context, result: IngestResult) -> 
         )
         updates.update(status=Status.OPEN, close_reason="", hold_reason="")
         result.conversations_reopened += 1
+    if follow_up and conversation.last_agent_id and _is_playing(conversation.last_agent_id):
+        # AG3: back to the agent who answered last, while they are in Play Mode.
+        updates.update(reserved_for_id=conversation.last_agent_id, reserved_until=timezone.now() + timedelta(seconds=settings.SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS))
     if updates:
         updates["updated_at"] = timezone.now()
         Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    apply_metadata(conversation=conversation, message=message, msg=msg)
     result.stored += 1

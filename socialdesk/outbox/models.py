@@ -13,6 +13,8 @@ class ActionKind(models.TextChoices):
 
 
 class ActionState(models.TextChoices):
+    AWAITING_APPROVAL = "approval", "Waiting for a moderator's approval"
+    RETURNED = "returned", "Sent back by a moderator"
     PENDING = "pending", "Waiting to be sent"
     SENDING = "sending", "Sending"
     SENT = "sent", "Delivered"
@@ -28,14 +30,14 @@ class OutboundAction(models.Model):
     )
     account = models.ForeignKey("brands.BrandAccount", on_delete=models.PROTECT, related_name="+")
     # The platform id of the message replied to, liked or retweeted.
-    target_platform_id = models.CharField(max_length=100)
+    target_platform_id = models.CharField(max_length=200)
     text = models.TextField(blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     state = models.CharField(max_length=10, choices=ActionState.choices, default=ActionState.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_error = models.TextField(blank=True)
-    result_platform_id = models.CharField(max_length=100, blank=True)
+    result_platform_id = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

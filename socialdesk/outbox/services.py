@@ -47,7 +47,10 @@ def _claim(action_id: int) -> OutboundAction | None:
 def _call(action: OutboundAction) -> str:
     connector = connector_for(action.account)
     if action.kind == ActionKind.REPLY:
-        return connector.reply(text=action.text, in_reply_to_id=action.target_platform_id, idempotency_key=str(action.idempotency_key))
+        media = [(a.file.path, a.content_type) for a in action.message.attachments.all()] if action.message_id else []
+        # Only connectors whose platform takes attachments are given any (channel_rules checks).
+        extra = {"media": media} if media else {}
+        return connector.reply(text=action.text, in_reply_to_id=action.target_platform_id, idempotency_key=str(action.idempotency_key), **extra)
     if action.kind == ActionKind.LIKE:
         connector.like(target_id=action.target_platform_id)
         return ""

@@ -21,6 +21,8 @@ ROLE_RANK = {Role.CONTRIBUTOR: 1, Role.MODERATOR: 2, Role.COMMUNITY_MANAGER: 3, 
 class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
+    # AG11: a moderator can have this agent's replies wait for approval (e.g. in their first weeks).
+    replies_need_approval = models.BooleanField(default=False, db_default=False)
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"

@@ -44,9 +44,7 @@ def start(*, agent, queue: Queue, filter: ConversationFilter | None = None) -> P
 
 
 def _filter_dict(filter: ConversationFilter | None) -> dict:
-    if filter is None:
-        return {}
-    return {k: list(v) for k, v in vars(filter).items() if v}
+    return filter.as_dict() if filter else {}
 
 
 def _filter_of(session: PlaySession) -> ConversationFilter:
@@ -83,7 +81,7 @@ def _claim_next(*, agent, session: PlaySession, now, exclude: tuple[int, ...] = 
     locks its row with SKIP LOCKED, so concurrent agents each take a different row without
     waiting; SQLite runs one writing transaction at a time, which gives the same guarantee.
     """
-    pick = dealable(queue=session.queue, filter=_filter_of(session), now=now).exclude(pk__in=exclude).values("pk")[:1]
+    pick = dealable(queue=session.queue, filter=_filter_of(session), agent=agent, now=now).exclude(pk__in=exclude).values("pk")[:1]
     expires = now + lease_length()
     ops = connection.ops
     with transaction.atomic():

@@ -1,11 +1,12 @@
 """A queue is a saved rule over conversations, or a place conversations are assigned to."""
 
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.db import models
 
 from socialdesk.people.models import Role
 
-RULE_KEYS = {"platforms", "accounts", "moderated", "languages", "tags", "min_priority", "types", "sentiments"}
+RULE_KEYS = {"platforms", "accounts", "moderated", "languages", "tags", "min_priority", "types", "sentiments", "min_rating", "max_rating"}
 
 
 def validate_rules(value) -> None:
@@ -21,6 +22,9 @@ def validate_rules(value) -> None:
         raise ValidationError("Queue rule 'moderated' must be true, false or null.")
     if "min_priority" in value and not isinstance(value["min_priority"], int):
         raise ValidationError("Queue rule 'min_priority' must be a whole number.")
+    for key in ("min_rating", "max_rating"):
+        if key in value and not (isinstance(value[key], int) and not isinstance(value[key], bool) and 1 <= value[key] <= 5):
+            raise ValidationError(f"Queue rule '{key}' must be a star rating from 1 to 5.")
 
 
 class QueueKind(models.TextChoices):
@@ -40,6 +44,22 @@ class Queue(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedFilter(models.Model):
+    """A filter of the left panel an agent saved on a queue, to come back to it in one click."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(max_length=100)
+    params = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "queue", "name"], name="unique_saved_filter")]
 
     def __str__(self) -> str:
         return self.name

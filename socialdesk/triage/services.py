@@ -51,10 +51,18 @@ def rule_spec(rule: TagRule) -> TagRuleSpec:
     )
 
 
+def _stars(msg: InboundMessage) -> int | None:
+    """An app-store review's star rating, from the connector's platform-neutral metadata."""
+    try:
+        return int(msg.metadata["rating"]) if msg.metadata.get("rating") is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def input_for(msg: InboundMessage, *, account_handle: str = "", user_tags: tuple[str, ...] = ()) -> TriageInput:
     return TriageInput(
         text=msg.text, followers=msg.author.followers, verified=msg.author.verified, handle=msg.author.handle,
-        account=account_handle, platform=msg.platform, language_hint=msg.language, stars=msg.stars,
+        account=account_handle, platform=msg.platform, language_hint=msg.language, stars=_stars(msg),
         likes=msg.likes, reposts=msg.reposts, user_tags=user_tags,
     )
 

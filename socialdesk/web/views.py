@@ -1,26 +1,35 @@
 """The agents' pages. Views parse input and call the action layer; nothing more."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from socialdesk.clippings.models import Clipping
 from socialdesk.conversations import actions
-from socialdesk.conversations.channel_rules import limit_for
+from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, limit_for
 from socialdesk.conversations.errors import ActionError
-from socialdesk.conversations.models import Activity, CloseReason, Conversation, Direction, HoldReason, Message, Reminder
+from socialdesk.conversations.models import CloseReason, Conversation, HoldReason, Message, Reminder, Sentiment, Tag, UserTagKind
+from socialdesk.conversations.selectors import record_presence
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import default_signature, has_role, role_of
 from socialdesk.play import services as play_services
-from socialdesk.queues.models import Queue
-from socialdesk.queues.selectors import dealable, queue_conversations, visible_queues
+from socialdesk.queues.forms import QueueForm
+from socialdesk.queues.models import Queue, SavedFilter
+from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, visible_queues
 
-from .forms import CloseForm, HoldForm, NoteForm, ReplyForm
+from .forms import (
+    AssignForm, CloseForm, EscalateForm, HoldForm, NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SentimentForm, TagForm,
+    UserTagForm,
+)
 
 
 def _visible_queue(request, slug: str) -> Queue:
@@ -46,12 +55,47 @@ def home(request):
 @login_required
 def queue_list(request, slug):
     queue = _visible_queue(request, slug)
-    status = request.GET.get("status", "open")
-    qs = queue_conversations(queue=queue)
-    if status in ("open", "held", "closed"):
-        qs = qs.filter(status=status)
-    qs = qs.select_related("author", "account", "dealt_to").order_by("-priority", "last_inbound_at")[:200]
-    return render(request, "web/queue.html", {"queue": queue, "conversations": qs, "status": status})
+    filter = ConversationFilter.from_query(request.GET)
+    if not filter.statuses and "status" not in request.GET:
+        filter = ConversationFilter(**{**filter.as_dict(), "statuses": ("open",)})
+    qs = (
+        queue_conversations(queue=queue, filter=filter)
+        .select_related("author", "account", "dealt_to").prefetch_related("tags")
+        .order_by("-priority", "last_inbound_at")
+    )
+    return render(request, "web/queue.html", {
+        "queue": queue,
+        "conversations": qs[:200],
+        "total": qs.count(),
+        "filter": filter,
+        "query": urlencode(filter.as_query()),
+        "facets": facet_counts(queue=queue, filter=filter),
+        "saved": [
+            (f.name, urlencode(ConversationFilter(**{k: tuple(v) for k, v in f.params.items()}).as_query()))
+            for f in SavedFilter.objects.filter(user=request.user, queue=queue)
+        ],
+        "to_answer": dealable(queue=queue, filter=filter).count(),
+        "bulk_tags": Tag.objects.all(),
+        "bulk_queues": Queue.objects.filter(kind="assignment"),
+        "hold_reasons": HoldReason.choices,
+        "close_reasons": CloseReason.choices,
+    })
+
+
+@login_required
+@require_POST
+def save_filter(request, slug):
+    queue = _visible_queue(request, slug)
+    name = (request.POST.get("name") or "").strip()[:100]
+    filter = ConversationFilter.from_query(request.POST)
+    if not name:
+        messages.error(request, "Give the filter a name to save it.")
+    elif not filter:
+        messages.error(request, "Choose at least one filter to save.")
+    else:
+        SavedFilter.objects.update_or_create(user=request.user, queue=queue, name=name, defaults={"params": filter.as_dict()})
+        messages.success(request, f"Saved “{name}”.")
+    return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
 
 
 @login_required
@@ -59,7 +103,8 @@ def queue_list(request, slug):
 def play_start(request, slug):
     queue = _visible_queue(request, slug)
     try:
-        play_services.start(agent=request.user, queue=queue)
+        # Play deals within the queue and the filter the agent chose on the left panel.
+        play_services.start(agent=request.user, queue=queue, filter=ConversationFilter.from_query(request.POST) or None)
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("home")
@@ -112,13 +157,21 @@ def play_renew(request):
     return HttpResponse('<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>')
 
 
+def _agents_for_assignment(user):
+    from django.contrib.auth import get_user_model
+
+    if not has_role(user, "moderator"):
+        return []
+    return list(get_user_model().objects.filter(is_active=True, profile__isnull=False).exclude(pk=user.pk).order_by("username"))
+
+
 def _conversation_page(request, conversation, *, play_session=None, reply_form=None, status=200):
     conversation = (
         Conversation.objects.select_related("author", "account", "respond_from", "dealt_to", "assigned_queue")
         .prefetch_related("tags", "author__user_tags")
         .get(pk=conversation.pk)
     )
-    msgs = list(conversation.messages.select_related("author", "account", "sent_by", "outbound_action"))
+    msgs = list(conversation.messages.select_related("author", "account", "sent_by", "outbound_action").prefetch_related("attachments"))
     notes = list(conversation.notes.select_related("author"))
     thread = sorted(
         [("message", m.created_at, m) for m in msgs] + [("note", n.created_at, n) for n in notes],
@@ -126,7 +179,22 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
     )
     earlier = conversation.author.conversations.exclude(pk=conversation.pk).order_by("-last_inbound_at")[:5]
     signature = default_signature(request.user)
+    clippings = [(clip, clip.render(author=conversation.author)) for clip in Clipping.objects.all()]
+    holding = next((text for clip, text in clippings if clip.is_holding_reply), "")
+    user_tags = {ut.kind for ut in conversation.author.user_tags.all()}
     return render(request, "web/conversation.html", {
+        "tags": Tag.objects.all(),
+        "clippings": [(clip, text) for clip, text in clippings if not clip.is_holding_reply],
+        "holding_reply": holding,
+        "user_tag_kinds": [(value, label, value in user_tags) for value, label in UserTagKind.choices],
+        "assign_queues": [q for q in Queue.objects.filter(kind="assignment") if has_role(request.user, q.visible_to)],
+        "assign_agents": _agents_for_assignment(request.user),
+        "my_reminders": conversation.reminders.filter(user=request.user, done=False),
+        "can_dm": bool(conversation.respond_from and conversation.respond_from.can_dm),
+        "is_cm": has_role(request.user, "cm"),
+        "sentiments": Sentiment.choices,
+        "attachment_types": ",".join(ATTACHMENT_RULES.get(conversation.platform, {}).get("types", {})),
+        "mergeable": conversation.author.conversations.exclude(pk=conversation.pk).exclude(status="closed").filter(platform=conversation.platform),
         "c": conversation,
         "thread": thread,
         "earlier": earlier,
@@ -165,8 +233,14 @@ def reply(request, pk):
     in_play = bool(request.POST.get("play"))
     session = play_services.current_session(agent=request.user) if in_play else None
     if form.is_valid():
+        data = dict(form.cleaned_data)
+        clipping_id = data.pop("clipping", None)
+        clipping = Clipping.objects.filter(pk=clipping_id).first() if clipping_id else None
         try:
-            actions.reply(actor=request.user, conversation=c, **form.cleaned_data)
+            actions.reply(
+                actor=request.user, conversation=c, clipping_text=clipping.render(author=c.author) if clipping else "",
+                attachments=request.FILES.getlist("attachments"), **data,
+            )
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -175,7 +249,12 @@ def reply(request, pk):
     return _conversation_page(request, c, play_session=session, reply_form=form, status=400)
 
 
-def _simple_action(request, pk, fn, success: str, form_class=None):
+def _simple_action(request, pk, fn, success: str, form_class=None, *, advance: bool = True, convert=None):
+    """Parse a small form, call one action, say what happened.
+
+    `advance`: in Play Mode, a finishing action (hold, close, escalate) deals the next one.
+    `convert`: turns the form's cleaned data into the action's keyword arguments.
+    """
     c = get_object_or_404(Conversation, pk=pk)
     kwargs = {}
     if form_class is not None:
@@ -185,12 +264,14 @@ def _simple_action(request, pk, fn, success: str, form_class=None):
             return redirect("conversation", pk=c.pk)
         kwargs = form.cleaned_data
     try:
+        if convert is not None:
+            kwargs = convert(request, c, kwargs)
         fn(actor=request.user, conversation=c, **kwargs)
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("conversation", pk=c.pk)
     messages.success(request, success)
-    return _after_action(request, c)
+    return _after_action(request, c) if advance else redirect("conversation", pk=c.pk)
 
 
 @login_required
@@ -246,3 +327,250 @@ def retry_action(request, action_pk):
     except ActionError as exc:
         messages.error(request, exc.message)
     return redirect("conversation", pk=action.conversation_id)
+
+
+@login_required
+@require_POST
+def sentiment(request, pk):
+    return _simple_action(request, pk, actions.set_sentiment, "Sentiment marked.", SentimentForm, advance=False)
+
+
+@login_required
+@require_POST
+def tag(request, pk):
+    def convert(request, c, data):
+        return {"tag": data["tag"]}
+
+    fn = actions.remove_tag if request.POST.get("remove") else actions.add_tag
+    return _simple_action(request, pk, fn, "Tags updated.", TagForm, advance=False, convert=convert)
+
+
+@login_required
+@require_POST
+def user_tag(request, pk):
+    def toggle(request, c, data):
+        # The buttons toggle: a tag the author has is taken off, one they lack is put on.
+        return {"kind": data["kind"], "on": not c.author.user_tags.filter(kind=data["kind"]).exists()}
+
+    return _simple_action(request, pk, actions.set_user_tag, "User tag updated.", UserTagForm, advance=False, convert=toggle)
+
+
+@login_required
+@require_POST
+def reminder(request, pk):
+    return _simple_action(request, pk, actions.set_reminder, "Reminder set.", ReminderForm, advance=False)
+
+
+@login_required
+@require_POST
+def dismiss_reminder(request, reminder_pk):
+    r = get_object_or_404(Reminder, pk=reminder_pk, user=request.user)
+    actions.dismiss_reminder(actor=request.user, reminder=r)
+    return redirect(request.POST.get("next") or "home")
+
+
+def _assign_target(request, c, data):
+    from django.contrib.auth import get_user_model
+
+    to = (data.get("to") or "").strip()
+    if to == "me":
+        return {"to_user": request.user, "note": data["note"]}
+    if to.startswith("user:"):
+        user = get_user_model().objects.filter(pk=to[5:], is_active=True).first() if to[5:].isdigit() else None
+        if user is None:
+            raise ActionError("That agent does not exist.")
+        return {"to_user": user, "note": data["note"]}
+    if to.startswith("queue:"):
+        queue = Queue.objects.filter(slug=to[6:]).first()
+        if queue is None:
+            raise ActionError("That queue does not exist.")
+        return {"to_queue": queue, "note": data["note"]}
+    raise ActionError("Choose an agent or a queue to assign to.")
+
+
+@login_required
+@require_POST
+def assign(request, pk):
+    advance = (request.POST.get("to") or "").startswith("queue:")
+    return _simple_action(request, pk, actions.assign, "Assigned.", AssignForm, advance=advance, convert=_assign_target)
+
+
+@login_required
+@require_POST
+def escalate(request, pk):
+    return _simple_action(request, pk, actions.escalate, "Escalated to the community managers. Thank you!", EscalateForm)
+
+
+@login_required
+@require_POST
+def retweet_decision(request, pk):
+    return _simple_action(request, pk, actions.decide_retweet, "Decision recorded.", RetweetDecisionForm, advance=False)
+
+
+@login_required
+@require_POST
+def presence(request, pk):
+    """Record that this agent has the conversation open; list who else does (AG7)."""
+    c = get_object_or_404(Conversation, pk=pk)
+    others = record_presence(conversation=c, user=request.user)
+    return render(request, "web/_presence.html", {"others": others})
+
+
+def _require_cm(request):
+    if not has_role(request.user, "cm"):
+        raise PermissionDenied("Only community managers edit queues.")
+
+
+@login_required
+def manage_queues(request):
+    _require_cm(request)
+    return render(request, "web/manage_queues.html", {"queues": Queue.objects.all()})
+
+
+@login_required
+def edit_queue(request, pk=None):
+    """Create (pk None) or edit a queue; CMs only."""
+    _require_cm(request)
+    instance = get_object_or_404(Queue, pk=pk) if pk else None
+    form = QueueForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        queue = form.save()
+        messages.success(request, f"Queue “{queue}” saved.")
+        return redirect("manage_queues")
+    preview = None
+    if instance is not None:
+        preview = queue_conversations(queue=instance).filter(status="open").count()
+    return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def bulk_action(request, slug):
+    """Bulk actions on the selection, or on everything the current filter matches (AG13)."""
+    queue = _visible_queue(request, slug)
+    filter = ConversationFilter.from_query(request.POST)
+    qs = queue_conversations(queue=queue, filter=filter)
+    if request.POST.get("scope") != "all":
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        if not ids:
+            messages.error(request, "Select conversations first, or choose “everything matching this filter”.")
+            return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
+        qs = qs.filter(pk__in=ids)
+    try:
+        done, problems = actions.bulk(actor=request.user, conversations=list(qs[:1000]), action=request.POST.get("action", ""), value=request.POST.get("value", ""))
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Done for {done} conversation{'s' if done != 1 else ''}.")
+        for problem in problems[:10]:
+            messages.error(request, problem)
+    return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
+
+
+@login_required
+@require_POST
+def merge(request, pk):
+    c = get_object_or_404(Conversation, pk=pk)
+    other = Conversation.objects.filter(pk=request.POST.get("other") or 0).first()
+    try:
+        if other is None:
+            raise ActionError("Choose the conversation to merge in.")
+        actions.merge(actor=request.user, conversation=c, other=other)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Conversation #{other.pk} merged into this one.")
+    return redirect("conversation", pk=c.pk)
+
+
+@login_required
+@require_POST
+def split(request, pk, message_pk):
+    c = get_object_or_404(Conversation, pk=pk)
+    message = get_object_or_404(Message, pk=message_pk)
+    try:
+        new = actions.split(actor=request.user, conversation=c, message=message)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("conversation", pk=c.pk)
+    messages.success(request, f"Split into conversation #{new.pk}.")
+    return redirect("conversation", pk=new.pk)
+
+
+def _require_moderator(request):
+    if not has_role(request.user, "moderator"):
+        raise PermissionDenied("Only moderators approve replies.")
+
+
+@login_required
+def approvals(request):
+    """Replies waiting for a moderator (AG11): approve as is, edit and approve, or send back."""
+    _require_moderator(request)
+    waiting = OutboundAction.objects.filter(state="approval").select_related("conversation__author", "created_by", "account").order_by("created_at")
+    return render(request, "web/approvals.html", {"waiting": waiting})
+
+
+@login_required
+@require_POST
+def approval_decision(request, action_pk):
+    _require_moderator(request)
+    action = get_object_or_404(OutboundAction, pk=action_pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            actions.approve_reply(actor=request.user, action=action, text=request.POST.get("text"))
+            messages.success(request, "Approved: the reply is on its way.")
+        else:
+            actions.return_reply(actor=request.user, action=action, note=request.POST.get("note", ""))
+            messages.success(request, "Sent back with your note.")
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    return redirect("approvals")
+
+
+@login_required
+def manage_agents(request):
+    _require_moderator(request)
+    from django.contrib.auth import get_user_model
+
+    if request.method == "POST":
+        agent = get_object_or_404(get_user_model(), pk=request.POST.get("agent"))
+        try:
+            actions.set_requires_approval(actor=request.user, agent=agent, on=request.POST.get("on") == "1")
+        except ActionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Saved for {agent}.")
+        return redirect("manage_agents")
+    agents = get_user_model().objects.filter(profile__isnull=False).select_related("profile").order_by("username")
+    return render(request, "web/manage_agents.html", {"agents": agents})
+
+
+@login_required
+def attachment(request, pk):
+    """Attachments are served to signed-in agents only."""
+    from django.http import FileResponse
+
+    from socialdesk.conversations.models import Attachment
+
+    a = get_object_or_404(Attachment, pk=pk)
+    return FileResponse(a.file.open("rb"), content_type=a.content_type, filename=a.original_name or None)
+
+
+@login_required
+def personal_settings(request):
+    """Personal settings (PE6): the signature added to every public reply."""
+    from socialdesk.people.models import Signature
+
+    current = Signature.objects.filter(user=request.user, is_default=True).order_by("-id").first()
+    error = None
+    if request.method == "POST":
+        text = (request.POST.get("signature") or "").strip()
+        if len(text) > 40:
+            error = f"Keep the signature short: {len(text)} characters, at most 40 (it counts against the platform's limit)."
+        else:
+            Signature.objects.filter(user=request.user).update(is_default=False)
+            if text:
+                Signature.objects.create(user=request.user, text=text, is_default=True)
+            messages.success(request, "Signature saved." if text else "Signature removed.")
+            return redirect("personal_settings")
+    return render(request, "web/settings.html", {"signature": current.text if current else "", "error": error}, status=400 if error else 200)

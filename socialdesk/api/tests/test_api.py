@@ -40,7 +40,10 @@ def test_list_queues_shows_only_what_the_role_sees(api, conversation):
     r = api("get", "/queues")
     assert r.status_code == 200
     rows = {q["slug"]: q for q in r.json()}
-    assert set(rows) == {"twitter-conversations-moderated", "escalation"}
+    assert set(rows) == {
+        "twitter-conversations-moderated", "escalation",
+        "google-play-low-rating", "google-play-high-rating", "mastodon-conversations-moderated",
+    }
     assert rows["twitter-conversations-moderated"]["waiting_for_answer"] == 1
 
 
@@ -103,3 +106,24 @@ def test_malformed_json_is_a_clear_error(client, token, conversation):
     r = client.post(f"/api/v1/conversations/{conversation.pk}/reply", "{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert r.status_code in (400, 422)
     assert "detail" in r.json()
+
+
+def test_options_through_the_api(api, conversation, contributor):
+    cid = conversation.pk
+    assert api("post", f"/conversations/{cid}/sentiment", {"sentiment": "positive"}).status_code == 200
+    assert api("post", f"/conversations/{cid}/tags", {"tag": "Sync"}).json()["detail"] == "Sync"
+    r = api("post", f"/conversations/{cid}/tags", {"tag": "Nope"})
+    assert r.status_code == 400 and "There is no tag" in r.json()["detail"]
+    assert api("delete", f"/conversations/{cid}/tags/sync").status_code == 200
+    assert api("post", f"/conversations/{cid}/reminders", {"due_at": "2001-01-01T00:00:00Z"}).status_code == 400
+    assert api("post", f"/conversations/{cid}/reminders", {"due_at": "not a date"}).status_code == 400
+    assert api("post", f"/conversations/{cid}/reminders", {"due_at": "2099-01-01T00:00:00Z", "note": "x"}).status_code == 201
+    assert api("post", f"/conversations/{cid}/notes", {"text": "fyi"}).status_code == 201
+    assert api("post", f"/conversations/{cid}/moderated").status_code == 403
+    assert api("post", f"/conversations/{cid}/like").status_code == 200
+    assert api("post", f"/conversations/{cid}/escalate", {"note": "please", "recommend_retweet": True}).status_code == 200
+    assert api("post", f"/conversations/{cid}/retweet", {"approve": True}).status_code == 403
+    assert api("post", f"/conversations/{cid}/close", {"reason": ""}).status_code == 400
+    assert api("post", f"/conversations/{cid}/close", {"reason": "resolved"}).status_code == 200
+    conversation.refresh_from_db()
+    assert (conversation.sentiment, conversation.status, conversation.assigned_queue.slug) == ("positive", "closed", "escalation")

@@ -96,3 +96,31 @@ def test_a_contributor_cannot_play_a_moderators_queue(contributor, demo):
 def test_play_without_a_queue_asks_to_press_play_first(contributor):
     with pytest.raises(ActionError, match="Press Play"):
         play.deal_next(agent=contributor)
+
+
+def test_a_follow_up_goes_back_to_the_agent_who_answered_while_they_play(agents, queue, inbound):
+    from socialdesk.conversations import actions
+
+    first = inbound("sync broken", author_id="31")
+    ingest([first, inbound("other question")])
+    contributor, moderator = agents["contributor"], agents["moderator"]
+    c = play.deal_next(agent=contributor, queue=queue)
+    assert c.author.external_id == "31"
+    actions.reply(actor=contributor, conversation=c, text="Try signing in again")  # still playing
+    ingest([inbound("still broken", author_id="31", in_reply_to=first.platform_id, thread_id=first.thread_id)])
+    other = play.deal_next(agent=moderator, queue=queue)
+    assert other.pk != c.pk  # kept for the contributor
+    assert play.deal_next(agent=moderator) == other
+    assert play.deal_next(agent=contributor).pk == c.pk  # and dealt to them first
+
+
+def test_a_follow_up_is_not_kept_for_an_agent_who_stopped_playing(agents, queue, inbound):
+    from socialdesk.conversations import actions
+
+    first = inbound("sync broken", author_id="32")
+    ingest([first])
+    c = play.deal_next(agent=agents["contributor"], queue=queue)
+    actions.reply(actor=agents["contributor"], conversation=c, text="Try signing in again")
+    play.stop(agent=agents["contributor"])
+    ingest([inbound("still broken", author_id="32", in_reply_to=first.platform_id, thread_id=first.thread_id)])
+    assert play.deal_next(agent=agents["moderator"], queue=queue).pk == c.pk

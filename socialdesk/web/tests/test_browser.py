@@ -57,6 +57,7 @@ def sign_in(page, base, username="contributor", password="demo-contributor"):
     page.fill("input[name=password]", password)
     page.click("button:has-text('Sign in')")
     page.wait_for_url(f"{base}/")
+    page.wait_for_load_state("load")
 
 
 def _sim(path, **params):
@@ -114,6 +115,11 @@ def test_bad_replies_get_a_clear_message_in_the_browser(desk, page, customer_twe
     page.click("button:has-text('Reply + Close')")  # no close reason
     assert "Choose one of the closing reasons" in page.locator(".errorlist").first.inner_text()
     assert page.locator("#composer textarea[name=text]").input_value() == "Could you tell us which site?"  # nothing lost
+
+    page.fill("#composer textarea[name=text]", "Here is how")
+    page.set_input_files("input[name=attachments]", files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"plain text, not a picture"}])
+    page.click("button[name=then][value=none]")
+    assert "not an image or video" in page.locator(".errorlist").first.inner_text()
 
     page.fill("#composer textarea[name=text]", "x" * 300)
     assert "over" in page.locator("#char-count").get_attribute("class")

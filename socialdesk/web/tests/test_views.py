@@ -54,3 +54,27 @@ def test_reply_in_play_mode_deals_the_next_conversation(client, contributor, dem
     second = client.get("/play/").context["c"]
     assert second.pk != first.pk
     assert OutboundAction.objects.count() == 1
+
+
+def test_signature_in_personal_settings_is_used_in_replies(client, contributor, conversation):
+    client.force_login(contributor)
+    r = client.post("/settings/", {"signature": "x" * 41})
+    assert r.status_code == 400 and "at most 40" in r.content.decode()
+    client.post("/settings/", {"signature": "^AB"})
+    client.post(f"/c/{conversation.pk}/reply", {"text": "Hello", "then": "none"})
+    assert conversation.messages.get(direction="out").text == "Hello ^AB"
+
+
+def test_due_reminders_show_in_the_header_and_can_be_dismissed(client, contributor, conversation):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from socialdesk.conversations.models import Reminder
+
+    r = Reminder.objects.create(conversation=conversation, user=contributor, due_at=timezone.now() - timedelta(minutes=1), note="call back")
+    client.force_login(contributor)
+    page = client.get(f"/c/{conversation.pk}/").content.decode()
+    assert "⏰ 1" in page
+    client.post(f"/reminders/{r.pk}/done")
+    assert "⏰ 1" not in client.get("/").content.decode()

@@ -6,6 +6,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from socialdesk.conversations.automation import close_unresponsive, flag_old
 from socialdesk.ingestion.tasks import poll_all_accounts
 from socialdesk.outbox.services import overdue_action_ids, recover_stalled
 from socialdesk.outbox.tasks import send_action
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, _stop)
             signal.signal(signal.SIGINT, _stop)
         last_poll = None
+        last_automation = None
         self.stdout.write(f"Scheduler: polling every {interval:g}s")
         while running:
             # One poll in flight at a time: a slow platform must not pile up tasks.
@@ -38,6 +40,10 @@ class Command(BaseCommand):
             if last_poll is None or last_poll.is_finished:
                 last_poll = poll_all_accounts.enqueue()
             recover_stalled()
+            if last_automation is None or time.monotonic() - last_automation >= 60:
+                close_unresponsive()
+                flag_old()
+                last_automation = time.monotonic()
             for pk in overdue_action_ids():
                 send_action.enqueue(pk)
             if once:

@@ -46,3 +46,36 @@
   document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("form.composer").forEach(bind));
   window.socialdeskCount = count;
 })();
+
+// Clippings, emoji and the private-message button insert into the reply field.
+(function () {
+  function insert(area, text) {
+    const start = area.selectionStart ?? area.value.length;
+    const end = area.selectionEnd ?? area.value.length;
+    area.value = area.value.slice(0, start) + text + area.value.slice(end);
+    area.selectionStart = area.selectionEnd = start + text.length;
+    area.dispatchEvent(new Event("input"));
+    area.focus();
+  }
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.querySelector("form.composer");
+    if (!form) return;
+    const area = form.querySelector("textarea[name=text]");
+    const picker = form.querySelector("#clipping-picker");
+    const clippingField = form.querySelector("input[name=clipping]");
+    if (picker) {
+      picker.addEventListener("change", () => {
+        const option = picker.selectedOptions[0];
+        if (!option || !option.value) return;
+        area.value = option.dataset.text;
+        area.dispatchEvent(new Event("input"));
+        if (clippingField) clippingField.value = option.value;  // the server warns if sent unchanged
+        picker.value = "";
+        area.focus();
+      });
+    }
+    form.querySelectorAll(".emoji-btn").forEach((b) => b.addEventListener("click", () => insert(area, b.dataset.emoji)));
+    const dm = form.querySelector("#dm-button");
+    if (dm) dm.addEventListener("click", () => insert(area, " " + dm.dataset.link));
+  });
+})();

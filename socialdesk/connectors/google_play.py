@@ -1,0 +1,254 @@
+"""Google Play reviews over the Android Publisher API v3 with google-api-python-client.
+
+The client is built from the v3 discovery document shipped inside google-api-python-client (no
+network call for it) and sends its calls to `SOCIALDESK_GOOGLE_PLAY_API_BASE` (the simulator in
+the demo and the tests). Calls go through `requests`, one attempt each: httplib2, the library's
+default transport, silently sends a request again when the connection drops, even a reply.
+
+Credentials (`BrandAccount.credentials`), one of:
+- `{"service_account_info": {...}}`: the JSON key of a Google Cloud service account that has
+  access to the app in the Play Console (the production set-up);
+- `{"access_token": "..."}`: a ready OAuth 2 access token (the simulator; short-lived in reality).
+
+One conversation per review: the review id is the thread. Each version of a review is one message
+(`<review id>:<lastModified seconds>`), so an edit adds a message to the same conversation.
+A reply replaces the developer reply already there; Google Play does not tell the reviewer.
+"""
+
+import logging
+import time
+from datetime import datetime, timezone as dt_timezone
+
+import httplib2
+import requests
+from django.conf import settings
+from googleapiclient import discovery
+from googleapiclient.errors import HttpError
+
+from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown
+
+log = logging.getLogger(__name__)
+
+SCOPE = "https://www.googleapis.com/auth/androidpublisher"
+PAGE_SIZE = 100
+MAX_PAGES = 20
+REPLY_LIMIT = 350
+# androidOsVersion is the API level; agents know the Android release.
+ANDROID_RELEASES = {36: "16", 35: "15", 34: "14", 33: "13", 32: "12L", 31: "12", 30: "11", 29: "10", 28: "9", 27: "8.1",
+                    26: "8.0", 25: "7.1", 24: "7.0", 23: "6.0", 22: "5.1", 21: "5.0"}
+
+
+class RequestsHttp:
+    """The transport google-api-python-client calls (httplib2's `request` signature) over requests."""
+
+    def __init__(self, credentials, timeout: float):
+        from google.auth.transport.requests import AuthorizedSession
+
+        self.session = AuthorizedSession(credentials)
+        self.timeout = timeout
+
+    def request(self, uri, method="GET", body=None, headers=None, redirections=5, connection_type=None):
+        r = self.session.request(method, uri, data=body, headers=headers, timeout=self.timeout, allow_redirects=False)
+        response = httplib2.Response({"status": r.status_code, **{k.lower(): v for k, v in r.headers.items()}})
+        response.reason = r.reason
+        return response, r.content
+
+
+def credentials_for(account):
+    creds = account.credentials or {}
+    if creds.get("service_account_info"):
+        from google.oauth2 import service_account
+
+        return service_account.Credentials.from_service_account_info(creds["service_account_info"], scopes=[SCOPE])
+    if creds.get("access_token"):
+        from google.oauth2.credentials import Credentials
+
+        return Credentials(token=creds["access_token"])
+    raise ConnectorError(f"{account} has no Google Play credentials (a service account key or an access token)", retryable=False)
+
+
+def make_service(credentials, *, api_base: str | None = None):
+    base = (api_base or settings.SOCIALDESK_GOOGLE_PLAY_API_BASE).rstrip("/") + "/"
+    return discovery.build(
+        "androidpublisher", "v3", http=RequestsHttp(credentials, settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS),
+        static_discovery=True, client_options={"api_endpoint": base}, cache_discovery=False,
+    )
+
+
+def _seconds(ts: dict | None) -> int:
+    return int((ts or {}).get("seconds") or 0)
+
+
+def _when(ts: dict | None) -> datetime:
+    ts = ts or {}
+    return datetime.fromtimestamp(int(ts.get("seconds") or 0) + int(ts.get("nanos") or 0) / 1e9, tz=dt_timezone.utc)
+
+
+def normalise_review(review: dict, *, package: str) -> InboundMessage:
+    """One review, as the API shows it (its latest version), as an inbound message."""
+    review_id = str(review["reviewId"])
+    comments = review.get("comments") or []
+    user = next(c["userComment"] for c in comments if c.get("userComment"))
+    developer = next((c["developerComment"] for c in comments if c.get("developerComment")), None)
+    seconds = _seconds(user.get("lastModified"))
+    device_meta = user.get("deviceMetadata") or {}
+    api_level = user.get("androidOsVersion")
+    metadata = {
+        "rating": int(user["starRating"]) if user.get("starRating") else None,
+        "app_version": str(user.get("appVersionName") or ""),
+        "device": str(device_meta.get("productName") or user.get("device") or ""),
+        "android_version": ANDROID_RELEASES.get(int(api_level), f"API {api_level}") if api_level else "",
+    }
+    if developer and developer.get("text"):
+        metadata["our_reply"] = {
+            "platform_id": f"{review_id}:reply:{_seconds(developer.get('lastModified'))}",
+            "text": developer["text"],
+            "created_at": _when(developer.get("lastModified")).isoformat(),
+        }
+    language = str(user.get("reviewerLanguage") or "").replace("_", "-").split("-")[0].lower()
+    return InboundMessage(
+        platform="google_play",
+        platform_id=f"{review_id}:{seconds}",
+        # Reviews carry no author id: the review stands for its author.
+        author=InboundAuthor(external_id=review_id, name=str(review.get("authorName") or "")),
+        # The API puts a tab before the text (and between a title and the text).
+        text=str(user.get("text") or "").lstrip("\t").replace("\t", "\n"),
+        created_at=_when(user.get("lastModified")),
+        thread_id=review_id,
+        language=language,
+        mentioned_account_ids=(package,),
+        metadata=metadata,
+        raw={"review": review},
+    )
+
+
+def review_id_of(message_id: str) -> str:
+    """The review of a message id `<review id>:<seconds>` (review ids may contain colons)."""
+    return message_id.rsplit(":", 1)[0]
+
+
+def _retry_after(error: HttpError) -> float:
+    try:
+        return time.time() + float(error.resp.get("retry-after"))
+    except (TypeError, ValueError):
+        return time.time() + 60
+
+
+def _translate(exc: Exception, *, write: bool) -> ConnectorError:
+    from google.auth.exceptions import RefreshError
+
+    if isinstance(exc, HttpError):
+        status = exc.status_code
+        detail = exc.reason or ""
+        if status == 429:
+            return ConnectorError("Google Play quota reached", retryable=True, wait_until=_retry_after(exc), status=429)
+        if status >= 500:
+            return ConnectorError(f"Google Play server error {status}", retryable=True, status=status)
+        if status == 401:
+            return ConnectorError("Google Play refused the credentials (401): reconnect the app", retryable=False, status=401)
+        if status == 403:
+            return ConnectorError("Google Play: these credentials have no access to the app (403)", retryable=False, status=403)
+        return ConnectorError(f"Google Play answered {status}: {detail}", retryable=False, status=status)
+    if isinstance(exc, RefreshError):
+        return ConnectorError(f"Google Play credentials could not be refreshed: {exc}", retryable=False, status=401)
+    if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
+        if write:
+            return OutcomeUnknown(f"No answer from Google Play: {exc.__class__.__name__}")
+        return ConnectorError(f"No answer from Google Play: {exc.__class__.__name__}", retryable=True)
+    if isinstance(exc, ValueError):
+        if write:
+            return OutcomeUnknown(f"Google Play sent a malformed answer: {exc}")
+        return ConnectorError(f"Google Play sent a malformed answer: {exc}", retryable=True)
+    raise exc
+
+
+class GooglePlayConnector:
+    platform = "google_play"
+
+    def __init__(self, account, *, api_base: str | None = None):
+        self.account = account
+        # The listing's external id is the app's package name, e.g. org.mozilla.firefox.
+        self.package = account.external_id or account.handle
+        self.service = make_service(credentials_for(account), api_base=api_base or account.api_base or None)
+
+    def streams(self) -> list[tuple[str, object]]:
+        return [("reviews", self.fetch_reviews)]
+
+    def fetch_reviews(self, *, cursor: str) -> FetchResult:
+        """Reviews written or changed since `cursor` (lastModified seconds), newest first.
+
+        reviews.list shows the last week's reviews, most recently changed first; paging stops
+        at the first review older than the cursor. Reviews changed in the cursor's own second are
+        read again (ingestion drops what it has), so none is missed.
+        """
+        since = int(cursor or 0)
+        messages: list[InboundMessage] = []
+        newest = since
+        token = None
+        reached_known = False
+        for _ in range(MAX_PAGES):
+            kwargs = {"packageName": self.package, "maxResults": PAGE_SIZE}
+            if token:
+                kwargs["token"] = token
+            try:
+                body = self.service.reviews().list(**kwargs).execute(num_retries=0)
+            except Exception as exc:  # noqa: BLE001 - translated or re-raised
+                raise _translate(exc, write=False) from exc
+            if not isinstance(body, dict):
+                raise ConnectorError("Google Play sent a malformed page", retryable=True)
+            try:
+                for review in body.get("reviews") or []:
+                    message = normalise_review(review, package=self.package)
+                    seconds = int(message.created_at.timestamp())
+                    if seconds < since:
+                        reached_known = True
+                        break
+                    newest = max(newest, seconds)
+                    messages.append(message)
+            except (KeyError, TypeError, ValueError, StopIteration, AttributeError) as exc:
+                # The cursor stays: the same page is read again next time.
+                raise ConnectorError(f"Google Play sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
+            token = (body.get("tokenPagination") or {}).get("nextPageToken")
+            if reached_known or not token:
+                break
+        if token and not reached_known:
+            newest = since  # pages left unread: read them again next time
+        wait = settings.SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS
+        return FetchResult(messages=messages, cursor=str(newest) if newest else "", wait_until=time.time() + wait if wait > 0 else None)
+
+    def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str) -> str:
+        """Set the developer reply on the review; returns `<review id>:reply:<seconds>`.
+
+        Google Play has no idempotency key, but a reply replaces the previous one: sending the
+        same text twice leaves one reply.
+        """
+        if len(text) > REPLY_LIMIT:
+            raise ConnectorError(f"Google Play replies are at most {REPLY_LIMIT} characters; this one has {len(text)}.", retryable=False)
+        review_id = review_id_of(in_reply_to_id)
+        try:
+            body = self.service.reviews().reply(
+                packageName=self.package, reviewId=review_id, body={"replyText": text},
+            ).execute(num_retries=0)
+            return f"{review_id}:reply:{_seconds(body['result']['lastEdited'])}"
+        except (KeyError, TypeError) as exc:
+            raise OutcomeUnknown(f"Google Play took the reply but its answer was malformed: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, write=True) from exc
+
+    def find_reply(self, *, in_reply_to_id: str, text: str) -> str | None:
+        """For reconciliation after an unknown outcome: the reply's id if the review shows it."""
+        review_id = review_id_of(in_reply_to_id)
+        try:
+            review = self.service.reviews().get(packageName=self.package, reviewId=review_id).execute(num_retries=0)
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, write=False) from exc
+        developer = next((c["developerComment"] for c in review.get("comments") or [] if c.get("developerComment")), None)
+        if developer and developer.get("text") == text:
+            return f"{review_id}:reply:{_seconds(developer.get('lastModified'))}"
+        return None
+
+    def like(self, *, target_id: str) -> None:
+        raise ConnectorError("Google Play reviews cannot be liked.", retryable=False)
+
+    def retweet(self, *, target_id: str) -> None:
+        raise ConnectorError("Google Play reviews cannot be shared.", retryable=False)

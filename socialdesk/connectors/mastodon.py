@@ -1,0 +1,201 @@
+"""Mastodon over its REST API with Mastodon.py; the instance is the account's API base.
+
+Mentions arrive as notifications of type "mention" (`GET /api/v1/notifications`), read with
+`since_id` and paged back with `max_id`. A reply is `POST /api/v1/statuses` with
+`in_reply_to_id` and an `Idempotency-Key` (the outbound action's key), so a retry after a lost
+answer returns the first post instead of making a second one. Like is favourite, retweet is boost.
+
+Credentials (`BrandAccount.credentials`): `{"access_token": "..."}` of the account, created on
+the instance under Preferences > Development with the scopes read:notifications, write:statuses,
+write:favourites (read:statuses for reconciliation). The instance is `BrandAccount.api_base`
+(e.g. https://mozilla.social), else `SOCIALDESK_MASTODON_API_BASE`.
+"""
+
+import html
+import logging
+import re
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from mastodon import Mastodon
+from mastodon import errors as merr
+
+from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 40  # Mastodon's maximum for notifications
+MAX_PAGES = 20
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p>", re.I)
+
+
+def make_client(access_token: str, api_base: str) -> Mastodon:
+    # version_check_mode="none" with no mastodon_version: Mastodon.py asks the instance nothing
+    # at start-up (no /api/v1/instance call); "throw" turns a 429 into an error we act on
+    # instead of sleeping inside the worker.
+    return Mastodon(
+        access_token=access_token, api_base_url=api_base.rstrip("/"), version_check_mode="none",
+        ratelimit_method="throw", request_timeout=settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS,
+        user_agent="socialdesk",
+    )
+
+
+def text_of(content: str) -> str:
+    """A status's HTML as plain text: line breaks kept, tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", _BREAK.sub("\n", content or ""))).strip()
+
+
+def _jsonable(value):
+    """Mastodon.py's answers hold datetimes; the raw payload is stored as JSON."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _when(value) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else timezone.make_aware(value)
+    if value:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return timezone.now()
+
+
+def normalise_notification(notification: dict) -> InboundMessage | None:
+    """A mention notification as an inbound message; None for other kinds."""
+    if notification.get("type") != "mention" or not notification.get("status"):
+        return None
+    status = notification["status"]
+    account = status.get("account") or notification.get("account") or {}
+    in_reply_to = str(status.get("in_reply_to_id") or "")
+    language = (status.get("language") or "").split("-")[0].lower()
+    return InboundMessage(
+        platform="mastodon",
+        platform_id=str(status["id"]),
+        author=InboundAuthor(
+            external_id=str(account.get("id", "")),
+            handle=str(account.get("acct") or account.get("username") or ""),
+            name=str(account.get("display_name") or account.get("username") or ""),
+            followers=int(account.get("followers_count") or 0),
+            # Mastodon has no verified badge; a bot is flagged instead.
+            verified=False,
+            profile_image_url=str(account.get("avatar") or "")[:500],
+        ),
+        text=text_of(status.get("content") or ""),
+        created_at=_when(status.get("created_at")),
+        # No thread root on a status: a reply joins its parent's conversation (ingestion finds
+        # it by in_reply_to); otherwise the thread is the status it answers, or itself.
+        thread_id=in_reply_to or str(status["id"]),
+        in_reply_to_id=in_reply_to,
+        language=language,
+        mentioned_account_ids=tuple(str(m["id"]) for m in status.get("mentions") or [] if m.get("id")),
+        is_repost=bool(status.get("reblog")),
+        metadata={"visibility": status.get("visibility", "")},
+        raw={"notification": _jsonable(notification)},
+    )
+
+
+class MastodonConnector:
+    platform = "mastodon"
+
+    def __init__(self, account, *, api_base: str | None = None):
+        self.account = account
+        token = (account.credentials or {}).get("access_token")
+        if not token:
+            raise ConnectorError(f"{account} has no Mastodon access token", retryable=False)
+        base = api_base or account.api_base or (account.credentials or {}).get("api_base") or settings.SOCIALDESK_MASTODON_API_BASE
+        self.client = make_client(token, base)
+
+    def streams(self) -> list[tuple[str, object]]:
+        return [("notifications", self.fetch_mentions)]
+
+    def _translate(self, exc: Exception, *, write: bool) -> ConnectorError:
+        if isinstance(exc, merr.MastodonRatelimitError):
+            return ConnectorError("Mastodon rate limit reached", retryable=True, wait_until=self.client.ratelimit_reset, status=429)
+        if isinstance(exc, merr.MastodonUnauthorizedError):
+            return ConnectorError("Mastodon refused the access token (401): reconnect the account", retryable=False, status=401)
+        if isinstance(exc, merr.MastodonServerError):
+            return ConnectorError(f"Mastodon server error: {exc}", retryable=True, status=_status(exc))
+        if isinstance(exc, merr.MastodonNotFoundError):
+            return ConnectorError("Mastodon: the status no longer exists (404)", retryable=False, status=404)
+        if isinstance(exc, merr.MastodonNetworkError):
+            if write:
+                return OutcomeUnknown(f"No answer from Mastodon: {exc}")
+            return ConnectorError(f"No answer from Mastodon: {exc}", retryable=True)
+        if isinstance(exc, merr.MastodonAPIError):
+            status = _status(exc)
+            if status is None or "Could not parse" in str(exc):
+                if write:
+                    return OutcomeUnknown(f"Mastodon sent a malformed answer: {exc}")
+                return ConnectorError(f"Mastodon sent a malformed answer: {exc}", retryable=True)
+            return ConnectorError(f"Mastodon answered {status}: {exc}", retryable=False, status=status)
+        raise exc
+
+    def fetch_mentions(self, *, cursor: str) -> FetchResult:
+        """Mentions newer than `cursor` (a notification id); the cursor moves only when all arrived."""
+        messages: list[InboundMessage] = []
+        newest = cursor
+        max_id = None
+        complete = False
+        for _ in range(MAX_PAGES):
+            try:
+                page = self.client.notifications(types=["mention"], since_id=cursor or None, max_id=max_id, limit=PAGE_SIZE)
+            except Exception as exc:  # noqa: BLE001 - translated or re-raised
+                raise self._translate(exc, write=False) from exc
+            if not isinstance(page, list):
+                raise ConnectorError("Mastodon sent a malformed page", retryable=True)
+            try:
+                for notification in page:
+                    nid = str(notification["id"])
+                    if not newest or int(nid) > int(newest):
+                        newest = nid
+                    message = normalise_notification(notification)
+                    if message is not None:
+                        messages.append(message)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ConnectorError(f"Mastodon sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
+            if len(page) < PAGE_SIZE:
+                complete = True
+                break
+            max_id = min(str(n["id"]) for n in page) if all(str(n["id"]).isdigit() for n in page) else str(page[-1]["id"])
+        if not complete:
+            newest = cursor  # pages left unread: read them again next time
+        remaining = getattr(self.client, "ratelimit_remaining", None)
+        wait_until = self.client.ratelimit_reset if remaining is not None and remaining <= 0 else None
+        return FetchResult(messages=messages, cursor=newest or "", wait_until=wait_until)
+
+    def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str) -> str:
+        """Post a public reply; the Idempotency-Key makes a retry return the first post."""
+        try:
+            status = self.client.status_post(text, in_reply_to_id=in_reply_to_id, idempotency_key=idempotency_key)
+            return str(status["id"])
+        except (KeyError, TypeError) as exc:
+            raise OutcomeUnknown(f"Mastodon took the reply but its answer was malformed: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001
+            raise self._translate(exc, write=True) from exc
+
+    def like(self, *, target_id: str) -> None:
+        """Favourite: doing it twice leaves one favourite."""
+        try:
+            self.client.status_favourite(target_id)
+        except Exception as exc:  # noqa: BLE001
+            raise self._translate(exc, write=True) from exc
+
+    def retweet(self, *, target_id: str) -> None:
+        """Boost: Mastodon keeps one boost per account and status."""
+        try:
+            self.client.status_reblog(target_id)
+        except Exception as exc:  # noqa: BLE001
+            raise self._translate(exc, write=True) from exc
+
+
+def _status(exc: Exception) -> int | None:
+    for arg in getattr(exc, "args", ())[1:2]:
+        if isinstance(arg, int):
+            return arg
+    return None

@@ -1,0 +1,158 @@
+"""The Google Play connector drives google-api-python-client over HTTP against the simulator."""
+
+import pytest
+import requests
+
+from socialdesk.brands.models import BrandAccount
+from socialdesk.connectors.base import ConnectorError, OutcomeUnknown
+from socialdesk.connectors.google_play import GooglePlayConnector
+from socialdesk.conversations import actions
+from socialdesk.conversations.errors import ActionError
+from socialdesk.conversations.models import Conversation, Message
+from socialdesk.ingestion.models import PollState
+from socialdesk.ingestion.polling import poll_all
+from socialdesk.outbox.models import OutboundAction
+from socialdesk.outbox.services import perform
+from socialdesk.queues.models import Queue
+from socialdesk.queues.selectors import queue_conversations
+
+
+def listing():
+    return BrandAccount.objects.get(platform="google_play")
+
+
+def sim_get(sim, path, **params):
+    return requests.get(f"{sim.base_url}{path}", params=params, timeout=5).json()
+
+
+def test_reviews_become_one_conversation_each_with_rating_device_and_version(demo, play_sim, customer_review):
+    customer_review("Keeps crashing every time I open a new tab.", stars=1, device="oriole", android_os_version=34,
+                    app_version_name="126.0")
+    customer_review("Stürzt ständig ab.", stars=2, author_name="Jonas Becker", language="de")
+    customer_review("Best browser on Android!", stars=5, author_name="Sam")
+    assert poll_all().stored == 3
+    assert poll_all().stored == 0
+    assert Conversation.objects.filter(platform="google_play").count() == 3
+    c = Conversation.objects.get(messages__text="Keeps crashing every time I open a new tab.")
+    assert (c.rating, c.app_version, c.device, c.android_version, c.language) == (1, "126.0", "oriole", "14", "en")
+    assert str(c.account) == str(c.respond_from) == "org.mozilla.firefox"
+    assert not c.moderated  # reviews wait for a moderator
+    assert c.messages.get().metadata["rating"] == 1
+    assert PollState.objects.get(account=listing(), stream="reviews").last_error == ""
+
+
+def test_an_edited_review_adds_a_message_to_the_same_conversation(demo, play_sim, customer_review):
+    review = customer_review("Videos stop playing after a few seconds.", stars=2)
+    poll_all()
+    requests.post(f"{play_sim.base_url}/_sim/reviews/{review['review_id']}/edit",
+                  json={"text": "Videos stop playing. Update: still broken after the update.", "star_rating": 1}, timeout=5).raise_for_status()
+    assert poll_all().stored == 1
+    assert poll_all().stored == 0
+    c = Conversation.objects.get()
+    assert [m.text for m in c.messages.all()] == ["Videos stop playing after a few seconds.", "Videos stop playing. Update: still broken after the update."]
+    assert c.rating == 1
+
+
+def test_a_developer_reply_already_on_the_review_is_shown_once(demo, play_sim, customer_review):
+    review = customer_review("Where did my bookmarks go?", stars=1)
+    requests.post(f"{play_sim.base_url}/_sim/reviews/{review['review_id']}/console_reply",
+                  json={"text": "Hi, please see https://mzl.la/bookmarks"}, timeout=5).raise_for_status()
+    poll_all()
+    c = Conversation.objects.get()
+    existing = c.messages.get(direction="out")
+    assert existing.metadata == {"existing": True}
+    assert existing.text == "Hi, please see https://mzl.la/bookmarks"
+    assert not c.awaiting_reply  # answered in the Play Console already
+    requests.post(f"{play_sim.base_url}/_sim/reviews/{review['review_id']}/edit", json={"star_rating": 2}, timeout=5)
+    poll_all()
+    c.refresh_from_db()
+    assert c.messages.filter(direction="out").count() == 1
+    assert c.awaiting_reply  # the customer wrote again
+
+
+def test_a_reply_reaches_google_play_once_and_is_not_read_back_as_new(demo, play_sim, customer_review, contributor):
+    review = customer_review("Sync doesn't work.", stars=1)
+    poll_all()
+    c = Conversation.objects.get()
+    Conversation.objects.filter(pk=c.pk).update(moderated=True)
+    actions.reply(actor=contributor, conversation=c, text="Hi, sign out and in again under Settings > Sync.")
+    action = OutboundAction.objects.get()
+    assert perform(action.pk) == "sent"
+    replies = sim_get(play_sim, "/_sim/replies", review_id=review["review_id"])["data"]
+    assert [r["text"] for r in replies] == [action.text]
+    action.refresh_from_db()
+    assert action.result_platform_id.startswith(review["review_id"] + ":reply:")
+    poll_all()
+    assert c.messages.filter(direction="out").count() == 1
+
+
+def test_the_350_character_limit_is_refused_with_a_clear_message(demo, play_sim, customer_review, contributor):
+    customer_review("Slow and laggy.", stars=1)
+    poll_all()
+    c = Conversation.objects.get()
+    with pytest.raises(ActionError, match="350 is the limit here"):
+        actions.reply(actor=contributor, conversation=c, text="x" * 351)
+    assert not Message.objects.filter(direction="out").exists()
+    with pytest.raises(ConnectorError, match="at most 350 characters"):
+        GooglePlayConnector(listing()).reply(text="y" * 351, in_reply_to_id=c.messages.get().platform_id, idempotency_key="k")
+    assert sim_get(play_sim, "/_sim/replies")["data"] == []
+
+
+def test_queues_filter_on_star_rating(demo, play_sim, customer_review):
+    for stars in (1, 2, 3, 5):
+        customer_review(f"{stars} stars", stars=stars, author_name=f"Reviewer {stars}")
+    poll_all()
+    Conversation.objects.update(moderated=True)
+    low = queue_conversations(queue=Queue.objects.get(slug="google-play-low-rating"))
+    high = queue_conversations(queue=Queue.objects.get(slug="google-play-high-rating"))
+    assert sorted(low.values_list("rating", flat=True)) == [1, 2]
+    assert sorted(high.values_list("rating", flat=True)) == [3, 5]
+
+
+def _faults(sim, **faults):
+    requests.post(f"{sim.base_url}/_sim/config", json={"faults": faults, "seed": 1}, timeout=5).raise_for_status()
+
+
+def test_quota_exhaustion_makes_the_poller_wait(demo, play_sim, customer_review):
+    customer_review("Crashes.", stars=1)
+    _faults(play_sim, share=1.0, kinds=["429"], retry_after=120)
+    poll_all()
+    state = PollState.objects.get(account=listing(), stream="reviews")
+    assert "quota" in state.last_error and state.wait_until is not None
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "malformed", "drop_after_commit"])
+def test_a_failed_poll_keeps_the_cursor_and_the_next_one_catches_up(demo, play_sim, customer_review, kind):
+    customer_review("Tabs keep closing by themselves.", stars=1)
+    _faults(play_sim, share=1.0, kinds=[kind])
+    poll_all()
+    assert not Message.objects.exists()
+    assert PollState.objects.get(account=listing(), stream="reviews").last_error
+    _faults(play_sim, share=0.0)
+    assert poll_all().stored == 1
+
+
+@pytest.mark.parametrize("kind", ["drop_after_commit", "malformed", "timeout"])
+def test_a_reply_whose_answer_is_lost_is_an_unknown_outcome_and_was_performed(demo, play_sim, customer_review, kind):
+    review = customer_review("Downloads fail halfway.", stars=1)
+    poll_all()
+    target = Message.objects.get().platform_id
+    _faults(play_sim, share=1.0, kinds=[kind], timeout_seconds=3)
+    connector = GooglePlayConnector(listing())
+    with pytest.raises(OutcomeUnknown):
+        connector.reply(text="Sorry! Which site?", in_reply_to_id=target, idempotency_key="k")
+    _faults(play_sim, share=0.0)
+    if kind == "timeout":
+        import time
+
+        time.sleep(1.5)  # the simulator answers (to nobody) after its delay
+    assert len(sim_get(play_sim, "/_sim/replies", review_id=review["review_id"])["data"]) == 1
+    # Reconciliation can tell it went through.
+    assert connector.find_reply(in_reply_to_id=target, text="Sorry! Which site?").startswith(review["review_id"])
+
+
+def test_bad_credentials_are_reported_not_raised(demo, play_sim, customer_review):
+    BrandAccount.objects.filter(platform="google_play").update(credentials={"access_token": "wrong"})
+    poll_all()
+    assert "credentials" in PollState.objects.get(account=listing(), stream="reviews").last_error

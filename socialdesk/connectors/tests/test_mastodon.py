@@ -1,0 +1,128 @@
+"""The Mastodon connector drives Mastodon.py over HTTP against the simulator."""
+
+import pytest
+import requests
+
+from socialdesk.brands.models import BrandAccount
+from socialdesk.connectors.base import OutcomeUnknown
+from socialdesk.connectors.mastodon import MastodonConnector
+from socialdesk.conversations import actions
+from socialdesk.conversations.models import Conversation, Message
+from socialdesk.ingestion.models import PollState
+from socialdesk.ingestion.polling import poll_all
+from socialdesk.outbox.models import OutboundAction
+from socialdesk.outbox.services import perform
+
+
+def account():
+    return BrandAccount.objects.get(platform="mastodon", handle="firefox_support")
+
+
+def sim_get(sim, path, **params):
+    return requests.get(f"{sim.base_url}{path}", params=params, timeout=5).json()
+
+
+def test_mentions_arrive_through_notifications_once(demo, mastodon_sim, customer_toot):
+    customer_toot("@firefox_support my <b>bookmarks</b> toolbar vanished &amp; more")
+    customer_toot("@firefox_support Firefox startet nicht", username="lea_dev", language="de")
+    customer_toot("just posting, no mention", username="kim")
+    assert poll_all().stored == 2
+    assert poll_all().stored == 0
+    c = Conversation.objects.get(author__handle="alex_codes")
+    assert c.messages.get().text == "@firefox_support my <b>bookmarks</b> toolbar vanished &amp; more"
+    assert str(c.account) == str(c.respond_from) == "@firefox_support"
+    assert c.moderated and c.language == "en"
+    assert Conversation.objects.get(author__handle="lea_dev").language == "de"
+    state = PollState.objects.get(account=account(), stream="notifications")
+    assert state.cursor and state.last_error == ""
+
+
+def test_many_mentions_arrive_across_pages(demo, mastodon_sim, customer_toot):
+    for i in range(95):
+        customer_toot(f"@firefox_support question {i}", username=f"asker{i % 30}")
+    poll_all()
+    assert Message.objects.filter(platform="mastodon").count() == 95
+
+
+def test_a_reply_to_our_reply_joins_the_conversation(demo, mastodon_sim, customer_toot, contributor):
+    first = customer_toot("@firefox_support sync stopped working")
+    poll_all()
+    c = Conversation.objects.get()
+    actions.reply(actor=contributor, conversation=c, text="@alex_codes sign out and in again, please.")
+    assert perform(OutboundAction.objects.get().pk) == "sent"
+    ours = sim_get(mastodon_sim, "/_sim/statuses", in_reply_to_id=first["id"])["data"]
+    assert [(s["username"], s["text"]) for s in ours] == [("firefox_support", OutboundAction.objects.get().text)]
+    customer_toot("@firefox_support that worked, thanks!", in_reply_to_id=ours[0]["id"])
+    poll_all()
+    assert Conversation.objects.count() == 1
+    assert c.messages.filter(direction="in").count() == 2
+
+
+def test_every_post_carries_an_idempotency_key_so_a_retry_posts_once(demo, mastodon_sim, customer_toot):
+    toot = customer_toot("@firefox_support hello")
+    requests.post(f"{mastodon_sim.base_url}/_sim/config", json={"faults": {"share": 1.0, "kinds": ["drop_after_commit"]}}, timeout=5)
+    connector = MastodonConnector(account())
+    with pytest.raises(OutcomeUnknown):
+        connector.reply(text="@alex_codes hi!", in_reply_to_id=toot["id"], idempotency_key="key-1")
+    requests.post(f"{mastodon_sim.base_url}/_sim/config", json={"faults": {"share": 0.0}}, timeout=5)
+    again = connector.reply(text="@alex_codes hi!", in_reply_to_id=toot["id"], idempotency_key="key-1")
+    state = sim_get(mastodon_sim, "/_sim/state")
+    assert state["statuses_created_per_idempotency_key"] == {"key-1": 1}
+    assert [s["id"] for s in sim_get(mastodon_sim, "/_sim/statuses", idempotency_key="key-1")["data"]] == [again]
+
+
+def test_favourite_and_boost(demo, mastodon_sim, customer_toot):
+    toot = customer_toot("@firefox_support containers are great")
+    connector = MastodonConnector(account())
+    connector.like(target_id=toot["id"])
+    connector.like(target_id=toot["id"])
+    connector.retweet(target_id=toot["id"])
+    assert [(f["username"], f["status_id"]) for f in sim_get(mastodon_sim, "/_sim/favourites")["data"]] == [("firefox_support", toot["id"])]
+    assert [(r["username"], r["status_id"]) for r in sim_get(mastodon_sim, "/_sim/reblogs")["data"]] == [("firefox_support", toot["id"])]
+
+
+def test_rate_limit_makes_the_poller_wait(demo, mastodon_sim, customer_toot):
+    customer_toot("@firefox_support hi")
+    requests.post(f"{mastodon_sim.base_url}/_sim/config", json={"faults": {"share": 1.0, "kinds": ["429"], "retry_after": 60}}, timeout=5)
+    poll_all()
+    state = PollState.objects.get(account=account(), stream="notifications")
+    assert "rate limit" in state.last_error and state.wait_until is not None
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "malformed", "drop_after_commit"])
+def test_a_failed_poll_keeps_the_cursor(demo, mastodon_sim, customer_toot, kind):
+    customer_toot("@firefox_support tabs crash")
+    requests.post(f"{mastodon_sim.base_url}/_sim/config", json={"faults": {"share": 1.0, "kinds": [kind]}}, timeout=5)
+    poll_all()
+    assert not Message.objects.exists()
+    requests.post(f"{mastodon_sim.base_url}/_sim/config", json={"faults": {"share": 0.0}}, timeout=5)
+    assert poll_all().stored == 1
+
+
+def test_the_account_api_base_wins_over_the_setting(demo, mastodon_sim, customer_toot, settings):
+    customer_toot("@firefox_support hi")
+    settings.SOCIALDESK_MASTODON_API_BASE = "http://127.0.0.1:9"
+    BrandAccount.objects.filter(pk=account().pk).update(api_base=mastodon_sim.base_url)
+    assert poll_all().stored == 1
+
+
+def test_bad_token_is_reported_not_raised(demo, mastodon_sim, customer_toot):
+    BrandAccount.objects.filter(pk=account().pk).update(credentials={"access_token": "wrong"})
+    poll_all()
+    assert "access token" in PollState.objects.get(account=account(), stream="notifications").last_error
+
+
+def test_the_outbox_retry_after_a_lost_answer_posts_once(demo, mastodon_sim, customer_toot, contributor):
+    customer_toot("@firefox_support videos have no picture")
+    poll_all()
+    c = Conversation.objects.get()
+    actions.reply(actor=contributor, conversation=c, text="@alex_codes try turning off hardware acceleration.")
+    action = OutboundAction.objects.get()
+    requests.post(f"{mastodon_sim.base_url}/_sim/config", json={"faults": {"share": 1.0, "kinds": ["malformed"]}}, timeout=5)
+    assert perform(action.pk) == "pending"  # outcome unknown: back in line
+    requests.post(f"{mastodon_sim.base_url}/_sim/config", json={"faults": {"share": 0.0}}, timeout=5)
+    OutboundAction.objects.filter(pk=action.pk).update(next_attempt_at=None)
+    assert perform(action.pk) == "sent"
+    state = sim_get(mastodon_sim, "/_sim/state")
+    assert state["statuses_created_per_idempotency_key"] == {str(action.idempotency_key): 1}

@@ -1,0 +1,19 @@
+"""Reads about conversations that more than one page needs."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import Presence
+
+PRESENCE_WINDOW = timedelta(seconds=30)
+
+
+def record_presence(*, conversation, user, now=None) -> list:
+    """Note that `user` has `conversation` open now; return the others who have it open."""
+    now = now or timezone.now()
+    Presence.objects.update_or_create(conversation=conversation, user=user, defaults={"seen_at": now})
+    return list(
+        Presence.objects.filter(conversation=conversation, seen_at__gte=now - PRESENCE_WINDOW)
+        .exclude(user=user).select_related("user").order_by("seen_at")
+    )
