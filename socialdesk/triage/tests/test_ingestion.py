@@ -91,3 +91,13 @@ def test_a_page_stored_again_after_a_race_is_triaged_once(demo, inbound, monkeyp
     assert len(calls) == 2
     assert Conversation.objects.count() == TriageSuggestion.objects.count() == 2
     assert Conversation.objects.filter(type="feature_request").count() == 1
+
+
+def test_a_review_gets_the_google_play_priority_from_its_stars(demo, inbound):
+    from dataclasses import replace
+
+    ingest([replace(inbound("The app crashes every time I open a new tab, please help"), metadata={"rating": 1}),
+            replace(inbound("Great browser, love it"), metadata={"rating": 5})])
+    by_text = {c.messages.get().text: c.priority for c in Conversation.objects.all()}
+    low, high = (by_text[t] for t in sorted(by_text, key=lambda t: "Great" in t))
+    assert low == 40 and 0 < high < low
