@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install bench clean
+# The public labelled data for `make eval` / `make model` (not part of the repository).
+EVALDATA ?= ../shared/evaldata
+
+.PHONY: demo test install bench eval model clean
 
 demo: $(STAMP)
 	$(BIN)/python -m socialdesk.demo
@@ -23,6 +26,15 @@ $(STAMP): pyproject.toml
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/dealing.py
+	$(BIN)/python bench/triage.py
+
+# Score triage on the held-out split and write docs/triage-quality.md.
+eval: $(STAMP)
+	$(BIN)/python -m socialdesk.triage.training.evaluate --data $(EVALDATA) --out docs/triage-quality.md
+
+# Retrain the committed type and sentiment models (socialdesk/triage/data/*.npz) on the train split.
+model: $(STAMP)
+	$(BIN)/python -m socialdesk.triage.training.train --data $(EVALDATA)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -4,6 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/ingest.py                      # SQLite, in a fresh temporary database
     .venv/bin/python bench/ingest.py --tweets 2000        # quick run
+    .venv/bin/python bench/ingest.py --no-triage          # without triage, to see what it costs
     createdb socialdesk_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialdesk_bench .venv/bin/python bench/ingest.py
 
@@ -65,6 +66,7 @@ def parse_args():
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--only", choices=["product", "baseline"], help="run one side only")
     p.add_argument("--force", action="store_true", help="allow a PostgreSQL database whose name does not contain 'bench'")
+    p.add_argument("--no-triage", action="store_true", help="skip triage (classification, suggestions, rule tags) to measure what it costs")
     return p.parse_args()
 
 
@@ -96,7 +98,7 @@ def setup_django(args):
 def empty_tables():
     from django.db import connection, transaction
 
-    tables = ["conversations_activity", "conversations_message", "conversations_conversation_tags",
+    tables = ["triage_triagesuggestion", "triage_triagecorrection", "conversations_activity", "conversations_message", "conversations_conversation_tags",
               "outbox_outboundaction", "conversations_usertag", "conversations_internalnote",
               "conversations_reminder", "conversations_conversation", "conversations_author"]
     with transaction.atomic(), connection.cursor() as cur:
@@ -197,6 +199,23 @@ def run_product(args):
     from socialdesk.connectors.twitter import normalise_page
     from socialdesk.ingestion.services import IngestResult, ingest
 
+    from socialdesk.triage import services as triage
+
+    in_triage = [0.0]
+    if args.no_triage:
+        triage.classify_messages = lambda messages, accounts: {}
+    else:
+        # Time spent inside triage (one model run and one bulk write per page), reported on its own.
+        def timed(f):
+            def call(*a, **kw):
+                t0 = time.perf_counter()
+                try:
+                    return f(*a, **kw)
+                finally:
+                    in_triage[0] += time.perf_counter() - t0
+            return call
+
+        triage.classify_messages, triage.record = timed(triage.classify_messages), timed(triage.record)
     total = IngestResult()
     busy = 0.0
     counter = QueryCounter()
@@ -207,7 +226,7 @@ def run_product(args):
             busy += time.perf_counter() - t
             for f in ("stored", "duplicates", "skipped", "conversations_opened", "conversations_reopened"):
                 setattr(total, f, getattr(total, f) + getattr(result, f))
-    return busy, total, counter.n
+    return busy, total, counter.n, in_triage[0]
 
 
 def run_baseline(args):
@@ -284,16 +303,20 @@ def main():
         from django.db import connection
 
         engine = connection.vendor
-        print(f"Ingestion, {engine}: {args.tweets:,} tweets in pages of {PAGE}, {args.authors:,} authors", flush=True)
+        print(f"Ingestion, {engine}: {args.tweets:,} tweets in pages of {PAGE}, {args.authors:,} authors"
+              f"{', triage skipped' if args.no_triage else ', with triage'}", flush=True)
         product = baseline = None
         if args.only != "baseline":
             empty_tables()
-            busy, res, queries = run_product(args)
+            busy, res, queries, in_triage = run_product(args)
             a, c, m = counts()
             product = (res.stored / busy, a, c, m)
             print(f"  product  normalise_page + ingest: {res.stored:,} stored in {busy:.1f}s = {res.stored / busy:,.0f} tweets/s "
                   f"({busy / max(res.stored, 1) * 1000:.2f} ms/tweet, {queries / max(res.stored, 1):.1f} queries/tweet); "
                   f"{res.conversations_opened:,} conversations opened, {res.duplicates} duplicates, {res.skipped} skipped", flush=True)
+            if not args.no_triage:
+                print(f"           of which triage (classify the page + record suggestions/tags): {in_triage:.1f}s = "
+                      f"{in_triage / max(res.stored, 1) * 1000:.2f} ms/tweet, {in_triage / busy:.0%} of the time", flush=True)
         if args.only != "product":
             empty_tables()
             busy, rows, n_a, n_c, queries = run_baseline(args)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "socialdesk.clippings",
     "socialdesk.outbox",
     "socialdesk.ingestion",
+    "socialdesk.triage",
     "socialdesk.web",
     "socialdesk.api",
     "socialdesk.demo",
@@ -175,6 +176,13 @@ SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_
 SOCIALDESK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SOCIALDESK_OUTBOX_MAX_ATTEMPTS", 8))
 # Scheduler: seconds between two polls of every connected account.
 SOCIALDESK_POLL_SECONDS = float(os.environ.get("SOCIALDESK_POLL_SECONDS", 10))
+# Triage: at or above this confidence a type/sentiment is set on the conversation; below, it is
+# only suggested for an agent to confirm (TR1, TR4).
+SOCIALDESK_TRIAGE_ACT_CONFIDENCE = float(os.environ.get("SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8))
+# Likes + reposts at which a message counts as getting "a lot of attention" (TR7).
+SOCIALDESK_ATTENTION_THRESHOLD = int(os.environ.get("SOCIALDESK_ATTENTION_THRESHOLD", 50))
+# Clusters of similar open conversations are looked for within this many hours (TR7).
+SOCIALDESK_CLUSTER_WINDOW_HOURS = float(os.environ.get("SOCIALDESK_CLUSTER_WINDOW_HOURS", 24))
 # Google Play Developer API (androidpublisher v3); the demo and the tests use the simulator.
 SOCIALDESK_GOOGLE_PLAY_API_BASE = os.environ.get("SOCIALDESK_GOOGLE_PLAY_API_BASE", "https://androidpublisher.googleapis.com/")
 # reviews.list has a small quota (about 200 calls an hour): read each app's reviews at most this often.

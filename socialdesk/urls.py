@@ -11,5 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("triage/", include("socialdesk.triage.urls")),
     path("", include("socialdesk.web.urls")),
 ]

@@ -30,6 +30,9 @@ class InboundMessage:
     # External ids of accounts the message mentions (ingestion keeps those that are ours).
     mentioned_account_ids: tuple[str, ...] = ()
     is_repost: bool = False
+    # Attention the message has had when fetched (triage's "a lot of attention" signal, TR7).
+    likes: int = 0
+    reposts: int = 0
     # Platform-neutral extras kept with the message and copied onto the conversation when the
     # conversation has a field of that name (see ingestion.metadata): "rating", "app_version",
     # "device", "android_version"; "our_reply" is a reply of ours the platform already shows.

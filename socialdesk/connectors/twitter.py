@@ -130,6 +130,8 @@ def normalise_page(body: dict) -> list[InboundMessage]:
                 language="" if (tweet.get("lang") or "und") in ("und", "qme", "zxx") else tweet["lang"],
                 mentioned_account_ids=tuple(str(m["id"]) for m in mentions if m.get("id")),
                 is_repost=any(r.get("type") == "retweeted" for r in refs),
+                likes=int((tweet.get("public_metrics") or {}).get("like_count") or 0),
+                reposts=int((tweet.get("public_metrics") or {}).get("retweet_count") or 0),
                 raw={"tweet": tweet, "author": user},
             )
         )

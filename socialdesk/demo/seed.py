@@ -136,6 +136,9 @@ def load_demo_configuration(*, with_users: bool = True) -> None:
     for title, text in CLIPPINGS:
         Clipping.objects.update_or_create(title=title, defaults={"text": text})
     Clipping.objects.update_or_create(title=HOLDING_REPLY[0], defaults={"text": HOLDING_REPLY[1], "is_holding_reply": True})
+    from socialdesk.triage.seed import load_triage_demo
+
+    load_triage_demo()
 
     if with_users:
         User = get_user_model()

@@ -20,6 +20,7 @@ from socialdesk.connectors.base import InboundMessage
 from socialdesk.conversations.models import (
     Activity, Author, Conversation, Direction, HoldReason, Message, Status, Tag,
 )
+from socialdesk.triage import services as triage
 
 from .metadata import apply_metadata
 
@@ -71,22 +72,28 @@ def _find_conversation(msg: InboundMessage, author: Author) -> Conversation | No
     return Conversation.objects.filter(platform=msg.platform, thread_key=f"{msg.thread_id}:{author.external_id}").first()
 
 
-def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[BrandAccount], rules) -> Conversation:
+def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[BrandAccount], rules, triaged=None) -> Conversation:
     account = mentioned[0] if mentioned else None
-    priority = 50 if _is_celebrity(author) else 0
+    celebrity = _is_celebrity(author)
+    priority = 50 if celebrity else 0
+    respond_from = respond_from_for(platform=msg.platform, mentioned=mentioned, rules=rules)
+    # Triage (TR1-TR10): confident type/sentiment, the detected language, a priority bump.
+    suggested = triage.conversation_fields(triaged, respond_from=respond_from, platform_language=msg.language) if triaged else {}
+    priority += suggested.pop("priority", 0)
     conversation = Conversation.objects.create(
         platform=msg.platform,
         thread_key=f"{msg.thread_id}:{author.external_id}",
         author=author,
         account=account,
-        respond_from=respond_from_for(platform=msg.platform, mentioned=mentioned, rules=rules),
-        language=msg.language,
+        respond_from=respond_from,
+        language=suggested.pop("language", msg.language),
         priority=priority,
+        **suggested,
         # Mentions of an account that needs moderation, and search finds, wait for a moderator.
         moderated=bool(mentioned) and not any(a.requires_moderation for a in mentioned),
         last_inbound_at=msg.created_at,
     )
-    if priority:
+    if celebrity:
         tag, _ = Tag.objects.get_or_create(slug="internet-celebrity", defaults={"name": CELEBRITY_TAG})
         conversation.tags.add(tag)
     Activity.objects.create(conversation=conversation, kind="opened", detail={"account": str(account or ""), "respond_from": str(conversation.respond_from or "")})
@@ -106,9 +113,14 @@ def ingest(messages: Iterable[InboundMessage]) -> IngestResult:
     context = _Context.load(messages)
     try:
         with transaction.atomic():
-            return _store_all(messages, context, savepoints=False)
+            result = _store_all(messages, context, savepoints=False)
+            triage.record(context.opened)
+            return result
     except IntegrityError:
-        return _store_all(messages, _Context.load(messages), savepoints=True)
+        context = _Context.load(messages)
+        result = _store_all(messages, context, savepoints=True)
+        triage.record(context.opened)
+        return result
 
 
 @dataclass
@@ -116,6 +128,9 @@ class _Context:
     known: set
     accounts: dict
     rules: list
+    # Triage results of the page's new messages, and the conversations opened with them.
+    triaged: dict
+    opened: list
 
     @classmethod
     def load(cls, messages: list[InboundMessage]) -> "_Context":
@@ -125,7 +140,10 @@ class _Context:
             .values_list("platform", "platform_id")
         )
         accounts = {(a.platform, a.external_id): a for a in BrandAccount.objects.filter(active=True).exclude(external_id="")}
-        return cls(known=known, accounts=accounts, rules=routing_rules(platforms=platforms))
+        new = [m for m in messages if (m.platform, m.platform_id) not in known and (m.platform, m.author.external_id) not in accounts
+               and not m.is_repost]
+        return cls(known=known, accounts=accounts, rules=routing_rules(platforms=platforms),
+                   triaged=triage.classify_messages(new, accounts), opened=[])
 
 
 def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints: bool) -> IngestResult:
@@ -141,11 +159,13 @@ def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints:
             result.skipped += 1
             continue
         if savepoints:
+            opened = len(context.opened)
             try:
                 with transaction.atomic():
                     _store_one(msg, context, result)
             except IntegrityError:
                 # Another process stored it first (unique platform id): nothing twice.
+                del context.opened[opened:]
                 result.duplicates += 1
         else:
             _store_one(msg, context, result)
@@ -167,7 +187,10 @@ def _store_one(msg: InboundMessage, context: _Context, result: IngestResult) -> 
     conversation = _find_conversation(msg, author)
     follow_up = conversation is not None
     if conversation is None:
-        conversation = _open_conversation(msg, author, mentioned, context.rules)
+        triaged = context.triaged.get((msg.platform, msg.platform_id))
+        conversation = _open_conversation(msg, author, mentioned, context.rules, triaged)
+        if triaged is not None:
+            context.opened.append((conversation, triaged))
         result.conversations_opened += 1
     message = Message.objects.create(
         conversation=conversation, direction=Direction.INBOUND, platform=msg.platform, platform_id=msg.platform_id,

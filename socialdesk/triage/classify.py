@@ -1,0 +1,373 @@
+"""Triage as pure functions: text and author in, a TriageResult with a reason for every part out.
+
+Nothing here touches the database: the configuration (tag rules, paid products, controversial
+topics, thresholds) comes in as a `TriageConfig`, so ingestion, the `socialdesk triage` command,
+the benchmark and the tests all run this same code. Rules decide where rules are right (a
+feature request's phrasing, a list of browsers); the trained models decide the rest.
+"""
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+from .textmodel import model, raw_features
+
+TYPES = ["support request", "feedback", "feature request", "compliment", "app roundup", "other"]
+SENTIMENTS = ["positive", "neutral", "negative"]
+# Type values as the Conversation model stores them.
+TYPE_CHOICE = {t: t.replace(" ", "_") for t in TYPES}
+# The languages the language identifier chooses among: the seed's six, the neighbours it would
+# otherwise confuse them with, and a few common ones so that "not supported" can be said.
+LANGUAGES = ["en", "de", "fr", "es", "pt", "tr", "it", "nl", "ca", "pl", "ro", "sv", "da", "no", "id", "ru", "ar", "ja", "zh", "ko"]
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str  # celebrity, paid_product, controversial, unsolicited, spam, troll, attention, language_not_supported
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TagSuggestion:
+    tag: str
+    reason: str
+
+
+@dataclass
+class TriageResult:
+    type: str
+    type_confidence: float
+    type_reason: str
+    language: str
+    language_confidence: float
+    language_reason: str
+    sentiment: str
+    sentiment_confidence: float
+    sentiment_reason: str
+    tags: list[TagSuggestion] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    priority: int = 0
+    suggested_close_reason: str = ""
+
+    def has_signal(self, kind: str) -> bool:
+        return any(s.kind == kind for s in self.signals)
+
+    def as_json(self) -> dict:
+        return {
+            "type": self.type, "type_confidence": round(self.type_confidence, 3),
+            "language": self.language, "sentiment": self.sentiment,
+            "sentiment_confidence": round(self.sentiment_confidence, 3),
+            "tags": [t.tag for t in self.tags],
+            "signals": [asdict(s) for s in self.signals],
+        }
+
+
+@dataclass(frozen=True)
+class TriageInput:
+    text: str
+    followers: int = 0
+    verified: bool = False
+    handle: str = ""
+    account: str = ""  # the brand account addressed, without @
+    platform: str = ""
+    language_hint: str = ""  # what the platform says, if anything
+    stars: int | None = None  # Google Play star rating
+    likes: int = 0
+    reposts: int = 0
+    user_tags: tuple[str, ...] = ()  # the author's user tags (spammer, troll, ...)
+
+
+@dataclass(frozen=True)
+class TagRuleSpec:
+    """A CM's tagging rule: every condition given must hold; keywords match if any one does."""
+
+    tag: str
+    keywords: tuple[str, ...] = ()
+    regex: str = ""
+    authors: tuple[str, ...] = ()
+    account: str = ""
+    type: str = ""
+    language: str = ""
+    name: str = ""
+
+    def matches(self, inp: TriageInput, *, type: str, language: str) -> str | None:
+        """The reason this rule tags the message, or None."""
+        why = []
+        if self.keywords:
+            low = inp.text.lower()
+            hit = next((k for k in self.keywords if _keyword_re(k.lower()).search(low)), None)
+            if hit is None:
+                return None
+            why.append(f"mentions “{hit}”")
+        if self.regex:
+            m = _compiled(self.regex).search(inp.text)
+            if m is None:
+                return None
+            why.append(f"matches /{self.regex}/ (“{m.group(0)[:40]}”)")
+        if self.authors:
+            if inp.handle.lower().lstrip("@") not in {a.lower().lstrip("@") for a in self.authors}:
+                return None
+            why.append(f"author @{inp.handle}")
+        if self.account:
+            if inp.account.lower() != self.account.lower().lstrip("@"):
+                return None
+            why.append(f"addressed to @{inp.account}")
+        if self.type:
+            if type != self.type:
+                return None
+            why.append(f"type is {type}")
+        if self.language:
+            if language != self.language:
+                return None
+            why.append(f"language is {language}")
+        if not why:
+            return None
+        return f"rule “{self.name or self.tag}”: " + ", ".join(why)
+
+
+@dataclass(frozen=True)
+class TriageConfig:
+    celebrity_followers: int = 100_000
+    attention_threshold: int = 50  # likes + reposts
+    paid_products: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("Mozilla VPN", ("mozilla vpn",)),
+        ("Firefox Relay Premium", ("relay premium", "firefox relay premium")),
+        ("Pocket Premium", ("pocket premium",)),
+        ("MDN Plus", ("mdn plus", "mdn+")),
+    )
+    controversial_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    tag_rules: tuple[TagRuleSpec, ...] = ()
+    act_confidence: float = 0.8
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _keyword_re(keyword: str) -> re.Pattern:
+    # Whole words where the keyword starts/ends with a word character; "mdn+" still matches.
+    left = r"(?<!\w)" if keyword[:1].isalnum() else ""
+    right = r"(?!\w)" if keyword[-1:].isalnum() else ""
+    return re.compile(left + re.escape(keyword) + right)
+
+
+# --- Type rules: phrasing that says the type better than any model trained on a few hundred texts.
+_FEATURE = re.compile(
+    r"\b(please (add|bring back|make|support|let)|feature request|would (be|love) (nice|great|cool|awesome|it)|"
+    r"i wish (firefox|you|it|there)|add an? (option|setting|button|way)|can you (please )?add|"
+    r"bitte .*\b(einbauen|hinzufügen|einführen)|wäre (schön|toll|super|cool|gut),? wenn|wunsch:|"
+    r"ajoutez|ce serait (bien|génial|top|super)|merci de remettre|suggestion ?:|"
+    r"por favor (añadan|agreguen|vuelvan|adicionem|tragam)|sería (genial|bueno|útil)|sugerencia:|estaría bien|"
+    r"seria (ótimo|legal|bom|incrível)|sugestão:|"
+    r"lütfen .*(ekleyin|getirin)|olsa (harika|güzel|iyi) olurdu|öneri:)",
+    re.IGNORECASE,
+)
+_APPS = re.compile(
+    r"\b(chrome|firefox|edge|safari|opera|brave|vivaldi|duckduckgo|tor|samsung internet|signal|bitwarden|spotify|notion|zoom)\b",
+    re.IGNORECASE,
+)
+_ROUNDUP = re.compile(
+    r"\b(top \d+|best|mejores|melhores|besten|meilleurs|en iyi|ranked|roundup|recap|récap|resumen|resumo|özet|"
+    r"rückblick|vs\.?|versus|gegen|contre|x|market share|marktanteil|parts de marché|cuota|participação|pazar pay)",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"\?|\b(how|why|where|help|can't|cannot|won't|doesn't|not working|wie|warum|hilfe|comment|pourquoi|aide|"
+    r"cómo|por qué|ayuda|como|por que|ajuda|socorro|nasıl|neden|yardım)\b",
+    re.IGNORECASE,
+)
+_PROBLEM = re.compile(
+    r"\b(help|not working|doesn't work|stopped working|won't (open|load|start|work|connect)|can't|cannot|keeps? crashing|"
+    r"crash(es|ed)?|lost (all )?my|disappeared|how (do|can) i|hilfe|funktioniert nicht|stürzt|abstürz|aidez|ne marche plus|"
+    r"plante|ne se lance|ayuda|no funciona|no abre|se cierra|ajuda|socorro|não (abre|funciona)|parou de funcionar|"
+    r"yardım|çalışmıyor|çöküyor|açılmıyor)\b",
+    re.IGNORECASE,
+)
+_PRAISE = re.compile(
+    r"(\b(love|awesome|amazing|great job|thank you|thanks|best browser|rocks|kudos|"
+    r"danke|liebe|großartig|genial|begeistert|merci|adore|bravo|gracias|encanta|obrigad[oa]|amo|parabéns|incrível|"
+    r"teşekkürler|teşekkür ederim|seviyorum|harika|bayılıyorum|eline sağlık)\b|❤️|😍|🥰)",
+    re.IGNORECASE,
+)
+_SPAM = re.compile(r"\b(giveaway|free followers|crypto|airdrop|click here|dm me for|promo code|earn \$|onlyfans)\b", re.IGNORECASE)
+_LINK = re.compile(r"https?://")
+
+
+def _type_rule(text: str) -> tuple[str, str] | None:
+    apps = {a.lower() for a in _APPS.findall(text)}
+    if len(apps) >= 3 and (_ROUNDUP.search(text) or "," in text):
+        return "app roundup", f"lists {len(apps)} apps ({', '.join(sorted(apps)[:4])})"
+    m = _FEATURE.search(text)
+    if m:
+        return "feature request", f"asks for something new (“{m.group(0)[:40]}”)"
+    m = _PROBLEM.search(text)
+    if m:
+        return "support request", f"describes a problem or asks for help (“{m.group(0)[:40]}”)"
+    m = _PRAISE.search(text)
+    if m and "?" not in text:
+        return "compliment", f"praise or thanks, no problem or question (“{m.group(0)[:40]}”)"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _language_identifier():
+    """langid.py's model from the py3langid wheel, with probabilities normalised over LANGUAGES."""
+    import os
+
+    import py3langid
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(os.path.join(os.path.dirname(py3langid.__file__), MODEL_FILE), norm_probs=True)
+    identifier.set_languages(LANGUAGES)
+    return identifier
+
+
+def detect_language(text: str, hint: str = "") -> tuple[str, float, str]:
+    """(ISO 639-1 code, confidence, reason). Handles, links and hashtags are left out first."""
+    clean = re.sub(r"https?://\S+|[@#]\w+", " ", text).strip()
+    if len(clean) < 3:
+        if hint:
+            return hint, 0.5, "too little text; the platform's language is used"
+        return "", 0.0, "too little text to tell"
+    lang, p = _language_identifier().classify(clean)
+    reason = f"{lang} with probability {p:.2f} (language identifier)"
+    if hint and hint != lang and p < 0.9:
+        return hint, 0.5, f"the platform says {hint}; the identifier's guess was {reason}"
+    return lang, float(p), reason
+
+
+def _prediction(probs, classes) -> tuple[str, float]:
+    i = int(probs.argmax())
+    return classes[i], float(probs[i])
+
+
+def classify_batch(inputs: list[TriageInput], config: TriageConfig | None = None) -> list[TriageResult]:
+    """Classify many messages at once: the models run once on the whole batch."""
+    config = config or TriageConfig()
+    texts = [i.text for i in inputs]
+    type_model, sentiment_model = model("type"), model("sentiment")
+    if not texts:
+        return []
+    x = raw_features(texts)  # both models use the same features: extract them once
+    type_probs = type_model.predict_proba_features(x)
+    sentiment_probs = sentiment_model.predict_proba_features(x)
+    results = []
+    for inp, tp, sp in zip(inputs, type_probs, sentiment_probs):
+        results.append(_classify_one(inp, config, _prediction(tp, type_model.classes), _prediction(sp, sentiment_model.classes)))
+    return results
+
+
+def classify(inp: TriageInput, config: TriageConfig | None = None) -> TriageResult:
+    return classify_batch([inp], config)[0]
+
+
+def _classify_one(inp: TriageInput, config: TriageConfig, type_pred, sentiment_pred) -> TriageResult:
+    text = inp.text
+    rule = _type_rule(text)
+    if rule:
+        type_, type_conf, type_reason = rule[0], 0.85, rule[1]
+    else:
+        type_, type_conf = type_pred
+        type_reason = f"trained model, probability {type_conf:.2f}"
+    sentiment, sentiment_conf = sentiment_pred
+    language, language_conf, language_reason = detect_language(text, inp.language_hint)
+    result = TriageResult(
+        type=type_, type_confidence=type_conf, type_reason=type_reason,
+        language=language, language_confidence=language_conf, language_reason=language_reason,
+        sentiment=sentiment, sentiment_confidence=sentiment_conf,
+        sentiment_reason=f"trained model, probability {sentiment_conf:.2f}",
+    )
+    _signals(inp, config, result)
+    for spec in config.tag_rules:
+        why = spec.matches(inp, type=type_, language=language)
+        if why and spec.tag not in {t.tag for t in result.tags}:
+            result.tags.append(TagSuggestion(spec.tag, why))
+    result.priority = priority_for(inp, result)
+    return result
+
+
+def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> None:
+    low = inp.text.lower()
+
+    def add_tag(tag: str, why: str) -> None:
+        result.tags.append(TagSuggestion(tag, why))
+
+    if inp.verified or inp.followers >= config.celebrity_followers:
+        why = "verified account" if inp.verified else f"{inp.followers:,} followers (threshold {config.celebrity_followers:,})"
+        result.signals.append(Signal("celebrity", "Internet celebrity: handle with care, consider escalating", why))
+        add_tag("Internet celebrity", why)
+    for name, aliases in config.paid_products:
+        hit = next((a for a in (name.lower(), *aliases) if _keyword_re(a.lower()).search(low)), None)
+        if hit:
+            why = f"mentions “{hit}”, a paid product"
+            result.signals.append(Signal("paid_product", f"Paid product: {name} — escalate", why))
+            add_tag("Paid product", why)
+            break
+    asks = bool(_QUESTION.search(inp.text))
+    for name, keywords in config.controversial_topics:
+        hit = next((k for k in keywords if _keyword_re(k.lower()).search(low)), None)
+        if hit:
+            reach = f"; the author has {inp.followers:,} followers" if inp.followers >= config.celebrity_followers // 10 else ""
+            result.signals.append(Signal("controversial", f"Controversial topic: {name}", f"mentions “{hit}”{reach}"))
+            add_tag("Controversial", f"topic “{name}”")
+            if not asks:
+                result.signals.append(Signal(
+                    "unsolicited", "Do not offer help unsolicited",
+                    "a controversial topic and the message asks nothing (no question or request for help)",
+                ))
+            break
+    spam_why = []
+    if m := _SPAM.search(inp.text):
+        spam_why.append(f"spam phrase “{m.group(0)}”")
+    if len(_LINK.findall(inp.text)) >= 3:
+        spam_why.append("three or more links")
+    if inp.text.count("#") >= 6:
+        spam_why.append("six or more hashtags")
+    if "spammer" in inp.user_tags:
+        spam_why.append("an agent tagged the author Spammer")
+    if spam_why:
+        result.signals.append(Signal("spam", "Possible spam", "; ".join(spam_why)))
+    if {"troll", "trouble_maker"} & set(inp.user_tags):
+        result.signals.append(Signal("troll", "Troll / trouble maker", "an agent tagged the author so in an earlier conversation"))
+    if inp.likes + inp.reposts >= config.attention_threshold:
+        result.signals.append(Signal(
+            "attention", "A lot of attention",
+            f"{inp.likes} likes and {inp.reposts} reposts (threshold {config.attention_threshold})",
+        ))
+
+
+def check_language_supported(result: TriageResult, supported: list[str] | None, account_label: str = "") -> None:
+    """Add the "Language not supported" suggestion when the account lists its languages and this is not one."""
+    if not supported or not result.language or result.language in supported or result.language_confidence < 0.8:
+        return
+    result.suggested_close_reason = "language_not_supported"
+    result.signals.append(Signal(
+        "language_not_supported", "Language not supported — suggested close reason",
+        f"detected {result.language} ({result.language_reason}); {account_label or 'the account'} supports {', '.join(supported)}",
+    ))
+
+
+def priority_for(inp: TriageInput, result: TriageResult) -> int:
+    """Google Play priority (TR10) in the support team's order; elsewhere a bump for escalation signals."""
+    if inp.stars is not None:
+        help_or_bug = result.type == "support request"
+        short = len(inp.text) < 60
+        if help_or_bug and inp.stars <= 2:
+            return 40
+        if help_or_bug:
+            return 30
+        if result.type in ("feedback", "feature request") and not short:
+            return 20
+        if short and inp.stars <= 3 and result.sentiment == "negative":
+            return 10
+        if short and inp.stars >= 4 and result.sentiment == "positive":
+            return 5
+        return 0
+    bump = 10 if result.has_signal("paid_product") else 0
+    if result.has_signal("controversial"):
+        # Seen early by someone careful; never with an unsolicited offer of help.
+        bump += 15
+    return bump

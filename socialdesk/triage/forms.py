@@ -1,0 +1,78 @@
+"""Forms for the CM's triage pages: they reject bad input with messages that say what to do."""
+
+import re
+
+from django import forms
+
+from socialdesk.brands.models import BrandAccount
+from socialdesk.conversations.models import MessageType
+
+from .classify import LANGUAGES
+from .models import TagRule, split_list
+
+MAX_UPLOAD = 2 * 1024 * 1024
+
+
+class TagRuleForm(forms.ModelForm):
+    type = forms.ChoiceField(choices=[("", "any type")] + list(MessageType.choices), required=False)
+    language = forms.ChoiceField(choices=[("", "any language")] + [(c, c) for c in LANGUAGES], required=False)
+
+    class Meta:
+        model = TagRule
+        fields = ["name", "tag", "keywords", "regex", "authors", "account", "type", "language", "active"]
+        widgets = {"keywords": forms.Textarea(attrs={"rows": 3}), "authors": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_account(self):
+        handle = self.cleaned_data["account"].strip().lstrip("@")
+        if handle and not BrandAccount.objects.filter(handle__iexact=handle).exists():
+            raise forms.ValidationError(f"No brand account @{handle}: use the handle of a connected account, without @.")
+        return handle
+
+    def clean_regex(self):
+        value = self.cleaned_data["regex"].strip()
+        if value:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise forms.ValidationError(f"This regular expression does not compile: {exc}.")
+        return value
+
+    def clean_keywords(self):
+        words = split_list(self.cleaned_data["keywords"])
+        if any(len(w) < 2 for w in words):
+            raise forms.ValidationError("Each keyword needs at least two characters.")
+        return "\n".join(words)
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f) for f in ("keywords", "regex", "authors", "account", "type", "language")):
+            raise forms.ValidationError("Give at least one condition (keywords, regex, authors, account, type or language): "
+                                        "a rule without conditions would tag everything.")
+        return data
+
+
+class KBImportForm(forms.Form):
+    file = forms.FileField(help_text="JSON (a list of {title, url, summary, language}) or CSV with a header row title,url,summary,language.")
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD:
+            raise forms.ValidationError(f"The file is {f.size // 1024} KiB; the limit is {MAX_UPLOAD // 1024} KiB.")
+        if not f.name.lower().endswith((".json", ".csv")):
+            raise forms.ValidationError("Upload a .json or .csv file.")
+        return f
+
+
+class EscalateClusterForm(forms.Form):
+    conversations = forms.CharField()
+    reason = forms.CharField(max_length=2000)
+
+    def clean_conversations(self):
+        raw = self.cleaned_data["conversations"]
+        try:
+            ids = [int(x) for x in raw.split(",") if x.strip()]
+        except ValueError:
+            raise forms.ValidationError("The cluster's conversation list is not valid; reload the clusters page.")
+        if len(ids) < 2:
+            raise forms.ValidationError("A cluster needs at least two conversations.")
+        return ids

@@ -1,0 +1,129 @@
+"""What triage suggested, what agents corrected, and the lists CMs edit (tag rules, KB, products, topics)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from socialdesk.conversations.models import Conversation, Tag
+
+
+class TriageSuggestion(models.Model):
+    """What triage said about a conversation's first message, kept so corrections can be measured.
+
+    The conversation's own fields (type, sentiment, language, tags, priority) are what agents
+    work with; this row keeps the suggestion and its reasons, whatever agents do later.
+    """
+
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="triage")
+    type = models.CharField(max_length=20, blank=True)
+    type_confidence = models.FloatField(default=0)
+    type_reason = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    language_confidence = models.FloatField(default=0)
+    language_reason = models.CharField(max_length=300, blank=True)
+    sentiment = models.CharField(max_length=10, blank=True)
+    sentiment_confidence = models.FloatField(default=0)
+    sentiment_reason = models.CharField(max_length=300, blank=True)
+    # [{"tag": ..., "reason": ...}] and [{"kind": ..., "label": ..., "reason": ...}]
+    tags = models.JSONField(default=list, blank=True)
+    signals = models.JSONField(default=list, blank=True)
+    suggested_close_reason = models.CharField(max_length=30, blank=True)
+    # Which fields triage set on the conversation itself (confident band), e.g. ["type"].
+    applied = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class CorrectionField(models.TextChoices):
+    TYPE = "type", "Type"
+    SENTIMENT = "sentiment", "Sentiment"
+    LANGUAGE = "language", "Language"
+
+
+class TriageCorrection(models.Model):
+    """An agent confirmed or changed a suggestion: the agent's choice wins; this row is for evaluation."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="triage_corrections")
+    field = models.CharField(max_length=20, choices=CorrectionField.choices)
+    suggested = models.CharField(max_length=30, blank=True)
+    suggested_confidence = models.FloatField(default=0)
+    chosen = models.CharField(max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    @property
+    def agreed(self) -> bool:
+        return self.suggested == self.chosen
+
+
+def validate_regex(value: str) -> None:
+    import re
+
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValidationError(f"This regular expression does not compile: {exc}.")
+
+
+class TagRule(models.Model):
+    """A CM's rule (TR2): when every condition given holds, the tag is added to a new conversation."""
+
+    name = models.CharField(max_length=100, unique=True)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="rules")
+    keywords = models.TextField(blank=True, help_text="One per line or comma-separated; any one matches (whole words, any case).")
+    regex = models.CharField(max_length=300, blank=True, validators=[validate_regex], help_text="Python regular expression, any case.")
+    authors = models.TextField(blank=True, help_text="Handles, one per line or comma-separated.")
+    account = models.CharField(max_length=100, blank=True, help_text="The brand account addressed, e.g. FirefoxSupport.")
+    type = models.CharField(max_length=20, blank=True, help_text="Only messages of this type.")
+    language = models.CharField(max_length=10, blank=True, help_text="Only messages in this language (ISO 639-1).")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KBArticle(models.Model):
+    """A knowledge-base article suggested in the reply field (TR8)."""
+
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, unique=True)
+    summary = models.TextField(blank=True)
+    language = models.CharField(max_length=10, blank=True, default="en")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WatchKind(models.TextChoices):
+    PAID_PRODUCT = "paid_product", "Paid product"
+    CONTROVERSIAL = "controversial", "Controversial topic"
+
+
+class WatchTerm(models.Model):
+    """A paid product (TR7) or a controversial topic (TR9), with the words that mention it."""
+
+    kind = models.CharField(max_length=20, choices=WatchKind.choices)
+    name = models.CharField(max_length=100)
+    keywords = models.TextField(blank=True, help_text="Other ways to say it, one per line or comma-separated.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="unique_watch_term")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in value.replace("\n", ",").split(",") if p.strip())

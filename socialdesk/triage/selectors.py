@@ -1,0 +1,207 @@
+"""Reads for the triage UI: the conversation's suggestion panel, KB/clipping suggestions, clusters (TR7/TR8)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from socialdesk.clippings.models import Clipping
+from socialdesk.conversations.models import CloseReason, Conversation, Direction, Message, MessageType, Sentiment, Status
+
+from .classify import LANGUAGES
+from .models import KBArticle, TriageSuggestion
+from .textmodel import normalise
+
+KB_MIN_SCORE = 0.12
+
+
+def _first_inbound_text(conversation: Conversation) -> str:
+    texts = list(conversation.messages.filter(direction=Direction.INBOUND).order_by("created_at", "id").values_list("text", flat=True)[:3])
+    return " ".join(texts)
+
+
+def _vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(preprocessor=normalise, token_pattern=r"(?u)\b\w\w\w+\b", stop_words="english", sublinear_tf=True)
+
+
+@dataclass
+class Ranked:
+    kind: str  # "kb" or "clipping"
+    title: str
+    url: str
+    text: str
+    score: float
+    reason: str
+
+
+def rank_suggestions(text: str, *, limit: int = 3) -> list[Ranked]:
+    """KB articles and clippings ranked by TF-IDF cosine with the customer's words; each with the words shared."""
+    docs = [("kb", a.title, a.url, a.summary, f"{a.title} {a.summary}") for a in KBArticle.objects.all()[:2000]]
+    docs += [("clipping", c.title, "", c.text, f"{c.title} {c.text}") for c in Clipping.objects.filter(is_holding_reply=False)[:500]]
+    if not docs or not text.strip():
+        return []
+    vec = _vectorizer()
+    try:
+        m = vec.fit_transform([d[4] for d in docs] + [text])
+    except ValueError:  # nothing but stop-length words
+        return []
+    q = m[len(docs)]
+    sims = (m[: len(docs)] @ q.T).toarray().ravel()
+    vocab = np.array(vec.get_feature_names_out())
+    out = []
+    for i in np.argsort(-sims)[: limit * 2]:
+        if sims[i] < KB_MIN_SCORE:
+            break
+        shared = vocab[(m[i].multiply(q)).nonzero()[1]]
+        kind, title, url, body, _ = docs[i]
+        out.append(Ranked(kind, title, url, body, float(sims[i]), "shares the words " + ", ".join(f"“{w}”" for w in sorted(shared)[:5])))
+    kb = [r for r in out if r.kind == "kb"][:limit]
+    clips = [r for r in out if r.kind == "clipping"][:limit]
+    return kb + clips
+
+
+@dataclass
+class Panel:
+    suggestion: TriageSuggestion | None
+    type_choices: list
+    sentiment_choices: list
+    language_choices: list
+    tag_reasons: list[dict]
+    signals: list[dict]
+    warnings: list[dict]
+    close_reason: str = ""
+    close_reason_label: str = ""
+    act: float = 0.8  # at or above: triage set it itself; below: a suggestion to confirm
+    corrections: list = field(default_factory=list)
+
+
+# Signals the composer repeats above the reply field: they change what (or whether) to answer.
+COMPOSER_SIGNALS = {"unsolicited", "controversial", "celebrity", "language_not_supported", "spam", "troll", "paid_product"}
+
+
+def composer(conversation: Conversation) -> dict:
+    """What the reply field shows: ranked KB articles and clippings, and the warnings that matter when answering."""
+    s = TriageSuggestion.objects.filter(conversation=conversation).first()
+    signals = list(s.signals) if s else []
+    text = _first_inbound_text(conversation)
+    ranked = rank_suggestions(text)
+    warnings = [x for x in signals if x["kind"] in COMPOSER_SIGNALS] + _warnings(conversation, signals, has_kb=any(r.kind == "kb" for r in ranked))
+    return {"ranked": ranked, "warnings": warnings}
+
+
+def _warnings(conversation: Conversation, signals: list[dict], *, has_kb: bool | None = None) -> list[dict]:
+    warnings = []
+    kinds = {x["kind"] for x in signals}
+    if "controversial" in kinds:
+        outbound = conversation.messages.filter(direction=Direction.OUTBOUND).count()
+        if outbound >= 2 and conversation.status == Status.OPEN and conversation.awaiting_reply:
+            warnings.append({"kind": "moved_to_forum", "label": "Suggest “Moved to forum”",
+                             "reason": f"a controversial topic and {outbound} replies from us without a solution"})
+    if "attention" in kinds:
+        if has_kb is None:
+            has_kb = any(r.kind == "kb" for r in rank_suggestions(_first_inbound_text(conversation)))
+        if not has_kb:
+            warnings.append({"kind": "attention_no_kb", "label": "Escalate: a lot of attention and no KB answer",
+                             "reason": next(x["reason"] for x in signals if x["kind"] == "attention") + "; no KB article matches"})
+    return warnings
+
+
+def panel(conversation: Conversation) -> Panel:
+    s = TriageSuggestion.objects.filter(conversation=conversation).first()
+    signals = list(s.signals) if s else []
+    warnings = _warnings(conversation, signals)
+    close = s.suggested_close_reason if s else ""
+    return Panel(
+        suggestion=s, type_choices=MessageType.choices, sentiment_choices=Sentiment.choices,
+        language_choices=[(code, code) for code in LANGUAGES],
+        tag_reasons=list(s.tags) if s else [], signals=signals, warnings=warnings,
+        close_reason=close, close_reason_label=dict(CloseReason.choices).get(close, ""),
+        act=getattr(settings, "SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8),
+        corrections=list(conversation.triage_corrections.select_related("actor").order_by("-at")[:5]),
+    )
+
+
+@dataclass
+class Cluster:
+    members: list[Conversation]
+    texts: dict
+    reason: str
+
+    @property
+    def ids(self) -> str:
+        return ",".join(str(c.pk) for c in self.members)
+
+
+def clusters(*, window_hours: float | None = None, threshold: float = 0.45, limit: int = 2000, now=None) -> list[Cluster]:
+    """Open conversations asking the same or a similar question, from different people, within the window.
+
+    Similarity is TF-IDF cosine of the customers' first messages (words of 3+ letters, links and
+    handles left out); conversations join a cluster when one of its members is at least
+    `threshold` similar. Only clusters with two or more different authors are returned.
+    """
+    window_hours = window_hours or getattr(settings, "SOCIALDESK_CLUSTER_WINDOW_HOURS", 24)
+    now = now or timezone.now()
+    convs = list(
+        Conversation.objects.filter(status=Status.OPEN, last_inbound_at__gte=now - timedelta(hours=window_hours))
+        .exclude(assigned_queue__is_escalation=True)
+        .select_related("author").order_by("-last_inbound_at")[:limit]
+    )
+    if len(convs) < 2:
+        return []
+    first = {}
+    for cid, text in (
+        Message.objects.filter(conversation__in=convs, direction=Direction.INBOUND)
+        .order_by("conversation_id", "created_at", "id").values_list("conversation_id", "text")
+    ):
+        first.setdefault(cid, text)
+    convs = [c for c in convs if c.pk in first]
+    vec = _vectorizer()
+    try:
+        m = vec.fit_transform([first[c.pk] for c in convs])
+    except ValueError:
+        return []
+    sims = (m @ m.T).tocoo()
+    parent = list(range(len(convs)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j, v in zip(sims.row, sims.col, sims.data):
+        if i < j and v >= threshold and convs[i].author_id != convs[j].author_id:
+            parent[find(i)] = find(j)
+    groups = defaultdict(list)
+    for i in range(len(convs)):
+        groups[find(i)].append(i)
+    vocab = np.array(vec.get_feature_names_out())
+    out = []
+    for idx in groups.values():
+        authors = {convs[i].author_id for i in idx}
+        if len(authors) < 2:
+            continue
+        weight = np.asarray(m[idx].sum(axis=0)).ravel()
+        present = np.asarray((m[idx] > 0).sum(axis=0)).ravel()
+        shared = [vocab[k] for k in np.argsort(-weight) if present[k] >= 2][:5]
+        members = sorted((convs[i] for i in idx), key=lambda c: c.last_inbound_at)
+        span = (members[-1].last_inbound_at - members[0].last_inbound_at).total_seconds() / 3600
+        reason = (f"{len(idx)} open conversations from {len(authors)} different people within {span:.1f} h "
+                  f"ask something similar (shared words: {', '.join(shared) or '—'}; similarity ≥ {threshold:.2f})")
+        out.append(Cluster(members=members, texts={c.pk: first[c.pk] for c in members}, reason=reason))
+    return sorted(out, key=lambda cl: -len(cl.members))
+
+
+def correction_stats() -> list[dict]:
+    """Per field: how often agents confirmed the suggestion, and how often they changed it (TR: measured)."""
+    from django.db.models import Count, F, Q
+
+    from .models import TriageCorrection
+
+    rows = (TriageCorrection.objects.values("field")
+            .annotate(total=Count("id"), agreed=Count("id", filter=Q(suggested=F("chosen")))).order_by("field"))
+    return [{**r, "rate": r["agreed"] / r["total"] if r["total"] else 0} for r in rows]

@@ -1,0 +1,152 @@
+"""The triage pages with Django's test client: reasons shown, corrections recorded, bad input refused clearly."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from socialdesk.conversations.models import Activity, Conversation, InternalNote
+from socialdesk.ingestion.services import ingest
+from socialdesk.triage.models import KBArticle, TagRule, TriageCorrection
+
+
+def test_the_conversation_page_shows_each_suggestion_with_its_reason(client, contributor, demo, inbound):
+    ingest([inbound("Firefox lost all my bookmarks after the update, help?")])
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert "Triage" in page and "describes a problem or asks for help" in page
+    assert "why: rule “Bookmarks in any language”: mentions “bookmarks”" in page
+    # The KB article about bookmarks is suggested in the reply field, with the shared words.
+    assert "Restore bookmarks from backup" in page and "shares the words" in page
+
+
+def test_an_agents_choice_wins_and_is_recorded(client, contributor, demo, inbound):
+    ingest([inbound("Firefox lost all my bookmarks after the update, help?")])
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    r = client.post(f"/triage/c/{c.pk}/correct", {"field": "sentiment", "chosen": "positive"}, follow=True)
+    assert "Changed: sentiment is positive" in r.content.decode()
+    c.refresh_from_db()
+    assert c.sentiment == "positive"
+    k = TriageCorrection.objects.get()
+    assert (k.field, k.chosen, k.actor) == ("sentiment", "positive", contributor) and k.suggested in ("negative", "neutral")
+    assert Activity.objects.filter(conversation=c, kind="triage_corrected").exists()
+    client.post(f"/triage/c/{c.pk}/correct", {"field": "type", "chosen": "support_request"})
+    assert TriageCorrection.objects.get(field="type").agreed
+
+
+def test_a_bad_correction_gets_a_clear_message(client, contributor, conversation):
+    client.force_login(contributor)
+    r = client.post(f"/triage/c/{conversation.pk}/correct", {"field": "sentiment", "chosen": "furious"}, follow=True)
+    assert "Choose one of: positive, neutral, negative" in r.content.decode()
+    r = client.post(f"/triage/c/{conversation.pk}/correct", {"field": "status", "chosen": "x"}, follow=True)
+    assert "can be confirmed or changed here" in r.content.decode()
+    assert not TriageCorrection.objects.exists()
+
+
+def test_only_cms_edit_rules(client, contributor, demo):
+    client.force_login(contributor)
+    assert client.get("/triage/rules/").status_code == 403
+    assert client.get("/triage/kb/").status_code == 403
+
+
+def test_a_rule_preview_lists_the_open_conversations_it_would_tag(client, agents, demo, inbound):
+    ingest([inbound("my passwords are gone"), inbound("videos stutter")])
+    client.force_login(agents["cm"])
+    tag = TagRule.objects.first().tag
+    r = client.post("/triage/rules/", {"name": "Gone", "tag": tag.pk, "keywords": "gone", "preview": "1", "active": "on"})
+    page = r.content.decode()
+    assert "Preview: 1 open conversation would be tagged" in page and "mentions “gone”" in page
+    assert not TagRule.objects.filter(name="Gone").exists()  # a preview saves nothing
+    client.post("/triage/rules/", {"name": "Gone", "tag": tag.pk, "keywords": "gone", "save": "1", "active": "on"})
+    assert TagRule.objects.filter(name="Gone").exists()
+
+
+def test_bad_rules_are_refused_with_clear_messages(client, agents, demo):
+    client.force_login(agents["cm"])
+    tag = TagRule.objects.first().tag
+    page = client.post("/triage/rules/", {"name": "Empty", "tag": tag.pk, "save": "1"}).content.decode()
+    assert "Give at least one condition" in page
+    page = client.post("/triage/rules/", {"name": "Re", "tag": tag.pk, "regex": "(unclosed", "save": "1"}).content.decode()
+    assert "does not compile" in page
+    page = client.post("/triage/rules/", {"name": "Acc", "tag": tag.pk, "account": "@nobody", "save": "1"}).content.decode()
+    assert "No brand account @nobody" in page
+    assert not TagRule.objects.filter(name__in=["Empty", "Re", "Acc"]).exists()
+
+
+def test_kb_import_keeps_good_rows_and_names_each_bad_one(client, agents, demo):
+    client.force_login(agents["cm"])
+    csv_data = (b"title,url,summary\n"
+                b"Clear the cache,https://support.mozilla.org/kb/clear-cache,How to clear the cache\n"
+                b",https://support.mozilla.org/kb/no-title,\n"
+                b"Bad link,javascript:alert(1),x\n")
+    page = client.post("/triage/kb/", {"file": SimpleUploadedFile("kb.csv", csv_data)}, follow=True).content.decode()
+    assert KBArticle.objects.filter(title="Clear the cache").exists()
+    assert "row 3: the title is missing." in page and "row 4: “javascript:alert(1)” is not an http(s) address." in page
+    page = client.post("/triage/kb/", {"file": SimpleUploadedFile("kb.json", b"{not json")}).content.decode()
+    assert "Not valid JSON" in page
+    page = client.post("/triage/kb/", {"file": SimpleUploadedFile("kb.txt", b"hello")}).content.decode()
+    assert "Upload a .json or .csv file." in page
+
+
+def test_similar_questions_form_a_cluster_that_escalates_in_one_click(client, contributor, demo, inbound):
+    ingest([inbound("sync stopped working on my phone since the update"), inbound("Sync stopped working on my phone after the update!"),
+            inbound("sync stopped working on my phone, what now?"), inbound("I love the new logo")])
+    client.force_login(contributor)
+    page = client.get("/triage/clusters/").content.decode()
+    assert "3 conversations" in page and "from 3 different people" in page and "shared words" in page
+    ids = ",".join(str(pk) for pk in Conversation.objects.filter(messages__text__icontains="sync").values_list("pk", flat=True))
+    r = client.post("/triage/clusters/escalate", {"conversations": ids, "reason": "Sync broken for many"}, follow=True)
+    assert "3 conversations assigned to the Escalation queue" in r.content.decode()
+    escalated = Conversation.objects.filter(assigned_queue__slug="escalation")
+    assert escalated.count() == 3
+    assert InternalNote.objects.filter(text__contains="Sync broken for many").count() == 3
+    assert Activity.objects.filter(kind="escalated").count() == 3
+    assert "No clusters" in client.get("/triage/clusters/").content.decode()  # escalated ones leave the list
+
+
+def test_escalating_a_bad_cluster_says_why(client, contributor, conversation):
+    client.force_login(contributor)
+    r = client.post("/triage/clusters/escalate", {"conversations": "abc", "reason": "x"}, follow=True)
+    assert "not valid" in r.content.decode()
+    r = client.post("/triage/clusters/escalate", {"conversations": str(conversation.pk), "reason": "x"}, follow=True)
+    assert "at least two conversations" in r.content.decode()
+
+
+def test_the_composer_warns_before_answering_a_controversy_unasked(client, contributor, demo, inbound):
+    ingest([inbound("So Mozilla is selling my data now. Disgusting.", followers=40_000)])
+    c = Conversation.objects.get()
+    assert c.priority >= 15  # a controversy is seen early
+    client.force_login(contributor)
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert "Do not offer help unsolicited" in page and "the message asks nothing" in page
+    assert "Controversial topic: Terms of use and data" in page
+
+
+def test_a_lot_of_attention_without_a_kb_answer_suggests_escalating(client, contributor, demo, inbound):
+    from dataclasses import replace
+
+    ingest([replace(inbound("the new logo is everywhere and nobody asked for it"), likes=400, reposts=120)])
+    client.force_login(contributor)
+    page = client.get(f"/c/{Conversation.objects.get().pk}/").content.decode()
+    assert "Escalate: a lot of attention and no KB answer" in page and "400 likes and 120 reposts" in page
+
+
+def test_cms_see_how_often_agents_agree_with_triage(client, agents, demo, inbound):
+    ingest([inbound("Firefox crashes all the time, help")])
+    c = Conversation.objects.get()
+    client.force_login(agents["contributor"])
+    client.post(f"/triage/c/{c.pk}/correct", {"field": "type", "chosen": "support_request"})  # confirms
+    client.post(f"/triage/c/{c.pk}/correct", {"field": "type", "chosen": "feedback"})  # changes
+    client.force_login(agents["cm"])
+    page = client.get("/triage/rules/").content.decode()
+    assert "<td>type</td><td>2</td><td>1 (50%)</td>" in page
+
+
+def test_the_suggested_close_reason_is_one_click_away(client, contributor, demo, inbound):
+    ingest([inbound("Firefox continua a bloccarsi quando apro troppe schede, aiutatemi per favore", mention="mozilla_germany", lang="it")])
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert "Language not supported — suggested close reason" in page and "Close: Language not supported" in page
+    client.post(f"/c/{c.pk}/close", {"reason": "language_not_supported"})
+    c.refresh_from_db()
+    assert (c.status, c.close_reason) == ("closed", "language_not_supported")

@@ -1,0 +1,57 @@
+"""The labelled data, read the same way for training and evaluation, with one deterministic split.
+
+`split(text)` puts 30% of texts in "test" by a SHA-1 hash of the normalised text, so a text (and
+its exact repeats) is on one side only, whatever the file order. Models are trained on "train"
+rows only; `make eval` scores "test" rows only.
+"""
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+from socialdesk.triage.textmodel import normalise
+
+SEED_FILE = Path(__file__).resolve().parent / "seed_types.csv"
+TEST_PERCENT = 30
+
+
+def split(text: str) -> str:
+    h = int(hashlib.sha1(normalise(text).encode("utf-8")).hexdigest()[:8], 16)
+    return "test" if h % 100 < TEST_PERCENT else "train"
+
+
+def _csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def seed_types() -> list[dict]:
+    """Written by this project: {text, lang, type, sentiment}."""
+    return _csv(SEED_FILE)
+
+
+def sentiment_rows(data: Path) -> list[dict]:
+    """{text, label, source, lang} from the two English sentiment sets."""
+    rows = [{"text": r["text"], "label": r["airline_sentiment"], "source": "airline", "lang": "en"}
+            for r in _csv(data / "airline-tweets-dev.csv")]
+    rows += [{"text": r["text"], "label": r["sentiment"], "source": "tweeteval", "lang": "en"}
+             for r in _csv(data / "tweeteval-sentiment-dev.csv")]
+    return rows
+
+
+def complaint_rows(data: Path) -> list[dict]:
+    return [{"text": r["text"], "complaint": r["complaint"] == "1", "domain": r["domain"]} for r in _csv(data / "complaints-dev.csv")]
+
+
+def language_rows(data: Path) -> list[dict]:
+    return _jsonl(data / "language-dev.jsonl")
+
+
+def twituser_rows(data: Path) -> list[dict]:
+    return _jsonl(data / "twituser-language-dev.jsonl")

@@ -1,0 +1,102 @@
+"""Triage pages: confirm/correct a suggestion, tag rules with preview, KB import, clusters. Views parse and call."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from socialdesk.conversations.errors import ActionError
+from socialdesk.conversations.models import Conversation
+from socialdesk.people.models import Role, has_role
+
+from . import actions, selectors, services
+from .forms import EscalateClusterForm, KBImportForm, TagRuleForm
+from .models import KBArticle, TagRule
+
+
+def _require_cm(request):
+    if not has_role(request.user, Role.COMMUNITY_MANAGER):
+        raise PermissionDenied("Only community managers edit triage rules and the knowledge base.")
+
+
+@login_required
+@require_POST
+def correct(request, pk):
+    conversation = get_object_or_404(Conversation, pk=pk)
+    field, chosen = request.POST.get("field", ""), request.POST.get("chosen", "")
+    try:
+        c = actions.confirm_or_correct(actor=request.user, conversation=conversation, field=field, chosen=chosen)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        verb = "Confirmed" if c.agreed else "Changed"
+        messages.success(request, f"{verb}: {c.get_field_display().lower()} is {chosen.replace('_', ' ')}.")
+    return redirect("conversation", pk=pk)
+
+
+def _rule_page(request, form, rule=None, preview=None):
+    return render(request, "triage/rules.html", {
+        "form": form, "rule": rule, "preview": preview,
+        "rules": TagRule.objects.select_related("tag"), "stats": selectors.correction_stats(),
+    })
+
+
+@login_required
+def rules(request, pk=None):
+    _require_cm(request)
+    rule = get_object_or_404(TagRule, pk=pk) if pk else None
+    if request.method != "POST":
+        return _rule_page(request, TagRuleForm(instance=rule), rule)
+    form = TagRuleForm(request.POST, instance=rule)
+    if not form.is_valid():
+        return _rule_page(request, form, rule)
+    if "preview" in request.POST:
+        draft = form.save(commit=False)
+        return _rule_page(request, form, rule, preview=services.preview_rule(services.rule_spec(draft)))
+    saved = form.save()
+    messages.success(request, f"Rule “{saved.name}” saved: it tags new conversations from now on.")
+    return redirect("triage_rules")
+
+
+@login_required
+def kb(request):
+    _require_cm(request)
+    report = None
+    form = KBImportForm()
+    if request.method == "POST":
+        form = KBImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            f = form.cleaned_data["file"]
+            report = services.import_kb(f.read(), filename=f.name)
+            if report.created or report.updated:
+                messages.success(request, f"Imported {report.created} new and updated {report.updated} articles.")
+            form = KBImportForm()
+    return render(request, "triage/kb.html", {"form": form, "report": report, "articles": KBArticle.objects.all()[:500]})
+
+
+@login_required
+def clusters(request):
+    if not has_role(request.user, Role.CONTRIBUTOR):
+        raise PermissionDenied
+    return render(request, "triage/clusters.html", {"clusters": selectors.clusters()})
+
+
+@login_required
+@require_POST
+def escalate_cluster(request):
+    form = EscalateClusterForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect("triage_clusters")
+    try:
+        n = actions.escalate_cluster(actor=request.user, conversation_ids=form.cleaned_data["conversations"],
+                                     reason=form.cleaned_data["reason"])
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{n} conversations assigned to the Escalation queue, each with an internal note.")
+    return redirect(reverse("triage_clusters"))
