@@ -80,8 +80,11 @@ def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: in
         SOCIALDESK_OUTBOX_MAX_ATTEMPTS="100", SOCIALDESK_OUTBOX_STALLED_SECONDS="4", SOCIALDESK_POLL_LOST_SECONDS="8",
         LOG_LEVEL="WARNING",
     )
+    scratch = None
     if database_url:
-        env["DATABASE_URL"] = database_url
+        # A database of its own, made and dropped here, so counts start from nothing.
+        scratch = _create_scratch(database_url)
+        env["DATABASE_URL"] = scratch[0]
     py = [sys.executable, "-m", "socialdesk.cli"]
     procs: list[subprocess.Popen] = []
     try:
@@ -148,7 +151,7 @@ def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: in
             "actions": state["actions"],
             "replies_on_platform": len(tweets),
             "targets_answered_twice": sum(1 for n in per_target.values() if n > 1),
-            "faults_injected": sim_state.get("fault_mode", {}).get("counts", {}),
+            "faults_injected": sim_state.get("fault_mode", {}).get("injected", {}),
             "requests_seen": sim_state.get("fault_mode", {}).get("requests"),
         }
     finally:
@@ -157,6 +160,30 @@ def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: in
                 p.kill()
                 p.wait()
         server.shutdown()
+        if scratch:
+            _drop_scratch(database_url, scratch[1])
+
+
+def _admin(database_url: str):
+    import psycopg
+
+    return psycopg.connect(database_url, autocommit=True)
+
+
+def _create_scratch(database_url: str) -> tuple[str, str]:
+    from urllib.parse import urlsplit, urlunsplit
+
+    name = f"socialdesk_faults_{os.getpid()}"
+    with _admin(database_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(database_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, "")), name
+
+
+def _drop_scratch(database_url: str, name: str) -> None:
+    with _admin(database_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
