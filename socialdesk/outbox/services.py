@@ -45,6 +45,11 @@ def _claim(action_id: int) -> OutboundAction | None:
 
 def _call(action: OutboundAction) -> str:
     connector = connector_for(action.account)
+    if action.kind == ActionKind.REPLY and action.attempts > 1 and hasattr(connector, "find_reply"):
+        # An earlier attempt's outcome is unknown: look on the platform before sending again.
+        found = connector.find_reply(in_reply_to_id=action.target_platform_id, text=action.text)
+        if found:
+            return found
     if action.kind == ActionKind.REPLY:
         media = [(a.file.path, a.content_type) for a in action.message.attachments.all()] if action.message_id else []
         # Only connectors whose platform takes attachments are given any (channel_rules checks).

@@ -156,3 +156,17 @@ def test_bad_credentials_are_reported_not_raised(demo, play_sim, customer_review
     BrandAccount.objects.filter(platform="google_play").update(credentials={"access_token": "wrong"})
     poll_all()
     assert "credentials" in PollState.objects.get(account=listing(), stream="reviews").last_error
+
+
+def test_the_outbox_reconciles_a_lost_reply_instead_of_sending_it_again(demo, play_sim, customer_review, agents):
+    review = customer_review("Pages load blank.", stars=1)
+    poll_all()
+    c = Conversation.objects.get()
+    actions.mark_moderated(actor=agents["moderator"], conversation=c)
+    msg = actions.reply(actor=agents["contributor"], conversation=c, text="Sorry! Does a restart help?")
+    _faults(play_sim, share=1.0, kinds=["drop_after_commit"])
+    assert perform(msg.outbound_action.pk) == "pending"  # performed, but we could not know
+    _faults(play_sim, share=0.0)
+    OutboundAction.objects.filter(pk=msg.outbound_action.pk).update(next_attempt_at=msg.created_at)
+    assert perform(msg.outbound_action.pk) == "sent"  # found on the platform, not sent again
+    assert len(sim_get(play_sim, "/_sim/replies", review_id=review["review_id"])["data"]) == 1
