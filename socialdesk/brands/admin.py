@@ -5,14 +5,35 @@ from .models import BrandAccount, RoutingRule, SearchTerm
 
 
 class BrandAccountForm(forms.ModelForm):
+    """Credentials are write-only: entered here once, stored encrypted, never shown again."""
+
+    new_credentials = forms.JSONField(
+        required=False, label="New credentials (JSON)",
+        help_text='Leave empty to keep the current ones. E.g. {"bearer_token": "…"}; never shown again once saved.',
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+    )
+
     class Meta:
         model = BrandAccount
         exclude = ["credentials"]
 
+    def clean_new_credentials(self):
+        value = self.cleaned_data.get("new_credentials")
+        if value not in (None, "") and not isinstance(value, dict):
+            raise forms.ValidationError('Enter a JSON object, e.g. {"bearer_token": "…"}.')
+        return value
+
+    def save(self, commit=True):
+        account = super().save(commit=False)
+        if self.cleaned_data.get("new_credentials"):
+            account.credentials = self.cleaned_data["new_credentials"]
+        if commit:
+            account.save()
+        return account
+
 
 @admin.register(BrandAccount)
 class BrandAccountAdmin(admin.ModelAdmin):
-    # Credentials are never shown back once entered.
     form = BrandAccountForm
     list_display = ["__str__", "platform", "kind", "locale", "can_reply", "can_like", "retweet_policy", "can_dm"]
     list_filter = ["platform", "kind"]

@@ -3,6 +3,8 @@
 from django.core.validators import URLValidator
 from django.db import models
 
+from .secrets import EncryptedJSONField
+
 
 class Platform(models.TextChoices):
     TWITTER = "twitter", "Twitter/X"
@@ -31,7 +33,7 @@ class BrandAccount(models.Model):
     locale = models.CharField(max_length=10, default="en")
     supported_languages = models.JSONField(default=list, blank=True)
     # Secrets for the platform's API. Never rendered in the UI or the API.
-    credentials = models.JSONField(default=dict, blank=True)
+    credentials = EncryptedJSONField(default=dict, blank=True)
     # Where the account's API lives when that differs per account (a Mastodon instance, e.g.
     # https://mozilla.social); empty: the platform's setting (SOCIALDESK_<PLATFORM>_API_BASE).
     api_base = models.CharField(max_length=200, blank=True, validators=[URLValidator(schemes=["http", "https"])])

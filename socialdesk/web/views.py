@@ -574,3 +574,24 @@ def personal_settings(request):
             messages.success(request, "Signature saved." if text else "Signature removed.")
             return redirect("personal_settings")
     return render(request, "web/settings.html", {"signature": current.text if current else "", "error": error}, status=400 if error else 200)
+
+
+@login_required
+def health(request):
+    """Connectors' health for admins: each stream's last poll, error and rate-limit wait, and the
+    outbox's failed and waiting actions. A connector with bad credentials shows here, it does not
+    crash the poller."""
+    if not has_role(request.user, "admin"):
+        raise PermissionDenied("Only admins see the connectors' health.")
+    from django.db.models import Count
+
+    from socialdesk.brands.models import BrandAccount
+    from socialdesk.ingestion.models import PollState
+
+    accounts = BrandAccount.objects.prefetch_related("poll_states").order_by("platform", "handle")
+    outbox = dict(OutboundAction.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    return render(request, "web/health.html", {
+        "accounts": accounts, "outbox": outbox, "now": timezone.now(),
+        "failing": PollState.objects.exclude(last_error="").count(),
+        "failed_actions": OutboundAction.objects.filter(state="failed").select_related("account").order_by("-updated_at")[:20],
+    })

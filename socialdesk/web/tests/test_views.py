@@ -78,3 +78,17 @@ def test_due_reminders_show_in_the_header_and_can_be_dismissed(client, contribut
     assert "⏰ 1" in page
     client.post(f"/reminders/{r.pk}/done")
     assert "⏰ 1" not in client.get("/").content.decode()
+
+
+def test_the_health_page_reports_bad_credentials_to_admins_only(client, agents):
+    from socialdesk.brands.models import BrandAccount
+    from socialdesk.ingestion.polling import poll_all
+
+    BrandAccount.objects.filter(handle="FirefoxSupport").update(credentials={})
+    poll_all()  # reports, does not raise
+    client.force_login(agents["cm"])
+    assert client.get("/manage/health/").status_code == 403
+    client.force_login(agents["admin"])
+    page = client.get("/manage/health/").content.decode()
+    assert "has no X credentials" in page
+    assert "sim-token" not in page
