@@ -22,6 +22,7 @@ from socialdesk.conversations.models import (
 )
 from socialdesk.triage import services as triage
 
+from .filters import Rules, keep_out
 from .metadata import apply_metadata
 
 CELEBRITY_TAG = "Internet celebrity"
@@ -34,6 +35,7 @@ class IngestResult:
     skipped: int = 0
     conversations_opened: int = 0
     conversations_reopened: int = 0
+    filtered: int = 0
 
     def add(self, other: "IngestResult") -> "IngestResult":
         for name in self.__dataclass_fields__:
@@ -100,7 +102,7 @@ def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[Bran
     return conversation
 
 
-def ingest(messages: Iterable[InboundMessage]) -> IngestResult:
+def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True) -> IngestResult:
     """Store each message once; safe to call again with the same messages.
 
     A page is stored in one transaction (one commit, not one per message). If another process
@@ -110,14 +112,14 @@ def ingest(messages: Iterable[InboundMessage]) -> IngestResult:
     messages = list(messages)
     if not messages:
         return IngestResult()
-    context = _Context.load(messages)
+    context = _Context.load(messages, apply_filters=apply_filters)
     try:
         with transaction.atomic():
             result = _store_all(messages, context, savepoints=False)
             triage.record(context.opened)
             return result
     except IntegrityError:
-        context = _Context.load(messages)
+        context = _Context.load(messages, apply_filters=apply_filters)
         result = _store_all(messages, context, savepoints=True)
         triage.record(context.opened)
         return result
@@ -131,9 +133,10 @@ class _Context:
     # Triage results of the page's new messages, and the conversations opened with them.
     triaged: dict
     opened: list
+    filters: Rules | None
 
     @classmethod
-    def load(cls, messages: list[InboundMessage]) -> "_Context":
+    def load(cls, messages: list[InboundMessage], *, apply_filters: bool = True) -> "_Context":
         platforms = {m.platform for m in messages}
         known = set(
             Message.objects.filter(platform__in=platforms, platform_id__in={m.platform_id for m in messages})
@@ -143,7 +146,7 @@ class _Context:
         new = [m for m in messages if (m.platform, m.platform_id) not in known and (m.platform, m.author.external_id) not in accounts
                and not m.is_repost]
         return cls(known=known, accounts=accounts, rules=routing_rules(platforms=platforms),
-                   triaged=triage.classify_messages(new, accounts), opened=[])
+                   triaged=triage.classify_messages(new, accounts), opened=[], filters=Rules.load() if apply_filters else None)
 
 
 def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints: bool) -> IngestResult:
@@ -154,8 +157,16 @@ def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints:
         if key in context.known:
             result.duplicates += 1
             continue
-        if (msg.platform, msg.author.external_id) in context.accounts or msg.is_repost:
-            # Our own posts come back through search and mentions; reposts carry no question.
+        if (msg.platform, msg.author.external_id) in context.accounts:
+            # Our own posts come back through search and mentions.
+            result.skipped += 1
+            continue
+        if context.filters is not None and _filtered_out(msg, context):
+            result.filtered += 1
+            context.known.add(key)
+            continue
+        if msg.is_repost:
+            # Reposts let through by the filters still carry no question of their own.
             result.skipped += 1
             continue
         if savepoints:
@@ -171,6 +182,19 @@ def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints:
             _store_one(msg, context, result)
         context.known.add(key)
     return result
+
+
+def _filtered_out(msg: InboundMessage, context: "_Context") -> bool:
+    """CH8: a message the filters keep out is stored aside with its reason, not dropped."""
+    mentions_us = any((msg.platform, i) in context.accounts for i in msg.mentioned_account_ids)
+    replies_to_known = bool(msg.in_reply_to_id) and not mentions_us and Message.objects.filter(
+        platform=msg.platform, platform_id=msg.in_reply_to_id
+    ).exists()
+    found = context.filters.reason(msg, mentions_us=mentions_us, replies_to_known=replies_to_known)
+    if found is None:
+        return False
+    keep_out(msg, *found)
+    return True
 
 
 def _is_playing(user_id: int) -> bool:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("manage/queues/", views.manage_queues, name="manage_queues"),
     path("manage/agents/", views.manage_agents, name="manage_agents"),
     path("manage/health/", views.health, name="health"),
+    path("manage/filters/", views.ingestion_filters, name="ingestion_filters"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:action_pk>", views.approval_decision, name="approval_decision"),
     path("manage/queues/new", views.edit_queue, name="new_queue"),

@@ -595,3 +595,42 @@ def health(request):
         "failing": PollState.objects.exclude(last_error="").count(),
         "failed_actions": OutboundAction.objects.filter(state="failed").select_related("account").order_by("-updated_at")[:20],
     })
+
+
+@login_required
+def ingestion_filters(request):
+    """CM page for the ingestion filters (CH8): settings, a counter per reason, what was kept out."""
+    _require_cm(request)
+    from django import forms as dj_forms
+    from django.db.models import Count
+
+    from socialdesk.ingestion.filters import let_through
+    from socialdesk.ingestion.models import FilteredMessage, FilterReason, FilterSettings
+
+    class FilterForm(dj_forms.ModelForm):
+        class Meta:
+            model = FilterSettings
+            fields = "__all__"
+            widgets = {name: dj_forms.Textarea(attrs={"rows": 3}) for name in ("allowed_hashtags", "banned_authors", "brand_words_in_handles", "muted_words")}
+
+    current = FilterSettings.current()
+    form = FilterForm(request.POST or None, instance=current)
+    if request.method == "POST":
+        if request.POST.get("let_through"):
+            kept = get_object_or_404(FilteredMessage, pk=request.POST["let_through"])
+            let_through(kept)
+            messages.success(request, "Let through: it is in the queues now.")
+            return redirect("ingestion_filters")
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Filters saved; they apply from the next poll.")
+            return redirect("ingestion_filters")
+    counts = dict(FilteredMessage.objects.values_list("reason").annotate(n=Count("pk")).values_list("reason", "n"))
+    reason = request.GET.get("reason", "")
+    kept = FilteredMessage.objects.filter(let_through_at__isnull=True)
+    if reason:
+        kept = kept.filter(reason=reason)
+    return render(request, "web/filters.html", {
+        "form": form, "counts": [(v, label, counts.get(v, 0)) for v, label in FilterReason.choices],
+        "kept": kept[:100], "reason": reason,
+    }, status=400 if form.errors else 200)

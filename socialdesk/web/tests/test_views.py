@@ -92,3 +92,21 @@ def test_the_health_page_reports_bad_credentials_to_admins_only(client, agents):
     page = client.get("/manage/health/").content.decode()
     assert "has no X credentials" in page
     assert "sim-token" not in page
+
+
+def test_cms_edit_the_mute_list_and_let_a_filtered_message_through(client, agents, inbound):
+    from socialdesk.conversations.models import Message
+    from socialdesk.ingestion.services import ingest
+
+    client.force_login(agents["contributor"])
+    assert client.get("/manage/filters/").status_code == 403
+    client.force_login(agents["cm"])
+    r = client.post("/manage/filters/", {"drop_reposts": "on", "drop_unrelated_replies": "on", "muted_words": "Boycott\n"})
+    assert r.status_code == 302
+    ingest([inbound("join the boycott!")])
+    page = client.get("/manage/filters/").content.decode()
+    assert "Muted word or topic: 1" in page and "join the boycott!" in page
+    from socialdesk.ingestion.models import FilteredMessage
+
+    client.post("/manage/filters/", {"let_through": FilteredMessage.objects.get().pk})
+    assert Message.objects.filter(text__endswith="join the boycott!").count() == 1
