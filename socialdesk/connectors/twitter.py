@@ -150,10 +150,15 @@ class TwitterConnector:
         self.client = make_client(token, api_base=api_base)
 
     def _paged(self, call, cursor: str, **params) -> FetchResult:
-        """Fetch every page newer than `cursor`; the cursor moves only when all pages arrived."""
+        """Fetch the pages newer than the cursor, at most MAX_PAGES per poll.
+
+        The cursor is `since_id`, or `since_id|next_token|newest` while a window of more than
+        MAX_PAGES pages is being read: the next poll goes on from that page instead of reading the
+        newest ones again, and `since_id` moves to `newest` once the whole window is stored."""
+        cursor, token, window_newest = (cursor.split("|") + ["", ""])[:3] if "|" in cursor else (cursor, "", "")
         messages: list[InboundMessage] = []
-        newest = cursor
-        token = None
+        newest = window_newest or cursor
+        token = token or None
         wait_until = None
         for _ in range(MAX_PAGES):
             kwargs = dict(
@@ -185,8 +190,8 @@ class TwitterConnector:
             if not token or wait_until:
                 break
         if token:
-            # Pages left unread: keep the old cursor so the next poll reads them (ingestion is idempotent).
-            newest = cursor
+            # Pages left unread: the next poll goes on from here, in the same window.
+            return FetchResult(messages=messages, cursor=f"{cursor}|{token}|{newest}", wait_until=wait_until)
         return FetchResult(messages=messages, cursor=newest, wait_until=wait_until)
 
     def streams(self) -> list[tuple[str, object]]:

@@ -86,3 +86,21 @@ def twitter_sim_base():
     from django.conf import settings
 
     return settings.SOCIALDESK_TWITTER_API_BASE
+
+
+def test_a_backlog_larger_than_one_poll_is_read_over_several_polls_without_loss(demo, twitter_sim, customer_tweet, monkeypatch):
+    from socialdesk.connectors import twitter
+
+    monkeypatch.setattr(twitter, "MAX_PAGES", 2)  # 200 tweets per poll
+    for i in range(530):
+        customer_tweet(f"@FirefoxSupport backlog question {i}", username=f"b{i % 50}")
+    polls = 0
+    while Message.objects.count() < 530 and polls < 10:
+        poll_all()
+        polls += 1
+    assert Message.objects.count() == 530 and polls == 3
+    customer_tweet("@FirefoxSupport a new one after the backlog", username="late")
+    poll_all()
+    assert Message.objects.count() == 531
+    state = PollState.objects.get(account__handle="FirefoxSupport", stream="mentions")
+    assert "|" not in state.cursor
