@@ -79,8 +79,8 @@ def test_a_page_stored_again_after_a_race_is_triaged_once(demo, inbound, monkeyp
     ingest([raced])  # "the other process"
     real_load, calls = services._Context.load, []
 
-    def stale_load(messages):
-        context = real_load(messages)
+    def stale_load(messages, **kw):
+        context = real_load(messages, **kw)
         if not calls:
             context.known = set()  # the first look misses what the other process stored
         calls.append(1)
