@@ -163,7 +163,7 @@ def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> 
     """Approve a waiting reply, edited or not; it then goes out through the outbox."""
     policy.require_role(actor=actor, conversation=action.conversation, action="approve")
     with transaction.atomic():
-        action = OutboundAction.objects.select_for_update().select_related("message", "conversation").get(pk=action.pk)
+        action = OutboundAction.objects.select_for_update(of=("self",)).select_related("message", "conversation").get(pk=action.pk)
         if action.state != ActionState.AWAITING_APPROVAL:
             raise ActionConflict("This reply is no longer waiting for approval.")
         edited = text is not None and text.strip() and text.strip() != action.text
