@@ -179,13 +179,16 @@ class GooglePlayConnector:
 
         reviews.list shows the last week's reviews, most recently changed first; paging stops
         at the first review older than the cursor. Reviews changed in the cursor's own second are
-        read again (ingestion drops what it has), so none is missed.
+        read again (ingestion drops what it has), so none is missed. A backlog of more than
+        MAX_PAGES pages is read over several polls: the cursor is then `since|page token|newest`
+        and the next poll goes on from that page. A review changed meanwhile moves to the top of
+        the list, above the page being read, so it is read when the walk is over.
         """
-        since = int(cursor or 0)
+        since_raw, token, window_newest = (cursor.split("|") + ["", ""])[:3] if "|" in cursor else (cursor, "", "")
+        since = int(since_raw or 0)
         messages: list[InboundMessage] = []
-        newest = since
-        token = None
-        reached_known = False
+        newest = int(window_newest or since)
+        reached_known = restarted = False
         for _ in range(MAX_PAGES):
             kwargs = {"packageName": self.package, "maxResults": PAGE_SIZE}
             if token:
@@ -193,7 +196,12 @@ class GooglePlayConnector:
             try:
                 body = self.service.reviews().list(**kwargs).execute(num_retries=0)
             except Exception as exc:  # noqa: BLE001 - translated or re-raised
-                raise _translate(exc, write=False) from exc
+                error = _translate(exc, write=False)
+                if token and error.status == 400 and not restarted:
+                    # The platform no longer takes a saved page token: read from the newest again.
+                    token, restarted = None, True
+                    continue
+                raise error from exc
             if not isinstance(body, dict):
                 raise ConnectorError("Google Play sent a malformed page", retryable=True)
             try:
@@ -211,9 +219,10 @@ class GooglePlayConnector:
             token = (body.get("tokenPagination") or {}).get("nextPageToken")
             if reached_known or not token:
                 break
-        if token and not reached_known:
-            newest = since  # pages left unread: read them again next time
         wait = settings.SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS
+        if token and not reached_known:
+            # Pages left unread: the next poll goes on from the next one, soon.
+            return FetchResult(messages=messages, cursor=f"{since or ''}|{token}|{newest or ''}", wait_until=None)
         return FetchResult(messages=messages, cursor=str(newest) if newest else "", wait_until=time.time() + wait if wait > 0 else None)
 
     def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str) -> str:

@@ -25,7 +25,7 @@ from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, Ou
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 40  # Mastodon's maximum for notifications
+PAGE_SIZE = 80  # Mastodon's maximum for notifications
 MAX_PAGES = 20
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p>", re.I)
@@ -137,34 +137,37 @@ class MastodonConnector:
         raise exc
 
     def fetch_mentions(self, *, cursor: str) -> FetchResult:
-        """Mentions newer than `cursor` (a notification id); the cursor moves only when all arrived."""
+        """Mentions newer than `cursor` (a notification id), oldest first, at most MAX_PAGES pages.
+
+        `min_id` pages forward from the cursor: each page holds the mentions right after the
+        previous one, so the cursor moves page by page and a backlog of any size is read over
+        several polls without a gap. The first poll of an account starts from its oldest mention.
+        """
         messages: list[InboundMessage] = []
         newest = cursor
-        max_id = None
-        complete = False
         for _ in range(MAX_PAGES):
             try:
-                page = self.client.notifications(types=["mention"], since_id=cursor or None, max_id=max_id, limit=PAGE_SIZE)
+                page = self.client.notifications(types=["mention"], min_id=newest or "0", limit=PAGE_SIZE)
             except Exception as exc:  # noqa: BLE001 - translated or re-raised
+                if messages:
+                    break  # keep what arrived; the next poll goes on from there
                 raise self._translate(exc, write=False) from exc
             if not isinstance(page, list):
+                if messages:
+                    break
                 raise ConnectorError("Mastodon sent a malformed page", retryable=True)
             try:
-                for notification in page:
-                    nid = str(notification["id"])
-                    if not newest or int(nid) > int(newest):
-                        newest = nid
-                    message = normalise_notification(notification)
-                    if message is not None:
-                        messages.append(message)
+                ids = [int(n["id"]) for n in page]
+                arrived = [m for m in (normalise_notification(n) for n in page) if m is not None]
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                if messages:
+                    break
                 raise ConnectorError(f"Mastodon sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
+            messages.extend(arrived)
+            if ids:
+                newest = str(max(ids + [int(newest or 0)]))
             if len(page) < PAGE_SIZE:
-                complete = True
                 break
-            max_id = min(str(n["id"]) for n in page) if all(str(n["id"]).isdigit() for n in page) else str(page[-1]["id"])
-        if not complete:
-            newest = cursor  # pages left unread: read them again next time
         remaining = getattr(self.client, "ratelimit_remaining", None)
         wait_until = self.client.ratelimit_reset if remaining is not None and remaining <= 0 else None
         return FetchResult(messages=messages, cursor=newest or "", wait_until=wait_until)

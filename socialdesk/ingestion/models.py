@@ -7,7 +7,8 @@ class PollState(models.Model):
     account = models.ForeignKey("brands.BrandAccount", on_delete=models.CASCADE, related_name="poll_states")
     # "mentions", "search:<SearchTerm id>", "reviews", "notifications"; "connector" for set-up errors
     stream = models.CharField(max_length=100)
-    cursor = models.CharField(max_length=400, blank=True, help_text="Where the next poll starts (opaque to all but the connector).")
+    # A TextField: a platform page token (Google Play's) can be long, and its length is not documented.
+    cursor = models.TextField(blank=True, help_text="Where the next poll starts (opaque to all but the connector).")
     wait_until = models.DateTimeField(null=True, blank=True, help_text="Rate limited until then.")
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -170,3 +170,32 @@ def test_the_outbox_reconciles_a_lost_reply_instead_of_sending_it_again(demo, pl
     OutboundAction.objects.filter(pk=msg.outbound_action.pk).update(next_attempt_at=msg.created_at)
     assert perform(msg.outbound_action.pk) == "sent"  # found on the platform, not sent again
     assert len(sim_get(play_sim, "/_sim/replies", review_id=review["review_id"])["data"]) == 1
+
+
+def test_a_backlog_larger_than_one_poll_is_read_over_several_polls_without_loss(demo, play_sim, customer_review, monkeypatch):
+    from socialdesk.connectors import google_play
+
+    monkeypatch.setattr(google_play, "MAX_PAGES", 2)
+    monkeypatch.setattr(google_play, "PAGE_SIZE", 20)  # 40 reviews per poll
+    for i in range(95):
+        customer_review(f"Backlog review {i}: tabs vanish", author_name=f"Reviewer {i}")
+    polls = []
+    while Message.objects.filter(platform="google_play").count() < 95 and len(polls) < 10:
+        polls.append(poll_all().stored)
+    assert polls == [40, 40, 15]
+    state = PollState.objects.get(account=listing(), stream="reviews")
+    assert "|" not in state.cursor
+    customer_review("A new review after the backlog", author_name="Late")
+    assert poll_all().stored == 1
+    assert Message.objects.filter(platform="google_play").count() == 96
+
+
+def test_a_page_token_the_platform_refuses_restarts_from_the_newest(demo, play_sim, customer_review):
+    customer_review("Already read", author_name="First")
+    poll_all()
+    state = PollState.objects.get(account=listing(), stream="reviews")
+    state.cursor = f"{state.cursor}|not-a-token|{state.cursor}"
+    state.save()
+    customer_review("Written while the token went stale", author_name="Second")
+    assert poll_all().stored == 1
+    assert "|" not in PollState.objects.get(pk=state.pk).cursor

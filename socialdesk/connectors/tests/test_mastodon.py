@@ -126,3 +126,41 @@ def test_the_outbox_retry_after_a_lost_answer_posts_once(demo, mastodon_sim, cus
     assert perform(action.pk) == "sent"
     state = sim_get(mastodon_sim, "/_sim/state")
     assert state["statuses_created_per_idempotency_key"] == {str(action.idempotency_key): 1}
+
+
+def test_a_backlog_larger_than_one_poll_is_read_over_several_polls_without_loss(demo, mastodon_sim, customer_toot, monkeypatch):
+    from socialdesk.connectors import mastodon
+
+    monkeypatch.setattr(mastodon, "MAX_PAGES", 2)
+    monkeypatch.setattr(mastodon, "PAGE_SIZE", 20)  # 40 mentions per poll
+    for i in range(95):
+        customer_toot(f"@firefox_support backlog question {i}", username=f"b{i % 20}")
+    polls = []
+    while Message.objects.filter(platform="mastodon").count() < 95 and len(polls) < 10:
+        polls.append(poll_all().stored)
+    assert polls == [40, 40, 15]
+    customer_toot("@firefox_support a new one after the backlog", username="late")
+    assert poll_all().stored == 1
+    assert poll_all().stored == 0
+    assert Message.objects.filter(platform="mastodon").count() == 96
+
+
+def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, mastodon_sim, customer_toot, monkeypatch):
+    from socialdesk.connectors import mastodon
+
+    monkeypatch.setattr(mastodon, "PAGE_SIZE", 10)
+    for i in range(25):
+        customer_toot(f"@firefox_support question {i}", username=f"c{i}")
+    calls = {"n": 0}
+    real = mastodon.Mastodon.notifications
+
+    def second_page_fails(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise mastodon.merr.MastodonServerError("Mastodon API returned error", 503, "Service Unavailable", None)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(mastodon.Mastodon, "notifications", second_page_fails)
+    assert poll_all().stored == 10
+    assert poll_all().stored == 15
+    assert Message.objects.filter(platform="mastodon").count() == 25
