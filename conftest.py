@@ -39,25 +39,55 @@ def contributor(agents):
     return agents["contributor"]
 
 
-@pytest.fixture(scope="session")
-def twitter_sim_server():
+def _simulator_fixtures(name: str, make, setting: str, **more_settings):
+    """Two fixtures for a platform simulator: `<name>_server`, one server for the whole session, and
+    `<name>`, for each test the simulator reset (state, traffic, faults) with `setting` pointing
+    the connector at it."""
+
+    @pytest.fixture(scope="session", name=f"{name}_server")
+    def served():
+        sim = make()
+        sim.base_url = sim.serve(host="127.0.0.1", port=0).base_url
+        yield sim
+        sim.close()
+
+    @pytest.fixture(name=name)
+    def fresh(request, settings):
+        sim = request.getfixturevalue(f"{name}_server")
+        sim.reset()
+        setattr(settings, setting, sim.base_url)
+        for key, value in more_settings.items():
+            setattr(settings, key, value)
+        return sim
+
+    return served, fresh
+
+
+def _twitter():
     from simulators.twitter import TwitterSimulator
 
-    sim = TwitterSimulator(seed=7)
-    server = sim.serve(host="127.0.0.1", port=0)
-    yield sim, server
-    server.shutdown()
+    return TwitterSimulator(seed=7)
 
 
-@pytest.fixture
-def twitter_sim(twitter_sim_server, settings):
-    """A fresh simulator state for each test, with the connectors pointed at it."""
-    sim, server = twitter_sim_server
-    sim.state.reset()
-    sim.media.reset()
-    sim.faults.reset()
-    settings.SOCIALDESK_TWITTER_API_BASE = server.base_url
-    return sim
+def _google_play():
+    from simulators.google_play import GooglePlaySimulator
+
+    return GooglePlaySimulator(seed=7)
+
+
+def _mastodon():
+    from simulators.mastodon import MastodonSimulator
+
+    return MastodonSimulator(seed=7)
+
+
+twitter_sim_server, twitter_sim = _simulator_fixtures("twitter_sim", _twitter, "SOCIALDESK_TWITTER_API_BASE")
+# Google Play: no spacing between polls in tests; a time-out is 2 seconds for both platforms.
+play_sim_server, play_sim = _simulator_fixtures(
+    "play_sim", _google_play, "SOCIALDESK_GOOGLE_PLAY_API_BASE",
+    SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS=0, SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS=2)
+mastodon_sim_server, mastodon_sim = _simulator_fixtures(
+    "mastodon_sim", _mastodon, "SOCIALDESK_MASTODON_API_BASE", SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS=2)
 
 
 @pytest.fixture
@@ -65,23 +95,15 @@ def customer_tweet(twitter_sim):
     """Post a customer's tweet on the simulator over its HTTP control API."""
     import requests
 
-    base = twitter_sim_server_base(twitter_sim)
-
     def post(text, *, username="maria_k", name="Maria K", followers=120, verified=False, in_reply_to=None, lang="en"):
         body = {"text": text, "author": {"username": username, "name": name, "followers_count": followers, "verified": verified}, "lang": lang}
         if in_reply_to:
             body["in_reply_to_tweet_id"] = in_reply_to
-        r = requests.post(f"{base}/_sim/customer_tweets", json=body, timeout=5)
+        r = requests.post(f"{twitter_sim.base_url}/_sim/customer_tweets", json=body, timeout=5)
         r.raise_for_status()
         return r.json()
 
     return post
-
-
-def twitter_sim_server_base(sim) -> str:
-    from django.conf import settings
-
-    return settings.SOCIALDESK_TWITTER_API_BASE
 
 
 _counter = {"n": 1_000}
@@ -126,28 +148,6 @@ def conversation(demo):
     return Conversation.objects.latest("pk")
 
 
-@pytest.fixture(scope="session")
-def play_sim_server():
-    from simulators.google_play import GooglePlaySimulator
-
-    sim = GooglePlaySimulator(seed=7)
-    server = sim.serve(host="127.0.0.1", port=0)
-    yield sim, server
-    sim.close()
-
-
-@pytest.fixture
-def play_sim(play_sim_server, settings):
-    """A fresh Google Play simulator for each test, the connector pointed at it, no poll spacing."""
-    sim, server = play_sim_server
-    sim.reset()
-    sim.base_url = server.base_url
-    settings.SOCIALDESK_GOOGLE_PLAY_API_BASE = server.base_url
-    settings.SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS = 0
-    settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = 2
-    return sim
-
-
 @pytest.fixture
 def customer_review(play_sim):
     """A customer writes a Google Play review on the simulator, over its HTTP control API."""
@@ -160,27 +160,6 @@ def customer_review(play_sim):
         return r.json()["data"]
 
     return post
-
-
-@pytest.fixture(scope="session")
-def mastodon_sim_server():
-    from simulators.mastodon import MastodonSimulator
-
-    sim = MastodonSimulator(seed=7)
-    server = sim.serve(host="127.0.0.1", port=0)
-    yield sim, server
-    sim.close()
-
-
-@pytest.fixture
-def mastodon_sim(mastodon_sim_server, settings):
-    """A fresh Mastodon simulator for each test, with accounts without an API base pointed at it."""
-    sim, server = mastodon_sim_server
-    sim.reset()
-    sim.base_url = server.base_url
-    settings.SOCIALDESK_MASTODON_API_BASE = server.base_url
-    settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = 2
-    return sim
 
 
 @pytest.fixture

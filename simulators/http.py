@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -139,9 +140,16 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-class _Server(ThreadingHTTPServer):
+class Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 256
+    request_queue_size = 256  # the default listen backlog of 5 resets connections under load
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that hung up (after a 'timeout' fault, or a worker killed mid-request) is
+        # what these servers are for, not an error worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class RunningServer:
@@ -162,7 +170,7 @@ class RunningServer:
 def serve_in_thread(api, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True, name: str = "sim-http",
                     server_header: str = "sim") -> RunningServer:
     handler = type("SimHandler", (_Handler,), {"api": api, "quiet": quiet, "server_version": server_header})
-    httpd = _Server((host, port), handler)
+    httpd = Server((host, port), handler)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)
     thread.start()
     return RunningServer(httpd, thread)

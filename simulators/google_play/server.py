@@ -33,7 +33,7 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
-from ..faults import FaultConfigError
+from ..base import SimControl
 from ..http import ApiError, Request, Route, dispatch
 from .state import REPLY_LIMIT, PlayState, Review, timestamp
 
@@ -78,7 +78,9 @@ def render_review(review: Review, translation_language: str | None = None) -> di
     return {"reviewId": review.review_id, "authorName": review.author_name, "comments": comments}
 
 
-class Api:
+class Api(SimControl):
+    rate_limit_unit = "requests per token and method per hour"
+
     def __init__(self, simulator):
         self.sim = simulator
         self.state: PlayState = simulator.state
@@ -97,10 +99,7 @@ class Api:
             r("POST", "/_sim/reviews/(?P<review_id>[^/]+)/edit", self.sim_edit_review),
             r("POST", "/_sim/reviews/(?P<review_id>[^/]+)/console_reply", self.sim_console_reply),
             r("GET", "/_sim/replies", self.sim_replies),
-            r("POST", "/_sim/generate", self.sim_generate),
-            r("POST", "/_sim/traffic", self.sim_traffic),
-            r("POST", "/_sim/config", self.sim_config),
-            r("POST", "/_sim/reset", self.sim_reset),
+            *self.control_routes(),
         ]
 
     # -------------------------------------------------------------- plumbing hooks
@@ -263,43 +262,3 @@ class Api:
         with self.state.lock:
             data = [dict(r) for r in self.state.replies if r["via"] == "api" and (not review_id or r["review_id"] == review_id)]
         return 200, {"data": data}
-
-    def sim_generate(self, req: Request):
-        body = req.form()
-        n = body.get("n", 1)
-        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= 10_000:
-            raise _bad("`n` must be an integer between 0 and 10000.")
-        return 201, {"data": self.sim.traffic.generate(n)}
-
-    def sim_traffic(self, req: Request):
-        rate = req.form().get("rate_per_minute")
-        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 6000:
-            raise _bad("`rate_per_minute` must be a number between 0 and 6000 (0 stops the generator).")
-        if rate == 0:
-            self.sim.traffic.stop()
-        else:
-            self.sim.traffic.start(rate)
-        return 200, {"data": {"rate_per_minute": rate, "running": rate > 0}}
-
-    def sim_config(self, req: Request):
-        body = req.form()
-        unknown = set(body) - {"faults", "seed", "rate_limit"}
-        if unknown:
-            raise _bad(f"Unknown setting(s): {', '.join(sorted(unknown))}; known: faults, seed, rate_limit.")
-        rate_limit = body.get("rate_limit")
-        if rate_limit is not None and (not isinstance(rate_limit, int) or isinstance(rate_limit, bool) or rate_limit < 0):
-            raise _bad("`rate_limit` must be a non-negative integer (requests per token and method per hour).")
-        if body.get("faults") is not None and not isinstance(body["faults"], dict):
-            raise _bad("`faults` must be an object, e.g. {\"share\": 0.1, \"kinds\": [\"503\"]}.")
-        try:
-            self.faults.configure(body.get("faults"), seed=body.get("seed"))
-        except FaultConfigError as exc:
-            raise _bad(str(exc)) from None
-        if rate_limit is not None:
-            with self.state.lock:
-                self.state.rate_limit = rate_limit
-        return 200, {**self.state.summary(), "faults": self.faults.summary()}
-
-    def sim_reset(self, req: Request):
-        self.sim.reset()
-        return 200, {"data": {"reset": True}}

@@ -7,11 +7,9 @@ update, with a changed rating) or answered in the Play Console.
 
 from __future__ import annotations
 
-import random
-import threading
-import time
 from typing import Any
 
+from ..base import BackgroundTraffic
 from .state import DEFAULT_PACKAGE, PlayState
 
 # Real Firefox reviews lean hard on 1 star; 3 stars are rare.
@@ -111,22 +109,13 @@ DEVICES = [  # codename, manufacturer, model, Android API level
 APP_VERSIONS = [("125.2.0", 2015990000), ("126.0", 2016000000), ("126.0.1", 2016000100), ("127.0", 2016010000)]
 
 
-class PlayTrafficGenerator:
+class PlayTrafficGenerator(BackgroundTraffic):
+    thread_name = "play-traffic"
+
     def __init__(self, state: PlayState, *, seed: int = 1, package: str = DEFAULT_PACKAGE):
         self.state = state
         self.package = package
-        self._seed = seed
-        self.rate = 0.0
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self.reset()
-
-    def reset(self) -> None:
-        self.random = random.Random(self._seed)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        super().__init__(seed=seed)
 
     def _pick(self, weights: dict):
         return self.random.choices(list(weights), weights=list(weights.values()))[0]
@@ -174,26 +163,3 @@ class PlayTrafficGenerator:
                 self.state.reply(review["review_id"], self.random.choice(CONSOLE_REPLIES), via="console")
             out.append(review)
         return out
-
-    def start(self, rate_per_minute: float) -> None:
-        self.stop()
-        self.rate = float(rate_per_minute)
-        self._stop = threading.Event()
-        stop = self._stop
-
-        def run():
-            while not stop.wait(self.random.expovariate(self.rate / 60.0)):
-                try:
-                    self.generate(1)
-                except Exception:  # noqa: BLE001 - the generator must not die in the demo
-                    time.sleep(1)
-
-        self._thread = threading.Thread(target=run, name="play-traffic", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        self._thread = None
-        self.rate = 0.0

@@ -12,8 +12,8 @@ endpoints in :mod:`.server`.
 
 from __future__ import annotations
 
+from ..base import Simulator
 from ..faults import FaultInjector
-from ..http import RunningServer, serve_in_thread
 from .server import Api
 from .state import BRAND_ACCOUNTS, MastodonState
 from .traffic import MastodonTrafficGenerator
@@ -21,27 +21,12 @@ from .traffic import MastodonTrafficGenerator
 __all__ = ["MastodonSimulator", "BRAND_ACCOUNTS"]
 
 
-class MastodonSimulator:
+class MastodonSimulator(Simulator):
+    thread_name, server_header = "mastodon-sim-http", "Mastodon"
+
     def __init__(self, seed: int = 1, *, faults: FaultInjector | None = None, rate_limit: int | None = None):
-        self.state = MastodonState() if rate_limit is None else MastodonState(rate_limit=rate_limit)
-        self.faults = faults or FaultInjector(seed=seed)
-        self.traffic = MastodonTrafficGenerator(self.state, seed=seed)
-        self.servers: list[RunningServer] = []
+        state = MastodonState() if rate_limit is None else MastodonState(rate_limit=rate_limit)
+        super().__init__(state=state, traffic=MastodonTrafficGenerator(state, seed=seed), faults=faults or FaultInjector(seed=seed))
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:
-        server = serve_in_thread(Api(self), host, port, quiet=quiet, name="mastodon-sim-http", server_header="Mastodon")
-        self.servers.append(server)
-        return server
-
-    def reset(self) -> None:
-        """Forget everything but the brand accounts; faults and rate limit back to the start configuration."""
-        self.traffic.stop()
-        self.state.reset()
-        self.traffic.reset()
-        self.faults.reset()
-
-    def close(self) -> None:
-        self.traffic.stop()
-        for server in self.servers:
-            server.shutdown()
-        self.servers.clear()
+    def api(self) -> Api:
+        return Api(self)

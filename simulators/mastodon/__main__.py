@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
-import signal
 import sys
-import threading
 
-from ..faults import add_cli_arguments, injector_from_args
+from ..base import main as run
 from . import BRAND_ACCOUNTS, MastodonSimulator
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m simulators.mastodon",
-                                     description="Mastodon instance simulator with a traffic generator.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8703)
-    parser.add_argument("--rate", type=float, default=3.0, help="generated toots per minute (0: none)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--initial", type=int, default=0, help="toots to generate at start")
-    parser.add_argument("--verbose", action="store_true", help="log every request")
-    add_cli_arguments(parser)
-    args = parser.parse_args(argv)
-
-    done = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-
-    sim = MastodonSimulator(seed=args.seed, faults=injector_from_args(args))
-    if args.initial:
-        sim.traffic.generate(args.initial)
-    server = sim.serve(args.host, args.port, quiet=not args.verbose)
-    if args.rate > 0:
-        sim.traffic.start(args.rate)
-    print(f"Mastodon simulator at {server.base_url}", flush=True)
-    for username, aid, _, token in BRAND_ACCOUNTS:
-        print(f"  @{username} (id {aid}): {token}", flush=True)
-    print(f"  traffic: {args.rate:g}/minute, seed {args.seed}; faults: {sim.faults.summary()['share']:g} of requests; "
-          f"state at {server.base_url}/_sim/state", flush=True)
-    while not done.wait(0.5):
-        pass
-    sim.close()
-    print("simulator stopped", flush=True)
-    return 0
+    return run(argv, module="simulators.mastodon", description="Mastodon instance simulator with a traffic generator.",
+               port=8703, rate=3.0, events="toots",
+               make=lambda args, faults: MastodonSimulator(seed=args.seed, faults=faults),
+               banner=lambda sim, server: [f"Mastodon simulator at {server.base_url}",
+                                           *(f"  @{u} (id {aid}): {token}" for u, aid, _, token in BRAND_ACCOUNTS)])
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import re
 import time
 from typing import Any
 
-from ..faults import FaultConfigError
+from ..base import SimControl
 from ..http import ApiError, Request, Route, dispatch
 from .state import STATUS_LIMIT, MastodonState, iso
 
@@ -45,7 +45,9 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return ApiError(status, {"error": message}, headers)
 
 
-class Api:
+class Api(SimControl):
+    rate_limit_unit = "requests per token per 5 minutes"
+
     def __init__(self, simulator):
         self.sim = simulator
         self.state: MastodonState = simulator.state
@@ -68,10 +70,7 @@ class Api:
             r("GET", "/_sim/reblogs", lambda req: (200, {"data": self._copy("reblogs")})),
             r("GET", "/_sim/writes", lambda req: (200, {"data": self._copy("writes")})),
             r("POST", "/_sim/customer_statuses", self.sim_customer_status),
-            r("POST", "/_sim/generate", self.sim_generate),
-            r("POST", "/_sim/traffic", self.sim_traffic),
-            r("POST", "/_sim/config", self.sim_config),
-            r("POST", "/_sim/reset", self.sim_reset),
+            *self.control_routes(),
         ]
 
     # -------------------------------------------------------------- plumbing hooks
@@ -256,42 +255,3 @@ class Api:
         except LookupError:
             raise _error(400, "`in_reply_to_id` is not a known status.") from None
         return 201, {"data": dict(status, username=account["username"])}
-
-    def sim_generate(self, req: Request):
-        n = req.form().get("n", 1)
-        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= 10_000:
-            raise _error(400, "`n` must be an integer between 0 and 10000.")
-        return 201, {"data": self.sim.traffic.generate(n)}
-
-    def sim_traffic(self, req: Request):
-        rate = req.form().get("rate_per_minute")
-        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 6000:
-            raise _error(400, "`rate_per_minute` must be a number between 0 and 6000 (0 stops the generator).")
-        if rate == 0:
-            self.sim.traffic.stop()
-        else:
-            self.sim.traffic.start(rate)
-        return 200, {"data": {"rate_per_minute": rate, "running": rate > 0}}
-
-    def sim_config(self, req: Request):
-        body = req.form()
-        unknown = set(body) - {"faults", "seed", "rate_limit"}
-        if unknown:
-            raise _error(400, f"Unknown setting(s): {', '.join(sorted(unknown))}; known: faults, seed, rate_limit.")
-        rate_limit = body.get("rate_limit")
-        if rate_limit is not None and (not isinstance(rate_limit, int) or isinstance(rate_limit, bool) or rate_limit < 0):
-            raise _error(400, "`rate_limit` must be a non-negative integer (requests per token per 5 minutes).")
-        if body.get("faults") is not None and not isinstance(body["faults"], dict):
-            raise _error(400, "`faults` must be an object, e.g. {\"share\": 0.1, \"kinds\": [\"503\"]}.")
-        try:
-            self.faults.configure(body.get("faults"), seed=body.get("seed"))
-        except FaultConfigError as exc:
-            raise _error(400, str(exc)) from None
-        if rate_limit is not None:
-            with self.state.lock:
-                self.state.rate_limit = rate_limit
-        return 200, {**self.state.summary(), "faults": self.faults.summary()}
-
-    def sim_reset(self, req: Request):
-        self.sim.reset()
-        return 200, {"data": {"reset": True}}

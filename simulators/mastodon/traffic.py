@@ -6,11 +6,9 @@ some praise, and now and then a follow-up to one of our replies.
 
 from __future__ import annotations
 
-import random
-import threading
-import time
 from typing import Any
 
+from ..base import BackgroundTraffic
 from .state import BRAND_ACCOUNTS, MastodonState
 
 SUPPORT = BRAND_ACCOUNTS[0][0]
@@ -45,21 +43,12 @@ FIRST = ["alex", "sam", "robin", "kim", "jo", "lea", "max", "noor", "tomasz", "i
 LAST = ["_codes", "42", "_writes", "_on_fedi", "", "_dev", "_art", "1987", "_k"]
 
 
-class MastodonTrafficGenerator:
+class MastodonTrafficGenerator(BackgroundTraffic):
+    thread_name = "mastodon-traffic"
+
     def __init__(self, state: MastodonState, *, seed: int = 1):
         self.state = state
-        self._seed = seed
-        self.rate = 0.0
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self.reset()
-
-    def reset(self) -> None:
-        self.random = random.Random(self._seed)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        super().__init__(seed=seed)
 
     def one(self) -> dict[str, Any]:
         with self.state.lock:
@@ -84,26 +73,3 @@ class MastodonTrafficGenerator:
 
     def generate(self, n: int) -> list[dict[str, Any]]:
         return [self.one() for _ in range(n)]
-
-    def start(self, rate_per_minute: float) -> None:
-        self.stop()
-        self.rate = float(rate_per_minute)
-        self._stop = threading.Event()
-        stop = self._stop
-
-        def run():
-            while not stop.wait(self.random.expovariate(self.rate / 60.0)):
-                try:
-                    self.one()
-                except Exception:  # noqa: BLE001 - the generator must not die in the demo
-                    time.sleep(1)
-
-        self._thread = threading.Thread(target=run, name="mastodon-traffic", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        self._thread = None
-        self.rate = 0.0

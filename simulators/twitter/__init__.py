@@ -55,6 +55,14 @@ class TwitterSimulator:
         """Make ``n`` customer tweets right now."""
         return self.traffic.generate(n)
 
+    def reset(self) -> None:
+        """Forget every tweet, user action and upload; faults back to the start configuration."""
+        self.stop_traffic()
+        self.state.reset()
+        self.media.reset()
+        self.traffic.reset()
+        self.faults.reset()
+
     def close(self) -> None:
         self.stop_traffic()
         for server in self.servers:

@@ -48,7 +48,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from ..faults import FaultConfigError
-from ..http import MALFORMED_BODY
+from ..http import MALFORMED_BODY, RunningServer, Server
 from .query import QueryError
 from .state import (
     INVALID_REQUEST_TYPE,
@@ -771,30 +771,9 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-class RunningServer:
-    """A simulator HTTP server running in a daemon thread."""
-
-    def __init__(self, httpd: ThreadingHTTPServer, thread: threading.Thread):
-        self.httpd = httpd
-        self.thread = thread
-        host, port = httpd.server_address[:2]
-        self.host, self.port = host, port
-        self.base_url = f"http://{host}:{port}"
-
-    def shutdown(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # the default listen backlog of 5 resets connections under load
-
-
 def make_server(simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> ThreadingHTTPServer:
     handler = type("SimHandler", (_Handler,), {"api": Api(simulator), "quiet": quiet})
-    return _Server((host, port), handler)
+    return Server((host, port), handler)
 
 
 def serve_in_thread(simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:
