@@ -11,7 +11,7 @@ from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.people.models import default_signature
 
 from . import policy
-from .channel_rules import check_attachments, check_reply_text
+from .channel_rules import address_reply, check_attachments, check_reply_text, reply_mention
 from .errors import ActionConflict, ActionError
 from .models import (
     Activity, Attachment, CloseReason, Conversation, Direction, HoldReason, InternalNote, Message, Reminder, Sentiment, Status, Tag,
@@ -80,7 +80,9 @@ def reply(
         hold_reason = _parse_hold_reason(hold_reason)
     if then == "close":
         close_reason = _parse_close_reason(close_reason)
-    if clipping_text and text == clipping_text.strip() and not confirm:
+    mention = reply_mention(conversation.platform, conversation.author.handle)
+    bare = text[len(mention):].strip() if mention and text.lower().startswith(mention.lower()) else text
+    if clipping_text and bare == clipping_text.strip() and not confirm:
         raise ActionConflict(
             "This clipping would go out unchanged. Personalise it so it doesn't read like a bot, or tick “Send anyway”.",
             field="confirm",
@@ -90,6 +92,7 @@ def reply(
         policy.require_account_allows(actor=actor, conversation=conversation, account=account, action="dm")
     signature = default_signature(actor)
     full_text = f"{text} {signature}" if signature else text
+    full_text = address_reply(conversation.platform, full_text, conversation.author.handle)
     check_reply_text(conversation.platform, full_text)
     files = check_attachments(conversation.platform, attachments)
 

@@ -1,5 +1,7 @@
 """Each platform's rules for a reply's text (AG12), checked on the server before anything is queued."""
 
+import re
+
 from twitter_text import parse_tweet
 
 from .errors import ActionError
@@ -15,6 +17,26 @@ def weighted_length(platform: str, text: str) -> int:
 
 def limit_for(platform: str) -> int | None:
     return {"twitter": TWITTER_LIMIT, "google_play": 350, "mastodon": 500}.get(platform)
+
+
+def reply_mention(platform: str, handle: str) -> str:
+    """What a reply must start with for the customer to be told of it, or "".
+
+    Mastodon notifies only the accounts a status mentions (a reply without the @ reaches nobody's
+    notifications), so its apps start every reply with the @acct of the person answered. X
+    threads a reply by its in_reply_to id; Google Play's reply sits under the review.
+    """
+    if platform == "mastodon" and handle:
+        return "@" + handle.lstrip("@")
+    return ""
+
+
+def address_reply(platform: str, text: str, handle: str) -> str:
+    """The reply with the customer's mention in front, unless the agent already wrote it."""
+    mention = reply_mention(platform, handle)
+    if not mention or re.search(rf"(?<![\w@]){re.escape(mention)}(?![\w@])", text, re.IGNORECASE):
+        return text
+    return f"{mention} {text}"
 
 
 def check_reply_text(platform: str, text: str) -> None:

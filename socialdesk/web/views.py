@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from socialdesk.clippings.models import Clipping
 from socialdesk.conversations import actions
-from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, limit_for
+from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, limit_for, reply_mention
 from socialdesk.conversations.errors import ActionError
 from socialdesk.conversations.models import CloseReason, Conversation, HoldReason, Message, Reminder, Sentiment, Tag, UserTagKind
 from socialdesk.conversations.selectors import record_presence
@@ -157,6 +157,11 @@ def play_renew(request):
     return HttpResponse('<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>')
 
 
+def _reply_start(conversation) -> str:
+    mention = reply_mention(conversation.platform, conversation.author.handle)
+    return f"{mention} " if mention else ""
+
+
 def _agents_for_assignment(user):
     from django.contrib.auth import get_user_model
 
@@ -199,7 +204,8 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "thread": thread,
         "earlier": earlier,
         "activity": conversation.activity.select_related("actor").order_by("-at", "-id")[:50],
-        "reply_form": reply_form or ReplyForm(),
+        # Mastodon: the reply starts with the customer's @, as Mastodon's apps write it.
+        "reply_form": reply_form or ReplyForm(initial={"text": _reply_start(conversation)}),
         "note_form": NoteForm(auto_id="note_%s"),
         "hold_reasons": HoldReason.choices,
         "close_reasons": CloseReason.choices,

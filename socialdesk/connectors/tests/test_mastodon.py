@@ -164,3 +164,23 @@ def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, mastodon_sim, cu
     assert poll_all().stored == 10
     assert poll_all().stored == 15
     assert Message.objects.filter(platform="mastodon").count() == 25
+
+
+def test_a_reply_mentions_the_customer_so_mastodon_notifies_them(demo, mastodon_sim, customer_toot, contributor, client):
+    customer_toot("@firefox_support my tabs are gone", username="alex_codes")
+    poll_all()
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert "\n@alex_codes </textarea>" in page  # the composer starts with the @, as Mastodon's apps do
+    actions.reply(actor=contributor, conversation=c, text="Open the History menu and choose Restore previous session.")
+    assert perform(OutboundAction.objects.get().pk) == "sent"
+    [ours] = sim_get(mastodon_sim, "/_sim/statuses", account="firefox_support")["data"]
+    assert ours["text"].startswith("@alex_codes Open the History menu and choose Restore previous session.")
+    assert [m["username"] for m in ours["mentions"]] == ["alex_codes"]
+    # Written by the agent already: not doubled, whatever the case.
+    c2_toot = customer_toot("@firefox_support and my bookmarks too", username="sam_k")
+    poll_all()
+    c2 = Conversation.objects.get(messages__platform_id=c2_toot["id"])
+    actions.reply(actor=contributor, conversation=c2, text="Thanks @Sam_K, try Library > Bookmarks > Restore.")
+    assert OutboundAction.objects.get(message__conversation=c2).text.startswith("Thanks @Sam_K, try Library > Bookmarks > Restore.")
