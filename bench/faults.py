@@ -158,6 +158,8 @@ def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: in
         SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS="0.5",
         SOCIALDESK_OUTBOX_BACKOFF_SECONDS="0.2", SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS="2",
         SOCIALDESK_OUTBOX_MAX_ATTEMPTS="100", SOCIALDESK_OUTBOX_STALLED_SECONDS="4", SOCIALDESK_POLL_LOST_SECONDS="8",
+        # A 'timeout' fault carries the request out 2 s after it came, past our 1.5 s time-out.
+        SOCIALDESK_OUTBOX_SETTLE_SECONDS="3",
         LOG_LEVEL="WARNING",
     )
     env[spec.env] = base

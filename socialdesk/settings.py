@@ -200,6 +200,10 @@ SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS = int(os.environ.get("SOCIALDESK_FOLLOW_UP_
 # A worker that died mid-send leaves its action "sending": after this long it is tried again
 # (longer than the connector time-out, so a slow but live send is never doubled).
 SOCIALDESK_OUTBOX_STALLED_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_STALLED_SECONDS", 120))
+# After an attempt whose outcome is unknown (no answer, or a garbled one) the platform may still be
+# carrying the request out: the next attempt, which first looks on the platform for it, waits at
+# least this long, so it does not look before the late write lands and then send a second one.
+SOCIALDESK_OUTBOX_SETTLE_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_SETTLE_SECONDS", 60))
 # A poll task not finished after this long is taken as lost (its worker died) and polled again.
 SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECONDS", 300))
 # Key for the brand accounts' platform credentials at rest; derived from SECRET_KEY when unset.

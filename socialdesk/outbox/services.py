@@ -2,8 +2,11 @@
 
 An action is claimed (pending → sending) in its own transaction before the platform is called,
 so two workers never send the same action. If a worker dies after claiming, the action stays
-"sending"; `recover_stalled` puts it back in line after SOCIALDESK_OUTBOX_STALLED_SECONDS, and the platform's refusal of a
-duplicate post then tells us the first attempt went through.
+"sending"; `recover_stalled` puts it back in line after SOCIALDESK_OUTBOX_STALLED_SECONDS. An
+attempt whose outcome is unknown is followed, once the platform has had time to finish it
+(SOCIALDESK_OUTBOX_SETTLE_SECONDS), by one that first looks for it on the platform (our reply
+in the thread or on the review), or that the platform itself dedupes (X refuses a duplicate
+post; Mastodon returns the first status for a repeated Idempotency-Key).
 """
 
 import logging
@@ -14,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from socialdesk.connectors.base import ConnectorError
+from socialdesk.connectors.base import ConnectorError, OutcomeUnknown
 from socialdesk.connectors.registry import connector_for
 from socialdesk.conversations.models import Activity, Message
 
@@ -86,6 +89,9 @@ def _record_failure(action: OutboundAction, exc: ConnectorError) -> None:
         action.last_error = str(exc)
         if retry:
             delay = backoff(action.attempts)
+            if isinstance(exc, OutcomeUnknown):
+                # The request may still be carried out: look for it only once it has settled.
+                delay = max(delay, settings.SOCIALDESK_OUTBOX_SETTLE_SECONDS)
             wait_until = datetime.fromtimestamp(exc.wait_until, tz=dt_timezone.utc) if exc.wait_until else None
             action.next_attempt_at = max(now + timedelta(seconds=delay), wait_until or now)
             action.state = ActionState.PENDING

@@ -172,6 +172,29 @@ def test_the_outbox_reconciles_a_lost_reply_instead_of_sending_it_again(demo, pl
     assert len(sim_get(play_sim, "/_sim/replies", review_id=review["review_id"])["data"]) == 1
 
 
+def test_a_reply_still_in_flight_when_we_gave_up_is_looked_for_only_once_it_has_settled(demo, play_sim, customer_review, agents, settings):
+    """Google Play has no idempotency key: a reply held past our time-out and carried out later
+    would be sent twice if the outbox looked for it too soon. It waits for the platform to settle."""
+    import time
+
+    settings.SOCIALDESK_OUTBOX_SETTLE_SECONDS = 6
+    review = customer_review("Video stutters.", stars=2)
+    poll_all()
+    c = Conversation.objects.get()
+    msg = actions.reply(actor=agents["contributor"], conversation=c, text="Sorry! Which video site?")
+    _faults(play_sim, share=1.0, kinds=["timeout"], timeout_seconds=5)  # our time-out is 2 s
+    before = time.time()
+    assert perform(msg.outbound_action.pk) == "pending"
+    _faults(play_sim, share=0.0)
+    action = OutboundAction.objects.get()
+    assert action.next_attempt_at.timestamp() >= before + 6
+    assert perform(action.pk) is None  # not before it has settled
+    assert not sim_get(play_sim, "/_sim/replies", review_id=review["review_id"])["data"]  # still in flight
+    time.sleep(max(0.0, action.next_attempt_at.timestamp() - time.time()) + 0.1)
+    assert perform(action.pk) == "sent"  # the late write landed and was found: not sent again
+    assert len(sim_get(play_sim, "/_sim/replies", review_id=review["review_id"])["data"]) == 1
+
+
 def test_a_backlog_larger_than_one_poll_is_read_over_several_polls_without_loss(demo, play_sim, customer_review, monkeypatch):
     from socialdesk.connectors import google_play
 
