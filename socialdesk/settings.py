@@ -204,6 +204,11 @@ SOCIALDESK_OUTBOX_STALLED_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_STAL
 # carrying the request out: the next attempt, which first looks on the platform for it, waits at
 # least this long, so it does not look before the late write lands and then send a second one.
 SOCIALDESK_OUTBOX_SETTLE_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_SETTLE_SECONDS", 60))
+# CH2: how often the customer messages of open conversations are looked up to notice deletions,
+# how far back, and how many at most per account and run (X: 100 per tweets lookup call).
+SOCIALDESK_DELETED_CHECK_SECONDS = float(os.environ.get("SOCIALDESK_DELETED_CHECK_SECONDS", 300))
+SOCIALDESK_DELETED_LOOKBACK_DAYS = float(os.environ.get("SOCIALDESK_DELETED_LOOKBACK_DAYS", 14))
+SOCIALDESK_DELETED_CHECK_MAX = int(os.environ.get("SOCIALDESK_DELETED_CHECK_MAX", 1000))
 # A poll task not finished after this long is taken as lost (its worker died) and polled again.
 SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECONDS", 300))
 # Key for the brand accounts' platform credentials at rest; derived from SECRET_KEY when unset.

@@ -80,6 +80,8 @@ class MessageOut(Schema):
     author: str | None
     account: str | None
     delivery: str | None
+    # When the customer was seen to have deleted it on the platform (the text is kept).
+    deleted_at: str | None = None
 
 
 class ConversationOut(Schema):
@@ -136,6 +138,7 @@ def _conversation_out(c: Conversation) -> dict:
                 "created_at": m.created_at.isoformat(), "author": str(m.author) if m.author else None,
                 "account": str(m.account) if m.account else None,
                 "delivery": getattr(getattr(m, "outbound_action", None), "state", None),
+                "deleted_at": m.deleted_at.isoformat() if m.deleted_at else None,
             }
             for m in msgs
         ],

@@ -207,6 +207,28 @@ class TwitterConnector:
     def search(self, *, query: str, cursor: str) -> FetchResult:
         return self._paged(self.client.search_recent_tweets, cursor, query=query)
 
+    def deleted(self, platform_ids: list[str]) -> list[str]:
+        """Of these tweets, those X no longer has (deleted by their author, or their account gone).
+
+        One tweets lookup per 100 ids; X answers the missing ones with a "resource-not-found"
+        error. A tweet that is only hidden from us (a protected account) is not counted."""
+        gone: list[str] = []
+        for start in range(0, len(platform_ids), 100):
+            batch = platform_ids[start:start + 100]
+            try:
+                body = self.client.get_tweets(ids=batch, user_auth=False).json()
+            except Exception as exc:  # noqa: BLE001 - translated or re-raised
+                raise _translate(exc) from exc
+            if not isinstance(body, dict):
+                raise ConnectorError("X sent a malformed answer to a tweets lookup", retryable=True)
+            for error in body.get("errors") or []:
+                if isinstance(error, dict) and str(error.get("type", "")).endswith("/resource-not-found") \
+                        and error.get("resource_type", "tweet") == "tweet":
+                    value = str(error.get("resource_id") or error.get("value") or "")
+                    if value in batch:
+                        gone.append(value)
+        return gone
+
     def _upload(self, media) -> list[str]:
         """Upload attachments with the v1.1 media endpoint (tweepy's API); returns media ids."""
         api = tweepy.API(tweepy.OAuth2BearerHandler(self.token))

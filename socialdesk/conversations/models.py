@@ -188,6 +188,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(help_text="When the platform says it was written.")
     received_at = models.DateTimeField(auto_now_add=True)
     raw = models.JSONField(default=dict, blank=True)
+    # When we noticed the customer deleted it on the platform (CH2); the text stays for the record.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     # The connector's platform-neutral extras (rating, device, ...); {"existing": true} on an
     # outbound message marks a reply found on the platform rather than sent from here.
     metadata = models.JSONField(default=dict, blank=True)
@@ -273,6 +275,7 @@ ACTIVITY_LABELS = {
     "retweet_executed": "Retweet approved",
     "retweet_declined": "Retweet declined",
     "auto_closed": "Closed by automation",
+    "message_deleted": "Customer deleted a message",
     "flagged_for_closing": "Flagged for closing (old)",
     "merged": "Merged another conversation in",
     "merged_away": "Merged into another conversation",

@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from .deletions import notice_deleted
 from .polling import poll_all
 
 
@@ -9,3 +10,8 @@ from .polling import poll_all
 def poll_all_accounts() -> dict:
     r = poll_all()
     return {"stored": r.stored, "duplicates": r.duplicates, "skipped": r.skipped}
+
+
+@task()
+def notice_deleted_messages() -> dict:
+    return {"deleted": notice_deleted()}

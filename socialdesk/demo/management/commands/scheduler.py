@@ -1,4 +1,4 @@
-"""The scheduler process: enqueues periodic work (polling, the outbox sweep) for the worker."""
+"""The scheduler process: enqueues periodic work (polling, deletions, the outbox sweep) for the worker."""
 
 import signal
 import time
@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from socialdesk.conversations.automation import close_unresponsive, flag_old
-from socialdesk.ingestion.tasks import poll_all_accounts
+from socialdesk.ingestion.tasks import notice_deleted_messages, poll_all_accounts
 from socialdesk.outbox.services import overdue_action_ids, recover_stalled
 from socialdesk.outbox.tasks import send_action
 
@@ -33,6 +33,7 @@ class Command(BaseCommand):
         last_poll = None
         polled_at = 0.0
         last_automation = None
+        last_deletions = None
         self.stdout.write(f"Scheduler: polling every {interval:g}s")
         while running:
             # One poll in flight at a time: a slow platform must not pile up tasks.
@@ -49,6 +50,9 @@ class Command(BaseCommand):
                 close_unresponsive()
                 flag_old()
                 last_automation = time.monotonic()
+            if last_deletions is None or time.monotonic() - last_deletions >= settings.SOCIALDESK_DELETED_CHECK_SECONDS:
+                notice_deleted_messages.enqueue()
+                last_deletions = time.monotonic()
             for pk in overdue_action_ids():
                 send_action.enqueue(pk)
             if once:

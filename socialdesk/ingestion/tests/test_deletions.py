@@ -1,0 +1,89 @@
+"""CH2: a tweet its author deleted is noticed; a conversation left with nothing is closed "Deleted"."""
+
+import pytest
+import requests
+from django.core.management import call_command
+
+from socialdesk.conversations.models import Activity, Conversation, Message
+from socialdesk.ingestion.deletions import notice_deleted
+from socialdesk.ingestion.models import PollState
+from socialdesk.ingestion.polling import poll_all
+
+
+def _delete(sim, tweet_id):
+    requests.delete(f"{sim.base_url}/_sim/tweets/{tweet_id}", timeout=5).raise_for_status()
+
+
+def test_a_deleted_tweet_is_marked_and_the_empty_conversation_closed_deleted(demo, twitter_sim, customer_tweet, client, agents):
+    first = customer_tweet("@FirefoxSupport my bookmarks vanished", username="maria_k")
+    other = customer_tweet("@FirefoxSupport sync is broken", username="sam")
+    poll_all()
+    _delete(twitter_sim, first["data"]["id"])
+    assert notice_deleted() == 1
+    assert notice_deleted() == 0  # noticed once
+    gone = Message.objects.get(platform_id=first["data"]["id"])
+    assert gone.deleted_at is not None and gone.text.endswith("my bookmarks vanished")  # kept for the record
+    c = gone.conversation
+    assert (c.status, c.close_reason) == ("closed", "deleted")
+    assert list(c.activity.filter(actor=None).values_list("kind", flat=True).order_by("id"))[-2:] == ["message_deleted", "auto_closed"]
+    # The other customer's conversation is untouched.
+    kept = Conversation.objects.get(messages__platform_id=other["data"]["id"])
+    assert kept.status == "open" and not kept.messages.filter(deleted_at__isnull=False).exists()
+    client.force_login(agents["contributor"])
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert "deleted by its author on" in page and "Customer deleted a message" in page
+
+
+def test_a_conversation_with_a_message_left_stays_open(demo, twitter_sim, customer_tweet):
+    first = customer_tweet("@FirefoxSupport tabs crash", username="maria_k")
+    poll_all()
+    customer_tweet("@FirefoxSupport still crashing, any idea?", username="maria_k", in_reply_to=first["data"]["id"])
+    poll_all()
+    c = Conversation.objects.get()
+    assert c.messages.count() == 2
+    _delete(twitter_sim, first["data"]["id"])
+    assert notice_deleted() == 1
+    c.refresh_from_db()
+    assert c.status == "open"
+    assert Activity.objects.filter(conversation=c, kind="message_deleted").count() == 1
+
+
+def test_closed_conversations_are_not_looked_up(demo, twitter_sim, customer_tweet, agents):
+    from socialdesk.conversations import actions
+
+    t = customer_tweet("@FirefoxSupport thanks, all good now")
+    poll_all()
+    actions.close(actor=agents["moderator"], conversation=Conversation.objects.get(), reason="no_need_to_reply")
+    _delete(twitter_sim, t["data"]["id"])
+    assert notice_deleted() == 0
+
+
+def test_a_platform_error_is_reported_on_the_health_page_not_raised(demo, twitter_sim, customer_tweet, settings):
+    customer_tweet("@FirefoxSupport hello")
+    poll_all()
+    settings.SOCIALDESK_TWITTER_API_BASE = "http://127.0.0.1:9"
+    assert notice_deleted() == 0
+    state = PollState.objects.get(account__handle="FirefoxSupport", stream="deletions")
+    assert "No answer from X" in state.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_enqueues_the_check_and_the_worker_runs_it(demo, twitter_sim, customer_tweet):
+    t = customer_tweet("@FirefoxSupport my passwords are gone")
+    poll_all()
+    _delete(twitter_sim, t["data"]["id"])
+    call_command("scheduler", "--once")
+    call_command("db_worker", "--batch", "--interval", "0")
+    assert Message.objects.get(platform_id=t["data"]["id"]).deleted_at is not None
+
+
+def test_the_api_says_when_a_message_was_deleted(demo, twitter_sim, customer_tweet, client, agents):
+    t = customer_tweet("@FirefoxSupport video stutters")
+    poll_all()
+    _delete(twitter_sim, t["data"]["id"])
+    notice_deleted()
+    client.force_login(agents["moderator"])
+    c = Conversation.objects.get()
+    body = client.get(f"/api/v1/conversations/{c.pk}").json()
+    assert body["close_reason"] == "deleted"
+    assert [m["deleted_at"] is not None for m in body["messages"]] == [True]
