@@ -441,6 +441,8 @@ LOCAL_OS = {
     "tr": ["Windows 11", "Windows 10", "macOS", "Ubuntu", "Linux", "Android"],
 }
 
+# In the background traffic, the share of new tweets after which a customer deletes a recent one.
+DELETE_SHARE = 0.03
 KIND_WEIGHTS = {
     "support": 30, "compliment": 10, "roundup": 5, "feedback": 10, "feature": 10,
     "followup": 12, "spam": 6, "search": 11, "retweet": 6,
@@ -721,6 +723,18 @@ class TrafficGenerator:
         t["author_username"] = user.username
         return t
 
+    def delete_one(self) -> str | None:
+        """A customer deletes one of their recent tweets (they thought better of it, or it was
+        answered elsewhere); returns its id."""
+        brand_ids = {a.id for a in BRAND_ACCOUNTS}
+        with self._lock, self.state.lock:
+            candidates = self._recent(lambda t: t["author_id"] not in brand_ids, limit=60)
+            if not candidates:
+                return None
+            tweet = self.rng.choice(candidates)
+            self.state.delete_tweet(tweet["id"])
+            return tweet["id"]
+
     def generate(self, n: int) -> list[dict[str, Any]]:
         """Make ``n`` customer tweets right now (no thread)."""
         return [self.generate_one() for _ in range(n)]
@@ -765,3 +779,5 @@ class TrafficGenerator:
             if self._stop.is_set():
                 break
             self.generate_one()
+            if timing.random() < DELETE_SHARE:
+                self.delete_one()

@@ -87,3 +87,14 @@ def test_the_api_says_when_a_message_was_deleted(demo, twitter_sim, customer_twe
     body = client.get(f"/api/v1/conversations/{c.pk}").json()
     assert body["close_reason"] == "deleted"
     assert [m["deleted_at"] is not None for m in body["messages"]] == [True]
+
+
+def test_the_connector_tells_deleted_tweets_from_live_ones_in_one_lookup(demo, twitter_sim):
+    from socialdesk.brands.models import BrandAccount
+    from socialdesk.connectors.twitter import TwitterConnector
+
+    made = [t["id"] for t in twitter_sim.traffic.generate(5)]
+    gone = twitter_sim.traffic.delete_one()  # what the simulator's background traffic does now and then
+    assert gone in made
+    connector = TwitterConnector(BrandAccount.objects.get(handle="FirefoxSupport"))
+    assert sorted(connector.deleted(made + ["1"])) == sorted([gone, "1"])
