@@ -55,6 +55,8 @@ def main() -> int:
     env.setdefault("SOCIALDESK_POLL_SECONDS", "5")
     # The simulator has no quota to save: read the reviews as often as the rest.
     env.setdefault("SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS", "5")
+    # Customers of the simulated X delete a tweet now and then: notice it within a minute.
+    env.setdefault("SOCIALDESK_DELETED_CHECK_SECONDS", "60")
     manage = [py, "-m", "socialdesk.cli"]
 
     print("Setting up the database and the demo configuration…", flush=True)
