@@ -7,7 +7,7 @@ opens again when the customer writes.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -128,24 +128,33 @@ def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True) ->
 @dataclass
 class _Context:
     known: set
+    # Stored messages the page's messages reply to (besides those of the page itself).
+    replied_to: set
     accounts: dict
     rules: list
     # Triage results of the page's new messages, and the conversations opened with them.
     triaged: dict
     opened: list
     filters: Rules | None
+    # The page's messages the filters kept out (known, but no conversation of ours).
+    kept_out: set = field(default_factory=set)
 
     @classmethod
     def load(cls, messages: list[InboundMessage], *, apply_filters: bool = True) -> "_Context":
         platforms = {m.platform for m in messages}
-        known = set(
-            Message.objects.filter(platform__in=platforms, platform_id__in={m.platform_id for m in messages})
-            .values_list("platform", "platform_id")
+        page_ids = {(m.platform, m.platform_id) for m in messages}
+        # One query for the page's messages and the ones they reply to (the unrelated-replies filter).
+        stored = set(
+            Message.objects.filter(
+                platform__in=platforms,
+                platform_id__in={m.platform_id for m in messages} | {m.in_reply_to_id for m in messages if m.in_reply_to_id},
+            ).values_list("platform", "platform_id")
         )
+        known = stored & page_ids
         accounts = {(a.platform, a.external_id): a for a in BrandAccount.objects.filter(active=True).exclude(external_id="")}
         new = [m for m in messages if (m.platform, m.platform_id) not in known and (m.platform, m.author.external_id) not in accounts
                and not m.is_repost]
-        return cls(known=known, accounts=accounts, rules=routing_rules(platforms=platforms),
+        return cls(known=known, replied_to=stored - page_ids, accounts=accounts, rules=routing_rules(platforms=platforms),
                    triaged=triage.classify_messages(new, accounts), opened=[], filters=Rules.load() if apply_filters else None)
 
 
@@ -164,6 +173,7 @@ def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints:
         if context.filters is not None and _filtered_out(msg, context):
             result.filtered += 1
             context.known.add(key)
+            context.kept_out.add(key)
             continue
         if msg.is_repost:
             # Reposts let through by the filters still carry no question of their own.
@@ -187,9 +197,10 @@ def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints:
 def _filtered_out(msg: InboundMessage, context: "_Context") -> bool:
     """CH8: a message the filters keep out is stored aside with its reason, not dropped."""
     mentions_us = any((msg.platform, i) in context.accounts for i in msg.mentioned_account_ids)
-    replies_to_known = bool(msg.in_reply_to_id) and not mentions_us and Message.objects.filter(
-        platform=msg.platform, platform_id=msg.in_reply_to_id
-    ).exists()
+    parent = (msg.platform, msg.in_reply_to_id)
+    # A reply to a message of ours or of a conversation we have, stored before or earlier in the page.
+    replies_to_known = bool(msg.in_reply_to_id) and (
+        parent in context.replied_to or (parent in context.known and parent not in context.kept_out))
     found = context.filters.reason(msg, mentions_us=mentions_us, replies_to_known=replies_to_known)
     if found is None:
         return False

@@ -51,3 +51,22 @@ def test_a_muted_word_applies_on_the_next_poll_and_a_wrong_filter_loses_nothing(
     assert let_through(kept).stored == 1  # past the filter, as an agent asked
     assert Conversation.objects.count() == 2
     assert FilteredMessage.objects.get().let_through_at is not None
+
+
+def test_a_reply_without_our_mention_is_kept_when_it_answers_a_message_we_have(demo, inbound):
+    first = inbound("my tabs crash", handle="maria")
+    ingest([first])
+    in_page = inbound("here is the crash report", handle="maria", platform_id="1950000000000000001")
+    troll = inbound("what about the election", handle="sam")
+    _settings(muted_words="election\n")
+    page = [
+        inbound("it still crashes", mention=None, in_reply_to=first.platform_id, handle="maria"),  # stored before
+        in_page,
+        inbound("thanks!", mention=None, in_reply_to=in_page.platform_id, handle="maria"),  # earlier in the page
+        troll,
+        inbound("indeed", mention=None, in_reply_to=troll.platform_id, handle="kim"),  # answers a kept-out one
+        inbound("my friend says so", mention=None, in_reply_to="123456", handle="chatty"),  # between others
+    ]
+    result = ingest(page)
+    assert (result.stored, result.filtered) == (3, 3)
+    assert sorted(FilteredMessage.objects.values_list("reason", flat=True)) == ["muted", "unrelated_reply", "unrelated_reply"]
