@@ -157,9 +157,8 @@ def play_renew(request):
     return HttpResponse('<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>')
 
 
-def _reply_start(conversation) -> str:
-    mention = reply_mention(conversation.platform, conversation.author.handle)
-    return f"{mention} " if mention else ""
+def _reply_mention(conversation) -> str:
+    return reply_mention(conversation.platform, conversation.author.handle)
 
 
 def _agents_for_assignment(user):
@@ -205,7 +204,8 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "earlier": earlier,
         "activity": conversation.activity.select_related("actor").order_by("-at", "-id")[:50],
         # Mastodon: the reply starts with the customer's @, as Mastodon's apps write it.
-        "reply_form": reply_form or ReplyForm(initial={"text": _reply_start(conversation)}),
+        "reply_form": reply_form or ReplyForm(initial={"text": f"{_reply_mention(conversation)} ".lstrip()}),
+        "reply_mention": _reply_mention(conversation),
         "note_form": NoteForm(auto_id="note_%s"),
         "hold_reasons": HoldReason.choices,
         "close_reasons": CloseReason.choices,

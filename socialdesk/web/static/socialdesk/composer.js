@@ -25,14 +25,22 @@
     return platform === "twitter" ? twitterLength(text) : Array.from(text).length;
   }
 
+  function withMention(body, mention) {
+    if (!mention || !body) return body;
+    const escaped = mention.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`(?<![\\w@])${escaped}(?![\\w@])`, "i").test(body) ? body : `${mention} ${body}`;
+  }
+
   function bind(form) {
     const area = form.querySelector("textarea[name=text]");
     const out = form.querySelector("#char-count");
     if (!area || !out) return;
     const limit = parseInt(form.dataset.limit || "0", 10);
     const signature = form.dataset.signature || "";
+    const mention = form.dataset.mention || "";
     const update = () => {
-      const body = area.value.trim();
+      // The server puts the customer's @ in front when it is missing (Mastodon): count it too.
+      const body = withMention(area.value.trim(), mention);
       const full = signature && body ? body + " " + signature : body;
       const n = count(form.dataset.platform, full);
       out.textContent = limit ? `${n} / ${limit}` : `${n}`;
@@ -67,7 +75,8 @@
       picker.addEventListener("change", () => {
         const option = picker.selectedOptions[0];
         if (!option || !option.value) return;
-        area.value = option.dataset.text;
+        const mention = form.dataset.mention || "";
+        area.value = (mention ? mention + " " : "") + option.dataset.text;
         area.dispatchEvent(new Event("input"));
         if (clippingField) clippingField.value = option.value;  // the server warns if sent unchanged
         picker.value = "";
