@@ -1,6 +1,7 @@
 """The simulated Mastodon instance: accounts, statuses, notifications, favourites, boosts, in memory.
 
-Thread-safe (one lock). Ids are increasing snowflake-like digit strings, as Mastodon's are.
+Thread-safe (one lock). Ids are Mastodon's snowflakes: the creation time in milliseconds shifted
+left 16 bits, plus a sequence, as digit strings; so an id can stand for a moment (``min_id``).
 Every write performed through the API is logged in ``writes`` with its Idempotency-Key, and a
 post repeated with the same key (same account, within an hour) returns the first status, as
 Mastodon does: ``writes`` marks such a replay ``"new": false``.
@@ -28,6 +29,11 @@ BRAND_ACCOUNTS = [
 MENTION = re.compile(r"(?<![\w/])@(\w{1,30})(?:@[\w.-]+)?")
 
 
+def snowflake(t: float) -> int:
+    """The smallest id Mastodon gives at epoch second ``t``."""
+    return int(t * 1000) << 16
+
+
 def iso(t: float) -> str:
     return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(t * 1000) % 1000:03d}Z"
 
@@ -40,7 +46,7 @@ class MastodonState:
 
     def reset(self) -> None:
         with self.lock:
-            self._next_id = 113_000_000_000_000_000
+            self._next_id = 0
             self.accounts: dict[str, dict[str, Any]] = {}
             self.tokens: dict[str, str] = {}
             self.statuses: dict[str, dict[str, Any]] = {}
@@ -58,7 +64,7 @@ class MastodonState:
     # ------------------------------------------------------------------ ids, accounts, limits
     def new_id(self) -> str:
         with self.lock:
-            self._next_id += 1 + int(time.time() * 1000) % 7
+            self._next_id = max(self._next_id + 1, snowflake(time.time()))
             return str(self._next_id)
 
     def _add_account(self, username: str, *, display_name: str = "", account_id: str | None = None,

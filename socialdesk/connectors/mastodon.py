@@ -14,6 +14,7 @@ write:favourites (read:statuses for reconciliation). The instance is `BrandAccou
 import html
 import logging
 import re
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -27,8 +28,16 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 80  # Mastodon's maximum for notifications
 MAX_PAGES = 20
+# How far back an account's first poll reads (Google Play's list shows a week of reviews too).
+FIRST_POLL_DAYS = 7
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p>", re.I)
+
+
+def first_cursor(now: float | None = None) -> str:
+    """A notification id standing for FIRST_POLL_DAYS ago: Mastodon's ids are snowflakes, the
+    creation time in milliseconds shifted left 16 bits."""
+    return str(int(((now or time.time()) - FIRST_POLL_DAYS * 86400) * 1000) << 16)
 
 
 def make_client(access_token: str, api_base: str) -> Mastodon:
@@ -141,13 +150,14 @@ class MastodonConnector:
 
         `min_id` pages forward from the cursor: each page holds the mentions right after the
         previous one, so the cursor moves page by page and a backlog of any size is read over
-        several polls without a gap. The first poll of an account starts from its oldest mention.
+        several polls without a gap. An account's first poll starts FIRST_POLL_DAYS back, not at
+        its oldest mention: a support desk answers this week's questions, not last year's.
         """
         messages: list[InboundMessage] = []
-        newest = cursor
+        newest = cursor or first_cursor()
         for _ in range(MAX_PAGES):
             try:
-                page = self.client.notifications(types=["mention"], min_id=newest or "0", limit=PAGE_SIZE)
+                page = self.client.notifications(types=["mention"], min_id=newest, limit=PAGE_SIZE)
             except Exception as exc:  # noqa: BLE001 - translated or re-raised
                 if messages:
                     break  # keep what arrived; the next poll goes on from there

@@ -184,3 +184,19 @@ def test_a_reply_mentions_the_customer_so_mastodon_notifies_them(demo, mastodon_
     c2 = Conversation.objects.get(messages__platform_id=c2_toot["id"])
     actions.reply(actor=contributor, conversation=c2, text="Thanks @Sam_K, try Library > Bookmarks > Restore.")
     assert OutboundAction.objects.get(message__conversation=c2).text.startswith("Thanks @Sam_K, try Library > Bookmarks > Restore.")
+
+
+def test_the_first_poll_reads_the_last_week_not_the_whole_history(demo, mastodon_sim, customer_toot, monkeypatch):
+    from socialdesk.connectors import mastodon
+
+    # Mastodon ids are snowflakes: a status of 15 November 2022 has an id starting 10934…
+    assert mastodon.first_cursor(now=1_668_470_400 + 7 * 86400) == str(1_668_470_400_000 << 16)
+    customer_toot("@firefox_support an old question", username="old_timer")
+    monkeypatch.setattr(mastodon, "FIRST_POLL_DAYS", -1 / 86400)  # "a week ago" is a second from now
+    assert poll_all().stored == 0
+    import time
+
+    time.sleep(1.1)
+    customer_toot("@firefox_support a question of today", username="new_here")
+    assert poll_all().stored == 1
+    assert Message.objects.get().text.endswith("a question of today")
