@@ -47,6 +47,9 @@ class FetchResult:
     cursor: str
     # Epoch seconds until which the platform asks us not to call again, or None.
     wait_until: float | None = None
+    # A page after the first failed: what came before it is here, the cursor points at it, and
+    # this says why (shown on the health page).
+    error: str = ""
 
 
 class ConnectorError(Exception):

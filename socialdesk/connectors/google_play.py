@@ -189,33 +189,28 @@ class GooglePlayConnector:
         messages: list[InboundMessage] = []
         newest = int(window_newest or since)
         reached_known = restarted = False
+        read = 0
         for _ in range(MAX_PAGES):
-            kwargs = {"packageName": self.package, "maxResults": PAGE_SIZE}
-            if token:
-                kwargs["token"] = token
             try:
-                body = self.service.reviews().list(**kwargs).execute(num_retries=0)
-            except Exception as exc:  # noqa: BLE001 - translated or re-raised
-                error = _translate(exc, write=False)
-                if token and error.status == 400 and not restarted:
+                body, page = self._reviews_page(token)
+            except ConnectorError as exc:
+                if token and exc.status == 400 and not restarted:
                     # The platform no longer takes a saved page token: read from the newest again.
                     token, restarted = None, True
                     continue
-                raise error from exc
-            if not isinstance(body, dict):
-                raise ConnectorError("Google Play sent a malformed page", retryable=True)
-            try:
-                for review in body.get("reviews") or []:
-                    message = normalise_review(review, package=self.package)
-                    seconds = int(message.created_at.timestamp())
-                    if seconds < since:
-                        reached_known = True
-                        break
-                    newest = max(newest, seconds)
-                    messages.append(message)
-            except (KeyError, TypeError, ValueError, StopIteration, AttributeError) as exc:
-                # The cursor stays: the same page is read again next time.
-                raise ConnectorError(f"Google Play sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
+                if not read:
+                    raise  # the cursor stays: the same page is read again next time
+                # Keep the pages read; the next poll goes on from the page that failed.
+                return FetchResult(messages=messages, cursor=f"{since or ''}|{token}|{newest or ''}",
+                                   wait_until=exc.wait_until, error=str(exc))
+            read += 1
+            for message in page:
+                seconds = int(message.created_at.timestamp())
+                if seconds < since:
+                    reached_known = True
+                    break
+                newest = max(newest, seconds)
+                messages.append(message)
             token = (body.get("tokenPagination") or {}).get("nextPageToken")
             if reached_known or not token:
                 break
@@ -224,6 +219,21 @@ class GooglePlayConnector:
             # Pages left unread: the next poll goes on from the next one, soon.
             return FetchResult(messages=messages, cursor=f"{since or ''}|{token}|{newest or ''}", wait_until=None)
         return FetchResult(messages=messages, cursor=str(newest) if newest else "", wait_until=time.time() + wait if wait > 0 else None)
+
+    def _reviews_page(self, token: str | None) -> tuple[dict, list[InboundMessage]]:
+        kwargs = {"packageName": self.package, "maxResults": PAGE_SIZE}
+        if token:
+            kwargs["token"] = token
+        try:
+            body = self.service.reviews().list(**kwargs).execute(num_retries=0)
+        except Exception as exc:  # noqa: BLE001 - translated or re-raised
+            raise _translate(exc, write=False) from exc
+        if not isinstance(body, dict):
+            raise ConnectorError("Google Play sent a malformed page", retryable=True)
+        try:
+            return body, [normalise_review(review, package=self.package) for review in body.get("reviews") or []]
+        except (KeyError, TypeError, ValueError, StopIteration, AttributeError) as exc:
+            raise ConnectorError(f"Google Play sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
 
     def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str) -> str:
         """Set the developer reply on the review; returns `<review id>:reply:<seconds>`.

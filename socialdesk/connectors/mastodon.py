@@ -154,33 +154,38 @@ class MastodonConnector:
         its oldest mention: a support desk answers this week's questions, not last year's.
         """
         messages: list[InboundMessage] = []
-        newest = cursor or first_cursor()
+        start = newest = cursor or first_cursor()
         for _ in range(MAX_PAGES):
             try:
-                page = self.client.notifications(types=["mention"], min_id=newest, limit=PAGE_SIZE)
-            except Exception as exc:  # noqa: BLE001 - translated or re-raised
-                if messages:
-                    break  # keep what arrived; the next poll goes on from there
-                raise self._translate(exc, write=False) from exc
-            if not isinstance(page, list):
-                if messages:
-                    break
-                raise ConnectorError("Mastodon sent a malformed page", retryable=True)
-            try:
-                ids = [int(n["id"]) for n in page]
-                arrived = [m for m in (normalise_notification(n) for n in page) if m is not None]
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                if messages:
-                    break
-                raise ConnectorError(f"Mastodon sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
+                arrived, ids, full = self._mentions_page(newest)
+            except ConnectorError as exc:
+                if newest == start:
+                    raise
+                # Keep what arrived; the next poll goes on from the page that failed.
+                return FetchResult(messages=messages, cursor=newest, wait_until=exc.wait_until, error=str(exc))
             messages.extend(arrived)
             if ids:
-                newest = str(max(ids + [int(newest or 0)]))
-            if len(page) < PAGE_SIZE:
+                newest = str(max(ids + [int(newest)]))
+            if not full:
                 break
         remaining = getattr(self.client, "ratelimit_remaining", None)
         wait_until = self.client.ratelimit_reset if remaining is not None and remaining <= 0 else None
         return FetchResult(messages=messages, cursor=newest or "", wait_until=wait_until)
+
+    def _mentions_page(self, min_id: str) -> tuple[list[InboundMessage], list[int], bool]:
+        """One page of mentions after `min_id`: (messages, notification ids, whether it was full)."""
+        try:
+            page = self.client.notifications(types=["mention"], min_id=min_id, limit=PAGE_SIZE)
+        except Exception as exc:  # noqa: BLE001 - translated or re-raised
+            raise self._translate(exc, write=False) from exc
+        if not isinstance(page, list):
+            raise ConnectorError("Mastodon sent a malformed page", retryable=True)
+        try:
+            ids = [int(n["id"]) for n in page]
+            arrived = [m for m in (normalise_notification(n) for n in page) if m is not None]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConnectorError(f"Mastodon sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
+        return arrived, ids, len(page) >= PAGE_SIZE
 
     def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str) -> str:
         """Post a public reply; the Idempotency-Key makes a retry return the first post."""

@@ -160,6 +160,7 @@ class TwitterConnector:
         newest = window_newest or cursor
         token = token or None
         wait_until = None
+        read = 0
         for _ in range(MAX_PAGES):
             kwargs = dict(
                 max_results=PAGE_SIZE, tweet_fields=TWEET_FIELDS, user_fields=USER_FIELDS,
@@ -170,19 +171,16 @@ class TwitterConnector:
             if token:
                 kwargs[call.__name__ == "search_recent_tweets" and "next_token" or "pagination_token"] = token
             try:
-                response = call(**kwargs)
-                body = response.json()
-            except Exception as exc:  # noqa: BLE001 - translated or re-raised
-                raise _translate(exc) from exc
-            if not isinstance(body, dict):
-                raise ConnectorError("X sent a malformed page", retryable=True)
+                response, body, arrived = self._page(call, kwargs)
+            except ConnectorError as exc:
+                if not read:
+                    raise  # the cursor stays where it was: the same page is read again next time
+                # Keep the pages read; the next poll goes on from the page that failed.
+                return FetchResult(messages=messages, cursor=f"{cursor}|{token}|{newest}", wait_until=exc.wait_until, error=str(exc))
+            read += 1
+            messages.extend(arrived)
             if response.headers.get("x-rate-limit-remaining") == "0":
                 wait_until = _reset_of(response)
-            try:
-                messages.extend(normalise_page(body))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                # The cursor stays where it was: the same page is read again next time.
-                raise ConnectorError(f"X sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
             meta = body.get("meta") or {}
             if meta.get("newest_id") and (not newest or int(meta["newest_id"]) > int(newest)):
                 newest = str(meta["newest_id"])
@@ -193,6 +191,20 @@ class TwitterConnector:
             # Pages left unread: the next poll goes on from here, in the same window.
             return FetchResult(messages=messages, cursor=f"{cursor}|{token}|{newest}", wait_until=wait_until)
         return FetchResult(messages=messages, cursor=newest, wait_until=wait_until)
+
+    @staticmethod
+    def _page(call, kwargs) -> tuple[requests.Response, dict, list[InboundMessage]]:
+        try:
+            response = call(**kwargs)
+            body = response.json()
+        except Exception as exc:  # noqa: BLE001 - translated or re-raised
+            raise _translate(exc) from exc
+        if not isinstance(body, dict):
+            raise ConnectorError("X sent a malformed page", retryable=True)
+        try:
+            return response, body, normalise_page(body)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConnectorError(f"X sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
 
     def streams(self) -> list[tuple[str, object]]:
         """What polling reads: the account's mentions and each of its active search terms."""

@@ -33,7 +33,7 @@ def _poll_stream(state: PollState, fetch) -> IngestResult:
     # The cursor moves only after the messages are stored: a crash in between re-reads them.
     state.cursor = page.cursor
     state.wait_until = datetime.fromtimestamp(page.wait_until, tz=dt_timezone.utc) if page.wait_until else None
-    state.last_error = ""
+    state.last_error = page.error
     state.last_polled_at = now
     state.fetched += len(page.messages)
     state.save()

@@ -222,3 +222,27 @@ def test_a_page_token_the_platform_refuses_restarts_from_the_newest(demo, play_s
     customer_review("Written while the token went stale", author_name="Second")
     assert poll_all().stored == 1
     assert "|" not in PollState.objects.get(pk=state.pk).cursor
+
+
+def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, play_sim, customer_review, monkeypatch):
+    from socialdesk.connectors import google_play
+
+    monkeypatch.setattr(google_play, "PAGE_SIZE", 10)
+    for i in range(25):
+        customer_review(f"Review {i}: it is slow", author_name=f"Reviewer {i}")
+    real = google_play.GooglePlayConnector._reviews_page
+    calls = {"n": 0}
+
+    def second_page_fails(self, token):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise google_play.ConnectorError("Google Play server error 503", retryable=True, status=503)
+        return real(self, token)
+
+    monkeypatch.setattr(google_play.GooglePlayConnector, "_reviews_page", second_page_fails)
+    assert poll_all().stored == 10
+    state = PollState.objects.get(account=listing(), stream="reviews")
+    assert "503" in state.last_error and "|" in state.cursor  # on the health page; goes on from page 2
+    assert poll_all().stored == 15
+    assert Message.objects.filter(platform="google_play").count() == 25
+    assert PollState.objects.get(pk=state.pk).last_error == ""

@@ -162,7 +162,9 @@ def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, mastodon_sim, cu
 
     monkeypatch.setattr(mastodon.Mastodon, "notifications", second_page_fails)
     assert poll_all().stored == 10
+    assert "503" in PollState.objects.get(account=account(), stream="notifications").last_error  # on the health page
     assert poll_all().stored == 15
+    assert PollState.objects.get(account=account(), stream="notifications").last_error == ""
     assert Message.objects.filter(platform="mastodon").count() == 25
 
 

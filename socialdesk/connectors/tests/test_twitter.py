@@ -104,3 +104,28 @@ def test_a_backlog_larger_than_one_poll_is_read_over_several_polls_without_loss(
     assert Message.objects.count() == 531
     state = PollState.objects.get(account__handle="FirefoxSupport", stream="mentions")
     assert "|" not in state.cursor
+
+
+def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, twitter_sim, customer_tweet, monkeypatch):
+    from socialdesk.connectors import twitter
+
+    monkeypatch.setattr(twitter, "PAGE_SIZE", 10)
+    for i in range(25):
+        customer_tweet(f"@FirefoxSupport question {i}", username=f"q{i}")
+    real = twitter.TwitterConnector._page
+    calls = {"n": 0}
+
+    def second_mentions_page_fails(call, kwargs):
+        if call.__name__ == "get_users_mentions" and kwargs.get("id") == "2142732":
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise twitter.ConnectorError("X server error 503", retryable=True, status=503)
+        return real(call, kwargs)
+
+    monkeypatch.setattr(twitter.TwitterConnector, "_page", staticmethod(second_mentions_page_fails))
+    assert poll_all().stored == 10
+    state = PollState.objects.get(account__handle="FirefoxSupport", stream="mentions")
+    assert "503" in state.last_error and "|" in state.cursor
+    assert poll_all().stored == 15
+    assert Message.objects.count() == 25
+    assert PollState.objects.get(pk=state.pk).last_error == ""
