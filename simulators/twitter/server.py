@@ -43,6 +43,7 @@ import re
 import socket
 import threading
 import time
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
@@ -135,6 +136,20 @@ def _tweet_id_param(params: dict[str, str], name: str) -> str | None:
         raise invalid_request(name, raw,
                               f"The `{name}` query parameter value [{raw}] does not match ^[0-9]{{1,19}}$")
     return raw
+
+
+def _start_time(params: dict[str, str]) -> str | None:
+    """``start_time`` (RFC 3339, e.g. 2026-11-20T09:00:00Z) in the stored ``created_at`` format."""
+    raw = params.get("start_time")
+    if not raw:
+        return None
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid_request("start_time", raw, f"Invalid date format for `start_time`: {raw}") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def encode_page_token(tweet_id: str) -> str:
@@ -445,8 +460,10 @@ class Api:
         since_id = _tweet_id_param(req.params, "since_id")
         until_id = _tweet_id_param(req.params, "until_id")
         below = decode_page_token(token_param, req.params.get(token_param))
+        start_time = _start_time(req.params)
         try:
-            tweets, more = fetch(since_id=since_id, until_id=until_id, below_id=below, max_results=max_results)
+            tweets, more = fetch(since_id=since_id, until_id=until_id, below_id=below, max_results=max_results,
+                                 start_time=start_time)
         except QueryError as exc:
             raise invalid_request("query", req.params.get("query", ""), str(exc)) from None
         body = build_tweet_payload(self.state, tweets, req.params)

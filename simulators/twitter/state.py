@@ -544,7 +544,7 @@ class PlatformState:
         )
 
     def _page(self, match, *, since_id: str | None, until_id: str | None, below_id: str | None,
-              max_results: int) -> tuple[list[dict[str, Any]], bool]:
+              max_results: int, start_time: str | None = None) -> tuple[list[dict[str, Any]], bool]:
         lo = int(since_id) if since_id else -1
         hi = min(int(until_id) if until_id else 1 << 64, int(below_id) if below_id else 1 << 64)
         page: list[dict[str, Any]] = []
@@ -556,6 +556,8 @@ class PlatformState:
             if n <= lo:
                 break
             t = self.tweets[tid]
+            if start_time and t["created_at"] < start_time:
+                break  # newest first: everything further is older still
             if not match(t):
                 continue
             if len(page) == max_results:
@@ -565,7 +567,7 @@ class PlatformState:
         return page, more
 
     def mentions(self, user_id: str, *, since_id=None, until_id=None, below_id=None,
-                 max_results: int = 10) -> tuple[list[dict[str, Any]], bool]:
+                 max_results: int = 10, start_time: str | None = None) -> tuple[list[dict[str, Any]], bool]:
         """Newest-first tweets mentioning ``user_id`` with since_id < id < min(until_id, below_id)."""
         uid = str(user_id)
 
@@ -575,15 +577,15 @@ class PlatformState:
 
         with self.lock:
             return self._page(match, since_id=since_id, until_id=until_id, below_id=below_id,
-                              max_results=max_results)
+                              max_results=max_results, start_time=start_time)
 
     def search(self, query: str, *, since_id=None, until_id=None, below_id=None,
-               max_results: int = 10) -> tuple[list[dict[str, Any]], bool]:
+               max_results: int = 10, start_time: str | None = None) -> tuple[list[dict[str, Any]], bool]:
         """Newest-first tweets matching ``query`` (see :mod:`.query`); raises QueryError."""
         pred = compile_query(query)
         with self.lock:
             return self._page(lambda t: pred(self._view(t)), since_id=since_id, until_id=until_id,
-                              below_id=below_id, max_results=max_results)
+                              below_id=below_id, max_results=max_results, start_time=start_time)
 
     # ------------------------------------------------------------------ inspection
     def list_tweets(self, author: str | None = None, in_reply_to: str | None = None,

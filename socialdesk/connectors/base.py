@@ -3,6 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# How far back an account's first poll reads: a support desk answers this week's questions, not
+# last year's (Google Play's review list shows a week too).
+FIRST_POLL_DAYS = 7
+
 
 @dataclass(frozen=True)
 class InboundAuthor:

@@ -22,14 +22,13 @@ from django.utils import timezone
 from mastodon import Mastodon
 from mastodon import errors as merr
 
+from . import base
 from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 80  # Mastodon's maximum for notifications
 MAX_PAGES = 20
-# How far back an account's first poll reads (Google Play's list shows a week of reviews too).
-FIRST_POLL_DAYS = 7
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p>", re.I)
 
@@ -37,7 +36,7 @@ _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p>", re.I)
 def first_cursor(now: float | None = None) -> str:
     """A notification id standing for FIRST_POLL_DAYS ago: Mastodon's ids are snowflakes, the
     creation time in milliseconds shifted left 16 bits."""
-    return str(int(((now or time.time()) - FIRST_POLL_DAYS * 86400) * 1000) << 16)
+    return str(int(((now or time.time()) - base.FIRST_POLL_DAYS * 86400) * 1000) << 16)
 
 
 def make_client(access_token: str, api_base: str) -> Mastodon:

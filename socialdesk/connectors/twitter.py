@@ -7,7 +7,7 @@ instead (the simulator in the demo and the tests), so the real client code runs 
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone as dt_timezone
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -15,6 +15,7 @@ import tweepy
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
+from . import base
 from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,9 @@ class TwitterConnector:
             )
             if cursor:
                 kwargs["since_id"] = cursor
+            else:
+                # An account's first window: this week's mentions, not the last 800.
+                kwargs["start_time"] = datetime.now(dt_timezone.utc) - timedelta(days=base.FIRST_POLL_DAYS)
             if token:
                 kwargs[call.__name__ == "search_recent_tweets" and "next_token" or "pagination_token"] = token
             try:

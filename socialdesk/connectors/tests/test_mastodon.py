@@ -194,7 +194,7 @@ def test_the_first_poll_reads_the_last_week_not_the_whole_history(demo, mastodon
     # Mastodon ids are snowflakes: a status of 15 November 2022 has an id starting 10934…
     assert mastodon.first_cursor(now=1_668_470_400 + 7 * 86400) == str(1_668_470_400_000 << 16)
     customer_toot("@firefox_support an old question", username="old_timer")
-    monkeypatch.setattr(mastodon, "FIRST_POLL_DAYS", -1 / 86400)  # "a week ago" is a second from now
+    monkeypatch.setattr(mastodon.base, "FIRST_POLL_DAYS", -1 / 86400)  # "a week ago" is a second from now
     assert poll_all().stored == 0
     import time
 

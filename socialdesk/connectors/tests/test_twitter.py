@@ -129,3 +129,14 @@ def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, twitter_sim, cus
     assert poll_all().stored == 15
     assert Message.objects.count() == 25
     assert PollState.objects.get(pk=state.pk).last_error == ""
+
+
+def test_the_first_poll_reads_the_last_week_not_the_last_800_mentions(demo, twitter_sim, customer_tweet, monkeypatch):
+    from socialdesk.connectors import base
+
+    customer_tweet("@FirefoxSupport a question of today", username="new_here")
+    monkeypatch.setattr(base, "FIRST_POLL_DAYS", -1 / 86400)  # "a week ago" is a second from now
+    assert poll_all().stored == 0  # older than the window: X leaves it out (start_time)
+    monkeypatch.setattr(base, "FIRST_POLL_DAYS", 7)
+    assert poll_all().stored == 1
+    assert "|" not in PollState.objects.get(account__handle="FirefoxSupport", stream="mentions").cursor
