@@ -1,9 +1,10 @@
-"""HTTP plumbing shared by the Google Play and Mastodon simulators (standard library only).
+"""HTTP plumbing shared by the simulators (standard library only).
 
-A simulator's ``Api`` has ``routes`` (``Route``s tried in order), ``faults`` (a
-:class:`~simulators.faults.FaultInjector`), ``fault_response(kind)`` for the platform's own
-shape of a 429/500/503, and ``is_platform_path(path)``. Faults apply to platform requests only,
-never to ``/_sim/`` ones.
+A simulator's ``Api`` has ``handle(request)`` returning ``(status, body, headers)``, ``faults``
+(a :class:`~simulators.faults.FaultInjector`), ``fault_response(kind)`` for the platform's own
+shape of a 429/500/503, and ``is_platform_path(path)``; optionally ``request_class`` (a
+``Request`` subclass) and ``internal_error(exc)`` (the platform's shape of a 500). Faults apply
+to platform requests only, never to ``/_sim/`` ones.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         path = parts.path.rstrip("/") or "/"
-        req = Request(self.command, path, query, body, self.headers)
+        req = getattr(self.api, "request_class", Request)(self.command, path, query, body, self.headers)
         fault = self.api.faults.draw() if self.api.is_platform_path(path) else None
         if fault in ("429", "500", "503"):
             self._send(*self.api.fault_response(fault))
@@ -105,7 +106,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             status, payload, headers = exc.status, exc.body, exc.headers
         except Exception as exc:  # a bug in the simulator: say so instead of hanging up
-            status, payload, headers = 500, {"error": f"simulator error: {exc!r}"}, {}
+            status, headers = 500, {}
+            internal_error = getattr(self.api, "internal_error", None)
+            payload = internal_error(exc) if internal_error else {"error": f"simulator error: {exc!r}"}
         if fault == "drop_after_commit":
             # The platform acted; the answer never arrives.
             self.close_connection = True

@@ -40,16 +40,14 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 import time
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
 
 from ..faults import FaultConfigError
-from ..http import MALFORMED_BODY, RunningServer, Server
+from ..http import Request as BaseRequest
+from ..http import RunningServer
+from ..http import serve_in_thread as serve_api
 from .query import QueryError
 from .state import (
     INVALID_REQUEST_TYPE,
@@ -274,13 +272,12 @@ class Route:
         self.endpoint = f"{method} {pattern}"
 
 
-class Request:
-    def __init__(self, method: str, path: str, params: dict[str, str], body: bytes, headers):
-        self.method = method
-        self.path = path
-        self.params = params
-        self.raw_body = body
-        self.headers = headers
+class Request(BaseRequest):
+    """X's endpoints read one value per parameter (``params``) and know the caller once authenticated."""
+
+    def __init__(self, method: str, path: str, query: dict[str, list[str]], body: bytes, headers):
+        super().__init__(method, path, query, body, headers)
+        self.params = {k: v[-1] for k, v in query.items()}
         self.user: User | None = None
         self.token: str = ""
 
@@ -305,11 +302,14 @@ def _bad(detail: str) -> ApiError:
 
 
 class Api:
-    """Request handling independent of the HTTP plumbing."""
+    """Request handling; the HTTP plumbing (and the shared fault mode) is simulators.http's."""
+
+    request_class = Request
 
     def __init__(self, simulator):
         self.sim = simulator
         self.state: PlatformState = simulator.state
+        self.faults = simulator.faults
         r = Route
         self.x_routes = [
             r("GET", "/2/users/me", self.get_me, user_context=True),
@@ -343,6 +343,22 @@ class Api:
             r("POST", "/_sim/config", self.sim_config),
             r("POST", "/_sim/reset", self.sim_reset),
         ]
+
+    # -------------------------------------------------------------- plumbing hooks
+    def is_platform_path(self, path: str) -> bool:
+        return path.startswith("/2/")  # the shared fault mode applies to X's v2 endpoints
+
+    def fault_response(self, kind: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if kind == "429":
+            retry_after = self.faults.retry_after
+            return 429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}, {
+                "x-rate-limit-limit": "0", "x-rate-limit-remaining": "0",
+                "x-rate-limit-reset": str(int(time.time()) + retry_after), "Retry-After": str(retry_after)}
+        title = "Internal Server Error" if kind == "500" else "Service Unavailable"
+        return int(kind), {"title": title, "detail": title, "type": "about:blank", "status": int(kind)}, {}
+
+    def internal_error(self, exc: Exception) -> dict[str, Any]:
+        return {"title": "Internal Server Error", "detail": f"simulator error: {exc!r}", "type": "about:blank", "status": 500}
 
     # -------------------------------------------------------------- dispatch
     def handle(self, req: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -712,90 +728,7 @@ def _bearer(header: str | None) -> str | None:
     return value.strip()
 
 
-# ---------------------------------------------------------------------- HTTP plumbing
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "tsa_a"  # X answers with this server header
-    sys_version = ""
-    api: Api  # set on the subclass made per server
-    quiet = True
-
-    def _serve(self) -> None:
-        parts = urlsplit(self.path)
-        params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        path = parts.path.rstrip("/") or "/"
-        req = Request(self.command, path, params, body, self.headers)
-        # The shared fault mode (simulators.faults) applies to X's endpoints only.
-        fault = self.api.sim.faults.draw() if path.startswith("/2/") else None
-        if fault in ("429", "500", "503"):
-            self._fault_answer(fault)
-            return
-        if fault == "timeout":
-            time.sleep(self.api.sim.faults.timeout_seconds)
-        try:
-            status, payload, headers = self.api.handle(req)
-        except Exception as exc:  # a bug in the simulator: say so instead of hanging up
-            status, headers = 500, {}
-            payload = {"title": "Internal Server Error", "detail": f"simulator error: {exc!r}",
-                       "type": "about:blank", "status": 500}
-        if fault == "drop_after_commit":
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        data = MALFORMED_BODY if fault == "malformed" else json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        if fault == "malformed":
-            status = 200
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    def _fault_answer(self, kind: str) -> None:
-        if kind == "429":
-            retry_after = self.api.sim.faults.retry_after
-            status, extra = 429, {"x-rate-limit-limit": "0", "x-rate-limit-remaining": "0",
-                                  "x-rate-limit-reset": str(int(time.time()) + retry_after), "Retry-After": str(retry_after)}
-            payload = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
-        else:
-            status, extra = int(kind), {}
-            title = "Internal Server Error" if kind == "500" else "Service Unavailable"
-            payload = {"title": title, "detail": title, "type": "about:blank", "status": status}
-        data = json.dumps(payload).encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in extra.items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
-
-    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
-        if not self.quiet:
-            super().log_message(format, *args)
-
-
-def make_server(simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> ThreadingHTTPServer:
-    handler = type("SimHandler", (_Handler,), {"api": Api(simulator), "quiet": quiet})
-    return Server((host, port), handler)
-
-
+# ---------------------------------------------------------------------- serving
 def serve_in_thread(simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:
-    httpd = make_server(simulator, host, port, quiet)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="twitter-sim-http", daemon=True)
-    thread.start()
-    return RunningServer(httpd, thread)
+    # X answers with the server header "tsa_a".
+    return serve_api(Api(simulator), host, port, quiet=quiet, name="twitter-sim-http", server_header="tsa_a")
