@@ -11,7 +11,7 @@ from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.people.models import default_signature
 
 from . import policy
-from .channel_rules import address_reply, check_attachments, check_reply_text, reply_mention
+from .channel_rules import address_reply, check_attachments, check_reply_text, without_leading_mention
 from .errors import ActionConflict, ActionError
 from .models import (
     Activity, Attachment, CloseReason, Conversation, Direction, HoldReason, InternalNote, Message, Reminder, Sentiment, Status, Tag,
@@ -80,8 +80,7 @@ def reply(
         hold_reason = _parse_hold_reason(hold_reason)
     if then == "close":
         close_reason = _parse_close_reason(close_reason)
-    mention = reply_mention(conversation.platform, conversation.author.handle)
-    bare = text[len(mention):].strip() if mention and text.lower().startswith(mention.lower()) else text
+    bare = without_leading_mention(conversation.platform, text, conversation.author.handle)
     if clipping_text and bare == clipping_text.strip() and not confirm:
         raise ActionConflict(
             "This clipping would go out unchanged. Personalise it so it doesn't read like a bot, or tick “Send anyway”.",

@@ -31,12 +31,25 @@ def reply_mention(platform: str, handle: str) -> str:
     return ""
 
 
+def _mention_pattern(mention: str) -> re.Pattern:
+    # The @acct on its own: not part of a longer handle or of an e-mail address.
+    return re.compile(rf"(?<![\w@]){re.escape(mention)}(?![\w@])", re.IGNORECASE)
+
+
 def address_reply(platform: str, text: str, handle: str) -> str:
     """The reply with the customer's mention in front, unless the agent already wrote it."""
     mention = reply_mention(platform, handle)
-    if not mention or re.search(rf"(?<![\w@]){re.escape(mention)}(?![\w@])", text, re.IGNORECASE):
+    if not mention or _mention_pattern(mention).search(text):
         return text
     return f"{mention} {text}"
+
+
+def without_leading_mention(platform: str, text: str, handle: str) -> str:
+    """The reply as the agent wrote it, without the customer's mention in front (if any)."""
+    mention = reply_mention(platform, handle)
+    if mention and _mention_pattern(mention).match(text):
+        return text[len(mention):].strip()
+    return text
 
 
 def check_reply_text(platform: str, text: str) -> None:

@@ -202,3 +202,16 @@ def test_the_first_poll_reads_the_last_week_not_the_whole_history(demo, mastodon
     customer_toot("@firefox_support a question of today", username="new_here")
     assert poll_all().stored == 1
     assert Message.objects.get().text.endswith("a question of today")
+
+
+def test_an_unchanged_clipping_behind_the_customers_mention_still_needs_confirming(demo, mastodon_sim, customer_toot, contributor):
+    from socialdesk.conversations.errors import ActionConflict
+
+    customer_toot("@firefox_support you are great", username="alex_codes")
+    poll_all()
+    c = Conversation.objects.get()
+    clipping = "Thank you, that means a lot to the whole community!"
+    with pytest.raises(ActionConflict, match="unchanged"):
+        actions.reply(actor=contributor, conversation=c, text=f"@alex_codes {clipping}", clipping_text=clipping)
+    actions.reply(actor=contributor, conversation=c, text=f"@alex_codes {clipping} Enjoy!", clipping_text=clipping)
+    assert OutboundAction.objects.count() == 1

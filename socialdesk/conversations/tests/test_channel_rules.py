@@ -2,7 +2,7 @@
 
 import pytest
 
-from socialdesk.conversations.channel_rules import address_reply, reply_mention
+from socialdesk.conversations.channel_rules import address_reply, reply_mention, without_leading_mention
 
 
 @pytest.mark.parametrize("text, sent", [
@@ -25,3 +25,14 @@ def test_a_remote_account_is_mentioned_with_its_instance():
 def test_other_platforms_reply_as_written(platform):
     assert reply_mention(platform, "alex") == ""
     assert address_reply(platform, "Try a new profile.", "alex") == "Try a new profile."
+
+
+@pytest.mark.parametrize("text, bare", [
+    ("@alex Thanks for the love!", "Thanks for the love!"),
+    ("@ALEX   Thanks for the love!", "Thanks for the love!"),
+    ("@alexandra Thanks for the love!", "@alexandra Thanks for the love!"),  # another account stays
+    ("Thanks @alex!", "Thanks @alex!"),  # only a mention in front is the one we add
+])
+def test_the_leading_mention_is_set_aside_when_comparing_with_a_clipping(text, bare):
+    assert without_leading_mention("mastodon", text, "alex") == bare
+    assert without_leading_mention("twitter", text, "alex") == text
