@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from .models import Activity, CloseReason, Conversation, Direction, HoldReason, Status
+from .models import Activity, CloseReason, Conversation, Direction, HoldReason, Message, Status
 
 
 def _not_escalated():
@@ -31,16 +31,36 @@ def close_unresponsive(*, now=None) -> int:
     for pk in list(candidates):
         with transaction.atomic():
             # Only if nothing changed meanwhile (the customer may have written).
-            n = Conversation.objects.filter(pk=pk, status=Status.HELD, hold_reason=HoldReason.WAITING_ON_CUSTOMER).update(
-                status=Status.CLOSED, hold_reason="", close_reason=CloseReason.USER_DIDNT_RESPOND, dealt_to=None, lease_expires_at=None, updated_at=now,
-            )
-            if n:
-                Activity.objects.create(
-                    conversation_id=pk, kind="auto_closed",
-                    detail={"reason": CloseReason.USER_DIDNT_RESPOND, "after_days": settings.SOCIALDESK_AUTO_CLOSE_DAYS},
-                )
-                closed += 1
+            closed += _close(pk, Q(status=Status.HELD, hold_reason=HoldReason.WAITING_ON_CUSTOMER),
+                             CloseReason.USER_DIDNT_RESPOND, now, after_days=settings.SOCIALDESK_AUTO_CLOSE_DAYS)
     return closed
+
+
+def mark_deleted(*, message_pk: int, now=None) -> bool:
+    """The customer deleted this message on the platform (CH2): mark it (its text stays, for the
+    record) and log it; close the conversation "Deleted" when no customer message is left."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not Message.objects.filter(pk=message_pk, deleted_at__isnull=True).update(deleted_at=now):
+            return False  # another run got there first
+        message = Message.objects.get(pk=message_pk)
+        Activity.objects.create(conversation_id=message.conversation_id, kind="message_deleted",
+                                detail={"message": message.pk, "platform_id": message.platform_id})
+        left = Message.objects.filter(conversation_id=message.conversation_id, direction=Direction.INBOUND, deleted_at__isnull=True)
+        if not left.exists():
+            _close(message.conversation_id, ~Q(status=Status.CLOSED), CloseReason.DELETED, now,
+                   why="every customer message was deleted")
+    return True
+
+
+def _close(pk: int, still: Q, reason: str, now, **detail) -> int:
+    """Close a conversation by the system if it is `still` as found; logged. 1 if it was closed."""
+    if not Conversation.objects.filter(still, pk=pk).update(
+        status=Status.CLOSED, hold_reason="", close_reason=reason, dealt_to=None, lease_expires_at=None, updated_at=now,
+    ):
+        return 0
+    Activity.objects.create(conversation_id=pk, kind="auto_closed", detail={"reason": reason, **detail})
+    return 1
 
 
 def flag_old(*, now=None) -> int:

@@ -1,9 +1,9 @@
 """Noticing what customers deleted on the platform (CH2), run by the scheduler through the worker.
 
 For each account whose connector can tell (`deleted(platform_ids)`: X's tweets lookup), the
-customer messages of its open conversations from the last days are looked up. A deleted message
-is marked (its text stays, for the record) and logged; a conversation whose customer messages
-are all gone is closed "Deleted", the closing reason the seed gives for it, by the system.
+customer messages of its open conversations from the last days are looked up; what is gone is
+handed to `conversations.automation.mark_deleted` (marked, logged, and the conversation closed
+"Deleted" when nothing of the customer's is left).
 Each run is recorded on the account's "deletions" stream, so the health page shows its errors.
 """
 
@@ -11,13 +11,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.base import ConnectorError
 from socialdesk.connectors.registry import connector_for
-from socialdesk.conversations.models import Activity, CloseReason, Conversation, Direction, Message, Status
+from socialdesk.conversations.automation import mark_deleted
+from socialdesk.conversations.models import Direction, Message, Status
 
 from .models import PollState
 
@@ -60,30 +60,8 @@ def _check_account(account, connector, now) -> int:
         state.save(update_fields=["last_error", "last_polled_at"])
         log.warning("Looking for deleted messages of %s failed: %s", account, exc)
         return 0
-    marked = 0
-    for platform_id in gone:
-        marked += _mark_deleted(candidates[platform_id], now)
+    marked = sum(mark_deleted(message_pk=candidates[platform_id], now=now) for platform_id in gone)
     state.last_error, state.last_polled_at = "", now
     state.fetched += len(candidates)
     state.save(update_fields=["last_error", "last_polled_at", "fetched"])
     return marked
-
-
-def _mark_deleted(message_pk: int, now) -> int:
-    with transaction.atomic():
-        if not Message.objects.filter(pk=message_pk, deleted_at__isnull=True).update(deleted_at=now):
-            return 0  # another run got there first
-        message = Message.objects.select_related("conversation").get(pk=message_pk)
-        conversation = message.conversation
-        Activity.objects.create(conversation=conversation, kind="message_deleted",
-                                detail={"message": message.pk, "platform_id": message.platform_id})
-        left = conversation.messages.filter(direction=Direction.INBOUND, deleted_at__isnull=True).exists()
-        if not left:
-            closed = Conversation.objects.filter(pk=conversation.pk).exclude(status=Status.CLOSED).update(
-                status=Status.CLOSED, hold_reason="", close_reason=CloseReason.DELETED,
-                dealt_to=None, lease_expires_at=None, updated_at=now,
-            )
-            if closed:
-                Activity.objects.create(conversation=conversation, kind="auto_closed",
-                                        detail={"reason": CloseReason.DELETED, "why": "every customer message was deleted"})
-    return 1
