@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import requests
@@ -66,7 +67,7 @@ print(OutboundAction.objects.filter(kind="reply").count())
 """
 
 
-class Platform:
+class Platform(ABC):
     """What the harness needs of one platform's simulator; everything above it is shared."""
 
     name = ""
@@ -74,15 +75,17 @@ class Platform:
     handle = ""  # the brand account the replies go out from (the demo's)
     extra_config: dict = {}
 
+    @abstractmethod
     def simulator(self, seed: int):
-        raise NotImplementedError
+        """A new simulator of the platform."""
 
+    @abstractmethod
     def customer_writes(self, http: requests.Session, base: str, i: int) -> None:
-        raise NotImplementedError
+        """Customer message number `i` appears on the simulator."""
 
+    @abstractmethod
     def replies_performed(self, base: str) -> list[str]:
         """The target of every reply the simulator performed, one entry per reply."""
-        raise NotImplementedError
 
 
 class Twitter(Platform):

@@ -12,6 +12,7 @@ import random
 import signal
 import threading
 import time
+from abc import ABC, abstractmethod
 from typing import Any, Callable
 
 from .faults import FaultConfigError, FaultInjector, add_cli_arguments, injector_from_args
@@ -22,7 +23,7 @@ def _bad(message: str) -> ApiError:
     return ApiError(400, {"error": message})
 
 
-class Simulator:
+class Simulator(ABC):
     """The in-memory platform, its traffic generator, its fault mode and (once served) its HTTP servers."""
 
     thread_name = "sim-http"
@@ -32,8 +33,9 @@ class Simulator:
         self.state, self.traffic, self.faults = state, traffic, faults
         self.servers: list[RunningServer] = []
 
+    @abstractmethod
     def api(self):
-        raise NotImplementedError
+        """The platform's ``Api`` for this simulator (see simulators.http)."""
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:
         """Start the HTTP server in a daemon thread; returns it (``.base_url``, ``.shutdown()``)."""
@@ -55,7 +57,7 @@ class Simulator:
         self.servers.clear()
 
 
-class BackgroundTraffic:
+class BackgroundTraffic(ABC):
     """Customer events at random moments (a Poisson process of ``rate`` a minute) in a daemon thread.
 
     Subclasses make the events: ``generate(n)`` makes ``n`` right now, from ``self.random``.
@@ -77,8 +79,9 @@ class BackgroundTraffic:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @abstractmethod
     def generate(self, n: int) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """Make ``n`` customer events right now; returns them."""
 
     def start(self, rate_per_minute: float) -> None:
         self.stop()

@@ -157,10 +157,6 @@ def play_renew(request):
     return HttpResponse('<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>')
 
 
-def _reply_mention(conversation) -> str:
-    return reply_mention(conversation.platform, conversation.author.handle)
-
-
 def _agents_for_assignment(user):
     from django.contrib.auth import get_user_model
 
@@ -182,6 +178,7 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         key=lambda item: item[1],
     )
     earlier = conversation.author.conversations.exclude(pk=conversation.pk).order_by("-last_inbound_at")[:5]
+    mention = reply_mention(conversation.platform, conversation.author.handle)
     signature = default_signature(request.user)
     clippings = [(clip, clip.render(author=conversation.author)) for clip in Clipping.objects.all()]
     holding = next((text for clip, text in clippings if clip.is_holding_reply), "")
@@ -204,8 +201,8 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "earlier": earlier,
         "activity": conversation.activity.select_related("actor").order_by("-at", "-id")[:50],
         # Mastodon: the reply starts with the customer's @, as Mastodon's apps write it.
-        "reply_form": reply_form or ReplyForm(initial={"text": f"{_reply_mention(conversation)} ".lstrip()}),
-        "reply_mention": _reply_mention(conversation),
+        "reply_form": reply_form or ReplyForm(initial={"text": f"{mention} " if mention else ""}),
+        "reply_mention": mention,
         "note_form": NoteForm(auto_id="note_%s"),
         "hold_reasons": HoldReason.choices,
         "close_reasons": CloseReason.choices,
