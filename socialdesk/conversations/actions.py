@@ -243,6 +243,8 @@ def like(*, actor, conversation: Conversation, message: Message) -> OutboundActi
     policy.require_role(actor=actor, conversation=conversation, action="like")
     if message.conversation_id != conversation.pk or message.direction != Direction.INBOUND:
         raise ActionError("Only a customer's message in this conversation can be liked.")
+    if message.deleted_at:
+        raise ActionError("The customer deleted this message: there is nothing left to like.")
     policy.require_account_allows(actor=actor, conversation=conversation, account=conversation.account, action="like")
     now = timezone.now()
     with transaction.atomic():

@@ -98,3 +98,21 @@ def test_the_connector_tells_deleted_tweets_from_live_ones_in_one_lookup(demo, t
     assert gone in made
     connector = TwitterConnector(BrandAccount.objects.get(handle="FirefoxSupport"))
     assert sorted(connector.deleted(made + ["1"])) == sorted([gone, "1"])
+
+
+def test_a_deleted_message_cannot_be_liked(demo, twitter_sim, customer_tweet, agents, client):
+    from socialdesk.conversations import actions
+    from socialdesk.conversations.errors import ActionError
+    from socialdesk.outbox.models import OutboundAction
+
+    t = customer_tweet("@FirefoxSupport you rock", username="fan")
+    poll_all()
+    _delete(twitter_sim, t["data"]["id"])
+    notice_deleted()
+    message = Message.objects.get(platform_id=t["data"]["id"])
+    with pytest.raises(ActionError, match="deleted"):
+        actions.like(actor=agents["cm"], conversation=message.conversation, message=message)
+    client.force_login(agents["cm"])
+    page = client.get(f"/c/{message.conversation_id}/").content.decode()
+    assert "♥ Like" not in page
+    assert not OutboundAction.objects.exists()
