@@ -17,6 +17,9 @@ def _no_real_platforms(settings):
     settings.SOCIALDESK_TWITTER_API_BASE = "http://127.0.0.1:9"
     settings.SOCIALDESK_GOOGLE_PLAY_API_BASE = "http://127.0.0.1:9"
     settings.SOCIALDESK_MASTODON_API_BASE = "http://127.0.0.1:9"
+    # A deliberately slow hasher protects real passwords; the tests' demo passwords need none of
+    # that, and hashing them per test was a large share of the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
