@@ -1,12 +1,11 @@
 """Forms for the CM's triage pages: they reject bad input with messages that say what to do."""
 
-import re
-
 from django import forms
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.models import MessageType
 
+from . import patterns
 from .classify import LANGUAGES
 from .models import TagRule, split_list
 
@@ -29,12 +28,13 @@ class TagRuleForm(forms.ModelForm):
         return handle
 
     def clean_regex(self):
+        # Checked on RE2, the engine rules run on; the model's validator says the same for the admin.
         value = self.cleaned_data["regex"].strip()
         if value:
             try:
-                re.compile(value)
-            except re.error as exc:
-                raise forms.ValidationError(f"This regular expression does not compile: {exc}.")
+                patterns.check(value)
+            except patterns.PatternError as exc:
+                raise forms.ValidationError(exc.message)
         return value
 
     def clean_keywords(self):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
 from sklearn.preprocessing import normalize
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -38,6 +39,23 @@ _WORDS = HashingVectorizer(
 _CHARS = HashingVectorizer(
     analyzer="char_wb", ngram_range=(2, 5), n_features=N_FEATURES, alternate_sign=False, norm=None, lowercase=False,
 )
+
+
+# The column of one word, as `_WORDS` hashes it (HashingVectorizer hashes its tokens with this).
+_WORD_HASHER = FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
+_WORD_TOKENS = _WORDS.build_analyzer()
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+# Words that carry no meaning a volunteer could check: English's and the seed languages' commonest.
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset("""
+    user http der die das und ist nicht ein eine mit von den dem des auf für sich auch noch nach seit wie aber oder
+    les des une est pas pour que qui dans sur avec mais plus tout ses ces son elle nous vous ils
+    los las del una por para que con como pero más muy este esta sus
+    uma não com por para que mas mais muito meu minha isso este esta dos das nos
+    bir için çok ama gibi daha ile olan bunu şey
+    che non per una con sono della del het een van dat niet voor met zijn
+""".split())
+# A word's share of the score below which it is not worth naming.
+MIN_WEIGHT = 0.02
 
 
 def raw_features(texts: list[str]) -> sparse.csr_matrix:
@@ -80,6 +98,34 @@ class LinearModel:
         scores -= scores.max(axis=1, keepdims=True)
         p = np.exp(scores)
         return p / p.sum(axis=1, keepdims=True)
+
+    def telling_words(self, x: sparse.csr_matrix, texts: list[str], labels: list[int], *, limit: int = 3) -> list[list[str]]:
+        """For each text, the words of it that pushed the model most towards `labels[i]`, best first.
+
+        A reason a volunteer can check ("words like “slow”, “update”") instead of a probability. A
+        word's push is its weighted count times how much more its weight favours the label than the
+        other classes (softmax only cares about differences). Character n-grams count in the score
+        but cannot be named, so a text may have no telling word at all.
+        """
+        rows, cols, words = [], [], []
+        for i, text in enumerate(texts):
+            for word in {t for t in _WORD_TOKENS(normalise(text)) if _LETTERS.fullmatch(t) and t not in STOP_WORDS}:
+                rows.append(i)
+                words.append(word)
+        out: list[list[str]] = [[] for _ in texts]
+        if not words:
+            return out
+        cols = _WORD_HASHER.transform([[w] for w in words]).indices
+        rows = np.array(rows)
+        weights = self.coef_t[cols].toarray()
+        chosen = weights[np.arange(len(words)), np.asarray(labels)[rows]]
+        push = np.asarray(weigh(x, self.idf)[rows, cols]).ravel() * (chosen - weights.mean(axis=1))
+        for k in np.argsort(-push, kind="stable"):
+            if push[k] < MIN_WEIGHT:
+                break
+            if len(out[rows[k]]) < limit:
+                out[rows[k]].append(words[k])
+        return out
 
     def save(self, path: Path) -> None:
         coef = self.coef_t.T.toarray()
