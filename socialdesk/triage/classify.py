@@ -20,7 +20,7 @@ from functools import lru_cache
 from django.conf.locale import LANG_INFO
 
 from . import patterns
-from .textmodel import model, raw_features
+from .textmodel import candidate_words, model, raw_features
 
 TYPES = ["support request", "feedback", "feature request", "compliment", "app roundup", "other"]
 SENTIMENTS = ["positive", "neutral", "negative"]
@@ -331,14 +331,15 @@ def classify_batch(inputs: list[TriageInput], config: TriageConfig | None = None
     if not texts:
         return []
     x = raw_features(texts)  # both models use the same features: extract them once
-    type_probs = type_model.predict_proba_features(x)
-    sentiment_probs = sentiment_model.predict_proba_features(x)
+    type_x, sentiment_x = type_model.weighted(x), sentiment_model.weighted(x)
+    type_probs = type_model.predict_proba_weighted(type_x)
+    sentiment_probs = sentiment_model.predict_proba_weighted(sentiment_x)
     rules = [_type_rule(t) for t in texts]
     # The words behind each model decision, for its reason; the type model's only where no rule decided.
-    by_model = [i for i, rule in enumerate(rules) if rule is None]
-    type_words = dict(zip(by_model, type_model.telling_words(
-        x[by_model], [texts[i] for i in by_model], [int(type_probs[i].argmax()) for i in by_model])))
-    sentiment_words = sentiment_model.telling_words(x, texts, [int(p.argmax()) for p in sentiment_probs])
+    words = candidate_words(texts)
+    type_words = type_model.telling_words(
+        type_x, [[] if rule else ws for rule, ws in zip(rules, words)], [int(p.argmax()) for p in type_probs])
+    sentiment_words = sentiment_model.telling_words(sentiment_x, words, [int(p.argmax()) for p in sentiment_probs])
     results = []
     for i, inp in enumerate(inputs):
         if rules[i]:

@@ -1,8 +1,11 @@
 """The pure triage functions: every decision comes with its reason."""
 
+from hypothesis import given, settings as hsettings, strategies as st
+
 from socialdesk.triage.classify import (
     TagRuleSpec, TriageConfig, TriageInput, check_language_supported, classify, classify_batch,
 )
+from socialdesk.triage.textmodel import _WORDS, candidate_words, word_column
 
 CONFIG = TriageConfig(controversial_topics=(("Terms of use", ("terms of use", "sell my data")),))
 
@@ -111,3 +114,10 @@ def test_a_batch_gives_the_same_answers_as_one_by_one():
     texts = ["please add tabs", "Firefox crashes", "I love it", "Top 5 browsers: Chrome, Firefox, Edge"]
     batch = classify_batch([TriageInput(t) for t in texts])
     assert [r.as_json() for r in batch] == [classify(TriageInput(t)).as_json() for t in texts]
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.from_regex(r"[^\W\d_]{3,12}", fullmatch=True).map(str.lower).filter(lambda w: candidate_words([w]) == [[w]]))
+def test_a_reason_names_a_word_by_the_same_column_the_model_reads(word):
+    # The explanation hashes single words itself; it must land where the word features do.
+    assert _WORDS.transform([word]).indices.tolist() == [word_column(word)]
