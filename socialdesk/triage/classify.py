@@ -459,7 +459,7 @@ def check_language_supported(result: TriageResult, supported: list[str] | None, 
     result.suggested_close_reason = "language_not_supported"
     result.signals.append(Signal(
         "language_not_supported", "Language not supported — suggested close reason",
-        f"written in {language_name(result.language)} ({result.language_reason}); {account_label or 'the account'} "
+        f"written in {language_name(result.language)}; {account_label or 'the account'} "
         f"supports {', '.join(language_name(c) for c in supported)}",
     ))
 

@@ -204,3 +204,12 @@ def test_suggestions_stored_before_reasons_in_words_read_plainly(client, contrib
     page = client.get(f"/c/{c.pk}/").content.decode()
     assert "probability" not in page
     assert "Why: the model's reading of the wording as a whole" in _text(page) and "the text reads as English" in page
+
+
+def test_with_too_little_text_the_panel_suggests_no_language(client, contributor, demo, inbound):
+    ingest([inbound("hi", lang="")])
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    text = _text(client.get(f"/c/{c.pk}/").content.decode())
+    assert "Language: no suggestion Why: too little text to tell" in text
+    assert c.language == ""
