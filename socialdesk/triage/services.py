@@ -157,9 +157,9 @@ def record(opened: list[tuple[Conversation, TriageResult]]) -> None:
         if r.language_band == CONFIDENT and conversation.language == r.language:
             applied.append("language")
         suggestions.append(TriageSuggestion(
-            conversation=conversation, type=TYPE_CHOICE[r.type], type_confidence=r.type_confidence, type_reason=r.type_reason,
+            conversation=conversation, type=TYPE_CHOICE[r.type], type_confidence=r.type_confidence, type_reason=r.type_reason[:300],
             language=r.language, language_confidence=r.language_confidence, language_reason=r.language_reason[:300],
-            sentiment=r.sentiment, sentiment_confidence=r.sentiment_confidence, sentiment_reason=r.sentiment_reason,
+            sentiment=r.sentiment, sentiment_confidence=r.sentiment_confidence, sentiment_reason=r.sentiment_reason[:300],
             tags=[asdict(t) for t in r.tags], signals=[asdict(s) for s in r.signals],
             suggested_close_reason=r.suggested_close_reason, applied=applied,
         ))

@@ -41,9 +41,10 @@ _CHARS = HashingVectorizer(
 )
 
 
-# Single words as `_WORDS` tokenises them; only words of three or more letters are named in a reason.
+# Single words as `_WORDS` tokenises them; only words of 3 to 30 letters are named in a reason
+# (a longer "word" is no word a volunteer reads, and reasons are stored in 300 characters).
 _WORD = re.compile(r"(?u)\b\w+\b")
-_LETTERS = re.compile(r"[^\W\d_]{3,}")
+_LETTERS = re.compile(r"[^\W\d_]{3,30}")
 # Words that carry no meaning a volunteer could check: English's and the seed languages' commonest.
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset("""
     user http der die das und ist nicht ein eine mit von den dem des auf für sich auch noch nach seit wie aber oder

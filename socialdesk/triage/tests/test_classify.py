@@ -121,3 +121,8 @@ def test_a_batch_gives_the_same_answers_as_one_by_one():
 def test_a_reason_names_a_word_by_the_same_column_the_model_reads(word):
     # The explanation hashes single words itself; it must land where the word features do.
     assert _WORDS.transform([word]).indices.tolist() == [word_column(word)]
+
+
+def test_a_reason_names_words_not_strings_of_letters():
+    # Reasons are stored in 300 characters (a bulk insert on PostgreSQL would fail on more).
+    assert candidate_words(["a" * 31 + " slow " + "b" * 30]) == [["b" * 30, "slow"]]
