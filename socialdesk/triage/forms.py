@@ -45,7 +45,10 @@ class TagRuleForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not any(data.get(f) for f in ("keywords", "regex", "authors", "account", "type", "language")):
+        conditions = ("keywords", "regex", "authors", "account", "type", "language")
+        if any(f in self.errors for f in conditions):
+            return data  # a condition was given but refused: its own message says why
+        if not any(data.get(f) for f in conditions):
             raise forms.ValidationError("Give at least one condition (keywords, regex, authors, account, type or language): "
                                         "a rule without conditions would tag everything.")
         return data

@@ -13,8 +13,9 @@ from functools import lru_cache
 import re2
 
 # Stated to the person writing a rule (form help and errors), so it lives beside the engine.
+# No angle brackets: Django renders a field's help text as HTML.
 SYNTAX_HELP = (
-    "Regular expression in RE2 syntax, any case. Not supported: backreferences (\\1) and lookarounds ((?=…), (?<!…)). "
+    "Regular expression in RE2 syntax, any case. Not supported: backreferences (\\1) and lookaheads or lookbehinds (?=…). "
     "\\w and \\b know only a–z, 0–9 and _; \\p{L} is a letter in any alphabet. For whole words in any language, use Keywords."
 )
 

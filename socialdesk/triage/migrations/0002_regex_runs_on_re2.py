@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='tagrule',
             name='regex',
-            field=models.CharField(blank=True, help_text='Regular expression in RE2 syntax, any case. Not supported: backreferences (\\1) and lookarounds ((?=…), (?<!…)). \\w and \\b know only a–z, 0–9 and _; \\p{L} is a letter in any alphabet. For whole words in any language, use Keywords.', max_length=300, validators=[socialdesk.triage.models.validate_regex]),
+            field=models.CharField(blank=True, help_text='Regular expression in RE2 syntax, any case. Not supported: backreferences (\\1) and lookaheads or lookbehinds (?=…). \\w and \\b know only a–z, 0–9 and _; \\p{L} is a letter in any alphabet. For whole words in any language, use Keywords.', max_length=300, validators=[socialdesk.triage.models.validate_regex]),
         ),
     ]

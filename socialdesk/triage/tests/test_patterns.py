@@ -109,3 +109,14 @@ def test_any_pattern_is_either_accepted_and_runs_or_refused_with_a_message(patte
         assert exc.message.startswith("This ") and exc.message.endswith(".")
         return
     patterns.compile_pattern(pattern).search(text)
+
+
+def test_a_refused_pattern_is_the_only_complaint_and_the_syntax_help_reads_whole(client, agents, demo):
+    client.force_login(agents["cm"])
+    tag = TagRule.objects.first().tag
+    page = client.post("/triage/rules/", {"name": "Backref", "tag": tag.pk, "regex": r"(crash)\s+\1", "save": "1"}).content.decode()
+    assert "backreference" in page and "Give at least one condition" not in page
+    # The help is text, not markup: all of it reaches the page.
+    assert "lookaheads or lookbehinds (?=…)." in page and "\\p{L} is a letter in any alphabet" in page
+    page = client.post("/triage/rules/", {"name": "Empty", "tag": tag.pk, "save": "1"}).content.decode()
+    assert page.count("Give at least one condition") == 1

@@ -213,3 +213,9 @@ def test_with_too_little_text_the_panel_suggests_no_language(client, contributor
     text = _text(client.get(f"/c/{c.pk}/").content.decode())
     assert "Language: no suggestion Why: too little text to tell" in text
     assert c.language == ""
+
+
+def test_the_rules_list_names_the_type_a_rule_is_keyed_on(client, agents, demo):
+    client.force_login(agents["cm"])
+    text = _text(client.get("/triage/rules/").content.decode())
+    assert "Fan Love type: compliment yes" in text and "Feature request type: feature request yes" in text
