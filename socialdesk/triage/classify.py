@@ -173,7 +173,7 @@ class TagRuleSpec:
             # On RE2 (linear time): a person's pattern runs on every new message. One that no longer
             # compiles is left out when the configuration is loaded; here it simply never matches.
             try:
-                m = patterns.compile_pattern(self.regex).search(inp.text)
+                m = patterns.search(self.regex, inp.text)
             except patterns.PatternError:
                 return None
             if m is None:

@@ -92,6 +92,8 @@ def _compile(pattern: str):
     """(compiled, None) or (None, message): cached both ways, since a rule runs on every new message."""
     try:
         return re2.compile(pattern, _OPTIONS), None
+    except UnicodeEncodeError:
+        return None, "This pattern holds a character that is not valid text (a lone surrogate); type it again."
     except re2.error as exc:
         detail = exc.args[0] if exc.args else str(exc)
         detail = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
@@ -104,6 +106,16 @@ def compile_pattern(pattern: str):
     if compiled is None:
         raise PatternError(message)
     return compiled
+
+
+def search(pattern: str, text: str):
+    """`compile_pattern(pattern).search(text)`, on any text a platform may send: RE2 reads UTF-8,
+    and a lone surrogate (valid in a JSON string, not in UTF-8) is read as U+FFFD instead of failing."""
+    compiled = compile_pattern(pattern)
+    try:
+        return compiled.search(text)
+    except UnicodeEncodeError:
+        return compiled.search(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def check(pattern: str) -> None:

@@ -100,15 +100,26 @@ def test_a_saved_rule_that_no_longer_compiles_is_skipped_reported_and_never_stop
     assert "tag rule “Old lookbehind” is skipped: This pattern uses a lookahead or lookbehind" in capsys.readouterr().err
 
 
+# Any code point, lone surrogates included: a JSON string from a platform may hold one.
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=200)
+
+
 @hsettings(max_examples=200, deadline=None)
-@given(pattern=st.text(max_size=40), text=st.text(max_size=200))
+@given(pattern=st.text(st.characters(exclude_categories=()), max_size=40), text=ANY_TEXT)
 def test_any_pattern_is_either_accepted_and_runs_or_refused_with_a_message(pattern, text):
     try:
         patterns.check(pattern)
     except patterns.PatternError as exc:
         assert exc.message.startswith("This ") and exc.message.endswith(".")
         return
-    patterns.compile_pattern(pattern).search(text)
+    patterns.search(pattern, text)
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(text=ANY_TEXT)
+def test_a_pattern_rule_reads_any_text_a_platform_sends(text):
+    rule = TagRuleSpec(tag="Crash", name="Crash", regex=r"crash\p{L}*")
+    assert rule.matches(TriageInput(text + " crashes"), type="", language="") is not None
 
 
 def test_a_refused_pattern_is_the_only_complaint_and_the_syntax_help_reads_whole(client, agents, demo):
