@@ -4,7 +4,7 @@ Python's `re` backtracks: a pattern such as `(a+)+$` takes hours on a few dozen 
 tag rule runs on every new message and in every preview. RE2 never backtracks, so no pattern can
 hang a worker; the price is that it refuses what needs backtracking (backreferences, lookarounds,
 atomic groups). `check` turns its refusals into messages a community manager can act on, and
-`compile_pattern` is the one way the rest of triage gets a compiled person-written pattern.
+`compile_pattern` / `search` are the one way the rest of triage runs a person-written pattern.
 """
 
 import re
