@@ -204,3 +204,31 @@ def test_single_key_shortcuts_can_be_turned_off_and_on(desk, page):  # noqa: F81
     page.goto(f"{desk}/")
     page.keyboard.press("p")
     page.wait_for_url(f"{desk}/play/")
+
+
+def test_filter_labels_fit_and_checkboxes_sit_by_their_labels(desk, browser):  # noqa: F811
+    _tweets("feature request: vertical tabs please", "containing a long account name")
+    tab = browser.new_page()
+    sign_in(tab, desk)
+    measure = """() => [...document.querySelectorAll('.filters label, #bulk label:has(> [name=scope])')].map(l => {
+        const box = l.querySelector('input').getBoundingClientRect();
+        const text = l.querySelector('.label') || l;
+        const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+        const words = [];
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (!node.textContent.trim()) continue;
+            const range = document.createRange(); range.selectNodeContents(node);
+            words.push(...[...range.getClientRects()].filter(r => r.width > 0));
+        }
+        return {text: l.innerText.trim(), clipped: text.scrollWidth > text.clientWidth + 1,
+                gap: words.length ? Math.min(...words.map(r => r.left)) - box.right : 0};
+    })"""
+    for width in (1024, 1366, 1920):
+        tab.set_viewport_size({"width": width, "height": 900})
+        tab.goto(f"{desk}/queues/twitter-conversations-moderated/")
+        labels = tab.evaluate(measure)
+        assert len(labels) > 10
+        for label in labels:
+            assert not label["clipped"], (width, label)
+            assert 0 <= label["gap"] <= 16, (width, label)  # the box sits right by its words
+    tab.close()
