@@ -23,6 +23,8 @@ class Profile(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
     # AG11: a moderator can have this agent's replies wait for approval (e.g. in their first weeks).
     replies_need_approval = models.BooleanField(default=False, db_default=False)
+    # WCAG 2.1.4: single-key shortcuts can be turned off (speech input, a cat on the keyboard).
+    keyboard_shortcuts = models.BooleanField(default=True, db_default=True)
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"

@@ -6,7 +6,8 @@ from socialdesk.conversations.models import CloseReason, HoldReason
 
 
 class ReplyForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, strip=True)
+    # dir="auto": an agent answering in Arabic or Hebrew sees the text run right to left.
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}), required=False, strip=True)
     then = forms.ChoiceField(choices=[("none", "Reply"), ("hold", "Reply + Hold"), ("close", "Reply + Close")], initial="none")
     hold_reason = forms.ChoiceField(choices=[("", "Hold reason…"), *HoldReason.choices], required=False)
     close_reason = forms.ChoiceField(choices=[("", "Close reason…"), *CloseReason.choices], required=False)
@@ -15,7 +16,7 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}), max_length=5000)
 
 
 class HoldForm(forms.Form):

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +30,14 @@ from .forms import (
     AssignForm, CloseForm, EscalateForm, HoldForm, NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SentimentForm, TagForm,
     UserTagForm,
 )
+
+
+# The composer's emoji, each one whole grapheme (❤️ is U+2764 U+FE0F) with a name for screen readers.
+EMOJI = [
+    ("\U0001F642", "slightly smiling face"), ("\U0001F64F", "folded hands"), ("\U0001F44D", "thumbs up"),
+    ("\U0001F389", "party popper"), ("\u2764\ufe0f", "red heart"), ("\U0001F98A", "fox"),
+    ("\U0001F4A1", "light bulb"), ("\U0001F527", "wrench"),
+]
 
 
 def _visible_queue(request, slug: str) -> Queue:
@@ -63,9 +71,14 @@ def queue_list(request, slug):
         .select_related("author", "account", "dealt_to").prefetch_related("tags")
         .order_by("-priority", "last_inbound_at")
     )
+    # The list shows what the customer wrote last: its first line.
+    latest_text = Message.objects.filter(conversation=OuterRef("pk"), direction="in").order_by("-created_at", "-pk").values("text")[:1]
+    conversations = list(qs.annotate(customer_text=Subquery(latest_text))[:200])
+    for c in conversations:
+        c.first_line = next((line.strip() for line in (c.customer_text or "").splitlines() if line.strip()), "")
     return render(request, "web/queue.html", {
         "queue": queue,
-        "conversations": qs[:200],
+        "conversations": conversations,
         "total": qs.count(),
         "filter": filter,
         "query": urlencode(filter.as_query()),
@@ -185,6 +198,7 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
     user_tags = {ut.kind for ut in conversation.author.user_tags.all()}
     return render(request, "web/conversation.html", {
         "tags": Tag.objects.all(),
+        "emoji": EMOJI,
         "clippings": [(clip, text) for clip, text in clippings if not clip.is_holding_reply],
         "holding_reply": holding,
         "user_tag_kinds": [(value, label, value in user_tags) for value, label in UserTagKind.choices],
@@ -459,8 +473,11 @@ def bulk_action(request, slug):
             messages.error(request, "Select conversations first, or choose “everything matching this filter”.")
             return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
         qs = qs.filter(pk__in=ids)
+    action = request.POST.get("action", "")
+    # The page has one control per kind of action, each with its own value field.
+    value = request.POST.get(f"{action}_value", request.POST.get("value", "")) if action else ""
     try:
-        done, problems = actions.bulk(actor=request.user, conversations=list(qs[:1000]), action=request.POST.get("action", ""), value=request.POST.get("value", ""))
+        done, problems = actions.bulk(actor=request.user, conversations=list(qs[:1000]), action=action, value=value)
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
@@ -561,10 +578,12 @@ def attachment(request, pk):
 
 @login_required
 def personal_settings(request):
-    """Personal settings (PE6): the signature added to every public reply."""
-    from socialdesk.people.models import Signature
+    """Personal settings (PE6): the signature added to every public reply, and whether single-key
+    shortcuts are on (WCAG 2.1.4: they can be turned off)."""
+    from socialdesk.people.models import Profile, Signature
 
     current = Signature.objects.filter(user=request.user, is_default=True).order_by("-id").first()
+    profile = Profile.objects.filter(user=request.user).first()
     error = None
     if request.method == "POST":
         text = (request.POST.get("signature") or "").strip()
@@ -574,9 +593,14 @@ def personal_settings(request):
             Signature.objects.filter(user=request.user).update(is_default=False)
             if text:
                 Signature.objects.create(user=request.user, text=text, is_default=True)
-            messages.success(request, "Signature saved." if text else "Signature removed.")
+            if profile is not None and "keyboard_shortcuts_shown" in request.POST:  # an unticked box sends nothing
+                Profile.objects.filter(pk=profile.pk).update(keyboard_shortcuts=request.POST.get("keyboard_shortcuts") == "on")
+            messages.success(request, "Settings saved." if text else "Settings saved; no signature.")
             return redirect("personal_settings")
-    return render(request, "web/settings.html", {"signature": current.text if current else "", "error": error}, status=400 if error else 200)
+    return render(request, "web/settings.html", {
+        "signature": request.POST.get("signature", "") if error else (current.text if current else ""),
+        "error": error, "profile": profile,
+    }, status=400 if error else 200)
 
 
 @login_required

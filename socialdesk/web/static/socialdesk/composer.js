@@ -88,3 +88,34 @@
     if (dm) dm.addEventListener("click", () => insert(area, " " + dm.dataset.link));
   });
 })();
+
+// Reply + Hold and Reply + Close need a reason (the seed: "it will ask you to select one of the
+// closing options"): with none chosen yet, the button opens the reasons right under it instead
+// of sending. The server asks again in the same place if this did not run.
+(function () {
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.querySelector("form.composer");
+    if (!form) return;
+    const panels = form.querySelectorAll(".asks");
+    const openers = form.querySelectorAll(".reply-buttons button[data-asks]");
+    const show = (panel) => {
+      panels.forEach((p) => { p.hidden = p !== panel; });
+      openers.forEach((b) => b.setAttribute("aria-expanded", String(b.dataset.asks === panel?.id)));
+    };
+    form.querySelectorAll("button[data-asks]").forEach((button) => button.addEventListener("click", (event) => {
+      const panel = document.getElementById(button.dataset.asks);
+      const reason = panel && panel.querySelector("select");
+      if (!reason || reason.value) return;  // a reason is chosen: send
+      event.preventDefault();
+      show(panel);
+      reason.focus();
+    }));
+    form.querySelectorAll("button[data-dismiss]").forEach((button) => button.addEventListener("click", () => {
+      const panel = document.getElementById(button.dataset.dismiss);
+      const reason = panel && panel.querySelector("select");
+      if (reason) reason.value = "";
+      show(null);
+      form.querySelector(`.reply-buttons button[data-asks="${button.dataset.dismiss}"]`)?.focus();
+    }));
+  });
+})();
