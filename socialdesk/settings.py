@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "socialdesk.web.middleware.SessionEndedMiddleware",
 ]
 
 ROOT_URLCONF = "socialdesk.urls"
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "socialdesk.web.context.due_reminders",
+                "socialdesk.web.context.sent_drafts",
             ],
         },
     },
@@ -130,6 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+CSRF_FAILURE_VIEW = "socialdesk.web.middleware.csrf_failure"
 SESSION_COOKIE_AGE = int(os.environ.get("SOCIALDESK_SESSION_SECONDS", 8 * 3600))
 
 LANGUAGE_CODE = "en"

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from socialdesk.queues.forms import QueueForm
 from socialdesk.queues.models import Queue, SavedFilter
 from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, visible_queues
 
+from .context import draft_sent
 from .forms import (
     AssignForm, CloseForm, EscalateForm, HoldForm, NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SentimentForm, TagForm,
     UserTagForm,
@@ -179,6 +180,7 @@ def _agents_for_assignment(user):
 
 
 def _conversation_page(request, conversation, *, play_session=None, reply_form=None, status=200):
+    reply_form = reply_form or _stashed_reply_form(request, conversation.pk)
     conversation = (
         Conversation.objects.select_related("author", "account", "respond_from", "dealt_to", "assigned_queue")
         .prefetch_related("tags", "author__user_tags")
@@ -261,9 +263,39 @@ def reply(request, pk):
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            draft_sent(request, c.pk)
             messages.success(request, f"Reply queued from {c.respond_from}; it shows as delivered once X accepts it.")
             return _after_action(request, c)
-    return _conversation_page(request, c, play_session=session, reply_form=form, status=400)
+    # Post/Redirect/Get: the agent stays on the conversation's (or Play's) URL, where a reload
+    # does not post again; the form comes back with its text, choices and errors.
+    _stash_reply_form(request, c.pk, form)
+    if session is not None and c.dealt_to_id == request.user.id:
+        return redirect("play")
+    return redirect("conversation", pk=c.pk)
+
+
+def _stash_reply_form(request, pk: int, form) -> None:
+    data = {k: form.data.getlist(k) for k in form.data if k != "csrfmiddlewaretoken"}
+    errors = [(field if field != "__all__" else None, e["message"]) for field, errs in form.errors.get_json_data().items() for e in errs]
+    if request.FILES:
+        errors.append((None, "Attach your files again: a browser cannot keep them across a failed send."))
+    request.session[f"reply_form:{pk}"] = {"data": data, "errors": errors}
+
+
+def _stashed_reply_form(request, pk: int):
+    """The reply form that failed on this conversation, once, with its text and errors."""
+    stashed = request.session.pop(f"reply_form:{pk}", None)
+    if not isinstance(stashed, dict):
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in (stashed.get("data") or {}).items():
+        data.setlist(key, values)
+    form = ReplyForm(data)
+    form.is_valid()
+    for field, message in stashed.get("errors") or []:
+        if message not in form.errors.get(field or "__all__", []):
+            form.add_error(field if field in form.fields else None, message)
+    return form
 
 
 def _simple_action(request, pk, fn, success: str, form_class=None, *, advance: bool = True, convert=None):
@@ -578,29 +610,57 @@ def attachment(request, pk):
 
 @login_required
 def personal_settings(request):
-    """Personal settings (PE6): the signature added to every public reply, and whether single-key
-    shortcuts are on (WCAG 2.1.4: they can be turned off)."""
-    from socialdesk.people.models import Profile, Signature
+    """Personal settings (PE6): the agent's signatures (several; the default one is chosen for
+    each reply) and whether single-key shortcuts are on (WCAG 2.1.4: they can be turned off)."""
+    from socialdesk.people import services as people
+    from socialdesk.people.forms import AddSignatureForm, ChooseSignatureForm, ShortcutsForm
+    from socialdesk.people.models import Profile, signatures_of
 
-    current = Signature.objects.filter(user=request.user, is_default=True).order_by("-id").first()
     profile = Profile.objects.filter(user=request.user).first()
-    error = None
+    add_form = AddSignatureForm()
     if request.method == "POST":
-        text = (request.POST.get("signature") or "").strip()
-        if len(text) > 40:
-            error = f"Keep the signature short: {len(text)} characters, at most 40 (it counts against the platform's limit)."
-        else:
-            Signature.objects.filter(user=request.user).update(is_default=False)
-            if text:
-                Signature.objects.create(user=request.user, text=text, is_default=True)
-            if profile is not None and "keyboard_shortcuts_shown" in request.POST:  # an unticked box sends nothing
-                Profile.objects.filter(pk=profile.pk).update(keyboard_shortcuts=request.POST.get("keyboard_shortcuts") == "on")
-            messages.success(request, "Settings saved." if text else "Settings saved; no signature.")
-            return redirect("personal_settings")
+        # Forms of old sent no `op`: a signature, or the keyboard switch with its marker field.
+        op = request.POST.get("op") or ("add" if "signature" in request.POST else "keyboard" if "keyboard_shortcuts_shown" in request.POST else "")
+        try:
+            if op == "add":
+                add_form = AddSignatureForm(request.POST)
+                if add_form.is_valid():
+                    # The settings page of old sent one signature: it became the default.
+                    make_default = add_form.cleaned_data["make_default"] or "op" not in request.POST
+                    people.add_signature(user=request.user, text=add_form.cleaned_data["signature"], make_default=make_default)
+                    messages.success(request, "Signature saved.")
+                    return redirect("personal_settings")
+            elif op in ("default", "remove"):
+                choice = ChooseSignatureForm(request.POST)
+                if not choice.is_valid():
+                    raise ActionError("Choose one of your signatures.")
+                if op == "default":
+                    chosen = people.set_default_signature(user=request.user, signature_id=choice.cleaned_data["id"])
+                    messages.success(request, f"“{chosen}” is now your default signature." if chosen else "Your replies go out without a signature unless you pick one.")
+                else:
+                    if choice.cleaned_data["id"] is None:
+                        raise ActionError("Choose one of your signatures.")
+                    people.remove_signature(user=request.user, signature_id=choice.cleaned_data["id"])
+                    messages.success(request, "Signature removed.")
+                return redirect("personal_settings")
+            elif op == "keyboard":
+                shortcuts = ShortcutsForm(request.POST)
+                if profile is not None and shortcuts.is_valid():
+                    Profile.objects.filter(pk=profile.pk).update(keyboard_shortcuts=shortcuts.cleaned_data["keyboard_shortcuts"])
+                messages.success(request, "Settings saved.")
+                return redirect("personal_settings")
+            else:
+                raise ActionError("Unknown setting.")
+        except ActionError as exc:
+            if op == "add":
+                add_form.add_error("signature", exc.message)
+            else:
+                messages.error(request, exc.message)
+                return redirect("personal_settings")
     return render(request, "web/settings.html", {
-        "signature": request.POST.get("signature", "") if error else (current.text if current else ""),
-        "error": error, "profile": profile,
-    }, status=400 if error else 200)
+        "signatures": signatures_of(request.user), "add_form": add_form, "profile": profile,
+        "max_signatures": people.Signature.MAX_PER_AGENT,
+    }, status=400 if add_form.errors else 200)
 
 
 @login_required
