@@ -48,7 +48,7 @@ def _filter_dict(filter: ConversationFilter | None) -> dict:
 
 
 def _filter_of(session: PlaySession) -> ConversationFilter:
-    return ConversationFilter(**{k: tuple(v) for k, v in (session.filter or {}).items()})
+    return ConversationFilter.from_dict(session.filter)
 
 
 def current_deal(*, agent, now=None) -> Conversation | None:
