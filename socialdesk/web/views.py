@@ -23,8 +23,8 @@ from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import default_signature, has_role, role_of
 from socialdesk.play import services as play_services
 from socialdesk.queues.forms import QueueForm
-from socialdesk.queues.models import Queue, SavedFilter
-from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, visible_queues
+from socialdesk.queues.models import Queue, QueueKind, SavedFilter
+from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, queue_filter, visible_queues
 
 from .forms import (
     AssignForm, CloseForm, EscalateForm, HoldForm, NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SentimentForm, TagForm,
@@ -427,7 +427,18 @@ def _require_cm(request):
 @login_required
 def manage_queues(request):
     _require_cm(request)
-    return render(request, "web/manage_queues.html", {"queues": Queue.objects.all()})
+    queues = list(Queue.objects.all())
+    tag_names = dict(Tag.objects.values_list("slug", "name"))
+    rows = []
+    for q in queues:
+        rules = queue_filter(q)
+        if q.kind == QueueKind.ASSIGNMENT:
+            rows.append((q, "What is assigned to it", False))
+        elif rules is None:
+            rows.append((q, "Rules that cannot be read: it shows nothing until they are fixed", True))
+        else:
+            rows.append((q, rules.describe(tag_names=tag_names), False))
+    return render(request, "web/manage_queues.html", {"rows": rows})
 
 
 @login_required
@@ -443,7 +454,8 @@ def edit_queue(request, pk=None):
     preview = None
     if instance is not None:
         preview = queue_conversations(queue=instance).filter(status="open").count()
-    return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=400 if form.errors else 200)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=status)
 
 
 @login_required
