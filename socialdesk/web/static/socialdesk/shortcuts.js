@@ -5,7 +5,7 @@
   const focus = (selector) => { const el = document.querySelector(selector); if (el) { el.focus(); return true; } return false; };
 
   const keys = {
-    "p": () => click("form[action$='/start'] button") ,
+    "p": () => click("form[action$='/start'] button, form[action$='/play/next'] button"),  // Play, or Deal next
     "s": () => click(".playbar form[action$='/play/skip'] button"),
     "x": () => click(".playbar form[action$='/play/stop'] button, form[action$='/play/stop'] button"),
     "r": () => focus("#composer textarea[name=text]"),
