@@ -260,13 +260,21 @@ def like(*, actor, conversation: Conversation, message: Message) -> OutboundActi
 
 
 def mark_moderated(*, actor, conversation: Conversation) -> Conversation:
+    """Moderated: the conversation moves into the contributors' queues (AG1).
+
+    It leaves the moderator's queue, so a deal of it ends here: the moderator does not keep
+    holding a conversation that now sits in someone else's queue.
+    """
     policy.require_role(actor=actor, conversation=conversation, action="moderate")
+    now = timezone.now()
     with transaction.atomic():
         conversation = _lock(conversation)
+        _check_not_dealt_to_another(actor, conversation, now)
         if not conversation.moderated:
             conversation.moderated = True
-            conversation.save(update_fields=["moderated", "updated_at"])
             Activity.objects.create(conversation=conversation, actor=actor, kind="moderated")
+        _release(conversation)
+        conversation.save(update_fields=["moderated", "dealt_to", "lease_expires_at", "updated_at"])
     return conversation
 
 
@@ -450,17 +458,20 @@ def _enqueue_after_commit(action: OutboundAction) -> None:
     transaction.on_commit(lambda: send_action.enqueue(action.pk))
 
 
-BULK_ACTIONS = ("tag", "assign_queue", "hold", "close")
+BULK_ACTIONS = ("tag", "assign_queue", "hold", "close", "moderate")
 
 
-def bulk(*, actor, conversations, action: str, value: str) -> tuple[int, list[str]]:
+def bulk(*, actor, conversations, action: str, value: str = "") -> tuple[int, list[str]]:
     """Apply one option to many conversations (AG13), each through its own action, so every one
     is checked and logged on its own. Returns how many were done and why others were not."""
     from socialdesk.queues.models import Queue
 
     if action not in BULK_ACTIONS:
-        raise ActionError("Choose what to do: tag, assign to a queue, hold or close.", field="action")
-    if not value:
+        raise ActionError("Choose what to do: tag, assign to a queue, hold, close or mark moderated.", field="action")
+    if action == "moderate":
+        # One refusal for the whole selection rather than one per conversation.
+        policy.require_role(actor=actor, conversation=None, action="moderate")
+    elif not value:
         raise ActionError("Choose the tag, queue or reason first.", field="value")
     queue = None
     if action == "assign_queue":
@@ -482,6 +493,8 @@ def bulk(*, actor, conversations, action: str, value: str) -> tuple[int, list[st
                 assign(actor=actor, conversation=conversation, to_queue=queue)
             elif action == "hold":
                 hold(actor=actor, conversation=conversation, reason=value)
+            elif action == "moderate":
+                mark_moderated(actor=actor, conversation=conversation)
             else:
                 close(actor=actor, conversation=conversation, reason=value)
             done += 1
