@@ -21,7 +21,7 @@ from socialdesk.conversations import policy
 from socialdesk.conversations.errors import ActionError
 from socialdesk.conversations.models import Activity, Conversation
 from socialdesk.queues.models import Queue
-from socialdesk.queues.selectors import ConversationFilter, dealable
+from socialdesk.queues.selectors import ConversationFilter, dealable, kept_for
 
 from .models import EndedBy, PlaySession, PlaySkip
 
@@ -97,27 +97,33 @@ def deal_next(*, agent, queue: Queue | None = None, filter: ConversationFilter |
 
 
 def _claim_next(*, agent, session: PlaySession, now) -> Conversation | None:
-    """Claim the best free conversation in one statement: UPDATE … WHERE id = (best free one).
+    """Claim the best free conversation: a follow-up kept for this agent first (AG3), else the
+    queue's next one, each in one statement: UPDATE … WHERE id = (best free one).
 
     The inner SELECT is the queue's dealing query (`queues.selectors.dealable`) without what this
     agent skipped; on PostgreSQL it locks its row with SKIP LOCKED, so concurrent agents each take
     a different row without waiting; SQLite runs one writing transaction at a time, which gives the
     same guarantee.
     """
-    pick = dealable(queue=session.queue, filter=_filter_of(session), agent=agent, now=now).exclude(_skipped(session, now)).values("pk")[:1]
+    candidates = dealable(queue=session.queue, filter=_filter_of(session), agent=agent, now=now).exclude(_skipped(session, now))
     expires = now + lease_length()
     ops = connection.ops
+    row = None
     with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            pick = pick.select_for_update(skip_locked=True, of=("self",))
-        sql, params = pick.query.get_compiler(connection=connection).as_sql()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {ops.quote_name(Conversation._meta.db_table)} "
-                f"SET dealt_to_id = %s, lease_expires_at = %s, updated_at = %s WHERE id = ({sql}) RETURNING id",
-                [agent.pk, ops.adapt_datetimefield_value(expires), ops.adapt_datetimefield_value(now), *params],
-            )
-            row = cursor.fetchone()
+        for pick in (candidates.filter(kept_for(agent=agent, now=now)), candidates):
+            pick = pick.values("pk")[:1]
+            if connection.features.has_select_for_update_skip_locked:
+                pick = pick.select_for_update(skip_locked=True, of=("self",))
+            sql, params = pick.query.get_compiler(connection=connection).as_sql()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {ops.quote_name(Conversation._meta.db_table)} "
+                    f"SET dealt_to_id = %s, lease_expires_at = %s, updated_at = %s WHERE id = ({sql}) RETURNING id",
+                    [agent.pk, ops.adapt_datetimefield_value(expires), ops.adapt_datetimefield_value(now), *params],
+                )
+                row = cursor.fetchone()
+            if row is not None:
+                break
         PlaySession.objects.filter(pk=session.pk).update(last_seen_at=now)
         if row is None:
             return None
