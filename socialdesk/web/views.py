@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 from socialdesk.clippings.models import Clipping
@@ -22,9 +23,11 @@ from socialdesk.outbox.models import OutboundAction
 from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import default_signature, has_role, role_of
 from socialdesk.play import services as play_services
+from socialdesk.play.forms import PlayConversationForm
+from socialdesk.play.models import EndedBy
 from socialdesk.queues.forms import QueueForm
-from socialdesk.queues.models import Queue, SavedFilter
-from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, visible_queues
+from socialdesk.queues.models import Queue, QueueKind, SavedFilter
+from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, queue_filter, visible_queues
 
 from .context import draft_sent
 from .forms import (
@@ -119,6 +122,50 @@ def play_start(request, slug):
     try:
         # Play deals within the queue and the filter the agent chose on the left panel.
         play_services.start(agent=request.user, queue=queue, filter=ConversationFilter.from_query(request.POST) or None)
+        play_services.deal_next(agent=request.user)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    return redirect("play")
+
+
+def _how_play_ended(request) -> None:
+    """Tell an agent whose play session ended without them (idle, another tab signed out) so."""
+    last = play_services.last_session(agent=request.user)
+    if last is not None and last.ended_by in (EndedBy.IDLE, EndedBy.SIGN_OUT):
+        minutes = last.play_time.total_seconds() / 60
+        why = "nothing happened for longer than the lease, so it counts until your last activity" if last.ended_by == EndedBy.IDLE else "you signed out"
+        messages.info(request, f"Your Play Mode on {last.queue} ended at {timezone.localtime(last.ended_at):%H:%M} after {minutes:.0f} min: {why}.")
+    else:
+        messages.info(request, "Choose a queue and press Play.")
+
+
+def _play_page(request, session, *, status=200):
+    held = play_services.current_deal(agent=request.user)
+    if held is not None:
+        return _conversation_page(request, held, play_session=session, status=status)
+    return render(request, "web/play_empty.html", {"state": play_services.state(agent=request.user, session=session)}, status=status)
+
+
+@login_required
+def play(request):
+    """The conversation dealt to this agent, or what is left to deal. A GET never deals:
+    Play, Deal next, Skip and the finishing actions deal in their POST and come back here."""
+    session = play_services.current_session(agent=request.user)
+    if session is None:
+        _how_play_ended(request)
+        return redirect("home")
+    return _play_page(request, session)
+
+
+@login_required
+@require_POST
+def play_next(request):
+    try:
+        if request.POST.get("start_over"):
+            play_services.start_over(agent=request.user)
+        else:
+            play_services.deal_next(agent=request.user)
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("home")
@@ -126,29 +173,21 @@ def play_start(request, slug):
 
 
 @login_required
-def play(request):
-    session = play_services.current_session(agent=request.user)
-    if session is None:
-        messages.info(request, "Choose a queue and press Play.")
-        return redirect("home")
-    try:
-        conversation = play_services.deal_next(agent=request.user)
-    except ActionError as exc:
-        messages.error(request, exc.message)
-        return redirect("home")
-    if conversation is None:
-        return render(request, "web/play_empty.html", {"session": session})
-    return _conversation_page(request, conversation, play_session=session)
-
-
-@login_required
 @require_POST
 def play_skip(request):
-    conversation = get_object_or_404(Conversation, pk=request.POST.get("conversation"))
+    form = PlayConversationForm(request.POST)
+    session = play_services.current_session(agent=request.user)
+    if not form.is_valid():
+        if session is None:
+            return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
+        messages.error(request, form.error_text())
+        return _play_page(request, session, status=400)
+    conversation = get_object_or_404(Conversation, pk=form.cleaned_data["conversation"])
     try:
         play_services.skip(agent=request.user, conversation=conversation)
     except ActionError as exc:
         messages.error(request, exc.message)
+        return redirect("home")
     return redirect("play")
 
 
@@ -157,17 +196,26 @@ def play_skip(request):
 def play_stop(request):
     session = play_services.stop(agent=request.user)
     if session is not None:
-        minutes = (session.ended_at - session.started_at).total_seconds() / 60
+        minutes = session.play_time.total_seconds() / 60
         messages.success(request, f"Play Mode stopped after {minutes:.0f} min. Thanks! Remember to sign out when you are done.")
+    else:
+        _how_play_ended(request)
     return redirect("home")
 
 
 @login_required
 @require_POST
 def play_renew(request):
-    conversation = get_object_or_404(Conversation, pk=request.POST.get("conversation"))
+    """The Play pages' heartbeat: keeps the lease (with a conversation) and the session alive."""
+    form = PlayConversationForm(request.POST, require_conversation=False)
+    if not form.is_valid():
+        return HttpResponse(f'<div class="flash error">{escape(form.error_text())}</div>', status=400)
+    pk = form.cleaned_data["conversation"]
+    conversation = get_object_or_404(Conversation, pk=pk) if pk else None
     if play_services.renew(agent=request.user, conversation=conversation):
         return HttpResponse(status=204)
+    if conversation is None:
+        return HttpResponse('<div class="flash error">Play Mode has ended: press Play on a queue to start again.</div>')
     return HttpResponse('<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>')
 
 
@@ -238,8 +286,13 @@ def conversation(request, pk):
 
 
 def _after_action(request, conversation):
-    """In Play Mode the next conversation follows; otherwise back to the conversation."""
+    """In Play Mode the next conversation is dealt here, in the POST, and the Play page shows it;
+    otherwise back to the conversation."""
     if request.POST.get("play") and play_services.current_session(agent=request.user):
+        try:
+            play_services.deal_next(agent=request.user)
+        except ActionError as exc:
+            messages.error(request, exc.message)
         return redirect("play")
     return redirect("conversation", pk=conversation.pk)
 
@@ -473,7 +526,18 @@ def _require_cm(request):
 @login_required
 def manage_queues(request):
     _require_cm(request)
-    return render(request, "web/manage_queues.html", {"queues": Queue.objects.all()})
+    queues = list(Queue.objects.all())
+    tag_names = dict(Tag.objects.values_list("slug", "name"))
+    rows = []
+    for q in queues:
+        rules = queue_filter(q)
+        if q.kind == QueueKind.ASSIGNMENT:
+            rows.append((q, "What is assigned to it", False))
+        elif rules is None:
+            rows.append((q, "Rules that cannot be read: it shows nothing until they are fixed", True))
+        else:
+            rows.append((q, rules.describe(tag_names=tag_names), False))
+    return render(request, "web/manage_queues.html", {"rows": rows})
 
 
 @login_required
@@ -489,7 +553,8 @@ def edit_queue(request, pk=None):
     preview = None
     if instance is not None:
         preview = queue_conversations(queue=instance).filter(status="open").count()
-    return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=400 if form.errors else 200)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=status)
 
 
 @login_required

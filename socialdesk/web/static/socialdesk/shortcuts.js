@@ -10,7 +10,7 @@
   const singleKeysOn = () => document.body.dataset.shortcuts !== "off";
 
   const keys = {
-    "p": () => click("form[action$='/start'] button") ,
+    "p": () => click("form[action$='/start'] button, form[action$='/play/next'] button"),  // Play, or Deal next
     "s": () => click(".playbar form[action$='/play/skip'] button"),
     "x": () => click(".playbar form[action$='/play/stop'] button, form[action$='/play/stop'] button"),
     "r": () => focus("#composer textarea[name=text]"),
