@@ -115,8 +115,8 @@ def sequence(value) -> list:
 
 
 def text(value) -> str:
-    """A string field: None is empty; numbers become their digits; containers are not text."""
-    if value is None or isinstance(value, (dict, list, tuple)):
+    """A string field: None is empty; numbers become their digits; containers and true/false are not text."""
+    if value is None or isinstance(value, (bool, dict, list, tuple)):
         return ""
     return value if isinstance(value, str) else str(value)
 

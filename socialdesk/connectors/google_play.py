@@ -107,7 +107,9 @@ def normalise_review(review: dict, *, package: str) -> InboundMessage:
     another type is left empty."""
     review_id = base.text(review["reviewId"])
     comments = [c for c in base.sequence(review.get("comments")) if isinstance(c, dict)]
-    user = next(c["userComment"] for c in comments if isinstance(c.get("userComment"), dict))
+    user = next((c["userComment"] for c in comments if isinstance(c.get("userComment"), dict)), None)
+    if user is None:
+        raise ValueError("the review has no comment of the reviewer")
     developer = next((c["developerComment"] for c in comments if isinstance(c.get("developerComment"), dict)), None)
     seconds = _seconds(user.get("lastModified"))
     if not seconds:

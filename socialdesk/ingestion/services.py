@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from socialdesk.brands.models import BrandAccount
+from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.brands.routing import respond_from_for, routing_rules
 from socialdesk.connectors.base import InboundMessage, Unreadable
 from socialdesk.conversations.models import (
@@ -26,7 +26,7 @@ from socialdesk.triage import services as triage
 from . import boundary, set_aside
 from .filters import Rules, keep_out
 from .metadata import apply_metadata
-from .models import SetAsideMessage
+from .models import FilteredMessage, SetAsideMessage
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,9 @@ def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, un
     result = IngestResult()
     with transaction.atomic():
         for item in unreadable:
+            if _stored(item.platform, item.platform_id):
+                result.duplicates += 1  # a copy of a message we have: nothing to keep
+                continue
             aside.unreadable(item)
             result.set_aside += 1
         ready = []
@@ -138,6 +141,9 @@ def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, un
             try:
                 ready.append((boundary.storable(msg), msg))
             except Exception as exc:  # noqa: BLE001 - Unstorable, or a message too broken to look at
+                if _stored(getattr(msg, "platform", ""), getattr(msg, "platform_id", "")):
+                    result.duplicates += 1
+                    continue
                 aside.message(msg, exc)
                 result.set_aside += 1
         if ready:
@@ -146,6 +152,13 @@ def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, un
             _record_triage(context.opened)
             context.note_seen_again()
     return result
+
+
+def _stored(platform, platform_id) -> bool:
+    """Whether a message that cannot be stored now was stored before (then it is a duplicate, and
+    setting it aside would keep it twice)."""
+    return (isinstance(platform, str) and platform in Platform.values and boundary.is_storable_id(platform_id)
+            and Message.objects.filter(platform=platform, platform_id=platform_id).exists())
 
 
 # Errors of the database itself, not of a message (a lock held too long, a lost connection):
@@ -194,8 +207,10 @@ class _Context:
     set_aside: set = field(default_factory=set)
     retrying: bool = False
     seen_again: set = field(default_factory=set)
-    # The page's messages the filters kept out (known, but no conversation of ours).
+    # The page's messages the filters kept out (known, but no conversation of ours), and those
+    # they kept out on an earlier poll.
     kept_out: set = field(default_factory=set)
+    kept_out_before: set = field(default_factory=set)
 
     @classmethod
     def load(cls, messages: list[InboundMessage], *, apply_filters: bool = True, retrying: bool = False) -> "_Context":
@@ -211,12 +226,16 @@ class _Context:
         known = stored & page_ids
         set_aside_before = set(SetAsideMessage.objects.filter(
             platform__in=platforms, key__in={m.platform_id for m in messages}).values_list("platform", "key")) & page_ids
+        kept_out_before = set(FilteredMessage.objects.filter(
+            platform__in=platforms, platform_id__in={m.platform_id for m in messages}, let_through_at__isnull=True,
+        ).values_list("platform", "platform_id")) - known if apply_filters else set()
         accounts = {(a.platform, a.external_id): a for a in BrandAccount.objects.filter(active=True).exclude(external_id="")}
         new = [m for m in messages if (m.platform, m.platform_id) not in known and (m.platform, m.author.external_id) not in accounts
-               and not m.is_repost and (retrying or (m.platform, m.platform_id) not in set_aside_before)]
+               and not m.is_repost and (m.platform, m.platform_id) not in kept_out_before
+               and (retrying or (m.platform, m.platform_id) not in set_aside_before)]
         return cls(known=known, replied_to=stored - page_ids, accounts=accounts, rules=routing_rules(platforms=platforms),
                    triaged=_classify(new, accounts), opened=[], filters=Rules.load() if apply_filters else None,
-                   set_aside=set_aside_before, retrying=retrying)
+                   set_aside=set_aside_before, retrying=retrying, kept_out_before=kept_out_before)
 
     def note_seen_again(self) -> None:
         """The platform sent set-aside messages again: when it last did is shown with them."""
@@ -276,6 +295,13 @@ def _store_all(ready: list[tuple[InboundMessage, InboundMessage]], context: _Con
         key = (msg.platform, msg.platform_id)
         if key in context.known:
             result.duplicates += 1
+            continue
+        if key in context.kept_out_before:
+            # Kept out when it first came: the same verdict, whatever else the page holds now
+            # (a community manager lets it through from the filters page).
+            result.filtered += 1
+            context.known.add(key)
+            context.kept_out.add(key)
             continue
         if key in context.set_aside and not context.retrying:
             # Kept already, and still there: a community manager retries or dismisses it.
