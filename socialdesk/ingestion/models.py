@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from socialdesk.brands.models import Platform
 
 
 class PollState(models.Model):
@@ -84,7 +87,7 @@ class SetAsideMessage(models.Model):
     health page shows how many wait; a community manager retries one (after a fix) or dismisses
     it with a reason. One row per platform message, however often the platform sends it."""
 
-    platform = models.CharField(max_length=20)
+    platform = models.CharField(max_length=20, choices=Platform.choices)
     # The platform id, or "sha256:<digest of the payload>" when it has no usable id.
     key = models.CharField(max_length=200)
     platform_id = models.CharField(max_length=200, blank=True, help_text="The platform's id as far as it could be read.")
@@ -99,8 +102,8 @@ class SetAsideMessage(models.Model):
     text = models.TextField(blank=True)
     author = models.CharField(max_length=200, blank=True)
     error = models.TextField()
-    first_seen_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(auto_now_add=True, help_text="The last time the platform sent it.")
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now, help_text="The last time the platform sent it.")
     attempts = models.PositiveIntegerField(default=1, help_text="Tries to store it: the first, and each retry.")
     resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)

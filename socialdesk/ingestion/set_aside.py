@@ -38,11 +38,12 @@ def keep(*, platform, platform_id, raw, error: str, normalised: str = "", text: 
     key = boundary.set_aside_key(platform_id, payload)
     platform = boundary.fit(platform, SetAsideMessage, "platform")
     existing = SetAsideMessage.objects.filter(platform=platform, key=key).first()
+    now = timezone.now()
     if existing is None:
         try:
             with transaction.atomic():
                 return SetAsideMessage.objects.create(
-                    platform=platform, key=key, platform_id=boundary.fit(platform_id, SetAsideMessage, "platform_id"),
+                    first_seen_at=now, last_seen_at=now, platform=platform, key=key, platform_id=boundary.fit(platform_id, SetAsideMessage, "platform_id"),
                     account=account, stream=boundary.fit(stream, SetAsideMessage, "stream"), payload=payload,
                     normalised=normalised, text=boundary.clean(text), author=boundary.fit(author, SetAsideMessage, "author"),
                     error=boundary.clean(error)[:ERROR_LENGTH],
@@ -50,7 +51,7 @@ def keep(*, platform, platform_id, raw, error: str, normalised: str = "", text: 
         except IntegrityError:
             # Another poller set it aside first: one row per message.
             existing = SetAsideMessage.objects.get(platform=platform, key=key)
-    SetAsideMessage.objects.filter(pk=existing.pk).update(last_seen_at=timezone.now())
+    SetAsideMessage.objects.filter(pk=existing.pk).update(last_seen_at=now)
     return existing
 
 
