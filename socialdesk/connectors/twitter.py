@@ -175,8 +175,8 @@ def normalise_page(body: dict) -> list[InboundMessage]:
 
 def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
     """Read a tweet kept raw (`InboundMessage.raw`, or an unreadable one) again, for a retry."""
-    author = raw.get("author")
-    return next(iter(normalise_page({"data": [raw.get("tweet")], "includes": {"users": [author] if isinstance(author, dict) else []}})), None)
+    author = base.mapping(raw.get("author"))
+    return normalise_tweet(raw.get("tweet"), {base.text(author.get("id")): author} if author else {})
 
 
 class TwitterConnector:

@@ -1,9 +1,10 @@
 """Store inbound messages exactly once and thread them into conversations (CH6).
 
-The steps: drop what is ours or already stored, keep the author's profile current, find or open
-the conversation (reply chain first, then the platform's thread), route it (PO1), store the
-message with its raw payload, and log it. A conversation closed or waiting on the customer
-opens again when the customer writes.
+The steps: make the message storable (ingestion.boundary), drop what is ours or already stored,
+keep the author's profile current, find or open the conversation (reply chain first, then the
+platform's thread), route it (PO1), store the message with its raw payload, and log it. A
+conversation closed or waiting on the customer opens again when the customer writes. A message
+that cannot be stored is set aside (ingestion.set_aside); the others go on.
 """
 
 import logging
