@@ -96,7 +96,7 @@ def _android_release(api_level) -> str:
         return ""
     try:
         return ANDROID_RELEASES.get(int(api_level), f"API {api_level}")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return f"API {api_level}"
 
 
@@ -115,9 +115,8 @@ def normalise_review(review: dict, *, package: str) -> InboundMessage:
     if not seconds:
         # The version of a review is its time: without it the message has no id.
         raise ValueError("the review has no lastModified time")
-    rating = user.get("starRating")
     metadata = {
-        "rating": rating if isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 5 else None,
+        "rating": user.get("starRating"),  # 1-5, checked by ingestion with the other metadata
         "app_version": base.text(user.get("appVersionName")),
         "device": base.text(base.mapping(user.get("deviceMetadata")).get("productName") or user.get("device")),
         "android_version": _android_release(user.get("androidOsVersion")),
