@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors import google_play, mastodon, twitter
-from socialdesk.conversations.models import Conversation, Message
+from socialdesk.conversations.models import Author, Conversation, Message
 from socialdesk.demo.seed import ACCOUNTS, MASTODON_ACCOUNT, PLAY_PACKAGE
 from socialdesk.ingestion import boundary
 from socialdesk.ingestion.models import FilteredMessage, SetAsideMessage
@@ -171,6 +171,18 @@ def snapshot() -> tuple:
 OUR_BUG = re.compile(r"^\w+(Error|Exception)\b")
 
 
+def assert_everything_fits():
+    """What SQLite would take and PostgreSQL refuse: a value longer than its column, a NUL."""
+    for model in (Author, Conversation, Message, FilteredMessage, SetAsideMessage):
+        bounded = [f for f in model._meta.concrete_fields if getattr(f, "max_length", None) and not f.is_relation]
+        texts = [f.attname for f in model._meta.concrete_fields if f.get_internal_type() in ("TextField", "CharField")]
+        for row in model.objects.values(*texts):
+            for f in bounded:
+                assert len(row[f.attname] or "") <= f.max_length, (model.__name__, f.attname, row[f.attname])
+            for name in texts:
+                assert "\x00" not in (row[name] or "") and not boundary.SURROGATE.search(row[name] or ""), (model.__name__, name)
+
+
 def ingest_twice(messages, unreadable, *, account, stream):
     first = ingest(messages, unreadable=unreadable, account=account, stream=stream)
     event(f"stored {min(first.stored, 2)}+, set aside {min(first.set_aside, 2)}+, filtered {min(first.filtered, 1)}+")
@@ -183,6 +195,7 @@ def ingest_twice(messages, unreadable, *, account, stream):
     for error in SetAsideMessage.objects.values_list("error", flat=True):
         assert not OUR_BUG.match(error), error
     assert first.stored == Message.objects.filter(direction="in").count()
+    assert_everything_fits()
     before = snapshot()
     second = ingest(messages, unreadable=unreadable, account=account, stream=stream)
     assert second.stored == 0 and snapshot() == before
