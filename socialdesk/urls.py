@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("triage/", include("socialdesk.triage.urls")),
+    path("manage/set-aside/", include("socialdesk.ingestion.urls")),
     path("", include("socialdesk.web.urls")),
 ]

@@ -1,5 +1,7 @@
 """What every connector hands to ingestion and what it can do: nothing platform-specific leaks out."""
 
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,6 +47,21 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """One item of a page that its connector could not normalise: kept as the platform sent it.
+
+    Ingestion sets it aside (visible on the health page, retried by a community manager once the
+    connector reads it), so one odd item never costs the rest of its page."""
+
+    platform: str
+    # The item in the shape of `InboundMessage.raw`, so the connector can read it again on a retry.
+    raw: dict
+    error: str
+    # The platform's id of the message when it could be read; "" when not.
+    platform_id: str = ""
+
+
+@dataclass(frozen=True)
 class FetchResult:
     messages: list[InboundMessage]
     # Where the next poll starts (since_id); unchanged when nothing new arrived.
@@ -54,6 +71,65 @@ class FetchResult:
     # A page after the first failed: what came before it is here, the cursor points at it, and
     # this says why (shown on the health page).
     error: str = ""
+    # Items of the pages read that the connector could not normalise; the cursor moves past them
+    # only because ingestion keeps them.
+    unreadable: list[Unreadable] = field(default_factory=list)
+
+
+def read_each(items: Iterable, normalise: Callable, *, platform: str, raw: Callable, platform_id: Callable) -> tuple[list[InboundMessage], list[Unreadable]]:
+    """Normalise a page item by item: an item that cannot be read is kept raw, the others go on.
+
+    `normalise(item)` returns an InboundMessage or None (not a customer message); `raw(item)` is
+    what is kept of an unreadable item; `platform_id(item)` its id if it can be told."""
+    messages: list[InboundMessage] = []
+    unreadable: list[Unreadable] = []
+    for item in items:
+        try:
+            message = normalise(item)
+        except Exception as exc:  # noqa: BLE001 - whatever breaks on this item stays with this item
+            unreadable.append(Unreadable(platform=platform, raw=_best_effort(raw, item, {"item": item}), error=f"{exc.__class__.__name__}: {exc}",
+                                         platform_id=_best_effort(platform_id, item, "")))
+            continue
+        if message is not None:
+            messages.append(message)
+    return messages, unreadable
+
+
+def _best_effort(read, item, default):
+    try:
+        value = read(item)
+    except Exception:  # noqa: BLE001 - only used to describe an item that is already broken
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+# Optional fields arrive missing, null or of another type: these read them with an honest default
+# instead of failing the message.
+
+def mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def text(value) -> str:
+    """A string field: None is empty; numbers become their digits; containers and true/false are not text."""
+    if value is None or isinstance(value, (bool, dict, list, tuple)):
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def count(value) -> int:
+    """A counter (followers, likes): a non-negative integer, 0 when the platform sends anything else."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value > 0 else 0
+    if isinstance(value, str) and value.strip().isdecimal() and len(value) < 30:
+        value = int(value)
+    return value if isinstance(value, int) and value > 0 else 0
 
 
 class ConnectorError(Exception):

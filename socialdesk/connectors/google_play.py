@@ -25,7 +25,8 @@ from django.conf import settings
 from googleapiclient import discovery
 from googleapiclient.errors import HttpError
 
-from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown
+from . import base
+from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,16 @@ class RequestsHttp:
 
 
 def credentials_for(account):
-    creds = account.credentials or {}
+    creds = base.mapping(account.credentials)
     if creds.get("service_account_info"):
         from google.oauth2 import service_account
 
-        return service_account.Credentials.from_service_account_info(creds["service_account_info"], scopes=[SCOPE])
+        try:
+            return service_account.Credentials.from_service_account_info(creds["service_account_info"], scopes=[SCOPE])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # A key pasted incompletely: say so on the health page instead of failing the poll.
+            raise ConnectorError(f"{account}: the service account key is not usable ({exc}); paste the whole JSON key again",
+                                 retryable=False) from exc
     if creds.get("access_token"):
         from google.oauth2.credentials import Credentials
 
@@ -75,44 +81,60 @@ def make_service(credentials, *, api_base: str | None = None):
     )
 
 
-def _seconds(ts: dict | None) -> int:
-    return int((ts or {}).get("seconds") or 0)
+def _seconds(ts) -> int:
+    """A timestamp's seconds (the JSON sends them as a string); 0 when absent or unreadable."""
+    return base.count(base.mapping(ts).get("seconds"))
 
 
-def _when(ts: dict | None) -> datetime:
-    ts = ts or {}
-    return datetime.fromtimestamp(int(ts.get("seconds") or 0) + int(ts.get("nanos") or 0) / 1e9, tz=dt_timezone.utc)
+def _when(ts) -> datetime:
+    ts = base.mapping(ts)
+    return datetime.fromtimestamp(_seconds(ts) + base.count(ts.get("nanos")) / 1e9, tz=dt_timezone.utc)
+
+
+def _android_release(api_level) -> str:
+    if not api_level:
+        return ""
+    try:
+        return ANDROID_RELEASES.get(int(api_level), f"API {api_level}")
+    except (TypeError, ValueError, OverflowError):
+        return f"API {api_level}"
 
 
 def normalise_review(review: dict, *, package: str) -> InboundMessage:
-    """One review, as the API shows it (its latest version), as an inbound message."""
-    review_id = str(review["reviewId"])
-    comments = review.get("comments") or []
-    user = next(c["userComment"] for c in comments if c.get("userComment"))
-    developer = next((c["developerComment"] for c in comments if c.get("developerComment")), None)
+    """One review, as the API shows it (its latest version), as an inbound message.
+
+    A review needs its id, the reviewer's comment and its time; anything else missing or of
+    another type is left empty."""
+    review_id = base.text(review["reviewId"])
+    comments = [c for c in base.sequence(review.get("comments")) if isinstance(c, dict)]
+    user = next((c["userComment"] for c in comments if isinstance(c.get("userComment"), dict)), None)
+    if user is None:
+        raise ValueError("the review has no comment of the reviewer")
+    developer = next((c["developerComment"] for c in comments if isinstance(c.get("developerComment"), dict)), None)
     seconds = _seconds(user.get("lastModified"))
-    device_meta = user.get("deviceMetadata") or {}
-    api_level = user.get("androidOsVersion")
+    if not seconds:
+        # The version of a review is its time: without it the message has no id.
+        raise ValueError("the review has no lastModified time")
     metadata = {
-        "rating": int(user["starRating"]) if user.get("starRating") else None,
-        "app_version": str(user.get("appVersionName") or ""),
-        "device": str(device_meta.get("productName") or user.get("device") or ""),
-        "android_version": ANDROID_RELEASES.get(int(api_level), f"API {api_level}") if api_level else "",
+        "rating": user.get("starRating"),  # 1-5, checked by ingestion with the other metadata
+        "app_version": base.text(user.get("appVersionName")),
+        "device": base.text(base.mapping(user.get("deviceMetadata")).get("productName") or user.get("device")),
+        "android_version": _android_release(user.get("androidOsVersion")),
     }
-    if developer and developer.get("text"):
+    if developer and base.text(developer.get("text")):
         metadata["our_reply"] = {
             "platform_id": f"{review_id}:reply:{_seconds(developer.get('lastModified'))}",
-            "text": developer["text"],
+            "text": base.text(developer.get("text")),
             "created_at": _when(developer.get("lastModified")).isoformat(),
         }
-    language = str(user.get("reviewerLanguage") or "").replace("_", "-").split("-")[0].lower()
+    language = base.text(user.get("reviewerLanguage")).replace("_", "-").split("-")[0].lower()
     return InboundMessage(
         platform="google_play",
         platform_id=f"{review_id}:{seconds}",
         # Reviews carry no author id: the review stands for its author.
-        author=InboundAuthor(external_id=review_id, name=str(review.get("authorName") or "")),
+        author=InboundAuthor(external_id=review_id, name=base.text(review.get("authorName"))),
         # The API puts a tab before the text (and between a title and the text).
-        text=str(user.get("text") or "").lstrip("\t").replace("\t", "\n"),
+        text=base.text(user.get("text")).lstrip("\t").replace("\t", "\n"),
         created_at=_when(user.get("lastModified")),
         thread_id=review_id,
         language=language,
@@ -120,6 +142,23 @@ def normalise_review(review: dict, *, package: str) -> InboundMessage:
         metadata=metadata,
         raw={"review": review},
     )
+
+
+def _review_message_id(review) -> str:
+    user = next(c["userComment"] for c in review["comments"] if isinstance(c, dict) and isinstance(c.get("userComment"), dict))
+    return f"{base.text(review['reviewId'])}:{_seconds(user.get('lastModified'))}"
+
+
+def read_reviews(reviews: list, *, package: str) -> tuple[list[InboundMessage], list[Unreadable]]:
+    """A page of reviews as inbound messages, and the reviews that could not be read."""
+    return base.read_each(reviews, lambda review: normalise_review(review, package=package),
+                          platform="google_play", raw=lambda review: {"review": review}, platform_id=_review_message_id)
+
+
+def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
+    """Read a review kept raw (`InboundMessage.raw`, or an unreadable one) again, for a retry."""
+    package = (account.external_id or account.handle) if account is not None else ""
+    return normalise_review(raw.get("review"), package=package)
 
 
 def review_id_of(message_id: str) -> str:
@@ -187,12 +226,13 @@ class GooglePlayConnector:
         since_raw, token, window_newest = (cursor.split("|") + ["", ""])[:3] if "|" in cursor else (cursor, "", "")
         since = int(since_raw or 0)
         messages: list[InboundMessage] = []
+        unreadable: list[Unreadable] = []
         newest = int(window_newest or since)
         reached_known = restarted = False
         read = 0
         for _ in range(MAX_PAGES):
             try:
-                body, page = self._reviews_page(token)
+                page, skipped, next_token = self._reviews_page(token)
             except ConnectorError as exc:
                 if token and exc.status == 400 and not restarted:
                     # The platform no longer takes a saved page token: read from the newest again.
@@ -202,8 +242,11 @@ class GooglePlayConnector:
                     raise  # the cursor stays: the same page is read again next time
                 # Keep the pages read; the next poll goes on from the page that failed.
                 return FetchResult(messages=messages, cursor=f"{since or ''}|{token}|{newest or ''}",
-                                   wait_until=exc.wait_until, error=str(exc))
+                                   wait_until=exc.wait_until, error=str(exc), unreadable=unreadable)
             read += 1
+            # A review that cannot be read has no time to compare with the cursor: it is kept
+            # (once: ingestion knows it when it is read again).
+            unreadable.extend(skipped)
             for message in page:
                 seconds = int(message.created_at.timestamp())
                 if seconds < since:
@@ -211,16 +254,20 @@ class GooglePlayConnector:
                     break
                 newest = max(newest, seconds)
                 messages.append(message)
-            token = (body.get("tokenPagination") or {}).get("nextPageToken")
+            token = next_token
             if reached_known or not token:
                 break
         wait = settings.SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS
         if token and not reached_known:
             # Pages left unread: the next poll goes on from the next one, soon.
-            return FetchResult(messages=messages, cursor=f"{since or ''}|{token}|{newest or ''}", wait_until=None)
-        return FetchResult(messages=messages, cursor=str(newest) if newest else "", wait_until=time.time() + wait if wait > 0 else None)
+            return FetchResult(messages=messages, cursor=f"{since or ''}|{token}|{newest or ''}", wait_until=None,
+                               unreadable=unreadable)
+        return FetchResult(messages=messages, cursor=str(newest) if newest else "", wait_until=time.time() + wait if wait > 0 else None,
+                           unreadable=unreadable)
 
-    def _reviews_page(self, token: str | None) -> tuple[dict, list[InboundMessage]]:
+    def _reviews_page(self, token: str | None) -> tuple[list[InboundMessage], list[Unreadable], str | None]:
+        """One page: the reviews read, those that could not be, and the next page's token.
+        A broken page is an error (read again later); a broken review is not."""
         kwargs = {"packageName": self.package, "maxResults": PAGE_SIZE}
         if token:
             kwargs["token"] = token
@@ -228,12 +275,12 @@ class GooglePlayConnector:
             body = self.service.reviews().list(**kwargs).execute(num_retries=0)
         except Exception as exc:  # noqa: BLE001 - translated or re-raised
             raise _translate(exc, write=False) from exc
-        if not isinstance(body, dict):
+        reviews = (body.get("reviews") or []) if isinstance(body, dict) else None
+        paging = (body.get("tokenPagination") or {}) if isinstance(body, dict) else None
+        if not isinstance(reviews, list) or not isinstance(paging, dict) or not isinstance(paging.get("nextPageToken") or "", str):
             raise ConnectorError("Google Play sent a malformed page", retryable=True)
-        try:
-            return body, [normalise_review(review, package=self.package) for review in body.get("reviews") or []]
-        except (KeyError, TypeError, ValueError, StopIteration, AttributeError) as exc:
-            raise ConnectorError(f"Google Play sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
+        messages, unreadable = read_reviews(reviews, package=self.package)
+        return messages, unreadable, paging.get("nextPageToken") or None
 
     def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str) -> str:
         """Set the developer reply on the review; returns `<review id>:reply:<seconds>`.

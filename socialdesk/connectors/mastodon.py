@@ -23,7 +23,7 @@ from mastodon import Mastodon
 from mastodon import errors as merr
 
 from . import base
-from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown
+from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,9 @@ def make_client(access_token: str, api_base: str) -> Mastodon:
     )
 
 
-def text_of(content: str) -> str:
+def text_of(content) -> str:
     """A status's HTML as plain text: line breaks kept, tags dropped, entities decoded."""
-    return html.unescape(_TAG.sub("", _BREAK.sub("\n", content or ""))).strip()
+    return html.unescape(_TAG.sub("", _BREAK.sub("\n", base.text(content)))).strip()
 
 
 def _jsonable(value):
@@ -75,37 +75,51 @@ def _when(value) -> datetime:
 
 
 def normalise_notification(notification: dict) -> InboundMessage | None:
-    """A mention notification as an inbound message; None for other kinds."""
-    if notification.get("type") != "mention" or not notification.get("status"):
+    """A mention notification as an inbound message; None for other kinds.
+
+    A mention needs its status's id; anything else missing or of another type is left empty."""
+    status = notification.get("status")
+    if notification.get("type") != "mention" or not status:
         return None
-    status = notification["status"]
-    account = status.get("account") or notification.get("account") or {}
-    in_reply_to = str(status.get("in_reply_to_id") or "")
-    language = (status.get("language") or "").split("-")[0].lower()
+    account = base.mapping(status.get("account")) or base.mapping(notification.get("account"))
+    in_reply_to = base.text(status.get("in_reply_to_id"))
+    platform_id = base.text(status["id"])
     return InboundMessage(
         platform="mastodon",
-        platform_id=str(status["id"]),
+        platform_id=platform_id,
         author=InboundAuthor(
-            external_id=str(account.get("id", "")),
-            handle=str(account.get("acct") or account.get("username") or ""),
-            name=str(account.get("display_name") or account.get("username") or ""),
-            followers=int(account.get("followers_count") or 0),
+            external_id=base.text(account.get("id")),
+            handle=base.text(account.get("acct") or account.get("username")),
+            name=base.text(account.get("display_name") or account.get("username")),
+            followers=base.count(account.get("followers_count")),
             # Mastodon has no verified badge; a bot is flagged instead.
             verified=False,
-            profile_image_url=str(account.get("avatar") or "")[:500],
+            profile_image_url=base.text(account.get("avatar")),
         ),
-        text=text_of(status.get("content") or ""),
+        text=text_of(status.get("content")),
         created_at=_when(status.get("created_at")),
         # No thread root on a status: a reply joins its parent's conversation (ingestion finds
         # it by in_reply_to); otherwise the thread is the status it answers, or itself.
-        thread_id=in_reply_to or str(status["id"]),
+        thread_id=in_reply_to or platform_id,
         in_reply_to_id=in_reply_to,
-        language=language,
-        mentioned_account_ids=tuple(str(m["id"]) for m in status.get("mentions") or [] if m.get("id")),
+        language=base.text(status.get("language")).split("-")[0].lower(),
+        mentioned_account_ids=tuple(base.text(m.get("id")) for m in base.sequence(status.get("mentions"))
+                                    if isinstance(m, dict) and base.text(m.get("id"))),
         is_repost=bool(status.get("reblog")),
-        metadata={"visibility": status.get("visibility", "")},
+        metadata={"visibility": base.text(status.get("visibility"))},
         raw={"notification": _jsonable(notification)},
     )
+
+
+def read_notifications(page: list) -> tuple[list[InboundMessage], list[Unreadable]]:
+    """A page of notifications as inbound messages (mentions only), and those that could not be read."""
+    return base.read_each(page, normalise_notification, platform="mastodon", raw=lambda n: {"notification": _jsonable(n)},
+                          platform_id=lambda n: base.text(n["status"]["id"]))
+
+
+def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
+    """Read a notification kept raw (`InboundMessage.raw`, or an unreadable one) again, for a retry."""
+    return normalise_notification(raw.get("notification"))
 
 
 class MastodonConnector:
@@ -113,11 +127,11 @@ class MastodonConnector:
 
     def __init__(self, account, *, api_base: str | None = None):
         self.account = account
-        token = (account.credentials or {}).get("access_token")
+        token = base.mapping(account.credentials).get("access_token")
         if not token:
             raise ConnectorError(f"{account} has no Mastodon access token", retryable=False)
-        base = api_base or account.api_base or (account.credentials or {}).get("api_base") or settings.SOCIALDESK_MASTODON_API_BASE
-        self.client = make_client(token, base)
+        instance = api_base or account.api_base or base.mapping(account.credentials).get("api_base") or settings.SOCIALDESK_MASTODON_API_BASE
+        self.client = make_client(token, instance)
 
     def streams(self) -> list[tuple[str, object]]:
         return [("notifications", self.fetch_mentions)]
@@ -153,38 +167,40 @@ class MastodonConnector:
         its oldest mention: a support desk answers this week's questions, not last year's.
         """
         messages: list[InboundMessage] = []
+        unreadable: list[Unreadable] = []
         start = newest = cursor or first_cursor()
         for _ in range(MAX_PAGES):
             try:
-                arrived, ids, full = self._mentions_page(newest)
+                arrived, skipped, ids, full = self._mentions_page(newest)
             except ConnectorError as exc:
                 if newest == start:
                     raise
                 # Keep what arrived; the next poll goes on from the page that failed.
-                return FetchResult(messages=messages, cursor=newest, wait_until=exc.wait_until, error=str(exc))
+                return FetchResult(messages=messages, cursor=newest, wait_until=exc.wait_until, error=str(exc), unreadable=unreadable)
             messages.extend(arrived)
-            if ids:
-                newest = str(max(ids + [int(newest)]))
+            unreadable.extend(skipped)
+            if not ids:
+                # Nothing on the page to move the cursor by: reading it again would not help.
+                break
+            newest = str(max(ids + [int(newest)]))
             if not full:
                 break
         remaining = getattr(self.client, "ratelimit_remaining", None)
         wait_until = self.client.ratelimit_reset if remaining is not None and remaining <= 0 else None
-        return FetchResult(messages=messages, cursor=newest or "", wait_until=wait_until)
+        return FetchResult(messages=messages, cursor=newest or "", wait_until=wait_until, unreadable=unreadable)
 
-    def _mentions_page(self, min_id: str) -> tuple[list[InboundMessage], list[int], bool]:
-        """One page of mentions after `min_id`: (messages, notification ids, whether it was full)."""
+    def _mentions_page(self, min_id: str) -> tuple[list[InboundMessage], list[Unreadable], list[int], bool]:
+        """One page of mentions after `min_id`: (messages, unreadable ones, notification ids, whether
+        it was full). A broken page is an error (read again later); a broken notification is not."""
         try:
             page = self.client.notifications(types=["mention"], min_id=min_id, limit=PAGE_SIZE)
         except Exception as exc:  # noqa: BLE001 - translated or re-raised
             raise self._translate(exc, write=False) from exc
         if not isinstance(page, list):
             raise ConnectorError("Mastodon sent a malformed page", retryable=True)
-        try:
-            ids = [int(n["id"]) for n in page]
-            arrived = [m for m in (normalise_notification(n) for n in page) if m is not None]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ConnectorError(f"Mastodon sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
-        return arrived, ids, len(page) >= PAGE_SIZE
+        ids = [int(n["id"]) for n in page if isinstance(n, dict) and _is_id(n.get("id"))]
+        arrived, unreadable = read_notifications(page)
+        return arrived, unreadable, ids, len(page) >= PAGE_SIZE
 
     def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str) -> str:
         """Post a public reply; the Idempotency-Key makes a retry return the first post."""
@@ -209,6 +225,10 @@ class MastodonConnector:
             self.client.status_reblog(target_id)
         except Exception as exc:  # noqa: BLE001
             raise self._translate(exc, write=True) from exc
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and value.isdecimal() and len(value) < 30
 
 
 def _status(exc: Exception) -> int | None:

@@ -1,4 +1,4 @@
-"""Which connector serves which platform."""
+"""Which connector serves which platform, and reads its messages."""
 
 from .base import ConnectorError
 
@@ -17,3 +17,17 @@ def connector_for(account):
 
         return MastodonConnector(account)
     raise ConnectorError(f"No connector for platform {account.platform!r} yet", retryable=False)
+
+
+def renormalise(platform: str, raw: dict, *, account=None):
+    """Read a message kept raw (`InboundMessage.raw`) again with its connector's normaliser: how a
+    message the connector could not read is retried once it can. None: not a customer message."""
+    if platform == "twitter":
+        from .twitter import renormalise as read
+    elif platform == "google_play":
+        from .google_play import renormalise as read
+    elif platform == "mastodon":
+        from .mastodon import renormalise as read
+    else:
+        raise ConnectorError(f"No connector for platform {platform!r} yet", retryable=False)
+    return read(raw if isinstance(raw, dict) else {}, account=account)

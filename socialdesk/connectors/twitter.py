@@ -16,7 +16,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 
 from . import base
-from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown
+from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _translate(exc: Exception) -> ConnectorError:
     raise exc
 
 
-def _parse_time(value: str | None) -> datetime:
+def _parse_time(value) -> datetime:
     if not value:
         from django.utils import timezone
 
@@ -101,42 +101,82 @@ def _parse_time(value: str | None) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _users(body: dict) -> dict:
+    """The page's `includes.users` by id; entries X sent without an id cannot be matched."""
+    users = {}
+    for user in base.sequence(base.mapping(body.get("includes")).get("users")):
+        if isinstance(user, dict) and base.text(user.get("id")):
+            users[base.text(user["id"])] = user
+    return users
+
+
+def _tweets(body: dict) -> list:
+    data = body.get("data")
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        # Not a single item gone wrong: the page itself is broken, and is read again later.
+        raise ValueError(f"`data` is a {type(data).__name__}, not a list of tweets")
+    return data
+
+
+def normalise_tweet(tweet: dict, users: dict) -> InboundMessage:
+    """One tweet, its author taken from the page's includes (the id alone if X left them out).
+    Optional fields that are missing or of another type get their empty value."""
+    author_id = base.text(tweet.get("author_id"))
+    user = users.get(author_id) or {"id": author_id}
+    refs = [r for r in base.sequence(tweet.get("referenced_tweets")) if isinstance(r, dict)]
+    mentions = [m for m in base.sequence(base.mapping(tweet.get("entities")).get("mentions")) if isinstance(m, dict)]
+    metrics = base.mapping(tweet.get("public_metrics"))
+    platform_id = base.text(tweet["id"])
+    lang = base.text(tweet.get("lang"))
+    return InboundMessage(
+        platform="twitter",
+        platform_id=platform_id,
+        author=InboundAuthor(
+            external_id=base.text(user.get("id")),
+            handle=base.text(user.get("username")),
+            name=base.text(user.get("name")),
+            followers=base.count(base.mapping(user.get("public_metrics")).get("followers_count")),
+            verified=user.get("verified") is True,
+            profile_image_url=base.text(user.get("profile_image_url")),
+        ),
+        text=base.text(tweet.get("text")),
+        created_at=_parse_time(tweet.get("created_at")),
+        thread_id=base.text(tweet.get("conversation_id")) or platform_id,
+        in_reply_to_id=next((base.text(r.get("id")) for r in refs if r.get("type") == "replied_to"), ""),
+        # X marks what it cannot tell: und(etermined), qme (media only), zxx (no text).
+        language="" if (lang or "und") in ("und", "qme", "zxx") else lang,
+        mentioned_account_ids=tuple(base.text(m.get("id")) for m in mentions if base.text(m.get("id"))),
+        is_repost=any(r.get("type") == "retweeted" for r in refs),
+        likes=base.count(metrics.get("like_count")),
+        reposts=base.count(metrics.get("retweet_count")),
+        raw={"tweet": tweet, "author": user},
+    )
+
+
+def read_page(body: dict) -> tuple[list[InboundMessage], list[Unreadable]]:
+    """One X API v2 page (data + includes) as inbound messages, and the tweets that could not be read."""
+    users = _users(body)
+    return base.read_each(
+        _tweets(body), lambda tweet: normalise_tweet(tweet, users), platform="twitter",
+        raw=lambda tweet: {"tweet": tweet, "author": users.get(base.text(base.mapping(tweet).get("author_id")))},
+        platform_id=lambda tweet: base.text(tweet["id"]),
+    )
+
+
 def normalise_page(body: dict) -> list[InboundMessage]:
-    """Turn one X API v2 page (data + includes) into inbound messages."""
-    users = {u["id"]: u for u in body.get("includes", {}).get("users", [])}
-    messages = []
-    for tweet in body.get("data", []) or []:
-        user = users.get(tweet.get("author_id"), {"id": tweet.get("author_id", "")})
-        metrics = user.get("public_metrics") or {}
-        refs = tweet.get("referenced_tweets") or []
-        in_reply_to = next((r["id"] for r in refs if r.get("type") == "replied_to"), "")
-        mentions = (tweet.get("entities") or {}).get("mentions") or []
-        messages.append(
-            InboundMessage(
-                platform="twitter",
-                platform_id=str(tweet["id"]),
-                author=InboundAuthor(
-                    external_id=str(user.get("id", "")),
-                    handle=user.get("username", ""),
-                    name=user.get("name", ""),
-                    followers=int(metrics.get("followers_count") or 0),
-                    verified=bool(user.get("verified")),
-                    profile_image_url=user.get("profile_image_url", ""),
-                ),
-                text=tweet.get("text", ""),
-                created_at=_parse_time(tweet.get("created_at")),
-                thread_id=str(tweet.get("conversation_id") or tweet["id"]),
-                in_reply_to_id=str(in_reply_to),
-                # X marks what it cannot tell: und(etermined), qme (media only), zxx (no text).
-                language="" if (tweet.get("lang") or "und") in ("und", "qme", "zxx") else tweet["lang"],
-                mentioned_account_ids=tuple(str(m["id"]) for m in mentions if m.get("id")),
-                is_repost=any(r.get("type") == "retweeted" for r in refs),
-                likes=int((tweet.get("public_metrics") or {}).get("like_count") or 0),
-                reposts=int((tweet.get("public_metrics") or {}).get("retweet_count") or 0),
-                raw={"tweet": tweet, "author": user},
-            )
-        )
+    """Like `read_page`, but a tweet that cannot be read is an error (for callers that must know)."""
+    messages, unreadable = read_page(body)
+    if unreadable:
+        raise ValueError(unreadable[0].error)
     return messages
+
+
+def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
+    """Read a tweet kept raw (`InboundMessage.raw`, or an unreadable one) again, for a retry."""
+    author = base.mapping(raw.get("author"))
+    return normalise_tweet(raw.get("tweet"), {base.text(author.get("id")): author} if author else {})
 
 
 class TwitterConnector:
@@ -144,7 +184,7 @@ class TwitterConnector:
 
     def __init__(self, account, *, api_base: str | None = None):
         self.account = account
-        token = (account.credentials or {}).get("bearer_token")
+        token = base.mapping(account.credentials).get("bearer_token")
         if not token:
             raise ConnectorError(f"{account} has no X credentials", retryable=False)
         self.token, self.api_base = token, api_base
@@ -158,6 +198,7 @@ class TwitterConnector:
         newest ones again, and `since_id` moves to `newest` once the whole window is stored."""
         cursor, token, window_newest = (cursor.split("|") + ["", ""])[:3] if "|" in cursor else (cursor, "", "")
         messages: list[InboundMessage] = []
+        unreadable: list[Unreadable] = []
         newest = window_newest or cursor
         token = token or None
         wait_until = None
@@ -175,29 +216,32 @@ class TwitterConnector:
             if token:
                 kwargs[call.__name__ == "search_recent_tweets" and "next_token" or "pagination_token"] = token
             try:
-                response, body, arrived = self._page(call, kwargs)
+                response, meta, arrived, skipped = self._page(call, kwargs)
             except ConnectorError as exc:
                 if not read:
                     raise  # the cursor stays where it was: the same page is read again next time
                 # Keep the pages read; the next poll goes on from the page that failed.
-                return FetchResult(messages=messages, cursor=f"{cursor}|{token}|{newest}", wait_until=exc.wait_until, error=str(exc))
+                return FetchResult(messages=messages, cursor=f"{cursor}|{token}|{newest}", wait_until=exc.wait_until,
+                                   error=str(exc), unreadable=unreadable)
             read += 1
             messages.extend(arrived)
+            unreadable.extend(skipped)
             if response.headers.get("x-rate-limit-remaining") == "0":
                 wait_until = _reset_of(response)
-            meta = body.get("meta") or {}
-            if meta.get("newest_id") and (not newest or int(meta["newest_id"]) > int(newest)):
-                newest = str(meta["newest_id"])
+            if meta.get("newest_id") and (not newest or not newest.isdecimal() or int(meta["newest_id"]) > int(newest)):
+                newest = meta["newest_id"]
             token = meta.get("next_token")
             if not token or wait_until:
                 break
         if token:
             # Pages left unread: the next poll goes on from here, in the same window.
-            return FetchResult(messages=messages, cursor=f"{cursor}|{token}|{newest}", wait_until=wait_until)
-        return FetchResult(messages=messages, cursor=newest, wait_until=wait_until)
+            return FetchResult(messages=messages, cursor=f"{cursor}|{token}|{newest}", wait_until=wait_until, unreadable=unreadable)
+        return FetchResult(messages=messages, cursor=newest, wait_until=wait_until, unreadable=unreadable)
 
     @staticmethod
-    def _page(call, kwargs) -> tuple[requests.Response, dict, list[InboundMessage]]:
+    def _page(call, kwargs) -> tuple[requests.Response, dict, list[InboundMessage], list[Unreadable]]:
+        """One page: the response, its `meta` (checked: the cursor is built from it), the tweets
+        read and those that could not be. A broken page is an error; a broken tweet is not."""
         try:
             response = call(**kwargs)
             body = response.json()
@@ -205,10 +249,15 @@ class TwitterConnector:
             raise _translate(exc) from exc
         if not isinstance(body, dict):
             raise ConnectorError("X sent a malformed page", retryable=True)
+        meta = body.get("meta") or {}
+        if not isinstance(meta, dict) or not isinstance(meta.get("newest_id") or "0", str) or not (meta.get("newest_id") or "0").isdecimal() \
+                or not isinstance(meta.get("next_token") or "", str):
+            raise ConnectorError("X sent a malformed page (its meta has no usable newest_id or next_token)", retryable=True)
         try:
-            return response, body, normalise_page(body)
+            messages, unreadable = read_page(body)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConnectorError(f"X sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
+        return response, meta, messages, unreadable
 
     def streams(self) -> list[tuple[str, object]]:
         """What polling reads: the account's mentions and each of its active search terms."""

@@ -49,12 +49,15 @@ class Rules:
 
 
 def keep_out(msg: InboundMessage, reason: str, detail: str) -> bool:
-    """Keep a filtered message (once); True when it was new."""
+    """Keep a filtered message (once); True when it was new. `msg` is storable already (ingestion.boundary)."""
+    from .boundary import fit
+
     data = asdict(msg)
     data["created_at"] = msg.created_at.isoformat()
     _, created = FilteredMessage.objects.get_or_create(
         platform=msg.platform, platform_id=msg.platform_id,
-        defaults=dict(reason=reason, detail=detail[:200], author_handle=msg.author.handle, text=msg.text, normalised=data),
+        defaults=dict(reason=reason, detail=fit(detail, FilteredMessage, "detail"),
+                      author_handle=fit(msg.author.handle, FilteredMessage, "author_handle"), text=msg.text, normalised=data),
     )
     return created
 

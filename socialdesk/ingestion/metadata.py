@@ -15,16 +15,13 @@ CONVERSATION_FIELDS = ("rating", "app_version", "device", "android_version")
 
 
 def apply_metadata(*, conversation: Conversation, message: Message, msg: InboundMessage) -> None:
+    # Checked and fitted to the columns already, at the boundary (ingestion.boundary).
     meta = msg.metadata or {}
     updates = {}
     for name in CONVERSATION_FIELDS:
         value = meta.get(name)
         if value is None or value == "":
             continue
-        if name == "rating":
-            value = int(value)
-        else:
-            value = str(value)[: Conversation._meta.get_field(name).max_length]
         if getattr(conversation, name) != value:
             updates[name] = value
     our_reply = meta.get("our_reply")

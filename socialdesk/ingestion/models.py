@@ -1,6 +1,10 @@
-"""Where each poll of a platform stream left off, and until when the platform asked us to wait."""
+"""What ingestion keeps: where each poll of a stream left off, the filters, and the messages set aside."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from socialdesk.brands.models import Platform
 
 
 class PollState(models.Model):
@@ -66,3 +70,53 @@ class FilteredMessage(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["platform", "platform_id"], name="unique_filtered_message")]
         ordering = ["-filtered_at"]
+
+
+class Resolution(models.TextChoices):
+    STORED = "stored", "Stored"
+    FILTERED = "filtered", "Kept out by a filter"
+    SKIPPED = "skipped", "Not a customer message"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class SetAsideMessage(models.Model):
+    """A message ingestion could not store, kept as the platform sent it (issue 9).
+
+    No input stops the pipeline: at worst the one message lands here, the rest of its page is
+    stored and the poll cursor moves on, which it may only because the message is kept. The
+    health page shows how many wait; a community manager retries one (after a fix) or dismisses
+    it with a reason. One row per platform message, however often the platform sends it."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    # The platform id, or "sha256:<digest of the payload>" when it has no usable id.
+    key = models.CharField(max_length=200)
+    platform_id = models.CharField(max_length=200, blank=True, help_text="The platform's id as far as it could be read.")
+    account = models.ForeignKey("brands.BrandAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stream = models.CharField(max_length=100, blank=True)
+    # JSON with every non-ASCII character escaped, so NULs and lone surrogates are kept on any
+    # database: what the platform sent (`InboundMessage.raw`), and the normalised message a retry
+    # stores (empty when the connector could not read the item: a retry reads it again).
+    payload = models.TextField()
+    normalised = models.TextField(blank=True)
+    # For people: the text and author as far as they are known, made storable.
+    text = models.TextField(blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    error = models.TextField()
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now, help_text="The last time the platform sent it.")
+    attempts = models.PositiveIntegerField(default=1, help_text="Tries to store it: the first, and each retry.")
+    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True, help_text="Why it was dismissed.")
+    message = models.ForeignKey("conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                help_text="Where a retry stored it.")
+    # Who retried or dismissed it, when, and how it went: [{"at", "by", "action", "outcome"}].
+    history = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "key"], name="unique_set_aside_message")]
+        ordering = ["-last_seen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.platform_id or self.key}"

@@ -1,4 +1,9 @@
-"""Poll every connected account's streams and hand what arrives to ingestion."""
+"""Poll every connected account's streams and hand what arrives to ingestion.
+
+One account's or one stream's failure never stops another's: a platform error (`ConnectorError`)
+and anything unexpected alike are recorded on the stream's `PollState.last_error` (shown on the
+health page) and logged, and polling goes on with the next stream and account.
+"""
 
 import logging
 from datetime import datetime, timezone as dt_timezone
@@ -9,10 +14,17 @@ from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.base import ConnectorError
 from socialdesk.connectors.registry import connector_for
 
+from . import boundary
 from .models import PollState
 from .services import IngestResult, ingest
 
 log = logging.getLogger(__name__)
+
+
+def _error_text(exc: Exception) -> str:
+    """What the health page shows: a platform's error as it says it, anything else with its kind."""
+    text = str(exc) if isinstance(exc, ConnectorError) else f"Unexpected error: {exc.__class__.__name__}: {exc}"
+    return boundary.clean(text)[:2000]
 
 
 def _poll_stream(state: PollState, fetch) -> IngestResult:
@@ -22,43 +34,66 @@ def _poll_stream(state: PollState, fetch) -> IngestResult:
     try:
         page = fetch(cursor=state.cursor)
     except ConnectorError as exc:
-        state.last_error = str(exc)
+        state.last_error = _error_text(exc)
         if exc.wait_until:
             state.wait_until = datetime.fromtimestamp(exc.wait_until, tz=dt_timezone.utc)
         state.last_polled_at = now
         state.save()
         log.warning("Polling %s %s failed: %s", state.account, state.stream, exc)
         return IngestResult()
-    result = ingest(page.messages)
-    # The cursor moves only after the messages are stored: a crash in between re-reads them.
+    result = ingest(page.messages, unreadable=page.unreadable, account=state.account, stream=state.stream)
+    # The cursor moves only after the messages are stored, or set aside: a crash in between
+    # re-reads them; a message that could not be stored is kept, so moving past it loses nothing.
     state.cursor = page.cursor
     state.wait_until = datetime.fromtimestamp(page.wait_until, tz=dt_timezone.utc) if page.wait_until else None
-    state.last_error = page.error
+    state.last_error = boundary.clean(page.error)
     state.last_polled_at = now
-    state.fetched += len(page.messages)
+    state.fetched += len(page.messages) + len(page.unreadable)
     state.save()
     return result
+
+
+def _failed(account: BrandAccount, stream: str, exc: Exception) -> None:
+    """Record an unexpected failure on the stream; the cursor stays, so the next poll reads again."""
+    log.error("Polling %s %s failed unexpectedly", account, stream, exc_info=exc)
+    try:
+        PollState.objects.update_or_create(account=account, stream=stream,
+                                           defaults={"last_error": _error_text(exc), "last_polled_at": timezone.now()})
+    except Exception:  # noqa: BLE001 - the database itself may be what failed; the log has it
+        log.exception("Could not record the failure of %s %s", account, stream)
 
 
 def poll_account(account: BrandAccount) -> IngestResult:
     total = IngestResult()
     try:
         connector = connector_for(account)
+        # Each connector names its streams (X: mentions and searches; Google Play: reviews;
+        # Mastodon: notifications); each has its own cursor and rate-limit wait.
+        streams = connector.streams()
     except ConnectorError as exc:
         state, _ = PollState.objects.get_or_create(account=account, stream="connector")
-        state.last_error = str(exc)
+        state.last_error = _error_text(exc)
         state.save()
         return total
-    # Each connector names its streams (X: mentions and searches; Google Play: reviews;
-    # Mastodon: notifications); each has its own cursor and rate-limit wait.
-    for stream, fetch in connector.streams():
-        state, _ = PollState.objects.get_or_create(account=account, stream=stream)
-        total.add(_poll_stream(state, fetch))
+    except Exception as exc:  # noqa: BLE001 - one account's failure never stops another's poll
+        _failed(account, "connector", exc)
+        return total
+    # Set up again (credentials fixed): the health page no longer shows the old set-up error.
+    PollState.objects.filter(account=account, stream="connector").exclude(last_error="").update(last_error="")
+    for stream, fetch in streams:
+        try:
+            state, _ = PollState.objects.get_or_create(account=account, stream=stream)
+            total.add(_poll_stream(state, fetch))
+        except Exception as exc:  # noqa: BLE001 - nor one stream's another's
+            _failed(account, stream, exc)
     return total
 
 
 def poll_all() -> IngestResult:
     total = IngestResult()
     for account in BrandAccount.objects.filter(active=True):
-        total.add(poll_account(account))
+        try:
+            total.add(poll_account(account))
+        except Exception as exc:  # noqa: BLE001 - whatever poll_account could not record itself
+            log.error("Polling %s failed unexpectedly", account, exc_info=exc)
     return total

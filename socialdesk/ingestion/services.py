@@ -1,29 +1,35 @@
 """Store inbound messages exactly once and thread them into conversations (CH6).
 
-The steps: drop what is ours or already stored, keep the author's profile current, find or open
-the conversation (reply chain first, then the platform's thread), route it (PO1), store the
-message with its raw payload, and log it. A conversation closed or waiting on the customer
-opens again when the customer writes.
+The steps: make the message storable (ingestion.boundary), drop what is ours or already stored,
+keep the author's profile current, find or open the conversation (reply chain first, then the
+platform's thread), route it (PO1), store the message with its raw payload, and log it. A
+conversation closed or waiting on the customer opens again when the customer writes. A message
+that cannot be stored is set aside (ingestion.set_aside); the others go on.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from socialdesk.brands.models import BrandAccount
+from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.brands.routing import respond_from_for, routing_rules
-from socialdesk.connectors.base import InboundMessage
+from socialdesk.connectors.base import InboundMessage, Unreadable
 from socialdesk.conversations.models import (
     Activity, Author, Conversation, Direction, HoldReason, Message, Status, Tag,
 )
 from socialdesk.triage import services as triage
 
+from . import boundary, set_aside
 from .filters import Rules, keep_out
 from .metadata import apply_metadata
+from .models import FilteredMessage, SetAsideMessage
+
+log = logging.getLogger(__name__)
 
 CELEBRITY_TAG = "Internet celebrity"
 
@@ -36,6 +42,8 @@ class IngestResult:
     conversations_opened: int = 0
     conversations_reopened: int = 0
     filtered: int = 0
+    # Messages kept aside because they could not be stored (or were, before, and came again).
+    set_aside: int = 0
 
     def add(self, other: "IngestResult") -> "IngestResult":
         for name in self.__dataclass_fields__:
@@ -102,27 +110,87 @@ def _open_conversation(msg: InboundMessage, author: Author, mentioned: list[Bran
     return conversation
 
 
-def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True) -> IngestResult:
+def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, unreadable: Iterable[Unreadable] = (),
+           account=None, stream: str = "", retrying: SetAsideMessage | None = None) -> IngestResult:
     """Store each message once; safe to call again with the same messages.
 
-    A page is stored in one transaction (one commit, not one per message). If another process
-    stored one of its messages meanwhile, the page is rolled back and stored again message by
-    message, so the unique platform id keeps every message exactly once.
+    No input stops the pipeline. Each message is first made storable (`boundary.storable`), then
+    stored in a savepoint of its own; one that cannot be, whatever the reason, is set aside
+    (`SetAsideMessage`, kept as received) and the others are stored. The page is one transaction
+    (one commit): if setting a message aside fails too, nothing is stored, so a poll's cursor moves
+    past a message only when it is kept. `unreadable` are the items the connector could not
+    normalise; they are set aside as well. `account` and `stream` say where the page came from.
+
+    A message set aside before is passed over when the platform sends it again; `retrying` is the
+    set-aside message a community manager retries, which is tried again (see set_aside.retry).
     """
     messages = list(messages)
-    if not messages:
+    unreadable = list(unreadable)
+    if not messages and not unreadable:
         return IngestResult()
-    context = _Context.load(messages, apply_filters=apply_filters)
-    try:
-        with transaction.atomic():
-            result = _store_all(messages, context, savepoints=False)
-            triage.record(context.opened)
-            return result
-    except IntegrityError:
-        context = _Context.load(messages, apply_filters=apply_filters)
-        result = _store_all(messages, context, savepoints=True)
-        triage.record(context.opened)
-        return result
+    aside = _Aside(account=account, stream=stream, retrying=retrying)
+    result = IngestResult()
+    with transaction.atomic():
+        for item in unreadable:
+            if _stored(item.platform, item.platform_id):
+                result.duplicates += 1  # a copy of a message we have: nothing to keep
+                continue
+            aside.unreadable(item)
+            result.set_aside += 1
+        ready = []
+        for msg in messages:
+            try:
+                ready.append((boundary.storable(msg), msg))
+            except Exception as exc:  # noqa: BLE001 - Unstorable, or a message too broken to look at
+                if _stored(getattr(msg, "platform", ""), getattr(msg, "platform_id", "")):
+                    result.duplicates += 1
+                    continue
+                aside.message(msg, exc)
+                result.set_aside += 1
+        if ready:
+            context = _Context.load([m for m, _ in ready], apply_filters=apply_filters, retrying=retrying is not None)
+            result.add(_store_all(ready, context, aside))
+            _record_triage(context.opened)
+            context.note_seen_again()
+    return result
+
+
+def _stored(platform, platform_id) -> bool:
+    """Whether a message that cannot be stored now was stored before (then it is a duplicate, and
+    setting it aside would keep it twice)."""
+    return (isinstance(platform, str) and platform in Platform.values and boundary.is_storable_id(platform_id)
+            and Message.objects.filter(platform=platform, platform_id=platform_id).exists())
+
+
+# Errors of the database itself, not of a message (a lock held too long, a lost connection):
+# the page fails and is read again at the next poll, rather than setting good messages aside.
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@dataclass
+class _Aside:
+    """Where this page's messages are set aside: a new row each, or the row being retried."""
+
+    account: object
+    stream: str
+    retrying: SetAsideMessage | None
+
+    def message(self, received, exc: Exception) -> None:
+        if isinstance(exc, TRANSIENT):
+            raise exc
+        error = str(exc) if isinstance(exc, boundary.Unstorable) else f"{exc.__class__.__name__}: {exc}"
+        if not isinstance(exc, boundary.Unstorable):
+            # Not a message we knew to be unstorable: a bug or a limit of ours. The trace is for us.
+            log.error("Setting aside %s %s: %s", getattr(received, "platform", "?"), getattr(received, "platform_id", "?"), error,
+                      exc_info=exc)
+        if self.retrying is not None:
+            set_aside.failed_again(self.retrying, error=error)
+        else:
+            set_aside.keep_message(received, error=error, account=self.account, stream=self.stream)
+
+    def unreadable(self, item: Unreadable) -> None:
+        set_aside.keep(platform=item.platform, platform_id=item.platform_id, raw=item.raw,
+                       error=f"The connector could not read it: {item.error}", account=self.account, stream=self.stream)
 
 
 @dataclass
@@ -136,11 +204,17 @@ class _Context:
     triaged: dict
     opened: list
     filters: Rules | None
-    # The page's messages the filters kept out (known, but no conversation of ours).
+    # The page's messages set aside before: passed over unless `retrying`.
+    set_aside: set = field(default_factory=set)
+    retrying: bool = False
+    seen_again: set = field(default_factory=set)
+    # The page's messages the filters kept out (known, but no conversation of ours), and those
+    # they kept out on an earlier poll.
     kept_out: set = field(default_factory=set)
+    kept_out_before: set = field(default_factory=set)
 
     @classmethod
-    def load(cls, messages: list[InboundMessage], *, apply_filters: bool = True) -> "_Context":
+    def load(cls, messages: list[InboundMessage], *, apply_filters: bool = True, retrying: bool = False) -> "_Context":
         platforms = {m.platform for m in messages}
         page_ids = {(m.platform, m.platform_id) for m in messages}
         # One query for the page's messages and the ones they reply to (the unrelated-replies filter).
@@ -151,46 +225,126 @@ class _Context:
             ).values_list("platform", "platform_id")
         )
         known = stored & page_ids
+        set_aside_before = set(SetAsideMessage.objects.filter(
+            platform__in=platforms, key__in={m.platform_id for m in messages}).values_list("platform", "key")) & page_ids
+        kept_out_before = set(FilteredMessage.objects.filter(
+            platform__in=platforms, platform_id__in={m.platform_id for m in messages}, let_through_at__isnull=True,
+        ).values_list("platform", "platform_id")) - known if apply_filters else set()
         accounts = {(a.platform, a.external_id): a for a in BrandAccount.objects.filter(active=True).exclude(external_id="")}
         new = [m for m in messages if (m.platform, m.platform_id) not in known and (m.platform, m.author.external_id) not in accounts
-               and not m.is_repost]
+               and not m.is_repost and (m.platform, m.platform_id) not in kept_out_before
+               and (retrying or (m.platform, m.platform_id) not in set_aside_before)]
         return cls(known=known, replied_to=stored - page_ids, accounts=accounts, rules=routing_rules(platforms=platforms),
-                   triaged=triage.classify_messages(new, accounts), opened=[], filters=Rules.load() if apply_filters else None)
+                   triaged=_classify(new, accounts), opened=[], filters=Rules.load() if apply_filters else None,
+                   set_aside=set_aside_before, retrying=retrying, kept_out_before=kept_out_before)
+
+    def note_seen_again(self) -> None:
+        """The platform sent set-aside messages again: when it last did is shown with them."""
+        for platform in {p for p, _ in self.seen_again}:
+            SetAsideMessage.objects.filter(platform=platform, key__in=[k for p, k in self.seen_again if p == platform]).update(
+                last_seen_at=timezone.now())
 
 
-def _store_all(messages: list[InboundMessage], context: _Context, *, savepoints: bool) -> IngestResult:
+def _classify(new: list[InboundMessage], accounts: dict) -> dict:
+    """Triage for the page in one model run; if that fails, message by message, and a message
+    triage cannot classify is stored without suggestions (triage advises; the message matters)."""
+    try:
+        with transaction.atomic():
+            return triage.classify_messages(new, accounts)
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001
+        log.exception("Triage failed on a page of %d messages; classifying them one by one", len(new))
+    found = {}
+    for msg in new:
+        try:
+            with transaction.atomic():
+                found.update(triage.classify_messages([msg], accounts))
+        except TRANSIENT:
+            raise
+        except Exception:  # noqa: BLE001
+            log.exception("Triage failed on %s %s; it is stored without suggestions", msg.platform, msg.platform_id)
+    return found
+
+
+def _record_triage(opened: list) -> None:
+    """Triage's suggestions in bulk; if that fails, one conversation at a time, and a conversation
+    whose suggestions cannot be written keeps its messages (they are stored already)."""
+    try:
+        with transaction.atomic():
+            triage.record(opened)
+        return
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001
+        log.exception("Recording triage for %d conversations failed; recording them one by one", len(opened))
+    for pair in opened:
+        try:
+            with transaction.atomic():
+                triage.record([pair])
+        except TRANSIENT:
+            raise
+        except Exception:  # noqa: BLE001
+            log.exception("Recording triage for conversation #%s failed; it stays without suggestions", pair[0].pk)
+
+
+def _store_all(ready: list[tuple[InboundMessage, InboundMessage]], context: _Context, aside: _Aside) -> IngestResult:
+    """Store (storable, as received) pairs, each in its own savepoint."""
     result = IngestResult()
     # Oldest first, so a reply finds the message it answers when both arrive in one page.
-    for msg in sorted(messages, key=lambda m: (m.created_at, m.platform_id)):
+    for msg, received in sorted(ready, key=lambda pair: (pair[0].created_at, pair[0].platform_id)):
         key = (msg.platform, msg.platform_id)
         if key in context.known:
             result.duplicates += 1
+            continue
+        if key in context.kept_out_before:
+            # Kept out when it first came: the same verdict, whatever else the page holds now
+            # (a community manager lets it through from the filters page).
+            result.filtered += 1
+            context.known.add(key)
+            context.kept_out.add(key)
+            continue
+        if key in context.set_aside and not context.retrying:
+            # Kept already, and still there: a community manager retries or dismisses it.
+            context.seen_again.add(key)
+            result.set_aside += 1
             continue
         if (msg.platform, msg.author.external_id) in context.accounts:
             # Our own posts come back through search and mentions.
             result.skipped += 1
             continue
-        if context.filters is not None and _filtered_out(msg, context):
-            result.filtered += 1
-            context.known.add(key)
-            context.kept_out.add(key)
-            continue
-        if msg.is_repost:
-            # Reposts let through by the filters still carry no question of their own.
-            result.skipped += 1
-            continue
-        if savepoints:
-            opened = len(context.opened)
-            try:
-                with transaction.atomic():
-                    _store_one(msg, context, result)
-            except IntegrityError:
+        opened = len(context.opened)
+        try:
+            with transaction.atomic():
+                outcome = _handle(msg, context)
+        except Exception as exc:  # noqa: BLE001 - whatever fails on this message stays with this message
+            del context.opened[opened:]
+            if isinstance(exc, IntegrityError) and Message.objects.filter(platform=msg.platform, platform_id=msg.platform_id).exists():
                 # Another process stored it first (unique platform id): nothing twice.
-                del context.opened[opened:]
                 result.duplicates += 1
-        else:
-            _store_one(msg, context, result)
+                context.known.add(key)
+                continue
+            aside.message(received, exc)
+            context.set_aside.add(key)
+            result.set_aside += 1
+            continue
+        result.add(outcome)
         context.known.add(key)
+        if outcome.filtered:
+            context.kept_out.add(key)
+    return result
+
+
+def _handle(msg: InboundMessage, context: _Context) -> IngestResult:
+    """One new message: kept out by the filters, passed over (a repost), or stored."""
+    result = IngestResult()
+    if context.filters is not None and _filtered_out(msg, context):
+        result.filtered += 1
+    elif msg.is_repost:
+        # Reposts let through by the filters still carry no question of their own.
+        result.skipped += 1
+    else:
+        _store_one(msg, context, result)
     return result
 
 

@@ -738,13 +738,14 @@ def health(request):
     from django.db.models import Count
 
     from socialdesk.brands.models import BrandAccount
-    from socialdesk.ingestion.models import PollState
+    from socialdesk.ingestion.models import PollState, SetAsideMessage
 
     accounts = BrandAccount.objects.prefetch_related("poll_states").order_by("platform", "handle")
     outbox = dict(OutboundAction.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     return render(request, "web/health.html", {
         "accounts": accounts, "outbox": outbox, "now": timezone.now(),
         "failing": PollState.objects.exclude(last_error="").count(),
+        "set_aside": SetAsideMessage.objects.filter(resolved_at__isnull=True).count(),
         "failed_actions": OutboundAction.objects.filter(state="failed").select_related("account").order_by("-updated_at")[:20],
     })
 

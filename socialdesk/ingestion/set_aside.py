@@ -1,0 +1,171 @@
+"""Messages ingestion could not store: kept as received, retried or dismissed by a community manager.
+
+`keep` and `keep_message` are how ingestion sets a message aside (once per platform message,
+however often it arrives). `retry` and `dismiss` are the two things a community manager does
+with one; both check the role here, so no page or script can skip it, and both are logged on the
+row (`history`) and in the log.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from socialdesk.conversations.models import Message
+from socialdesk.people.models import has_role
+
+from . import boundary
+from .models import FilteredMessage, Resolution, SetAsideMessage
+
+log = logging.getLogger(__name__)
+
+ERROR_LENGTH = 2000
+REASON_LENGTH = 500
+
+
+class SetAsideError(Exception):
+    """A retry or dismissal that cannot be done as asked; the message says what to do instead."""
+
+
+def keep(*, platform, platform_id, raw, error: str, normalised: str = "", text: str = "", author: str = "",
+         account=None, stream: str = "") -> SetAsideMessage:
+    """Set a message aside, or note that the platform sent one set aside before again."""
+    payload = boundary.exact_json(raw)
+    key = boundary.set_aside_key(platform_id, payload)
+    platform = boundary.fit(platform, SetAsideMessage, "platform")
+    existing = SetAsideMessage.objects.filter(platform=platform, key=key).first()
+    now = timezone.now()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return SetAsideMessage.objects.create(
+                    first_seen_at=now, last_seen_at=now, platform=platform, key=key, platform_id=boundary.fit(platform_id, SetAsideMessage, "platform_id"),
+                    account=account, stream=boundary.fit(stream, SetAsideMessage, "stream"), payload=payload,
+                    normalised=normalised, text=boundary.clean(text), author=boundary.fit(author, SetAsideMessage, "author"),
+                    error=boundary.clean(error)[:ERROR_LENGTH],
+                )
+        except IntegrityError:
+            # Another poller set it aside first: one row per message.
+            existing = SetAsideMessage.objects.get(platform=platform, key=key)
+    SetAsideMessage.objects.filter(pk=existing.pk).update(last_seen_at=now)
+    return existing
+
+
+def keep_message(msg, *, error: str, account=None, stream: str = "") -> SetAsideMessage:
+    """Set aside a normalised message, with what a retry needs to store it."""
+    try:
+        normalised = boundary.as_json(msg)
+    except (TypeError, ValueError):
+        normalised = ""  # a retry reads the raw payload again instead
+    author = getattr(msg, "author", None)
+    return keep(
+        platform=getattr(msg, "platform", ""), platform_id=getattr(msg, "platform_id", ""), raw=getattr(msg, "raw", {}),
+        error=error, normalised=normalised, text=getattr(msg, "text", ""),
+        author=getattr(author, "handle", "") or getattr(author, "name", ""), account=account, stream=stream,
+    )
+
+
+def failed_again(item: SetAsideMessage, *, error: str) -> None:
+    SetAsideMessage.objects.filter(pk=item.pk).update(attempts=F("attempts") + 1, error=boundary.clean(error)[:ERROR_LENGTH])
+
+
+def restore(item: SetAsideMessage):
+    """The message to store again: the normalised one kept, or the payload read again by its
+    connector (when the connector could not read it the first time). None: no customer message."""
+    from socialdesk.connectors.registry import renormalise
+
+    raw = json.loads(item.payload)
+    if item.normalised:
+        return boundary.from_json(item.normalised, raw)
+    return renormalise(item.platform, raw, account=item.account)
+
+
+@dataclass
+class RetryOutcome:
+    item: SetAsideMessage
+    resolution: str = ""
+    error: str = ""
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self.item.message.conversation_id if self.item.message_id else None
+
+
+def retry(item_id: int, *, actor) -> RetryOutcome:
+    """Run ingestion on the kept message again (after a fix, say). Stored, kept out by a filter
+    or found to be no customer message, it leaves the list; failing again, it stays, with the
+    new error and one more attempt."""
+    from .services import TRANSIENT, ingest
+
+    _require_cm(actor)
+    with transaction.atomic():
+        item = _open_item(item_id)
+        try:
+            msg = restore(item)
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the payload still cannot be read: it stays, with why
+            error = f"It still cannot be read: {exc.__class__.__name__}: {exc}"
+            failed_again(item, error=error)
+            return _record(item, actor=actor, action="retry", outcome=boundary.clean(error)[:ERROR_LENGTH])
+        if msg is None:
+            return _resolve(item, actor=actor, action="retry", resolution=Resolution.SKIPPED)
+        result = ingest([msg], account=item.account, stream=item.stream, retrying=item)
+        if result.set_aside:
+            item.refresh_from_db()
+            return _record(item, actor=actor, action="retry", outcome=item.error)
+        if result.stored or result.duplicates:
+            message = Message.objects.filter(platform=msg.platform, platform_id=msg.platform_id).first()
+            return _resolve(item, actor=actor, action="retry", resolution=Resolution.STORED, message=message)
+        if result.filtered and FilteredMessage.objects.filter(platform=msg.platform, platform_id=msg.platform_id).exists():
+            return _resolve(item, actor=actor, action="retry", resolution=Resolution.FILTERED)
+        return _resolve(item, actor=actor, action="retry", resolution=Resolution.SKIPPED)
+
+
+def dismiss(item_id: int, *, actor, reason: str) -> SetAsideMessage:
+    """Let the message go, with why: it leaves the list and the row keeps the reason."""
+    _require_cm(actor)
+    reason = boundary.clean(reason).strip()
+    if not reason:
+        raise SetAsideError("Say why this message is dismissed.")
+    if len(reason) > REASON_LENGTH:
+        raise SetAsideError(f"Keep the reason to {REASON_LENGTH} characters; this one has {len(reason)}.")
+    with transaction.atomic():
+        item = _open_item(item_id)
+        item.reason = reason
+        return _resolve(item, actor=actor, action="dismiss", resolution=Resolution.DISMISSED).item
+
+
+def _require_cm(actor) -> None:
+    if not has_role(actor, "cm"):
+        raise PermissionDenied("Only community managers retry or dismiss set-aside messages.")
+
+
+def _open_item(item_id: int) -> SetAsideMessage:
+    item = SetAsideMessage.objects.select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise SetAsideMessage.DoesNotExist(f"No set-aside message {item_id}.")
+    if item.resolved_at is not None:
+        raise SetAsideError(f"This message was handled already ({item.get_resolution_display().lower()}).")
+    return item
+
+
+def _resolve(item: SetAsideMessage, *, actor, action: str, resolution: str, message: Message | None = None) -> RetryOutcome:
+    item.resolved_at, item.resolution, item.resolved_by, item.message = timezone.now(), resolution, actor, message
+    item.save(update_fields=["resolved_at", "resolution", "resolved_by", "message", "reason"])
+    return _record(item, actor=actor, action=action, outcome=resolution, resolution=resolution)
+
+
+def _record(item: SetAsideMessage, *, actor, action: str, outcome: str, resolution: str = "") -> RetryOutcome:
+    entry = {"at": timezone.now().isoformat(), "by": actor.get_username(), "action": action, "outcome": outcome}
+    if action == "dismiss":
+        entry["reason"] = item.reason
+    item.history = [*item.history, entry]
+    SetAsideMessage.objects.filter(pk=item.pk).update(history=item.history)
+    log.info("Set-aside %s message %s (#%s): %s by %s: %s", item.platform, item.platform_id or item.key, item.pk, action,
+             entry["by"], outcome)
+    return RetryOutcome(item=item, resolution=resolution, error="" if resolution else outcome)
