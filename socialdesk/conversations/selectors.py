@@ -1,12 +1,42 @@
-"""Reads about conversations that more than one page needs."""
+"""Reads about conversations that more than one page needs, and who may see which one."""
 
 from datetime import timedelta
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Presence
+from socialdesk.people.models import Role, has_role
+
+from .models import Conversation, Presence
 
 PRESENCE_WINDOW = timedelta(seconds=30)
+
+
+def visible_conversations(*, user) -> QuerySet:
+    """The conversations `user` may see: the one definition every page, fragment, API operation
+    and action uses (PRODUCT: "who may see or act on a conversation follows its queue, moderation
+    stage and deal").
+
+    Community managers and admins see everything. Moderators and contributors see what is in a
+    queue their role may see (so a contributor never meets a conversation still waiting for a
+    moderator), and what is dealt or assigned to them personally. Anyone else sees nothing.
+    """
+    from socialdesk.queues.selectors import queue_conversations, visible_queues
+
+    if has_role(user, Role.COMMUNITY_MANAGER):
+        return Conversation.objects.all()
+    if not has_role(user, Role.CONTRIBUTOR):
+        return Conversation.objects.none()
+    seen = Q(dealt_to=user) | Q(assignee=user)
+    for queue in visible_queues(user=user):
+        seen |= Q(pk__in=queue_conversations(queue=queue).values("pk"))
+    return Conversation.objects.filter(seen)
+
+
+def can_see(*, user, conversation: Conversation) -> bool:
+    if has_role(user, Role.COMMUNITY_MANAGER):
+        return True
+    return visible_conversations(user=user).filter(pk=conversation.pk).exists()
 
 
 def record_presence(*, conversation, user, now=None) -> list:

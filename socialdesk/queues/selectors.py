@@ -37,8 +37,17 @@ class ConversationFilter:
 
     @classmethod
     def from_query(cls, query) -> "ConversationFilter":
-        """From a request's GET/POST (`tag=a&tag=b&type=…`); unknown values simply match nothing."""
-        return cls(**{name: tuple(v for v in query.getlist(name[:-1] if name != "statuses" else "status") if v) for name in cls.FIELDS})
+        """From a request's GET/POST (`tag=a&tag=b&type=…`); unknown values simply match nothing.
+
+        A value no column could hold (too long, or with a character the database refuses) is
+        dropped here rather than sent to the database, where it would be an error, not a miss.
+        """
+        from socialdesk.conversations.limits import unsafe_character
+
+        def usable(v: str) -> bool:
+            return bool(v) and len(v) <= 200 and unsafe_character(v) is None
+
+        return cls(**{name: tuple(v for v in query.getlist(name[:-1] if name != "statuses" else "status") if usable(v)) for name in cls.FIELDS})
 
     def as_query(self) -> list[tuple[str, str]]:
         return [(name[:-1] if name != "statuses" else "status", v) for name in self.FIELDS for v in getattr(self, name)]

@@ -10,8 +10,21 @@ from socialdesk.conversations.models import Attachment, Conversation, Message
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.services import perform
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-GIF = b"GIF89a" + b"\x00" * 64
+
+
+def image_bytes(fmt: str, size=(4, 3)) -> bytes:
+    """A real, tiny image made by Pillow: attachments are opened and measured before they are accepted."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(out, format=fmt)
+    return out.getvalue()
+
+
+PNG = image_bytes("PNG")
+GIF = image_bytes("GIF")
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
 
 
