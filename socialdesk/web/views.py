@@ -4,9 +4,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -397,7 +396,8 @@ def reminder(request, pk):
 def dismiss_reminder(request, reminder_pk):
     r = get_object_or_404(Reminder, pk=reminder_pk, user=request.user)
     actions.dismiss_reminder(actor=request.user, reminder=r)
-    return redirect(_safe_next(request) or "home")
+    target = _safe_next(request)
+    return HttpResponseRedirect(target) if target else redirect("home")
 
 
 def _safe_next(request) -> str | None:
