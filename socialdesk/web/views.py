@@ -191,7 +191,9 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         [("message", m.created_at, m) for m in msgs] + [("note", n.created_at, n) for n in notes],
         key=lambda item: item[1],
     )
-    earlier = conversation.author.conversations.exclude(pk=conversation.pk).order_by("-last_inbound_at")[:5]
+    # The customer's other conversations, as far as this agent may see them (no link to a 404).
+    theirs = visible_conversations(user=request.user).filter(author_id=conversation.author_id).exclude(pk=conversation.pk)
+    earlier = theirs.order_by("-last_inbound_at")[:5]
     mention = reply_mention(conversation.platform, conversation.author.handle)
     signature = default_signature(request.user)
     clippings = [(clip, clip.render(author=conversation.author)) for clip in Clipping.objects.all()]
@@ -209,7 +211,7 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "is_cm": has_role(request.user, "cm"),
         "sentiments": Sentiment.choices,
         "attachment_types": ",".join(ATTACHMENT_RULES.get(conversation.platform, {}).get("types", {})),
-        "mergeable": conversation.author.conversations.exclude(pk=conversation.pk).exclude(status="closed").filter(platform=conversation.platform),
+        "mergeable": theirs.exclude(status="closed").filter(platform=conversation.platform),
         "c": conversation,
         "thread": thread,
         "earlier": earlier,

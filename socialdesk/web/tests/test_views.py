@@ -167,3 +167,17 @@ def test_clusters_show_and_escalate_only_what_the_agent_may_see(client, agents, 
     r = client.post("/triage/clusters/escalate", {"conversations": ",".join(map(str, hidden)), "reason": "same crash"})
     assert r.status_code == 404
     assert not Conversation.objects.filter(assigned_queue__isnull=False).exists()
+
+
+def test_the_customers_other_conversations_list_only_what_the_agent_may_see(client, agents, inbound):
+    from socialdesk.ingestion.services import ingest
+
+    ingest([inbound("bookmarks gone", author_id="42", handle="sam", mention="FirefoxSupport")])
+    ingest([inbound("and to the brand", author_id="42", handle="sam", mention="Firefox")])
+    shown, hidden = Conversation.objects.order_by("pk")
+    client.force_login(agents["contributor"])
+    r = client.get(f"/c/{shown.pk}/")
+    assert f"/c/{hidden.pk}/" not in r.content.decode()
+    assert hidden not in r.context["mergeable"]
+    client.force_login(agents["moderator"])
+    assert f"/c/{hidden.pk}/" in client.get(f"/c/{shown.pk}/").content.decode()
