@@ -22,7 +22,7 @@ from socialdesk.conversations import actions
 from socialdesk.conversations.errors import ActionError
 from socialdesk.conversations.limits import TEXT_LIMITS, unsafe_character
 from socialdesk.conversations.models import Conversation
-from socialdesk.conversations.selectors import visible_conversations
+from socialdesk.conversations.selectors import can_see
 from socialdesk.people.models import ApiToken, has_role
 from socialdesk.play import services as play_services
 from socialdesk.queues.models import Queue
@@ -268,8 +268,10 @@ class Done(Schema):
 
 def _conversation(request, conversation_id: int) -> Conversation:
     """The conversation if the caller may see it; 404 alike for unknown and hidden ones."""
-    visible = visible_conversations(user=request.user).select_related("author", "respond_from", "account", "dealt_to")
-    return get_object_or_404(visible, pk=conversation_id)
+    c = get_object_or_404(Conversation.objects.select_related("author", "respond_from", "account", "dealt_to"), pk=conversation_id)
+    if not can_see(user=request.user, conversation=c):
+        raise HttpError(404, "Not Found")
+    return c
 
 
 @api.post("/conversations/{conversation_id}/hold", response=Done, summary="Hold (waiting_customer | waiting_internal)")

@@ -19,7 +19,7 @@ from socialdesk.conversations.channel_rules import download_name
 from socialdesk.conversations.errors import ActionError, ActionNotFound
 from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import CloseReason, Conversation, HoldReason, Message, Reminder, Sentiment, Tag, UserTagKind
-from socialdesk.conversations.selectors import record_presence, visible_conversations
+from socialdesk.conversations.selectors import can_see, record_presence, visible_conversation, visible_conversations
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import default_signature, has_role, role_of
@@ -36,7 +36,10 @@ from .forms import (
 
 def _visible_conversation(request, pk) -> Conversation:
     """The conversation, if this agent may see it; 404 otherwise — also when it exists."""
-    return get_object_or_404(visible_conversations(user=request.user), pk=pk)
+    conversation = visible_conversation(user=request.user, pk=pk)
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
 
 
 def _form_errors(form) -> str:
@@ -353,7 +356,7 @@ def outbox_fragment(request, pk):
 @login_required
 @require_POST
 def retry_action(request, action_pk):
-    action = get_object_or_404(OutboundAction, pk=action_pk, conversation__in=visible_conversations(user=request.user).values("pk"))
+    action = _visible_action(request, action_pk)
     try:
         retry_failed(actor=request.user, action=action)
     except ActionError as exc:
@@ -545,6 +548,14 @@ def split(request, pk, message_pk):
     return redirect("conversation", pk=new.pk)
 
 
+def _visible_action(request, pk) -> OutboundAction:
+    """An outbound action of a conversation the agent may see; 404 otherwise."""
+    action = get_object_or_404(OutboundAction.objects.select_related("conversation"), pk=pk)
+    if not can_see(user=request.user, conversation=action.conversation):
+        raise Http404("No such action.")
+    return action
+
+
 def _require_moderator(request):
     if not has_role(request.user, "moderator"):
         raise PermissionDenied("Only moderators approve replies.")
@@ -568,7 +579,7 @@ def _approvals_page(request, *, status=200):
 @require_POST
 def approval_decision(request, action_pk):
     _require_moderator(request)
-    action = get_object_or_404(OutboundAction, pk=action_pk, conversation__in=visible_conversations(user=request.user).values("pk"))
+    action = _visible_action(request, action_pk)
     form = ApprovalDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -626,7 +637,9 @@ def attachment(request, pk):
 
     from socialdesk.conversations.models import Attachment
 
-    a = get_object_or_404(Attachment, pk=pk, message__conversation__in=visible_conversations(user=request.user).values("pk"))
+    a = get_object_or_404(Attachment.objects.select_related("message__conversation"), pk=pk)
+    if not can_see(user=request.user, conversation=a.message.conversation):
+        raise Http404("No such attachment.")
     try:
         f = a.file.open("rb")
     except FileNotFoundError:
