@@ -373,3 +373,9 @@ def like(request, conversation_id: int):
 def retweet(request, conversation_id: int, body: RetweetIn):
     actions.decide_retweet(actor=request.user, conversation=_conversation(request, conversation_id), approve=body.approve, note=body.note)
     return {"detail": "retweet queued" if body.approve else "declined"}
+
+
+@api.post("/conversations/{conversation_id}/take-over", response=Done, summary="Take over a conversation dealt to another agent (CMs)")
+def take_over(request, conversation_id: int):
+    actions.take_over(actor=request.user, conversation=_conversation(request, conversation_id))
+    return {"detail": "taken over"}

@@ -150,6 +150,26 @@ def reply(
     return message
 
 
+def take_over(*, actor, conversation: Conversation) -> Conversation:
+    """A community manager takes a conversation dealt to another agent (who left it, or must not
+    answer it): the deal moves to the community manager under a fresh lease, and the log says
+    from whom it was taken. The agent's page learns it at its next heartbeat."""
+    from socialdesk.play.services import lease_length
+
+    policy.require_role(actor=actor, conversation=conversation, action="take_over")
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        holder = conversation.dealt_to
+        live = holder is not None and conversation.lease_expires_at and conversation.lease_expires_at > now
+        if not live or holder.pk == actor.pk:
+            raise ActionError("Nobody else is handling this conversation: act on it directly.")
+        conversation.dealt_to, conversation.lease_expires_at = actor, now + lease_length()
+        conversation.save(update_fields=["dealt_to", "lease_expires_at", "updated_at"])
+        Activity.objects.create(conversation=conversation, actor=actor, kind="taken_over", detail={"from": holder.get_username()})
+    return conversation
+
+
 def _needs_approval(actor) -> bool:
     profile = getattr(actor, "profile", None)
     return bool(profile and profile.replies_need_approval)

@@ -266,6 +266,7 @@ ACTIVITY_LABELS = {
     "message_received": "Customer wrote",
     "reopened": "Reopened: the customer wrote again",
     "dealt": "Dealt in Play Mode",
+    "taken_over": "Taken over from the agent who had it",
     "skipped": "Skipped",
     "returned": "Returned to the queue (Stop)",
     "replied": "Replied",

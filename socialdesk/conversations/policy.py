@@ -15,7 +15,9 @@ Every action calls `require_role` with the conversation it acts on; it checks, i
    a failed delivery. The light ones stay open to everyone who sees the conversation, because they
    help the agent who has it rather than take it from them: internal notes, reminders, tags,
    sentiment, user tags and confirming triage's suggestions. Nobody, a community manager included,
-   takes a conversation from an agent by acting on it; the lease expires when the agent leaves it.
+   takes a conversation from an agent by acting on it: the lease expires when the agent leaves
+   it, or a community manager takes it over explicitly (`actions.take_over`, logged with whom it
+   was taken from).
 
 Refusals of role and visibility are written to the activity log before they are raised, so
 refused attempts are audited even though nothing else changes. The action layer checks the deal
@@ -52,6 +54,7 @@ ACTION_ROLES = {
     "moderate": Role.MODERATOR,
     "retweet": Role.COMMUNITY_MANAGER,
     "dm": Role.CONTRIBUTOR,
+    "take_over": Role.COMMUNITY_MANAGER,
 }
 
 # The actions only the agent a conversation is dealt to may take while the lease lasts.

@@ -229,6 +229,11 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "signature": signature,
         "limit": limit_for(conversation.platform),
         "can_moderate": has_role(request.user, "moderator") and not conversation.moderated,
+        # Dealt to someone else right now: the page says who, and a CM may take it over.
+        "held_by_other": conversation.dealt_to if (
+            conversation.dealt_to_id and conversation.dealt_to_id != request.user.id
+            and conversation.lease_expires_at and conversation.lease_expires_at > timezone.now()
+        ) else None,
         "likes": set(OutboundAction.objects.filter(conversation=conversation, kind="like").values_list("target_platform_id", flat=True)),
     }, status=status)
 
@@ -451,6 +456,12 @@ def escalate(request, pk):
 @require_POST
 def retweet_decision(request, pk):
     return _simple_action(request, pk, actions.decide_retweet, "Decision recorded.", RetweetDecisionForm, advance=False)
+
+
+@login_required
+@require_POST
+def take_over(request, pk):
+    return _simple_action(request, pk, actions.take_over, "It is yours now; the agent who had it has been told at their next heartbeat.", advance=False)
 
 
 @login_required

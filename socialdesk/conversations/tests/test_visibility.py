@@ -127,3 +127,22 @@ def test_merge_and_split_respect_both_conversations(agents, inbound):
     second.refresh_from_db()
     assert second.status == Status.OPEN and second.dealt_to == agents["moderator"]
     assert first.messages.count() == 1 and second.messages.count() == 1
+
+
+def test_a_community_manager_takes_over_explicitly_and_it_is_logged(agents, conversation):
+    from socialdesk.conversations.errors import ActionError, ActionRefused
+    from socialdesk.play import services as play
+
+    holder = agents["contributor"]
+    Conversation.objects.filter(pk=conversation.pk).update(dealt_to=holder, lease_expires_at=timezone.now() + timedelta(minutes=5))
+    conversation.refresh_from_db()
+    with pytest.raises(ActionRefused):
+        actions.take_over(actor=agents["moderator"], conversation=conversation)
+    actions.take_over(actor=agents["cm"], conversation=conversation)
+    conversation.refresh_from_db()
+    assert conversation.dealt_to == agents["cm"]
+    assert Activity.objects.get(kind="taken_over").detail == {"from": "contributor"}
+    assert not play.renew(agent=holder, conversation=conversation)  # the agent's heartbeat learns it
+    actions.close(actor=agents["cm"], conversation=conversation, reason="acknowledged")
+    with pytest.raises(ActionError, match="Nobody else"):
+        actions.take_over(actor=agents["cm"], conversation=conversation)

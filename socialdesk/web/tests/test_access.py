@@ -88,6 +88,14 @@ def cluster_escalation(role, state):
     return "ok" if state in ("moderated", "unmoderated") else "noop"
 
 
+def taking_over(role, state):
+    """Community managers take a conversation dealt to another agent; anything else is a 400."""
+    outcome = on_conversation("cm")(role, state)
+    if outcome == "ok" and state != "dealt":
+        return "400"  # nobody else has it
+    return outcome
+
+
 def bulk_close(role, state):
     if role == "anonymous":
         return "login"
@@ -163,6 +171,7 @@ ACCESS: dict[str, Access] = {
     "conversation": web("GET", conv(), on_conversation()),
     "outbox_fragment": web("GET", conv("outbox"), on_conversation()),
     "presence": web("POST", conv("presence"), on_conversation()),
+    "take_over": web("POST", conv("take-over"), taking_over),
     "attachment": web("GET", lambda w, s, r: (f"/attachments/{w['attachments'][s]}", {}), on_conversation()),
     "reply": web("POST", conv("reply", {"text": "Try a new profile", "then": "none"}), on_conversation(owner_only=True)),
     "note": web("POST", conv("note", {"text": "For whoever has it: see #12"}), on_conversation()),
@@ -218,6 +227,7 @@ ACCESS: dict[str, Access] = {
     "api:escalate": api_op("POST", api_conv("/escalate", {"note": "Several people report this"}), on_conversation(owner_only=True)),
     "api:moderated": api_op("POST", api_conv("/moderated"), on_conversation("moderator", owner_only=True)),
     "api:like": api_op("POST", api_conv("/like"), on_conversation(owner_only=True)),
+    "api:take_over": api_op("POST", api_conv("/take-over"), taking_over),
     "api:retweet": api_op("POST", api_conv("/retweet", {"approve": True}), on_conversation("cm", owner_only=True)),
 }
 

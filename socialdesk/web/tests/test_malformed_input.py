@@ -44,6 +44,7 @@ FORMS = {
     "play_stop": lambda w: ("/play/stop", {}),
     "play_renew": lambda w: ("/play/renew", {"conversation": str(_c(w).pk)}),
     "presence": lambda w: (f"/c/{_c(w).pk}/presence", {}),
+    "take_over": lambda w: (f"/c/{w['conversations']['dealt'].pk}/take-over", {}),
     "reply": lambda w: (
         f"/c/{_c(w).pk}/reply",
         {"text": "Try this", "then": "close", "hold_reason": "waiting_customer", "close_reason": "resolved", "confirm": "on", "clipping": "1", "play": "1"},
