@@ -14,8 +14,7 @@ from django.views.decorators.http import require_POST
 
 from socialdesk.clippings.models import Clipping
 from socialdesk.conversations import actions
-from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, limit_for, reply_mention
-from socialdesk.conversations.channel_rules import download_name
+from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, download_name, limit_for, reply_mention
 from socialdesk.conversations.errors import ActionError, ActionNotFound
 from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import CloseReason, Conversation, HoldReason, Message, Reminder, Sentiment, Tag, UserTagKind
@@ -103,13 +102,13 @@ def queue_list(request, slug):
 def save_filter(request, slug):
     queue = _visible_queue(request, slug)
     form = SaveFilterForm(request.POST)
-    name = form.cleaned_data["name"] if form.is_valid() else ""
     filter = ConversationFilter.from_query(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
     elif not filter:
         messages.error(request, "Choose at least one filter to save.")
     else:
+        name = form.cleaned_data["name"]
         SavedFilter.objects.update_or_create(user=request.user, queue=queue, name=name, defaults={"params": filter.as_dict()})
         messages.success(request, f"Saved “{name}”.")
     return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
@@ -248,7 +247,7 @@ def _my_session(request, c):
     return play_services.current_session(agent=request.user) if c.dealt_to_id == request.user.id else None
 
 
-def _refused(request, c, exc: ActionError, *, form=None):
+def _refused(request, c, exc: ActionError):
     """The conversation page again with what went wrong, under the status that says it: 400 bad
     input, 403 not allowed, 409 someone else has it; 404 when it is not the agent's to see."""
     if isinstance(exc, ActionNotFound):
