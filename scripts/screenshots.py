@@ -1,61 +1,31 @@
-"""Take the documentation's screenshots from a running demo (`make demo` in another terminal).
+"""Take the documentation's screenshots: the main pages at a phone's, a tablet's and a laptop's width.
 
-    .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000]
+    .venv/bin/python scripts/screenshots.py
 
-Writes docs/screenshots/*.png: the queue list, a queue with its filters, the Play view and a
-conversation, each as the demo's contributor or moderator sees it.
+Runs the browser test that checks those pages (socialdesk/web/tests/test_responsive.py: no
+sideways scrolling, no serious accessibility violation) with its screenshots pointed at
+docs/screenshots/, named `<page>-<width>.png` (390, 768 and 1366 px). The pages show the test's
+data: a long tweet, an Arabic one, a two-star Google Play review and a reply waiting for approval.
+Look at them before committing.
 """
 
-import shutil
+import os
+import subprocess
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-BASE = sys.argv[1].rstrip("/") if len(sys.argv) > 1 else "http://127.0.0.1:8000"
-OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
 
 
-def main() -> None:
+def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
-
-        def sign_in(username, password):
-            page.goto(f"{BASE}/login/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", password)
-            page.click("button:has-text('Sign in')")
-            page.wait_for_load_state("load")
-
-        sign_in("contributor", "demo-contributor")
-        page.screenshot(path=str(OUT / "queues.png"), full_page=True)
-        page.goto(f"{BASE}/queues/twitter-conversations-moderated/")
-        page.screenshot(path=str(OUT / "queue-with-filters.png"), full_page=True)
-        page.goto(f"{BASE}/")
-        page.click("button[aria-label='Play Twitter conversations - Moderated']")
-        page.wait_for_load_state("load")
-        page.wait_for_timeout(500)
-        page.screenshot(path=str(OUT / "play.png"), full_page=True)
-        page.keyboard.press("?")
-        page.screenshot(path=str(OUT / "shortcuts.png"))
-        page.keyboard.press("Escape")
-        page.click(".playbar form[action$='/play/stop'] button")
-        page.context.clear_cookies()
-        sign_in("moderator", "demo-moderator")
-        for queue in ("twitter-all", "google-play-low-rating", "twitter-conversations-moderated"):
-            page.goto(f"{BASE}/queues/{queue}/")
-            link = page.locator("table.list td a").first
-            if link.count():
-                link.click()
-                page.wait_for_load_state("load")
-                page.screenshot(path=str(OUT / "conversation.png"), full_page=True)
-                break
-        browser.close()
+    env = {**os.environ, "SOCIALDESK_SCREENSHOTS": str(OUT)}
+    test = "socialdesk/web/tests/test_responsive.py"
+    status = subprocess.call([sys.executable, "-m", "pytest", test, "-q", "-p", "no:cacheprovider"], cwd=ROOT, env=env)
     print(f"Screenshots in {OUT}")
+    return status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

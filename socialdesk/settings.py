@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "socialdesk.web.middleware.SessionEndedMiddleware",
 ]
 
 ROOT_URLCONF = "socialdesk.urls"
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "socialdesk.web.context.due_reminders",
+                "socialdesk.web.context.sent_drafts",
             ],
         },
     },
@@ -130,6 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+CSRF_FAILURE_VIEW = "socialdesk.web.middleware.csrf_failure"
 SESSION_COOKIE_AGE = int(os.environ.get("SOCIALDESK_SESSION_SECONDS", 8 * 3600))
 
 LANGUAGE_CODE = "en"
@@ -168,6 +171,9 @@ LOGGING = {
 SOCIALDESK_TWITTER_API_BASE = os.environ.get("SOCIALDESK_TWITTER_API_BASE", "https://api.twitter.com")
 # Play Mode: how long a dealt conversation stays with its agent without a sign of life.
 SOCIALDESK_LEASE_SECONDS = int(os.environ.get("SOCIALDESK_LEASE_SECONDS", 300))
+# Play Mode: a skipped conversation is not dealt to the same agent again for the rest of the play
+# session (0), or only for this many seconds; the customer writing again brings it back anyway.
+SOCIALDESK_SKIP_SECONDS = int(os.environ.get("SOCIALDESK_SKIP_SECONDS", 0))
 # Authors with at least this many followers (or verified) are "Internet celebrities" (TR5).
 SOCIALDESK_CELEBRITY_FOLLOWERS = int(os.environ.get("SOCIALDESK_CELEBRITY_FOLLOWERS", 100_000))
 # Outbox retries: base delay, cap and attempts before an action is marked failed.

@@ -110,7 +110,10 @@ def reply(
             raise ActionError("There is no customer message to reply to.")
         earlier = (
             Message.objects.filter(conversation=conversation, direction=Direction.OUTBOUND, in_reply_to_platform_id=target.platform_id)
-            .exclude(outbound_action__state__in=["failed", "returned"]).select_related("sent_by").first()
+            .exclude(outbound_action__state__in=["failed", "returned"])
+            # An escalation's holding reply promised this answer: it is not a collision (AG10).
+            .exclude(metadata__has_key="holding_reply")
+            .select_related("sent_by").first()
         )
         if earlier is not None and not confirm:
             who = earlier.sent_by or "a former contributor"
@@ -285,13 +288,21 @@ def like(*, actor, conversation: Conversation, message: Message) -> OutboundActi
 
 
 def mark_moderated(*, actor, conversation: Conversation) -> Conversation:
+    """Moderated: the conversation moves into the contributors' queues (AG1).
+
+    It leaves the moderator's queue, so a deal of it ends here: the moderator does not keep
+    holding a conversation that now sits in someone else's queue.
+    """
     policy.require_role(actor=actor, conversation=conversation, action="moderate")
+    now = timezone.now()
     with transaction.atomic():
         conversation = _lock(conversation)
+        _check_not_dealt_to_another(actor, conversation, now)
         if not conversation.moderated:
             conversation.moderated = True
-            conversation.save(update_fields=["moderated", "updated_at"])
             Activity.objects.create(conversation=conversation, actor=actor, kind="moderated")
+        _release(conversation)
+        conversation.save(update_fields=["moderated", "dealt_to", "lease_expires_at", "updated_at"])
     return conversation
 
 
@@ -398,6 +409,8 @@ def assign(*, actor, conversation: Conversation, to_user=None, to_queue=None, no
         if to_queue is not None:
             conversation.assigned_queue = to_queue
             _release(conversation)
+            if to_queue.is_escalation:
+                _wait_for_escalation(conversation)
         conversation.save()
         if note.strip():
             InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
@@ -406,6 +419,16 @@ def assign(*, actor, conversation: Conversation, to_user=None, to_queue=None, no
             detail={"to_user": str(to_user or ""), "to_queue": str(to_queue or ""), "note": bool(note.strip())},
         )
     return conversation
+
+
+def _wait_for_escalation(conversation: Conversation) -> None:
+    """An escalated conversation waits for an answer in the escalation queue, holding reply or
+    not, until someone answers it there: Escalation Play deals it (the holding reply set
+    `awaiting_reply` False). A follow-up goes to whoever handles the escalation, not kept for
+    the agent who escalated it."""
+    conversation.awaiting_reply = True
+    conversation.last_agent = None
+    conversation.reserved_for, conversation.reserved_until = None, None
 
 
 def escalate(*, actor, conversation: Conversation, note: str, holding_reply: str = "", recommend_retweet: bool = False) -> Conversation:
@@ -428,13 +451,15 @@ def escalate(*, actor, conversation: Conversation, note: str, holding_reply: str
     with transaction.atomic():
         _check_not_dealt_to_another(actor, _lock(conversation), timezone.now())
         if holding_reply.strip():
-            reply(actor=actor, conversation=conversation, text=holding_reply)
+            holding = reply(actor=actor, conversation=conversation, text=holding_reply)
+            Message.objects.filter(pk=holding.pk).update(metadata={**holding.metadata, "holding_reply": True})
         conversation = _lock(conversation)
         InternalNote.objects.create(conversation=conversation, author=actor, text=note)
         conversation.assigned_queue = queue
         if recommend_retweet:
             conversation.retweet_recommended = True
         _release(conversation)
+        _wait_for_escalation(conversation)
         conversation.save()
         Activity.objects.create(
             conversation=conversation, actor=actor, kind="retweet_recommended" if recommend_retweet else "escalated",
@@ -481,17 +506,20 @@ def _enqueue_after_commit(action: OutboundAction) -> None:
     transaction.on_commit(lambda: send_action.enqueue(action.pk))
 
 
-BULK_ACTIONS = ("tag", "assign_queue", "hold", "close")
+BULK_ACTIONS = ("tag", "assign_queue", "hold", "close", "moderate")
 
 
-def bulk(*, actor, conversations, action: str, value: str) -> tuple[int, list[str]]:
+def bulk(*, actor, conversations, action: str, value: str = "") -> tuple[int, list[str]]:
     """Apply one option to many conversations (AG13), each through its own action, so every one
     is checked and logged on its own. Returns how many were done and why others were not."""
     from socialdesk.queues.models import Queue
 
     if action not in BULK_ACTIONS:
-        raise ActionError("Choose what to do: tag, assign to a queue, hold or close.", field="action")
-    if not value:
+        raise ActionError("Choose what to do: tag, assign to a queue, hold, close or mark moderated.", field="action")
+    if action == "moderate":
+        # One refusal for the whole selection rather than one per conversation.
+        policy.require_role(actor=actor, conversation=None, action="moderate")
+    elif not value:
         raise ActionError("Choose the tag, queue or reason first.", field="value")
     queue = None
     if action == "assign_queue":
@@ -513,6 +541,8 @@ def bulk(*, actor, conversations, action: str, value: str) -> tuple[int, list[st
                 assign(actor=actor, conversation=conversation, to_queue=queue)
             elif action == "hold":
                 hold(actor=actor, conversation=conversation, reason=value)
+            elif action == "moderate":
+                mark_moderated(actor=actor, conversation=conversation)
             else:
                 close(actor=actor, conversation=conversation, reason=value)
             done += 1

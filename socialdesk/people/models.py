@@ -23,6 +23,8 @@ class Profile(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
     # AG11: a moderator can have this agent's replies wait for approval (e.g. in their first weeks).
     replies_need_approval = models.BooleanField(default=False, db_default=False)
+    # WCAG 2.1.4: single-key shortcuts can be turned off (speech input, a cat on the keyboard).
+    keyboard_shortcuts = models.BooleanField(default=True, db_default=True)
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"
@@ -45,14 +47,26 @@ def has_role(user, role: str) -> bool:
 
 
 class Signature(models.Model):
-    """A signature appended to the agent's public replies (seed: "Adding signature")."""
+    """A signature appended to the agent's public replies (seed: "My Signatures").
+
+    An agent may keep several (one per language, a formal one…); the default one is chosen for
+    each reply, and the composer lets them pick another or none."""
+
+    # Signatures count against the platform's limit (X's 280): keep them short and few.
+    MAX_LENGTH = 40
+    MAX_PER_AGENT = 10
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signatures")
-    text = models.CharField(max_length=40)
+    text = models.CharField(max_length=MAX_LENGTH)
     is_default = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return self.text
+
+
+def signatures_of(user) -> list[Signature]:
+    """The agent's signatures, the default one first."""
+    return list(Signature.objects.filter(user=user).order_by("-is_default", "id"))
 
 
 def default_signature(user) -> str:

@@ -1,4 +1,11 @@
-"""The queue editor for community managers (AG1): rules as form fields, checked before saving."""
+"""The queue editor for community managers (AG1): every rule a queue can have as a form field.
+
+The editor must show exactly what it saves. A stored rule it could not show (a value that is not
+among the choices is offered as one, so this is rare: rules that are not valid at all, a language
+code written differently) makes the form refuse to save, instead of dropping the rule unseen.
+"""
+
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -8,7 +15,17 @@ from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.conversations.models import MessageType, Sentiment, Tag
 from socialdesk.people.models import Role
 
-from .models import Queue, QueueKind, validate_rules
+from .models import Queue, QueueKind
+from .selectors import NONE, NONE_LABELS, PRIVATE_MESSAGE, ConversationFilter
+
+STARS = [("", "Any")] + [(str(n), "★" * n) for n in range(1, 6)]
+LIST_RULES = ("platforms", "accounts", "languages", "tags", "types", "sentiments")
+RULE_FIELDS = (*LIST_RULES, "moderated", "min_priority", "min_rating", "max_rating")
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def _stars(value):
+    return int(value) if value not in (None, "") else None
 
 
 class QueueForm(forms.Form):
@@ -17,30 +34,82 @@ class QueueForm(forms.Form):
     visible_to = forms.ChoiceField(choices=Role.choices, initial=Role.CONTRIBUTOR, label="Lowest role that sees it")
     is_escalation = forms.BooleanField(required=False, label="Escalation queue (automation never closes what is here)")
     position = forms.IntegerField(min_value=0, initial=100)
-    platforms = forms.MultipleChoiceField(choices=Platform.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    accounts = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
+    platforms = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
+    accounts = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple, label="Brand accounts")
     moderated = forms.ChoiceField(choices=[("", "Either"), ("yes", "Moderated only"), ("no", "Not yet moderated only")], required=False)
-    languages = forms.CharField(required=False, help_text="ISO codes separated by commas, e.g. en, de")
-    tags = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
-    types = forms.MultipleChoiceField(choices=MessageType.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    sentiments = forms.MultipleChoiceField(choices=Sentiment.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    min_priority = forms.IntegerField(required=False, min_value=0)
+    languages = forms.CharField(required=False, help_text=f"ISO codes separated by commas, e.g. en, de; {NONE} for “not detected”")
+    tags = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple, help_text="Any of these")
+    types = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
+    sentiments = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
+    min_priority = forms.IntegerField(required=False, label="Priority at least", help_text="Empty: any priority")
+    min_rating = forms.TypedChoiceField(choices=STARS, coerce=int, empty_value=None, required=False, label="Stars from")
+    max_rating = forms.TypedChoiceField(choices=STARS, coerce=int, empty_value=None, required=False, label="Stars up to",
+                                        help_text="App-store reviews; a conversation without stars never matches a star rule")
 
     def __init__(self, *args, instance: Queue | None = None, **kwargs):
         self.instance = instance
+        stored = (instance.rules if instance is not None else None) or {}
         if instance is not None and "initial" not in kwargs:
-            rules = instance.rules or {}
-            moderated = {True: "yes", False: "no"}.get(rules.get("moderated"), "")
             kwargs["initial"] = {
                 "name": instance.name, "kind": instance.kind, "visible_to": instance.visible_to,
-                "is_escalation": instance.is_escalation, "position": instance.position,
-                "platforms": rules.get("platforms", []), "accounts": rules.get("accounts", []), "moderated": moderated,
-                "languages": ", ".join(rules.get("languages", [])), "tags": rules.get("tags", []),
-                "types": rules.get("types", []), "sentiments": rules.get("sentiments", []), "min_priority": rules.get("min_priority"),
+                "is_escalation": instance.is_escalation, "position": instance.position, **self.initial_rules(stored),
             }
         super().__init__(*args, **kwargs)
-        self.fields["accounts"].choices = [(a.handle, str(a)) for a in BrandAccount.objects.all()]
-        self.fields["tags"].choices = [(t.slug, t.name) for t in Tag.objects.all()]
+        unknown = {key: [v for v in stored.get(key, []) if isinstance(v, str)] if isinstance(stored.get(key), list) else [] for key in LIST_RULES}
+        self._set_choices("platforms", list(Platform.choices), unknown)
+        self._set_choices("accounts", [(a.handle, str(a)) for a in BrandAccount.objects.order_by("platform", "handle")]
+                          + [(NONE, f"{NONE_LABELS['accounts']} finds")], unknown)
+        self._set_choices("tags", [(t.slug, t.name) for t in Tag.objects.all()] + [(NONE, NONE_LABELS["tags"])], unknown)
+        self._set_choices("types", [*MessageType.choices, (PRIVATE_MESSAGE, "Containing private message"), (NONE, NONE_LABELS["types"])], unknown)
+        self._set_choices("sentiments", [*Sentiment.choices, (NONE, NONE_LABELS["sentiments"])], unknown)
+        self.unrepresentable = self._unrepresentable(stored) if instance is not None else ""
+
+    def _set_choices(self, name: str, choices: list[tuple[str, str]], unknown: dict) -> None:
+        # A stored value that is no longer a choice (an account disconnected, a tag renamed) is
+        # offered as one, ticked, so saving keeps it unless the community manager unticks it.
+        known = {v for v, _ in choices}
+        self.fields[name].choices = choices + [(v, f"{v} (no longer exists)") for v in unknown[name] if v not in known]
+
+    @staticmethod
+    def initial_rules(rules: dict) -> dict:
+        """The stored rules as the fields' initial values (whatever their shape: the comparison
+        in `_unrepresentable` catches what does not survive)."""
+        def listed(key):
+            value = rules.get(key, [])
+            return value if isinstance(value, list) else []
+
+        def number(key):
+            value = rules.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        return {
+            **{key: listed(key) for key in ("platforms", "accounts", "tags", "types", "sentiments")},
+            "moderated": {True: "yes", False: "no"}.get(rules.get("moderated"), ""),
+            "languages": ", ".join(v for v in listed("languages") if isinstance(v, str)),
+            "min_priority": number("min_priority"),
+            "min_rating": "" if number("min_rating") is None else str(number("min_rating")),
+            "max_rating": "" if number("max_rating") is None else str(number("max_rating")),
+        }
+
+    def _unrepresentable(self, stored: dict) -> str:
+        """Why saving the form unchanged would not keep the stored rules ("" if it would)."""
+        try:
+            wanted = ConversationFilter.from_rules(stored).as_rules()
+        except ValidationError as exc:
+            return f"The stored rules cannot be read: {' '.join(exc.messages)}"
+        # The form the browser would send back unchanged, read by the same cleaning as a save.
+        echo = QueueForm({"name": "echo", "kind": QueueKind.RULES, "visible_to": Role.CONTRIBUTOR, "position": 0, **self.initial_rules(stored)})
+        for name in LIST_RULES:
+            if name != "languages":
+                echo.fields[name].choices = self.fields[name].choices
+        echo.is_valid()
+        problems = [e for name, errors in echo.errors.items() if name in RULE_FIELDS for e in errors]
+        if problems:
+            return f"Some stored rules cannot be shown here ({'; '.join(problems)})."
+        lost = [key for key in sorted(set(wanted) | set(echo.rules())) if _normal(wanted.get(key)) != _normal(echo.rules().get(key))]
+        if lost:
+            return f"The stored rule{'s' if len(lost) > 1 else ''} {', '.join(lost)} cannot be shown here exactly."
+        return ""
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -53,21 +122,43 @@ class QueueForm(forms.Form):
         return name
 
     def clean_languages(self):
-        codes = [c.strip().lower() for c in self.cleaned_data["languages"].split(",") if c.strip()]
-        bad = [c for c in codes if not (c.isalpha() and 2 <= len(c) <= 3)]
+        codes = [c.strip() for c in self.cleaned_data["languages"].split(",") if c.strip()]
+        codes = [c if c == NONE else c.lower() for c in codes]
+        bad = [c for c in codes if c != NONE and not LANGUAGE.match(c)]
         if bad:
             raise ValidationError(f"Not a language code: {', '.join(bad)}. Use ISO codes such as en, de, pt.")
-        return codes
+        return list(dict.fromkeys(codes))
+
+    def clean(self):
+        data = super().clean()
+        if self.unrepresentable:
+            raise ValidationError(
+                f"{self.unrepresentable} Saving here would change them without you seeing it: "
+                "fix the rules in the admin (Queues) first, then edit the queue here."
+            )
+        low, high = data.get("min_rating"), data.get("max_rating")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_rating", f"“Stars up to” ({high}) is below “Stars from” ({low}).")
+        if data.get("kind") == QueueKind.ASSIGNMENT and self._rules_from(data):
+            raise ValidationError(
+                "An assignment queue (such as Escalation) holds what is assigned to it and has no rules: "
+                "clear the rules, or choose “Saved rules”."
+            )
+        return data
+
+    @staticmethod
+    def _rules_from(d: dict) -> dict:
+        rules = {k: d[k] for k in LIST_RULES if d.get(k)}
+        if d.get("moderated"):
+            rules["moderated"] = d["moderated"] == "yes"
+        for key in ("min_priority", "min_rating", "max_rating"):
+            if d.get(key) is not None:
+                rules[key] = d[key]
+        return rules
 
     def rules(self) -> dict:
-        d = self.cleaned_data
-        rules = {k: d[k] for k in ("platforms", "accounts", "languages", "tags", "types", "sentiments") if d[k]}
-        if d["moderated"]:
-            rules["moderated"] = d["moderated"] == "yes"
-        if d["min_priority"] is not None:
-            rules["min_priority"] = d["min_priority"]
-        validate_rules(rules)
-        return rules
+        """The rules as saved: checked by the same reader that applies them."""
+        return ConversationFilter.from_rules(self._rules_from(self.cleaned_data)).as_rules()
 
     def save(self) -> Queue:
         d = self.cleaned_data
@@ -75,5 +166,10 @@ class QueueForm(forms.Form):
         queue.name, queue.slug = d["name"], slugify(d["name"])
         queue.kind, queue.visible_to, queue.is_escalation, queue.position = d["kind"], d["visible_to"], d["is_escalation"], d["position"]
         queue.rules = self.rules() if d["kind"] == QueueKind.RULES else {}
+        queue.full_clean(exclude=["name", "slug"])
         queue.save()
         return queue
+
+
+def _normal(value):
+    return sorted(value) if isinstance(value, list) else value

@@ -18,13 +18,17 @@ def validate_rules(value) -> None:
     for key in ("platforms", "accounts", "languages", "tags", "types", "sentiments"):
         if key in value and not (isinstance(value[key], list) and all(isinstance(v, str) for v in value[key])):
             raise ValidationError(f"Queue rule '{key}' must be a list of strings.")
-    if "moderated" in value and value["moderated"] not in (True, False, None):
+    if "moderated" in value and not any(value["moderated"] is v for v in (True, False, None)):
         raise ValidationError("Queue rule 'moderated' must be true, false or null.")
-    if "min_priority" in value and not isinstance(value["min_priority"], int):
+    if "min_priority" in value and value["min_priority"] is not None and (
+        not isinstance(value["min_priority"], int) or isinstance(value["min_priority"], bool)
+    ):
         raise ValidationError("Queue rule 'min_priority' must be a whole number.")
     for key in ("min_rating", "max_rating"):
-        if key in value and not (isinstance(value[key], int) and not isinstance(value[key], bool) and 1 <= value[key] <= 5):
+        if key in value and value[key] is not None and not (isinstance(value[key], int) and not isinstance(value[key], bool) and 1 <= value[key] <= 5):
             raise ValidationError(f"Queue rule '{key}' must be a star rating from 1 to 5.")
+    if (value.get("min_rating") or 0) > (value.get("max_rating") or 5):
+        raise ValidationError("Queue rule 'min_rating' is above 'max_rating': nothing could match.")
 
 
 class QueueKind(models.TextChoices):

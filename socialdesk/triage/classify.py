@@ -4,13 +4,23 @@ Nothing here touches the database: the configuration (tag rules, paid products, 
 topics, thresholds) comes in as a `TriageConfig`, so ingestion, the `socialdesk triage` command,
 the benchmark and the tests all run this same code. Rules decide where rules are right (a
 feature request's phrasing, a list of browsers); the trained models decide the rest.
+
+Every value a classifier gives falls in a band (PRODUCT.md, TR): *confident* at or above
+`act_confidence`, and triage acts on it (sets it, tags from rules keyed on it, prioritises by it);
+*unsure* below, and triage only suggests it for an agent to confirm. What is certain by nature (a
+keyword, a pattern, the author, the account, the platform's own language, a star rating) is not
+a guess and acts whatever the models say. Reasons are written for a volunteer ("words like
+“crash”"), not as probabilities; the numbers stay on the result for those who want them.
 """
 
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-from .textmodel import model, raw_features
+from django.conf.locale import LANG_INFO
+
+from . import patterns
+from .textmodel import candidate_words, model, raw_features
 
 TYPES = ["support request", "feedback", "feature request", "compliment", "app roundup", "other"]
 SENTIMENTS = ["positive", "neutral", "negative"]
@@ -20,18 +30,39 @@ TYPE_CHOICE = {t: t.replace(" ", "_") for t in TYPES}
 # otherwise confuse them with, and a few common ones so that "not supported" can be said.
 LANGUAGES = ["en", "de", "fr", "es", "pt", "tr", "it", "nl", "ca", "pl", "ro", "sv", "da", "no", "id", "ru", "ar", "ja", "zh", "ko"]
 
+# The two bands of a classifier's value; the page, the activity log and the command's output use these words.
+CONFIDENT = "confident"
+UNSURE = "unsure"
+
+
+def band(confidence: float, act: float) -> str:
+    return CONFIDENT if confidence >= act else UNSURE
+
+
+def language_name(code: str) -> str:
+    """"German" for "de": volunteers read names, not ISO codes."""
+    return LANG_INFO.get(code, {}).get("name") or {"zh": "Chinese"}.get(code, code)
+
+
+def _words_like(words) -> str:
+    return "words like " + ", ".join(f"“{w}”" for w in words)
+
 
 @dataclass(frozen=True)
 class Signal:
-    kind: str  # celebrity, paid_product, controversial, unsolicited, spam, troll, attention, language_not_supported
+    kind: str  # celebrity, paid_product, controversial, unsolicited, spam, troll, attention, language_not_supported, review_priority
     label: str
     reason: str
 
 
 @dataclass(frozen=True)
 class TagSuggestion:
+    """A tag and why. Confident tags are added to the conversation; unsure ones (a rule keyed on a
+    type or language that is only a guess) are shown for an agent to add."""
+
     tag: str
     reason: str
+    band: str = CONFIDENT
 
 
 @dataclass
@@ -49,16 +80,54 @@ class TriageResult:
     signals: list[Signal] = field(default_factory=list)
     priority: int = 0
     suggested_close_reason: str = ""
+    act: float = 0.8  # the act threshold this result was banded with
+    platform_language: str = ""  # what the platform said, which is not a guess of ours
 
     def has_signal(self, kind: str) -> bool:
         return any(s.kind == kind for s in self.signals)
 
+    @property
+    def type_band(self) -> str:
+        return band(self.type_confidence, self.act)
+
+    @property
+    def sentiment_band(self) -> str:
+        return band(self.sentiment_confidence, self.act)
+
+    @property
+    def language_band(self) -> str:
+        return band(self.language_confidence, self.act)
+
+    # What triage may act on: the confident values; "" where it only has a guess.
+    @property
+    def settled_type(self) -> str:
+        return self.type if self.type_band == CONFIDENT else ""
+
+    @property
+    def settled_sentiment(self) -> str:
+        return self.sentiment if self.sentiment_band == CONFIDENT else ""
+
+    @property
+    def settled_language(self) -> str:
+        """The confident detection, else the platform's own word (routing uses it either way)."""
+        return self.language if self.language_band == CONFIDENT else self.platform_language
+
+    @property
+    def applied_tags(self) -> list[TagSuggestion]:
+        return [t for t in self.tags if t.band == CONFIDENT]
+
+    @property
+    def suggested_tags(self) -> list[TagSuggestion]:
+        return [t for t in self.tags if t.band != CONFIDENT]
+
     def as_json(self) -> dict:
         return {
-            "type": self.type, "type_confidence": round(self.type_confidence, 3),
-            "language": self.language, "sentiment": self.sentiment,
-            "sentiment_confidence": round(self.sentiment_confidence, 3),
-            "tags": [t.tag for t in self.tags],
+            "type": self.type, "type_confidence": round(self.type_confidence, 3), "type_band": self.type_band,
+            "language": self.language, "language_confidence": round(self.language_confidence, 3), "language_band": self.language_band,
+            "sentiment": self.sentiment, "sentiment_confidence": round(self.sentiment_confidence, 3),
+            "sentiment_band": self.sentiment_band,
+            "tags": [t.tag for t in self.applied_tags],
+            "suggested_tags": [t.tag for t in self.suggested_tags],
             "signals": [asdict(s) for s in self.signals],
         }
 
@@ -101,7 +170,12 @@ class TagRuleSpec:
                 return None
             why.append(f"mentions “{hit}”")
         if self.regex:
-            m = _compiled(self.regex).search(inp.text)
+            # On RE2 (linear time): a person's pattern runs on every new message. One that no longer
+            # compiles is left out when the configuration is loaded; here it simply never matches.
+            try:
+                m = patterns.search(self.regex, inp.text)
+            except patterns.PatternError:
+                return None
             if m is None:
                 return None
             why.append(f"matches /{self.regex}/ (“{m.group(0)[:40]}”)")
@@ -120,7 +194,7 @@ class TagRuleSpec:
         if self.language:
             if language != self.language:
                 return None
-            why.append(f"language is {language}")
+            why.append(f"language is {language_name(language)}")
         if not why:
             return None
         return f"rule “{self.name or self.tag}”: " + ", ".join(why)
@@ -139,11 +213,8 @@ class TriageConfig:
     controversial_topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     tag_rules: tuple[TagRuleSpec, ...] = ()
     act_confidence: float = 0.8
-
-
-@lru_cache(maxsize=1024)
-def _compiled(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.IGNORECASE)
+    # Saved rules left out because their pattern no longer compiles: (rule name, why), to report.
+    skipped_rules: tuple[tuple[str, str], ...] = ()
 
 
 @lru_cache(maxsize=4096)
@@ -196,19 +267,26 @@ _SPAM = re.compile(r"\b(giveaway|free followers|crypto|airdrop|click here|dm me 
 _LINK = re.compile(r"https?://")
 
 
+def _hits(pattern: re.Pattern, text: str, limit: int = 3) -> list[str]:
+    """The distinct phrases of `text` the pattern found, in order, as the customer wrote them."""
+    seen: dict[str, str] = {}
+    for m in pattern.finditer(text):
+        seen.setdefault(m.group(0).lower(), m.group(0)[:40])
+        if len(seen) >= limit:
+            break
+    return list(seen.values())
+
+
 def _type_rule(text: str) -> tuple[str, str] | None:
     apps = {a.lower() for a in _APPS.findall(text)}
     if len(apps) >= 3 and (_ROUNDUP.search(text) or "," in text):
         return "app roundup", f"lists {len(apps)} apps ({', '.join(sorted(apps)[:4])})"
-    m = _FEATURE.search(text)
-    if m:
-        return "feature request", f"asks for something new (“{m.group(0)[:40]}”)"
-    m = _PROBLEM.search(text)
-    if m:
-        return "support request", f"describes a problem or asks for help (“{m.group(0)[:40]}”)"
-    m = _PRAISE.search(text)
-    if m and "?" not in text:
-        return "compliment", f"praise or thanks, no problem or question (“{m.group(0)[:40]}”)"
+    if hits := _hits(_FEATURE, text):
+        return "feature request", f"asks for something new: {_words_like(hits)}"
+    if hits := _hits(_PROBLEM, text):
+        return "support request", f"describes a problem or asks for help: {_words_like(hits)}"
+    if (hits := _hits(_PRAISE, text)) and "?" not in text:
+        return "compliment", f"praise or thanks, and no problem or question: {_words_like(hits)}"
     return None
 
 
@@ -230,13 +308,14 @@ def detect_language(text: str, hint: str = "") -> tuple[str, float, str]:
     clean = re.sub(r"https?://\S+|[@#]\w+", " ", text).strip()
     if len(clean) < 3:
         if hint:
-            return hint, 0.5, "too little text; the platform's language is used"
+            return hint, 0.5, f"too little text to tell; the platform says {language_name(hint)}"
         return "", 0.0, "too little text to tell"
     lang, p = _language_identifier().classify(clean)
-    reason = f"{lang} with probability {p:.2f} (language identifier)"
     if hint and hint != lang and p < 0.9:
-        return hint, 0.5, f"the platform says {hint}; the identifier's guess was {reason}"
-    return lang, float(p), reason
+        return hint, 0.5, f"the platform says {language_name(hint)}; the text reads more like {language_name(lang)}"
+    if hint == lang:
+        return lang, float(p), f"the text reads as {language_name(lang)}, and the platform says so too"
+    return lang, float(p), f"the text reads as {language_name(lang)}"
 
 
 def _prediction(probs, classes) -> tuple[str, float]:
@@ -252,12 +331,37 @@ def classify_batch(inputs: list[TriageInput], config: TriageConfig | None = None
     if not texts:
         return []
     x = raw_features(texts)  # both models use the same features: extract them once
-    type_probs = type_model.predict_proba_features(x)
-    sentiment_probs = sentiment_model.predict_proba_features(x)
+    type_x, sentiment_x = type_model.weighted(x), sentiment_model.weighted(x)
+    type_probs = type_model.predict_proba_weighted(type_x)
+    sentiment_probs = sentiment_model.predict_proba_weighted(sentiment_x)
+    rules = [_type_rule(t) for t in texts]
+    # The words behind each model decision, for its reason; the type model's only where no rule decided.
+    words = candidate_words(texts)
+    type_words = type_model.telling_words(
+        type_x, [[] if rule else ws for rule, ws in zip(rules, words)], [int(p.argmax()) for p in type_probs])
+    sentiment_words = sentiment_model.telling_words(sentiment_x, words, [int(p.argmax()) for p in sentiment_probs])
     results = []
-    for inp, tp, sp in zip(inputs, type_probs, sentiment_probs):
-        results.append(_classify_one(inp, config, _prediction(tp, type_model.classes), _prediction(sp, sentiment_model.classes)))
+    for i, inp in enumerate(inputs):
+        if rules[i]:
+            type_, type_conf, type_reason = rules[i][0], RULE_CONFIDENCE, rules[i][1]
+        else:
+            type_, type_conf = _prediction(type_probs[i], type_model.classes)
+            type_reason = _model_reason(type_words[i], band(type_conf, config.act_confidence))
+        sentiment, sentiment_conf = _prediction(sentiment_probs[i], sentiment_model.classes)
+        sentiment_reason = _model_reason(sentiment_words[i], band(sentiment_conf, config.act_confidence))
+        results.append(_classify_one(inp, config, (type_, type_conf, type_reason), (sentiment, sentiment_conf, sentiment_reason)))
     return results
+
+
+# A phrasing rule is right far more often than the models (docs/triage-quality.md), so its type is confident.
+RULE_CONFIDENCE = 0.85
+
+
+def _model_reason(words: list[str], band_: str) -> str:
+    """Why the model chose, in words a volunteer can check against the message."""
+    if band_ == CONFIDENT:
+        return _words_like(words) if words else "the wording as a whole (no single word stands out)"
+    return f"a guess from {_words_like(words)}" if words else "a guess from the wording as a whole (no single word stands out)"
 
 
 def classify(inp: TriageInput, config: TriageConfig | None = None) -> TriageResult:
@@ -265,27 +369,31 @@ def classify(inp: TriageInput, config: TriageConfig | None = None) -> TriageResu
 
 
 def _classify_one(inp: TriageInput, config: TriageConfig, type_pred, sentiment_pred) -> TriageResult:
-    text = inp.text
-    rule = _type_rule(text)
-    if rule:
-        type_, type_conf, type_reason = rule[0], 0.85, rule[1]
-    else:
-        type_, type_conf = type_pred
-        type_reason = f"trained model, probability {type_conf:.2f}"
-    sentiment, sentiment_conf = sentiment_pred
-    language, language_conf, language_reason = detect_language(text, inp.language_hint)
+    type_, type_conf, type_reason = type_pred
+    sentiment, sentiment_conf, sentiment_reason = sentiment_pred
+    language, language_conf, language_reason = detect_language(inp.text, inp.language_hint)
     result = TriageResult(
         type=type_, type_confidence=type_conf, type_reason=type_reason,
         language=language, language_confidence=language_conf, language_reason=language_reason,
-        sentiment=sentiment, sentiment_confidence=sentiment_conf,
-        sentiment_reason=f"trained model, probability {sentiment_conf:.2f}",
+        sentiment=sentiment, sentiment_confidence=sentiment_conf, sentiment_reason=sentiment_reason,
+        act=config.act_confidence, platform_language=inp.language_hint,
     )
     _signals(inp, config, result)
     for spec in config.tag_rules:
+        if spec.tag in {t.tag for t in result.tags}:
+            continue
         why = spec.matches(inp, type=type_, language=language)
-        if why and spec.tag not in {t.tag for t in result.tags}:
-            result.tags.append(TagSuggestion(spec.tag, why))
-    result.priority = priority_for(inp, result)
+        if why:
+            # A rule keyed on a classifier's guess suggests its tag; it adds it only on a confident value.
+            if spec.type and result.type_band != CONFIDENT:
+                result.tags.append(TagSuggestion(spec.tag, f"{why} — but the type is only a guess", UNSURE))
+            elif spec.language and result.settled_language != spec.language:
+                result.tags.append(TagSuggestion(spec.tag, f"{why} — but the language is only a guess", UNSURE))
+            else:
+                result.tags.append(TagSuggestion(spec.tag, why))
+    result.priority, why = priority_for(inp, result)
+    if why:
+        result.signals.append(Signal("review_priority", f"Seen early: {why[0]}", why[1]))
     return result
 
 
@@ -296,7 +404,8 @@ def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> No
         result.tags.append(TagSuggestion(tag, why))
 
     if inp.verified or inp.followers >= config.celebrity_followers:
-        why = "verified account" if inp.verified else f"{inp.followers:,} followers (threshold {config.celebrity_followers:,})"
+        why = ("the author is verified" if inp.verified
+               else f"the author has {inp.followers:,} followers ({config.celebrity_followers:,} or more counts)")
         result.signals.append(Signal("celebrity", "Internet celebrity: handle with care, consider escalating", why))
         add_tag("Internet celebrity", why)
     for name, aliases in config.paid_products:
@@ -335,39 +444,50 @@ def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> No
     if inp.likes + inp.reposts >= config.attention_threshold:
         result.signals.append(Signal(
             "attention", "A lot of attention",
-            f"{inp.likes} likes and {inp.reposts} reposts (threshold {config.attention_threshold})",
+            f"{inp.likes} likes and {inp.reposts} reposts ({config.attention_threshold} or more counts)",
         ))
 
 
 def check_language_supported(result: TriageResult, supported: list[str] | None, account_label: str = "") -> None:
-    """Add the "Language not supported" suggestion when the account lists its languages and this is not one."""
-    if not supported or not result.language or result.language in supported or result.language_confidence < 0.8:
+    """Add the "Language not supported" suggestion when the account lists its languages and this is not one.
+
+    Only on a confident language: the close reason is one click away, and a guess should not make
+    closing look right.
+    """
+    if not supported or not result.language or result.language in supported or result.language_band != CONFIDENT:
         return
     result.suggested_close_reason = "language_not_supported"
     result.signals.append(Signal(
         "language_not_supported", "Language not supported — suggested close reason",
-        f"detected {result.language} ({result.language_reason}); {account_label or 'the account'} supports {', '.join(supported)}",
+        f"written in {language_name(result.language)}; {account_label or 'the account'} "
+        f"supports {', '.join(language_name(c) for c in supported)}",
     ))
 
 
-def priority_for(inp: TriageInput, result: TriageResult) -> int:
-    """Google Play priority (TR10) in the support team's order; elsewhere a bump for escalation signals."""
+def priority_for(inp: TriageInput, result: TriageResult) -> tuple[int, tuple[str, str] | None]:
+    """(priority, (label, reason) or None): a review's priority (TR10) in the support team's order;
+    elsewhere a bump for escalation signals, which say why themselves.
+
+    Only what triage is sure of counts: a confident type or sentiment, and the stars, which are the
+    customer's own word (1–2★ negative, 4–5★ positive). A guess leaves the review where it is.
+    """
     if inp.stars is not None:
-        help_or_bug = result.type == "support request"
+        stars = f"{inp.stars}★ review"
+        type_ = result.settled_type
         short = len(inp.text) < 60
-        if help_or_bug and inp.stars <= 2:
-            return 40
-        if help_or_bug:
-            return 30
-        if result.type in ("feedback", "feature request") and not short:
-            return 20
-        if short and inp.stars <= 3 and result.sentiment == "negative":
-            return 10
-        if short and inp.stars >= 4 and result.sentiment == "positive":
-            return 5
-        return 0
+        tone = result.settled_sentiment or ("negative" if inp.stars <= 2 else "positive" if inp.stars >= 4 else "")
+        if type_ == "support request":
+            label = "1–2★ with a bug or help request" if inp.stars <= 2 else "3–5★ with a bug or help request"
+            return (40 if inp.stars <= 2 else 30), (label, f"a {stars} that reports a problem or asks for help")
+        if type_ in ("feedback", "feature request") and not short:
+            return 20, ("notable feedback", f"a {stars} with {type_} at some length")
+        if short and inp.stars <= 3 and tone == "negative":
+            return 10, ("short negative review", f"a short {stars}, negative" + ("" if result.settled_sentiment else " by its stars"))
+        if short and inp.stars >= 4 and tone == "positive":
+            return 5, ("short positive review", f"a short {stars}, positive" + ("" if result.settled_sentiment else " by its stars"))
+        return 0, None
     bump = 10 if result.has_signal("paid_product") else 0
     if result.has_signal("controversial"):
         # Seen early by someone careful; never with an unsolicited offer of help.
         bump += 15
-    return bump
+    return bump, None

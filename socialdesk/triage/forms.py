@@ -1,13 +1,12 @@
 """Forms for the CM's triage pages: they reject bad input with messages that say what to do."""
 
-import re
-
 from django import forms
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import MessageType
 
+from . import patterns
 from .classify import LANGUAGES
 from .models import TagRule, split_list
 
@@ -30,12 +29,13 @@ class TagRuleForm(forms.ModelForm):
         return handle
 
     def clean_regex(self):
+        # Checked on RE2, the engine rules run on; the model's validator says the same for the admin.
         value = self.cleaned_data["regex"].strip()
         if value:
             try:
-                re.compile(value)
-            except re.error as exc:
-                raise forms.ValidationError(f"This regular expression does not compile: {exc}.")
+                patterns.check(value)
+            except patterns.PatternError as exc:
+                raise forms.ValidationError(exc.message)
         return value
 
     def clean_keywords(self):
@@ -46,7 +46,10 @@ class TagRuleForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not any(data.get(f) for f in ("keywords", "regex", "authors", "account", "type", "language")):
+        conditions = ("keywords", "regex", "authors", "account", "type", "language")
+        if any(f in self.errors for f in conditions):
+            return data  # a condition was given but refused: its own message says why
+        if not any(data.get(f) for f in conditions):
             raise forms.ValidationError("Give at least one condition (keywords, regex, authors, account, type or language): "
                                         "a rule without conditions would tag everything.")
         return data

@@ -6,6 +6,8 @@ from django.db import models
 
 from socialdesk.conversations.models import Conversation, Tag
 
+from .patterns import SYNTAX_HELP
+
 
 class TriageSuggestion(models.Model):
     """What triage said about a conversation's first message, kept so corrections can be measured.
@@ -59,12 +61,13 @@ class TriageCorrection(models.Model):
 
 
 def validate_regex(value: str) -> None:
-    import re
+    """Every path that saves a rule (the rules page, the admin) checks the pattern on the engine it runs on."""
+    from .patterns import PatternError, check
 
     try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValidationError(f"This regular expression does not compile: {exc}.")
+        check(value)
+    except PatternError as exc:
+        raise ValidationError(exc.message)
 
 
 class TagRule(models.Model):
@@ -73,7 +76,7 @@ class TagRule(models.Model):
     name = models.CharField(max_length=100, unique=True)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="rules")
     keywords = models.TextField(blank=True, help_text="One per line or comma-separated; any one matches (whole words, any case).")
-    regex = models.CharField(max_length=300, blank=True, validators=[validate_regex], help_text="Python regular expression, any case.")
+    regex = models.CharField(max_length=300, blank=True, validators=[validate_regex], help_text=SYNTAX_HELP)
     authors = models.TextField(blank=True, help_text="Handles, one per line or comma-separated.")
     account = models.CharField(max_length=100, blank=True, help_text="The brand account addressed, e.g. FirefoxSupport.")
     type = models.CharField(max_length=20, blank=True, help_text="Only messages of this type.")

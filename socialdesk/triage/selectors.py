@@ -1,5 +1,6 @@
 """Reads for the triage UI: the conversation's suggestion panel, KB/clipping suggestions, clusters (TR7/TR8)."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,7 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from socialdesk.clippings.models import Clipping
 from socialdesk.conversations.models import CloseReason, Conversation, Direction, Message, MessageType, Sentiment, Status
 
-from .classify import LANGUAGES
+from .classify import CONFIDENT, LANGUAGES, band, language_name
 from .models import KBArticle, TriageSuggestion
 from .textmodel import normalise
 
@@ -65,18 +66,68 @@ def rank_suggestions(text: str, *, limit: int = 3) -> list[Ranked]:
 
 
 @dataclass
+class FieldRow:
+    """One classifier value on the panel, in a volunteer's words: "Suggested: negative — unsure"."""
+
+    field: str  # type, sentiment, language
+    label: str  # "Type"
+    value: str  # as stored ("support_request")
+    value_label: str  # as read ("support request", "German")
+    band: str  # confident: triage acted on it; unsure: a suggestion to confirm
+    reason: str
+    numbers: str  # the confidence against the threshold, for community managers (a title attribute)
+    applied: bool  # triage set it on the conversation itself
+    current: str  # the conversation's value now
+    current_label: str
+    choices: list
+
+
+@dataclass
 class Panel:
     suggestion: TriageSuggestion | None
-    type_choices: list
-    sentiment_choices: list
-    language_choices: list
-    tag_reasons: list[dict]
+    fields: list[FieldRow]
+    tags_added: list[dict]
+    tags_suggested: list[dict]
     signals: list[dict]
     warnings: list[dict]
     close_reason: str = ""
     close_reason_label: str = ""
     act: float = 0.8  # at or above: triage set it itself; below: a suggestion to confirm
     corrections: list = field(default_factory=list)
+
+
+# Reasons stored before they were written in words ("trained model, probability 0.42",
+# "de with probability 0.97 (language identifier)"), read the way new ones are written.
+_OLD_MODEL_REASON = re.compile(r"^trained model, probability [\d.]+$")
+_OLD_LANGUAGE_REASON = re.compile(r"\b([a-z]{2}) with probability [\d.]+ \(language identifier\)")
+
+
+def plain_reason(reason: str) -> str:
+    if _OLD_MODEL_REASON.match(reason):
+        return "the model's reading of the wording as a whole"
+    return _OLD_LANGUAGE_REASON.sub(lambda m: f"the text reads as {language_name(m.group(1))}", reason)
+
+
+def _numbers(confidence: float, act: float) -> str:
+    return f"{confidence:.0%} sure; triage acts on its own from {act:.0%}"
+
+
+def _rows(s: TriageSuggestion, conversation: Conversation, act: float) -> list[FieldRow]:
+    types, sentiments = dict(MessageType.choices), dict(Sentiment.choices)
+    rows = []
+    for name, label, value_label, current_label, choices in (
+        ("type", "Type", s.type.replace("_", " "), types.get(conversation.type, ""), MessageType.choices),
+        ("sentiment", "Sentiment", s.sentiment, sentiments.get(conversation.sentiment, ""), Sentiment.choices),
+        ("language", "Language", language_name(s.language) if s.language else "", language_name(conversation.language) if conversation.language else "",
+         [(code, f"{language_name(code)} ({code})") for code in LANGUAGES]),
+    ):
+        confidence = getattr(s, f"{name}_confidence")
+        rows.append(FieldRow(
+            field=name, label=label, value=getattr(s, name), value_label=value_label, band=band(confidence, act),
+            reason=plain_reason(getattr(s, f"{name}_reason")), numbers=_numbers(confidence, act),
+            applied=name in (s.applied or []), current=getattr(conversation, name), current_label=current_label, choices=choices,
+        ))
+    return rows
 
 
 # Signals the composer repeats above the reply field: they change what (or whether) to answer.
@@ -112,16 +163,19 @@ def _warnings(conversation: Conversation, signals: list[dict], *, has_kb: bool |
 
 def panel(conversation: Conversation) -> Panel:
     s = TriageSuggestion.objects.filter(conversation=conversation).first()
+    act = getattr(settings, "SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8)
     signals = list(s.signals) if s else []
     warnings = _warnings(conversation, signals)
     close = s.suggested_close_reason if s else ""
+    tags = list(s.tags) if s else []
+    on = set(conversation.tags.values_list("name", flat=True)) if tags else set()
+    # Tags stored before bands existed were all added, so a missing band reads as confident.
+    added = [t for t in tags if t.get("band", CONFIDENT) == CONFIDENT]
+    suggested = [{**t, "on": t["tag"] in on} for t in tags if t.get("band", CONFIDENT) != CONFIDENT]
     return Panel(
-        suggestion=s, type_choices=MessageType.choices, sentiment_choices=Sentiment.choices,
-        language_choices=[(code, code) for code in LANGUAGES],
-        tag_reasons=list(s.tags) if s else [], signals=signals, warnings=warnings,
-        close_reason=close, close_reason_label=dict(CloseReason.choices).get(close, ""),
-        act=getattr(settings, "SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8),
-        corrections=list(conversation.triage_corrections.select_related("actor").order_by("-at")[:5]),
+        suggestion=s, fields=_rows(s, conversation, act) if s else [], tags_added=added, tags_suggested=suggested,
+        signals=signals, warnings=warnings, close_reason=close, close_reason_label=dict(CloseReason.choices).get(close, ""),
+        act=act, corrections=list(conversation.triage_corrections.select_related("actor").order_by("-at")[:5]),
     )
 
 

@@ -2,16 +2,19 @@
 
 Ingestion calls `classify_messages` once per page (one model run for the whole page), takes
 `conversation_fields` when it creates a conversation, and calls `record` once per page to store
-the suggestions, tags and activity entries in bulk. Three bands, as PRODUCT.md asks: confident →
-set on the conversation; unsure → kept as a suggestion for the agent to confirm; tags from CM
-rules and signals are applied, each with its reason.
+the suggestions, tags and activity entries in bulk. The bands, as PRODUCT.md asks: confident →
+set on the conversation (type, sentiment, language, tags of rules keyed on them, priority);
+unsure → kept as a suggestion for the agent to confirm, nothing done. Tags from keyword, pattern,
+author and account rules and from signals are certain by nature and applied, each with its reason.
 """
 
 import csv
 import io
 import json
+import logging
 from collections import defaultdict
 from dataclasses import asdict
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,26 +23,64 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from socialdesk.connectors.base import InboundMessage
-from socialdesk.conversations.models import Activity, Conversation, MessageType, Sentiment, Tag, UserTag
+from socialdesk.conversations.models import Activity, Conversation, Message, MessageType, Sentiment, Tag, UserTag
 
+from . import patterns
 from .classify import (
-    LANGUAGES, TYPE_CHOICE, TagRuleSpec, TriageConfig, TriageInput, TriageResult, check_language_supported, classify_batch,
+    CONFIDENT, LANGUAGES, TYPE_CHOICE, TagRuleSpec, TriageConfig, TriageInput, TriageResult, check_language_supported,
+    classify_batch,
 )
 from .models import CorrectionField, KBArticle, TagRule, TriageCorrection, TriageSuggestion, WatchKind, WatchTerm, split_list
 
+log = logging.getLogger(__name__)
+
+
+def act_confidence() -> float:
+    """The act threshold: at or above it triage acts on a classifier's value; below it only suggests."""
+    return getattr(settings, "SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8)
+
+
+def rule_problem(rule: TagRule) -> str:
+    """Why a saved rule cannot run ("" when it can): its pattern no longer compiles, e.g. one saved
+    before patterns ran on RE2 that uses a backreference."""
+    if not rule.regex:
+        return ""
+    try:
+        patterns.compile_pattern(rule.regex)
+    except patterns.PatternError as exc:
+        return exc.message
+    return ""
+
+
+@lru_cache(maxsize=256)
+def _report_skipped(name: str, pattern: str, problem: str) -> None:
+    # Once per process and pattern: the configuration is read on every page.
+    log.warning("Tag rule %r is skipped (pattern /%s/): %s Edit it on the tag rules page.", name, pattern, problem)
+
 
 def load_config() -> TriageConfig:
-    """The CM-edited lists and the thresholds from settings (two queries)."""
+    """The CM-edited lists and the thresholds from settings (two queries).
+
+    A saved rule whose pattern no longer compiles is left out and reported (log, tag rules page,
+    the triage command), so one bad rule never stops ingestion or the other rules.
+    """
     paid, controversial = [], []
     for term in WatchTerm.objects.filter(active=True):
         entry = (term.name, split_list(term.keywords))
         (paid if term.kind == WatchKind.PAID_PRODUCT else controversial).append(entry)
-    rules = tuple(rule_spec(r) for r in TagRule.objects.filter(active=True).select_related("tag"))
+    rules, skipped = [], []
+    for rule in TagRule.objects.filter(active=True).select_related("tag"):
+        if problem := rule_problem(rule):
+            _report_skipped(rule.name, rule.regex, problem)
+            skipped.append((rule.name, problem))
+            continue
+        rules.append(rule_spec(rule))
     return TriageConfig(
         celebrity_followers=settings.SOCIALDESK_CELEBRITY_FOLLOWERS,
         attention_threshold=getattr(settings, "SOCIALDESK_ATTENTION_THRESHOLD", 50),
-        act_confidence=getattr(settings, "SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8),
-        paid_products=tuple(paid), controversial_topics=tuple(controversial), tag_rules=rules,
+        act_confidence=act_confidence(),
+        paid_products=tuple(paid), controversial_topics=tuple(controversial), tag_rules=tuple(rules),
+        skipped_rules=tuple(skipped),
     )
 
 
@@ -87,17 +128,17 @@ def classify_messages(messages: list[InboundMessage], accounts: dict) -> dict:
 
 
 def conversation_fields(result: TriageResult, *, respond_from, platform_language: str) -> dict:
-    """What a new conversation takes from triage: confident type/sentiment, language, priority bump."""
-    act = getattr(settings, "SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8)
+    """What a new conversation takes from triage: its confident type, sentiment and language, and
+    the priority bump. A guess sets nothing (queues route on these fields): the conversation keeps
+    the platform's language, or none, and the agent confirms the suggestion."""
     if respond_from is not None:
         check_language_supported(result, respond_from.supported_languages, str(respond_from))
     fields = {"priority": result.priority}
-    if result.type_confidence >= act:
-        fields["type"] = TYPE_CHOICE[result.type]
-    if result.sentiment_confidence >= act:
-        fields["sentiment"] = result.sentiment
-    if result.language and (result.language_confidence >= act or not platform_language):
-        fields["language"] = result.language
+    if result.settled_type:
+        fields["type"] = TYPE_CHOICE[result.settled_type]
+    if result.settled_sentiment:
+        fields["sentiment"] = result.settled_sentiment
+    fields["language"] = result.language if result.language_band == CONFIDENT and result.language else platform_language
     return fields
 
 
@@ -105,7 +146,7 @@ def record(opened: list[tuple[Conversation, TriageResult]]) -> None:
     """Store the suggestions of a page's new conversations, apply their tags and log it, in bulk."""
     if not opened:
         return
-    names = {t.tag for _, r in opened for t in r.tags}
+    names = {t.tag for _, r in opened for t in r.applied_tags}
     tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
     for name in names - tags.keys():
         tags[name], _ = Tag.objects.get_or_create(name=name, defaults={"slug": slugify(name)[:100] or "tag"})
@@ -113,17 +154,22 @@ def record(opened: list[tuple[Conversation, TriageResult]]) -> None:
     Through = Conversation.tags.through
     for conversation, r in opened:
         applied = [f for f in ("type", "sentiment") if getattr(conversation, f)]
+        if r.language_band == CONFIDENT and conversation.language == r.language:
+            applied.append("language")
         suggestions.append(TriageSuggestion(
-            conversation=conversation, type=TYPE_CHOICE[r.type], type_confidence=r.type_confidence, type_reason=r.type_reason,
+            conversation=conversation, type=TYPE_CHOICE[r.type], type_confidence=r.type_confidence, type_reason=r.type_reason[:300],
             language=r.language, language_confidence=r.language_confidence, language_reason=r.language_reason[:300],
-            sentiment=r.sentiment, sentiment_confidence=r.sentiment_confidence, sentiment_reason=r.sentiment_reason,
+            sentiment=r.sentiment, sentiment_confidence=r.sentiment_confidence, sentiment_reason=r.sentiment_reason[:300],
             tags=[asdict(t) for t in r.tags], signals=[asdict(s) for s in r.signals],
             suggested_close_reason=r.suggested_close_reason, applied=applied,
         ))
-        links += [Through(conversation_id=conversation.pk, tag_id=tags[t.tag].pk) for t in r.tags]
+        # Only confident tags are added; unsure ones stay in the suggestion for an agent to add.
+        links += [Through(conversation_id=conversation.pk, tag_id=tags[t.tag].pk) for t in r.applied_tags]
         activity.append(Activity(conversation=conversation, kind="triaged", detail={
             "type": r.type, "sentiment": r.sentiment, "language": r.language, "applied": applied,
-            "tags": [t.tag for t in r.tags], "signals": [s.kind for s in r.signals],
+            "bands": {"type": r.type_band, "sentiment": r.sentiment_band, "language": r.language_band},
+            "tags": [t.tag for t in r.applied_tags], "suggested_tags": [t.tag for t in r.suggested_tags],
+            "signals": [s.kind for s in r.signals],
         }))
     TriageSuggestion.objects.bulk_create(suggestions)
     Through.objects.bulk_create(links, ignore_conflicts=True)
@@ -166,19 +212,26 @@ def record_correction(*, actor, conversation: Conversation, field: str, chosen: 
 # --- Tag rule preview ------------------------------------------------------------------------
 
 def preview_rule(spec: TagRuleSpec, *, limit: int = 50) -> list[tuple[Conversation, str]]:
-    """Which open conversations the rule would tag, and why (first message, suggested type/language)."""
+    """Which open conversations the rule would tag, and why (first message; the conversation's own
+    type and language, which triage set only when confident or an agent chose).
+
+    The pattern runs on RE2 like at ingestion, so a preview over two thousand conversations takes
+    linear time whatever a person typed.
+    """
     from socialdesk.conversations.models import Direction, Status
 
     out = []
-    qs = (Conversation.objects.filter(status=Status.OPEN).select_related("author", "account", "triage")
-          .order_by("-last_inbound_at")[:2000])
-    for c in qs:
-        first = c.messages.filter(direction=Direction.INBOUND).order_by("created_at", "id").first()
-        if first is None:
+    convs = list(Conversation.objects.filter(status=Status.OPEN).select_related("author", "account")
+                 .order_by("-last_inbound_at")[:2000])
+    first = {}
+    for cid, text in (Message.objects.filter(conversation__in=convs, direction=Direction.INBOUND)
+                      .order_by("conversation_id", "created_at", "id").values_list("conversation_id", "text")):
+        first.setdefault(cid, text)
+    for c in convs:
+        if c.pk not in first:
             continue
-        s = getattr(c, "triage", None)
-        inp = TriageInput(text=first.text, handle=c.author.handle, account=c.account.handle if c.account else "")
-        why = spec.matches(inp, type=(c.type or (s.type if s else "")).replace("_", " "), language=c.language or (s.language if s else ""))
+        inp = TriageInput(text=first[c.pk], handle=c.author.handle, account=c.account.handle if c.account else "")
+        why = spec.matches(inp, type=(c.type or "").replace("_", " "), language=c.language or "")
         if why:
             out.append((c, why))
             if len(out) >= limit:

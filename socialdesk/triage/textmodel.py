@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
 from sklearn.preprocessing import normalize
+from sklearn.utils import murmurhash3_32
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 N_FEATURES = 2**17  # per vectorizer; two vectorizers -> 2**18 columns
@@ -40,6 +41,36 @@ _CHARS = HashingVectorizer(
 )
 
 
+# Single words as `_WORDS` tokenises them; only words of 3 to 30 letters are named in a reason
+# (a longer "word" is no word a volunteer reads, and reasons are stored in 300 characters).
+_WORD = re.compile(r"(?u)\b\w+\b")
+_LETTERS = re.compile(r"[^\W\d_]{3,30}")
+# Words that carry no meaning a volunteer could check: English's and the seed languages' commonest.
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset("""
+    user http der die das und ist nicht ein eine mit von den dem des auf für sich auch noch nach seit wie aber oder
+    les des une est pas pour que qui dans sur avec mais plus tout ses ces son elle nous vous ils
+    los las del una por para que con como pero más muy este esta sus
+    uma não com por para que mas mais muito meu minha isso este esta dos das nos
+    bir için çok ama gibi daha ile olan bunu şey
+    che non per una con sono della del het een van dat niet voor met zijn
+""".split())
+# A word's share of the score below which it is not worth naming.
+MIN_WEIGHT = 0.02
+
+
+def candidate_words(texts: list[str]) -> list[list[str]]:
+    """For each text, the words a reason could name: letters only, not a stop word, each once."""
+    return [sorted({w for w in _WORD.findall(normalise(t)) if _LETTERS.fullmatch(w) and w not in STOP_WORDS}) for t in texts]
+
+
+@lru_cache(maxsize=65_536)
+def word_column(word: str) -> int:
+    """The feature column of one word in `_WORDS`: the hash FeatureHasher computes (signed
+    MurmurHash3, seed 0, absolute value modulo the width), without building a matrix per word."""
+    h = murmurhash3_32(word, seed=0, positive=False)
+    return (2**31 - 1 - (N_FEATURES - 1)) if h == -(2**31) else abs(h) % N_FEATURES
+
+
 def raw_features(texts: list[str]) -> sparse.csr_matrix:
     """Sublinear term counts of word 1-2-grams and character 2-5-grams (no idf yet)."""
     texts = [normalise(t) for t in texts]
@@ -65,6 +96,8 @@ class LinearModel:
         self.classes = list(classes)
         self.idf = idf.astype(np.float32)
         self.coef_t = sparse.csr_matrix(coef.astype(np.float32).T)
+        # Dense rows by column, to read single words' weights when explaining (a few MB).
+        self.coef_by_column = np.ascontiguousarray(coef.astype(np.float32).T)
         self.intercept = intercept.astype(np.float32)
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -74,12 +107,44 @@ class LinearModel:
 
     def predict_proba_features(self, x: sparse.csr_matrix) -> np.ndarray:
         """From `raw_features(texts)`, so several models can share one feature extraction."""
-        scores = (weigh(x, self.idf) @ self.coef_t).toarray() + self.intercept
+        return self.predict_proba_weighted(self.weighted(x))
+
+    def weighted(self, x: sparse.csr_matrix) -> sparse.csr_matrix:
+        """`raw_features` weighed with this model's idf: what the weights multiply."""
+        return weigh(x, self.idf)
+
+    def predict_proba_weighted(self, xw: sparse.csr_matrix) -> np.ndarray:
+        scores = (xw @ self.coef_t).toarray() + self.intercept
         if len(self.classes) == 2 and scores.shape[1] == 1:
             scores = np.hstack([-scores, scores])
         scores -= scores.max(axis=1, keepdims=True)
         p = np.exp(scores)
         return p / p.sum(axis=1, keepdims=True)
+
+    def telling_words(self, xw: sparse.csr_matrix, words: list[list[str]], labels: list[int], *, limit: int = 3) -> list[list[str]]:
+        """For each text (row of `xw = weighted(x)`; its `candidate_words`), the words that pushed the
+        model most towards `labels[i]`, best first.
+
+        A reason a volunteer can check ("words like “slow”, “update”") instead of a probability. A
+        word's push is its weight in the text times how much more its model weight favours the label
+        than the classes on average (softmax only cares about differences). Character n-grams count
+        in the score but cannot be named, so a text may have no telling word at all.
+        """
+        out: list[list[str]] = [[] for _ in words]
+        rows = np.array([i for i, ws in enumerate(words) for _ in ws], dtype=np.int64)
+        if not len(rows):
+            return out
+        flat = [w for ws in words for w in ws]
+        cols = np.array([word_column(w) for w in flat], dtype=np.int64)
+        weights = self.coef_by_column[cols]
+        chosen = weights[np.arange(len(flat)), np.asarray(labels, dtype=np.int64)[rows]]
+        push = np.asarray(xw[rows, cols]).ravel() * (chosen - weights.mean(axis=1))
+        for k in np.argsort(-push, kind="stable"):
+            if push[k] < MIN_WEIGHT:
+                break
+            if len(out[rows[k]]) < limit:
+                out[rows[k]].append(flat[k])
+        return out
 
     def save(self, path: Path) -> None:
         coef = self.coef_t.T.toarray()

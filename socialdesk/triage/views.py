@@ -38,9 +38,12 @@ def correct(request, pk):
 
 
 def _rule_page(request, form, rule=None, preview=None):
+    rules = list(TagRule.objects.select_related("tag"))
+    for r in rules:
+        # A saved rule whose pattern no longer compiles is skipped by triage: say so where it is edited.
+        r.problem = services.rule_problem(r)
     return render(request, "triage/rules.html", {
-        "form": form, "rule": rule, "preview": preview,
-        "rules": TagRule.objects.select_related("tag"), "stats": selectors.correction_stats(),
+        "form": form, "rule": rule, "preview": preview, "rules": rules, "stats": selectors.correction_stats(),
     })
 
 

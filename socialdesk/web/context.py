@@ -11,3 +11,23 @@ def due_reminders(request) -> dict:
     from socialdesk.conversations.models import Reminder
 
     return {"due_reminders": Reminder.objects.filter(user=user, done=False, due_at__lte=timezone.now()).count()}
+
+
+# The session key under which the reply view lists conversations whose reply the server accepted.
+SENT_DRAFTS = "sent_drafts"
+
+
+def draft_sent(request, conversation_id: int) -> None:
+    """The reply to this conversation was accepted: the browser may forget its draft."""
+    sent = request.session.get(SENT_DRAFTS, [])
+    request.session[SENT_DRAFTS] = [*sent[-9:], conversation_id]
+
+
+def sent_drafts(request) -> dict:
+    """Conversations whose drafts the browser should forget (composer.js reads them off <body>).
+
+    Read once: the list is emptied by the page that tells the browser."""
+    session = getattr(request, "session", None)
+    if session is None or SENT_DRAFTS not in session:
+        return {}
+    return {"sent_drafts": ",".join(str(pk) for pk in session.pop(SENT_DRAFTS))}

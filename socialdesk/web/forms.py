@@ -16,7 +16,8 @@ def id_field(**kwargs) -> forms.IntegerField:
 
 
 class ReplyForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, strip=True, max_length=TEXT_LIMITS["reply"])
+    # dir="auto": an agent answering in Arabic or Hebrew sees the text run right to left.
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}), required=False, strip=True, max_length=TEXT_LIMITS["reply"])
     then = forms.ChoiceField(choices=[("none", "Reply"), ("hold", "Reply + Hold"), ("close", "Reply + Close")], initial="none")
     hold_reason = forms.ChoiceField(choices=[("", "Hold reason…"), *HoldReason.choices], required=False)
     close_reason = forms.ChoiceField(choices=[("", "Close reason…"), *CloseReason.choices], required=False)
@@ -25,7 +26,7 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=TEXT_LIMITS["note"])
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}), max_length=TEXT_LIMITS["note"])
 
 
 class HoldForm(forms.Form):
@@ -109,6 +110,17 @@ class BulkForm(forms.Form):
     scope = forms.ChoiceField(choices=[("selected", "Selected"), ("all", "Everything matching")], required=False)
     ids = IdListField(required=False)
 
+    def clean(self):
+        data = super().clean()
+        action = data.get("action") or ""
+        # The page has one control per kind of action, each with its own value field.
+        if action and f"{action}_value" in self.data:
+            try:
+                data["value"] = self.fields["value"].clean(self.data.get(f"{action}_value"))
+            except forms.ValidationError as exc:
+                self.add_error("value", exc)
+        return data
+
 
 class SaveFilterForm(forms.Form):
     name = forms.CharField(max_length=TEXT_LIMITS["filter_name"], error_messages={"required": "Give the filter a name to save it."})
@@ -128,10 +140,3 @@ class AgentApprovalForm(forms.Form):
 
 class LetThroughForm(forms.Form):
     let_through = id_field(error_messages={"invalid": "Choose a filtered message to let through."})
-
-
-class SignatureForm(forms.Form):
-    signature = forms.CharField(
-        max_length=TEXT_LIMITS["signature"], required=False,
-        error_messages={"max_length": "Keep the signature short: at most %(limit_value)d characters (it counts against the platform's limit)."},
-    )

@@ -4,11 +4,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef, Subquery
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -23,13 +25,16 @@ from socialdesk.outbox.models import OutboundAction
 from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import default_signature, has_role, role_of
 from socialdesk.play import services as play_services
+from socialdesk.play.forms import PlayConversationForm
+from socialdesk.play.models import EndedBy
 from socialdesk.queues.forms import QueueForm
-from socialdesk.queues.models import Queue, SavedFilter
-from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, visible_queues
+from socialdesk.queues.models import Queue, QueueKind, SavedFilter
+from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, queue_filter, visible_queues
 
+from .context import draft_sent
 from .forms import (
     AgentApprovalForm, ApprovalDecisionForm, AssignForm, BulkForm, CloseForm, EscalateForm, HoldForm, LetThroughForm, MergeForm,
-    NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SaveFilterForm, SentimentForm, SignatureForm, TagForm, UserTagForm,
+    NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SaveFilterForm, SentimentForm, TagForm, UserTagForm,
 )
 
 
@@ -43,6 +48,14 @@ def _visible_conversation(request, pk) -> Conversation:
 
 def _form_errors(form) -> str:
     return "; ".join(e for errs in form.errors.values() for e in errs)
+
+
+# The composer's emoji, each one whole grapheme (❤️ is U+2764 U+FE0F) with a name for screen readers.
+EMOJI = [
+    ("\U0001F642", "slightly smiling face"), ("\U0001F64F", "folded hands"), ("\U0001F44D", "thumbs up"),
+    ("\U0001F389", "party popper"), ("\u2764\ufe0f", "red heart"), ("\U0001F98A", "fox"),
+    ("\U0001F4A1", "light bulb"), ("\U0001F527", "wrench"),
+]
 
 
 def _visible_queue(request, slug: str) -> Queue:
@@ -78,9 +91,14 @@ def queue_list(request, slug):
         .select_related("author", "account", "dealt_to").prefetch_related("tags")
         .order_by("-priority", "last_inbound_at")
     )
+    # The list shows what the customer wrote last: its first line.
+    latest_text = Message.objects.filter(conversation=OuterRef("pk"), direction="in").order_by("-created_at", "-pk").values("text")[:1]
+    conversations = list(qs.annotate(customer_text=Subquery(latest_text))[:200])
+    for c in conversations:
+        c.first_line = next((line.strip() for line in (c.customer_text or "").splitlines() if line.strip()), "")
     return render(request, "web/queue.html", {
         "queue": queue,
-        "conversations": qs[:200],
+        "conversations": conversations,
         "total": qs.count(),
         "filter": filter,
         "query": urlencode(filter.as_query()),
@@ -121,6 +139,50 @@ def play_start(request, slug):
     try:
         # Play deals within the queue and the filter the agent chose on the left panel.
         play_services.start(agent=request.user, queue=queue, filter=ConversationFilter.from_query(request.POST) or None)
+        play_services.deal_next(agent=request.user)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    return redirect("play")
+
+
+def _how_play_ended(request) -> None:
+    """Tell an agent whose play session ended without them (idle, another tab signed out) so."""
+    last = play_services.last_session(agent=request.user)
+    if last is not None and last.ended_by in (EndedBy.IDLE, EndedBy.SIGN_OUT):
+        minutes = last.play_time.total_seconds() / 60
+        why = "nothing happened for longer than the lease, so it counts until your last activity" if last.ended_by == EndedBy.IDLE else "you signed out"
+        messages.info(request, f"Your Play Mode on {last.queue} ended at {timezone.localtime(last.ended_at):%H:%M} after {minutes:.0f} min: {why}.")
+    else:
+        messages.info(request, "Choose a queue and press Play.")
+
+
+def _play_page(request, session, *, status=200):
+    held = play_services.current_deal(agent=request.user)
+    if held is not None:
+        return _conversation_page(request, held, play_session=session, status=status)
+    return render(request, "web/play_empty.html", {"state": play_services.state(agent=request.user, session=session)}, status=status)
+
+
+@login_required
+def play(request):
+    """The conversation dealt to this agent, or what is left to deal. A GET never deals:
+    Play, Deal next, Skip and the finishing actions deal in their POST and come back here."""
+    session = play_services.current_session(agent=request.user)
+    if session is None:
+        _how_play_ended(request)
+        return redirect("home")
+    return _play_page(request, session)
+
+
+@login_required
+@require_POST
+def play_next(request):
+    try:
+        if request.POST.get("start_over"):
+            play_services.start_over(agent=request.user)
+        else:
+            play_services.deal_next(agent=request.user)
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("home")
@@ -128,29 +190,21 @@ def play_start(request, slug):
 
 
 @login_required
-def play(request):
-    session = play_services.current_session(agent=request.user)
-    if session is None:
-        messages.info(request, "Choose a queue and press Play.")
-        return redirect("home")
-    try:
-        conversation = play_services.deal_next(agent=request.user)
-    except ActionError as exc:
-        messages.error(request, exc.message)
-        return redirect("home")
-    if conversation is None:
-        return render(request, "web/play_empty.html", {"session": session})
-    return _conversation_page(request, conversation, play_session=session)
-
-
-@login_required
 @require_POST
 def play_skip(request):
-    conversation = get_object_or_404(Conversation, pk=request.POST.get("conversation"))
+    form = PlayConversationForm(request.POST)
+    session = play_services.current_session(agent=request.user)
+    if not form.is_valid():
+        if session is None:
+            return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
+        messages.error(request, form.error_text())
+        return _play_page(request, session, status=400)
+    conversation = get_object_or_404(Conversation, pk=form.cleaned_data["conversation"])
     try:
         play_services.skip(agent=request.user, conversation=conversation)
     except ActionError as exc:
         messages.error(request, exc.message)
+        return redirect("home")
     return redirect("play")
 
 
@@ -159,17 +213,26 @@ def play_skip(request):
 def play_stop(request):
     session = play_services.stop(agent=request.user)
     if session is not None:
-        minutes = (session.ended_at - session.started_at).total_seconds() / 60
+        minutes = session.play_time.total_seconds() / 60
         messages.success(request, f"Play Mode stopped after {minutes:.0f} min. Thanks! Remember to sign out when you are done.")
+    else:
+        _how_play_ended(request)
     return redirect("home")
 
 
 @login_required
 @require_POST
 def play_renew(request):
-    conversation = get_object_or_404(Conversation, pk=request.POST.get("conversation"))
+    """The Play pages' heartbeat: keeps the lease (with a conversation) and the session alive."""
+    form = PlayConversationForm(request.POST, require_conversation=False)
+    if not form.is_valid():
+        return HttpResponse(f'<div class="flash error">{escape(form.error_text())}</div>', status=400)
+    pk = form.cleaned_data["conversation"]
+    conversation = get_object_or_404(Conversation, pk=pk) if pk else None
     if play_services.renew(agent=request.user, conversation=conversation):
         return HttpResponse(status=204)
+    if conversation is None:
+        return HttpResponse('<div class="flash error">Play Mode has ended: press Play on a queue to start again.</div>')
     return HttpResponse('<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>')
 
 
@@ -182,6 +245,7 @@ def _agents_for_assignment(user):
 
 
 def _conversation_page(request, conversation, *, play_session=None, reply_form=None, status=200):
+    reply_form = reply_form or _stashed_reply_form(request, conversation.pk)
     conversation = (
         Conversation.objects.select_related("author", "account", "respond_from", "dealt_to", "assigned_queue")
         .prefetch_related("tags", "author__user_tags")
@@ -203,6 +267,7 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
     user_tags = {ut.kind for ut in conversation.author.user_tags.all()}
     return render(request, "web/conversation.html", {
         "tags": Tag.objects.all(),
+        "emoji": EMOJI,
         "clippings": [(clip, text) for clip, text in clippings if not clip.is_holding_reply],
         "holding_reply": holding,
         "user_tag_kinds": [(value, label, value in user_tags) for value, label in UserTagKind.choices],
@@ -257,8 +322,13 @@ def _refused(request, c, exc: ActionError):
 
 
 def _after_action(request, conversation):
-    """In Play Mode the next conversation follows; otherwise back to the conversation."""
+    """In Play Mode the next conversation is dealt here, in the POST, and the Play page shows it;
+    otherwise back to the conversation."""
     if request.POST.get("play") and play_services.current_session(agent=request.user):
+        try:
+            play_services.deal_next(agent=request.user)
+        except ActionError as exc:
+            messages.error(request, exc.message)
         return redirect("play")
     return redirect("conversation", pk=conversation.pk)
 
@@ -286,9 +356,43 @@ def reply(request, pk):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             status = exc.status
         else:
+            draft_sent(request, c.pk)
             messages.success(request, f"Reply queued from {c.respond_from}; it shows as delivered once X accepts it.")
             return _after_action(request, c)
-    return _conversation_page(request, c, play_session=session, reply_form=form, status=status)
+    if status in (403, 409):
+        # Refused, not mistyped: the status says so (404 is raised above). Nothing changed, so
+        # a reload only asks again.
+        return _conversation_page(request, c, play_session=session, reply_form=form, status=status)
+    # Post/Redirect/Get: the agent stays on the conversation's (or Play's) URL, where a reload
+    # does not post again; the form comes back with its text, choices and errors.
+    _stash_reply_form(request, c.pk, form)
+    if session is not None and c.dealt_to_id == request.user.id:
+        return redirect("play")
+    return redirect("conversation", pk=c.pk)
+
+
+def _stash_reply_form(request, pk: int, form) -> None:
+    data = {k: form.data.getlist(k) for k in form.data if k != "csrfmiddlewaretoken"}
+    errors = [(field if field != "__all__" else None, e["message"]) for field, errs in form.errors.get_json_data().items() for e in errs]
+    if request.FILES:
+        errors.append((None, "Attach your files again: a browser cannot keep them across a failed send."))
+    request.session[f"reply_form:{pk}"] = {"data": data, "errors": errors}
+
+
+def _stashed_reply_form(request, pk: int):
+    """The reply form that failed on this conversation, once, with its text and errors."""
+    stashed = request.session.pop(f"reply_form:{pk}", None)
+    if not isinstance(stashed, dict):
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in (stashed.get("data") or {}).items():
+        data.setlist(key, values)
+    form = ReplyForm(data)
+    form.is_valid()
+    for field, message in stashed.get("errors") or []:
+        if message not in form.errors.get(field or "__all__", []):
+            form.add_error(field if field in form.fields else None, message)
+    return form
 
 
 def _simple_action(request, pk, fn, success: str, form_class=None, *, advance: bool = True, convert=None):
@@ -480,7 +584,18 @@ def _require_cm(request):
 @login_required
 def manage_queues(request):
     _require_cm(request)
-    return render(request, "web/manage_queues.html", {"queues": Queue.objects.all()})
+    queues = list(Queue.objects.all())
+    tag_names = dict(Tag.objects.values_list("slug", "name"))
+    rows = []
+    for q in queues:
+        rules = queue_filter(q)
+        if q.kind == QueueKind.ASSIGNMENT:
+            rows.append((q, "What is assigned to it", False))
+        elif rules is None:
+            rows.append((q, "Rules that cannot be read: it shows nothing until they are fixed", True))
+        else:
+            rows.append((q, rules.describe(tag_names=tag_names), False))
+    return render(request, "web/manage_queues.html", {"rows": rows})
 
 
 @login_required
@@ -496,7 +611,8 @@ def edit_queue(request, pk=None):
     preview = None
     if instance is not None:
         preview = queue_conversations(queue=instance).filter(status="open").count()
-    return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=400 if form.errors else 200)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=status)
 
 
 @login_required
@@ -662,23 +778,57 @@ def attachment(request, pk):
 
 @login_required
 def personal_settings(request):
-    """Personal settings (PE6): the signature added to every public reply."""
-    from socialdesk.people.models import Signature
+    """Personal settings (PE6): the agent's signatures (several; the default one is chosen for
+    each reply) and whether single-key shortcuts are on (WCAG 2.1.4: they can be turned off)."""
+    from socialdesk.people import services as people
+    from socialdesk.people.forms import AddSignatureForm, ChooseSignatureForm, ShortcutsForm
+    from socialdesk.people.models import Profile, signatures_of
 
-    current = Signature.objects.filter(user=request.user, is_default=True).order_by("-id").first()
-    error = None
+    profile = Profile.objects.filter(user=request.user).first()
+    add_form = AddSignatureForm()
     if request.method == "POST":
-        form = SignatureForm(request.POST)
-        if not form.is_valid():
-            error = _form_errors(form)
-        else:
-            text = form.cleaned_data["signature"]
-            Signature.objects.filter(user=request.user).update(is_default=False)
-            if text:
-                Signature.objects.create(user=request.user, text=text, is_default=True)
-            messages.success(request, "Signature saved." if text else "Signature removed.")
-            return redirect("personal_settings")
-    return render(request, "web/settings.html", {"signature": current.text if current else "", "error": error}, status=400 if error else 200)
+        # Forms of old sent no `op`: a signature, or the keyboard switch with its marker field.
+        op = request.POST.get("op") or ("add" if "signature" in request.POST else "keyboard" if "keyboard_shortcuts_shown" in request.POST else "")
+        try:
+            if op == "add":
+                add_form = AddSignatureForm(request.POST)
+                if add_form.is_valid():
+                    # The settings page of old sent one signature: it became the default.
+                    make_default = add_form.cleaned_data["make_default"] or "op" not in request.POST
+                    people.add_signature(user=request.user, text=add_form.cleaned_data["signature"], make_default=make_default)
+                    messages.success(request, "Signature saved.")
+                    return redirect("personal_settings")
+            elif op in ("default", "remove"):
+                choice = ChooseSignatureForm(request.POST)
+                if not choice.is_valid():
+                    raise ActionError("Choose one of your signatures.")
+                if op == "default":
+                    chosen = people.set_default_signature(user=request.user, signature_id=choice.cleaned_data["id"])
+                    messages.success(request, f"“{chosen}” is now your default signature." if chosen else "Your replies go out without a signature unless you pick one.")
+                else:
+                    if choice.cleaned_data["id"] is None:
+                        raise ActionError("Choose one of your signatures.")
+                    people.remove_signature(user=request.user, signature_id=choice.cleaned_data["id"])
+                    messages.success(request, "Signature removed.")
+                return redirect("personal_settings")
+            elif op == "keyboard":
+                shortcuts = ShortcutsForm(request.POST)
+                if profile is not None and shortcuts.is_valid():
+                    Profile.objects.filter(pk=profile.pk).update(keyboard_shortcuts=shortcuts.cleaned_data["keyboard_shortcuts"])
+                messages.success(request, "Settings saved.")
+                return redirect("personal_settings")
+            else:
+                raise ActionError("Unknown setting.")
+        except ActionError as exc:
+            if op == "add":
+                add_form.add_error("signature", exc.message)
+            else:
+                messages.error(request, exc.message)
+                return redirect("personal_settings")
+    return render(request, "web/settings.html", {
+        "signatures": signatures_of(request.user), "add_form": add_form, "profile": profile,
+        "max_signatures": people.Signature.MAX_PER_AGENT,
+    }, status=400 if add_form.errors else 200)
 
 
 @login_required

@@ -7,7 +7,7 @@ from socialdesk.conversations.models import Conversation, Message
 from socialdesk.ingestion.services import ingest
 from socialdesk.play import services as play
 from socialdesk.queues.models import Queue
-from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations
+from socialdesk.queues.selectors import NONE, ConversationFilter, dealable, facet_counts, queue_conversations
 
 
 def _setup(contributor, inbound):
@@ -72,3 +72,44 @@ def test_bulk_tag_on_everything_a_filter_matches(client, contributor, inbound):
     assert Conversation.objects.filter(tags__slug="crash").count() == 2
     r = client.post("/queues/twitter-conversations-moderated/bulk", {"action": "close", "value": "resolved"}, follow=True)
     assert "Select conversations first" in r.content.decode()
+
+
+def test_a_search_find_beside_a_mention_does_not_break_the_counts(client, agents, inbound):
+    """A search find has no brand account: the counts used to sort None beside handles (500)."""
+    ingest([inbound("firefox keeps freezing", mention=None), inbound("crash", mention="Firefox")])
+    queue = Queue.objects.get(slug="twitter-all")
+    facets = facet_counts(queue=queue, filter=ConversationFilter())
+    accounts = {v: (label, n) for v, label, n in facets["account"]}
+    assert accounts == {"Firefox": ("@Firefox", 1), NONE: ("No account (search)", 1)}
+    client.force_login(agents["moderator"])
+    for slug in ("twitter-all", "priority-moderation"):
+        assert client.get(f"/queues/{slug}/").status_code == 200
+
+
+def test_every_facet_survives_empty_values_and_the_none_bucket_filters(agents, inbound):
+    ingest([inbound("firefox keeps freezing", mention=None), inbound("hello", mention="Firefox", lang="de")])
+    search_find = Conversation.objects.get(account__isnull=True)
+    # Empty or missing in every field a facet counts (as old rows or a bad import might leave them).
+    Conversation.objects.filter(pk=search_find.pk).update(language="", type="", sentiment="", status="", platform="")
+    search_find.tags.clear()
+    mention = Conversation.objects.get(account__isnull=False)
+    Conversation.objects.filter(pk=mention.pk).update(type="feedback", sentiment="positive")
+    actions.add_tag(actor=agents["moderator"], conversation=mention, tag="Sync")
+    queue = Queue.objects.get(slug="twitter-all")
+    everything = Queue(name="x", slug="x", rules={})
+    for q in (queue, everything):
+        facets = facet_counts(queue=q, filter=ConversationFilter())
+        assert set(facets) == {"status", "tag", "type", "platform", "account", "language", "sentiment"}
+        for values in facets.values():
+            assert all(isinstance(v, str) and v and isinstance(label, str) and label for v, label, _ in values)
+    facets = facet_counts(queue=everything, filter=ConversationFilter())
+    assert (NONE, "No account (search)", 1) in facets["account"]
+    assert (NONE, "Not detected", 1) in facets["language"]
+    assert (NONE, "Not marked", 1) in facets["sentiment"]
+    assert (NONE, "Not classified", 1) in facets["type"]
+    assert (NONE, "No tag", 1) in facets["tag"]
+    # The none bucket is a filter like any other value, in the list and in Play.
+    for field in ("accounts", "languages", "sentiments", "types", "tags"):
+        assert list(queue_conversations(queue=everything, filter=ConversationFilter(**{field: (NONE,)}))) == [search_find], field
+    both = ConversationFilter.from_query(QueryDict("account=(none)&account=Firefox"))
+    assert set(queue_conversations(queue=everything, filter=both)) == set(Conversation.objects.all())

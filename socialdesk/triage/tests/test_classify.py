@@ -1,8 +1,11 @@
 """The pure triage functions: every decision comes with its reason."""
 
+from hypothesis import given, settings as hsettings, strategies as st
+
 from socialdesk.triage.classify import (
     TagRuleSpec, TriageConfig, TriageInput, check_language_supported, classify, classify_batch,
 )
+from socialdesk.triage.textmodel import _WORDS, candidate_words, word_column
 
 CONFIG = TriageConfig(controversial_topics=(("Terms of use", ("terms of use", "sell my data")),))
 
@@ -29,15 +32,31 @@ def test_language_on_short_texts_ignores_handles_and_links():
     assert classify(TriageInput("@FirefoxTurkiye yer imlerim kayboldu")).language == "tr"
 
 
-def test_sentiment_has_a_confidence_and_a_reason():
+def test_sentiment_has_a_confidence_and_a_reason_in_words():
     r = classify(TriageInput("I love Firefox, thank you so much!"))
-    assert r.sentiment == "positive" and 0 < r.sentiment_confidence <= 1 and "probability" in r.sentiment_reason
+    assert r.sentiment == "positive" and 0 < r.sentiment_confidence <= 1
+    # The words the model leaned on, not a probability: a volunteer can check them against the message.
+    assert r.sentiment_reason.startswith("words like “love”") and "probability" not in r.sentiment_reason
+
+
+def test_a_model_guess_says_it_is_a_guess_and_names_the_words_behind_it():
+    r = classify(TriageInput("Terrible. Slow."))
+    assert r.sentiment == "negative" and r.sentiment_band == "unsure"
+    assert r.sentiment_reason == "a guess from words like “terrible”, “slow”"
+    assert r.type_band == "unsure" and r.type_reason.startswith("a guess from")
+
+
+def test_a_rule_names_the_words_it_found():
+    r = classify(TriageInput("Firefox keeps crashing and the sync is not working, help"))
+    assert r.type == "support request" and r.type_band == "confident"
+    assert r.type_reason == "describes a problem or asks for help: words like “keeps crashing”, “not working”, “help”"
 
 
 def test_celebrity_from_followers_or_verified():
     r = classify(TriageInput("hello", followers=250_000))
-    assert r.has_signal("celebrity") and "250,000 followers" in r.signals[0].reason
-    assert classify(TriageInput("hello", verified=True)).has_signal("celebrity")
+    assert r.has_signal("celebrity") and "the author has 250,000 followers" in r.signals[0].reason
+    verified = classify(TriageInput("hello", verified=True))
+    assert verified.has_signal("celebrity") and verified.signals[0].reason == "the author is verified"
     assert not classify(TriageInput("hello", followers=10)).has_signal("celebrity")
 
 
@@ -66,7 +85,7 @@ def test_unsupported_language_suggests_the_close_reason():
     assert r.language == "it"
     check_language_supported(r, ["de"], "@mozilla_germany")
     assert r.suggested_close_reason == "language_not_supported"
-    assert "supports de" in next(s.reason for s in r.signals if s.kind == "language_not_supported")
+    assert "@mozilla_germany supports German" in next(s.reason for s in r.signals if s.kind == "language_not_supported")
 
 
 def test_google_play_priority_follows_the_support_teams_order():
@@ -95,3 +114,15 @@ def test_a_batch_gives_the_same_answers_as_one_by_one():
     texts = ["please add tabs", "Firefox crashes", "I love it", "Top 5 browsers: Chrome, Firefox, Edge"]
     batch = classify_batch([TriageInput(t) for t in texts])
     assert [r.as_json() for r in batch] == [classify(TriageInput(t)).as_json() for t in texts]
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.from_regex(r"[^\W\d_]{3,12}", fullmatch=True).map(str.lower).filter(lambda w: candidate_words([w]) == [[w]]))
+def test_a_reason_names_a_word_by_the_same_column_the_model_reads(word):
+    # The explanation hashes single words itself; it must land where the word features do.
+    assert _WORDS.transform([word]).indices.tolist() == [word_column(word)]
+
+
+def test_a_reason_names_words_not_strings_of_letters():
+    # Reasons are stored in 300 characters (a bulk insert on PostgreSQL would fail on more).
+    assert candidate_words(["a" * 31 + " slow " + "b" * 30]) == [["b" * 30, "slow"]]

@@ -9,7 +9,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 from socialdesk.triage.classify import TriageConfig
 from socialdesk.triage.management.commands.triage import MAX_LINE, run
 
-KEYS = {"id", "type", "type_confidence", "language", "sentiment", "sentiment_confidence", "tags", "signals"}
+KEYS = {"id", "type", "type_confidence", "type_band", "language", "language_confidence", "language_band", "sentiment",
+        "sentiment_confidence", "sentiment_band", "tags", "suggested_tags", "signals"}
 TYPES = {"support request", "feedback", "feature request", "compliment", "app roundup", "other"}
 
 good = st.builds(lambda i, t: json.dumps({"id": i, "text": t}), st.integers(), st.text(min_size=1).filter(str.strip))
@@ -38,6 +39,9 @@ def test_every_line_gets_one_answer_and_bad_lines_do_not_stop_the_rest(lines):
             assert a["error"].startswith(f"line {a['line']}:")
         else:
             assert set(a) == KEYS and a["type"] in TYPES and a["sentiment"] in {"positive", "neutral", "negative"}
+            # The band is the one the act threshold gives: the same words as on the conversation page.
+            for f in ("type", "sentiment", "language"):
+                assert a[f"{f}_band"] == ("confident" if a[f"{f}_confidence"] >= 0.8 else "unsure")
 
 
 def test_a_file_with_bad_lines_is_still_processed(tmp_path, capsys, db):

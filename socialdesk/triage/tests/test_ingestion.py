@@ -16,7 +16,7 @@ def test_a_new_conversation_is_triaged_and_keeps_the_suggestion(demo, inbound):
     assert "type" in s.applied and "please add" in s.type_reason
     # The demo's "Feature requests" rule tags it, and says why.
     assert "Feature request" in {t.name for t in c.tags.all()}
-    assert {"tag": "Feature request", "reason": "rule “Feature requests”: type is feature request"} in s.tags
+    assert {"tag": "Feature request", "reason": "rule “Feature requests”: type is feature request", "band": "confident"} in s.tags
     assert Activity.objects.filter(conversation=c, kind="triaged").exists()
 
 
@@ -38,7 +38,8 @@ def test_an_unsupported_language_suggests_closing_as_language_not_supported(demo
     ingest([inbound("Firefox continua a bloccarsi quando apro troppe schede, aiutatemi per favore", mention="mozilla_germany", lang="it")])
     s = TriageSuggestion.objects.get()
     assert s.suggested_close_reason == "language_not_supported"
-    assert any(x["kind"] == "language_not_supported" and "supports de" in x["reason"] for x in s.signals)
+    assert any(x["kind"] == "language_not_supported" and "written in Italian" in x["reason"] and "supports German" in x["reason"]
+               for x in s.signals)
 
 
 def test_a_paid_product_raises_priority_and_is_tagged(demo, inbound):

@@ -150,3 +150,72 @@ def test_the_suggested_close_reason_is_one_click_away(client, contributor, demo,
     client.post(f"/c/{c.pk}/close", {"reason": "language_not_supported"})
     c.refresh_from_db()
     assert (c.status, c.close_reason) == ("closed", "language_not_supported")
+
+
+def _text(html: str) -> str:
+    """The page as a person reads it: no markup, entities read, single spaces."""
+    from html import unescape
+
+    from django.utils.html import strip_tags
+
+    return " ".join(unescape(strip_tags(html)).split())
+
+
+def test_the_panel_names_the_band_and_gives_reasons_in_words(client, contributor, demo, inbound):
+    ingest([inbound("Firefox keeps crashing since the update, help")])
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    text = _text(page)
+    # A rule decided the type (confident, so triage set it); the model only guessed the sentiment.
+    assert "Type: support request — confident (set by triage)" in text
+    assert "Why: describes a problem or asks for help: words like “keeps crashing”, “help”" in text
+    assert "Sentiment: Suggested: negative — unsure · please confirm or change" in text
+    assert "Why: a guess from words like “crashing”" in text
+    assert "Language: English — confident" in text and "Why: the text reads as English, and the platform says so too" in text
+    assert "probability" not in page and "trained model" not in page
+    # The numbers stay at hand for community managers.
+    assert 'title="85% sure; triage acts on its own from 80%"' in page
+
+
+def test_a_tag_resting_on_a_guess_is_suggested_and_one_click_adds_it(client, contributor, demo, inbound):
+    ingest([inbound("Firefox is so slow since the last update")])
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    text = _text(client.get(f"/c/{c.pk}/").content.decode())
+    assert "Type: Suggested: compliment — unsure" in text
+    assert ("Suggested: Fan Love — unsure, not added why: rule “Fan love”: type is compliment — but the type is only a guess"
+            in text) and "Add tag" in text
+    assert "Fan Love" not in {t.name for t in c.tags.all()}
+    r = client.post(f"/c/{c.pk}/tag", {"tag": "Fan Love"}, follow=True)
+    assert "Fan Love" in {t.name for t in c.tags.all()}
+    assert "(an agent added it)" in _text(r.content.decode())
+    assert Activity.objects.filter(conversation=c, kind="tag_added", actor=contributor).exists()
+
+
+def test_suggestions_stored_before_reasons_in_words_read_plainly(client, contributor, demo, inbound):
+    from socialdesk.triage.models import TriageSuggestion
+
+    ingest([inbound("hello there")])
+    c = Conversation.objects.get()
+    TriageSuggestion.objects.filter(conversation=c).update(
+        sentiment_reason="trained model, probability 0.42", language_reason="en with probability 0.97 (language identifier)")
+    client.force_login(contributor)
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert "probability" not in page
+    assert "Why: the model's reading of the wording as a whole" in _text(page) and "the text reads as English" in page
+
+
+def test_with_too_little_text_the_panel_suggests_no_language(client, contributor, demo, inbound):
+    ingest([inbound("hi", lang="")])
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    text = _text(client.get(f"/c/{c.pk}/").content.decode())
+    assert "Language: no suggestion Why: too little text to tell" in text
+    assert c.language == ""
+
+
+def test_the_rules_list_names_the_type_a_rule_is_keyed_on(client, agents, demo):
+    client.force_login(agents["cm"])
+    text = _text(client.get("/triage/rules/").content.decode())
+    assert "Fan Love type: compliment yes" in text and "Feature request type: feature request yes" in text

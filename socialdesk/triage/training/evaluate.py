@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from socialdesk.triage.classify import TriageConfig, TriageInput, classify_batch, detect_language
+from socialdesk.triage.classify import CONFIDENT, TriageConfig, TriageInput, band, classify_batch, detect_language
 from socialdesk.triage.textmodel import model
 from socialdesk.triage.training import datasets
 
@@ -57,8 +57,24 @@ def per_class(s: dict) -> list[str]:
 
 TABLE = ["| set | rows | accuracy | macro-F1 |", "|---|---:|---:|---:|"]
 
+# Triage acts on a value at or above this confidence and only suggests the rest (the default of
+# SOCIALDESK_TRIAGE_ACT_CONFIDENCE); the bands section shows how right each side is.
+ACT = TriageConfig().act_confidence
+BAND_TABLE = ["| what | set | rows | confident (acted on) | accuracy when confident | accuracy when unsure |",
+              "|---|---|---:|---:|---:|---:|"]
 
-def evaluate_sentiment(data: Path) -> list[str]:
+
+def band_row(what: str, name: str, gold: list[str], pred: list[str], confidences: list[float]) -> str:
+    sure = [g == p for g, p, c in zip(gold, pred, confidences) if band(c, ACT) == CONFIDENT]
+    unsure = [g == p for g, p, c in zip(gold, pred, confidences) if band(c, ACT) != CONFIDENT]
+
+    def acc(hits):
+        return f"{sum(hits) / len(hits):.3f}" if hits else "—"
+
+    return f"| {what} | {name} | {len(gold):,} | {len(sure) / max(len(gold), 1):.0%} | {acc(sure)} | {acc(unsure)} |"
+
+
+def evaluate_sentiment(data: Path, bands: list[str]) -> list[str]:
     rows = datasets.sentiment_rows(data)
     seed = [{"text": r["text"], "label": r["sentiment"], "source": "seed", "lang": r["lang"]} for r in datasets.seed_types()]
     train = [r for r in rows + seed if datasets.split(r["text"]) == "train"]
@@ -70,7 +86,9 @@ def evaluate_sentiment(data: Path) -> list[str]:
                           ("tweeteval", "TweetEval / SemEval-2017 (English), held-out 30%")):
         test = [r for r in rows if r["source"] == source and datasets.split(r["text"]) == "test"]
         gold = [r["label"] for r in test]
-        pred = [r.sentiment for r in classify_batch([TriageInput(r["text"]) for r in test])]
+        results = classify_batch([TriageInput(r["text"]) for r in test])
+        pred = [r.sentiment for r in results]
+        bands.append(band_row("sentiment", title.split(",")[0], gold, pred, [r.sentiment_confidence for r in results]))
         ours = scores(gold, pred)
         out += [f"### {title}", "", *TABLE, row("**Socialdesk model**", ours),
                 row("majority class (" + majority([r["label"] for r in train], 1)[0] + ")", scores(gold, majority([r["label"] for r in train], len(gold)))),
@@ -91,7 +109,7 @@ def evaluate_sentiment(data: Path) -> list[str]:
     return out + [""]
 
 
-def evaluate_type(data: Path) -> list[str]:
+def evaluate_type(data: Path, bands: list[str]) -> list[str]:
     seed = datasets.seed_types()
     train = [r for r in seed if datasets.split(r["text"]) == "train"]
     test = [r for r in seed if datasets.split(r["text"]) == "test"]
@@ -100,6 +118,7 @@ def evaluate_type(data: Path) -> list[str]:
     model_only = [type_model.classes[i] for i in type_model.predict_proba([r["text"] for r in test]).argmax(axis=1)]
     gold = [r["type"] for r in test]
     ours = scores(gold, [r.type for r in results])
+    bands.append(band_row("type", "Project-written seed set", gold, [r.type for r in results], [r.type_confidence for r in results]))
     out = ["## Type (TR1)", "",
            "Socialdesk = rules first (lists of three or more apps; feature-request phrasing; problem or "
            "help phrasing; praise or thanks without a problem or question, in the six languages), then the "
@@ -120,7 +139,9 @@ def evaluate_type(data: Path) -> list[str]:
         out.append(f"| {lang} | {s['n']} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} |")
     comp = [r for r in datasets.complaint_rows(data) if datasets.split(r["text"]) == "test"]
     gold = ["support request" if r["complaint"] else "not" for r in comp]
-    pred = ["support request" if r.type == "support request" else "not" for r in classify_batch([TriageInput(r["text"]) for r in comp])]
+    comp_results = classify_batch([TriageInput(r["text"]) for r in comp])
+    pred = ["support request" if r.type == "support request" else "not" for r in comp_results]
+    bands.append(band_row("type", "Complaints (support request or not)", gold, pred, [r.type_confidence for r in comp_results]))
     comp_train = [r for r in datasets.complaint_rows(data) if datasets.split(r["text"]) == "train"]
     maj = majority(["support request" if r["complaint"] else "not" for r in comp_train], len(gold))
     ours = scores(gold, pred)
@@ -131,7 +152,7 @@ def evaluate_type(data: Path) -> list[str]:
     return out
 
 
-def evaluate_language(data: Path) -> list[str]:
+def evaluate_language(data: Path, bands: list[str]) -> list[str]:
     out = ["## Language (TR3)", "",
            "py3langid (the langid.py model, shipped inside the wheel), restricted to 20 candidate "
            "languages (the seed's six, their close neighbours it/nl/ca/ro/pl/sv/da/no, and id, ru, ar, ja, zh, ko). "
@@ -142,8 +163,10 @@ def evaluate_language(data: Path) -> list[str]:
     per_lang = defaultdict(lambda: defaultdict(list))
     for kind in ("sentences", "word-pairs"):
         items = [r for r in rows if r["kind"] == kind]
-        pred = [detect_language(r["text"])[0] for r in items]
+        detected = [detect_language(r["text"]) for r in items]
+        pred = [d[0] for d in detected]
         gold = [r["lang"] for r in items]
+        bands.append(band_row("language", f"lingua-py {kind}", gold, pred, [d[1] for d in detected]))
         for g, p in zip(gold, pred):
             per_lang[g][kind].append(g == p)
         s = scores(gold, pred)
@@ -159,7 +182,10 @@ def evaluate_language(data: Path) -> list[str]:
     for name, items in (("tweets in the languages of the test data above (en de fr es pt tr it nl ca)", [r for r in tw if r["lang"] in candidates]),
                         ("all 65 languages (those outside the candidates are necessarily wrong)", tw)):
         gold = [r["lang"] for r in items]
-        s = scores(gold, [detect_language(r["text"])[0] for r in items])
+        detected = [detect_language(r["text"]) for r in items]
+        s = scores(gold, [d[0] for d in detected])
+        if items is not tw:
+            bands.append(band_row("language", "TwitUser, candidate languages", gold, [d[0] for d in detected], [d[1] for d in detected]))
         out.append(f"| {name} | {s['n']:,} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} |")
     return out + [""]
 
@@ -168,9 +194,13 @@ def throughput(n: int = 5000) -> str:
     texts = [r["text"] for r in datasets.seed_types()]
     inputs = [TriageInput(texts[i % len(texts)] + f" #{i}") for i in range(n)]
     classify_batch(inputs[:10])
-    t = time.perf_counter()
-    classify_batch(inputs)
-    return f"{n / (time.perf_counter() - t):,.0f}"
+    best = float("inf")
+    # CPU time, best of three: on a shared machine other work stretches the wall clock, not this.
+    for _ in range(3):
+        t = time.process_time()
+        classify_batch(inputs)
+        best = min(best, time.process_time() - t)
+    return f"{n / best:,.0f}"
 
 
 HEADER = """# Triage quality
@@ -215,8 +245,15 @@ def main() -> None:
     args = p.parse_args()
     if not (args.data / "airline-tweets-dev.csv").exists():
         raise SystemExit(f"No evaluation data in {args.data}: pass --data (or EVALDATA=…) pointing at the evaldata folder.")
-    parts = [HEADER, *evaluate_type(args.data), *evaluate_sentiment(args.data), *evaluate_language(args.data),
-             "## Speed", "", f"classify_batch, 5,000 messages in one batch: {throughput()} messages/s "
+    bands: list[str] = []
+    parts = [HEADER, *evaluate_type(args.data, bands), *evaluate_sentiment(args.data, bands), *evaluate_language(args.data, bands),
+             "## Bands: what triage acts on", "",
+             f"Triage acts on a type, sentiment or language only at or above {ACT:.2f} confidence (the default "
+             "`SOCIALDESK_TRIAGE_ACT_CONFIDENCE`): it sets the value, adds the tags of rules keyed on it and "
+             "prioritises a review by it. Below, the value is only suggested (\"unsure\") for an agent to confirm. "
+             "Same held-out rows as above; a type found by a phrasing rule counts as confident.", "",
+             *BAND_TABLE, *bands, "",
+             "## Speed", "", f"classify_batch, 5,000 messages in one batch: {throughput()} messages per second of CPU time, best of three "
              f"({platform.python_implementation()} {platform.python_version()}, one process).", ""]
     args.out.write_text("\n".join(parts))
     print(f"wrote {args.out}")

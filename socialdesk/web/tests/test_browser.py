@@ -78,6 +78,7 @@ def test_a_contributor_plays_replies_and_closes_and_the_reply_reaches_x(desk, pa
 
     page.fill("#composer textarea[name=text]", "Hi Lena, you can restore them from a backup: Bookmarks > Manage > Import and Backup.")
     assert page.locator("#char-count").inner_text().endswith("/ 280")
+    page.click("button:has-text('Reply + Close')")  # asks for the reason in place
     page.select_option("select[name=close_reason]", label="Resolved")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "play-conversation.png"), full_page=True)
@@ -108,12 +109,14 @@ def test_bad_replies_get_a_clear_message_in_the_browser(desk, page, customer_twe
     page.click("button[aria-label='Play Twitter conversations - Moderated']")
     page.wait_for_url(f"{desk}/play/")
 
-    page.click("button:has-text('Reply + Close')")  # empty text
+    page.click("button[name=then][value=none]")  # empty text
     assert "empty" in page.locator(".errorlist").first.inner_text()
 
     page.fill("#composer textarea[name=text]", "Could you tell us which site?")
-    page.click("button:has-text('Reply + Close')")  # no close reason
-    assert "Choose one of the closing reasons" in page.locator(".errorlist").first.inner_text()
+    page.click("button:has-text('Reply + Close')")  # no close reason: asked for in place
+    assert page.locator("#close-ask").is_visible()
+    page.click("#close-ask button[name=then][value=close]")  # still none: it stays there, the reasons in focus
+    assert page.locator("#close-ask").is_visible() and page.evaluate("document.activeElement.name") == "close_reason"
     assert page.locator("#composer textarea[name=text]").input_value() == "Could you tell us which site?"  # nothing lost
 
     page.fill("#composer textarea[name=text]", "Here is how")

@@ -42,6 +42,7 @@ def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply
 
     text = "Hi Jessica, sorry about the crashes! Could you send us the crash IDs from about:crashes?"
     page.fill("#composer textarea[name=text]", text)
+    page.click("button:has-text('Reply + Close')")  # asks for the reason in place
     page.select_option("select[name=close_reason]", label="Resolved")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "play-google-play-review.png"), full_page=True)

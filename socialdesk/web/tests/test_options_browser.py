@@ -182,9 +182,8 @@ def test_filter_panel_and_bulk_close_in_the_browser(desk, page, customer_tweet):
     assert "3 conversations match" in page.locator("main").inner_text()
     page.check("input[name=ids] >> nth=0")
     page.check("input[name=ids] >> nth=1")
-    page.select_option("#bulk-action", "close")
-    page.select_option("select[name=value]", label="No Need to Reply")
-    page.click("#bulk button:has-text('Apply')")
+    page.select_option("#bulk-close", label="No Need to Reply")
+    page.click("#bulk button[name=action][value=close]")
     assert "Done for 2 conversations" in page.locator(".flash.success").inner_text()
     assert Conversation.objects.filter(status="closed", close_reason="no_need_to_reply").count() == 2
     page.click("label:has-text('Closed') input")  # submits the filter form

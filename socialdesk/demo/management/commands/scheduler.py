@@ -10,6 +10,7 @@ from socialdesk.conversations.automation import close_unresponsive, flag_old
 from socialdesk.ingestion.tasks import notice_deleted_messages, poll_all_accounts
 from socialdesk.outbox.services import overdue_action_ids, recover_stalled
 from socialdesk.outbox.tasks import send_action
+from socialdesk.play.services import end_idle_sessions
 
 
 class Command(BaseCommand):
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             if last_automation is None or time.monotonic() - last_automation >= 60:
                 close_unresponsive()
                 flag_old()
+                end_idle_sessions()  # a closed browser leaves Play Mode after the lease
                 last_automation = time.monotonic()
             if last_deletions is None or time.monotonic() - last_deletions >= settings.SOCIALDESK_DELETED_CHECK_SECONDS:
                 notice_deleted_messages.enqueue()

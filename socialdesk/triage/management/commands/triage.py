@@ -1,7 +1,9 @@
 """`socialdesk triage FILE`: classify JSON lines, one result line per input line, for evaluation and batch use.
 
 Input lines: {"id": …, "text": …, "author": {"followers": …, "verified": …}} (author optional).
-Output lines: id, type, type_confidence, language, sentiment, sentiment_confidence, tags, signals;
+Output lines: id; type, language and sentiment, each with its confidence and band ("confident": at
+or above the act threshold, what ingestion would act on; "unsure": only a suggestion); tags (what
+ingestion would add), suggested_tags (rules keyed on an unsure type or language), signals;
 a bad line gives {"line": n, "id": … if known, "error": "…"} and the rest is still processed.
 The classification is the one ingestion runs (socialdesk.triage.classify.classify_batch),
 with the tag rules, paid products and topics from the database when it has them.
@@ -95,9 +97,11 @@ def config_from_database() -> tuple[TriageConfig, str]:
     from socialdesk.triage.services import load_config
 
     try:
-        return load_config(), ""
+        config = load_config()
     except DatabaseError:
         return TriageConfig(), "the database is not set up (run `socialdesk migrate`); using the built-in defaults without tag rules"
+    skipped = "; ".join(f"tag rule “{name}” is skipped: {why.rstrip('.')}" for name, why in config.skipped_rules)
+    return config, skipped
 
 
 class Command(BaseCommand):

@@ -88,3 +88,89 @@
     if (dm) dm.addEventListener("click", () => insert(area, " " + dm.dataset.link));
   });
 })();
+
+// Reply + Hold and Reply + Close need a reason (the seed: "it will ask you to select one of the
+// closing options"): with none chosen yet, the button opens the reasons right under it instead
+// of sending. The server asks again in the same place if this did not run.
+(function () {
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.querySelector("form.composer");
+    if (!form) return;
+    const panels = form.querySelectorAll(".asks");
+    const openers = form.querySelectorAll(".reply-buttons button[data-asks]");
+    const show = (panel) => {
+      panels.forEach((p) => { p.hidden = p !== panel; });
+      openers.forEach((b) => b.setAttribute("aria-expanded", String(b.dataset.asks === panel?.id)));
+    };
+    form.querySelectorAll("button[data-asks]").forEach((button) => button.addEventListener("click", (event) => {
+      const panel = document.getElementById(button.dataset.asks);
+      const reason = panel && panel.querySelector("select");
+      if (!reason || reason.value) return;  // a reason is chosen: send
+      event.preventDefault();
+      show(panel);
+      reason.focus();
+    }));
+    form.querySelectorAll("button[data-dismiss]").forEach((button) => button.addEventListener("click", () => {
+      const panel = document.getElementById(button.dataset.dismiss);
+      const reason = panel && panel.querySelector("select");
+      if (reason) reason.value = "";
+      show(null);
+      form.querySelector(`.reply-buttons button[data-asks="${button.dataset.dismiss}"]`)?.focus();
+    }));
+  });
+})();
+
+// Drafts: what the agent types is kept in this browser, per agent and conversation, until the
+// server has accepted the reply. A session that ended, a reload, a validation error or a closed
+// tab loses nothing. The server lists the conversations whose reply it accepted on <body>
+// (data-sent-drafts); those drafts are forgotten. Signing out forgets all of this agent's drafts
+// (a shared computer), and a draft older than a week is not offered again.
+(function () {
+  const PREFIX = "socialdesk:draft:";
+  const WEEK = 7 * 24 * 3600 * 1000;
+  const store = (() => { try { return window.localStorage; } catch (e) { return null; } })();
+
+  function key(user, conversation) { return `${PREFIX}${user}:${conversation}`; }
+
+  function read(k) {
+    try {
+      const d = JSON.parse(store.getItem(k) || "null");
+      if (d && typeof d.text === "string" && Date.now() - (d.at || 0) < WEEK) return d.text;
+    } catch (e) { /* a damaged entry is dropped below */ }
+    store.removeItem(k);
+    return null;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!store) return;
+    const user = document.body.dataset.user;
+    if (!user) return;
+    (document.body.dataset.sentDrafts || "").split(",").filter(Boolean).forEach((c) => store.removeItem(key(user, c)));
+    document.querySelectorAll("form[data-forget-drafts]").forEach((f) => f.addEventListener("submit", () => {
+      Object.keys(store).filter((k) => k.startsWith(`${PREFIX}${user}:`)).forEach((k) => store.removeItem(k));
+    }));
+    document.querySelectorAll("form.composer[data-conversation]").forEach((form) => {
+      const area = form.querySelector("textarea[name=text]");
+      if (!area) return;
+      const k = key(user, form.dataset.conversation);
+      const initial = area.defaultValue.trim();
+      const saved = read(k);
+      // Only over an untouched field: the server's own copy (after an error) wins.
+      if (saved !== null && saved.trim() !== initial && area.value.trim() === initial) {
+        area.value = saved;
+        area.dispatchEvent(new Event("input"));
+        const note = document.createElement("p");
+        note.className = "hint draft-restored";
+        note.setAttribute("role", "status");
+        note.textContent = "Your unsent reply is back, as you left it.";
+        area.insertAdjacentElement("afterend", note);
+      }
+      const keep = () => {
+        if (area.value.trim() && area.value.trim() !== initial) store.setItem(k, JSON.stringify({ text: area.value, at: Date.now() }));
+        else store.removeItem(k);
+      };
+      area.addEventListener("input", keep);
+      keep();
+    });
+  });
+})();

@@ -1,0 +1,75 @@
+"""Changes to an agent's own settings: their signatures (seed: "My Signatures")."""
+
+from django.db import transaction
+
+from socialdesk.conversations.errors import ActionError
+
+from .models import Signature
+
+
+def add_signature(*, user, text: str, make_default: bool = False) -> Signature:
+    """Keep another signature; the first one, or one asked for, becomes the default."""
+    text = " ".join((text or "").split())
+    if not text:
+        raise ActionError("Write the signature first: it is empty.", field="signature")
+    if len(text) > Signature.MAX_LENGTH:
+        raise ActionError(
+            f"Keep the signature short: {len(text)} characters, at most {Signature.MAX_LENGTH} (it counts against the platform's limit).",
+            field="signature",
+        )
+    with transaction.atomic():
+        mine = Signature.objects.select_for_update().filter(user=user)
+        existing = mine.filter(text=text).first()
+        if existing is None and mine.count() >= Signature.MAX_PER_AGENT:
+            raise ActionError(f"You have {Signature.MAX_PER_AGENT} signatures already: remove one first.", field="signature")
+        make_default = make_default or not mine.filter(is_default=True).exists()
+        signature = existing or Signature.objects.create(user=user, text=text, is_default=False)
+        if make_default:
+            _make_default(user=user, signature=signature)
+    return signature
+
+
+def set_default_signature(*, user, signature_id: int | None) -> Signature | None:
+    """Make one of the agent's signatures the default; None: replies go out without one."""
+    with transaction.atomic():
+        if signature_id is None:
+            Signature.objects.filter(user=user).update(is_default=False)
+            return None
+        signature = _own(user, signature_id)
+        _make_default(user=user, signature=signature)
+    return signature
+
+
+def remove_signature(*, user, signature_id: int) -> None:
+    with transaction.atomic():
+        signature = _own(user, signature_id)
+        was_default = signature.is_default
+        signature.delete()
+        if was_default:
+            # The next one takes its place, so replies don't silently lose their signature.
+            following = Signature.objects.filter(user=user).order_by("id").first()
+            if following is not None:
+                _make_default(user=user, signature=following)
+
+
+def signature_for_reply(*, user, signature_id: int | None = None, none: bool = False) -> str:
+    """The text to sign a reply with: the one chosen, none, or the agent's default."""
+    if none:
+        return ""
+    if signature_id is not None:
+        return _own(user, signature_id).text
+    default = Signature.objects.filter(user=user, is_default=True).order_by("-id").first()
+    return default.text if default else ""
+
+
+def _own(user, signature_id) -> Signature:
+    signature = Signature.objects.filter(user=user, pk=signature_id).first() if isinstance(signature_id, int) else None
+    if signature is None:
+        raise ActionError("That signature is not one of yours (it may have been removed).", field="signature")
+    return signature
+
+
+def _make_default(*, user, signature: Signature) -> None:
+    Signature.objects.filter(user=user).exclude(pk=signature.pk).update(is_default=False)
+    Signature.objects.filter(pk=signature.pk).update(is_default=True)
+    signature.is_default = True
