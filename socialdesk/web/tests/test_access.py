@@ -158,6 +158,7 @@ ACCESS: dict[str, Access] = {
     "play": web("GET", lambda w, s, r: ("/play/", {}), own_session),
     "play_skip": web("POST", lambda w, s, r: ("/play/skip", {"conversation": c(w, s).pk}), own_session),
     "play_stop": web("POST", lambda w, s, r: ("/play/stop", {}), own_session),
+    "play_next": web("POST", lambda w, s, r: ("/play/next", {}), own_session),
     "play_renew": web("POST", lambda w, s, r: ("/play/renew", {"conversation": c(w, s).pk}), own_session),
     # Queues.
     "queue": web("GET", lambda w, s, r: (f"/queues/{queue_of(s)}/", {}), on_conversation()),

@@ -42,6 +42,7 @@ FORMS = {
     "play_start": lambda w: ("/play/twitter-conversations-moderated/start", {"tag": "sync", "type": "feedback", "language": "en"}),
     "play_skip": lambda w: ("/play/skip", {"conversation": str(_c(w).pk)}),
     "play_stop": lambda w: ("/play/stop", {}),
+    "play_next": lambda w: ("/play/next", {"start_over": "1"}),
     "play_renew": lambda w: ("/play/renew", {"conversation": str(_c(w).pk)}),
     "presence": lambda w: (f"/c/{_c(w).pk}/presence", {}),
     "take_over": lambda w: (f"/c/{w['conversations']['dealt'].pk}/take-over", {}),
@@ -133,18 +134,7 @@ def test_every_form_route_is_fuzzed():
     assert not missing, f"Add the form fields of these routes to FORMS: {sorted(missing)}"
 
 
-# Play Mode's views are being rewritten with their own input checks; until then they answer 500 to
-# an id that is not a number.
-PLAY_MODE_REWRITE = {"play_skip", "play_renew"}
-
-
-def _form_routes():
-    for route in sorted(FORMS):
-        marks = [pytest.mark.xfail(reason="Play Mode's views parse their input in their rewrite", strict=False)] if route in PLAY_MODE_REWRITE else []
-        yield pytest.param(route, marks=marks, id=route)
-
-
-@pytest.mark.parametrize("route", list(_form_routes()))
+@pytest.mark.parametrize("route", sorted(FORMS))
 def test_no_form_field_gets_a_500(world, db, route):
     path, valid = FORMS[route](world)
     client = _admin_client(world)
