@@ -52,7 +52,10 @@ class BrandAccount(models.Model):
         ordering = ["platform", "id"]
 
     def __str__(self) -> str:
-        return f"@{self.handle}" if self.platform in (Platform.TWITTER, Platform.MASTODON) else self.handle
+        if self.platform in (Platform.TWITTER, Platform.MASTODON):
+            return f"@{self.handle}"
+        # An app listing (Google Play) is known to people by its name; the handle is its package.
+        return self.display_name or self.handle
 
     @property
     def label(self) -> str:

@@ -35,7 +35,7 @@ def test_reviews_become_one_conversation_each_with_rating_device_and_version(dem
     assert Conversation.objects.filter(platform="google_play").count() == 3
     c = Conversation.objects.get(messages__text="Keeps crashing every time I open a new tab.")
     assert (c.rating, c.app_version, c.device, c.android_version, c.language) == (1, "126.0", "oriole", "14", "en")
-    assert str(c.account) == str(c.respond_from) == "org.mozilla.firefox"
+    assert str(c.account) == str(c.respond_from) == "Firefox for Android"
     assert not c.moderated  # reviews wait for a moderator
     assert c.messages.get().metadata["rating"] == 1
     assert PollState.objects.get(account=listing(), stream="reviews").last_error == ""

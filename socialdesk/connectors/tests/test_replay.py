@@ -30,7 +30,7 @@ def test_a_documented_google_play_page_normalises_and_ingests(demo):
 
     ingest([first, second])
     c = Conversation.objects.get(thread_key__startswith="12345678:")
-    assert c.rating == 2 and str(c.account) == "org.mozilla.firefox"
+    assert c.rating == 2 and c.account.handle == "org.mozilla.firefox" and str(c.account) == "Firefox for Android"
     assert [m.direction for m in c.messages.all()] == ["in", "out"]
     assert not c.awaiting_reply  # the developer reply came after the review
 

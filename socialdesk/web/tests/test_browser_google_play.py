@@ -34,7 +34,7 @@ def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply
     assert page.locator(".rating").get_attribute("aria-label") == "1 of 5 stars"
     assert "Android 14" in page.locator(".review-details").inner_text()
     assert "replaces the first and does not notify the reviewer" in page.locator("#channel-notice").inner_text()
-    assert page.locator(".respond-from").inner_text() == "org.mozilla.firefox"
+    assert page.locator(".respond-from").inner_text() == "Firefox for Android"
 
     page.fill("#composer textarea[name=text]", "x" * 360)
     assert page.locator("#char-count").inner_text().endswith("/ 350")
