@@ -1,8 +1,14 @@
 """HTTP API v1: queues, conversations, Play Mode and replies, over the same action layer as the UI.
 
 Authentication: the browser session (with its CSRF token) or `Authorization: Bearer <token>`.
-Errors are JSON `{"detail": "..."}` with the status code that says what went wrong.
+Errors are JSON `{"detail": "..."}` with the status code that says what went wrong: 400 or 422
+bad input, 403 not allowed, 404 unknown (or not yours to see), 409 someone else has it.
+
+Every text field has the action layer's length limit (`conversations.limits.TEXT_LIMITS`) in its
+schema, so an over-long field is refused while the body is parsed, before any work is done.
 """
+
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -10,10 +16,13 @@ from django.utils import timezone
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import AfterValidator, Field
 
 from socialdesk.conversations import actions
 from socialdesk.conversations.errors import ActionError
+from socialdesk.conversations.limits import TEXT_LIMITS, unsafe_character
 from socialdesk.conversations.models import Conversation
+from socialdesk.conversations.selectors import can_see
 from socialdesk.people.models import ApiToken, has_role
 from socialdesk.play import services as play_services
 from socialdesk.queues.models import Queue
@@ -52,11 +61,28 @@ def action_error(request, exc: ActionError):
 
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
-    problems = []
+    problems, errors = [], []
     for e in exc.errors:
         where = ".".join(str(p) for p in e.get("loc", []) if p not in ("body", "payload"))
         problems.append(f"{where}: {e.get('msg')}" if where else e.get("msg", "invalid"))
-    return api.create_response(request, {"detail": "Invalid request: " + "; ".join(problems), "errors": exc.errors}, status=422)
+        # Not the input itself: it may be megabytes long, or not encodable at all.
+        errors.append({"loc": list(e.get("loc", [])), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))})
+    return api.create_response(request, {"detail": "Invalid request: " + "; ".join(problems), "errors": errors}, status=422)
+
+
+def _storable(value: str) -> str:
+    if unsafe_character(value) is not None:
+        raise ValueError("contains a character that cannot be stored (a NUL or a broken Unicode surrogate)")
+    return value
+
+
+def Text(limit: int):
+    """A text field of at most `limit` characters that the database can store."""
+    return Annotated[str, Field(max_length=limit), AfterValidator(_storable)]
+
+
+# Short values that name something (a queue's slug, a reason, a username).
+Name = Text(150)
 
 
 @api.exception_handler(AuthenticationError)
@@ -101,14 +127,14 @@ class ConversationOut(Schema):
 
 
 class PlayIn(Schema):
-    queue: str
+    queue: Name
 
 
 class ReplyIn(Schema):
-    text: str
-    then: str = "none"
-    hold_reason: str = ""
-    close_reason: str = ""
+    text: Text(TEXT_LIMITS["reply"])
+    then: Name = "none"
+    hold_reason: Name = ""
+    close_reason: Name = ""
 
 
 class ReplyOut(Schema):
@@ -162,8 +188,7 @@ def list_queues(request: HttpRequest):
 
 @api.get("/conversations/{conversation_id}", response=ConversationOut, summary="A conversation with its messages")
 def get_conversation(request: HttpRequest, conversation_id: int):
-    c = get_object_or_404(Conversation.objects.select_related("author", "account", "respond_from", "dealt_to"), pk=conversation_id)
-    return _conversation_out(c)
+    return _conversation_out(_conversation(request, conversation_id))
 
 
 @api.post("/play/next", response={200: ConversationOut, 204: None}, summary="Deal the next conversation of a queue")
@@ -185,7 +210,7 @@ def play_stop(request: HttpRequest):
 
 @api.post("/conversations/{conversation_id}/reply", response={201: ReplyOut}, summary="Reply; then hold or close")
 def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
-    c = get_object_or_404(Conversation, pk=conversation_id)
+    c = _conversation(request, conversation_id)
     message = actions.reply(actor=request.user, conversation=c, text=body.text, then=body.then, hold_reason=body.hold_reason, close_reason=body.close_reason)
     action = message.outbound_action
     return Status(201, {"message_id": message.pk, "action_id": action.pk, "state": action.state})
@@ -194,46 +219,46 @@ def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
 # --- Options (AG5, AG10): the same actions as the conversation page ---------------------------
 
 class ReasonIn(Schema):
-    reason: str = ""
+    reason: Name = ""
 
 
 class TextIn(Schema):
-    text: str
+    text: Text(TEXT_LIMITS["note"])
 
 
 class SentimentIn(Schema):
-    sentiment: str
+    sentiment: Name
 
 
 class TagIn(Schema):
-    tag: str
+    tag: Text(TEXT_LIMITS["tag"])
 
 
 class UserTagIn(Schema):
-    kind: str
+    kind: Name
     on: bool = True
 
 
 class ReminderIn(Schema):
-    due_at: str
-    note: str = ""
+    due_at: Text(64)
+    note: Text(TEXT_LIMITS["reminder_note"]) = ""
 
 
 class AssignIn(Schema):
-    to_user: str | None = None
-    to_queue: str | None = None
-    note: str = ""
+    to_user: Name | None = None
+    to_queue: Name | None = None
+    note: Text(TEXT_LIMITS["note"]) = ""
 
 
 class EscalateIn(Schema):
-    note: str
-    holding_reply: str = ""
+    note: Text(TEXT_LIMITS["note"])
+    holding_reply: Text(TEXT_LIMITS["reply"]) = ""
     recommend_retweet: bool = False
 
 
 class RetweetIn(Schema):
     approve: bool
-    note: str = ""
+    note: Text(TEXT_LIMITS["note"]) = ""
 
 
 class Done(Schema):
@@ -241,49 +266,53 @@ class Done(Schema):
     detail: str = ""
 
 
-def _conversation(conversation_id: int) -> Conversation:
-    return get_object_or_404(Conversation.objects.select_related("author", "respond_from", "account"), pk=conversation_id)
+def _conversation(request, conversation_id: int) -> Conversation:
+    """The conversation if the caller may see it; 404 alike for unknown and hidden ones."""
+    c = get_object_or_404(Conversation.objects.select_related("author", "respond_from", "account", "dealt_to"), pk=conversation_id)
+    if not can_see(user=request.user, conversation=c):
+        raise HttpError(404, "Not Found")
+    return c
 
 
 @api.post("/conversations/{conversation_id}/hold", response=Done, summary="Hold (waiting_customer | waiting_internal)")
 def hold(request, conversation_id: int, body: ReasonIn):
-    actions.hold(actor=request.user, conversation=_conversation(conversation_id), reason=body.reason)
+    actions.hold(actor=request.user, conversation=_conversation(request, conversation_id), reason=body.reason)
     return {"detail": "held"}
 
 
 @api.post("/conversations/{conversation_id}/close", response=Done, summary="Close with one of the nine reasons")
 def close(request, conversation_id: int, body: ReasonIn):
-    actions.close(actor=request.user, conversation=_conversation(conversation_id), reason=body.reason)
+    actions.close(actor=request.user, conversation=_conversation(request, conversation_id), reason=body.reason)
     return {"detail": "closed"}
 
 
 @api.post("/conversations/{conversation_id}/notes", response={201: Done}, summary="Add an internal note")
 def note(request, conversation_id: int, body: TextIn):
-    actions.add_note(actor=request.user, conversation=_conversation(conversation_id), text=body.text)
+    actions.add_note(actor=request.user, conversation=_conversation(request, conversation_id), text=body.text)
     return Status(201, {"detail": "note added"})
 
 
 @api.post("/conversations/{conversation_id}/sentiment", response=Done)
 def sentiment(request, conversation_id: int, body: SentimentIn):
-    actions.set_sentiment(actor=request.user, conversation=_conversation(conversation_id), sentiment=body.sentiment)
+    actions.set_sentiment(actor=request.user, conversation=_conversation(request, conversation_id), sentiment=body.sentiment)
     return {"detail": body.sentiment}
 
 
 @api.post("/conversations/{conversation_id}/tags", response=Done, summary="Add a tag (by name or slug)")
 def add_tag(request, conversation_id: int, body: TagIn):
-    tag = actions.add_tag(actor=request.user, conversation=_conversation(conversation_id), tag=body.tag)
+    tag = actions.add_tag(actor=request.user, conversation=_conversation(request, conversation_id), tag=body.tag)
     return {"detail": tag.name}
 
 
 @api.delete("/conversations/{conversation_id}/tags/{tag}", response=Done, summary="Remove a tag")
 def remove_tag(request, conversation_id: int, tag: str):
-    found = actions.remove_tag(actor=request.user, conversation=_conversation(conversation_id), tag=tag)
+    found = actions.remove_tag(actor=request.user, conversation=_conversation(request, conversation_id), tag=tag)
     return {"detail": found.name}
 
 
 @api.post("/conversations/{conversation_id}/user-tags", response=Done, summary="Set or clear a user tag on the customer")
 def user_tag(request, conversation_id: int, body: UserTagIn):
-    actions.set_user_tag(actor=request.user, conversation=_conversation(conversation_id), kind=body.kind, on=body.on)
+    actions.set_user_tag(actor=request.user, conversation=_conversation(request, conversation_id), kind=body.kind, on=body.on)
     return {"detail": body.kind}
 
 
@@ -299,7 +328,7 @@ def reminder(request, conversation_id: int, body: ReminderIn):
         raise HttpError(400, "due_at must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z.")
     if timezone.is_naive(due):
         due = timezone.make_aware(due)
-    actions.set_reminder(actor=request.user, conversation=_conversation(conversation_id), due_at=due, note=body.note)
+    actions.set_reminder(actor=request.user, conversation=_conversation(request, conversation_id), due_at=due, note=body.note)
     return Status(201, {"detail": "reminder set"})
 
 
@@ -314,25 +343,25 @@ def assign(request, conversation_id: int, body: AssignIn):
             raise HttpError(400, f"No agent called '{body.to_user}'.")
     if body.to_queue:
         to_queue = _queue_for(request, body.to_queue)
-    actions.assign(actor=request.user, conversation=_conversation(conversation_id), to_user=to_user, to_queue=to_queue, note=body.note)
+    actions.assign(actor=request.user, conversation=_conversation(request, conversation_id), to_user=to_user, to_queue=to_queue, note=body.note)
     return {"detail": "assigned"}
 
 
 @api.post("/conversations/{conversation_id}/escalate", response=Done, summary="Note + holding reply + Escalation queue, in one step")
 def escalate(request, conversation_id: int, body: EscalateIn):
-    actions.escalate(actor=request.user, conversation=_conversation(conversation_id), note=body.note, holding_reply=body.holding_reply, recommend_retweet=body.recommend_retweet)
+    actions.escalate(actor=request.user, conversation=_conversation(request, conversation_id), note=body.note, holding_reply=body.holding_reply, recommend_retweet=body.recommend_retweet)
     return {"detail": "escalated"}
 
 
 @api.post("/conversations/{conversation_id}/moderated", response=Done, summary="Mark moderated (moderators)")
 def moderated(request, conversation_id: int):
-    actions.mark_moderated(actor=request.user, conversation=_conversation(conversation_id))
+    actions.mark_moderated(actor=request.user, conversation=_conversation(request, conversation_id))
     return {"detail": "moderated"}
 
 
 @api.post("/conversations/{conversation_id}/like", response=Done, summary="Like the customer's latest message from the mentioned account")
 def like(request, conversation_id: int):
-    c = _conversation(conversation_id)
+    c = _conversation(request, conversation_id)
     message = c.messages.filter(direction="in", platform_id__isnull=False).order_by("-created_at").first()
     if message is None:
         raise HttpError(400, "There is no customer message to like.")
@@ -342,5 +371,11 @@ def like(request, conversation_id: int):
 
 @api.post("/conversations/{conversation_id}/retweet", response=Done, summary="Execute or decline a recommended retweet (CMs)")
 def retweet(request, conversation_id: int, body: RetweetIn):
-    actions.decide_retweet(actor=request.user, conversation=_conversation(conversation_id), approve=body.approve, note=body.note)
+    actions.decide_retweet(actor=request.user, conversation=_conversation(request, conversation_id), approve=body.approve, note=body.note)
     return {"detail": "retweet queued" if body.approve else "declined"}
+
+
+@api.post("/conversations/{conversation_id}/take-over", response=Done, summary="Take over a conversation dealt to another agent (CMs)")
+def take_over(request, conversation_id: int):
+    actions.take_over(actor=request.user, conversation=_conversation(request, conversation_id))
+    return {"detail": "taken over"}

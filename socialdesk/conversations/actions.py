@@ -11,8 +11,9 @@ from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.people.models import default_signature
 
 from . import policy
-from .channel_rules import address_reply, check_attachments, check_reply_text, without_leading_mention
+from .channel_rules import address_reply, check_attachments, check_reply_text, display_name, without_leading_mention
 from .errors import ActionConflict, ActionError
+from .limits import check_text
 from .models import (
     Activity, Attachment, CloseReason, Conversation, Direction, HoldReason, InternalNote, Message, Reminder, Sentiment, Status, Tag,
     UserTag, UserTagKind,
@@ -28,8 +29,8 @@ def _lock(conversation: Conversation) -> Conversation:
 
 
 def _check_not_dealt_to_another(actor, conversation: Conversation, now) -> None:
-    if conversation.dealt_to_id and conversation.dealt_to_id != actor.id and conversation.lease_expires_at and conversation.lease_expires_at > now:
-        raise ActionConflict(f"{conversation.dealt_to} is handling this conversation in Play Mode right now.")
+    # Again under the row lock: a deal made since `policy.require_role` looked still wins.
+    policy.check_not_dealt_to_another(actor=actor, conversation=conversation, now=now)
 
 
 def _parse_hold_reason(value: str) -> str:
@@ -74,6 +75,8 @@ def reply(
     text = (text or "").strip()
     if not text:
         raise ActionError("Write a reply first: it is empty.", field="text")
+    # Before the platform's count: counting a pasted megabyte would cost seconds.
+    check_text(text, kind="reply", label="The reply")
     if then not in THEN_CHOICES:
         raise ActionError("After replying, choose one of: reply only, hold, close.", field="then")
     if then == "hold":
@@ -124,7 +127,7 @@ def reply(
             text=full_text, created_at=now,
         )
         for f, ctype in files:
-            Attachment.objects.create(message=message, file=f, content_type=ctype, size=f.size, original_name=f.name[:255])
+            Attachment.objects.create(message=message, file=f, content_type=ctype, size=f.size, original_name=display_name(f.name))
         needs_approval = _needs_approval(actor)
         action = OutboundAction.objects.create(
             kind=ActionKind.REPLY, conversation=conversation, message=message, account=account,
@@ -150,6 +153,26 @@ def reply(
     return message
 
 
+def take_over(*, actor, conversation: Conversation) -> Conversation:
+    """A community manager takes a conversation dealt to another agent (who left it, or must not
+    answer it): the deal moves to the community manager under a fresh lease, and the log says
+    from whom it was taken. The agent's page learns it at its next heartbeat."""
+    from socialdesk.play.services import lease_length
+
+    policy.require_role(actor=actor, conversation=conversation, action="take_over")
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        holder = conversation.dealt_to
+        live = holder is not None and conversation.lease_expires_at and conversation.lease_expires_at > now
+        if not live or holder.pk == actor.pk:
+            raise ActionError("Nobody else is handling this conversation: act on it directly.")
+        conversation.dealt_to, conversation.lease_expires_at = actor, now + lease_length()
+        conversation.save(update_fields=["dealt_to", "lease_expires_at", "updated_at"])
+        Activity.objects.create(conversation=conversation, actor=actor, kind="taken_over", detail={"from": holder.get_username()})
+    return conversation
+
+
 def _needs_approval(actor) -> bool:
     profile = getattr(actor, "profile", None)
     return bool(profile and profile.replies_need_approval)
@@ -173,6 +196,7 @@ def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> 
             raise ActionConflict("This reply is no longer waiting for approval.")
         edited = text is not None and text.strip() and text.strip() != action.text
         if edited:
+            check_text(text.strip(), kind="reply", label="The reply")
             check_reply_text(action.conversation.platform, text.strip())
             action.text = text.strip()
             Message.objects.filter(pk=action.message_id).update(text=action.text)
@@ -186,7 +210,7 @@ def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> 
 def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
     """Send a waiting reply back with a note; the conversation waits for an answer again."""
     policy.require_role(actor=actor, conversation=action.conversation, action="approve")
-    note = (note or "").strip()
+    note = check_text((note or "").strip(), kind="note", field="note", label="The note")
     if not note:
         raise ActionError("Say what to change, so the contributor can learn from it.", field="note")
     with transaction.atomic():
@@ -232,7 +256,7 @@ def close(*, actor, conversation: Conversation, reason: str) -> Conversation:
 
 def add_note(*, actor, conversation: Conversation, text: str) -> InternalNote:
     policy.require_role(actor=actor, conversation=conversation, action="note")
-    text = (text or "").strip()
+    text = check_text((text or "").strip(), kind="note", label="The internal note")
     if not text:
         raise ActionError("The internal note is empty.", field="text")
     with transaction.atomic():
@@ -251,6 +275,7 @@ def like(*, actor, conversation: Conversation, message: Message) -> OutboundActi
     policy.require_account_allows(actor=actor, conversation=conversation, account=conversation.account, action="like")
     now = timezone.now()
     with transaction.atomic():
+        _check_not_dealt_to_another(actor, _lock(conversation), now)
         if OutboundAction.objects.filter(kind=ActionKind.LIKE, target_platform_id=message.platform_id, account=conversation.account).exists():
             raise ActionConflict("This message is already liked (or the like is on its way).")
         action = OutboundAction.objects.create(
@@ -296,7 +321,7 @@ def set_sentiment(*, actor, conversation: Conversation, sentiment: str) -> Conve
 
 
 def _tag_named(name_or_slug: str) -> Tag:
-    value = (name_or_slug or "").strip()
+    value = check_text((name_or_slug or "").strip(), kind="tag", field="tag", label="The tag")
     tag = Tag.objects.filter(slug=value).first() or Tag.objects.filter(name__iexact=value).first()
     if tag is None:
         raise ActionError(f"There is no tag “{value}”. Choose one from the list; community managers add new tags.", field="tag")
@@ -343,8 +368,9 @@ def set_reminder(*, actor, conversation: Conversation, due_at, note: str = "") -
         raise ActionError("Choose when to be reminded.", field="due_at")
     if due_at <= timezone.now():
         raise ActionError("A reminder must be in the future.", field="due_at")
+    note = check_text((note or "").strip(), kind="reminder_note", field="note", label="The reminder's note")
     with transaction.atomic():
-        reminder = Reminder.objects.create(conversation=conversation, user=actor, due_at=due_at, note=(note or "").strip()[:500])
+        reminder = Reminder.objects.create(conversation=conversation, user=actor, due_at=due_at, note=note)
         Activity.objects.create(conversation=conversation, actor=actor, kind="reminder_set", detail={"due_at": due_at.isoformat()})
     return reminder
 
@@ -362,6 +388,7 @@ def assign(*, actor, conversation: Conversation, to_user=None, to_queue=None, no
     moderator. Assigning to a queue takes it out of the rule-based queues and out of Play.
     """
     policy.require_role(actor=actor, conversation=conversation, action="assign")
+    note = check_text((note or "").strip(), kind="note", field="note", label="The note")
     if to_user is None and to_queue is None:
         raise ActionError("Choose an agent or a queue to assign to.", field="to")
     if to_user is not None and to_user != actor:
@@ -376,6 +403,7 @@ def assign(*, actor, conversation: Conversation, to_user=None, to_queue=None, no
     now = timezone.now()
     with transaction.atomic():
         conversation = _lock(conversation)
+        _check_not_dealt_to_another(actor, conversation, now)
         if to_user is not None:
             conversation.assignee = to_user
         if to_queue is not None:
@@ -411,7 +439,7 @@ def escalate(*, actor, conversation: Conversation, note: str, holding_reply: str
     from socialdesk.queues.models import Queue
 
     policy.require_role(actor=actor, conversation=conversation, action="escalate")
-    note = (note or "").strip()
+    note = check_text((note or "").strip(), kind="note", field="note", label="The escalation note")
     if not note:
         raise ActionError("Describe the problem and what was suggested, for the community manager.", field="note")
     queue = Queue.objects.filter(is_escalation=True).order_by("position").first()
@@ -421,6 +449,7 @@ def escalate(*, actor, conversation: Conversation, note: str, holding_reply: str
         # Checked before the transaction, so a refusal's audit entry is kept.
         policy.require_account_allows(actor=actor, conversation=conversation, account=conversation.respond_from, action="reply")
     with transaction.atomic():
+        _check_not_dealt_to_another(actor, _lock(conversation), timezone.now())
         if holding_reply.strip():
             holding = reply(actor=actor, conversation=conversation, text=holding_reply)
             Message.objects.filter(pk=holding.pk).update(metadata={**holding.metadata, "holding_reply": True})
@@ -443,6 +472,7 @@ def decide_retweet(*, actor, conversation: Conversation, approve: bool, note: st
     """A community manager executes or declines a recommended retweet (PO2: from the account the
     policy allows, never the main brand)."""
     policy.require_role(actor=actor, conversation=conversation, action="retweet")
+    note = check_text((note or "").strip(), kind="note", field="note", label="The note")
     conversation = Conversation.objects.select_related("respond_from").get(pk=conversation.pk)
     if not conversation.retweet_recommended:
         raise ActionError("Nobody recommended retweeting this conversation.")
@@ -453,6 +483,7 @@ def decide_retweet(*, actor, conversation: Conversation, approve: bool, note: st
     now = timezone.now()
     with transaction.atomic():
         conversation = _lock(conversation)
+        _check_not_dealt_to_another(actor, conversation, now)
         conversation.retweet_recommended = False
         conversation.save(update_fields=["retweet_recommended", "updated_at"])
         if note.strip():
@@ -524,12 +555,17 @@ def merge(*, actor, conversation: Conversation, other: Conversation) -> Conversa
     """Merge `other` into `conversation` (AG13): same customer only; messages, notes and tags move,
     `other` is closed and points to where it went."""
     policy.require_role(actor=actor, conversation=conversation, action="merge")
+    # Both sides: merging closes `other`, so it must be as much the actor's to act on.
+    policy.require_visible(actor=actor, conversation=other, action="merge")
     if other.pk == conversation.pk:
         raise ActionError("Choose another conversation to merge.")
     if other.author_id != conversation.author_id or other.platform != conversation.platform:
         raise ActionError("Only two conversations of the same customer on the same platform can be merged.")
+    now = timezone.now()
     with transaction.atomic():
         conversation, other = _lock(conversation), _lock(other)
+        _check_not_dealt_to_another(actor, conversation, now)
+        _check_not_dealt_to_another(actor, other, now)
         moved = Message.objects.filter(conversation=other).update(conversation=conversation)
         InternalNote.objects.filter(conversation=other).update(conversation=conversation)
         from socialdesk.outbox.models import OutboundAction as _OA
@@ -559,6 +595,7 @@ def split(*, actor, conversation: Conversation, message: Message) -> Conversatio
         raise ActionError("Split from a later message: the first one stays where it is.")
     with transaction.atomic():
         conversation = _lock(conversation)
+        _check_not_dealt_to_another(actor, conversation, timezone.now())
         new = Conversation.objects.create(
             platform=conversation.platform, thread_key=f"{conversation.thread_key}:split:{message.pk}",
             author_id=conversation.author_id, account_id=conversation.account_id, respond_from_id=conversation.respond_from_id,

@@ -93,6 +93,64 @@ def sniff_type(head: bytes) -> str | None:
     return None
 
 
+# The extension a stored file gets, from its detected type: never the name the browser sent.
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "video/mp4": "mp4"}
+# What an image may measure. X takes up to 8192 px a side; the pixel count is the guard against
+# a small file that decompresses into gigabytes (a "decompression bomb"), checked from the header
+# before anything is decoded.
+MAX_IMAGE_SIDE = 8192
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def display_name(name: str) -> str:
+    """The uploaded file's name made safe to show and to offer as a download name: no folders,
+    no control or invisible formatting characters (CR/LF, right-to-left override), no leading dot."""
+    import unicodedata
+
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(" " if unicodedata.category(ch).startswith("Z") else ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = " ".join(name.split()).strip(". ")
+    return name[:100] or "attachment"
+
+
+def download_name(name: str, content_type: str) -> str:
+    """A download name whose extension says what the file really is (`x.html` that is a PNG → `x.png`)."""
+    from pathlib import PurePath
+
+    stem = PurePath(display_name(name)).stem.strip(". ") or "attachment"
+    return f"{stem}.{EXTENSIONS.get(content_type, 'bin')}"
+
+
+def _check_image(f, ctype: str) -> None:
+    """Pillow reads the header only: a file that is not a readable image of the type its first
+    bytes claim, or that would be too large once decoded, is refused before it is stored."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    shown = display_name(f.name)
+    formats = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(f, formats=[formats[ctype]]) as img:
+                width, height = img.size
+            f.seek(0)
+            with Image.open(f, formats=[formats[ctype]]) as img:
+                img.verify()  # the structure and checksums, without decoding the pixels
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ActionError(f"“{shown}” has too many pixels to be a safe image.", field="attachments") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ActionError(f"“{shown}” is not a readable {formats[ctype]} image.", field="attachments") from None
+    finally:
+        f.seek(0)
+    if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+        raise ActionError(
+            f"“{shown}” is {width}×{height} pixels; at most {MAX_IMAGE_SIDE} a side and {MAX_IMAGE_PIXELS // 1_000_000} million in all.",
+            field="attachments",
+        )
+
+
 def check_attachments(platform: str, files) -> list[tuple[object, str]]:
     """Return (file, content type) for each upload, or raise a clear error."""
     if not files:
@@ -107,9 +165,14 @@ def check_attachments(platform: str, files) -> list[tuple[object, str]]:
         ctype = sniff_type(head)
         if ctype is None or ctype not in rules["types"]:
             allowed = ", ".join(sorted(t.split("/")[1].upper() for t in rules["types"]))
-            raise ActionError(f"“{f.name}” is not an image or video this platform takes ({allowed}).", field="attachments")
+            raise ActionError(f"“{display_name(f.name)}” is not an image or video this platform takes ({allowed}).", field="attachments")
         if f.size > rules["types"][ctype]:
-            raise ActionError(f"“{f.name}” is {f.size / MB:.1f} MB; {ctype} may be at most {rules['types'][ctype] // MB} MB here.", field="attachments")
+            raise ActionError(
+                f"“{display_name(f.name)}” is {f.size / MB:.1f} MB; {ctype} may be at most {rules['types'][ctype] // MB} MB here.",
+                field="attachments",
+            )
+        if ctype.startswith("image/"):
+            _check_image(f, ctype)
         checked.append((f, ctype))
     videos = sum(1 for _, t in checked if t in ("video/mp4", "image/gif"))
     if videos > rules["max_videos"] or (videos and len(checked) > 1):

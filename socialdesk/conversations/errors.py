@@ -22,3 +22,10 @@ class ActionConflict(ActionError):
     """Someone else has it, or it changed meanwhile. HTTP 409."""
 
     status = 409
+
+
+class ActionNotFound(ActionError):
+    """The conversation is not one the actor may see. HTTP 404, never 403: whoever may not see a
+    conversation may not learn that it exists either."""
+
+    status = 404

@@ -208,13 +208,30 @@ class Message(models.Model):
         return f"{self.get_direction_display()}: {self.text[:40]}"
 
 
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Where an upload is stored: a generated name with the extension of its detected type.
+
+    The name the browser sent never reaches the disk (`../`, `x.html`, control characters): it is
+    kept, made safe, in `original_name` for display only.
+    """
+    import uuid
+
+    from django.utils import timezone
+
+    from .channel_rules import EXTENSIONS
+
+    return timezone.now().strftime("attachments/%Y/%m/") + f"{uuid.uuid4().hex}.{EXTENSIONS.get(instance.content_type, 'bin')}"
+
+
 class Attachment(models.Model):
     """An image or video sent with a reply (AG6), checked against the platform's limits."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="attachments/%Y/%m/")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    # The real type, detected from the file's first bytes (channel_rules.sniff_type).
     content_type = models.CharField(max_length=50)
     size = models.PositiveBigIntegerField()
+    # As the agent's browser named it, made safe (channel_rules.display_name); shown, never used as a path.
     original_name = models.CharField(max_length=255, blank=True)
 
     def __str__(self) -> str:
@@ -249,6 +266,7 @@ ACTIVITY_LABELS = {
     "message_received": "Customer wrote",
     "reopened": "Reopened: the customer wrote again",
     "dealt": "Dealt in Play Mode",
+    "taken_over": "Taken over from the agent who had it",
     "skipped": "Skipped",
     "returned": "Returned to the queue (Stop)",
     "replied": "Replied",

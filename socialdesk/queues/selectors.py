@@ -114,8 +114,17 @@ class ConversationFilter:
 
     @classmethod
     def from_query(cls, query) -> "ConversationFilter":
-        """From a request's GET/POST (`tag=a&tag=b&type=…`); unknown values simply match nothing."""
-        return cls(**{name: tuple(v for v in query.getlist(cls._param(name)) if v) for name in cls.FIELDS})
+        """From a request's GET/POST (`tag=a&tag=b&type=…`); unknown values simply match nothing.
+
+        A value no column could hold (too long, or with a character the database refuses) is
+        dropped here rather than sent to the database, where it would be an error, not a miss.
+        """
+        from socialdesk.conversations.limits import unsafe_character
+
+        def usable(v: str) -> bool:
+            return bool(v) and len(v) <= 200 and unsafe_character(v) is None
+
+        return cls(**{name: tuple(v for v in query.getlist(cls._param(name)) if usable(v)) for name in cls.FIELDS})
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "ConversationFilter":

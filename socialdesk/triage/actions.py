@@ -1,9 +1,11 @@
 """Triage's changes to conversations, in the action layer's style: check the role, write, log, one transaction."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from socialdesk.conversations import policy
-from socialdesk.conversations.errors import ActionError
+from socialdesk.conversations.errors import ActionError, ActionNotFound
+from socialdesk.conversations.selectors import visible_conversations
 from socialdesk.conversations.models import Activity, Conversation, InternalNote, Status
 from socialdesk.people.models import Role, has_role
 from socialdesk.queues.models import Queue
@@ -33,17 +35,23 @@ def escalate_cluster(*, actor, conversation_ids: list[int], reason: str) -> int:
     queue = Queue.objects.filter(slug="escalation").first()
     if queue is None:
         raise ActionError("There is no Escalation queue (slug “escalation”): a CM must create it first.")
-    first = Conversation.objects.filter(pk__in=ids).first()
+    # Only the conversations the agent may see: the others are left as if they did not exist.
+    visible = visible_conversations(user=actor).filter(pk__in=ids)
+    first = visible.first()
     if first is None:
-        raise ActionError("None of these conversations exists any more.")
+        raise ActionNotFound("None of these conversations exists any more.")
     if not has_role(actor, Role.CONTRIBUTOR):
         raise policy.refuse(actor=actor, conversation=first, action="escalate", reason="Your role may not escalate.")
+    now = timezone.now()
     note = (f"Escalated as a cluster of {len(ids)} similar conversations "
             f"(#{', #'.join(map(str, ids))}). Why: {reason.strip()[:1500]}")
     done = 0
     with transaction.atomic():
-        for c in Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        for c in Conversation.objects.select_for_update().filter(pk__in=visible.values("pk")).order_by("pk"):
             if c.status == Status.CLOSED or c.assigned_queue_id == queue.pk:
+                continue
+            # An agent has it in Play Mode: escalating would take it from them (policy.OWNER_ONLY).
+            if c.dealt_to_id and c.dealt_to_id != actor.id and c.lease_expires_at and c.lease_expires_at > now:
                 continue
             c.assigned_queue = queue
             c.save(update_fields=["assigned_queue", "updated_at"])

@@ -3,6 +3,7 @@
 from django import forms
 
 from socialdesk.brands.models import BrandAccount
+from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import MessageType
 
 from . import patterns
@@ -75,6 +76,9 @@ class EscalateClusterForm(forms.Form):
         try:
             ids = [int(x) for x in raw.split(",") if x.strip()]
         except ValueError:
+            ids = None
+        # An id no row can have (20 digits) is as invalid as letters: the database would choke on it.
+        if ids is None or not all(1 <= i <= MAX_ID for i in ids):
             raise forms.ValidationError("The cluster's conversation list is not valid; reload the clusters page.")
         if len(ids) < 2:
             raise forms.ValidationError("A cluster needs at least two conversations.")

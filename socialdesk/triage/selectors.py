@@ -190,17 +190,18 @@ class Cluster:
         return ",".join(str(c.pk) for c in self.members)
 
 
-def clusters(*, window_hours: float | None = None, threshold: float = 0.45, limit: int = 2000, now=None) -> list[Cluster]:
+def clusters(*, window_hours: float | None = None, threshold: float = 0.45, limit: int = 2000, now=None, within=None) -> list[Cluster]:
     """Open conversations asking the same or a similar question, from different people, within the window.
 
     Similarity is TF-IDF cosine of the customers' first messages (words of 3+ letters, links and
     handles left out); conversations join a cluster when one of its members is at least
     `threshold` similar. Only clusters with two or more different authors are returned.
+    `within`: the conversations to look at (the agent's visible ones); all when None.
     """
     window_hours = window_hours or getattr(settings, "SOCIALDESK_CLUSTER_WINDOW_HOURS", 24)
     now = now or timezone.now()
     convs = list(
-        Conversation.objects.filter(status=Status.OPEN, last_inbound_at__gte=now - timedelta(hours=window_hours))
+        (within if within is not None else Conversation.objects.all()).filter(status=Status.OPEN, last_inbound_at__gte=now - timedelta(hours=window_hours))
         .exclude(assigned_queue__is_escalation=True)
         .select_related("author").order_by("-last_inbound_at")[:limit]
     )

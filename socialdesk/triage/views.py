@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from socialdesk.conversations.errors import ActionError
-from socialdesk.conversations.models import Conversation
+from socialdesk.conversations.selectors import visible_conversations
 from socialdesk.people.models import Role, has_role
 
 from . import actions, selectors, services
@@ -24,7 +25,7 @@ def _require_cm(request):
 @login_required
 @require_POST
 def correct(request, pk):
-    conversation = get_object_or_404(Conversation, pk=pk)
+    conversation = get_object_or_404(visible_conversations(user=request.user), pk=pk)
     field, chosen = request.POST.get("field", ""), request.POST.get("chosen", "")
     try:
         c = actions.confirm_or_correct(actor=request.user, conversation=conversation, field=field, chosen=chosen)
@@ -83,7 +84,8 @@ def kb(request):
 def clusters(request):
     if not has_role(request.user, Role.CONTRIBUTOR):
         raise PermissionDenied
-    return render(request, "triage/clusters.html", {"clusters": selectors.clusters()})
+    # Only what this agent may see: a contributor's clusters never show a text still in moderation.
+    return render(request, "triage/clusters.html", {"clusters": selectors.clusters(within=visible_conversations(user=request.user))})
 
 
 @login_required
@@ -99,6 +101,10 @@ def escalate_cluster(request):
         n = actions.escalate_cluster(actor=request.user, conversation_ids=form.cleaned_data["conversations"],
                                      reason=form.cleaned_data["reason"])
     except ActionError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message)
+        if exc.status == 403:
+            raise PermissionDenied(exc.message)
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{n} conversations assigned to the Escalation queue, each with an internal note.")

@@ -39,6 +39,7 @@ urlpatterns = [
     path("c/<int:pk>/escalate", views.escalate, name="escalate"),
     path("c/<int:pk>/retweet", views.retweet_decision, name="retweet_decision"),
     path("c/<int:pk>/presence", views.presence, name="presence"),
+    path("c/<int:pk>/take-over", views.take_over, name="take_over"),
     path("reminders/<int:reminder_pk>/done", views.dismiss_reminder, name="dismiss_reminder"),
     path("attachments/<int:pk>", views.attachment, name="attachment"),
     path("settings/", views.personal_settings, name="personal_settings"),

@@ -4,21 +4,23 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Subquery
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from socialdesk.clippings.models import Clipping
 from socialdesk.conversations import actions
-from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, limit_for, reply_mention
-from socialdesk.conversations.errors import ActionError
+from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, download_name, limit_for, reply_mention
+from socialdesk.conversations.errors import ActionError, ActionNotFound
+from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import CloseReason, Conversation, HoldReason, Message, Reminder, Sentiment, Tag, UserTagKind
-from socialdesk.conversations.selectors import record_presence
+from socialdesk.conversations.selectors import can_see, record_presence, visible_conversation, visible_conversations
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import default_signature, has_role, role_of
@@ -31,9 +33,21 @@ from socialdesk.queues.selectors import ConversationFilter, dealable, facet_coun
 
 from .context import draft_sent
 from .forms import (
-    AssignForm, CloseForm, EscalateForm, HoldForm, NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SentimentForm, TagForm,
-    UserTagForm,
+    AgentApprovalForm, ApprovalDecisionForm, AssignForm, BulkForm, CloseForm, EscalateForm, HoldForm, LetThroughForm, MergeForm,
+    NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SaveFilterForm, SentimentForm, TagForm, UserTagForm,
 )
+
+
+def _visible_conversation(request, pk) -> Conversation:
+    """The conversation, if this agent may see it; 404 otherwise — also when it exists."""
+    conversation = visible_conversation(user=request.user, pk=pk)
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
+
+
+def _form_errors(form) -> str:
+    return "; ".join(e for errs in form.errors.values() for e in errs)
 
 
 # The composer's emoji, each one whole grapheme (❤️ is U+2764 U+FE0F) with a name for screen readers.
@@ -57,7 +71,9 @@ def home(request):
         {"queue": q, "open": queue_conversations(queue=q).filter(status="open").count(), "to_answer": dealable(queue=q).count()}
         for q in visible_queues(user=request.user)
     ]
-    reminders = Reminder.objects.filter(user=request.user, done=False, due_at__lte=timezone.now()).select_related("conversation")
+    reminders = Reminder.objects.filter(
+        user=request.user, done=False, due_at__lte=timezone.now(), conversation__in=visible_conversations(user=request.user).values("pk"),
+    ).select_related("conversation")
     return render(request, "web/home.html", {
         "queues": queues, "reminders": reminders, "session": play_services.current_session(agent=request.user),
         "role": role_of(request.user),
@@ -103,13 +119,14 @@ def queue_list(request, slug):
 @require_POST
 def save_filter(request, slug):
     queue = _visible_queue(request, slug)
-    name = (request.POST.get("name") or "").strip()[:100]
+    form = SaveFilterForm(request.POST)
     filter = ConversationFilter.from_query(request.POST)
-    if not name:
-        messages.error(request, "Give the filter a name to save it.")
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
     elif not filter:
         messages.error(request, "Choose at least one filter to save.")
     else:
+        name = form.cleaned_data["name"]
         SavedFilter.objects.update_or_create(user=request.user, queue=queue, name=name, defaults={"params": filter.as_dict()})
         messages.success(request, f"Saved “{name}”.")
     return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
@@ -240,7 +257,9 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         [("message", m.created_at, m) for m in msgs] + [("note", n.created_at, n) for n in notes],
         key=lambda item: item[1],
     )
-    earlier = conversation.author.conversations.exclude(pk=conversation.pk).order_by("-last_inbound_at")[:5]
+    # The customer's other conversations, as far as this agent may see them (no link to a 404).
+    theirs = visible_conversations(user=request.user).filter(author_id=conversation.author_id).exclude(pk=conversation.pk)
+    earlier = theirs.order_by("-last_inbound_at")[:5]
     mention = reply_mention(conversation.platform, conversation.author.handle)
     signature = default_signature(request.user)
     clippings = [(clip, clip.render(author=conversation.author)) for clip in Clipping.objects.all()]
@@ -259,7 +278,7 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "is_cm": has_role(request.user, "cm"),
         "sentiments": Sentiment.choices,
         "attachment_types": ",".join(ATTACHMENT_RULES.get(conversation.platform, {}).get("types", {})),
-        "mergeable": conversation.author.conversations.exclude(pk=conversation.pk).exclude(status="closed").filter(platform=conversation.platform),
+        "mergeable": theirs.exclude(status="closed").filter(platform=conversation.platform),
         "c": conversation,
         "thread": thread,
         "earlier": earlier,
@@ -274,15 +293,32 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "signature": signature,
         "limit": limit_for(conversation.platform),
         "can_moderate": has_role(request.user, "moderator") and not conversation.moderated,
+        # Dealt to someone else right now: the page says who, and a CM may take it over.
+        "held_by_other": conversation.dealt_to if (
+            conversation.dealt_to_id and conversation.dealt_to_id != request.user.id
+            and conversation.lease_expires_at and conversation.lease_expires_at > timezone.now()
+        ) else None,
         "likes": set(OutboundAction.objects.filter(conversation=conversation, kind="like").values_list("target_platform_id", flat=True)),
     }, status=status)
 
 
 @login_required
 def conversation(request, pk):
-    c = get_object_or_404(Conversation, pk=pk)
-    session = play_services.current_session(agent=request.user) if c.dealt_to_id == request.user.id else None
-    return _conversation_page(request, c, play_session=session)
+    c = _visible_conversation(request, pk)
+    return _conversation_page(request, c, play_session=_my_session(request, c))
+
+
+def _my_session(request, c):
+    return play_services.current_session(agent=request.user) if c.dealt_to_id == request.user.id else None
+
+
+def _refused(request, c, exc: ActionError):
+    """The conversation page again with what went wrong, under the status that says it: 400 bad
+    input, 403 not allowed, 409 someone else has it; 404 when it is not the agent's to see."""
+    if isinstance(exc, ActionNotFound):
+        raise Http404(exc.message)
+    messages.error(request, exc.message)
+    return _conversation_page(request, c, play_session=_my_session(request, c), status=exc.status)
 
 
 def _after_action(request, conversation):
@@ -300,10 +336,11 @@ def _after_action(request, conversation):
 @login_required
 @require_POST
 def reply(request, pk):
-    c = get_object_or_404(Conversation, pk=pk)
+    c = _visible_conversation(request, pk)
     form = ReplyForm(request.POST)
     in_play = bool(request.POST.get("play"))
     session = play_services.current_session(agent=request.user) if in_play else None
+    status = 400
     if form.is_valid():
         data = dict(form.cleaned_data)
         clipping_id = data.pop("clipping", None)
@@ -313,12 +350,19 @@ def reply(request, pk):
                 actor=request.user, conversation=c, clipping_text=clipping.render(author=c.author) if clipping else "",
                 attachments=request.FILES.getlist("attachments"), **data,
             )
+        except ActionNotFound as exc:
+            raise Http404(exc.message)
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            status = exc.status
         else:
             draft_sent(request, c.pk)
             messages.success(request, f"Reply queued from {c.respond_from}; it shows as delivered once X accepts it.")
             return _after_action(request, c)
+    if status in (403, 409):
+        # Refused, not mistyped: the status says so (404 is raised above). Nothing changed, so
+        # a reload only asks again.
+        return _conversation_page(request, c, play_session=session, reply_form=form, status=status)
     # Post/Redirect/Get: the agent stays on the conversation's (or Play's) URL, where a reload
     # does not post again; the form comes back with its text, choices and errors.
     _stash_reply_form(request, c.pk, form)
@@ -357,21 +401,19 @@ def _simple_action(request, pk, fn, success: str, form_class=None, *, advance: b
     `advance`: in Play Mode, a finishing action (hold, close, escalate) deals the next one.
     `convert`: turns the form's cleaned data into the action's keyword arguments.
     """
-    c = get_object_or_404(Conversation, pk=pk)
+    c = _visible_conversation(request, pk)
     kwargs = {}
     if form_class is not None:
         form = form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
-            return redirect("conversation", pk=c.pk)
+            return _refused(request, c, ActionError(_form_errors(form)))
         kwargs = form.cleaned_data
     try:
         if convert is not None:
             kwargs = convert(request, c, kwargs)
         fn(actor=request.user, conversation=c, **kwargs)
     except ActionError as exc:
-        messages.error(request, exc.message)
-        return redirect("conversation", pk=c.pk)
+        return _refused(request, c, exc)
     messages.success(request, success)
     return _after_action(request, c) if advance else redirect("conversation", pk=c.pk)
 
@@ -403,31 +445,30 @@ def moderate(request, pk):
 @login_required
 @require_POST
 def like(request, pk, message_pk):
-    c = get_object_or_404(Conversation, pk=pk)
+    c = _visible_conversation(request, pk)
     message = get_object_or_404(Message, pk=message_pk, conversation=c)
     try:
         actions.like(actor=request.user, conversation=c, message=message)
     except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Like queued from {c.account}.")
+        return _refused(request, c, exc)
+    messages.success(request, f"Like queued from {c.account}.")
     return redirect("conversation", pk=c.pk)
 
 
 @login_required
 def outbox_fragment(request, pk):
-    c = get_object_or_404(Conversation, pk=pk)
+    c = _visible_conversation(request, pk)
     return render(request, "web/_outbox.html", {"c": c, "actions": c.outbound_actions.select_related("account")})
 
 
 @login_required
 @require_POST
 def retry_action(request, action_pk):
-    action = get_object_or_404(OutboundAction, pk=action_pk)
+    action = _visible_action(request, action_pk)
     try:
         retry_failed(actor=request.user, action=action)
     except ActionError as exc:
-        messages.error(request, exc.message)
+        return _refused(request, action.conversation, exc)
     return redirect("conversation", pk=action.conversation_id)
 
 
@@ -468,7 +509,16 @@ def reminder(request, pk):
 def dismiss_reminder(request, reminder_pk):
     r = get_object_or_404(Reminder, pk=reminder_pk, user=request.user)
     actions.dismiss_reminder(actor=request.user, reminder=r)
-    return redirect(request.POST.get("next") or "home")
+    target = _safe_next(request)
+    return HttpResponseRedirect(target) if target else redirect("home")
+
+
+def _safe_next(request) -> str | None:
+    """The `next` the request asks to go to, if it stays on this site; None otherwise."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
 
 
 def _assign_target(request, c, data):
@@ -478,7 +528,9 @@ def _assign_target(request, c, data):
     if to == "me":
         return {"to_user": request.user, "note": data["note"]}
     if to.startswith("user:"):
-        user = get_user_model().objects.filter(pk=to[5:], is_active=True).first() if to[5:].isdigit() else None
+        number = to[5:]
+        valid = number.isascii() and number.isdigit() and 1 <= int(number) <= MAX_ID
+        user = get_user_model().objects.filter(pk=int(number), is_active=True).first() if valid else None
         if user is None:
             raise ActionError("That agent does not exist.")
         return {"to_user": user, "note": data["note"]}
@@ -511,9 +563,15 @@ def retweet_decision(request, pk):
 
 @login_required
 @require_POST
+def take_over(request, pk):
+    return _simple_action(request, pk, actions.take_over, "It is yours now; the agent who had it has been told at their next heartbeat.", advance=False)
+
+
+@login_required
+@require_POST
 def presence(request, pk):
     """Record that this agent has the conversation open; list who else does (AG7)."""
-    c = get_object_or_404(Conversation, pk=pk)
+    c = _visible_conversation(request, pk)
     others = record_presence(conversation=c, user=request.user)
     return render(request, "web/_presence.html", {"others": others})
 
@@ -563,18 +621,20 @@ def bulk_action(request, slug):
     """Bulk actions on the selection, or on everything the current filter matches (AG13)."""
     queue = _visible_queue(request, slug)
     filter = ConversationFilter.from_query(request.POST)
+    back = f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}"
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(back)
     qs = queue_conversations(queue=queue, filter=filter)
-    if request.POST.get("scope") != "all":
-        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if form.cleaned_data["scope"] != "all":
+        ids = form.cleaned_data["ids"]
         if not ids:
             messages.error(request, "Select conversations first, or choose “everything matching this filter”.")
-            return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
+            return redirect(back)
         qs = qs.filter(pk__in=ids)
-    action = request.POST.get("action", "")
-    # The page has one control per kind of action, each with its own value field.
-    value = request.POST.get(f"{action}_value", request.POST.get("value", "")) if action else ""
     try:
-        done, problems = actions.bulk(actor=request.user, conversations=list(qs[:1000]), action=action, value=value)
+        done, problems = actions.bulk(actor=request.user, conversations=list(qs[:1000]), action=form.cleaned_data["action"], value=form.cleaned_data["value"])
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
@@ -587,31 +647,39 @@ def bulk_action(request, slug):
 @login_required
 @require_POST
 def merge(request, pk):
-    c = get_object_or_404(Conversation, pk=pk)
-    other = Conversation.objects.filter(pk=request.POST.get("other") or 0).first()
+    c = _visible_conversation(request, pk)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, c, ActionError(_form_errors(form)))
+    # Both sides must be the agent's to see: an unknown or hidden one is the same 404.
+    other = _visible_conversation(request, form.cleaned_data["other"])
     try:
-        if other is None:
-            raise ActionError("Choose the conversation to merge in.")
         actions.merge(actor=request.user, conversation=c, other=other)
     except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Conversation #{other.pk} merged into this one.")
+        return _refused(request, c, exc)
+    messages.success(request, f"Conversation #{other.pk} merged into this one.")
     return redirect("conversation", pk=c.pk)
 
 
 @login_required
 @require_POST
 def split(request, pk, message_pk):
-    c = get_object_or_404(Conversation, pk=pk)
-    message = get_object_or_404(Message, pk=message_pk)
+    c = _visible_conversation(request, pk)
+    message = get_object_or_404(Message, pk=message_pk, conversation=c)
     try:
         new = actions.split(actor=request.user, conversation=c, message=message)
     except ActionError as exc:
-        messages.error(request, exc.message)
-        return redirect("conversation", pk=c.pk)
+        return _refused(request, c, exc)
     messages.success(request, f"Split into conversation #{new.pk}.")
     return redirect("conversation", pk=new.pk)
+
+
+def _visible_action(request, pk) -> OutboundAction:
+    """An outbound action of a conversation the agent may see; 404 otherwise."""
+    action = get_object_or_404(OutboundAction.objects.select_related("conversation"), pk=pk)
+    if not can_see(user=request.user, conversation=action.conversation):
+        raise Http404("No such action.")
+    return action
 
 
 def _require_moderator(request):
@@ -623,24 +691,38 @@ def _require_moderator(request):
 def approvals(request):
     """Replies waiting for a moderator (AG11): approve as is, edit and approve, or send back."""
     _require_moderator(request)
-    waiting = OutboundAction.objects.filter(state="approval").select_related("conversation__author", "created_by", "account").order_by("created_at")
-    return render(request, "web/approvals.html", {"waiting": waiting})
+    return _approvals_page(request)
+
+
+def _approvals_page(request, *, status=200):
+    waiting = OutboundAction.objects.filter(
+        state="approval", conversation__in=visible_conversations(user=request.user).values("pk"),
+    ).select_related("conversation__author", "created_by", "account").order_by("created_at")
+    return render(request, "web/approvals.html", {"waiting": waiting}, status=status)
 
 
 @login_required
 @require_POST
 def approval_decision(request, action_pk):
     _require_moderator(request)
-    action = get_object_or_404(OutboundAction, pk=action_pk)
+    action = _visible_action(request, action_pk)
+    form = ApprovalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _approvals_page(request, status=400)
+    data = form.cleaned_data
     try:
-        if request.POST.get("decision") == "approve":
-            actions.approve_reply(actor=request.user, action=action, text=request.POST.get("text"))
+        if data["decision"] == "approve":
+            actions.approve_reply(actor=request.user, action=action, text=data["text"] if "text" in request.POST else None)
             messages.success(request, "Approved: the reply is on its way.")
         else:
-            actions.return_reply(actor=request.user, action=action, note=request.POST.get("note", ""))
+            actions.return_reply(actor=request.user, action=action, note=data["note"])
             messages.success(request, "Sent back with your note.")
+    except ActionNotFound as exc:
+        raise Http404(exc.message)
     except ActionError as exc:
         messages.error(request, exc.message)
+        return _approvals_page(request, status=exc.status)
     return redirect("approvals")
 
 
@@ -649,28 +731,49 @@ def manage_agents(request):
     _require_moderator(request)
     from django.contrib.auth import get_user_model
 
+    status = 200
     if request.method == "POST":
-        agent = get_object_or_404(get_user_model(), pk=request.POST.get("agent"))
-        try:
-            actions.set_requires_approval(actor=request.user, agent=agent, on=request.POST.get("on") == "1")
-        except ActionError as exc:
-            messages.error(request, exc.message)
+        form = AgentApprovalForm(request.POST)
+        if form.is_valid():
+            agent = get_object_or_404(get_user_model(), pk=form.cleaned_data["agent"])
+            try:
+                actions.set_requires_approval(actor=request.user, agent=agent, on=form.cleaned_data["on"])
+            except ActionError as exc:
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, f"Saved for {agent}.")
+                return redirect("manage_agents")
         else:
-            messages.success(request, f"Saved for {agent}.")
-        return redirect("manage_agents")
+            messages.error(request, _form_errors(form))
+            status = 400
     agents = get_user_model().objects.filter(profile__isnull=False).select_related("profile").order_by("username")
-    return render(request, "web/manage_agents.html", {"agents": agents})
+    return render(request, "web/manage_agents.html", {"agents": agents}, status=status)
 
 
 @login_required
 def attachment(request, pk):
-    """Attachments are served to signed-in agents only."""
+    """An attachment, to the agents who may see its conversation.
+
+    Always a download (`Content-Disposition: attachment`) under a name made safe and ending in the
+    extension of its detected type, with `nosniff`: whatever an upload contains, the browser does
+    not render it as a page of this site.
+    """
     from django.http import FileResponse
 
     from socialdesk.conversations.models import Attachment
 
-    a = get_object_or_404(Attachment, pk=pk)
-    return FileResponse(a.file.open("rb"), content_type=a.content_type, filename=a.original_name or None)
+    a = get_object_or_404(Attachment.objects.select_related("message__conversation"), pk=pk)
+    if not can_see(user=request.user, conversation=a.message.conversation):
+        raise Http404("No such attachment.")
+    try:
+        f = a.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file of this attachment is gone.")
+    response = FileResponse(f, content_type=a.content_type or "application/octet-stream", as_attachment=True,
+                            filename=download_name(a.original_name or a.file.name, a.content_type))
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
@@ -767,23 +870,31 @@ def ingestion_filters(request):
             widgets = {name: dj_forms.Textarea(attrs={"rows": 3}) for name in ("allowed_hashtags", "banned_authors", "brand_words_in_handles", "muted_words")}
 
     current = FilterSettings.current()
-    form = FilterForm(request.POST or None, instance=current)
-    if request.method == "POST":
-        if request.POST.get("let_through"):
-            kept = get_object_or_404(FilteredMessage, pk=request.POST["let_through"])
+    letting_through = request.method == "POST" and "let_through" in request.POST
+    form = FilterForm(request.POST if request.method == "POST" and not letting_through else None, instance=current)
+    status = 200
+    if letting_through:
+        choice = LetThroughForm(request.POST)
+        if choice.is_valid():
+            kept = get_object_or_404(FilteredMessage, pk=choice.cleaned_data["let_through"])
             let_through(kept)
             messages.success(request, "Let through: it is in the queues now.")
             return redirect("ingestion_filters")
+        messages.error(request, _form_errors(choice))
+        status = 400
+    elif request.method == "POST":
         if form.is_valid():
             form.save()
             messages.success(request, "Filters saved; they apply from the next poll.")
             return redirect("ingestion_filters")
+        status = 400
     counts = dict(FilteredMessage.objects.values_list("reason").annotate(n=Count("pk")).values_list("reason", "n"))
     reason = request.GET.get("reason", "")
+    reason = reason if reason in FilterReason.values else ""
     kept = FilteredMessage.objects.filter(let_through_at__isnull=True)
     if reason:
         kept = kept.filter(reason=reason)
     return render(request, "web/filters.html", {
         "form": form, "counts": [(v, label, counts.get(v, 0)) for v, label in FilterReason.choices],
         "kept": kept[:100], "reason": reason,
-    }, status=400 if form.errors else 200)
+    }, status=status)

@@ -89,6 +89,7 @@ def test_a_reply_reaches_google_play_once_and_is_not_read_back_as_new(demo, play
 def test_the_350_character_limit_is_refused_with_a_clear_message(demo, play_sim, customer_review, contributor):
     customer_review("Slow and laggy.", stars=1)
     poll_all()
+    Conversation.objects.update(moderated=True)  # reviews reach contributors once moderated
     c = Conversation.objects.get()
     with pytest.raises(ActionError, match="350 is the limit here"):
         actions.reply(actor=contributor, conversation=c, text="x" * 351)
@@ -180,6 +181,7 @@ def test_a_reply_still_in_flight_when_we_gave_up_is_looked_for_only_once_it_has_
     settings.SOCIALDESK_OUTBOX_SETTLE_SECONDS = 6
     review = customer_review("Video stutters.", stars=2)
     poll_all()
+    Conversation.objects.update(moderated=True)  # reviews reach contributors once moderated
     c = Conversation.objects.get()
     msg = actions.reply(actor=agents["contributor"], conversation=c, text="Sorry! Which video site?")
     _faults(play_sim, share=1.0, kinds=["timeout"], timeout_seconds=5)  # our time-out is 2 s

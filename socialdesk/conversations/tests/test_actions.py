@@ -81,6 +81,8 @@ def test_a_conversation_dealt_to_another_agent_cannot_be_answered_by_someone_els
 
 def test_like_goes_out_from_the_mentioned_account_once(contributor, demo, inbound):
     ingest([inbound("love it", mention="Firefox")])
+    # @Firefox mentions wait for a moderator; once moderated, contributors see and like them.
+    Conversation.objects.update(moderated=True)
     c = Conversation.objects.get()
     msg = c.messages.get()
     action = actions.like(actor=contributor, conversation=c, message=msg)

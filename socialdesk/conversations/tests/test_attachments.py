@@ -10,8 +10,21 @@ from socialdesk.conversations.models import Attachment, Conversation, Message
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.services import perform
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-GIF = b"GIF89a" + b"\x00" * 64
+
+
+def image_bytes(fmt: str, size=(4, 3)) -> bytes:
+    """A real, tiny image made by Pillow: attachments are opened and measured before they are accepted."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(out, format=fmt)
+    return out.getvalue()
+
+
+PNG = image_bytes("PNG")
+GIF = image_bytes("GIF")
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
 
 
@@ -54,3 +67,76 @@ def test_a_video_is_uploaded_in_chunks(contributor, demo, twitter_sim, customer_
     c = Conversation.objects.get()
     msg = actions.reply(actor=contributor, conversation=c, text="Like this", attachments=[SimpleUploadedFile("how.mp4", MP4, content_type="video/mp4")])
     assert perform(msg.outbound_action.pk) == "sent"
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims `width`×`height`: the header alone, as a decompression bomb starts."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_png_header(9000, 10), "9000×10 pixels"),  # wider than X takes
+        (_png_header(8000, 8000), "8000×8000 pixels"),  # 64 million pixels from a few bytes
+        (_png_header(100_000, 100_000), "too many pixels"),  # Pillow's own bomb guard
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not a readable PNG"),  # the right first bytes, nothing after
+        (image_bytes("JPEG")[:40], "not a readable JPEG"),  # cut short
+    ],
+    ids=["too wide", "too many pixels", "decompression bomb", "not an image", "truncated"],
+)
+def test_images_are_measured_before_they_are_accepted(contributor, conversation, data, message):
+    with pytest.raises(ActionError, match=message):
+        actions.reply(actor=contributor, conversation=conversation, text="see the picture", attachments=[png(data=data)])
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "shown", "download"),
+    [
+        ("x.html", "x.html", "x.png"),
+        ("../../etc/passwd", "passwd", "passwd.png"),
+        ("C:\\Users\\me\\evil.exe", "evil.exe", "evil.png"),
+        ("a\r\nSet-Cookie: x=1.png", "aSet-Cookie: x=1.png", "aSet-Cookie: x=1.png"),
+        ("invoice\u202egnp.exe", "invoicegnp.exe", "invoicegnp.png"),
+        (" .htaccess", "htaccess", "htaccess.png"),
+        ("\u200b\u2066\u2069", "attachment", "attachment.png"),
+    ],
+)
+def test_an_upload_is_stored_under_a_generated_name_and_served_as_a_download(client, contributor, conversation, settings, tmp_path, name, shown, download):
+    settings.MEDIA_ROOT = tmp_path
+    msg = actions.reply(actor=contributor, conversation=conversation, text="see the picture", attachments=[png(name)])
+    a = msg.attachments.get()
+    stored = a.file.name.rsplit("/", 1)[-1]
+    assert stored.endswith(".png") and len(stored) == 36 and name not in a.file.name  # uuid hex + ".png"
+    assert a.file.path.startswith(str(tmp_path))
+    assert a.original_name == shown
+
+    client.force_login(contributor)
+    r = client.get(f"/attachments/{a.pk}")
+    assert r.status_code == 200
+    assert r["Content-Type"] == "image/png"
+    assert r["X-Content-Type-Options"] == "nosniff"
+    disposition = r["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "\r" not in disposition and "\n" not in disposition
+    assert download in disposition or download.replace(" ", "%20") in disposition
+
+
+def test_attachments_of_a_conversation_one_may_not_see_are_not_found(client, agents, inbound, settings, tmp_path):
+    from socialdesk.ingestion.services import ingest
+
+    settings.MEDIA_ROOT = tmp_path
+    ingest([inbound("look at this", mention="Firefox")])
+    c = Conversation.objects.get()
+    msg = actions.reply(actor=agents["moderator"], conversation=c, text="Here", attachments=[png()])
+    client.force_login(agents["contributor"])
+    assert client.get(f"/attachments/{msg.attachments.get().pk}").status_code == 404
+    client.force_login(agents["moderator"])
+    assert client.get(f"/attachments/{msg.attachments.get().pk}").status_code == 200

@@ -93,7 +93,8 @@ def test_a_retweet_from_a_main_brand_account_is_refused_even_for_a_cm(agents, de
 
     ingest([inbound("so good", mention="Firefox")])
     c = Conversation.objects.get()
-    Conversation.objects.filter(pk=c.pk).update(respond_from=BrandAccount.objects.get(handle="Firefox"))
+    # Moderated, so the contributor may see it; answered from the main brand account.
+    Conversation.objects.filter(pk=c.pk).update(respond_from=BrandAccount.objects.get(handle="Firefox"), moderated=True)
     c.refresh_from_db()
     actions.escalate(actor=agents["contributor"], conversation=c, note="retweet?", recommend_retweet=True)
     with pytest.raises(ActionRefused, match="@Firefox"):

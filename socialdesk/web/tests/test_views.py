@@ -110,3 +110,74 @@ def test_cms_edit_the_mute_list_and_let_a_filtered_message_through(client, agent
 
     client.post("/manage/filters/", {"let_through": FilteredMessage.objects.get().pk})
     assert Message.objects.filter(text__endswith="join the boycott!").count() == 1
+
+
+def test_dismissing_a_reminder_goes_back_only_to_this_site(client, contributor, conversation):
+    from django.utils import timezone
+
+    from socialdesk.conversations.models import Reminder
+
+    client.force_login(contributor)
+    for target, expected in [
+        ("https://evil.example/phish", "/"), ("//evil.example", "/"), ("javascript:alert(1)", "/"),
+        (f"/c/{conversation.pk}/", f"/c/{conversation.pk}/"),
+    ]:
+        r = Reminder.objects.create(conversation=conversation, user=contributor, due_at=timezone.now())
+        response = client.post(f"/reminders/{r.pk}/done", {"next": target})
+        assert response.status_code == 302 and response["Location"] == expected, target
+
+
+def test_someone_elses_reminder_is_not_found(client, agents, conversation):
+    from django.utils import timezone
+
+    from socialdesk.conversations.models import Reminder
+
+    r = Reminder.objects.create(conversation=conversation, user=agents["moderator"], due_at=timezone.now())
+    client.force_login(agents["contributor"])
+    assert client.post(f"/reminders/{r.pk}/done").status_code == 404
+    r.refresh_from_db()
+    assert not r.done
+
+
+def test_a_conversation_dealt_to_another_agent_says_who_has_it(client, agents, conversation):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Conversation.objects.filter(pk=conversation.pk).update(dealt_to=agents["moderator"], lease_expires_at=timezone.now() + timedelta(minutes=5))
+    client.force_login(agents["cm"])
+    r = client.post(f"/c/{conversation.pk}/escalate", {"note": "mine now"})
+    assert r.status_code == 409
+    assert "moderator is handling this conversation" in r.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.assigned_queue is None and conversation.dealt_to == agents["moderator"]
+
+
+def test_clusters_show_and_escalate_only_what_the_agent_may_see(client, agents, inbound):
+    from socialdesk.ingestion.services import ingest
+
+    question = "Firefox crashes every time I open a PDF file since the update"
+    ingest([inbound(question + " help", mention="Firefox"), inbound(question + " please", mention="Firefox"),
+            inbound(question + " again", mention="Firefox")])
+    hidden = list(Conversation.objects.values_list("pk", flat=True))
+    client.force_login(agents["moderator"])
+    assert "crashes every time I open a PDF" in client.get("/triage/clusters/").content.decode()
+    client.force_login(agents["contributor"])
+    assert "crashes every time I open a PDF" not in client.get("/triage/clusters/").content.decode()
+    r = client.post("/triage/clusters/escalate", {"conversations": ",".join(map(str, hidden)), "reason": "same crash"})
+    assert r.status_code == 404
+    assert not Conversation.objects.filter(assigned_queue__isnull=False).exists()
+
+
+def test_the_customers_other_conversations_list_only_what_the_agent_may_see(client, agents, inbound):
+    from socialdesk.ingestion.services import ingest
+
+    ingest([inbound("bookmarks gone", author_id="42", handle="sam", mention="FirefoxSupport")])
+    ingest([inbound("and to the brand", author_id="42", handle="sam", mention="Firefox")])
+    shown, hidden = Conversation.objects.order_by("pk")
+    client.force_login(agents["contributor"])
+    r = client.get(f"/c/{shown.pk}/")
+    assert f"/c/{hidden.pk}/" not in r.content.decode()
+    assert hidden not in r.context["mergeable"]
+    client.force_login(agents["moderator"])
+    assert f"/c/{hidden.pk}/" in client.get(f"/c/{shown.pk}/").content.decode()

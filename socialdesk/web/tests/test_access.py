@@ -1,0 +1,315 @@
+"""Who may reach what, generated from the URL configuration: every route (pages, fragments, the
+API's operations) × every role × every state a conversation can be in.
+
+`ACCESS` decides each route's access. A route the URL configuration serves that has no entry there
+fails `test_every_route_has_an_access_rule`, so a new page or API operation cannot be added
+without deciding who may use it. Each case checks the status (login or 401 for the anonymous, 404
+for a conversation one may not see, 403 for what one's role may not do, 409 while another agent
+holds the conversation, 2xx/3xx otherwise) and, when refused, that nothing changed.
+
+The world (the demo configuration, a conversation in each state with a sibling to merge, replies
+waiting for approval, failed deliveries, attachments, reminders) is built once for the module;
+each case runs in a savepoint that is rolled back.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from socialdesk.api.api import api as ninja_api
+
+from .world import ROLES, STATES, snapshot
+
+RANK = {"anonymous": 0, "contributor": 1, "moderator": 2, "cm": 3, "admin": 4}
+OK = {200, 201, 204, 302}
+
+
+def sees(role: str, state: str) -> bool:
+    """The product's rule: contributors see the moderated and escalation queues; moderators also
+    the unmoderated ones; community managers and admins everything."""
+    return RANK[role] >= RANK["moderator"] or (role == "contributor" and state != "unmoderated")
+
+
+# --- Expectations -----------------------------------------------------------------------------
+
+def on_conversation(needs: str = "contributor", *, owner_only: bool = False, role_first: bool = False):
+    """A route about one conversation: 404 unless seen, 403 below `needs`, 409 when `owner_only`
+    and another agent holds it. `role_first`: a route of a role only (403 before anything else)."""
+
+    def expect(role, state):
+        if role == "anonymous":
+            return "login"
+        if role_first and RANK[role] < RANK[needs]:
+            return "403"
+        if not sees(role, state):
+            return "404"
+        if RANK[role] < RANK[needs]:
+            return "403"
+        if owner_only and state == "dealt":
+            return "409"
+        return "ok"
+
+    return expect
+
+
+def for_role(needs: str = "contributor"):
+    def expect(role, state):
+        if role == "anonymous":
+            return "login"
+        return "ok" if RANK[role] >= RANK[needs] else "403"
+
+    expect.per_state = False
+    return expect
+
+
+def public(role, state):
+    return "ok"
+
+
+public.per_state = False
+
+
+def staff_only(role, state):
+    return "ok" if role == "admin" else "login"  # Django's admin sends everyone else to its sign-in
+
+
+staff_only.per_state = False
+
+
+def cluster_escalation(role, state):
+    if role == "anonymous":
+        return "login"
+    if not sees(role, state):
+        return "404"
+    # Closed, already escalated and dealt-to-another conversations are left as they are.
+    return "ok" if state in ("moderated", "unmoderated") else "noop"
+
+
+def taking_over(role, state):
+    """Community managers take a conversation dealt to another agent; anything else is a 400."""
+    outcome = on_conversation("cm")(role, state)
+    if outcome == "ok" and state != "dealt":
+        return "400"  # nobody else has it
+    return outcome
+
+
+def bulk_close(role, state):
+    if role == "anonymous":
+        return "login"
+    if not sees(role, state):
+        return "404"  # the queue itself is not the role's
+    return "noop" if state == "dealt" else "ok"
+
+
+def own_session(role, state):
+    """Play Mode's own routes: they touch only the agent's own deal and session."""
+    return "login" if role == "anonymous" else "noop"
+
+
+@dataclass
+class Access:
+    method: str
+    # (world, state, role) -> (path, form data or JSON body)
+    request: Callable
+    expect: Callable
+    api: bool = False
+    statuses: dict = field(default_factory=dict)  # outcome -> accepted statuses, when not the usual
+
+
+def web(method, request, expect, **kw):
+    return Access(method, request, expect, **kw)
+
+
+def api_op(method, request, expect, **kw):
+    return Access(method, request, expect, api=True, **kw)
+
+
+def c(w, s):
+    return w["conversations"][s]
+
+
+def conv(suffix="", data=None):
+    return lambda w, s, r: (f"/c/{c(w, s).pk}/{suffix}", data or {})
+
+
+def api_conv(suffix="", body=None):
+    return lambda w, s, r: (f"/api/v1/conversations/{c(w, s).pk}{suffix}", body)
+
+
+def queue_of(state: str) -> str:
+    return {"unmoderated": "twitter-all", "escalated": "escalation"}.get(state, "twitter-conversations-moderated")
+
+
+ACCESS: dict[str, Access] = {
+    # Public.
+    "login": web("GET", lambda w, s, r: ("/login/", {}), public),
+    "logout": web("POST", lambda w, s, r: ("/logout/", {}), public),
+    "api:openapi-json": web("GET", lambda w, s, r: ("/api/v1/openapi.json", {}), public),
+    "api:openapi-view": web("GET", lambda w, s, r: ("/api/v1/docs", {}), public),
+    "api:api-root": web("GET", lambda w, s, r: ("/api/v1/", {}), public, statuses={"ok": {200, 302, 404}}),
+    "admin": web("GET", lambda w, s, r: ("/admin/", {}), staff_only),
+    # The agent's own pages.
+    "home": web("GET", lambda w, s, r: ("/", {}), for_role()),
+    "personal_settings": web("GET", lambda w, s, r: ("/settings/", {}), for_role()),
+    "dismiss_reminder": web("POST", lambda w, s, r: (f"/reminders/{w['reminders'].get(r, 1)}/done", {}), for_role()),
+    "play": web("GET", lambda w, s, r: ("/play/", {}), own_session),
+    "play_skip": web("POST", lambda w, s, r: ("/play/skip", {"conversation": c(w, s).pk}), own_session),
+    "play_stop": web("POST", lambda w, s, r: ("/play/stop", {}), own_session),
+    "play_next": web("POST", lambda w, s, r: ("/play/next", {}), own_session),
+    "play_renew": web("POST", lambda w, s, r: ("/play/renew", {"conversation": c(w, s).pk}), own_session),
+    # Queues.
+    "queue": web("GET", lambda w, s, r: (f"/queues/{queue_of(s)}/", {}), on_conversation()),
+    "save_filter": web("POST", lambda w, s, r: (f"/queues/{queue_of(s)}/filters", {"name": "Sync", "tag": "sync"}), on_conversation()),
+    "play_start": web("POST", lambda w, s, r: (f"/play/{queue_of(s)}/start", {}), on_conversation()),
+    "bulk_action": web(
+        "POST", lambda w, s, r: (f"/queues/{queue_of(s)}/bulk", {"ids": c(w, s).pk, "action": "close", "value": "resolved", "status": ["open", "closed"]}),
+        bulk_close,
+    ),
+    # A conversation and its options.
+    "conversation": web("GET", conv(), on_conversation()),
+    "outbox_fragment": web("GET", conv("outbox"), on_conversation()),
+    "presence": web("POST", conv("presence"), on_conversation()),
+    "take_over": web("POST", conv("take-over"), taking_over),
+    "attachment": web("GET", lambda w, s, r: (f"/attachments/{w['attachments'][s]}", {}), on_conversation()),
+    "reply": web("POST", conv("reply", {"text": "Try a new profile", "then": "none"}), on_conversation(owner_only=True)),
+    "note": web("POST", conv("note", {"text": "For whoever has it: see #12"}), on_conversation()),
+    "hold": web("POST", conv("hold", {"reason": "waiting_internal"}), on_conversation(owner_only=True)),
+    "close": web("POST", conv("close", {"reason": "acknowledged"}), on_conversation(owner_only=True)),
+    "moderate": web("POST", conv("moderate"), on_conversation("moderator", owner_only=True)),
+    "like": web("POST", lambda w, s, r: (f"/c/{c(w, s).pk}/like/{w['later_messages'][s]}", {}), on_conversation(owner_only=True)),
+    "sentiment": web("POST", conv("sentiment", {"sentiment": "negative"}), on_conversation()),
+    "tag": web("POST", conv("tag", {"tag": "Sync"}), on_conversation()),
+    "user_tag": web("POST", conv("user-tag", {"kind": "influencer"}), on_conversation()),
+    "reminder": web("POST", conv("reminder", {"due_at": "2099-01-01T09:00", "note": "check"}), on_conversation()),
+    "assign": web("POST", conv("assign", {"to": "me", "note": "mine"}), on_conversation(owner_only=True)),
+    "escalate": web("POST", conv("escalate", {"note": "Several people report this"}), on_conversation(owner_only=True)),
+    "retweet_decision": web("POST", conv("retweet", {"approve": "1"}), on_conversation("cm", owner_only=True)),
+    "merge": web("POST", lambda w, s, r: (f"/c/{c(w, s).pk}/merge", {"other": w["siblings"][s].pk}), on_conversation(owner_only=True)),
+    "split": web("POST", lambda w, s, r: (f"/c/{c(w, s).pk}/split/{w['later_messages'][s]}", {}), on_conversation(owner_only=True)),
+    "retry_action": web("POST", lambda w, s, r: (f"/outbox/{w['failed'][s]}/retry", {}), on_conversation(owner_only=True)),
+    "approvals": web("GET", lambda w, s, r: ("/approvals/", {}), for_role("moderator")),
+    "approval_decision": web(
+        "POST", lambda w, s, r: (f"/approvals/{w['approvals'][s]}", {"decision": "approve"}), on_conversation("moderator", role_first=True),
+    ),
+    "triage_correct": web("POST", lambda w, s, r: (f"/triage/c/{c(w, s).pk}/correct", {"field": "type", "chosen": "feedback"}), on_conversation()),
+    "triage_clusters": web("GET", lambda w, s, r: ("/triage/clusters/", {}), for_role()),
+    "triage_escalate_cluster": web(
+        "POST", lambda w, s, r: ("/triage/clusters/escalate", {"conversations": f"{c(w, s).pk},{w['siblings'][s].pk}", "reason": "same crash"}),
+        cluster_escalation,
+    ),
+    # Community managers' and admins' pages.
+    "manage_queues": web("GET", lambda w, s, r: ("/manage/queues/", {}), for_role("cm")),
+    "new_queue": web("GET", lambda w, s, r: ("/manage/queues/new", {}), for_role("cm")),
+    "edit_queue": web("GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/", {}), for_role("cm")),
+    "manage_agents": web("POST", lambda w, s, r: ("/manage/agents/", {"agent": w["users"]["other"].pk, "on": "1"}), for_role("moderator")),
+    "health": web("GET", lambda w, s, r: ("/manage/health/", {}), for_role("admin")),
+    "ingestion_filters": web("POST", lambda w, s, r: ("/manage/filters/", {"let_through": w["filtered"]}), for_role("cm")),
+    "triage_rules": web("GET", lambda w, s, r: ("/triage/rules/", {}), for_role("cm")),
+    "triage_rule": web("GET", lambda w, s, r: (f"/triage/rules/{w['tag_rule']}/", {}), for_role("cm")),
+    "triage_kb": web("GET", lambda w, s, r: ("/triage/kb/", {}), for_role("cm")),
+    # The API.
+    "api:list_queues": api_op("GET", lambda w, s, r: ("/api/v1/queues", None), for_role()),
+    "api:play_next": api_op("POST", lambda w, s, r: ("/api/v1/play/next", {"queue": "twitter-conversations-moderated"}), for_role()),
+    "api:play_stop": api_op("POST", lambda w, s, r: ("/api/v1/play/stop", None), for_role()),
+    "api:get_conversation": api_op("GET", api_conv(), on_conversation()),
+    "api:reply": api_op("POST", api_conv("/reply", {"text": "Try a new profile"}), on_conversation(owner_only=True)),
+    "api:hold": api_op("POST", api_conv("/hold", {"reason": "waiting_internal"}), on_conversation(owner_only=True)),
+    "api:close": api_op("POST", api_conv("/close", {"reason": "acknowledged"}), on_conversation(owner_only=True)),
+    "api:note": api_op("POST", api_conv("/notes", {"text": "fyi"}), on_conversation()),
+    "api:sentiment": api_op("POST", api_conv("/sentiment", {"sentiment": "negative"}), on_conversation()),
+    "api:add_tag": api_op("POST", api_conv("/tags", {"tag": "Sync"}), on_conversation()),
+    "api:remove_tag": api_op("DELETE", api_conv("/tags/crash"), on_conversation()),
+    "api:user_tag": api_op("POST", api_conv("/user-tags", {"kind": "influencer"}), on_conversation()),
+    "api:reminder": api_op("POST", api_conv("/reminders", {"due_at": "2099-01-01T09:00:00Z"}), on_conversation()),
+    "api:assign": api_op("POST", api_conv("/assign", {"to_user": "me"}), on_conversation(owner_only=True)),
+    "api:escalate": api_op("POST", api_conv("/escalate", {"note": "Several people report this"}), on_conversation(owner_only=True)),
+    "api:moderated": api_op("POST", api_conv("/moderated"), on_conversation("moderator", owner_only=True)),
+    "api:like": api_op("POST", api_conv("/like"), on_conversation(owner_only=True)),
+    "api:take_over": api_op("POST", api_conv("/take-over"), taking_over),
+    "api:retweet": api_op("POST", api_conv("/retweet", {"approve": True}), on_conversation("cm", owner_only=True)),
+}
+
+
+# --- The routes, from the URL configuration ----------------------------------------------------
+
+def _walk(patterns, namespace=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                yield "admin"  # Django's own admin: staff only, one rule for all of it
+                continue
+            yield from _walk(p.url_patterns, p.namespace or namespace)
+        elif isinstance(p, URLPattern):
+            yield f"{namespace}:{p.name}" if namespace else p.name
+
+
+def served_routes() -> set[str]:
+    return set(_walk(get_resolver().url_patterns))
+
+
+def api_operations() -> dict[str, set[str]]:
+    """Every django-ninja operation: `api:<name>` -> its HTTP methods."""
+    ops = {}
+    for _prefix, router in ninja_api._routers:
+        for path_view in router.path_operations.values():
+            for op in path_view.operations:
+                ops.setdefault(f"api:{op.view_func.__name__}", set()).update(op.methods)
+    return ops
+
+
+def test_every_route_has_an_access_rule():
+    routes = served_routes()
+    missing = routes - set(ACCESS)
+    assert not missing, f"Decide who may use these routes (add them to ACCESS): {sorted(missing)}"
+    stale = set(ACCESS) - routes
+    assert not stale, f"ACCESS names routes that no longer exist: {sorted(stale)}"
+    for name, methods in api_operations().items():
+        assert name in ACCESS and ACCESS[name].api, f"API operation {name} has no API rule"
+        assert ACCESS[name].method in methods, f"{name}: the rule uses {ACCESS[name].method}, the API serves {methods}"
+
+
+def call(world, role: str, access: Access, state: str, *, client: Client | None = None):
+    path, data = access.request(world, state, role)
+    client = client or Client()
+    if access.api:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {world['tokens'][role]}"} if role != "anonymous" else {}
+        fn = getattr(client, access.method.lower())
+        if data is None:
+            return fn(path, **headers)
+        return fn(path, data, content_type="application/json", **headers)
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    return getattr(client, access.method.lower())(path, data)
+
+
+def _cases():
+    for name, access in ACCESS.items():
+        # A route that is not about a conversation is the same in every state: one will do.
+        states = STATES if getattr(access.expect, "per_state", True) else ["moderated"]
+        for role in ROLES:
+            for state in states:
+                yield pytest.param(name, role, state, id=f"{name}-{role}-{state}")
+
+
+@pytest.mark.parametrize(("name", "role", "state"), list(_cases()))
+def test_access(world, db, name, role, state):
+    access = ACCESS[name]
+    expected = access.expect(role, state)
+    before = snapshot() if expected != "ok" else None
+    r = call(world, role, access, state)
+    status = r.status_code
+    if expected == "login":
+        if access.api:
+            assert status == 401, f"{name} as {role}: {status}"
+        else:
+            assert status == 302 and r["Location"].startswith(("/login/", "/admin/login/")), f"{name} as {role}: {status}"
+    elif expected in ("ok", "noop"):
+        allowed = access.statuses.get(expected, OK)
+        assert status in allowed, f"{name} as {role} on a {state} conversation: {status}, expected one of {sorted(allowed)}"
+    else:
+        assert status == int(expected), f"{name} as {role} on a {state} conversation: {status}, expected {expected}"
+    if before is not None:
+        assert snapshot() == before, f"{name} as {role} on a {state} conversation was refused ({status}) but changed something"

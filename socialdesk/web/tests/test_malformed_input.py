@@ -1,0 +1,232 @@
+"""Bad input gets a clear error, never a 500: every field of every form and API operation, with
+letters where an id belongs, ids no row can have, empty values, NULs, lone surrogates and very
+long strings.
+
+The forms' fields are listed here beside the access table (a POST route without an entry fails
+`test_every_form_route_is_fuzzed`); the API's fields are read from its OpenAPI schema, so a new
+field is fuzzed without anyone listing it. Each request runs in its own savepoint and is rolled
+back, so one request's effect does not hide another's failure.
+"""
+
+import json
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from socialdesk.api.api import api as ninja_api
+
+from .test_access import ACCESS
+
+BAD_TEXT = [
+    "abc", "99999999999999999999", "-1", "0", "1.5", "²", "", " ", "\x00", "a\x00b", "\ud800", "x\udfffy",
+    "x" * 100_000, "<script>alert(1)</script>", "../../etc/passwd", "%s%n", "\u202egnp.exe",
+]
+BAD_JSON = [*BAD_TEXT, 99999999999999999999, -1, 1.5, None, True, [], {}, ["a"], {"a": 1}]
+BAD_IDS = ["abc", "99999999999999999999", "-1", "0", "1.5", "²", "%00", "%ED%A0%80", "x" * 5000]
+
+
+def _c(w):
+    return w["conversations"]["moderated"]
+
+
+# route -> world -> (path, valid form data): each field is replaced by each bad value in turn, then all at once.
+FORMS = {
+    "logout": lambda w: ("/logout/", {"next": "/"}),
+    "save_filter": lambda w: ("/queues/twitter-conversations-moderated/filters", {"name": "Mine", "tag": "sync", "status": "open"}),
+    "bulk_action": lambda w: (
+        "/queues/twitter-conversations-moderated/bulk",
+        {"ids": "1", "action": "close", "value": "resolved", "scope": "", "tag": "sync", "status": "open"},
+    ),
+    "play_start": lambda w: ("/play/twitter-conversations-moderated/start", {"tag": "sync", "type": "feedback", "language": "en"}),
+    "play_skip": lambda w: ("/play/skip", {"conversation": str(_c(w).pk)}),
+    "play_stop": lambda w: ("/play/stop", {}),
+    "play_next": lambda w: ("/play/next", {"start_over": "1"}),
+    "play_renew": lambda w: ("/play/renew", {"conversation": str(_c(w).pk)}),
+    "presence": lambda w: (f"/c/{_c(w).pk}/presence", {}),
+    "take_over": lambda w: (f"/c/{w['conversations']['dealt'].pk}/take-over", {}),
+    "reply": lambda w: (
+        f"/c/{_c(w).pk}/reply",
+        {"text": "Try this", "then": "close", "hold_reason": "waiting_customer", "close_reason": "resolved", "confirm": "on", "clipping": "1", "play": "1"},
+    ),
+    "note": lambda w: (f"/c/{_c(w).pk}/note", {"text": "fyi", "play": ""}),
+    "hold": lambda w: (f"/c/{_c(w).pk}/hold", {"reason": "waiting_internal", "play": "1"}),
+    "close": lambda w: (f"/c/{_c(w).pk}/close", {"reason": "resolved", "play": "1"}),
+    "moderate": lambda w: (f"/c/{_c(w).pk}/moderate", {"play": "1"}),
+    "like": lambda w: (f"/c/{_c(w).pk}/like/{w['later_messages']['moderated']}", {}),
+    "sentiment": lambda w: (f"/c/{_c(w).pk}/sentiment", {"sentiment": "negative"}),
+    "tag": lambda w: (f"/c/{_c(w).pk}/tag", {"tag": "Sync", "remove": "1"}),
+    "user_tag": lambda w: (f"/c/{_c(w).pk}/user-tag", {"kind": "influencer", "on": "1"}),
+    "reminder": lambda w: (f"/c/{_c(w).pk}/reminder", {"due_at": "2099-01-01T09:00", "note": "later"}),
+    "assign": lambda w: (f"/c/{_c(w).pk}/assign", {"to": "user:1", "note": "yours"}),
+    "escalate": lambda w: (f"/c/{_c(w).pk}/escalate", {"note": "look", "holding_reply": "We're on it", "recommend_retweet": "on"}),
+    "retweet_decision": lambda w: (f"/c/{_c(w).pk}/retweet", {"approve": "1", "note": "ok"}),
+    "merge": lambda w: (f"/c/{_c(w).pk}/merge", {"other": str(w["siblings"]["moderated"].pk)}),
+    "split": lambda w: (f"/c/{_c(w).pk}/split/{w['later_messages']['moderated']}", {}),
+    "dismiss_reminder": lambda w: (f"/reminders/{w['reminders']['admin']}/done", {"next": "/"}),
+    "retry_action": lambda w: (f"/outbox/{w['failed']['moderated']}/retry", {}),
+    "approval_decision": lambda w: (f"/approvals/{w['approvals']['moderated']}", {"decision": "approve", "text": "Edited", "note": "why"}),
+    "manage_agents": lambda w: ("/manage/agents/", {"agent": str(w["users"]["other"].pk), "on": "1"}),
+    "ingestion_filters": lambda w: ("/manage/filters/", {"let_through": str(w["filtered"])}),
+    "ingestion_filters:settings": lambda w: ("/manage/filters/", {"drop_reposts": "on", "muted_words": "boycott", "allowed_hashtags": "firefox"}),
+    "personal_settings": lambda w: ("/settings/", {"signature": "^AB"}),
+    "triage_correct": lambda w: (f"/triage/c/{_c(w).pk}/correct", {"field": "type", "chosen": "feedback"}),
+    "triage_escalate_cluster": lambda w: (
+        "/triage/clusters/escalate", {"conversations": f"{_c(w).pk},{w['siblings']['moderated'].pk}", "reason": "same"},
+    ),
+    "edit_queue": lambda w: (f"/manage/queues/{w['queue_pk']}/", {"name": "Escalation", "kind": "assignment", "visible_to": "contributor"}),
+    "new_queue": lambda w: ("/manage/queues/new", {"name": "German", "languages": "de", "visible_to": "contributor", "kind": "rules"}),
+    "triage_rules": lambda w: ("/triage/rules/", {"name": "r", "tag": "1", "keywords": "crash", "regex": "", "active": "on"}),
+    "triage_rule": lambda w: (f"/triage/rules/{w['tag_rule']}/", {"name": "r", "tag": "1", "keywords": "crash", "preview": "1"}),
+    "login": lambda w: ("/login/", {"username": "admin", "password": "nope", "next": "/"}),
+}
+# Pages read from the query string.
+QUERIES = {
+    "queue": lambda w: ("/queues/twitter-conversations-moderated/", {"tag": "sync", "type": "feedback", "status": "open", "language": "en", "sentiment": "negative", "account": "FirefoxSupport", "platform": "twitter"}),
+    "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
+    "login:page": lambda w: ("/login/", {"next": "/"}),
+}
+# Routes whose path carries ids: each id is replaced by each bad id.
+PATHS = {
+    "conversation": "/c/{}/", "outbox_fragment": "/c/{}/outbox", "attachment": "/attachments/{}", "reply": "/c/{}/reply",
+    "like": "/c/1/like/{}", "split": "/c/1/split/{}", "retry_action": "/outbox/{}/retry", "approval_decision": "/approvals/{}",
+    "dismiss_reminder": "/reminders/{}/done", "edit_queue": "/manage/queues/{}/", "queue": "/queues/{}/", "bulk_action": "/queues/{}/bulk",
+    "triage_rule": "/triage/rules/{}/", "triage_correct": "/triage/c/{}/correct",
+}
+GET_ONLY = {"home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
+            "triage_kb", "queue", "play", "admin", "api:openapi-json", "api:openapi-view", "api:api-root"}
+
+
+def _post(client, path, data):
+    # Encoded by hand: a lone surrogate cannot be UTF-8 encoded by the test client, yet a browser
+    # (or anyone) can send its bytes.
+    body = urlencode(data, doseq=True, encoding="utf-8", errors="surrogatepass")
+    return client.post(path, body, content_type="application/x-www-form-urlencoded")
+
+
+def _variants(valid: dict, bad_values):
+    for name in valid:
+        for bad in bad_values:
+            yield f"{name}={bad!r:.40}", {**valid, name: bad}
+    for bad in bad_values:
+        yield f"every field={bad!r:.40}", {name: bad for name in valid} or {"x": bad}
+    yield "a list where one value belongs", {name: [valid[name], "abc"] for name in valid}
+
+
+def _rolled_back(fn):
+    with transaction.atomic():
+        try:
+            return fn()
+        finally:
+            transaction.set_rollback(True)
+
+
+def _admin_client(world) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(world["users"]["admin"])
+    return client
+
+
+def test_every_form_route_is_fuzzed():
+    posts = {name for name, a in ACCESS.items() if not a.api and name not in GET_ONLY}
+    missing = posts - {name.split(":")[0] for name in FORMS}
+    assert not missing, f"Add the form fields of these routes to FORMS: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("route", sorted(FORMS))
+def test_no_form_field_gets_a_500(world, db, route):
+    path, valid = FORMS[route](world)
+    client = _admin_client(world)
+    failures = []
+    for label, data in _variants(valid, BAD_TEXT):
+        r = _rolled_back(lambda: _post(client, path, data))
+        if r.status_code >= 500:
+            failures.append(label)
+    assert not failures, f"{route} answered 500 for: {failures}"
+
+
+@pytest.mark.parametrize("route", sorted(QUERIES))
+def test_no_query_parameter_gets_a_500(world, db, route):
+    path, valid = QUERIES[route](world)
+    client = _admin_client(world)
+    failures = []
+    for label, data in _variants(valid, BAD_TEXT):
+        query = urlencode(data, doseq=True, encoding="utf-8", errors="surrogatepass")
+        r = _rolled_back(lambda: client.get(f"{path}?{query}"))
+        if r.status_code >= 500:
+            failures.append(label)
+    assert not failures, f"{route} answered 500 for: {failures}"
+
+
+@pytest.mark.parametrize("route", sorted(PATHS))
+def test_no_id_in_a_path_gets_a_500(world, db, route):
+    client = _admin_client(world)
+    failures = []
+    for bad in BAD_IDS:
+        path = PATHS[route].format(bad if bad.startswith("%") else quote(bad))
+        for method in ("get", "post"):
+            r = _rolled_back(lambda: getattr(client, method)(path))
+            if r.status_code >= 500:
+                failures.append(f"{method.upper()} {path[:60]}")
+    assert not failures, f"{route} answered 500 for: {failures}"
+
+
+# --- The API, from its OpenAPI schema ---------------------------------------------------------
+
+def _api_operations():
+    schema = ninja_api.get_openapi_schema()
+    components = schema.get("components", {}).get("schemas", {})
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            body = {}
+            content = (op.get("requestBody") or {}).get("content", {}).get("application/json", {})
+            ref = content.get("schema", {}).get("$ref", "")
+            if ref:
+                props = components[ref.rsplit("/", 1)[-1]].get("properties", {})
+                body = {name: _valid_value(name, spec) for name, spec in props.items()}
+            params = [p["name"] for p in op.get("parameters", []) if p.get("in") == "path"]
+            yield pytest.param(method, path, params, body, id=f"{method.upper()} {path}")
+
+
+VALID = {"queue": "twitter-conversations-moderated", "text": "Try this", "then": "none", "reason": "waiting_internal",
+         "sentiment": "negative", "tag": "Sync", "kind": "influencer", "due_at": "2099-01-01T09:00:00Z", "to_user": "me",
+         "to_queue": "escalation", "note": "look", "holding_reply": "On it", "approve": True, "on": True, "recommend_retweet": False}
+
+
+def _valid_value(name, spec):
+    return VALID.get(name, "x")
+
+
+def _api_path(path: str, world, **override) -> str:
+    values = {"conversation_id": str(world["conversations"]["moderated"].pk), "tag": "sync", **override}
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+@pytest.mark.parametrize(("method", "path", "params", "body"), list(_api_operations()))
+def test_no_api_field_gets_a_500(world, db, method, path, params, body):
+    client = Client(raise_request_exception=False)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {world['tokens']['admin']}"}
+    failures = []
+
+    def send(url, payload):
+        raw = json.dumps(payload) if payload is not None else None
+        if raw is None:
+            return getattr(client, method)(url, **headers)
+        return getattr(client, method)(url, raw, content_type="application/json", **headers)
+
+    cases = [(f"{name}={bad!r:.40}", _api_path(path, world), {**body, name: bad}) for name in body for bad in BAD_JSON]
+    cases += [(f"{p}={bad!r:.40}", _api_path(path, world, **{p: bad}), body or None) for p in params for bad in BAD_IDS]
+    if method != "get":
+        cases += [("a body that is not an object", _api_path(path, world), ["x"]), ("an empty object", _api_path(path, world), {})]
+        # And a body that is not JSON at all.
+        r = _rolled_back(lambda: getattr(client, method)(_api_path(path, world), b"{not json", content_type="application/json", **headers))
+        if r.status_code >= 500:
+            failures.append("not JSON")
+    for label, url, payload in cases:
+        r = _rolled_back(lambda: send(url, payload))
+        if r.status_code >= 500:
+            failures.append(label)
+    assert not failures, f"{method.upper()} {path} answered 500 for: {failures}"
