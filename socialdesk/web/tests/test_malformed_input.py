@@ -69,6 +69,8 @@ FORMS = {
     "approval_decision": lambda w: (f"/approvals/{w['approvals']['moderated']}", {"decision": "approve", "text": "Edited", "note": "why"}),
     "manage_agents": lambda w: ("/manage/agents/", {"agent": str(w["users"]["other"].pk), "on": "1"}),
     "ingestion_filters": lambda w: ("/manage/filters/", {"let_through": str(w["filtered"])}),
+    "set_aside_retry": lambda w: (f"/manage/set-aside/{w['set_aside']}/retry", {}),
+    "set_aside_dismiss": lambda w: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}),
     "ingestion_filters:settings": lambda w: ("/manage/filters/", {"drop_reposts": "on", "muted_words": "boycott", "allowed_hashtags": "firefox"}),
     "personal_settings": lambda w: ("/settings/", {"signature": "^AB"}),
     "triage_correct": lambda w: (f"/triage/c/{_c(w).pk}/correct", {"field": "type", "chosen": "feedback"}),
@@ -89,12 +91,13 @@ QUERIES = {
 }
 # Routes whose path carries ids: each id is replaced by each bad id.
 PATHS = {
+    "set_aside_retry": "/manage/set-aside/{}/retry", "set_aside_dismiss": "/manage/set-aside/{}/dismiss",
     "conversation": "/c/{}/", "outbox_fragment": "/c/{}/outbox", "attachment": "/attachments/{}", "reply": "/c/{}/reply",
     "like": "/c/1/like/{}", "split": "/c/1/split/{}", "retry_action": "/outbox/{}/retry", "approval_decision": "/approvals/{}",
     "dismiss_reminder": "/reminders/{}/done", "edit_queue": "/manage/queues/{}/", "queue": "/queues/{}/", "bulk_action": "/queues/{}/bulk",
     "triage_rule": "/triage/rules/{}/", "triage_correct": "/triage/c/{}/correct",
 }
-GET_ONLY = {"home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
+GET_ONLY = {"set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
             "triage_kb", "queue", "play", "admin", "api:openapi-json", "api:openapi-view", "api:api-root"}
 
 

@@ -112,5 +112,8 @@ def build_world(media_root) -> dict:
     from socialdesk.ingestion.models import FilteredMessage
 
     world["filtered"] = FilteredMessage.objects.get().pk
+    from socialdesk.ingestion.set_aside import keep_message
+
+    world["set_aside"] = keep_message(make_inbound("a message the desk could not store", author_id="7998", handle="odd"), error="kept for the test").pk
     world["tokens"] = {role: ApiToken.issue(users[role], "access test")[1] for role in ROLES if role != "anonymous"}
     return world
