@@ -135,6 +135,10 @@ class ReplyIn(Schema):
     then: Name = "none"
     hold_reason: Name = ""
     close_reason: Name = ""
+    # One of your signatures, by id; none given: your default one.
+    # `signed: false` sends the reply unsigned.
+    signature_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    signed: bool = True
 
 
 class ReplyOut(Schema):
@@ -211,7 +215,10 @@ def play_stop(request: HttpRequest):
 @api.post("/conversations/{conversation_id}/reply", response={201: ReplyOut}, summary="Reply; then hold or close")
 def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
     c = _conversation(request, conversation_id)
-    message = actions.reply(actor=request.user, conversation=c, text=body.text, then=body.then, hold_reason=body.hold_reason, close_reason=body.close_reason)
+    message = actions.reply(
+        actor=request.user, conversation=c, text=body.text, then=body.then, hold_reason=body.hold_reason, close_reason=body.close_reason,
+        signature_id=body.signature_id, signed=body.signed,
+    )
     action = message.outbound_action
     return Status(201, {"message_id": message.pk, "action_id": action.pk, "state": action.state})
 

@@ -31,3 +31,14 @@ def renormalise(platform: str, raw: dict, *, account=None):
     else:
         raise ConnectorError(f"No connector for platform {platform!r} yet", retryable=False)
     return read(raw if isinstance(raw, dict) else {}, account=account)
+
+
+# Platforms whose authors have followers to show. A Google Play review names its author and
+# nothing more (androidpublisher v3 `Review`: `authorName` only, no profile, no audience:
+# https://developers.google.com/android-publisher/api-ref/rest/v3/reviews#Review), so "0 followers"
+# there would be false, not small.
+_FOLLOWERS = {"twitter": True, "mastodon": True, "google_play": False}
+
+
+def authors_have_followers(platform: str) -> bool:
+    return _FOLLOWERS.get(platform, False)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
-from socialdesk.people.models import default_signature
+from socialdesk.people.services import signature_for_reply
 
 from . import policy
 from .channel_rules import address_reply, check_attachments, check_reply_text, display_name, without_leading_mention
@@ -62,12 +62,14 @@ def _release(conversation: Conversation) -> None:
 def reply(
     *, actor, conversation: Conversation, text: str, then: str = "none",
     hold_reason: str = "", close_reason: str = "", confirm: bool = False, clipping_text: str = "",
-    attachments=(),
+    attachments=(), signature_id: int | None = None, signed: bool = True,
 ) -> Message:
     """Queue a public reply from the conversation's respond-from account, then hold or close.
 
     The reply answers the customer's latest message; the outbox sends it. A second reply to the
     same customer message is refused unless `confirm` (AG7: two agents must not both answer).
+    It is signed with the agent's signature `signature_id`, their default one when None, or none
+    when not `signed`.
     """
     policy.require_role(actor=actor, conversation=conversation, action="reply")
     account = conversation.respond_from
@@ -92,7 +94,7 @@ def reply(
     if DM_LINK in text:
         # The "send a private message" button is a link in the reply: a DM by other means.
         policy.require_account_allows(actor=actor, conversation=conversation, account=account, action="dm")
-    signature = default_signature(actor)
+    signature = signature_for_reply(user=actor, signature_id=signature_id, none=not signed)
     full_text = f"{text} {signature}" if signature else text
     full_text = address_reply(conversation.platform, full_text, conversation.author.handle)
     check_reply_text(conversation.platform, full_text)

@@ -69,11 +69,6 @@ def signatures_of(user) -> list[Signature]:
     return list(Signature.objects.filter(user=user).order_by("-is_default", "id"))
 
 
-def default_signature(user) -> str:
-    sig = Signature.objects.filter(user=user, is_default=True).order_by("-id").first()
-    return sig.text if sig else ""
-
-
 class ApiToken(models.Model):
     """A token for the HTTP API. Only its hash is kept; the token is shown once, when made."""
 

@@ -23,6 +23,18 @@ class ReplyForm(forms.Form):
     close_reason = forms.ChoiceField(choices=[("", "Close reason…"), *CloseReason.choices], required=False)
     confirm = forms.BooleanField(required=False)
     clipping = id_field(required=False, widget=forms.HiddenInput)
+    # One of the agent's signatures (its id), "none", or empty for their default one.
+    signature = forms.CharField(required=False, max_length=20)
+
+    def clean_signature(self) -> dict:
+        value = self.cleaned_data.get("signature") or ""
+        if value == "":
+            return {"signature_id": None, "signed": True}
+        if value == "none":
+            return {"signature_id": None, "signed": False}
+        if value.isdigit() and 1 <= int(value) <= MAX_ID:
+            return {"signature_id": int(value), "signed": True}
+        raise forms.ValidationError("Choose one of your signatures, or none.")
 
 
 class NoteForm(forms.Form):

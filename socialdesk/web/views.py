@@ -14,7 +14,9 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from socialdesk.brands.models import Platform
 from socialdesk.clippings.models import Clipping
+from socialdesk.connectors.registry import authors_have_followers
 from socialdesk.conversations import actions
 from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, download_name, limit_for, reply_mention
 from socialdesk.conversations.errors import ActionError, ActionNotFound
@@ -23,7 +25,7 @@ from socialdesk.conversations.models import CloseReason, Conversation, HoldReaso
 from socialdesk.conversations.selectors import can_see, record_presence, visible_conversation, visible_conversations
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.outbox.services import retry_failed
-from socialdesk.people.models import default_signature, has_role, role_of
+from socialdesk.people.models import has_role, role_of, signatures_of
 from socialdesk.play import services as play_services
 from socialdesk.play.forms import PlayConversationForm
 from socialdesk.play.models import EndedBy
@@ -261,7 +263,8 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
     theirs = visible_conversations(user=request.user).filter(author_id=conversation.author_id).exclude(pk=conversation.pk)
     earlier = theirs.order_by("-last_inbound_at")[:5]
     mention = reply_mention(conversation.platform, conversation.author.handle)
-    signature = default_signature(request.user)
+    signatures = signatures_of(request.user)
+    signature = next((s.text for s in signatures if s.is_default), "")
     clippings = [(clip, clip.render(author=conversation.author)) for clip in Clipping.objects.all()]
     holding = next((text for clip, text in clippings if clip.is_holding_reply), "")
     user_tags = {ut.kind for ut in conversation.author.user_tags.all()}
@@ -291,6 +294,8 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "close_reasons": CloseReason.choices,
         "play_session": play_session,
         "signature": signature,
+        "signatures": signatures,
+        "author_followers": authors_have_followers(conversation.platform),
         "limit": limit_for(conversation.platform),
         "can_moderate": has_role(request.user, "moderator") and not conversation.moderated,
         # Dealt to someone else right now: the page says who, and a CM may take it over.
@@ -344,9 +349,10 @@ def reply(request, pk):
     if form.is_valid():
         data = dict(form.cleaned_data)
         clipping_id = data.pop("clipping", None)
+        data.update(data.pop("signature"))
         clipping = Clipping.objects.filter(pk=clipping_id).first() if clipping_id else None
         try:
-            actions.reply(
+            message = actions.reply(
                 actor=request.user, conversation=c, clipping_text=clipping.render(author=c.author) if clipping else "",
                 attachments=request.FILES.getlist("attachments"), **data,
             )
@@ -357,7 +363,7 @@ def reply(request, pk):
             status = exc.status
         else:
             draft_sent(request, c.pk)
-            messages.success(request, f"Reply queued from {c.respond_from}; it shows as delivered once X accepts it.")
+            messages.success(request, _reply_sent_message(c, message))
             return _after_action(request, c)
     if status in (403, 409):
         # Refused, not mistyped: the status says so (404 is raised above). Nothing changed, so
@@ -369,6 +375,14 @@ def reply(request, pk):
     if session is not None and c.dealt_to_id == request.user.id:
         return redirect("play")
     return redirect("conversation", pk=c.pk)
+
+
+def _reply_sent_message(c: Conversation, message: Message) -> str:
+    """What happens to the reply now, in words true of its platform and of approval (AG11)."""
+    if message.outbound_action.state == "approval":
+        return "Your reply waits for a moderator's approval before it goes out; this conversation shows when it is approved or sent back."
+    platform = Platform(c.platform).label if c.platform in Platform.values else c.platform
+    return f"Reply on its way from {c.respond_from}; it shows as delivered once {platform} has accepted it."
 
 
 def _stash_reply_form(request, pk: int, form) -> None:
@@ -698,6 +712,17 @@ def _approvals_page(request, *, status=200):
     waiting = OutboundAction.objects.filter(
         state="approval", conversation__in=visible_conversations(user=request.user).values("pk"),
     ).select_related("conversation__author", "created_by", "account").order_by("created_at")
+    waiting = list(waiting[:200])
+    # The customer's message each reply answers, in one query: a moderator judges the reply by it.
+    answered = {
+        (m.conversation_id, m.platform_id): m
+        for m in Message.objects.filter(
+            direction="in", conversation_id__in={a.conversation_id for a in waiting},
+            platform_id__in={a.target_platform_id for a in waiting},
+        )
+    }
+    for a in waiting:
+        a.answers = answered.get((a.conversation_id, a.target_platform_id))
     return render(request, "web/approvals.html", {"waiting": waiting}, status=status)
 
 
@@ -782,7 +807,7 @@ def personal_settings(request):
     each reply) and whether single-key shortcuts are on (WCAG 2.1.4: they can be turned off)."""
     from socialdesk.people import services as people
     from socialdesk.people.forms import AddSignatureForm, ChooseSignatureForm, ShortcutsForm
-    from socialdesk.people.models import Profile, signatures_of
+    from socialdesk.people.models import Profile
 
     profile = Profile.objects.filter(user=request.user).first()
     add_form = AddSignatureForm()

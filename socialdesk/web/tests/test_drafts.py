@@ -116,3 +116,29 @@ def test_a_form_whose_session_changed_says_so_and_leads_back(client, contributor
     assert r.status_code == 403
     body = r.content.decode()
     assert "The form expired" in body and f'href="/c/{conversation.pk}/"' in body
+
+
+def test_a_reply_is_signed_with_the_signature_chosen_for_it(client, contributor, conversation, inbound):
+    from socialdesk.ingestion.services import ingest
+
+    Signature.objects.filter(user=contributor).delete()
+    client.force_login(contributor)
+    client.post("/settings/", {"op": "add", "signature": "^RK"})
+    client.post("/settings/", {"op": "add", "signature": "— Rosa"})
+    formal = Signature.objects.get(text="— Rosa")
+    page = client.get(f"/c/{conversation.pk}/").content.decode()
+    assert f'<option value="{formal.pk}" data-text="— Rosa">' in page and "No signature" in page
+    client.post(f"/c/{conversation.pk}/reply", {"text": "Hello", "then": "none", "signature": str(formal.pk)})
+    assert conversation.messages.get(direction="out").text == "Hello — Rosa"
+    # Unsigned, then the default one when none is chosen (the API and older pages send none).
+    for text, signature, expected in (("Second", "none", "Second"), ("Third", "", "Third ^RK")):
+        ingest([inbound(f"and another thing {text}", author_id=conversation.author.external_id, handle=conversation.author.handle,
+                        thread_id=conversation.thread_key.split(":")[0])])
+        client.post(f"/c/{conversation.pk}/reply", {"text": text, "then": "none", "signature": signature, "confirm": "on"})
+        assert conversation.messages.filter(direction="out").order_by("-pk").first().text == expected
+    # Another agent's signature is refused, and nothing goes out.
+    theirs = Signature.objects.create(user=contributor.__class__.objects.get(username="moderator"), text="^MO")
+    before = conversation.messages.filter(direction="out").count()
+    client.post(f"/c/{conversation.pk}/reply", {"text": "Fourth", "then": "none", "signature": str(theirs.pk), "confirm": "on"})
+    assert conversation.messages.filter(direction="out").count() == before
+    assert "not one of yours" in client.get(f"/c/{conversation.pk}/").content.decode()

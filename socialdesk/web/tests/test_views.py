@@ -181,3 +181,45 @@ def test_the_customers_other_conversations_list_only_what_the_agent_may_see(clie
     assert hidden not in r.context["mergeable"]
     client.force_login(agents["moderator"])
     assert f"/c/{hidden.pk}/" in client.get(f"/c/{shown.pk}/").content.decode()
+
+
+def test_what_the_desk_says_after_a_reply_is_true_of_its_platform_and_of_approval(client, agents, demo, inbound):
+    """Item 10: no "once X accepts it" on Google Play or Mastodon, no "queued" for a reply that
+    waits for a moderator, and the moderator sees what the customer wrote beside the reply."""
+    from socialdesk.ingestion.services import ingest
+    from socialdesk.people.models import Profile
+
+    contributor, moderator = agents["contributor"], agents["moderator"]
+    ingest([inbound("my tabs vanish on restart, help")])
+    c = Conversation.objects.latest("pk")
+    client.force_login(contributor)
+    r = client.post(f"/c/{c.pk}/reply", {"text": "Try the Restore button", "then": "none"}, follow=True)
+    assert "delivered once Twitter/X has accepted it" in r.content.decode(), r.content.decode()[:3000]
+
+    Profile.objects.filter(user=contributor).update(replies_need_approval=True)
+    ingest([inbound("and my bookmarks as well", author_id="5150", handle="lena_k")])
+    other = Conversation.objects.latest("pk")
+    r = client.post(f"/c/{other.pk}/reply", {"text": "Bookmarks > Import and Backup", "then": "none"}, follow=True)
+    page = r.content.decode()
+    assert "waits for a moderator&#x27;s approval" in page and "queued" not in page.lower()
+
+    client.force_login(moderator)
+    page = client.get("/approvals/").content.decode()
+    assert "Bookmarks &gt; Import and Backup" in page and "and my bookmarks as well" in page
+
+
+def test_a_reviewer_is_not_shown_with_followers_google_play_does_not_have(client, agents, demo, inbound):
+    import json
+    from pathlib import Path
+
+    from socialdesk.connectors.google_play import normalise_review
+    from socialdesk.ingestion.services import ingest
+
+    page = json.loads((Path(__file__).resolve().parents[2] / "connectors/tests/fixtures/google_play_reviews_list.json").read_text())
+    ingest([normalise_review(page["reviews"][0], package="org.mozilla.firefox")])
+    review = Conversation.objects.get(platform="google_play")
+    ingest([inbound("bookmarks gone", handle="lena_k", followers=0)])
+    tweet = Conversation.objects.get(platform="twitter")
+    client.force_login(agents["cm"])
+    assert "follower" not in client.get(f"/c/{review.pk}/").content.decode().split('class="card author"')[1][:600]
+    assert "0 followers" in client.get(f"/c/{tweet.pk}/").content.decode()

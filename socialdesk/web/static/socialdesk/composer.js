@@ -36,9 +36,11 @@
     const out = form.querySelector("#char-count");
     if (!area || !out) return;
     const limit = parseInt(form.dataset.limit || "0", 10);
-    const signature = form.dataset.signature || "";
+    const picker = form.querySelector("select[name=signature]");
     const mention = form.dataset.mention || "";
     const update = () => {
+      // The signature chosen for this reply counts against the limit too.
+      const signature = picker ? (picker.selectedOptions[0]?.dataset.text || "") : "";
       // The server puts the customer's @ in front when it is missing (Mastodon): count it too.
       const body = withMention(area.value.trim(), mention);
       const full = signature && body ? body + " " + signature : body;
@@ -48,6 +50,7 @@
       form.querySelectorAll("button[name=then]").forEach((b) => { b.disabled = limit > 0 && n > limit; });
     };
     area.addEventListener("input", update);
+    if (picker) picker.addEventListener("change", update);
     update();
   }
 
