@@ -11,7 +11,7 @@ Django's `login_required` answers every signed-out request with a redirect to th
   working on, with a link to sign in again.
 """
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -39,7 +39,9 @@ class SessionEndedMiddleware:
         if response.status_code != 302 or getattr(request, "user", None) is None or request.user.is_authenticated:
             return response
         login = resolve_url(settings.LOGIN_URL)
-        if urlsplit(response.get("Location", "")).path != login:
+        location = urlsplit(response.get("Location", ""))
+        # Only `login_required`'s redirect (it names the page asked for); not signing out's.
+        if location.path != login or "next" not in parse_qs(location.query):
             return response
         sign_in = f"{login}?{urlencode({'next': _page_they_were_on(request)})}"
         if request.headers.get("HX-Request"):

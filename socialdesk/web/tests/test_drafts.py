@@ -142,3 +142,9 @@ def test_a_reply_is_signed_with_the_signature_chosen_for_it(client, contributor,
     client.post(f"/c/{conversation.pk}/reply", {"text": "Fourth", "then": "none", "signature": str(theirs.pk), "confirm": "on"})
     assert conversation.messages.filter(direction="out").count() == before
     assert "not one of yours" in client.get(f"/c/{conversation.pk}/").content.decode()
+
+
+def test_signing_out_lands_on_the_plain_sign_in_page(client, contributor):
+    client.force_login(contributor)
+    r = client.post("/logout/", HTTP_REFERER="http://testserver/c/1/")
+    assert r.status_code == 302 and r["Location"] == "/login/"
