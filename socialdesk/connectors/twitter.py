@@ -246,27 +246,34 @@ class Answer:
         return cls(tweets=list(_tweets(body)), users=_users(body), problems=partial_errors(body))
 
     def add(self, body: dict) -> dict:
-        """A lookup's answer: its users join ours, its errors are noted; returns its tweets by id."""
+        """A tweets lookup's answer: its users join ours, its errors are noted; returns its tweets by id."""
         self.users.update(_users(body))
         self.problems.update(partial_errors(body))
         return {_tweet_id(t): t for t in _tweets(body) if _tweet_id(t)}
+
+    def add_users(self, body: dict) -> None:
+        """A users lookup's answer (the users are its `data`): they join ours, its errors are noted."""
+        self.users.update({base.text(u["id"]): u for u in base.sequence(body.get("data")) if isinstance(u, dict) and base.text(u.get("id"))})
+        self.problems.update(partial_errors(body))
 
     def author_of(self, tweet: dict) -> dict:
         """The tweet's author, or `Incomplete` saying why it cannot be told."""
         tweet_id = _tweet_id(tweet)
         if not tweet_id:
             raise ValueError("X sent a tweet without an id")
+        text = base.text(tweet.get("text"))
         if ("tweet", tweet_id) in self.problems:
-            raise base.Incomplete(f"X left this tweet out of its answer: {self.problems[('tweet', tweet_id)]}")
+            raise base.Incomplete(f"X left this tweet out of its answer: {self.problems[('tweet', tweet_id)]}", text=text)
         author_id = base.text(tweet.get("author_id"))
         if not author_id:
             why = self.failures.get(("tweet", tweet_id))
-            raise base.Incomplete("X did not say who wrote this tweet (no author_id)" + (f"; {why.rstrip('.')}." if why else "."))
+            raise base.Incomplete("X did not say who wrote this tweet (no author_id)" + (f"; {why.rstrip('.')}." if why else "."), text=text)
         user = self.users.get(author_id)
         if _is_user(user):
             return user
         why = self.problems.get(("user", author_id)) or self.failures.get(("user", author_id))
-        raise base.Incomplete(f"X did not send the author of this tweet (user {author_id})" + (f": {why.rstrip('.')}." if why else "."))
+        raise base.Incomplete(f"X did not send the author of this tweet (user {author_id})" + (f": {why.rstrip('.')}." if why else "."),
+                              text=text, author=base.text(base.mapping(user).get("name")))
 
     def read(self, *, handles: dict | None = None) -> tuple[list[InboundMessage], list[Unreadable]]:
         """Each tweet as a message, or as an unreadable item that says why (waiting, if X left out its author)."""
@@ -504,7 +511,7 @@ class TwitterConnector:
         missing = [user_id for user_id in dict.fromkeys(missing) if not _is_user(answer.users.get(user_id))]
         for batch in _batches(missing):
             try:
-                answer.add(self._lookup(self.client.get_users, ids=batch, user_fields=USER_FIELDS))
+                answer.add_users(self._lookup(self.client.get_users, ids=batch, user_fields=USER_FIELDS))
             except ConnectorError as exc:
                 answer.failures.update({("user", user_id): f"looking the user up failed ({exc})" for user_id in batch})
             for user_id in batch:

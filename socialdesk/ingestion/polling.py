@@ -65,6 +65,7 @@ def _failed(account: BrandAccount, stream: str, exc: Exception) -> None:
 
 def poll_account(account: BrandAccount) -> IngestResult:
     total = IngestResult()
+    started = timezone.now()
     try:
         connector = connector_for(account)
         # Each connector names its streams (X: mentions and searches; Google Play: reviews;
@@ -90,7 +91,7 @@ def poll_account(account: BrandAccount) -> IngestResult:
     if reread is not None:
         # Messages the platform sent incomplete wait set aside; each poll asks for what is due again.
         try:
-            total.stored += set_aside.retry_waiting(account=account, reread=reread)
+            total.stored += set_aside.retry_waiting(account=account, reread=reread, due=started)
         except Exception:  # noqa: BLE001 - they wait for the next poll; the account's streams were read
             log.exception("Reading the waiting messages of %s again failed", account)
     return total

@@ -149,7 +149,7 @@ def _store_again(item: SetAsideMessage, msg, *, actor) -> RetryOutcome:
     return _resolve(item, actor=actor, action="retry", resolution=Resolution.SKIPPED)
 
 
-def retry_waiting(*, account, reread) -> int:
+def retry_waiting(*, account, reread, due=None) -> int:
     """Read again the account's messages that wait for the platform and are due, at most
     `WAITING_BATCH` of them: `reread(payloads)` is the connector's, asking the platform once more
     for what it left out, and gives for each payload a message, an `Unreadable` saying why it
@@ -157,13 +157,14 @@ def retry_waiting(*, account, reread) -> int:
 
     Each message is handled in its own transaction, after a community manager's retry or
     dismissal if one came first. One that still cannot be stored waits longer, with the new
-    reason, until `WAIT_FOR` after it was first set aside; then it is left to a community manager."""
+    reason, until `WAIT_FOR` after it was first set aside; then it is left to a community manager.
+    `due`: read those due by then (the start of the poll, so what it set aside waits for the next)."""
     from socialdesk.connectors.base import Unreadable
 
     from .services import TRANSIENT
 
     now = timezone.now()
-    due = list(SetAsideMessage.objects.filter(account=account, resolved_at__isnull=True, retry_at__lte=now)
+    due = list(SetAsideMessage.objects.filter(account=account, resolved_at__isnull=True, retry_at__lte=due or now)
                .order_by("retry_at", "pk")[:WAITING_BATCH])
     if not due:
         return 0
