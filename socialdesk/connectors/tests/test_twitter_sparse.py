@@ -162,3 +162,23 @@ def test_a_timeline_answered_with_errors_only_shows_xs_reason_on_the_health_page
     poll_all()
     state = PollState.objects.get(account__handle="FirefoxSupport", stream="mentions")
     assert state.last_error == "X answered with errors only: Could not find user with id: [999999999]." and state.cursor == ""
+
+
+@pytest.mark.parametrize("text, names", [
+    ("@sync_help my tabs", ["sync_help"]),
+    ("ask @sync_help", ["sync_help"]),
+    ("東京の@sync_helpに聞いた", ["sync_help"]),  # no space needed before the at sign
+    ("status: @_@ (cc: @sync_help)", ["sync_help"]),  # "@_" runs into another at sign
+    ("@sync_helpé is not a handle", []),  # followed by an accented Latin letter
+    ("mail @sync_help@example.org please", []),
+    ("@http://example.com", []),
+    ("@first\n@second", ["first", "second"]),
+    ("RT@a rt:@b Rt @c", ["a", "b", "c"]),
+    ("x!@a x#@b x$@c x%@d x&@e x*@f x@@g", []),
+    ("our list @mozilla/support-team", []),  # a list, not a person
+    ("https://example.com/@sync_help and @sync_help", ["sync_help"]),  # the one in the link is the link's
+])
+def test_mentioned_usernames_follow_twitter_texts_rules(text, names):
+    from socialdesk.connectors.twitter import mentioned_usernames
+
+    assert mentioned_usernames(text) == names
