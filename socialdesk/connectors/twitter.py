@@ -330,6 +330,9 @@ def normalise_tweet(tweet: dict, user: dict, *, handles: dict | None = None) -> 
     )
 
 
+_X_ID = re.compile(r"[0-9]{1,19}")
+
+
 def _batches(ids: list[str], size: int = 100):
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
@@ -497,7 +500,8 @@ class TwitterConnector:
         on `answer` for `Answer.author_of`."""
         anonymous = [_tweet_id(t) for t in answer.tweets if _tweet_id(t) and not base.text(t.get("author_id"))]
         found = {}
-        for batch in _batches(list(dict.fromkeys(anonymous))):
+        # An id X could not have given (not 1-19 digits) would make it refuse the whole call.
+        for batch in _batches([i for i in dict.fromkeys(anonymous) if _X_ID.fullmatch(i)]):
             try:
                 found.update(answer.add(self._lookup(self.client.get_tweets, ids=batch, tweet_fields=TWEET_FIELDS,
                                                      user_fields=USER_FIELDS, expansions=EXPANSIONS)))
@@ -508,7 +512,7 @@ class TwitterConnector:
         for tweet_id in anonymous:
             answer.failures.setdefault(("tweet", tweet_id), "asked again by its id, X still did not say")
         missing = [base.text(t.get("author_id")) for t in answer.tweets if isinstance(t, dict) and base.text(t.get("author_id"))]
-        missing = [user_id for user_id in dict.fromkeys(missing) if not _is_user(answer.users.get(user_id))]
+        missing = [user_id for user_id in dict.fromkeys(missing) if not _is_user(answer.users.get(user_id)) and _X_ID.fullmatch(user_id)]
         for batch in _batches(missing):
             try:
                 answer.add_users(self._lookup(self.client.get_users, ids=batch, user_fields=USER_FIELDS))

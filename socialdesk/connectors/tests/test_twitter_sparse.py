@@ -55,7 +55,7 @@ def test_without_created_at_the_time_comes_from_the_tweet_id(demo, twitter_sim, 
     assert Message.objects.get(platform_id=t["data"]["id"]).created_at == posted_at(t)
 
 
-def test_an_author_x_will_not_show_waits_with_xs_reason_and_the_others_are_stored(demo, twitter_sim, customer_tweet):
+def test_an_author_x_will_not_show_waits_with_xs_reason_and_the_others_are_stored(demo, twitter_sim, customer_tweet, client, agents):
     hidden = customer_tweet("@FirefoxSupport my account is weird", username="ghost_user")
     shown = customer_tweet("@FirefoxSupport tabs crash on start", username="visible_user")
     ghost = hidden["data"]["author_id"]
@@ -68,6 +68,10 @@ def test_an_author_x_will_not_show_waits_with_xs_reason_and_the_others_are_store
     assert kept.error == f"X did not send the author of this tweet (user {ghost}): Could not find user with ids: [{ghost}]."
     assert kept.retry_at is not None and kept.stream == "mentions"
     assert not Author.objects.filter(external_id=ghost).exists()
+    # A community manager sees why it waits, and that the next polls ask X again.
+    client.force_login(agents["cm"])
+    page = client.get("/manage/set-aside/").content.decode()
+    assert f"Could not find user with ids: [{ghost}]" in page and "waiting for the platform: asked again at the first poll after" in page
 
     # Still hidden: it waits longer, and the health of the stream is not in question.
     poll_all()
