@@ -164,13 +164,13 @@ def retry_waiting(*, account, reread, due=None) -> int:
     from .services import TRANSIENT
 
     now = timezone.now()
-    due = list(SetAsideMessage.objects.filter(account=account, resolved_at__isnull=True, retry_at__lte=due or now)
-               .order_by("retry_at", "pk")[:WAITING_BATCH])
-    if not due:
+    items = list(SetAsideMessage.objects.filter(account=account, resolved_at__isnull=True, retry_at__lte=due or now)
+                 .order_by("retry_at", "pk")[:WAITING_BATCH])
+    if not items:
         return 0
-    outcomes = reread([json.loads(item.payload) for item in due])
+    outcomes = reread([json.loads(item.payload) for item in items])
     stored = 0
-    for item, outcome in zip(due, outcomes):
+    for item, outcome in zip(items, outcomes):
         with transaction.atomic():
             item = SetAsideMessage.objects.select_for_update().filter(pk=item.pk, resolved_at__isnull=True).first()
             if item is None or item.retry_at is None:
