@@ -27,13 +27,27 @@ Inspection and control endpoints (not X's, no authentication), under ``/_sim/``:
     POST /_sim/generate                   {"n": 5} -- n generated customer tweets right now
     POST /_sim/traffic                    {"rate_per_minute": 6} (0 stops the generator)
     POST /_sim/config                     {"rate_limit"?, "rate_limits"?: {"GET /2/users/:id/mentions": 5},
-                                           "faults"?: {"error_next", "error_status", "lose_response_next"}}
+                                           "faults"?: {"error_next", "error_status", "lose_response_next"},
+                                           "partial"?: {"omit_fields", "omit_includes", "hide_users", "hide_tweets"}}
     POST /_sim/reset                      forget everything but the brand accounts; rate limits
                                           and faults back to the start configuration
 
 Faults: ``error_next`` answers the next n ``/2/`` requests with ``error_status`` (503) without
 doing anything; ``lose_response_next`` performs the next n writes and then answers with
 ``error_status``, as when a connection drops after the platform acted.
+
+Partial answers, as X gives them (``partial`` in ``/_sim/config``; cleared by ``/_sim/reset``).
+X returns only the fields asked for and those it has: "Posts will return just the id and text
+of a Post by default" (https://developer.x.com/en/docs/x-api/data-dictionary), "missing fields in
+responses mean the value is null or empty" (https://docs.x.com/x-api/fundamentals/fields); an
+expansion's objects come in ``includes`` only when found (https://docs.x.com/x-api/fundamentals/expansions);
+and "a 200 response can include both data and errors ... when requesting multiple resources and
+some are unavailable" (https://docs.x.com/x-api/fundamentals/response-codes-and-errors)::
+
+    "omit_fields": ["author_id", "created_at", "entities"]   left out of mentions and search pages' tweets
+    "omit_includes": true                                    mentions and search pages without ``includes``
+    "hide_users": ["<user id>"]      missing from every ``includes`` and users lookup, with a partial error each
+    "hide_tweets": ["<tweet id>"]    missing from tweets lookups, with a partial error each (deleted since)
 """
 
 from __future__ import annotations
@@ -221,13 +235,19 @@ def build_tweet_payload(state: PlatformState, tweets: list[dict[str, Any]], para
         payload["data"] = data[0] if single else data
     user_ids: list[str] = []
     ref_tweets: list[dict[str, Any]] = []
+    expanded_by: dict[str, str] = {}  # user id -> the expansion that asked for it (named in a partial error)
     for t in tweets:
         if "author_id" in expansions:
             user_ids.append(t["author_id"])
+            expanded_by.setdefault(t["author_id"], "author_id")
         if "in_reply_to_user_id" in expansions and t.get("in_reply_to_user_id"):
             user_ids.append(t["in_reply_to_user_id"])
+            expanded_by.setdefault(t["in_reply_to_user_id"], "in_reply_to_user_id")
         if "entities.mentions.username" in expansions:
-            user_ids.extend(m["id"] for m in t.get("entities", {}).get("mentions", []) if m.get("id"))
+            for m in t.get("entities", {}).get("mentions", []):
+                if m.get("id"):
+                    user_ids.append(m["id"])
+                    expanded_by.setdefault(m["id"], "entities.mentions.username")
         if "referenced_tweets.id" in expansions or "referenced_tweets.id.author_id" in expansions:
             for ref in t.get("referenced_tweets", []):
                 rt = state.get_tweet(ref["id"])
@@ -241,12 +261,16 @@ def build_tweet_payload(state: PlatformState, tweets: list[dict[str, Any]], para
     includes: dict[str, Any] = {}
     seen: set[str] = set()
     users = []
+    hidden = set(state.partial.get("hide_users") or ())
     for uid in user_ids:
         if uid in seen:
             continue
         seen.add(uid)
         u = state.user(uid)
-        if u is not None:
+        if u is not None and uid in hidden:
+            # The expansion could not give this user: X leaves it out of includes and says so.
+            errors.append(not_found_error("user", expanded_by.get(uid, "author_id"), uid))
+        elif u is not None:
             users.append(render_user(u, user_fields))
     if users:
         includes["users"] = users
@@ -424,9 +448,10 @@ class Api:
     def _users(self, req: Request, param: str, values: list[str], find, resource_param: str):
         fields = self._user_fields(req)
         data, errors = [], []
+        hidden = set(self.state.partial.get("hide_users") or ())
         for v in values:
             u = find(v)
-            if u is None:
+            if u is None or u.id in hidden:
                 errors.append(not_found_error("user", resource_param, v))
             else:
                 data.append(render_user(u, fields))
@@ -482,7 +507,7 @@ class Api:
                                  start_time=start_time)
         except QueryError as exc:
             raise invalid_request("query", req.params.get("query", ""), str(exc)) from None
-        body = build_tweet_payload(self.state, tweets, req.params)
+        body = _partial(self.state.partial, build_tweet_payload(self.state, tweets, req.params))
         meta: dict[str, Any] = {"result_count": len(tweets)}
         if tweets:
             meta = {"newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"], "result_count": len(tweets)}
@@ -518,8 +543,9 @@ class Api:
         _check_params(req.params, LOOKUP_PARAMS + ("ids",))
         ids = self._list_param(req, "ids")
         found, errors = [], []
+        hidden = set(self.state.partial.get("hide_tweets") or ())
         for tid in ids:
-            t = self.state.get_tweet(tid) if tid.isdigit() else None
+            t = self.state.get_tweet(tid) if tid.isdigit() and tid not in hidden else None
             if t is None:
                 errors.append(not_found_error("tweet", "ids", tid))
             else:
@@ -689,6 +715,9 @@ class Api:
                     k not in known or not isinstance(v, int) or v < 0 for k, v in limits.items()):
                 raise _bad("`rate_limits` maps endpoints such as \"GET /2/users/:id/mentions\" to integers; "
                            f"known endpoints: {sorted(known)}")
+        partial = body.get("partial")
+        if partial is not None:
+            self.state.configure_partial(**_partial_config(partial))
         faults = body.get("faults")
         mode_keys = ("share", "kinds", "timeout_seconds", "retry_after")
         if faults is not None and (not isinstance(faults, dict) or any(
@@ -713,6 +742,33 @@ class Api:
         self.sim.media.reset()
         self.sim.faults.reset()
         return 200, {"data": {"reset": True}}
+
+
+def _partial_config(partial: Any) -> dict[str, Any]:
+    """``partial`` of ``/_sim/config``, checked: a 400 says what is wrong."""
+    if not isinstance(partial, dict) or set(partial) - {"omit_fields", "omit_includes", "hide_users", "hide_tweets"}:
+        raise _bad("`partial` takes `omit_fields` (tweet fields), `omit_includes` (true/false), `hide_users` and "
+                   "`hide_tweets` (lists of ids).")
+    omit = partial.get("omit_fields", [])
+    if not isinstance(omit, list) or any(f not in TWEET_FIELDS or f in ("id", "text") for f in omit):
+        raise _bad("`partial.omit_fields` is a list of tweet fields other than id and text.")
+    if not isinstance(partial.get("omit_includes", False), bool):
+        raise _bad("`partial.omit_includes` is true or false.")
+    for key in ("hide_users", "hide_tweets"):
+        ids = partial.get(key, [])
+        if not isinstance(ids, list) or not all(isinstance(i, str) and i.isdigit() for i in ids):
+            raise _bad(f"`partial.{key}` is a list of ids (strings of digits).")
+    return partial
+
+
+def _partial(partial: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A timeline page with what the configuration leaves out taken out."""
+    omit = set(partial.get("omit_fields") or ())
+    if omit and "data" in body:
+        body["data"] = [{k: v for k, v in t.items() if k not in omit} for t in body["data"]]
+    if partial.get("omit_includes"):
+        body.pop("includes", None)
+    return body
 
 
 def _opt_str(v: Any) -> str | None:

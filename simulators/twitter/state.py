@@ -6,8 +6,12 @@ Tweets are stored with all their fields; the server picks the ones a request ask
 
 Behaviour worth knowing:
 
-* tweet ids are snowflake-like strings that only grow (first one 1790000000000000000),
-  also across ``reset()``, so a client's since_id cursor never hides new tweets;
+* tweet ids are Snowflakes, as on X: the top 42 bits are the creation time in milliseconds
+  since X's epoch 1288834974657 ("each ID encodes: Timestamp — when the object was created",
+  https://docs.x.com/fundamentals/x-ids), so a client can tell a tweet's time from its id alone;
+  they only grow, also across ``reset()``, so a client's since_id cursor never hides new tweets;
+* partial answers, as real ones are, when a test asks for them (``configure_partial``): fields
+  and ``includes`` left out of timeline pages, users and tweets left out with a partial error;
 * a customer reply (``customer_tweet`` with ``in_reply_to_tweet_id``) gets the parent
   author's ``@username`` put in front of the text when it is not already mentioned,
   as X's auto-populated reply mentions do; tweets created through ``POST /2/tweets``
@@ -31,7 +35,10 @@ from .accounts import APP_ONLY_TOKEN, BRAND_ACCOUNTS, BRANDS_BY_TOKEN
 from .query import TweetView, compile_query
 
 FIRST_TWEET_ID = 1_790_000_000_000_000_000
-TWEET_ID_STEP = 4_194_304  # one millisecond in a snowflake
+SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
+SNOWFLAKE_TIME_SHIFT = 22  # the low 22 bits: worker and sequence numbers
+# What a test may ask the timelines to leave out (see PlatformState.configure_partial).
+NO_PARTIAL: dict[str, Any] = {"omit_fields": [], "omit_includes": False, "hide_users": [], "hide_tweets": []}
 FIRST_CUSTOMER_ID = 1_500_000_000_000_000_000
 MAX_TWEET_WEIGHT = 280
 URL_WEIGHT = 23
@@ -180,6 +187,7 @@ class PlatformState:
         self._initial_limits = (int(rate_limit), dict(rate_limits or {}))
         self.rate_limiter = RateLimiter(default_limit=rate_limit, limits=dict(rate_limits or {}))
         self.faults: dict[str, Any] = dict(NO_FAULTS)
+        self.partial: dict[str, Any] = dict(NO_PARTIAL)
         self.traffic_rate_per_minute: float = 0.0
         self._reset_data()
 
@@ -196,7 +204,7 @@ class PlatformState:
         self._retweet_keys: dict[tuple[str, str], str] = {}
         # ids are never reused, not even after a reset: a client may still hold old ones as cursors
         if not hasattr(self, "_last_tweet_id"):
-            self._last_tweet_id = FIRST_TWEET_ID - TWEET_ID_STEP
+            self._last_tweet_id = FIRST_TWEET_ID - 1
             self._last_customer_id = FIRST_CUSTOMER_ID
             self._last_created = 0.0
         for acc in BRAND_ACCOUNTS:
@@ -222,6 +230,15 @@ class PlatformState:
             self.rate_limiter.default_limit, limits = self._initial_limits
             self.rate_limiter.limits = dict(limits)
             self.faults = dict(NO_FAULTS)
+            self.partial = dict(NO_PARTIAL)
+
+    def configure_partial(self, **partial: Any) -> None:
+        """Make the answers partial, as X's are: ``omit_fields`` (tweet fields such as author_id,
+        created_at, entities) and ``omit_includes`` are left out of mentions and search pages;
+        ``hide_users`` are missing from every ``includes`` and users lookup, and ``hide_tweets``
+        from tweets lookups, each named by a partial error in the 200 answer instead."""
+        with self.lock:
+            self.partial.update({k: v for k, v in partial.items() if k in NO_PARTIAL})
 
     def _add_user(self, user: User) -> User:
         self.users[user.id] = user
@@ -317,8 +334,10 @@ class PlatformState:
     def _next_ids(self) -> tuple[str, str]:
         now = max(self.clock(), self._last_created + 0.001)
         self._last_created = now
-        self._last_tweet_id += TWEET_ID_STEP
-        return str(self._last_tweet_id), iso_ms(now)
+        ms = int(now * 1000)
+        snowflake = (ms - SNOWFLAKE_EPOCH_MS) << SNOWFLAKE_TIME_SHIFT
+        self._last_tweet_id = max(self._last_tweet_id + 1, snowflake)
+        return str(self._last_tweet_id), iso_ms(ms / 1000)
 
     def _entities(self, text: str) -> dict[str, Any]:
         entities: dict[str, Any] = {}
@@ -638,6 +657,7 @@ class PlatformState:
                     "window_seconds": self.rate_limiter.window,
                 },
                 "faults": dict(self.faults),
+                "partial": {k: (list(v) if isinstance(v, list) else v) for k, v in self.partial.items()},
                 "traffic": {"rate_per_minute": self.traffic_rate_per_minute},
                 "newest_tweet_id": self.order[-1] if self.order else None,
             }

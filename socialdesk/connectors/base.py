@@ -59,6 +59,12 @@ class Unreadable:
     error: str
     # The platform's id of the message when it could be read; "" when not.
     platform_id: str = ""
+    # The platform's answer left out what the message cannot be stored without (`Incomplete`):
+    # it waits, and the next polls of its account read it again, asking the platform once more.
+    waiting: bool = False
+    # What could be read of a waiting message, shown with it while it waits.
+    text: str = ""
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,11 @@ def read_each(items: Iterable, normalise: Callable, *, platform: str, raw: Calla
     for item in items:
         try:
             message = normalise(item)
+        except Incomplete as exc:
+            unreadable.append(Unreadable(platform=platform, raw=_best_effort(raw, item, {"item": item}), error=str(exc),
+                                         platform_id=_best_effort(platform_id, item, ""), waiting=True,
+                                         text=exc.text, author=exc.author))
+            continue
         except Exception as exc:  # noqa: BLE001 - whatever breaks on this item stays with this item
             unreadable.append(Unreadable(platform=platform, raw=_best_effort(raw, item, {"item": item}), error=f"{exc.__class__.__name__}: {exc}",
                                          platform_id=_best_effort(platform_id, item, "")))
@@ -130,6 +141,17 @@ def count(value) -> int:
     if isinstance(value, str) and value.strip().isdecimal() and len(value) < 30:
         value = int(value)
     return value if isinstance(value, int) and value > 0 else 0
+
+
+class Incomplete(ValueError):
+    """The platform's answer left out something a message cannot be stored without (who wrote it,
+    say), and asking again did not bring it: the message waits, with this as its reason, instead of
+    being stored wrong. The message says what is missing and why, for the people who see it;
+    `text` and `author` are what could be read of the message, shown with it while it waits."""
+
+    def __init__(self, message: str, *, text: str = "", author: str = ""):
+        super().__init__(message)
+        self.text, self.author = text, author
 
 
 class ConnectorError(Exception):

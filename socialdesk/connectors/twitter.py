@@ -6,7 +6,9 @@ instead (the simulator in the demo and the tests), so the real client code runs 
 """
 
 import logging
+import re
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone as dt_timezone
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,6 +16,8 @@ import requests
 import tweepy
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from twitter_text import extract_urls_with_indices
+from twitter_text.regexp.latin_accent_chars import latin_accent_chars
 
 from . import base
 from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
@@ -93,12 +97,94 @@ def _translate(exc: Exception) -> ConnectorError:
     raise exc
 
 
-def _parse_time(value) -> datetime:
-    if not value:
-        from django.utils import timezone
+# --- What X sends ---------------------------------------------------------------------------
+#
+# X sends the fields it was asked for, and of those only the ones it has. Without fields
+# parameters "Posts will return just the id and text" (https://developer.x.com/en/docs/x-api/data-dictionary),
+# and "missing fields in responses mean the value is null or empty" (https://docs.x.com/x-api/fundamentals/fields):
+# any of `author_id`, `created_at` and `entities` can be absent from a tweet. The objects of an
+# expansion (the authors, with `expansions=author_id`) come in `includes`, which is left out when
+# the expansion found nothing (https://docs.x.com/x-api/fundamentals/expansions). And a 200 answer
+# can be partial: "A 200 response can include both data and errors ... when requesting multiple
+# resources and some are unavailable", each error naming its `resource_type` and `resource_id`
+# (https://docs.x.com/x-api/fundamentals/response-codes-and-errors, "Partial errors"). So a page is
+# read tweet by tweet: what X left out is asked for again (`TwitterConnector._complete`), and a
+# tweet whose author still cannot be told waits (`base.Incomplete`) instead of being stored under
+# an empty or borrowed author.
 
-        return timezone.now()
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+# X's ids are Snowflakes: "each ID encodes: Timestamp — when the object was created; Worker number;
+# Sequence number" (https://docs.x.com/fundamentals/x-ids). The timestamp is the id's top 42 bits,
+# in milliseconds since X's epoch 1288834974657 (2010-11-04T01:42:54.657Z, `twepoch` of Snowflake's
+# IdWorker). Tweets older than Snowflake had sequential ids, all below 3·10^10: those carry no time.
+SNOWFLAKE_EPOCH_MS = 1288834974657
+FIRST_SNOWFLAKE_ID = 10**14
+
+# An @mention as X finds it in a text, by twitter-text's rules (the extractor X's own clients use,
+# https://github.com/twitter/twitter-text, js/src/regexp/validMentionOrList.js,
+# validMentionPrecedingChars.js, endMentionMatch.js): an @ or ＠ not right after a letter, digit, _
+# or one of !#$%&*@＠ (after "RT" or "RT:" it counts), then 1 to 20 of A-Z a-z 0-9 _, not followed
+# by another at sign, an accented Latin letter or "://"; "@name/list" names a list, not a person.
+_MENTION = re.compile(
+    r"(?:^|[^a-zA-Z0-9_!#$%&*@＠]|(?:^|[^a-zA-Z0-9_+~.-])(?:rt|RT|rT|Rt):?)"
+    r"[@＠]([a-zA-Z0-9_]{1,20})(/[a-zA-Z][a-zA-Z0-9_\-]{0,24})?"
+)
+_MENTION_END = re.compile(r"[@＠]|[" + latin_accent_chars.pattern + r"]|://")
+
+
+def mentioned_usernames(text: str) -> list[str]:
+    """The usernames a tweet's text @mentions, as X's entities would list them (in order, as written).
+
+    Like twitter-text's `extractEntitiesWithIndices`, an entity that starts inside an earlier one
+    is dropped, so "@name" within a link is the link's, not a mention."""
+    if not text or ("@" not in text and "＠" not in text):
+        return []
+    found = []  # (start, end, username or None for a link or list)
+    for url in extract_urls_with_indices(text):
+        found.append((url["indices"][0], url["indices"][1], None))
+    for m in _MENTION.finditer(text):
+        if _MENTION_END.match(text, m.end()):
+            continue
+        start = m.start(1) - 1  # the at sign
+        found.append((start, m.end(), None if m.group(2) else m.group(1)))
+    names, end = [], -1
+    for start, stop, name in sorted(found, key=lambda entity: entity[0]):
+        if start < end:
+            continue
+        end = stop
+        if name:
+            names.append(name)
+    return names
+
+
+def snowflake_time(tweet_id: str) -> datetime | None:
+    """When the tweet with this id was posted, read from the id; None for an id that carries no time."""
+    if not isinstance(tweet_id, str) or not tweet_id.isascii() or not tweet_id.isdecimal() or len(tweet_id) > 19:
+        return None
+    value = int(tweet_id)
+    if not FIRST_SNOWFLAKE_ID <= value < 2**63:
+        return None
+    return datetime.fromtimestamp(((value >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, tz=dt_timezone.utc)
+
+
+def _parse_time(value) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=dt_timezone.utc)
+
+
+def tweet_time(tweet: dict) -> datetime:
+    """When a tweet was posted: its `created_at`, else the time in its id; never the time we read it."""
+    created = _parse_time(tweet.get("created_at"))
+    if created is not None:
+        return created
+    from_id = snowflake_time(base.text(tweet.get("id")))
+    if from_id is not None:
+        return from_id
+    raise ValueError("X sent no time for it (no created_at) and its id carries none")
 
 
 def _users(body: dict) -> dict:
@@ -120,13 +206,102 @@ def _tweets(body: dict) -> list:
     return data
 
 
-def normalise_tweet(tweet: dict, users: dict) -> InboundMessage:
-    """One tweet, its author taken from the page's includes (the id alone if X left them out).
-    Optional fields that are missing or of another type get their empty value."""
-    author_id = base.text(tweet.get("author_id"))
-    user = users.get(author_id) or {"id": author_id}
+def _tweet_id(tweet) -> str:
+    return base.text(tweet.get("id")) if isinstance(tweet, dict) else ""
+
+
+def _is_user(user) -> bool:
+    """A user object we can store an author from: X always sends `id`, `name` and `username`
+    (the default user fields); one without an id or a username is as good as none."""
+    return isinstance(user, dict) and bool(base.text(user.get("id"))) and bool(base.text(user.get("username")).strip())
+
+
+def partial_errors(body: dict) -> dict[tuple[str, str], str]:
+    """The items a 200 answer says it left out, ("tweet" or "user", id) -> X's words; each is logged."""
+    found = {}
+    for error in base.sequence(body.get("errors")):
+        if not isinstance(error, dict):
+            continue
+        kind = base.text(error.get("resource_type"))
+        item = base.text(error.get("resource_id")) or base.text(error.get("value"))
+        words = base.text(error.get("detail")) or base.text(error.get("title")) or "no reason given"
+        log.info("X left %s %s out of its answer (%s): %s", kind or "an item", item or "?", base.text(error.get("parameter")) or "?", words)
+        if kind in ("tweet", "user") and item:
+            found[(kind, item)] = words
+    return found
+
+
+@dataclass
+class Answer:
+    """What X said about a set of tweets: the tweets, their authors, why some items were left out
+    (its partial errors), and why asking again for what was missing did not work."""
+
+    tweets: list
+    users: dict = field(default_factory=dict)
+    problems: dict = field(default_factory=dict)
+    failures: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, body: dict) -> "Answer":
+        return cls(tweets=list(_tweets(body)), users=_users(body), problems=partial_errors(body))
+
+    def add(self, body: dict) -> dict:
+        """A tweets lookup's answer: its users join ours, its errors are noted; returns its tweets by id."""
+        self.users.update(_users(body))
+        self.problems.update(partial_errors(body))
+        return {_tweet_id(t): t for t in _tweets(body) if _tweet_id(t)}
+
+    def add_users(self, body: dict) -> None:
+        """A users lookup's answer (the users are its `data`): they join ours, its errors are noted."""
+        self.users.update({base.text(u["id"]): u for u in base.sequence(body.get("data")) if isinstance(u, dict) and base.text(u.get("id"))})
+        self.problems.update(partial_errors(body))
+
+    def author_of(self, tweet: dict) -> dict:
+        """The tweet's author, or `Incomplete` saying why it cannot be told."""
+        tweet_id = _tweet_id(tweet)
+        if not tweet_id:
+            raise ValueError("X sent a tweet without an id")
+        text = base.text(tweet.get("text"))
+        if ("tweet", tweet_id) in self.problems:
+            raise base.Incomplete(f"X left this tweet out of its answer: {self.problems[('tweet', tweet_id)]}", text=text)
+        author_id = base.text(tweet.get("author_id"))
+        if not author_id:
+            why = self.failures.get(("tweet", tweet_id))
+            raise base.Incomplete("X did not say who wrote this tweet (no author_id)" + (f"; {why.rstrip('.')}." if why else "."), text=text)
+        user = self.users.get(author_id)
+        if _is_user(user):
+            return user
+        why = self.problems.get(("user", author_id)) or self.failures.get(("user", author_id))
+        raise base.Incomplete(f"X did not send the author of this tweet (user {author_id})" + (f": {why.rstrip('.')}." if why else "."),
+                              text=text, author=base.text(base.mapping(user).get("name")))
+
+    def read(self, *, handles: dict | None = None) -> tuple[list[InboundMessage], list[Unreadable]]:
+        """Each tweet as a message, or as an unreadable item that says why (waiting, if X left out its author)."""
+        handles = {**(handles or {}), **{base.text(u.get("username")).lower(): uid for uid, u in self.users.items() if _is_user(u)}}
+        return base.read_each(
+            self.tweets, lambda tweet: normalise_tweet(tweet, self.author_of(tweet), handles=handles), platform="twitter",
+            raw=lambda tweet: {"tweet": tweet, "author": self.users.get(base.text(base.mapping(tweet).get("author_id")))},
+            platform_id=_tweet_id,
+        )
+
+
+def normalise_tweet(tweet: dict, user: dict, *, handles: dict | None = None) -> InboundMessage:
+    """One tweet and its author (a user object of X's). Optional fields that are missing or of
+    another type get their empty value; the time comes from `created_at` or the id, and the
+    accounts it mentions from `entities`, or from its text when X left `entities` out.
+    `handles` maps lowercased usernames to user ids (ours, and those X sent with the page)."""
+    if not _is_user(user) or base.text(user.get("id")) != base.text(tweet.get("author_id")):
+        raise base.Incomplete("X did not send the author of this tweet.")
+    handles = handles or {}
     refs = [r for r in base.sequence(tweet.get("referenced_tweets")) if isinstance(r, dict)]
-    mentions = [m for m in base.sequence(base.mapping(tweet.get("entities")).get("mentions")) if isinstance(m, dict)]
+    entities = tweet.get("entities")
+    if isinstance(entities, dict):
+        mentioned = []
+        for mention in base.sequence(entities.get("mentions")):
+            if isinstance(mention, dict):
+                mentioned.append(base.text(mention.get("id")) or handles.get(base.text(mention.get("username")).lower(), ""))
+    else:
+        mentioned = [handles.get(name.lower(), "") for name in mentioned_usernames(base.text(tweet.get("text")))]
     metrics = base.mapping(tweet.get("public_metrics"))
     platform_id = base.text(tweet["id"])
     lang = base.text(tweet.get("lang"))
@@ -142,12 +317,12 @@ def normalise_tweet(tweet: dict, users: dict) -> InboundMessage:
             profile_image_url=base.text(user.get("profile_image_url")),
         ),
         text=base.text(tweet.get("text")),
-        created_at=_parse_time(tweet.get("created_at")),
+        created_at=tweet_time(tweet),
         thread_id=base.text(tweet.get("conversation_id")) or platform_id,
         in_reply_to_id=next((base.text(r.get("id")) for r in refs if r.get("type") == "replied_to"), ""),
         # X marks what it cannot tell: und(etermined), qme (media only), zxx (no text).
         language="" if (lang or "und") in ("und", "qme", "zxx") else lang,
-        mentioned_account_ids=tuple(base.text(m.get("id")) for m in mentions if base.text(m.get("id"))),
+        mentioned_account_ids=tuple(dict.fromkeys(m for m in mentioned if m)),
         is_repost=any(r.get("type") == "retweeted" for r in refs),
         likes=base.count(metrics.get("like_count")),
         reposts=base.count(metrics.get("retweet_count")),
@@ -155,14 +330,25 @@ def normalise_tweet(tweet: dict, users: dict) -> InboundMessage:
     )
 
 
-def read_page(body: dict) -> tuple[list[InboundMessage], list[Unreadable]]:
-    """One X API v2 page (data + includes) as inbound messages, and the tweets that could not be read."""
-    users = _users(body)
-    return base.read_each(
-        _tweets(body), lambda tweet: normalise_tweet(tweet, users), platform="twitter",
-        raw=lambda tweet: {"tweet": tweet, "author": users.get(base.text(base.mapping(tweet).get("author_id")))},
-        platform_id=lambda tweet: base.text(tweet["id"]),
-    )
+_X_ID = re.compile(r"[0-9]{1,19}")
+
+
+def _batches(ids: list[str], size: int = 100):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _filled(tweet, again: dict | None):
+    """A tweet with what a lookup of it added where the page had nothing (the page's own values stay)."""
+    if not isinstance(tweet, dict) or not isinstance(again, dict):
+        return tweet
+    return {**tweet, **{k: v for k, v in again.items() if tweet.get(k) in (None, "", [], {})}}
+
+
+def read_page(body: dict, *, handles: dict | None = None) -> tuple[list[InboundMessage], list[Unreadable]]:
+    """One X API v2 page (data, includes, errors) as inbound messages, and the tweets that could not
+    be read, as it is: nothing asked again (`TwitterConnector` does that before reading)."""
+    return Answer.of(body).read(handles=handles)
 
 
 def normalise_page(body: dict) -> list[InboundMessage]:
@@ -174,9 +360,24 @@ def normalise_page(body: dict) -> list[InboundMessage]:
 
 
 def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
-    """Read a tweet kept raw (`InboundMessage.raw`, or an unreadable one) again, for a retry."""
-    author = base.mapping(raw.get("author"))
-    return normalise_tweet(raw.get("tweet"), {base.text(author.get("id")): author} if author else {})
+    """Read a tweet kept raw (`InboundMessage.raw`, or an unreadable one) again, for a retry. With
+    its account, what X left out the first time (its author) is asked for again."""
+    tweet = raw.get("tweet")
+    if account is not None and isinstance(tweet, dict):
+        message = TwitterConnector(account).reread([raw])[0]
+        if isinstance(message, Unreadable):
+            raise base.Incomplete(message.error)
+        return message
+    author = raw.get("author")
+    return normalise_tweet(tweet, author if isinstance(author, dict) else {}, handles=our_handles())
+
+
+def our_handles() -> dict[str, str]:
+    """Our X accounts' usernames (lowercased) -> ids: a mention of one is recognised in a text."""
+    from socialdesk.brands.models import BrandAccount
+
+    return {handle.lower(): external_id for handle, external_id in
+            BrandAccount.objects.filter(platform="twitter").exclude(external_id="").values_list("handle", "external_id")}
 
 
 class TwitterConnector:
@@ -216,7 +417,8 @@ class TwitterConnector:
             if token:
                 kwargs[call.__name__ == "search_recent_tweets" and "next_token" or "pagination_token"] = token
             try:
-                response, meta, arrived, skipped = self._page(call, kwargs)
+                response, meta, body = self._page(call, kwargs)
+                arrived, skipped = self.read(body)
             except ConnectorError as exc:
                 if not read:
                     raise  # the cursor stays where it was: the same page is read again next time
@@ -239,9 +441,8 @@ class TwitterConnector:
         return FetchResult(messages=messages, cursor=newest, wait_until=wait_until, unreadable=unreadable)
 
     @staticmethod
-    def _page(call, kwargs) -> tuple[requests.Response, dict, list[InboundMessage], list[Unreadable]]:
-        """One page: the response, its `meta` (checked: the cursor is built from it), the tweets
-        read and those that could not be. A broken page is an error; a broken tweet is not."""
+    def _page(call, kwargs) -> tuple[requests.Response, dict, dict]:
+        """One page: the response, its `meta` (checked: the cursor is built from it) and its body."""
         try:
             response = call(**kwargs)
             body = response.json()
@@ -253,11 +454,82 @@ class TwitterConnector:
         if not isinstance(meta, dict) or not isinstance(meta.get("newest_id") or "0", str) or not (meta.get("newest_id") or "0").isdecimal() \
                 or not isinstance(meta.get("next_token") or "", str):
             raise ConnectorError("X sent a malformed page (its meta has no usable newest_id or next_token)", retryable=True)
+        if "data" not in body and "meta" not in body and body.get("errors"):
+            # Not a partial answer but a refusal in a 200 (X answers a timeline of an unknown
+            # account so): nothing was read, and the health page says why.
+            first = base.mapping((base.sequence(body["errors"]) or [{}])[0])
+            words = base.text(first.get("detail")) or base.text(first.get("title")) or "no reason given"
+            raise ConnectorError(f"X answered with errors only: {words}", retryable=False)
+        return response, meta, body
+
+    def read(self, body: dict) -> tuple[list[InboundMessage], list[Unreadable]]:
+        """A page as messages, after asking X for what it left out. A broken page is an error; a
+        broken tweet, or one whose author X would not tell, is not: it is handed over unreadable."""
         try:
-            messages, unreadable = read_page(body)
+            answer = Answer.of(body)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConnectorError(f"X sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
-        return response, meta, messages, unreadable
+        self._complete(answer)
+        return answer.read(handles=self._handles())
+
+    def reread(self, raws: list[dict]) -> list:
+        """Tweets kept raw (`InboundMessage.raw`) read again, asking X once more for what it left out
+        (one lookup per 100 tweets or users): for each, a message, or an `Unreadable` saying why not."""
+        answer = Answer(tweets=[base.mapping(raw).get("tweet") for raw in raws])
+        for raw in raws:
+            author = base.mapping(raw).get("author")
+            if _is_user(author):
+                answer.users.setdefault(base.text(author["id"]), author)
+        self._complete(answer)
+        messages, unreadable = answer.read(handles=self._handles())
+        by_id = {m.platform_id: m for m in messages} | {u.platform_id: u for u in unreadable}
+        return [by_id.get(_tweet_id(tweet)) or Unreadable(platform="twitter", raw=raw, error="It has no id.")
+                for tweet, raw in zip(answer.tweets, raws)]
+
+    def _handles(self) -> dict[str, str]:
+        if not hasattr(self, "_our_handles"):
+            self._our_handles = our_handles()
+        return self._our_handles
+
+    def _complete(self, answer: Answer) -> None:
+        """Ask X for what a page left out and a tweet cannot be stored without: a tweet without
+        `author_id` is looked up by its id with its author expanded (GET /2/tweets?ids=), and
+        authors missing from `includes.users` by their ids (GET /2/users?ids=), 100 a call, as
+        both endpoints take (https://docs.x.com/x-api/posts/get-posts-by-ids,
+        https://docs.x.com/x-api/users/get-users-by-ids). What still is missing, and why, is kept
+        on `answer` for `Answer.author_of`."""
+        anonymous = [_tweet_id(t) for t in answer.tweets if _tweet_id(t) and not base.text(t.get("author_id"))]
+        found = {}
+        # An id X could not have given (not 1-19 digits) would make it refuse the whole call.
+        for batch in _batches([i for i in dict.fromkeys(anonymous) if _X_ID.fullmatch(i)]):
+            try:
+                found.update(answer.add(self._lookup(self.client.get_tweets, ids=batch, tweet_fields=TWEET_FIELDS,
+                                                     user_fields=USER_FIELDS, expansions=EXPANSIONS)))
+            except ConnectorError as exc:
+                answer.failures.update({("tweet", tweet_id): f"asking X for it again failed ({exc})" for tweet_id in batch})
+        if found:
+            answer.tweets = [_filled(t, found.get(_tweet_id(t))) for t in answer.tweets]
+        for tweet_id in anonymous:
+            answer.failures.setdefault(("tweet", tweet_id), "asked again by its id, X still did not say")
+        missing = [base.text(t.get("author_id")) for t in answer.tweets if isinstance(t, dict) and base.text(t.get("author_id"))]
+        missing = [user_id for user_id in dict.fromkeys(missing) if not _is_user(answer.users.get(user_id)) and _X_ID.fullmatch(user_id)]
+        for batch in _batches(missing):
+            try:
+                answer.add_users(self._lookup(self.client.get_users, ids=batch, user_fields=USER_FIELDS))
+            except ConnectorError as exc:
+                answer.failures.update({("user", user_id): f"looking the user up failed ({exc})" for user_id in batch})
+            for user_id in batch:
+                answer.failures.setdefault(("user", user_id), "looked up by id, X did not return them")
+
+    @staticmethod
+    def _lookup(call, **kwargs) -> dict:
+        try:
+            body = call(user_auth=False, **kwargs).json()
+        except Exception as exc:  # noqa: BLE001 - translated or re-raised
+            raise _translate(exc) from exc
+        if not isinstance(body, dict):
+            raise ConnectorError("X sent a malformed answer to a lookup", retryable=True)
+        return body
 
     def streams(self) -> list[tuple[str, object]]:
         """What polling reads: the account's mentions and each of its active search terms."""

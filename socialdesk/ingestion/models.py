@@ -111,8 +111,14 @@ class SetAsideMessage(models.Model):
     reason = models.TextField(blank=True, help_text="Why it was dismissed.")
     message = models.ForeignKey("conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                 help_text="Where a retry stored it.")
-    # Who retried or dismissed it, when, and how it went: [{"at", "by", "action", "outcome"}].
+    # Who retried or dismissed it, when, and how it went: [{"at", "by", "action", "outcome"}]
+    # ("by" is empty, and "automatic" true, for what a poll did by itself).
     history = models.JSONField(default=list, blank=True)
+    # A message that waits for the platform (its answer left out what the message cannot be
+    # stored without, such as who wrote it) is read again, asking the platform once more, by the
+    # first poll of its account after this time; empty: only a community manager retries it.
+    retry_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                    help_text="When a poll next asks the platform again for what it left out.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["platform", "key"], name="unique_set_aside_message")]

@@ -14,7 +14,7 @@ from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.base import ConnectorError
 from socialdesk.connectors.registry import connector_for
 
-from . import boundary
+from . import boundary, set_aside
 from .models import PollState
 from .services import IngestResult, ingest
 
@@ -65,6 +65,7 @@ def _failed(account: BrandAccount, stream: str, exc: Exception) -> None:
 
 def poll_account(account: BrandAccount) -> IngestResult:
     total = IngestResult()
+    started = timezone.now()
     try:
         connector = connector_for(account)
         # Each connector names its streams (X: mentions and searches; Google Play: reviews;
@@ -86,6 +87,13 @@ def poll_account(account: BrandAccount) -> IngestResult:
             total.add(_poll_stream(state, fetch))
         except Exception as exc:  # noqa: BLE001 - nor one stream's another's
             _failed(account, stream, exc)
+    reread = getattr(connector, "reread", None)
+    if reread is not None:
+        # Messages the platform sent incomplete wait set aside; each poll asks for what is due again.
+        try:
+            total.stored += set_aside.retry_waiting(account=account, reread=reread, due=started)
+        except Exception:  # noqa: BLE001 - they wait for the next poll; the account's streams were read
+            log.exception("Reading the waiting messages of %s again failed", account)
     return total
 
 

@@ -189,6 +189,13 @@ class _Aside:
             set_aside.keep_message(received, error=error, account=self.account, stream=self.stream)
 
     def unreadable(self, item: Unreadable) -> None:
+        if getattr(item, "waiting", False):
+            # Not a message we cannot read, but one the platform sent incomplete: it says why it
+            # waits, and the next polls of its account ask the platform again (set_aside.retry_waiting).
+            set_aside.keep(platform=item.platform, platform_id=item.platform_id, raw=item.raw, error=item.error,
+                           text=getattr(item, "text", ""), author=getattr(item, "author", ""),
+                           account=self.account, stream=self.stream, waiting=self.account is not None)
+            return
         set_aside.keep(platform=item.platform, platform_id=item.platform_id, raw=item.raw,
                        error=f"The connector could not read it: {item.error}", account=self.account, stream=self.stream)
 

@@ -3,12 +3,15 @@
 `keep` and `keep_message` are how ingestion sets a message aside (once per platform message,
 however often it arrives). `retry` and `dismiss` are the two things a community manager does
 with one; both check the role here, so no page or script can skip it, and both are logged on the
-row (`history`) and in the log.
+row (`history`) and in the log. A message the platform sent incomplete (who wrote it left out,
+say) waits instead: `retry_waiting` reads it again at the polls of its account, the connector
+asking the platform once more, until it can be stored or a day has gone by.
 """
 
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -26,14 +29,25 @@ log = logging.getLogger(__name__)
 ERROR_LENGTH = 2000
 REASON_LENGTH = 500
 
+# A message waiting for the platform is asked for again at the first poll after it was set
+# aside, then less and less often (30 s, 1, 2, 4 ... minutes, at most hourly), for a day: an
+# answer that missed an expansion once usually has it the next time, and a user X will not show
+# (suspended, protected) will not come back soon. After that a community manager decides.
+WAIT_FIRST_SECONDS = 30
+WAIT_MAX_SECONDS = 3600
+WAIT_FOR = timedelta(days=1)
+# How many waiting messages one poll of an account reads again (one lookup for the platform).
+WAITING_BATCH = 100
+
 
 class SetAsideError(Exception):
     """A retry or dismissal that cannot be done as asked; the message says what to do instead."""
 
 
 def keep(*, platform, platform_id, raw, error: str, normalised: str = "", text: str = "", author: str = "",
-         account=None, stream: str = "") -> SetAsideMessage:
-    """Set a message aside, or note that the platform sent one set aside before again."""
+         account=None, stream: str = "", waiting: bool = False) -> SetAsideMessage:
+    """Set a message aside, or note that the platform sent one set aside before again. `waiting`:
+    the platform left out what it needs, and the account's next poll asks again (`retry_waiting`)."""
     payload = boundary.exact_json(raw)
     key = boundary.set_aside_key(platform_id, payload)
     platform = boundary.fit(platform, SetAsideMessage, "platform")
@@ -46,7 +60,7 @@ def keep(*, platform, platform_id, raw, error: str, normalised: str = "", text: 
                     first_seen_at=now, last_seen_at=now, platform=platform, key=key, platform_id=boundary.fit(platform_id, SetAsideMessage, "platform_id"),
                     account=account, stream=boundary.fit(stream, SetAsideMessage, "stream"), payload=payload,
                     normalised=normalised, text=boundary.clean(text), author=boundary.fit(author, SetAsideMessage, "author"),
-                    error=boundary.clean(error)[:ERROR_LENGTH],
+                    error=boundary.clean(error)[:ERROR_LENGTH], retry_at=now if waiting else None,
                 )
         except IntegrityError:
             # Another poller set it aside first: one row per message.
@@ -99,7 +113,9 @@ def retry(item_id: int, *, actor) -> RetryOutcome:
     """Run ingestion on the kept message again (after a fix, say). Stored, kept out by a filter
     or found to be no customer message, it leaves the list; failing again, it stays, with the
     new error and one more attempt."""
-    from .services import TRANSIENT, ingest
+    from socialdesk.connectors.base import Incomplete
+
+    from .services import TRANSIENT
 
     _require_cm(actor)
     with transaction.atomic():
@@ -109,21 +125,85 @@ def retry(item_id: int, *, actor) -> RetryOutcome:
         except TRANSIENT:
             raise
         except Exception as exc:  # noqa: BLE001 - the payload still cannot be read: it stays, with why
-            error = f"It still cannot be read: {exc.__class__.__name__}: {exc}"
+            error = f"It still cannot be stored: {exc}" if isinstance(exc, Incomplete) else f"It still cannot be read: {exc.__class__.__name__}: {exc}"
             failed_again(item, error=error)
             return _record(item, actor=actor, action="retry", outcome=boundary.clean(error)[:ERROR_LENGTH])
-        if msg is None:
-            return _resolve(item, actor=actor, action="retry", resolution=Resolution.SKIPPED)
-        result = ingest([msg], account=item.account, stream=item.stream, retrying=item)
-        if result.set_aside:
-            item.refresh_from_db()
-            return _record(item, actor=actor, action="retry", outcome=item.error)
-        if result.stored or result.duplicates:
-            message = Message.objects.filter(platform=msg.platform, platform_id=msg.platform_id).first()
-            return _resolve(item, actor=actor, action="retry", resolution=Resolution.STORED, message=message)
-        if result.filtered and FilteredMessage.objects.filter(platform=msg.platform, platform_id=msg.platform_id).exists():
-            return _resolve(item, actor=actor, action="retry", resolution=Resolution.FILTERED)
+        return _store_again(item, msg, actor=actor)
+
+
+def _store_again(item: SetAsideMessage, msg, *, actor) -> RetryOutcome:
+    """Ingestion on a set-aside message read again (`msg`; None: no customer message after all)."""
+    from .services import ingest
+
+    if msg is None:
         return _resolve(item, actor=actor, action="retry", resolution=Resolution.SKIPPED)
+    result = ingest([msg], account=item.account, stream=item.stream, retrying=item)
+    if result.set_aside:
+        item.refresh_from_db()
+        return _record(item, actor=actor, action="retry", outcome=item.error)
+    if result.stored or result.duplicates:
+        message = Message.objects.filter(platform=msg.platform, platform_id=msg.platform_id).first()
+        return _resolve(item, actor=actor, action="retry", resolution=Resolution.STORED, message=message)
+    if result.filtered and FilteredMessage.objects.filter(platform=msg.platform, platform_id=msg.platform_id).exists():
+        return _resolve(item, actor=actor, action="retry", resolution=Resolution.FILTERED)
+    return _resolve(item, actor=actor, action="retry", resolution=Resolution.SKIPPED)
+
+
+def retry_waiting(*, account, reread, due=None) -> int:
+    """Read again the account's messages that wait for the platform and are due, at most
+    `WAITING_BATCH` of them: `reread(payloads)` is the connector's, asking the platform once more
+    for what it left out, and gives for each payload a message, an `Unreadable` saying why it
+    still cannot be read, or None (no customer message). Returns how many were stored.
+
+    Each message is handled in its own transaction, after a community manager's retry or
+    dismissal if one came first. One that still cannot be stored waits longer, with the new
+    reason, until `WAIT_FOR` after it was first set aside; then it is left to a community manager.
+    `due`: read those due by then (the start of the poll, so what it set aside waits for the next)."""
+    from socialdesk.connectors.base import Unreadable
+
+    from .services import TRANSIENT
+
+    now = timezone.now()
+    items = list(SetAsideMessage.objects.filter(account=account, resolved_at__isnull=True, retry_at__lte=due or now)
+                 .order_by("retry_at", "pk")[:WAITING_BATCH])
+    if not items:
+        return 0
+    outcomes = reread([json.loads(item.payload) for item in items])
+    stored = 0
+    for item, outcome in zip(items, outcomes):
+        with transaction.atomic():
+            item = SetAsideMessage.objects.select_for_update().filter(pk=item.pk, resolved_at__isnull=True).first()
+            if item is None or item.retry_at is None:
+                continue  # handled, or given up, meanwhile
+            try:
+                if isinstance(outcome, Unreadable):
+                    failed_again(item, error=outcome.error)
+                    done = None
+                else:
+                    done = _store_again(item, outcome, actor=None)
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one message's failure is that message's
+                log.exception("Retrying set-aside %s message %s failed", item.platform, item.platform_id or item.key)
+                failed_again(item, error=f"{exc.__class__.__name__}: {exc}")
+                done = None
+            if done is not None and done.resolution:
+                stored += done.resolution == Resolution.STORED
+                continue
+            _wait_again(item, now=now)
+    return stored
+
+
+def _wait_again(item: SetAsideMessage, *, now) -> None:
+    item.refresh_from_db(fields=["attempts", "first_seen_at", "error"])
+    if now - item.first_seen_at >= WAIT_FOR:
+        error = f"{item.error} Asked again for a day without success: retry it once the platform has it, or dismiss it."
+        SetAsideMessage.objects.filter(pk=item.pk).update(retry_at=None, error=error[:ERROR_LENGTH])
+        log.warning("Set-aside %s message %s (#%s) is left to a community manager: %s", item.platform, item.platform_id or item.key,
+                    item.pk, item.error)
+        return
+    delay = min(WAIT_FIRST_SECONDS * 2 ** max(item.attempts - 2, 0), WAIT_MAX_SECONDS)
+    SetAsideMessage.objects.filter(pk=item.pk).update(retry_at=now + timedelta(seconds=delay))
 
 
 def dismiss(item_id: int, *, actor, reason: str) -> SetAsideMessage:
@@ -156,16 +236,19 @@ def _open_item(item_id: int) -> SetAsideMessage:
 
 def _resolve(item: SetAsideMessage, *, actor, action: str, resolution: str, message: Message | None = None) -> RetryOutcome:
     item.resolved_at, item.resolution, item.resolved_by, item.message = timezone.now(), resolution, actor, message
-    item.save(update_fields=["resolved_at", "resolution", "resolved_by", "message", "reason"])
+    item.retry_at = None
+    item.save(update_fields=["resolved_at", "resolution", "resolved_by", "message", "reason", "retry_at"])
     return _record(item, actor=actor, action=action, outcome=resolution, resolution=resolution)
 
 
 def _record(item: SetAsideMessage, *, actor, action: str, outcome: str, resolution: str = "") -> RetryOutcome:
-    entry = {"at": timezone.now().isoformat(), "by": actor.get_username(), "action": action, "outcome": outcome}
+    entry = {"at": timezone.now().isoformat(), "by": actor.get_username() if actor else "", "action": action, "outcome": outcome}
+    if actor is None:
+        entry["automatic"] = True
     if action == "dismiss":
         entry["reason"] = item.reason
     item.history = [*item.history, entry]
     SetAsideMessage.objects.filter(pk=item.pk).update(history=item.history)
     log.info("Set-aside %s message %s (#%s): %s by %s: %s", item.platform, item.platform_id or item.key, item.pk, action,
-             entry["by"], outcome)
+             entry["by"] or "a poll", outcome)
     return RetryOutcome(item=item, resolution=resolution, error="" if resolution else outcome)

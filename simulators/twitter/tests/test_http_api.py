@@ -219,3 +219,48 @@ def test_concurrent_writers_get_unique_ids(sim, base_url, auth, customer_tweet):
     ids = [i for _, i in replies] + shouts
     assert len(set(ids)) == 120
     assert sim.state.get_tweet(root["id"])["public_metrics"]["reply_count"] == 60
+
+
+def test_tweet_ids_carry_the_time_they_were_posted_at(base_url, customer_tweet):
+    # X's ids are Snowflakes: the top 42 bits are milliseconds since 1288834974657.
+    from datetime import datetime
+
+    tweets = [customer_tweet(f"@FirefoxSupport question {i}") for i in range(3)]
+    for t in tweets:
+        from_id = ((int(t["id"]) >> 22) + 1288834974657) / 1000
+        assert from_id == datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")).timestamp()
+    assert [t["id"] for t in tweets] == sorted((t["id"] for t in tweets), key=int)
+
+
+def test_partial_answers_leave_out_fields_includes_users_and_tweets_with_errors(base_url, auth, customer_tweet):
+    t = customer_tweet("@FirefoxSupport my tabs are gone", username="tabs_gone")
+    author = t["author_id"]
+    params = {"tweet.fields": "author_id,created_at,entities,lang", "expansions": "author_id", "user.fields": "username"}
+    full = requests.get(f"{base_url}/2/users/{SUPPORT_ID}/mentions", headers=auth(), params=params).json()
+    assert full["data"][0]["author_id"] == author and full["includes"]["users"][0]["username"] == "tabs_gone"
+
+    r = requests.post(f"{base_url}/_sim/config", json={"partial": {"omit_fields": ["author_id", "created_at", "entities"],
+                                                                   "omit_includes": True}})
+    assert r.status_code == 200 and r.json()["partial"]["omit_includes"] is True
+    sparse = requests.get(f"{base_url}/2/users/{SUPPORT_ID}/mentions", headers=auth(), params=params).json()
+    assert sparse["data"] == [{"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]], "lang": "en"}]
+    assert "includes" not in sparse and sparse["meta"]["result_count"] == 1
+    # Lookups by id still answer in full: that is how a client gets what a page left out.
+    again = requests.get(f"{base_url}/2/tweets", headers=auth(), params={"ids": t["id"], **params}).json()
+    assert again["data"][0]["author_id"] == author and again["includes"]["users"][0]["id"] == author
+
+    requests.post(f"{base_url}/_sim/config", json={"partial": {"omit_fields": [], "omit_includes": False,
+                                                               "hide_users": [author], "hide_tweets": [t["id"]]}})
+    page = requests.get(f"{base_url}/2/users/{SUPPORT_ID}/mentions", headers=auth(), params=params).json()
+    assert page["data"][0]["author_id"] == author and "includes" not in page
+    assert [(e["resource_type"], e["resource_id"], e["parameter"]) for e in page["errors"]] == [("user", author, "author_id")]
+    users = requests.get(f"{base_url}/2/users", headers=auth(), params={"ids": f"{author},{SUPPORT_ID}"}).json()
+    assert [u["id"] for u in users["data"]] == [SUPPORT_ID] and users["errors"][0]["resource_id"] == author
+    tweets = requests.get(f"{base_url}/2/tweets", headers=auth(), params={"ids": t["id"]}).json()
+    assert "data" not in tweets and tweets["errors"][0]["resource_id"] == t["id"]
+
+    for bad in ({"omit_fields": ["id"]}, {"hide_users": [12]}, {"omit_includes": "yes"}, {"drop": True}, []):
+        r = requests.post(f"{base_url}/_sim/config", json={"partial": bad})
+        assert r.status_code == 400 and "partial" in r.json()["detail"]
+    requests.post(f"{base_url}/_sim/reset")
+    assert requests.get(f"{base_url}/_sim/state").json()["partial"]["hide_users"] == []

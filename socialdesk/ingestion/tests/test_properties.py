@@ -91,7 +91,10 @@ x_user = st.fixed_dictionaries({"id": customer_id}, optional={
     "username": maybe(name), "name": maybe(name), "verified": maybe(st.booleans()), "profile_image_url": maybe(url),
     "public_metrics": maybe(st.fixed_dictionaries({}, optional={"followers_count": counter})),
 })
-tweet = st.fixed_dictionaries({"id": message_id, "author_id": customer_id}, optional={
+# Real answers leave out what was not asked for or could not be expanded: a tweet without
+# `author_id`, `created_at` or `entities`, a page without `includes`, and `errors` beside `data`.
+tweet = st.fixed_dictionaries({"id": message_id}, optional={
+    "author_id": mostly(customer_id, st.just(""), one_in=10),
     "text": maybe(words(300)), "conversation_id": maybe(message_id), "created_at": iso_time,
     "lang": language,
     "referenced_tweets": maybe(items(st.fixed_dictionaries({"type": st.sampled_from(["replied_to", "quoted", "retweeted"]), "id": message_id}), 2)),
@@ -99,7 +102,12 @@ tweet = st.fixed_dictionaries({"id": message_id, "author_id": customer_id}, opti
         {"id": st.one_of(st.sampled_from(BRAND_X_IDS), customer_id)}, optional={"username": maybe(words(15))}), 3))})),
     "public_metrics": maybe(st.fixed_dictionaries({}, optional={"like_count": counter, "retweet_count": counter})),
 })
-x_page = st.fixed_dictionaries({"data": items(tweet, 6), "includes": st.fixed_dictionaries({"users": items(x_user, 6)})})
+x_error = st.fixed_dictionaries({"resource_type": st.sampled_from(["tweet", "user", "media"]), "resource_id": st.one_of(message_id, customer_id)},
+                                 optional={"detail": maybe(words(60)), "title": st.just("Not Found Error"), "parameter": maybe(words(20))})
+x_page = st.fixed_dictionaries({"data": items(tweet, 6)}, optional={
+    "includes": mostly(st.fixed_dictionaries({"users": items(x_user, 6)}), st.one_of(st.just({}), junk), one_in=4),
+    "errors": maybe(items(x_error, 3)),
+})
 
 # --- Google Play reviews.list pages (socialdesk.connectors.google_play, simulators/google_play) ----
 
@@ -212,7 +220,15 @@ def test_any_x_page_is_stored_or_set_aside_exactly_once(accounts, body):
     with rolled_back():
         messages, unreadable = twitter.read_page(body)
         assert len(messages) + len(unreadable) == len(body["data"])
+        # No tweet is given an author X did not name for it, nor one without a handle.
+        for m in messages:
+            assert m.author.external_id == m.raw["tweet"]["author_id"] == m.raw["author"]["id"] and m.author.handle.strip()
         ingest_twice(messages, unreadable, account=accounts["twitter"], stream="mentions")
+        assert not Author.objects.filter(platform="twitter", handle="").exists()
+        # What waits for X says, in X's terms, what it waits for.
+        waiting = SetAsideMessage.objects.filter(retry_at__isnull=False).values_list("error", flat=True)
+        assert len(waiting) <= sum(u.waiting for u in unreadable)
+        assert all(error.startswith("X ") for error in waiting), list(waiting)
 
 
 @EXAMPLES

@@ -3,6 +3,7 @@ community manager; one stream's or account's failure never stops another's poll 
 
 import json
 from dataclasses import replace
+from datetime import datetime, timezone as dt_timezone
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -116,22 +117,24 @@ def tweet_page(*tweets):
 
 
 def test_a_tweet_the_connector_cannot_read_is_kept_raw_and_read_again_on_retry(demo, agents, monkeypatch):
-    body = tweet_page({"id": "1900000000000000011", "text": "@FirefoxSupport crash", "created_at": "last Tuesday"},
+    # An id from before Snowflake carries no time, and "last Tuesday" is none the connector reads.
+    body = tweet_page({"id": "20", "text": "@FirefoxSupport crash", "created_at": "last Tuesday"},
                       {"id": "1900000000000000012", "text": "@FirefoxSupport sync", "created_at": "2026-01-05T10:00:00Z"})
     messages, unreadable = read_page(body)
     assert [m.platform_id for m in messages] == ["1900000000000000012"]
-    assert [(u.platform, u.platform_id) for u in unreadable] == [("twitter", "1900000000000000011")]
+    assert [(u.platform, u.platform_id) for u in unreadable] == [("twitter", "20")]
     result = ingest(messages, unreadable=unreadable)
     assert (result.stored, result.set_aside) == (1, 1)
     kept = waiting().get()
     assert kept.normalised == "" and kept.error.startswith("The connector could not read it: ValueError")
     assert set_aside.retry(kept.pk, actor=agents["cm"]).error.startswith("It still cannot be read: ValueError")
 
-    # The connector learns to read such times (here: as "now"); the retry reads the payload again.
+    # The connector learns to read such times; the retry reads the payload again.
     real = twitter._parse_time
-    monkeypatch.setattr(twitter, "_parse_time", lambda value: real(None) if value == "last Tuesday" else real(value))
+    tuesday = datetime(2026, 1, 6, tzinfo=dt_timezone.utc)
+    monkeypatch.setattr(twitter, "_parse_time", lambda value: tuesday if value == "last Tuesday" else real(value))
     assert set_aside.retry(kept.pk, actor=agents["cm"]).resolution == Resolution.STORED
-    assert Message.objects.get(platform_id="1900000000000000011").text == "@FirefoxSupport crash"
+    assert Message.objects.get(platform_id="20").text == "@FirefoxSupport crash"
 
 
 def test_a_stream_that_fails_unexpectedly_does_not_stop_the_other_streams(demo, twitter_sim, customer_tweet, monkeypatch):
