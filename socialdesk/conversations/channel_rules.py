@@ -31,6 +31,27 @@ def reply_mention(platform: str, handle: str) -> str:
     return ""
 
 
+# Who sees a reply on Mastodon, when it is not everyone: the reply keeps the visibility of the
+# status it answers (the connector posts it so), and the agent should know before writing.
+_AUDIENCE = {
+    "direct": ("Private reply", "The customer wrote a private (direct) message: this reply is private too, "
+                                "seen only by the accounts it mentions."),
+    "private": ("Followers-only reply", "The customer wrote to their followers only: this reply is followers-only too, "
+                                        "seen by our followers and the accounts it mentions."),
+    "unlisted": ("Unlisted reply", "The customer's status is unlisted: this reply is unlisted too "
+                                   "(public, but kept out of public timelines)."),
+}
+
+
+def reply_audience(platform: str, metadata: dict | None) -> tuple[str, str]:
+    """(label, sentence): what the composer says about who will see the reply; ("", "") when it
+    is everyone, or not known here (the connector still looks it up before posting)."""
+    if platform != "mastodon" or not isinstance(metadata, dict) or not metadata.get("visibility") or metadata["visibility"] == "public":
+        return "", ""
+    # A visibility we do not know is answered as the narrowest (see connectors.mastodon).
+    return _AUDIENCE.get(metadata["visibility"], _AUDIENCE["direct"])
+
+
 def _mention_pattern(mention: str) -> re.Pattern:
     # The @acct on its own: not part of a longer handle or of an e-mail address.
     return re.compile(rf"(?<![\w@]){re.escape(mention)}(?![\w@])", re.IGNORECASE)
