@@ -25,7 +25,7 @@ Inspection and control (no authentication), under ``/_sim/``::
     GET  /_sim/writes                   every write performed through the API, replays marked "new": false
     POST /_sim/customer_statuses        {"text", "author": {"username", "display_name"?, "followers_count"?, "bot"?},
                                          "in_reply_to_id"?, "language"?, "visibility"?, "spoiler_text"?,
-                                         "media"?: [{"type"?, "description"?}], "seconds_ago"?}
+                                         "media"?: [{"type"?, "description"?}], "sensitive"?, "seconds_ago"?}
     POST /_sim/statuses/:id/delete      the author deletes the status
     POST /_sim/generate {"n": 5}    POST /_sim/traffic {"rate_per_minute": 6}
     POST /_sim/config {"faults"?: {...}, "seed"?, "rate_limit"?}   see simulators.faults
@@ -303,6 +303,9 @@ class Api(SimControl):
                                                   and (m.get("type") or "image") in ("image", "gifv", "video", "audio", "unknown")
                                                   for m in media):
             raise _error(400, "`media` must be a list of {\"type\": image|gifv|video|audio|unknown, \"description\": text}.")
+        sensitive = body.get("sensitive", False)
+        if not isinstance(sensitive, bool):
+            raise _error(400, "`sensitive` must be true or false.")
         ago = body.get("seconds_ago") or 0
         if not isinstance(ago, (int, float)) or isinstance(ago, bool) or ago < 0:
             raise _error(400, "`seconds_ago` must be a non-negative number.")
@@ -314,7 +317,7 @@ class Api(SimControl):
         try:
             status, _ = self.state.post(account, text, in_reply_to_id=body.get("in_reply_to_id") or None,
                                         visibility=visibility, language=language or None, via="customer",
-                                        spoiler_text=spoiler, media=media, at=time.time() - ago if ago else None)
+                                        spoiler_text=spoiler, media=media, sensitive=sensitive, at=time.time() - ago if ago else None)
         except LookupError:
             raise _error(400, "`in_reply_to_id` is not a known status.") from None
         return 201, {"data": dict(status, username=account["username"])}

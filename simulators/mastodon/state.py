@@ -141,10 +141,12 @@ class MastodonState:
     # ------------------------------------------------------------------ statuses
     def post(self, account: dict[str, Any], text: str, *, in_reply_to_id: str | None = None, visibility: str = "public",
              language: str | None = None, idempotency_key: str | None = None, via: str = "api", spoiler_text: str = "",
-             media: list[dict[str, Any]] | None = None, at: float | None = None) -> tuple[dict[str, Any], bool]:
+             media: list[dict[str, Any]] | None = None, sensitive: bool = False, at: float | None = None) -> tuple[dict[str, Any], bool]:
         """Create a status (or, for a repeated Idempotency-Key, return the first); (status, created).
 
-        ``spoiler_text`` is a content warning; ``media`` the attachments (``type``, ``description``);
+        ``spoiler_text`` is a content warning; ``media`` the attachments (``type``, ``description``),
+        ``sensitive`` whether they are marked so (a content warning does not set it: a real server
+        answers `"sensitive": false, "spoiler_text": "Content warning"`, Mastodon.py's recordings);
         ``at`` dates a customer's status in the past (its id is then of that moment, its mention
         notification still gets the next serial id)."""
         now = time.time() if at is None else at
@@ -168,8 +170,7 @@ class MastodonState:
             sid = self.new_id(at)
             status = {
                 "id": sid, "created_at": iso(now), "in_reply_to_id": in_reply_to_id,
-                # A content warning makes a status sensitive (Mastodon's PostStatusService does the same).
-                "in_reply_to_account_id": parent["account_id"] if parent else None, "sensitive": bool(spoiler_text),
+                "in_reply_to_account_id": parent["account_id"] if parent else None, "sensitive": sensitive,
                 "spoiler_text": spoiler_text,
                 "visibility": visibility, "language": language, "uri": f"https://{DOMAIN}/users/{account['username']}/statuses/{sid}",
                 "url": f"https://{DOMAIN}/@{account['username']}/{sid}", "replies_count": 0, "reblogs_count": 0,

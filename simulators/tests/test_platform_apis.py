@@ -139,7 +139,8 @@ def test_mastodon_hides_deleted_and_direct_statuses_and_lists_several(masto):
 
 def test_mastodon_customer_statuses_carry_warnings_media_visibility_and_their_age(masto):
     body = {"text": "@firefox_support see the screenshot", "author": {"username": "alex"}, "visibility": "private",
-            "spoiler_text": "crash details", "media": [{"type": "image", "description": "the error dialog"}], "seconds_ago": 3 * 86400}
+            "spoiler_text": "crash details", "media": [{"type": "image", "description": "the error dialog"}], "sensitive": True,
+            "seconds_ago": 3 * 86400}
     status = requests.post(f"{masto.base_url}/_sim/customer_statuses", json=body, timeout=5).json()["data"]
     shown = requests.get(f"{masto.base_url}/api/v1/statuses/{status['id']}", headers=MASTO, timeout=5).json()
     assert (shown["visibility"], shown["spoiler_text"], shown["sensitive"]) == ("private", "crash details", True)

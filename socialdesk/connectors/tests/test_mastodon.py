@@ -287,7 +287,7 @@ def test_a_reply_to_a_deleted_status_fails_clearly_and_posts_nothing(demo, masto
 
 def test_content_warnings_media_and_the_apps_language_claim_are_kept(demo, mastodon_sim, contributor, client):
     toot(mastodon_sim, "@firefox_support Firefox crashes every time I open the settings page on my laptop",
-         spoiler_text="long <b>crash</b> report", language="de",
+         spoiler_text="long <b>crash</b> report", language="de", sensitive=True,
          media=[{"type": "image", "description": "the crash <script>alert(1)</script> dialog"}])
     poll_all()
     c = Conversation.objects.get()
