@@ -339,10 +339,10 @@ class MastodonConnector:
 
         Mastodon does not carry a reply's visibility over: without `visibility` the account's
         default applies, public for most (https://docs.joinmastodon.org/methods/statuses/#create).
-        So the status answered is looked up first (it cannot change its visibility: editing a
-        status leaves it as it was, https://docs.joinmastodon.org/methods/statuses/#edit) and
-        the reply takes the narrower of its visibility and public: a customer's direct message
-        is answered directly, followers-only stays followers-only, unlisted stays unlisted.
+        So the status answered is looked up first, the server's word whatever the desk stored
+        of it, and the reply takes its visibility: a customer's direct message is answered
+        directly, followers-only stays followers-only, unlisted stays unlisted. A status that
+        is gone, or that cannot be looked up now, gets no reply (not even a public one).
         """
         visibility = self.reply_visibility(in_reply_to_id)
         try:
