@@ -1,12 +1,15 @@
 """Fault mode shared by every simulator: a configurable share of platform API requests goes wrong.
 
     POST /_sim/config {"faults": {"share": 0.1, "kinds": ["429", "500", "503", "timeout",
-                                  "drop_after_commit", "malformed"], "timeout_seconds": 35},
+                                  "drop_after_commit", "malformed"], "timeout_seconds": 35,
+                                  "methods": ["POST"]},
                        "seed": 1}
 
 or ``--fault-share 0.1 --fault-kinds 429,503 --fault-seed 1`` on a simulator's command line.
 Each platform request (never a ``/_sim/`` one) draws once; with the same seed and the same
-sequence of requests the same requests fail. The kinds:
+sequence of requests the same requests fail. ``methods`` narrows the draw to requests of those
+HTTP methods (all by default): ``["POST"]`` fails the writes and lets the reads before them through,
+e.g. the look-up a connector makes before it posts. The kinds:
 
 ``429``                answered 429 with Retry-After and the platform's rate-limit headers; nothing done
 ``500`` / ``503``      answered with that status; nothing done
@@ -44,7 +47,7 @@ class FaultInjector:
                  timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS, retry_after: int = RETRY_AFTER_SECONDS):
         self._lock = threading.Lock()
         self._initial = dict(share=share, kinds=tuple(kinds), seed=seed, timeout_seconds=timeout_seconds,
-                             retry_after=retry_after)
+                             retry_after=retry_after, methods=())
         self.reset()
 
     def reset(self) -> None:
@@ -54,7 +57,8 @@ class FaultInjector:
             self.counts: dict[str, int] = {k: 0 for k in KINDS}
             self.requests = 0
 
-    def _apply(self, *, share, kinds, seed, timeout_seconds, retry_after) -> None:
+    def _apply(self, *, share, kinds, seed, timeout_seconds, retry_after, methods=()) -> None:
+        self.methods = tuple(methods)
         self.share = float(share)
         self.kinds = tuple(kinds)
         self.seed = seed
@@ -65,10 +69,10 @@ class FaultInjector:
     def configure(self, faults: dict[str, Any] | None = None, seed: int | None = None) -> None:
         """Validate then apply a ``/_sim/config`` body's ``faults`` (and ``seed``); raises FaultConfigError."""
         faults = dict(faults or {})
-        unknown = set(faults) - {"share", "kinds", "timeout_seconds", "retry_after"}
+        unknown = set(faults) - {"share", "kinds", "timeout_seconds", "retry_after", "methods"}
         if unknown:
             raise FaultConfigError(f"Unknown fault setting(s): {', '.join(sorted(unknown))}; "
-                                   "known: share, kinds, timeout_seconds, retry_after.")
+                                   "known: share, kinds, timeout_seconds, retry_after, methods.")
         share = faults.get("share", self.share)
         if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 <= share <= 1:
             raise FaultConfigError("`faults.share` must be a number from 0 to 1 (0.1: one request in ten).")
@@ -81,16 +85,21 @@ class FaultInjector:
         retry_after = faults.get("retry_after", self.retry_after)
         if not isinstance(retry_after, int) or isinstance(retry_after, bool) or not 0 <= retry_after <= 3600:
             raise FaultConfigError("`faults.retry_after` must be whole seconds from 0 to 3600.")
+        methods = faults.get("methods", list(self.methods))
+        if not isinstance(methods, list) or any(m not in ("GET", "POST", "PUT", "PATCH", "DELETE") for m in methods):
+            raise FaultConfigError("`faults.methods` must be a list of HTTP methods (GET, POST, PUT, PATCH, DELETE); empty: all.")
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
             raise FaultConfigError("`seed` must be an integer.")
         with self._lock:
             self._apply(share=share, kinds=tuple(kinds), seed=self.seed if seed is None else seed,
-                        timeout_seconds=timeout_seconds, retry_after=retry_after)
+                        timeout_seconds=timeout_seconds, retry_after=retry_after, methods=tuple(methods))
 
-    def draw(self) -> str | None:
-        """The fault for the next platform request, or None."""
+    def draw(self, method: str = "") -> str | None:
+        """The fault for the next platform request (of this HTTP method), or None."""
         with self._lock:
             self.requests += 1
+            if self.methods and method not in self.methods:
+                return None
             if self.share <= 0 or self._random.random() >= self.share:
                 return None
             kind = self._random.choice(self.kinds)
@@ -101,7 +110,7 @@ class FaultInjector:
         with self._lock:
             return {"share": self.share, "kinds": list(self.kinds), "seed": self.seed,
                     "timeout_seconds": self.timeout_seconds, "retry_after": self.retry_after,
-                    "requests": self.requests, "injected": dict(self.counts)}
+                    "methods": list(self.methods), "requests": self.requests, "injected": dict(self.counts)}
 
 
 def add_cli_arguments(parser) -> None:
@@ -121,5 +130,5 @@ def injector_from_args(args) -> FaultInjector:
                         "timeout_seconds": args.fault_timeout}, seed=args.fault_seed)
     # What the command line asked for is also what /_sim/reset goes back to.
     injector._initial = dict(share=injector.share, kinds=injector.kinds, seed=injector.seed,
-                             timeout_seconds=injector.timeout_seconds, retry_after=injector.retry_after)
+                             timeout_seconds=injector.timeout_seconds, retry_after=injector.retry_after, methods=())
     return injector

@@ -95,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         path = parts.path.rstrip("/") or "/"
         req = getattr(self.api, "request_class", Request)(self.command, path, query, body, self.headers)
-        fault = self.api.faults.draw() if self.api.is_platform_path(path) else None
+        fault = self.api.faults.draw(self.command) if self.api.is_platform_path(path) else None
         if fault in ("429", "500", "503"):
             self._send(*self.api.fault_response(fault))
             return

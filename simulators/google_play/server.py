@@ -20,6 +20,7 @@ Inspection and control (no authentication), under ``/_sim/``::
                                             "app_version_code"?, "package"?}
     POST /_sim/reviews/:reviewId/edit       the customer edits it {"text"?, "star_rating"?, "app_version_name"?}
     POST /_sim/reviews/:reviewId/console_reply   a developer reply written in the Play Console {"text"}
+    POST /_sim/reviews/:reviewId/remove     the reviewer deletes the review: gone from the list, get answers 404
     GET  /_sim/replies?review_id=           every reply performed through the API, in order
     POST /_sim/generate {"n": 5}            generated reviews (and edits) right now
     POST /_sim/traffic {"rate_per_minute": 6}
@@ -29,6 +30,7 @@ Inspection and control (no authentication), under ``/_sim/``::
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from urllib.parse import unquote
@@ -38,6 +40,7 @@ from ..http import ApiError, Request, Route, dispatch
 from .state import REPLY_LIMIT, PlayState, Review, timestamp
 
 API = "/androidpublisher/v3/applications"
+HTML_TAG = re.compile(r"<[A-Za-z/!][^<>]*>")
 MAX_PAGE = 100
 DEFAULT_PAGE = 10
 
@@ -98,6 +101,7 @@ class Api(SimControl):
             r("GET", "/_sim/reviews/(?P<review_id>[^/]+)", self.sim_review),
             r("POST", "/_sim/reviews/(?P<review_id>[^/]+)/edit", self.sim_edit_review),
             r("POST", "/_sim/reviews/(?P<review_id>[^/]+)/console_reply", self.sim_console_reply),
+            r("POST", "/_sim/reviews/(?P<review_id>[^/]+)/remove", self.sim_remove_review),
             r("GET", "/_sim/replies", self.sim_replies),
             *self.control_routes(),
         ]
@@ -190,7 +194,9 @@ class Api(SimControl):
         review = self.state.get(review_id)
         if review is None or review.package != package:
             raise google_error(404, "NOT_FOUND", "No review found.")
-        comment = self.state.reply(review_id, text)
+        # "HTML tags will be stripped" (replyText, https://developers.google.com/android-publisher/api-ref/rest/v3/reviews/reply):
+        # what is applied, and answered as `result.replyText`, is the text without them.
+        comment = self.state.reply(review_id, HTML_TAG.sub("", text))
         return 200, {"result": {"replyText": comment["text"], "lastEdited": timestamp(comment["last_modified"])}}
 
     # -------------------------------------------------------------- simulator control
@@ -256,6 +262,11 @@ class Api(SimControl):
             raise _bad("`text` is required.")
         self.state.reply(review_id, text, via="console")
         return 200, {"data": self.state.sim_review(self._review(review_id))}
+
+    def sim_remove_review(self, req: Request, review_id: str):
+        self._review(review_id)
+        self.state.remove_review(review_id)
+        return 200, {"data": {"review_id": review_id, "removed": True}}
 
     def sim_replies(self, req: Request):
         review_id = req.param("review_id")

@@ -75,6 +75,7 @@ class PlayState:
         with self.lock:
             self.reviews: dict[str, Review] = {}
             self.replies: list[dict[str, Any]] = []
+            self.removed: list[dict[str, Any]] = []
             self.rate_limit = self._initial_rate_limit
             self._windows: dict[tuple[str, str], list[float]] = {}
             self._ids = random.Random(self._seed)
@@ -143,6 +144,14 @@ class PlayState:
             ))
             return review
 
+    def remove_review(self, review_id: str) -> Review:
+        """The reviewer deletes their review (or Google takes it down): it leaves the listing and
+        `reviews.get` answers 404 from then on."""
+        with self.lock:
+            review = self.reviews.pop(review_id)
+            self.removed.append({"review_id": review_id, "package": review.package, "at": time.time()})
+            return review
+
     # ------------------------------------------------------------------ developer
     def reply(self, review_id: str, text: str, *, via: str = "api", idempotency_hint: str = "") -> dict[str, Any]:
         """Set (or replace) the developer reply; logged in ``replies``. Returns it."""
@@ -162,7 +171,9 @@ class PlayState:
 
     # ------------------------------------------------------------------ reading
     def listed(self, package: str, *, now: float | None = None) -> list[Review]:
-        """What reviews.list shows: reviews written or changed in the last week, newest first."""
+        """What reviews.list shows: reviews written or changed in the last week, newest first ("You can
+        retrieve only the reviews that users have created or modified within the last week",
+        https://developers.google.com/android-publisher/reply-to-reviews)."""
         now = now or time.time()
         with self.lock:
             found = [r for r in self.reviews.values() if r.package == package and r.last_modified >= now - WEEK]
@@ -193,6 +204,7 @@ class PlayState:
                 "reviews": len(self.reviews),
                 "edited_reviews": sum(1 for r in self.reviews.values() if len(r.versions) > 1),
                 "with_developer_reply": sum(1 for r in self.reviews.values() if r.developer_comment),
+                "removed": len(self.removed),
                 "api_replies": sum(per_review.values()),
                 "api_replies_per_review": per_review,
                 "requests": dict(self.requests),

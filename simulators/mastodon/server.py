@@ -3,10 +3,12 @@
 Served (same paths and JSON shapes as Mastodon 4.x)::
 
     GET  /api/v1/accounts/verify_credentials
-    GET  /api/v1/notifications          types[], exclude_types[], since_id, max_id, min_id, limit (40, at most 80)
+    GET  /api/v1/notifications          types[], exclude_types[], since_id, max_id, min_id, limit (40, at most 80);
+                                        serial ids and a Link header (next: max_id, prev: min_id)
     GET  /api/v1/notifications/:id
     POST /api/v1/statuses               status, in_reply_to_id, visibility, language; Idempotency-Key header
-    GET  /api/v1/statuses/:id
+    GET  /api/v1/statuses               id[] (several statuses; those gone or hidden from the caller are left out)
+    GET  /api/v1/statuses/:id           404 when deleted, or direct/private and not addressed to the caller
     POST /api/v1/statuses/:id/favourite
     POST /api/v1/statuses/:id/reblog
 
@@ -22,7 +24,9 @@ Inspection and control (no authentication), under ``/_sim/``::
     GET  /_sim/favourites   GET /_sim/reblogs
     GET  /_sim/writes                   every write performed through the API, replays marked "new": false
     POST /_sim/customer_statuses        {"text", "author": {"username", "display_name"?, "followers_count"?, "bot"?},
-                                         "in_reply_to_id"?, "language"?, "visibility"?}
+                                         "in_reply_to_id"?, "language"?, "visibility"?, "spoiler_text"?,
+                                         "media"?: [{"type"?, "description"?}], "sensitive"?, "seconds_ago"?}
+    POST /_sim/statuses/:id/delete      the author deletes the status
     POST /_sim/generate {"n": 5}    POST /_sim/traffic {"rate_per_minute": 6}
     POST /_sim/config {"faults"?: {...}, "seed"?, "rate_limit"?}   see simulators.faults
     POST /_sim/reset
@@ -33,11 +37,14 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from ..base import SimControl
 from ..http import ApiError, Request, Route, dispatch
 from .state import STATUS_LIMIT, MastodonState, iso
 
+# How many ids one `GET /api/v1/statuses` takes; the connector asks for this many at a time.
+MULTIPLE_STATUSES_LIMIT = 20
 NOTIFICATION_TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update")
 
 
@@ -58,6 +65,7 @@ class Api(SimControl):
             r("GET", "/api/v1/notifications", self.notifications),
             r("GET", r"/api/v1/notifications/(?P<id>\d+)", self.notification),
             r("POST", "/api/v1/statuses", self.post_status, write=True),
+            r("GET", "/api/v1/statuses", self.get_statuses),
             r("GET", r"/api/v1/statuses/(?P<id>\d+)", self.get_status),
             r("POST", r"/api/v1/statuses/(?P<id>\d+)/favourite", self.favourite, write=True),
             r("POST", r"/api/v1/statuses/(?P<id>\d+)/reblog", self.reblog, write=True),
@@ -70,6 +78,7 @@ class Api(SimControl):
             r("GET", "/_sim/reblogs", lambda req: (200, {"data": self._copy("reblogs")})),
             r("GET", "/_sim/writes", lambda req: (200, {"data": self._copy("writes")})),
             r("POST", "/_sim/customer_statuses", self.sim_customer_status),
+            r("POST", r"/_sim/statuses/(?P<id>\d+)/delete", self.sim_delete_status),
             *self.control_routes(),
         ]
 
@@ -101,11 +110,11 @@ class Api(SimControl):
         if account is None:
             raise _error(401, "The access token is invalid", headers)
         try:
-            status, body = route.handler(req, account, **m.groupdict())
+            status, body, *more = route.handler(req, account, **m.groupdict())
         except ApiError as exc:
             exc.headers.update(headers)
             raise
-        return status, body, headers
+        return status, body, {**headers, **(more[0] if more else {})}
 
     # -------------------------------------------------------------- rendering
     def render_account(self, aid: str) -> dict[str, Any]:
@@ -161,7 +170,23 @@ class Api(SimControl):
             page = found[:limit]
             page.sort(key=lambda n: int(n["id"]), reverse=True)
             body = [self.render_notification(n, account) for n in page]
-        return 200, body
+        return 200, body, self._link_header(req, "/api/v1/notifications", page)
+
+    def _link_header(self, req: Request, path: str, page: list[dict[str, Any]]) -> dict[str, str]:
+        """Mastodon's pagination links: "next" (older, `max_id` = the page's last id) and "prev"
+        (newer, `min_id` = its first id), with the request's filters and limit; none on an empty
+        page. Clients are to follow these rather than compute ids themselves: "the Link header
+        ... use it to paginate" (https://docs.joinmastodon.org/api/guidelines/#pagination), as
+        Mastodon.py's fetch_next / fetch_previous do."""
+        if not page:
+            return {}
+        kept = [(k, v) for k in ("limit", "types[]", "exclude_types[]") for v in req.query.get(k, [])]
+        base = f"http://{req.headers.get('Host') or '127.0.0.1'}{path}"
+
+        def url(**cursor) -> str:
+            return f"{base}?{urlencode([*cursor.items(), *kept])}"
+
+        return {"Link": f'<{url(max_id=page[-1]["id"])}>; rel="next", <{url(min_id=page[0]["id"])}>; rel="prev"'}
 
     def notification(self, req: Request, account, id: str):
         n = next((n for n in self.state.mentions_for(account["id"]) if n["id"] == id), None)
@@ -176,12 +201,18 @@ class Api(SimControl):
             raise _error(422, "Validation failed: Text can't be blank")
         if len(text) > STATUS_LIMIT:
             raise _error(422, f"Validation failed: Text character limit of {STATUS_LIMIT} exceeded")
+        # Without `visibility` the account's default applies, public unless its owner changed it
+        # ("visibility: public, unlisted, private, direct", https://docs.joinmastodon.org/methods/statuses/#create):
+        # a reply does not inherit the visibility of the status it answers.
         visibility = form.get("visibility") or "public"
         if visibility not in ("public", "unlisted", "private", "direct"):
             raise _error(422, "Validation failed: Visibility is not included in the list")
         reply_to = form.get("in_reply_to_id") or None
         if reply_to is not None and not str(reply_to).isdigit():
             raise _error(422, "Validation failed: In reply to is invalid")
+        parent = self.state.statuses.get(str(reply_to)) if reply_to else None
+        if parent is not None and not self.state.can_see(account, parent):
+            raise _error(404, "Record not found")
         try:
             status, created = self.state.post(account, text, in_reply_to_id=str(reply_to) if reply_to else None,
                                               visibility=visibility, language=form.get("language") or None,
@@ -191,13 +222,28 @@ class Api(SimControl):
         return 200, self.render_status(status, account)
 
     def get_status(self, req: Request, account, id: str):
-        status = self.state.statuses.get(id)
-        if status is None:
-            raise _error(404, "Record not found")
-        return 200, self.render_status(status, account)
+        with self.state.lock:
+            status = self.state.statuses.get(id)
+            # Deleted, or not addressed to the caller: the same 404 either way.
+            if status is None or not self.state.can_see(account, status):
+                raise _error(404, "Record not found")
+            return 200, self.render_status(status, account)
+
+    def get_statuses(self, req: Request, account):
+        """Several statuses at once (Mastodon 4.3+). "There can be fewer records than requested if
+        the requested statuses do not exist or cannot be accessed given the current credentials"
+        (https://docs.joinmastodon.org/methods/statuses/#index): no error for a missing one."""
+        ids = req.params("id")
+        if not ids:
+            raise _error(422, "Validation failed: id is missing")
+        if len(ids) > MULTIPLE_STATUSES_LIMIT:
+            raise _error(422, f"Validation failed: at most {MULTIPLE_STATUSES_LIMIT} ids")
+        with self.state.lock:
+            found = [self.state.statuses.get(i) for i in dict.fromkeys(ids)]
+            return 200, [self.render_status(s, account) for s in found if s is not None and self.state.can_see(account, s)]
 
     def favourite(self, req: Request, account, id: str):
-        if id not in self.state.statuses:
+        if id not in self.state.statuses or not self.state.can_see(account, self.state.statuses[id]):
             raise _error(404, "Record not found")
         return 200, self.render_status(self.state.favourite(account, id), account)
 
@@ -246,12 +292,38 @@ class Api(SimControl):
         followers = author.get("followers_count")
         if followers is not None and (not isinstance(followers, int) or isinstance(followers, bool) or followers < 0):
             raise _error(400, "`author.followers_count` must be a non-negative integer.")
+        visibility = body.get("visibility") or "public"
+        if visibility not in ("public", "unlisted", "private", "direct"):
+            raise _error(400, "`visibility` must be public, unlisted, private or direct.")
+        spoiler = body.get("spoiler_text") or ""
+        if not isinstance(spoiler, str):
+            raise _error(400, "`spoiler_text` must be a string.")
+        media = body.get("media") or []
+        if not isinstance(media, list) or not all(isinstance(m, dict) and isinstance(m.get("description") or "", str)
+                                                  and (m.get("type") or "image") in ("image", "gifv", "video", "audio", "unknown")
+                                                  for m in media):
+            raise _error(400, "`media` must be a list of {\"type\": image|gifv|video|audio|unknown, \"description\": text}.")
+        sensitive = body.get("sensitive", False)
+        if not isinstance(sensitive, bool):
+            raise _error(400, "`sensitive` must be true or false.")
+        ago = body.get("seconds_ago") or 0
+        if not isinstance(ago, (int, float)) or isinstance(ago, bool) or ago < 0:
+            raise _error(400, "`seconds_ago` must be a non-negative number.")
+        # The language is the client's claim: Mastodon keeps whatever the app sends (often the
+        # app's own language), or null (https://docs.joinmastodon.org/entities/Status/#language).
+        language = body.get("language", "en")
         account = self.state.upsert_customer(author["username"].lstrip("@"), display_name=author.get("display_name"),
                                              followers=followers, bot=author.get("bot"))
         try:
             status, _ = self.state.post(account, text, in_reply_to_id=body.get("in_reply_to_id") or None,
-                                        visibility=body.get("visibility") or "public", language=body.get("language") or "en",
-                                        via="customer")
+                                        visibility=visibility, language=language or None, via="customer",
+                                        spoiler_text=spoiler, media=media, sensitive=sensitive, at=time.time() - ago if ago else None)
         except LookupError:
             raise _error(400, "`in_reply_to_id` is not a known status.") from None
         return 201, {"data": dict(status, username=account["username"])}
+
+    def sim_delete_status(self, req: Request, id: str):
+        if id not in self.state.statuses:
+            raise _error(404, f"No status {id}")
+        status = self.state.delete_status(id)
+        return 200, {"data": {"id": id, "account_id": status["account_id"]}}

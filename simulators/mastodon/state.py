@@ -1,7 +1,13 @@
 """The simulated Mastodon instance: accounts, statuses, notifications, favourites, boosts, in memory.
 
-Thread-safe (one lock). Ids are Mastodon's snowflakes: the creation time in milliseconds shifted
-left 16 bits, plus a sequence, as digit strings; so an id can stand for a moment (``min_id``).
+Thread-safe (one lock). Status and account ids are Mastodon's snowflakes: the creation time in
+milliseconds shifted left 16 bits, plus a sequence, as digit strings. Notification ids are not:
+on a real server they are a plain serial ("20", "21", …), so a time cannot stand for one. Mastodon's
+schema gives statuses `timestamp_id('statuses')` and notifications an ordinary bigint sequence
+(db/schema.rb), and Mastodon.py's recordings of a real server show notifications "20", "21"
+next to status ids like "117440821885976823". Mastodon's API guidelines say as much: an id is a
+string, "cast from an integer but not guaranteed to be a number", to be treated as opaque
+(https://docs.joinmastodon.org/api/guidelines/#id).
 Every write performed through the API is logged in ``writes`` with its Idempotency-Key, and a
 post repeated with the same key (same account, within an hour) returns the first status, as
 Mastodon does: ``writes`` marks such a replay ``"new": false``.
@@ -47,6 +53,7 @@ class MastodonState:
     def reset(self) -> None:
         with self.lock:
             self._next_id = 0
+            self._next_notification_id = 0
             self.accounts: dict[str, dict[str, Any]] = {}
             self.tokens: dict[str, str] = {}
             self.statuses: dict[str, dict[str, Any]] = {}
@@ -54,6 +61,8 @@ class MastodonState:
             self.favourites: list[dict[str, Any]] = []
             self.reblogs: list[dict[str, Any]] = []
             self.writes: list[dict[str, Any]] = []
+            # Statuses their authors deleted: gone from the API (404) and from notifications.
+            self.deleted: list[dict[str, Any]] = []
             self._idempotency: dict[tuple[str, str], tuple[str, float]] = {}
             self.rate_limit = self._initial_rate_limit
             self._windows: dict[str, list[float]] = {}
@@ -62,10 +71,23 @@ class MastodonState:
                 self.tokens[token] = aid
 
     # ------------------------------------------------------------------ ids, accounts, limits
-    def new_id(self) -> str:
+    def new_id(self, at: float | None = None) -> str:
+        """A snowflake id for something created at ``at`` (now by default), unique in this instance."""
         with self.lock:
-            self._next_id = max(self._next_id + 1, snowflake(time.time()))
-            return str(self._next_id)
+            if at is None:
+                self._next_id = max(self._next_id + 1, snowflake(time.time()))
+                return str(self._next_id)
+            # A status dated in the past (a customer's older toot): its own moment's id.
+            candidate = snowflake(at)
+            while str(candidate) in self.statuses or str(candidate) in self.accounts:
+                candidate += 1
+            return str(candidate)
+
+    def new_notification_id(self) -> str:
+        """The next notification id: a plain serial, as on a real server (see the module's doc)."""
+        with self.lock:
+            self._next_notification_id += 1
+            return str(self._next_notification_id)
 
     def _add_account(self, username: str, *, display_name: str = "", account_id: str | None = None,
                      followers: int = 0, bot: bool = False) -> dict[str, Any]:
@@ -118,9 +140,16 @@ class MastodonState:
 
     # ------------------------------------------------------------------ statuses
     def post(self, account: dict[str, Any], text: str, *, in_reply_to_id: str | None = None, visibility: str = "public",
-             language: str | None = None, idempotency_key: str | None = None, via: str = "api") -> tuple[dict[str, Any], bool]:
-        """Create a status (or, for a repeated Idempotency-Key, return the first); (status, created)."""
-        now = time.time()
+             language: str | None = None, idempotency_key: str | None = None, via: str = "api", spoiler_text: str = "",
+             media: list[dict[str, Any]] | None = None, sensitive: bool = False, at: float | None = None) -> tuple[dict[str, Any], bool]:
+        """Create a status (or, for a repeated Idempotency-Key, return the first); (status, created).
+
+        ``spoiler_text`` is a content warning; ``media`` the attachments (``type``, ``description``),
+        ``sensitive`` whether they are marked so (a content warning does not set it: a real server
+        answers `"sensitive": false, "spoiler_text": "Content warning"`, Mastodon.py's recordings);
+        ``at`` dates a customer's status in the past (its id is then of that moment, its mention
+        notification still gets the next serial id)."""
+        now = time.time() if at is None else at
         with self.lock:
             if idempotency_key:
                 seen = self._idempotency.get((account["id"], idempotency_key))
@@ -138,14 +167,16 @@ class MastodonState:
                 if mentioned and all(m["id"] != mentioned["id"] for m in mentions):
                     mentions.append({"id": mentioned["id"], "username": mentioned["username"], "acct": mentioned["acct"],
                                      "url": mentioned["url"]})
-            sid = self.new_id()
+            sid = self.new_id(at)
             status = {
                 "id": sid, "created_at": iso(now), "in_reply_to_id": in_reply_to_id,
-                "in_reply_to_account_id": parent["account_id"] if parent else None, "sensitive": False, "spoiler_text": "",
+                "in_reply_to_account_id": parent["account_id"] if parent else None, "sensitive": sensitive,
+                "spoiler_text": spoiler_text,
                 "visibility": visibility, "language": language, "uri": f"https://{DOMAIN}/users/{account['username']}/statuses/{sid}",
                 "url": f"https://{DOMAIN}/@{account['username']}/{sid}", "replies_count": 0, "reblogs_count": 0,
                 "favourites_count": 0, "edited_at": None, "content": render_content(text, mentions), "text": text,
-                "reblog": None, "account_id": account["id"], "media_attachments": [], "mentions": mentions, "tags": [],
+                "reblog": None, "account_id": account["id"], "media_attachments": [self._attachment(m) for m in media or []],
+                "mentions": mentions, "tags": [],
                 "emojis": [], "card": None, "poll": None, "idempotency_key": idempotency_key, "via": via,
             }
             self.statuses[sid] = status
@@ -155,7 +186,7 @@ class MastodonState:
                 parent["replies_count"] += 1
             for m in mentions:
                 if m["id"] != account["id"]:
-                    self.notifications.append({"id": self.new_id(), "type": "mention", "created_at": iso(now),
+                    self.notifications.append({"id": self.new_notification_id(), "type": "mention", "created_at": iso(now),
                                                "account_id": account["id"], "status_id": sid, "for": m["id"]})
             if idempotency_key:
                 self._idempotency[(account["id"], idempotency_key)] = (sid, now)
@@ -163,6 +194,34 @@ class MastodonState:
                 self.writes.append({"kind": "status", "account": account["username"], "status_id": sid,
                                     "idempotency_key": idempotency_key, "new": True, "at": now})
             return status, True
+
+    def _attachment(self, media: dict[str, Any]) -> dict[str, Any]:
+        """A MediaAttachment as Mastodon renders it (https://docs.joinmastodon.org/entities/MediaAttachment/):
+        files live on the instance's media host; ``description`` is the author's alt text."""
+        mid = self.new_id()
+        kind = media.get("type") or "image"
+        ext = {"image": "png", "gifv": "mp4", "video": "mp4", "audio": "mp3"}.get(kind, "bin")
+        path = f"media_attachments/files/{mid}"
+        return {"id": mid, "type": kind, "url": f"https://files.{DOMAIN}/{path}/original/file.{ext}",
+                "preview_url": f"https://files.{DOMAIN}/{path}/small/file.png", "remote_url": None,
+                "meta": {}, "description": media.get("description"), "blurhash": None}
+
+    def can_see(self, viewer: dict[str, Any], status: dict[str, Any]) -> bool:
+        """Whether ``viewer`` may read the status: a direct or followers-only status is for its author
+        and the accounts it mentions (nobody follows anybody here). Mastodon answers the others
+        404, "Status does not exist or is private" (https://docs.joinmastodon.org/methods/statuses/#get)."""
+        if status["visibility"] in ("public", "unlisted") or status["account_id"] == viewer["id"]:
+            return True
+        return any(m["id"] == viewer["id"] for m in status["mentions"])
+
+    def delete_status(self, status_id: str) -> dict[str, Any]:
+        """The author deletes a status: it is gone from the API, and so are the notifications about
+        it (Mastodon removes a status's mention notifications with it)."""
+        with self.lock:
+            status = self.statuses.pop(status_id)
+            self.notifications[:] = [n for n in self.notifications if n["status_id"] != status_id]
+            self.deleted.append({"status_id": status_id, "account_id": status["account_id"], "at": time.time()})
+            return status
 
     def favourite(self, account: dict[str, Any], status_id: str) -> dict[str, Any]:
         with self.lock:
@@ -200,7 +259,7 @@ class MastodonState:
                     per_key[w["idempotency_key"]] = per_key.get(w["idempotency_key"], 0) + 1
             return {
                 "accounts": len(self.accounts), "statuses": len(self.statuses), "notifications": len(self.notifications),
-                "favourites": len(self.favourites), "reblogs": len(self.reblogs),
+                "favourites": len(self.favourites), "reblogs": len(self.reblogs), "deleted": len(self.deleted),
                 "writes": len(self.writes), "statuses_created_per_idempotency_key": per_key, "rate_limit": self.rate_limit,
             }
 

@@ -61,14 +61,27 @@ class MastodonTrafficGenerator(BackgroundTraffic):
             if customer and customer["username"] != SUPPORT:
                 lang = parent.get("language") or "en"
                 text = self.random.choice(FOLLOW_UPS.get(lang) or FOLLOW_UPS["en"]).format(a=SUPPORT)
-                status, _ = self.state.post(customer, text, in_reply_to_id=reply["id"], language=lang, via="customer")
+                # A follow-up keeps the thread's visibility, as Mastodon's apps preselect it.
+                status, _ = self.state.post(customer, text, in_reply_to_id=reply["id"], language=lang, via="customer",
+                                            visibility=reply["visibility"])
                 return dict(status, username=customer["username"])
         lang = self.random.choices(list(LANGUAGE_WEIGHTS), weights=list(LANGUAGE_WEIGHTS.values()))[0]
         username = self.random.choice(FIRST) + self.random.choice(LAST)
         followers = int(self.random.paretovariate(1.2) * 40)
         customer = self.state.upsert_customer(username, display_name=username.split("_")[0].capitalize(), followers=followers)
         text = self.random.choice(TEMPLATES[lang]).format(a=SUPPORT)
-        status, _ = self.state.post(customer, text, language=lang, via="customer")
+        extra: dict[str, Any] = {}
+        roll = self.random.random()
+        if roll < 0.1:
+            # Some people write to support privately: a direct status only the mentioned see.
+            extra["visibility"] = "direct"
+        elif roll < 0.15:
+            extra["spoiler_text"] = "Firefox bug, long"
+        if self.random.random() < 0.1:
+            extra["media"] = [{"type": "image", "description": "Screenshot of the error message"}]
+        # Apps claim the language of their interface now and then, not the one the toot is in.
+        claimed = "en" if self.random.random() < 0.15 else lang
+        status, _ = self.state.post(customer, text, language=claimed, via="customer", **extra)
         return dict(status, username=username)
 
     def generate(self, n: int) -> list[dict[str, Any]]:

@@ -98,3 +98,63 @@ def test_mastodon_content_is_html_and_mentions_are_linked(masto):
     assert status["content"].startswith('<p><span class="h-card"')
     assert "&lt;b&gt;hi&lt;/b&gt; &amp; bye" in status["content"]
     assert [m["username"] for m in status["mentions"]] == ["firefox_support"]
+
+
+def test_mastodon_notification_ids_are_a_serial_and_pages_carry_link_headers(masto):
+    """A real server numbers notifications 1, 2, 3…; only statuses get time-based ids."""
+    customer = masto.state.upsert_customer("alex")
+    statuses = [masto.state.post(customer, f"@firefox_support q{i}", via="customer")[0] for i in range(5)]
+    page = requests.get(f"{masto.base_url}/api/v1/notifications", params={"types[]": "mention", "limit": 2}, headers=MASTO, timeout=5)
+    assert [n["id"] for n in page.json()] == ["5", "4"]
+    assert all(int(s["id"]) > 1 << 40 for s in statuses)  # statuses keep their snowflakes
+    links = requests.utils.parse_header_links(page.headers["Link"])
+    assert {link["rel"]: link["url"].split("?", 1)[1] for link in links} == {
+        "next": "max_id=4&limit=2&types%5B%5D=mention", "prev": "min_id=5&limit=2&types%5B%5D=mention"}
+    older = requests.get(next(link["url"] for link in links if link["rel"] == "next"), headers=MASTO, timeout=5)
+    assert [n["id"] for n in older.json()] == ["3", "2"]
+    newer = requests.get(f"{masto.base_url}/api/v1/notifications", params={"min_id": "5"}, headers=MASTO, timeout=5)
+    assert newer.json() == [] and "Link" not in newer.headers
+
+
+def test_mastodon_hides_deleted_and_direct_statuses_and_lists_several(masto):
+    customer = masto.state.upsert_customer("alex")
+    public = masto.state.post(customer, "@firefox_support hello", via="customer")[0]
+    direct = masto.state.post(customer, "@mozilla privately", via="customer", visibility="direct")[0]
+    gone = masto.state.post(customer, "@firefox_support oops", via="customer")[0]
+    r = requests.post(f"{masto.base_url}/_sim/statuses/{gone['id']}/delete", timeout=5)
+    assert r.status_code == 200
+    assert requests.get(f"{masto.base_url}/api/v1/statuses/{gone['id']}", headers=MASTO, timeout=5).status_code == 404
+    # Only the accounts a direct status mentions may see it.
+    assert requests.get(f"{masto.base_url}/api/v1/statuses/{direct['id']}", headers=MASTO, timeout=5).status_code == 404
+    mozilla = {"Authorization": "Bearer sim-token-mastodon-mozilla"}
+    assert requests.get(f"{masto.base_url}/api/v1/statuses/{direct['id']}", headers=mozilla, timeout=5).json()["visibility"] == "direct"
+    listed = requests.get(f"{masto.base_url}/api/v1/statuses", params=[("id[]", s["id"]) for s in (public, direct, gone)],
+                          headers=MASTO, timeout=5)
+    assert [s["id"] for s in listed.json()] == [public["id"]]
+    assert requests.get(f"{masto.base_url}/api/v1/statuses", params=[("id[]", str(i)) for i in range(21)],
+                        headers=MASTO, timeout=5).status_code == 422
+    # The deleted status's mention is gone from the notifications too.
+    assert [n["status"]["id"] for n in requests.get(f"{masto.base_url}/api/v1/notifications", headers=MASTO, timeout=5).json()] == [public["id"]]
+
+
+def test_mastodon_customer_statuses_carry_warnings_media_visibility_and_their_age(masto):
+    body = {"text": "@firefox_support see the screenshot", "author": {"username": "alex"}, "visibility": "private",
+            "spoiler_text": "crash details", "media": [{"type": "image", "description": "the error dialog"}], "sensitive": True,
+            "seconds_ago": 3 * 86400}
+    status = requests.post(f"{masto.base_url}/_sim/customer_statuses", json=body, timeout=5).json()["data"]
+    shown = requests.get(f"{masto.base_url}/api/v1/statuses/{status['id']}", headers=MASTO, timeout=5).json()
+    assert (shown["visibility"], shown["spoiler_text"], shown["sensitive"]) == ("private", "crash details", True)
+    [media] = shown["media_attachments"]
+    assert media["type"] == "image" and media["description"] == "the error dialog" and media["url"].startswith("https://")
+    assert shown["created_at"][:10] == time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3 * 86400))
+    bad = dict(body, visibility="everyone")
+    assert requests.post(f"{masto.base_url}/_sim/customer_statuses", json=bad, timeout=5).status_code == 400
+
+
+def test_faults_can_be_limited_to_writes(masto):
+    r = requests.post(f"{masto.base_url}/_sim/config", json={"faults": {"share": 1.0, "kinds": ["500"], "methods": ["POST"]}}, timeout=5)
+    assert r.status_code == 200
+    assert requests.get(f"{masto.base_url}/api/v1/notifications", headers=MASTO, timeout=5).status_code == 200
+    assert requests.post(f"{masto.base_url}/api/v1/statuses", data={"status": "hi"}, headers=MASTO, timeout=5).status_code == 500
+    r = requests.post(f"{masto.base_url}/_sim/config", json={"faults": {"methods": ["FETCH"]}}, timeout=5)
+    assert r.status_code == 400 and "methods" in r.text

@@ -34,6 +34,11 @@ SCOPE = "https://www.googleapis.com/auth/androidpublisher"
 PAGE_SIZE = 100
 MAX_PAGES = 20
 REPLY_LIMIT = 350
+# A review is judged gone only while the listing must show it: changed within the last week, with
+# a day to spare so none ages out of the listing between the list and the confirming get.
+LISTED_DAYS = 6
+# reviews.get calls confirming removals, at most, per check.
+REMOVAL_CONFIRMATIONS = 20
 # androidOsVersion is the API level; agents know the Android release.
 ANDROID_RELEASES = {36: "16", 35: "15", 34: "14", 33: "13", 32: "12L", 31: "12", 30: "11", 29: "10", 28: "9", 27: "8.1",
                     26: "8.0", 25: "7.1", 24: "7.0", 23: "6.0", 22: "5.1", 21: "5.0"}
@@ -203,6 +208,8 @@ def _translate(exc: Exception, *, write: bool) -> ConnectorError:
 
 class GooglePlayConnector:
     platform = "google_play"
+    # Removed reviews are looked for hourly: the listing costs GET quota (see `deleted`).
+    deleted_check_seconds = 3600
 
     def __init__(self, account, *, api_base: str | None = None):
         self.account = account
@@ -312,6 +319,61 @@ class GooglePlayConnector:
         if developer and developer.get("text") == text:
             return f"{review_id}:reply:{_seconds(developer.get('lastModified'))}"
         return None
+
+    def deleted(self, platform_ids: list[str]) -> list[str]:
+        """Of these review messages (`<review id>:<seconds>`), those whose review is gone: removed
+        by its author (or taken down by Google).
+
+        reviews.list shows every review created or changed in the last week ("You can retrieve
+        only the reviews that users have created or modified within the last week",
+        https://developers.google.com/android-publisher/reply-to-reviews),
+        so a review of the last LISTED_DAYS that the listing no longer shows has gone, or has
+        just been read past: each one is confirmed with reviews.get, whose 404 says the review
+        does not exist. Older reviews are not judged: the listing says nothing about them. The
+        listing is read at most every `deleted_check_seconds`, within the GET quota of the
+        Reply to Reviews API ("GET requests (for retrieving the list of reviews and individual
+        reviews) - 200 per hour", per app: https://support.google.com/googleplay/android-developer/contact/review_apiqr).
+        """
+        recent: dict[str, list[str]] = {}
+        since = time.time() - LISTED_DAYS * 86400
+        for platform_id in platform_ids:
+            review_id, _, seconds = platform_id.rpartition(":")
+            if review_id and ":reply:" not in platform_id and seconds.isdecimal() and int(seconds) >= since:
+                recent.setdefault(review_id, []).append(platform_id)
+        if not recent:
+            return []
+        missing = [review_id for review_id in recent if review_id not in self._listed_review_ids()]
+        gone: list[str] = []
+        for review_id in missing[:REMOVAL_CONFIRMATIONS]:
+            try:
+                self.service.reviews().get(packageName=self.package, reviewId=review_id).execute(num_retries=0)
+            except HttpError as exc:
+                if exc.status_code == 404:
+                    gone.extend(recent[review_id])
+                    continue
+                raise _translate(exc, write=False) from exc
+            except Exception as exc:  # noqa: BLE001 - translated or re-raised
+                raise _translate(exc, write=False) from exc
+        return gone
+
+    def _listed_review_ids(self) -> set[str]:
+        """Every review id the listing shows now (at most MAX_PAGES pages: one still further down
+        is not listed here, and reviews.get then finds it)."""
+        listed: set[str] = set()
+        token = None
+        for _ in range(MAX_PAGES):
+            kwargs = {"packageName": self.package, "maxResults": PAGE_SIZE, **({"token": token} if token else {})}
+            try:
+                body = self.service.reviews().list(**kwargs).execute(num_retries=0)
+            except Exception as exc:  # noqa: BLE001 - translated or re-raised
+                raise _translate(exc, write=False) from exc
+            if not isinstance(body, dict) or not isinstance(body.get("reviews") or [], list):
+                raise ConnectorError("Google Play sent a malformed page", retryable=True)
+            listed.update(base.text(r.get("reviewId")) for r in body.get("reviews") or [] if isinstance(r, dict))
+            token = base.mapping(body.get("tokenPagination")).get("nextPageToken")
+            if not token:
+                break
+        return listed
 
     def like(self, *, target_id: str) -> None:
         raise ConnectorError("Google Play reviews cannot be liked.", retryable=False)

@@ -31,6 +31,27 @@ def reply_mention(platform: str, handle: str) -> str:
     return ""
 
 
+# Who sees a reply on Mastodon, when it is not everyone: the reply keeps the visibility of the
+# status it answers (the connector posts it so), and the agent should know before writing.
+_AUDIENCE = {
+    "direct": ("Private reply", "The customer wrote a private (direct) message: this reply is private too, "
+                                "seen only by the accounts it mentions."),
+    "private": ("Followers-only reply", "The customer wrote to their followers only: this reply is followers-only too, "
+                                        "seen by our followers and the accounts it mentions."),
+    "unlisted": ("Unlisted reply", "The customer's status is unlisted: this reply is unlisted too "
+                                   "(public, but kept out of public timelines)."),
+}
+
+
+def reply_audience(platform: str, metadata: dict | None) -> tuple[str, str]:
+    """(label, sentence): what the composer says about who will see the reply; ("", "") when it
+    is everyone, or not known here (the connector still looks it up before posting)."""
+    if platform != "mastodon" or not isinstance(metadata, dict) or not metadata.get("visibility") or metadata["visibility"] == "public":
+        return "", ""
+    # A visibility we do not know is answered as the narrowest (see connectors.mastodon).
+    return _AUDIENCE.get(metadata["visibility"], _AUDIENCE["direct"])
+
+
 def _mention_pattern(mention: str) -> re.Pattern:
     # The @acct on its own: not part of a longer handle or of an e-mail address.
     return re.compile(rf"(?<![\w@]){re.escape(mention)}(?![\w@])", re.IGNORECASE)
@@ -52,9 +73,46 @@ def without_leading_mention(platform: str, text: str, handle: str) -> str:
     return text
 
 
+# Google Play shows a developer reply as plain text, and its API strips HTML tags from it ("HTML
+# tags will be stripped", https://developers.google.com/android-publisher/api-ref/rest/v3/reviews/reply):
+# "<b>Please</b>" would read "Please" at best, and "Tap <Menu>" would lose the word. Markdown is
+# not rendered either, its asterisks and brackets would show. Such a reply is refused, not
+# stripped: only the agent can tell a tag from a placeholder like "<your e-mail>", or **bold**
+# from asterisks meant as such, and the reviewer must read what the agent wrote and saw counted.
+# (pattern, what it is): the patterns are also run by the composer (composer.js), so they keep to
+# the syntax Python's `re` and JavaScript's RegExp share.
+PLAIN_TEXT_RULES = {
+    "google_play": [
+        (r"<[A-Za-z/!][^<>]*>", "an HTML tag"),
+        (r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});", "an HTML entity"),
+        (r"\*\*[^*\n]+\*\*|__[^_\n]+__", "Markdown bold"),
+        (r"~~[^~\n]+~~", "Markdown strikethrough"),
+        (r"\[[^\]\n]+\]\([^()\s]+\)", "a Markdown link"),
+        (r"`[^`\n]+`", "Markdown code"),
+        (r"(?:^|\n)#{1,6} [^\n]*", "a Markdown heading"),
+    ],
+}
+
+
+def markup_in(platform: str, text: str) -> str | None:
+    """The first markup a plain-text platform would not show as written, described; or None."""
+    for pattern, what in PLAIN_TEXT_RULES.get(platform, ()):
+        found = re.search(pattern, text)
+        if found:
+            return f"{what} (“{found.group(0).strip()[:40]}”)"
+    return None
+
+
 def check_reply_text(platform: str, text: str) -> None:
     if not text.strip():
         raise ActionError("Write a reply first: it is empty.", field="text")
+    markup = markup_in(platform, text)
+    if markup:
+        raise ActionError(
+            f"Google Play shows replies as plain text: remove {markup} from the reply or your signature "
+            "and write it as plain words (Google strips HTML tags, and Markdown would show as typed).",
+            field="text",
+        )
     limit = limit_for(platform)
     if limit is not None:
         length = weighted_length(platform, text)

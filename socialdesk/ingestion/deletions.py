@@ -1,9 +1,11 @@
 """Noticing what customers deleted on the platform (CH2), run by the scheduler through the worker.
 
-For each account whose connector can tell (`deleted(platform_ids)`: X's tweets lookup), the
-customer messages of its open conversations from the last days are looked up; what is gone is
-handed to `conversations.automation.mark_deleted` (marked, logged, and the conversation closed
-"Deleted" when nothing of the customer's is left).
+For each account whose connector can tell (`deleted(platform_ids)`: X's tweets lookup,
+Mastodon's statuses lookup, Google Play's review listing confirmed by reviews.get), the customer
+messages of its open conversations from the last days are looked up; what is gone is handed to
+`conversations.automation.mark_deleted` (marked, logged, and the conversation closed "Deleted"
+when nothing of the customer's is left). A connector whose look-up is costly says how often it
+may run (`deleted_check_seconds`: Google Play's GET quota is hourly).
 Each run is recorded on the account's "deletions" stream, so the health page shows its errors.
 """
 
@@ -37,6 +39,9 @@ def notice_deleted(*, now=None) -> int:
             continue  # the poller reports the connector's trouble on the health page
         if not hasattr(connector, "deleted"):
             continue
+        every = getattr(connector, "deleted_check_seconds", 0)
+        if every and PollState.objects.filter(account=account, stream=STREAM, last_polled_at__gt=now - timedelta(seconds=every)).exists():
+            continue  # looked not long ago: the platform's quota comes first
         found += _check_account(account, connector, now)
     return found
 

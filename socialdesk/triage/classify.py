@@ -141,6 +141,9 @@ class TriageInput:
     account: str = ""  # the brand account addressed, without @
     platform: str = ""
     language_hint: str = ""  # what the platform says, if anything
+    # What the author's app claimed (Mastodon's `language`): a hint for the detection, never a
+    # language of its own, since apps often send their interface's language.
+    language_claim: str = ""
     stars: int | None = None  # Google Play star rating
     likes: int = 0
     reposts: int = 0
@@ -303,18 +306,19 @@ def _language_identifier():
     return identifier
 
 
-def detect_language(text: str, hint: str = "") -> tuple[str, float, str]:
-    """(ISO 639-1 code, confidence, reason). Handles, links and hashtags are left out first."""
+def detect_language(text: str, hint: str = "", *, hint_from: str = "the platform") -> tuple[str, float, str]:
+    """(ISO 639-1 code, confidence, reason). Handles, links and hashtags are left out first.
+    `hint_from` names who gave the hint, for the reason."""
     clean = re.sub(r"https?://\S+|[@#]\w+", " ", text).strip()
     if len(clean) < 3:
         if hint:
-            return hint, 0.5, f"too little text to tell; the platform says {language_name(hint)}"
+            return hint, 0.5, f"too little text to tell; {hint_from} says {language_name(hint)}"
         return "", 0.0, "too little text to tell"
     lang, p = _language_identifier().classify(clean)
     if hint and hint != lang and p < 0.9:
-        return hint, 0.5, f"the platform says {language_name(hint)}; the text reads more like {language_name(lang)}"
+        return hint, 0.5, f"{hint_from} says {language_name(hint)}; the text reads more like {language_name(lang)}"
     if hint == lang:
-        return lang, float(p), f"the text reads as {language_name(lang)}, and the platform says so too"
+        return lang, float(p), f"the text reads as {language_name(lang)}, and {hint_from} says so too"
     return lang, float(p), f"the text reads as {language_name(lang)}"
 
 
@@ -371,7 +375,10 @@ def classify(inp: TriageInput, config: TriageConfig | None = None) -> TriageResu
 def _classify_one(inp: TriageInput, config: TriageConfig, type_pred, sentiment_pred) -> TriageResult:
     type_, type_conf, type_reason = type_pred
     sentiment, sentiment_conf, sentiment_reason = sentiment_pred
-    language, language_conf, language_reason = detect_language(inp.text, inp.language_hint)
+    if inp.language_hint or not inp.language_claim:
+        language, language_conf, language_reason = detect_language(inp.text, inp.language_hint)
+    else:
+        language, language_conf, language_reason = detect_language(inp.text, inp.language_claim, hint_from="the author's app")
     result = TriageResult(
         type=type_, type_confidence=type_conf, type_reason=type_reason,
         language=language, language_confidence=language_conf, language_reason=language_reason,

@@ -104,6 +104,7 @@ def input_for(msg: InboundMessage, *, account_handle: str = "", user_tags: tuple
     return TriageInput(
         text=msg.text, followers=msg.author.followers, verified=msg.author.verified, handle=msg.author.handle,
         account=account_handle, platform=msg.platform, language_hint=msg.language, stars=_stars(msg),
+        language_claim=str(msg.metadata.get("language_hint") or "")[:10],
         likes=msg.likes, reposts=msg.reposts, user_tags=user_tags,
     )
 

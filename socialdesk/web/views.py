@@ -1,5 +1,6 @@
 """The agents' pages. Views parse input and call the action layer; nothing more."""
 
+import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,7 +19,9 @@ from socialdesk.brands.models import Platform
 from socialdesk.clippings.models import Clipping
 from socialdesk.connectors.registry import authors_have_followers
 from socialdesk.conversations import actions
-from socialdesk.conversations.channel_rules import ATTACHMENT_RULES, download_name, limit_for, reply_mention
+from socialdesk.conversations.channel_rules import (
+    ATTACHMENT_RULES, PLAIN_TEXT_RULES, download_name, limit_for, reply_audience, reply_mention,
+)
 from socialdesk.conversations.errors import ActionError, ActionNotFound
 from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import CloseReason, Conversation, HoldReason, Message, Reminder, Sentiment, Tag, UserTagKind
@@ -268,6 +271,9 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
     clippings = [(clip, clip.render(author=conversation.author)) for clip in Clipping.objects.all()]
     holding = next((text for clip, text in clippings if clip.is_holding_reply), "")
     user_tags = {ut.kind for ut in conversation.author.user_tags.all()}
+    # The customer message a reply answers (as actions.reply picks it): who sees the reply follows it.
+    answered = max((m for m in msgs if m.direction == "in" and m.platform_id), key=lambda m: (m.created_at, m.pk), default=None)
+    audience = reply_audience(conversation.platform, answered.metadata if answered else None)
     return render(request, "web/conversation.html", {
         "tags": Tag.objects.all(),
         "emoji": EMOJI,
@@ -289,6 +295,8 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         # Mastodon: the reply starts with the customer's @, as Mastodon's apps write it.
         "reply_form": reply_form or ReplyForm(initial={"text": f"{mention} " if mention else ""}),
         "reply_mention": mention,
+        "reply_label": audience[0],
+        "reply_audience": audience[1],
         "note_form": NoteForm(auto_id="note_%s"),
         "hold_reasons": HoldReason.choices,
         "close_reasons": CloseReason.choices,
@@ -297,6 +305,8 @@ def _conversation_page(request, conversation, *, play_session=None, reply_form=N
         "signatures": signatures,
         "author_followers": authors_have_followers(conversation.platform),
         "limit": limit_for(conversation.platform),
+        # The composer runs the server's plain-text rules as the agent types (Google Play).
+        "plain_text_rules": json.dumps(PLAIN_TEXT_RULES.get(conversation.platform, [])),
         "can_moderate": has_role(request.user, "moderator") and not conversation.moderated,
         # Dealt to someone else right now: the page says who, and a CM may take it over.
         "held_by_other": conversation.dealt_to if (

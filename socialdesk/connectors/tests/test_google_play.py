@@ -248,3 +248,68 @@ def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, play_sim, custom
     assert poll_all().stored == 15
     assert Message.objects.filter(platform="google_play").count() == 25
     assert PollState.objects.get(pk=state.pk).last_error == ""
+
+
+@pytest.mark.parametrize("text, found", [
+    ("<b>Please</b> update to the latest version.", "an HTML tag (“<b>”)"),
+    ("Tap <Menu> then Settings.", "an HTML tag (“<Menu>”)"),
+    ("Thanks &amp; sorry for the trouble.", "an HTML entity (“&amp;”)"),
+    ("**Please** update to the latest version.", "Markdown bold (“**Please**”)"),
+    ("See [our help page](https://support.mozilla.org/kb/sync).", "a Markdown link"),
+    ("Sorry!\n# What to do\nUpdate the app.", "a Markdown heading (“# What to do”)"),
+])
+def test_a_reply_with_html_or_markdown_is_refused_on_every_path(demo, play_sim, customer_review, agents, client, text, found):
+    """Google Play shows replies as plain text (its API strips HTML tags): `<b>Please</b>` must
+    not reach the reviewer, nor a reply that lost a word to the stripping."""
+    from socialdesk.people.models import ApiToken
+
+    customer_review("Sync doesn't work.", stars=1)
+    poll_all()
+    Conversation.objects.update(moderated=True)
+    c = Conversation.objects.get()
+    contributor, moderator = agents["contributor"], agents["moderator"]
+    with pytest.raises(ActionError, match="Google Play shows replies as plain text") as refused:
+        actions.reply(actor=contributor, conversation=c, text=text)
+    assert found in str(refused.value)
+    # The API says the same, as a 400 with the reason.
+    token = ApiToken.issue(contributor, "test")[1]
+    r = client.post(f"/api/v1/conversations/{c.pk}/reply", {"text": text}, content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 400 and "plain text" in r.json()["detail"]
+    # A moderator's edit while approving is held to it too.
+    actions.set_requires_approval(actor=moderator, agent=contributor, on=True)
+    contributor.profile.refresh_from_db()
+    waiting = actions.reply(actor=contributor, conversation=c, text="Please update to the latest version.")
+    with pytest.raises(ActionError, match="plain text"):
+        actions.approve_reply(actor=moderator, action=waiting.outbound_action, text=text)
+    waiting.outbound_action.refresh_from_db()
+    assert waiting.outbound_action.state == "approval" and waiting.outbound_action.text.startswith("Please update to the latest version.")
+    assert sim_get(play_sim, "/_sim/replies")["data"] == []
+
+
+def test_plain_text_that_only_looks_like_markup_goes_out_as_written(demo, play_sim, customer_review, contributor):
+    customer_review("Tabs crash.", stars=2)
+    poll_all()
+    Conversation.objects.update(moderated=True)
+    text = "We <3 your feedback! If a < b > c, go to Settings > Tabs; R&D is on it. 5 * 3 = 15."
+    actions.reply(actor=contributor, conversation=Conversation.objects.get(), text=text)
+    assert perform(OutboundAction.objects.get().pk) == "sent"
+    assert [r["text"] for r in sim_get(play_sim, "/_sim/replies")["data"]] == [OutboundAction.objects.get().text]
+
+
+def test_the_composer_refuses_markup_as_the_agent_types(demo, play_sim, customer_review, contributor, client):
+    import json
+
+    from socialdesk.conversations.channel_rules import PLAIN_TEXT_RULES
+
+    customer_review("Crashes on start.", stars=1)
+    poll_all()
+    Conversation.objects.update(moderated=True)
+    client.force_login(contributor)
+    page = client.get(f"/c/{Conversation.objects.get().pk}/").content.decode()
+    # The composer is given the server's own patterns, so what it warns about is what is refused.
+    import html
+
+    attribute = page.split('data-plain-text="', 1)[1].split('"', 1)[0]
+    assert json.loads(html.unescape(attribute)) == [list(rule) for rule in PLAIN_TEXT_RULES["google_play"]]
+    assert 'id="markup-warning"' in page

@@ -116,3 +116,71 @@ def test_a_deleted_message_cannot_be_liked(demo, twitter_sim, customer_tweet, ag
     page = client.get(f"/c/{message.conversation_id}/").content.decode()
     assert "♥ Like" not in page
     assert not OutboundAction.objects.exists()
+
+
+def test_a_deleted_mastodon_status_is_noticed_and_its_conversation_closed(demo, mastodon_sim, customer_toot):
+    gone = customer_toot("@firefox_support my bookmarks vanished", username="alex_codes")
+    kept = customer_toot("@firefox_support sync is broken", username="sam_k")
+    poll_all()
+    requests.post(f"{mastodon_sim.base_url}/_sim/statuses/{gone['id']}/delete", timeout=5).raise_for_status()
+    assert notice_deleted() == 1
+    assert notice_deleted() == 0
+    message = Message.objects.get(platform_id=gone["id"])
+    assert message.deleted_at is not None and message.text.endswith("my bookmarks vanished")
+    assert (message.conversation.status, message.conversation.close_reason) == ("closed", "deleted")
+    assert Message.objects.get(platform_id=kept["id"]).deleted_at is None
+    state = PollState.objects.get(account__platform="mastodon", account__handle="firefox_support", stream="deletions")
+    assert state.last_error == ""
+
+
+def test_mastodon_statuses_are_looked_up_many_at_a_time_and_each_absence_confirmed(demo, mastodon_sim, customer_toot):
+    from socialdesk.brands.models import BrandAccount
+    from socialdesk.connectors.mastodon import MastodonConnector
+
+    toots = [customer_toot(f"@firefox_support question {i}", username=f"asker{i}")["id"] for i in range(25)]
+    requests.post(f"{mastodon_sim.base_url}/_sim/statuses/{toots[3]}/delete", timeout=5).raise_for_status()
+    connector = MastodonConnector(BrandAccount.objects.get(platform="mastodon", handle="firefox_support"))
+    before = mastodon_sim.faults.requests
+    assert connector.deleted(toots + ["1"]) == [toots[3], "1"]
+    # Two lists of at most 20, then one confirming look-up per status missing from them.
+    assert mastodon_sim.faults.requests - before == 2 + 2
+
+
+def _remove_review(sim, review_id):
+    requests.post(f"{sim.base_url}/_sim/reviews/{review_id}/remove", timeout=5).raise_for_status()
+
+
+def test_a_removed_google_play_review_is_marked_after_a_confirming_get(demo, play_sim, customer_review):
+    gone = customer_review("Crashes all the time.", stars=1)
+    kept = customer_review("Works fine, thanks.", stars=5, author_name="Sam")
+    poll_all()
+    requests.post(f"{play_sim.base_url}/_sim/reviews/{gone['review_id']}/edit", json={"text": "Crashes, still."}, timeout=5)
+    poll_all()
+    assert Message.objects.filter(conversation__thread_key__contains=gone["review_id"]).count() == 2
+    _remove_review(play_sim, gone["review_id"])
+    assert notice_deleted() == 2  # both versions of the review
+    versions = Message.objects.filter(platform_id__startswith=gone["review_id"] + ":")
+    assert all(m.deleted_at for m in versions)
+    c = versions[0].conversation
+    assert (c.status, c.close_reason) == ("closed", "deleted")
+    assert Message.objects.get(platform_id__startswith=kept["review_id"] + ":").conversation.status == "open"
+    requests_made = requests.get(f"{play_sim.base_url}/_sim/state", timeout=5).json()["requests"]
+    assert requests_made.get("get_review") == 1  # only the review missing from the listing was looked up
+
+
+def test_google_play_is_checked_hourly_and_a_review_only_read_past_is_not_removed(demo, play_sim, customer_review, monkeypatch):
+    from socialdesk.connectors import google_play
+
+    for i in range(3):
+        customer_review(f"Review number {i} about tabs.", stars=2, author_name=f"R{i}")
+    poll_all()
+    # The listing read for the check ends after one review: the two others are confirmed present.
+    monkeypatch.setattr(google_play, "PAGE_SIZE", 1)
+    monkeypatch.setattr(google_play, "MAX_PAGES", 1)
+    assert notice_deleted() == 0
+    state = requests.get(f"{play_sim.base_url}/_sim/state", timeout=5).json()["requests"]
+    assert state.get("get_review") == 2 and not Message.objects.filter(deleted_at__isnull=False).exists()
+    # Within the hour, the listing is not read again: Google Play's GET quota is 200 an hour.
+    listed_before = state["list_reviews"]
+    assert notice_deleted() == 0
+    assert requests.get(f"{play_sim.base_url}/_sim/state", timeout=5).json()["requests"]["list_reviews"] == listed_before

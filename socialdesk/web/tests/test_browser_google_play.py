@@ -39,6 +39,14 @@ def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply
     page.fill("#composer textarea[name=text]", "x" * 360)
     assert page.locator("#char-count").inner_text().endswith("/ 350")
     assert page.locator("button[name=then][value=none]").is_disabled()
+    # Google Play shows plain text: markup is refused as it is typed, with what to remove.
+    page.fill("#composer textarea[name=text]", "<b>Please</b> update to the latest version.")
+    assert page.locator("#markup-warning").is_visible()
+    assert "remove an HTML tag (“<b>”)" in page.locator("#markup-warning").inner_text()
+    assert page.locator("button[name=then][value=none]").is_disabled()
+    page.fill("#composer textarea[name=text]", "We <3 feedback: go to Settings > Tabs.")
+    assert page.locator("#markup-warning").is_hidden()
+    assert page.locator("button[name=then][value=none]").is_enabled()
 
     text = "Hi Jessica, sorry about the crashes! Could you send us the crash IDs from about:crashes?"
     page.fill("#composer textarea[name=text]", text)

@@ -38,6 +38,10 @@
     const limit = parseInt(form.dataset.limit || "0", 10);
     const picker = form.querySelector("select[name=signature]");
     const mention = form.dataset.mention || "";
+    // A plain-text platform's rules, the server's own patterns (channel_rules.PLAIN_TEXT_RULES).
+    let rules = [];
+    try { rules = JSON.parse(form.dataset.plainText || "[]").map(([p, what]) => [new RegExp(p), what]); } catch (e) { rules = []; }
+    const warning = form.querySelector("#markup-warning");
     const update = () => {
       // The signature chosen for this reply counts against the limit too.
       const signature = picker ? (picker.selectedOptions[0]?.dataset.text || "") : "";
@@ -47,7 +51,12 @@
       const n = count(form.dataset.platform, full);
       out.textContent = limit ? `${n} / ${limit}` : `${n}`;
       out.classList.toggle("over", limit > 0 && n > limit);
-      form.querySelectorAll("button[name=then]").forEach((b) => { b.disabled = limit > 0 && n > limit; });
+      const markup = rules.map(([re, what]) => { const m = full.match(re); return m && `${what} (“${m[0].trim().slice(0, 40)}”)`; }).find(Boolean);
+      if (warning) {
+        warning.hidden = !markup;
+        warning.textContent = markup ? `${form.dataset.platformName || "This platform"} shows replies as plain text: remove ${markup} and write it as plain words.` : "";
+      }
+      form.querySelectorAll("button[name=then]").forEach((b) => { b.disabled = (limit > 0 && n > limit) || Boolean(markup); });
     };
     area.addEventListener("input", update);
     if (picker) picker.addEventListener("change", update);
