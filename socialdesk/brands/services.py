@@ -180,21 +180,23 @@ def check_again(*, actor, account: BrandAccount) -> BrandAccount:
     """A community manager says the credentials work again (the Play Console permission was
     given back, an instance was down): try them once; if they do, sending resumes."""
     require_manager(actor)
-    from socialdesk.connectors.base import ConnectorError
+    from socialdesk.connectors.base import ConnectorError, CredentialsRejected
     from socialdesk.connectors.registry import connector_for
 
-    was = account.credentials_failed_at
+    was, why = account.credentials_failed_at, account.credentials_error
     BrandAccount.objects.filter(pk=account.pk).update(credentials_failed_at=None)
     account.credentials_failed_at = None
     try:
-        connector = connector_for(account)
-        probe = getattr(connector, "check", None)
-        if probe is None:
-            raise ConnectError("This platform cannot be checked this way: connect the account again.")
-        probe()
-    except (ConnectorError, ConnectError) as exc:
-        BrandAccount.objects.filter(pk=account.pk).update(credentials_failed_at=was or timezone.now(), credentials_error=str(exc)[:2000])
+        connector_for(account).check()
+    except CredentialsRejected as exc:
+        # Refused again (the connector has usually marked it already, with the platform's words).
+        BrandAccount.objects.filter(pk=account.pk, credentials_failed_at__isnull=True).update(
+            credentials_failed_at=was or timezone.now(), credentials_error=str(exc)[:2000] or why)
         raise ConnectError(f"Still not working: {exc}") from exc
+    except ConnectorError as exc:
+        # Not an answer about the credentials (the platform is unreachable): as it was before.
+        BrandAccount.objects.filter(pk=account.pk).update(credentials_failed_at=was)
+        raise ConnectError(f"The platform could not be asked ({exc}); try again later.") from exc
     return _resumed(account, actor=actor, note="checked again")
 
 

@@ -134,3 +134,19 @@ def token_error(response) -> str:
     if isinstance(body, dict):
         return str(body.get("error_description") or body.get("error") or body)[:300]
     return str(body)[:300]
+
+
+def pasted(values: dict, names: tuple[str, ...], labels: dict[str, str] | None = None) -> dict[str, str]:
+    """Pasted secrets, trimmed: tokens and keys are printable ASCII without spaces; anything else
+    was pasted wrong, and is refused before it is sent anywhere."""
+    out = {}
+    for name in names:
+        value = values.get(name)
+        value = value.strip() if isinstance(value, str) else ""
+        label = (labels or {}).get(name, name.replace("_", " "))
+        if not value:
+            raise ConnectError(f"Fill in {label}.")
+        if len(value) > 4096 or not all("!" <= ch <= "~" for ch in value):
+            raise ConnectError(f"The {label} has characters no token has (spaces, line breaks or letters outside ASCII): copy it again.")
+        out[name] = value
+    return out

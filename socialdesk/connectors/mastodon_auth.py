@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from django.conf import settings
 
-from .auth import NO, UNKNOWN, YES, Capabilities, Connected, ConnectError, Field, Method, token_error
+from .auth import NO, UNKNOWN, YES, Capabilities, Connected, ConnectError, Field, Method, pasted, token_error
 
 # Reading mentions (notifications and the statuses they point at), knowing whose token it is,
 # replying and boosting (write:statuses), favouriting (write:favourites).
@@ -46,9 +46,18 @@ def methods() -> list[Method]:
 
 def instance_url(value: str) -> str:
     """A Mastodon server's base URL: https (plain http only for a server on this machine)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
     value = (value or "").strip().rstrip("/")
     if value and "://" not in value:
         value = "https://" + value
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+        if len(value) > 200:
+            raise ValidationError("too long")
+    except ValidationError:
+        raise ConnectError("Enter the instance's address, e.g. https://mozilla.social.") from None
     parts = urlsplit(value)
     loopback = (parts.hostname or "") in ("127.0.0.1", "localhost", "::1")
     if not parts.netloc or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not loopback and not settings.DEBUG):
@@ -96,7 +105,7 @@ def can_refresh(credentials: dict) -> bool:
 def _post(url: str, data: dict) -> requests.Response:
     try:
         return requests.post(url, data=data, timeout=TIMEOUT, headers={"User-Agent": "socialdesk"})
-    except requests.RequestException as exc:
+    except (requests.RequestException, ValueError) as exc:
         raise ConnectError(f"{urlsplit(url).netloc} could not be reached ({exc.__class__.__name__}): check the instance's address "
                            "and try again.") from exc
 
@@ -159,7 +168,7 @@ def connect(*, account, method: str, values: dict) -> Connected:
     if method != "token":
         raise ConnectError("Choose a way to connect the account.")
     instance = instance_url(values.get("instance") or account.api_base or settings.SOCIALDESK_MASTODON_API_BASE)
-    token = (values.get("access_token") or "").strip()
+    token = pasted(values, ("access_token",), {"access_token": "access token"})["access_token"]
     scopes = _token_scopes(instance, token)
     missing = [s for s in SCOPES if scopes and not _covers(set(scopes), s)]
     if missing:
@@ -171,7 +180,7 @@ def connect(*, account, method: str, values: dict) -> Connected:
 def _get(url: str, token: str) -> requests.Response:
     try:
         return requests.get(url, headers={"Authorization": f"Bearer {token}", "User-Agent": "socialdesk"}, timeout=TIMEOUT)
-    except requests.RequestException as exc:
+    except (requests.RequestException, ValueError) as exc:
         raise ConnectError(f"{urlsplit(url).netloc} could not be reached ({exc.__class__.__name__}); try again.") from exc
 
 

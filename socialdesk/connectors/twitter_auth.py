@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 import requests
 from django.conf import settings
 
-from .auth import NO, UNKNOWN, YES, Capabilities, Connected, ConnectError, Field, Method, token_error, when
+from .auth import NO, UNKNOWN, YES, Capabilities, Connected, ConnectError, Field, Method, pasted, token_error, when
 from .base import ConnectorError, CredentialsRejected
 
 log = logging.getLogger(__name__)
@@ -195,11 +195,12 @@ def refresh(credentials: dict) -> dict:
 
 # --------------------------------------------------------------------------- pasted credentials
 def connect(*, account, method: str, values: dict) -> Connected:
+    labels = {f.name: f.label for m in methods() for f in m.fields}
     if method == "oauth1":
-        credentials = {"type": "oauth1_user", **{k: values[k].strip() for k in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")}}
+        credentials = {"type": "oauth1_user", **pasted(values, ("consumer_key", "consumer_secret", "access_token", "access_token_secret"), labels)}
         return _identified(credentials)
     if method == "app_only":
-        credentials = {"type": "app_only", "bearer_token": values["bearer_token"].strip()}
+        credentials = {"type": "app_only", **pasted(values, ("bearer_token",), labels)}
         return _identified(credentials, handle=account.handle)
     raise ConnectError("Choose a way to connect the account.")
 
@@ -223,7 +224,7 @@ def _identified(credentials: dict, *, handle: str = "") -> Connected:
         raise ConnectError(f"X refused these credentials for this account (403): {_problem(exc.response)}") from exc
     except tweepy.HTTPException as exc:
         raise ConnectError(f"X answered {exc.response.status_code} while checking the credentials; try again.") from exc
-    except (requests.RequestException, ValueError) as exc:
+    except (requests.RequestException, ValueError, ConnectorError) as exc:
         raise ConnectError(f"X could not be reached to check the credentials ({exc.__class__.__name__}); try again.") from exc
     user = body.get("data") if isinstance(body, dict) else None
     if not isinstance(user, dict) or not user.get("id"):
