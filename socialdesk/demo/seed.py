@@ -28,7 +28,9 @@ ACCOUNTS = [
 # sign-in pages. A fixed token does not expire; one from a sign-in does, and is renewed.
 X_SCOPES = ["like.write", "offline.access", "tweet.read", "tweet.write", "users.read"]
 MASTODON_SCOPES = ["read:accounts", "read:notifications", "read:statuses", "write:favourites", "write:statuses"]
-CONNECTION_OK = {"credentials_failed_at": None, "credentials_error": ""}
+# A connection made in an earlier demo (its instance address, a failure) is forgotten: the
+# simulators start afresh, on ports that may differ.
+CONNECTION_OK = {"credentials_failed_at": None, "credentials_error": "", "api_base": ""}
 
 # The Firefox for Android listing on Google Play (CH3): its external id is the package name.
 PLAY_PACKAGE = "org.mozilla.firefox"

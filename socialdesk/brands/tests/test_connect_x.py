@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.utils import timezone
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.registry import connector_for
@@ -147,6 +148,7 @@ def test_a_refused_renewal_pauses_sending_and_reconnecting_sends_what_waited(dem
     assert "sending paused" in health and "@FirefoxSupport" in health
     assert "waiting for it" in cm.get("/manage/accounts/").content.decode()
 
+    assert "stopped working: replies wait" in cm.get(f"/c/{first.pk}/").content.decode()
     connect_with_platform(cm, support(), as_account="FirefoxSupport")
     assert not support().sending_paused
     for pk in (action.pk, later.pk):
@@ -201,6 +203,8 @@ def test_an_app_only_token_reads_and_replies_wait_without_a_403(demo, twitter_si
     page = cm.get(f"/manage/accounts/{account.pk}/").content.decode()
     assert "X app-only bearer token" in page and "replies, likes and reposts need a user connection" in page
     action = reply_to_new_mention(contributor, customer_tweet, "crash on start")  # the poll reads with it
+    composer = cm.get(f"/c/{action.conversation_id}/").content.decode()
+    assert "connected for reading only: replies need a user connection" in composer
     assert perform(action.pk) is None
     action.refresh_from_db()
     assert (action.state, action.attempts) == ("account", 0) and "cannot reply" in action.last_error
@@ -223,3 +227,15 @@ def test_only_community_managers_and_admins_reach_the_accounts_pages(demo, clien
         assert client.get("/manage/accounts/").status_code == 403
         assert client.post(f"/manage/accounts/{account.pk}/connect", {"method": "app_only", "bearer_token": "x"}).status_code == 403
     assert BrandAccount.objects.get(pk=account.pk).credentials == account.credentials
+
+
+def test_check_again_resumes_an_account_whose_credentials_work_again(demo, twitter_sim, cm, contributor, customer_tweet):
+    connect_with_platform(cm, support(), as_account="FirefoxSupport")
+    conversation = mention(customer_tweet, "printing is slow")
+    # Paused for a reason since fixed on the platform's side (the credentials themselves still work).
+    BrandAccount.objects.filter(handle="FirefoxSupport").update(credentials_failed_at=timezone.now(), credentials_error="403 for a day")
+    action = reply(contributor, conversation, "Which printer?")
+    assert perform(action.pk) is None and OutboundAction.objects.get(pk=action.pk).state == "account"
+    r = cm.post(f"/manage/accounts/{support().pk}/check")
+    assert "works again" in [str(m) for m in r.wsgi_request._messages][-1]
+    assert not support().sending_paused and perform(action.pk) == "sent"
