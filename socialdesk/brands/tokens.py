@@ -30,15 +30,6 @@ def failing_message(account: BrandAccount) -> str:
     return f"{account}'s connection stopped working ({reason}). Reconnect it on the Accounts page."
 
 
-def mark_failing(account: BrandAccount, reason: str) -> None:
-    """Record that the platform refused the account's credentials; sending waits until it is
-    connected again (outbox), the Accounts and Health pages say why."""
-    now = timezone.now()
-    BrandAccount.objects.filter(pk=account.pk).update(credentials_failed_at=now, credentials_error=reason[:2000])
-    account.credentials_failed_at, account.credentials_error = now, reason[:2000]
-    log.warning("%s: credentials refused: %s", account, reason)
-
-
 class TokenKeeper:
     """The credentials of one account, as its connector uses them (see `connectors.auth`)."""
 
