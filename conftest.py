@@ -8,6 +8,7 @@ import pytest
 os.environ["SOCIALDESK_TWITTER_API_BASE"] = "http://127.0.0.1:9"
 os.environ["SOCIALDESK_GOOGLE_PLAY_API_BASE"] = "http://127.0.0.1:9"
 os.environ["SOCIALDESK_MASTODON_API_BASE"] = "http://127.0.0.1:9"
+os.environ["SOCIALDESK_GOOGLE_TOKEN_URI"] = "http://127.0.0.1:9/token"
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +18,7 @@ def _no_real_platforms(settings):
     settings.SOCIALDESK_TWITTER_API_BASE = "http://127.0.0.1:9"
     settings.SOCIALDESK_GOOGLE_PLAY_API_BASE = "http://127.0.0.1:9"
     settings.SOCIALDESK_MASTODON_API_BASE = "http://127.0.0.1:9"
+    settings.SOCIALDESK_GOOGLE_TOKEN_URI = "http://127.0.0.1:9/token"
     # A deliberately slow hasher protects real passwords; the tests' demo passwords need none of
     # that, and hashing them per test was a large share of the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -60,7 +62,7 @@ def _simulator_fixtures(name: str, make, setting: str, **more_settings):
         sim.reset()
         setattr(settings, setting, sim.base_url)
         for key, value in more_settings.items():
-            setattr(settings, key, value)
+            setattr(settings, key, value(sim) if callable(value) else value)
         return sim
 
     return served, fresh
@@ -84,11 +86,15 @@ def _mastodon():
     return MastodonSimulator(seed=7)
 
 
-twitter_sim_server, twitter_sim = _simulator_fixtures("twitter_sim", _twitter, "SOCIALDESK_TWITTER_API_BASE")
+# The desk signs in to each simulator as its OAuth client (X's fixed client, Google's token endpoint).
+twitter_sim_server, twitter_sim = _simulator_fixtures(
+    "twitter_sim", _twitter, "SOCIALDESK_TWITTER_API_BASE",
+    SOCIALDESK_TWITTER_CLIENT_ID="sim-client-id", SOCIALDESK_TWITTER_CLIENT_SECRET="sim-client-secret")
 # Google Play: no spacing between polls in tests; a time-out is 2 seconds for both platforms.
 play_sim_server, play_sim = _simulator_fixtures(
     "play_sim", _google_play, "SOCIALDESK_GOOGLE_PLAY_API_BASE",
-    SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS=0, SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS=2)
+    SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS=0, SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS=2,
+    SOCIALDESK_GOOGLE_TOKEN_URI=lambda sim: f"{sim.base_url}/token")
 mastodon_sim_server, mastodon_sim = _simulator_fixtures(
     "mastodon_sim", _mastodon, "SOCIALDESK_MASTODON_API_BASE", SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS=2)
 

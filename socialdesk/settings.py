@@ -169,6 +169,17 @@ LOGGING = {
 # Each platform's API base URL is configuration: the demo and the tests point it at the
 # local simulator; production leaves the platform's own default.
 SOCIALDESK_TWITTER_API_BASE = os.environ.get("SOCIALDESK_TWITTER_API_BASE", "https://api.twitter.com")
+# Connecting accounts (/manage/accounts/, docs/connecting-accounts.md). The address people reach
+# the desk at, for the OAuth callback URL registered with the platforms
+# (<SOCIALDESK_PUBLIC_URL>/manage/accounts/callback); empty: taken from the request.
+SOCIALDESK_PUBLIC_URL = os.environ.get("SOCIALDESK_PUBLIC_URL", "").rstrip("/")
+# The X app's OAuth 2.0 client (developer portal > app > Keys and tokens); X's sign-in page (empty:
+# x.com's, or the API base's when that is not X's, as for the simulator).
+SOCIALDESK_TWITTER_CLIENT_ID = os.environ.get("SOCIALDESK_TWITTER_CLIENT_ID", "")
+SOCIALDESK_TWITTER_CLIENT_SECRET = os.environ.get("SOCIALDESK_TWITTER_CLIENT_SECRET", "")
+SOCIALDESK_TWITTER_AUTHORIZE_URL = os.environ.get("SOCIALDESK_TWITTER_AUTHORIZE_URL", "")
+# Where Google Play service accounts sign in (Google's OAuth 2.0 token endpoint; the simulator's in the demo).
+SOCIALDESK_GOOGLE_TOKEN_URI = os.environ.get("SOCIALDESK_GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token")
 # Play Mode: how long a dealt conversation stays with its agent without a sign of life.
 SOCIALDESK_LEASE_SECONDS = int(os.environ.get("SOCIALDESK_LEASE_SECONDS", 300))
 # Play Mode: a skipped conversation is not dealt to the same agent again for the rest of the play

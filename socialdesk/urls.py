@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("triage/", include("socialdesk.triage.urls")),
     path("manage/set-aside/", include("socialdesk.ingestion.urls")),
+    path("manage/accounts/", include("socialdesk.brands.urls")),
     path("", include("socialdesk.web.urls")),
 ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..base import Simulator
 from ..faults import FaultInjector
+from .oauth import ServiceAccounts
 from .server import Api
 from .state import DEFAULT_PACKAGE, DEFAULT_TOKEN, PlayState
 from .traffic import PlayTrafficGenerator
@@ -28,6 +29,12 @@ class GooglePlaySimulator(Simulator):
     def __init__(self, seed: int = 1, *, faults: FaultInjector | None = None, rate_limit: int | None = None):
         state = PlayState(seed=seed) if rate_limit is None else PlayState(seed=seed, rate_limit=rate_limit)
         super().__init__(state=state, traffic=PlayTrafficGenerator(state, seed=seed), faults=faults or FaultInjector(seed=seed))
+        # Service accounts, their keys and Google's token endpoint: see .oauth.
+        self.oauth = ServiceAccounts()
+
+    def reset(self) -> None:
+        super().reset()
+        self.oauth.reset()
 
     def api(self) -> Api:
         return Api(self)

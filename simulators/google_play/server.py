@@ -6,7 +6,8 @@ Served (the paths google-api-python-client builds from the v3 discovery document
     GET  /androidpublisher/v3/applications/:packageName/reviews/:reviewId
     POST /androidpublisher/v3/applications/:packageName/reviews/:reviewId:reply   {"replyText": "..."}
 
-``Authorization: Bearer <token>`` (default token ``sim-token-google-play``). Errors have Google's
+``Authorization: Bearer <token>`` (the fixed token ``sim-token-google-play``, or one a service
+account got from ``POST /token``, its Google OAuth 2.0 token endpoint; see .oauth). Errors have Google's
 shape ``{"error": {"code", "message", "status"}}``. The list shows reviews written or changed in
 the last week, most recently changed first, ``tokenPagination.nextPageToken`` for more.
 
@@ -25,6 +26,8 @@ Inspection and control (no authentication), under ``/_sim/``::
     POST /_sim/generate {"n": 5}            generated reviews (and edits) right now
     POST /_sim/traffic {"rate_per_minute": 6}
     POST /_sim/config {"faults"?: {...}, "seed"?, "rate_limit"?}   see simulators.faults
+    POST /_sim/service_accounts {"packages": [...]}   a service account and its JSON key (see .oauth)
+    GET  /_sim/service_accounts             POST /_sim/service_accounts/:email/disable
     POST /_sim/reset
 """
 
@@ -103,6 +106,10 @@ class Api(SimControl):
             r("POST", "/_sim/reviews/(?P<review_id>[^/]+)/console_reply", self.sim_console_reply),
             r("POST", "/_sim/reviews/(?P<review_id>[^/]+)/remove", self.sim_remove_review),
             r("GET", "/_sim/replies", self.sim_replies),
+            r("GET", "/_sim/service_accounts", lambda req: (200, {"data": self.sim.oauth.summary()})),
+            r("POST", "/_sim/service_accounts", self.sim_service_account),
+            r("POST", "/_sim/service_accounts/(?P<email>[^/]+)/disable",
+              lambda req, email: (200, {"data": {"disabled": self.sim.oauth.disable(email)}})),
             *self.control_routes(),
         ]
 
@@ -125,10 +132,18 @@ class Api(SimControl):
             route, m = dispatch(self.sim_routes, req, lambda msg: ApiError(404, {"error": msg}))
             status, body = route.handler(req, **{k: unquote(v) for k, v in m.groupdict().items()})
             return status, body, {}
+        if req.path == "/token" and req.method == "POST":
+            # Google's token endpoint (oauth2.googleapis.com/token): a service account's signed JWT for a token.
+            return self.sim.oauth.token(req, self._token_uri(req))
         route, m = dispatch(self.routes, req, not_found)
         auth = req.headers.get("Authorization") or ""
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        if not self.state.authenticate(token):
+        try:
+            invited = self.sim.oauth.packages_for(token)
+        except LookupError:
+            invited = None
+            token = ""
+        if invited is None and not self.state.authenticate(token):
             raise google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. "
                                "Expected OAuth 2 access token, login cookie or other valid authentication credential.")
         allowed, limit, remaining, reset = self.state.rate_hit(token, req.method)
@@ -136,11 +151,22 @@ class Api(SimControl):
             raise google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Queries'.",
                                {"Retry-After": str(max(1, reset - int(time.time())))})
         args = {k: unquote(v) for k, v in m.groupdict().items()}
-        if args["package"] not in self.state.packages:
+        if args["package"] not in self.state.packages or (invited is not None and args["package"] not in invited):
             raise google_error(403, "PERMISSION_DENIED", "The caller does not have permission")
         self.state.count(route.handler.__name__)
         status, body = route.handler(req, **args)
         return status, body, {}
+
+    @staticmethod
+    def _token_uri(req: Request) -> str:
+        return f"http://{req.headers.get('Host') or '127.0.0.1'}/token"
+
+    def sim_service_account(self, req: Request):
+        body = req.form()
+        packages = body.get("packages", sorted(self.state.packages))
+        if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
+            raise ApiError(400, {"error": "`packages` is a list of package names the Play Console gives the account access to."})
+        return 201, {"data": self.sim.oauth.create(packages=packages, token_uri=self._token_uri(req))}
 
     # -------------------------------------------------------------- Google Play's API
     def _int_param(self, req: Request, name: str, default: int, lo: int, hi: int) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ..base import Simulator
 from ..faults import FaultInjector
+from .oauth import MastodonOAuth
 from .server import Api
 from .state import BRAND_ACCOUNTS, MastodonState
 from .traffic import MastodonTrafficGenerator
@@ -27,6 +28,12 @@ class MastodonSimulator(Simulator):
     def __init__(self, seed: int = 1, *, faults: FaultInjector | None = None, rate_limit: int | None = None):
         state = MastodonState() if rate_limit is None else MastodonState(rate_limit=rate_limit)
         super().__init__(state=state, traffic=MastodonTrafficGenerator(state, seed=seed), faults=faults or FaultInjector(seed=seed))
+        # Apps, the authorize page and scoped tokens: see .oauth.
+        self.oauth = MastodonOAuth()
+
+    def reset(self) -> None:
+        super().reset()
+        self.oauth.reset()
 
     def api(self) -> Api:
         return Api(self)

@@ -2,6 +2,8 @@
 
 Served (same paths and JSON shapes as Mastodon 4.x)::
 
+    POST /api/v1/apps                   GET /api/v1/apps/verify_credentials
+    GET/POST /oauth/authorize           POST /oauth/token    POST /oauth/revoke     (see .oauth)
     GET  /api/v1/accounts/verify_credentials
     GET  /api/v1/notifications          types[], exclude_types[], since_id, max_id, min_id, limit (40, at most 80);
                                         serial ids and a Link header (next: max_id, prev: min_id)
@@ -12,7 +14,8 @@ Served (same paths and JSON shapes as Mastodon 4.x)::
     POST /api/v1/statuses/:id/favourite
     POST /api/v1/statuses/:id/reblog
 
-``Authorization: Bearer <token>`` (tokens in :mod:`.state`). Every API answer carries
+``Authorization: Bearer <token>`` (the fixed tokens in :mod:`.state`, or one issued by OAuth,
+checked against its scopes). Every API answer carries
 ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (ISO 8601); errors
 are ``{"error": "..."}``.
 
@@ -23,6 +26,8 @@ Inspection and control (no authentication), under ``/_sim/``::
     GET  /_sim/statuses/:id
     GET  /_sim/favourites   GET /_sim/reblogs
     GET  /_sim/writes                   every write performed through the API, replays marked "new": false
+    GET  /_sim/oauth                    apps registered, codes and tokens issued
+    POST /_sim/oauth/revoke_all         revoke every token issued through OAuth (the owner removed the app)
     POST /_sim/customer_statuses        {"text", "author": {"username", "display_name"?, "followers_count"?, "bot"?},
                                          "in_reply_to_id"?, "language"?, "visibility"?, "spoiler_text"?,
                                          "media"?: [{"type"?, "description"?}], "sensitive"?, "seconds_ago"?}
@@ -41,6 +46,7 @@ from urllib.parse import urlencode
 
 from ..base import SimControl
 from ..http import ApiError, Request, Route, dispatch
+from .oauth import OUTSIDE_SCOPES, REQUIRED, covers
 from .state import STATUS_LIMIT, MastodonState, iso
 
 # How many ids one `GET /api/v1/statuses` takes; the connector asks for this many at a time.
@@ -70,8 +76,19 @@ class Api(SimControl):
             r("POST", r"/api/v1/statuses/(?P<id>\d+)/favourite", self.favourite, write=True),
             r("POST", r"/api/v1/statuses/(?P<id>\d+)/reblog", self.reblog, write=True),
         ]
+        oauth = simulator.oauth
+        self.oauth_routes = [
+            r("POST", "/api/v1/apps", oauth.create_app),
+            r("GET", "/api/v1/apps/verify_credentials", lambda req: oauth.verify_app(req, self.state.account_for_token)),
+            r("GET", "/oauth/authorize", lambda req: oauth.authorize_page(req, self._brand_accounts)),
+            r("POST", "/oauth/authorize", lambda req: oauth.authorize_decision(req, self._account_id)),
+            r("POST", "/oauth/token", oauth.token),
+            r("POST", "/oauth/revoke", oauth.revoke),
+        ]
         self.sim_routes = [
             r("GET", "/_sim/state", self.sim_state),
+            r("GET", "/_sim/oauth", lambda req: (200, {"data": oauth.summary()})),
+            r("POST", "/_sim/oauth/revoke_all", lambda req: (200, {"data": {"revoked": oauth.revoke_all()}})),
             r("GET", "/_sim/statuses", self.sim_statuses),
             r("GET", r"/_sim/statuses/(?P<id>\d+)", self.sim_status),
             r("GET", "/_sim/favourites", lambda req: (200, {"data": self._copy("favourites")})),
@@ -99,6 +116,9 @@ class Api(SimControl):
             route, m = dispatch(self.sim_routes, req, lambda msg: _error(404, msg))
             status, body = route.handler(req, **m.groupdict())
             return status, body, {}
+        if req.path.startswith("/oauth/") or req.path.startswith("/api/v1/apps"):
+            route, m = dispatch(self.oauth_routes, req, lambda msg: _error(404, "Record not found"))
+            return route.handler(req)
         route, m = dispatch(self.routes, req, lambda msg: _error(404, "Record not found"))
         auth = req.headers.get("Authorization") or ""
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
@@ -106,7 +126,15 @@ class Api(SimControl):
         headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": iso(reset)}
         if not allowed:
             raise _error(429, "Too many requests", headers)
-        account = self.state.account_for_token(token)
+        grant = self.sim.oauth.grant_for(token)
+        if grant is not None:
+            account = self.state.accounts.get(grant.account_id) if grant.account_id else None
+            if account is None:  # an app token acts for no account
+                raise _error(403, OUTSIDE_SCOPES, headers)
+            if not covers(grant.scopes, REQUIRED.get(route.handler.__name__, ())):
+                raise _error(403, OUTSIDE_SCOPES, headers)
+        else:
+            account = self.state.account_for_token(token)
         if account is None:
             raise _error(401, "The access token is invalid", headers)
         try:
@@ -115,6 +143,16 @@ class Api(SimControl):
             exc.headers.update(headers)
             raise
         return status, body, {**headers, **(more[0] if more else {})}
+
+    def _brand_accounts(self) -> list[tuple[str, str]]:
+        """Who can log in on the consent page: the instance's own (brand) accounts."""
+        from .state import BRAND_ACCOUNTS
+
+        return [(username, f"@{username}") for username, *_ in BRAND_ACCOUNTS]
+
+    def _account_id(self, username: str) -> str | None:
+        account = self.state.by_username(username)
+        return account["id"] if account else None
 
     # -------------------------------------------------------------- rendering
     def render_account(self, aid: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from ..faults import FaultInjector
 from .accounts import APP_ONLY_TOKEN, BRAND_ACCOUNTS, token_for
 from .media import MediaStore
+from .oauth import OAuthServer
 from .server import RunningServer, serve_in_thread
 from .state import DEFAULT_RATE_LIMIT, PlatformState
 from .traffic import TrafficGenerator
@@ -37,6 +38,8 @@ class TwitterSimulator:
         self.state = PlatformState(rate_limit=rate_limit, rate_limits=rate_limits)
         self.traffic = TrafficGenerator(self.state, seed=seed)
         self.media = MediaStore()
+        # OAuth 2.0 (PKCE, expiring tokens, single-use refresh tokens) and OAuth 1.0a: see .oauth.
+        self.oauth = OAuthServer()
         self.servers: list[RunningServer] = []
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:
@@ -59,6 +62,7 @@ class TwitterSimulator:
         """Forget every tweet, user action and upload; faults back to the start configuration."""
         self.stop_traffic()
         self.state.reset()
+        self.oauth.reset()
         self.media.reset()
         self.traffic.reset()
         self.faults.reset()

@@ -10,7 +10,17 @@ X API v2 endpoints served (the ones ``tweepy.Client`` calls for them, same JSON 
     POST   /2/users/:id/likes              DELETE /2/users/:id/likes/:tweet_id
     POST   /2/users/:id/retweets           DELETE /2/users/:id/retweets/:tweet_id
 
-Authentication is ``Authorization: Bearer <token>`` (see :mod:`.accounts`). Every ``/2/``
+X's user authentication (see :mod:`.oauth`)::
+
+    GET/POST /i/oauth2/authorize           the consent page (x.com/i/oauth2/authorize on X)
+    POST   /2/oauth2/token                 authorization_code and refresh_token grants
+    POST   /2/oauth2/revoke
+
+Authentication is ``Authorization: Bearer <token>`` (the fixed tokens of :mod:`.accounts`, or
+one the OAuth 2.0 flow issued), or an OAuth 1.0a signature. An app-only token reads but is
+refused (403) on every user-context endpoint: posting, liking, reposting, ``/2/users/me``
+(https://docs.x.com/fundamentals/authentication/guides/v2-authentication-mapping: those
+endpoints list "OAuth 1.0a User Context" and "OAuth 2.0 Authorization Code with PKCE" only). Every ``/2/``
 response carries ``x-rate-limit-limit``, ``x-rate-limit-remaining`` and
 ``x-rate-limit-reset`` for the (token, endpoint) pair.
 
@@ -29,6 +39,10 @@ Inspection and control endpoints (not X's, no authentication), under ``/_sim/``:
     POST /_sim/config                     {"rate_limit"?, "rate_limits"?: {"GET /2/users/:id/mentions": 5},
                                            "faults"?: {"error_next", "error_status", "lose_response_next"},
                                            "partial"?: {"omit_fields", "omit_includes", "hide_users", "hide_tweets"}}
+    GET  /_sim/oauth                      OAuth counts: codes issued and exchanged, refreshes, live tokens
+    POST /_sim/oauth/expire               every access token issued so far expires now
+    POST /_sim/oauth/config               {"access_token_lifetime": 2} for the tokens issued from now on
+    POST /_sim/oauth/clients              {"client_id", "client_secret", "redirect_uris": [...]}
     POST /_sim/reset                      forget everything but the brand accounts; rate limits
                                           and faults back to the start configuration
 
@@ -62,6 +76,7 @@ from ..faults import FaultConfigError
 from ..http import Request as BaseRequest
 from ..http import RunningServer
 from ..http import serve_in_thread as serve_api
+from .oauth import Unauthorized, required_scopes
 from .query import QueryError
 from .state import (
     INVALID_REQUEST_TYPE,
@@ -353,8 +368,21 @@ class Api:
             r("POST", "/2/users/:id/retweets", self.retweet, write=True),
             r("DELETE", "/2/users/:id/retweets/:source_tweet_id", self.unretweet, write=True),
         ]
+        # X's user authentication (see .oauth): the consent page lives on x.com, the token
+        # endpoint on the API host.
+        oauth = simulator.oauth
+        self.oauth_routes = [
+            r("GET", "/i/oauth2/authorize", lambda req: oauth.authorize_page(req, action="/i/oauth2/authorize")),
+            r("POST", "/i/oauth2/authorize", oauth.authorize_decision),
+            r("POST", "/2/oauth2/token", oauth.token),
+            r("POST", "/2/oauth2/revoke", oauth.revoke),
+        ]
         self.sim_routes = [
             r("GET", "/_sim/state", self.sim_state),
+            r("GET", "/_sim/oauth", lambda req: (200, {"data": oauth.summary()})),
+            r("POST", "/_sim/oauth/expire", lambda req: (200, {"data": {"expired": oauth.expire_all()}})),
+            r("POST", "/_sim/oauth/config", self.sim_oauth_config),
+            r("POST", "/_sim/oauth/clients", self.sim_oauth_client),
             r("GET", "/_sim/tweets", self.sim_tweets),
             r("GET", "/_sim/tweets/:id", self.sim_tweet),
             r("DELETE", "/_sim/tweets/:id", self.sim_delete_tweet),
@@ -392,15 +420,32 @@ class Api:
                 route, match = self._match(self.sim_routes, req)
                 status, body = route.handler(req, **match.groupdict())
                 return status, body, headers
+            if req.path.startswith(("/i/oauth2/", "/2/oauth2/")):
+                route, match = self._match(self.oauth_routes, req)
+                return route.handler(req)
             route, match = self._match(self.x_routes, req)
             token = _bearer(req.headers.get("Authorization"))
-            allowed, limit, remaining, reset = self.state.rate_hit(token or "", route.endpoint)
+            try:
+                # A token issued by the OAuth 2.0 flow (it expires) or an OAuth 1.0a signature.
+                principal = self.sim.oauth.principal(req, req.path)
+            except Unauthorized:
+                raise problem(401, "Unauthorized", "Unauthorized") from None
+            allowed, limit, remaining, reset = self.state.rate_hit(principal.key if principal else token or "", route.endpoint)
             headers.update({"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": str(remaining),
                             "x-rate-limit-reset": str(reset)})
             if not allowed:
                 raise problem(429, "Too Many Requests", "Too Many Requests")
             req.token = token or ""
-            req.user, may_write = self.state.authenticate(token)
+            if principal is not None:
+                req.user, may_write = self.state.user(principal.user_id), True
+                missing = [s for s in required_scopes(route.endpoint) if principal.scopes is not None and s not in principal.scopes]
+                if missing:
+                    raise ApiError(403, {
+                        "title": "Forbidden", "type": "about:blank", "status": 403,
+                        "detail": f"This request needs the OAuth 2.0 scope(s) {', '.join(missing)}, which the user did not grant.",
+                    })
+            else:
+                req.user, may_write = self.state.authenticate(token)
             if route.user_context and not may_write:
                 raise ApiError(403, {
                     "title": "Unsupported Authentication",
@@ -736,7 +781,30 @@ class Api:
                              reset_windows=bool(body.get("reset_windows")))
         return 200, {**self.state.summary(), "fault_mode": self.sim.faults.summary()}
 
+    def sim_oauth_config(self, req: Request):
+        body = req.json()
+        lifetime = body.get("access_token_lifetime")
+        if set(body) - {"access_token_lifetime"} or not isinstance(lifetime, (int, float)) or isinstance(lifetime, bool) or lifetime <= 0:
+            raise _bad("`access_token_lifetime` (seconds, above 0) is the one setting here.")
+        with self.sim.oauth.lock:
+            self.sim.oauth.access_token_lifetime = float(lifetime)
+        return 200, {"data": self.sim.oauth.summary()}
+
+    def sim_oauth_client(self, req: Request):
+        from .oauth import Client
+
+        body = req.json()
+        uris = body.get("redirect_uris")
+        if not isinstance(body.get("client_id"), str) or not body["client_id"] or not isinstance(body.get("client_secret", ""), str) \
+                or not isinstance(uris, list) or not all(isinstance(u, str) and u for u in uris):
+            raise _bad("A client is {\"client_id\", \"client_secret\" (empty: a public client), \"redirect_uris\": [...]}.")
+        with self.sim.oauth.lock:
+            self.sim.oauth.clients[body["client_id"]] = Client(body["client_id"], body.get("client_secret", ""), tuple(uris),
+                                                               name=str(body.get("name") or "Socialdesk"))
+        return 201, {"data": {"client_id": body["client_id"]}}
+
     def sim_reset(self, req: Request):
+        self.sim.oauth.reset()
         self.state.reset()
         self.sim.traffic.reset()
         self.sim.media.reset()

@@ -1,5 +1,6 @@
 """Connected brand accounts, what each may do (engagement policy) and who answers what (routing)."""
 
+from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 
@@ -32,8 +33,16 @@ class BrandAccount(models.Model):
     kind = models.CharField(max_length=20, choices=AccountKind.choices, default=AccountKind.SUPPORT)
     locale = models.CharField(max_length=10, default="en")
     supported_languages = models.JSONField(default=list, blank=True)
-    # Secrets for the platform's API. Never rendered in the UI or the API.
+    # Secrets for the platform's API. Never rendered in the UI or the API; set by connecting the
+    # account on /manage/accounts/ (brands.services), renewed by brands.tokens.
     credentials = EncryptedJSONField(default=dict, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    token_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the platform refused the credentials and renewing them did not help: sending is
+    # paused for the account (its actions wait, none is lost) until it is connected again.
+    credentials_failed_at = models.DateTimeField(null=True, blank=True)
+    credentials_error = models.TextField(blank=True)
     # Where the account's API lives when that differs per account (a Mastodon instance, e.g.
     # https://mozilla.social); empty: the platform's setting (SOCIALDESK_<PLATFORM>_API_BASE).
     api_base = models.CharField(max_length=200, blank=True, validators=[URLValidator(schemes=["http", "https"])])
@@ -60,6 +69,30 @@ class BrandAccount(models.Model):
     @property
     def label(self) -> str:
         return str(self)
+
+    @property
+    def sending_paused(self) -> bool:
+        return self.credentials_failed_at is not None
+
+
+class PlatformApp(models.Model):
+    """The desk's own registration as an OAuth client where each instance keeps its own (Mastodon:
+    POST /api/v1/apps on every instance), kept so it is registered once, not on every connect."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    api_base = models.CharField(max_length=200)
+    redirect_uri = models.CharField(max_length=500)
+    client_id = models.CharField(max_length=200)
+    # {"client_secret": ...}: encrypted like the accounts' credentials.
+    secrets = EncryptedJSONField(default=dict, blank=True)
+    scopes = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "api_base", "redirect_uri", "scopes"], name="unique_platform_app")]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} app at {self.api_base}"
 
 
 class SearchTerm(models.Model):

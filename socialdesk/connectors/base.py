@@ -169,3 +169,14 @@ class OutcomeUnknown(ConnectorError):
 
     def __init__(self, message: str, *, status: int | None = None):
         super().__init__(message, retryable=True, status=status)
+
+
+class CredentialsRejected(ConnectorError):
+    """The platform refused the account's credentials and renewing them did not help (or cannot):
+    someone must reconnect the account. Until then the outbox keeps the account's actions waiting.
+
+    `read_only`: the credentials work, but only for reading (an X app-only token asked to post)."""
+
+    def __init__(self, message: str, *, read_only: bool = False, status: int | None = 401):
+        super().__init__(message, retryable=False, status=status)
+        self.read_only = read_only

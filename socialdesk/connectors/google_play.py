@@ -7,14 +7,18 @@ default transport, silently sends a request again when the connection drops, eve
 
 Credentials (`BrandAccount.credentials`), one of:
 - `{"service_account_info": {...}}`: the JSON key of a Google Cloud service account that has
-  access to the app in the Play Console (the production set-up);
+  access to the app in the Play Console (the production set-up; uploaded and checked on the
+  Accounts page, see `google_play_auth`); it signs in at `SOCIALDESK_GOOGLE_TOKEN_URI`;
 - `{"access_token": "..."}`: a ready OAuth 2 access token (the simulator; short-lived in reality).
+A key Google refuses, or an account the Play Console no longer lets in (403), marks the listing for
+reconnecting.
 
 One conversation per review: the review id is the thread. Each version of a review is one message
 (`<review id>:<lastModified seconds>`), so an edit adds a message to the same conversation.
 A reply replaces the developer reply already there; Google Play does not tell the reviewer.
 """
 
+import json
 import logging
 import time
 from datetime import datetime, timezone as dt_timezone
@@ -26,7 +30,7 @@ from googleapiclient import discovery
 from googleapiclient.errors import HttpError
 
 from . import base
-from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
+from .base import ConnectorError, CredentialsRejected, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -47,41 +51,88 @@ ANDROID_RELEASES = {36: "16", 35: "15", 34: "14", 33: "13", 32: "12L", 31: "12",
 class RequestsHttp:
     """The transport google-api-python-client calls (httplib2's `request` signature) over requests."""
 
-    def __init__(self, credentials, timeout: float):
+    def __init__(self, credentials, timeout: float, on_refused=None):
         from google.auth.transport.requests import AuthorizedSession
 
         self.session = AuthorizedSession(credentials)
         self.timeout = timeout
+        # Called with a reason when Google refuses the credentials for good (see `_refusal`).
+        self.on_refused = on_refused
 
     def request(self, uri, method="GET", body=None, headers=None, redirections=5, connection_type=None):
-        r = self.session.request(method, uri, data=body, headers=headers, timeout=self.timeout, allow_redirects=False)
+        from google.auth.exceptions import RefreshError
+
+        try:
+            r = self.session.request(method, uri, data=body, headers=headers, timeout=self.timeout, allow_redirects=False)
+        except RefreshError as exc:
+            if self.on_refused is not None and not getattr(exc, "retryable", False):
+                self.on_refused(f"Google refused the service account key ({str(exc)[:200]}): upload a new key on the Accounts page")
+            raise
+        refusal = _refusal(r)
+        if refusal and self.on_refused is not None:
+            self.on_refused(refusal)
         response = httplib2.Response({"status": r.status_code, **{k.lower(): v for k, v in r.headers.items()}})
         response.reason = r.reason
         return response, r.content
 
 
+def _refusal(response) -> str:
+    """Why Google refused the credentials for good, from an API answer; "" when it did not. A 401
+    left after google-auth renewed its token, or a 403 PERMISSION_DENIED (not a quota)."""
+    if response.status_code == 401:
+        return "Google Play refused the credentials (401): upload the service account key again on the Accounts page"
+    if response.status_code != 403 or not _permission_denied(response.content):
+        return ""
+    return ("Google Play: the service account has no access to this app any more (403). In the Play Console, Users and "
+            "permissions: give it the “Reply to reviews” permission for the app, then check the connection again")
+
+
+def _permission_denied(content: bytes) -> bool:
+    """A 403 that means "no access to this app" (google.rpc PERMISSION_DENIED), not a quota."""
+    try:
+        error = json.loads(content or b"{}").get("error")
+    except (ValueError, AttributeError, TypeError):
+        return False
+    if not isinstance(error, dict) or error.get("status") != "PERMISSION_DENIED":
+        return False
+    reasons = {e.get("reason") for e in error.get("errors") or [] if isinstance(e, dict)}
+    return not reasons & {"rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded"}
+
+
 def credentials_for(account):
-    creds = base.mapping(account.credentials)
+    return credentials_from(base.mapping(account.credentials), label=str(account))
+
+
+def credentials_from(creds: dict, *, label: str = "The account"):
     if creds.get("service_account_info"):
         from google.oauth2 import service_account
 
+        # Always Google's token endpoint (configuration: the simulator's in the demo), whatever
+        # a key file says: the desk posts its signed JWT nowhere else.
+        info = {**base.mapping(creds["service_account_info"]), "token_uri": settings.SOCIALDESK_GOOGLE_TOKEN_URI}
         try:
-            return service_account.Credentials.from_service_account_info(creds["service_account_info"], scopes=[SCOPE])
+            return service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             # A key pasted incompletely: say so on the health page instead of failing the poll.
-            raise ConnectorError(f"{account}: the service account key is not usable ({exc}); paste the whole JSON key again",
+            raise ConnectorError(f"{label}: the service account key is not usable ({exc}); upload the whole JSON key again",
                                  retryable=False) from exc
     if creds.get("access_token"):
         from google.oauth2.credentials import Credentials
 
         return Credentials(token=creds["access_token"])
-    raise ConnectorError(f"{account} has no Google Play credentials (a service account key or an access token)", retryable=False)
+    raise ConnectorError(f"{label} has no Google Play credentials: connect it on the Accounts page", retryable=False)
 
 
-def make_service(credentials, *, api_base: str | None = None):
+def _key_of(credentials: dict) -> str:
+    from .google_play_auth import token_of
+
+    return token_of(credentials)
+
+
+def make_service(credentials, *, api_base: str | None = None, on_refused=None):
     base = (api_base or settings.SOCIALDESK_GOOGLE_PLAY_API_BASE).rstrip("/") + "/"
     return discovery.build(
-        "androidpublisher", "v3", http=RequestsHttp(credentials, settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS),
+        "androidpublisher", "v3", http=RequestsHttp(credentials, settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS, on_refused),
         static_discovery=True, client_options={"api_endpoint": base}, cache_discovery=False,
     )
 
@@ -189,12 +240,17 @@ def _translate(exc: Exception, *, write: bool) -> ConnectorError:
         if status >= 500:
             return ConnectorError(f"Google Play server error {status}", retryable=True, status=status)
         if status == 401:
-            return ConnectorError("Google Play refused the credentials (401): reconnect the app", retryable=False, status=401)
+            return CredentialsRejected("Google Play refused the credentials (401): reconnect the app")
+        if status == 403 and _permission_denied(exc.content):
+            return CredentialsRejected("Google Play: these credentials have no access to the app (403); see the Accounts page",
+                                       status=403)
         if status == 403:
-            return ConnectorError("Google Play: these credentials have no access to the app (403)", retryable=False, status=403)
+            return ConnectorError(f"Google Play refused the call (403): {detail}", retryable=False, status=403)
         return ConnectorError(f"Google Play answered {status}: {detail}", retryable=False, status=status)
     if isinstance(exc, RefreshError):
-        return ConnectorError(f"Google Play credentials could not be refreshed: {exc}", retryable=False, status=401)
+        if getattr(exc, "retryable", False):
+            return ConnectorError(f"Google's token endpoint failed, will retry: {exc}", retryable=True)
+        return CredentialsRejected(f"Google refused the service account key: {exc}")
     if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
         if write:
             return OutcomeUnknown(f"No answer from Google Play: {exc.__class__.__name__}")
@@ -211,14 +267,27 @@ class GooglePlayConnector:
     # Removed reviews are looked for hourly: the listing costs GET quota (see `deleted`).
     deleted_check_seconds = 3600
 
-    def __init__(self, account, *, api_base: str | None = None):
+    def __init__(self, account, *, api_base: str | None = None, keeper=None):
+        from socialdesk.brands.tokens import TokenKeeper
+
         self.account = account
+        self.keeper = keeper or TokenKeeper(account)
+        credentials = base.mapping(self.keeper.current())  # a listing whose key was refused stops here
         # The listing's external id is the app's package name, e.g. org.mozilla.firefox.
         self.package = account.external_id or account.handle
-        self.service = make_service(credentials_for(account), api_base=api_base or account.api_base or None)
+        stale = _key_of(credentials)
+        self.service = make_service(credentials_from(credentials, label=str(account)), api_base=api_base or account.api_base or None,
+                                    on_refused=lambda reason: self.keeper.rejected(reason, stale=stale))
 
     def streams(self) -> list[tuple[str, object]]:
         return [("reviews", self.fetch_reviews)]
+
+    def check(self) -> None:
+        """One call that proves the key and the Play Console permission (the Accounts page's "Check again")."""
+        try:
+            self.service.reviews().list(packageName=self.package, maxResults=1).execute(num_retries=0)
+        except Exception as exc:  # noqa: BLE001 - translated or re-raised
+            raise _translate(exc, write=False) from exc
 
     def fetch_reviews(self, *, cursor: str) -> FetchResult:
         """Reviews written or changed since `cursor` (lastModified seconds), newest first.

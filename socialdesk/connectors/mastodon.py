@@ -8,10 +8,11 @@ wider) and an `Idempotency-Key` (the outbound action's key), so a retry after a 
 the first post instead of making a second one. Like is favourite, retweet is boost. A status its
 author deleted answers 404 (`deleted`).
 
-Credentials (`BrandAccount.credentials`): `{"access_token": "..."}` of the account, created on
-the instance under Preferences > Development with the scopes read:notifications, write:statuses,
-write:favourites (read:statuses for reconciliation). The instance is `BrandAccount.api_base`
-(e.g. https://mozilla.social), else `SOCIALDESK_MASTODON_API_BASE`.
+Credentials (`BrandAccount.credentials`): `{"access_token": "...", "scopes": [...]}` of the
+account, from connecting it with Mastodon (OAuth on its instance) or a token pasted on the
+Accounts page (see `mastodon_auth`). The instance is `BrandAccount.api_base` (e.g.
+https://mozilla.social), else `SOCIALDESK_MASTODON_API_BASE`. A token refused (401, revoked) or
+used outside its scopes (403) marks the account for reconnecting; Mastodon tokens do not expire.
 """
 
 import html
@@ -26,7 +27,7 @@ from mastodon import Mastodon
 from mastodon import errors as merr
 
 from . import base
-from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
+from .base import ConnectorError, CredentialsRejected, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -189,22 +190,40 @@ def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
 class MastodonConnector:
     platform = "mastodon"
 
-    def __init__(self, account, *, api_base: str | None = None):
+    def __init__(self, account, *, api_base: str | None = None, keeper=None):
+        from socialdesk.brands.tokens import TokenKeeper
+
         self.account = account
-        token = base.mapping(account.credentials).get("access_token")
+        self.keeper = keeper or TokenKeeper(account)
+        credentials = base.mapping(self.keeper.current())  # an account whose token was refused stops here
+        token = credentials.get("access_token")
         if not token:
-            raise ConnectorError(f"{account} has no Mastodon access token", retryable=False)
-        instance = api_base or account.api_base or base.mapping(account.credentials).get("api_base") or settings.SOCIALDESK_MASTODON_API_BASE
+            raise ConnectorError(f"{account} has no Mastodon access token: connect it on the Accounts page", retryable=False)
+        self.token = token
+        instance = api_base or account.api_base or credentials.get("api_base") or settings.SOCIALDESK_MASTODON_API_BASE
         self.client = make_client(token, instance)
+
+    def _refused(self, reason: str, *, status: int) -> CredentialsRejected:
+        """The instance refused the token: nothing renews a Mastodon token, so the account waits
+        to be reconnected (unless it already was, since this request left)."""
+        self.keeper.rejected(reason, stale=self.token)
+        return CredentialsRejected(reason, status=status)
 
     def streams(self) -> list[tuple[str, object]]:
         return [("notifications", self.fetch_mentions)]
+
+    def check(self) -> None:
+        """One call that proves the token (the Accounts page's "Check again")."""
+        try:
+            self.client.account_verify_credentials()
+        except Exception as exc:  # noqa: BLE001 - translated or re-raised
+            raise self._translate(exc, write=False) from exc
 
     def _translate(self, exc: Exception, *, write: bool) -> ConnectorError:
         if isinstance(exc, merr.MastodonRatelimitError):
             return ConnectorError("Mastodon rate limit reached", retryable=True, wait_until=self.client.ratelimit_reset, status=429)
         if isinstance(exc, merr.MastodonUnauthorizedError):
-            return ConnectorError("Mastodon refused the access token (401): reconnect the account", retryable=False, status=401)
+            return self._refused("Mastodon refused the access token (401): it was revoked; reconnect the account", status=401)
         if isinstance(exc, merr.MastodonServerError):
             return ConnectorError(f"Mastodon server error: {exc}", retryable=True, status=_status(exc))
         if isinstance(exc, merr.MastodonNotFoundError):
@@ -213,6 +232,9 @@ class MastodonConnector:
             if write:
                 return OutcomeUnknown(f"No answer from Mastodon: {exc}")
             return ConnectorError(f"No answer from Mastodon: {exc}", retryable=True)
+        if isinstance(exc, merr.MastodonAPIError) and _status(exc) == 403 and "outside the authorized scopes" in str(exc):
+            return self._refused("Mastodon: the access token lacks a scope this needs (403); reconnect the account so the desk "
+                                 "asks for the scopes it uses", status=403)
         if isinstance(exc, merr.MastodonAPIError):
             status = _status(exc)
             if status is None or "Could not parse" in str(exc):

@@ -3,6 +3,11 @@
 tweepy's v2 client always calls https://api.twitter.com; a transport adapter mounted on its
 `requests` session for that host sends the same requests to `SOCIALDESK_TWITTER_API_BASE`
 instead (the simulator in the demo and the tests), so the real client code runs unchanged.
+
+The client is built from the account's credentials (see `twitter_auth`): an OAuth 2.0 user token
+(renewed before it expires, and once more after a 401, through the account's token keeper so
+two workers never both spend the single-use refresh token), OAuth 1.0a user tokens, or an
+app-only token that only reads.
 """
 
 import logging
@@ -20,7 +25,7 @@ from twitter_text import extract_urls_with_indices
 from twitter_text.regexp.latin_accent_chars import latin_accent_chars
 
 from . import base
-from .base import ConnectorError, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
+from .base import ConnectorError, CredentialsRejected, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +62,54 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-def make_client(bearer_token: str, *, api_base: str | None = None) -> tweepy.Client:
-    client = tweepy.Client(bearer_token=bearer_token, return_type=requests.Response, wait_on_rate_limit=False)
+class _Client(tweepy.Client):
+    """tweepy's client, with one more try after a 401 once `renew` has a newer token: an OAuth 2.0
+    access token can expire between two calls, and every call goes through `request`. What a
+    renewal cannot cure goes to `reject`, which marks the account for reconnecting."""
+
+    renew = None  # (stale bearer token) -> a fresh one; raises CredentialsRejected when there is none
+    reject = None  # (reason, stale token) -> raises CredentialsRejected
+
+    def request(self, method, route, params=None, json=None, user_auth=False):
+        try:
+            return super().request(method, route, params, json, user_auth)
+        except tweepy.Unauthorized:
+            if self.renew is None:
+                raise
+            if user_auth:
+                # OAuth 1.0a tokens do not expire: refused, they were revoked or regenerated.
+                self.reject("X refused the OAuth 1.0a user tokens (401): they were revoked or regenerated; "
+                            "reconnect the account on the Accounts page", self.access_token)
+            self.bearer_token = self.renew(self.bearer_token)
+        try:
+            return super().request(method, route, params, json, user_auth)
+        except tweepy.Unauthorized:
+            self.reject("X refused the renewed token too (401): reconnect the account on the Accounts page", self.bearer_token)
+            raise
+
+
+def _mount(client, api_base: str | None):
     base = (api_base or settings.SOCIALDESK_TWITTER_API_BASE).rstrip("/")
     adapter = _TimeoutAdapter() if base == TWITTER_HOST else RedirectAdapter(base)
     client.session.mount(TWITTER_HOST + "/", adapter)
     return client
+
+
+def make_client(bearer_token: str, *, api_base: str | None = None) -> tweepy.Client:
+    return _mount(_Client(bearer_token=bearer_token, return_type=requests.Response, wait_on_rate_limit=False), api_base)
+
+
+def client_for(credentials: dict, *, api_base: str | None = None) -> tuple[tweepy.Client, bool]:
+    """A client for these credentials and whether its calls are signed as OAuth 1.0a (`user_auth`)."""
+    if credentials.get("type") == "oauth1_user":
+        client = _Client(consumer_key=credentials["consumer_key"], consumer_secret=credentials["consumer_secret"],
+                         access_token=credentials["access_token"], access_token_secret=credentials["access_token_secret"],
+                         return_type=requests.Response, wait_on_rate_limit=False)
+        return _mount(client, api_base), True
+    token = credentials.get("access_token") or credentials.get("bearer_token")
+    if not token:
+        raise ConnectorError("No X credentials: connect the account on the Accounts page", retryable=False)
+    return make_client(token, api_base=api_base), False
 
 
 def _reset_of(response) -> float | None:
@@ -87,7 +134,11 @@ def _translate(exc: Exception) -> ConnectorError:
     if isinstance(exc, tweepy.TwitterServerError):
         return ConnectorError(f"X server error {exc.response.status_code}", retryable=True, status=exc.response.status_code)
     if isinstance(exc, tweepy.Unauthorized):
-        return ConnectorError("X refused the credentials (401): reconnect the account", retryable=False, status=401)
+        return CredentialsRejected("X refused the credentials (401): reconnect the account")
+    if isinstance(exc, tweepy.Forbidden) and _problem_type(exc.response).endswith("/unsupported-authentication"):
+        # An app-only token asked to post, like or repost: it reads, it never will do more.
+        return CredentialsRejected("X refuses replies, likes and reposts with an app-only token: connect the account with X "
+                                   "(or OAuth 1.0a user tokens) on the Accounts page", read_only=True, status=403)
     if isinstance(exc, tweepy.HTTPException):
         return ConnectorError(f"X answered {exc.response.status_code}: {_error_text(exc.response)}", retryable=False, status=exc.response.status_code)
     if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
@@ -95,6 +146,14 @@ def _translate(exc: Exception) -> ConnectorError:
     if isinstance(exc, ValueError):
         return ConnectorError(f"X sent a malformed answer: {exc}", retryable=True)
     raise exc
+
+
+def _problem_type(response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("type") or "") if isinstance(body, dict) else ""
 
 
 # --- What X sends ---------------------------------------------------------------------------
@@ -383,13 +442,50 @@ def our_handles() -> dict[str, str]:
 class TwitterConnector:
     platform = "twitter"
 
-    def __init__(self, account, *, api_base: str | None = None):
+    def __init__(self, account, *, api_base: str | None = None, keeper=None):
+        from socialdesk.brands.tokens import TokenKeeper
+
         self.account = account
-        token = base.mapping(account.credentials).get("bearer_token")
-        if not token:
-            raise ConnectorError(f"{account} has no X credentials", retryable=False)
-        self.token, self.api_base = token, api_base
-        self.client = make_client(token, api_base=api_base)
+        self.keeper = keeper or TokenKeeper(account)
+        # Renewed first if it is about to expire; an account whose connection failed stops here.
+        self.credentials = self.keeper.current()
+        if not base.mapping(self.credentials):
+            raise ConnectorError(f"{account} has no X credentials: connect it on the Accounts page", retryable=False)
+        self.api_base = api_base
+        self.client, self.user_auth = client_for(self.credentials, api_base=api_base)
+        self.client.renew, self.client.reject = self._renew, self._reject
+        self.token = self.client.bearer_token
+
+    def _renew(self, stale: str) -> str:
+        """After a 401: the token another worker renewed meanwhile, or a renewed one, or (nothing
+        left to try) the account marked as needing to be reconnected."""
+        self.credentials = self.keeper.refreshed(stale=stale)
+        self.token = self.credentials.get("access_token") or self.credentials.get("bearer_token") or ""
+        return self.token
+
+    def _failed(self, exc: Exception) -> ConnectorError:
+        """A write's error, translated; a token X called app-only is recorded as one, so the desk
+        stops offering what it cannot do (the outbox keeps the action waiting for a reconnect)."""
+        error = _translate(exc)
+        if isinstance(error, CredentialsRejected) and error.read_only and not self.credentials.get("type"):
+            self.keeper.learned(credentials={"type": "app_only", "bearer_token": self.token})
+        return error
+
+    def _reject(self, reason: str, stale: str):
+        self.keeper.rejected(reason, stale=stale)
+        raise CredentialsRejected(reason)
+
+    @property
+    def user_id(self) -> str:
+        """Our own user id, for likes and reposts: the account's, learnt once (GET /2/users/me)
+        and kept, so tweepy does not look it up before every like."""
+        if not self.account.external_id:
+            try:
+                me = self.client.get_me(user_auth=self.user_auth).json()
+            except Exception as exc:  # noqa: BLE001 - translated or re-raised
+                raise _translate(exc) from exc
+            self.keeper.learned(external_id=str(base.mapping(me.get("data") if isinstance(me, dict) else None).get("id") or ""))
+        return self.account.external_id
 
     def _paged(self, call, cursor: str, **params) -> FetchResult:
         """Fetch the pages newer than the cursor, at most MAX_PAGES per poll.
@@ -407,7 +503,7 @@ class TwitterConnector:
         for _ in range(MAX_PAGES):
             kwargs = dict(
                 max_results=PAGE_SIZE, tweet_fields=TWEET_FIELDS, user_fields=USER_FIELDS,
-                expansions=EXPANSIONS, user_auth=False, **params,
+                expansions=EXPANSIONS, user_auth=self.user_auth, **params,
             )
             if cursor:
                 kwargs["since_id"] = cursor
@@ -538,6 +634,16 @@ class TwitterConnector:
             streams.append((f"search:{term.pk}", lambda cursor, q=term.query: self.search(query=q, cursor=cursor)))
         return streams
 
+    def check(self) -> None:
+        """One call that proves the credentials (the Accounts page's "Check again")."""
+        try:
+            if self.credentials.get("type") == "app_only":
+                self.client.get_user(username=self.account.handle, user_auth=False)
+            else:
+                self.client.get_me(user_auth=self.user_auth)
+        except Exception as exc:  # noqa: BLE001 - translated or re-raised
+            raise _translate(exc) from exc
+
     def fetch_mentions(self, *, cursor: str) -> FetchResult:
         return self._paged(self.client.get_users_mentions, cursor, id=self.account.external_id)
 
@@ -553,7 +659,7 @@ class TwitterConnector:
         for start in range(0, len(platform_ids), 100):
             batch = platform_ids[start:start + 100]
             try:
-                body = self.client.get_tweets(ids=batch, user_auth=False).json()
+                body = self.client.get_tweets(ids=batch, user_auth=self.user_auth).json()
             except Exception as exc:  # noqa: BLE001 - translated or re-raised
                 raise _translate(exc) from exc
             if not isinstance(body, dict):
@@ -568,7 +674,11 @@ class TwitterConnector:
 
     def _upload(self, media) -> list[str]:
         """Upload attachments with the v1.1 media endpoint (tweepy's API); returns media ids."""
-        api = tweepy.API(tweepy.OAuth2BearerHandler(self.token))
+        if self.user_auth:
+            c = self.credentials
+            api = tweepy.API(tweepy.OAuth1UserHandler(c["consumer_key"], c["consumer_secret"], c["access_token"], c["access_token_secret"]))
+        else:
+            api = tweepy.API(tweepy.OAuth2BearerHandler(self.token))
         base = (self.api_base or settings.SOCIALDESK_TWITTER_API_BASE).rstrip("/")
         if base != TWITTER_HOST:
             api.session.mount(f"https://{api.upload_host}/", RedirectAdapter(base))
@@ -584,29 +694,31 @@ class TwitterConnector:
         Uploading media again on a retry is harmless: unattached uploads expire."""
         try:
             media_ids = self._upload(media) if media else None
-            response = self.client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to_id, media_ids=media_ids, user_auth=False)
+            response = self.client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to_id, media_ids=media_ids, user_auth=self.user_auth)
             return str(response.json()["data"]["id"])
         except tweepy.Forbidden as exc:
             if "duplicate" in _error_text(exc.response).lower():
                 # X refuses an identical post: an earlier attempt may have gone through.
                 raise DuplicateContent(_error_text(exc.response)) from exc
-            raise _translate(exc) from exc
+            raise self._failed(exc) from exc
         except (KeyError, TypeError) as exc:
             raise OutcomeUnknown(f"X accepted the reply but its answer was malformed: {exc}") from exc
         except Exception as exc:  # noqa: BLE001
-            raise _translate(exc) from exc
+            raise self._failed(exc) from exc
 
     def like(self, *, target_id: str) -> None:
+        # tweepy's `like` would ask GET /2/users/me before every like (an OAuth 2.0 token does
+        # not say whose it is); the account's id is known, so the endpoint is called directly.
         try:
-            self.client.like(target_id, user_auth=False)
+            self.client.request("POST", f"/2/users/{self.user_id}/likes", json={"tweet_id": str(target_id)}, user_auth=self.user_auth)
         except Exception as exc:  # noqa: BLE001
-            raise _translate(exc) from exc
+            raise self._failed(exc) from exc
 
     def retweet(self, *, target_id: str) -> None:
         try:
-            self.client.retweet(target_id, user_auth=False)
+            self.client.request("POST", f"/2/users/{self.user_id}/retweets", json={"tweet_id": str(target_id)}, user_auth=self.user_auth)
         except Exception as exc:  # noqa: BLE001
-            raise _translate(exc) from exc
+            raise self._failed(exc) from exc
 
 
 class DuplicateContent(ConnectorError):

@@ -279,6 +279,8 @@ ACTIVITY_LABELS = {
     "delivery_retry": "Delivery failed, will retry",
     "delivery_failed": "Delivery failed",
     "delivery_retried": "Delivery retried by an agent",
+    "delivery_waiting": "Waiting: the account must be reconnected",
+    "delivery_resumed": "Sending: the account was reconnected",
     "refused": "Refused by policy",
     "existing_reply_found": "Our earlier reply found on the platform",
     "sentiment_set": "Sentiment marked",

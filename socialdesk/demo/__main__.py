@@ -52,6 +52,12 @@ def main() -> int:
         os.environ, SOCIALDESK_TWITTER_API_BASE=sim_base, SOCIALDESK_GOOGLE_PLAY_API_BASE=play_base,
         SOCIALDESK_MASTODON_API_BASE=mastodon_base, DJANGO_SETTINGS_MODULE="socialdesk.settings",
     )
+    # Connecting accounts on /manage/accounts/ goes through the simulators' own sign-in pages:
+    # the desk is the X simulator's OAuth client, and Google Play keys sign in at its simulator.
+    env.setdefault("SOCIALDESK_PUBLIC_URL", f"http://127.0.0.1:{web_port}")
+    env.setdefault("SOCIALDESK_TWITTER_CLIENT_ID", "sim-client-id")
+    env.setdefault("SOCIALDESK_TWITTER_CLIENT_SECRET", "sim-client-secret")
+    env.setdefault("SOCIALDESK_GOOGLE_TOKEN_URI", f"{play_base}/token")
     env.setdefault("SOCIALDESK_POLL_SECONDS", "5")
     # The simulator has no quota to save: read the reviews as often as the rest.
     env.setdefault("SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS", "5")

@@ -22,6 +22,16 @@ ACCOUNTS = [
     ("FirefoxTurkiye", "2142737", AccountKind.LOCALE, "tr", ["tr"], "Mozilla account for Turkey"),
 ]
 
+# Each simulator accepts fixed tokens for its brand accounts; the demo's accounts start connected
+# with them (as if a community manager had connected each one: what they allow shows on
+# /manage/accounts/), and any of them can be connected again there through the simulators' own
+# sign-in pages. A fixed token does not expire; one from a sign-in does, and is renewed.
+X_SCOPES = ["like.write", "offline.access", "tweet.read", "tweet.write", "users.read"]
+MASTODON_SCOPES = ["read:accounts", "read:notifications", "read:statuses", "write:favourites", "write:statuses"]
+# A connection made in an earlier demo (its instance address, a failure) is forgotten: the
+# simulators start afresh, on ports that may differ.
+CONNECTION_OK = {"credentials_failed_at": None, "credentials_error": "", "api_base": ""}
+
 # The Firefox for Android listing on Google Play (CH3): its external id is the package name.
 PLAY_PACKAGE = "org.mozilla.firefox"
 PLAY_LANGUAGES = ["en", "de", "fr", "es", "pt", "tr"]
@@ -53,7 +63,7 @@ def _load_other_platforms() -> None:
         platform=Platform.GOOGLE_PLAY, handle=PLAY_PACKAGE,
         defaults=dict(
             external_id=PLAY_PACKAGE, kind=AccountKind.SUPPORT, locale="en", supported_languages=PLAY_LANGUAGES,
-            display_name="Firefox for Android", credentials={"access_token": "sim-token-google-play"},
+            display_name="Firefox for Android", credentials={"access_token": "sim-token-google-play"}, **CONNECTION_OK,
             # Reviews wait for a moderator; a review can only be answered, never liked or shared.
             requires_moderation=True, can_dm=False, can_reply=True, can_like=False, retweet_policy=RetweetPolicy.NEVER,
         ),
@@ -63,7 +73,7 @@ def _load_other_platforms() -> None:
         platform=Platform.MASTODON, handle=handle,
         defaults=dict(
             external_id=ext_id, kind=AccountKind.SUPPORT, locale="en", supported_languages=["en"], display_name=name,
-            credentials={"access_token": f"sim-token-mastodon-{handle}"},
+            credentials={"type": "token", "access_token": f"sim-token-mastodon-{handle}", "scopes": MASTODON_SCOPES}, **CONNECTION_OK,
             requires_moderation=False, can_dm=False, can_reply=True, can_like=True, retweet_policy=RetweetPolicy.CM_ONLY,
         ),
     )
@@ -84,7 +94,9 @@ def load_demo_configuration(*, with_users: bool = True) -> None:
             platform=Platform.TWITTER, handle=handle,
             defaults=dict(
                 external_id=ext_id, kind=kind, locale=locale, supported_languages=langs, display_name=name,
-                credentials={"bearer_token": f"sim-token-{handle.lower()}"},
+                credentials={"type": "oauth2_user", "access_token": f"sim-token-{handle.lower()}", "scopes": X_SCOPES,
+                             "refresh_token": "", "expires_at": None},
+                **CONNECTION_OK,
                 # Seed: no DM anywhere; no retweet from the main brand; @FirefoxSupport retweets
                 # only by a CM; @Firefox mentions are answered from @FirefoxSupport.
                 can_dm=False,

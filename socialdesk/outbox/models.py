@@ -16,6 +16,9 @@ class ActionState(models.TextChoices):
     AWAITING_APPROVAL = "approval", "Waiting for a moderator's approval"
     RETURNED = "returned", "Sent back by a moderator"
     PENDING = "pending", "Waiting to be sent"
+    # The account's connection stopped working (or cannot do this): the action waits, untried,
+    # until a community manager connects the account again, then goes (outbox.services).
+    WAITING_FOR_ACCOUNT = "account", "Waiting for the account to be reconnected"
     SENDING = "sending", "Sending"
     SENT = "sent", "Delivered"
     FAILED = "failed", "Failed"

@@ -7,6 +7,11 @@ attempt whose outcome is unknown is followed, once the platform has had time to 
 (SOCIALDESK_OUTBOX_SETTLE_SECONDS), by one that first looks for it on the platform (our reply
 in the thread or on the review), or that the platform itself dedupes (X refuses a duplicate
 post; Mastodon returns the first status for a repeated Idempotency-Key).
+
+An account whose connection stopped working (the platform refused its credentials and renewing
+them did not help), or whose credentials cannot do the action (an X app-only token asked to
+reply), sends nothing: its actions wait in "waiting for the account", untried and not counted
+as failures, and go out when a community manager connects it again (`resume_account`).
 """
 
 import logging
@@ -17,7 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from socialdesk.connectors.base import ConnectorError, OutcomeUnknown
+from socialdesk.connectors import auth
+from socialdesk.connectors.base import ConnectorError, CredentialsRejected, OutcomeUnknown
 from socialdesk.connectors.registry import connector_for
 from socialdesk.conversations.models import Activity, Message
 
@@ -40,10 +46,40 @@ def _claim(action_id: int) -> OutboundAction | None:
             return None
         if action.next_attempt_at and action.next_attempt_at > now:
             return None
+        reason = _blocked(action)
+        if reason:
+            _wait_for_account(action, reason)
+            return None
         action.state = ActionState.SENDING
         action.attempts += 1
         action.save(update_fields=["state", "attempts", "updated_at"])
     return action
+
+
+_VERBS = {"reply": "reply", "like": "like", "retweet": "repost"}
+
+
+def _blocked(action: OutboundAction) -> str:
+    """Why the action's account cannot send it now, in words for the conversation page; "" if it can."""
+    account = action.account
+    if account.credentials_failed_at is not None:
+        return (f"{account}'s connection stopped working ({account.credentials_error or 'its credentials were refused'}); "
+                "this goes out once a community manager reconnects it on the Accounts page.")
+    capabilities = auth.capabilities(account)
+    if capabilities.allows(action.kind) == auth.NO:
+        return (f"{account} is connected with {capabilities.method.lower() or 'credentials'} that cannot {_VERBS.get(action.kind, action.kind)}; "
+                "this goes out once a community manager connects it for that on the Accounts page.")
+    return ""
+
+
+def _wait_for_account(action: OutboundAction, reason: str) -> None:
+    """Park the action until its account is connected again (call inside a transaction)."""
+    action.state = ActionState.WAITING_FOR_ACCOUNT
+    action.last_error = reason
+    action.next_attempt_at = None
+    action.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
+    Activity.objects.create(conversation_id=action.conversation_id, kind="delivery_waiting",
+                            detail={"action": action.pk, "kind": action.kind, "reason": reason})
 
 
 def _call(action: OutboundAction) -> str:
@@ -124,6 +160,8 @@ def perform(action_id: int) -> str | None:
             return ActionState.SENT
         _record_failure(action, exc)
         return action.state
+    except CredentialsRejected as exc:
+        return _refused(action, exc)
     except ConnectorError as exc:
         _record_failure(action, exc)
         return action.state
@@ -133,6 +171,43 @@ def perform(action_id: int) -> str | None:
         return action.state
     _record_sent(action, platform_id)
     return ActionState.SENT
+
+
+def _refused(action: OutboundAction, exc: CredentialsRejected) -> str:
+    """The platform refused the account's credentials during this attempt (nothing was sent). If
+    the account now needs reconnecting, or cannot do this, the action waits for that; if it was
+    reconnected meanwhile, it is tried again like any failed attempt."""
+    from socialdesk.brands.models import BrandAccount
+
+    action.account = BrandAccount.objects.get(pk=action.account_id)
+    reason = _blocked(action)
+    if not reason:
+        _record_failure(action, ConnectorError(str(exc), retryable=True, status=exc.status))
+        return action.state
+    with transaction.atomic():
+        _wait_for_account(action, reason)
+    return action.state
+
+
+def resume_account(account, *, actor=None, note: str = "") -> int:
+    """The account is connected again: what waited for it goes now (call inside the transaction
+    that saved the new credentials; the tasks are enqueued once it commits)."""
+    now = timezone.now()
+    waiting = list(OutboundAction.objects.select_for_update().select_related("account")
+                   .filter(account=account, state=ActionState.WAITING_FOR_ACCOUNT))
+    resumed = []
+    for action in waiting:
+        action.account = account
+        if _blocked(action):
+            continue  # still cannot (e.g. reconnected with a read-only token): it keeps waiting
+        action.state, action.next_attempt_at, action.last_error = ActionState.PENDING, now, ""
+        action.save(update_fields=["state", "next_attempt_at", "last_error", "updated_at"])
+        Activity.objects.create(conversation_id=action.conversation_id, actor=actor, kind="delivery_resumed",
+                                detail={"action": action.pk, "kind": action.kind, "note": note})
+        resumed.append(action)
+    for action in resumed:
+        transaction.on_commit(lambda a=action: _enqueue(a))
+    return len(resumed)
 
 
 def _enqueue(action: OutboundAction) -> None:

@@ -880,7 +880,11 @@ def health(request):
 
     accounts = BrandAccount.objects.prefetch_related("poll_states").order_by("platform", "handle")
     outbox = dict(OutboundAction.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    # Accounts whose connection stopped working: their sending is paused until they are reconnected.
+    waiting = dict(OutboundAction.objects.filter(state="account").values_list("account").annotate(n=Count("pk")).values_list("account", "n"))
+    paused = [(a, waiting.get(a.pk, 0)) for a in accounts if a.credentials_failed_at is not None]
     return render(request, "web/health.html", {
+        "paused": paused,
         "accounts": accounts, "outbox": outbox, "now": timezone.now(),
         "failing": PollState.objects.exclude(last_error="").count(),
         "set_aside": SetAsideMessage.objects.filter(resolved_at__isnull=True).count(),

@@ -210,6 +210,15 @@ ACCESS: dict[str, Access] = {
     "set_aside": web("GET", lambda w, s, r: ("/manage/set-aside/", {}), for_role("cm")),
     "set_aside_retry": web("POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/retry", {}), for_role("cm")),
     "set_aside_dismiss": web("POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}), for_role("cm")),
+    # Connecting brand accounts. No platform is reachable in this world: connecting gets a 400
+    # that says so, checking again a redirect with the message.
+    "accounts": web("GET", lambda w, s, r: ("/manage/accounts/", {}), for_role("cm")),
+    "account_add": web("GET", lambda w, s, r: ("/manage/accounts/new", {}), for_role("cm")),
+    "account": web("GET", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/", {}), for_role("cm")),
+    "account_connect": web("POST", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/connect", {"method": "app_only", "bearer_token": "t"}),
+                           for_role("cm"), statuses={"ok": {400}}),
+    "account_check": web("POST", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/check", {}), for_role("cm")),
+    "account_callback": web("GET", lambda w, s, r: ("/manage/accounts/callback?state=unknown&code=c", {}), for_role("cm")),
     "triage_rules": web("GET", lambda w, s, r: ("/triage/rules/", {}), for_role("cm")),
     "triage_rule": web("GET", lambda w, s, r: (f"/triage/rules/{w['tag_rule']}/", {}), for_role("cm")),
     "triage_kb": web("GET", lambda w, s, r: ("/triage/kb/", {}), for_role("cm")),

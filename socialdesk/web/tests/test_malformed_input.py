@@ -82,12 +82,20 @@ FORMS = {
     "triage_rules": lambda w: ("/triage/rules/", {"name": "r", "tag": "1", "keywords": "crash", "regex": "", "active": "on"}),
     "triage_rule": lambda w: (f"/triage/rules/{w['tag_rule']}/", {"name": "r", "tag": "1", "keywords": "crash", "preview": "1"}),
     "login": lambda w: ("/login/", {"username": "admin", "password": "nope", "next": "/"}),
+    "account_add": lambda w: ("/manage/accounts/new", {"platform": "mastodon", "handle": "desk", "display_name": "Desk", "kind": "support",
+                                                       "locale": "en", "api_base": "https://mastodon.example"}),
+    "account_connect": lambda w: (f"/manage/accounts/{w['account_pk']}/connect", {"method": "app_only", "bearer_token": "t"}),
+    "account_connect:mastodon": lambda w: (f"/manage/accounts/{w['mastodon_pk']}/connect",
+                                           {"method": "token", "instance": "https://mastodon.example", "access_token": "t"}),
+    "account_connect:oauth": lambda w: (f"/manage/accounts/{w['mastodon_pk']}/connect", {"method": "oauth", "instance": "http://127.0.0.1:9"}),
+    "account_check": lambda w: (f"/manage/accounts/{w['account_pk']}/check", {}),
 }
 # Pages read from the query string.
 QUERIES = {
     "queue": lambda w: ("/queues/twitter-conversations-moderated/", {"tag": "sync", "type": "feedback", "status": "open", "language": "en", "sentiment": "negative", "account": "FirefoxSupport", "platform": "twitter"}),
     "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
     "login:page": lambda w: ("/login/", {"next": "/"}),
+    "account_callback": lambda w: ("/manage/accounts/callback", {"state": "s", "code": "c", "error": "access_denied", "error_description": "no"}),
 }
 # Routes whose path carries ids: each id is replaced by each bad id.
 PATHS = {
@@ -96,9 +104,10 @@ PATHS = {
     "like": "/c/1/like/{}", "split": "/c/1/split/{}", "retry_action": "/outbox/{}/retry", "approval_decision": "/approvals/{}",
     "dismiss_reminder": "/reminders/{}/done", "edit_queue": "/manage/queues/{}/", "queue": "/queues/{}/", "bulk_action": "/queues/{}/bulk",
     "triage_rule": "/triage/rules/{}/", "triage_correct": "/triage/c/{}/correct",
+    "account": "/manage/accounts/{}/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
 }
 GET_ONLY = {"set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
-            "triage_kb", "queue", "play", "admin", "api:openapi-json", "api:openapi-view", "api:api-root"}
+            "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root"}
 
 
 def _post(client, path, data):

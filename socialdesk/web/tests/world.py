@@ -14,6 +14,7 @@ STATES = ["moderated", "unmoderated", "escalated", "dealt", "closed"]
 
 def snapshot() -> dict:
     """Everything a refused request must leave as it was (audit entries of the refusal aside)."""
+    from socialdesk.brands.models import BrandAccount, PlatformApp
     from socialdesk.clippings.models import Clipping
     from socialdesk.conversations.models import (
         Activity, Attachment, Conversation, InternalNote, Message, Presence, Reminder, UserTag,
@@ -28,6 +29,7 @@ def snapshot() -> dict:
     models = [
         Conversation, Conversation.tags.through, Message, InternalNote, Reminder, UserTag, Attachment, Presence, OutboundAction,
         Queue, SavedFilter, Profile, Signature, PlaySession, FilteredMessage, FilterSettings, TagRule, TriageCorrection, Clipping,
+        BrandAccount, PlatformApp,
     ]
     snap = {m.__name__: list(m.objects.order_by("pk").values_list()) for m in models}
     snap["Activity"] = list(Activity.objects.exclude(kind="refused").order_by("pk").values_list())
@@ -104,6 +106,10 @@ def build_world(media_root) -> dict:
         for role in ROLES if role != "anonymous"
     }
     world["queue_pk"] = Queue.objects.get(slug="escalation").pk
+    from socialdesk.brands.models import BrandAccount
+
+    world["account_pk"] = BrandAccount.objects.get(platform="twitter", handle="FirefoxSupport").pk
+    world["mastodon_pk"] = BrandAccount.objects.get(platform="mastodon").pk
     world["tag_rule"] = TagRule.objects.values_list("pk", flat=True).first()
     settings_row = FilterSettings.current()
     settings_row.muted_words = "boycott"
