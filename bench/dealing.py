@@ -209,8 +209,8 @@ def fill(n, *, agent_ids):
                 row[index["language"]] = languages[(i // 3) % len(languages)]
                 row[index["last_inbound_at"]] = dt(now - timedelta(seconds=(i * 7919) % 2_592_000))
                 if platform == "google_play":
-                    row[index["rating"]] = (i // 10) % 5 + 1
-                if i % RESERVED_EVERY == 500 and agent_ids:
+                    row[index["rating"]] = (i // 100) % 5 + 1
+                if i % RESERVED_EVERY == 511 and agent_ids:  # an X conversation, moderated
                     row[index["reserved_for_id"]] = row[index["last_agent_id"]] = agent_ids[(i // RESERVED_EVERY) % len(agent_ids)]
                     row[index["reserved_until"]] = reserved_until
                 yield row

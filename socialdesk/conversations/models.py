@@ -158,6 +158,13 @@ class Conversation(models.Model):
         indexes = [
             # The dealing query: open conversations by priority, oldest first.
             models.Index(fields=["status", "awaiting_reply", "moderated", "-priority", "last_inbound_at"], name="deal_order"),
+            # The same order per platform and moderation stage, for what Play may deal: every
+            # queue of the demo configuration names both, so its deal walks this index in order
+            # and stops at the first free row instead of passing over the other platforms' rows.
+            models.Index(
+                fields=["platform", "moderated", "-priority", "last_inbound_at", "id"], name="deal_platform_order",
+                condition=models.Q(status="open", awaiting_reply=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,10 +9,14 @@ life for longer than the lease (`end_idle_sessions`, run by the scheduler); whic
 dealt conversation goes back and follow-ups kept for the agent are free for anyone again.
 """
 
+import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import psycopg
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -78,58 +82,197 @@ def _skipped(session: PlaySession, now) -> Exists:
     return Exists(skips)
 
 
-def deal_next(*, agent, queue: Queue | None = None, filter: ConversationFilter | None = None) -> Conversation | None:
+def deal_next(
+    *, agent, queue: Queue | None = None, filter: ConversationFilter | None = None, session: PlaySession | None = None,
+) -> Conversation | None:
     """Deal this agent the next conversation of their play session; None when the queue is empty.
 
-    An agent who still holds a live deal gets that one again (a reload does not skip).
+    An agent who still holds a live deal gets that one again (a reload does not skip). A caller
+    that already holds the agent's open play session (read in this request) passes it as
+    `session`, which saves reading it again; with `queue` (and `filter`) the session is started
+    or continued first.
     """
-    if queue is not None:
-        session = start(agent=agent, queue=queue, filter=filter)
-    else:
-        session = current_session(agent=agent)
-        if session is None:
-            raise ActionError("Press Play on a queue first.")
-    now = timezone.now()
-    held = current_deal(agent=agent, now=now)
-    if held is not None:
-        return held
-    return _claim_next(agent=agent, session=session, now=now)
+    if session is None:
+        if queue is not None:
+            session = start(agent=agent, queue=queue, filter=filter)
+        else:
+            session = current_session(agent=agent)
+            if session is None:
+                raise ActionError("Press Play on a queue first.")
+    return _claim_next(agent=agent, session=session, now=timezone.now())
 
 
 def _claim_next(*, agent, session: PlaySession, now) -> Conversation | None:
-    """Claim the best free conversation: a follow-up kept for this agent first (AG3), else the
-    queue's next one, each in one statement: UPDATE … WHERE id = (best free one).
+    """The conversation the agent holds under a live lease, else claim the best free one: a
+    follow-up kept for this agent first (AG3), else the queue's next one.
 
-    The inner SELECT is the queue's dealing query (`queues.selectors.dealable`) without what this
-    agent skipped; on PostgreSQL it locks its row with SKIP LOCKED, so concurrent agents each take
-    a different row without waiting; SQLite runs one writing transaction at a time, which gives the
-    same guarantee.
+    The claim is one UPDATE … WHERE id = COALESCE((kept pick), (queue pick)) whose picks are the
+    queue's dealing query (`queues.selectors.dealable`) without what this agent skipped; on
+    PostgreSQL each pick locks its row with SKIP LOCKED, so concurrent agents each take a
+    different row without waiting, and the statement also writes the `dealt` activity entry and
+    the session's sign of life (one round trip). SQLite runs one writing transaction at a time,
+    which gives the same guarantee.
     """
-    candidates = dealable(queue=session.queue, filter=_filter_of(session), agent=agent, now=now).exclude(_skipped(session, now))
-    expires = now + lease_length()
+    deal = _statement(session=session, vendor=connection.vendor)
     ops = connection.ops
-    row = None
+    values = {
+        "agent": agent.pk, "session": session.pk, "now": ops.adapt_datetimefield_value(now),
+        "expires": ops.adapt_datetimefield_value(now + lease_length()),
+        "skip_since": ops.adapt_datetimefield_value(now - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS)),
+        "detail": json.dumps({"queue": session.queue.slug, "session": session.pk}),
+    }
+    if connection.vendor == "postgresql":
+        row = deal.run_once(values)
+        return None if row is None else _conversation(row)
+    held = current_deal(agent=agent, now=now)
     with transaction.atomic():
-        for pick in (candidates.filter(kept_for(agent=agent, now=now)), candidates):
-            pick = pick.values("pk")[:1]
-            if connection.features.has_select_for_update_skip_locked:
-                pick = pick.select_for_update(skip_locked=True, of=("self",))
-            sql, params = pick.query.get_compiler(connection=connection).as_sql()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {ops.quote_name(Conversation._meta.db_table)} "
-                    f"SET dealt_to_id = %s, lease_expires_at = %s, updated_at = %s WHERE id = ({sql}) RETURNING id",
-                    [agent.pk, ops.adapt_datetimefield_value(expires), ops.adapt_datetimefield_value(now), *params],
-                )
-                row = cursor.fetchone()
-            if row is not None:
-                break
-        PlaySession.objects.filter(pk=session.pk).update(last_seen_at=now)
-        if row is None:
-            return None
-        Activity.objects.create(conversation_id=row[0], actor=agent, kind="dealt", detail={"queue": session.queue.slug, "session": session.pk})
-        PlaySession.objects.filter(pk=session.pk).update(dealt=F("dealt") + 1)
-    return Conversation.objects.get(pk=row[0])
+        row = None if held is not None else deal.claim(values)
+        if row is not None:
+            Activity.objects.create(conversation_id=row[0], actor=agent, kind="dealt", detail={"queue": session.queue.slug, "session": session.pk})
+        PlaySession.objects.filter(pk=session.pk).update(last_seen_at=now, **({"dealt": F("dealt") + 1} if row is not None else {}))
+    return held if held is not None else None if row is None else _conversation(row)
+
+
+# The columns a deal returns, in the model's order, and how to read each one back.
+def _columns() -> list:
+    return Conversation._meta.concrete_fields
+
+
+def _conversation(row) -> Conversation:
+    """A Conversation from the columns the dealing statement returned (no second read)."""
+    values = []
+    for f, value in zip(_columns(), row, strict=True):
+        col = f.get_col(Conversation._meta.db_table)
+        for convert in connection.ops.get_db_converters(col) + f.get_db_converters(connection):
+            value = convert(value, col, connection)
+        values.append(value)
+    return Conversation.from_db(connection.alias, [f.attname for f in _columns()], values)
+
+
+# Stand-ins compiled into the dealing query in place of the values of one deal, so the SQL of a
+# queue and filter is built once and only its parameters change (see `_statement`).
+_AGENT, _SESSION = -(2**62) + 11, -(2**62) + 13
+_NOW = datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Deal:
+    """The dealing SQL of one queue and filter, with where each parameter comes from.
+
+    `slots` are ("value", name) for what changes per deal, ("constant", value) for the queue's
+    own rules.
+    """
+
+    claim_sql: str
+    claim_slots: tuple
+    once_sql: str
+    once_slots: tuple
+
+    @staticmethod
+    def _params(slots, values) -> list:
+        return [values[v] if kind == "value" else v for kind, v in slots]
+
+    def claim(self, values) -> tuple | None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.claim_sql, self._params(self.claim_slots, values))
+            return cursor.fetchone()
+
+    def run_once(self, values) -> tuple | None:
+        """PostgreSQL: hold or claim, log and sign of life in one prepared statement."""
+        params = self._params(self.once_slots, values)
+        with connection.cursor() as wrapper:
+            # A server-side bound, prepared statement: planned once per connection rather than
+            # on every deal. Django's own cursor binds on the client and cannot prepare.
+            cursor = wrapper.cursor
+            raw = psycopg.Cursor(cursor.connection)
+            with connection.wrap_database_errors, raw:
+                raw.execute(self.once_sql, params, prepare=True)
+                return raw.fetchone()
+
+
+_statements: dict = {}
+
+
+def _statement(*, session: PlaySession, vendor: str) -> _Deal:
+    queue = session.queue
+    key = (connection.alias, vendor, queue.pk, queue.kind, json.dumps(queue.rules, sort_keys=True),
+           json.dumps(session.filter, sort_keys=True), settings.SOCIALDESK_SKIP_SECONDS)
+    deal = _statements.get(key)
+    if deal is None:
+        if len(_statements) > 500:
+            _statements.clear()
+        deal = _statements[key] = _build(queue=queue, filter=_filter_of(session), vendor=vendor)
+    return deal
+
+
+def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
+    ops = connection.ops
+    stand_in = {_AGENT: ("value", "agent"), _SESSION: ("value", "session"), ops.adapt_datetimefield_value(_NOW): ("value", "now")}
+    if settings.SOCIALDESK_SKIP_SECONDS:
+        stand_in[ops.adapt_datetimefield_value(_NOW - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS))] = ("value", "skip_since")
+
+    def slots_of(params) -> list:
+        return [stand_in.get(p, ("constant", p)) if isinstance(p, int | str | datetime) else ("constant", p) for p in params]
+
+    session = PlaySession(pk=_SESSION)
+    candidates = dealable(queue=queue, filter=filter, agent=_AGENT, now=_NOW).exclude(_skipped(session, _NOW))
+    picks, pick_slots = [], []
+    for pick in (candidates.filter(kept_for(agent=_AGENT, now=_NOW)), candidates):
+        pick = pick.values("pk")[:1]
+        if connection.features.has_select_for_update_skip_locked:
+            pick = pick.select_for_update(skip_locked=True, of=("self",))
+        try:
+            with transaction.atomic():  # the compiler refuses FOR UPDATE outside a transaction
+                sql, params = pick.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:  # rules nobody can read: nothing to deal
+            sql, params = "SELECT NULL", ()
+        picks.append(f"({sql})")
+        pick_slots += slots_of(params)
+    table = ops.quote_name(Conversation._meta.db_table)
+    columns = ", ".join(ops.quote_name(f.column) for f in _columns())
+    set_lease = "SET dealt_to_id = %s, lease_expires_at = %s, updated_at = %s"
+    lease_slots = [("value", "agent"), ("value", "expires"), ("value", "now")]
+    pick = f"COALESCE({', '.join(picks)})"
+    claim_sql = f"UPDATE {table} {set_lease} WHERE id = {pick} RETURNING {columns}"
+    claim_slots = tuple(lease_slots + pick_slots)
+    if vendor != "postgresql":
+        return _Deal(claim_sql, claim_slots, "", ())
+
+    # The `dealt` entry: every column of the activity log, the model's defaults for the rest.
+    entry = Activity(kind="dealt")
+    log_columns, log_values, log_slots = [], [], []
+    for f in Activity._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        log_columns.append(ops.quote_name(f.column))
+        if f.attname == "conversation_id":
+            log_values.append("claimed.id")
+        elif f.attname == "actor_id":
+            log_values.append("%s")
+            log_slots.append(("value", "agent"))
+        elif f.attname == "at":
+            log_values.append("%s")
+            log_slots.append(("value", "now"))
+        elif f.attname == "detail":
+            log_values.append("%s::jsonb")
+            log_slots.append(("value", "detail"))
+        else:
+            log_values.append("%s")
+            log_slots.append(("constant", f.get_db_prep_save(f.pre_save(entry, add=True), connection)))
+    sessions = ops.quote_name(PlaySession._meta.db_table)
+    # One statement: what the agent already holds wins (a reload), else the claim; the picks are
+    # never run when a deal is held (CASE evaluates its sub-selects only when reached).
+    once_sql = (
+        f"WITH held AS (SELECT {columns} FROM {table} WHERE dealt_to_id = %s AND lease_expires_at > %s ORDER BY lease_expires_at DESC LIMIT 1), "
+        f"claimed AS (UPDATE {table} {set_lease} WHERE id = (SELECT CASE WHEN EXISTS (SELECT 1 FROM held) THEN NULL ELSE {pick} END) RETURNING {columns}), "
+        f"logged AS (INSERT INTO {ops.quote_name(Activity._meta.db_table)} ({', '.join(log_columns)}) SELECT {', '.join(log_values)} FROM claimed), "
+        f"seen AS (UPDATE {sessions} SET last_seen_at = %s, dealt = dealt + (SELECT count(*) FROM claimed) WHERE id = %s) "
+        f"SELECT {columns} FROM claimed UNION ALL SELECT {columns} FROM held"
+    )
+    once_slots = tuple(
+        [("value", "agent"), ("value", "now")] + lease_slots + pick_slots + log_slots + [("value", "now"), ("value", "session")]
+    )
+    return _Deal(claim_sql, claim_slots, once_sql, once_slots)
 
 
 @dataclass(frozen=True)
@@ -180,7 +323,7 @@ def skip(*, agent, conversation: Conversation) -> Conversation | None:
     with transaction.atomic():
         PlaySkip.objects.update_or_create(session=session, conversation=conversation, defaults={"skipped_at": now})
         release(agent=agent, conversation=conversation, kind="skipped")
-    return deal_next(agent=agent)
+    return deal_next(agent=agent, session=session)
 
 
 def start_over(*, agent) -> Conversation | None:
@@ -189,7 +332,7 @@ def start_over(*, agent) -> Conversation | None:
     if session is None:
         raise ActionError("Press Play on a queue first.")
     PlaySkip.objects.filter(session=session).delete()
-    return deal_next(agent=agent)
+    return deal_next(agent=agent, session=session)
 
 
 def _end_sessions(*, agent, ended_by: str, now=None, idle_before=None) -> PlaySession | None:
