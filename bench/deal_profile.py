@@ -36,6 +36,7 @@ def args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--explain", action="store_true", help="print the plans of the dealing statement instead of profiling")
     p.add_argument("--verbose", action="store_true", help="with --explain: print every plan in full")
+    p.add_argument("--generic", action="store_true", help="with --explain: the generic plan of the prepared statement")
     p.add_argument("--cycles", type=int, default=300)
     return p.parse_args()
 
@@ -57,6 +58,9 @@ def deal_values(session, agent, now):
     }
 
 
+GENERIC = False
+
+
 def _nodes(node):
     yield node
     for child in node.get("Plans", []):
@@ -74,11 +78,28 @@ def explain(session, agent, label, verbose):
     deal = _statement(session=session, vendor=connection.vendor)
     params = deal._params(deal.once_slots, deal_values(session, agent, timezone.now()))
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + deal.once_sql, params)
+        if GENERIC:
+            # As a prepared statement with the plan PostgreSQL may switch to after five runs:
+            # one made without the parameters' values.
+            from psycopg import sql as psql
+
+            n = iter(range(1, len(params) + 1))
+            prepared = re.sub(r"%s", lambda m: f"${next(n)}", deal.once_sql)
+            cur.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            cur.execute(f"PREPARE bench_deal AS {prepared}")
+            args = psql.SQL(", ").join(psql.Literal(p) for p in params).as_string(cur.connection)
+            statement = f"EXECUTE bench_deal({args})"
+        else:
+            statement = deal.once_sql
+        if verbose:  # the same run twice would find the first one's deal held
+            with transaction.atomic():
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, None if GENERIC else params)
+                text = "\n".join(r[0] for r in cur.fetchall())
+                transaction.set_rollback(True)
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, None if GENERIC else params)
         result = cur.fetchone()[0]
-        if verbose:
-            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + deal.once_sql, params)
-            text = "\n".join(r[0] for r in cur.fetchall())
+        if GENERIC:
+            cur.execute("DEALLOCATE bench_deal")
         transaction.set_rollback(True)
     result = json.loads(result) if isinstance(result, str) else result
     top = result[0]
@@ -116,13 +137,14 @@ def run_explain(verbose):
     User = get_user_model()
     total = Conversation.objects.count()
     print(f"EXPLAIN ANALYZE of the dealing statement, {total:,} conversations")
-    kept = Conversation.objects.filter(reserved_for__isnull=False, reserved_until__gt=timezone.now()).values_list("reserved_for", flat=True).first()
-    plain = User.objects.filter(username__startswith="bench-agent-").exclude(pk=kept).order_by("username").first()
-    agent = User.objects.get(pk=kept) if kept else plain
-    print(f"agent {plain.username} (nothing kept for them); {agent.username}: follow-ups kept for them")
+    from socialdesk.people.models import Profile, Role
 
-    def session_for(queue, user, filter=None):
-        return PlaySession(pk=None, agent=user, queue=queue, filter=filter.as_dict() if filter else {})
+    kept = Conversation.objects.filter(reserved_for__isnull=False, reserved_until__gt=timezone.now()).values_list("reserved_for", flat=True).first()
+    plain, _ = User.objects.get_or_create(username="bench-explain")
+    Profile.objects.update_or_create(user=plain, defaults={"role": Role.ADMIN})
+    agent = User.objects.get(pk=kept) if kept else plain
+    n_kept = Conversation.objects.filter(reserved_for=agent).count()
+    print(f"agent {plain.username}: nothing kept for them; {agent.username}: {n_kept} follow-ups kept for them")
 
     with transaction.atomic():
         print("Each queue of the demo configuration:")
@@ -207,6 +229,8 @@ def main():
 
     django.setup()
     if a.explain:
+        global GENERIC
+        GENERIC = a.generic
         run_explain(a.verbose)
     else:
         run_profile(a.cycles)

@@ -10,10 +10,12 @@ dealt conversation goes back and follow-ups kept for the agent are free for anyo
 """
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+import psycopg.sql
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -211,8 +213,23 @@ def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
     if settings.SOCIALDESK_SKIP_SECONDS:
         stand_in[ops.adapt_datetimefield_value(_NOW - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS))] = ("value", "skip_since")
 
-    def slots_of(params) -> list:
-        return [stand_in.get(p, ("constant", p)) if isinstance(p, int | str | datetime) else ("constant", p) for p in params]
+    def inline(sql: str, params) -> tuple[str, list]:
+        """Keep a parameter for each value of the deal; on PostgreSQL write the queue's own
+        values (its rules, the filter) into the SQL, so the plan of the prepared statement knows
+        them and can use the partial index that holds only what may be dealt."""
+        params, slots = iter(params), []
+
+        def one(match) -> str:
+            if match.group(0) == "%%":
+                return "%%"
+            value = next(params)
+            slot = stand_in.get(value) if isinstance(value, int | str | datetime) and not isinstance(value, bool) else None
+            if slot is None and vendor == "postgresql":
+                return psycopg.sql.Literal(value).as_string(connection.connection)
+            slots.append(slot or ("constant", value))
+            return "%s"
+
+        return re.sub(r"%[%s]", one, sql), slots
 
     session = PlaySession(pk=_SESSION)
     candidates = dealable(queue=queue, filter=filter, agent=_AGENT, now=_NOW).exclude(_skipped(session, _NOW))
@@ -226,8 +243,9 @@ def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
                 sql, params = pick.query.get_compiler(connection=connection).as_sql()
         except EmptyResultSet:  # rules nobody can read: nothing to deal
             sql, params = "SELECT NULL", ()
+        sql, slots = inline(sql, params)
         picks.append(f"({sql})")
-        pick_slots += slots_of(params)
+        pick_slots += slots
     table = ops.quote_name(Conversation._meta.db_table)
     columns = ", ".join(ops.quote_name(f.column) for f in _columns())
     set_lease = "SET dealt_to_id = %s, lease_expires_at = %s, updated_at = %s"
