@@ -71,6 +71,8 @@ def parse_args():
     p.add_argument("--seconds", type=float, default=10.0, help="length of each run (default 10)")
     p.add_argument("--count", type=int, default=0, help="stop each run after this many deals in total instead")
     p.add_argument("--processes", type=int, default=1, help="spread each side's agents over this many processes (default 1)")
+    p.add_argument("--rate", type=float, default=50.0,
+                   help="after each unpaced pair, a paced pair at this many deals/s over all agents, for latency (default 50; 0: none)")
     p.add_argument("--only", choices=["product", "baseline"], help="run one side only")
     p.add_argument("--force", action="store_true", help="allow a database whose name does not contain 'bench'")
     return p.parse_args()
@@ -393,7 +395,23 @@ def run_agents(n_agents, worker, *, seconds, count=0, processes=1):
     return results, elapsed, cpu
 
 
-def product_worker(agent_ids, queue_pk):
+def _pacer(i, n_agents, rate, stop):
+    """With `rate` (deals/s over all agents) a function that waits for agent i's next turn;
+    turns go round the agents, so each deals every n_agents / rate seconds."""
+    if not rate:
+        return lambda: None
+    start = time.perf_counter()
+    turn = iter(range(i, 10**12, n_agents))
+
+    def wait():
+        delay = start + next(turn) / rate - time.perf_counter()
+        if delay > 0:
+            stop.wait(delay)
+
+    return wait
+
+
+def product_worker(agent_ids, queue_pk, *, n_agents=0, rate=0.0):
     def worker(i, coord, limit):
         from django.contrib.auth import get_user_model
         from django.db import connection
@@ -409,7 +427,11 @@ def product_worker(agent_ids, queue_pk):
             with connection.cursor() as cur:
                 cur.execute("SELECT 1")
                 coord.start.wait()
+                pace = _pacer(i, n_agents, rate, coord.stop)
                 while not coord.stop.is_set():
+                    pace()
+                    if coord.stop.is_set():
+                        break
                     t = time.perf_counter()
                     c = deal_next(agent=user, session=session)
                     latencies.append(time.perf_counter() - t)
@@ -445,7 +467,7 @@ def _raw_connection(settings_dict):
     return psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v}), "%s"
 
 
-def baseline_worker(agent_ids, settings_dict):
+def baseline_worker(agent_ids, settings_dict, *, n_agents=0, rate=0.0):
     def worker(i, coord, limit):
         from django.db import connection
         from django.utils import timezone
@@ -460,7 +482,11 @@ def baseline_worker(agent_ids, settings_dict):
             latencies, ids = [], []
             cur.execute("SELECT 1")
             coord.start.wait()
+            pace = _pacer(i, n_agents, rate, coord.stop)
             while not coord.stop.is_set():
+                pace()
+                if coord.stop.is_set():
+                    break
                 t = time.perf_counter()
                 now = timezone.now()
                 cur.execute(claim, (agent_ids[i], dt(now + timedelta(minutes=5)), dt(now)))
@@ -518,24 +544,24 @@ class Side:
         return pct(self.latencies, p) * 1000
 
 
-def run_side(side, *, agents, agent_ids, seconds, count=0, processes=1):
+def run_side(side, *, agents, agent_ids, seconds, count=0, processes=1, rate=0.0):
     from django.db import connection
 
     from socialdesk.queues.models import Queue
 
     reset()
     if side == "product":
-        worker = product_worker(agent_ids, Queue.objects.get(slug=QUEUE).pk)
+        worker = product_worker(agent_ids, Queue.objects.get(slug=QUEUE).pk, n_agents=agents, rate=rate)
     else:
-        worker = baseline_worker(agent_ids, connection.settings_dict)
+        worker = baseline_worker(agent_ids, connection.settings_dict, n_agents=agents, rate=rate)
     results, elapsed, cpu = run_agents(agents, worker, seconds=seconds, count=count, processes=processes)
     deals = check_exclusive(results, side)
     return Side(deals=deals, elapsed=elapsed, cpu=cpu, latencies=[x for got, _ in results for x in got])
 
 
-def run_pair(*, agents, agent_ids, seconds, count=0, processes=1, only=None):
+def run_pair(*, agents, agent_ids, seconds, count=0, processes=1, only=None, rate=0.0):
     """One product run and one baseline run from the same state: {"product": Side, "baseline": Side}."""
-    return {side: run_side(side, agents=agents, agent_ids=agent_ids, seconds=seconds, count=count, processes=processes)
+    return {side: run_side(side, agents=agents, agent_ids=agent_ids, seconds=seconds, count=count, processes=processes, rate=rate)
             for side in ("product", "baseline") if not only or side == only}
 
 
@@ -546,31 +572,41 @@ def main():
     agent_ids = make_agents(max(agent_counts))
     rows = []
     print(f"Play Mode dealing, {'%d deals' % args.count if args.count else '%gs' % args.seconds} per run, "
-          f"{args.processes} process(es) per side; product = deal_next + close, baseline = raw SKIP LOCKED claim + close", flush=True)
+          f"{args.processes} process(es) per side; product = deal_next + close, baseline = raw SKIP LOCKED claim + close; "
+          f"paced runs at {args.rate:g} deals/s", flush=True)
+    sides = [side for side in ("product", "baseline") if not args.only or side == args.only]
     for size in sizes:
         took = fill(size, agent_ids=agent_ids)
         print(f"filled {size:,} conversations in {took:.1f}s", flush=True)
         for agents in agent_counts:
             row = {"size": size, "agents": agents}
-            for side in ("product", "baseline"):
-                if args.only and side != args.only:
-                    continue
-                s = run_side(side, agents=agents, agent_ids=agent_ids, seconds=args.seconds, count=args.count, processes=args.processes)
-                row[side] = (s.rate, s.ms(50), s.ms(99), s.cpu)
-                print(f"  {size:>9,} rows  {agents:>2} agents  {side:<8}  {s.deals:>7} deals in {s.elapsed:5.1f}s  "
-                      f"{s.rate:8.1f} deals/s  p50 {s.ms(50):7.2f} ms  p99 {s.ms(99):7.2f} ms  "
-                      f"(mean {statistics.fmean(s.latencies) * 1000 if s.latencies else float('nan'):.2f} ms)  "
-                      f"python CPU {s.cpu:.2f} cores - no double deal", flush=True)
+            for paced in (0.0, args.rate) if args.rate else (0.0,):
+                for side in sides:
+                    s = run_side(side, agents=agents, agent_ids=agent_ids, seconds=args.seconds, count=0 if paced else args.count,
+                                 processes=args.processes, rate=paced)
+                    row[side, bool(paced)] = s
+                    print(f"  {size:>9,} rows  {agents:>2} agents  {side:<8} {'paced' if paced else 'unpaced':<7}  {s.deals:>7} deals in {s.elapsed:5.1f}s  "
+                          f"{s.rate:8.1f} deals/s  p50 {s.ms(50):7.2f} ms  p99 {s.ms(99):7.2f} ms  "
+                          f"(mean {statistics.fmean(s.latencies) * 1000 if s.latencies else float('nan'):.2f} ms)  "
+                          f"python CPU {s.cpu:.2f} cores - no double deal", flush=True)
             rows.append(row)
     reset()
     print()
-    print("| size | agents | product deals/s | product p50 ms | product p99 ms | baseline deals/s | baseline p50 ms | baseline p99 ms | product/baseline | python CPU product / baseline (cores) |")
+    print(f"| conversations | agents | product deals/s | baseline deals/s | product / baseline | product p50 / p99 ms | baseline p50 / p99 ms "
+          f"| product p50 / p99 ms at {args.rate:g}/s | baseline p50 / p99 ms at {args.rate:g}/s | python CPU, cores (product / baseline) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    nan = (float("nan"),) * 4
+
+    def cell(s, what):
+        if s is None:
+            return "-"
+        return {"rate": f"{s.rate:,.0f}", "lat": f"{s.ms(50):.2f} / {s.ms(99):.2f}", "cpu": f"{s.cpu:.2f}"}[what]
+
     for r in rows:
-        p, b = r.get("product", nan), r.get("baseline", nan)
-        ratio = p[0] / b[0] if b[0] == b[0] and p[0] == p[0] and b[0] else float("nan")
-        print(f"| {r['size']:,} | {r['agents']} | {p[0]:.0f} | {p[1]:.2f} | {p[2]:.2f} | {b[0]:.0f} | {b[1]:.2f} | {b[2]:.2f} | {ratio:.2f} | {p[3]:.2f} / {b[3]:.2f} |")
+        p, b = r.get(("product", False)), r.get(("baseline", False))
+        pp, bp = r.get(("product", True)), r.get(("baseline", True))
+        ratio = f"{p.rate / b.rate:.2f}" if p and b else "-"
+        print(f"| {r['size']:,} | {r['agents']} | {cell(p, 'rate')} | {cell(b, 'rate')} | {ratio} | {cell(p, 'lat')} | {cell(b, 'lat')} "
+              f"| {cell(pp, 'lat')} | {cell(bp, 'lat')} | {cell(p, 'cpu')} / {cell(b, 'cpu')} |")
 
 
 if __name__ == "__main__":

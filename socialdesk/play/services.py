@@ -183,13 +183,19 @@ class _Deal:
         """PostgreSQL: hold or claim, log and sign of life in one prepared statement."""
         params = self._params(self.once_slots, values)
         with connection.cursor() as wrapper:
-            # A server-side bound, prepared statement: planned once per connection rather than
-            # on every deal. Django's own cursor binds on the client and cannot prepare.
-            cursor = wrapper.cursor
-            raw = psycopg.Cursor(cursor.connection)
-            with connection.wrap_database_errors, raw:
-                raw.execute(self.once_sql, params, prepare=True)
-                return raw.fetchone()
+            # A server-side bound, prepared statement: parsed and planned once per connection
+            # rather than on every deal. Django's own cursor binds on the client and cannot
+            # prepare, and Django turns psycopg's preparing off for the connection (for poolers
+            # that cannot keep them): it is turned on for this statement only.
+            conn = wrapper.cursor.connection
+            threshold = conn.prepare_threshold
+            conn.prepare_threshold = 0
+            try:
+                with connection.wrap_database_errors, psycopg.Cursor(conn) as raw:
+                    raw.execute(self.once_sql, params, prepare=True)
+                    return raw.fetchone()
+            finally:
+                conn.prepare_threshold = threshold
 
 
 _statements: dict = {}
