@@ -76,7 +76,7 @@ def explain(session, agent, label, verbose):
     from socialdesk.play.services import _statement
 
     deal = _statement(session=session, vendor=connection.vendor)
-    params = deal._params(deal.once_slots, deal_values(session, agent, timezone.now()))
+    params = deal.once.params(deal_values(session, agent, timezone.now()))
     with transaction.atomic(), connection.cursor() as cur:
         if GENERIC:
             # As a prepared statement with the plan PostgreSQL may switch to after five runs:
@@ -84,13 +84,13 @@ def explain(session, agent, label, verbose):
             from psycopg import sql as psql
 
             n = iter(range(1, len(params) + 1))
-            prepared = re.sub(r"%s", lambda m: f"${next(n)}", deal.once_sql)
+            prepared = re.sub(r"%s", lambda m: f"${next(n)}", deal.once.sql)
             cur.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             cur.execute(f"PREPARE bench_deal AS {prepared}")
             args = psql.SQL(", ").join(psql.Literal(p) for p in params).as_string(cur.connection)
             statement = f"EXECUTE bench_deal({args})"
         else:
-            statement = deal.once_sql
+            statement = deal.once.sql
         if verbose:  # the same run twice would find the first one's deal held
             with transaction.atomic():
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, None if GENERIC else params)

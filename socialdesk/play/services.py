@@ -125,14 +125,9 @@ def _claim_next(*, agent, session: PlaySession, now) -> Conversation | None:
     }
     if connection.vendor == "postgresql":
         row = deal.run_once(values)
-        return None if row is None else _conversation(row)
-    held = current_deal(agent=agent, now=now)
-    with transaction.atomic():
-        row = None if held is not None else deal.claim(values)
-        if row is not None:
-            Activity.objects.create(conversation_id=row[0], actor=agent, kind="dealt", detail={"queue": session.queue.slug, "session": session.pk})
-        PlaySession.objects.filter(pk=session.pk).update(last_seen_at=now, **({"dealt": F("dealt") + 1} if row is not None else {}))
-    return held if held is not None else None if row is None else _conversation(row)
+    else:
+        row = deal.run_apart(values)
+    return None if row is None else _conversation(row)
 
 
 # The columns a deal returns, in the model's order, and how to read each one back.
@@ -140,12 +135,21 @@ def _columns() -> list:
     return Conversation._meta.concrete_fields
 
 
+_readers: dict = {}
+
+
 def _conversation(row) -> Conversation:
     """A Conversation from the columns the dealing statement returned (no second read)."""
+    readers = _readers.get(connection.alias)
+    if readers is None:
+        readers = []
+        for f in _columns():
+            col = f.get_col(Conversation._meta.db_table)
+            readers.append((col, connection.ops.get_db_converters(col) + f.get_db_converters(connection)))
+        _readers[connection.alias] = readers
     values = []
-    for f, value in zip(_columns(), row, strict=True):
-        col = f.get_col(Conversation._meta.db_table)
-        for convert in connection.ops.get_db_converters(col) + f.get_db_converters(connection):
+    for (col, converters), value in zip(readers, row, strict=True):
+        for convert in converters:
             value = convert(value, col, connection)
         values.append(value)
     return Conversation.from_db(connection.alias, [f.attname for f in _columns()], values)
@@ -158,30 +162,30 @@ _NOW = datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
+class _Part:
+    """One statement of a deal, and where each of its parameters comes from: ("value", name)
+    for what changes per deal, ("constant", value) for the queue's own rules."""
+
+    sql: str
+    slots: tuple
+
+    def params(self, values) -> list:
+        return [values[v] if kind == "value" else v for kind, v in self.slots]
+
+
+@dataclass(frozen=True)
 class _Deal:
-    """The dealing SQL of one queue and filter, with where each parameter comes from.
+    """The dealing SQL of one queue and filter: its four parts, and on PostgreSQL all of them
+    as one statement (`once`)."""
 
-    `slots` are ("value", name) for what changes per deal, ("constant", value) for the queue's
-    own rules.
-    """
-
-    claim_sql: str
-    claim_slots: tuple
-    once_sql: str
-    once_slots: tuple
-
-    @staticmethod
-    def _params(slots, values) -> list:
-        return [values[v] if kind == "value" else v for kind, v in slots]
-
-    def claim(self, values) -> tuple | None:
-        with connection.cursor() as cursor:
-            cursor.execute(self.claim_sql, self._params(self.claim_slots, values))
-            return cursor.fetchone()
+    held: _Part  # the conversation the agent holds under a live lease
+    claim: _Part  # UPDATE … WHERE id = COALESCE((kept pick), (queue pick)) RETURNING …
+    log: _Part  # the `dealt` activity entry (conversation id as the last parameter)
+    seen: _Part  # the session's sign of life and deal count (how many dealt as the first one)
+    once: _Part | None = None
 
     def run_once(self, values) -> tuple | None:
         """PostgreSQL: hold or claim, log and sign of life in one prepared statement."""
-        params = self._params(self.once_slots, values)
         with connection.cursor() as wrapper:
             # A server-side bound, prepared statement: parsed and planned once per connection
             # rather than on every deal. Django's own cursor binds on the client and cannot
@@ -192,10 +196,24 @@ class _Deal:
             conn.prepare_threshold = 0
             try:
                 with connection.wrap_database_errors, psycopg.Cursor(conn) as raw:
-                    raw.execute(self.once_sql, params, prepare=True)
+                    raw.execute(self.once.sql, self.once.params(values), prepare=True)
                     return raw.fetchone()
             finally:
                 conn.prepare_threshold = threshold
+
+    def run_apart(self, values) -> tuple | None:
+        """Other databases: the same parts one after the other in one transaction."""
+        claimed = None
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(self.held.sql, self.held.params(values))
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute(self.claim.sql, self.claim.params(values))
+                claimed = cursor.fetchone()
+                if claimed is not None:
+                    cursor.execute(self.log.sql, self.log.params(values) + [claimed[0]])
+            cursor.execute(self.seen.sql, [1 if row is None and claimed is not None else 0, *self.seen.params(values)])
+            return row if row is not None else claimed
 
 
 _statements: dict = {}
@@ -254,49 +272,51 @@ def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
         pick_slots += slots
     table = ops.quote_name(Conversation._meta.db_table)
     columns = ", ".join(ops.quote_name(f.column) for f in _columns())
+    held = _Part(
+        f"SELECT {columns} FROM {table} WHERE dealt_to_id = %s AND lease_expires_at > %s ORDER BY lease_expires_at DESC LIMIT 1",
+        (("value", "agent"), ("value", "now")),
+    )
     set_lease = "SET dealt_to_id = %s, lease_expires_at = %s, updated_at = %s"
-    lease_slots = [("value", "agent"), ("value", "expires"), ("value", "now")]
+    lease_slots = (("value", "agent"), ("value", "expires"), ("value", "now"))
     pick = f"COALESCE({', '.join(picks)})"
-    claim_sql = f"UPDATE {table} {set_lease} WHERE id = {pick} RETURNING {columns}"
-    claim_slots = tuple(lease_slots + pick_slots)
-    if vendor != "postgresql":
-        return _Deal(claim_sql, claim_slots, "", ())
+    claim = _Part(f"UPDATE {table} {set_lease} WHERE id = {pick} RETURNING {columns}", lease_slots + tuple(pick_slots))
 
     # The `dealt` entry: every column of the activity log, the model's defaults for the rest.
     entry = Activity(kind="dealt")
     log_columns, log_values, log_slots = [], [], []
     for f in Activity._meta.concrete_fields:
-        if f.primary_key:
+        if f.primary_key or f.attname == "conversation_id":
             continue
         log_columns.append(ops.quote_name(f.column))
-        if f.attname == "conversation_id":
-            log_values.append("claimed.id")
-        elif f.attname == "actor_id":
-            log_values.append("%s")
+        log_values.append("%s")
+        if f.attname == "actor_id":
             log_slots.append(("value", "agent"))
         elif f.attname == "at":
-            log_values.append("%s")
             log_slots.append(("value", "now"))
         elif f.attname == "detail":
-            log_values.append("%s::jsonb")
+            log_values[-1] = "CAST(%s AS jsonb)" if vendor == "postgresql" else "%s"
             log_slots.append(("value", "detail"))
         else:
-            log_values.append("%s")
             log_slots.append(("constant", f.get_db_prep_save(f.pre_save(entry, add=True), connection)))
+    log_table = ops.quote_name(Activity._meta.db_table)
+    log_into = f"INSERT INTO {log_table} ({', '.join(log_columns)}, {ops.quote_name('conversation_id')})"
+    log = _Part(f"{log_into} VALUES ({', '.join(log_values)}, %s)", tuple(log_slots))
     sessions = ops.quote_name(PlaySession._meta.db_table)
+    seen = _Part(f"UPDATE {sessions} SET dealt = dealt + %s, last_seen_at = %s WHERE id = %s", (("value", "now"), ("value", "session")))
+    if vendor != "postgresql":
+        return _Deal(held, claim, log, seen)
+
     # One statement: what the agent already holds wins (a reload), else the claim; the picks are
     # never run when a deal is held (CASE evaluates its sub-selects only when reached).
-    once_sql = (
-        f"WITH held AS (SELECT {columns} FROM {table} WHERE dealt_to_id = %s AND lease_expires_at > %s ORDER BY lease_expires_at DESC LIMIT 1), "
-        f"claimed AS (UPDATE {table} {set_lease} WHERE id = (SELECT CASE WHEN EXISTS (SELECT 1 FROM held) THEN NULL ELSE {pick} END) RETURNING {columns}), "
-        f"logged AS (INSERT INTO {ops.quote_name(Activity._meta.db_table)} ({', '.join(log_columns)}) SELECT {', '.join(log_values)} FROM claimed), "
-        f"seen AS (UPDATE {sessions} SET last_seen_at = %s, dealt = dealt + (SELECT count(*) FROM claimed) WHERE id = %s) "
-        f"SELECT {columns} FROM claimed UNION ALL SELECT {columns} FROM held"
+    once = _Part(
+        f"WITH held AS ({held.sql}), "
+        f"claimed AS ({claim.sql.replace(f'WHERE id = {pick}', f'WHERE id = (SELECT CASE WHEN EXISTS (SELECT 1 FROM held) THEN NULL ELSE {pick} END)')}), "
+        f"logged AS ({log_into} SELECT {', '.join(log_values)}, claimed.id FROM claimed), "
+        f"seen AS (UPDATE {sessions} SET dealt = dealt + (SELECT count(*) FROM claimed), last_seen_at = %s WHERE id = %s) "
+        f"SELECT {columns} FROM claimed UNION ALL SELECT {columns} FROM held",
+        held.slots + claim.slots + tuple(log_slots) + seen.slots,
     )
-    once_slots = tuple(
-        [("value", "agent"), ("value", "now")] + lease_slots + pick_slots + log_slots + [("value", "now"), ("value", "session")]
-    )
-    return _Deal(claim_sql, claim_slots, once_sql, once_slots)
+    return _Deal(held, claim, log, seen, once)
 
 
 @dataclass(frozen=True)

@@ -255,9 +255,16 @@ def dealable(*, queue: Queue, filter: ConversationFilter | None = None, agent=No
         reserved_for_other &= ~Q(reserved_for=agent)
     free &= ~reserved_for_other
     spammer = UserTag.objects.filter(author_id=OuterRef("author_id"), kind=UserTagKind.SPAMMER)
-    # The order of the `deal_order` index, so the first free row is found by walking it rather
-    # than by sorting every candidate. Follow-ups kept for the agent come first: Play asks for
-    # them apart (`kept_for`), on the reserved_for index.
+    # The moderation stage once more as `IN (…)`: the rules' `moderated = true` is written as a
+    # bare boolean column, which SQLite does not read as an equality on the index's column, so
+    # it would sort every candidate instead of walking `deal_platform_order` in order.
+    rules = queue_filter(queue) if queue.kind != QueueKind.ASSIGNMENT else None
+    stage = next((f.moderated for f in (filter, rules) if f is not None and f.moderated is not None), None)
+    if stage is not None:
+        qs = qs.filter(moderated__in=[stage])
+    # The order of the `deal_platform_order` (and `deal_order`) index, so the first free row is
+    # found by walking it rather than by sorting every candidate. Follow-ups kept for the agent
+    # come first: Play asks for them apart (`kept_for`), on the reserved_for index.
     return qs.filter(free).exclude(Exists(spammer)).order_by("-priority", "last_inbound_at", "id")
 
 
