@@ -266,7 +266,7 @@ def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
             with transaction.atomic():  # the compiler refuses FOR UPDATE outside a transaction
                 sql, params = pick.query.get_compiler(connection=connection).as_sql()
         except EmptyResultSet:  # rules nobody can read: nothing to deal
-            sql, params = "SELECT NULL", ()
+            sql, params = "SELECT CAST(NULL AS bigint)", ()
         sql, slots = inline(sql, params)
         picks.append(f"({sql})")
         pick_slots += slots
