@@ -411,6 +411,18 @@ def _pacer(i, n_agents, rate, stop):
     return wait
 
 
+def _connecting(connect, tries=120):
+    """Connect, waiting for a free connection slot when the server has none left (a shared
+    machine: other work may hold many) rather than failing the run."""
+    for attempt in range(tries):
+        try:
+            return connect()
+        except Exception as exc:  # noqa: BLE001 - retried only for "too many clients"
+            if "too many clients" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.5)
+
+
 def product_worker(agent_ids, queue_pk, *, n_agents=0, rate=0.0):
     def worker(i, coord, limit):
         from django.contrib.auth import get_user_model
@@ -421,6 +433,7 @@ def product_worker(agent_ids, queue_pk, *, n_agents=0, rate=0.0):
 
         close = CLOSE.format(p="%s")
         try:
+            _connecting(connection.ensure_connection)
             user = get_user_model().objects.select_related("profile").get(pk=agent_ids[i])
             session = start(agent=user, queue=Queue.objects.get(pk=queue_pk))
             latencies, ids = [], []
@@ -472,7 +485,7 @@ def baseline_worker(agent_ids, settings_dict, *, n_agents=0, rate=0.0):
         from django.db import connection
         from django.utils import timezone
 
-        conn, p = _raw_connection(settings_dict)
+        conn, p = _connecting(lambda: _raw_connection(settings_dict))
         postgres = not settings_dict["ENGINE"].endswith("sqlite3")
         claim = BASELINE_CLAIM.format(p=p, lock=" FOR UPDATE SKIP LOCKED" if postgres else "")
         close = CLOSE.format(p=p)
