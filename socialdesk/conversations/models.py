@@ -165,6 +165,12 @@ class Conversation(models.Model):
                 fields=["platform", "moderated", "-priority", "last_inbound_at", "id"], name="deal_platform_order",
                 condition=models.Q(status="open", awaiting_reply=True),
             ),
+            # Play within a left-panel filter reads the filter's own matches when the queue's
+            # first rows have none (`play.services`): the filterable columns of what may be dealt.
+            *(
+                models.Index(fields=[column], name=f"deal_by_{column}", condition=models.Q(status="open", awaiting_reply=True))
+                for column in ("language", "type", "sentiment")
+            ),
         ]
 
     def __str__(self) -> str:
