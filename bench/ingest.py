@@ -242,10 +242,11 @@ def run_baseline(args):
     a_sql = ("INSERT INTO conversations_author (id, platform, external_id, handle, name, followers, verified, profile_image_url, updated_at) "
              "VALUES (%s, 'twitter', %s, %s, %s, %s, %s, %s, %s)")
     c_sql = ("INSERT INTO conversations_conversation (id, platform, thread_key, status, hold_reason, close_reason, sentiment, type, "
-             "language, priority, moderated, awaiting_reply, created_at, last_inbound_at, updated_at, author_id, account_id, respond_from_id) "
-             "VALUES (%s, 'twitter', %s, 'open', '', '', '', '', %s, %s, %s, true, %s, %s, %s, %s, %s, %s)")
+             "language, priority, moderated, awaiting_reply, app_version, device, android_version, created_at, last_inbound_at, updated_at, "
+             "author_id, account_id, respond_from_id) "
+             "VALUES (%s, 'twitter', %s, 'open', '', '', '', '', %s, %s, %s, true, '', '', '', %s, %s, %s, %s, %s, %s)")
     m_sql = ("INSERT INTO conversations_message (id, direction, platform, platform_id, in_reply_to_platform_id, text, language, "
-             "created_at, received_at, raw, author_id, conversation_id) VALUES (%s, 'in', 'twitter', %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+             "created_at, received_at, raw, metadata, author_id, conversation_id) VALUES (%s, 'in', 'twitter', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
     from socialdesk.brands.models import BrandAccount
 
     accounts = {a.external_id: a for a in BrandAccount.objects.filter(platform="twitter")}
@@ -278,7 +279,7 @@ def run_baseline(args):
                                    bool(mentioned) and not any(a.requires_moderation for a in mentioned),
                                    now, dt(created), now, author, mentioned[0].pk if mentioned else None, locale))
                 m_rows.append((next_msg, tweet["id"], reply_to, tweet["text"], tweet["lang"], dt(created), now,
-                               ops.adapt_json_value({"tweet": tweet, "author": u}, None), author, conv))
+                               ops.adapt_json_value({"tweet": tweet, "author": u}, None), ops.adapt_json_value({}, None), author, conv))
                 next_msg += 1
             with transaction.atomic(), connection.cursor() as cur:
                 if a_rows:
