@@ -199,7 +199,6 @@ def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, un
         if ready:
             context = _Context.load([m for m, _ in ready], apply_filters=apply_filters, retrying=retrying is not None)
             result.add(_store_page(ready, context, aside))
-            _record_triage(context.opened)
             context.note_seen_again()
     return result
 
@@ -363,27 +362,29 @@ def _store_page(ready: list[tuple[InboundMessage, InboundMessage]], context: _Co
     """Store the page with one statement per table (`_store_in_bulk`); if that fails, whatever the
     reason, roll it back and store the page again message by message (`_store_all`), where a
     message that fails is set aside and one another process stored meanwhile is a duplicate."""
-    if not connection.features.can_return_rows_from_bulk_insert:
-        return _store_all(ready, context, aside)  # the bulk path needs the new rows' ids back
-    saved = context.snapshot()
-    try:
-        with transaction.atomic():
-            return _store_in_bulk(ready, context)
-    except TRANSIENT:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the page is stored again, one message at a time
-        context.restore(saved)
-        if isinstance(exc, IntegrityError):
-            # Another process stored some of these messages (or opened one of their conversations)
-            # since the page was read: what it stored is a duplicate now.
-            log.info("Part of a page of %d messages was stored meanwhile; storing it message by message", len(ready))
-            context.known |= set(Message.objects.filter(
-                platform__in={m.platform for m, _ in ready}, platform_id__in={m.platform_id for m, _ in ready},
-            ).values_list("platform", "platform_id"))
-        else:
-            log.warning("Storing a page of %d messages at once failed (%s: %s); storing it message by message",
-                        len(ready), exc.__class__.__name__, exc)
-        return _store_all(ready, context, aside)
+    # The bulk path needs the new rows' ids back from its INSERTs (PostgreSQL, SQLite 3.35+).
+    if connection.features.can_return_rows_from_bulk_insert:
+        saved = context.snapshot()
+        try:
+            with transaction.atomic():
+                return _store_in_bulk(ready, context)
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the page is stored again, one message at a time
+            context.restore(saved)
+            if isinstance(exc, IntegrityError):
+                # Another process stored some of these messages (or opened one of their
+                # conversations) since the page was read: what it stored is a duplicate now.
+                log.info("Part of a page of %d messages was stored meanwhile; storing it message by message", len(ready))
+                context.known |= set(Message.objects.filter(
+                    platform__in={m.platform for m, _ in ready}, platform_id__in={m.platform_id for m, _ in ready},
+                ).values_list("platform", "platform_id"))
+            else:
+                log.warning("Storing a page of %d messages at once failed (%s: %s); storing it message by message",
+                            len(ready), exc.__class__.__name__, exc)
+    result = _store_all(ready, context, aside)
+    _record_triage(context.opened)
+    return result
 
 
 def _passed_over(msg: InboundMessage, context: _Context, result: IngestResult) -> bool:
@@ -497,14 +498,9 @@ def _store_in_bulk(ready: list[tuple[InboundMessage, InboundMessage]], context: 
     # Rows of one table in the order of their unique key, so two processes storing overlapping
     # pages wait for each other rather than deadlock.
     Conversation.objects.bulk_create(sorted(opened, key=lambda c: (c.platform, c.thread_key)))
-    celebrities = [c for c in opened if _is_celebrity(c.author)]
-    if celebrities:
-        tag = _celebrity_tag()
-        Conversation.tags.through.objects.bulk_create(
-            [Conversation.tags.through(conversation_id=c.pk, tag_id=tag.pk) for c in celebrities], ignore_conflicts=True)
     # Each row takes the id its conversation was just given (bulk_create reads it from the object).
     Message.objects.bulk_create([row for p in planned for row in (p.message, p.reply) if row is not None])
-    activity = []
+    activity, tag_links = [], []
     for p in planned:
         conversation = p.message.conversation
         if p.opened:
@@ -514,6 +510,13 @@ def _store_in_bulk(ready: list[tuple[InboundMessage, InboundMessage]], context: 
             activity.append(Activity(conversation=conversation, kind="reopened", detail=p.reopened))
         if p.reply is not None:
             activity.append(Activity(conversation=conversation, kind="existing_reply_found", detail={"message": p.reply.pk}))
+    celebrities = [c for c in opened if _is_celebrity(c.author)]
+    if celebrities:
+        tag = _celebrity_tag()
+        tag_links += [Conversation.tags.through(conversation_id=c.pk, tag_id=tag.pk) for c in celebrities]
+    # Triage's suggestions, tags and `triaged` entries go with the page's own rows.
+    triage.record(context.opened, activity=activity, tag_links=tag_links)
+    Conversation.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
     Activity.objects.bulk_create(activity)
     _write_changes(by_id.values(), before)
     return result
