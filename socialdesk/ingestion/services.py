@@ -26,7 +26,7 @@ from socialdesk.conversations.models import (
 )
 from socialdesk.triage import services as triage
 
-from . import boundary, set_aside
+from . import boundary, bulk, set_aside
 from .filters import Rules, keep_out
 from .metadata import CONVERSATION_FIELDS, answers, apply_metadata
 from .models import FilteredMessage, SetAsideMessage
@@ -497,9 +497,9 @@ def _store_in_bulk(ready: list[tuple[InboundMessage, InboundMessage]], context: 
 
     # Rows of one table in the order of their unique key, so two processes storing overlapping
     # pages wait for each other rather than deadlock.
-    Conversation.objects.bulk_create(sorted(opened, key=lambda c: (c.platform, c.thread_key)))
-    # Each row takes the id its conversation was just given (bulk_create reads it from the object).
-    Message.objects.bulk_create([row for p in planned for row in (p.message, p.reply) if row is not None])
+    bulk.insert(sorted(opened, key=lambda c: (c.platform, c.thread_key)))
+    # Each row takes the id its conversation was just given.
+    bulk.insert([row for p in planned for row in (p.message, p.reply) if row is not None])
     activity, tag_links = [], []
     for p in planned:
         conversation = p.message.conversation
@@ -517,7 +517,7 @@ def _store_in_bulk(ready: list[tuple[InboundMessage, InboundMessage]], context: 
     # Triage's suggestions, tags and `triaged` entries go with the page's own rows.
     triage.record(context.opened, activity=activity, tag_links=tag_links)
     Conversation.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
-    Activity.objects.bulk_create(activity)
+    bulk.insert(activity)
     _write_changes(by_id.values(), before)
     return result
 

@@ -148,17 +148,21 @@ def test_a_thread_another_process_opened_meanwhile_is_joined_not_opened_twice(de
 
 
 def test_a_page_that_fails_on_the_database_stores_nothing_and_is_stored_whole_when_read_again(demo, inbound, monkeypatch):
+    from socialdesk.ingestion import bulk
+
     page = thread(inbound, 2) + [inbound("tabs gone")]
-    real = Activity.objects.bulk_create
+    real = bulk.insert
 
-    def crash(*args, **kwargs):
-        raise OperationalError("server closed the connection unexpectedly")
+    def crash(objs):
+        if objs and isinstance(objs[0], Activity):
+            raise OperationalError("server closed the connection unexpectedly")
+        real(objs)
 
-    monkeypatch.setattr(Activity.objects, "bulk_create", crash)
+    monkeypatch.setattr(bulk, "insert", crash)
     with pytest.raises(OperationalError):
         ingest(page)
     assert not Message.objects.exists() and not Conversation.objects.exists() and not Author.objects.exists()
-    monkeypatch.setattr(Activity.objects, "bulk_create", real)
+    monkeypatch.setattr(bulk, "insert", real)
     assert ingest(page).stored == 4
     assert Conversation.objects.count() == 2 and Message.objects.count() == 4
 
@@ -230,3 +234,16 @@ def test_two_pollers_storing_the_same_pages_at_once_store_each_message_once(inbo
     assert Conversation.objects.count() == 40
     assert Activity.objects.filter(kind="message_received").count() == len(messages)
     assert Activity.objects.filter(kind="opened").count() == 40
+
+
+def test_rows_written_in_bulk_read_back_as_written(demo, inbound):
+    msg = replace(inbound("ça plante 🦊 \u202e"), raw={"tweet": {"id": "1", "text": "ça plante 🦊", "nested": [1, None, {"a": "ü"}]}})
+    before = timezone.now()
+    ingest([msg])
+    message = Message.objects.get(platform_id=msg.platform_id)
+    conversation = message.conversation
+    assert message.raw == msg.raw and message.text == msg.text and message.created_at == msg.created_at
+    assert before <= message.received_at <= timezone.now()
+    assert before <= conversation.created_at <= conversation.updated_at <= timezone.now()
+    received = Activity.objects.get(conversation=conversation, kind="message_received")
+    assert received.detail == {"message": message.pk, "at": msg.created_at.isoformat()} and before <= received.at
