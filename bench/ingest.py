@@ -59,15 +59,16 @@ PHRASES = [
 LOCALE = {"mozilla_germany": "de", "mozilla_france": "fr", "firefox_es": "es", "FirefoxBrasil": "pt", "FirefoxTurkiye": "tr"}
 
 
-def parse_args():
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tweets", type=int, default=20_000, help="tweets in total (default 20000)")
     p.add_argument("--authors", type=int, default=3_000, help="size of the author pool (default 3000)")
+    p.add_argument("--page", type=int, default=100, help="tweets per page (default 100, the most X's mentions return)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--only", choices=["product", "baseline"], help="run one side only")
     p.add_argument("--force", action="store_true", help="allow a PostgreSQL database whose name does not contain 'bench'")
     p.add_argument("--no-triage", action="store_true", help="skip triage (classification, suggestions, rule tags) to measure what it costs")
-    return p.parse_args()
+    return p.parse_args(argv)
 
 
 def setup_django(args):
@@ -129,7 +130,7 @@ class Authors:
             })
 
 
-def pages(n_tweets, n_authors, seed):
+def pages(n_tweets, n_authors, seed, page=PAGE):
     """Yield X API v2 mention pages (dicts), oldest page first, tweets newest first in a page."""
     from socialdesk.demo.seed import ACCOUNTS
 
@@ -141,7 +142,7 @@ def pages(n_tweets, n_authors, seed):
     k = 0
     while k < n_tweets:
         batch = []
-        for _ in range(min(PAGE, n_tweets - k)):
+        for _ in range(min(page, n_tweets - k)):
             tid = str(BASE_ID + k)
             r = rng.random()
             refs = None
@@ -198,35 +199,44 @@ def run_product(args):
 
     from socialdesk.connectors.twitter import normalise_page
     from socialdesk.ingestion.services import IngestResult, ingest
-
     from socialdesk.triage import services as triage
+    from socialdesk.triage.classify import classify_batch
 
     in_triage = [0.0]
+
+    def timed(f):
+        def call(*a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return f(*a, **kw)
+            finally:
+                in_triage[0] += time.perf_counter() - t0
+        return call
+
+    real = triage.classify_messages, triage.record
     if args.no_triage:
         triage.classify_messages = lambda messages, accounts: {}
     else:
-        # Time spent inside triage (one model run and one bulk write per page), reported on its own.
-        def timed(f):
-            def call(*a, **kw):
-                t0 = time.perf_counter()
-                try:
-                    return f(*a, **kw)
-                finally:
-                    in_triage[0] += time.perf_counter() - t0
-            return call
-
+        # Time spent inside triage (one model run and the suggestions' INSERT per page), reported on its own.
         triage.classify_messages, triage.record = timed(triage.classify_messages), timed(triage.record)
+        # Load the language identifier and the models first, as a running worker has them:
+        # loading them is no page's cost.
+        classify_batch([triage.input_for(m) for m in normalise_page(next(pages(1, 1, args.seed)))])
     total = IngestResult()
-    busy = 0.0
+    busy = cpu = 0.0
     counter = QueryCounter()
-    with connection.execute_wrapper(counter):
-        for page in pages(args.tweets, args.authors, args.seed):
-            t = time.perf_counter()
-            result = ingest(normalise_page(page))
-            busy += time.perf_counter() - t
-            for f in ("stored", "duplicates", "skipped", "conversations_opened", "conversations_reopened"):
-                setattr(total, f, getattr(total, f) + getattr(result, f))
-    return busy, total, counter.n, in_triage[0]
+    try:
+        with connection.execute_wrapper(counter):
+            for page in pages(args.tweets, args.authors, args.seed, args.page):
+                t, c = time.perf_counter(), time.process_time()
+                result = ingest(normalise_page(page))
+                busy += time.perf_counter() - t
+                cpu += time.process_time() - c
+                for f in ("stored", "duplicates", "skipped", "conversations_opened", "conversations_reopened"):
+                    setattr(total, f, getattr(total, f) + getattr(result, f))
+    finally:
+        triage.classify_messages, triage.record = real
+    return busy, cpu, total, counter.n, in_triage[0]
 
 
 def run_baseline(args):
@@ -237,22 +247,23 @@ def run_baseline(args):
     dt = ops.adapt_datetimefield_value
     author_ids, conv_ids, msg_conv = {}, {}, {}
     next_author = next_conv = next_msg = 1
-    busy = 0.0
+    busy = cpu = 0.0
     counter = QueryCounter()
     a_sql = ("INSERT INTO conversations_author (id, platform, external_id, handle, name, followers, verified, profile_image_url, updated_at) "
              "VALUES (%s, 'twitter', %s, %s, %s, %s, %s, %s, %s)")
     c_sql = ("INSERT INTO conversations_conversation (id, platform, thread_key, status, hold_reason, close_reason, sentiment, type, "
-             "language, priority, moderated, awaiting_reply, created_at, last_inbound_at, updated_at, author_id, account_id, respond_from_id) "
-             "VALUES (%s, 'twitter', %s, 'open', '', '', '', '', %s, %s, %s, true, %s, %s, %s, %s, %s, %s)")
+             "language, priority, moderated, awaiting_reply, app_version, device, android_version, created_at, last_inbound_at, updated_at, "
+             "author_id, account_id, respond_from_id) "
+             "VALUES (%s, 'twitter', %s, 'open', '', '', '', '', %s, %s, %s, true, '', '', '', %s, %s, %s, %s, %s, %s)")
     m_sql = ("INSERT INTO conversations_message (id, direction, platform, platform_id, in_reply_to_platform_id, text, language, "
-             "created_at, received_at, raw, author_id, conversation_id) VALUES (%s, 'in', 'twitter', %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+             "created_at, received_at, raw, metadata, author_id, conversation_id) VALUES (%s, 'in', 'twitter', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
     from socialdesk.brands.models import BrandAccount
 
     accounts = {a.external_id: a for a in BrandAccount.objects.filter(platform="twitter")}
     support = accounts[next(a.external_id for a in accounts.values() if a.handle == "FirefoxSupport")].pk
     with connection.execute_wrapper(counter):
-        for page in pages(args.tweets, args.authors, args.seed):
-            t = time.perf_counter()
+        for page in pages(args.tweets, args.authors, args.seed, args.page):
+            t, c = time.perf_counter(), time.process_time()
             now = dt(datetime.now(dt_timezone.utc))
             users = {u["id"]: u for u in page["includes"]["users"]}
             a_rows, c_rows, m_rows = [], [], []
@@ -278,7 +289,7 @@ def run_baseline(args):
                                    bool(mentioned) and not any(a.requires_moderation for a in mentioned),
                                    now, dt(created), now, author, mentioned[0].pk if mentioned else None, locale))
                 m_rows.append((next_msg, tweet["id"], reply_to, tweet["text"], tweet["lang"], dt(created), now,
-                               ops.adapt_json_value({"tweet": tweet, "author": u}, None), author, conv))
+                               ops.adapt_json_value({"tweet": tweet, "author": u}, None), ops.adapt_json_value({}, None), author, conv))
                 next_msg += 1
             with transaction.atomic(), connection.cursor() as cur:
                 if a_rows:
@@ -287,7 +298,8 @@ def run_baseline(args):
                     cur.executemany(c_sql, c_rows)
                 cur.executemany(m_sql, m_rows)
             busy += time.perf_counter() - t
-    return busy, next_msg - 1, next_author - 1, next_conv - 1, counter.n
+            cpu += time.process_time() - c
+    return busy, cpu, next_msg - 1, next_author - 1, next_conv - 1, counter.n
 
 
 def counts():
@@ -296,41 +308,48 @@ def counts():
     return Author.objects.count(), Conversation.objects.count(), Message.objects.count()
 
 
+def measure(args, *, say=print) -> dict:
+    """Run the product and the baseline on the configured database; the figures, also said as they come."""
+    from django.db import connection
+
+    figures = {"database": connection.vendor}
+    say(f"Ingestion, {connection.vendor}: {args.tweets:,} tweets in pages of {args.page}, {args.authors:,} authors"
+        f"{', triage skipped' if args.no_triage else ', with triage'}")
+    if args.only != "baseline":
+        empty_tables()
+        busy, cpu, res, queries, in_triage = run_product(args)
+        stored = max(res.stored, 1)
+        figures["product"] = {"tweets_per_s": res.stored / busy, "ms_per_tweet": busy / stored * 1000, "cpu_ms_per_tweet": cpu / stored * 1000,
+                              "statements_per_tweet": queries / stored, "stored": res.stored, "rows": counts()}
+        say(f"  product  normalise_page + ingest: {res.stored:,} stored in {busy:.1f}s = {res.stored / busy:,.0f} tweets/s "
+            f"({busy / stored * 1000:.2f} ms/tweet, of which {cpu / stored * 1000:.2f} ms python CPU, "
+            f"{queries / stored:.2f} statements/tweet); "
+            f"{res.conversations_opened:,} conversations opened, {res.duplicates} duplicates, {res.skipped} skipped")
+        if not args.no_triage:
+            say(f"           of which triage (classify the page + record suggestions/tags): {in_triage:.1f}s = "
+                f"{in_triage / stored * 1000:.2f} ms/tweet, {in_triage / busy:.0%} of the time")
+    if args.only != "product":
+        empty_tables()
+        busy, cpu, rows, n_a, n_c, queries = run_baseline(args)
+        figures["baseline"] = {"rows_per_s": rows / busy, "rows": counts(), "statements": queries}
+        say(f"  baseline raw executemany: {rows:,} messages (+{n_a:,} authors, {n_c:,} conversations) in {busy:.1f}s "
+            f"= {rows / busy:,.0f} message rows/s ({(rows + n_a + n_c) / busy:,.0f} rows/s all tables, "
+            f"{queries} statements, {cpu / max(rows, 1) * 1000:.2f} ms python CPU per message)")
+    if "product" in figures and "baseline" in figures:
+        product, baseline = figures["product"], figures["baseline"]
+        figures["same_rows"] = same = product["rows"] == baseline["rows"]
+        figures["ratio"] = product["tweets_per_s"] / baseline["rows_per_s"]
+        say(f"  authors/conversations/messages: product {product['rows']}, baseline {baseline['rows']}{'' if same else '  <-- differ'}")
+        say(f"  ratio product/baseline: {figures['ratio']:.3f} ({1 / figures['ratio']:.1f}x slower)")
+    return figures
+
+
 def main():
     args = parse_args()
     tmp = setup_django(args)
     try:
-        from django.db import connection
-
-        engine = connection.vendor
-        print(f"Ingestion, {engine}: {args.tweets:,} tweets in pages of {PAGE}, {args.authors:,} authors"
-              f"{', triage skipped' if args.no_triage else ', with triage'}", flush=True)
-        product = baseline = None
-        if args.only != "baseline":
-            empty_tables()
-            busy, res, queries, in_triage = run_product(args)
-            a, c, m = counts()
-            product = (res.stored / busy, a, c, m)
-            print(f"  product  normalise_page + ingest: {res.stored:,} stored in {busy:.1f}s = {res.stored / busy:,.0f} tweets/s "
-                  f"({busy / max(res.stored, 1) * 1000:.2f} ms/tweet, {queries / max(res.stored, 1):.1f} queries/tweet); "
-                  f"{res.conversations_opened:,} conversations opened, {res.duplicates} duplicates, {res.skipped} skipped", flush=True)
-            if not args.no_triage:
-                print(f"           of which triage (classify the page + record suggestions/tags): {in_triage:.1f}s = "
-                      f"{in_triage / max(res.stored, 1) * 1000:.2f} ms/tweet, {in_triage / busy:.0%} of the time", flush=True)
-        if args.only != "product":
-            empty_tables()
-            busy, rows, n_a, n_c, queries = run_baseline(args)
-            a, c, m = counts()
-            baseline = (rows / busy, a, c, m)
-            print(f"  baseline raw executemany: {rows:,} messages (+{n_a:,} authors, {n_c:,} conversations) in {busy:.1f}s "
-                  f"= {rows / busy:,.0f} message rows/s ({(rows + n_a + n_c) / busy:,.0f} rows/s all tables, "
-                  f"{queries} statements)", flush=True)
-        if product and baseline:
-            same = product[1:] == baseline[1:]
-            print(f"  authors/conversations/messages: product {product[1:]}, baseline {baseline[1:]}"
-                  f"{'' if same else '  <-- differ'}")
-            print(f"  ratio product/baseline: {product[0] / baseline[0]:.3f} ({baseline[0] / product[0]:.1f}x slower)")
-            assert same, "the product and the baseline did not store the same data"
+        figures = measure(args, say=lambda line: print(line, flush=True))
+        assert figures.get("same_rows", True), "the product and the baseline did not store the same data"
     finally:
         if tmp:
             from django.db import connection

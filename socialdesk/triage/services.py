@@ -143,15 +143,19 @@ def conversation_fields(result: TriageResult, *, respond_from, platform_language
     return fields
 
 
-def record(opened: list[tuple[Conversation, TriageResult]]) -> None:
-    """Store the suggestions of a page's new conversations, apply their tags and log it, in bulk."""
+def record(opened: list[tuple[Conversation, TriageResult]], *, activity: list[Activity] | None = None, tag_links: list | None = None) -> None:
+    """Store the suggestions of a page's new conversations, apply their tags and log it, in bulk.
+
+    Given `activity` and `tag_links` lists, the `triaged` entries and the tag links are added to
+    them instead, for the caller to insert with its own in one statement per table (ingestion
+    stores a page that way)."""
     if not opened:
         return
     names = {t.tag for _, r in opened for t in r.applied_tags}
     tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
     for name in names - tags.keys():
         tags[name], _ = Tag.objects.get_or_create(name=name, defaults={"slug": slugify(name)[:100] or "tag"})
-    suggestions, links, activity = [], [], []
+    suggestions, links, entries = [], [], []
     Through = Conversation.tags.through
     for conversation, r in opened:
         applied = [f for f in ("type", "sentiment") if getattr(conversation, f)]
@@ -166,15 +170,21 @@ def record(opened: list[tuple[Conversation, TriageResult]]) -> None:
         ))
         # Only confident tags are added; unsure ones stay in the suggestion for an agent to add.
         links += [Through(conversation_id=conversation.pk, tag_id=tags[t.tag].pk) for t in r.applied_tags]
-        activity.append(Activity(conversation=conversation, kind="triaged", detail={
+        entries.append(Activity(conversation=conversation, kind="triaged", detail={
             "type": r.type, "sentiment": r.sentiment, "language": r.language, "applied": applied,
             "bands": {"type": r.type_band, "sentiment": r.sentiment_band, "language": r.language_band},
             "tags": [t.tag for t in r.applied_tags], "suggested_tags": [t.tag for t in r.suggested_tags],
             "signals": [s.kind for s in r.signals],
         }))
     TriageSuggestion.objects.bulk_create(suggestions)
-    Through.objects.bulk_create(links, ignore_conflicts=True)
-    Activity.objects.bulk_create(activity)
+    if tag_links is None:
+        Through.objects.bulk_create(links, ignore_conflicts=True)
+    else:
+        tag_links += links
+    if activity is None:
+        Activity.objects.bulk_create(entries)
+    else:
+        activity += entries
 
 
 # --- Agents' corrections ----------------------------------------------------------------------
