@@ -429,7 +429,8 @@ def main(argv=None):
     results = []
     failed = False
     log_dir = Path(tempfile.mkdtemp(prefix="socialdesk-load-"))
-    server_desc = args.url or f"{args.server}, {args.workers or 2 * (os.cpu_count() or 1) + 1} processes" + ("" if args.server == "gunicorn-sync" else f" x {args.threads} threads")
+    procs = 1 if args.server == "waitress" else args.workers or 2 * (os.cpu_count() or 1) + 1
+    server_desc = args.url or f"{args.server}, {procs} process{'es' if procs > 1 else ''}" + ("" if args.server == "gunicorn-sync" else f" x {args.threads} threads")
     print(f"HTTP load test: {args.agents} agents, server {server_desc}; windows {args.window:g}s unpaced, {paced_window:g}s paced at {args.rate:g} deals/s", flush=True)
     for size in ints(args.sizes):
         took = fill(size)
