@@ -65,7 +65,9 @@ def parse_args(argv=None):
     p.add_argument("--server", choices=SERVERS, default="gunicorn-gthread", help="server to start (default gunicorn-gthread, the production choice)")
     p.add_argument("--workers", type=int, default=0, help="server processes (default: as deploy/gunicorn.conf.py: 2 x CPUs + 1)")
     p.add_argument("--threads", type=int, default=4, help="threads per process (waitress, gthread, granian; default 4)")
-    p.add_argument("--port", type=int, default=0, help="port for the server (default: a free one)")
+    p.add_argument("--compare", help="several servers measured in turn, window by window, e.g. "
+                   "waitress:1x4,gunicorn-sync:5,gunicorn-gthread:5x4,granian:5x4 (replaces --server)")
+    p.add_argument("--port", type=int, default=0, help="port for the (first) server (default: a free one; the next ones follow)")
     p.add_argument("--url", help="use this running server instead of starting one")
     p.add_argument("--json", help="write the results to this file")
     p.add_argument("--strict", action="store_true", help="exit 1 on an error, a double deal or a window without a deal")
@@ -259,30 +261,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_command(args, port: int) -> list[str]:
+class Spec:
+    """A server to measure: "gunicorn-gthread:5x4" is 5 processes of 4 threads."""
+
+    def __init__(self, text: str, default_workers: int = 0, default_threads: int = 4):
+        kind, _, shape = text.partition(":")
+        if kind not in SERVERS:
+            raise SystemExit(f"unknown server {kind!r}: one of {', '.join(SERVERS)}")
+        workers, _, threads = shape.partition("x")
+        self.kind = kind
+        self.workers = 1 if kind == "waitress" else int(workers or default_workers or 2 * (os.cpu_count() or 1) + 1)
+        self.threads = 1 if kind == "gunicorn-sync" else int(threads or default_threads)
+
+    def __str__(self):
+        return f"{self.kind} {self.workers}x{self.threads}"
+
+
+def server_command(spec: Spec, port: int) -> list[str]:
     bin_dir = Path(sys.executable).parent
     bind = f"127.0.0.1:{port}"
-    workers = args.workers or (2 * (os.cpu_count() or 1) + 1)
-    if args.server == "waitress":
-        return [str(bin_dir / "waitress-serve"), f"--listen={bind}", f"--threads={args.threads}", "socialdesk.wsgi:application"]
-    if args.server.startswith("gunicorn"):
-        kind = "sync" if args.server == "gunicorn-sync" else "gthread"
+    if spec.kind == "waitress":
+        return [str(bin_dir / "waitress-serve"), f"--listen={bind}", f"--threads={spec.threads}", "socialdesk.wsgi:application"]
+    if spec.kind.startswith("gunicorn"):
+        kind = "sync" if spec.kind == "gunicorn-sync" else "gthread"
         return [str(bin_dir / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind", bind,
-                "--workers", str(workers), "--worker-class", kind, "--threads", str(args.threads if kind == "gthread" else 1),
+                "--workers", str(spec.workers), "--worker-class", kind, "--threads", str(spec.threads),
                 "socialdesk.wsgi:application"]
     return [str(bin_dir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--blocking-threads", str(args.threads), "--no-ws", "socialdesk.wsgi:application"]
+            "--workers", str(spec.workers), "--blocking-threads", str(spec.threads), "--no-ws", "socialdesk.wsgi:application"]
 
 
 class Server:
-    def __init__(self, args, log_dir: Path):
-        self.port = args.port or free_port()
+    def __init__(self, spec: Spec, port: int, log_dir: Path):
+        self.spec = spec
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="load_floor_settings",
                    PYTHONPATH=os.pathsep.join([str(BENCH), str(ROOT), os.environ.get("PYTHONPATH", "")]),
                    ALLOWED_HOSTS="127.0.0.1,localhost")
-        self.log = open(log_dir / "server.log", "w")
-        self.cmd = server_command(args, self.port)
+        self.log = open(log_dir / f"server-{self.port}.log", "w")
+        self.cmd = server_command(spec, self.port)
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while True:
@@ -420,46 +438,60 @@ def fmt_ms(v):
     return "-" if v != v else f"{v:.0f}" if v >= 100 else f"{v:.1f}"
 
 
+def _stop_on_sigterm(*_):
+    raise SystemExit(143)  # so the servers this run started are stopped too
+
+
 def main(argv=None):
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     setup_django(args)
     agents = make_agents(args.agents)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     paced_window = args.paced_window or 2 * args.window
+    if args.compare:
+        specs = [Spec(t.strip()) for t in args.compare.split(",") if t.strip()]
+    else:
+        specs = [Spec(f"{args.server}:{args.workers or ''}x{args.threads}")]
     results = []
     failed = False
     log_dir = Path(tempfile.mkdtemp(prefix="socialdesk-load-"))
-    procs = 1 if args.server == "waitress" else args.workers or 2 * (os.cpu_count() or 1) + 1
-    server_desc = args.url or f"{args.server}, {procs} process{'es' if procs > 1 else ''}" + ("" if args.server == "gunicorn-sync" else f" x {args.threads} threads")
-    print(f"HTTP load test: {args.agents} agents, server {server_desc}; windows {args.window:g}s unpaced, {paced_window:g}s paced at {args.rate:g} deals/s", flush=True)
+    what = args.url or ", ".join(str(sp) for sp in specs) + " (processes x threads)"
+    print(f"HTTP load test: {args.agents} agents, {what}; windows {args.window:g}s unpaced, {paced_window:g}s paced at {args.rate:g} deals/s; server logs in {log_dir}", flush=True)
     for size in ints(args.sizes):
         took = fill(size)
         print(f"filled {size:,} conversations in {took:.1f}s", flush=True)
-        server = None if args.url else Server(args, log_dir)
-        url = args.url or server.url
+        servers = []
         try:
+            if args.url:
+                targets = [(args.url, "given")]
+            else:
+                for i, spec in enumerate(specs):
+                    servers.append(Server(spec, args.port + i if args.port else 0, log_dir))
+                targets = [(sv.url, str(sv.spec)) for sv in servers]
             for mode in modes:
                 rate = args.rate if mode == "paced" else 0
                 for rnd in range(args.rounds):
-                    for side in ("product", "floor"):
-                        reset()
-                        w = run_window(url, agents, side, paced_window if rate else args.window, rate)
-                        w.update(size=size, mode=mode, round=rnd + 1)
-                        results.append(w)
-                        bad = w["errors"] or w["double_deals"] or not w["deals"]
-                        failed = failed or bool(bad)
-                        print(f"  {size:>9,} {mode:<8} {side:<8} round {rnd + 1}: {w['deals']:>6} deals {w['deals_per_s']:7.1f}/s  "
-                              f"next p50/95/99 {'/'.join(fmt_ms(x) for x in w['next_ms'])} ms  reply {'/'.join(fmt_ms(x) for x in w['reply_ms'])} ms  "
-                              f"errors {w['errors']}  double deals {w['double_deals']}"
-                              + (f"  e.g. {w['error_examples']}" if w["errors"] else ""), flush=True)
+                    for url, name in targets:
+                        for side in ("product", "floor"):
+                            reset()
+                            w = run_window(url, agents, side, paced_window if rate else args.window, rate)
+                            w.update(size=size, mode=mode, round=rnd + 1, server=name)
+                            results.append(w)
+                            bad = w["errors"] or w["double_deals"] or not w["deals"]
+                            failed = failed or bool(bad)
+                            print(f"  {size:>9,} {name:<22} {mode:<8} {side:<8} round {rnd + 1}: {w['deals']:>6} deals {w['deals_per_s']:7.1f}/s  "
+                                  f"next p50/95/99 {'/'.join(fmt_ms(x) for x in w['next_ms'])} ms  reply {'/'.join(fmt_ms(x) for x in w['reply_ms'])} ms  "
+                                  f"errors {w['errors']}  double deals {w['double_deals']}"
+                                  + (f"  e.g. {w['error_examples']}" if w["errors"] else ""), flush=True)
         finally:
-            if server:
-                server.stop()
+            for sv in servers:
+                sv.stop()
         reset()
     summary = summarise(results)
     print_table(summary)
     if args.json:
-        Path(args.json).write_text(json.dumps({"server": server_desc, "agents": args.agents, "windows": results, "summary": summary}, indent=1))
+        Path(args.json).write_text(json.dumps({"servers": what, "agents": args.agents, "windows": results, "summary": summary}, indent=1))
     if args.strict and failed:
         print("FAILED: an error, a double deal or a window without a deal (see above)", file=sys.stderr)
         return 1
@@ -468,11 +500,12 @@ def main(argv=None):
 
 def summarise(results):
     rows = []
-    keys = sorted({(w["size"], w["mode"]) for w in results}, key=lambda k: (k[0], k[1] != "unpaced"))
-    for size, mode in keys:
-        row = {"size": size, "mode": mode}
+    order = list(dict.fromkeys(w["server"] for w in results))
+    keys = sorted({(w["size"], w["mode"], w["server"]) for w in results}, key=lambda k: (k[0], k[1] != "unpaced", order.index(k[2])))
+    for size, mode, server in keys:
+        row = {"size": size, "mode": mode, "server": server}
         for side in ("product", "floor"):
-            ws = [w for w in results if w["size"] == size and w["mode"] == mode and w["side"] == side]
+            ws = [w for w in results if w["size"] == size and w["mode"] == mode and w["side"] == side and w["server"] == server]
             if not ws:
                 continue
             row[side] = {
@@ -491,13 +524,13 @@ def summarise(results):
 
 def print_table(rows):
     print()
-    print("| conversations | mode | product deals/s | floor deals/s | product / floor | next p50 / p99 ms (product) | next p50 / p99 ms (floor) | reply p50 / p99 ms (product) | errors | double deals |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| conversations | server | mode | product deals/s | floor deals/s | product / floor | next p50 / p99 ms (product) | next p50 / p99 ms (floor) | reply p50 / p99 ms (product) | errors | double deals |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         p, f = r.get("product"), r.get("floor")
         if not p or not f:
             continue
-        print(f"| {r['size']:,} | {r['mode']} | {', '.join(f'{x:g}' for x in p['deals_per_s'])} | {', '.join(f'{x:g}' for x in f['deals_per_s'])} | "
+        print(f"| {r['size']:,} | {r['server']} | {r['mode']} | {', '.join(f'{x:g}' for x in p['deals_per_s'])} | {', '.join(f'{x:g}' for x in f['deals_per_s'])} | "
               f"{r.get('ratio', float('nan')):.2f} | {fmt_ms(p['next_p50_ms'])} / {fmt_ms(p['next_p99_ms'])} | {fmt_ms(f['next_p50_ms'])} / {fmt_ms(f['next_p99_ms'])} | "
               f"{fmt_ms(p['reply_p50_ms'])} / {fmt_ms(p['reply_p99_ms'])} | {p['errors'] + f['errors']} | {p['double_deals'] + f['double_deals']} |")
 
