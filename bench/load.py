@@ -461,18 +461,18 @@ def main(argv=None):
     for size in ints(args.sizes):
         took = fill(size)
         print(f"filled {size:,} conversations in {took:.1f}s", flush=True)
-        servers = []
-        try:
-            if args.url:
-                targets = [(args.url, "given")]
-            else:
-                for i, spec in enumerate(specs):
-                    servers.append(Server(spec, args.port + i if args.port else 0, log_dir))
-                targets = [(sv.url, str(sv.spec)) for sv in servers]
-            for mode in modes:
-                rate = args.rate if mode == "paced" else 0
-                for rnd in range(args.rounds):
-                    for url, name in targets:
+        # With several servers each one runs only for its own windows: idle servers would hold
+        # their database connections (CONN_MAX_AGE) and could exhaust PostgreSQL's.
+        targets = [(None, "given")] if args.url else [(spec, str(spec)) for spec in specs]
+        for mode in modes:
+            rate = args.rate if mode == "paced" else 0
+            for rnd in range(args.rounds):
+                for i, (spec, name) in enumerate(targets):
+                    server = None
+                    try:
+                        if spec is not None:
+                            server = Server(spec, args.port + i if args.port else 0, log_dir)
+                        url = server.url if server else args.url
                         for side in ("product", "floor"):
                             reset()
                             w = run_window(url, agents, side, paced_window if rate else args.window, rate)
@@ -484,9 +484,9 @@ def main(argv=None):
                                   f"next p50/95/99 {'/'.join(fmt_ms(x) for x in w['next_ms'])} ms  reply {'/'.join(fmt_ms(x) for x in w['reply_ms'])} ms  "
                                   f"errors {w['errors']}  double deals {w['double_deals']}"
                                   + (f"  e.g. {w['error_examples']}" if w["errors"] else ""), flush=True)
-        finally:
-            for sv in servers:
-                sv.stop()
+                    finally:
+                        if server:
+                            server.stop()
         reset()
     summary = summarise(results)
     print_table(summary)
