@@ -164,6 +164,9 @@ def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: in
         SOCIALDESK_OUTBOX_MAX_ATTEMPTS="100", SOCIALDESK_OUTBOX_STALLED_SECONDS="4", SOCIALDESK_POLL_LOST_SECONDS="8",
         # A 'timeout' fault carries the request out 2 s after it came, past our 1.5 s time-out.
         SOCIALDESK_OUTBOX_SETTLE_SECONDS="3",
+        # The simulators are not held to the platforms' real budgets (1,000 replies from one X
+        # account would take ten hours at 300 per 3 hours); their injected 429s still come.
+        SOCIALDESK_OUTBOX_RATE_LIMITS="twitter=100000/60,mastodon=100000/60,google_play=100000/60",
         LOG_LEVEL="WARNING",
     )
     env[spec.env] = base

@@ -221,6 +221,34 @@ SOCIALDESK_OUTBOX_STALLED_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_STAL
 # carrying the request out: the next attempt, which first looks on the platform for it, waits at
 # least this long, so it does not look before the late write lands and then send a second one.
 SOCIALDESK_OUTBOX_SETTLE_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_SETTLE_SECONDS", 60))
+# Outbox concurrency: a worker sends up to this many actions at once, at most
+# SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY at once from one account (across all workers).
+SOCIALDESK_OUTBOX_THREADS = int(os.environ.get("SOCIALDESK_OUTBOX_THREADS", 8))
+SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY = int(os.environ.get("SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY", 4))
+
+
+def _rate_limits(text: str) -> dict[str, tuple[int, float]]:
+    """"twitter=300/10800,mastodon=200/300": per platform, sends allowed per account per window (s)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    limits = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            platform, budget = item.split("=")
+            count, seconds = budget.split("/")
+            limits[platform.strip()] = (int(count), float(seconds))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"SOCIALDESK_OUTBOX_RATE_LIMITS: {item!r} is not platform=COUNT/SECONDS (e.g. twitter=300/10800)"
+            ) from None
+        if limits[platform.strip()][0] < 1 or limits[platform.strip()][1] <= 0:
+            raise ImproperlyConfigured(f"SOCIALDESK_OUTBOX_RATE_LIMITS: {item!r} needs a count of at least 1 and a window above 0")
+    return limits
+
+
+# Sends per account per window, per platform, within each platform's documented limits (the
+# sources are cited in socialdesk/outbox/limits.py); a platform left out keeps its default.
+SOCIALDESK_OUTBOX_RATE_LIMITS = _rate_limits(os.environ.get("SOCIALDESK_OUTBOX_RATE_LIMITS", ""))
 # CH2: how often the customer messages of open conversations are looked up to notice deletions,
 # how far back, and how many at most per account and run (X: 100 per tweets lookup call).
 SOCIALDESK_DELETED_CHECK_SECONDS = float(os.environ.get("SOCIALDESK_DELETED_CHECK_SECONDS", 300))

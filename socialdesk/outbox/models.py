@@ -39,6 +39,9 @@ class OutboundAction(models.Model):
     state = models.CharField(max_length=10, choices=ActionState.choices, default=ActionState.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When it was last claimed for sending: the account's sends within a rate-limit window are
+    # counted from it (outbox.limits).
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     result_platform_id = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -47,6 +50,7 @@ class OutboundAction(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["account", "last_attempt_at"], name="outbox_account_attempts")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.account} ({self.get_state_display()})"

@@ -8,6 +8,12 @@ attempt whose outcome is unknown is followed, once the platform has had time to 
 in the thread or on the review), or that the platform itself dedupes (X refuses a duplicate
 post; Mastodon returns the first status for a repeated Idempotency-Key).
 
+Several actions go at once (`send_due`): a worker sends up to SOCIALDESK_OUTBOX_THREADS at a
+time, at most SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY at once from one account, and no account more
+often than its platform's documented rate limit allows (`limits`). Both are checked when an
+action is claimed, under the account's row lock, so they hold across workers; an action over
+either waits, still pending, until the account has room.
+
 An account whose connection stopped working (the platform refused its credentials and renewing
 them did not help), or whose credentials cannot do the action (an X app-only token asked to
 reply), sends nothing: its actions wait in "waiting for the account", untried and not counted
@@ -16,10 +22,13 @@ as failures, and go out when a community manager connects it again (`resume_acco
 
 import logging
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from socialdesk.connectors import auth
@@ -27,6 +36,7 @@ from socialdesk.connectors.base import ConnectorError, CredentialsRejected, Outc
 from socialdesk.connectors.registry import connector_for
 from socialdesk.conversations.models import Activity, Message
 
+from . import limits
 from .models import ActionKind, ActionState, OutboundAction
 
 log = logging.getLogger(__name__)
@@ -39,8 +49,16 @@ def backoff(attempts: int) -> float:
 
 
 def _claim(action_id: int) -> OutboundAction | None:
+    from socialdesk.brands.models import BrandAccount
+
     now = timezone.now()
+    account_id = OutboundAction.objects.filter(pk=action_id).values_list("account_id", flat=True).first()
+    if account_id is None:
+        return None
     with transaction.atomic():
+        # The account's row first (the order of `resume_account` and of renewing its token): the
+        # claims from one account are then counted one at a time, whichever worker makes them.
+        BrandAccount.objects.select_for_update().filter(pk=account_id).first()
         action = OutboundAction.objects.select_for_update().select_related("account").filter(pk=action_id).first()
         if action is None or action.state != ActionState.PENDING:
             return None
@@ -50,10 +68,38 @@ def _claim(action_id: int) -> OutboundAction | None:
         if reason:
             _wait_for_account(action, reason)
             return None
+        room_at = _account_busy_until(action, now)
+        if room_at is not None:
+            # Not an attempt: the action keeps its place and goes when the account has room.
+            action.next_attempt_at = room_at
+            action.save(update_fields=["next_attempt_at", "updated_at"])
+            transaction.on_commit(lambda: _enqueue(action))
+            return None
         action.state = ActionState.SENDING
         action.attempts += 1
-        action.save(update_fields=["state", "attempts", "updated_at"])
+        action.last_attempt_at = now
+        action.save(update_fields=["state", "attempts", "last_attempt_at", "updated_at"])
     return action
+
+
+def _account_busy_until(action: OutboundAction, now) -> datetime | None:
+    """When the action's account has room for one more send, if it has none now: it already has
+    SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY sends in flight, or used its platform's budget within
+    the window (`limits`). None: it may send now. Call with the account's row locked."""
+    mine = OutboundAction.objects.filter(account_id=action.account_id)
+    stalled_before = now - timedelta(seconds=settings.SOCIALDESK_OUTBOX_STALLED_SECONDS)
+    # A send whose worker died stops counting once `recover_stalled` would take it back.
+    if mine.filter(state=ActionState.SENDING, updated_at__gte=stalled_before).count() >= limits.account_concurrency():
+        return now + timedelta(seconds=1)
+    budget = limits.budget(action.account.platform)
+    if budget is None:
+        return None
+    count, window = budget
+    recent = mine.filter(last_attempt_at__gt=now - timedelta(seconds=window))
+    if recent.count() < count:
+        return None
+    oldest = recent.order_by("last_attempt_at").values_list("last_attempt_at", flat=True)[:1]
+    return (oldest[0] if oldest else now) + timedelta(seconds=window)
 
 
 _VERBS = {"reply": "reply", "like": "like", "retweet": "repost"}
@@ -171,6 +217,74 @@ def perform(action_id: int) -> str | None:
         return action.state
     _record_sent(action, platform_id)
     return ActionState.SENT
+
+
+def due_action_ids(*, now=None, limit: int = 100) -> list[int]:
+    """Pending actions that may go now, oldest first."""
+    now = now or timezone.now()
+    return list(
+        OutboundAction.objects.filter(state=ActionState.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit]
+    )
+
+
+def send_due(*, first: int | None = None) -> list[str | None]:
+    """Send `first` and whatever else is due, several at once: up to SOCIALDESK_OUTBOX_THREADS
+    at a time, at most SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY from one account. Returns each
+    action's new state (None: it was not this call's to send), `first`'s first.
+
+    Each action is still claimed on its own (`perform`), so two workers draining at once never
+    send the same action, and a task for an action another one already sent does nothing.
+    Inside a transaction only `first` is sent, in this thread: other threads could not see what
+    the transaction has not committed. An in-memory SQLite database (the tests') cannot be shared
+    between threads: there the actions go one after the other.
+    """
+    if connection.in_atomic_block:
+        return [perform(first)] if first is not None else []
+    n_threads = limits.threads()
+    ids = [first] if first is not None else []
+    ids += [pk for pk in due_action_ids(limit=n_threads * 4) if pk != first]
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        n_threads = 1
+    if n_threads == 1 or len(ids) <= 1:
+        return [perform(pk) for pk in ids]
+    account_of = dict(OutboundAction.objects.filter(pk__in=ids).values_list("pk", "account_id"))
+    ids = _interleaved(ids, account_of)
+    gates = {account: threading.BoundedSemaphore(limits.account_concurrency()) for account in set(account_of.values())}
+
+    def send_one(pk: int) -> str | None:
+        try:
+            gate = gates.get(account_of.get(pk))
+            if gate is None:
+                return perform(pk)
+            with gate:
+                return perform(pk)
+        except Exception:  # noqa: BLE001 - one action's trouble (e.g. the database busy) must not stop the others
+            log.exception("Outbound action %s could not be sent now; it stays pending", pk)
+            return None
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=min(n_threads, len(ids)), thread_name_prefix="outbox") as pool:
+        states = dict(zip(ids, pool.map(send_one, ids)))
+    order = ([first] if first is not None else []) + [pk for pk in ids if pk != first]
+    return [states.get(pk) for pk in order]
+
+
+def _interleaved(ids: list[int], account_of: dict[int, int]) -> list[int]:
+    """One account's actions spread between the others', so a busy account does not hold every
+    thread while the others wait; `ids[0]` stays first and each account's order is kept."""
+    queues: dict[int, list[int]] = {}
+    for pk in ids[1:]:
+        queues.setdefault(account_of.get(pk, 0), []).append(pk)
+    out = ids[:1]
+    while queues:
+        for account in list(queues):
+            out.append(queues[account].pop(0))
+            if not queues[account]:
+                del queues[account]
+    return out
 
 
 def _refused(action: OutboundAction, exc: CredentialsRejected) -> str:

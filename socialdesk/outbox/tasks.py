@@ -1,10 +1,10 @@
-"""The outbox's background task: one action per task run."""
+"""The outbox's background task: an action's own run also sends whatever else is due, at once."""
 
 from django_tasks import task
 
-from .services import perform
+from .services import send_due
 
 
 @task()
 def send_action(action_id: int) -> str | None:
-    return perform(action_id)
+    return send_due(first=action_id)[0]

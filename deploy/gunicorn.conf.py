@@ -1,0 +1,55 @@
+"""Gunicorn settings for the Socialdesk web server.
+
+    gunicorn -c deploy/gunicorn.conf.py socialdesk.wsgi:application
+
+Why gunicorn with threaded workers, and how many: docs/performance.md, "Through HTTP" (measured
+with bench/load.py against waitress, gunicorn's sync workers and granian). Everything can be set
+from the environment; options given on the command line win over this file.
+
+| variable | default | meaning |
+|---|---|---|
+| `SOCIALDESK_BIND` | `127.0.0.1:8000` | address to listen on (put the TLS proxy in front) |
+| `WEB_CONCURRENCY` | 2 x CPUs + 1 | worker processes: each one runs Python on one core at a time |
+| `SOCIALDESK_WEB_THREADS` | `4` | threads per process: requests that wait on the database or the network overlap |
+| `SOCIALDESK_WEB_TIMEOUT` | `30` | seconds a request may take before its worker is restarted |
+| `FORWARDED_ALLOW_IPS` | `127.0.0.1,::1` | proxies whose X-Forwarded-* headers are believed |
+
+Each thread keeps its own database connection (CONN_MAX_AGE 60 s), so PostgreSQL must accept
+WEB_CONCURRENCY x SOCIALDESK_WEB_THREADS connections for the web server alone, plus the worker's
+and the scheduler's.
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise SystemExit(f"{name} must be at least 1, not {number}")
+    return number
+
+
+bind = os.environ.get("SOCIALDESK_BIND", "127.0.0.1:8000")
+workers = _int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
+worker_class = "gthread"
+threads = _int("SOCIALDESK_WEB_THREADS", 4)
+timeout = _int("SOCIALDESK_WEB_TIMEOUT", 30)
+graceful_timeout = 30
+# Keep-alive between the proxy and gunicorn: the proxy reuses its connections.
+keepalive = 5
+# A worker is replaced after this many requests (with jitter, so they do not all restart at
+# once): a slow leak in any library cannot grow for ever.
+max_requests = 5000
+max_requests_jitter = 500
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Logs go to standard output and error, for systemd's journal or the container runtime.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("SOCIALDESK_WEB_LOG_LEVEL", "info")

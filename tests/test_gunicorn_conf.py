@@ -1,0 +1,52 @@
+"""deploy/gunicorn.conf.py: workers and threads from the environment, a clear refusal of a bad
+value, and a configuration gunicorn itself accepts."""
+
+import multiprocessing
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "deploy" / "gunicorn.conf.py"
+KEYS = ("WEB_CONCURRENCY", "SOCIALDESK_WEB_THREADS", "SOCIALDESK_BIND", "SOCIALDESK_WEB_TIMEOUT")
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for key in KEYS:
+        monkeypatch.delenv(key, raising=False)
+    return monkeypatch
+
+
+def test_defaults_use_the_machine(env):
+    conf = runpy.run_path(str(CONF))
+    assert conf["workers"] == 2 * multiprocessing.cpu_count() + 1
+    assert conf["worker_class"] == "gthread" and conf["threads"] == 4
+    assert conf["bind"] == "127.0.0.1:8000"
+
+
+def test_the_environment_sets_workers_threads_and_address(env):
+    env.setenv("WEB_CONCURRENCY", "3")
+    env.setenv("SOCIALDESK_WEB_THREADS", "8")
+    env.setenv("SOCIALDESK_BIND", "0.0.0.0:8080")
+    conf = runpy.run_path(str(CONF))
+    assert (conf["workers"], conf["threads"], conf["bind"]) == (3, 8, "0.0.0.0:8080")
+
+
+@pytest.mark.parametrize("name,value", [("WEB_CONCURRENCY", "many"), ("WEB_CONCURRENCY", "0"), ("SOCIALDESK_WEB_THREADS", "-2")])
+def test_a_bad_value_is_refused_with_its_name(env, name, value):
+    env.setenv(name, value)
+    with pytest.raises(SystemExit, match=name):
+        runpy.run_path(str(CONF))
+
+
+def test_gunicorn_accepts_the_configuration():
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    env = {k: v for k, v in os.environ.items() if k not in KEYS}
+    out = subprocess.run([str(gunicorn), "--check-config", "-c", str(CONF), "socialdesk.wsgi:application"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
