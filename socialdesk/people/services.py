@@ -73,3 +73,21 @@ def _make_default(*, user, signature: Signature) -> None:
     Signature.objects.filter(user=user).exclude(pk=signature.pk).update(is_default=False)
     Signature.objects.filter(pk=signature.pk).update(is_default=True)
     signature.is_default = True
+
+
+def end_all_sessions(*, user) -> int:
+    """Sign the agent out everywhere: every session they signed in with ends now (PE5).
+
+    Returns how many sessions ended."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from .models import SignedInSession
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(SignedInSession.objects.filter(user=user).values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    SignedInSession.objects.filter(user=user).delete()
+    return len(keys)

@@ -73,6 +73,11 @@ FORMS = {
     "set_aside_dismiss": lambda w: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}),
     "ingestion_filters:settings": lambda w: ("/manage/filters/", {"drop_reposts": "on", "muted_words": "boycott", "allowed_hashtags": "firefox"}),
     "personal_settings": lambda w: ("/settings/", {"signature": "^AB"}),
+    "password_change": lambda w: ("/settings/password/", {"old_password": "connect-the-accounts", "new_password1": "quiet-harbour-lanterns",
+                                                          "new_password2": "quiet-harbour-lanterns"}),
+    "sign_out_everywhere": lambda w: ("/settings/sign-out-everywhere", {}),
+    "password_reset": lambda w: ("/password-reset/", {"email": "admin@example.org"}),
+    "password_reset_confirm": lambda w: ("/password-reset/MQ/set-password/", {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"}),
     "triage_correct": lambda w: (f"/triage/c/{_c(w).pk}/correct", {"field": "type", "chosen": "feedback"}),
     "triage_escalate_cluster": lambda w: (
         "/triage/clusters/escalate", {"conversations": f"{_c(w).pk},{w['siblings']['moderated'].pk}", "reason": "same"},
@@ -104,9 +109,9 @@ PATHS = {
     "like": "/c/1/like/{}", "split": "/c/1/split/{}", "retry_action": "/outbox/{}/retry", "approval_decision": "/approvals/{}",
     "dismiss_reminder": "/reminders/{}/done", "edit_queue": "/manage/queues/{}/", "queue": "/queues/{}/", "bulk_action": "/queues/{}/bulk",
     "triage_rule": "/triage/rules/{}/", "triage_correct": "/triage/c/{}/correct",
-    "account": "/manage/accounts/{}/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
+    "account": "/manage/accounts/{}/", "password_reset_confirm": "/password-reset/{}/set-password/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
 }
-GET_ONLY = {"set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
+GET_ONLY = {"password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
             "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root"}
 
 

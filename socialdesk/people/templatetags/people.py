@@ -1,0 +1,15 @@
+"""Small filters for the people pages."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def minutes(delta) -> str:
+    """A timedelta as "15 minutes" / "1 minute"."""
+    try:
+        n = max(1, round(delta.total_seconds() / 60))
+    except AttributeError:
+        return ""
+    return f"{n} minute{'s' if n != 1 else ''}"
