@@ -37,6 +37,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "people/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
 
+    def form_valid(self, form):
+        from axes.utils import reset
+
+        response = super().form_valid(form)
+        # Whoever proved they own the mailbox may sign in at once, even if sign-in was paused.
+        reset(username=form.user.get_username())
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "people/password_reset_complete.html"
