@@ -271,3 +271,8 @@ AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # Say in the log which account was paused (its address stays out of the log).
 AXES_SENSITIVE_PARAMETERS = ["ip_address"]
+# PE1: the hashtag newcomers answer with during their two weeks of incubation (seed: #fxhelp).
+SOCIALDESK_INCUBATION_HASHTAG = os.environ.get("SOCIALDESK_INCUBATION_HASHTAG", "#fxhelp")
+# Locked per account, not per address: a team behind one office or VPN address would lock each
+# other out; spraying one password over many accounts is for the TLS proxy's rate limit.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

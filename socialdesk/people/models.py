@@ -101,3 +101,35 @@ class SignedInSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Application(models.Model):
+    """Someone asking to become a contributor (PE1), as the seed's form asks it: who they are,
+    when they began answering on the incubation channel, each access criterion confirmed, the
+    privacy terms accepted and consent to be emailed. A community manager decides (PE2)."""
+
+    name = models.CharField(max_length=100)
+    email = models.EmailField()
+    handle = models.CharField(max_length=50)
+    started_on = models.DateField(help_text="When they began answering with the incubation hashtag.")
+    confirmed_criteria = models.JSONField(default=list)
+    privacy_accepted = models.BooleanField(default=False)
+    contact_accepted = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications")
+
+    class Meta:
+        ordering = ["submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> ({self.get_status_display()})"

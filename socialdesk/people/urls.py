@@ -9,4 +9,9 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("settings/sign-out-everywhere", views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("apply/", views.apply, name="apply"),
+    path("apply/sent", views.apply_sent, name="apply_sent"),
+    path("manage/applications/", views.applications, name="applications"),
+    path("manage/applications/<int:pk>/decide", views.application_decision, name="application_decision"),
+    path("manage/applications/invite", views.invite, name="invite"),
 ]

@@ -5,11 +5,15 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
+from socialdesk.conversations.errors import ActionError
+
 from . import services
+from .models import Role, has_role
 
 
 def _email_context() -> dict:
@@ -72,3 +76,94 @@ def sign_out_everywhere(request):
     logout(request)
     messages.success(request, f"Signed out everywhere ({count} session{'s' if count != 1 else ''}). Sign in again to go on.")
     return redirect(settings.LOGIN_URL)
+
+
+def _base_url(request) -> str:
+    return settings.SOCIALDESK_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+
+
+def apply(request):
+    """The public application form (PE1)."""
+    from .applications import submit
+    from .forms import ApplicationForm
+
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            submit(name=data["name"], email=data["email"], handle=data["handle"], started_on=data["started_on"],
+                   confirmed=[f.name.removeprefix("criterion_") for f in form.criteria if data.get(f.name)], base_url=_base_url(request))
+        except ActionError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("apply_sent")
+    return render(request, "people/apply.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def apply_sent(request):
+    return render(request, "people/apply_sent.html")
+
+
+def _cm_only(request):
+    if not has_role(request.user, Role.COMMUNITY_MANAGER):
+        raise PermissionDenied("Only community managers and admins review applications.")
+
+
+@login_required
+def applications(request, invite_form=None, status=200):
+    """Community managers' review (PE2): waiting applications, the overdue first, and invitations."""
+    from . import applications as apps
+    from .forms import InviteForm
+    from .models import Application, ApplicationStatus
+
+    _cm_only(request)
+    decided = Application.objects.exclude(status=ApplicationStatus.PENDING).select_related("decided_by").order_by("-decided_at")[:20]
+    return render(request, "people/applications.html", {
+        "pending": apps.pending(), "decided": decided, "criteria": apps.criteria(), "experience_days": apps.EXPERIENCE_DAYS,
+        "invite_form": invite_form or InviteForm(actor=request.user), "hashtag": apps.hashtag(),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def application_decision(request, pk: int):
+    from . import applications as apps
+    from .forms import DecisionForm
+
+    _cm_only(request)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject.")
+        return redirect("applications")
+    data = form.cleaned_data
+    try:
+        if data["decision"] == "approve":
+            user = apps.approve(actor=request.user, application_id=pk, base_url=_base_url(request), role=data["role"] or Role.CONTRIBUTOR)
+            messages.success(request, f"Approved: {user.get_username()} can set a password from the email sent to {user.email}.")
+        else:
+            application = apps.reject(actor=request.user, application_id=pk, reason=data["reason"])
+            messages.success(request, f"Rejected; {application.name} was emailed the reason.")
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    return redirect("applications")
+
+
+@login_required
+@require_POST
+def invite(request):
+    """Invite someone the community manager already knows: an account and an email to set a password."""
+    from . import applications as apps
+    from .forms import InviteForm
+
+    _cm_only(request)
+    form = InviteForm(request.POST, actor=request.user)
+    if form.is_valid():
+        try:
+            user = apps.invite(actor=request.user, name=form.cleaned_data["name"], email=form.cleaned_data["email"],
+                               role=form.cleaned_data["role"], base_url=_base_url(request))
+        except ActionError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Invitation sent to {user.email} ({user.get_username()}).")
+            return redirect("applications")
+    return applications(request, invite_form=form, status=400)

@@ -139,6 +139,13 @@ def api_conv(suffix="", body=None):
     return lambda w, s, r: (f"/api/v1/conversations/{c(w, s).pk}{suffix}", body)
 
 
+def _application() -> int:
+    """A waiting application (made inside the case's savepoint, so it goes when the case ends)."""
+    from socialdesk.people.models import Application
+
+    return Application.objects.create(name="Ana", email="ana@example.org", handle="ana", started_on="2026-01-05").pk
+
+
 def queue_of(state: str) -> str:
     return {"unmoderated": "twitter-all", "escalated": "escalation"}.get(state, "twitter-conversations-moderated")
 
@@ -155,6 +162,8 @@ ACCESS: dict[str, Access] = {
     "password_reset_done": web("GET", lambda w, s, r: ("/password-reset/sent", {}), public),
     "password_reset_confirm": web("GET", lambda w, s, r: ("/password-reset/MQ/not-a-token/", {}), public),
     "password_reset_complete": web("GET", lambda w, s, r: ("/password-reset/complete", {}), public),
+    "apply": web("GET", lambda w, s, r: ("/apply/", {}), public),
+    "apply_sent": web("GET", lambda w, s, r: ("/apply/sent", {}), public),
     # The agent's own pages.
     "home": web("GET", lambda w, s, r: ("/", {}), for_role()),
     "personal_settings": web("GET", lambda w, s, r: ("/settings/", {}), for_role()),
@@ -213,6 +222,11 @@ ACCESS: dict[str, Access] = {
     "manage_agents": web("POST", lambda w, s, r: ("/manage/agents/", {"agent": w["users"]["other"].pk, "on": "1"}), for_role("moderator")),
     "health": web("GET", lambda w, s, r: ("/manage/health/", {}), for_role("admin")),
     "ingestion_filters": web("POST", lambda w, s, r: ("/manage/filters/", {"let_through": w["filtered"]}), for_role("cm")),
+    "applications": web("GET", lambda w, s, r: ("/manage/applications/", {}), for_role("cm")),
+    "application_decision": web("POST", lambda w, s, r: (f"/manage/applications/{_application()}/decide", {"decision": "reject", "reason": "Not yet"}),
+                                for_role("cm")),
+    "invite": web("POST", lambda w, s, r: ("/manage/applications/invite", {"name": "Ana", "email": "ana@example.org", "role": "contributor"}),
+                  for_role("cm")),
     "set_aside": web("GET", lambda w, s, r: ("/manage/set-aside/", {}), for_role("cm")),
     "set_aside_retry": web("POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/retry", {}), for_role("cm")),
     "set_aside_dismiss": web("POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}), for_role("cm")),

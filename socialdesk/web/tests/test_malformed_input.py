@@ -17,7 +17,7 @@ from django.test import Client
 
 from socialdesk.api.api import api as ninja_api
 
-from .test_access import ACCESS
+from .test_access import ACCESS, _application
 
 BAD_TEXT = [
     "abc", "99999999999999999999", "-1", "0", "1.5", "²", "", " ", "\x00", "a\x00b", "\ud800", "x\udfffy",
@@ -77,6 +77,11 @@ FORMS = {
                                                           "new_password2": "quiet-harbour-lanterns"}),
     "sign_out_everywhere": lambda w: ("/settings/sign-out-everywhere", {}),
     "password_reset": lambda w: ("/password-reset/", {"email": "admin@example.org"}),
+    "apply": lambda w: ("/apply/", {"name": "Ana", "email": "ana@example.org", "handle": "ana", "started_on": "2026-01-05", "privacy": "on",
+                                    "contact": "on", "criterion_experience": "on", "criterion_respect": "on", "criterion_clarity": "on",
+                                    "criterion_collaboration": "on", "criterion_judgement": "on", "criterion_nda": "on"}),
+    "application_decision": lambda w: (f"/manage/applications/{_application()}/decide", {"decision": "approve", "role": "moderator", "reason": "ok"}),
+    "invite": lambda w: ("/manage/applications/invite", {"name": "Ana", "email": "ana@example.org", "role": "contributor"}),
     "password_reset_confirm": lambda w: ("/password-reset/MQ/set-password/", {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"}),
     "triage_correct": lambda w: (f"/triage/c/{_c(w).pk}/correct", {"field": "type", "chosen": "feedback"}),
     "triage_escalate_cluster": lambda w: (
@@ -109,9 +114,9 @@ PATHS = {
     "like": "/c/1/like/{}", "split": "/c/1/split/{}", "retry_action": "/outbox/{}/retry", "approval_decision": "/approvals/{}",
     "dismiss_reminder": "/reminders/{}/done", "edit_queue": "/manage/queues/{}/", "queue": "/queues/{}/", "bulk_action": "/queues/{}/bulk",
     "triage_rule": "/triage/rules/{}/", "triage_correct": "/triage/c/{}/correct",
-    "account": "/manage/accounts/{}/", "password_reset_confirm": "/password-reset/{}/set-password/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
+    "account": "/manage/accounts/{}/", "application_decision": "/manage/applications/{}/decide", "password_reset_confirm": "/password-reset/{}/set-password/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
 }
-GET_ONLY = {"password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
+GET_ONLY = {"apply_sent", "applications", "password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
             "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root"}
 
 
