@@ -101,3 +101,21 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = applications.invitable_roles(actor)
         self.fields["role"].initial = "contributor"
+
+
+class LeaveForm(forms.Form):
+    """Stop contributing: the password again (a borrowed, signed-in laptop must not be enough)."""
+
+    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                               error_messages={"required": "Type your password to confirm it is you."})
+    confirm = forms.BooleanField(error_messages={"required": "Tick the box to confirm: this cannot be undone."})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("This is not your password.")
+        return password

@@ -14,4 +14,6 @@ urlpatterns = [
     path("manage/applications/", views.applications, name="applications"),
     path("manage/applications/<int:pk>/decide", views.application_decision, name="application_decision"),
     path("manage/applications/invite", views.invite, name="invite"),
+    path("settings/leave", views.leave, name="leave"),
+    path("left", views.left, name="left"),
 ]

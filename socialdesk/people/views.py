@@ -167,3 +167,27 @@ def invite(request):
             messages.success(request, f"Invitation sent to {user.email} ({user.get_username()}).")
             return redirect("applications")
     return applications(request, invite_form=form, status=400)
+
+
+@login_required
+def leave(request):
+    """Stop contributing (PE4): confirm with the password, then the account and personal data go."""
+    from .forms import LeaveForm
+    from .leaving import check_may_leave, stop_contributing
+
+    form = LeaveForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        try:
+            check_may_leave(actor=user, user=user)
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            logout(request)  # first: signing out ends their Play Mode as usual
+            stop_contributing(actor=user, user=user)
+            return redirect("left")
+    return render(request, "people/leave.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def left(request):
+    return render(request, "people/left.html")

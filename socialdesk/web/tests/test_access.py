@@ -164,11 +164,14 @@ ACCESS: dict[str, Access] = {
     "password_reset_complete": web("GET", lambda w, s, r: ("/password-reset/complete", {}), public),
     "apply": web("GET", lambda w, s, r: ("/apply/", {}), public),
     "apply_sent": web("GET", lambda w, s, r: ("/apply/sent", {}), public),
+    "left": web("GET", lambda w, s, r: ("/left", {}), public),
     # The agent's own pages.
     "home": web("GET", lambda w, s, r: ("/", {}), for_role()),
     "personal_settings": web("GET", lambda w, s, r: ("/settings/", {}), for_role()),
     "password_change": web("GET", lambda w, s, r: ("/settings/password/", {}), for_role()),
     "sign_out_everywhere": web("POST", lambda w, s, r: ("/settings/sign-out-everywhere", {}), for_role()),
+    # Without the password the page only asks again (400): nobody is deleted by a stray request.
+    "leave": web("POST", lambda w, s, r: ("/settings/leave", {"confirm": "on"}), for_role(), statuses={"ok": {400}}),
     "dismiss_reminder": web("POST", lambda w, s, r: (f"/reminders/{w['reminders'].get(r, 1)}/done", {}), for_role()),
     "play": web("GET", lambda w, s, r: ("/play/", {}), own_session),
     "play_skip": web("POST", lambda w, s, r: ("/play/skip", {"conversation": c(w, s).pk}), own_session),

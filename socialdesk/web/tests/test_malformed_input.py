@@ -76,6 +76,7 @@ FORMS = {
     "password_change": lambda w: ("/settings/password/", {"old_password": "connect-the-accounts", "new_password1": "quiet-harbour-lanterns",
                                                           "new_password2": "quiet-harbour-lanterns"}),
     "sign_out_everywhere": lambda w: ("/settings/sign-out-everywhere", {}),
+    "leave": lambda w: ("/settings/leave", {"password": "connect-the-accounts", "confirm": "on"}),
     "password_reset": lambda w: ("/password-reset/", {"email": "admin@example.org"}),
     "apply": lambda w: ("/apply/", {"name": "Ana", "email": "ana@example.org", "handle": "ana", "started_on": "2026-01-05", "privacy": "on",
                                     "contact": "on", "criterion_experience": "on", "criterion_respect": "on", "criterion_clarity": "on",
@@ -116,7 +117,7 @@ PATHS = {
     "triage_rule": "/triage/rules/{}/", "triage_correct": "/triage/c/{}/correct",
     "account": "/manage/accounts/{}/", "application_decision": "/manage/applications/{}/decide", "password_reset_confirm": "/password-reset/{}/set-password/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
 }
-GET_ONLY = {"apply_sent", "applications", "password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
+GET_ONLY = {"left", "apply_sent", "applications", "password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
             "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root"}
 
 
