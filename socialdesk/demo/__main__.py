@@ -115,6 +115,7 @@ def _supervise(procs, web_port: int, simulators: dict[str, str]) -> int:
         "  (mentions, reviews and toots arrive every few seconds)",
         "  Logins:",
         *(f"    {ROLE_LABELS[role]:<18} {username} / {password}" for username, password, role, _ in DEMO_USERS),
+        "  Emails (password resets, applications at /apply/) are printed below, as they are sent.",
         "  Press Ctrl-C to stop everything.",
         "",
     ]
