@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "socialdesk.people",
     "socialdesk.brands",
     "socialdesk.conversations",
@@ -69,11 +72,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "socialdesk.web.middleware.SessionEndedMiddleware",
     "socialdesk.people.middleware.IdleSessionMiddleware",
+    "socialdesk.people.middleware.TwoFactorMiddleware",
     # django-axes wants to be last: it turns a locked-out sign-in into its lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -276,3 +281,7 @@ SOCIALDESK_INCUBATION_HASHTAG = os.environ.get("SOCIALDESK_INCUBATION_HASHTAG", 
 # Locked per account, not per address: a team behind one office or VPN address would lock each
 # other out; spraying one password over many accounts is for the TLS proxy's rate limit.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Two-factor sign-in (TOTP, django-otp): required for these roles (comma-separated; empty: for
+# nobody), optional for the others. Recovery codes stand in for a lost phone.
+SOCIALDESK_TWO_FACTOR_ROLES = [r.strip() for r in os.environ.get("SOCIALDESK_TWO_FACTOR_ROLES", "cm,admin").split(",") if r.strip()]
+OTP_TOTP_ISSUER = os.environ.get("SOCIALDESK_TWO_FACTOR_ISSUER", "Socialdesk")

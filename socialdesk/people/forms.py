@@ -119,3 +119,8 @@ class LeaveForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("This is not your password.")
         return password
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(max_length=40, strip=True, label="Code", error_messages={"required": "Type the code first."},
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))

@@ -16,4 +16,6 @@ urlpatterns = [
     path("manage/applications/invite", views.invite, name="invite"),
     path("settings/leave", views.leave, name="leave"),
     path("left", views.left, name="left"),
+    path("login/code", views.two_factor_verify, name="two_factor_verify"),
+    path("settings/two-factor/", views.two_factor_setup, name="two_factor_setup"),
 ]

@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
@@ -191,3 +192,82 @@ def leave(request):
 
 def left(request):
     return render(request, "people/left.html")
+
+
+def _safe_next(request, default: str = "home") -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    # Only a path on this site: a bare word would be read as a URL name, anything else as elsewhere.
+    if target.startswith("/") and target.isprintable() and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    from django.urls import reverse
+
+    return reverse(default)
+
+
+@login_required
+def two_factor_verify(request):
+    """The second step of signing in: the code from the authenticator app, or a recovery code."""
+    import django_otp
+
+    from . import two_factor
+    from .forms import CodeForm
+
+    if request.user.is_verified() or not django_otp.user_has_device(request.user):
+        return HttpResponseRedirect(_safe_next(request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = two_factor.verify(user=request.user, code=form.cleaned_data["code"])
+        if device is None:
+            form.add_error("code", "This code does not match (or too many tries: wait a little). A recovery code works too.")
+        else:
+            django_otp.login(request, device)
+            if device.__class__.__name__ == "StaticDevice":
+                left_codes = device.token_set.count()
+                messages.warning(request, f"You used a recovery code; {left_codes} left. Make new ones in My settings if you lost your phone.")
+            return HttpResponseRedirect(_safe_next(request))
+    return render(request, "people/two_factor_verify.html", {"form": form, "next": _safe_next(request)}, status=400 if form.errors else 200)
+
+
+@login_required
+def two_factor_setup(request):
+    """Turn two-factor sign-in on (scan, type the first code), make new recovery codes, or turn it off."""
+    import django_otp
+
+    from . import two_factor
+    from .forms import CodeForm
+
+    form = CodeForm(request.POST or None)
+    codes = None
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        on = two_factor.is_on(request.user)
+        try:
+            if op == "confirm" and not on:
+                if form.is_valid():
+                    device, codes = two_factor.confirm(user=request.user, code=form.cleaned_data["code"])
+                    django_otp.login(request, device)
+                    messages.success(request, "Two-factor sign-in is on. Keep the recovery codes below somewhere safe.")
+            elif op == "codes" and on and request.user.is_verified():
+                codes = two_factor.new_recovery_codes(user=request.user)
+                messages.success(request, "New recovery codes; the old ones no longer work.")
+            elif op == "off" and on and request.user.is_verified():
+                two_factor.turn_off(user=request.user)
+                messages.success(request, "Two-factor sign-in is off.")
+                return redirect("personal_settings")
+            else:
+                raise ActionError("Nothing to do: reload the page.")
+        except ActionError as exc:
+            if exc.field == "code":
+                form.add_error("code", exc.message)
+            else:
+                messages.error(request, exc.message)
+                return redirect("two_factor_setup")
+    on = two_factor.is_on(request.user)
+    device = None if on else two_factor.pending_device(request.user)
+    return render(request, "people/two_factor_setup.html", {
+        "on": on, "form": form, "codes": codes, "required": two_factor.required_for(request.user),
+        "qr": two_factor.qr_svg(device) if device else "", "secret": two_factor.secret_of(device) if device else "",
+        "next": _safe_next(request, "personal_settings"),
+    }, status=400 if form.errors else 200)

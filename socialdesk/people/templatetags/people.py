@@ -13,3 +13,10 @@ def minutes(delta) -> str:
     except AttributeError:
         return ""
     return f"{n} minute{'s' if n != 1 else ''}"
+
+
+@register.simple_tag
+def two_factor_on(user) -> bool:
+    from socialdesk.people.two_factor import is_on
+
+    return bool(getattr(user, "is_authenticated", False)) and is_on(user)

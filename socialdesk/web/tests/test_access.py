@@ -170,6 +170,8 @@ ACCESS: dict[str, Access] = {
     "personal_settings": web("GET", lambda w, s, r: ("/settings/", {}), for_role()),
     "password_change": web("GET", lambda w, s, r: ("/settings/password/", {}), for_role()),
     "sign_out_everywhere": web("POST", lambda w, s, r: ("/settings/sign-out-everywhere", {}), for_role()),
+    "two_factor_setup": web("GET", lambda w, s, r: ("/settings/two-factor/", {}), for_role()),
+    "two_factor_verify": web("POST", lambda w, s, r: ("/login/code", {"code": "123456"}), for_role()),
     # Without the password the page only asks again (400): nobody is deleted by a stray request.
     "leave": web("POST", lambda w, s, r: ("/settings/leave", {"confirm": "on"}), for_role(), statuses={"ok": {400}}),
     "dismiss_reminder": web("POST", lambda w, s, r: (f"/reminders/{w['reminders'].get(r, 1)}/done", {}), for_role()),

@@ -76,6 +76,8 @@ FORMS = {
     "password_change": lambda w: ("/settings/password/", {"old_password": "connect-the-accounts", "new_password1": "quiet-harbour-lanterns",
                                                           "new_password2": "quiet-harbour-lanterns"}),
     "sign_out_everywhere": lambda w: ("/settings/sign-out-everywhere", {}),
+    "two_factor_setup": lambda w: ("/settings/two-factor/", {"op": "confirm", "code": "123456", "next": "/"}),
+    "two_factor_verify": lambda w: ("/login/code", {"code": "123456", "next": "/"}),
     "leave": lambda w: ("/settings/leave", {"password": "connect-the-accounts", "confirm": "on"}),
     "password_reset": lambda w: ("/password-reset/", {"email": "admin@example.org"}),
     "apply": lambda w: ("/apply/", {"name": "Ana", "email": "ana@example.org", "handle": "ana", "started_on": "2026-01-05", "privacy": "on",
