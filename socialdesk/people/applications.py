@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from socialdesk.conversations.errors import ActionConflict, ActionError, ActionNotFound, ActionRefused
 
+from . import audit
 from .models import ROLE_RANK, Application, ApplicationStatus, Profile, Role, has_role, role_of
 
 EXPERIENCE_DAYS = 14
@@ -123,6 +124,7 @@ def approve(*, actor, application_id: int, base_url: str, role: str = Role.CONTR
         Application.objects.filter(pk=application.pk).update(
             status=ApplicationStatus.APPROVED, decided_at=timezone.now(), decided_by=actor, user=user,
         )
+    audit.record("application_approved", actor=actor, subject=user, application=application.pk, role=role)
     _mail(user.email, "people/emails/application_approved", {"user": user, "link": set_password_link(user, base_url), "role": Role(role).label})
     return user
 
@@ -141,6 +143,7 @@ def reject(*, actor, application_id: int, reason: str) -> Application:
             status=ApplicationStatus.REJECTED, decided_at=timezone.now(), decided_by=actor, reason=reason,
         )
         application.refresh_from_db()
+    audit.record("application_rejected", actor=actor, application=application.pk)
     _mail(application.email, "people/emails/application_rejected", {"application": application})
     return application
 
@@ -167,6 +170,7 @@ def invite(*, actor, name: str, email: str, role: str, base_url: str):
         Application.objects.filter(email__iexact=email, status=ApplicationStatus.PENDING).update(
             status=ApplicationStatus.APPROVED, decided_at=timezone.now(), decided_by=actor, user=user,
         )
+    audit.record("invited", actor=actor, subject=user, role=role)
     _mail(user.email, "people/emails/invitation", {"user": user, "link": set_password_link(user, base_url), "by": actor,
                                                   "role": Role(role).label})
     return user

@@ -60,7 +60,12 @@ def _delete(*, actor, user) -> None:
     email, username, name = user.email, user.get_username(), user.get_full_name() or user.get_username()
     by_admin = actor.pk != user.pk
     play.stop(agent=user)
+    role = role_of(user)
     with transaction.atomic():
+        from .audit import PERSONAL_KINDS, record
+        from .models import AuditEntry
+
+        AuditEntry.objects.filter(models.Q(actor=user) | models.Q(subject=user), kind__in=PERSONAL_KINDS).delete()
         placeholder = former_contributor()
         _hand_over(user, placeholder)
         _scrub_names(username)
@@ -68,6 +73,7 @@ def _delete(*, actor, user) -> None:
         _forget_sign_ins(username)
         end_all_sessions(user=user)
         user.delete()
+        record("left", actor=actor if by_admin else None, role=role, by_admin=by_admin)
     if email:
         body = render_to_string("people/emails/left.txt", {"name": name, "by_admin": by_admin})
         send_mail("Your Socialdesk account is deleted", body, None, [email])
@@ -97,6 +103,8 @@ def _scrub_names(username: str) -> None:
     from socialdesk.conversations.models import Activity
     from socialdesk.ingestion.models import SetAsideMessage
 
+    from .models import AuditEntry
+
     def scrub(value):
         if value == username:
             return FORMER_CONTRIBUTOR
@@ -106,7 +114,7 @@ def _scrub_names(username: str) -> None:
             return [scrub(v) for v in value]
         return value
 
-    for model, field in ((Activity, "detail"), (SetAsideMessage, "history")):
+    for model, field in ((Activity, "detail"), (SetAsideMessage, "history"), (AuditEntry, "detail")):
         for pk, value in model._base_manager.filter(**{f"{field}__icontains": username}).values_list("pk", field):
             cleaned = scrub(value)
             if cleaned != value:

@@ -133,3 +133,22 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}> ({self.get_status_display()})"
+
+
+class AuditEntry(models.Model):
+    """Who did what to access and roles (PE5): sign-ins, lock-outs, passwords, two-factor sign-in,
+    roles given, applications decided. Beside the conversations' activity log; appended only."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Whom it concerns, when not the actor (a role given to someone, an account locked).
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=40, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from socialdesk.conversations.errors import ActionError
 
-from . import services
+from . import audit, services
 from .models import Role, has_role
 
 
@@ -48,6 +48,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         # Whoever proved they own the mailbox may sign in at once, even if sign-in was paused.
         reset(username=form.user.get_username())
+        audit.record("password_reset", actor=form.user, request=self.request)
         return response
 
 
@@ -64,6 +65,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        audit.record("password_changed", actor=self.request.user, request=self.request)
         messages.success(self.request, "Your password is changed. Your other sessions are signed out.")
         return response
 
@@ -74,6 +76,7 @@ def sign_out_everywhere(request):
     """End every session of the agent, this one too (a lost phone, a shared computer)."""
     user = request.user
     count = services.end_all_sessions(user=user)
+    audit.record("signed_out_everywhere", actor=user, request=request, sessions=count)
     logout(request)
     messages.success(request, f"Signed out everywhere ({count} session{'s' if count != 1 else ''}). Sign in again to go on.")
     return redirect(settings.LOGIN_URL)
@@ -248,12 +251,15 @@ def two_factor_setup(request):
                 if form.is_valid():
                     device, codes = two_factor.confirm(user=request.user, code=form.cleaned_data["code"])
                     django_otp.login(request, device)
+                    audit.record("two_factor_on", actor=request.user, request=request)
                     messages.success(request, "Two-factor sign-in is on. Keep the recovery codes below somewhere safe.")
             elif op == "codes" and on and request.user.is_verified():
                 codes = two_factor.new_recovery_codes(user=request.user)
+                audit.record("recovery_codes", actor=request.user, request=request)
                 messages.success(request, "New recovery codes; the old ones no longer work.")
             elif op == "off" and on and request.user.is_verified():
                 two_factor.turn_off(user=request.user)
+                audit.record("two_factor_off", actor=request.user, request=request)
                 messages.success(request, "Two-factor sign-in is off.")
                 return redirect("personal_settings")
             else:
@@ -271,3 +277,17 @@ def two_factor_setup(request):
         "qr": two_factor.qr_svg(device) if device else "", "secret": two_factor.secret_of(device) if device else "",
         "next": _safe_next(request, "personal_settings"),
     }, status=400 if form.errors else 200)
+
+
+@login_required
+def audit_log(request):
+    """The access audit log, searchable by community managers and admins (PE5)."""
+    from django.core.paginator import Paginator
+
+    if not has_role(request.user, Role.COMMUNITY_MANAGER):
+        raise PermissionDenied("Only community managers and admins read the audit log.")
+    q = request.GET.get("q", "")
+    kind = request.GET.get("kind", "")
+    q = q if q.isprintable() else ""
+    page = Paginator(audit.search(q, kind), 50).get_page(request.GET.get("page"))
+    return render(request, "people/audit.html", {"page": page, "q": q, "kind": kind, "labels": audit.LABELS})

@@ -20,3 +20,11 @@ def two_factor_on(user) -> bool:
     from socialdesk.people.two_factor import is_on
 
     return bool(getattr(user, "is_authenticated", False)) and is_on(user)
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""

@@ -107,6 +107,7 @@ FORMS = {
 QUERIES = {
     "queue": lambda w: ("/queues/twitter-conversations-moderated/", {"tag": "sync", "type": "feedback", "status": "open", "language": "en", "sentiment": "negative", "account": "FirefoxSupport", "platform": "twitter"}),
     "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
+    "audit_log": lambda w: ("/manage/audit/", {"q": "admin", "kind": "signed_in", "page": "2"}),
     "login:page": lambda w: ("/login/", {"next": "/"}),
     "account_callback": lambda w: ("/manage/accounts/callback", {"state": "s", "code": "c", "error": "access_denied", "error_description": "no"}),
 }
@@ -119,7 +120,7 @@ PATHS = {
     "triage_rule": "/triage/rules/{}/", "triage_correct": "/triage/c/{}/correct",
     "account": "/manage/accounts/{}/", "application_decision": "/manage/applications/{}/decide", "password_reset_confirm": "/password-reset/{}/set-password/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
 }
-GET_ONLY = {"left", "apply_sent", "applications", "password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
+GET_ONLY = {"audit_log", "left", "apply_sent", "applications", "password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
             "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root"}
 
 
