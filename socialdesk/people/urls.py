@@ -19,4 +19,5 @@ urlpatterns = [
     path("login/code", views.two_factor_verify, name="two_factor_verify"),
     path("settings/two-factor/", views.two_factor_setup, name="two_factor_setup"),
     path("manage/audit/", views.audit_log, name="audit_log"),
+    path("manage/people/", views.people, name="people"),
 ]

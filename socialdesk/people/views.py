@@ -291,3 +291,62 @@ def audit_log(request):
     q = q if q.isprintable() else ""
     page = Paginator(audit.search(q, kind), 50).get_page(request.GET.get("page"))
     return render(request, "people/audit.html", {"page": page, "q": q, "kind": kind, "labels": audit.LABELS})
+
+
+@login_required
+def people(request):
+    """Everyone with an account (community managers and admins): role, two-factor sign-in, last
+    sign-in; promote or demote (PE3); an admin deletes an account for someone who asked (PE4)."""
+    from django.contrib.auth import get_user_model
+
+    from .leaving import FORMER_CONTRIBUTOR, check_may_leave, stop_contributing
+    from .models import Role as R
+
+    _cm_only(request)
+    User = get_user_model()
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        try:
+            target_id = int(request.POST.get("user", ""))
+        except ValueError:
+            target_id = 0
+        target = User.objects.filter(pk=target_id).exclude(username=FORMER_CONTRIBUTOR).first() if 0 < target_id < 2**63 else None
+        try:
+            if target is None:
+                raise ActionError("There is no such person (the account may have been deleted).")
+            if op == "role":
+                services.set_role(actor=request.user, user=target, role=request.POST.get("role", ""))
+                messages.success(request, f"{target.get_username()} is now {R(request.POST['role']).label.lower()}.")
+            elif op == "delete":
+                if request.POST.get("confirm") != target.get_username():
+                    raise ActionError(f"To delete the account, type its username ({target.get_username()}) in the box.")
+                check_may_leave(actor=request.user, user=target)
+                stop_contributing(actor=request.user, user=target)
+                messages.success(request, "The account and its personal data are deleted; an email told them.")
+            else:
+                raise ActionError("Unknown action.")
+        except ActionError as exc:
+            messages.error(request, exc.message)
+            if exc.status == 403:
+                return render(request, "people/people.html", _people_context(request), status=403)
+        return redirect("people")
+    return render(request, "people/people.html", _people_context(request))
+
+
+def _people_context(request) -> dict:
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .applications import invitable_roles
+    from .leaving import FORMER_CONTRIBUTOR
+    from .models import Role as R
+
+    users = list(get_user_model().objects.exclude(username=FORMER_CONTRIBUTOR).select_related("profile").order_by("username"))
+    with_2fa = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
+    is_admin = has_role(request.user, R.ADMIN)
+    roles = [(r.value, r.label) for r in R] if is_admin else [(R.CONTRIBUTOR.value, R.CONTRIBUTOR.label), (R.MODERATOR.value, R.MODERATOR.label)]
+    for u in users:
+        u.role = getattr(getattr(u, "profile", None), "role", "")
+        u.two_factor = u.pk in with_2fa
+        u.editable = is_admin or u.role in (R.CONTRIBUTOR, R.MODERATOR)
+    return {"people": users, "roles": roles, "is_admin": is_admin}

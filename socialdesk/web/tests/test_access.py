@@ -228,6 +228,7 @@ ACCESS: dict[str, Access] = {
     "health": web("GET", lambda w, s, r: ("/manage/health/", {}), for_role("admin")),
     "ingestion_filters": web("POST", lambda w, s, r: ("/manage/filters/", {"let_through": w["filtered"]}), for_role("cm")),
     "audit_log": web("GET", lambda w, s, r: ("/manage/audit/", {"q": "admin"}), for_role("cm")),
+    "people": web("POST", lambda w, s, r: ("/manage/people/", {"op": "role", "user": w["users"]["other"].pk, "role": "moderator"}), for_role("cm")),
     "applications": web("GET", lambda w, s, r: ("/manage/applications/", {}), for_role("cm")),
     "application_decision": web("POST", lambda w, s, r: (f"/manage/applications/{_application()}/decide", {"decision": "reject", "reason": "Not yet"}),
                                 for_role("cm")),

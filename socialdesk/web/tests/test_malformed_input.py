@@ -84,6 +84,8 @@ FORMS = {
                                     "contact": "on", "criterion_experience": "on", "criterion_respect": "on", "criterion_clarity": "on",
                                     "criterion_collaboration": "on", "criterion_judgement": "on", "criterion_nda": "on"}),
     "application_decision": lambda w: (f"/manage/applications/{_application()}/decide", {"decision": "approve", "role": "moderator", "reason": "ok"}),
+    "people": lambda w: ("/manage/people/", {"op": "role", "user": str(w["users"]["other"].pk), "role": "moderator", "confirm": "other"}),
+    "people:delete": lambda w: ("/manage/people/", {"op": "delete", "user": str(w["users"]["other"].pk), "confirm": "other"}),
     "invite": lambda w: ("/manage/applications/invite", {"name": "Ana", "email": "ana@example.org", "role": "contributor"}),
     "password_reset_confirm": lambda w: ("/password-reset/MQ/set-password/", {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"}),
     "triage_correct": lambda w: (f"/triage/c/{_c(w).pk}/correct", {"field": "type", "chosen": "feedback"}),
