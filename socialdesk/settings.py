@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "socialdesk.people",
     "socialdesk.brands",
     "socialdesk.conversations",
@@ -68,10 +72,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "socialdesk.web.middleware.SessionEndedMiddleware",
+    "socialdesk.people.middleware.IdleSessionMiddleware",
+    "socialdesk.people.middleware.TwoFactorMiddleware",
+    # django-axes wants to be last: it turns a locked-out sign-in into its lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "socialdesk.urls"
@@ -125,9 +134,18 @@ TASKS = {
     }
 }
 
+# PE5: long passphrases rather than rules about symbols (NIST SP 800-63B); "admin-admin" and
+# "31415926535" are refused (too short, and one is all digits).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes counts failed sign-ins first (throttling, PE5); then Django's own check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -258,3 +276,40 @@ SOCIALDESK_DELETED_CHECK_MAX = int(os.environ.get("SOCIALDESK_DELETED_CHECK_MAX"
 SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECONDS", 300))
 # Key for the brand accounts' platform credentials at rest; derived from SECRET_KEY when unset.
 SOCIALDESK_CREDENTIALS_KEY = os.environ.get("SOCIALDESK_CREDENTIALS_KEY", "")
+
+# --- People and access (PE5) ---------------------------------------------------------------
+# Email: SMTP when EMAIL_HOST is set, else printed on the console (the demo shows it there).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", True)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Socialdesk <socialdesk@localhost>")
+# Links in emails (reset a password, set one after approval) need the desk's address when it is
+# not taken from the request (SOCIALDESK_PUBLIC_URL above).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("SOCIALDESK_PASSWORD_RESET_SECONDS", 3 * 24 * 3600))
+# A session with no request of the agent's own for this long ends (the page's own timers,
+# presence and the lease heartbeat, do not count as activity).
+SOCIALDESK_IDLE_SECONDS = int(os.environ.get("SOCIALDESK_IDLE_SECONDS", 3600))
+# Login throttling (django-axes): this many failed sign-ins for one username lock it for the
+# cool-off time; every lock-out is logged (logger "axes") and kept (AccessAttempt).
+AXES_FAILURE_LIMIT = int(os.environ.get("SOCIALDESK_LOGIN_FAILURE_LIMIT", 30))
+AXES_COOLOFF_TIME = float(os.environ.get("SOCIALDESK_LOGIN_LOCKOUT_MINUTES", 15)) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Say in the log which account was paused (its address stays out of the log).
+AXES_SENSITIVE_PARAMETERS = ["ip_address"]
+# PE1: the hashtag newcomers answer with during their two weeks of incubation (seed: #fxhelp).
+SOCIALDESK_INCUBATION_HASHTAG = os.environ.get("SOCIALDESK_INCUBATION_HASHTAG", "#fxhelp")
+# Locked per account, not per address: a team behind one office or VPN address would lock each
+# other out; spraying one password over many accounts is for the TLS proxy's rate limit.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Two-factor sign-in (TOTP, django-otp): required for these roles (comma-separated; empty: for
+# nobody), optional for the others. Recovery codes stand in for a lost phone.
+SOCIALDESK_TWO_FACTOR_ROLES = [r.strip() for r in os.environ.get("SOCIALDESK_TWO_FACTOR_ROLES", "cm,admin").split(",") if r.strip()]
+OTP_TOTP_ISSUER = os.environ.get("SOCIALDESK_TWO_FACTOR_ISSUER", "Socialdesk")

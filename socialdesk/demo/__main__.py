@@ -58,6 +58,8 @@ def main() -> int:
     env.setdefault("SOCIALDESK_TWITTER_CLIENT_ID", "sim-client-id")
     env.setdefault("SOCIALDESK_TWITTER_CLIENT_SECRET", "sim-client-secret")
     env.setdefault("SOCIALDESK_GOOGLE_TOKEN_URI", f"{play_base}/token")
+    # The demo's logins work without a phone; anyone can turn two-factor sign-in on in My settings.
+    env.setdefault("SOCIALDESK_TWO_FACTOR_ROLES", "")
     env.setdefault("SOCIALDESK_POLL_SECONDS", "5")
     # The simulator has no quota to save: read the reviews as often as the rest.
     env.setdefault("SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS", "5")
@@ -115,6 +117,8 @@ def _supervise(procs, web_port: int, simulators: dict[str, str]) -> int:
         "  (mentions, reviews and toots arrive every few seconds)",
         "  Logins:",
         *(f"    {ROLE_LABELS[role]:<18} {username} / {password}" for username, password, role, _ in DEMO_USERS),
+        "  Two-factor sign-in is optional in the demo (My settings); in production community managers and admins need it.",
+        "  Emails (password resets, applications at /apply/) are printed below, as they are sent.",
         "  Press Ctrl-C to stop everything.",
         "",
     ]

@@ -9,7 +9,7 @@ from socialdesk.conversations.models import Tag
 from socialdesk.people.models import Profile, Role, Signature
 from socialdesk.queues.models import Queue, QueueKind
 
-from .logins import DEMO_USERS
+from .logins import DEMO_USERS, OLD_DEMO_PASSWORDS
 
 # handle, simulator id, kind, locale, supported languages, display name
 ACCOUNTS = [
@@ -156,7 +156,7 @@ def load_demo_configuration(*, with_users: bool = True) -> None:
         User = get_user_model()
         for username, password, role, signature in DEMO_USERS:
             user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
-            if created:
+            if created or user.check_password(OLD_DEMO_PASSWORDS.get(username, "")):
                 user.set_password(password)
                 user.is_staff = role == Role.ADMIN
                 user.is_superuser = role == Role.ADMIN

@@ -89,3 +89,66 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
+
+
+class SignedInSession(models.Model):
+    """One of the agent's live sessions, so that "sign out everywhere" (and leaving) can end them
+    all without decoding every session in the store."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Application(models.Model):
+    """Someone asking to become a contributor (PE1), as the seed's form asks it: who they are,
+    when they began answering on the incubation channel, each access criterion confirmed, the
+    privacy terms accepted and consent to be emailed. A community manager decides (PE2)."""
+
+    name = models.CharField(max_length=100)
+    email = models.EmailField()
+    handle = models.CharField(max_length=50)
+    started_on = models.DateField(help_text="When they began answering with the incubation hashtag.")
+    confirmed_criteria = models.JSONField(default=list)
+    privacy_accepted = models.BooleanField(default=False)
+    contact_accepted = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications")
+
+    class Meta:
+        ordering = ["submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> ({self.get_status_display()})"
+
+
+class AuditEntry(models.Model):
+    """Who did what to access and roles (PE5): sign-ins, lock-outs, passwords, two-factor sign-in,
+    roles given, applications decided. Beside the conversations' activity log; appended only."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Whom it concerns, when not the actor (a role given to someone, an account locked).
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=40, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -73,3 +73,47 @@ def _make_default(*, user, signature: Signature) -> None:
     Signature.objects.filter(user=user).exclude(pk=signature.pk).update(is_default=False)
     Signature.objects.filter(pk=signature.pk).update(is_default=True)
     signature.is_default = True
+
+
+def end_all_sessions(*, user) -> int:
+    """Sign the agent out everywhere: every session they signed in with ends now (PE5).
+
+    Returns how many sessions ended."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from .models import SignedInSession
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(SignedInSession.objects.filter(user=user).values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    SignedInSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+def set_role(*, actor, user, role: str) -> None:
+    """Give someone another role (PE3): a community manager between contributor and moderator,
+    an admin any role; the last admin keeps theirs. Logged with who did it."""
+    from socialdesk.conversations.errors import ActionRefused
+
+    from . import audit
+    from .models import ROLE_RANK, Profile, Role, has_role, role_of
+
+    if role not in Role.values:
+        raise ActionError("Choose one of the roles.", field="role")
+    mine = role_of(actor)
+    theirs = role_of(user)
+    if mine != Role.ADMIN:
+        if not has_role(actor, Role.COMMUNITY_MANAGER) or ROLE_RANK[Role(role)] >= ROLE_RANK[Role.COMMUNITY_MANAGER] \
+                or (theirs is not None and ROLE_RANK[Role(theirs)] >= ROLE_RANK[Role.COMMUNITY_MANAGER]):
+            raise ActionRefused("Community managers move people between contributor and moderator; an admin gives the other roles.")
+    if theirs == Role.ADMIN and role != Role.ADMIN and not Profile.objects.filter(role=Role.ADMIN).exclude(user=user).exists():
+        raise ActionError("This is the last admin: make someone else an admin first.")
+    with transaction.atomic():
+        updated = Profile.objects.filter(user=user).update(role=role)  # .update(): logged here, with the actor
+        if not updated:
+            Profile.objects.create(user=user, role=role)
+        type(user).objects.filter(pk=user.pk).update(is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+    audit.record("role_given", actor=actor, subject=user, before=theirs or "", after=role)

@@ -27,7 +27,7 @@ def test_a_contributor_cannot_open_a_conversation_still_in_moderation_until_a_mo
     assert "raw_mention" not in contributor.content()
 
     moderator = browser.new_page()
-    sign_in(moderator, desk, "moderator", "demo-moderator")
+    sign_in(moderator, desk, "moderator", "triage-every-mention")
     moderator.goto(f"{desk}/c/{c.pk}/")
     assert "the new tab page is broken" in moderator.locator("article.msg.in").inner_text()
     moderator.click("button:has-text('Mark moderated')")
@@ -44,7 +44,7 @@ def test_a_conversation_dealt_to_someone_else_is_theirs_until_they_let_go(desk, 
     c = Conversation.objects.get()
 
     moderator = browser.new_page()
-    sign_in(moderator, desk, "moderator", "demo-moderator")
+    sign_in(moderator, desk, "moderator", "triage-every-mention")
     moderator.click("button[aria-label='Play Twitter conversations - Moderated']")
     moderator.wait_for_url(f"{desk}/play/")
     assert Conversation.objects.get(pk=c.pk).dealt_to.username == "moderator"

@@ -24,7 +24,7 @@ def test_an_admin_retries_one_set_aside_message_and_dismisses_another(desk, page
     ingest([replace(inbound("an odd one"), platform_id="7" * 300)])
     monkeypatch.undo()  # the bug behind the first one is fixed
 
-    sign_in(page, desk, username="admin", password="demo-admin")
+    sign_in(page, desk, username="admin", password="connect-the-accounts")
     page.goto(f"{desk}/manage/health/")
     assert "2 messages could not be stored" in page.locator("main").inner_text()
     page.click("text=retry or dismiss")

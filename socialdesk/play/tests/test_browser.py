@@ -20,7 +20,7 @@ def test_a_moderator_skips_through_the_whole_queue_and_starts_over(desk, page, c
     for i in range(4):
         customer_tweet(f"@Firefox question number {i}", username=f"asker{i}")
     poll_all()
-    sign_in(page, desk, "moderator", "demo-moderator")
+    sign_in(page, desk, "moderator", "triage-every-mention")
     page.click("button[aria-label='Play Twitter - All']")
     page.wait_for_url(f"{desk}/play/")
     seen = [_dealt(page)]
@@ -43,7 +43,7 @@ def test_mark_moderated_in_play_deals_the_next(desk, page, customer_tweet):
     customer_tweet("@Firefox my tabs vanished", username="one")
     customer_tweet("@Firefox bookmarks gone", username="two")
     poll_all()
-    sign_in(page, desk, "moderator", "demo-moderator")
+    sign_in(page, desk, "moderator", "triage-every-mention")
     page.click("button[aria-label='Play Twitter - All']")
     page.wait_for_url(f"{desk}/play/")
     first = _dealt(page)
@@ -72,7 +72,7 @@ def test_escalation_play_deals_what_was_escalated_with_a_holding_reply(desk, bro
     contributor.goto("about:blank")
 
     cm = browser.new_page()
-    sign_in(cm, desk, "cm", "demo-cm")
+    sign_in(cm, desk, "cm", "escalations-welcome")
     cm.click("button[aria-label='Play Escalation']")
     cm.wait_for_url(f"{desk}/play/")
     assert _dealt(cm) == Conversation.objects.get().pk

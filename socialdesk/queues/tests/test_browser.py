@@ -15,7 +15,7 @@ def test_twitter_all_loads_with_a_search_find_beside_a_mention(desk, page, custo
     customer_tweet("@Firefox where did my tabs go", username="mentioner")
     poll_all()
     assert Conversation.objects.filter(account__isnull=True).exists()  # the search find
-    sign_in(page, desk, "moderator", "demo-moderator")
+    sign_in(page, desk, "moderator", "triage-every-mention")
     for slug in ("twitter-all", "priority-moderation"):
         response = page.goto(f"{desk}/queues/{slug}/")
         assert response.status == 200
@@ -29,7 +29,7 @@ def test_twitter_all_loads_with_a_search_find_beside_a_mention(desk, page, custo
 def test_editing_a_google_play_queue_keeps_its_stars(desk, page):
     queue = Queue.objects.get(slug="google-play-low-rating")
     rules = dict(queue.rules)
-    sign_in(page, desk, "cm", "demo-cm")
+    sign_in(page, desk, "cm", "escalations-welcome")
     page.goto(f"{desk}/manage/queues/")
     assert "Google Play · moderated · 1–2★" in page.locator("table.list").inner_text()
     page.click("a:has-text('Google Play - Low rating')")

@@ -139,6 +139,13 @@ def api_conv(suffix="", body=None):
     return lambda w, s, r: (f"/api/v1/conversations/{c(w, s).pk}{suffix}", body)
 
 
+def _application() -> int:
+    """A waiting application (made inside the case's savepoint, so it goes when the case ends)."""
+    from socialdesk.people.models import Application
+
+    return Application.objects.create(name="Ana", email="ana@example.org", handle="ana", started_on="2026-01-05").pk
+
+
 def queue_of(state: str) -> str:
     return {"unmoderated": "twitter-all", "escalated": "escalation"}.get(state, "twitter-conversations-moderated")
 
@@ -151,9 +158,22 @@ ACCESS: dict[str, Access] = {
     "api:openapi-view": web("GET", lambda w, s, r: ("/api/v1/docs", {}), public),
     "api:api-root": web("GET", lambda w, s, r: ("/api/v1/", {}), public, statuses={"ok": {200, 302, 404}}),
     "admin": web("GET", lambda w, s, r: ("/admin/", {}), staff_only),
+    "password_reset": web("POST", lambda w, s, r: ("/password-reset/", {"email": "nobody@example.org"}), public),
+    "password_reset_done": web("GET", lambda w, s, r: ("/password-reset/sent", {}), public),
+    "password_reset_confirm": web("GET", lambda w, s, r: ("/password-reset/MQ/not-a-token/", {}), public),
+    "password_reset_complete": web("GET", lambda w, s, r: ("/password-reset/complete", {}), public),
+    "apply": web("GET", lambda w, s, r: ("/apply/", {}), public),
+    "apply_sent": web("GET", lambda w, s, r: ("/apply/sent", {}), public),
+    "left": web("GET", lambda w, s, r: ("/left", {}), public),
     # The agent's own pages.
     "home": web("GET", lambda w, s, r: ("/", {}), for_role()),
     "personal_settings": web("GET", lambda w, s, r: ("/settings/", {}), for_role()),
+    "password_change": web("GET", lambda w, s, r: ("/settings/password/", {}), for_role()),
+    "sign_out_everywhere": web("POST", lambda w, s, r: ("/settings/sign-out-everywhere", {}), for_role()),
+    "two_factor_setup": web("GET", lambda w, s, r: ("/settings/two-factor/", {}), for_role()),
+    "two_factor_verify": web("POST", lambda w, s, r: ("/login/code", {"code": "123456"}), for_role()),
+    # Without the password the page only asks again (400): nobody is deleted by a stray request.
+    "leave": web("POST", lambda w, s, r: ("/settings/leave", {"confirm": "on"}), for_role(), statuses={"ok": {400}}),
     "dismiss_reminder": web("POST", lambda w, s, r: (f"/reminders/{w['reminders'].get(r, 1)}/done", {}), for_role()),
     "play": web("GET", lambda w, s, r: ("/play/", {}), own_session),
     "play_skip": web("POST", lambda w, s, r: ("/play/skip", {"conversation": c(w, s).pk}), own_session),
@@ -207,6 +227,13 @@ ACCESS: dict[str, Access] = {
     "manage_agents": web("POST", lambda w, s, r: ("/manage/agents/", {"agent": w["users"]["other"].pk, "on": "1"}), for_role("moderator")),
     "health": web("GET", lambda w, s, r: ("/manage/health/", {}), for_role("admin")),
     "ingestion_filters": web("POST", lambda w, s, r: ("/manage/filters/", {"let_through": w["filtered"]}), for_role("cm")),
+    "audit_log": web("GET", lambda w, s, r: ("/manage/audit/", {"q": "admin"}), for_role("cm")),
+    "people": web("POST", lambda w, s, r: ("/manage/people/", {"op": "role", "user": w["users"]["other"].pk, "role": "moderator"}), for_role("cm")),
+    "applications": web("GET", lambda w, s, r: ("/manage/applications/", {}), for_role("cm")),
+    "application_decision": web("POST", lambda w, s, r: (f"/manage/applications/{_application()}/decide", {"decision": "reject", "reason": "Not yet"}),
+                                for_role("cm")),
+    "invite": web("POST", lambda w, s, r: ("/manage/applications/invite", {"name": "Ana", "email": "ana@example.org", "role": "contributor"}),
+                  for_role("cm")),
     "set_aside": web("GET", lambda w, s, r: ("/manage/set-aside/", {}), for_role("cm")),
     "set_aside_retry": web("POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/retry", {}), for_role("cm")),
     "set_aside_dismiss": web("POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}), for_role("cm")),

@@ -51,7 +51,7 @@ def desk(live_server, transactional_db, twitter_sim, customer_tweet):
     return live_server.url
 
 
-def sign_in(page, base, username="contributor", password="demo-contributor"):
+def sign_in(page, base, username="contributor", password="fxhelp-volunteer-2026"):
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

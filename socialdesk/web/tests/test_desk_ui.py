@@ -164,7 +164,7 @@ def test_escalate_reminder_and_assign_are_in_reach_beside_a_long_thread(desk, br
 
 def test_on_a_phone_the_menu_folds_and_sign_out_stays_in_sight(desk, browser):  # noqa: F811
     tab = browser.new_page(viewport={"width": 390, "height": 844})
-    sign_in(tab, desk, "cm", "demo-cm")
+    sign_in(tab, desk, "cm", "escalations-welcome")
     assert tab.evaluate("document.documentElement.scrollWidth") <= 390
     assert tab.locator("header.top button:has-text('Sign out')").is_visible()
     assert tab.locator("header.top nav a:has-text('Edit queues')").is_hidden()

@@ -92,7 +92,7 @@ def test_a_reply_typed_before_the_session_ended_is_there_after_signing_in_again(
     page.click("#composer button[name=then][value=none]")
     page.wait_for_url(f"{desk}/login/?next=%2Fc%2F{c.pk}%2F")
     page.fill("input[name=username]", "contributor")
-    page.fill("input[name=password]", "demo-contributor")
+    page.fill("input[name=password]", "fxhelp-volunteer-2026")
     page.click("button:has-text('Sign in')")
     page.wait_for_url(f"{desk}/c/{c.pk}/")
     assert page.locator("#composer textarea[name=text]").input_value() == text

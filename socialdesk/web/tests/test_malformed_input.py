@@ -17,7 +17,7 @@ from django.test import Client
 
 from socialdesk.api.api import api as ninja_api
 
-from .test_access import ACCESS
+from .test_access import ACCESS, _application
 
 BAD_TEXT = [
     "abc", "99999999999999999999", "-1", "0", "1.5", "²", "", " ", "\x00", "a\x00b", "\ud800", "x\udfffy",
@@ -73,6 +73,21 @@ FORMS = {
     "set_aside_dismiss": lambda w: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}),
     "ingestion_filters:settings": lambda w: ("/manage/filters/", {"drop_reposts": "on", "muted_words": "boycott", "allowed_hashtags": "firefox"}),
     "personal_settings": lambda w: ("/settings/", {"signature": "^AB"}),
+    "password_change": lambda w: ("/settings/password/", {"old_password": "connect-the-accounts", "new_password1": "quiet-harbour-lanterns",
+                                                          "new_password2": "quiet-harbour-lanterns"}),
+    "sign_out_everywhere": lambda w: ("/settings/sign-out-everywhere", {}),
+    "two_factor_setup": lambda w: ("/settings/two-factor/", {"op": "confirm", "code": "123456", "next": "/"}),
+    "two_factor_verify": lambda w: ("/login/code", {"code": "123456", "next": "/"}),
+    "leave": lambda w: ("/settings/leave", {"password": "connect-the-accounts", "confirm": "on"}),
+    "password_reset": lambda w: ("/password-reset/", {"email": "admin@example.org"}),
+    "apply": lambda w: ("/apply/", {"name": "Ana", "email": "ana@example.org", "handle": "ana", "started_on": "2026-01-05", "privacy": "on",
+                                    "contact": "on", "criterion_experience": "on", "criterion_respect": "on", "criterion_clarity": "on",
+                                    "criterion_collaboration": "on", "criterion_judgement": "on", "criterion_nda": "on"}),
+    "application_decision": lambda w: (f"/manage/applications/{_application()}/decide", {"decision": "approve", "role": "moderator", "reason": "ok"}),
+    "people": lambda w: ("/manage/people/", {"op": "role", "user": str(w["users"]["other"].pk), "role": "moderator", "confirm": "other"}),
+    "people:delete": lambda w: ("/manage/people/", {"op": "delete", "user": str(w["users"]["other"].pk), "confirm": "other"}),
+    "invite": lambda w: ("/manage/applications/invite", {"name": "Ana", "email": "ana@example.org", "role": "contributor"}),
+    "password_reset_confirm": lambda w: ("/password-reset/MQ/set-password/", {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"}),
     "triage_correct": lambda w: (f"/triage/c/{_c(w).pk}/correct", {"field": "type", "chosen": "feedback"}),
     "triage_escalate_cluster": lambda w: (
         "/triage/clusters/escalate", {"conversations": f"{_c(w).pk},{w['siblings']['moderated'].pk}", "reason": "same"},
@@ -94,6 +109,7 @@ FORMS = {
 QUERIES = {
     "queue": lambda w: ("/queues/twitter-conversations-moderated/", {"tag": "sync", "type": "feedback", "status": "open", "language": "en", "sentiment": "negative", "account": "FirefoxSupport", "platform": "twitter"}),
     "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
+    "audit_log": lambda w: ("/manage/audit/", {"q": "admin", "kind": "signed_in", "page": "2"}),
     "login:page": lambda w: ("/login/", {"next": "/"}),
     "account_callback": lambda w: ("/manage/accounts/callback", {"state": "s", "code": "c", "error": "access_denied", "error_description": "no"}),
 }
@@ -104,9 +120,9 @@ PATHS = {
     "like": "/c/1/like/{}", "split": "/c/1/split/{}", "retry_action": "/outbox/{}/retry", "approval_decision": "/approvals/{}",
     "dismiss_reminder": "/reminders/{}/done", "edit_queue": "/manage/queues/{}/", "queue": "/queues/{}/", "bulk_action": "/queues/{}/bulk",
     "triage_rule": "/triage/rules/{}/", "triage_correct": "/triage/c/{}/correct",
-    "account": "/manage/accounts/{}/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
+    "account": "/manage/accounts/{}/", "application_decision": "/manage/applications/{}/decide", "password_reset_confirm": "/password-reset/{}/set-password/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
 }
-GET_ONLY = {"set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
+GET_ONLY = {"audit_log", "left", "apply_sent", "applications", "password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
             "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root"}
 
 

@@ -97,7 +97,7 @@ def test_escalation_and_a_retweet_a_cm_executes(desk, browser, customer_tweet):
     assert not contributor.locator("button:has-text('Retweet from')").count()  # contributors cannot retweet
 
     cm = browser.new_page()
-    sign_in(cm, desk, "cm", "demo-cm")
+    sign_in(cm, desk, "cm", "escalations-welcome")
     cm.goto(f"{desk}/queues/escalation/")
     cm.click("table.list a")
     cm.click("button:has-text('Retweet from @FirefoxSupport')")
@@ -115,7 +115,7 @@ def test_two_agents_see_each_other_and_a_second_reply_needs_confirmation(desk, b
     c = Conversation.objects.get()
     one, two = browser.new_page(), browser.new_page()
     sign_in(one, desk)
-    sign_in(two, desk, "moderator", "demo-moderator")
+    sign_in(two, desk, "moderator", "triage-every-mention")
     one.goto(f"{desk}/c/{c.pk}/")
     two.goto(f"{desk}/c/{c.pk}/")
     one.reload()
@@ -139,7 +139,7 @@ def test_two_agents_see_each_other_and_a_second_reply_needs_confirmation(desk, b
 def test_a_moderator_moves_a_conversation_into_the_contributors_queue(desk, page, customer_tweet):
     customer_tweet("@Firefox why is my download stuck?", username="dee")
     poll_all()
-    sign_in(page, desk, "moderator", "demo-moderator")
+    sign_in(page, desk, "moderator", "triage-every-mention")
     page.click("button[aria-label='Play Twitter - All']")
     page.click("button:has-text('Mark moderated')")
     page.wait_for_selector(".flash.success")
@@ -161,7 +161,7 @@ def test_a_moderator_approves_an_edited_reply_and_it_reaches_x(desk, browser, cu
     assert OutboundAction.objects.get().state == "approval"
 
     moderator = browser.new_page()
-    sign_in(moderator, desk, "moderator", "demo-moderator")
+    sign_in(moderator, desk, "moderator", "triage-every-mention")
     moderator.click("header >> text=Approvals")
     moderator.fill("textarea[name=text]", "Try turning off hardware acceleration in Settings ^CO")
     moderator.click("button:has-text('Approve')")
@@ -192,7 +192,7 @@ def test_filter_panel_and_bulk_close_in_the_browser(desk, page, customer_tweet):
 
 
 def test_a_cm_creates_a_queue_in_the_browser(desk, page):
-    sign_in(page, desk, "cm", "demo-cm")
+    sign_in(page, desk, "cm", "escalations-welcome")
     page.click("header >> text=Edit queues")
     page.click("text=New queue")
     page.fill("input[name=name]", "German")

@@ -73,7 +73,7 @@ def _pages(base):
     ]
 
 
-PASSWORDS = {"contributor": "demo-contributor", "moderator": "demo-moderator", "cm": "demo-cm", "admin": "demo-admin"}
+PASSWORDS = {"contributor": "fxhelp-volunteer-2026", "moderator": "triage-every-mention", "cm": "escalations-welcome", "admin": "connect-the-accounts"}
 
 
 def _problems(page, axe, name, width):

@@ -1,0 +1,45 @@
+"""The access audit log (PE5): one function writes it, one reads it for the audit page."""
+
+from django.db.models import Q
+
+from .models import AuditEntry
+
+LABELS = {
+    "signed_in": "Signed in",
+    "signed_out": "Signed out",
+    "sign_in_failed": "Wrong password",
+    "locked_out": "Sign-in paused after too many wrong passwords",
+    "password_changed": "Changed their password",
+    "password_reset": "Set a password from an email link",
+    "signed_out_everywhere": "Signed out everywhere",
+    "two_factor_on": "Turned two-factor sign-in on",
+    "two_factor_off": "Turned two-factor sign-in off",
+    "recovery_codes": "Made new recovery codes",
+    "role_given": "Gave a role",
+    "role_changed": "Role changed",
+    "application_approved": "Approved an application",
+    "application_rejected": "Rejected an application",
+    "invited": "Invited someone",
+    "left": "An account was deleted (stopped contributing)",
+}
+# Kept only while the person has an account: when they leave, these entries about them go.
+PERSONAL_KINDS = ("signed_in", "signed_out", "sign_in_failed", "locked_out")
+
+
+def record(kind: str, *, actor=None, subject=None, request=None, **detail) -> AuditEntry:
+    if request is not None:
+        detail.setdefault("ip", request.META.get("REMOTE_ADDR", ""))
+    actor = actor if getattr(actor, "pk", None) else None
+    subject = subject if getattr(subject, "pk", None) else None
+    return AuditEntry.objects.create(kind=kind, actor=actor, subject=subject, detail=detail)
+
+
+def search(q: str = "", kind: str = ""):
+    """Entries matching a username, an address or a word of the detail; newest first."""
+    rows = AuditEntry.objects.select_related("actor", "subject")
+    if kind in LABELS:
+        rows = rows.filter(kind=kind)
+    q = (q or "").strip()[:100]
+    if q:
+        rows = rows.filter(Q(actor__username__icontains=q) | Q(subject__username__icontains=q) | Q(detail__icontains=q))
+    return rows

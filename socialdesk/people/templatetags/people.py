@@ -1,0 +1,30 @@
+"""Small filters for the people pages."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def minutes(delta) -> str:
+    """A timedelta as "15 minutes" / "1 minute"."""
+    try:
+        n = max(1, round(delta.total_seconds() / 60))
+    except AttributeError:
+        return ""
+    return f"{n} minute{'s' if n != 1 else ''}"
+
+
+@register.simple_tag
+def two_factor_on(user) -> bool:
+    from socialdesk.people.two_factor import is_on
+
+    return bool(getattr(user, "is_authenticated", False)) and is_on(user)
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
