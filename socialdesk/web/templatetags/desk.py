@@ -27,3 +27,14 @@ def text_dir(text) -> str:
         if kind == "L":
             return "auto"
     return "auto"
+
+
+@register.filter
+def capped(n) -> str:
+    """A count from `queues.selectors.capped_count`: "1,000+" above the cap, else the number."""
+    from socialdesk.queues.selectors import count_cap, is_capped
+
+    if n is None or n == "":
+        return ""
+    n = int(n)
+    return f"{count_cap():,}+" if is_capped(n) else f"{n:,}"

@@ -92,7 +92,7 @@ FORMS = {
 }
 # Pages read from the query string.
 QUERIES = {
-    "queue": lambda w: ("/queues/twitter-conversations-moderated/", {"tag": "sync", "type": "feedback", "status": "open", "language": "en", "sentiment": "negative", "account": "FirefoxSupport", "platform": "twitter"}),
+    "queue": lambda w: ("/queues/twitter-conversations-moderated/", {"tag": "sync", "type": "feedback", "status": "open", "language": "en", "sentiment": "negative", "account": "FirefoxSupport", "platform": "twitter", "after": "0_1700000000000000_1"}),
     "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
     "login:page": lambda w: ("/login/", {"next": "/"}),
     "account_callback": lambda w: ("/manage/accounts/callback", {"state": "s", "code": "c", "error": "access_denied", "error_description": "no"}),
