@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from socialdesk.brands.models import Platform
@@ -271,17 +271,40 @@ def kept_for(*, agent, now) -> Q:
 
 
 def count_cap() -> int:
+    """Where a queue's totals stop counting ("1,000+")."""
     return settings.SOCIALDESK_COUNT_CAP
 
 
-def capped_count(qs: QuerySet, *, cap: int | None = None) -> int:
+def facet_cap() -> int:
+    """Where each value of the left panel stops counting ("100+"): there are some fifty values,
+    each counted on its own, so their cap is what bounds the panel's cost."""
+    return settings.SOCIALDESK_FACET_COUNT_CAP
+
+
+class CappedCount(int):
+    """A count that stopped at `cap` + 1: above `cap` it means "more than `cap`"."""
+
+    def __new__(cls, n: int, cap: int):
+        count = super().__new__(cls, n)
+        count.cap = cap
+        return count
+
+    @property
+    def capped(self) -> bool:
+        return self > self.cap
+
+    def __str__(self) -> str:
+        return f"{self.cap:,}+" if self.capped else f"{int(self):,}"
+
+
+def capped_count(qs: QuerySet, *, cap: int | None = None) -> CappedCount:
     """How many rows `qs` has, counted no further than `cap` + 1: above `cap` means "cap+".
 
     A queue page's counts stop there, so their cost is bounded by the cap, not by the queue
     (a COUNT(*) over a million conversations reads every one of them on each page view).
     """
     cap = count_cap() if cap is None else cap
-    return qs.order_by().values("pk")[: cap + 1].count()
+    return CappedCount(qs.order_by().values("pk")[: cap + 1].count(), cap)
 
 
 def capped_counts(querysets: dict, *, cap: int | None = None) -> dict:
@@ -291,17 +314,23 @@ def capped_counts(querysets: dict, *, cap: int | None = None) -> dict:
         return {}
     parts, params = [], []
     for i, qs in enumerate(querysets.values()):
-        sql, p = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        if not qs.query.order_by:
+            qs = qs.order_by()  # no model's default order: nothing to sort
+        sql, p = qs.values("pk")[: cap + 1].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{i})")
         params.extend(p)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Many small capped subqueries add up to a plan cost that crosses jit_above_cost:
+            # compiling it (tens of ms) would cost more than running it (a few ms).
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return dict(zip(querysets, row))
+    return {key: CappedCount(n, cap) for key, n in zip(querysets, row)}
 
 
-def is_capped(n: int) -> bool:
-    return n > count_cap()
+def is_capped(n) -> bool:
+    return isinstance(n, CappedCount) and n.capped
 
 
 # The order of every queue list: the order Play deals in, `id` last so the order is total (which
@@ -424,10 +453,11 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
     language, type, sentiment or tag is the NONE bucket; an empty platform or status (which
     nothing writes) is left out rather than shown as a choice that means nothing.
 
-    Counts are capped (`capped_count`): where the queue narrowed by the other filters holds no
-    more than the cap, the values are counted exactly in one GROUP BY over those rows; above it,
-    each value is counted up to the cap + 1 (shown "1,000+"), all values in one statement, each
-    on an index of its column. Either way no count reads the whole of a large queue.
+    Counts are capped: where the queue narrowed by the other filters holds no more than
+    `count_cap()` conversations, the values are counted exactly in one GROUP BY over those rows;
+    above it, each value is counted up to `facet_cap()` + 1 (shown "100+"), all values in one
+    statement, each from an index of its column. A value's count then reads at most about
+    cap / (the share of the value's rows that are in the queue) rows, whatever the queue's size.
     """
     cap = count_cap()
     sizes: dict = {}
@@ -476,9 +506,23 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
         else:
             counted[name] = {}
             base = narrowed(name)
+            tag_ids = dict(Tag.objects.values_list("slug", "pk")) if name == "tags" else {}
             for value in _candidates(name, rules):
-                per_value[(name, value)] = base.filter(_one_of(name, (value,)))
-    for (name, value), n in capped_counts(per_value, cap=cap).items():
+                if value in tag_ids:
+                    # Walk the tag's links and look each conversation up by its key, stopping at
+                    # the cap. A scalar subquery keeps that shape: as a join or EXISTS the planner
+                    # may hash every link of the tag, or scan the conversations, instead.
+                    in_queue = base.filter(pk=OuterRef("conversation_id")).values("pk")[:1]
+                    # In the order of the `conversation_tags_by_tag` index, so the walk starts
+                    # at once rather than after gathering the tag's links into a bitmap.
+                    per_value[(name, value)] = (
+                        Conversation.tags.through.objects.filter(tag_id=tag_ids[value])
+                        .annotate(in_queue=Subquery(in_queue)).filter(in_queue__isnull=False)
+                        .order_by("tag_id", "-conversation_id")
+                    )
+                else:
+                    per_value[(name, value)] = base.filter(_one_of(name, (value,)))
+    for (name, value), n in capped_counts(per_value, cap=facet_cap()).items():
         if n:
             counted[name][value] = n
 

@@ -35,7 +35,7 @@ from socialdesk.play.models import EndedBy
 from socialdesk.queues.forms import QueueForm
 from socialdesk.queues.models import Queue, QueueKind, SavedFilter
 from socialdesk.queues.selectors import (
-    LIST_ORDER, PAGE_SIZE, ConversationFilter, Cursor, capped_count, count_cap, dealable, facet_counts, is_capped, page_of,
+    LIST_ORDER, PAGE_SIZE, ConversationFilter, Cursor, capped_count, count_cap, dealable, facet_cap, facet_counts, is_capped, page_of,
     queue_conversations, queue_filter, visible_queues,
 )
 
@@ -121,6 +121,7 @@ def queue_list(request, slug):
         "total_capped": is_capped(total),
         "counts_capped": is_capped(total) or is_capped(to_answer) or any(is_capped(n) for rows in facets.values() for _, _, n in rows),
         "count_cap": count_cap(),
+        "facet_cap": facet_cap(),
         "page_size": PAGE_SIZE,
         "filter": filter,
         "query": query,

@@ -98,7 +98,7 @@ def test_a_cursor_survives_the_url_and_a_bad_one_is_refused_clearly(client, cont
 
 
 def test_counts_stop_at_the_cap_and_the_page_says_so(client, contributor, settings):
-    settings.SOCIALDESK_COUNT_CAP = 5
+    settings.SOCIALDESK_COUNT_CAP = settings.SOCIALDESK_FACET_COUNT_CAP = 5
     _make(9, language=lambda i: "en" if i < 7 else "fr")
     queue = Queue.objects.get(slug=QUEUE)
     assert capped_count(queue_conversations(queue=queue)) == 6  # cap + 1: "more than 5"
@@ -119,17 +119,17 @@ def test_counts_stop_at_the_cap_and_the_page_says_so(client, contributor, settin
     # Narrowed below the cap, the total is exact (the language counts still ignore "fr": one is capped).
     html = client.get(f"/queues/{QUEUE}/?language=fr").content.decode()
     assert "2 conversations match" in html and "Counts stop at 5" in html
-    settings.SOCIALDESK_COUNT_CAP = 100
+    settings.SOCIALDESK_COUNT_CAP = settings.SOCIALDESK_FACET_COUNT_CAP = 100
     html = client.get(f"/queues/{QUEUE}/").content.decode()
     assert "9 conversations match" in html and "Counts stop at" not in html
 
 
 def test_capped_counts_agree_with_exact_counts_below_the_cap(contributor, settings):
-    settings.SOCIALDESK_COUNT_CAP = 3
+    settings.SOCIALDESK_COUNT_CAP = settings.SOCIALDESK_FACET_COUNT_CAP = 3
     _make(10, language=lambda i: ("en", "fr", "de", "")[i % 4])
     queue = Queue.objects.get(slug=QUEUE)
     above = {v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter())["language"]}
-    settings.SOCIALDESK_COUNT_CAP = 1000
+    settings.SOCIALDESK_COUNT_CAP = settings.SOCIALDESK_FACET_COUNT_CAP = 1000
     exact = {v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter())["language"]}
     assert exact == {"en": 3, "fr": 3, "de": 2, NONE: 2}
     assert above == {v: min(n, 4) for v, n in exact.items()}
@@ -138,7 +138,7 @@ def test_capped_counts_agree_with_exact_counts_below_the_cap(contributor, settin
 
 
 def test_a_queue_rule_keeps_other_platforms_out_of_the_counts(contributor, settings):
-    settings.SOCIALDESK_COUNT_CAP = 2
+    settings.SOCIALDESK_COUNT_CAP = settings.SOCIALDESK_FACET_COUNT_CAP = 2
     _make(4)
     facets = facet_counts(queue=Queue.objects.get(slug=QUEUE), filter=ConversationFilter())
     assert {v for v, _, _ in facets["platform"]} == {"twitter"}

@@ -31,10 +31,7 @@ def text_dir(text) -> str:
 
 @register.filter
 def capped(n) -> str:
-    """A count from `queues.selectors.capped_count`: "1,000+" above the cap, else the number."""
-    from socialdesk.queues.selectors import count_cap, is_capped
-
+    """A count, "1,000+" when it is a `CappedCount` above its cap (`queues.selectors`)."""
     if n is None or n == "":
         return ""
-    n = int(n)
-    return f"{count_cap():,}+" if is_capped(n) else f"{n:,}"
+    return str(n) if hasattr(n, "cap") else f"{int(n):,}"
