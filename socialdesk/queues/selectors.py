@@ -463,11 +463,16 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
     sizes: dict = {}
     rules = queue_filter(queue)
 
+    built: dict[str, QuerySet] = {}
+
     def narrowed(without: str) -> QuerySet:
-        return queue_conversations(queue=queue, filter=filter.without(without))
+        # A facet with nothing selected narrows by the same filter as every other such facet.
+        key = without if getattr(filter, without) else ""
+        if key not in built:
+            built[key] = queue_conversations(queue=queue, filter=filter.without(without))
+        return built[key]
 
     def size(without: str) -> int:
-        # A facet with nothing selected narrows by the same filter as every other such facet.
         key = without if getattr(filter, without) else ""
         if key not in sizes:
             sizes[key] = capped_count(narrowed(without), cap=cap)
