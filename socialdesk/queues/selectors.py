@@ -512,8 +512,17 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
             counted[name] = {}
             base = narrowed(name)
             tag_ids = dict(Tag.objects.values_list("slug", "pk")) if name == "tags" else {}
+            account_ids = {}
+            if name == "accounts":
+                from socialdesk.brands.models import BrandAccount
+
+                for handle, pk in BrandAccount.objects.values_list("handle", "pk"):
+                    account_ids.setdefault(handle, []).append(pk)
             for value in _candidates(name, rules):
-                if value in tag_ids:
+                if value in account_ids:
+                    # By key, on the account index, rather than a join the planner may hash.
+                    per_value[(name, value)] = base.filter(account_id__in=account_ids[value])
+                elif value in tag_ids:
                     # Walk the tag's links and look each conversation up by its key, stopping at
                     # the cap. A scalar subquery keeps that shape: as a join or EXISTS the planner
                     # may hash every link of the tag, or scan the conversations, instead.
