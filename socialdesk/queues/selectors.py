@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from socialdesk.brands.models import Platform
@@ -282,19 +283,32 @@ def facet_cap() -> int:
 
 
 class CappedCount(int):
-    """A count that stopped at `cap` + 1: above `cap` it means "more than `cap`"."""
+    """A count that stopped at `cap` + 1: above `cap` it means "more than `cap`".
 
-    def __new__(cls, n: int, cap: int):
+    `at_least`: the count looked at part of the rows only (a tag's newest links): there may be
+    more than it says, shown "12+".
+    """
+
+    def __new__(cls, n: int, cap: int, *, at_least: bool = False):
         count = super().__new__(cls, n)
         count.cap = cap
+        count.at_least = at_least
         return count
 
     @property
     def capped(self) -> bool:
-        return self > self.cap
+        return self > self.cap or self.at_least
 
     def __str__(self) -> str:
-        return f"{self.cap:,}+" if self.capped else f"{int(self):,}"
+        if self > self.cap:
+            return f"{self.cap:,}+"
+        if self.at_least:
+            return f"{int(self):,}+" if self else "?"
+        return f"{int(self):,}"
+
+
+# A tag's count looks at no more than this many times the value cap of its newest links.
+TAG_WINDOW_PER_CAP = 10
 
 
 def capped_count(qs: QuerySet, *, cap: int | None = None) -> CappedCount:
@@ -505,6 +519,7 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
     # Facets over small sets are counted exactly; the others value by value, all in one statement.
     counted: dict[str, dict[str, int]] = {}
     per_value: dict[tuple[str, str], QuerySet] = {}
+    tag_sizes: dict[str, QuerySet] = {}
     for name in ConversationFilter.FIELDS:
         if size(name) <= cap:
             counted[name] = exact(name)
@@ -512,6 +527,7 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
             counted[name] = {}
             base = narrowed(name)
             tag_ids = dict(Tag.objects.values_list("slug", "pk")) if name == "tags" else {}
+            window = TAG_WINDOW_PER_CAP * facet_cap()
             account_ids = {}
             if name == "accounts":
                 from socialdesk.brands.models import BrandAccount
@@ -527,24 +543,35 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
                     # the cap. A scalar subquery keeps that shape: as a join or EXISTS the planner
                     # may hash every link of the tag, or scan the conversations, instead.
                     in_queue = base.filter(pk=OuterRef("conversation_id")).values("pk")[:1]
+                    links = Conversation.tags.through.objects.filter(tag_id=tag_ids[value])
+                    # The walk looks at the tag's newest `window` links at most: where the tag is
+                    # common but rare in this queue it could otherwise walk all of them.
+                    oldest_in_window = links.order_by("-conversation_id").values("conversation_id")[window - 1 : window]
                     # In the order of the `conversation_tags_by_tag` index, so the walk starts
                     # at once rather than after gathering the tag's links into a bitmap.
                     per_value[(name, value)] = (
-                        Conversation.tags.through.objects.filter(tag_id=tag_ids[value])
+                        links.filter(conversation_id__gte=Coalesce(Subquery(oldest_in_window), 0))
                         .annotate(in_queue=Subquery(in_queue)).filter(in_queue__isnull=False)
                         .order_by("tag_id", "-conversation_id")
                     )
+                    tag_sizes[value] = links
                 else:
                     per_value[(name, value)] = base.filter(_one_of(name, (value,)))
     for (name, value), n in capped_counts(per_value, cap=facet_cap()).items():
         if n:
             counted[name][value] = n
+    # A tag with more links than the window, not found often enough in it, may have more.
+    # Not seen in the window at all, it is still offered, with "?" for its count.
+    for slug, size in capped_counts(tag_sizes, cap=TAG_WINDOW_PER_CAP * facet_cap()).items():
+        n = counted["tags"].get(slug)
+        if size.capped and not (n is not None and n.capped):
+            counted["tags"][slug] = CappedCount(n or 0, facet_cap(), at_least=True)
 
     def choices(name: str, known: list[tuple[str, str]], counts: dict[str, int], *, always: bool = False) -> list[tuple[str, str, int]]:
         """`known` values in their order (all of them if `always`), then others by name, then NONE."""
         selected = set(getattr(filter, name))
         labels = dict(known)
-        rows = [(v, label, counts.get(v, 0)) for v, label in known if always or counts.get(v) or v in selected]
+        rows = [(v, label, counts.get(v, 0)) for v, label in known if always or counts.get(v) or is_capped(counts.get(v)) or v in selected]
         rows += [(v, v, counts[v]) for v in sorted(set(counts) - set(labels) - {NONE})]
         if counts.get(NONE) or NONE in selected:
             rows.append((NONE, NONE_LABELS[name], counts.get(NONE, 0)))

@@ -143,3 +143,28 @@ def test_a_queue_rule_keeps_other_platforms_out_of_the_counts(contributor, setti
     facets = facet_counts(queue=Queue.objects.get(slug=QUEUE), filter=ConversationFilter())
     assert {v for v, _, _ in facets["platform"]} == {"twitter"}
     assert all(v in {"FirefoxSupport", NONE} for v, _, _ in facets["account"])
+
+
+def test_a_tag_common_elsewhere_is_counted_in_its_newest_links_and_says_there_may_be_more(contributor, settings):
+    from socialdesk.conversations.models import Tag
+
+    settings.SOCIALDESK_COUNT_CAP = 5
+    settings.SOCIALDESK_FACET_COUNT_CAP = 2  # a tag's window: its newest 20 links
+    rows = _make(40)
+    sync = Tag.objects.get(slug="sync")
+    crash = Tag.objects.get(slug="crash")
+    for c in rows:
+        c.tags.add(sync)
+    for c in rows[:25]:  # the oldest 25 crash; of them only the 3 oldest are still open
+        c.tags.add(crash)
+    Conversation.objects.filter(pk__in=[c.pk for c in rows[3:]]).update(status="closed")
+    Conversation.objects.filter(pk__in=[c.pk for c in rows[30:]]).update(status="open")
+    queue = Queue.objects.get(slug=QUEUE)
+    tags = {v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter(statuses=("open",)))["tag"]}
+    # sync: 10 open among its newest 20 links: "2+" (the cap); crash: none of its newest 20 are open.
+    assert str(tags["sync"]) == "2+" and tags["sync"].capped
+    assert str(tags["crash"]) == "?" and tags["crash"].capped
+    # The window covers a tag with few links: its count is exact.
+    settings.SOCIALDESK_FACET_COUNT_CAP = 100
+    tags = {v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter(statuses=("open",)))["tag"]}
+    assert (str(tags["sync"]), str(tags["crash"])) == ("13", "3")
