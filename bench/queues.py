@@ -55,6 +55,7 @@ def parse_args(argv=None):
     p.add_argument("--repeats", type=int, default=60, help="requests per page kind and side (default 60)")
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--reuse", action="store_true", help="keep the conversations of an earlier run of the same size and seed")
+    p.add_argument("--code", help="measure the desk in this checkout instead (e.g. a worktree of the commit before a change)")
     p.add_argument("--force", action="store_true", help="allow a PostgreSQL database whose name does not contain 'bench'")
     return p.parse_args(argv)
 
@@ -295,7 +296,12 @@ def bench(n, *, repeats, seed=11, reuse=False):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.code:
+        sys.path.insert(0, str(Path(args.code).resolve()))
     setup_django(args)
+    import socialdesk
+
+    print(f"code: {Path(socialdesk.__file__).resolve().parent.parent}", file=sys.stderr)
     from django.db import connection
 
     print(f"database: {connection.vendor}; {args.repeats} requests per page kind and side")
