@@ -203,6 +203,11 @@ SOCIALDESK_LEASE_SECONDS = int(os.environ.get("SOCIALDESK_LEASE_SECONDS", 300))
 # Play Mode: a skipped conversation is not dealt to the same agent again for the rest of the play
 # session (0), or only for this many seconds; the customer writing again brings it back anyway.
 SOCIALDESK_SKIP_SECONDS = int(os.environ.get("SOCIALDESK_SKIP_SECONDS", 0))
+# Queue pages count their totals up to this many conversations, then say "1,000+": counting
+# further would read the whole queue on every page view...
+SOCIALDESK_COUNT_CAP = int(os.environ.get("SOCIALDESK_COUNT_CAP", 1000))
+# ... and each value of the left panel's filters up to this many ("100+").
+SOCIALDESK_FACET_COUNT_CAP = int(os.environ.get("SOCIALDESK_FACET_COUNT_CAP", 100))
 # Authors with at least this many followers (or verified) are "Internet celebrities" (TR5).
 SOCIALDESK_CELEBRITY_FOLLOWERS = int(os.environ.get("SOCIALDESK_CELEBRITY_FOLLOWERS", 100_000))
 # Outbox retries: base delay, cap and attempts before an action is marked failed.

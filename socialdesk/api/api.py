@@ -26,7 +26,7 @@ from socialdesk.conversations.selectors import can_see
 from socialdesk.people.models import ApiToken, has_role
 from socialdesk.play import services as play_services
 from socialdesk.queues.models import Queue
-from socialdesk.queues.selectors import dealable, queue_conversations, visible_queues
+from socialdesk.queues.selectors import capped_count, count_cap, dealable, queue_conversations, visible_queues
 
 
 class TokenAuth(HttpBearer):
@@ -93,8 +93,9 @@ def auth_error(request, exc):
 class QueueOut(Schema):
     slug: str
     name: str
-    open: int
-    waiting_for_answer: int
+    open: int = Field(description="Open conversations, counted up to `counts_stop_at` + 1: a larger queue shows `counts_stop_at` + 1.")
+    waiting_for_answer: int = Field(description="Conversations Play Mode may deal, counted like `open`.")
+    counts_stop_at: int = Field(description="Where the counts stop (SOCIALDESK_COUNT_CAP): counting further would read the whole queue.")
 
 
 class MessageOut(Schema):
@@ -185,7 +186,10 @@ def _queue_for(request, slug: str) -> Queue:
 @api.get("/queues", response=list[QueueOut], summary="Queues visible to you, with counts")
 def list_queues(request: HttpRequest):
     return [
-        {"slug": q.slug, "name": q.name, "open": queue_conversations(queue=q).filter(status="open").count(), "waiting_for_answer": dealable(queue=q).count()}
+        {
+            "slug": q.slug, "name": q.name, "open": capped_count(queue_conversations(queue=q).filter(status="open")),
+            "waiting_for_answer": capped_count(dealable(queue=q)), "counts_stop_at": count_cap(),
+        }
         for q in visible_queues(user=request.user)
     ]
 

@@ -171,6 +171,16 @@ class Conversation(models.Model):
                 models.Index(fields=[column], name=f"deal_by_{column}", condition=models.Q(status="open", awaiting_reply=True))
                 for column in ("language", "type", "sentiment")
             ),
+            # Queue lists (queues.selectors.LIST_ORDER): a page is read off one of these, whatever
+            # the size of the queue; the first for one status (the usual "open"), the second for
+            # several statuses or all of them.
+            models.Index(fields=["status", "-priority", "last_inbound_at", "id"], name="queue_order"),
+            models.Index(fields=["-priority", "last_inbound_at", "id"], name="queue_order_any_status"),
+            # The left panel's capped counts go straight to a value's rows; the language index
+            # also lists the languages present without reading the table.
+            models.Index(fields=["language", "status"], name="facet_language"),
+            models.Index(fields=["type", "status"], name="facet_type"),
+            models.Index(fields=["sentiment", "status"], name="facet_sentiment"),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +218,11 @@ class Message(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        indexes = [
+            # "Containing private message" (the type filter) finds its few conversations here
+            # instead of looking into every message of the queue.
+            models.Index(fields=["conversation"], condition=models.Q(raw__private=True), name="private_message"),
+        ]
         constraints = [
             # Nothing twice: a platform's message is stored once.
             models.UniqueConstraint(

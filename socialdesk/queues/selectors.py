@@ -5,14 +5,19 @@ the rules may also say "moderated", a minimum priority and a star-rating range, 
 does not offer. One `apply` narrows every list, count and deal.
 """
 
+import datetime
 import logging
 from dataclasses import dataclass, field, fields, replace
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from socialdesk.brands.models import Platform
+from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import Conversation, Message, MessageType, Sentiment, Status, Tag, UserTag, UserTagKind
 from socialdesk.people.models import has_role
 
@@ -273,16 +278,226 @@ def kept_for(*, agent, now) -> Q:
     return Q(reserved_for=agent) & Q(reserved_until__gt=now)
 
 
+def count_cap() -> int:
+    """Where a queue's totals stop counting ("1,000+")."""
+    return settings.SOCIALDESK_COUNT_CAP
+
+
+def facet_cap() -> int:
+    """Where each value of the left panel stops counting ("100+"): there are some fifty values,
+    each counted on its own, so their cap is what bounds the panel's cost."""
+    return settings.SOCIALDESK_FACET_COUNT_CAP
+
+
+class CappedCount(int):
+    """A count that stopped at `cap` + 1: above `cap` it means "more than `cap`".
+
+    `at_least`: the count looked at part of the rows only (a tag's newest links): there may be
+    more than it says, shown "12+".
+    """
+
+    def __new__(cls, n: int, cap: int, *, at_least: bool = False):
+        count = super().__new__(cls, n)
+        count.cap = cap
+        count.at_least = at_least
+        return count
+
+    @property
+    def capped(self) -> bool:
+        return self > self.cap or self.at_least
+
+    def __str__(self) -> str:
+        if self > self.cap:
+            return f"{self.cap:,}+"
+        if self.at_least:
+            return f"{int(self):,}+" if self else "?"
+        return f"{int(self):,}"
+
+
+# A tag's count looks at no more than this many times the value cap of its newest links.
+TAG_WINDOW_PER_CAP = 10
+
+
+def capped_count(qs: QuerySet, *, cap: int | None = None) -> CappedCount:
+    """How many rows `qs` has, counted no further than `cap` + 1: above `cap` means "cap+".
+
+    A queue page's counts stop there, so their cost is bounded by the cap, not by the queue
+    (a COUNT(*) over a million conversations reads every one of them on each page view).
+    """
+    cap = count_cap() if cap is None else cap
+    return CappedCount(qs.order_by().values("pk")[: cap + 1].count(), cap)
+
+
+def capped_counts(querysets: dict, *, cap: int | None = None) -> dict:
+    """`capped_count` of each queryset, in one statement (one round trip, however many values)."""
+    cap = count_cap() if cap is None else cap
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for i, qs in enumerate(querysets.values()):
+        if not qs.query.order_by:
+            qs = qs.order_by()  # no model's default order: nothing to sort
+        sql, p = qs.values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{i})")
+        params.extend(p)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Many small capped subqueries add up to a plan cost that crosses jit_above_cost:
+            # compiling it (tens of ms) would cost more than running it (a few ms).
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {key: CappedCount(n, cap) for key, n in zip(querysets, row)}
+
+
+def is_capped(n) -> bool:
+    return isinstance(n, CappedCount) and n.capped
+
+
+# The order of every queue list: the order Play deals in, `id` last so the order is total (which
+# keyset pagination needs). The `queue_order` indexes serve it.
+LIST_ORDER = ("-priority", "last_inbound_at", "id")
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of a queue ended: the last row's place in `LIST_ORDER`.
+
+    The next page starts strictly after it, whatever happened to the rows before: a conversation
+    closed, answered or added on an earlier page moves no other row across the page boundary, as
+    an OFFSET would.
+    """
+
+    priority: int
+    last_inbound_at: datetime.datetime
+    id: int
+
+    @classmethod
+    def of(cls, conversation) -> "Cursor":
+        return cls(conversation.priority, conversation.last_inbound_at, conversation.pk)
+
+    def encode(self) -> str:
+        micros = round(self.last_inbound_at.timestamp() * 1_000_000)
+        return f"{self.priority}_{micros}_{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> "Cursor":
+        """ValueError if `text` is not a cursor this code wrote."""
+        parts = (text or "").split("_")
+        if len(parts) != 3 or len(text) > 60:
+            raise ValueError("not a page cursor")
+        priority, micros, pk = (int(p) for p in parts)
+        if not (-(2**31) <= priority < 2**31 and 0 < pk <= MAX_ID and 0 <= micros < 253402300800 * 1_000_000):
+            raise ValueError("not a page cursor")
+        when = datetime.datetime.fromtimestamp(0, tz=datetime.timezone.utc) + datetime.timedelta(microseconds=micros)
+        return cls(priority, when, pk)
+
+
+def page_of(qs: QuerySet, *, after: Cursor | None = None, size: int = PAGE_SIZE) -> tuple[list, Cursor | None]:
+    """One page of `qs` in `LIST_ORDER`, starting after `after`; and the cursor of the next page.
+
+    Keyset pagination: each page reads `size` + 1 rows from the index, however deep it is, where
+    OFFSET reads and throws away every row before the page. The keyset is mixed (priority
+    descending, the rest ascending), so a page is at most two index ranges: the rest of the
+    priority band the cursor is in, then the lower priorities.
+    """
+    if after is None:
+        rows = list(qs.order_by(*LIST_ORDER)[: size + 1])
+    else:
+        at = after.last_inbound_at
+        rest_of_band = (
+            qs.filter(priority=after.priority, last_inbound_at__gte=at)
+            .filter(Q(last_inbound_at__gt=at) | Q(id__gt=after.id))
+            .order_by("last_inbound_at", "id")
+        )
+        rows = list(rest_of_band[: size + 1])
+        if len(rows) <= size:
+            rows += list(qs.filter(priority__lt=after.priority).order_by(*LIST_ORDER)[: size + 1 - len(rows)])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (Cursor.of(rows[-1]) if more else None)
+
+
+def _distinct_languages() -> list[str]:
+    """Every language a conversation has, read by skipping through the language index.
+
+    A recursive "next larger value" walk: one index probe per language, not a scan of the table.
+    """
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE langs(v) AS (
+            SELECT MIN(language) FROM {table} WHERE language > ''
+            UNION ALL
+            SELECT (SELECT MIN(language) FROM {table} WHERE language > langs.v) FROM langs WHERE langs.v IS NOT NULL
+        )
+        SELECT v FROM langs WHERE v IS NOT NULL
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _candidates(name: str, rules: ConversationFilter | None) -> list[str]:
+    """Every value the facet `name` could count within a queue's `rules`, NONE included where it
+    means something.
+
+    Values the rules exclude are not counted at all: counting Google Play within a Twitter queue
+    would walk every Google Play row to find none.
+    """
+    from socialdesk.brands.models import BrandAccount
+
+    accounts = BrandAccount.objects.all()
+    if rules is not None and rules.platforms:
+        accounts = accounts.filter(platform__in=rules.platforms)
+    values = {
+        "statuses": lambda: [v for v, _ in Status.choices],
+        "types": lambda: [*(v for v, _ in MessageType.choices), PRIVATE_MESSAGE],
+        "platforms": lambda: [v for v, _ in Platform.choices],
+        "accounts": lambda: list(accounts.values_list("handle", flat=True)),
+        "languages": _distinct_languages,
+        "sentiments": lambda: [v for v, _ in Sentiment.choices],
+        "tags": lambda: list(Tag.objects.values_list("slug", flat=True)),
+    }[name]()
+    if name in NONE_LABELS:
+        values = [*values, NONE]
+    allowed = getattr(rules, name, None) if name in ConversationFilter.FIELDS else None
+    if allowed:
+        values = [v for v in values if v in allowed]
+    return values
+
+
 def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[tuple[str, str, int]]]:
     """Counts per value of each filter of the left panel, within the queue and the other filters.
 
     Every value a conversation can have is counted, including none at all: an empty account,
     language, type, sentiment or tag is the NONE bucket; an empty platform or status (which
     nothing writes) is left out rather than shown as a choice that means nothing.
+
+    Counts are capped: where the queue narrowed by the other filters holds no more than
+    `count_cap()` conversations, the values are counted exactly in one GROUP BY over those rows;
+    above it, each value is counted up to `facet_cap()` + 1 (shown "100+"), all values in one
+    statement, each from an index of its column. A value's count then reads at most about
+    cap / (the share of the value's rows that are in the queue) rows, whatever the queue's size.
     """
+    cap = count_cap()
+    sizes: dict = {}
+    rules = queue_filter(queue)
+
+    built: dict[str, QuerySet] = {}
 
     def narrowed(without: str) -> QuerySet:
-        return queue_conversations(queue=queue, filter=filter.without(without))
+        # A facet with nothing selected narrows by the same filter as every other such facet.
+        key = without if getattr(filter, without) else ""
+        if key not in built:
+            built[key] = queue_conversations(queue=queue, filter=filter.without(without))
+        return built[key]
+
+    def size(without: str) -> int:
+        key = without if getattr(filter, without) else ""
+        if key not in sizes:
+            sizes[key] = capped_count(narrowed(without), cap=cap)
+        return sizes[key]
 
     def grouped(name: str) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -294,32 +509,90 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
             counts.pop(NONE, None)
         return counts
 
+    def exact(name: str) -> dict[str, int]:
+        if name == "tags":
+            tagged = narrowed("tags")
+            counts = dict(
+                Conversation.tags.through.objects.filter(conversation__in=tagged.values("pk"))
+                .values_list("tag__slug").annotate(n=Count("pk")).values_list("tag__slug", "n")
+            )
+            counts[NONE] = tagged.exclude(_tagged(None)).count()
+            return counts
+        counts = grouped(name)
+        if name == "types":
+            counts[PRIVATE_MESSAGE] = narrowed("types").filter(_private_message()).count()
+        return counts
+
+    # Facets over small sets are counted exactly; the others value by value, all in one statement.
+    counted: dict[str, dict[str, int]] = {}
+    per_value: dict[tuple[str, str], QuerySet] = {}
+    tag_sizes: dict[str, QuerySet] = {}
+    for name in ConversationFilter.FIELDS:
+        if size(name) <= cap:
+            counted[name] = exact(name)
+        else:
+            counted[name] = {}
+            base = narrowed(name)
+            tag_ids = dict(Tag.objects.values_list("slug", "pk")) if name == "tags" else {}
+            window = TAG_WINDOW_PER_CAP * facet_cap()
+            account_ids = {}
+            if name == "accounts":
+                from socialdesk.brands.models import BrandAccount
+
+                for handle, pk in BrandAccount.objects.values_list("handle", "pk"):
+                    account_ids.setdefault(handle, []).append(pk)
+            for value in _candidates(name, rules):
+                if value in account_ids:
+                    # By key, on the account index, rather than a join the planner may hash.
+                    per_value[(name, value)] = base.filter(account_id__in=account_ids[value])
+                elif value in tag_ids:
+                    # Walk the tag's links and look each conversation up by its key, stopping at
+                    # the cap. A scalar subquery keeps that shape: as a join or EXISTS the planner
+                    # may hash every link of the tag, or scan the conversations, instead.
+                    in_queue = base.filter(pk=OuterRef("conversation_id")).values("pk")[:1]
+                    links = Conversation.tags.through.objects.filter(tag_id=tag_ids[value])
+                    # The walk looks at the tag's newest `window` links at most: where the tag is
+                    # common but rare in this queue it could otherwise walk all of them.
+                    oldest_in_window = links.order_by("-conversation_id").values("conversation_id")[window - 1 : window]
+                    # In the order of the `conversation_tags_by_tag` index, so the walk starts
+                    # at once rather than after gathering the tag's links into a bitmap.
+                    per_value[(name, value)] = (
+                        links.filter(conversation_id__gte=Coalesce(Subquery(oldest_in_window), 0))
+                        .annotate(in_queue=Subquery(in_queue)).filter(in_queue__isnull=False)
+                        .order_by("tag_id", "-conversation_id")
+                    )
+                    tag_sizes[value] = links
+                else:
+                    per_value[(name, value)] = base.filter(_one_of(name, (value,)))
+    for (name, value), n in capped_counts(per_value, cap=facet_cap()).items():
+        if n:
+            counted[name][value] = n
+    # A tag with more links than the window, not found often enough in it, may have more.
+    # Not seen in the window at all, it is still offered, with "?" for its count.
+    for slug, size in capped_counts(tag_sizes, cap=TAG_WINDOW_PER_CAP * facet_cap()).items():
+        n = counted["tags"].get(slug)
+        if size.capped and not (n is not None and n.capped):
+            counted["tags"][slug] = CappedCount(n or 0, facet_cap(), at_least=True)
+
     def choices(name: str, known: list[tuple[str, str]], counts: dict[str, int], *, always: bool = False) -> list[tuple[str, str, int]]:
         """`known` values in their order (all of them if `always`), then others by name, then NONE."""
         selected = set(getattr(filter, name))
         labels = dict(known)
-        rows = [(v, label, counts.get(v, 0)) for v, label in known if always or counts.get(v) or v in selected]
+        rows = [(v, label, counts.get(v, 0)) for v, label in known if always or counts.get(v) or is_capped(counts.get(v)) or v in selected]
         rows += [(v, v, counts[v]) for v in sorted(set(counts) - set(labels) - {NONE})]
         if counts.get(NONE) or NONE in selected:
             rows.append((NONE, NONE_LABELS[name], counts.get(NONE, 0)))
         return rows
 
-    tagged = narrowed("tags")
-    tag_counts = dict(
-        Conversation.tags.through.objects.filter(conversation__in=tagged.values("pk"))
-        .values_list("tag__slug").annotate(n=Count("pk")).values_list("tag__slug", "n")
-    )
-    tag_names = dict(Tag.objects.filter(slug__in=tag_counts).values_list("slug", "name"))
-    untagged = tagged.exclude(_tagged(None)).count()
-    type_counts = grouped("types")
-    type_counts[PRIVATE_MESSAGE] = narrowed("types").filter(_private_message()).count()
-    accounts = grouped("accounts")
+    tag_counts = counted["tags"]
+    tag_names = dict(Tag.objects.filter(slug__in=[t for t in tag_counts if t != NONE]).values_list("slug", "name"))
+    accounts = counted["accounts"]
     return {
-        "status": choices("statuses", Status.choices, grouped("statuses")),
-        "tag": choices("tags", sorted(tag_names.items(), key=lambda kv: kv[1].lower()), {**tag_counts, NONE: untagged}),
-        "type": choices("types", [*MessageType.choices, (PRIVATE_MESSAGE, "Containing private message")], type_counts, always=True),
-        "platform": choices("platforms", [(v, label) for v, label in Platform.choices], grouped("platforms")),
+        "status": choices("statuses", Status.choices, counted["statuses"]),
+        "tag": choices("tags", sorted(tag_names.items(), key=lambda kv: kv[1].lower()), tag_counts),
+        "type": choices("types", [*MessageType.choices, (PRIVATE_MESSAGE, "Containing private message")], counted["types"], always=True),
+        "platform": choices("platforms", [(v, label) for v, label in Platform.choices], counted["platforms"]),
         "account": choices("accounts", [(v, f"@{v}") for v in sorted(set(accounts) - {NONE}, key=str.lower)], accounts),
-        "language": choices("languages", [], grouped("languages")),
-        "sentiment": choices("sentiments", Sentiment.choices, grouped("sentiments"), always=True),
+        "language": choices("languages", [], counted["languages"]),
+        "sentiment": choices("sentiments", Sentiment.choices, counted["sentiments"], always=True),
     }

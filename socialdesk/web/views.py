@@ -34,7 +34,10 @@ from socialdesk.play.forms import PlayConversationForm
 from socialdesk.play.models import EndedBy
 from socialdesk.queues.forms import QueueForm
 from socialdesk.queues.models import Queue, QueueKind, SavedFilter
-from socialdesk.queues.selectors import ConversationFilter, dealable, facet_counts, queue_conversations, queue_filter, visible_queues
+from socialdesk.queues.selectors import (
+    LIST_ORDER, PAGE_SIZE, ConversationFilter, Cursor, capped_count, count_cap, dealable, facet_cap, facet_counts, is_capped, page_of,
+    queue_conversations, queue_filter, visible_queues,
+)
 
 from .context import draft_sent
 from .forms import (
@@ -73,7 +76,7 @@ def _visible_queue(request, slug: str) -> Queue:
 @login_required
 def home(request):
     queues = [
-        {"queue": q, "open": queue_conversations(queue=q).filter(status="open").count(), "to_answer": dealable(queue=q).count()}
+        {"queue": q, "open": capped_count(queue_conversations(queue=q).filter(status="open")), "to_answer": capped_count(dealable(queue=q))}
         for q in visible_queues(user=request.user)
     ]
     reminders = Reminder.objects.filter(
@@ -91,28 +94,45 @@ def queue_list(request, slug):
     filter = ConversationFilter.from_query(request.GET)
     if not filter.statuses and "status" not in request.GET:
         filter = ConversationFilter(**{**filter.as_dict(), "statuses": ("open",)})
-    qs = (
-        queue_conversations(queue=queue, filter=filter)
-        .select_related("author", "account", "dealt_to").prefetch_related("tags")
-        .order_by("-priority", "last_inbound_at")
-    )
+    after = None
+    if request.GET.get("after"):
+        try:
+            after = Cursor.decode(request.GET["after"])
+        except ValueError:
+            messages.error(request, "That page link is not one this desk made: here is the first page.")
+    qs = queue_conversations(queue=queue, filter=filter)
     # The list shows what the customer wrote last: its first line.
     latest_text = Message.objects.filter(conversation=OuterRef("pk"), direction="in").order_by("-created_at", "-pk").values("text")[:1]
-    conversations = list(qs.annotate(customer_text=Subquery(latest_text))[:200])
+    conversations, next_cursor = page_of(
+        qs.select_related("author", "account", "dealt_to").prefetch_related("tags").annotate(customer_text=Subquery(latest_text)),
+        after=after,
+    )
     for c in conversations:
         c.first_line = next((line.strip() for line in (c.customer_text or "").splitlines() if line.strip()), "")
+    query = urlencode(filter.as_query())
+    total = capped_count(qs)
+    to_answer = capped_count(dealable(queue=queue, filter=filter))
+    facets = facet_counts(queue=queue, filter=filter)
     return render(request, "web/queue.html", {
         "queue": queue,
         "conversations": conversations,
-        "total": qs.count(),
+        # Counted up to the cap ("1,000+"): a whole COUNT(*) would read the queue on every view.
+        "total": total,
+        "total_capped": is_capped(total),
+        "counts_capped": is_capped(total) or is_capped(to_answer) or any(is_capped(n) for rows in facets.values() for _, _, n in rows),
+        "count_cap": count_cap(),
+        "facet_cap": facet_cap(),
+        "page_size": PAGE_SIZE,
         "filter": filter,
-        "query": urlencode(filter.as_query()),
-        "facets": facet_counts(queue=queue, filter=filter),
+        "query": query,
+        "paged": after is not None,
+        "next_page": f"?{query}&after={next_cursor.encode()}" if next_cursor else "",
+        "facets": facets,
         "saved": [
             (f.name, urlencode(ConversationFilter(**{k: tuple(v) for k, v in f.params.items()}).as_query()))
             for f in SavedFilter.objects.filter(user=request.user, queue=queue)
         ],
-        "to_answer": dealable(queue=queue, filter=filter).count(),
+        "to_answer": to_answer,
         "bulk_tags": Tag.objects.all(),
         "bulk_queues": Queue.objects.filter(kind="assignment"),
         "hold_reasons": HoldReason.choices,
@@ -658,7 +678,7 @@ def bulk_action(request, slug):
             return redirect(back)
         qs = qs.filter(pk__in=ids)
     try:
-        done, problems = actions.bulk(actor=request.user, conversations=list(qs[:1000]), action=form.cleaned_data["action"], value=form.cleaned_data["value"])
+        done, problems = actions.bulk(actor=request.user, conversations=list(qs.order_by(*LIST_ORDER)[: count_cap()]), action=form.cleaned_data["action"], value=form.cleaned_data["value"])
     except ActionError as exc:
         messages.error(request, exc.message)
     else:

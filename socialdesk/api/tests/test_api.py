@@ -45,6 +45,15 @@ def test_list_queues_shows_only_what_the_role_sees(api, conversation):
         "google-play-low-rating", "google-play-high-rating", "mastodon-conversations-moderated",
     }
     assert rows["twitter-conversations-moderated"]["waiting_for_answer"] == 1
+    assert rows["twitter-conversations-moderated"]["counts_stop_at"] == 1000
+
+
+def test_queue_counts_stop_at_the_cap(api, conversation, inbound, settings):
+    settings.SOCIALDESK_COUNT_CAP = 1
+    ingest([inbound("a second one")])
+    rows = {q["slug"]: q for q in api("get", "/queues").json()}
+    assert rows["twitter-conversations-moderated"]["open"] == 2  # above the cap: "more than 1"
+    assert rows["twitter-conversations-moderated"]["counts_stop_at"] == 1
 
 
 def test_play_next_reply_and_stop(api, conversation, inbound):

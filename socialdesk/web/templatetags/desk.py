@@ -27,3 +27,11 @@ def text_dir(text) -> str:
         if kind == "L":
             return "auto"
     return "auto"
+
+
+@register.filter
+def capped(n) -> str:
+    """A count, "1,000+" when it is a `CappedCount` above its cap (`queues.selectors`)."""
+    if n is None or n == "":
+        return ""
+    return str(n) if hasattr(n, "cap") else f"{int(n):,}"

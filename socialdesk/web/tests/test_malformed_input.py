@@ -107,7 +107,7 @@ FORMS = {
 }
 # Pages read from the query string.
 QUERIES = {
-    "queue": lambda w: ("/queues/twitter-conversations-moderated/", {"tag": "sync", "type": "feedback", "status": "open", "language": "en", "sentiment": "negative", "account": "FirefoxSupport", "platform": "twitter"}),
+    "queue": lambda w: ("/queues/twitter-conversations-moderated/", {"tag": "sync", "type": "feedback", "status": "open", "language": "en", "sentiment": "negative", "account": "FirefoxSupport", "platform": "twitter", "after": "0_1700000000000000_1"}),
     "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
     "audit_log": lambda w: ("/manage/audit/", {"q": "admin", "kind": "signed_in", "page": "2"}),
     "login:page": lambda w: ("/login/", {"next": "/"}),
