@@ -342,3 +342,9 @@ SOCIALDESK_DELETED_CHECK_MAX = int(os.environ.get("SOCIALDESK_DELETED_CHECK_MAX"
 SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECONDS", 300))
 # Key for the brand accounts' platform credentials at rest; derived from SECRET_KEY when unset.
 SOCIALDESK_CREDENTIALS_KEY = os.environ.get("SOCIALDESK_CREDENTIALS_KEY", "")
+# The scheduler (socialdesk/operations/schedule.py): one of several scheduler processes leads,
+# holding a lease it renews every second; if it dies, another takes over after this long.
+SOCIALDESK_SCHEDULER_LEASE_SECONDS = float(os.environ.get("SOCIALDESK_SCHEDULER_LEASE_SECONDS", 60))
+# Finished task rows (database backend) are kept this long for inspection, then pruned, this often.
+SOCIALDESK_TASK_RESULTS_KEEP_HOURS = float(os.environ.get("SOCIALDESK_TASK_RESULTS_KEEP_HOURS", 24))
+SOCIALDESK_PRUNE_SECONDS = float(os.environ.get("SOCIALDESK_PRUNE_SECONDS", 3600))
