@@ -86,9 +86,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTT
 # off unless asked for, and check --deploy's reminder about it is silenced.
 SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-# Health checks come from load balancers over plain HTTP (they are answered before this
+# Health checks and metrics are asked for over plain HTTP (they are answered before this
 # redirect anyway, by socialdesk.operations.middleware).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Behind a TLS-terminating proxy, which header tells that the client used HTTPS (the proxy must
 # set it on every request, overwriting what the client sent), e.g. X-Forwarded-Proto.
 _proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if HTTPS else "").strip()
@@ -149,8 +149,12 @@ if SOCIALDESK_DEMO:
 INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks"), "socialdesk.operations")
 
 MIDDLEWARE = [
-    # Every request gets its id for the logs.
+    # First: /healthz, /readyz and /metrics are answered before the host check and the HTTPS
+    # redirect (load balancers and Prometheus ask by IP over plain HTTP); then every request gets its id for the logs, and is
+    # counted and timed for /metrics.
+    "socialdesk.operations.middleware.OperationsMiddleware",
     "socialdesk.operations.middleware.RequestIdMiddleware",
+    "socialdesk.operations.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -348,3 +352,11 @@ SOCIALDESK_SCHEDULER_LEASE_SECONDS = float(os.environ.get("SOCIALDESK_SCHEDULER_
 # Finished task rows (database backend) are kept this long for inspection, then pruned, this often.
 SOCIALDESK_TASK_RESULTS_KEEP_HOURS = float(os.environ.get("SOCIALDESK_TASK_RESULTS_KEEP_HOURS", 24))
 SOCIALDESK_PRUNE_SECONDS = float(os.environ.get("SOCIALDESK_PRUNE_SECONDS", 3600))
+# /readyz: a task worker ran the heartbeat task (enqueued every 30 s), and the leading scheduler
+# ran, within these many seconds.
+SOCIALDESK_READY_WORKER_SECONDS = float(os.environ.get("SOCIALDESK_READY_WORKER_SECONDS", 120))
+SOCIALDESK_READY_SCHEDULER_SECONDS = float(os.environ.get("SOCIALDESK_READY_SCHEDULER_SECONDS", 60))
+# /metrics answers Prometheus with `Authorization: Bearer <this>`; unset: no metrics (404).
+SOCIALDESK_METRICS_TOKEN = os.environ.get("SOCIALDESK_METRICS_TOKEN", "")
+# Queue sizes in the metrics are counted up to this many (a count must not scan a huge queue).
+SOCIALDESK_METRICS_COUNT_CAP = int(os.environ.get("SOCIALDESK_METRICS_COUNT_CAP", 10000))

@@ -107,7 +107,8 @@ PATHS = {
     "account": "/manage/accounts/{}/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
 }
 GET_ONLY = {"set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
-            "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root"}
+            "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root",
+            "healthz", "readyz", "metrics"}
 
 
 def _post(client, path, data):
