@@ -68,6 +68,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Older secret keys, still accepted for sessions and signatures (and, without
+# SOCIALDESK_CREDENTIALS_KEY, for reading the stored credentials) while SECRET_KEY changes.
+SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
@@ -344,7 +347,8 @@ SOCIALDESK_DELETED_LOOKBACK_DAYS = float(os.environ.get("SOCIALDESK_DELETED_LOOK
 SOCIALDESK_DELETED_CHECK_MAX = int(os.environ.get("SOCIALDESK_DELETED_CHECK_MAX", 1000))
 # A poll task not finished after this long is taken as lost (its worker died) and polled again.
 SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECONDS", 300))
-# Key for the brand accounts' platform credentials at rest; derived from SECRET_KEY when unset.
+# Keys for the brand accounts' platform credentials at rest, comma-separated, newest first (the
+# newest encrypts, all decrypt: brands/secrets.py); derived from SECRET_KEY when unset.
 SOCIALDESK_CREDENTIALS_KEY = os.environ.get("SOCIALDESK_CREDENTIALS_KEY", "")
 # The scheduler (socialdesk/operations/schedule.py): one of several scheduler processes leads,
 # holding a lease it renews every second; if it dies, another takes over after this long.
