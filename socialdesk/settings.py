@@ -220,6 +220,24 @@ TASKS = {
         "BACKEND": os.environ.get("SOCIALDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Redis at scale (docs/deploy.md): SOCIALDESK_TASKS_BACKEND=django_tasks_rq.RQBackend with
+# REDIS_URL; needs the `redis` extra (pip install 'socialdesk[redis]'); the workers are then
+# `socialdesk rqworker --job-class django_tasks_rq.Job default` instead of `db_worker`.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    from importlib.util import find_spec
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not (find_spec("django_rq") and find_spec("django_tasks_rq")):
+        raise ImproperlyConfigured(
+            "SOCIALDESK_TASKS_BACKEND=django_tasks_rq.RQBackend needs the redis extra: pip install 'socialdesk[redis]'."
+        )
+    if not REDIS_URL:
+        raise ImproperlyConfigured("SOCIALDESK_TASKS_BACKEND=django_tasks_rq.RQBackend needs REDIS_URL, e.g. redis://127.0.0.1:6379/0.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": _env_int("SOCIALDESK_RQ_JOB_TIMEOUT", 600)}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
