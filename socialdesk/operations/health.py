@@ -1,5 +1,6 @@
 """/healthz (the process answers) and /readyz (the desk can work: database, migrations, worker, scheduler)."""
 
+import logging
 import time
 from datetime import timedelta
 
@@ -10,6 +11,8 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
 from .models import Heartbeat
+
+logger = logging.getLogger("socialdesk.health")
 
 # Once every migration is applied it stays so for this process; the plan is costly to compute.
 _migrated_at: float | None = None
@@ -59,4 +62,10 @@ def readiness() -> dict[str, str]:
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = readiness()
     ready = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+    response = JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+    if not ready:
+        # A probe asks every few seconds: a warning that says what is missing, not an error
+        # with a 503 each time (Django logs every 5xx as an error).
+        logger.warning("Not ready: %s", ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok"))
+        response._has_been_logged = True
+    return response
