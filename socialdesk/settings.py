@@ -5,16 +5,51 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("SOCIALDESK_DATA_DIR", BASE_DIR.parent / "var")).resolve()
+
+
+def default_data_dir(base_dir: Path = BASE_DIR) -> Path:
+    """`./var` of a source checkout (the demo, the tests); for an installed package, never a folder
+    inside site-packages (an upgrade would wipe it), but the user's data folder (XDG)."""
+    if (base_dir.parent / "pyproject.toml").exists():
+        return base_dir.parent / "var"
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "socialdesk"
+
+
+DATA_DIR = Path(os.environ.get("SOCIALDESK_DATA_DIR") or default_data_dir()).resolve()
 
 
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    value = value.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"{name}={value!r}: use true or false.")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name}={value!r}: a whole number is expected.") from None
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 def _secret_key() -> str:
@@ -33,9 +68,59 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Older secret keys, still accepted for sessions and signatures (and, without
+# SOCIALDESK_CREDENTIALS_KEY, for reading the stored credentials) while SECRET_KEY changes.
+SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
 DEBUG = _env_bool("DEBUG", False)
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- HTTPS (docs/deploy.md) ------------------------------------------------------------------
+# SOCIALDESK_HTTPS=true is the production switch: the desk is only ever reached over HTTPS, so
+# plain HTTP is redirected, cookies are sent over HTTPS only, and browsers are told (HSTS) to
+# refuse plain HTTP for a year. Each can still be set on its own by its Django name.
+HTTPS = _env_bool("SOCIALDESK_HTTPS", False)
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+# Preloading is a separate decision (submitting the domain to the browsers' list, hard to undo):
+# off unless asked for, and check --deploy's reminder about it is silenced.
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Health checks and metrics are asked for over plain HTTP (they are answered before this
+# redirect anyway, by socialdesk.operations.middleware).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Behind a TLS-terminating proxy, which header tells that the client used HTTPS (the proxy must
+# set it on every request, overwriting what the client sent), e.g. X-Forwarded-Proto.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if HTTPS else "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# Trust the proxy's X-Forwarded-Host (only when the proxy sets it itself).
+USE_X_FORWARDED_HOST = _env_bool("USE_X_FORWARDED_HOST", False)
+
+# --- Email -----------------------------------------------------------------------------------
+# EMAIL_URL, e.g. smtp://user:password@smtp.example.org:587/?tls=true (STARTTLS) or
+# smtp://…:465/?ssl=true (dj-email-url; %40 for an @ in the user name); unset: Django's default,
+# SMTP on localhost:25. `console:` prints the mails instead.
+if os.environ.get("EMAIL_URL"):
+    _email = dj_email_url.parse(os.environ["EMAIL_URL"])
+    if "EMAIL_BACKEND" not in _email:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("EMAIL_URL: use smtp://user:password@host:port/?tls=true (or console:).")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT") or 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Socialdesk <socialdesk@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -62,10 +147,21 @@ INSTALLED_APPS = [
     "socialdesk.triage",
     "socialdesk.web",
     "socialdesk.api",
-    "socialdesk.demo",
 ]
+# The demo (its logins, `load_demo`) is not part of a production install unless asked for.
+SOCIALDESK_DEMO = _env_bool("SOCIALDESK_DEMO", DEBUG or (BASE_DIR.parent / "pyproject.toml").exists())
+if SOCIALDESK_DEMO:
+    INSTALLED_APPS.append("socialdesk.demo")
+# Before django_tasks_db: its `db_worker` is replaced by one that survives a vanished task row.
+INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks"), "socialdesk.operations")
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics are answered before the host check and the HTTPS
+    # redirect (load balancers and Prometheus ask by IP over plain HTTP); then every request gets its id for the logs, and is
+    # counted and timed for /metrics.
+    "socialdesk.operations.middleware.OperationsMiddleware",
+    "socialdesk.operations.middleware.RequestIdMiddleware",
+    "socialdesk.operations.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,6 +229,24 @@ TASKS = {
         "BACKEND": os.environ.get("SOCIALDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Redis at scale (docs/deploy.md): SOCIALDESK_TASKS_BACKEND=django_tasks_rq.RQBackend with
+# REDIS_URL; needs the `redis` extra (pip install 'socialdesk[redis]'); the workers are then
+# `socialdesk rqworker --job-class django_tasks_rq.Job default` instead of `db_worker`.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    from importlib.util import find_spec
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not (find_spec("django_rq") and find_spec("django_tasks_rq")):
+        raise ImproperlyConfigured(
+            "SOCIALDESK_TASKS_BACKEND=django_tasks_rq.RQBackend needs the redis extra: pip install 'socialdesk[redis]'."
+        )
+    if not REDIS_URL:
+        raise ImproperlyConfigured("SOCIALDESK_TASKS_BACKEND=django_tasks_rq.RQBackend needs REDIS_URL, e.g. redis://127.0.0.1:6379/0.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": _env_int("SOCIALDESK_RQ_JOB_TIMEOUT", 600)}}
 
 # PE5: long passphrases rather than rules about symbols (NIST SP 800-63B); "admin-admin" and
 # "31415926535" are refused (too short, and one is all digits).
@@ -166,20 +280,43 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("SOCIALDESK_STATIC_ROOT") or DATA_DIR / "static").resolve()
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Not DEBUG: the files collected by `socialdesk collectstatic` under content-hashed names
+    # (WhiteNoise serves them compressed and cached for ever); a file not collected yet is served
+    # under its own name (and `check --deploy` says static files need collecting).
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "socialdesk.operations.staticfiles.HashedStaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = True
 
+# LOG_FORMAT=json: one JSON object a line (for a log collector), with the request's id
+# (X-Request-ID from the proxy, or a new one) and the running task's id; plain otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use plain or json.")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {"context": {"()": "socialdesk.operations.logging.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
@@ -279,20 +416,29 @@ SOCIALDESK_DELETED_LOOKBACK_DAYS = float(os.environ.get("SOCIALDESK_DELETED_LOOK
 SOCIALDESK_DELETED_CHECK_MAX = int(os.environ.get("SOCIALDESK_DELETED_CHECK_MAX", 1000))
 # A poll task not finished after this long is taken as lost (its worker died) and polled again.
 SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECONDS", 300))
-# Key for the brand accounts' platform credentials at rest; derived from SECRET_KEY when unset.
+# Keys for the brand accounts' platform credentials at rest, comma-separated, newest first (the
+# newest encrypts, all decrypt: brands/secrets.py); derived from SECRET_KEY when unset.
 SOCIALDESK_CREDENTIALS_KEY = os.environ.get("SOCIALDESK_CREDENTIALS_KEY", "")
+# The scheduler (socialdesk/operations/schedule.py): one of several scheduler processes leads,
+# holding a lease it renews every second; if it dies, another takes over after this long.
+SOCIALDESK_SCHEDULER_LEASE_SECONDS = float(os.environ.get("SOCIALDESK_SCHEDULER_LEASE_SECONDS", 60))
+# Finished task rows (database backend) are kept this long for inspection, then pruned, this often.
+SOCIALDESK_TASK_RESULTS_KEEP_HOURS = float(os.environ.get("SOCIALDESK_TASK_RESULTS_KEEP_HOURS", 24))
+SOCIALDESK_PRUNE_SECONDS = float(os.environ.get("SOCIALDESK_PRUNE_SECONDS", 3600))
+# /readyz: a task worker ran the heartbeat task (enqueued every 30 s), and the leading scheduler
+# ran, within these many seconds.
+SOCIALDESK_READY_WORKER_SECONDS = float(os.environ.get("SOCIALDESK_READY_WORKER_SECONDS", 120))
+SOCIALDESK_READY_SCHEDULER_SECONDS = float(os.environ.get("SOCIALDESK_READY_SCHEDULER_SECONDS", 60))
+# /metrics answers Prometheus with `Authorization: Bearer <this>`; unset: no metrics (404).
+SOCIALDESK_METRICS_TOKEN = os.environ.get("SOCIALDESK_METRICS_TOKEN", "")
+# Queue sizes in the metrics are counted up to this many (a count must not scan a huge queue).
+SOCIALDESK_METRICS_COUNT_CAP = int(os.environ.get("SOCIALDESK_METRICS_COUNT_CAP", 10000))
 
 # --- People and access (PE5) ---------------------------------------------------------------
-# Email: SMTP when EMAIL_HOST is set, else printed on the console (the demo shows it there).
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", True)
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
-)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Socialdesk <socialdesk@localhost>")
+# Email: EMAIL_URL above; without it the desk's emails are printed on the console (the demo
+# shows them there), unless EMAIL_BACKEND names another backend.
+if not os.environ.get("EMAIL_URL"):
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # Links in emails (reset a password, set one after approval) need the desk's address when it is
 # not taken from the request (SOCIALDESK_PUBLIC_URL above).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SOCIALDESK_PASSWORD_RESET_SECONDS", 3 * 24 * 3600))

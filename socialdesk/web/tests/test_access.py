@@ -72,6 +72,16 @@ def public(role, state):
 public.per_state = False
 
 
+def bearer_token_only(role, state):
+    """/metrics: Prometheus's bearer token, never a session; without a token configured, no metrics."""
+    from django.conf import settings
+
+    return "401" if settings.SOCIALDESK_METRICS_TOKEN else "404"
+
+
+bearer_token_only.per_state = False
+
+
 def staff_only(role, state):
     return "ok" if role == "admin" else "login"  # Django's admin sends everyone else to its sign-in
 
@@ -153,6 +163,10 @@ def queue_of(state: str) -> str:
 ACCESS: dict[str, Access] = {
     # Public.
     "login": web("GET", lambda w, s, r: ("/login/", {}), public),
+    "healthz": web("GET", lambda w, s, r: ("/healthz", {}), public),
+    # Not ready in the test world: no worker or scheduler has been seen.
+    "readyz": web("GET", lambda w, s, r: ("/readyz", {}), public, statuses={"ok": {200, 503}}),
+    "metrics": web("GET", lambda w, s, r: ("/metrics", {}), bearer_token_only),
     "logout": web("POST", lambda w, s, r: ("/logout/", {}), public),
     "api:openapi-json": web("GET", lambda w, s, r: ("/api/v1/openapi.json", {}), public),
     "api:openapi-view": web("GET", lambda w, s, r: ("/api/v1/docs", {}), public),

@@ -123,7 +123,8 @@ PATHS = {
     "account": "/manage/accounts/{}/", "application_decision": "/manage/applications/{}/decide", "password_reset_confirm": "/password-reset/{}/set-password/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
 }
 GET_ONLY = {"audit_log", "left", "apply_sent", "applications", "password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
-            "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root"}
+            "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root",
+            "healthz", "readyz", "metrics"}
 
 
 def _post(client, path, data):

@@ -1,0 +1,40 @@
+"""What the operations code keeps: who leads the scheduler, and when each process was last seen."""
+
+from django.db import models
+
+
+class Lease(models.Model):
+    """A named lease held by one process until `expires_at` (the scheduler's leadership)."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Heartbeat(models.Model):
+    """A process (scheduler) or the task workers, last seen at `seen_at`; read by /readyz and /metrics."""
+
+    class Kind(models.TextChoices):
+        SCHEDULER = "scheduler", "scheduler"
+        WORKER = "worker", "task worker"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=200, help_text="host:pid of the process")
+    seen_at = models.DateTimeField()
+    is_leader = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="operations_heartbeat_once")]
+        indexes = [models.Index(fields=["kind", "seen_at"], name="operations_heartbeat_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+def beat(kind: str, name: str, *, is_leader: bool = False) -> None:
+    from django.utils import timezone
+
+    Heartbeat.objects.update_or_create(kind=kind, name=name, defaults={"seen_at": timezone.now(), "is_leader": is_leader})
