@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "socialdesk.outbox",
     "socialdesk.ingestion",
     "socialdesk.triage",
+    "socialdesk.reports",
     "socialdesk.web",
     "socialdesk.api",
     "socialdesk.demo",
