@@ -14,5 +14,6 @@ urlpatterns = [
     path("triage/", include("socialdesk.triage.urls")),
     path("manage/set-aside/", include("socialdesk.ingestion.urls")),
     path("manage/accounts/", include("socialdesk.brands.urls")),
+    path("reports/", include("socialdesk.reports.urls")),
     path("", include("socialdesk.web.urls")),
 ]

@@ -22,7 +22,6 @@ from django.utils import timezone
 from socialdesk.conversations.models import Activity, CloseReason, Conversation, HoldReason, MessageType, Sentiment, Status
 from socialdesk.outbox.models import ActionState, OutboundAction
 from socialdesk.queues.models import Queue
-from socialdesk.queues.selectors import ConversationFilter
 
 # A range longer than this is refused: a year of activity is the most one page reads.
 MAX_DAYS = 366
@@ -310,19 +309,18 @@ def _counted(rows, labels: dict | None = None) -> list[Count_]:
     return sorted(out, key=lambda c: (-c.count, c.label))
 
 
-def volumes(*, period: DateRange, filter: ConversationFilter | None = None) -> Volumes:
+def volumes(*, period: DateRange, within=None) -> Volumes:
     """RE2: conversations opened in the range by tag, type, channel, sentiment and language (their
-    values now), and closes in the range by reason; each a GROUP BY in the database. `filter`:
-    the queues' filters (left panel or a queue's rules)."""
+    values now), and closes in the range by reason; each a GROUP BY in the database. `within`:
+    only these conversations (a queue, the queues' filters)."""
     tz = timezone.get_current_timezone()
     opened_log = period.of(Activity.objects.filter(kind="opened"))
-    conversations = Conversation.objects.filter(pk__in=opened_log.values("conversation_id"))
-    if filter is not None:
-        conversations = filter.apply(conversations)
-        opened_log = opened_log.filter(conversation__in=conversations)
     closed_log = period.of(Activity.objects.filter(kind__in=CLOSES))
-    if filter is not None:
-        closed_log = closed_log.filter(conversation__in=filter.apply(Conversation.objects.all()))
+    conversations = Conversation.objects.filter(pk__in=opened_log.values("conversation_id"))
+    if within is not None:
+        conversations = conversations.filter(pk__in=within.values("pk"))
+        opened_log = opened_log.filter(conversation__in=within.values("pk"))
+        closed_log = closed_log.filter(conversation__in=within.values("pk"))
 
     def by(field_name: str):
         return conversations.order_by().values_list(field_name).annotate(n=Count("pk", distinct=True))

@@ -108,9 +108,10 @@ def test_volumes_by_dimension_and_day(history):
 
 
 def test_volumes_take_the_queue_filters(history):
+    from socialdesk.conversations.models import Conversation
     from socialdesk.queues.selectors import ConversationFilter
 
-    v = selectors.volumes(period=BOTH, filter=ConversationFilter(statuses=("closed",)))
+    v = selectors.volumes(period=BOTH, within=ConversationFilter(statuses=("closed",)).apply(Conversation.objects.all()))
     # Closed now: A, D, E? (E reopened on day 2 and is open), B2 (merged away) -> A, D, B2.
     assert v.opened == 3
     assert {c.label: c.count for c in v.by["Close reason"]} == {"Resolved": 1, "Deleted": 1}

@@ -96,6 +96,13 @@ QUERIES = {
     "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
     "login:page": lambda w: ("/login/", {"next": "/"}),
     "account_callback": lambda w: ("/manage/accounts/callback", {"state": "s", "code": "c", "error": "access_denied", "error_description": "no"}),
+    "reports_response_times": lambda w: ("/reports/response-times/", {"start": "2026-03-01", "end": "2026-03-07", "format": "csv", "table": "play"}),
+    "reports_recognition": lambda w: ("/reports/recognition/", {"start": "2026-03-01", "end": "2026-03-07", "format": "csv"}),
+    "reports_volumes": lambda w: ("/reports/volumes/", {"start": "2026-03-01", "end": "2026-03-07", "queue": "escalation", "tag": "sync",
+                                                        "type": "feedback", "status": "open", "language": "en", "format": "html"}),
+    "reports_dashboard": lambda w: ("/reports/dashboard/", {"format": "csv"}),
+    "reports_conversations_csv": lambda w: ("/reports/conversations.csv", {"queue": "twitter-conversations-moderated", "tag": "sync",
+                                                                           "status": "open", "account": "FirefoxSupport", "platform": "twitter"}),
 }
 # Routes whose path carries ids: each id is replaced by each bad id.
 PATHS = {
@@ -107,7 +114,8 @@ PATHS = {
     "account": "/manage/accounts/{}/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
 }
 GET_ONLY = {"set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
-            "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root"}
+            "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root",
+            "reports", "reports_response_times", "reports_recognition", "reports_volumes", "reports_dashboard", "reports_conversations_csv"}
 
 
 def _post(client, path, data):
