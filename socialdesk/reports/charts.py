@@ -28,7 +28,7 @@ def bars(items: list[tuple[str, int]], *, title: str, chart_id: str) -> SafeStri
     """Horizontal bars, one per (label, value), largest first as given."""
     if not items:
         return format_html('<p class="hint">No {} in this range.</p>', title.lower())
-    row, label_w, width = 26, 180, 640
+    row, label_w, width = 24, 150, 400
     top = _scale(max(v for _l, v in items))
     plot = width - label_w - 60
     height = row * len(items) + 10
@@ -53,7 +53,7 @@ def columns(days: list[tuple[str, int, int]], *, title: str, chart_id: str, name
     """Two series per day as paired columns (opened and closed)."""
     if not days:
         return mark_safe("")
-    width, height, left, bottom = 640, 240, 40, 40
+    width, height, left, bottom = 400, 200, 34, 40
     plot_w, plot_h = width - left - 10, height - bottom - 20
     top = _scale(max(max(a, b) for _d, a, b in days))
     slot = plot_w / len(days)
@@ -78,7 +78,7 @@ def columns(days: list[tuple[str, int, int]], *, title: str, chart_id: str, name
         '<rect x="{}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}" font-size="12" fill="{}">{}</text>'
         '<rect x="{}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}" font-size="12" fill="{}">{}</text>',
         left, height - 14, BAR, left + 16, height - 3, INK, names[0],
-        left + 100, height - 14, SECOND, left + 116, height - 3, INK, names[1],
+        left + 90, height - 14, SECOND, left + 106, height - 3, INK, names[1],
     )
     total = f"{names[0]} {sum(a for _d, a, _b in days)}, {names[1]} {sum(b for _d, _a, b in days)} over {len(days)} days"
     return format_html(
@@ -92,7 +92,7 @@ def _n(x: float) -> str:
     return f"{x:.1f}"
 
 
-def _cut(label: str, n: int = 24) -> str:
+def _cut(label: str, n: int = 20) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
 

@@ -301,6 +301,14 @@ class Volumes:
 
 
 NONE = "(none)"
+SHORT_PLATFORM = {"twitter": "X", "google_play": "Play", "mastodon": "Mastodon"}
+
+
+def _channel(platform: str, handle: str | None) -> str:
+    """"X @FirefoxSupport", "Play org.mozilla.firefox", "X search" (found by a search term)."""
+    if not handle:
+        return f"{SHORT_PLATFORM.get(platform, platform)} search"
+    return f"{SHORT_PLATFORM.get(platform, platform)} {'' if platform == 'google_play' else '@'}{handle}"
 
 
 def _counted(rows, labels: dict | None = None) -> list[Count_]:
@@ -338,7 +346,7 @@ def volumes(*, period: DateRange, within=None) -> Volumes:
             "Tag": _counted(by("tags__name")),
             "Type": _counted(by("type"), dict(MessageType.choices)),
             "Channel": sorted(
-                (Count_(label=f"{platform} {'@' + handle if handle else '(search)'}", count=n) for platform, handle, n in channels),
+                (Count_(label=_channel(platform, handle), count=n) for platform, handle, n in channels),
                 key=lambda c: (-c.count, c.label),
             ),
             "Sentiment": _counted(by("sentiment"), dict(Sentiment.choices)),

@@ -103,7 +103,7 @@ def test_volumes_by_dimension_and_day(history):
     assert (v.opened, v.closed) == (6, 3)
     assert [(d.isoformat(), o, c) for d, o, c in v.per_day] == [("2026-03-02", 6, 3), ("2026-03-03", 0, 0)]
     assert {c.label: c.count for c in v.by["Close reason"]} == {"Resolved": 1, "Deleted": 1, "No Need to Reply": 1}
-    assert {c.label: c.count for c in v.by["Channel"]} == {"twitter @FirefoxSupport": 6}
+    assert {c.label: c.count for c in v.by["Channel"]} == {"X @FirefoxSupport": 6}
     assert sum(c.count for c in v.by["Language"]) == 6
 
 
