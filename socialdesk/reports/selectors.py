@@ -16,7 +16,7 @@ from datetime import timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, IntegerField, Min, Q, Sum, TextField, Value, When
+from django.db.models import Case, Count, F, FloatField, IntegerField, Min, OuterRef, Q, Subquery, Sum, TextField, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Extract, TruncDate
 from django.utils import timezone
@@ -459,21 +459,16 @@ def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
         for actor, _detail in writers:
             replies[actor] += 1
 
-    closes = list(period.of(Activity.objects.filter(kind__in=CLOSES)).values_list("conversation_id", "at"))
-    seen: dict = defaultdict(set)
-    if closes:
-        closed_ids = {cid for cid, _at in closes}
-        written = defaultdict(list)  # conversation -> [(at, writer)] of its replies, in order
-        answers = (
-            Activity.objects.filter(conversation_id__in=closed_ids, kind__in=("replied", "reply_awaiting_approval"), at__lt=period.end)
-            .order_by("at", "id").values_list("conversation_id", "at", "actor")
-        )
-        for cid, at, actor in answers.iterator(chunk_size=5000):
-            written[cid].append((at, actor))
-        for cid, at in closes:
-            before = [actor for when, actor in written.get(cid, ()) if when <= at]
-            if before:
-                seen[before[-1]].add(cid)
+    # Who wrote the last reply before each close in the range: one correlated look-up per close,
+    # on the conversation's own entries, grouped in the database.
+    last_writer = (
+        Activity.objects.filter(conversation_id=OuterRef("conversation_id"), kind__in=("replied", "reply_awaiting_approval"), at__lte=OuterRef("at"))
+        .order_by("-at", "-id").values("actor")[:1]
+    )
+    seen = dict(
+        period.of(Activity.objects.filter(kind__in=CLOSES)).annotate(writer=Subquery(last_writer)).filter(writer__isnull=False)
+        .order_by().values_list("writer").annotate(n=Count("conversation_id", distinct=True))
+    )
 
     escalations = dict(
         period.of(Activity.objects.filter(kind__in=("escalated", "retweet_recommended"))).order_by().values_list("actor").annotate(n=Count("id"))
@@ -483,7 +478,7 @@ def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
         people = {agent.pk}
     names = _names(people)
     rows = [
-        RecognitionRow(agent_id=pk, label=names.get(pk, FORMER), replies=replies.get(pk, 0), seen_through=len(seen.get(pk, ())),
+        RecognitionRow(agent_id=pk, label=names.get(pk, FORMER), replies=replies.get(pk, 0), seen_through=seen.get(pk, 0),
                        escalations=escalations.get(pk, 0))
         for pk in people
     ]
