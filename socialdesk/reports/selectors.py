@@ -24,6 +24,7 @@ from django.utils import timezone
 from socialdesk.conversations.models import Activity, CloseReason, Conversation, HoldReason, MessageType, Sentiment, Status
 from socialdesk.outbox.models import ActionState, OutboundAction
 from socialdesk.queues.models import Queue
+from socialdesk.queues.selectors import NONE_LABELS
 
 # A range longer than this is refused: a year of activity is the most one page reads.
 MAX_DAYS = 366
@@ -352,9 +353,9 @@ def _channel(platform: str, handle: str | None) -> str:
     return f"{SHORT_PLATFORM.get(platform, platform)} {'' if platform == 'google_play' else '@'}{handle}"
 
 
-def _counted(rows, labels: dict | None = None) -> list[Count_]:
+def _counted(rows, labels: dict | None = None, *, none: str = NONE) -> list[Count_]:
     labels = labels or {}
-    out = [Count_(label=labels.get(value, value) or NONE, count=n) for value, n in rows]
+    out = [Count_(label=labels.get(value, value) or none, count=n) for value, n in rows]
     return sorted(out, key=lambda c: (-c.count, c.label))
 
 
@@ -384,14 +385,14 @@ def volumes(*, period: DateRange, within=None) -> Volumes:
         closed=sum(closed_days.values()),
         per_day=[(d, opened_days.get(d, 0), closed_days.get(d, 0)) for d in period.days()],
         by={
-            "Tag": _counted(by("tags__name")),
-            "Type": _counted(by("type"), dict(MessageType.choices)),
+            "Tag": _counted(by("tags__name"), none=NONE_LABELS["tags"]),
+            "Type": _counted(by("type"), dict(MessageType.choices), none=NONE_LABELS["types"]),
             "Channel": sorted(
                 (Count_(label=_channel(platform, handle), count=n) for platform, handle, n in channels),
                 key=lambda c: (-c.count, c.label),
             ),
-            "Sentiment": _counted(by("sentiment"), dict(Sentiment.choices)),
-            "Language": _counted(by("language")),
+            "Sentiment": _counted(by("sentiment"), dict(Sentiment.choices), none=NONE_LABELS["sentiments"]),
+            "Language": _counted(by("language"), none=NONE_LABELS["languages"]),
             "Close reason": _counted(reasons, dict(CloseReason.choices)),
         },
     )

@@ -159,10 +159,28 @@ def volumes(request):
     ]
     return _render(request, "reports/volumes.html", {
         "form": form, "period": period, "report": report, "queues": queues, "queue": queue, "filter": filter,
+        "panel": _panel(filter),
         "query": request.GET.urlencode(), "charts": charts_by,
         "per_day_chart": charts.columns([(d.isoformat(), o, c) for d, o, c in report.per_day],
                                         title="Conversations opened and closed per day", chart_id="chart-per-day"),
     })
+
+
+def _panel(filter: ConversationFilter) -> list[tuple[str, str, list[tuple[str, str, bool]]]]:
+    """The queues' left-panel filters as selects: (parameter, label, [(value, label, chosen)])."""
+    from socialdesk.brands.models import Platform
+    from socialdesk.conversations.models import MessageType, Sentiment, Status, Tag
+
+    choices = [
+        ("tag", "Tag", "tags", list(Tag.objects.values_list("slug", "name"))),
+        ("type", "Type", "types", list(MessageType.choices)),
+        ("platform", "Platform", "platforms", list(Platform.choices)),
+        ("sentiment", "Sentiment", "sentiments", list(Sentiment.choices)),
+        ("language", "Language", "languages", [(code, code) for code in
+                                               Conversation.objects.exclude(language="").order_by("language").values_list("language", flat=True).distinct()[:50]]),
+        ("status", "Status now", "statuses", list(Status.choices)),
+    ]
+    return [(param, label, [(v, text, v in getattr(filter, attr)) for v, text in options]) for param, label, attr, options in choices]
 
 
 @login_required

@@ -111,3 +111,12 @@ def test_the_conversation_list_csv_holds_only_what_the_agent_may_see(client, age
     queue = {r[0] for r in _csv(client.get("/reports/conversations.csv", {"queue": "twitter-conversations-moderated", "status": "open"}))[1:]}
     assert queue == seen
     assert client.get("/reports/conversations.csv", {"queue": "no-such-queue"}).status_code == 404
+
+
+def test_volumes_take_the_queues_filters_from_the_page(client, agents, history):
+    client = _login(client, agents, "cm")
+    page = client.get("/reports/volumes/", {**RANGE, "status": "closed"}).content.decode()
+    assert "3 conversations opened and 2 closed (filtered)" in page  # A, D and B2 are closed now; E reopened
+    assert '<option value="closed" selected>' in page
+    page = client.get("/reports/volumes/", {**RANGE, "queue": "escalation"}).content.decode()
+    assert "1 conversation opened and 0 closed in Escalation" in page
