@@ -115,3 +115,11 @@ def test_volumes_take_the_queue_filters(history):
     # Closed now: A, D, E? (E reopened on day 2 and is open), B2 (merged away) -> A, D, B2.
     assert v.opened == 3
     assert {c.label: c.count for c in v.by["Close reason"]} == {"Resolved": 1, "Deleted": 1}
+
+
+def test_a_contributor_who_left_stays_in_the_figures_as_a_former_contributor(history, agents):
+    agents["contributor"].delete()  # PE4: the account goes, what they did stays
+    report = selectors.response_times(period=BOTH)
+    assert rows(report.by_agent)[selectors.FORMER] == (stats(1200, 3000), stats(1200, 1800, 3000))
+    assert selectors.FORMER in {r.label for r in report.play}
+    assert {r.label: r.replies for r in selectors.recognition(period=BOTH)}[selectors.FORMER] == 3
