@@ -16,7 +16,7 @@ from datetime import timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, IntegerField, Min, OuterRef, Q, Subquery, Sum, TextField, Value, When
+from django.db.models import Case, Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Sum, TextField, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Extract, TruncDate
 from django.utils import timezone
@@ -328,7 +328,7 @@ def response_times(*, period: DateRange, agent=None) -> ResponseTimes:
 # --- RE2: volumes and the dashboard --------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Count_:
+class Tally:
     label: str
     count: int
 
@@ -339,7 +339,7 @@ class Volumes:
     opened: int
     closed: int
     per_day: list[tuple[date, int, int]]  # day, opened, closed
-    by: dict[str, list[Count_]]  # dimension -> counts, largest first
+    by: dict[str, list[Tally]]  # dimension -> counts, largest first
 
 
 NONE = "(none)"
@@ -353,9 +353,9 @@ def _channel(platform: str, handle: str | None) -> str:
     return f"{SHORT_PLATFORM.get(platform, platform)} {'' if platform == 'google_play' else '@'}{handle}"
 
 
-def _counted(rows, labels: dict | None = None, *, none: str = NONE) -> list[Count_]:
+def _counted(rows, labels: dict | None = None, *, none: str = NONE) -> list[Tally]:
     labels = labels or {}
-    out = [Count_(label=labels.get(value, value) or none, count=n) for value, n in rows]
+    out = [Tally(label=labels.get(value, value) or none, count=n) for value, n in rows]
     return sorted(out, key=lambda c: (-c.count, c.label))
 
 
@@ -388,7 +388,7 @@ def volumes(*, period: DateRange, within=None) -> Volumes:
             "Tag": _counted(by("tags__name"), none=NONE_LABELS["tags"]),
             "Type": _counted(by("type"), dict(MessageType.choices), none=NONE_LABELS["types"]),
             "Channel": sorted(
-                (Count_(label=_channel(platform, handle), count=n) for platform, handle, n in channels),
+                (Tally(label=_channel(platform, handle), count=n) for platform, handle, n in channels),
                 key=lambda c: (-c.count, c.label),
             ),
             "Sentiment": _counted(by("sentiment"), dict(Sentiment.choices), none=NONE_LABELS["sentiments"]),
@@ -402,12 +402,12 @@ def volumes(*, period: DateRange, within=None) -> Volumes:
 class Dashboard:
     now: datetime
     backlog: int  # open and waiting for our answer
-    held: list[Count_]
+    held: list[Tally]
     oldest: Conversation | None
     today_opened: int
     today_answered: int
     today_closed: int
-    outbox: list[Count_]
+    outbox: list[Tally]
     outbox_failed_today: int
     oldest_unsent: OutboundAction | None
 
@@ -484,7 +484,3 @@ def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
         for pk in people
     ]
     return sorted(rows, key=lambda r: (-r.replies, -r.seen_through, r.label))
-
-
-def oldest_activity() -> datetime | None:
-    return Activity.objects.aggregate(first=Min("at"))["first"]

@@ -6,13 +6,14 @@ and not the team's volumes or dashboard.
 """
 
 import csv
+import itertools
 import re
 from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from socialdesk.conversations.limits import unsafe_character
@@ -60,20 +61,15 @@ class _Echo:
 
 
 def _csv(filename: str, header: list[str], rows, *, stream: bool = False):
+    """`rows` under `header` as a CSV download; `stream`: written as the rows are read (any size)."""
     writer = csv.writer(_Echo())
-    lines = (writer.writerow([_cell(v) for v in row]) for row in [header, *([] if stream else rows)])
+    lines = (writer.writerow([_cell(v) for v in row]) for row in itertools.chain([header], rows))
     if stream:
-        lines = (writer.writerow([_cell(v) for v in row]) for row in _chain([header], rows))
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _chain(*iterables):
-    for it in iterables:
-        yield from it
 
 
 def _range_page(request, template: str, context: dict, form):
