@@ -87,10 +87,12 @@ def test_a_community_manager_reads_each_report_changes_the_range_and_downloads_c
     _show(page, "2026-03-02", "2026-03-03")
     assert ["contributor", "3", "1", "1"] in _download(page, "form.report-range a:has-text('Download CSV')")
     problems += _problems(page, axe, "reports-recognition", 1366)
+    page.screenshot(path=str(SHOTS / "reports-recognition-1366.png"), full_page=True)
 
     page.click("nav[aria-label=Reports] a:has-text('Today')")
     assert page.locator("#backlog").inner_text().isdigit()
     problems += _problems(page, axe, "reports-dashboard", 1366)
+    page.screenshot(path=str(SHOTS / "reports-dashboard-1366.png"), full_page=True)
     context.close()
     assert not problems, "\n".join(problems)
 
