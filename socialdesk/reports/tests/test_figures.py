@@ -123,3 +123,32 @@ def test_a_contributor_who_left_stays_in_the_figures_as_a_former_contributor(his
     assert rows(report.by_agent)[selectors.FORMER] == (stats(1200, 3000), stats(1200, 1800, 3000))
     assert selectors.FORMER in {r.label for r in report.play}
     assert {r.label: r.replies for r in selectors.recognition(period=BOTH)}[selectors.FORMER] == 3
+
+
+def test_a_conversation_split_off_starts_with_the_customers_running_wait(agents):
+    from freezegun import freeze_time
+
+    from socialdesk.conversations import actions
+    from socialdesk.conversations.models import Message
+    from socialdesk.ingestion.services import ingest
+
+    from .history import at
+
+    cm = agents["cm"]
+    with freeze_time(at(DAY1, 9, 0)) as clock:
+        first = make_inbound("Sync is broken", author_id="601", created_at=at(DAY1, 9, 0))
+        ingest([first])
+        clock.move_to(at(DAY1, 9, 5))
+        second = make_inbound("And a question about themes", author_id="601", created_at=at(DAY1, 9, 5),
+                              in_reply_to=first.platform_id, thread_id=first.thread_id)
+        ingest([second])
+        original = Message.objects.get(platform_id=first.platform_id).conversation
+        clock.move_to(at(DAY1, 9, 10))
+        split_off = actions.split(actor=cm, conversation=original, message=Message.objects.get(platform_id=second.platform_id))
+        clock.move_to(at(DAY1, 9, 20))
+        actions.reply(actor=cm, conversation=split_off, text="Themes are under Add-ons")
+        clock.move_to(at(DAY1, 9, 30))
+        actions.reply(actor=cm, conversation=original, text="Sign in to sync again")
+    found = {r.conversation_id: (r.seconds, r.first) for r in selectors.responses(period=BOTH)}
+    # Both parts of what the customer asked waited since 09:00.
+    assert found == {split_off.pk: (1200, True), original.pk: (1800, True)}
