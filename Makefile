@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/dealing.py
 	$(BIN)/python bench/triage.py
+	$(BIN)/python bench/reports.py
 
 # Score triage on the held-out split and write docs/triage-quality.md.
 eval: $(STAMP)

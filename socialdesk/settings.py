@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "socialdesk.outbox",
     "socialdesk.ingestion",
     "socialdesk.triage",
+    "socialdesk.reports",
     "socialdesk.web",
     "socialdesk.api",
 ]

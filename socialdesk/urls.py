@@ -20,5 +20,6 @@ urlpatterns = [
     path("manage/set-aside/", include("socialdesk.ingestion.urls")),
     path("manage/accounts/", include("socialdesk.brands.urls")),
     path("", include("socialdesk.people.urls")),
+    path("reports/", include("socialdesk.reports.urls")),
     path("", include("socialdesk.web.urls")),
 ]

@@ -367,6 +367,10 @@ class Activity(models.Model):
     class Meta:
         ordering = ["at", "id"]
         verbose_name_plural = "activities"
+        indexes = [
+            # Reports read one kind of entry over a date range (replies this week, closes today).
+            models.Index(fields=["kind", "at"], name="activity_kind_at"),
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

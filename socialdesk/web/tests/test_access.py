@@ -263,6 +263,13 @@ ACCESS: dict[str, Access] = {
     "triage_rules": web("GET", lambda w, s, r: ("/triage/rules/", {}), for_role("cm")),
     "triage_rule": web("GET", lambda w, s, r: (f"/triage/rules/{w['tag_rule']}/", {}), for_role("cm")),
     "triage_kb": web("GET", lambda w, s, r: ("/triage/kb/", {}), for_role("cm")),
+    # Reports: everyone reads their own figures; the team's volumes and dashboard are the CMs'.
+    "reports": web("GET", lambda w, s, r: ("/reports/", {}), for_role()),
+    "reports_response_times": web("GET", lambda w, s, r: ("/reports/response-times/", {"format": "csv"}), for_role()),
+    "reports_recognition": web("GET", lambda w, s, r: ("/reports/recognition/", {}), for_role()),
+    "reports_conversations_csv": web("GET", lambda w, s, r: ("/reports/conversations.csv", {}), for_role()),
+    "reports_volumes": web("GET", lambda w, s, r: ("/reports/volumes/", {}), for_role("cm")),
+    "reports_dashboard": web("GET", lambda w, s, r: ("/reports/dashboard/", {}), for_role("cm")),
     # The API.
     "api:list_queues": api_op("GET", lambda w, s, r: ("/api/v1/queues", None), for_role()),
     "api:play_next": api_op("POST", lambda w, s, r: ("/api/v1/play/next", {"queue": "twitter-conversations-moderated"}), for_role()),

@@ -112,6 +112,14 @@ QUERIES = {
     "audit_log": lambda w: ("/manage/audit/", {"q": "admin", "kind": "signed_in", "page": "2"}),
     "login:page": lambda w: ("/login/", {"next": "/"}),
     "account_callback": lambda w: ("/manage/accounts/callback", {"state": "s", "code": "c", "error": "access_denied", "error_description": "no"}),
+    "reports_response_times": lambda w: ("/reports/response-times/", {"start": "2026-03-01", "end": "2026-03-07", "format": "csv", "table": "play"}),
+    "reports_recognition": lambda w: ("/reports/recognition/", {"start": "2026-03-01", "end": "2026-03-07", "format": "csv"}),
+    "reports_volumes": lambda w: ("/reports/volumes/", {"start": "2026-03-01", "end": "2026-03-07", "queue": "escalation", "tag": "sync",
+                                                        "type": "feedback", "status": "open", "language": "en", "sentiment": "negative",
+                                                        "platform": "twitter", "format": "html"}),
+    "reports_dashboard": lambda w: ("/reports/dashboard/", {"format": "csv"}),
+    "reports_conversations_csv": lambda w: ("/reports/conversations.csv", {"queue": "twitter-conversations-moderated", "tag": "sync",
+                                                                           "status": "open", "account": "FirefoxSupport", "platform": "twitter"}),
 }
 # Routes whose path carries ids: each id is replaced by each bad id.
 PATHS = {
@@ -124,7 +132,8 @@ PATHS = {
 }
 GET_ONLY = {"audit_log", "left", "apply_sent", "applications", "password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
             "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root",
-            "healthz", "readyz", "metrics"}
+            "healthz", "readyz", "metrics",
+            "reports", "reports_response_times", "reports_recognition", "reports_volumes", "reports_dashboard", "reports_conversations_csv"}
 
 
 def _post(client, path, data):
