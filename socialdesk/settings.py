@@ -218,7 +218,11 @@ def _database() -> dict:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             }
         )
-        db.setdefault("TEST", {})
+        # Tests run on a file, not SQLite's shared in-memory database: there, a browser test's
+        # live server and the test's own thread (a task worker, say) writing at once get "database
+        # table is locked" at once instead of waiting their turn (the timeout above).
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        db.setdefault("TEST", {}).setdefault("NAME", str(DATA_DIR / "test-socialdesk.sqlite3"))
     return db
 
 
@@ -460,7 +464,7 @@ AXES_SENSITIVE_PARAMETERS = ["ip_address"]
 SOCIALDESK_INCUBATION_HASHTAG = os.environ.get("SOCIALDESK_INCUBATION_HASHTAG", "#fxhelp")
 # Locked per account, not per address: a team behind one office or VPN address would lock each
 # other out; spraying one password over many accounts is for the TLS proxy's rate limit.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS += ["axes.W006"]
 # Two-factor sign-in (TOTP, django-otp): required for these roles (comma-separated; empty: for
 # nobody), optional for the others. Recovery codes stand in for a lost phone.
 SOCIALDESK_TWO_FACTOR_ROLES = [r.strip() for r in os.environ.get("SOCIALDESK_TWO_FACTOR_ROLES", "cm,admin").split(",") if r.strip()]

@@ -46,7 +46,7 @@ def test_a_community_manager_reads_each_report_changes_the_range_and_downloads_c
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    sign_in(page, desk, "cm", "demo-cm")
+    sign_in(page, desk, "cm", "escalations-welcome")
     page.click("nav[aria-label=Main] a:has-text('Reports')")
     page.click("main a:has-text('Response times and time in Play Mode')")
 
