@@ -24,28 +24,28 @@ def _scale(top: int) -> int:
     return top
 
 
-def bars(items: list[tuple[str, int]], *, title: str, chart_id: str) -> SafeString:
-    """Horizontal bars, one per (label, value), largest first as given."""
+def bars(items: list[tuple[str, float]], *, title: str, chart_id: str, shown=str) -> SafeString:
+    """Horizontal bars, one per (label, value), in the order given; `shown` writes a value."""
     if not items:
         return format_html('<p class="hint">No {} in this range.</p>', title.lower())
     row, label_w, width = 24, 150, 400
     top = _scale(max(v for _l, v in items))
-    plot = width - label_w - 60
+    plot = width - label_w - 80
     height = row * len(items) + 10
     rows = format_html_join(
         "", '<g transform="translate(0,{})"><text x="{}" y="17" text-anchor="end" fill="{}" font-size="13">{}</text>'
         '<rect x="{}" y="4" width="{}" height="18" fill="{}"><title>{}: {}</title></rect>'
         '<text x="{}" y="17" fill="{}" font-size="13">{}</text></g>',
         (
-            (i * row, label_w - 8, INK, _cut(label), label_w, max(1, round(plot * v / top)) if v else 0, BAR, label, v,
-             label_w + (round(plot * v / top) if v else 0) + 6, INK, v)
+            (i * row, label_w - 8, INK, _cut(label), label_w, max(1, round(plot * v / top)) if v else 0, BAR, label, shown(v),
+             label_w + (round(plot * v / top) if v else 0) + 6, INK, shown(v))
             for i, (label, v) in enumerate(items)
         ),
     )
     return format_html(
         '<svg class="chart" id="{}" role="img" aria-labelledby="{}-t" viewBox="0 0 {} {}" width="100%" preserveAspectRatio="xMinYMin meet">'
         '<title id="{}-t">{}: {}</title>{}</svg>',
-        chart_id, chart_id, width, height, chart_id, title, _describe(items), rows,
+        chart_id, chart_id, width, height, chart_id, title, _describe(items, shown), rows,
     )
 
 
@@ -96,6 +96,6 @@ def _cut(label: str, n: int = 20) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
 
-def _describe(items) -> str:
-    shown = ", ".join(f"{label} {v}" for label, v in items[:10])
-    return shown + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+def _describe(items, shown=str) -> str:
+    text = ", ".join(f"{label} {shown(v)}" for label, v in items[:10])
+    return text + (f" and {len(items) - 10} more" if len(items) > 10 else "")

@@ -133,6 +133,10 @@ def responses(*, period: DateRange, agent=None) -> list[Response]:
     unless we answered. `agent`: only that agent's answers.
     """
     answered_here = period.of(Activity.objects.filter(kind__in=ANSWERS)).values("conversation_id")
+    if agent is not None:
+        # Only conversations this agent wrote a reply in: one agent's page walks their share.
+        written = Activity.objects.filter(actor=agent, kind__in=("replied", "reply_awaiting_approval"), at__lt=period.end)
+        answered_here = answered_here.filter(conversation_id__in=written.values("conversation_id"))
     # Conversations whose waits flowed into these: merged in, or split off.
     sources = set()
     linked = Activity.objects.filter(conversation_id__in=answered_here).filter(

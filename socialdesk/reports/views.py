@@ -25,6 +25,7 @@ from socialdesk.queues.selectors import ConversationFilter, queue_conversations
 
 from . import charts, selectors
 from .forms import period_from
+from .templatetags.reports import duration
 
 
 def _sees_everyone(user) -> bool:
@@ -118,6 +119,10 @@ def response_times(request):
         "form": form, "period": period, "report": report, "everyone": everyone, "query": request.GET.urlencode(),
         "sections": [("Queue", report.by_queue), ("Brand account", report.by_account), ("Agent", report.by_agent), ("Day", report.by_day)],
         "lease_minutes": round(report.lease_seconds / 60),
+        "median_chart": charts.bars(
+            [(r.label, r.all.median) for r in report.by_day], title="Median response time per day", chart_id="chart-median-per-day",
+            shown=duration,
+        ),
     })
 
 

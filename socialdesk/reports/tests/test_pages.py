@@ -35,6 +35,7 @@ def test_a_community_manager_sees_every_agent(client, agents, history):
     for name in ("contributor", "moderator", "cm", "Twitter conversations - Moderated", "27 min 30 s"):
         assert name in page  # 27 min 30 s: the overall first response mean, 1650 s
     assert "Sessions left open" in page
+    assert "Median response time per day: 2026-03-02 30 min, 2026-03-03 50 min" in page  # the chart's text
 
 
 def test_a_contributor_sees_only_their_own_figures(client, agents, history):
