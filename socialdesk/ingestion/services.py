@@ -5,6 +5,10 @@ keep the author's profile current, find or open the conversation (reply chain fi
 platform's thread), route it (PO1), store the message with its raw payload, and log it. A
 conversation closed or waiting on the customer opens again when the customer writes. A message
 that cannot be stored is set aside (ingestion.set_aside); the others go on.
+
+A page is stored with a few statements whatever its size (`_store_in_bulk`), and message by
+message (`_store_all`, a savepoint each) when that fails: the unique constraints, not the bulk
+path, are what keeps a message from being stored twice.
 """
 
 import logging
@@ -164,8 +168,9 @@ def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, un
     """Store each message once; safe to call again with the same messages.
 
     No input stops the pipeline. Each message is first made storable (`boundary.storable`), then
-    stored in a savepoint of its own; one that cannot be, whatever the reason, is set aside
-    (`SetAsideMessage`, kept as received) and the others are stored. The page is one transaction
+    the page is stored in bulk; if that fails, it is stored again message by message, each in a
+    savepoint of its own, and one that cannot be, whatever the reason, is set aside
+    (`SetAsideMessage`, kept as received) while the others are stored. The page is one transaction
     (one commit): if setting a message aside fails too, nothing is stored, so a poll's cursor moves
     past a message only when it is kept. `unreadable` are the items the connector could not
     normalise; they are set aside as well. `account` and `stream` say where the page came from.
