@@ -272,8 +272,8 @@ class _Context:
     # they kept out on an earlier poll.
     kept_out: set = field(default_factory=set)
     kept_out_before: set = field(default_factory=set)
-    # Messages stored before that the page's messages reply to or carry (our replies on the
-    # platform), by (platform, platform id): their conversation's id.
+    # Messages stored before, of the page or that its messages reply to or carry (our replies on
+    # the platform), by (platform, platform id): their conversation's id.
     stored: dict = field(default_factory=dict)
 
     @classmethod
@@ -303,7 +303,7 @@ class _Context:
         return cls(known=set(known), replied_to=stored.keys() - page_ids, accounts=accounts, rules=routing_rules(platforms=platforms),
                    triaged=_classify(new, accounts), opened=[], filters=Rules.load() if apply_filters else None,
                    set_aside=set_aside_before, retrying=retrying, kept_out_before=kept_out_before,
-                   stored={k: v for k, v in stored.items() if k not in page_ids})
+                   stored=stored)
 
     def snapshot(self) -> tuple:
         """What storing a page changes in the context, to undo it when the page is stored again."""
