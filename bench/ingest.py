@@ -5,6 +5,7 @@ Run from the repository root:
     .venv/bin/python bench/ingest.py                      # SQLite, in a fresh temporary database
     .venv/bin/python bench/ingest.py --tweets 2000        # quick run
     .venv/bin/python bench/ingest.py --no-triage          # without triage, to see what it costs
+    .venv/bin/python bench/ingest.py --page 500           # bigger pages: the cost per tweet falls
     createdb socialdesk_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialdesk_bench .venv/bin/python bench/ingest.py
 
@@ -12,13 +13,14 @@ With DATABASE_URL the named database is migrated and its authors, conversations,
 activity log are emptied first: point it at a scratch database.
 
 The pages are built in memory, one at a time (deterministic, --seed): --tweets tweets in pages
-of 100, newest first like the API, each with includes.users, from a pool of --authors authors
+of --page (100, the most X returns), newest first like the API, each with includes.users, from a pool of --authors authors
 (about 1% with 100k+ followers), mentioning the demo brand accounts (entities.mentions with
 their ids); about 20% are replies in existing threads (the customer following up on their own
 tweet or on a brand reply, or another customer joining someone's thread).
 
 1. product:  for every page, socialdesk.connectors.twitter.normalise_page(page) then
-             socialdesk.ingestion.services.ingest(messages) -> tweets/s
+             socialdesk.ingestion.services.ingest(messages) -> tweets/s, with the python CPU
+             time and the statements sent per tweet
 2. baseline: on the emptied tables, the same pages turned into rows with plain Python and
              written with executemany (authors and conversations first, then messages), one
              transaction per page -> message rows/s. No duplicate check against the database,

@@ -5,6 +5,10 @@ keep the author's profile current, find or open the conversation (reply chain fi
 platform's thread), route it (PO1), store the message with its raw payload, and log it. A
 conversation closed or waiting on the customer opens again when the customer writes. A message
 that cannot be stored is set aside (ingestion.set_aside); the others go on.
+
+A page is stored with a few statements whatever its size (`_store_in_bulk`), and message by
+message (`_store_all`, a savepoint each) when that fails: the unique constraints, not the bulk
+path, are what keeps a message from being stored twice.
 """
 
 import logging
@@ -164,8 +168,9 @@ def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, un
     """Store each message once; safe to call again with the same messages.
 
     No input stops the pipeline. Each message is first made storable (`boundary.storable`), then
-    stored in a savepoint of its own; one that cannot be, whatever the reason, is set aside
-    (`SetAsideMessage`, kept as received) and the others are stored. The page is one transaction
+    the page is stored in bulk; if that fails, it is stored again message by message, each in a
+    savepoint of its own, and one that cannot be, whatever the reason, is set aside
+    (`SetAsideMessage`, kept as received) while the others are stored. The page is one transaction
     (one commit): if setting a message aside fails too, nothing is stored, so a poll's cursor moves
     past a message only when it is kept. `unreadable` are the items the connector could not
     normalise; they are set aside as well. `account` and `stream` say where the page came from.
@@ -267,8 +272,8 @@ class _Context:
     # they kept out on an earlier poll.
     kept_out: set = field(default_factory=set)
     kept_out_before: set = field(default_factory=set)
-    # Messages stored before that the page's messages reply to or carry (our replies on the
-    # platform), by (platform, platform id): their conversation's id.
+    # Messages stored before, of the page or that its messages reply to or carry (our replies on
+    # the platform), by (platform, platform id): their conversation's id.
     stored: dict = field(default_factory=dict)
 
     @classmethod
@@ -298,7 +303,7 @@ class _Context:
         return cls(known=set(known), replied_to=stored.keys() - page_ids, accounts=accounts, rules=routing_rules(platforms=platforms),
                    triaged=_classify(new, accounts), opened=[], filters=Rules.load() if apply_filters else None,
                    set_aside=set_aside_before, retrying=retrying, kept_out_before=kept_out_before,
-                   stored={k: v for k, v in stored.items() if k not in page_ids})
+                   stored=stored)
 
     def snapshot(self) -> tuple:
         """What storing a page changes in the context, to undo it when the page is stored again."""

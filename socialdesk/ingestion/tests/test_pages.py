@@ -71,6 +71,12 @@ def test_a_page_half_stored_before_stores_the_other_half_in_the_right_conversati
         assert [m.platform_id for m in conversation.messages.all()] == [m.platform_id for m in messages]
         assert conversation.last_inbound_at == messages[-1].created_at
     assert Message.objects.count() == 8 and ingest(page).stored == 0
+    # A reply found through its parent alone (its thread id is not the parent's): the parent
+    # being in the page but stored before, it still joins the parent's conversation.
+    late = inbound("any news?", author_id="42", handle="ana", in_reply_to=ana[-1].platform_id, thread_id="another thread id")
+    assert ingest([ana[-1], late]).stored == 1
+    assert Message.objects.get(platform_id=late.platform_id).conversation.author.external_id == "42"
+    assert Conversation.objects.count() == 2
 
 
 def test_a_parent_and_its_follow_ups_in_one_page_make_one_conversation_in_any_order(demo, inbound):
