@@ -528,7 +528,9 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
     per_value: dict[tuple[str, str], QuerySet] = {}
     tag_sizes: dict[str, QuerySet] = {}
     for name in ConversationFilter.FIELDS:
-        if size(name) <= cap:
+        # Within a tag filter no index reaches a value's rows: counting value by value would walk
+        # the tag's conversations once per value, so they are walked once, for all values.
+        if size(name) <= cap or (filter.tags and name != "tags"):
             counted[name] = exact(name)
         else:
             counted[name] = {}
