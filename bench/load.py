@@ -63,8 +63,8 @@ def parse_args(argv=None):
     p.add_argument("--rate", type=float, default=10.0, help="paced: deals per second in total (default 10)")
     p.add_argument("--modes", default="unpaced,paced", help="unpaced, paced or both (default)")
     p.add_argument("--server", choices=SERVERS, default="gunicorn-gthread", help="server to start (default gunicorn-gthread, the production choice)")
-    p.add_argument("--workers", type=int, default=0, help="server processes (default: as deploy/gunicorn.conf.py: 2 x CPUs + 1)")
-    p.add_argument("--threads", type=int, default=4, help="threads per process (waitress, gthread, granian; default 4)")
+    p.add_argument("--workers", type=int, default=0, help="server processes (default: as deploy/gunicorn.conf.py: CPUs + 1)")
+    p.add_argument("--threads", type=int, default=8, help="threads per process (waitress, gthread, granian; default 8, as deploy/gunicorn.conf.py)")
     p.add_argument("--compare", help="several servers measured in turn, window by window, e.g. "
                    "waitress:1x4,gunicorn-sync:5,gunicorn-gthread:5x4,granian:5x4 (replaces --server)")
     p.add_argument("--port", type=int, default=0, help="port for the (first) server (default: a free one; the next ones follow)")
@@ -264,13 +264,13 @@ def free_port() -> int:
 class Spec:
     """A server to measure: "gunicorn-gthread:5x4" is 5 processes of 4 threads."""
 
-    def __init__(self, text: str, default_workers: int = 0, default_threads: int = 4):
+    def __init__(self, text: str, default_workers: int = 0, default_threads: int = 8):
         kind, _, shape = text.partition(":")
         if kind not in SERVERS:
             raise SystemExit(f"unknown server {kind!r}: one of {', '.join(SERVERS)}")
         workers, _, threads = shape.partition("x")
         self.kind = kind
-        self.workers = 1 if kind == "waitress" else int(workers or default_workers or 2 * (os.cpu_count() or 1) + 1)
+        self.workers = 1 if kind == "waitress" else int(workers or default_workers or (os.cpu_count() or 1) + 1)
         self.threads = 1 if kind == "gunicorn-sync" else int(threads or default_threads)
 
     def __str__(self):
