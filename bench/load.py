@@ -302,7 +302,7 @@ class Server:
         self.log = open(log_dir / f"server-{self.port}.log", "w")
         self.cmd = server_command(spec, self.port)
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited ({self.proc.returncode}); see {self.log.name}:\n" + Path(self.log.name).read_text()[-3000:])
@@ -313,7 +313,7 @@ class Server:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError("the server did not answer within 60 s")
+                raise RuntimeError("the server did not answer within 180 s")
             time.sleep(0.2)
 
     def stop(self):
