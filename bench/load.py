@@ -67,6 +67,7 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=8, help="threads per process (waitress, gthread, granian; default 8, as deploy/gunicorn.conf.py)")
     p.add_argument("--compare", help="several servers measured in turn, window by window, e.g. "
                    "waitress:1x4,gunicorn-sync:5,gunicorn-gthread:5x4,granian:5x4 (replaces --server)")
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds of uncounted play on a freshly started server (default 3)")
     p.add_argument("--port", type=int, default=0, help="port for the (first) server (default: a free one; the next ones follow)")
     p.add_argument("--url", help="use this running server instead of starting one")
     p.add_argument("--json", help="write the results to this file")
@@ -473,6 +474,13 @@ def main(argv=None):
                         if spec is not None:
                             server = Server(spec, args.port + i if args.port else 0, log_dir)
                         url = server.url if server else args.url
+                        if server and args.warmup:
+                            # Uncounted: each process imports, connects and fills its caches on
+                            # its first requests; the product window, which comes first, would
+                            # otherwise carry that alone.
+                            reset()
+                            for side in ("product", "floor"):
+                                run_window(url, agents, side, args.warmup / 2, 0)
                         for side in ("product", "floor"):
                             reset()
                             w = run_window(url, agents, side, paced_window if rate else args.window, rate)
