@@ -63,10 +63,11 @@ def parse_args(argv=None):
     p.add_argument("--rate", type=float, default=10.0, help="paced: deals per second in total (default 10)")
     p.add_argument("--modes", default="unpaced,paced", help="unpaced, paced or both (default)")
     p.add_argument("--server", choices=SERVERS, default="gunicorn-gthread", help="server to start (default gunicorn-gthread, the production choice)")
-    p.add_argument("--workers", type=int, default=0, help="server processes (default: as deploy/gunicorn.conf.py: 2 x CPUs + 1)")
-    p.add_argument("--threads", type=int, default=4, help="threads per process (waitress, gthread, granian; default 4)")
+    p.add_argument("--workers", type=int, default=0, help="server processes (default: as deploy/gunicorn.conf.py: CPUs + 1)")
+    p.add_argument("--threads", type=int, default=8, help="threads per process (waitress, gthread, granian; default 8, as deploy/gunicorn.conf.py)")
     p.add_argument("--compare", help="several servers measured in turn, window by window, e.g. "
                    "waitress:1x4,gunicorn-sync:5,gunicorn-gthread:5x4,granian:5x4 (replaces --server)")
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds of uncounted play on a freshly started server (default 3)")
     p.add_argument("--port", type=int, default=0, help="port for the (first) server (default: a free one; the next ones follow)")
     p.add_argument("--url", help="use this running server instead of starting one")
     p.add_argument("--json", help="write the results to this file")
@@ -264,13 +265,13 @@ def free_port() -> int:
 class Spec:
     """A server to measure: "gunicorn-gthread:5x4" is 5 processes of 4 threads."""
 
-    def __init__(self, text: str, default_workers: int = 0, default_threads: int = 4):
+    def __init__(self, text: str, default_workers: int = 0, default_threads: int = 8):
         kind, _, shape = text.partition(":")
         if kind not in SERVERS:
             raise SystemExit(f"unknown server {kind!r}: one of {', '.join(SERVERS)}")
         workers, _, threads = shape.partition("x")
         self.kind = kind
-        self.workers = 1 if kind == "waitress" else int(workers or default_workers or 2 * (os.cpu_count() or 1) + 1)
+        self.workers = 1 if kind == "waitress" else int(workers or default_workers or (os.cpu_count() or 1) + 1)
         self.threads = 1 if kind == "gunicorn-sync" else int(threads or default_threads)
 
     def __str__(self):
@@ -302,7 +303,7 @@ class Server:
         self.log = open(log_dir / f"server-{self.port}.log", "w")
         self.cmd = server_command(spec, self.port)
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited ({self.proc.returncode}); see {self.log.name}:\n" + Path(self.log.name).read_text()[-3000:])
@@ -313,7 +314,7 @@ class Server:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError("the server did not answer within 60 s")
+                raise RuntimeError("the server did not answer within 180 s")
             time.sleep(0.2)
 
     def stop(self):
@@ -473,6 +474,13 @@ def main(argv=None):
                         if spec is not None:
                             server = Server(spec, args.port + i if args.port else 0, log_dir)
                         url = server.url if server else args.url
+                        if server and args.warmup:
+                            # Uncounted: each process imports, connects and fills its caches on
+                            # its first requests; the product window, which comes first, would
+                            # otherwise carry that alone.
+                            reset()
+                            for side in ("product", "floor"):
+                                run_window(url, agents, side, args.warmup / 2, 0)
                         for side in ("product", "floor"):
                             reset()
                             w = run_window(url, agents, side, paced_window if rate else args.window, rate)

@@ -24,8 +24,8 @@ def env(monkeypatch):
 
 def test_defaults_use_the_machine(env):
     conf = runpy.run_path(str(CONF))
-    assert conf["workers"] == 2 * multiprocessing.cpu_count() + 1
-    assert conf["worker_class"] == "gthread" and conf["threads"] == 4
+    assert conf["workers"] == multiprocessing.cpu_count() + 1
+    assert conf["worker_class"] == "gthread" and conf["threads"] == 8
     assert conf["bind"] == "127.0.0.1:8000"
 
 
