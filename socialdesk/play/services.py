@@ -249,7 +249,8 @@ def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
             value = next(params)
             slot = stand_in.get(value) if isinstance(value, int | str | datetime) and not isinstance(value, bool) else None
             if slot is None and vendor == "postgresql":
-                return psycopg.sql.Literal(value).as_string(connection.connection)
+                # Its own % signs are not placeholders: the statement is run with parameters.
+                return psycopg.sql.Literal(value).as_string(connection.connection).replace("%", "%%")
             slots.append(slot or ("constant", value))
             return "%s"
 
