@@ -455,6 +455,9 @@ SOCIALDESK_IDLE_SECONDS = int(os.environ.get("SOCIALDESK_IDLE_SECONDS", 3600))
 AXES_FAILURE_LIMIT = int(os.environ.get("SOCIALDESK_LOGIN_FAILURE_LIMIT", 30))
 AXES_COOLOFF_TIME = float(os.environ.get("SOCIALDESK_LOGIN_LOCKOUT_MINUTES", 15)) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# The username as typed, cut to the 255 characters axes' table holds (a longer one was a 500 on
+# PostgreSQL); the sign-in form itself refuses a username longer than any account's.
+AXES_USERNAME_CALLABLE = "socialdesk.people.signin.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429

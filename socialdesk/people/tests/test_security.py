@@ -155,3 +155,26 @@ def test_signing_out_forgets_the_session(agent):
     assert SignedInSession.objects.filter(user=agent).count() == 1
     client.post("/logout/")
     assert not SignedInSession.objects.exists()
+
+
+def test_an_over_long_username_is_a_wrong_username_not_an_error(agent):
+    # Longer than any account's (150) and than axes' record of attempts (255): PostgreSQL refused
+    # to store it and the sign-in answered 500.
+    from axes.models import AccessAttempt
+
+    client = Client(raise_request_exception=False)
+    for length in (151, 256, 300, 100_000):
+        r = client.post("/login/", {"username": "x" * length, "password": "nope"})
+        assert r.status_code == 200, (length, r.status_code)
+        assert "Your username and password didn" in r.content.decode()
+    assert not AccessAttempt.objects.filter(username__startswith="x").exists()
+    sign_in()
+
+
+def test_axes_keeps_at_most_what_its_table_holds_from_any_sign_in_form(agent):
+    # The admin's sign-in form is Django's own: the username still reaches axes, cut to 255.
+    from axes.models import AccessAttempt
+
+    r = Client(raise_request_exception=False).post("/admin/login/", {"username": "y" * 300, "password": "nope"})
+    assert r.status_code == 200
+    assert [len(u) for u in AccessAttempt.objects.values_list("username", flat=True)] == [255]
