@@ -6,11 +6,22 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import connections
 
 from socialdesk.operations.schedule import Scheduler
 
 logger = logging.getLogger("socialdesk.scheduler")
+
+
+def close_old_connections() -> None:
+    """Drop broken or expired connections before a round, as Django does between requests, so a
+    database restart or an idle timeout costs one failed round. A connection inside a transaction
+    the caller holds open (the command called from code already in `atomic()`, as a test is) is
+    left alone: Django's check would close it for not being in autocommit mode, and take the
+    caller's transaction with it."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
 
 
 class Command(BaseCommand):
@@ -41,7 +52,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Scheduler {scheduler.name}: polling every {settings.SOCIALDESK_POLL_SECONDS:g}s")
         try:
             while running:
-                close_old_connections()  # a database restart or an idle timeout, as between requests
+                close_old_connections()
                 try:
                     scheduler.tick()
                 except Exception:  # noqa: BLE001 - e.g. the database restarting: try again shortly
