@@ -20,6 +20,31 @@ CONVERSATIONS = 2_000
 pytestmark = pytest.mark.postgres
 
 
+def _contributors(n: int) -> list:
+    User = get_user_model()
+    users = [User.objects.create(username=f"agent{i}") for i in range(n)]
+    Profile.objects.bulk_create(Profile(user=u, role=Role.CONTRIBUTOR) for u in users)
+    return users
+
+
+def _run_at_once(users, work, errors: list) -> None:
+    """`work(user)` in a thread per agent, each on its own connection; what a thread raises goes to `errors`."""
+
+    def guarded(user):
+        try:
+            work(user)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guarded, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_agents_deal_and_finish_two_thousand_conversations_without_overlap():
     if connection.vendor != "postgresql":
@@ -34,12 +59,7 @@ def test_twenty_agents_deal_and_finish_two_thousand_conversations_without_overla
         Conversation(platform="twitter", thread_key=f"t{i}", author=author, moderated=True, priority=i % 3, last_inbound_at=now)
         for i in range(CONVERSATIONS)
     )
-    User = get_user_model()
-    users = []
-    for i in range(AGENTS):
-        u = User.objects.create(username=f"agent{i}")
-        Profile.objects.create(user=u, role=Role.CONTRIBUTOR)
-        users.append(u)
+    users = _contributors(AGENTS)
 
     lock = threading.Lock()
     holding: dict[int, int] = {}  # conversation -> agent holding it right now
@@ -48,29 +68,20 @@ def test_twenty_agents_deal_and_finish_two_thousand_conversations_without_overla
     errors: list[BaseException] = []
 
     def work(user):
-        try:
-            while True:
-                c = play.deal_next(agent=user, queue=queue)
-                if c is None:
-                    return
-                with lock:
-                    if c.pk in holding:
-                        overlaps.append((c.pk, holding[c.pk], user.pk))
-                    holding[c.pk] = user.pk
-                actions.close(actor=user, conversation=c, reason="acknowledged")
-                with lock:
-                    del holding[c.pk]
-                    finished[c.pk] += 1
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        while True:
+            c = play.deal_next(agent=user, queue=queue)
+            if c is None:
+                return
+            with lock:
+                if c.pk in holding:
+                    overlaps.append((c.pk, holding[c.pk], user.pk))
+                holding[c.pk] = user.pk
+            actions.close(actor=user, conversation=c, reason="acknowledged")
+            with lock:
+                del holding[c.pk]
+                finished[c.pk] += 1
 
-    threads = [threading.Thread(target=work, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
+    _run_at_once(users, work, errors)
 
     assert not errors, errors[:3]
     assert not overlaps, overlaps[:5]
@@ -94,12 +105,7 @@ def test_agents_reloading_and_skipping_at_once_never_hold_the_same_conversation(
         Conversation(platform="twitter", thread_key=f"t{i}", author=author, moderated=True, priority=i % 3, last_inbound_at=now)
         for i in range(600)
     )
-    User = get_user_model()
-    users = []
-    for i in range(10):
-        u = User.objects.create(username=f"agent{i}")
-        Profile.objects.create(user=u, role=Role.CONTRIBUTOR)
-        users.append(u)
+    users = _contributors(10)
 
     lock = threading.Lock()
     holding: dict[int, int] = {}
@@ -107,38 +113,29 @@ def test_agents_reloading_and_skipping_at_once_never_hold_the_same_conversation(
     finished = Counter()
 
     def work(user):
-        try:
-            session = play.start(agent=user, queue=queue)
-            c = play.deal_next(agent=user, session=session)
-            n = 0
-            while c is not None:
-                n += 1
-                with lock:
-                    if holding.get(c.pk, user.pk) != user.pk:
-                        overlaps.append((c.pk, holding[c.pk], user.pk))
-                    holding[c.pk] = user.pk
-                if n % 3 == 0 and play.deal_next(agent=user, session=session).pk != c.pk:
-                    reloads_moved.append(c.pk)
-                if n % 5 == 0:
-                    with lock:
-                        del holding[c.pk]
-                    c = play.skip(agent=user, conversation=c)
-                    continue
+        session = play.start(agent=user, queue=queue)
+        c = play.deal_next(agent=user, session=session)
+        n = 0
+        while c is not None:
+            n += 1
+            with lock:
+                if holding.get(c.pk, user.pk) != user.pk:
+                    overlaps.append((c.pk, holding[c.pk], user.pk))
+                holding[c.pk] = user.pk
+            if n % 3 == 0 and play.deal_next(agent=user, session=session).pk != c.pk:
+                reloads_moved.append(c.pk)
+            if n % 5 == 0:
                 with lock:
                     del holding[c.pk]
-                    finished[c.pk] += 1
-                actions.close(actor=user, conversation=c, reason="acknowledged")
-                c = play.deal_next(agent=user, session=session)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+                c = play.skip(agent=user, conversation=c)
+                continue
+            with lock:
+                del holding[c.pk]
+                finished[c.pk] += 1
+            actions.close(actor=user, conversation=c, reason="acknowledged")
+            c = play.deal_next(agent=user, session=session)
 
-    threads = [threading.Thread(target=work, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
+    _run_at_once(users, work, errors)
 
     assert not errors, errors[:3]
     assert not overlaps, overlaps[:5]
