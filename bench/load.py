@@ -143,6 +143,8 @@ def insert_select(model, exprs: dict, source: str) -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from column_defaults import stand_in
+
     cols, values, params = [], [], []
     now = timezone.now()
     for f in model._meta.concrete_fields:
@@ -154,14 +156,7 @@ def insert_select(model, exprs: dict, source: str) -> None:
             values.append(sql)
             params.extend(expr_params)
             continue
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            value = now
-        elif f.has_default():
-            value = f.get_default()
-        elif f.null:
-            value = None
-        else:
-            value = "" if f.get_internal_type() in ("CharField", "TextField", "SlugField") else 0
+        value = stand_in(f, now)
         values.append("%s")
         params.append(f.get_db_prep_save(value, connection))
     _execute(f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(cols)}) SELECT {', '.join(values)} FROM {source}", params)
