@@ -39,7 +39,10 @@ def agents(demo):
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    return {u.username: u for u in User.objects.filter(username__in=["contributor", "moderator", "cm", "admin"])}
+    return {
+        u.username: u
+        for u in User.objects.filter(username__in=["contributor", "moderator", "cm", "admin"])
+    }
 
 
 @pytest.fixture
@@ -91,15 +94,27 @@ def _mastodon():
 
 # The desk signs in to each simulator as its OAuth client (X's fixed client, Google's token endpoint).
 twitter_sim_server, twitter_sim = _simulator_fixtures(
-    "twitter_sim", _twitter, "SOCIALDESK_TWITTER_API_BASE",
-    SOCIALDESK_TWITTER_CLIENT_ID="sim-client-id", SOCIALDESK_TWITTER_CLIENT_SECRET="sim-client-secret")
+    "twitter_sim",
+    _twitter,
+    "SOCIALDESK_TWITTER_API_BASE",
+    SOCIALDESK_TWITTER_CLIENT_ID="sim-client-id",
+    SOCIALDESK_TWITTER_CLIENT_SECRET="sim-client-secret",
+)
 # Google Play: no spacing between polls in tests; a time-out is 2 seconds for both platforms.
 play_sim_server, play_sim = _simulator_fixtures(
-    "play_sim", _google_play, "SOCIALDESK_GOOGLE_PLAY_API_BASE",
-    SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS=0, SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS=2,
-    SOCIALDESK_GOOGLE_TOKEN_URI=lambda sim: f"{sim.base_url}/token")
+    "play_sim",
+    _google_play,
+    "SOCIALDESK_GOOGLE_PLAY_API_BASE",
+    SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS=0,
+    SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS=2,
+    SOCIALDESK_GOOGLE_TOKEN_URI=lambda sim: f"{sim.base_url}/token",
+)
 mastodon_sim_server, mastodon_sim = _simulator_fixtures(
-    "mastodon_sim", _mastodon, "SOCIALDESK_MASTODON_API_BASE", SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS=2)
+    "mastodon_sim",
+    _mastodon,
+    "SOCIALDESK_MASTODON_API_BASE",
+    SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS=2,
+)
 
 
 @pytest.fixture
@@ -107,8 +122,26 @@ def customer_tweet(twitter_sim):
     """Post a customer's tweet on the simulator over its HTTP control API."""
     import requests
 
-    def post(text, *, username="maria_k", name="Maria K", followers=120, verified=False, in_reply_to=None, lang="en"):
-        body = {"text": text, "author": {"username": username, "name": name, "followers_count": followers, "verified": verified}, "lang": lang}
+    def post(
+        text,
+        *,
+        username="maria_k",
+        name="Maria K",
+        followers=120,
+        verified=False,
+        in_reply_to=None,
+        lang="en",
+    ):
+        body = {
+            "text": text,
+            "author": {
+                "username": username,
+                "name": name,
+                "followers_count": followers,
+                "verified": verified,
+            },
+            "lang": lang,
+        }
         if in_reply_to:
             body["in_reply_to_tweet_id"] = in_reply_to
         r = requests.post(f"{twitter_sim.base_url}/_sim/customer_tweets", json=body, timeout=5)
@@ -121,8 +154,20 @@ def customer_tweet(twitter_sim):
 _counter = {"n": 1_000}
 
 
-def make_inbound(text="Firefox lost my bookmarks after the update", *, mention="FirefoxSupport", author_id=None, handle=None,
-                 followers=50, verified=False, in_reply_to="", thread_id=None, platform_id=None, created_at=None, lang="en"):
+def make_inbound(
+    text="Firefox lost my bookmarks after the update",
+    *,
+    mention="FirefoxSupport",
+    author_id=None,
+    handle=None,
+    followers=50,
+    verified=False,
+    in_reply_to="",
+    thread_id=None,
+    platform_id=None,
+    created_at=None,
+    lang="en",
+):
     """A normalised inbound tweet, as the Twitter/X connector would hand it to ingestion."""
     from datetime import timedelta
 
@@ -136,12 +181,22 @@ def make_inbound(text="Firefox lost my bookmarks after the update", *, mention="
     ids = {h: i for h, i, *_ in ACCOUNTS}
     pid = platform_id or str(1_900_000_000_000_000_000 + n)
     return InboundMessage(
-        platform="twitter", platform_id=pid,
-        author=InboundAuthor(external_id=author_id or f"9{n}", handle=handle or f"user{n}", name=f"User {n}", followers=followers, verified=verified),
+        platform="twitter",
+        platform_id=pid,
+        author=InboundAuthor(
+            external_id=author_id or f"9{n}",
+            handle=handle or f"user{n}",
+            name=f"User {n}",
+            followers=followers,
+            verified=verified,
+        ),
         text=f"@{mention} {text}" if mention else text,
         created_at=created_at or timezone.now() - timedelta(minutes=5) + timedelta(milliseconds=n),
-        thread_id=thread_id or pid, in_reply_to_id=in_reply_to, language=lang,
-        mentioned_account_ids=(ids[mention],) if mention else (), raw={"tweet": {"id": pid}},
+        thread_id=thread_id or pid,
+        in_reply_to_id=in_reply_to,
+        language=lang,
+        mentioned_account_ids=(ids[mention],) if mention else (),
+        raw={"tweet": {"id": pid}},
     )
 
 
@@ -166,7 +221,13 @@ def customer_review(play_sim):
     import requests
 
     def post(text, *, stars=1, author_name="Jessica Miller", language="en", **extra):
-        body = {"text": text, "star_rating": stars, "author_name": author_name, "language": language, **extra}
+        body = {
+            "text": text,
+            "star_rating": stars,
+            "author_name": author_name,
+            "language": language,
+            **extra,
+        }
         r = requests.post(f"{play_sim.base_url}/_sim/reviews", json=body, timeout=5)
         r.raise_for_status()
         return r.json()["data"]
@@ -179,9 +240,24 @@ def customer_toot(mastodon_sim):
     """A customer posts on the simulated Mastodon instance, over its HTTP control API."""
     import requests
 
-    def post(text, *, username="alex_codes", display_name="Alex", followers=80, in_reply_to_id=None, language="en"):
-        body = {"text": text, "author": {"username": username, "display_name": display_name, "followers_count": followers},
-                "language": language}
+    def post(
+        text,
+        *,
+        username="alex_codes",
+        display_name="Alex",
+        followers=80,
+        in_reply_to_id=None,
+        language="en",
+    ):
+        body = {
+            "text": text,
+            "author": {
+                "username": username,
+                "display_name": display_name,
+                "followers_count": followers,
+            },
+            "language": language,
+        }
         if in_reply_to_id:
             body["in_reply_to_id"] = in_reply_to_id
         r = requests.post(f"{mastodon_sim.base_url}/_sim/customer_statuses", json=body, timeout=5)

@@ -33,10 +33,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
 
 
 def args():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--explain", action="store_true", help="print the plans of the dealing statement instead of profiling")
-    p.add_argument("--verbose", action="store_true", help="with --explain: print every plan in full")
-    p.add_argument("--generic", action="store_true", help="with --explain: the generic plan of the prepared statement")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the plans of the dealing statement instead of profiling",
+    )
+    p.add_argument(
+        "--verbose", action="store_true", help="with --explain: print every plan in full"
+    )
+    p.add_argument(
+        "--generic",
+        action="store_true",
+        help="with --explain: the generic plan of the prepared statement",
+    )
     p.add_argument("--cycles", type=int, default=300)
     return p.parse_args()
 
@@ -52,7 +64,10 @@ def deal_values(session, agent, now):
 
     dt = connection.ops.adapt_datetimefield_value
     return {
-        "agent": agent.pk, "session": session.pk, "now": dt(now), "expires": dt(now + lease_length()),
+        "agent": agent.pk,
+        "session": session.pk,
+        "now": dt(now),
+        "expires": dt(now + lease_length()),
         "skip_since": dt(now - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS)),
         "detail": json.dumps({"queue": session.queue.slug, "session": session.pk}),
     }
@@ -96,7 +111,9 @@ def explain(session, agent, label, verbose):
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, None if GENERIC else params)
                 text = "\n".join(r[0] for r in cur.fetchall())
                 transaction.set_rollback(True)
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, None if GENERIC else params)
+        cur.execute(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, None if GENERIC else params
+        )
         result = cur.fetchone()[0]
         if GENERIC:
             cur.execute("DEALLOCATE bench_deal")
@@ -106,7 +123,11 @@ def explain(session, agent, label, verbose):
     read, warn = [], []
     for n in _nodes(top["Plan"]):
         loops = n.get("Actual Loops", 0)
-        if n.get("Relation Name") == "conversations_conversation" and loops and n["Node Type"] != "ModifyTable":
+        if (
+            n.get("Relation Name") == "conversations_conversation"
+            and loops
+            and n["Node Type"] != "ModifyTable"
+        ):
             rows = (n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)) * loops
             name = n.get("Index Name", n["Node Type"]).replace("conversations_conversation_", "")
             if n["Node Type"] == "Seq Scan":
@@ -114,11 +135,15 @@ def explain(session, agent, label, verbose):
             elif rows:
                 read.append(f"{name} {rows:,}")
         if n["Node Type"] in ("Sort", "Incremental Sort") and loops:
-            space = n.get("Sort Space Used") or n.get("Full-sort Groups", {}).get("Peak Sort Space Used", 0)
+            space = n.get("Sort Space Used") or n.get("Full-sort Groups", {}).get(
+                "Peak Sort Space Used", 0
+            )
             if space > 64 or n.get("Sort Space Type") == "Disk":
                 warn.append(f"SORT {space}kB {n.get('Sort Space Type', '')}")
-    print(f"  {label:<44} {top['Execution Time']:8.2f} ms (planning {top['Planning Time']:5.2f} ms)  "
-          f"rows read: {', '.join(read) or '-'}  {' '.join(warn)}")
+    print(
+        f"  {label:<44} {top['Execution Time']:8.2f} ms (planning {top['Planning Time']:5.2f} ms)  "
+        f"rows read: {', '.join(read) or '-'}  {' '.join(warn)}"
+    )
     if verbose:
         print(text)
         print()
@@ -139,16 +164,27 @@ def run_explain(verbose):
     print(f"EXPLAIN ANALYZE of the dealing statement, {total:,} conversations")
     from socialdesk.people.models import Profile, Role
 
-    kept = Conversation.objects.filter(reserved_for__isnull=False, reserved_until__gt=timezone.now()).values_list("reserved_for", flat=True).first()
+    kept = (
+        Conversation.objects.filter(reserved_for__isnull=False, reserved_until__gt=timezone.now())
+        .values_list("reserved_for", flat=True)
+        .first()
+    )
     plain, _ = User.objects.get_or_create(username="bench-explain")
     Profile.objects.update_or_create(user=plain, defaults={"role": Role.ADMIN})
     agent = User.objects.get(pk=kept) if kept else plain
     n_kept = Conversation.objects.filter(reserved_for=agent).count()
-    print(f"agent {plain.username}: nothing kept for them; {agent.username}: {n_kept} follow-ups kept for them")
+    print(
+        f"agent {plain.username}: nothing kept for them; {agent.username}: {n_kept} follow-ups kept for them"
+    )
 
     with transaction.atomic():
         # A first statement in a new connection pays for loading the catalogue: not counted.
-        explain(PlaySession.objects.create(agent=plain, queue=Queue.objects.first()), plain, "(warm-up)", False)
+        explain(
+            PlaySession.objects.create(agent=plain, queue=Queue.objects.first()),
+            plain,
+            "(warm-up)",
+            False,
+        )
         print("Each queue of the demo configuration:")
         for queue in Queue.objects.order_by("position"):
             s = PlaySession.objects.create(agent=plain, queue=queue)
@@ -171,9 +207,13 @@ def run_explain(verbose):
         s = PlaySession.objects.create(agent=agent, queue=twitter)
         explain(s, agent, "an agent with follow-ups kept for them", verbose)
         s = PlaySession.objects.create(agent=plain, queue=twitter)
-        head = list(dealable(queue=twitter, agent=plain).values_list("pk", "last_inbound_at")[:200])
+        head = list(
+            dealable(queue=twitter, agent=plain).values_list("pk", "last_inbound_at")[:200]
+        )
         now = timezone.now()
-        PlaySkip.objects.bulk_create(PlaySkip(session=s, conversation_id=pk, skipped_at=now) for pk, _ in head)
+        PlaySkip.objects.bulk_create(
+            PlaySkip(session=s, conversation_id=pk, skipped_at=now) for pk, _ in head
+        )
         explain(s, plain, "an agent who skipped the first 200", verbose)
         transaction.set_rollback(True)
 
@@ -212,7 +252,9 @@ def run_profile(cycles):
             cur.execute(close, [c.pk])
         prof.disable()
         tot = time.perf_counter() - t
-    print(f"{cycles} deal+close: {tot / cycles * 1000:.2f} ms each; deal_next alone {sum(deal_time) / cycles * 1000:.2f} ms")
+    print(
+        f"{cycles} deal+close: {tot / cycles * 1000:.2f} ms each; deal_next alone {sum(deal_time) / cycles * 1000:.2f} ms"
+    )
     agg = defaultdict(lambda: [0, 0.0])
     for x, s in sqls:
         agg[s][0] += 1

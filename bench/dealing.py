@@ -44,7 +44,10 @@ sys.path.insert(0, str(ROOT))
 
 QUEUE = "twitter-conversations-moderated"
 AGENT_NAME = "bench-agent-{:03d}"
-TAGS = {"bench-common": 20, "bench-rare": 10_000}  # slug -> one conversation in this many is tagged
+TAGS = {
+    "bench-common": 20,
+    "bench-rare": 10_000,
+}  # slug -> one conversation in this many is tagged
 AUTHORS = 1_000
 SPAMMER_EVERY = 100  # one author in this many is tagged Spammer
 RESERVED_EVERY = 1_000  # one conversation in this many is a follow-up kept for one of the agents
@@ -65,16 +68,37 @@ CLOSE = "UPDATE conversations_conversation SET status = 'closed', dealt_to_id = 
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", default="100000,1000000", help="comma-separated table sizes (default 100000,1000000)")
-    p.add_argument("--agents", default="1,10,50", help="comma-separated agent counts (default 1,10,50)")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--sizes",
+        default="100000,1000000",
+        help="comma-separated table sizes (default 100000,1000000)",
+    )
+    p.add_argument(
+        "--agents", default="1,10,50", help="comma-separated agent counts (default 1,10,50)"
+    )
     p.add_argument("--seconds", type=float, default=10.0, help="length of each run (default 10)")
-    p.add_argument("--count", type=int, default=0, help="stop each run after this many deals in total instead")
-    p.add_argument("--processes", type=int, default=1, help="spread each side's agents over this many processes (default 1)")
-    p.add_argument("--rate", type=float, default=50.0,
-                   help="after each unpaced pair, a paced pair at this many deals/s over all agents, for latency (default 50; 0: none)")
+    p.add_argument(
+        "--count", type=int, default=0, help="stop each run after this many deals in total instead"
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="spread each side's agents over this many processes (default 1)",
+    )
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=50.0,
+        help="after each unpaced pair, a paced pair at this many deals/s over all agents, for latency (default 50; 0: none)",
+    )
     p.add_argument("--only", choices=["product", "baseline"], help="run one side only")
-    p.add_argument("--force", action="store_true", help="allow a database whose name does not contain 'bench'")
+    p.add_argument(
+        "--force", action="store_true", help="allow a database whose name does not contain 'bench'"
+    )
     return p.parse_args()
 
 
@@ -92,7 +116,9 @@ def setup_django(args):
         )
     dbname = url.rsplit("/", 1)[-1].split("?")[0]
     if "bench" not in dbname and not args.force:
-        sys.exit(f"bench/dealing.py empties the conversations of database {dbname!r}; use a database named *bench* or pass --force")
+        sys.exit(
+            f"bench/dealing.py empties the conversations of database {dbname!r}; use a database named *bench* or pass --force"
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
     import django
 
@@ -115,7 +141,9 @@ def prepare():
 
     load_demo_configuration()
     for slug in TAGS:
-        Tag.objects.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").capitalize()})
+        Tag.objects.get_or_create(
+            slug=slug, defaults={"name": slug.replace("-", " ").capitalize()}
+        )
 
 
 def make_agents(n):
@@ -146,11 +174,21 @@ def _empty_tables(cursor, vendor):
 
     targets = {Conversation, Author}
     referencing = [
-        m for m in apps.get_models()
-        if m not in targets and any(f.is_relation and f.many_to_one and f.related_model in targets for f in m._meta.concrete_fields)
+        m
+        for m in apps.get_models()
+        if m not in targets
+        and any(
+            f.is_relation and f.many_to_one and f.related_model in targets
+            for f in m._meta.concrete_fields
+        )
     ]
     tables = [m._meta.db_table for m in referencing]
-    tables += [Conversation.tags.through._meta.db_table, "play_playsession", Conversation._meta.db_table, Author._meta.db_table]
+    tables += [
+        Conversation.tags.through._meta.db_table,
+        "play_playsession",
+        Conversation._meta.db_table,
+        Author._meta.db_table,
+    ]
     for table in tables:
         cursor.execute(f"DELETE FROM {table}")
 
@@ -173,19 +211,36 @@ def fill(n, *, agent_ids):
 
     vendor = connection.vendor
     now = timezone.now()
-    accounts = {platform: BrandAccount.objects.filter(platform=platform).order_by("pk").values_list("pk", flat=True).first()
-                for platform in ("twitter", "google_play", "mastodon")}
+    accounts = {
+        platform: BrandAccount.objects.filter(platform=platform)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+        for platform in ("twitter", "google_play", "mastodon")
+    }
     accounts["twitter"] = BrandAccount.objects.get(platform="twitter", handle="FirefoxSupport").pk
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
         _empty_tables(cur, vendor)
         Author.objects.bulk_create(
-            Author(id=k + 1, platform="twitter", external_id=f"bench-{k}", handle=f"bench_{k}", name=f"Bench {k}", followers=10)
+            Author(
+                id=k + 1,
+                platform="twitter",
+                external_id=f"bench-{k}",
+                handle=f"bench_{k}",
+                name=f"Bench {k}",
+                followers=10,
+            )
             for k in range(AUTHORS)
         )
-        UserTag.objects.bulk_create(UserTag(author_id=k + 1, kind=UserTagKind.SPAMMER) for k in range(7, AUTHORS, SPAMMER_EVERY))
+        UserTag.objects.bulk_create(
+            UserTag(author_id=k + 1, kind=UserTagKind.SPAMMER)
+            for k in range(7, AUTHORS, SPAMMER_EVERY)
+        )
 
-        template = Conversation(platform="twitter", thread_key="", author_id=1, last_inbound_at=now)
+        template = Conversation(
+            platform="twitter", thread_key="", author_id=1, last_inbound_at=now
+        )
         columns, constant = [], []
         for f in Conversation._meta.concrete_fields:
             value = f.pre_save(template, add=True)  # defaults, and auto_now(_add) set to now
@@ -206,14 +261,22 @@ def fill(n, *, agent_ids):
                 row[index["thread_key"]] = f"bench-{i}"
                 row[index["author_id"]] = (i * 7) % AUTHORS + 1
                 row[index["account_id"]] = row[index["respond_from_id"]] = accounts[platform]
-                row[index["moderated"]] = (i // 10) % 5 != 0 if platform == "twitter" else (i // 10) % 10 < 7 if platform == "google_play" else True
+                row[index["moderated"]] = (
+                    (i // 10) % 5 != 0
+                    if platform == "twitter"
+                    else (i // 10) % 10 < 7
+                    if platform == "google_play"
+                    else True
+                )
                 row[index["priority"]] = 50 if i % 100 == 0 else 10 if i % 10 == 5 else 0
                 row[index["language"]] = languages[(i // 3) % len(languages)]
                 row[index["last_inbound_at"]] = dt(now - timedelta(seconds=(i * 7919) % 2_592_000))
                 if platform == "google_play":
                     row[index["rating"]] = (i // 100) % 5 + 1
                 if i % RESERVED_EVERY == 511 and agent_ids:  # an X conversation, moderated
-                    row[index["reserved_for_id"]] = row[index["last_agent_id"]] = agent_ids[(i // RESERVED_EVERY) % len(agent_ids)]
+                    row[index["reserved_for_id"]] = row[index["last_agent_id"]] = agent_ids[
+                        (i // RESERVED_EVERY) % len(agent_ids)
+                    ]
                     row[index["reserved_until"]] = reserved_until
                 yield row
 
@@ -221,7 +284,11 @@ def fill(n, *, agent_ids):
         names = ", ".join(connection.ops.quote_name(c) for c in columns)
         through = Conversation.tags.through._meta.db_table
         tag_ids = dict(Tag.objects.filter(slug__in=TAGS).values_list("slug", "pk"))
-        tagged = [(i, tag_ids[slug]) for slug, every in TAGS.items() for i in range(every // 2, n + 1, every)]
+        tagged = [
+            (i, tag_ids[slug])
+            for slug, every in TAGS.items()
+            for i in range(every // 2, n + 1, every)
+        ]
         if vendor == "postgresql":
             with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows():
@@ -230,18 +297,24 @@ def fill(n, *, agent_ids):
                 for row in tagged:
                     copy.write_row(row)
             for model in (Conversation, Author):
-                cur.execute(f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), (SELECT max(id) FROM {model._meta.db_table}))")
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), (SELECT max(id) FROM {model._meta.db_table}))"
+                )
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             batch = []
             for row in rows():
                 batch.append(row)
                 if len(batch) == 10_000:
-                    cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", batch)
+                    cur.executemany(
+                        f"INSERT INTO {table} ({names}) VALUES ({placeholders})", batch
+                    )
                     batch = []
             if batch:
                 cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", batch)
-            cur.executemany(f"INSERT INTO {through} (conversation_id, tag_id) VALUES (%s, %s)", tagged)
+            cur.executemany(
+                f"INSERT INTO {through} (conversation_id, tag_id) VALUES (%s, %s)", tagged
+            )
     analyze(everything=True)
     return time.perf_counter() - t0
 
@@ -355,7 +428,9 @@ def run_agents(n_agents, worker, *, seconds, count=0, processes=1):
     groups = [list(range(p, n_agents, processes)) for p in range(processes)]
     if processes == 1:
         box = {}
-        runner = threading.Thread(target=lambda: box.update(r=_threads(groups[0], worker, coord, count)))
+        runner = threading.Thread(
+            target=lambda: box.update(r=_threads(groups[0], worker, coord, count))
+        )
         runner.start()
     else:
         from django.db import connections
@@ -473,14 +548,21 @@ def _raw_connection(settings_dict):
 
         name = str(settings_dict["NAME"])
         if name.startswith("file:"):  # the test runner's shared in-memory database
-            conn = sqlite3.connect(name, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+            conn = sqlite3.connect(
+                name, uri=True, isolation_level=None, check_same_thread=False, timeout=30
+            )
         else:
             conn = sqlite3.connect(name, isolation_level=None, check_same_thread=False, timeout=30)
         return conn, "?"
     import psycopg
 
-    params = {"dbname": settings_dict["NAME"], "user": settings_dict.get("USER") or None, "password": settings_dict.get("PASSWORD") or None,
-              "host": settings_dict.get("HOST") or None, "port": settings_dict.get("PORT") or None}
+    params = {
+        "dbname": settings_dict["NAME"],
+        "user": settings_dict.get("USER") or None,
+        "password": settings_dict.get("PASSWORD") or None,
+        "host": settings_dict.get("HOST") or None,
+        "port": settings_dict.get("PORT") or None,
+    }
     return psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v}), "%s"
 
 
@@ -539,9 +621,13 @@ def check_exclusive(results, side):
     assert dupes == 0, f"{side}: {dupes} conversations were dealt more than once"
     if side == "product":
         with connection.cursor() as cur:
-            cur.execute("SELECT count(*), count(DISTINCT conversation_id) FROM conversations_activity WHERE kind = 'dealt'")
+            cur.execute(
+                "SELECT count(*), count(DISTINCT conversation_id) FROM conversations_activity WHERE kind = 'dealt'"
+            )
             logged, distinct = cur.fetchone()
-        assert logged == distinct, f"product: the activity log has {logged - distinct} repeated 'dealt' entries"
+        assert logged == distinct, (
+            f"product: the activity log has {logged - distinct} repeated 'dealt' entries"
+        )
         assert logged == len(ids), f"product: {logged} 'dealt' entries for {len(ids)} deals"
     return len(ids)
 
@@ -568,18 +654,35 @@ def run_side(side, *, agents, agent_ids, seconds, count=0, processes=1, rate=0.0
 
     reset()
     if side == "product":
-        worker = product_worker(agent_ids, Queue.objects.get(slug=QUEUE).pk, n_agents=agents, rate=rate)
+        worker = product_worker(
+            agent_ids, Queue.objects.get(slug=QUEUE).pk, n_agents=agents, rate=rate
+        )
     else:
         worker = baseline_worker(agent_ids, connection.settings_dict, n_agents=agents, rate=rate)
-    results, elapsed, cpu = run_agents(agents, worker, seconds=seconds, count=count, processes=processes)
+    results, elapsed, cpu = run_agents(
+        agents, worker, seconds=seconds, count=count, processes=processes
+    )
     deals = check_exclusive(results, side)
-    return Side(deals=deals, elapsed=elapsed, cpu=cpu, latencies=[x for got, _ in results for x in got])
+    return Side(
+        deals=deals, elapsed=elapsed, cpu=cpu, latencies=[x for got, _ in results for x in got]
+    )
 
 
 def run_pair(*, agents, agent_ids, seconds, count=0, processes=1, only=None, rate=0.0):
     """One product run and one baseline run from the same state: {"product": Side, "baseline": Side}."""
-    return {side: run_side(side, agents=agents, agent_ids=agent_ids, seconds=seconds, count=count, processes=processes, rate=rate)
-            for side in ("product", "baseline") if not only or side == only}
+    return {
+        side: run_side(
+            side,
+            agents=agents,
+            agent_ids=agent_ids,
+            seconds=seconds,
+            count=count,
+            processes=processes,
+            rate=rate,
+        )
+        for side in ("product", "baseline")
+        if not only or side == only
+    }
 
 
 def main():
@@ -588,9 +691,12 @@ def main():
     sizes, agent_counts = ints(args.sizes), ints(args.agents)
     agent_ids = make_agents(max(agent_counts))
     rows = []
-    print(f"Play Mode dealing, {'%d deals' % args.count if args.count else '%gs' % args.seconds} per run, "
-          f"{args.processes} process(es) per side; product = deal_next + close, baseline = raw SKIP LOCKED claim + close; "
-          f"paced runs at {args.rate:g} deals/s", flush=True)
+    print(
+        f"Play Mode dealing, {'%d deals' % args.count if args.count else '%gs' % args.seconds} per run, "
+        f"{args.processes} process(es) per side; product = deal_next + close, baseline = raw SKIP LOCKED claim + close; "
+        f"paced runs at {args.rate:g} deals/s",
+        flush=True,
+    )
     sides = [side for side in ("product", "baseline") if not args.only or side == args.only]
     for size in sizes:
         took = fill(size, agent_ids=agent_ids)
@@ -599,31 +705,49 @@ def main():
             row = {"size": size, "agents": agents}
             for paced in (0.0, args.rate) if args.rate else (0.0,):
                 for side in sides:
-                    s = run_side(side, agents=agents, agent_ids=agent_ids, seconds=args.seconds, count=0 if paced else args.count,
-                                 processes=args.processes, rate=paced)
+                    s = run_side(
+                        side,
+                        agents=agents,
+                        agent_ids=agent_ids,
+                        seconds=args.seconds,
+                        count=0 if paced else args.count,
+                        processes=args.processes,
+                        rate=paced,
+                    )
                     row[side, bool(paced)] = s
-                    print(f"  {size:>9,} rows  {agents:>2} agents  {side:<8} {'paced' if paced else 'unpaced':<7}  {s.deals:>7} deals in {s.elapsed:5.1f}s  "
-                          f"{s.rate:8.1f} deals/s  p50 {s.ms(50):7.2f} ms  p99 {s.ms(99):7.2f} ms  "
-                          f"(mean {statistics.fmean(s.latencies) * 1000 if s.latencies else float('nan'):.2f} ms)  "
-                          f"python CPU {s.cpu:.2f} cores - no double deal", flush=True)
+                    print(
+                        f"  {size:>9,} rows  {agents:>2} agents  {side:<8} {'paced' if paced else 'unpaced':<7}  {s.deals:>7} deals in {s.elapsed:5.1f}s  "
+                        f"{s.rate:8.1f} deals/s  p50 {s.ms(50):7.2f} ms  p99 {s.ms(99):7.2f} ms  "
+                        f"(mean {statistics.fmean(s.latencies) * 1000 if s.latencies else float('nan'):.2f} ms)  "
+                        f"python CPU {s.cpu:.2f} cores - no double deal",
+                        flush=True,
+                    )
             rows.append(row)
     reset()
     print()
-    print(f"| conversations | agents | product deals/s | baseline deals/s | product / baseline | product p50 / p99 ms | baseline p50 / p99 ms "
-          f"| product p50 / p99 ms at {args.rate:g}/s | baseline p50 / p99 ms at {args.rate:g}/s | python CPU, cores (product / baseline) |")
+    print(
+        f"| conversations | agents | product deals/s | baseline deals/s | product / baseline | product p50 / p99 ms | baseline p50 / p99 ms "
+        f"| product p50 / p99 ms at {args.rate:g}/s | baseline p50 / p99 ms at {args.rate:g}/s | python CPU, cores (product / baseline) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
     def cell(s, what):
         if s is None:
             return "-"
-        return {"rate": f"{s.rate:,.0f}", "lat": f"{s.ms(50):.2f} / {s.ms(99):.2f}", "cpu": f"{s.cpu:.2f}"}[what]
+        return {
+            "rate": f"{s.rate:,.0f}",
+            "lat": f"{s.ms(50):.2f} / {s.ms(99):.2f}",
+            "cpu": f"{s.cpu:.2f}",
+        }[what]
 
     for r in rows:
         p, b = r.get(("product", False)), r.get(("baseline", False))
         pp, bp = r.get(("product", True)), r.get(("baseline", True))
         ratio = f"{p.rate / b.rate:.2f}" if p and b else "-"
-        print(f"| {r['size']:,} | {r['agents']} | {cell(p, 'rate')} | {cell(b, 'rate')} | {ratio} | {cell(p, 'lat')} | {cell(b, 'lat')} "
-              f"| {cell(pp, 'lat')} | {cell(bp, 'lat')} | {cell(p, 'cpu')} / {cell(b, 'cpu')} |")
+        print(
+            f"| {r['size']:,} | {r['agents']} | {cell(p, 'rate')} | {cell(b, 'rate')} | {ratio} | {cell(p, 'lat')} | {cell(b, 'lat')} "
+            f"| {cell(pp, 'lat')} | {cell(bp, 'lat')} | {cell(p, 'cpu')} / {cell(b, 'cpu')} |"
+        )
 
 
 if __name__ == "__main__":

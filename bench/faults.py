@@ -96,13 +96,25 @@ class Twitter(Platform):
         return TwitterSimulator(seed=seed)
 
     def customer_writes(self, http, base, i):
-        http.post(f"{base}/_sim/customer_tweets", json={
-            "text": f"@FirefoxSupport question {i}: my bookmarks vanished", "author": {"username": f"customer{i % 500}"},
-        }, timeout=10).raise_for_status()
+        http.post(
+            f"{base}/_sim/customer_tweets",
+            json={
+                "text": f"@FirefoxSupport question {i}: my bookmarks vanished",
+                "author": {"username": f"customer{i % 500}"},
+            },
+            timeout=10,
+        ).raise_for_status()
 
     def replies_performed(self, base):
-        tweets = requests.get(f"{base}/_sim/tweets", params={"author": self.handle}, timeout=30).json()["data"]
-        return [next((r["id"] for r in t.get("referenced_tweets", []) if r["type"] == "replied_to"), "") for t in tweets]
+        tweets = requests.get(
+            f"{base}/_sim/tweets", params={"author": self.handle}, timeout=30
+        ).json()["data"]
+        return [
+            next(
+                (r["id"] for r in t.get("referenced_tweets", []) if r["type"] == "replied_to"), ""
+            )
+            for t in tweets
+        ]
 
 
 class GooglePlay(Platform):
@@ -112,14 +124,21 @@ class GooglePlay(Platform):
         return GooglePlaySimulator(seed=seed)
 
     def customer_writes(self, http, base, i):
-        http.post(f"{base}/_sim/reviews", json={
-            "text": f"Review {i}: my bookmarks vanished after the update", "star_rating": 1 + i % 5,
-            "author_name": f"Customer {i}",
-        }, timeout=10).raise_for_status()
+        http.post(
+            f"{base}/_sim/reviews",
+            json={
+                "text": f"Review {i}: my bookmarks vanished after the update",
+                "star_rating": 1 + i % 5,
+                "author_name": f"Customer {i}",
+            },
+            timeout=10,
+        ).raise_for_status()
 
     def replies_performed(self, base):
         # Every reviews.reply the simulator carried out, whatever answer the client got.
-        return [r["review_id"] for r in requests.get(f"{base}/_sim/replies", timeout=30).json()["data"]]
+        return [
+            r["review_id"] for r in requests.get(f"{base}/_sim/replies", timeout=30).json()["data"]
+        ]
 
 
 class Mastodon(Platform):
@@ -132,13 +151,20 @@ class Mastodon(Platform):
         return MastodonSimulator(seed=seed)
 
     def customer_writes(self, http, base, i):
-        http.post(f"{base}/_sim/customer_statuses", json={
-            "text": f"@firefox_support question {i}: my bookmarks vanished", "author": {"username": f"customer{i % 500}"},
-        }, timeout=10).raise_for_status()
+        http.post(
+            f"{base}/_sim/customer_statuses",
+            json={
+                "text": f"@firefox_support question {i}: my bookmarks vanished",
+                "author": {"username": f"customer{i % 500}"},
+            },
+            timeout=10,
+        ).raise_for_status()
 
     def replies_performed(self, base):
         # Statuses created, not replays of an Idempotency-Key (those return the first status).
-        statuses = requests.get(f"{base}/_sim/statuses", params={"account": self.handle}, timeout=30).json()["data"]
+        statuses = requests.get(
+            f"{base}/_sim/statuses", params={"account": self.handle}, timeout=30
+        ).json()["data"]
         return [s["in_reply_to_id"] or "" for s in statuses]
 
 
@@ -147,8 +173,18 @@ PLATFORMS = {p.name: p for p in (Twitter(), GooglePlay(), Mastodon())}
 NOWHERE = "http://127.0.0.1:9"
 
 
-def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: int = 1, database_url: str | None = None,
-        deadline_seconds: float = 900, platform: str = "twitter", log=print) -> dict:
+def run(
+    *,
+    inbound: int,
+    outbound: int,
+    kills: int,
+    share: float = 0.1,
+    seed: int = 1,
+    database_url: str | None = None,
+    deadline_seconds: float = 900,
+    platform: str = "twitter",
+    log=print,
+) -> dict:
     spec = PLATFORMS[platform]
     sim = spec.simulator(seed)
     server = sim.serve(host="127.0.0.1", port=0)
@@ -157,11 +193,16 @@ def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: in
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update({p.env: NOWHERE for p in PLATFORMS.values()})
     env.update(
-        DJANGO_SETTINGS_MODULE="socialdesk.settings", SOCIALDESK_DATA_DIR=work,
-        SOCIALDESK_POLL_SECONDS="0.5", SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS="1.5",
+        DJANGO_SETTINGS_MODULE="socialdesk.settings",
+        SOCIALDESK_DATA_DIR=work,
+        SOCIALDESK_POLL_SECONDS="0.5",
+        SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS="1.5",
         SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS="0.5",
-        SOCIALDESK_OUTBOX_BACKOFF_SECONDS="0.2", SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS="2",
-        SOCIALDESK_OUTBOX_MAX_ATTEMPTS="100", SOCIALDESK_OUTBOX_STALLED_SECONDS="4", SOCIALDESK_POLL_LOST_SECONDS="8",
+        SOCIALDESK_OUTBOX_BACKOFF_SECONDS="0.2",
+        SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS="2",
+        SOCIALDESK_OUTBOX_MAX_ATTEMPTS="100",
+        SOCIALDESK_OUTBOX_STALLED_SECONDS="4",
+        SOCIALDESK_POLL_LOST_SECONDS="8",
         # A 'timeout' fault carries the request out 2 s after it came, past our 1.5 s time-out.
         SOCIALDESK_OUTBOX_SETTLE_SECONDS="3",
         # The simulators are not held to the platforms' real budgets (1,000 replies from one X
@@ -179,25 +220,55 @@ def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: in
     procs: list[subprocess.Popen] = []
     try:
         subprocess.run([*py, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
-        subprocess.run([*py, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*py, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
         t0 = time.monotonic()
         with requests.Session() as http:
             for i in range(inbound):
                 spec.customer_writes(http, base, i)
-        http_cfg = {"faults": {"share": share, "kinds": ["429", "500", "503", "timeout", "drop_after_commit", "malformed"], "timeout_seconds": 2.0},
-                    "seed": seed, **spec.extra_config}
+        http_cfg = {
+            "faults": {
+                "share": share,
+                "kinds": ["429", "500", "503", "timeout", "drop_after_commit", "malformed"],
+                "timeout_seconds": 2.0,
+            },
+            "seed": seed,
+            **spec.extra_config,
+        }
         requests.post(f"{base}/_sim/config", json=http_cfg, timeout=10).raise_for_status()
-        log(f"{platform}: {inbound} customer messages on the simulator; faults on for {share:.0%} of API requests")
+        log(
+            f"{platform}: {inbound} customer messages on the simulator; faults on for {share:.0%} of API requests"
+        )
 
         def start_worker():
-            return subprocess.Popen([*py, "db_worker", "--interval", "0.2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return subprocess.Popen(
+                [*py, "db_worker", "--interval", "0.2"],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
 
-        scheduler = subprocess.Popen([*py, "scheduler"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        scheduler = subprocess.Popen(
+            [*py, "scheduler"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         worker = start_worker()
         procs += [scheduler, worker]
 
         def query() -> dict:
-            out = subprocess.run([sys.executable, "-c", QUERY], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", QUERY],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             return json.loads(out.stdout)
 
         killed = 0
@@ -206,7 +277,13 @@ def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: in
         deadline = time.monotonic() + deadline_seconds
         while time.monotonic() < deadline:
             if queued < outbound:
-                out = subprocess.run([sys.executable, "-c", REPLY, str(outbound), spec.handle], env=env, cwd=ROOT, capture_output=True, text=True)
+                out = subprocess.run(
+                    [sys.executable, "-c", REPLY, str(outbound), spec.handle],
+                    env=env,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                )
                 queued = int(out.stdout.strip() or 0)
             if killed < kills and time.monotonic() >= next_kill:
                 worker.send_signal(signal.SIGKILL)
@@ -218,7 +295,12 @@ def run(*, inbound: int, outbound: int, kills: int, share: float = 0.1, seed: in
                 next_kill = time.monotonic() + 6
             state = query()
             done = state["actions"].get("sent", 0) + state["actions"].get("failed", 0)
-            if killed >= kills and state["inbound"] >= inbound and queued >= outbound and done >= outbound:
+            if (
+                killed >= kills
+                and state["inbound"] >= inbound
+                and queued >= outbound
+                and done >= outbound
+            ):
                 break
             time.sleep(1)
         elapsed = time.monotonic() - t0
@@ -276,13 +358,19 @@ def _drop_scratch(database_url: str, name: str) -> None:
 
 
 def exactly_once(result: dict) -> bool:
-    return (result["inbound_stored"] == result["inbound_distinct"] == result["inbound_expected"]
-            and result["replies_on_platform"] == result["replies_asked"] == result["actions"].get("sent", 0)
-            and result["targets_answered_twice"] == 0)
+    return (
+        result["inbound_stored"] == result["inbound_distinct"] == result["inbound_expected"]
+        and result["replies_on_platform"]
+        == result["replies_asked"]
+        == result["actions"].get("sent", 0)
+        and result["targets_answered_twice"] == 0
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--platform", choices=[*PLATFORMS, "all"], default="twitter")
     parser.add_argument("--inbound", type=int, default=10_000)
     parser.add_argument("--outbound", type=int, default=1_000)
@@ -292,8 +380,16 @@ def main() -> None:
     args = parser.parse_args()
     ok = True
     for platform in PLATFORMS if args.platform == "all" else [args.platform]:
-        result = run(inbound=args.inbound, outbound=args.outbound, kills=args.kills, share=args.share, seed=args.seed,
-                     database_url=os.environ.get("DATABASE_URL"), deadline_seconds=3600, platform=platform)
+        result = run(
+            inbound=args.inbound,
+            outbound=args.outbound,
+            kills=args.kills,
+            share=args.share,
+            seed=args.seed,
+            database_url=os.environ.get("DATABASE_URL"),
+            deadline_seconds=3600,
+            platform=platform,
+        )
         print(json.dumps(result, indent=2))
         print(f"{platform}: exactly once: " + ("yes" if exactly_once(result) else "NO"))
         ok = ok and exactly_once(result)

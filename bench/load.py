@@ -39,7 +39,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -54,25 +54,76 @@ SERVERS = ("waitress", "gunicorn-sync", "gunicorn-gthread", "granian")
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", default="10000,100000", help="comma-separated table sizes (default 10000,100000)")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="comma-separated table sizes (default 10000,100000)",
+    )
     p.add_argument("--agents", type=int, default=50, help="agents playing at once (default 50)")
-    p.add_argument("--window", type=float, default=10.0, help="seconds per unpaced window (default 10)")
-    p.add_argument("--paced-window", type=float, default=0, help="seconds per paced window (default: twice --window)")
-    p.add_argument("--rounds", type=int, default=2, help="product/floor window pairs per mode (default 2)")
-    p.add_argument("--rate", type=float, default=10.0, help="paced: deals per second in total (default 10)")
+    p.add_argument(
+        "--window", type=float, default=10.0, help="seconds per unpaced window (default 10)"
+    )
+    p.add_argument(
+        "--paced-window",
+        type=float,
+        default=0,
+        help="seconds per paced window (default: twice --window)",
+    )
+    p.add_argument(
+        "--rounds", type=int, default=2, help="product/floor window pairs per mode (default 2)"
+    )
+    p.add_argument(
+        "--rate", type=float, default=10.0, help="paced: deals per second in total (default 10)"
+    )
     p.add_argument("--modes", default="unpaced,paced", help="unpaced, paced or both (default)")
-    p.add_argument("--server", choices=SERVERS, default="gunicorn-gthread", help="server to start (default gunicorn-gthread, the production choice)")
-    p.add_argument("--workers", type=int, default=0, help="server processes (default: as deploy/gunicorn.conf.py: CPUs + 1)")
-    p.add_argument("--threads", type=int, default=8, help="threads per process (waitress, gthread, granian; default 8, as deploy/gunicorn.conf.py)")
-    p.add_argument("--compare", help="several servers measured in turn, window by window, e.g. "
-                   "waitress:1x4,gunicorn-sync:5,gunicorn-gthread:5x4,granian:5x4 (replaces --server)")
-    p.add_argument("--warmup", type=float, default=3.0, help="seconds of uncounted play on a freshly started server (default 3)")
-    p.add_argument("--port", type=int, default=0, help="port for the (first) server (default: a free one; the next ones follow)")
+    p.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="gunicorn-gthread",
+        help="server to start (default gunicorn-gthread, the production choice)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="server processes (default: as deploy/gunicorn.conf.py: CPUs + 1)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=8,
+        help="threads per process (waitress, gthread, granian; default 8, as deploy/gunicorn.conf.py)",
+    )
+    p.add_argument(
+        "--compare",
+        help="several servers measured in turn, window by window, e.g. "
+        "waitress:1x4,gunicorn-sync:5,gunicorn-gthread:5x4,granian:5x4 (replaces --server)",
+    )
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=3.0,
+        help="seconds of uncounted play on a freshly started server (default 3)",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="port for the (first) server (default: a free one; the next ones follow)",
+    )
     p.add_argument("--url", help="use this running server instead of starting one")
     p.add_argument("--json", help="write the results to this file")
-    p.add_argument("--strict", action="store_true", help="exit 1 on an error, a double deal or a window without a deal")
-    p.add_argument("--force", action="store_true", help="allow a database whose name does not contain 'bench'")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 on an error, a double deal or a window without a deal",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="allow a database whose name does not contain 'bench'"
+    )
     return p.parse_args(argv)
 
 
@@ -82,12 +133,17 @@ def ints(text):
 
 # --- database -------------------------------------------------------------------------------
 
+
 def setup_django(args):
     url = os.environ.get("DATABASE_URL", "")
     if not url:
-        sys.exit("bench/load.py needs DATABASE_URL (a scratch PostgreSQL database, or sqlite:////path/to/file)")
+        sys.exit(
+            "bench/load.py needs DATABASE_URL (a scratch PostgreSQL database, or sqlite:////path/to/file)"
+        )
     if "bench" not in url.rsplit("/", 1)[-1] and not args.force:
-        sys.exit("bench/load.py empties the conversations of its database; use one whose name contains 'bench' or pass --force")
+        sys.exit(
+            "bench/load.py empties the conversations of its database; use one whose name contains 'bench' or pass --force"
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
     import django
 
@@ -140,10 +196,9 @@ def insert_select(model, exprs: dict, source: str) -> None:
     (SQL expression, its parameters); every other column takes the model field's default, so a
     column added later does not break the fill.
     """
+    from column_defaults import stand_in
     from django.db import connection
     from django.utils import timezone
-
-    from column_defaults import stand_in
 
     cols, values, params = [], [], []
     now = timezone.now()
@@ -159,7 +214,10 @@ def insert_select(model, exprs: dict, source: str) -> None:
         value = stand_in(f, now)
         values.append("%s")
         params.append(f.get_db_prep_save(value, connection))
-    _execute(f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(cols)}) SELECT {', '.join(values)} FROM {source}", params)
+    _execute(
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(cols)}) SELECT {', '.join(values)} FROM {source}",
+        params,
+    )
 
 
 def fill(n: int) -> float:
@@ -178,28 +236,61 @@ def fill(n: int) -> float:
             _execute(f"DELETE FROM {table}")
     _execute("DELETE FROM conversations_conversation")
     _execute("DELETE FROM conversations_author WHERE external_id = 'bench-author'")
-    author = Author.objects.create(platform="twitter", external_id="bench-author", handle="bench_author", name="Bench Author", followers=10)
-    base = datetime.now(dt_timezone.utc)
+    author = Author.objects.create(
+        platform="twitter",
+        external_id="bench-author",
+        handle="bench_author",
+        name="Bench Author",
+        followers=10,
+    )
+    base = datetime.now(UTC)
     pg = connection.vendor == "postgresql"
     # Priorities: most 0, some 10, a few 50; last_inbound_at spread over 30 days.
     spread = "(g * 7919) %% 2592000"
-    inbound = f"%s::timestamptz - ({spread}) * interval '1 second'" if pg else f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, '-' || ({spread}) || ' seconds')"
+    inbound = (
+        f"%s::timestamptz - ({spread}) * interval '1 second'"
+        if pg
+        else f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, '-' || ({spread}) || ' seconds')"
+    )
     base_param = base if pg else base.strftime("%Y-%m-%d %H:%M:%S.%f")
+
     def lit(sql):
         return (sql, [])
 
-    insert_select(Conversation, {
-        "platform": lit("'twitter'"), "thread_key": lit("'bench-' || g || ':bench-author'"), "status": lit("'open'"),
-        "language": lit("'en'"), "priority": lit("CASE WHEN g %% 100 = 0 THEN 50 WHEN g %% 10 = 0 THEN 10 ELSE 0 END"),
-        "moderated": ("%s", [True]), "awaiting_reply": ("%s", [True]), "last_inbound_at": (inbound, [base_param]),
-        "account_id": ("%s", [support]), "author_id": ("%s", [author.pk]), "respond_from_id": ("%s", [support]),
-    }, _generated(n))
-    insert_select(Message, {
-        "conversation_id": lit("c.id"), "direction": lit("'in'"), "platform": lit("'twitter'"),
-        "platform_id": lit("'bench-tweet-' || c.id"), "author_id": ("%s", [author.pk]), "account_id": ("%s", [support]),
-        "text": lit("'@FirefoxSupport my tabs disappeared after the update, how do I get them back?'"),
-        "language": lit("'en'"), "created_at": lit("c.last_inbound_at"),
-    }, "conversations_conversation c")
+    insert_select(
+        Conversation,
+        {
+            "platform": lit("'twitter'"),
+            "thread_key": lit("'bench-' || g || ':bench-author'"),
+            "status": lit("'open'"),
+            "language": lit("'en'"),
+            "priority": lit("CASE WHEN g %% 100 = 0 THEN 50 WHEN g %% 10 = 0 THEN 10 ELSE 0 END"),
+            "moderated": ("%s", [True]),
+            "awaiting_reply": ("%s", [True]),
+            "last_inbound_at": (inbound, [base_param]),
+            "account_id": ("%s", [support]),
+            "author_id": ("%s", [author.pk]),
+            "respond_from_id": ("%s", [support]),
+        },
+        _generated(n),
+    )
+    insert_select(
+        Message,
+        {
+            "conversation_id": lit("c.id"),
+            "direction": lit("'in'"),
+            "platform": lit("'twitter'"),
+            "platform_id": lit("'bench-tweet-' || c.id"),
+            "author_id": ("%s", [author.pk]),
+            "account_id": ("%s", [support]),
+            "text": lit(
+                "'@FirefoxSupport my tabs disappeared after the update, how do I get them back?'"
+            ),
+            "language": lit("'en'"),
+            "created_at": lit("c.last_inbound_at"),
+        },
+        "conversations_conversation c",
+    )
     analyse()
     return time.perf_counter() - t0
 
@@ -208,7 +299,12 @@ def analyse():
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        for table in ("conversations_conversation", "conversations_message", "conversations_activity", "outbox_outboundaction"):
+        for table in (
+            "conversations_conversation",
+            "conversations_message",
+            "conversations_activity",
+            "outbox_outboundaction",
+        ):
             _execute(f"VACUUM ANALYZE {table}")
     else:
         _execute("ANALYZE")
@@ -219,7 +315,13 @@ def empty_played():
     from django.db import connection
 
     tables = connection.introspection.table_names()
-    for table in ("outbox_outboundaction", "conversations_activity", "play_playsession", "django_tasks_database_dbtaskresult", "django_tasks_db_dbtaskresult"):
+    for table in (
+        "outbox_outboundaction",
+        "conversations_activity",
+        "play_playsession",
+        "django_tasks_database_dbtaskresult",
+        "django_tasks_db_dbtaskresult",
+    ):
         if table in tables:
             _execute(f"DELETE FROM {table}")
     if "conversations_message" in tables:
@@ -245,11 +347,14 @@ def dealt_log():
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute("SELECT count(*), count(DISTINCT conversation_id) FROM conversations_activity WHERE kind = 'dealt'")
+        cur.execute(
+            "SELECT count(*), count(DISTINCT conversation_id) FROM conversations_activity WHERE kind = 'dealt'"
+        )
         return cur.fetchone()
 
 
 # --- server ---------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -266,7 +371,11 @@ class Spec:
             raise SystemExit(f"unknown server {kind!r}: one of {', '.join(SERVERS)}")
         workers, _, threads = shape.partition("x")
         self.kind = kind
-        self.workers = 1 if kind == "waitress" else int(workers or default_workers or (os.cpu_count() or 1) + 1)
+        self.workers = (
+            1
+            if kind == "waitress"
+            else int(workers or default_workers or (os.cpu_count() or 1) + 1)
+        )
         self.threads = 1 if kind == "gunicorn-sync" else int(threads or default_threads)
 
     def __str__(self):
@@ -277,14 +386,43 @@ def server_command(spec: Spec, port: int) -> list[str]:
     bin_dir = Path(sys.executable).parent
     bind = f"127.0.0.1:{port}"
     if spec.kind == "waitress":
-        return [str(bin_dir / "waitress-serve"), f"--listen={bind}", f"--threads={spec.threads}", "socialdesk.wsgi:application"]
+        return [
+            str(bin_dir / "waitress-serve"),
+            f"--listen={bind}",
+            f"--threads={spec.threads}",
+            "socialdesk.wsgi:application",
+        ]
     if spec.kind.startswith("gunicorn"):
         kind = "sync" if spec.kind == "gunicorn-sync" else "gthread"
-        return [str(bin_dir / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind", bind,
-                "--workers", str(spec.workers), "--worker-class", kind, "--threads", str(spec.threads),
-                "socialdesk.wsgi:application"]
-    return [str(bin_dir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(spec.workers), "--blocking-threads", str(spec.threads), "--no-ws", "socialdesk.wsgi:application"]
+        return [
+            str(bin_dir / "gunicorn"),
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            bind,
+            "--workers",
+            str(spec.workers),
+            "--worker-class",
+            kind,
+            "--threads",
+            str(spec.threads),
+            "socialdesk.wsgi:application",
+        ]
+    return [
+        str(bin_dir / "granian"),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(spec.workers),
+        "--blocking-threads",
+        str(spec.threads),
+        "--no-ws",
+        "socialdesk.wsgi:application",
+    ]
 
 
 class Server:
@@ -292,16 +430,29 @@ class Server:
         self.spec = spec
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE="load_floor_settings",
-                   PYTHONPATH=os.pathsep.join([str(BENCH), str(ROOT), os.environ.get("PYTHONPATH", "")]),
-                   ALLOWED_HOSTS="127.0.0.1,localhost")
+        env = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="load_floor_settings",
+            PYTHONPATH=os.pathsep.join([str(BENCH), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+        )
         self.log = open(log_dir / f"server-{self.port}.log", "w")
         self.cmd = server_command(spec, self.port)
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 180
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited ({self.proc.returncode}); see {self.log.name}:\n" + Path(self.log.name).read_text()[-3000:])
+                raise RuntimeError(
+                    f"the server exited ({self.proc.returncode}); see {self.log.name}:\n"
+                    + Path(self.log.name).read_text()[-3000:]
+                )
             try:
                 if requests.get(self.url + "/_floor/ping", timeout=2).status_code == 200:
                     break
@@ -324,6 +475,7 @@ class Server:
 
 
 # --- the agents -----------------------------------------------------------------------------
+
 
 def pct(values, p):
     if not values:
@@ -348,7 +500,11 @@ def run_window(url, agents, side, seconds, rate):
     else:
         next_url, reply_url = url + "/_floor/next", url + "/_floor/reply/{}"
         next_body = {}
-    reply_body = {"text": "Thanks for writing in: Firefox keeps your tabs under History > Recently closed tabs.", "then": "close", "close_reason": "resolved"}
+    reply_body = {
+        "text": "Thanks for writing in: Firefox keeps your tabs under History > Recently closed tabs.",
+        "then": "close",
+        "close_reason": "resolved",
+    }
     interval = n / rate if rate else 0.0
 
     def error(what):
@@ -422,11 +578,17 @@ def run_window(url, agents, side, seconds, rate):
     logged, distinct = dealt_log()
     doubles = (len(ids) - len(set(ids))) + (logged - distinct)
     return {
-        "side": side, "seconds": round(elapsed, 2), "deals": completed[0], "deals_per_s": completed[0] / elapsed,
+        "side": side,
+        "seconds": round(elapsed, 2),
+        "deals": completed[0],
+        "deals_per_s": completed[0] / elapsed,
         "next_ms": [pct(lat["next"], p) * 1000 for p in (50, 95, 99)],
         "reply_ms": [pct(lat["reply"], p) * 1000 for p in (50, 95, 99)],
-        "errors": len(errors), "error_examples": sorted(set(errors))[:5], "double_deals": doubles,
-        "dealt_logged": logged, "queue_empty": empty[0],
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:5],
+        "double_deals": doubles,
+        "dealt_logged": logged,
+        "queue_empty": empty[0],
     }
 
 
@@ -453,7 +615,10 @@ def main(argv=None):
     failed = False
     log_dir = Path(tempfile.mkdtemp(prefix="socialdesk-load-"))
     what = args.url or ", ".join(str(sp) for sp in specs) + " (processes x threads)"
-    print(f"HTTP load test: {args.agents} agents, {what}; windows {args.window:g}s unpaced, {paced_window:g}s paced at {args.rate:g} deals/s; server logs in {log_dir}", flush=True)
+    print(
+        f"HTTP load test: {args.agents} agents, {what}; windows {args.window:g}s unpaced, {paced_window:g}s paced at {args.rate:g} deals/s; server logs in {log_dir}",
+        flush=True,
+    )
     for size in ints(args.sizes):
         took = fill(size)
         print(f"filled {size:,} conversations in {took:.1f}s", flush=True)
@@ -478,15 +643,20 @@ def main(argv=None):
                                 run_window(url, agents, side, args.warmup / 2, 0)
                         for side in ("product", "floor"):
                             reset()
-                            w = run_window(url, agents, side, paced_window if rate else args.window, rate)
+                            w = run_window(
+                                url, agents, side, paced_window if rate else args.window, rate
+                            )
                             w.update(size=size, mode=mode, round=rnd + 1, server=name)
                             results.append(w)
                             bad = w["errors"] or w["double_deals"] or not w["deals"]
                             failed = failed or bool(bad)
-                            print(f"  {size:>9,} {name:<22} {mode:<8} {side:<8} round {rnd + 1}: {w['deals']:>6} deals {w['deals_per_s']:7.1f}/s  "
-                                  f"next p50/95/99 {'/'.join(fmt_ms(x) for x in w['next_ms'])} ms  reply {'/'.join(fmt_ms(x) for x in w['reply_ms'])} ms  "
-                                  f"errors {w['errors']}  double deals {w['double_deals']}"
-                                  + (f"  e.g. {w['error_examples']}" if w["errors"] else ""), flush=True)
+                            print(
+                                f"  {size:>9,} {name:<22} {mode:<8} {side:<8} round {rnd + 1}: {w['deals']:>6} deals {w['deals_per_s']:7.1f}/s  "
+                                f"next p50/95/99 {'/'.join(fmt_ms(x) for x in w['next_ms'])} ms  reply {'/'.join(fmt_ms(x) for x in w['reply_ms'])} ms  "
+                                f"errors {w['errors']}  double deals {w['double_deals']}"
+                                + (f"  e.g. {w['error_examples']}" if w["errors"] else ""),
+                                flush=True,
+                            )
                     finally:
                         if server:
                             server.stop()
@@ -494,9 +664,17 @@ def main(argv=None):
     summary = summarise(results)
     print_table(summary)
     if args.json:
-        Path(args.json).write_text(json.dumps({"servers": what, "agents": args.agents, "windows": results, "summary": summary}, indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                {"servers": what, "agents": args.agents, "windows": results, "summary": summary},
+                indent=1,
+            )
+        )
     if args.strict and failed:
-        print("FAILED: an error, a double deal or a window without a deal (see above)", file=sys.stderr)
+        print(
+            "FAILED: an error, a double deal or a window without a deal (see above)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -504,38 +682,57 @@ def main(argv=None):
 def summarise(results):
     rows = []
     order = list(dict.fromkeys(w["server"] for w in results))
-    keys = sorted({(w["size"], w["mode"], w["server"]) for w in results}, key=lambda k: (k[0], k[1] != "unpaced", order.index(k[2])))
+    keys = sorted(
+        {(w["size"], w["mode"], w["server"]) for w in results},
+        key=lambda k: (k[0], k[1] != "unpaced", order.index(k[2])),
+    )
     for size, mode, server in keys:
         row = {"size": size, "mode": mode, "server": server}
         for side in ("product", "floor"):
-            ws = [w for w in results if w["size"] == size and w["mode"] == mode and w["side"] == side and w["server"] == server]
+            ws = [
+                w
+                for w in results
+                if w["size"] == size
+                and w["mode"] == mode
+                and w["side"] == side
+                and w["server"] == server
+            ]
             if not ws:
                 continue
             row[side] = {
                 "deals_per_s": [round(w["deals_per_s"], 1) for w in ws],
                 "median_deals_per_s": statistics.median(w["deals_per_s"] for w in ws),
-                "next_p99_ms": max(w["next_ms"][2] for w in ws), "next_p95_ms": max(w["next_ms"][1] for w in ws),
+                "next_p99_ms": max(w["next_ms"][2] for w in ws),
+                "next_p95_ms": max(w["next_ms"][1] for w in ws),
                 "next_p50_ms": statistics.median(w["next_ms"][0] for w in ws),
-                "reply_p99_ms": max(w["reply_ms"][2] for w in ws), "reply_p50_ms": statistics.median(w["reply_ms"][0] for w in ws),
-                "errors": sum(w["errors"] for w in ws), "double_deals": sum(w["double_deals"] for w in ws),
+                "reply_p99_ms": max(w["reply_ms"][2] for w in ws),
+                "reply_p50_ms": statistics.median(w["reply_ms"][0] for w in ws),
+                "errors": sum(w["errors"] for w in ws),
+                "double_deals": sum(w["double_deals"] for w in ws),
             }
         if "product" in row and "floor" in row and row["floor"]["median_deals_per_s"]:
-            row["ratio"] = row["product"]["median_deals_per_s"] / row["floor"]["median_deals_per_s"]
+            row["ratio"] = (
+                row["product"]["median_deals_per_s"] / row["floor"]["median_deals_per_s"]
+            )
         rows.append(row)
     return rows
 
 
 def print_table(rows):
     print()
-    print("| conversations | server | mode | product deals/s | floor deals/s | product / floor | next p50 / p99 ms (product) | next p50 / p99 ms (floor) | reply p50 / p99 ms (product) | errors | double deals |")
+    print(
+        "| conversations | server | mode | product deals/s | floor deals/s | product / floor | next p50 / p99 ms (product) | next p50 / p99 ms (floor) | reply p50 / p99 ms (product) | errors | double deals |"
+    )
     print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         p, f = r.get("product"), r.get("floor")
         if not p or not f:
             continue
-        print(f"| {r['size']:,} | {r['server']} | {r['mode']} | {', '.join(f'{x:g}' for x in p['deals_per_s'])} | {', '.join(f'{x:g}' for x in f['deals_per_s'])} | "
-              f"{r.get('ratio', float('nan')):.2f} | {fmt_ms(p['next_p50_ms'])} / {fmt_ms(p['next_p99_ms'])} | {fmt_ms(f['next_p50_ms'])} / {fmt_ms(f['next_p99_ms'])} | "
-              f"{fmt_ms(p['reply_p50_ms'])} / {fmt_ms(p['reply_p99_ms'])} | {p['errors'] + f['errors']} | {p['double_deals'] + f['double_deals']} |")
+        print(
+            f"| {r['size']:,} | {r['server']} | {r['mode']} | {', '.join(f'{x:g}' for x in p['deals_per_s'])} | {', '.join(f'{x:g}' for x in f['deals_per_s'])} | "
+            f"{r.get('ratio', float('nan')):.2f} | {fmt_ms(p['next_p50_ms'])} / {fmt_ms(p['next_p99_ms'])} | {fmt_ms(f['next_p50_ms'])} / {fmt_ms(f['next_p99_ms'])} | "
+            f"{fmt_ms(p['reply_p50_ms'])} / {fmt_ms(p['reply_p99_ms'])} | {p['errors'] + f['errors']} | {p['double_deals'] + f['double_deals']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import json
 import uuid
 from datetime import timedelta
 
+from column_defaults import stand_in  # bench/ is on the path of the server the load test starts
 from django.db import connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
@@ -27,8 +28,6 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from socialdesk.urls import urlpatterns as product_urlpatterns
-
-from column_defaults import stand_in  # bench/ is on the path of the server the load test starts
 
 _templates: dict = {}
 
@@ -54,7 +53,12 @@ def insert_sql(model, fields: dict) -> tuple[str, list]:
                 names.append(None)
                 defaults.append(stand_in(f, now))
         sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) RETURNING id"
-        _templates[key] = (sql, names, defaults, [f for f in model._meta.concrete_fields if not f.primary_key])
+        _templates[key] = (
+            sql,
+            names,
+            defaults,
+            [f for f in model._meta.concrete_fields if not f.primary_key],
+        )
     sql, names, defaults, concrete = _templates[key]
     params = []
     for name, default, f in zip(names, defaults, concrete):
@@ -74,8 +78,10 @@ def _user(request, cursor):
     row = cursor.fetchone()
     if row is None:
         return None
-    cursor.execute("UPDATE people_apitoken SET last_used_at = %s WHERE id = %s",
-                   [connection.ops.adapt_datetimefield_value(timezone.now()), row[0]])
+    cursor.execute(
+        "UPDATE people_apitoken SET last_used_at = %s WHERE id = %s",
+        [connection.ops.adapt_datetimefield_value(timezone.now()), row[0]],
+    )
     return row[1]
 
 
@@ -90,7 +96,9 @@ def floor_next(request):
     if request.method != "POST":
         return JsonResponse({"detail": "POST"}, status=405)
     now = timezone.now()
-    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    lock = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
     with connection.cursor() as cursor:
         user = _user(request, cursor)
         if user is None:
@@ -108,14 +116,47 @@ def floor_next(request):
                 return HttpResponse(status=204)
             row = rows[0]
             cid = row[0]
-            sql, params = insert_sql(Activity, {"conversation_id": cid, "actor_id": user, "kind": "dealt", "detail": {"queue": "floor"}, "at": now})
+            sql, params = insert_sql(
+                Activity,
+                {
+                    "conversation_id": cid,
+                    "actor_id": user,
+                    "kind": "dealt",
+                    "detail": {"queue": "floor"},
+                    "at": now,
+                },
+            )
             cursor.execute(sql, params)
             cursor.fetchall()
-        cursor.execute("SELECT id, platform, status, priority, moderated FROM conversations_conversation WHERE id = %s", [cid])
+        cursor.execute(
+            "SELECT id, platform, status, priority, moderated FROM conversations_conversation WHERE id = %s",
+            [cid],
+        )
         c = cursor.fetchone()
-        cursor.execute("SELECT id, direction, platform_id, text, created_at FROM conversations_message WHERE conversation_id = %s ORDER BY created_at, id", [cid])
-        messages = [{"id": m[0], "direction": m[1], "platform_id": m[2], "text": m[3], "created_at": str(m[4])} for m in cursor.fetchall()]
-    return JsonResponse({"id": c[0], "platform": c[1], "status": c[2], "priority": c[3], "moderated": bool(c[4]), "messages": messages})
+        cursor.execute(
+            "SELECT id, direction, platform_id, text, created_at FROM conversations_message WHERE conversation_id = %s ORDER BY created_at, id",
+            [cid],
+        )
+        messages = [
+            {
+                "id": m[0],
+                "direction": m[1],
+                "platform_id": m[2],
+                "text": m[3],
+                "created_at": str(m[4]),
+            }
+            for m in cursor.fetchall()
+        ]
+    return JsonResponse(
+        {
+            "id": c[0],
+            "platform": c[1],
+            "status": c[2],
+            "priority": c[3],
+            "moderated": bool(c[4]),
+            "messages": messages,
+        }
+    )
 
 
 @csrf_exempt
@@ -137,7 +178,10 @@ def floor_reply(request, conversation_id: int):
         if user is None:
             return JsonResponse({"detail": "token"}, status=401)
         with transaction.atomic():
-            cursor.execute(f"SELECT dealt_to_id, respond_from_id, platform FROM conversations_conversation WHERE id = %s{lock}", [conversation_id])
+            cursor.execute(
+                f"SELECT dealt_to_id, respond_from_id, platform FROM conversations_conversation WHERE id = %s{lock}",
+                [conversation_id],
+            )
             row = cursor.fetchone()
             if row is None:
                 return JsonResponse({"detail": "Not Found"}, status=404)
@@ -146,21 +190,43 @@ def floor_reply(request, conversation_id: int):
             respond_from, platform = row[1], row[2]
             cursor.execute(
                 "SELECT platform_id FROM conversations_message WHERE conversation_id = %s AND direction = 'in' AND platform_id IS NOT NULL "
-                "ORDER BY created_at DESC, id DESC LIMIT 1", [conversation_id])
+                "ORDER BY created_at DESC, id DESC LIMIT 1",
+                [conversation_id],
+            )
             target = cursor.fetchone()
             if target is None:
                 return JsonResponse({"detail": "no customer message"}, status=400)
-            sql, params = insert_sql(Message, {
-                "conversation_id": conversation_id, "direction": "out", "platform": platform, "platform_id": None,
-                "in_reply_to_platform_id": target[0], "account_id": respond_from, "sent_by_id": user, "text": text, "created_at": now,
-            })
+            sql, params = insert_sql(
+                Message,
+                {
+                    "conversation_id": conversation_id,
+                    "direction": "out",
+                    "platform": platform,
+                    "platform_id": None,
+                    "in_reply_to_platform_id": target[0],
+                    "account_id": respond_from,
+                    "sent_by_id": user,
+                    "text": text,
+                    "created_at": now,
+                },
+            )
             cursor.execute(sql, params)
             message_id = cursor.fetchall()[0][0]
-            sql, params = insert_sql(OutboundAction, {
-                "kind": "reply", "conversation_id": conversation_id, "message_id": message_id, "account_id": respond_from,
-                "target_platform_id": target[0], "text": text, "idempotency_key": uuid.uuid4(), "state": "pending",
-                "next_attempt_at": now, "created_by_id": user,
-            })
+            sql, params = insert_sql(
+                OutboundAction,
+                {
+                    "kind": "reply",
+                    "conversation_id": conversation_id,
+                    "message_id": message_id,
+                    "account_id": respond_from,
+                    "target_platform_id": target[0],
+                    "text": text,
+                    "idempotency_key": uuid.uuid4(),
+                    "state": "pending",
+                    "next_attempt_at": now,
+                    "created_by_id": user,
+                },
+            )
             cursor.execute(sql, params)
             action_id = cursor.fetchall()[0][0]
             cursor.execute(
@@ -169,10 +235,21 @@ def floor_reply(request, conversation_id: int):
                 [False, user, _dt(now), conversation_id],
             )
             for kind in ("replied", "closed"):
-                sql, params = insert_sql(Activity, {"conversation_id": conversation_id, "actor_id": user, "kind": kind, "detail": {"message": message_id}, "at": now})
+                sql, params = insert_sql(
+                    Activity,
+                    {
+                        "conversation_id": conversation_id,
+                        "actor_id": user,
+                        "kind": kind,
+                        "detail": {"message": message_id},
+                        "at": now,
+                    },
+                )
                 cursor.execute(sql, params)
                 cursor.fetchall()
-    return JsonResponse({"message_id": message_id, "action_id": action_id, "state": "pending"}, status=201)
+    return JsonResponse(
+        {"message_id": message_id, "action_id": action_id, "state": "pending"}, status=201
+    )
 
 
 def ping(request):

@@ -36,11 +36,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import faults  # noqa: E402  (bench/faults.py: scratch databases, the closed port)
+
 from simulators.twitter import TwitterSimulator  # noqa: E402
 
 # Mentioned account -> language; @Firefox mentions are answered from @FirefoxSupport.
-MENTIONS = [("FirefoxSupport", "en"), ("mozilla_germany", "de"), ("mozilla_france", "fr"),
-            ("firefox_es", "es"), ("FirefoxBrasil", "pt"), ("FirefoxTurkiye", "tr")]
+MENTIONS = [
+    ("FirefoxSupport", "en"),
+    ("mozilla_germany", "de"),
+    ("mozilla_france", "fr"),
+    ("firefox_es", "es"),
+    ("FirefoxBrasil", "pt"),
+    ("FirefoxTurkiye", "tr"),
+]
 
 PREPARE = """
 import sys, django
@@ -95,7 +102,15 @@ def _hold_replies(latency: float) -> None:
     x_server.Api.create_tweet = create_tweet
 
 
-def run(*, replies: int, threads: int, workers: int, latency: float, database_url: str | None, log=print) -> dict:
+def run(
+    *,
+    replies: int,
+    threads: int,
+    workers: int,
+    latency: float,
+    database_url: str | None,
+    log=print,
+) -> dict:
     import json
 
     _hold_replies(latency)
@@ -106,8 +121,11 @@ def run(*, replies: int, threads: int, workers: int, latency: float, database_ur
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update({p.env: faults.NOWHERE for p in faults.PLATFORMS.values()})
     env.update(
-        DJANGO_SETTINGS_MODULE="socialdesk.settings", SOCIALDESK_DATA_DIR=work, SOCIALDESK_TWITTER_API_BASE=base,
-        SOCIALDESK_OUTBOX_THREADS=str(threads), SOCIALDESK_OUTBOX_RATE_LIMITS="twitter=1000000/60",
+        DJANGO_SETTINGS_MODULE="socialdesk.settings",
+        SOCIALDESK_DATA_DIR=work,
+        SOCIALDESK_TWITTER_API_BASE=base,
+        SOCIALDESK_OUTBOX_THREADS=str(threads),
+        SOCIALDESK_OUTBOX_RATE_LIMITS="twitter=1000000/60",
         LOG_LEVEL="WARNING",
     )
     scratch = None
@@ -118,26 +136,55 @@ def run(*, replies: int, threads: int, workers: int, latency: float, database_ur
     procs = []
     try:
         subprocess.run([*py, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
-        subprocess.run([*py, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*py, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
         with requests.Session() as http:
             for i in range(replies):
                 handle, lang = MENTIONS[i % len(MENTIONS)]
-                http.post(f"{base}/_sim/customer_tweets", json={
-                    "text": f"@{handle} question {i}: my bookmarks vanished", "lang": lang,
-                    "author": {"username": f"customer{i}"},
-                }, timeout=10).raise_for_status()
-        out = subprocess.run([sys.executable, "-c", PREPARE, str(replies)], env=env, cwd=ROOT, capture_output=True, text=True)
+                http.post(
+                    f"{base}/_sim/customer_tweets",
+                    json={
+                        "text": f"@{handle} question {i}: my bookmarks vanished",
+                        "lang": lang,
+                        "author": {"username": f"customer{i}"},
+                    },
+                    timeout=10,
+                ).raise_for_status()
+        out = subprocess.run(
+            [sys.executable, "-c", PREPARE, str(replies)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if out.returncode:
             raise RuntimeError(out.stderr[-3000:])
         queued = int(out.stdout.strip().splitlines()[-1])
         t0 = time.monotonic()
         for _ in range(workers):
-            procs.append(subprocess.Popen([*py, "db_worker", "--interval", "0.2"], env=env, cwd=ROOT,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [*py, "db_worker", "--interval", "0.2"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         states, span = {}, 0.0
         while time.monotonic() - t0 < 1800:
             time.sleep(2)
-            got = json.loads(subprocess.run([sys.executable, "-c", COUNT], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+            got = json.loads(
+                subprocess.run(
+                    [sys.executable, "-c", COUNT],
+                    env=env,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
             states, span = got["states"], got["seconds"]
             if states.get("sent", 0) + states.get("failed", 0) >= queued:
                 break
@@ -151,9 +198,14 @@ def run(*, replies: int, threads: int, workers: int, latency: float, database_ur
                 if r["type"] == "replied_to":
                     per_target[r["id"]] = per_target.get(r["id"], 0) + 1
         return {
-            "replies": queued, "threads": threads, "workers": workers, "seconds": round(elapsed, 2),
-            "sends_per_s": states.get("sent", 0) / elapsed, "states": states,
-            "on_platform": sum(per_target.values()), "answered_twice": sum(1 for n in per_target.values() if n > 1),
+            "replies": queued,
+            "threads": threads,
+            "workers": workers,
+            "seconds": round(elapsed, 2),
+            "sends_per_s": states.get("sent", 0) / elapsed,
+            "states": states,
+            "on_platform": sum(per_target.values()),
+            "answered_twice": sum(1 for n in per_target.values() if n > 1),
         }
     finally:
         for p in procs:
@@ -170,25 +222,55 @@ def run(*, replies: int, threads: int, workers: int, latency: float, database_ur
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--replies", type=int, default=600)
-    p.add_argument("--threads", default="1,8", help="SOCIALDESK_OUTBOX_THREADS values to compare (default 1,8)")
+    p.add_argument(
+        "--threads",
+        default="1,8",
+        help="SOCIALDESK_OUTBOX_THREADS values to compare (default 1,8)",
+    )
     p.add_argument("--workers", default="1", help="db_worker processes (default 1)")
-    p.add_argument("--latency", type=float, default=0.0, help="seconds the simulator holds each reply before answering")
+    p.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds the simulator holds each reply before answering",
+    )
     args = p.parse_args()
     rows = []
     for workers in ints(args.workers):
         for threads in ints(args.threads):
-            r = run(replies=args.replies, threads=threads, workers=workers, latency=args.latency, database_url=os.environ.get("DATABASE_URL"))
+            r = run(
+                replies=args.replies,
+                threads=threads,
+                workers=workers,
+                latency=args.latency,
+                database_url=os.environ.get("DATABASE_URL"),
+            )
             rows.append(r)
-            print(f"workers {workers}  threads {threads:>2}: {r['replies']} replies in {r['seconds']:.1f}s = {r['sends_per_s']:.1f} sends/s; "
-                  f"states {r['states']}; on the platform {r['on_platform']}, answered twice {r['answered_twice']}", flush=True)
+            print(
+                f"workers {workers}  threads {threads:>2}: {r['replies']} replies in {r['seconds']:.1f}s = {r['sends_per_s']:.1f} sends/s; "
+                f"states {r['states']}; on the platform {r['on_platform']}, answered twice {r['answered_twice']}",
+                flush=True,
+            )
     print()
-    print("| worker processes | threads per worker | replies | seconds | sends/s | on the platform | answered twice |")
+    print(
+        "| worker processes | threads per worker | replies | seconds | sends/s | on the platform | answered twice |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['workers']} | {r['threads']} | {r['replies']} | {r['seconds']:.1f} | {r['sends_per_s']:.1f} | {r['on_platform']} | {r['answered_twice']} |")
-    bad = [r for r in rows if r["on_platform"] != r["replies"] or r["answered_twice"] or r["states"].get("sent") != r["replies"]]
+        print(
+            f"| {r['workers']} | {r['threads']} | {r['replies']} | {r['seconds']:.1f} | {r['sends_per_s']:.1f} | {r['on_platform']} | {r['answered_twice']} |"
+        )
+    bad = [
+        r
+        for r in rows
+        if r["on_platform"] != r["replies"]
+        or r["answered_twice"]
+        or r["states"].get("sent") != r["replies"]
+    ]
     return 1 if bad else 0
 
 

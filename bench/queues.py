@@ -29,34 +29,75 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 QUEUE = "twitter-conversations-moderated"
-FILTERS = ["?language=de", "?tag=crash&sentiment=negative", "?type=support_request&language=en&status=open&status=held"]
+FILTERS = [
+    "?language=de",
+    "?tag=crash&sentiment=negative",
+    "?type=support_request&language=en&status=open&status=held",
+]
 
 # Shares of each value, as a support desk's table looks after a few years: most conversations
 # closed, most in English, most Twitter/X.
 PLATFORMS = [("twitter", 80), ("google_play", 12), ("mastodon", 8)]
 STATUSES = [("closed", 55), ("open", 35), ("held", 10)]
-LANGUAGES = [("en", 55), ("de", 10), ("fr", 8), ("es", 8), ("pt", 6), ("tr", 4), ("", 4), ("it", 2), ("ja", 1), ("ru", 1), ("nl", 1)]
-TYPES = [("support_request", 45), ("", 15), ("feedback", 15), ("feature_request", 8), ("other", 8), ("compliment", 7), ("app_roundup", 2)]
+LANGUAGES = [
+    ("en", 55),
+    ("de", 10),
+    ("fr", 8),
+    ("es", 8),
+    ("pt", 6),
+    ("tr", 4),
+    ("", 4),
+    ("it", 2),
+    ("ja", 1),
+    ("ru", 1),
+    ("nl", 1),
+]
+TYPES = [
+    ("support_request", 45),
+    ("", 15),
+    ("feedback", 15),
+    ("feature_request", 8),
+    ("other", 8),
+    ("compliment", 7),
+    ("app_roundup", 2),
+]
 SENTIMENTS = [("", 50), ("negative", 20), ("neutral", 20), ("positive", 10)]
 PRIORITIES = [(0, 88), (10, 10), (50, 2)]
 WORDS = "firefox sync crashed again after the update my bookmarks are gone tabs keep freezing video playback stutters please help".split()
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated numbers of conversations")
-    p.add_argument("--repeats", type=int, default=60, help="requests per page kind and side (default 60)")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--sizes", default="10000,100000,1000000", help="comma-separated numbers of conversations"
+    )
+    p.add_argument(
+        "--repeats", type=int, default=60, help="requests per page kind and side (default 60)"
+    )
     p.add_argument("--seed", type=int, default=11)
-    p.add_argument("--reuse", action="store_true", help="keep the conversations of an earlier run of the same size and seed")
-    p.add_argument("--code", help="measure the desk in this checkout instead (e.g. a worktree of the commit before a change)")
-    p.add_argument("--force", action="store_true", help="allow a PostgreSQL database whose name does not contain 'bench'")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the conversations of an earlier run of the same size and seed",
+    )
+    p.add_argument(
+        "--code",
+        help="measure the desk in this checkout instead (e.g. a worktree of the commit before a change)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="allow a PostgreSQL database whose name does not contain 'bench'",
+    )
     return p.parse_args(argv)
 
 
@@ -65,7 +106,9 @@ def setup_django(args):
     if url.startswith(("postgres://", "postgresql://")):
         dbname = url.rsplit("/", 1)[-1].split("?")[0]
         if "bench" not in dbname and not args.force:
-            sys.exit(f"bench/queues.py empties the conversations of database {dbname!r}; use a database named *bench* or pass --force")
+            sys.exit(
+                f"bench/queues.py empties the conversations of database {dbname!r}; use a database named *bench* or pass --force"
+            )
     else:
         os.environ["SOCIALDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="sd-queues-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
@@ -101,7 +144,7 @@ def _pick(rng, weighted):
 def rows(n, *, seed, accounts, authors, tags, escalation):
     """The conversations, messages and tag links of a desk with `n` conversations."""
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     tag_weights = [1 / (i + 1) for i in range(len(tags))]
     conversations, messages, links = [], [], []
     for pk in range(1, n + 1):
@@ -111,15 +154,53 @@ def rows(n, *, seed, accounts, authors, tags, escalation):
         when = now - timedelta(seconds=rng.randrange(0, 365 * 86400))
         language = _pick(rng, LANGUAGES)
         rating = rng.choice([1, 1, 2, 3, 4, 5, 5, 5]) if platform == "google_play" else None
-        conversations.append((
-            pk, platform, f"bench-{pk}", status, "waiting_customer" if status == "held" else "",
-            "resolved" if status == "closed" else "", _pick(rng, SENTIMENTS), _pick(rng, TYPES), language,
-            _pick(rng, PRIORITIES), rng.random() < 0.85, status == "open" and rng.random() < 0.8, when, when, when,
-            rng.choice(authors), False, False, "", "", "", account, account,
-            escalation if rng.random() < 0.005 else None, rating,
-        ))
+        conversations.append(
+            (
+                pk,
+                platform,
+                f"bench-{pk}",
+                status,
+                "waiting_customer" if status == "held" else "",
+                "resolved" if status == "closed" else "",
+                _pick(rng, SENTIMENTS),
+                _pick(rng, TYPES),
+                language,
+                _pick(rng, PRIORITIES),
+                rng.random() < 0.85,
+                status == "open" and rng.random() < 0.8,
+                when,
+                when,
+                when,
+                rng.choice(authors),
+                False,
+                False,
+                "",
+                "",
+                "",
+                account,
+                account,
+                escalation if rng.random() < 0.005 else None,
+                rating,
+            )
+        )
         text = " ".join(rng.choices(WORDS, k=rng.randrange(4, 14)))
-        messages.append((pk, "in", platform, f"bench-m-{pk}", "", text, language, when, when, "{}", pk, "{}", conversations[-1][15]))
+        messages.append(
+            (
+                pk,
+                "in",
+                platform,
+                f"bench-m-{pk}",
+                "",
+                text,
+                language,
+                when,
+                when,
+                "{}",
+                pk,
+                "{}",
+                conversations[-1][15],
+            )
+        )
         if rng.random() < 0.4:
             for tag in set(rng.choices(tags, weights=tag_weights, k=rng.choice([1, 1, 2]))):
                 links.append((pk, tag))
@@ -127,13 +208,46 @@ def rows(n, *, seed, accounts, authors, tags, escalation):
 
 
 CONVERSATION_COLUMNS = (
-    "id", "platform", "thread_key", "status", "hold_reason", "close_reason", "sentiment", "type", "language", "priority",
-    "moderated", "awaiting_reply", "created_at", "last_inbound_at", "updated_at", "author_id", "flagged_for_closing",
-    "retweet_recommended", "android_version", "app_version", "device", "account_id", "respond_from_id", "assigned_queue_id", "rating",
+    "id",
+    "platform",
+    "thread_key",
+    "status",
+    "hold_reason",
+    "close_reason",
+    "sentiment",
+    "type",
+    "language",
+    "priority",
+    "moderated",
+    "awaiting_reply",
+    "created_at",
+    "last_inbound_at",
+    "updated_at",
+    "author_id",
+    "flagged_for_closing",
+    "retweet_recommended",
+    "android_version",
+    "app_version",
+    "device",
+    "account_id",
+    "respond_from_id",
+    "assigned_queue_id",
+    "rating",
 )
 MESSAGE_COLUMNS = (
-    "id", "direction", "platform", "platform_id", "in_reply_to_platform_id", "text", "language", "created_at", "received_at",
-    "raw", "conversation_id", "metadata", "author_id",
+    "id",
+    "direction",
+    "platform",
+    "platform_id",
+    "in_reply_to_platform_id",
+    "text",
+    "language",
+    "created_at",
+    "received_at",
+    "raw",
+    "conversation_id",
+    "metadata",
+    "author_id",
 )
 
 
@@ -162,24 +276,41 @@ def fill(n, *, seed=11):
         for a in BrandAccount.objects.all():
             accounts.setdefault(a.platform, []).append(a.pk)
         authors = [
-            a.pk for a in Author.objects.bulk_create(
-                Author(platform="twitter", external_id=f"bench-{i}", handle=f"bench_{i}", name=f"Bench {i}", followers=i % 5000)
+            a.pk
+            for a in Author.objects.bulk_create(
+                Author(
+                    platform="twitter",
+                    external_id=f"bench-{i}",
+                    handle=f"bench_{i}",
+                    name=f"Bench {i}",
+                    followers=i % 5000,
+                )
                 for i in range(max(50, min(20_000, n // 20)))
             )
         ]
         tags = list(Tag.objects.order_by("pk").values_list("pk", flat=True))
         escalation = Queue.objects.filter(kind="assignment").values_list("pk", flat=True).first()
-        conversations, messages, links = rows(n, seed=seed, accounts=accounts, authors=authors, tags=tags, escalation=escalation)
+        conversations, messages, links = rows(
+            n, seed=seed, accounts=accounts, authors=authors, tags=tags, escalation=escalation
+        )
         _write("conversations_conversation", CONVERSATION_COLUMNS, conversations)
         _write("conversations_message", MESSAGE_COLUMNS, messages)
         _write("conversations_conversation_tags", ("conversation_id", "tag_id"), links)
         if postgres:
             with connection.cursor() as cur:
-                for table in ("conversations_conversation", "conversations_message", "conversations_conversation_tags"):
-                    cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))")
+                for table in (
+                    "conversations_conversation",
+                    "conversations_message",
+                    "conversations_conversation_tags",
+                ):
+                    cur.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                    )
     if postgres:
         with connection.cursor() as cur:
-            cur.execute("VACUUM ANALYZE conversations_conversation, conversations_message, conversations_conversation_tags")
+            cur.execute(
+                "VACUUM ANALYZE conversations_conversation, conversations_message, conversations_conversation_tags"
+            )
     else:
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
@@ -198,7 +329,10 @@ def _write(table, columns, data):
         marks = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cur:
             for i in range(0, len(data), 5000):
-                cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", data[i : i + 5000])
+                cur.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                    data[i : i + 5000],
+                )
 
 
 def page_urls(client):
@@ -224,7 +358,11 @@ def captured_sql(client, url):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    return [q["sql"] for q in ctx.captured_queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))]
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
+    ]
 
 
 def measure(client, urls, *, repeats):
@@ -232,7 +370,9 @@ def measure(client, urls, *, repeats):
     from django.db import connection
 
     statements = {url: captured_sql(client, url) for kind in urls for url in urls[kind]}
-    raw = connection.connection  # the driver's own connection: no Django between the SQL and the database
+    raw = (
+        connection.connection
+    )  # the driver's own connection: no Django between the SQL and the database
     out = {}
     for kind, kind_urls in urls.items():
         product, baseline, cpu = [], [], []
@@ -247,8 +387,10 @@ def measure(client, urls, *, repeats):
             replay(raw, statements[url])
             baseline.append(time.perf_counter() - t)
         out[kind] = {
-            "product_p50": _pct(product, 50), "product_p95": _pct(product, 95),
-            "baseline_p50": _pct(baseline, 50), "baseline_p95": _pct(baseline, 95),
+            "product_p50": _pct(product, 50),
+            "product_p95": _pct(product, 95),
+            "baseline_p50": _pct(baseline, 50),
+            "baseline_p95": _pct(baseline, 95),
             "statements": statistics.mean(len(statements[u]) for u in kind_urls),
             # The bench process's own CPU per page (Django, the ORM, the template): on a shared
             # machine wall times include waiting for a core; this does not.
@@ -287,7 +429,11 @@ def bench(n, *, repeats, seed=11, reuse=False):
     from socialdesk.conversations.models import Conversation
 
     user = prepare()
-    filled = reuse and Conversation.objects.count() == n and Conversation.objects.filter(thread_key=f"bench-{n}").exists()
+    filled = (
+        reuse
+        and Conversation.objects.count() == n
+        and Conversation.objects.filter(thread_key=f"bench-{n}").exists()
+    )
     seconds = 0.0 if filled else fill(n, seed=seed)
     client = Client()
     client.force_login(user)
@@ -309,17 +455,26 @@ def main(argv=None):
     from django.db import connection
 
     print(f"database: {connection.vendor}; {args.repeats} requests per page kind and side")
-    print(f"load average at start: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    print("| conversations | page | product p50 ms | product p95 ms | product CPU p50 ms | baseline p50 ms | baseline p95 ms | baseline / product (p50) | statements |")
+    print(
+        f"load average at start: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
+    print(
+        "| conversations | page | product p50 ms | product p95 ms | product CPU p50 ms | baseline p50 ms | baseline p95 ms | baseline / product (p50) | statements |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for n in [int(x.replace("_", "")) for x in args.sizes.split(",") if x.strip()]:
         seconds, results = bench(n, repeats=args.repeats, seed=args.seed, reuse=args.reuse)
         for kind, r in results.items():
             print(
                 f"| {n:,} | {kind} | {r['product_p50']:.1f} | {r['product_p95']:.1f} | {r['product_cpu_p50']:.1f} | {r['baseline_p50']:.1f} | "
-                f"{r['baseline_p95']:.1f} | {r['ratio']:.2f} | {r['statements']:.0f} |", flush=True,
+                f"{r['baseline_p95']:.1f} | {r['ratio']:.2f} | {r['statements']:.0f} |",
+                flush=True,
             )
-        print(f"(filled {n:,} conversations in {seconds:.0f} s; load average now {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
+        print(
+            f"(filled {n:,} conversations in {seconds:.0f} s; load average now {os.getloadavg()[0]:.1f})",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -30,20 +30,32 @@ sys.path.insert(0, str(ROOT))
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--conversations", type=int, default=100_000)
     p.add_argument("--days", type=int, default=90)
-    p.add_argument("--force", action="store_true", help="allow a database whose name does not contain 'bench'")
-    p.add_argument("--reuse", action="store_true", help="time the reports on what the last run filled, without filling again")
+    p.add_argument(
+        "--force", action="store_true", help="allow a database whose name does not contain 'bench'"
+    )
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the reports on what the last run filled, without filling again",
+    )
     return p.parse_args()
 
 
 def setup(args):
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/reports.py needs PostgreSQL: set DATABASE_URL to a scratch database (createdb socialdesk_reports_bench)")
+        sys.exit(
+            "bench/reports.py needs PostgreSQL: set DATABASE_URL to a scratch database (createdb socialdesk_reports_bench)"
+        )
     if "bench" not in url.rsplit("/", 1)[-1] and not args.force:
-        sys.exit("bench/reports.py empties the conversations of its database; use a database named *bench* or pass --force")
+        sys.exit(
+            "bench/reports.py empties the conversations of its database; use a database named *bench* or pass --force"
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
     import django
 
@@ -66,28 +78,54 @@ def fill(args):
 
     rng = random.Random(1)
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE conversations_activity, conversations_conversation, conversations_author, play_playsession RESTART IDENTITY CASCADE")
-    agents = list(get_user_model().objects.filter(username__in=["contributor", "moderator", "cm"]).values_list("pk", flat=True))
+        cur.execute(
+            "TRUNCATE conversations_activity, conversations_conversation, conversations_author, play_playsession RESTART IDENTITY CASCADE"
+        )
+    agents = list(
+        get_user_model()
+        .objects.filter(username__in=["contributor", "moderator", "cm"])
+        .values_list("pk", flat=True)
+    )
     account = BrandAccount.objects.get(handle="FirefoxSupport")
     now = timezone.now()
     start = now - timedelta(days=args.days)
     authors = Author.objects.bulk_create(
-        [Author(platform="twitter", external_id=str(i), handle=f"user{i}") for i in range(args.conversations)], batch_size=5000
+        [
+            Author(platform="twitter", external_id=str(i), handle=f"user{i}")
+            for i in range(args.conversations)
+        ],
+        batch_size=5000,
     )
-    conversations = Conversation.objects.bulk_create([
-        Conversation(platform="twitter", thread_key=str(i), author=a, account=account, respond_from=account, status="closed",
-                     close_reason="resolved", awaiting_reply=False, moderated=True, type=rng.choice(["support_request", "feedback", ""]),
-                     sentiment=rng.choice(["negative", "neutral", ""]), language=rng.choice(["en", "de", "fr"]),
-                     last_inbound_at=start)
-        for i, a in enumerate(authors)
-    ], batch_size=5000)
+    conversations = Conversation.objects.bulk_create(
+        [
+            Conversation(
+                platform="twitter",
+                thread_key=str(i),
+                author=a,
+                account=account,
+                respond_from=account,
+                status="closed",
+                close_reason="resolved",
+                awaiting_reply=False,
+                moderated=True,
+                type=rng.choice(["support_request", "feedback", ""]),
+                sentiment=rng.choice(["negative", "neutral", ""]),
+                language=rng.choice(["en", "de", "fr"]),
+                last_inbound_at=start,
+            )
+            for i, a in enumerate(authors)
+        ],
+        batch_size=5000,
+    )
     buf = io.StringIO()
     rows = 0
     step = timedelta(days=args.days) / args.conversations
 
     def log(cid, actor, kind, detail, at):
         nonlocal rows
-        buf.write(f"{cid}\t{actor if actor else chr(92) + 'N'}\t{kind}\t{detail}\t{at.isoformat()}\n")
+        buf.write(
+            f"{cid}\t{actor if actor else chr(92) + 'N'}\t{kind}\t{detail}\t{at.isoformat()}\n"
+        )
         rows += 1
 
     for i, c in enumerate(conversations):
@@ -109,7 +147,9 @@ def fill(args):
         log(c.pk, agent, "closed", '{"reason": "resolved"}', t)
     buf.seek(0)
     with connection.cursor() as cur:
-        with cur.connection.cursor().copy("COPY conversations_activity (conversation_id, actor_id, kind, detail, at) FROM STDIN") as copy:
+        with cur.connection.cursor().copy(
+            "COPY conversations_activity (conversation_id, actor_id, kind, detail, at) FROM STDIN"
+        ) as copy:
             copy.write(buf.read())
         cur.execute("ANALYZE conversations_activity")
         cur.execute("ANALYZE conversations_conversation")
@@ -140,7 +180,9 @@ def main():
     else:
         t = time.perf_counter()
         rows = fill(args)
-        print(f"filled {args.conversations:,} conversations, {rows:,} activity rows over {args.days} days in {time.perf_counter() - t:.1f} s")
+        print(
+            f"filled {args.conversations:,} conversations, {rows:,} activity rows over {args.days} days in {time.perf_counter() - t:.1f} s"
+        )
     today = timezone.localdate()
     from django.contrib.auth import get_user_model
 
@@ -149,14 +191,22 @@ def main():
     for days in (7, 30, args.days):
         period = DateRange(first=today - timedelta(days=days - 1), last=today)
         took, report = best_of(lambda: selectors.response_times(period=period))
-        print(f"{days:>6} d {'response times':<16} {took * 1000:>8.0f} ms  {report.overall.all.count:,} answers, "
-              f"{report.overall.first.count:,} first responses")
+        print(
+            f"{days:>6} d {'response times':<16} {took * 1000:>8.0f} ms  {report.overall.all.count:,} answers, "
+            f"{report.overall.first.count:,} first responses"
+        )
         took, mine = best_of(lambda: selectors.response_times(period=period, agent=contributor))
-        print(f"{days:>6} d {'  one agent':<16} {took * 1000:>8.0f} ms  {mine.overall.all.count:,} answers (a contributor's own page)")
+        print(
+            f"{days:>6} d {'  one agent':<16} {took * 1000:>8.0f} ms  {mine.overall.all.count:,} answers (a contributor's own page)"
+        )
         took, v = best_of(lambda: selectors.volumes(period=period))
-        print(f"{days:>6} d {'volumes':<16} {took * 1000:>8.0f} ms  {v.opened:,} opened, {v.closed:,} closed")
+        print(
+            f"{days:>6} d {'volumes':<16} {took * 1000:>8.0f} ms  {v.opened:,} opened, {v.closed:,} closed"
+        )
         took, rec = best_of(lambda: selectors.recognition(period=period))
-        print(f"{days:>6} d {'recognition':<16} {took * 1000:>8.0f} ms  {sum(r.replies for r in rec):,} replies")
+        print(
+            f"{days:>6} d {'recognition':<16} {took * 1000:>8.0f} ms  {sum(r.replies for r in rec):,} replies"
+        )
     took, _ = best_of(lambda: selectors.dashboard())
     print(f"{'today':>8} {'dashboard':<16} {took * 1000:>8.0f} ms")
 

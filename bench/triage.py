@@ -26,7 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--lines", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args()
@@ -42,15 +44,27 @@ def main():
     texts = [r["text"] for r in seed_types()]
     lines = []
     for i in range(args.lines):
-        author = {"followers": rng.randint(150_000, 900_000) if rng.random() < 0.01 else rng.randint(0, 5_000), "verified": rng.random() < 0.005}
-        lines.append(json.dumps({"id": i, "text": f"@FirefoxSupport {rng.choice(texts)} ({i})", "author": author}) + "\n")
+        author = {
+            "followers": rng.randint(150_000, 900_000)
+            if rng.random() < 0.01
+            else rng.randint(0, 5_000),
+            "verified": rng.random() < 0.005,
+        }
+        lines.append(
+            json.dumps(
+                {"id": i, "text": f"@FirefoxSupport {rng.choice(texts)} ({i})", "author": author}
+            )
+            + "\n"
+        )
     classify_batch([TriageInput("warm up the models")])
     out = io.StringIO()
     t = time.perf_counter()
     ok, errors = run(lines, out, TriageConfig())
     busy = time.perf_counter() - t
     assert ok == args.lines and errors == 0, (ok, errors)
-    print(f"socialdesk triage, one core: {ok:,} lines in {busy:.2f}s = {ok / busy:,.0f} messages/s")
+    print(
+        f"socialdesk triage, one core: {ok:,} lines in {busy:.2f}s = {ok / busy:,.0f} messages/s"
+    )
 
 
 if __name__ == "__main__":

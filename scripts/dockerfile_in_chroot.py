@@ -62,18 +62,40 @@ class Stage:
         print(f"== stage {name}: copying {rootfs}", flush=True)
         subprocess.run(["cp", "-a", str(rootfs), str(self.dir)], check=True)
         shutil.copy("/etc/resolv.conf", self.dir / "etc/resolv.conf")
-        self.env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "DEBIAN_FRONTEND": "noninteractive"}
+        self.env = {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": "/root",
+            "DEBIAN_FRONTEND": "noninteractive",
+        }
         if ca_bundle:
             shutil.copy(ca_bundle, self.dir / "etc/host-ca.crt")
             self.env.update(PIP_CERT="/etc/host-ca.crt")
         self.user, self.workdir, self.cmd, self.entrypoint, self.health = "0", "/", [], [], []
 
-    def run(self, command: list[str], *, user: str | None = None, extra_env: dict | None = None, background=False):
+    def run(
+        self,
+        command: list[str],
+        *,
+        user: str | None = None,
+        extra_env: dict | None = None,
+        background=False,
+    ):
         user = user if user is not None else "0"
         uid, _, gid = user.partition(":")
         env = {**self.env, **(extra_env or {})}
-        wrapped = ["chroot", f"--userspec={uid}:{gid or uid}", str(self.dir), "/usr/bin/env", "-i", *(f"{k}={v}" for k, v in env.items()),
-                   "/bin/sh", "-c", f"cd {shlex.quote(self.workdir)} && exec \"$@\"", "sh", *command]
+        wrapped = [
+            "chroot",
+            f"--userspec={uid}:{gid or uid}",
+            str(self.dir),
+            "/usr/bin/env",
+            "-i",
+            *(f"{k}={v}" for k, v in env.items()),
+            "/bin/sh",
+            "-c",
+            f'cd {shlex.quote(self.workdir)} && exec "$@"',
+            "sh",
+            *command,
+        ]
         if background:
             return subprocess.Popen(wrapped, start_new_session=True)
         print(f"[{self.name}] $ {' '.join(command)}", flush=True)
@@ -90,18 +112,29 @@ class Stage:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 into = target
             if path.is_dir():
-                shutil.copytree(path, into, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                shutil.copytree(
+                    path,
+                    into,
+                    dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+                )
             else:
                 shutil.copy2(path, into)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rootfs", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--dockerfile", type=Path, default=ROOT / "deploy" / "Dockerfile")
-    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the started container")
-    parser.add_argument("--ca-bundle", type=Path, help="the host's CA bundle, for a registry behind a TLS proxy")
+    parser.add_argument(
+        "--env", action="append", default=[], help="KEY=VALUE for the started container"
+    )
+    parser.add_argument(
+        "--ca-bundle", type=Path, help="the host's CA bundle, for a registry behind a TLS proxy"
+    )
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -117,13 +150,24 @@ def main() -> int:
                 args_env[key] = value
             elif word == "FROM":
                 parts = rest.split()
-                name = parts[2] if len(parts) > 2 and parts[1].upper() == "AS" else f"stage{len(stages)}"
+                name = (
+                    parts[2]
+                    if len(parts) > 2 and parts[1].upper() == "AS"
+                    else f"stage{len(stages)}"
+                )
                 stage = stages[name] = Stage(name, args.rootfs, args.work, args.ca_bundle)
                 (stage.dir / "proc").mkdir(exist_ok=True)
-                subprocess.run(["mount", "-t", "proc", "proc", str(stage.dir / "proc")], check=True)
+                subprocess.run(
+                    ["mount", "-t", "proc", "proc", str(stage.dir / "proc")], check=True
+                )
                 mounts.append(stage.dir / "proc")
             elif word == "RUN":
-                stage.run(as_command(expand(rest, {**args_env, **stage.env})) if rest.startswith("[") else ["/bin/sh", "-c", rest], user=stage.user)
+                stage.run(
+                    as_command(expand(rest, {**args_env, **stage.env}))
+                    if rest.startswith("[")
+                    else ["/bin/sh", "-c", rest],
+                    user=stage.user,
+                )
             elif word == "COPY":
                 parts = shlex.split(rest)
                 if parts[0].startswith("--from="):
@@ -146,7 +190,9 @@ def main() -> int:
                 stage.health = as_command(rest.split(" CMD ", 1)[1])
         extra = dict(item.split("=", 1) for item in args.env)
         print(f"== start {' '.join(stage.entrypoint + stage.cmd)} as {stage.user}", flush=True)
-        proc = stage.run(stage.entrypoint + stage.cmd, user=stage.user, extra_env=extra, background=True)
+        proc = stage.run(
+            stage.entrypoint + stage.cmd, user=stage.user, extra_env=extra, background=True
+        )
         try:
             deadline = time.monotonic() + args.seconds
             while time.monotonic() < deadline:
@@ -156,7 +202,11 @@ def main() -> int:
                 try:
                     stage.run(stage.health, user=stage.user, extra_env=extra)
                     print("== health check passed", flush=True)
-                    who = subprocess.run(["ps", "-o", "user=,args=", "--ppid", str(proc.pid), "-p", str(proc.pid)], capture_output=True, text=True).stdout
+                    who = subprocess.run(
+                        ["ps", "-o", "user=,args=", "--ppid", str(proc.pid), "-p", str(proc.pid)],
+                        capture_output=True,
+                        text=True,
+                    ).stdout
                     print(who, flush=True)
                     return 0
                 except subprocess.CalledProcessError:

@@ -22,7 +22,11 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "SOCIALDESK_SCREENSHOTS": str(OUT)}
     tests = ["socialdesk/web/tests/test_responsive.py", "socialdesk/people/tests/"]
-    status = subprocess.call([sys.executable, "-m", "pytest", *tests, "-m", "browser", "-q", "-p", "no:cacheprovider"], cwd=ROOT, env=env)
+    status = subprocess.call(
+        [sys.executable, "-m", "pytest", *tests, "-m", "browser", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=env,
+    )
     print(f"Screenshots in {OUT}")
     return status
 

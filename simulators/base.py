@@ -13,7 +13,8 @@ import signal
 import threading
 import time
 from abc import ABC, abstractmethod
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .faults import FaultConfigError, FaultInjector, add_cli_arguments, injector_from_args
 from .http import ApiError, Route, RunningServer, serve_in_thread
@@ -39,7 +40,14 @@ class Simulator(ABC):
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:
         """Start the HTTP server in a daemon thread; returns it (``.base_url``, ``.shutdown()``)."""
-        server = serve_in_thread(self.api(), host, port, quiet=quiet, name=self.thread_name, server_header=self.server_header)
+        server = serve_in_thread(
+            self.api(),
+            host,
+            port,
+            quiet=quiet,
+            name=self.thread_name,
+            server_header=self.server_header,
+        )
         self.servers.append(server)
         return server
 
@@ -130,7 +138,9 @@ class SimControl:
     def sim_traffic(self, req):
         rate = req.form().get("rate_per_minute")
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 6000:
-            raise _bad("`rate_per_minute` must be a number between 0 and 6000 (0 stops the generator).")
+            raise _bad(
+                "`rate_per_minute` must be a number between 0 and 6000 (0 stops the generator)."
+            )
         if rate == 0:
             self.sim.traffic.stop()
         else:
@@ -141,12 +151,16 @@ class SimControl:
         body = req.form()
         unknown = set(body) - {"faults", "seed", "rate_limit"}
         if unknown:
-            raise _bad(f"Unknown setting(s): {', '.join(sorted(unknown))}; known: faults, seed, rate_limit.")
+            raise _bad(
+                f"Unknown setting(s): {', '.join(sorted(unknown))}; known: faults, seed, rate_limit."
+            )
         rate_limit = body.get("rate_limit")
-        if rate_limit is not None and (not isinstance(rate_limit, int) or isinstance(rate_limit, bool) or rate_limit < 0):
+        if rate_limit is not None and (
+            not isinstance(rate_limit, int) or isinstance(rate_limit, bool) or rate_limit < 0
+        ):
             raise _bad(f"`rate_limit` must be a non-negative integer ({self.rate_limit_unit}).")
         if body.get("faults") is not None and not isinstance(body["faults"], dict):
-            raise _bad("`faults` must be an object, e.g. {\"share\": 0.1, \"kinds\": [\"503\"]}.")
+            raise _bad('`faults` must be an object, e.g. {"share": 0.1, "kinds": ["503"]}.')
         try:
             self.faults.configure(body.get("faults"), seed=body.get("seed"))
         except FaultConfigError as exc:
@@ -161,14 +175,25 @@ class SimControl:
         return 200, {"data": {"reset": True}}
 
 
-def main(argv: list[str] | None, *, module: str, description: str, port: int, rate: float, events: str,
-         make: Callable[[argparse.Namespace, FaultInjector], Any], banner: Callable[[Any, RunningServer], list[str]],
-         extra_arguments: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
+def main(
+    argv: list[str] | None,
+    *,
+    module: str,
+    description: str,
+    port: int,
+    rate: float,
+    events: str,
+    make: Callable[[argparse.Namespace, FaultInjector], Any],
+    banner: Callable[[Any, RunningServer], list[str]],
+    extra_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> int:
     """A simulator's command line: serve until SIGINT or SIGTERM, with generated traffic."""
     parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=port)
-    parser.add_argument("--rate", type=float, default=rate, help=f"generated {events} per minute (0: none)")
+    parser.add_argument(
+        "--rate", type=float, default=rate, help=f"generated {events} per minute (0: none)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--initial", type=int, default=0, help=f"{events} to generate at start")
     parser.add_argument("--verbose", action="store_true", help="log every request")
@@ -189,8 +214,11 @@ def main(argv: list[str] | None, *, module: str, description: str, port: int, ra
         sim.traffic.start(args.rate)
     for line in banner(sim, server):
         print(line, flush=True)
-    print(f"  traffic: {args.rate:g}/minute, seed {args.seed}; faults: {sim.faults.summary()['share']:g} of requests; "
-          f"state at {server.base_url}/_sim/state", flush=True)
+    print(
+        f"  traffic: {args.rate:g}/minute, seed {args.seed}; faults: {sim.faults.summary()['share']:g} of requests; "
+        f"state at {server.base_url}/_sim/state",
+        flush=True,
+    )
     while not done.wait(0.5):
         pass
     sim.close()

@@ -43,11 +43,23 @@ class FaultConfigError(ValueError):
 class FaultInjector:
     """Thread-safe: decides, per platform request, whether and how it fails."""
 
-    def __init__(self, share: float = 0.0, kinds: tuple[str, ...] | list[str] = KINDS, seed: int | None = None,
-                 timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS, retry_after: int = RETRY_AFTER_SECONDS):
+    def __init__(
+        self,
+        share: float = 0.0,
+        kinds: tuple[str, ...] | list[str] = KINDS,
+        seed: int | None = None,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        retry_after: int = RETRY_AFTER_SECONDS,
+    ):
         self._lock = threading.Lock()
-        self._initial = dict(share=share, kinds=tuple(kinds), seed=seed, timeout_seconds=timeout_seconds,
-                             retry_after=retry_after, methods=())
+        self._initial = dict(
+            share=share,
+            kinds=tuple(kinds),
+            seed=seed,
+            timeout_seconds=timeout_seconds,
+            retry_after=retry_after,
+            methods=(),
+        )
         self.reset()
 
     def reset(self) -> None:
@@ -71,28 +83,54 @@ class FaultInjector:
         faults = dict(faults or {})
         unknown = set(faults) - {"share", "kinds", "timeout_seconds", "retry_after", "methods"}
         if unknown:
-            raise FaultConfigError(f"Unknown fault setting(s): {', '.join(sorted(unknown))}; "
-                                   "known: share, kinds, timeout_seconds, retry_after, methods.")
+            raise FaultConfigError(
+                f"Unknown fault setting(s): {', '.join(sorted(unknown))}; "
+                "known: share, kinds, timeout_seconds, retry_after, methods."
+            )
         share = faults.get("share", self.share)
         if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 <= share <= 1:
-            raise FaultConfigError("`faults.share` must be a number from 0 to 1 (0.1: one request in ten).")
+            raise FaultConfigError(
+                "`faults.share` must be a number from 0 to 1 (0.1: one request in ten)."
+            )
         kinds = faults.get("kinds", list(self.kinds))
         if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
-            raise FaultConfigError(f"`faults.kinds` must be a non-empty list of: {', '.join(KINDS)}.")
+            raise FaultConfigError(
+                f"`faults.kinds` must be a non-empty list of: {', '.join(KINDS)}."
+            )
         timeout_seconds = faults.get("timeout_seconds", self.timeout_seconds)
-        if not isinstance(timeout_seconds, (int, float)) or isinstance(timeout_seconds, bool) or not 0 <= timeout_seconds <= 600:
-            raise FaultConfigError("`faults.timeout_seconds` must be a number of seconds from 0 to 600.")
+        if (
+            not isinstance(timeout_seconds, (int, float))
+            or isinstance(timeout_seconds, bool)
+            or not 0 <= timeout_seconds <= 600
+        ):
+            raise FaultConfigError(
+                "`faults.timeout_seconds` must be a number of seconds from 0 to 600."
+            )
         retry_after = faults.get("retry_after", self.retry_after)
-        if not isinstance(retry_after, int) or isinstance(retry_after, bool) or not 0 <= retry_after <= 3600:
+        if (
+            not isinstance(retry_after, int)
+            or isinstance(retry_after, bool)
+            or not 0 <= retry_after <= 3600
+        ):
             raise FaultConfigError("`faults.retry_after` must be whole seconds from 0 to 3600.")
         methods = faults.get("methods", list(self.methods))
-        if not isinstance(methods, list) or any(m not in ("GET", "POST", "PUT", "PATCH", "DELETE") for m in methods):
-            raise FaultConfigError("`faults.methods` must be a list of HTTP methods (GET, POST, PUT, PATCH, DELETE); empty: all.")
+        if not isinstance(methods, list) or any(
+            m not in ("GET", "POST", "PUT", "PATCH", "DELETE") for m in methods
+        ):
+            raise FaultConfigError(
+                "`faults.methods` must be a list of HTTP methods (GET, POST, PUT, PATCH, DELETE); empty: all."
+            )
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
             raise FaultConfigError("`seed` must be an integer.")
         with self._lock:
-            self._apply(share=share, kinds=tuple(kinds), seed=self.seed if seed is None else seed,
-                        timeout_seconds=timeout_seconds, retry_after=retry_after, methods=tuple(methods))
+            self._apply(
+                share=share,
+                kinds=tuple(kinds),
+                seed=self.seed if seed is None else seed,
+                timeout_seconds=timeout_seconds,
+                retry_after=retry_after,
+                methods=tuple(methods),
+            )
 
     def draw(self, method: str = "") -> str | None:
         """The fault for the next platform request (of this HTTP method), or None."""
@@ -108,27 +146,57 @@ class FaultInjector:
 
     def summary(self) -> dict[str, Any]:
         with self._lock:
-            return {"share": self.share, "kinds": list(self.kinds), "seed": self.seed,
-                    "timeout_seconds": self.timeout_seconds, "retry_after": self.retry_after,
-                    "methods": list(self.methods), "requests": self.requests, "injected": dict(self.counts)}
+            return {
+                "share": self.share,
+                "kinds": list(self.kinds),
+                "seed": self.seed,
+                "timeout_seconds": self.timeout_seconds,
+                "retry_after": self.retry_after,
+                "methods": list(self.methods),
+                "requests": self.requests,
+                "injected": dict(self.counts),
+            }
 
 
 def add_cli_arguments(parser) -> None:
     """The fault mode's command-line flags, the same for every simulator."""
-    parser.add_argument("--fault-share", type=float, default=0.0,
-                        help="share of platform requests that fail (0 to 1; default 0: none)")
-    parser.add_argument("--fault-kinds", default=",".join(KINDS),
-                        help=f"comma-separated fault kinds (default all: {','.join(KINDS)})")
+    parser.add_argument(
+        "--fault-share",
+        type=float,
+        default=0.0,
+        help="share of platform requests that fail (0 to 1; default 0: none)",
+    )
+    parser.add_argument(
+        "--fault-kinds",
+        default=",".join(KINDS),
+        help=f"comma-separated fault kinds (default all: {','.join(KINDS)})",
+    )
     parser.add_argument("--fault-seed", type=int, default=None, help="seed of the fault draw")
-    parser.add_argument("--fault-timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
-                        help="seconds a 'timeout' fault holds the answer back")
+    parser.add_argument(
+        "--fault-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        help="seconds a 'timeout' fault holds the answer back",
+    )
 
 
 def injector_from_args(args) -> FaultInjector:
     injector = FaultInjector()
-    injector.configure({"share": args.fault_share, "kinds": [k.strip() for k in args.fault_kinds.split(",") if k.strip()],
-                        "timeout_seconds": args.fault_timeout}, seed=args.fault_seed)
+    injector.configure(
+        {
+            "share": args.fault_share,
+            "kinds": [k.strip() for k in args.fault_kinds.split(",") if k.strip()],
+            "timeout_seconds": args.fault_timeout,
+        },
+        seed=args.fault_seed,
+    )
     # What the command line asked for is also what /_sim/reset goes back to.
-    injector._initial = dict(share=injector.share, kinds=injector.kinds, seed=injector.seed,
-                             timeout_seconds=injector.timeout_seconds, retry_after=injector.retry_after, methods=())
+    injector._initial = dict(
+        share=injector.share,
+        kinds=injector.kinds,
+        seed=injector.seed,
+        timeout_seconds=injector.timeout_seconds,
+        retry_after=injector.retry_after,
+        methods=(),
+    )
     return injector

@@ -15,8 +15,9 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 MALFORMED_BODY = b'{"data": [{"id": "1", "text": "cut off in the midd'
@@ -38,7 +39,13 @@ class Route:
 
 class Request:
     def __init__(self, method: str, path: str, query: dict[str, list[str]], body: bytes, headers):
-        self.method, self.path, self.query, self.raw_body, self.headers = method, path, query, body, headers
+        self.method, self.path, self.query, self.raw_body, self.headers = (
+            method,
+            path,
+            query,
+            body,
+            headers,
+        )
 
     def param(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -57,7 +64,9 @@ class Request:
             try:
                 body = json.loads(self.raw_body.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise ApiError(400, {"error": f"The request body is not valid JSON: {exc}"}) from None
+                raise ApiError(
+                    400, {"error": f"The request body is not valid JSON: {exc}"}
+                ) from None
             if not isinstance(body, dict):
                 raise ApiError(400, {"error": "The request body must be a JSON object."})
             return body
@@ -94,7 +103,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         path = parts.path.rstrip("/") or "/"
-        req = getattr(self.api, "request_class", Request)(self.command, path, query, body, self.headers)
+        req = getattr(self.api, "request_class", Request)(
+            self.command, path, query, body, self.headers
+        )
         fault = self.api.faults.draw(self.command) if self.api.is_platform_path(path) else None
         if fault in ("429", "500", "503"):
             self._send(*self.api.fault_response(fault))
@@ -108,7 +119,9 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug in the simulator: say so instead of hanging up
             status, headers = 500, {}
             internal_error = getattr(self.api, "internal_error", None)
-            payload = internal_error(exc) if internal_error else {"error": f"simulator error: {exc!r}"}
+            payload = (
+                internal_error(exc) if internal_error else {"error": f"simulator error: {exc!r}"}
+            )
         if fault == "drop_after_commit":
             # The platform acted; the answer never arrives.
             self.close_connection = True
@@ -123,7 +136,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-        data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        data = (
+            payload
+            if isinstance(payload, bytes)
+            else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        )
         try:
             self.send_response(status)
             if not any(k.lower() == "content-type" for k in headers):
@@ -172,10 +189,21 @@ class RunningServer:
         self.thread.join(timeout=5)
 
 
-def serve_in_thread(api, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True, name: str = "sim-http",
-                    server_header: str = "sim") -> RunningServer:
-    handler = type("SimHandler", (_Handler,), {"api": api, "quiet": quiet, "server_version": server_header})
+def serve_in_thread(
+    api,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    quiet: bool = True,
+    name: str = "sim-http",
+    server_header: str = "sim",
+) -> RunningServer:
+    handler = type(
+        "SimHandler", (_Handler,), {"api": api, "quiet": quiet, "server_version": server_header}
+    )
     httpd = Server((host, port), handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
+    )
     thread.start()
     return RunningServer(httpd, thread)

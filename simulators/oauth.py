@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import html
 import secrets
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
@@ -28,7 +28,11 @@ def pkce_matches(verifier: str | None, challenge: str, method: str) -> bool:
     if not verifier:
         return False
     if method == "S256":
-        computed = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii", "replace")).digest()).rstrip(b"=").decode()
+        computed = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii", "replace")).digest())
+            .rstrip(b"=")
+            .decode()
+        )
     else:
         computed = verifier
     return hmac.compare_digest(computed, challenge)
@@ -45,7 +49,11 @@ def with_query(uri: str, **params: str) -> str:
 
 def is_loopback_uri(uri: str) -> bool:
     parts = urlsplit(uri)
-    return parts.scheme in ("http", "https") and (parts.hostname or "") in ("127.0.0.1", "localhost", "::1")
+    return parts.scheme in ("http", "https") and (parts.hostname or "") in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    )
 
 
 def redirect(location: str) -> tuple[int, bytes, dict[str, str]]:
@@ -53,18 +61,34 @@ def redirect(location: str) -> tuple[int, bytes, dict[str, str]]:
 
 
 def error_page(status: int, title: str, message: str) -> tuple[int, bytes, dict[str, str]]:
-    body = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-            f"<body><h1>{html.escape(title)}</h1><p id='error'>{html.escape(message)}</p></body></html>")
+    body = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+        f"<body><h1>{html.escape(title)}</h1><p id='error'>{html.escape(message)}</p></body></html>"
+    )
     return status, body.encode(), dict(HTML)
 
 
-def consent_page(*, platform: str, app_name: str, action: str, hidden: dict[str, str], scopes: Iterable[tuple[str, str]],
-                 accounts: Iterable[tuple[str, str]], account_label: str) -> tuple[int, bytes, dict[str, str]]:
+def consent_page(
+    *,
+    platform: str,
+    app_name: str,
+    action: str,
+    hidden: dict[str, str],
+    scopes: Iterable[tuple[str, str]],
+    accounts: Iterable[tuple[str, str]],
+    account_label: str,
+) -> tuple[int, bytes, dict[str, str]]:
     """The page where the account's owner lets an app act for them: who they are signed in as
     (the simulator has no passwords: pick the account), what the app asks for, Authorize or Cancel."""
     e = html.escape
-    fields = "".join(f"<input type='hidden' name='{e(k)}' value='{e(v)}'>" for k, v in hidden.items() if v is not None)
-    options = "".join(f"<option value='{e(value)}'>{e(label)}</option>" for value, label in accounts)
+    fields = "".join(
+        f"<input type='hidden' name='{e(k)}' value='{e(v)}'>"
+        for k, v in hidden.items()
+        if v is not None
+    )
+    options = "".join(
+        f"<option value='{e(value)}'>{e(label)}</option>" for value, label in accounts
+    )
     items = "".join(f"<li><code>{e(name)}</code> {e(text)}</li>" for name, text in scopes)
     body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorize access · {e(platform)}</title></head>
 <body><main>

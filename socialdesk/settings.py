@@ -94,7 +94,9 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Behind a TLS-terminating proxy, which header tells that the client used HTTPS (the proxy must
 # set it on every request, overwriting what the client sent), e.g. X-Forwarded-Proto.
-_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if HTTPS else "").strip()
+_proxy_ssl_header = os.environ.get(
+    "SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if HTTPS else ""
+).strip()
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
 )
@@ -110,7 +112,9 @@ if os.environ.get("EMAIL_URL"):
     if "EMAIL_BACKEND" not in _email:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured("EMAIL_URL: use smtp://user:password@host:port/?tls=true (or console:).")
+        raise ImproperlyConfigured(
+            "EMAIL_URL: use smtp://user:password@host:port/?tls=true (or console:)."
+        )
     EMAIL_BACKEND = _email["EMAIL_BACKEND"]
     EMAIL_HOST = _email["EMAIL_HOST"]
     EMAIL_PORT = _email["EMAIL_PORT"]
@@ -150,7 +154,9 @@ INSTALLED_APPS = [
     "socialdesk.api",
 ]
 # The demo (its logins, `load_demo`) is not part of a production install unless asked for.
-SOCIALDESK_DEMO = _env_bool("SOCIALDESK_DEMO", DEBUG or (BASE_DIR.parent / "pyproject.toml").exists())
+SOCIALDESK_DEMO = _env_bool(
+    "SOCIALDESK_DEMO", DEBUG or (BASE_DIR.parent / "pyproject.toml").exists()
+)
 if SOCIALDESK_DEMO:
     INSTALLED_APPS.append("socialdesk.demo")
 # Before django_tasks_db: its `db_worker` is replaced by one that survives a vanished task row.
@@ -248,16 +254,26 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
             "SOCIALDESK_TASKS_BACKEND=django_tasks_rq.RQBackend needs the redis extra: pip install 'socialdesk[redis]'."
         )
     if not REDIS_URL:
-        raise ImproperlyConfigured("SOCIALDESK_TASKS_BACKEND=django_tasks_rq.RQBackend needs REDIS_URL, e.g. redis://127.0.0.1:6379/0.")
+        raise ImproperlyConfigured(
+            "SOCIALDESK_TASKS_BACKEND=django_tasks_rq.RQBackend needs REDIS_URL, e.g. redis://127.0.0.1:6379/0."
+        )
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS["default"]["QUEUES"] = ["default"]
-    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": _env_int("SOCIALDESK_RQ_JOB_TIMEOUT", 600)}}
+    RQ_QUEUES = {
+        "default": {
+            "URL": REDIS_URL,
+            "DEFAULT_TIMEOUT": _env_int("SOCIALDESK_RQ_JOB_TIMEOUT", 600),
+        }
+    }
 
 # PE5: long passphrases rather than rules about symbols (NIST SP 800-63B); "admin-admin" and
 # "31415926535" are refused (too short, and one is all digits).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -320,7 +336,13 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -328,7 +350,9 @@ LOGGING = {
 # --- Socialdesk ---------------------------------------------------------------------------
 # Each platform's API base URL is configuration: the demo and the tests point it at the
 # local simulator; production leaves the platform's own default.
-SOCIALDESK_TWITTER_API_BASE = os.environ.get("SOCIALDESK_TWITTER_API_BASE", "https://api.twitter.com")
+SOCIALDESK_TWITTER_API_BASE = os.environ.get(
+    "SOCIALDESK_TWITTER_API_BASE", "https://api.twitter.com"
+)
 # Connecting accounts (/manage/accounts/, docs/connecting-accounts.md). The address people reach
 # the desk at, for the OAuth callback URL registered with the platforms
 # (<SOCIALDESK_PUBLIC_URL>/manage/accounts/callback); empty: taken from the request.
@@ -339,7 +363,9 @@ SOCIALDESK_TWITTER_CLIENT_ID = os.environ.get("SOCIALDESK_TWITTER_CLIENT_ID", ""
 SOCIALDESK_TWITTER_CLIENT_SECRET = os.environ.get("SOCIALDESK_TWITTER_CLIENT_SECRET", "")
 SOCIALDESK_TWITTER_AUTHORIZE_URL = os.environ.get("SOCIALDESK_TWITTER_AUTHORIZE_URL", "")
 # Where Google Play service accounts sign in (Google's OAuth 2.0 token endpoint; the simulator's in the demo).
-SOCIALDESK_GOOGLE_TOKEN_URI = os.environ.get("SOCIALDESK_GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token")
+SOCIALDESK_GOOGLE_TOKEN_URI = os.environ.get(
+    "SOCIALDESK_GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token"
+)
 # Play Mode: how long a dealt conversation stays with its agent without a sign of life.
 SOCIALDESK_LEASE_SECONDS = int(os.environ.get("SOCIALDESK_LEASE_SECONDS", 300))
 # Play Mode: a skipped conversation is not dealt to the same agent again for the rest of the play
@@ -354,7 +380,9 @@ SOCIALDESK_FACET_COUNT_CAP = int(os.environ.get("SOCIALDESK_FACET_COUNT_CAP", 10
 SOCIALDESK_CELEBRITY_FOLLOWERS = int(os.environ.get("SOCIALDESK_CELEBRITY_FOLLOWERS", 100_000))
 # Outbox retries: base delay, cap and attempts before an action is marked failed.
 SOCIALDESK_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_BACKOFF_SECONDS", 5))
-SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS", 600))
+SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS = float(
+    os.environ.get("SOCIALDESK_OUTBOX_BACKOFF_CAP_SECONDS", 600)
+)
 SOCIALDESK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SOCIALDESK_OUTBOX_MAX_ATTEMPTS", 8))
 # Scheduler: seconds between two polls of every connected account.
 SOCIALDESK_POLL_SECONDS = float(os.environ.get("SOCIALDESK_POLL_SECONDS", 10))
@@ -366,19 +394,29 @@ SOCIALDESK_ATTENTION_THRESHOLD = int(os.environ.get("SOCIALDESK_ATTENTION_THRESH
 # Clusters of similar open conversations are looked for within this many hours (TR7).
 SOCIALDESK_CLUSTER_WINDOW_HOURS = float(os.environ.get("SOCIALDESK_CLUSTER_WINDOW_HOURS", 24))
 # Google Play Developer API (androidpublisher v3); the demo and the tests use the simulator.
-SOCIALDESK_GOOGLE_PLAY_API_BASE = os.environ.get("SOCIALDESK_GOOGLE_PLAY_API_BASE", "https://androidpublisher.googleapis.com/")
+SOCIALDESK_GOOGLE_PLAY_API_BASE = os.environ.get(
+    "SOCIALDESK_GOOGLE_PLAY_API_BASE", "https://androidpublisher.googleapis.com/"
+)
 # reviews.list has a small quota (about 200 calls an hour): read each app's reviews at most this often.
-SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS = float(os.environ.get("SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS", 60))
+SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS = float(
+    os.environ.get("SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS", 60)
+)
 # Mastodon: the instance of an account without its own API base (BrandAccount.api_base).
-SOCIALDESK_MASTODON_API_BASE = os.environ.get("SOCIALDESK_MASTODON_API_BASE", "https://mastodon.social")
+SOCIALDESK_MASTODON_API_BASE = os.environ.get(
+    "SOCIALDESK_MASTODON_API_BASE", "https://mastodon.social"
+)
 # Seconds a Google Play or Mastodon call may take before it counts as a time-out.
-SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = float(os.environ.get("SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS", 30))
+SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = float(
+    os.environ.get("SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS", 30)
+)
 # Automation (AG9): close "User didn't respond" this many days after our last reply while
 # waiting on the customer; flag open conversations older than this many days for closing.
 SOCIALDESK_AUTO_CLOSE_DAYS = float(os.environ.get("SOCIALDESK_AUTO_CLOSE_DAYS", 3))
 SOCIALDESK_FLAG_OLD_DAYS = float(os.environ.get("SOCIALDESK_FLAG_OLD_DAYS", 14))
 # AG3: how long a customer's follow-up waits for the agent who answered them last (if playing).
-SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS = int(os.environ.get("SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS", 600))
+SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS = int(
+    os.environ.get("SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS", 600)
+)
 # A worker that died mid-send leaves its action "sending": after this long it is tried again
 # (longer than the connector time-out, so a slow but live send is never doubled).
 SOCIALDESK_OUTBOX_STALLED_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_STALLED_SECONDS", 120))
@@ -389,11 +427,13 @@ SOCIALDESK_OUTBOX_SETTLE_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_SETTL
 # Outbox concurrency: a worker sends up to this many actions at once, at most
 # SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY at once from one account (across all workers).
 SOCIALDESK_OUTBOX_THREADS = int(os.environ.get("SOCIALDESK_OUTBOX_THREADS", 8))
-SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY = int(os.environ.get("SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY", 4))
+SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY = int(
+    os.environ.get("SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY", 4)
+)
 
 
 def _rate_limits(text: str) -> dict[str, tuple[int, float]]:
-    """"twitter=300/10800,mastodon=200/300": per platform, sends allowed per account per window (s)."""
+    """ "twitter=300/10800,mastodon=200/300": per platform, sends allowed per account per window (s)."""
     from django.core.exceptions import ImproperlyConfigured
 
     limits = {}
@@ -407,7 +447,9 @@ def _rate_limits(text: str) -> dict[str, tuple[int, float]]:
                 f"SOCIALDESK_OUTBOX_RATE_LIMITS: {item!r} is not platform=COUNT/SECONDS (e.g. twitter=300/10800)"
             ) from None
         if limits[platform.strip()][0] < 1 or limits[platform.strip()][1] <= 0:
-            raise ImproperlyConfigured(f"SOCIALDESK_OUTBOX_RATE_LIMITS: {item!r} needs a count of at least 1 and a window above 0")
+            raise ImproperlyConfigured(
+                f"SOCIALDESK_OUTBOX_RATE_LIMITS: {item!r} needs a count of at least 1 and a window above 0"
+            )
     return limits
 
 
@@ -426,14 +468,20 @@ SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECOND
 SOCIALDESK_CREDENTIALS_KEY = os.environ.get("SOCIALDESK_CREDENTIALS_KEY", "")
 # The scheduler (socialdesk/operations/schedule.py): one of several scheduler processes leads,
 # holding a lease it renews every second; if it dies, another takes over after this long.
-SOCIALDESK_SCHEDULER_LEASE_SECONDS = float(os.environ.get("SOCIALDESK_SCHEDULER_LEASE_SECONDS", 60))
+SOCIALDESK_SCHEDULER_LEASE_SECONDS = float(
+    os.environ.get("SOCIALDESK_SCHEDULER_LEASE_SECONDS", 60)
+)
 # Finished task rows (database backend) are kept this long for inspection, then pruned, this often.
-SOCIALDESK_TASK_RESULTS_KEEP_HOURS = float(os.environ.get("SOCIALDESK_TASK_RESULTS_KEEP_HOURS", 24))
+SOCIALDESK_TASK_RESULTS_KEEP_HOURS = float(
+    os.environ.get("SOCIALDESK_TASK_RESULTS_KEEP_HOURS", 24)
+)
 SOCIALDESK_PRUNE_SECONDS = float(os.environ.get("SOCIALDESK_PRUNE_SECONDS", 3600))
 # /readyz: a task worker ran the heartbeat task (enqueued every 30 s), and the leading scheduler
 # ran, within these many seconds.
 SOCIALDESK_READY_WORKER_SECONDS = float(os.environ.get("SOCIALDESK_READY_WORKER_SECONDS", 120))
-SOCIALDESK_READY_SCHEDULER_SECONDS = float(os.environ.get("SOCIALDESK_READY_SCHEDULER_SECONDS", 60))
+SOCIALDESK_READY_SCHEDULER_SECONDS = float(
+    os.environ.get("SOCIALDESK_READY_SCHEDULER_SECONDS", 60)
+)
 # /metrics answers Prometheus with `Authorization: Bearer <this>`; unset: no metrics (404).
 SOCIALDESK_METRICS_TOKEN = os.environ.get("SOCIALDESK_METRICS_TOKEN", "")
 # Queue sizes in the metrics are counted up to this many (a count must not scan a huge queue).
@@ -443,7 +491,9 @@ SOCIALDESK_METRICS_COUNT_CAP = int(os.environ.get("SOCIALDESK_METRICS_COUNT_CAP"
 # Email: EMAIL_URL above; without it the desk's emails are printed on the console (the demo
 # shows them there), unless EMAIL_BACKEND names another backend.
 if not os.environ.get("EMAIL_URL"):
-    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    EMAIL_BACKEND = os.environ.get(
+        "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    )
 # Links in emails (reset a password, set one after approval) need the desk's address when it is
 # not taken from the request (SOCIALDESK_PUBLIC_URL above).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SOCIALDESK_PASSWORD_RESET_SECONDS", 3 * 24 * 3600))
@@ -470,5 +520,9 @@ SOCIALDESK_INCUBATION_HASHTAG = os.environ.get("SOCIALDESK_INCUBATION_HASHTAG", 
 SILENCED_SYSTEM_CHECKS += ["axes.W006"]
 # Two-factor sign-in (TOTP, django-otp): required for these roles (comma-separated; empty: for
 # nobody), optional for the others. Recovery codes stand in for a lost phone.
-SOCIALDESK_TWO_FACTOR_ROLES = [r.strip() for r in os.environ.get("SOCIALDESK_TWO_FACTOR_ROLES", "cm,admin").split(",") if r.strip()]
+SOCIALDESK_TWO_FACTOR_ROLES = [
+    r.strip()
+    for r in os.environ.get("SOCIALDESK_TWO_FACTOR_ROLES", "cm,admin").split(",")
+    if r.strip()
+]
 OTP_TOTP_ISSUER = os.environ.get("SOCIALDESK_TWO_FACTOR_ISSUER", "Socialdesk")

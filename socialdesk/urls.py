@@ -9,7 +9,13 @@ from socialdesk.operations import health, metrics
 from socialdesk.people.signin import SignInForm
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html", authentication_form=SignInForm), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", authentication_form=SignInForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Answered by OperationsMiddleware before anything else; named here so they are enumerated.
     path("healthz", health.healthz, name="healthz"),

@@ -40,7 +40,9 @@ def test_the_dealing_benchmark_runs_deals_nothing_twice_and_keeps_up_with_the_ra
         product, baseline = runs["product"], runs["baseline"]
         assert product.deals > 0 and baseline.deals > 0
         best = max(best, product.rate / baseline.rate)
-        print(f"{connection.vendor}: product {product.rate:.0f} deals/s, raw claim {baseline.rate:.0f} deals/s, {product.rate / baseline.rate:.2f}")
+        print(
+            f"{connection.vendor}: product {product.rate:.0f} deals/s, raw claim {baseline.rate:.0f} deals/s, {product.rate / baseline.rate:.2f}"
+        )
         if best >= FLOOR:
             break
     assert best >= FLOOR, (

@@ -32,7 +32,9 @@ def test_the_ingestion_benchmark_runs_stores_what_the_baseline_stores_and_keeps_
 
     bench = _bench()
     lines = []
-    figures = bench.measure(bench.parse_args(["--tweets", "800", "--authors", "500"]), say=lines.append)
+    figures = bench.measure(
+        bench.parse_args(["--tweets", "800", "--authors", "500"]), say=lines.append
+    )
     report = "\n".join(lines)
     product, baseline = figures["product"], figures["baseline"]
     assert product["stored"] == 800, report

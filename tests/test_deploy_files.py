@@ -5,8 +5,8 @@ has, the systemd units verify (systemd-analyze) and restart their processes, and
 
 import re
 import shutil
-from importlib.util import find_spec
 import subprocess
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -23,10 +23,16 @@ def commands_in(text: str) -> set[str]:
 
 
 def test_the_dockerfile_lints_clean():
-    hadolint = shutil.which("hadolint") or str(Path(__import__("sys").executable).parent / "hadolint")
+    hadolint = shutil.which("hadolint") or str(
+        Path(__import__("sys").executable).parent / "hadolint"
+    )
     if not Path(hadolint).exists():
         pytest.skip("hadolint is not installed (pip install -e '.[test]')")
-    out = subprocess.run([hadolint, "--failure-threshold", "info", str(DEPLOY / "Dockerfile")], capture_output=True, text=True)
+    out = subprocess.run(
+        [hadolint, "--failure-threshold", "info", str(DEPLOY / "Dockerfile")],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -46,8 +52,13 @@ def test_the_image_runs_unprivileged_with_a_health_check_and_copies_what_exists(
 def test_compose_has_every_process_and_only_real_commands():
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"db", "setup", "web", "worker", "scheduler", "redis", "rq-worker", "caddy"} <= set(services)
-    assert services["worker"]["deploy"]["replicas"] >= 2 and services["scheduler"]["deploy"]["replicas"] >= 2
+    assert {"db", "setup", "web", "worker", "scheduler", "redis", "rq-worker", "caddy"} <= set(
+        services
+    )
+    assert (
+        services["worker"]["deploy"]["replicas"] >= 2
+        and services["scheduler"]["deploy"]["replicas"] >= 2
+    )
     assert services["redis"]["profiles"] == ["redis"]
     # rqworker comes with the redis extra, installed when the Redis backend is chosen.
     known = set(get_commands()) | ({"rqworker"} if find_spec("django_rq") else set())
@@ -75,19 +86,37 @@ def test_the_systemd_units_verify_and_restart(unit):
     if unit.endswith(".service") and "Type=oneshot" not in text:
         assert "Restart=always" in text
     if unit.endswith(".service"):
-        assert "User=socialdesk" in text and "EnvironmentFile=/etc/socialdesk/socialdesk.env" in text
+        assert (
+            "User=socialdesk" in text and "EnvironmentFile=/etc/socialdesk/socialdesk.env" in text
+        )
     if not shutil.which("systemd-analyze"):
         pytest.skip("systemd-analyze is not installed")
-    out = subprocess.run(["systemd-analyze", "verify", "--man=no", unit], cwd=DEPLOY / "systemd", capture_output=True, text=True,
-                         env={"SYSTEMD_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin"})
-    problems = [line for line in (out.stdout + out.stderr).splitlines() if line.strip() and "is not executable" not in line
-                and "/opt/socialdesk" not in line]
+    out = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", unit],
+        cwd=DEPLOY / "systemd",
+        capture_output=True,
+        text=True,
+        env={"SYSTEMD_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin"},
+    )
+    problems = [
+        line
+        for line in (out.stdout + out.stderr).splitlines()
+        if line.strip() and "is not executable" not in line and "/opt/socialdesk" not in line
+    ]
     assert not problems, problems
 
 
 def test_every_command_the_deploy_guide_names_exists():
     guide = (ROOT / "docs" / "deploy.md").read_text()
     named = commands_in(guide)
-    assert {"migrate", "create_first_admin", "backup", "restore", "scheduler", "db_worker", "rotate_credentials_key"} <= named
+    assert {
+        "migrate",
+        "create_first_admin",
+        "backup",
+        "restore",
+        "scheduler",
+        "db_worker",
+        "rotate_credentials_key",
+    } <= named
     missing = named - set(get_commands()) - ({"rqworker"} if find_spec("django_rq") else set())
     assert not missing, f"docs/deploy.md names commands that do not exist: {sorted(missing)}"

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-spec = importlib.util.spec_from_file_location("bench_faults", Path(__file__).resolve().parents[1] / "bench" / "faults.py")
+spec = importlib.util.spec_from_file_location(
+    "bench_faults", Path(__file__).resolve().parents[1] / "bench" / "faults.py"
+)
 bench_faults = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench_faults)
 
@@ -17,8 +19,17 @@ spec.loader.exec_module(bench_faults)
 @pytest.mark.slow
 @pytest.mark.parametrize("platform", ["twitter", "google_play", "mastodon"])
 def test_exactly_once_under_faults_and_sigkill(platform):
-    result = bench_faults.run(inbound=300, outbound=60, kills=3, share=0.1, seed=3, platform=platform,
-                              database_url=os.environ.get("DATABASE_URL"), deadline_seconds=600, log=lambda *_: None)
+    result = bench_faults.run(
+        inbound=300,
+        outbound=60,
+        kills=3,
+        share=0.1,
+        seed=3,
+        platform=platform,
+        database_url=os.environ.get("DATABASE_URL"),
+        deadline_seconds=600,
+        log=lambda *_: None,
+    )
     assert result["kills"] == 3
     assert sum(result["faults_injected"].values()) > 0, result
     assert result["inbound_stored"] == result["inbound_distinct"] == 300, result

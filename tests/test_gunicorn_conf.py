@@ -37,7 +37,10 @@ def test_the_environment_sets_workers_threads_and_address(env):
     assert (conf["workers"], conf["threads"], conf["bind"]) == (3, 8, "0.0.0.0:8080")
 
 
-@pytest.mark.parametrize("name,value", [("WEB_CONCURRENCY", "many"), ("WEB_CONCURRENCY", "0"), ("SOCIALDESK_WEB_THREADS", "-2")])
+@pytest.mark.parametrize(
+    "name,value",
+    [("WEB_CONCURRENCY", "many"), ("WEB_CONCURRENCY", "0"), ("SOCIALDESK_WEB_THREADS", "-2")],
+)
 def test_a_bad_value_is_refused_with_its_name(env, name, value):
     env.setenv(name, value)
     with pytest.raises(SystemExit, match=name):
@@ -47,6 +50,12 @@ def test_a_bad_value_is_refused_with_its_name(env, name, value):
 def test_gunicorn_accepts_the_configuration():
     gunicorn = Path(sys.executable).parent / "gunicorn"
     env = {k: v for k, v in os.environ.items() if k not in KEYS}
-    out = subprocess.run([str(gunicorn), "--check-config", "-c", str(CONF), "socialdesk.wsgi:application"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [str(gunicorn), "--check-config", "-c", str(CONF), "socialdesk.wsgi:application"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stdout + out.stderr

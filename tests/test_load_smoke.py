@@ -21,10 +21,35 @@ def _run(database_url: str, tmp_path: Path) -> dict:
     env = dict(os.environ, DATABASE_URL=database_url)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "load.py"), "--sizes", "1500", "--agents", "4", "--window", "2.5",
-         "--paced-window", "3", "--rate", "4", "--rounds", "1", "--workers", "2", "--threads", "2",
-         "--json", str(out), "--strict", "--force"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load.py"),
+            "--sizes",
+            "1500",
+            "--agents",
+            "4",
+            "--window",
+            "2.5",
+            "--paced-window",
+            "3",
+            "--rate",
+            "4",
+            "--rounds",
+            "1",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--json",
+            str(out),
+            "--strict",
+            "--force",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return json.loads(out.read_text())
@@ -32,7 +57,9 @@ def _run(database_url: str, tmp_path: Path) -> dict:
 
 def _check(result: dict) -> None:
     windows = result["windows"]
-    assert {(w["mode"], w["side"]) for w in windows} == {(m, s) for m in ("unpaced", "paced") for s in ("product", "floor")}
+    assert {(w["mode"], w["side"]) for w in windows} == {
+        (m, s) for m in ("unpaced", "paced") for s in ("product", "floor")
+    }
     for w in windows:
         assert w["deals"] > 0, w
         assert w["errors"] == 0, w
@@ -48,7 +75,10 @@ def test_load_smoke_sqlite(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL.startswith(("postgres://", "postgresql://")), reason="needs DATABASE_URL pointing at PostgreSQL")
+@pytest.mark.skipif(
+    not PG_URL.startswith(("postgres://", "postgresql://")),
+    reason="needs DATABASE_URL pointing at PostgreSQL",
+)
 def test_load_smoke_postgres(tmp_path):
     import psycopg
 
@@ -58,7 +88,9 @@ def test_load_smoke_postgres(tmp_path):
         conn.execute(f'CREATE DATABASE "{name}"')
     parts = urlsplit(PG_URL)
     try:
-        _check(_run(urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, "")), tmp_path))
+        _check(
+            _run(urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, "")), tmp_path)
+        )
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -26,9 +26,19 @@ __all__ = ["GooglePlaySimulator", "DEFAULT_PACKAGE", "DEFAULT_TOKEN"]
 class GooglePlaySimulator(Simulator):
     thread_name, server_header = "google-play-sim-http", "ESF"
 
-    def __init__(self, seed: int = 1, *, faults: FaultInjector | None = None, rate_limit: int | None = None):
-        state = PlayState(seed=seed) if rate_limit is None else PlayState(seed=seed, rate_limit=rate_limit)
-        super().__init__(state=state, traffic=PlayTrafficGenerator(state, seed=seed), faults=faults or FaultInjector(seed=seed))
+    def __init__(
+        self, seed: int = 1, *, faults: FaultInjector | None = None, rate_limit: int | None = None
+    ):
+        state = (
+            PlayState(seed=seed)
+            if rate_limit is None
+            else PlayState(seed=seed, rate_limit=rate_limit)
+        )
+        super().__init__(
+            state=state,
+            traffic=PlayTrafficGenerator(state, seed=seed),
+            faults=faults or FaultInjector(seed=seed),
+        )
         # Service accounts, their keys and Google's token endpoint: see .oauth.
         self.oauth = ServiceAccounts()
 

@@ -71,21 +71,32 @@ class ServiceAccounts:
             self.tokens: dict[str, tuple[str, float]] = {}
             self.counts = {"tokens_issued": 0, "refused": 0}
 
-    def create(self, *, packages: list[str], token_uri: str, name: str = "socialdesk") -> dict[str, Any]:
+    def create(
+        self, *, packages: list[str], token_uri: str, name: str = "socialdesk"
+    ) -> dict[str, Any]:
         """A new service account and its JSON key, as Google Cloud's console hands it out."""
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
         key_id = secrets.token_hex(20)
         with self.lock:
             email = f"{name}-{len(self.accounts) + 1}@sim-project.iam.gserviceaccount.com"
             self.accounts[email] = ServiceAccount(email, key_id, key.public_key(), set(packages))
         return {
-            "type": "service_account", "project_id": "sim-project", "private_key_id": key_id, "private_key": pem,
-            "client_email": email, "client_id": str(100000000000000000000 + len(self.accounts)),
-            "auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": token_uri,
+            "type": "service_account",
+            "project_id": "sim-project",
+            "private_key_id": key_id,
+            "private_key": pem,
+            "client_email": email,
+            "client_id": str(100000000000000000000 + len(self.accounts)),
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": token_uri,
             "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
             "client_x509_cert_url": f"https://www.googleapis.com/robot/v1/metadata/x509/{email.replace('@', '%40')}",
             "universe_domain": "googleapis.com",
@@ -97,7 +108,10 @@ class ServiceAccounts:
             raise _grant_error("Invalid grant_type.", "unsupported_grant_type")
         try:
             header_b64, payload_b64, signature_b64 = str(form.get("assertion") or "").split(".")
-            header, payload = json.loads(_b64decode(header_b64)), json.loads(_b64decode(payload_b64))
+            header, payload = (
+                json.loads(_b64decode(header_b64)),
+                json.loads(_b64decode(payload_b64)),
+            )
             signature = _b64decode(signature_b64)
         except ValueError:
             raise _grant_error("Invalid JWT: could not be decoded.") from None
@@ -106,32 +120,61 @@ class ServiceAccounts:
         if account is None or account.disabled:
             self.counts["refused"] += 1
             raise _grant_error("Invalid grant: account not found")
-        if header.get("alg") != "RS256" or header.get("kid") not in (None, account.key_id) or not self._verified(account, header_b64, payload_b64, signature):
+        if (
+            header.get("alg") != "RS256"
+            or header.get("kid") not in (None, account.key_id)
+            or not self._verified(account, header_b64, payload_b64, signature)
+        ):
             self.counts["refused"] += 1
             raise _grant_error("Invalid JWT Signature.")
         now = time.time()
         # google-auth always names Google's endpoint as the audience, wherever it posts the JWT.
-        if payload.get("aud") not in (GOOGLE_TOKEN_URI, token_uri) or not isinstance(payload.get("exp"), (int, float)) or not isinstance(payload.get("iat"), (int, float)) \
-                or payload["exp"] - payload["iat"] > 3600 or payload["exp"] < now - 60 or payload["iat"] > now + 60:
+        if (
+            payload.get("aud") not in (GOOGLE_TOKEN_URI, token_uri)
+            or not isinstance(payload.get("exp"), (int, float))
+            or not isinstance(payload.get("iat"), (int, float))
+            or payload["exp"] - payload["iat"] > 3600
+            or payload["exp"] < now - 60
+            or payload["iat"] > now + 60
+        ):
             self.counts["refused"] += 1
-            raise _grant_error("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. "
-                               "Check your iat and exp values in the JWT claim.")
+            raise _grant_error(
+                "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. "
+                "Check your iat and exp values in the JWT claim."
+            )
         if SCOPE not in str(payload.get("scope") or "").split():
-            raise _grant_error("Invalid OAuth scope or ID token audience provided.", "invalid_scope")
+            raise _grant_error(
+                "Invalid OAuth scope or ID token audience provided.", "invalid_scope"
+            )
         access = "sim-gp-" + secrets.token_urlsafe(24)
         with self.lock:
             self.tokens[access] = (account.email, now + self.token_lifetime)
             self.counts["tokens_issued"] += 1
-        return 200, {"access_token": access, "expires_in": int(self.token_lifetime), "token_type": "Bearer"}, {}
+        return (
+            200,
+            {
+                "access_token": access,
+                "expires_in": int(self.token_lifetime),
+                "token_type": "Bearer",
+            },
+            {},
+        )
 
     @staticmethod
-    def _verified(account: ServiceAccount, header_b64: str, payload_b64: str, signature: bytes) -> bool:
+    def _verified(
+        account: ServiceAccount, header_b64: str, payload_b64: str, signature: bytes
+    ) -> bool:
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
 
         try:
-            account.public_key.verify(signature, f"{header_b64}.{payload_b64}".encode(), padding.PKCS1v15(), hashes.SHA256())
+            account.public_key.verify(
+                signature,
+                f"{header_b64}.{payload_b64}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
         except InvalidSignature:
             return False
         return True
@@ -158,5 +201,10 @@ class ServiceAccounts:
 
     def summary(self) -> dict[str, Any]:
         with self.lock:
-            return {**self.counts, "service_accounts": [
-                {"email": a.email, "packages": sorted(a.packages), "disabled": a.disabled} for a in self.accounts.values()]}
+            return {
+                **self.counts,
+                "service_accounts": [
+                    {"email": a.email, "packages": sorted(a.packages), "disabled": a.disabled}
+                    for a in self.accounts.values()
+                ],
+            }

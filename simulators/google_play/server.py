@@ -48,10 +48,21 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 10
 
 
-def google_error(code: int, status: str, message: str, headers: dict[str, str] | None = None) -> ApiError:
-    return ApiError(code, {"error": {"code": code, "message": message, "status": status,
-                                     "errors": [{"message": message, "domain": "global", "reason": status.lower()}]}},
-                    headers)
+def google_error(
+    code: int, status: str, message: str, headers: dict[str, str] | None = None
+) -> ApiError:
+    return ApiError(
+        code,
+        {
+            "error": {
+                "code": code,
+                "message": message,
+                "status": status,
+                "errors": [{"message": message, "domain": "global", "reason": status.lower()}],
+            }
+        },
+        headers,
+    )
 
 
 def _bad(message: str) -> ApiError:
@@ -79,8 +90,14 @@ def render_review(review: Review, translation_language: str | None = None) -> di
         user["originalText"] = v.text  # the simulator does not translate; the shape is Google's
     comments: list[dict[str, Any]] = [{"userComment": user}]
     if review.developer_comment:
-        comments.append({"developerComment": {"text": review.developer_comment["text"],
-                                              "lastModified": timestamp(review.developer_comment["last_modified"])}})
+        comments.append(
+            {
+                "developerComment": {
+                    "text": review.developer_comment["text"],
+                    "lastModified": timestamp(review.developer_comment["last_modified"]),
+                }
+            }
+        )
     return {"reviewId": review.review_id, "authorName": review.author_name, "comments": comments}
 
 
@@ -94,7 +111,12 @@ class Api(SimControl):
         r = Route
         self.routes = [
             r("GET", API + r"/(?P<package>[^/]+)/reviews", self.list_reviews),
-            r("POST", API + r"/(?P<package>[^/]+)/reviews/(?P<review_id>[^/]+?)(?::|%3A|%3a)reply", self.reply, write=True),
+            r(
+                "POST",
+                API + r"/(?P<package>[^/]+)/reviews/(?P<review_id>[^/]+?)(?::|%3A|%3a)reply",
+                self.reply,
+                write=True,
+            ),
             r("GET", API + r"/(?P<package>[^/]+)/reviews/(?P<review_id>[^/]+)", self.get_review),
         ]
         self.sim_routes = [
@@ -106,10 +128,17 @@ class Api(SimControl):
             r("POST", "/_sim/reviews/(?P<review_id>[^/]+)/console_reply", self.sim_console_reply),
             r("POST", "/_sim/reviews/(?P<review_id>[^/]+)/remove", self.sim_remove_review),
             r("GET", "/_sim/replies", self.sim_replies),
-            r("GET", "/_sim/service_accounts", lambda req: (200, {"data": self.sim.oauth.summary()})),
+            r(
+                "GET",
+                "/_sim/service_accounts",
+                lambda req: (200, {"data": self.sim.oauth.summary()}),
+            ),
             r("POST", "/_sim/service_accounts", self.sim_service_account),
-            r("POST", "/_sim/service_accounts/(?P<email>[^/]+)/disable",
-              lambda req, email: (200, {"data": {"disabled": self.sim.oauth.disable(email)}})),
+            r(
+                "POST",
+                "/_sim/service_accounts/(?P<email>[^/]+)/disable",
+                lambda req, email: (200, {"data": {"disabled": self.sim.oauth.disable(email)}}),
+            ),
             *self.control_routes(),
         ]
 
@@ -120,10 +149,17 @@ class Api(SimControl):
     def fault_response(self, kind: str):
         if kind == "429":
             retry_after = self.faults.retry_after
-            err = google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Queries'.")
+            err = google_error(
+                429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Queries'."
+            )
             return 429, err.body, {"Retry-After": str(retry_after)}
-        err = google_error(int(kind), "INTERNAL" if kind == "500" else "UNAVAILABLE",
-                           "Internal error encountered." if kind == "500" else "The service is currently unavailable.")
+        err = google_error(
+            int(kind),
+            "INTERNAL" if kind == "500" else "UNAVAILABLE",
+            "Internal error encountered."
+            if kind == "500"
+            else "The service is currently unavailable.",
+        )
         return err.status, err.body, {}
 
     def handle(self, req: Request):
@@ -144,14 +180,24 @@ class Api(SimControl):
             invited = None
             token = ""
         if invited is None and not self.state.authenticate(token):
-            raise google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. "
-                               "Expected OAuth 2 access token, login cookie or other valid authentication credential.")
+            raise google_error(
+                401,
+                "UNAUTHENTICATED",
+                "Request had invalid authentication credentials. "
+                "Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+            )
         allowed, limit, remaining, reset = self.state.rate_hit(token, req.method)
         if not allowed:
-            raise google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Queries'.",
-                               {"Retry-After": str(max(1, reset - int(time.time())))})
+            raise google_error(
+                429,
+                "RESOURCE_EXHAUSTED",
+                "Quota exceeded for quota metric 'Queries'.",
+                {"Retry-After": str(max(1, reset - int(time.time())))},
+            )
         args = {k: unquote(v) for k, v in m.groupdict().items()}
-        if args["package"] not in self.state.packages or (invited is not None and args["package"] not in invited):
+        if args["package"] not in self.state.packages or (
+            invited is not None and args["package"] not in invited
+        ):
             raise google_error(403, "PERMISSION_DENIED", "The caller does not have permission")
         self.state.count(route.handler.__name__)
         status, body = route.handler(req, **args)
@@ -165,8 +211,15 @@ class Api(SimControl):
         body = req.form()
         packages = body.get("packages", sorted(self.state.packages))
         if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
-            raise ApiError(400, {"error": "`packages` is a list of package names the Play Console gives the account access to."})
-        return 201, {"data": self.sim.oauth.create(packages=packages, token_uri=self._token_uri(req))}
+            raise ApiError(
+                400,
+                {
+                    "error": "`packages` is a list of package names the Play Console gives the account access to."
+                },
+            )
+        return 201, {
+            "data": self.sim.oauth.create(packages=packages, token_uri=self._token_uri(req))
+        }
 
     # -------------------------------------------------------------- Google Play's API
     def _int_param(self, req: Request, name: str, default: int, lo: int, hi: int) -> int:
@@ -176,7 +229,9 @@ class Api(SimControl):
         try:
             value = int(raw)
         except ValueError:
-            raise google_error(400, "INVALID_ARGUMENT", f"Invalid value for {name}: {raw}") from None
+            raise google_error(
+                400, "INVALID_ARGUMENT", f"Invalid value for {name}: {raw}"
+            ) from None
         if not lo <= value <= hi:
             raise google_error(400, "INVALID_ARGUMENT", f"{name} must be between {lo} and {hi}.")
         return value
@@ -192,7 +247,7 @@ class Api(SimControl):
         else:
             start = self._int_param(req, "startIndex", 0, 0, 10_000_000)
         reviews = self.state.listed(package)
-        page = reviews[start:start + size]
+        page = reviews[start : start + size]
         body: dict[str, Any] = {
             "pageInfo": {"totalResults": len(reviews), "resultPerPage": size, "startIndex": start},
             "reviews": [render_review(r, req.param("translationLanguage")) for r in page],
@@ -215,24 +270,41 @@ class Api(SimControl):
         if not isinstance(text, str) or not text.strip():
             raise google_error(400, "INVALID_ARGUMENT", "replyText is required.")
         if len(text) > REPLY_LIMIT:
-            raise google_error(400, "INVALID_ARGUMENT", f"Reply text is too long: {len(text)} characters, "
-                               f"at most {REPLY_LIMIT} are allowed.")
+            raise google_error(
+                400,
+                "INVALID_ARGUMENT",
+                f"Reply text is too long: {len(text)} characters, "
+                f"at most {REPLY_LIMIT} are allowed.",
+            )
         review = self.state.get(review_id)
         if review is None or review.package != package:
             raise google_error(404, "NOT_FOUND", "No review found.")
         # "HTML tags will be stripped" (replyText, https://developers.google.com/android-publisher/api-ref/rest/v3/reviews/reply):
         # what is applied, and answered as `result.replyText`, is the text without them.
         comment = self.state.reply(review_id, HTML_TAG.sub("", text))
-        return 200, {"result": {"replyText": comment["text"], "lastEdited": timestamp(comment["last_modified"])}}
+        return 200, {
+            "result": {
+                "replyText": comment["text"],
+                "lastEdited": timestamp(comment["last_modified"]),
+            }
+        }
 
     # -------------------------------------------------------------- simulator control
     def sim_state(self, req: Request):
-        return 200, {**self.state.summary(), "faults": self.faults.summary(),
-                     "traffic": {"running": self.sim.traffic.running, "rate_per_minute": self.sim.traffic.rate}}
+        return 200, {
+            **self.state.summary(),
+            "faults": self.faults.summary(),
+            "traffic": {
+                "running": self.sim.traffic.running,
+                "rate_per_minute": self.sim.traffic.rate,
+            },
+        }
 
     def sim_reviews(self, req: Request):
         with self.state.lock:
-            reviews = sorted(self.state.reviews.values(), key=lambda r: r.versions[0].last_modified)
+            reviews = sorted(
+                self.state.reviews.values(), key=lambda r: r.versions[0].last_modified
+            )
             return 200, {"data": [self.state.sim_review(r) for r in reviews]}
 
     def _review(self, review_id: str) -> Review:
@@ -246,7 +318,11 @@ class Api(SimControl):
 
     def sim_add_review(self, req: Request):
         body = req.form()
-        text, name, stars = body.get("text"), body.get("author_name", "A Google user"), body.get("star_rating")
+        text, name, stars = (
+            body.get("text"),
+            body.get("author_name", "A Google user"),
+            body.get("star_rating"),
+        )
         if not isinstance(text, str) or not text.strip():
             raise _bad("`text` is required and must be a non-empty string.")
         if not isinstance(name, str) or not name.strip():
@@ -254,14 +330,22 @@ class Api(SimControl):
         if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
             raise _bad("`star_rating` is required: 1 to 5.")
         kwargs: dict[str, Any] = {}
-        for key, kind in (("language", str), ("device", str), ("app_version_name", str), ("package", str),
-                          ("android_os_version", int), ("app_version_code", int)):
+        for key, kind in (
+            ("language", str),
+            ("device", str),
+            ("app_version_name", str),
+            ("package", str),
+            ("android_os_version", int),
+            ("app_version_code", int),
+        ):
             if key in body:
                 if not isinstance(body[key], kind) or isinstance(body[key], bool):
                     raise _bad(f"`{key}` must be a {'string' if kind is str else 'whole number'}.")
                 kwargs[key] = body[key]
         try:
-            review = self.state.add_review(author_name=name, text=text, star_rating=stars, **kwargs)
+            review = self.state.add_review(
+                author_name=name, text=text, star_rating=stars, **kwargs
+            )
         except ValueError as exc:
             raise _bad(str(exc)) from None
         return 201, {"data": self.state.sim_review(review)}
@@ -272,12 +356,15 @@ class Api(SimControl):
         text, stars = body.get("text"), body.get("star_rating")
         if text is not None and (not isinstance(text, str) or not text.strip()):
             raise _bad("`text` must be a non-empty string.")
-        if stars is not None and (not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5):
+        if stars is not None and (
+            not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5
+        ):
             raise _bad("`star_rating` must be 1 to 5.")
         if text is None and stars is None:
             raise _bad("Give the new `text`, the new `star_rating`, or both.")
-        review = self.state.edit_review(review_id, text=text, star_rating=stars,
-                                        app_version_name=body.get("app_version_name"))
+        review = self.state.edit_review(
+            review_id, text=text, star_rating=stars, app_version_name=body.get("app_version_name")
+        )
         return 200, {"data": self.state.sim_review(review)}
 
     def sim_console_reply(self, req: Request, review_id: str):
@@ -297,5 +384,9 @@ class Api(SimControl):
     def sim_replies(self, req: Request):
         review_id = req.param("review_id")
         with self.state.lock:
-            data = [dict(r) for r in self.state.replies if r["via"] == "api" and (not review_id or r["review_id"] == review_id)]
+            data = [
+                dict(r)
+                for r in self.state.replies
+                if r["via"] == "api" and (not review_id or r["review_id"] == review_id)
+            ]
         return 200, {"data": data}

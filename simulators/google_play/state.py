@@ -62,8 +62,14 @@ class Review:
 
 
 class PlayState:
-    def __init__(self, *, packages: tuple[str, ...] = (DEFAULT_PACKAGE,), tokens: tuple[str, ...] = (DEFAULT_TOKEN,),
-                 rate_limit: int = DEFAULT_RATE_LIMIT, seed: int = 1):
+    def __init__(
+        self,
+        *,
+        packages: tuple[str, ...] = (DEFAULT_PACKAGE,),
+        tokens: tuple[str, ...] = (DEFAULT_TOKEN,),
+        rate_limit: int = DEFAULT_RATE_LIMIT,
+        seed: int = 1,
+    ):
         self.lock = threading.RLock()
         self.packages = set(packages)
         self.tokens = set(tokens)
@@ -107,24 +113,53 @@ class PlayState:
         with self.lock:
             return "gp:AOqpTO" + "".join(self._ids.choice(alphabet) for _ in range(78))
 
-    def add_review(self, *, author_name: str, text: str, star_rating: int, package: str = DEFAULT_PACKAGE,
-                   language: str = "en", device: str = "oriole", android_os_version: int = 34,
-                   app_version_code: int = 2016000000, app_version_name: str = "126.0",
-                   device_metadata: dict[str, Any] | None = None, at: float | None = None) -> Review:
+    def add_review(
+        self,
+        *,
+        author_name: str,
+        text: str,
+        star_rating: int,
+        package: str = DEFAULT_PACKAGE,
+        language: str = "en",
+        device: str = "oriole",
+        android_os_version: int = 34,
+        app_version_code: int = 2016000000,
+        app_version_name: str = "126.0",
+        device_metadata: dict[str, Any] | None = None,
+        at: float | None = None,
+    ) -> Review:
         if package not in self.packages:
             raise ValueError(f"Unknown package {package!r}; known: {sorted(self.packages)}.")
         review = Review(
-            review_id=self.new_review_id(), package=package, author_name=author_name,
-            versions=[Version(text=text, star_rating=star_rating, last_modified=at or time.time(), language=language,
-                              device=device, android_os_version=android_os_version, app_version_code=app_version_code,
-                              app_version_name=app_version_name, device_metadata=device_metadata or {})],
+            review_id=self.new_review_id(),
+            package=package,
+            author_name=author_name,
+            versions=[
+                Version(
+                    text=text,
+                    star_rating=star_rating,
+                    last_modified=at or time.time(),
+                    language=language,
+                    device=device,
+                    android_os_version=android_os_version,
+                    app_version_code=app_version_code,
+                    app_version_name=app_version_name,
+                    device_metadata=device_metadata or {},
+                )
+            ],
         )
         with self.lock:
             self.reviews[review.review_id] = review
         return review
 
-    def edit_review(self, review_id: str, *, text: str | None = None, star_rating: int | None = None,
-                    app_version_name: str | None = None) -> Review:
+    def edit_review(
+        self,
+        review_id: str,
+        *,
+        text: str | None = None,
+        star_rating: int | None = None,
+        app_version_name: str | None = None,
+    ) -> Review:
         """The customer edits their review: a new version, a later lastModified (whole seconds
         apart, so every version has its own id downstream)."""
         with self.lock:
@@ -133,15 +168,19 @@ class PlayState:
                 raise KeyError(review_id)
             last = review.latest
             now = max(time.time(), int(last.last_modified) + 1.0)
-            review.versions.append(Version(
-                text=text if text is not None else last.text,
-                star_rating=star_rating if star_rating is not None else last.star_rating,
-                last_modified=now, language=last.language, device=last.device,
-                android_os_version=last.android_os_version,
-                app_version_code=last.app_version_code + (1 if app_version_name else 0),
-                app_version_name=app_version_name or last.app_version_name,
-                device_metadata=dict(last.device_metadata),
-            ))
+            review.versions.append(
+                Version(
+                    text=text if text is not None else last.text,
+                    star_rating=star_rating if star_rating is not None else last.star_rating,
+                    last_modified=now,
+                    language=last.language,
+                    device=last.device,
+                    android_os_version=last.android_os_version,
+                    app_version_code=last.app_version_code + (1 if app_version_name else 0),
+                    app_version_name=app_version_name or last.app_version_name,
+                    device_metadata=dict(last.device_metadata),
+                )
+            )
             return review
 
     def remove_review(self, review_id: str) -> Review:
@@ -149,11 +188,15 @@ class PlayState:
         `reviews.get` answers 404 from then on."""
         with self.lock:
             review = self.reviews.pop(review_id)
-            self.removed.append({"review_id": review_id, "package": review.package, "at": time.time()})
+            self.removed.append(
+                {"review_id": review_id, "package": review.package, "at": time.time()}
+            )
             return review
 
     # ------------------------------------------------------------------ developer
-    def reply(self, review_id: str, text: str, *, via: str = "api", idempotency_hint: str = "") -> dict[str, Any]:
+    def reply(
+        self, review_id: str, text: str, *, via: str = "api", idempotency_hint: str = ""
+    ) -> dict[str, Any]:
         """Set (or replace) the developer reply; logged in ``replies``. Returns it."""
         with self.lock:
             review = self.reviews[review_id]
@@ -163,10 +206,17 @@ class PlayState:
                 # A replacement gets a later second, so each reply has its own id downstream.
                 now = max(now, int(previous["last_modified"]) + 1.0)
             review.developer_comment = {"text": text, "last_modified": now}
-            self.replies.append({
-                "review_id": review_id, "package": review.package, "text": text, "at": now,
-                "last_edited": timestamp(now), "via": via, "replaced": previous["text"] if previous else None,
-            })
+            self.replies.append(
+                {
+                    "review_id": review_id,
+                    "package": review.package,
+                    "text": text,
+                    "at": now,
+                    "last_edited": timestamp(now),
+                    "via": via,
+                    "replaced": previous["text"] if previous else None,
+                }
+            )
             return review.developer_comment
 
     # ------------------------------------------------------------------ reading
@@ -176,7 +226,11 @@ class PlayState:
         https://developers.google.com/android-publisher/reply-to-reviews)."""
         now = now or time.time()
         with self.lock:
-            found = [r for r in self.reviews.values() if r.package == package and r.last_modified >= now - WEEK]
+            found = [
+                r
+                for r in self.reviews.values()
+                if r.package == package and r.last_modified >= now - WEEK
+            ]
         return sorted(found, key=lambda r: (-r.last_modified, r.review_id))
 
     def get(self, review_id: str) -> Review | None:
@@ -187,10 +241,18 @@ class PlayState:
         """Everything about a review, for /_sim/ (not the API's shape)."""
         with self.lock:
             return {
-                "review_id": review.review_id, "package": review.package, "author_name": review.author_name,
+                "review_id": review.review_id,
+                "package": review.package,
+                "author_name": review.author_name,
                 "versions": [dict(v.__dict__) for v in review.versions],
-                "developer_comment": dict(review.developer_comment) if review.developer_comment else None,
-                "replies": [r for r in self.replies if r["review_id"] == review.review_id and r["via"] == "api"],
+                "developer_comment": dict(review.developer_comment)
+                if review.developer_comment
+                else None,
+                "replies": [
+                    r
+                    for r in self.replies
+                    if r["review_id"] == review.review_id and r["via"] == "api"
+                ],
             }
 
     def summary(self) -> dict[str, Any]:
@@ -203,7 +265,9 @@ class PlayState:
                 "packages": sorted(self.packages),
                 "reviews": len(self.reviews),
                 "edited_reviews": sum(1 for r in self.reviews.values() if len(r.versions) > 1),
-                "with_developer_reply": sum(1 for r in self.reviews.values() if r.developer_comment),
+                "with_developer_reply": sum(
+                    1 for r in self.reviews.values() if r.developer_comment
+                ),
                 "removed": len(self.removed),
                 "api_replies": sum(per_review.values()),
                 "api_replies_per_review": per_review,

@@ -61,9 +61,11 @@ LOW = {
     ],
 }
 MID = {
-    "en": ["Good browser but the new tab layout is confusing. Please add an option for the old one.",
-           "Works okay, but I miss being able to pin tabs.",
-           "Decent, ad blocking works great, but it is slower than it used to be."],
+    "en": [
+        "Good browser but the new tab layout is confusing. Please add an option for the old one.",
+        "Works okay, but I miss being able to pin tabs.",
+        "Decent, ad blocking works great, but it is slower than it used to be.",
+    ],
     "de": ["Eigentlich gut, aber die Tab-Übersicht ist unpraktisch."],
     "fr": ["Bien dans l'ensemble, mais il manque la synchronisation des onglets ouverts."],
     "es": ["Está bien, pero me gustaría poder mover la barra de direcciones arriba."],
@@ -71,9 +73,11 @@ MID = {
     "tr": ["Güzel ama sekmeler arasında geçiş biraz yavaş."],
 }
 HIGH = {
-    "en": ["Best browser on Android, uBlock Origin makes the web usable again.",
-           "Fast, private and the add-ons are great. Thank you Mozilla!",
-           "Switched from Chrome and never going back."],
+    "en": [
+        "Best browser on Android, uBlock Origin makes the web usable again.",
+        "Fast, private and the add-ons are great. Thank you Mozilla!",
+        "Switched from Chrome and never going back.",
+    ],
     "de": ["Bester Browser, endlich mit Erweiterungen auf dem Handy!"],
     "fr": ["Excellent navigateur, rapide et respectueux de la vie privée."],
     "es": ["El mejor navegador, rápido y con extensiones."],
@@ -81,8 +85,11 @@ HIGH = {
     "tr": ["Harika bir tarayıcı, eklentiler çok işe yarıyor."],
 }
 EDIT_SUFFIX = {
-    "en": ["Update: still broken after the latest version.", "Update: fixed after clearing the cache, thanks.",
-           "Edit: it got worse with the new version."],
+    "en": [
+        "Update: still broken after the latest version.",
+        "Update: fixed after clearing the cache, thanks.",
+        "Edit: it got worse with the new version.",
+    ],
     "de": ["Update: immer noch kaputt.", "Nachtrag: nach dem Update geht es wieder."],
     "fr": ["Mise à jour : toujours le même problème."],
     "es": ["Actualización: sigue igual."],
@@ -94,7 +101,15 @@ CONSOLE_REPLIES = [
     "Thanks for the feedback! We have passed it on to the team.",
 ]
 NAMES = {
-    "en": ["Jessica Miller", "Mike T", "A Google user", "Sam Patel", "Chris W", "Laura Bennett", "Dave"],
+    "en": [
+        "Jessica Miller",
+        "Mike T",
+        "A Google user",
+        "Sam Patel",
+        "Chris W",
+        "Laura Bennett",
+        "Dave",
+    ],
     "de": ["Jonas Becker", "Anna Schulz", "Ein Google-Nutzer"],
     "fr": ["Camille Dubois", "Lucas Martin", "Un utilisateur de Google"],
     "es": ["María García", "Javier López", "Un usuario de Google"],
@@ -102,11 +117,22 @@ NAMES = {
     "tr": ["Ahmet Yılmaz", "Elif Kaya", "Bir Google kullanıcısı"],
 }
 DEVICES = [  # codename, manufacturer, model, Android API level
-    ("oriole", "Google", "Pixel 6", 34), ("panther", "Google", "Pixel 7", 35), ("a52q", "Samsung", "Galaxy A52", 34),
-    ("beyond1", "Samsung", "Galaxy S10", 31), ("a12", "Samsung", "Galaxy A12", 31), ("OP515BL1", "OnePlus", "Nord CE 2", 33),
-    ("RMX3363", "Realme", "GT Master", 33), ("joyeuse", "Xiaomi", "Redmi Note 9 Pro", 30), ("dubai", "Motorola", "edge 30", 34),
+    ("oriole", "Google", "Pixel 6", 34),
+    ("panther", "Google", "Pixel 7", 35),
+    ("a52q", "Samsung", "Galaxy A52", 34),
+    ("beyond1", "Samsung", "Galaxy S10", 31),
+    ("a12", "Samsung", "Galaxy A12", 31),
+    ("OP515BL1", "OnePlus", "Nord CE 2", 33),
+    ("RMX3363", "Realme", "GT Master", 33),
+    ("joyeuse", "Xiaomi", "Redmi Note 9 Pro", 30),
+    ("dubai", "Motorola", "edge 30", 34),
 ]
-APP_VERSIONS = [("125.2.0", 2015990000), ("126.0", 2016000000), ("126.0.1", 2016000100), ("127.0", 2016010000)]
+APP_VERSIONS = [
+    ("125.2.0", 2015990000),
+    ("126.0", 2016000000),
+    ("126.0.1", 2016000100),
+    ("127.0", 2016010000),
+]
 
 
 class PlayTrafficGenerator(BackgroundTraffic):
@@ -128,10 +154,21 @@ class PlayTrafficGenerator(BackgroundTraffic):
         codename, maker, model, api = self.random.choice(DEVICES)
         version, code = self.random.choice(APP_VERSIONS)
         review = self.state.add_review(
-            author_name=self.random.choice(NAMES[lang]), text=text, star_rating=stars, package=self.package,
-            language=lang, device=codename, android_os_version=api, app_version_name=version, app_version_code=code,
-            device_metadata={"manufacturer": maker, "productName": f"{codename} ({model})", "deviceClass": "phone",
-                             "ramMb": self.random.choice([3072, 4096, 6144, 8192])},
+            author_name=self.random.choice(NAMES[lang]),
+            text=text,
+            star_rating=stars,
+            package=self.package,
+            language=lang,
+            device=codename,
+            android_os_version=api,
+            app_version_name=version,
+            app_version_code=code,
+            device_metadata={
+                "manufacturer": maker,
+                "productName": f"{codename} ({model})",
+                "deviceClass": "phone",
+                "ramMb": self.random.choice([3072, 4096, 6144, 8192]),
+            },
         )
         return self.state.sim_review(review)
 
@@ -144,8 +181,14 @@ class PlayTrafficGenerator(BackgroundTraffic):
         lang = review.latest.language
         suffix = self.random.choice(EDIT_SUFFIX.get(lang) or EDIT_SUFFIX["en"])
         stars = review.latest.star_rating
-        stars = max(1, stars - 1) if "fixed" not in suffix and "wieder" not in suffix else min(5, stars + 2)
-        self.state.edit_review(review.review_id, text=f"{review.latest.text} {suffix}", star_rating=stars)
+        stars = (
+            max(1, stars - 1)
+            if "fixed" not in suffix and "wieder" not in suffix
+            else min(5, stars + 2)
+        )
+        self.state.edit_review(
+            review.review_id, text=f"{review.latest.text} {suffix}", star_rating=stars
+        )
         return self.state.sim_review(review)
 
     def generate(self, n: int) -> list[dict[str, Any]]:
@@ -160,6 +203,8 @@ class PlayTrafficGenerator(BackgroundTraffic):
                     continue
             review = self.one_review()
             if roll > 0.95:
-                self.state.reply(review["review_id"], self.random.choice(CONSOLE_REPLIES), via="console")
+                self.state.reply(
+                    review["review_id"], self.random.choice(CONSOLE_REPLIES), via="console"
+                )
             out.append(review)
         return out

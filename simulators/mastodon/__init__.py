@@ -25,9 +25,15 @@ __all__ = ["MastodonSimulator", "BRAND_ACCOUNTS"]
 class MastodonSimulator(Simulator):
     thread_name, server_header = "mastodon-sim-http", "Mastodon"
 
-    def __init__(self, seed: int = 1, *, faults: FaultInjector | None = None, rate_limit: int | None = None):
+    def __init__(
+        self, seed: int = 1, *, faults: FaultInjector | None = None, rate_limit: int | None = None
+    ):
         state = MastodonState() if rate_limit is None else MastodonState(rate_limit=rate_limit)
-        super().__init__(state=state, traffic=MastodonTrafficGenerator(state, seed=seed), faults=faults or FaultInjector(seed=seed))
+        super().__init__(
+            state=state,
+            traffic=MastodonTrafficGenerator(state, seed=seed),
+            faults=faults or FaultInjector(seed=seed),
+        )
         # Apps, the authorize page and scoped tokens: see .oauth.
         self.oauth = MastodonOAuth()
 

@@ -39,8 +39,21 @@ from ..oauth import consent_page, error_page, new_secret, pkce_matches, redirect
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPE_NAMES = {
-    "read", "write", "follow", "push", "profile", "read:accounts", "read:notifications", "read:statuses", "read:favourites",
-    "read:search", "write:statuses", "write:favourites", "write:media", "write:accounts", "write:conversations",
+    "read",
+    "write",
+    "follow",
+    "push",
+    "profile",
+    "read:accounts",
+    "read:notifications",
+    "read:statuses",
+    "read:favourites",
+    "read:search",
+    "write:statuses",
+    "write:favourites",
+    "write:media",
+    "write:accounts",
+    "write:conversations",
 }
 # What an API call needs (any one of these): the endpoints the desk uses.
 REQUIRED = {
@@ -83,10 +96,20 @@ class App:
     client_secret: str
 
     def entity(self, *, credentials: bool = False) -> dict[str, Any]:
-        out = {"id": self.id, "name": self.name, "website": self.website or None, "scopes": sorted(self.scopes),
-               "redirect_uri": "\n".join(self.redirect_uris), "redirect_uris": list(self.redirect_uris)}
+        out = {
+            "id": self.id,
+            "name": self.name,
+            "website": self.website or None,
+            "scopes": sorted(self.scopes),
+            "redirect_uri": "\n".join(self.redirect_uris),
+            "redirect_uris": list(self.redirect_uris),
+        }
         if credentials:
-            out.update(client_id=self.client_id, client_secret=self.client_secret, client_secret_expires_at=0)
+            out.update(
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+                client_secret_expires_at=0,
+            )
         return out
 
 
@@ -119,15 +142,27 @@ class MastodonOAuth:
         uris = [u for u in (uris if isinstance(uris, list) else str(uris or "").split()) if u]
         if not isinstance(name, str) or not name.strip():
             raise _error(422, "Validation failed: Application name can't be blank")
-        if not uris or any(u != OOB and not (urlsplit(u).scheme and urlsplit(u).netloc) for u in uris):
+        if not uris or any(
+            u != OOB and not (urlsplit(u).scheme and urlsplit(u).netloc) for u in uris
+        ):
             raise _error(422, "Validation failed: Redirect URI must be an absolute URI.")
         scopes = frozenset(str(form.get("scopes") or "read").split())
         if not scopes <= SCOPE_NAMES:
-            raise _error(422, f"Validation failed: Scopes are invalid ({' '.join(sorted(scopes - SCOPE_NAMES))})")
+            raise _error(
+                422,
+                f"Validation failed: Scopes are invalid ({' '.join(sorted(scopes - SCOPE_NAMES))})",
+            )
         with self.lock:
             self.counts["apps"] += 1
-            app = App(str(100 + self.counts["apps"]), name.strip(), str(form.get("website") or ""), scopes, tuple(uris),
-                      new_secret("sim-m-client-"), new_secret("sim-m-secret-"))
+            app = App(
+                str(100 + self.counts["apps"]),
+                name.strip(),
+                str(form.get("website") or ""),
+                scopes,
+                tuple(uris),
+                new_secret("sim-m-client-"),
+                new_secret("sim-m-secret-"),
+            )
             self.apps[app.client_id] = app
         return 200, app.entity(credentials=True), {}
 
@@ -140,14 +175,34 @@ class MastodonOAuth:
             return 200, app.entity(), {}
         if static_token_account(token) is not None:
             # The simulator's fixed tokens belong to an app made under Preferences > Development.
-            return 200, {"id": "1", "name": "Preferences > Development", "website": None,
-                         "scopes": ["read", "write", "follow"], "redirect_uri": OOB, "redirect_uris": [OOB]}, {}
+            return (
+                200,
+                {
+                    "id": "1",
+                    "name": "Preferences > Development",
+                    "website": None,
+                    "scopes": ["read", "write", "follow"],
+                    "redirect_uri": OOB,
+                    "redirect_uris": [OOB],
+                },
+                {},
+            )
         raise _error(401, "The access token is invalid")
 
     # ------------------------------------------------------------------ authorize
     def _request(self, source) -> tuple[dict[str, Any], App | None, str]:
-        p = {k: source(k) for k in ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
-                                     "code_challenge_method")}
+        p = {
+            k: source(k)
+            for k in (
+                "response_type",
+                "client_id",
+                "redirect_uri",
+                "scope",
+                "state",
+                "code_challenge",
+                "code_challenge_method",
+            )
+        }
         app = self.apps.get(p["client_id"] or "")
         if app is None:
             return p, None, "Client authentication failed due to unknown client."
@@ -161,7 +216,10 @@ class MastodonOAuth:
             return "unsupported_response_type"
         if not frozenset((p["scope"] or "read").split()) <= app.scopes:
             return "invalid_scope"
-        if p["code_challenge"] and (p["code_challenge_method"] or "plain") not in ("S256", "plain"):
+        if p["code_challenge"] and (p["code_challenge_method"] or "plain") not in (
+            "S256",
+            "plain",
+        ):
             return "invalid_request"
         return ""
 
@@ -173,25 +231,46 @@ class MastodonOAuth:
         if problem:
             return redirect(with_query(p["redirect_uri"], error=problem, state=p["state"]))
         scopes = (p["scope"] or "read").split()
-        return consent_page(platform="Mastodon", app_name=app.name, action="/oauth/authorize", hidden=p,
-                            scopes=[(s, "") for s in scopes], accounts=instance_accounts(), account_label="Logged in as")
+        return consent_page(
+            platform="Mastodon",
+            app_name=app.name,
+            action="/oauth/authorize",
+            hidden=p,
+            scopes=[(s, "") for s in scopes],
+            accounts=instance_accounts(),
+            account_label="Logged in as",
+        )
 
     def authorize_decision(self, req, account_exists):
         form = req.form()
         p, app, trouble = self._request(form.get)
         if app is None or self._problem(p, app):
-            return error_page(400, "An error has occurred", trouble or "This authorization request is not valid.")
+            return error_page(
+                400, "An error has occurred", trouble or "This authorization request is not valid."
+            )
         if form.get("decision") != "allow":
-            return redirect(with_query(p["redirect_uri"], error="access_denied",
-                                       error_description="The resource owner or authorization server denied the request.", state=p["state"]))
+            return redirect(
+                with_query(
+                    p["redirect_uri"],
+                    error="access_denied",
+                    error_description="The resource owner or authorization server denied the request.",
+                    state=p["state"],
+                )
+            )
         account_id = account_exists(str(form.get("account") or ""))
         if account_id is None:
             return error_page(400, "An error has occurred", "Pick the account to log in as.")
         code = new_secret("sim-m-code-")
         with self.lock:
-            self.codes[code] = {"client_id": app.client_id, "redirect_uri": p["redirect_uri"], "account_id": account_id,
-                                "scopes": frozenset((p["scope"] or "read").split()), "challenge": p["code_challenge"],
-                                "method": p["code_challenge_method"] or "plain", "expires_at": time.time() + 600}
+            self.codes[code] = {
+                "client_id": app.client_id,
+                "redirect_uri": p["redirect_uri"],
+                "account_id": account_id,
+                "scopes": frozenset((p["scope"] or "read").split()),
+                "challenge": p["code_challenge"],
+                "method": p["code_challenge_method"] or "plain",
+                "expires_at": time.time() + 600,
+            }
             self.counts["codes_issued"] += 1
         return redirect(with_query(p["redirect_uri"], code=code, state=p["state"]))
 
@@ -200,30 +279,63 @@ class MastodonOAuth:
         form = req.form()
         app = self.apps.get(str(form.get("client_id") or ""))
         if app is None or app.client_secret != form.get("client_secret"):
-            raise _error(401, "invalid_client", "Client authentication failed due to unknown client, no client authentication included, "
-                                                "or unsupported authentication method.")
+            raise _error(
+                401,
+                "invalid_client",
+                "Client authentication failed due to unknown client, no client authentication included, "
+                "or unsupported authentication method.",
+            )
         grant_type = form.get("grant_type")
         with self.lock:
             if grant_type == "authorization_code":
                 code = self.codes.pop(str(form.get("code") or ""), None)
-                if (code is None or code["client_id"] != app.client_id or code["redirect_uri"] != form.get("redirect_uri")
-                        or code["expires_at"] < time.time()
-                        or (code["challenge"] and not pkce_matches(form.get("code_verifier"), code["challenge"], code["method"]))):
-                    raise _error(400, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not match the "
-                                                       "redirection URI used in the authorization request, or was issued to another client.")
+                if (
+                    code is None
+                    or code["client_id"] != app.client_id
+                    or code["redirect_uri"] != form.get("redirect_uri")
+                    or code["expires_at"] < time.time()
+                    or (
+                        code["challenge"]
+                        and not pkce_matches(
+                            form.get("code_verifier"), code["challenge"], code["method"]
+                        )
+                    )
+                ):
+                    raise _error(
+                        400,
+                        "invalid_grant",
+                        "The provided authorization grant is invalid, expired, revoked, does not match the "
+                        "redirection URI used in the authorization request, or was issued to another client.",
+                    )
                 grant = Grant(code["account_id"], code["scopes"], app.client_id)
             elif grant_type == "client_credentials":
                 scopes = frozenset(str(form.get("scope") or "read").split())
                 if not scopes <= app.scopes:
-                    raise _error(400, "invalid_scope", "The requested scope is invalid, unknown, or malformed.")
+                    raise _error(
+                        400,
+                        "invalid_scope",
+                        "The requested scope is invalid, unknown, or malformed.",
+                    )
                 grant = Grant(None, scopes, app.client_id)
             else:
-                raise _error(400, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.")
+                raise _error(
+                    400,
+                    "unsupported_grant_type",
+                    "The authorization grant type is not supported by the authorization server.",
+                )
             token = new_secret("sim-m-token-")
             self.tokens[token] = grant
             self.counts["tokens_issued"] += 1
-        return 200, {"access_token": token, "token_type": "Bearer", "scope": " ".join(sorted(grant.scopes)),
-                     "created_at": int(time.time())}, {}
+        return (
+            200,
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "scope": " ".join(sorted(grant.scopes)),
+                "created_at": int(time.time()),
+            },
+            {},
+        )
 
     def revoke(self, req):
         form = req.form()
@@ -250,9 +362,18 @@ class MastodonOAuth:
 
     def summary(self) -> dict[str, Any]:
         with self.lock:
-            return {**self.counts, "live_tokens": len(self.tokens),
-                    "apps_registered": [{"name": a.name, "redirect_uris": list(a.redirect_uris), "scopes": sorted(a.scopes)}
-                                        for a in self.apps.values()]}
+            return {
+                **self.counts,
+                "live_tokens": len(self.tokens),
+                "apps_registered": [
+                    {
+                        "name": a.name,
+                        "redirect_uris": list(a.redirect_uris),
+                        "scopes": sorted(a.scopes),
+                    }
+                    for a in self.apps.values()
+                ],
+            }
 
 
 def _bearer(req) -> str:

@@ -51,7 +51,16 @@ from .state import STATUS_LIMIT, MastodonState, iso
 
 # How many ids one `GET /api/v1/statuses` takes; the connector asks for this many at a time.
 MULTIPLE_STATUSES_LIMIT = 20
-NOTIFICATION_TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update")
+NOTIFICATION_TYPES = (
+    "mention",
+    "status",
+    "reblog",
+    "follow",
+    "follow_request",
+    "favourite",
+    "poll",
+    "update",
+)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> ApiError:
@@ -79,16 +88,32 @@ class Api(SimControl):
         oauth = simulator.oauth
         self.oauth_routes = [
             r("POST", "/api/v1/apps", oauth.create_app),
-            r("GET", "/api/v1/apps/verify_credentials", lambda req: oauth.verify_app(req, self.state.account_for_token)),
-            r("GET", "/oauth/authorize", lambda req: oauth.authorize_page(req, self._brand_accounts)),
-            r("POST", "/oauth/authorize", lambda req: oauth.authorize_decision(req, self._account_id)),
+            r(
+                "GET",
+                "/api/v1/apps/verify_credentials",
+                lambda req: oauth.verify_app(req, self.state.account_for_token),
+            ),
+            r(
+                "GET",
+                "/oauth/authorize",
+                lambda req: oauth.authorize_page(req, self._brand_accounts),
+            ),
+            r(
+                "POST",
+                "/oauth/authorize",
+                lambda req: oauth.authorize_decision(req, self._account_id),
+            ),
             r("POST", "/oauth/token", oauth.token),
             r("POST", "/oauth/revoke", oauth.revoke),
         ]
         self.sim_routes = [
             r("GET", "/_sim/state", self.sim_state),
             r("GET", "/_sim/oauth", lambda req: (200, {"data": oauth.summary()})),
-            r("POST", "/_sim/oauth/revoke_all", lambda req: (200, {"data": {"revoked": oauth.revoke_all()}})),
+            r(
+                "POST",
+                "/_sim/oauth/revoke_all",
+                lambda req: (200, {"data": {"revoked": oauth.revoke_all()}}),
+            ),
             r("GET", "/_sim/statuses", self.sim_statuses),
             r("GET", r"/_sim/statuses/(?P<id>\d+)", self.sim_status),
             r("GET", "/_sim/favourites", lambda req: (200, {"data": self._copy("favourites")})),
@@ -106,9 +131,16 @@ class Api(SimControl):
     def fault_response(self, kind: str):
         if kind == "429":
             reset = time.time() + self.faults.retry_after
-            return 429, {"error": "Too many requests"}, {
-                "Retry-After": str(self.faults.retry_after), "X-RateLimit-Limit": str(self.state.rate_limit),
-                "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": iso(reset)}
+            return (
+                429,
+                {"error": "Too many requests"},
+                {
+                    "Retry-After": str(self.faults.retry_after),
+                    "X-RateLimit-Limit": str(self.state.rate_limit),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": iso(reset),
+                },
+            )
         return int(kind), {"error": "We're sorry, but something went wrong on our end."}, {}
 
     def handle(self, req: Request):
@@ -117,13 +149,19 @@ class Api(SimControl):
             status, body = route.handler(req, **m.groupdict())
             return status, body, {}
         if req.path.startswith("/oauth/") or req.path.startswith("/api/v1/apps"):
-            route, m = dispatch(self.oauth_routes, req, lambda msg: _error(404, "Record not found"))
+            route, m = dispatch(
+                self.oauth_routes, req, lambda msg: _error(404, "Record not found")
+            )
             return route.handler(req)
         route, m = dispatch(self.routes, req, lambda msg: _error(404, "Record not found"))
         auth = req.headers.get("Authorization") or ""
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         allowed, limit, remaining, reset = self.state.rate_hit(token)
-        headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": iso(reset)}
+        headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": iso(reset),
+        }
         if not allowed:
             raise _error(429, "Too many requests", headers)
         grant = self.sim.oauth.grant_for(token)
@@ -158,18 +196,35 @@ class Api(SimControl):
     def render_account(self, aid: str) -> dict[str, Any]:
         return dict(self.state.accounts[aid])
 
-    def render_status(self, status: dict[str, Any], viewer: dict[str, Any] | None = None) -> dict[str, Any]:
-        out = {k: v for k, v in status.items() if k not in ("account_id", "text", "idempotency_key", "via")}
+    def render_status(
+        self, status: dict[str, Any], viewer: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        out = {
+            k: v
+            for k, v in status.items()
+            if k not in ("account_id", "text", "idempotency_key", "via")
+        }
         out["account"] = self.render_account(status["account_id"])
         if viewer is not None:
-            out["favourited"] = any(f["account_id"] == viewer["id"] and f["status_id"] == status["id"] for f in self.state.favourites)
-            out["reblogged"] = any(r["account_id"] == viewer["id"] and r["status_id"] == status["id"] for r in self.state.reblogs)
+            out["favourited"] = any(
+                f["account_id"] == viewer["id"] and f["status_id"] == status["id"]
+                for f in self.state.favourites
+            )
+            out["reblogged"] = any(
+                r["account_id"] == viewer["id"] and r["status_id"] == status["id"]
+                for r in self.state.reblogs
+            )
         return out
 
     def render_notification(self, n: dict[str, Any], viewer: dict[str, Any]) -> dict[str, Any]:
-        return {"id": n["id"], "type": n["type"], "created_at": n["created_at"], "group_key": f"ungrouped-{n['id']}",
-                "account": self.render_account(n["account_id"]),
-                "status": self.render_status(self.state.statuses[n["status_id"]], viewer)}
+        return {
+            "id": n["id"],
+            "type": n["type"],
+            "created_at": n["created_at"],
+            "group_key": f"ungrouped-{n['id']}",
+            "account": self.render_account(n["account_id"]),
+            "status": self.render_status(self.state.statuses[n["status_id"]], viewer),
+        }
 
     # -------------------------------------------------------------- Mastodon's API
     def verify_credentials(self, req: Request, account):
@@ -193,10 +248,17 @@ class Api(SimControl):
         if not raw_limit.isdigit():
             raise _error(422, "Invalid limit")
         limit = max(1, min(int(raw_limit), 80))
-        since, max_id, min_id = self._id_param(req, "since_id"), self._id_param(req, "max_id"), self._id_param(req, "min_id")
+        since, max_id, min_id = (
+            self._id_param(req, "since_id"),
+            self._id_param(req, "max_id"),
+            self._id_param(req, "min_id"),
+        )
         with self.state.lock:
-            found = [n for n in self.state.mentions_for(account["id"])
-                     if (not types or n["type"] in types) and n["type"] not in exclude]
+            found = [
+                n
+                for n in self.state.mentions_for(account["id"])
+                if (not types or n["type"] in types) and n["type"] not in exclude
+            ]
             if since is not None:
                 found = [n for n in found if int(n["id"]) > since]
             if min_id is not None:
@@ -218,13 +280,17 @@ class Api(SimControl):
         Mastodon.py's fetch_next / fetch_previous do."""
         if not page:
             return {}
-        kept = [(k, v) for k in ("limit", "types[]", "exclude_types[]") for v in req.query.get(k, [])]
+        kept = [
+            (k, v) for k in ("limit", "types[]", "exclude_types[]") for v in req.query.get(k, [])
+        ]
         base = f"http://{req.headers.get('Host') or '127.0.0.1'}{path}"
 
         def url(**cursor) -> str:
             return f"{base}?{urlencode([*cursor.items(), *kept])}"
 
-        return {"Link": f'<{url(max_id=page[-1]["id"])}>; rel="next", <{url(min_id=page[0]["id"])}>; rel="prev"'}
+        return {
+            "Link": f'<{url(max_id=page[-1]["id"])}>; rel="next", <{url(min_id=page[0]["id"])}>; rel="prev"'
+        }
 
     def notification(self, req: Request, account, id: str):
         n = next((n for n in self.state.mentions_for(account["id"]) if n["id"] == id), None)
@@ -238,7 +304,9 @@ class Api(SimControl):
         if not isinstance(text, str) or not text.strip():
             raise _error(422, "Validation failed: Text can't be blank")
         if len(text) > STATUS_LIMIT:
-            raise _error(422, f"Validation failed: Text character limit of {STATUS_LIMIT} exceeded")
+            raise _error(
+                422, f"Validation failed: Text character limit of {STATUS_LIMIT} exceeded"
+            )
         # Without `visibility` the account's default applies, public unless its owner changed it
         # ("visibility: public, unlisted, private, direct", https://docs.joinmastodon.org/methods/statuses/#create):
         # a reply does not inherit the visibility of the status it answers.
@@ -252,9 +320,14 @@ class Api(SimControl):
         if parent is not None and not self.state.can_see(account, parent):
             raise _error(404, "Record not found")
         try:
-            status, created = self.state.post(account, text, in_reply_to_id=str(reply_to) if reply_to else None,
-                                              visibility=visibility, language=form.get("language") or None,
-                                              idempotency_key=req.headers.get("Idempotency-Key"))
+            status, created = self.state.post(
+                account,
+                text,
+                in_reply_to_id=str(reply_to) if reply_to else None,
+                visibility=visibility,
+                language=form.get("language") or None,
+                idempotency_key=req.headers.get("Idempotency-Key"),
+            )
         except LookupError:
             raise _error(404, "Record not found") from None
         return 200, self.render_status(status, account)
@@ -278,10 +351,16 @@ class Api(SimControl):
             raise _error(422, f"Validation failed: at most {MULTIPLE_STATUSES_LIMIT} ids")
         with self.state.lock:
             found = [self.state.statuses.get(i) for i in dict.fromkeys(ids)]
-            return 200, [self.render_status(s, account) for s in found if s is not None and self.state.can_see(account, s)]
+            return 200, [
+                self.render_status(s, account)
+                for s in found
+                if s is not None and self.state.can_see(account, s)
+            ]
 
     def favourite(self, req: Request, account, id: str):
-        if id not in self.state.statuses or not self.state.can_see(account, self.state.statuses[id]):
+        if id not in self.state.statuses or not self.state.can_see(
+            account, self.state.statuses[id]
+        ):
             raise _error(404, "Record not found")
         return 200, self.render_status(self.state.favourite(account, id), account)
 
@@ -290,8 +369,15 @@ class Api(SimControl):
             raise _error(404, "Record not found")
         record = self.state.reblog(account, id)
         original = self.render_status(self.state.statuses[id], account)
-        wrapper = dict(original, id=record["id"], created_at=iso(record["at"]), reblog=original, content="",
-                       account=self.render_account(account["id"]), reblogged=True)
+        wrapper = dict(
+            original,
+            id=record["id"],
+            created_at=iso(record["at"]),
+            reblog=original,
+            content="",
+            account=self.render_account(account["id"]),
+            reblogged=True,
+        )
         return 200, wrapper
 
     # -------------------------------------------------------------- simulator control
@@ -300,16 +386,30 @@ class Api(SimControl):
             return [dict(x) for x in getattr(self.state, name)]
 
     def sim_state(self, req: Request):
-        return 200, {**self.state.summary(), "faults": self.faults.summary(),
-                     "traffic": {"running": self.sim.traffic.running, "rate_per_minute": self.sim.traffic.rate}}
+        return 200, {
+            **self.state.summary(),
+            "faults": self.faults.summary(),
+            "traffic": {
+                "running": self.sim.traffic.running,
+                "rate_per_minute": self.sim.traffic.rate,
+            },
+        }
 
     def sim_statuses(self, req: Request):
-        account, reply_to, key = req.param("account"), req.param("in_reply_to_id"), req.param("idempotency_key")
+        account, reply_to, key = (
+            req.param("account"),
+            req.param("in_reply_to_id"),
+            req.param("idempotency_key"),
+        )
         with self.state.lock:
             data = []
             for s in self.state.statuses.values():
                 author = self.state.accounts[s["account_id"]]["username"]
-                if (account and author != account) or (reply_to and s["in_reply_to_id"] != reply_to) or (key and s["idempotency_key"] != key):
+                if (
+                    (account and author != account)
+                    or (reply_to and s["in_reply_to_id"] != reply_to)
+                    or (key and s["idempotency_key"] != key)
+                ):
                     continue
                 data.append(dict(s, username=author))
         return 200, {"data": data}
@@ -318,17 +418,27 @@ class Api(SimControl):
         status = self.state.statuses.get(id)
         if status is None:
             raise _error(404, f"No status {id}")
-        return 200, {"data": dict(status, username=self.state.accounts[status["account_id"]]["username"])}
+        return 200, {
+            "data": dict(status, username=self.state.accounts[status["account_id"]]["username"])
+        }
 
     def sim_customer_status(self, req: Request):
         body = req.form()
         text, author = body.get("text"), body.get("author")
         if not isinstance(text, str) or not text.strip():
             raise _error(400, "`text` is required and must be a non-empty string.")
-        if not isinstance(author, dict) or not isinstance(author.get("username"), str) or not re.fullmatch(r"@?\w{1,30}", author["username"]):
-            raise _error(400, "`author.username` is required: 1-30 letters, digits or underscores.")
+        if (
+            not isinstance(author, dict)
+            or not isinstance(author.get("username"), str)
+            or not re.fullmatch(r"@?\w{1,30}", author["username"])
+        ):
+            raise _error(
+                400, "`author.username` is required: 1-30 letters, digits or underscores."
+            )
         followers = author.get("followers_count")
-        if followers is not None and (not isinstance(followers, int) or isinstance(followers, bool) or followers < 0):
+        if followers is not None and (
+            not isinstance(followers, int) or isinstance(followers, bool) or followers < 0
+        ):
             raise _error(400, "`author.followers_count` must be a non-negative integer.")
         visibility = body.get("visibility") or "public"
         if visibility not in ("public", "unlisted", "private", "direct"):
@@ -337,10 +447,16 @@ class Api(SimControl):
         if not isinstance(spoiler, str):
             raise _error(400, "`spoiler_text` must be a string.")
         media = body.get("media") or []
-        if not isinstance(media, list) or not all(isinstance(m, dict) and isinstance(m.get("description") or "", str)
-                                                  and (m.get("type") or "image") in ("image", "gifv", "video", "audio", "unknown")
-                                                  for m in media):
-            raise _error(400, "`media` must be a list of {\"type\": image|gifv|video|audio|unknown, \"description\": text}.")
+        if not isinstance(media, list) or not all(
+            isinstance(m, dict)
+            and isinstance(m.get("description") or "", str)
+            and (m.get("type") or "image") in ("image", "gifv", "video", "audio", "unknown")
+            for m in media
+        ):
+            raise _error(
+                400,
+                '`media` must be a list of {"type": image|gifv|video|audio|unknown, "description": text}.',
+            )
         sensitive = body.get("sensitive", False)
         if not isinstance(sensitive, bool):
             raise _error(400, "`sensitive` must be true or false.")
@@ -350,12 +466,25 @@ class Api(SimControl):
         # The language is the client's claim: Mastodon keeps whatever the app sends (often the
         # app's own language), or null (https://docs.joinmastodon.org/entities/Status/#language).
         language = body.get("language", "en")
-        account = self.state.upsert_customer(author["username"].lstrip("@"), display_name=author.get("display_name"),
-                                             followers=followers, bot=author.get("bot"))
+        account = self.state.upsert_customer(
+            author["username"].lstrip("@"),
+            display_name=author.get("display_name"),
+            followers=followers,
+            bot=author.get("bot"),
+        )
         try:
-            status, _ = self.state.post(account, text, in_reply_to_id=body.get("in_reply_to_id") or None,
-                                        visibility=visibility, language=language or None, via="customer",
-                                        spoiler_text=spoiler, media=media, sensitive=sensitive, at=time.time() - ago if ago else None)
+            status, _ = self.state.post(
+                account,
+                text,
+                in_reply_to_id=body.get("in_reply_to_id") or None,
+                visibility=visibility,
+                language=language or None,
+                via="customer",
+                spoiler_text=spoiler,
+                media=media,
+                sensitive=sensitive,
+                at=time.time() - ago if ago else None,
+            )
         except LookupError:
             raise _error(400, "`in_reply_to_id` is not a known status.") from None
         return 201, {"data": dict(status, username=account["username"])}

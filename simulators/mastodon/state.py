@@ -19,7 +19,7 @@ import html
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 DOMAIN = "social.example"
@@ -29,7 +29,12 @@ DEFAULT_RATE_LIMIT = 300  # Mastodon's default: 300 requests per 5 minutes per t
 RATE_WINDOW = 300
 # username, id, display name, token
 BRAND_ACCOUNTS = [
-    ("firefox_support", "110000000000000001", "Firefox Support", "sim-token-mastodon-firefox_support"),
+    (
+        "firefox_support",
+        "110000000000000001",
+        "Firefox Support",
+        "sim-token-mastodon-firefox_support",
+    ),
     ("mozilla", "110000000000000002", "Mozilla", "sim-token-mastodon-mozilla"),
 ]
 MENTION = re.compile(r"(?<![\w/])@(\w{1,30})(?:@[\w.-]+)?")
@@ -41,7 +46,10 @@ def snowflake(t: float) -> int:
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(t * 1000) % 1000:03d}Z"
+    return (
+        datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{int(t * 1000) % 1000:03d}Z"
+    )
 
 
 class MastodonState:
@@ -89,26 +97,59 @@ class MastodonState:
             self._next_notification_id += 1
             return str(self._next_notification_id)
 
-    def _add_account(self, username: str, *, display_name: str = "", account_id: str | None = None,
-                     followers: int = 0, bot: bool = False) -> dict[str, Any]:
+    def _add_account(
+        self,
+        username: str,
+        *,
+        display_name: str = "",
+        account_id: str | None = None,
+        followers: int = 0,
+        bot: bool = False,
+    ) -> dict[str, Any]:
         aid = account_id or self.new_id()
         account = {
-            "id": aid, "username": username, "acct": username, "display_name": display_name or username,
-            "locked": False, "bot": bot, "discoverable": True, "group": False, "created_at": iso(time.time() - 86400 * 400),
-            "note": "", "url": f"https://{DOMAIN}/@{username}", "avatar": f"https://{DOMAIN}/avatars/{aid}.png",
-            "avatar_static": f"https://{DOMAIN}/avatars/{aid}.png", "header": "", "header_static": "",
-            "followers_count": followers, "following_count": 10, "statuses_count": 0, "last_status_at": None,
-            "emojis": [], "fields": [],
+            "id": aid,
+            "username": username,
+            "acct": username,
+            "display_name": display_name or username,
+            "locked": False,
+            "bot": bot,
+            "discoverable": True,
+            "group": False,
+            "created_at": iso(time.time() - 86400 * 400),
+            "note": "",
+            "url": f"https://{DOMAIN}/@{username}",
+            "avatar": f"https://{DOMAIN}/avatars/{aid}.png",
+            "avatar_static": f"https://{DOMAIN}/avatars/{aid}.png",
+            "header": "",
+            "header_static": "",
+            "followers_count": followers,
+            "following_count": 10,
+            "statuses_count": 0,
+            "last_status_at": None,
+            "emojis": [],
+            "fields": [],
         }
         self.accounts[aid] = account
         return account
 
-    def upsert_customer(self, username: str, *, display_name: str | None = None, followers: int | None = None,
-                        bot: bool | None = None) -> dict[str, Any]:
+    def upsert_customer(
+        self,
+        username: str,
+        *,
+        display_name: str | None = None,
+        followers: int | None = None,
+        bot: bool | None = None,
+    ) -> dict[str, Any]:
         with self.lock:
             account = self.by_username(username)
             if account is None:
-                account = self._add_account(username, display_name=display_name or username, followers=followers or 0, bot=bool(bot))
+                account = self._add_account(
+                    username,
+                    display_name=display_name or username,
+                    followers=followers or 0,
+                    bot=bool(bot),
+                )
             else:
                 if display_name is not None:
                     account["display_name"] = display_name
@@ -120,7 +161,10 @@ class MastodonState:
 
     def by_username(self, username: str) -> dict[str, Any] | None:
         with self.lock:
-            return next((a for a in self.accounts.values() if a["username"].lower() == username.lower()), None)
+            return next(
+                (a for a in self.accounts.values() if a["username"].lower() == username.lower()),
+                None,
+            )
 
     def account_for_token(self, token: str | None) -> dict[str, Any] | None:
         with self.lock:
@@ -139,9 +183,21 @@ class MastodonState:
             return True, self.rate_limit, self.rate_limit - len(window), reset
 
     # ------------------------------------------------------------------ statuses
-    def post(self, account: dict[str, Any], text: str, *, in_reply_to_id: str | None = None, visibility: str = "public",
-             language: str | None = None, idempotency_key: str | None = None, via: str = "api", spoiler_text: str = "",
-             media: list[dict[str, Any]] | None = None, sensitive: bool = False, at: float | None = None) -> tuple[dict[str, Any], bool]:
+    def post(
+        self,
+        account: dict[str, Any],
+        text: str,
+        *,
+        in_reply_to_id: str | None = None,
+        visibility: str = "public",
+        language: str | None = None,
+        idempotency_key: str | None = None,
+        via: str = "api",
+        spoiler_text: str = "",
+        media: list[dict[str, Any]] | None = None,
+        sensitive: bool = False,
+        at: float | None = None,
+    ) -> tuple[dict[str, Any], bool]:
         """Create a status (or, for a repeated Idempotency-Key, return the first); (status, created).
 
         ``spoiler_text`` is a content warning; ``media`` the attachments (``type``, ``description``),
@@ -155,8 +211,16 @@ class MastodonState:
                 seen = self._idempotency.get((account["id"], idempotency_key))
                 if seen and seen[1] > now - IDEMPOTENCY_SECONDS:
                     status = self.statuses[seen[0]]
-                    self.writes.append({"kind": "status", "account": account["username"], "status_id": status["id"],
-                                        "idempotency_key": idempotency_key, "new": False, "at": now})
+                    self.writes.append(
+                        {
+                            "kind": "status",
+                            "account": account["username"],
+                            "status_id": status["id"],
+                            "idempotency_key": idempotency_key,
+                            "new": False,
+                            "at": now,
+                        }
+                    )
                     return status, False
             parent = self.statuses.get(in_reply_to_id) if in_reply_to_id else None
             if in_reply_to_id and parent is None:
@@ -165,19 +229,42 @@ class MastodonState:
             for name in MENTION.findall(text):
                 mentioned = self.by_username(name)
                 if mentioned and all(m["id"] != mentioned["id"] for m in mentions):
-                    mentions.append({"id": mentioned["id"], "username": mentioned["username"], "acct": mentioned["acct"],
-                                     "url": mentioned["url"]})
+                    mentions.append(
+                        {
+                            "id": mentioned["id"],
+                            "username": mentioned["username"],
+                            "acct": mentioned["acct"],
+                            "url": mentioned["url"],
+                        }
+                    )
             sid = self.new_id(at)
             status = {
-                "id": sid, "created_at": iso(now), "in_reply_to_id": in_reply_to_id,
-                "in_reply_to_account_id": parent["account_id"] if parent else None, "sensitive": sensitive,
+                "id": sid,
+                "created_at": iso(now),
+                "in_reply_to_id": in_reply_to_id,
+                "in_reply_to_account_id": parent["account_id"] if parent else None,
+                "sensitive": sensitive,
                 "spoiler_text": spoiler_text,
-                "visibility": visibility, "language": language, "uri": f"https://{DOMAIN}/users/{account['username']}/statuses/{sid}",
-                "url": f"https://{DOMAIN}/@{account['username']}/{sid}", "replies_count": 0, "reblogs_count": 0,
-                "favourites_count": 0, "edited_at": None, "content": render_content(text, mentions), "text": text,
-                "reblog": None, "account_id": account["id"], "media_attachments": [self._attachment(m) for m in media or []],
-                "mentions": mentions, "tags": [],
-                "emojis": [], "card": None, "poll": None, "idempotency_key": idempotency_key, "via": via,
+                "visibility": visibility,
+                "language": language,
+                "uri": f"https://{DOMAIN}/users/{account['username']}/statuses/{sid}",
+                "url": f"https://{DOMAIN}/@{account['username']}/{sid}",
+                "replies_count": 0,
+                "reblogs_count": 0,
+                "favourites_count": 0,
+                "edited_at": None,
+                "content": render_content(text, mentions),
+                "text": text,
+                "reblog": None,
+                "account_id": account["id"],
+                "media_attachments": [self._attachment(m) for m in media or []],
+                "mentions": mentions,
+                "tags": [],
+                "emojis": [],
+                "card": None,
+                "poll": None,
+                "idempotency_key": idempotency_key,
+                "via": via,
             }
             self.statuses[sid] = status
             account["statuses_count"] += 1
@@ -186,13 +273,29 @@ class MastodonState:
                 parent["replies_count"] += 1
             for m in mentions:
                 if m["id"] != account["id"]:
-                    self.notifications.append({"id": self.new_notification_id(), "type": "mention", "created_at": iso(now),
-                                               "account_id": account["id"], "status_id": sid, "for": m["id"]})
+                    self.notifications.append(
+                        {
+                            "id": self.new_notification_id(),
+                            "type": "mention",
+                            "created_at": iso(now),
+                            "account_id": account["id"],
+                            "status_id": sid,
+                            "for": m["id"],
+                        }
+                    )
             if idempotency_key:
                 self._idempotency[(account["id"], idempotency_key)] = (sid, now)
             if via == "api":
-                self.writes.append({"kind": "status", "account": account["username"], "status_id": sid,
-                                    "idempotency_key": idempotency_key, "new": True, "at": now})
+                self.writes.append(
+                    {
+                        "kind": "status",
+                        "account": account["username"],
+                        "status_id": sid,
+                        "idempotency_key": idempotency_key,
+                        "new": True,
+                        "at": now,
+                    }
+                )
             return status, True
 
     def _attachment(self, media: dict[str, Any]) -> dict[str, Any]:
@@ -202,9 +305,16 @@ class MastodonState:
         kind = media.get("type") or "image"
         ext = {"image": "png", "gifv": "mp4", "video": "mp4", "audio": "mp3"}.get(kind, "bin")
         path = f"media_attachments/files/{mid}"
-        return {"id": mid, "type": kind, "url": f"https://files.{DOMAIN}/{path}/original/file.{ext}",
-                "preview_url": f"https://files.{DOMAIN}/{path}/small/file.png", "remote_url": None,
-                "meta": {}, "description": media.get("description"), "blurhash": None}
+        return {
+            "id": mid,
+            "type": kind,
+            "url": f"https://files.{DOMAIN}/{path}/original/file.{ext}",
+            "preview_url": f"https://files.{DOMAIN}/{path}/small/file.png",
+            "remote_url": None,
+            "meta": {},
+            "description": media.get("description"),
+            "blurhash": None,
+        }
 
     def can_see(self, viewer: dict[str, Any], status: dict[str, Any]) -> bool:
         """Whether ``viewer`` may read the status: a direct or followers-only status is for its author
@@ -220,30 +330,70 @@ class MastodonState:
         with self.lock:
             status = self.statuses.pop(status_id)
             self.notifications[:] = [n for n in self.notifications if n["status_id"] != status_id]
-            self.deleted.append({"status_id": status_id, "account_id": status["account_id"], "at": time.time()})
+            self.deleted.append(
+                {"status_id": status_id, "account_id": status["account_id"], "at": time.time()}
+            )
             return status
 
     def favourite(self, account: dict[str, Any], status_id: str) -> dict[str, Any]:
         with self.lock:
             status = self.statuses[status_id]
-            new = not any(f["account_id"] == account["id"] and f["status_id"] == status_id for f in self.favourites)
+            new = not any(
+                f["account_id"] == account["id"] and f["status_id"] == status_id
+                for f in self.favourites
+            )
             if new:
-                self.favourites.append({"account_id": account["id"], "username": account["username"], "status_id": status_id, "at": time.time()})
+                self.favourites.append(
+                    {
+                        "account_id": account["id"],
+                        "username": account["username"],
+                        "status_id": status_id,
+                        "at": time.time(),
+                    }
+                )
                 status["favourites_count"] += 1
-            self.writes.append({"kind": "favourite", "account": account["username"], "status_id": status_id, "new": new, "at": time.time()})
+            self.writes.append(
+                {
+                    "kind": "favourite",
+                    "account": account["username"],
+                    "status_id": status_id,
+                    "new": new,
+                    "at": time.time(),
+                }
+            )
             return status
 
     def reblog(self, account: dict[str, Any], status_id: str) -> dict[str, Any]:
         with self.lock:
             status = self.statuses[status_id]
-            existing = next((r for r in self.reblogs if r["account_id"] == account["id"] and r["status_id"] == status_id), None)
+            existing = next(
+                (
+                    r
+                    for r in self.reblogs
+                    if r["account_id"] == account["id"] and r["status_id"] == status_id
+                ),
+                None,
+            )
             new = existing is None
             if new:
-                existing = {"account_id": account["id"], "username": account["username"], "status_id": status_id,
-                            "id": self.new_id(), "at": time.time()}
+                existing = {
+                    "account_id": account["id"],
+                    "username": account["username"],
+                    "status_id": status_id,
+                    "id": self.new_id(),
+                    "at": time.time(),
+                }
                 self.reblogs.append(existing)
                 status["reblogs_count"] += 1
-            self.writes.append({"kind": "reblog", "account": account["username"], "status_id": status_id, "new": new, "at": time.time()})
+            self.writes.append(
+                {
+                    "kind": "reblog",
+                    "account": account["username"],
+                    "status_id": status_id,
+                    "new": new,
+                    "at": time.time(),
+                }
+            )
             return existing
 
     # ------------------------------------------------------------------ reading
@@ -258,9 +408,15 @@ class MastodonState:
                 if w["kind"] == "status" and w.get("idempotency_key") and w["new"]:
                     per_key[w["idempotency_key"]] = per_key.get(w["idempotency_key"], 0) + 1
             return {
-                "accounts": len(self.accounts), "statuses": len(self.statuses), "notifications": len(self.notifications),
-                "favourites": len(self.favourites), "reblogs": len(self.reblogs), "deleted": len(self.deleted),
-                "writes": len(self.writes), "statuses_created_per_idempotency_key": per_key, "rate_limit": self.rate_limit,
+                "accounts": len(self.accounts),
+                "statuses": len(self.statuses),
+                "notifications": len(self.notifications),
+                "favourites": len(self.favourites),
+                "reblogs": len(self.reblogs),
+                "deleted": len(self.deleted),
+                "writes": len(self.writes),
+                "statuses_created_per_idempotency_key": per_key,
+                "rate_limit": self.rate_limit,
             }
 
 
@@ -272,14 +428,16 @@ def render_content(text: str, mentions: list[dict[str, Any]]) -> str:
         m = by_name.get(match.group(1).lower())
         if not m:
             return html.escape(match.group(0))
-        return (f'<span class="h-card" translate="no"><a href="{m["url"]}" class="u-url mention">'
-                f'@<span>{html.escape(m["username"])}</span></a></span>')
+        return (
+            f'<span class="h-card" translate="no"><a href="{m["url"]}" class="u-url mention">'
+            f"@<span>{html.escape(m['username'])}</span></a></span>"
+        )
 
     paragraphs = []
     for para in re.split(r"\n{2,}", text.strip()):
         parts, last = [], 0
         for match in MENTION.finditer(para):
-            parts.append(html.escape(para[last:match.start()]))
+            parts.append(html.escape(para[last : match.start()]))
             parts.append(link(match))
             last = match.end()
         parts.append(html.escape(para[last:]))

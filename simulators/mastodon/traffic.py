@@ -36,10 +36,29 @@ TEMPLATES = {
     "pt": ["@{a} o Firefox está consumindo muita memória no meu Mac, é normal?"],
 }
 FOLLOW_UPS = {
-    "en": ["@{a} thanks, that worked!", "@{a} tried that, still the same problem :(", "@{a} which version should I have?"],
+    "en": [
+        "@{a} thanks, that worked!",
+        "@{a} tried that, still the same problem :(",
+        "@{a} which version should I have?",
+    ],
     "de": ["@{a} danke, hat geklappt!", "@{a} leider immer noch dasselbe Problem."],
 }
-FIRST = ["alex", "sam", "robin", "kim", "jo", "lea", "max", "noor", "tomasz", "ines", "yuki", "ayla", "pierre", "lucia"]
+FIRST = [
+    "alex",
+    "sam",
+    "robin",
+    "kim",
+    "jo",
+    "lea",
+    "max",
+    "noor",
+    "tomasz",
+    "ines",
+    "yuki",
+    "ayla",
+    "pierre",
+    "lucia",
+]
 LAST = ["_codes", "42", "_writes", "_on_fedi", "", "_dev", "_art", "1987", "_k"]
 
 
@@ -52,23 +71,39 @@ class MastodonTrafficGenerator(BackgroundTraffic):
 
     def one(self) -> dict[str, Any]:
         with self.state.lock:
-            ours = [s for s in self.state.statuses.values()
-                    if self.state.accounts[s["account_id"]]["username"] == SUPPORT and s["in_reply_to_id"]]
+            ours = [
+                s
+                for s in self.state.statuses.values()
+                if self.state.accounts[s["account_id"]]["username"] == SUPPORT
+                and s["in_reply_to_id"]
+            ]
         if ours and self.random.random() < 0.25:
             reply = self.random.choice(ours[-20:])
             parent = self.state.statuses.get(reply["in_reply_to_id"])
             customer = self.state.accounts[parent["account_id"]] if parent else None
             if customer and customer["username"] != SUPPORT:
                 lang = parent.get("language") or "en"
-                text = self.random.choice(FOLLOW_UPS.get(lang) or FOLLOW_UPS["en"]).format(a=SUPPORT)
+                text = self.random.choice(FOLLOW_UPS.get(lang) or FOLLOW_UPS["en"]).format(
+                    a=SUPPORT
+                )
                 # A follow-up keeps the thread's visibility, as Mastodon's apps preselect it.
-                status, _ = self.state.post(customer, text, in_reply_to_id=reply["id"], language=lang, via="customer",
-                                            visibility=reply["visibility"])
+                status, _ = self.state.post(
+                    customer,
+                    text,
+                    in_reply_to_id=reply["id"],
+                    language=lang,
+                    via="customer",
+                    visibility=reply["visibility"],
+                )
                 return dict(status, username=customer["username"])
-        lang = self.random.choices(list(LANGUAGE_WEIGHTS), weights=list(LANGUAGE_WEIGHTS.values()))[0]
+        lang = self.random.choices(
+            list(LANGUAGE_WEIGHTS), weights=list(LANGUAGE_WEIGHTS.values())
+        )[0]
         username = self.random.choice(FIRST) + self.random.choice(LAST)
         followers = int(self.random.paretovariate(1.2) * 40)
-        customer = self.state.upsert_customer(username, display_name=username.split("_")[0].capitalize(), followers=followers)
+        customer = self.state.upsert_customer(
+            username, display_name=username.split("_")[0].capitalize(), followers=followers
+        )
         text = self.random.choice(TEMPLATES[lang]).format(a=SUPPORT)
         extra: dict[str, Any] = {}
         roll = self.random.random()

@@ -22,15 +22,27 @@ from .server import RunningServer, serve_in_thread
 from .state import DEFAULT_RATE_LIMIT, PlatformState
 from .traffic import TrafficGenerator
 
-__all__ = ["TwitterSimulator", "APP_ONLY_TOKEN", "BRAND_ACCOUNTS", "token_for", "PlatformState",
-           "TrafficGenerator", "RunningServer"]
+__all__ = [
+    "TwitterSimulator",
+    "APP_ONLY_TOKEN",
+    "BRAND_ACCOUNTS",
+    "token_for",
+    "PlatformState",
+    "TrafficGenerator",
+    "RunningServer",
+]
 
 
 class TwitterSimulator:
     """The in-memory platform, its traffic generator and (once served) its HTTP server."""
 
-    def __init__(self, seed: int = 1, rate_limit: int = DEFAULT_RATE_LIMIT,
-                 rate_limits: dict[str, int] | None = None, faults: FaultInjector | None = None):
+    def __init__(
+        self,
+        seed: int = 1,
+        rate_limit: int = DEFAULT_RATE_LIMIT,
+        rate_limits: dict[str, int] | None = None,
+        faults: FaultInjector | None = None,
+    ):
         self.seed = seed
         # The shared fault mode (a share of /2/ requests fails; see simulators.faults), beside
         # the scheduled error_next / lose_response_next faults of PlatformState.

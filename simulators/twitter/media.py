@@ -29,11 +29,17 @@ def _form(req) -> dict[str, Any]:
     ctype = req.headers.get("Content-Type", "")
     fields: dict[str, Any] = dict(req.params)
     if ctype.startswith("multipart/form-data"):
-        msg = email.parser.BytesParser().parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + req.raw_body)
+        msg = email.parser.BytesParser().parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + req.raw_body
+        )
         for part in msg.get_payload() if msg.is_multipart() else []:
             name = part.get_param("name", header="content-disposition")
             payload = part.get_payload(decode=True) or b""
-            fields[name] = payload if part.get_filename() or name == "media" else payload.decode("utf-8", "replace")
+            fields[name] = (
+                payload
+                if part.get_filename() or name == "media"
+                else payload.decode("utf-8", "replace")
+            )
     elif req.raw_body:
         fields.update(parse_qsl(req.raw_body.decode("utf-8", "replace")))
     return fields
@@ -78,7 +84,9 @@ class MediaStore:
                 raise _bad("media parameter is missing.")
             ctype = _kind(data)
             if ctype is None or ctype == "video/mp4":
-                raise _bad("Invalid or unsupported media: upload JPEG, PNG, GIF or WEBP images here, videos in chunks.")
+                raise _bad(
+                    "Invalid or unsupported media: upload JPEG, PNG, GIF or WEBP images here, videos in chunks."
+                )
             if len(data) > self._limit(ctype):
                 raise _bad(f"File size exceeds {self._limit(ctype)} bytes.")
             return 200, self._store(req.user.id, ctype, data)
@@ -91,8 +99,18 @@ class MediaStore:
                 if total > self._limit(ctype):
                     raise _bad(f"File size exceeds {self._limit(ctype)} bytes.")
                 mid = str(next(ids))
-                self.media[mid] = {"user_id": req.user.id, "type": ctype, "size": total, "chunks": {}, "state": "pending"}
-                return 202, {"media_id": int(mid), "media_id_string": mid, "expires_after_secs": 86400}
+                self.media[mid] = {
+                    "user_id": req.user.id,
+                    "type": ctype,
+                    "size": total,
+                    "chunks": {},
+                    "state": "pending",
+                }
+                return 202, {
+                    "media_id": int(mid),
+                    "media_id_string": mid,
+                    "expires_after_secs": 86400,
+                }
             mid = str(fields.get("media_id", ""))
             m = self.media.get(mid)
             if m is None or m["user_id"] != req.user.id:
@@ -110,13 +128,29 @@ class MediaStore:
                         m["state"] = "failed"
                         raise _bad("The uploaded file does not match total_bytes or media_type.")
                     m["state"] = "succeeded"
-                return 200, {"media_id": int(mid), "media_id_string": mid, "size": m["size"], "expires_after_secs": 86400,
-                             "processing_info": {"state": m["state"], "progress_percent": 100}}
+                return 200, {
+                    "media_id": int(mid),
+                    "media_id_string": mid,
+                    "size": m["size"],
+                    "expires_after_secs": 86400,
+                    "processing_info": {"state": m["state"], "progress_percent": 100},
+                }
         raise _bad(f"Unknown command {command!r}.")
 
     def _store(self, user_id: str, ctype: str, data: bytes) -> dict[str, Any]:
         with self.lock:
             mid = str(next(ids))
-            self.media[mid] = {"user_id": user_id, "type": ctype, "size": len(data), "chunks": {0: data}, "state": "succeeded"}
-        return {"media_id": int(mid), "media_id_string": mid, "size": len(data), "expires_after_secs": 86400,
-                "image": {"image_type": ctype, "w": 0, "h": 0}}
+            self.media[mid] = {
+                "user_id": user_id,
+                "type": ctype,
+                "size": len(data),
+                "chunks": {0: data},
+                "state": "succeeded",
+            }
+        return {
+            "media_id": int(mid),
+            "media_id_string": mid,
+            "size": len(data),
+            "expires_after_secs": 86400,
+            "image": {"image_type": ctype, "w": 0, "h": 0},
+        }

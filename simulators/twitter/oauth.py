@@ -40,7 +40,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
-from ..oauth import consent_page, error_page, is_loopback_uri, new_secret, pkce_matches, redirect, with_query
+from ..oauth import (
+    consent_page,
+    error_page,
+    is_loopback_uri,
+    new_secret,
+    pkce_matches,
+    redirect,
+    with_query,
+)
 from .accounts import BRAND_ACCOUNTS, BRANDS_BY_USERNAME
 
 DEFAULT_CLIENT_ID = "sim-client-id"
@@ -74,7 +82,10 @@ REQUIRED_SCOPES = {
     "POST /2/users/:id/retweets": ("tweet.read", "tweet.write", "users.read"),
     "DELETE /2/users/:id/retweets/:source_tweet_id": ("tweet.read", "tweet.write", "users.read"),
 }
-INVALID_TOKEN = {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
+INVALID_TOKEN = {
+    "error": "invalid_request",
+    "error_description": "Value passed for the token was invalid.",
+}
 
 
 def oauth1_token_for(username: str) -> str:
@@ -97,7 +108,9 @@ class Client:
     def allows(self, redirect_uri: str) -> bool:
         # The developer portal's callback URLs must match exactly; the simulator's own client
         # takes any loopback URL so the demo and the tests work on whatever port they get.
-        return redirect_uri in self.redirect_uris or (not self.redirect_uris and is_loopback_uri(redirect_uri))
+        return redirect_uri in self.redirect_uris or (
+            not self.redirect_uris and is_loopback_uri(redirect_uri)
+        )
 
 
 @dataclass
@@ -133,24 +146,58 @@ class OAuthServer:
             self.access: dict[str, Grant] = {}
             self.refresh: dict[str, Grant] = {}
             self.access_token_lifetime = self._initial_lifetime
-            self.counts = {"codes_issued": 0, "codes_exchanged": 0, "refreshes": 0, "refused_refreshes": 0, "revoked": 0}
+            self.counts = {
+                "codes_issued": 0,
+                "codes_exchanged": 0,
+                "refreshes": 0,
+                "refused_refreshes": 0,
+                "revoked": 0,
+            }
 
     # ------------------------------------------------------------------ authorize
     def authorize_page(self, req, action: str):
-        p = {k: req.param(k) for k in ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method")}
+        p = {
+            k: req.param(k)
+            for k in (
+                "response_type",
+                "client_id",
+                "redirect_uri",
+                "scope",
+                "state",
+                "code_challenge",
+                "code_challenge_method",
+            )
+        }
         client = self.clients.get(p["client_id"] or "")
         if client is None:
-            return error_page(400, "Something went wrong", "You weren't able to give access to the App: unknown client_id.")
+            return error_page(
+                400,
+                "Something went wrong",
+                "You weren't able to give access to the App: unknown client_id.",
+            )
         if not p["redirect_uri"] or not client.allows(p["redirect_uri"]):
             # Never redirect to a callback the app did not register.
-            return error_page(400, "Something went wrong", "The callback URL is not one the App registered.")
+            return error_page(
+                400, "Something went wrong", "The callback URL is not one the App registered."
+            )
         problem = self._authorize_problem(p)
         if problem:
-            return redirect(with_query(p["redirect_uri"], error="invalid_request", error_description=problem, state=p["state"]))
+            return redirect(
+                with_query(
+                    p["redirect_uri"],
+                    error="invalid_request",
+                    error_description=problem,
+                    state=p["state"],
+                )
+            )
         scopes = [s for s in (p["scope"] or "").split() if s]
         return consent_page(
-            platform="X", app_name=client.name, action=action, hidden=p,
-            scopes=[(s, SCOPES[s]) for s in scopes], account_label="Signed in as",
+            platform="X",
+            app_name=client.name,
+            action=action,
+            hidden=p,
+            scopes=[(s, SCOPES[s]) for s in scopes],
+            account_label="Signed in as",
             accounts=[(a.username, f"@{a.username}") for a in BRAND_ACCOUNTS],
         )
 
@@ -158,7 +205,10 @@ class OAuthServer:
     def _authorize_problem(p: dict[str, str | None]) -> str:
         if p["response_type"] != "code":
             return "response_type must be code"
-        if not p["code_challenge"] or (p["code_challenge_method"] or "plain") not in ("S256", "plain"):
+        if not p["code_challenge"] or (p["code_challenge_method"] or "plain") not in (
+            "S256",
+            "plain",
+        ):
             return "code_challenge with code_challenge_method S256 or plain is required"
         unknown = [s for s in (p["scope"] or "").split() if s not in SCOPES]
         if unknown or not (p["scope"] or "").strip():
@@ -169,10 +219,30 @@ class OAuthServer:
 
     def authorize_decision(self, req):
         form = req.form()
-        p = {k: form.get(k) for k in ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method")}
+        p = {
+            k: form.get(k)
+            for k in (
+                "response_type",
+                "client_id",
+                "redirect_uri",
+                "scope",
+                "state",
+                "code_challenge",
+                "code_challenge_method",
+            )
+        }
         client = self.clients.get(p["client_id"] or "")
-        if client is None or not p["redirect_uri"] or not client.allows(p["redirect_uri"]) or self._authorize_problem(p):
-            return error_page(400, "Something went wrong", "This authorization request is not valid any more; start again from the app.")
+        if (
+            client is None
+            or not p["redirect_uri"]
+            or not client.allows(p["redirect_uri"])
+            or self._authorize_problem(p)
+        ):
+            return error_page(
+                400,
+                "Something went wrong",
+                "This authorization request is not valid any more; start again from the app.",
+            )
         if form.get("decision") != "allow":
             return redirect(with_query(p["redirect_uri"], error="access_denied", state=p["state"]))
         acc = BRANDS_BY_USERNAME.get(str(form.get("account") or "").lower())
@@ -181,9 +251,13 @@ class OAuthServer:
         code = new_secret("sim-code-")
         with self.lock:
             self.codes[code] = {
-                "client_id": client.client_id, "redirect_uri": p["redirect_uri"], "user_id": acc.id,
-                "scopes": frozenset(p["scope"].split()), "challenge": p["code_challenge"],
-                "method": p["code_challenge_method"] or "plain", "expires_at": time.time() + CODE_LIFETIME,
+                "client_id": client.client_id,
+                "redirect_uri": p["redirect_uri"],
+                "user_id": acc.id,
+                "scopes": frozenset(p["scope"].split()),
+                "challenge": p["code_challenge"],
+                "method": p["code_challenge_method"] or "plain",
+                "expires_at": time.time() + CODE_LIFETIME,
             }
             self.counts["codes_issued"] += 1
         return redirect(with_query(p["redirect_uri"], state=p["state"], code=code))
@@ -197,7 +271,9 @@ class OAuthServer:
             except (ValueError, UnicodeDecodeError):
                 return None
             client = self.clients.get(unquote(client_id))
-            return client if client and hmac.compare_digest(client.secret, unquote(secret)) else None
+            return (
+                client if client and hmac.compare_digest(client.secret, unquote(secret)) else None
+            )
         # A public client names itself; a confidential one must authenticate.
         client = self.clients.get(str(form.get("client_id") or ""))
         return client if client and not client.secret else None
@@ -206,20 +282,38 @@ class OAuthServer:
         form = req.form()
         client = self._client(req, form)
         if client is None:
-            return 401, {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}, {}
+            return (
+                401,
+                {
+                    "error": "unauthorized_client",
+                    "error_description": "Missing valid authorization header",
+                },
+                {},
+            )
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             return self._exchange_code(client, form)
         if grant_type == "refresh_token":
             return self._refresh(client, form)
-        return 400, {"error": "invalid_request", "error_description": "Missing required parameter [grant_type]."}, {}
+        return (
+            400,
+            {
+                "error": "invalid_request",
+                "error_description": "Missing required parameter [grant_type].",
+            },
+            {},
+        )
 
     def _issue(self, client: Client, user_id: str, scopes: frozenset[str]) -> dict[str, Any]:
         access = new_secret("sim-x-access-")
         expires_in = self.access_token_lifetime
         self.access[access] = Grant(user_id, scopes, client.client_id, time.time() + expires_in)
-        body = {"token_type": "bearer", "expires_in": int(expires_in) if expires_in == int(expires_in) else expires_in,
-                "access_token": access, "scope": " ".join(sorted(scopes))}
+        body = {
+            "token_type": "bearer",
+            "expires_in": int(expires_in) if expires_in == int(expires_in) else expires_in,
+            "access_token": access,
+            "scope": " ".join(sorted(scopes)),
+        }
         if "offline.access" in scopes:
             refresh = new_secret("sim-x-refresh-")
             self.refresh[refresh] = Grant(user_id, scopes, client.client_id)
@@ -228,10 +322,16 @@ class OAuthServer:
 
     def _exchange_code(self, client: Client, form):
         with self.lock:
-            code = self.codes.pop(str(form.get("code") or ""), None)  # used once, whatever happens next
-            if (code is None or code["expires_at"] < time.time() or code["client_id"] != client.client_id
-                    or code["redirect_uri"] != form.get("redirect_uri")
-                    or not pkce_matches(form.get("code_verifier"), code["challenge"], code["method"])):
+            code = self.codes.pop(
+                str(form.get("code") or ""), None
+            )  # used once, whatever happens next
+            if (
+                code is None
+                or code["expires_at"] < time.time()
+                or code["client_id"] != client.client_id
+                or code["redirect_uri"] != form.get("redirect_uri")
+                or not pkce_matches(form.get("code_verifier"), code["challenge"], code["method"])
+            ):
                 return 400, dict(INVALID_TOKEN), {}
             self.counts["codes_exchanged"] += 1
             return 200, self._issue(client, code["user_id"], code["scopes"]), {}
@@ -248,7 +348,14 @@ class OAuthServer:
     def revoke(self, req):
         form = req.form()
         if self._client(req, form) is None:
-            return 401, {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}, {}
+            return (
+                401,
+                {
+                    "error": "unauthorized_client",
+                    "error_description": "Missing valid authorization header",
+                },
+                {},
+            )
         token = str(form.get("token") or "")
         with self.lock:
             gone = self.access.pop(token, None) or self.refresh.pop(token, None)
@@ -276,12 +383,18 @@ class OAuthServer:
 
     def _oauth1(self, req, header: str, path: str) -> Principal:
         # RFC 5849 section 3.5.1: name="percent-encoded value" pairs, separated by commas.
-        params = {unquote(k): unquote(v) for k, v in re.findall(r'([\w.~-]+)="([^"]*)"', header[6:])}
+        params = {
+            unquote(k): unquote(v) for k, v in re.findall(r'([\w.~-]+)="([^"]*)"', header[6:])
+        }
         token = params.get("oauth_token", "")
         username = token.split("-sim-oauth1-", 1)[-1] if "-sim-oauth1-" in token else ""
         acc = BRANDS_BY_USERNAME.get(username)
-        if acc is None or params.get("oauth_consumer_key") != CONSUMER_KEY or token != oauth1_token_for(acc.username) \
-                or params.get("oauth_signature_method") != "HMAC-SHA1":
+        if (
+            acc is None
+            or params.get("oauth_consumer_key") != CONSUMER_KEY
+            or token != oauth1_token_for(acc.username)
+            or params.get("oauth_signature_method") != "HMAC-SHA1"
+        ):
             raise Unauthorized()
         try:
             stamp = int(params.get("oauth_timestamp", "0"))
@@ -290,13 +403,24 @@ class OAuthServer:
         if abs(time.time() - stamp) > 300:
             raise Unauthorized()
         # The client signed the URL it addressed (api.twitter.com, or upload.twitter.com for media).
-        host = "https://upload.twitter.com" if path.startswith("/1.1/media") else "https://api.twitter.com"
+        host = (
+            "https://upload.twitter.com"
+            if path.startswith("/1.1/media")
+            else "https://api.twitter.com"
+        )
         signed = [(k, v) for k, v in params.items() if k not in ("oauth_signature", "realm")]
         signed += [(k, v) for k, values in req.query.items() for v in values]
-        if "application/x-www-form-urlencoded" in (req.headers.get("Content-Type") or "") and req.raw_body:
+        if (
+            "application/x-www-form-urlencoded" in (req.headers.get("Content-Type") or "")
+            and req.raw_body
+        ):
             signed += parse_qsl(req.raw_body.decode("utf-8", "replace"), keep_blank_values=True)
-        if not hmac.compare_digest(params.get("oauth_signature", ""), hmac_sha1(
-                req.method, host + path, signed, CONSUMER_SECRET, oauth1_secret_for(acc.username))):
+        if not hmac.compare_digest(
+            params.get("oauth_signature", ""),
+            hmac_sha1(
+                req.method, host + path, signed, CONSUMER_SECRET, oauth1_secret_for(acc.username)
+            ),
+        ):
             raise Unauthorized()
         return Principal(acc.id, None, token)
 
@@ -304,8 +428,12 @@ class OAuthServer:
     def summary(self) -> dict[str, Any]:
         now = time.time()
         with self.lock:
-            return {**self.counts, "live_access_tokens": sum(1 for g in self.access.values() if g.expires_at > now),
-                    "refresh_tokens": len(self.refresh), "access_token_lifetime": self.access_token_lifetime}
+            return {
+                **self.counts,
+                "live_access_tokens": sum(1 for g in self.access.values() if g.expires_at > now),
+                "refresh_tokens": len(self.refresh),
+                "access_token_lifetime": self.access_token_lifetime,
+            }
 
     def expire_all(self) -> int:
         with self.lock:
@@ -322,7 +450,9 @@ def _enc(value: str) -> str:
     return quote(value, safe="~-._")
 
 
-def hmac_sha1(method: str, url: str, params: list[tuple[str, str]], consumer_secret: str, token_secret: str) -> str:
+def hmac_sha1(
+    method: str, url: str, params: list[tuple[str, str]], consumer_secret: str, token_secret: str
+) -> str:
     """RFC 5849 section 3.4: the signature base string and its HMAC-SHA1."""
     normalized = "&".join(f"{k}={v}" for k, v in sorted((_enc(k), _enc(v)) for k, v in params))
     base = "&".join((method.upper(), _enc(url), _enc(normalized)))
@@ -334,6 +464,16 @@ def required_scopes(endpoint: str) -> tuple[str, ...]:
     return REQUIRED_SCOPES.get(endpoint, ())
 
 
-__all__ = ["OAuthServer", "Principal", "Unauthorized", "oauth1_token_for", "oauth1_secret_for", "hmac_sha1",
-           "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "CONSUMER_KEY", "CONSUMER_SECRET", "required_scopes"]
-
+__all__ = [
+    "OAuthServer",
+    "Principal",
+    "Unauthorized",
+    "oauth1_token_for",
+    "oauth1_secret_for",
+    "hmac_sha1",
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "CONSUMER_KEY",
+    "CONSUMER_SECRET",
+    "required_scopes",
+]

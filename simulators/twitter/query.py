@@ -25,8 +25,8 @@ an empty query, unbalanced parentheses or a query over 512 characters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 MAX_QUERY_LENGTH = 512
 
@@ -72,7 +72,9 @@ def _phrase_pred(phrase: str) -> Predicate:
 def _operator_pred(name: str, value: str, raw: str) -> Predicate:
     v = value.lower()
     if not v:
-        raise QueryError(f"There were errors processing your request: Empty operator value for `{raw}`")
+        raise QueryError(
+            f"There were errors processing your request: Empty operator value for `{raw}`"
+        )
     if name == "from":
         return lambda t: t.author_username.lower() == v.lstrip("@")
     if name == "to":
@@ -85,7 +87,9 @@ def _operator_pred(name: str, value: str, raw: str) -> Predicate:
         return lambda t: any(v in u.lower() for u in t.urls)
     if name == "is":
         if v not in _IS_VALUES:
-            raise QueryError(f"There were errors processing your request: Reference to invalid operator 'is:{value}'")
+            raise QueryError(
+                f"There were errors processing your request: Reference to invalid operator 'is:{value}'"
+            )
         if v == "retweet":
             return lambda t: "retweeted" in t.ref_types
         if v == "reply":
@@ -95,13 +99,17 @@ def _operator_pred(name: str, value: str, raw: str) -> Predicate:
         return lambda t: t.author_verified
     if name == "has":
         if v not in _HAS_VALUES:
-            raise QueryError(f"There were errors processing your request: Reference to invalid operator 'has:{value}'")
+            raise QueryError(
+                f"There were errors processing your request: Reference to invalid operator 'has:{value}'"
+            )
         if v == "links":
             return lambda t: bool(t.urls)
         if v == "mentions":
             return lambda t: bool(t.mentions)
         return lambda t: bool(t.hashtags)
-    raise QueryError(f"There were errors processing your request: Reference to invalid operator '{name}'")
+    raise QueryError(
+        f"There were errors processing your request: Reference to invalid operator '{name}'"
+    )
 
 
 def _term_pred(token: str) -> Predicate:
@@ -117,7 +125,9 @@ def _term_pred(token: str) -> Predicate:
         name, _, value = token.partition(":")
         if name.lower() in _OPERATORS:
             return _operator_pred(name.lower(), value, token)
-        raise QueryError(f"There were errors processing your request: Reference to invalid operator '{name}'")
+        raise QueryError(
+            f"There were errors processing your request: Reference to invalid operator '{name}'"
+        )
     return _word_pred(token)
 
 
@@ -170,7 +180,9 @@ class _Parser:
                 break
             parts.append(self.unary())
         if not parts:
-            raise QueryError("There were errors processing your request: Empty group or dangling OR")
+            raise QueryError(
+                "There were errors processing your request: Empty group or dangling OR"
+            )
         if len(parts) == 1:
             return parts[0]
         return lambda t: all(p(t) for p in parts)
@@ -180,7 +192,9 @@ class _Parser:
         if tok in ("(", "-("):
             inner = self.or_expr()
             if self.peek() != ")":
-                raise QueryError("There were errors processing your request: Unbalanced parentheses")
+                raise QueryError(
+                    "There were errors processing your request: Unbalanced parentheses"
+                )
             self.take()
             if tok == "-(":
                 return lambda t: not inner(t)

@@ -69,8 +69,9 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from ..faults import FaultConfigError
 from ..http import Request as BaseRequest
@@ -89,35 +90,116 @@ from .state import (
 )
 
 TWEET_FIELDS = (
-    "article", "attachments", "author_id", "card_uri", "community_id", "context_annotations",
-    "conversation_id", "created_at", "display_text_range", "edit_controls", "edit_history_tweet_ids",
-    "entities", "geo", "id", "in_reply_to_user_id", "lang", "media_metadata", "non_public_metrics",
-    "note_tweet", "organic_metrics", "possibly_sensitive", "promoted_metrics", "public_metrics",
-    "referenced_tweets", "reply_settings", "scopes", "source", "text", "withheld",
+    "article",
+    "attachments",
+    "author_id",
+    "card_uri",
+    "community_id",
+    "context_annotations",
+    "conversation_id",
+    "created_at",
+    "display_text_range",
+    "edit_controls",
+    "edit_history_tweet_ids",
+    "entities",
+    "geo",
+    "id",
+    "in_reply_to_user_id",
+    "lang",
+    "media_metadata",
+    "non_public_metrics",
+    "note_tweet",
+    "organic_metrics",
+    "possibly_sensitive",
+    "promoted_metrics",
+    "public_metrics",
+    "referenced_tweets",
+    "reply_settings",
+    "scopes",
+    "source",
+    "text",
+    "withheld",
 )
 USER_FIELDS = (
-    "affiliation", "connection_status", "created_at", "description", "entities", "id", "location",
-    "most_recent_tweet_id", "name", "pinned_tweet_id", "profile_banner_url", "profile_image_url",
-    "protected", "public_metrics", "receives_your_dm", "subscription_type", "url", "username",
-    "verified", "verified_type", "withheld",
+    "affiliation",
+    "connection_status",
+    "created_at",
+    "description",
+    "entities",
+    "id",
+    "location",
+    "most_recent_tweet_id",
+    "name",
+    "pinned_tweet_id",
+    "profile_banner_url",
+    "profile_image_url",
+    "protected",
+    "public_metrics",
+    "receives_your_dm",
+    "subscription_type",
+    "url",
+    "username",
+    "verified",
+    "verified_type",
+    "withheld",
 )
 TWEET_EXPANSIONS = (
-    "article.cover_media", "article.media_entities", "attachments.media_keys",
-    "attachments.media_source_tweet", "attachments.poll_ids", "author_id",
-    "edit_history_tweet_ids", "entities.mentions.username", "geo.place_id", "in_reply_to_user_id",
-    "entities.note.mentions.username", "referenced_tweets.id", "referenced_tweets.id.author_id",
+    "article.cover_media",
+    "article.media_entities",
+    "attachments.media_keys",
+    "attachments.media_source_tweet",
+    "attachments.poll_ids",
+    "author_id",
+    "edit_history_tweet_ids",
+    "entities.mentions.username",
+    "geo.place_id",
+    "in_reply_to_user_id",
+    "entities.note.mentions.username",
+    "referenced_tweets.id",
+    "referenced_tweets.id.author_id",
     "referenced_tweets.id.attachments.media_keys",
 )
 USER_EXPANSIONS = ("affiliation.user_id", "most_recent_tweet_id", "pinned_tweet_id")
 IGNORED_FIELD_PARAMS = ("media.fields", "place.fields", "poll.fields")
 
-TIMELINE_PARAMS = ("end_time", "expansions", "max_results", "media.fields", "pagination_token",
-                   "place.fields", "poll.fields", "since_id", "start_time", "tweet.fields",
-                   "until_id", "user.fields")
-SEARCH_PARAMS = ("end_time", "expansions", "max_results", "media.fields", "next_token",
-                 "place.fields", "poll.fields", "query", "since_id", "sort_order", "start_time",
-                 "tweet.fields", "until_id", "user.fields")
-LOOKUP_PARAMS = ("expansions", "media.fields", "place.fields", "poll.fields", "tweet.fields", "user.fields")
+TIMELINE_PARAMS = (
+    "end_time",
+    "expansions",
+    "max_results",
+    "media.fields",
+    "pagination_token",
+    "place.fields",
+    "poll.fields",
+    "since_id",
+    "start_time",
+    "tweet.fields",
+    "until_id",
+    "user.fields",
+)
+SEARCH_PARAMS = (
+    "end_time",
+    "expansions",
+    "max_results",
+    "media.fields",
+    "next_token",
+    "place.fields",
+    "poll.fields",
+    "query",
+    "since_id",
+    "sort_order",
+    "start_time",
+    "tweet.fields",
+    "until_id",
+    "user.fields",
+)
+LOOKUP_PARAMS = (
+    "expansions",
+    "media.fields",
+    "place.fields",
+    "poll.fields",
+    "tweet.fields",
+    "user.fields",
+)
 USER_LOOKUP_PARAMS = ("expansions", "tweet.fields", "user.fields")
 
 
@@ -130,15 +212,21 @@ def _csv(params: dict[str, str], name: str, allowed: tuple[str, ...]) -> list[st
     for v in values:
         if v not in allowed:
             raise invalid_request(
-                name, v, f"The `{name}` query parameter value [{v}] is not one of [{','.join(allowed)}]")
+                name,
+                v,
+                f"The `{name}` query parameter value [{v}] is not one of [{','.join(allowed)}]",
+            )
     return values
 
 
 def _check_params(params: dict[str, str], allowed: tuple[str, ...]) -> None:
     for name in params:
         if name not in allowed:
-            raise invalid_request(name, params[name],
-                                  f"The query parameter [{name}] is not one of [{','.join(allowed)}]")
+            raise invalid_request(
+                name,
+                params[name],
+                f"The query parameter [{name}] is not one of [{','.join(allowed)}]",
+            )
 
 
 def _max_results(params: dict[str, str], lo: int, hi: int, default: int) -> int:
@@ -150,8 +238,11 @@ def _max_results(params: dict[str, str], lo: int, hi: int, default: int) -> int:
     except ValueError:
         value = None
     if value is None or not lo <= value <= hi:
-        raise invalid_request("max_results", raw,
-                              f"The `max_results` query parameter value [{raw}] is not between {lo} and {hi}")
+        raise invalid_request(
+            "max_results",
+            raw,
+            f"The `max_results` query parameter value [{raw}] is not between {lo} and {hi}",
+        )
     return value
 
 
@@ -160,8 +251,9 @@ def _tweet_id_param(params: dict[str, str], name: str) -> str | None:
     if raw is None:
         return None
     if not re.fullmatch(r"[0-9]{1,19}", raw):
-        raise invalid_request(name, raw,
-                              f"The `{name}` query parameter value [{raw}] does not match ^[0-9]{{1,19}}$")
+        raise invalid_request(
+            name, raw, f"The `{name}` query parameter value [{raw}] does not match ^[0-9]{{1,19}}$"
+        )
     return raw
 
 
@@ -173,10 +265,12 @@ def _start_time(params: dict[str, str]) -> str | None:
     try:
         when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise invalid_request("start_time", raw, f"Invalid date format for `start_time`: {raw}") from None
+        raise invalid_request(
+            "start_time", raw, f"Invalid date format for `start_time`: {raw}"
+        ) from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def encode_page_token(tweet_id: str) -> str:
@@ -193,7 +287,9 @@ def decode_page_token(name: str, token: str | None) -> str | None:
         return None
     if token.startswith("7140d") and len(token) > 5 and re.fullmatch(r"[0-9a-z]+", token[5:]):
         return str(int(token[5:], 36))
-    raise invalid_request(name, token, f"The `{name}` query parameter value [{token}] is not valid")
+    raise invalid_request(
+        name, token, f"The `{name}` query parameter value [{token}] is not valid"
+    )
 
 
 # ---------------------------------------------------------------------- rendering
@@ -203,7 +299,9 @@ def render_user(user: User, fields: list[str]) -> dict[str, Any]:
         if f == "verified":
             out["verified"] = user.verified
         elif f == "verified_type":
-            out["verified_type"] = ("business" if user.is_brand else "blue") if user.verified else "none"
+            out["verified_type"] = (
+                ("business" if user.is_brand else "blue") if user.verified else "none"
+            )
         elif f == "public_metrics":
             out["public_metrics"] = user.public_metrics()
         elif f == "profile_image_url" and user.profile_image_url:
@@ -222,21 +320,32 @@ def render_user(user: User, fields: list[str]) -> dict[str, Any]:
 
 
 def render_tweet(tweet: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": tweet["id"], "text": tweet["text"],
-                           "edit_history_tweet_ids": list(tweet["edit_history_tweet_ids"])}
+    out: dict[str, Any] = {
+        "id": tweet["id"],
+        "text": tweet["text"],
+        "edit_history_tweet_ids": list(tweet["edit_history_tweet_ids"]),
+    }
     for f in fields:
         if f in ("id", "text", "edit_history_tweet_ids"):
             continue
         if f == "edit_controls":
-            out["edit_controls"] = {"edits_remaining": 5, "is_edit_eligible": False,
-                                    "editable_until": tweet["created_at"]}
+            out["edit_controls"] = {
+                "edits_remaining": 5,
+                "is_edit_eligible": False,
+                "editable_until": tweet["created_at"],
+            }
         elif f in tweet:
             out[f] = tweet[f]
     return out
 
 
-def build_tweet_payload(state: PlatformState, tweets: list[dict[str, Any]], params: dict[str, str],
-                        errors: list[dict[str, Any]] | None = None, single: bool = False) -> dict[str, Any]:
+def build_tweet_payload(
+    state: PlatformState,
+    tweets: list[dict[str, Any]],
+    params: dict[str, str],
+    errors: list[dict[str, Any]] | None = None,
+    single: bool = False,
+) -> dict[str, Any]:
     """``{"data", "includes", "errors"}`` for tweets, honouring fields and expansions."""
     tweet_fields = _csv(params, "tweet.fields", TWEET_FIELDS)
     user_fields = _csv(params, "user.fields", USER_FIELDS)
@@ -250,7 +359,9 @@ def build_tweet_payload(state: PlatformState, tweets: list[dict[str, Any]], para
         payload["data"] = data[0] if single else data
     user_ids: list[str] = []
     ref_tweets: list[dict[str, Any]] = []
-    expanded_by: dict[str, str] = {}  # user id -> the expansion that asked for it (named in a partial error)
+    expanded_by: dict[
+        str, str
+    ] = {}  # user id -> the expansion that asked for it (named in a partial error)
     for t in tweets:
         if "author_id" in expansions:
             user_ids.append(t["author_id"])
@@ -269,7 +380,9 @@ def build_tweet_payload(state: PlatformState, tweets: list[dict[str, Any]], para
                 if rt is None:
                     errors.append(not_found_error("tweet", "referenced_tweets.id", ref["id"]))
                     continue
-                if "referenced_tweets.id" in expansions and all(x["id"] != rt["id"] for x in ref_tweets):
+                if "referenced_tweets.id" in expansions and all(
+                    x["id"] != rt["id"] for x in ref_tweets
+                ):
                     ref_tweets.append(rt)
                 if "referenced_tweets.id.author_id" in expansions:
                     user_ids.append(rt["author_id"])
@@ -300,8 +413,15 @@ def build_tweet_payload(state: PlatformState, tweets: list[dict[str, Any]], para
 
 # ---------------------------------------------------------------------- routing
 class Route:
-    def __init__(self, method: str, pattern: str, handler: Callable, *, write: bool = False,
-                 user_context: bool = False):
+    def __init__(
+        self,
+        method: str,
+        pattern: str,
+        handler: Callable,
+        *,
+        write: bool = False,
+        user_context: bool = False,
+    ):
         self.method = method
         self.pattern = pattern
         self.regex = re.compile("^" + re.sub(r":(\w+)", r"(?P<\1>[^/]+)", pattern) + "$")
@@ -322,22 +442,50 @@ class Request(BaseRequest):
 
     def json(self) -> dict[str, Any]:
         if not self.raw_body:
-            raise ApiError(400, {"title": "Invalid Request", "type": INVALID_REQUEST_TYPE, "status": 400,
-                                 "detail": "The request body is empty; a JSON object is required."})
+            raise ApiError(
+                400,
+                {
+                    "title": "Invalid Request",
+                    "type": INVALID_REQUEST_TYPE,
+                    "status": 400,
+                    "detail": "The request body is empty; a JSON object is required.",
+                },
+            )
         try:
             body = json.loads(self.raw_body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ApiError(400, {"title": "Invalid Request", "type": INVALID_REQUEST_TYPE, "status": 400,
-                                 "detail": f"The request body is not valid JSON: {exc}"}) from None
+            raise ApiError(
+                400,
+                {
+                    "title": "Invalid Request",
+                    "type": INVALID_REQUEST_TYPE,
+                    "status": 400,
+                    "detail": f"The request body is not valid JSON: {exc}",
+                },
+            ) from None
         if not isinstance(body, dict):
-            raise ApiError(400, {"title": "Invalid Request", "type": INVALID_REQUEST_TYPE, "status": 400,
-                                 "detail": "The request body must be a JSON object."})
+            raise ApiError(
+                400,
+                {
+                    "title": "Invalid Request",
+                    "type": INVALID_REQUEST_TYPE,
+                    "status": 400,
+                    "detail": "The request body must be a JSON object.",
+                },
+            )
         return body
 
 
 def _bad(detail: str) -> ApiError:
-    return ApiError(400, {"title": "Invalid Request", "type": INVALID_REQUEST_TYPE, "status": 400,
-                          "detail": detail})
+    return ApiError(
+        400,
+        {
+            "title": "Invalid Request",
+            "type": INVALID_REQUEST_TYPE,
+            "status": 400,
+            "detail": detail,
+        },
+    )
 
 
 class Api:
@@ -361,7 +509,12 @@ class Api:
             r("GET", "/2/tweets", self.get_tweets),
             r("GET", "/2/tweets/:id", self.get_tweet),
             r("POST", "/2/tweets", self.create_tweet, write=True),
-            r("POST", "/1.1/media/upload.json", lambda req: self.sim.media.upload(req), write=True),
+            r(
+                "POST",
+                "/1.1/media/upload.json",
+                lambda req: self.sim.media.upload(req),
+                write=True,
+            ),
             r("DELETE", "/2/tweets/:id", self.delete_tweet, write=True),
             r("POST", "/2/users/:id/likes", self.like, write=True),
             r("DELETE", "/2/users/:id/likes/:tweet_id", self.unlike, write=True),
@@ -372,7 +525,11 @@ class Api:
         # endpoint on the API host.
         oauth = simulator.oauth
         self.oauth_routes = [
-            r("GET", "/i/oauth2/authorize", lambda req: oauth.authorize_page(req, action="/i/oauth2/authorize")),
+            r(
+                "GET",
+                "/i/oauth2/authorize",
+                lambda req: oauth.authorize_page(req, action="/i/oauth2/authorize"),
+            ),
             r("POST", "/i/oauth2/authorize", oauth.authorize_decision),
             r("POST", "/2/oauth2/token", oauth.token),
             r("POST", "/2/oauth2/revoke", oauth.revoke),
@@ -380,7 +537,11 @@ class Api:
         self.sim_routes = [
             r("GET", "/_sim/state", self.sim_state),
             r("GET", "/_sim/oauth", lambda req: (200, {"data": oauth.summary()})),
-            r("POST", "/_sim/oauth/expire", lambda req: (200, {"data": {"expired": oauth.expire_all()}})),
+            r(
+                "POST",
+                "/_sim/oauth/expire",
+                lambda req: (200, {"data": {"expired": oauth.expire_all()}}),
+            ),
             r("POST", "/_sim/oauth/config", self.sim_oauth_config),
             r("POST", "/_sim/oauth/clients", self.sim_oauth_client),
             r("GET", "/_sim/tweets", self.sim_tweets),
@@ -403,14 +564,35 @@ class Api:
     def fault_response(self, kind: str) -> tuple[int, dict[str, Any], dict[str, str]]:
         if kind == "429":
             retry_after = self.faults.retry_after
-            return 429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}, {
-                "x-rate-limit-limit": "0", "x-rate-limit-remaining": "0",
-                "x-rate-limit-reset": str(int(time.time()) + retry_after), "Retry-After": str(retry_after)}
+            return (
+                429,
+                {
+                    "title": "Too Many Requests",
+                    "detail": "Too Many Requests",
+                    "type": "about:blank",
+                    "status": 429,
+                },
+                {
+                    "x-rate-limit-limit": "0",
+                    "x-rate-limit-remaining": "0",
+                    "x-rate-limit-reset": str(int(time.time()) + retry_after),
+                    "Retry-After": str(retry_after),
+                },
+            )
         title = "Internal Server Error" if kind == "500" else "Service Unavailable"
-        return int(kind), {"title": title, "detail": title, "type": "about:blank", "status": int(kind)}, {}
+        return (
+            int(kind),
+            {"title": title, "detail": title, "type": "about:blank", "status": int(kind)},
+            {},
+        )
 
     def internal_error(self, exc: Exception) -> dict[str, Any]:
-        return {"title": "Internal Server Error", "detail": f"simulator error: {exc!r}", "type": "about:blank", "status": 500}
+        return {
+            "title": "Internal Server Error",
+            "detail": f"simulator error: {exc!r}",
+            "type": "about:blank",
+            "status": 500,
+        }
 
     # -------------------------------------------------------------- dispatch
     def handle(self, req: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -430,31 +612,50 @@ class Api:
                 principal = self.sim.oauth.principal(req, req.path)
             except Unauthorized:
                 raise problem(401, "Unauthorized", "Unauthorized") from None
-            allowed, limit, remaining, reset = self.state.rate_hit(principal.key if principal else token or "", route.endpoint)
-            headers.update({"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": str(remaining),
-                            "x-rate-limit-reset": str(reset)})
+            allowed, limit, remaining, reset = self.state.rate_hit(
+                principal.key if principal else token or "", route.endpoint
+            )
+            headers.update(
+                {
+                    "x-rate-limit-limit": str(limit),
+                    "x-rate-limit-remaining": str(remaining),
+                    "x-rate-limit-reset": str(reset),
+                }
+            )
             if not allowed:
                 raise problem(429, "Too Many Requests", "Too Many Requests")
             req.token = token or ""
             if principal is not None:
                 req.user, may_write = self.state.user(principal.user_id), True
-                missing = [s for s in required_scopes(route.endpoint) if principal.scopes is not None and s not in principal.scopes]
+                missing = [
+                    s
+                    for s in required_scopes(route.endpoint)
+                    if principal.scopes is not None and s not in principal.scopes
+                ]
                 if missing:
-                    raise ApiError(403, {
-                        "title": "Forbidden", "type": "about:blank", "status": 403,
-                        "detail": f"This request needs the OAuth 2.0 scope(s) {', '.join(missing)}, which the user did not grant.",
-                    })
+                    raise ApiError(
+                        403,
+                        {
+                            "title": "Forbidden",
+                            "type": "about:blank",
+                            "status": 403,
+                            "detail": f"This request needs the OAuth 2.0 scope(s) {', '.join(missing)}, which the user did not grant.",
+                        },
+                    )
             else:
                 req.user, may_write = self.state.authenticate(token)
             if route.user_context and not may_write:
-                raise ApiError(403, {
-                    "title": "Unsupported Authentication",
-                    "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
-                              "Supported authentication types are [OAuth 1.0a User Context, "
-                              "OAuth 2.0 User Context].",
-                    "type": "https://api.twitter.com/2/problems/unsupported-authentication",
-                    "status": 403,
-                })
+                raise ApiError(
+                    403,
+                    {
+                        "title": "Unsupported Authentication",
+                        "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
+                        "Supported authentication types are [OAuth 1.0a User Context, "
+                        "OAuth 2.0 User Context].",
+                        "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+                        "status": 403,
+                    },
+                )
             fault = self.state.take_fault("error_next")
             if fault:
                 raise problem(fault, "Service Unavailable", "Service Unavailable")
@@ -477,8 +678,12 @@ class Api:
                     return route, m
         if path_matched:
             raise problem(405, "Method Not Allowed", f"{req.method} is not allowed on {req.path}")
-        raise problem(404, "Not Found Error", f"No such endpoint: {req.method} {req.path}",
-                      "https://api.twitter.com/2/problems/resource-not-found")
+        raise problem(
+            404,
+            "Not Found Error",
+            f"No such endpoint: {req.method} {req.path}",
+            "https://api.twitter.com/2/problems/resource-not-found",
+        )
 
     # -------------------------------------------------------------- users
     def _user_fields(self, req: Request) -> list[str]:
@@ -513,7 +718,9 @@ class Api:
             raise invalid_request(name, "", f"The `{name}` query parameter can not be empty")
         values = [v.strip() for v in raw.split(",") if v.strip()]
         if len(values) > 100:
-            raise invalid_request(name, raw, f"The `{name}` query parameter can have at most 100 values")
+            raise invalid_request(
+                name, raw, f"The `{name}` query parameter can have at most 100 values"
+            )
         return values
 
     def get_users(self, req: Request):
@@ -535,7 +742,9 @@ class Api:
 
     def get_user_by_username(self, req: Request, username: str):
         _check_params(req.params, USER_LOOKUP_PARAMS)
-        status, body = self._users(req, "username", [username], self.state.user_by_username, "username")
+        status, body = self._users(
+            req, "username", [username], self.state.user_by_username, "username"
+        )
         if "data" in body:
             body["data"] = body["data"][0]
         return status, body
@@ -548,14 +757,23 @@ class Api:
         below = decode_page_token(token_param, req.params.get(token_param))
         start_time = _start_time(req.params)
         try:
-            tweets, more = fetch(since_id=since_id, until_id=until_id, below_id=below, max_results=max_results,
-                                 start_time=start_time)
+            tweets, more = fetch(
+                since_id=since_id,
+                until_id=until_id,
+                below_id=below,
+                max_results=max_results,
+                start_time=start_time,
+            )
         except QueryError as exc:
             raise invalid_request("query", req.params.get("query", ""), str(exc)) from None
         body = _partial(self.state.partial, build_tweet_payload(self.state, tweets, req.params))
         meta: dict[str, Any] = {"result_count": len(tweets)}
         if tweets:
-            meta = {"newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"], "result_count": len(tweets)}
+            meta = {
+                "newest_id": tweets[0]["id"],
+                "oldest_id": tweets[-1]["id"],
+                "result_count": len(tweets),
+            }
             if more:
                 meta["next_token"] = encode_page_token(tweets[-1]["id"])
         body["meta"] = meta
@@ -564,7 +782,9 @@ class Api:
     def get_mentions(self, req: Request, id: str):
         _check_params(req.params, TIMELINE_PARAMS)
         if not id.isdigit():
-            raise invalid_request("id", id, f"The `id` query parameter value [{id}] does not match ^[0-9]{{1,19}}$")
+            raise invalid_request(
+                "id", id, f"The `id` query parameter value [{id}] does not match ^[0-9]{{1,19}}$"
+            )
         if self.state.user(id) is None:
             return 200, {"errors": [not_found_error("user", "id", id)]}
         return self._paged(req, lambda **kw: self.state.mentions(id, **kw), "pagination_token", 5)
@@ -581,7 +801,9 @@ class Api:
         _check_params(req.params, LOOKUP_PARAMS)
         t = self.state.get_tweet(id) if id.isdigit() else None
         if t is None:
-            return 200, build_tweet_payload(self.state, [], req.params, [not_found_error("tweet", "id", id)])
+            return 200, build_tweet_payload(
+                self.state, [], req.params, [not_found_error("tweet", "id", id)]
+            )
         return 200, build_tweet_payload(self.state, [t], req.params, single=True)
 
     def get_tweets(self, req: Request):
@@ -602,9 +824,15 @@ class Api:
         reply = body.get("reply")
         reply_to = None
         if reply is not None:
-            if not isinstance(reply, dict) or not str(reply.get("in_reply_to_tweet_id", "")).isdigit():
-                raise invalid_request("reply.in_reply_to_tweet_id", reply,
-                                      "`reply.in_reply_to_tweet_id` must be a tweet id")
+            if (
+                not isinstance(reply, dict)
+                or not str(reply.get("in_reply_to_tweet_id", "")).isdigit()
+            ):
+                raise invalid_request(
+                    "reply.in_reply_to_tweet_id",
+                    reply,
+                    "`reply.in_reply_to_tweet_id` must be a tweet id",
+                )
             reply_to = str(reply["in_reply_to_tweet_id"])
         quote = body.get("quote_tweet_id")
         if quote is not None and not str(quote).isdigit():
@@ -617,11 +845,20 @@ class Api:
         text = body.get("text")
         if text is not None and not isinstance(text, str):
             raise invalid_request("text", text, "`text` must be a string")
-        t = self.state.create_tweet(req.user.id, text, in_reply_to_tweet_id=reply_to,
-                                    quote_tweet_id=str(quote) if quote is not None else None,
-                                    media_ids=media_ids)
-        return 201, {"data": {"id": t["id"], "text": t["text"],
-                              "edit_history_tweet_ids": t["edit_history_tweet_ids"]}}
+        t = self.state.create_tweet(
+            req.user.id,
+            text,
+            in_reply_to_tweet_id=reply_to,
+            quote_tweet_id=str(quote) if quote is not None else None,
+            media_ids=media_ids,
+        )
+        return 201, {
+            "data": {
+                "id": t["id"],
+                "text": t["text"],
+                "edit_history_tweet_ids": t["edit_history_tweet_ids"],
+            }
+        }
 
     def delete_tweet(self, req: Request, id: str):
         self.state.delete_tweet(id, by_user_id=req.user.id)
@@ -629,8 +866,11 @@ class Api:
 
     def _acting_user(self, req: Request, id: str) -> None:
         if id != req.user.id:
-            raise problem(403, "Forbidden",
-                          f"You are not permitted to perform this action on behalf of user {id}.")
+            raise problem(
+                403,
+                "Forbidden",
+                f"You are not permitted to perform this action on behalf of user {id}.",
+            )
 
     def _tweet_id_body(self, req: Request) -> str:
         body = req.json()
@@ -665,8 +905,13 @@ class Api:
 
     def sim_tweets(self, req: Request):
         p = req.params
-        return 200, {"data": self.state.list_tweets(author=p.get("author"), in_reply_to=p.get("in_reply_to"),
-                                                    conversation_id=p.get("conversation_id"))}
+        return 200, {
+            "data": self.state.list_tweets(
+                author=p.get("author"),
+                in_reply_to=p.get("in_reply_to"),
+                conversation_id=p.get("conversation_id"),
+            )
+        }
 
     def sim_tweet(self, req: Request, id: str):
         found = [t for t in self.state.list_tweets() if t["id"] == id]
@@ -700,8 +945,11 @@ class Api:
             raise _bad("`author.username` must be 1-15 letters, digits or underscores.")
         username = username.lstrip("@")
         for key, kind in (("followers_count", int), ("following_count", int)):
-            if key in author and (not isinstance(author[key], kind) or isinstance(author[key], bool)
-                                  or author[key] < 0):
+            if key in author and (
+                not isinstance(author[key], kind)
+                or isinstance(author[key], bool)
+                or author[key] < 0
+            ):
                 raise _bad(f"`author.{key}` must be a non-negative integer.")
         if "verified" in author and not isinstance(author["verified"], bool):
             raise _bad("`author.verified` must be true or false.")
@@ -710,20 +958,28 @@ class Api:
                 raise _bad(f"`author.{key}` must be a string.")
         lang = body.get("lang", "en")
         if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?|und", lang):
-            raise _bad("`lang` must be a language code such as \"en\" or \"de\".")
+            raise _bad('`lang` must be a language code such as "en" or "de".')
         for key in ("in_reply_to_tweet_id", "quote_tweet_id", "retweet_of_tweet_id"):
             if body.get(key) is not None and not str(body[key]).isdigit():
                 raise _bad(f"`{key}` must be a tweet id (digits).")
         try:
             user = self.state.upsert_customer(
-                username, author.get("name"), followers_count=author.get("followers_count"),
-                following_count=author.get("following_count"), verified=author.get("verified"),
-                description=author.get("description"), location=author.get("location"))
+                username,
+                author.get("name"),
+                followers_count=author.get("followers_count"),
+                following_count=author.get("following_count"),
+                verified=author.get("verified"),
+                description=author.get("description"),
+                location=author.get("location"),
+            )
             tweet = self.state.customer_tweet(
-                user, text or "", lang=lang,
+                user,
+                text or "",
+                lang=lang,
                 in_reply_to_tweet_id=_opt_str(body.get("in_reply_to_tweet_id")),
                 quote_tweet_id=_opt_str(body.get("quote_tweet_id")),
-                retweet_of_tweet_id=_opt_str(rt_of))
+                retweet_of_tweet_id=_opt_str(rt_of),
+            )
         except ValueError as exc:
             raise _bad(str(exc)) from None
         tweet["author_username"] = user.username
@@ -741,7 +997,9 @@ class Api:
         body = req.json()
         rate = body.get("rate_per_minute")
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 0 or rate > 6000:
-            raise _bad("`rate_per_minute` must be a number between 0 and 6000 (0 stops the generator).")
+            raise _bad(
+                "`rate_per_minute` must be a number between 0 and 6000 (0 stops the generator)."
+            )
         if rate == 0:
             self.sim.stop_traffic()
         else:
@@ -757,19 +1015,32 @@ class Api:
         if limits is not None:
             known = {r.endpoint for r in self.x_routes}
             if not isinstance(limits, dict) or any(
-                    k not in known or not isinstance(v, int) or v < 0 for k, v in limits.items()):
-                raise _bad("`rate_limits` maps endpoints such as \"GET /2/users/:id/mentions\" to integers; "
-                           f"known endpoints: {sorted(known)}")
+                k not in known or not isinstance(v, int) or v < 0 for k, v in limits.items()
+            ):
+                raise _bad(
+                    '`rate_limits` maps endpoints such as "GET /2/users/:id/mentions" to integers; '
+                    f"known endpoints: {sorted(known)}"
+                )
         partial = body.get("partial")
         if partial is not None:
             self.state.configure_partial(**_partial_config(partial))
         faults = body.get("faults")
         mode_keys = ("share", "kinds", "timeout_seconds", "retry_after")
-        if faults is not None and (not isinstance(faults, dict) or any(
-                k not in mode_keys and (k not in ("error_next", "error_status", "lose_response_next") or not isinstance(v, int))
-                for k, v in faults.items())):
-            raise _bad("`faults` accepts integer `error_next`, `error_status`, `lose_response_next`, and the fault "
-                       "mode's `share`, `kinds`, `timeout_seconds`, `retry_after` (see simulators.faults).")
+        if faults is not None and (
+            not isinstance(faults, dict)
+            or any(
+                k not in mode_keys
+                and (
+                    k not in ("error_next", "error_status", "lose_response_next")
+                    or not isinstance(v, int)
+                )
+                for k, v in faults.items()
+            )
+        ):
+            raise _bad(
+                "`faults` accepts integer `error_next`, `error_status`, `lose_response_next`, and the fault "
+                "mode's `share`, `kinds`, `timeout_seconds`, `retry_after` (see simulators.faults)."
+            )
         mode = {k: v for k, v in (faults or {}).items() if k in mode_keys}
         if mode or body.get("seed") is not None:
             try:
@@ -777,14 +1048,23 @@ class Api:
             except FaultConfigError as exc:
                 raise _bad(str(exc)) from None
             faults = {k: v for k, v in faults.items() if k not in mode_keys} if faults else faults
-        self.state.configure(rate_limit=rate_limit, rate_limits=limits, faults=faults,
-                             reset_windows=bool(body.get("reset_windows")))
+        self.state.configure(
+            rate_limit=rate_limit,
+            rate_limits=limits,
+            faults=faults,
+            reset_windows=bool(body.get("reset_windows")),
+        )
         return 200, {**self.state.summary(), "fault_mode": self.sim.faults.summary()}
 
     def sim_oauth_config(self, req: Request):
         body = req.json()
         lifetime = body.get("access_token_lifetime")
-        if set(body) - {"access_token_lifetime"} or not isinstance(lifetime, (int, float)) or isinstance(lifetime, bool) or lifetime <= 0:
+        if (
+            set(body) - {"access_token_lifetime"}
+            or not isinstance(lifetime, (int, float))
+            or isinstance(lifetime, bool)
+            or lifetime <= 0
+        ):
             raise _bad("`access_token_lifetime` (seconds, above 0) is the one setting here.")
         with self.sim.oauth.lock:
             self.sim.oauth.access_token_lifetime = float(lifetime)
@@ -795,12 +1075,23 @@ class Api:
 
         body = req.json()
         uris = body.get("redirect_uris")
-        if not isinstance(body.get("client_id"), str) or not body["client_id"] or not isinstance(body.get("client_secret", ""), str) \
-                or not isinstance(uris, list) or not all(isinstance(u, str) and u for u in uris):
-            raise _bad("A client is {\"client_id\", \"client_secret\" (empty: a public client), \"redirect_uris\": [...]}.")
+        if (
+            not isinstance(body.get("client_id"), str)
+            or not body["client_id"]
+            or not isinstance(body.get("client_secret", ""), str)
+            or not isinstance(uris, list)
+            or not all(isinstance(u, str) and u for u in uris)
+        ):
+            raise _bad(
+                'A client is {"client_id", "client_secret" (empty: a public client), "redirect_uris": [...]}.'
+            )
         with self.sim.oauth.lock:
-            self.sim.oauth.clients[body["client_id"]] = Client(body["client_id"], body.get("client_secret", ""), tuple(uris),
-                                                               name=str(body.get("name") or "Socialdesk"))
+            self.sim.oauth.clients[body["client_id"]] = Client(
+                body["client_id"],
+                body.get("client_secret", ""),
+                tuple(uris),
+                name=str(body.get("name") or "Socialdesk"),
+            )
         return 201, {"data": {"client_id": body["client_id"]}}
 
     def sim_reset(self, req: Request):
@@ -814,11 +1105,20 @@ class Api:
 
 def _partial_config(partial: Any) -> dict[str, Any]:
     """``partial`` of ``/_sim/config``, checked: a 400 says what is wrong."""
-    if not isinstance(partial, dict) or set(partial) - {"omit_fields", "omit_includes", "hide_users", "hide_tweets"}:
-        raise _bad("`partial` takes `omit_fields` (tweet fields), `omit_includes` (true/false), `hide_users` and "
-                   "`hide_tweets` (lists of ids).")
+    if not isinstance(partial, dict) or set(partial) - {
+        "omit_fields",
+        "omit_includes",
+        "hide_users",
+        "hide_tweets",
+    }:
+        raise _bad(
+            "`partial` takes `omit_fields` (tweet fields), `omit_includes` (true/false), `hide_users` and "
+            "`hide_tweets` (lists of ids)."
+        )
     omit = partial.get("omit_fields", [])
-    if not isinstance(omit, list) or any(f not in TWEET_FIELDS or f in ("id", "text") for f in omit):
+    if not isinstance(omit, list) or any(
+        f not in TWEET_FIELDS or f in ("id", "text") for f in omit
+    ):
         raise _bad("`partial.omit_fields` is a list of tweet fields other than id and text.")
     if not isinstance(partial.get("omit_includes", False), bool):
         raise _bad("`partial.omit_includes` is true or false.")
@@ -853,6 +1153,10 @@ def _bearer(header: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------------- serving
-def serve_in_thread(simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> RunningServer:
+def serve_in_thread(
+    simulator, host: str = "127.0.0.1", port: int = 0, quiet: bool = True
+) -> RunningServer:
     # X answers with the server header "tsa_a".
-    return serve_api(Api(simulator), host, port, quiet=quiet, name="twitter-sim-http", server_header="tsa_a")
+    return serve_api(
+        Api(simulator), host, port, quiet=quiet, name="twitter-sim-http", server_header="tsa_a"
+    )

@@ -28,7 +28,7 @@ import threading
 import time
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .accounts import APP_ONLY_TOKEN, BRAND_ACCOUNTS, BRANDS_BY_TOKEN
@@ -38,7 +38,12 @@ FIRST_TWEET_ID = 1_790_000_000_000_000_000
 SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
 SNOWFLAKE_TIME_SHIFT = 22  # the low 22 bits: worker and sequence numbers
 # What a test may ask the timelines to leave out (see PlatformState.configure_partial).
-NO_PARTIAL: dict[str, Any] = {"omit_fields": [], "omit_includes": False, "hide_users": [], "hide_tweets": []}
+NO_PARTIAL: dict[str, Any] = {
+    "omit_fields": [],
+    "omit_includes": False,
+    "hide_users": [],
+    "hide_tweets": [],
+}
 FIRST_CUSTOMER_ID = 1_500_000_000_000_000_000
 MAX_TWEET_WEIGHT = 280
 URL_WEIGHT = 23
@@ -71,12 +76,15 @@ def problem(status: int, title: str, detail: str, type_: str = "about:blank") ->
 
 def invalid_request(parameter: str, value: Any, message: str) -> ApiError:
     """X's 400 shape for an invalid query or body parameter."""
-    return ApiError(400, {
-        "errors": [{"parameters": {parameter: [str(value)]}, "message": message}],
-        "title": "Invalid Request",
-        "detail": "One or more parameters to your request was invalid.",
-        "type": INVALID_REQUEST_TYPE,
-    })
+    return ApiError(
+        400,
+        {
+            "errors": [{"parameters": {parameter: [str(value)]}, "message": message}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": INVALID_REQUEST_TYPE,
+        },
+    )
 
 
 def not_found_error(resource_type: str, parameter: str, value: str) -> dict[str, Any]:
@@ -94,7 +102,7 @@ def not_found_error(resource_type: str, parameter: str, value: str) -> dict[str,
 
 def iso_ms(epoch: float) -> str:
     """``2026-11-27T10:00:00.000Z`` for an epoch time in seconds."""
-    dt = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    dt = datetime.fromtimestamp(epoch, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
@@ -104,7 +112,7 @@ def weighted_length(text: str) -> int:
     total = 0
     pos = 0
     for m in _URL_RE.finditer(text):
-        total += _weigh(text[pos:m.start()]) + URL_WEIGHT
+        total += _weigh(text[pos : m.start()]) + URL_WEIGHT
         pos = m.end()
     return total + _weigh(text[pos:])
 
@@ -180,8 +188,12 @@ class RateLimiter:
 class PlatformState:
     """The whole simulated platform. All public methods are thread-safe."""
 
-    def __init__(self, rate_limit: int = DEFAULT_RATE_LIMIT, clock=time.time,
-                 rate_limits: dict[str, int] | None = None):
+    def __init__(
+        self,
+        rate_limit: int = DEFAULT_RATE_LIMIT,
+        clock=time.time,
+        rate_limits: dict[str, int] | None = None,
+    ):
         self.lock = threading.RLock()
         self.clock = clock
         self._initial_limits = (int(rate_limit), dict(rate_limits or {}))
@@ -208,15 +220,24 @@ class PlatformState:
             self._last_customer_id = FIRST_CUSTOMER_ID
             self._last_created = 0.0
         for acc in BRAND_ACCOUNTS:
-            self._add_user(User(
-                id=acc.id, username=acc.username, name=acc.name, verified=True,
-                followers_count=acc.followers_count, following_count=acc.following_count,
-                tweet_count=acc.tweet_count, listed_count=acc.listed_count,
-                description=acc.description, location=acc.location,
-                created_at="2008-02-21T18:04:05.000Z",
-                profile_image_url=f"https://pbs.twimg.com/profile_images/{acc.id}/{acc.username.lower()}_normal.png",
-                is_brand=True, lang=acc.language,
-            ))
+            self._add_user(
+                User(
+                    id=acc.id,
+                    username=acc.username,
+                    name=acc.name,
+                    verified=True,
+                    followers_count=acc.followers_count,
+                    following_count=acc.following_count,
+                    tweet_count=acc.tweet_count,
+                    listed_count=acc.listed_count,
+                    description=acc.description,
+                    location=acc.location,
+                    created_at="2008-02-21T18:04:05.000Z",
+                    profile_image_url=f"https://pbs.twimg.com/profile_images/{acc.id}/{acc.username.lower()}_normal.png",
+                    is_brand=True,
+                    lang=acc.language,
+                )
+            )
 
     def reset(self) -> None:
         """Forget every tweet, customer, like and retweet; brand accounts stay.
@@ -260,8 +281,13 @@ class PlatformState:
         with self.lock:
             return self.rate_limiter.hit(token, endpoint, self.clock())
 
-    def configure(self, rate_limit: int | None = None, rate_limits: dict[str, int] | None = None,
-                  faults: dict[str, Any] | None = None, reset_windows: bool = False) -> None:
+    def configure(
+        self,
+        rate_limit: int | None = None,
+        rate_limits: dict[str, int] | None = None,
+        faults: dict[str, Any] | None = None,
+        reset_windows: bool = False,
+    ) -> None:
         with self.lock:
             if rate_limit is not None:
                 self.rate_limiter.default_limit = int(rate_limit)
@@ -292,25 +318,43 @@ class PlatformState:
             uid = self.users_by_name.get(username.lower().lstrip("@"))
             return self.users.get(uid) if uid else None
 
-    def upsert_customer(self, username: str, name: str | None = None, *, id: str | None = None,
-                        followers_count: int | None = None, following_count: int | None = None,
-                        verified: bool | None = None, description: str | None = None,
-                        location: str | None = None, created_at: str | None = None,
-                        lang: str | None = None) -> User:
+    def upsert_customer(
+        self,
+        username: str,
+        name: str | None = None,
+        *,
+        id: str | None = None,
+        followers_count: int | None = None,
+        following_count: int | None = None,
+        verified: bool | None = None,
+        description: str | None = None,
+        location: str | None = None,
+        created_at: str | None = None,
+        lang: str | None = None,
+    ) -> User:
         """Create the customer ``username`` or update the profile fields given."""
         with self.lock:
             existing = self.user_by_username(username)
             if existing is not None and existing.is_brand:
-                raise ValueError(f"@{username} is a brand account; brand accounts tweet through the API")
+                raise ValueError(
+                    f"@{username} is a brand account; brand accounts tweet through the API"
+                )
             if existing is None:
                 if id is None or str(id) in self.users:
                     self._last_customer_id += 1_048_576 * 977
                     id = str(self._last_customer_id)
-                existing = self._add_user(User(
-                    id=str(id), username=username, name=name or username,
-                    followers_count=120, following_count=180, tweet_count=340, listed_count=1,
-                    profile_image_url=f"https://pbs.twimg.com/profile_images/{id}/avatar_normal.jpg",
-                ))
+                existing = self._add_user(
+                    User(
+                        id=str(id),
+                        username=username,
+                        name=name or username,
+                        followers_count=120,
+                        following_count=180,
+                        tweet_count=340,
+                        listed_count=1,
+                        profile_image_url=f"https://pbs.twimg.com/profile_images/{id}/avatar_normal.jpg",
+                    )
+                )
             u = existing
             if name is not None:
                 u.name = name
@@ -351,16 +395,24 @@ class PlatformState:
             mentions.append(item)
         if mentions:
             entities["mentions"] = mentions
-        tags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in _HASHTAG_RE.finditer(text)]
+        tags = [
+            {"start": m.start(), "end": m.end(), "tag": m.group(1)}
+            for m in _HASHTAG_RE.finditer(text)
+        ]
         if tags:
             entities["hashtags"] = tags
         urls = []
         for m in _URL_RE.finditer(text):
             url = m.group(0).rstrip(".,!?)")
-            urls.append({
-                "start": m.start(), "end": m.start() + len(url), "url": url,
-                "expanded_url": url, "display_url": re.sub(r"^https?://(www\.)?", "", url)[:30],
-            })
+            urls.append(
+                {
+                    "start": m.start(),
+                    "end": m.start() + len(url),
+                    "url": url,
+                    "expanded_url": url,
+                    "display_url": re.sub(r"^https?://(www\.)?", "", url)[:30],
+                }
+            )
         if urls:
             entities["urls"] = urls
         return entities
@@ -376,14 +428,27 @@ class PlatformState:
             t = self._live(str(tweet_id))
             return _copy(t) if t else None
 
-    def _store(self, author: User, text: str, *, lang: str, reply_to: dict | None = None,
-               quote: dict | None = None, retweet_of: dict | None = None,
-               media_ids: list[str] | None = None, source: str = "Twitter Web App") -> dict[str, Any]:
+    def _store(
+        self,
+        author: User,
+        text: str,
+        *,
+        lang: str,
+        reply_to: dict | None = None,
+        quote: dict | None = None,
+        retweet_of: dict | None = None,
+        media_ids: list[str] | None = None,
+        source: str = "Twitter Web App",
+    ) -> dict[str, Any]:
         tid, created = self._next_ids()
         refs = []
         tweet: dict[str, Any] = {
-            "id": tid, "text": text, "author_id": author.id, "conversation_id": tid,
-            "created_at": created, "lang": lang,
+            "id": tid,
+            "text": text,
+            "author_id": author.id,
+            "conversation_id": tid,
+            "created_at": created,
+            "lang": lang,
         }
         if reply_to is not None:
             tweet["conversation_id"] = reply_to["conversation_id"]
@@ -403,8 +468,14 @@ class PlatformState:
             tweet["entities"] = entities
         if media_ids:
             tweet["attachments"] = {"media_keys": [f"3_{m}" for m in media_ids]}
-        tweet["public_metrics"] = {"retweet_count": 0, "reply_count": 0, "like_count": 0,
-                                   "quote_count": 0, "bookmark_count": 0, "impression_count": 0}
+        tweet["public_metrics"] = {
+            "retweet_count": 0,
+            "reply_count": 0,
+            "like_count": 0,
+            "quote_count": 0,
+            "bookmark_count": 0,
+            "impression_count": 0,
+        }
         tweet["edit_history_tweet_ids"] = [tid]
         tweet["possibly_sensitive"] = False
         tweet["reply_settings"] = "everyone"
@@ -414,64 +485,119 @@ class PlatformState:
         author.tweet_count += 1
         return tweet
 
-    def create_tweet(self, author_id: str, text: str | None, *, in_reply_to_tweet_id: str | None = None,
-                     quote_tweet_id: str | None = None, media_ids: list[str] | None = None) -> dict[str, Any]:
+    def create_tweet(
+        self,
+        author_id: str,
+        text: str | None,
+        *,
+        in_reply_to_tweet_id: str | None = None,
+        quote_tweet_id: str | None = None,
+        media_ids: list[str] | None = None,
+    ) -> dict[str, Any]:
         """``POST /2/tweets`` semantics (duplicate check, length check, reply threading)."""
         with self.lock:
             author = self.users[str(author_id)]
             if not isinstance(text, str) or not text.strip():
                 if not media_ids:
-                    raise invalid_request("text", text, "The `text` field is required when no media is attached.")
+                    raise invalid_request(
+                        "text", text, "The `text` field is required when no media is attached."
+                    )
                 text = text or ""
             if weighted_length(text) > MAX_TWEET_WEIGHT:
-                raise ApiError(400, {
-                    "errors": [{"message": "Your Tweet text is too long. For more information on how Twitter "
-                                           "determines text length see https://github.com/twitter/twitter-text."}],
-                    "title": "Invalid Request",
-                    "detail": "One or more parameters to your request was invalid.",
-                    "type": INVALID_REQUEST_TYPE,
-                })
+                raise ApiError(
+                    400,
+                    {
+                        "errors": [
+                            {
+                                "message": "Your Tweet text is too long. For more information on how Twitter "
+                                "determines text length see https://github.com/twitter/twitter-text."
+                            }
+                        ],
+                        "title": "Invalid Request",
+                        "detail": "One or more parameters to your request was invalid.",
+                        "type": INVALID_REQUEST_TYPE,
+                    },
+                )
             if text:
                 for tid in reversed(self.order):
                     t = self.tweets[tid]
-                    if t["author_id"] == author.id and t["text"] == text and tid not in self.deleted:
-                        raise problem(403, "Forbidden",
-                                      "You are not allowed to create a Tweet with duplicate content.")
+                    if (
+                        t["author_id"] == author.id
+                        and t["text"] == text
+                        and tid not in self.deleted
+                    ):
+                        raise problem(
+                            403,
+                            "Forbidden",
+                            "You are not allowed to create a Tweet with duplicate content.",
+                        )
             reply_to = None
             if in_reply_to_tweet_id is not None:
                 reply_to = self._live(str(in_reply_to_tweet_id))
                 if reply_to is None:
-                    raise problem(403, "Forbidden",
-                                  "You attempted to reply to a Tweet that is deleted or not visible to you.")
+                    raise problem(
+                        403,
+                        "Forbidden",
+                        "You attempted to reply to a Tweet that is deleted or not visible to you.",
+                    )
             quote = None
             if quote_tweet_id is not None:
                 quote = self._live(str(quote_tweet_id))
                 if quote is None:
-                    raise problem(403, "Forbidden",
-                                  "You attempted to quote a Tweet that is deleted or not visible to you.")
+                    raise problem(
+                        403,
+                        "Forbidden",
+                        "You attempted to quote a Tweet that is deleted or not visible to you.",
+                    )
             lang = author.lang if author.is_brand else "en"
-            return _copy(self._store(author, text, lang=lang, reply_to=reply_to, quote=quote,
-                                     media_ids=media_ids, source="Socialdesk"))
+            return _copy(
+                self._store(
+                    author,
+                    text,
+                    lang=lang,
+                    reply_to=reply_to,
+                    quote=quote,
+                    media_ids=media_ids,
+                    source="Socialdesk",
+                )
+            )
 
-    def customer_tweet(self, author: User, text: str, *, lang: str = "en",
-                       in_reply_to_tweet_id: str | None = None,
-                       quote_tweet_id: str | None = None,
-                       retweet_of_tweet_id: str | None = None) -> dict[str, Any]:
+    def customer_tweet(
+        self,
+        author: User,
+        text: str,
+        *,
+        lang: str = "en",
+        in_reply_to_tweet_id: str | None = None,
+        quote_tweet_id: str | None = None,
+        retweet_of_tweet_id: str | None = None,
+    ) -> dict[str, Any]:
         """A tweet written by a (non-brand) person on the platform."""
         with self.lock:
             if retweet_of_tweet_id is not None:
                 original = self._live(str(retweet_of_tweet_id))
                 if original is None:
-                    raise ValueError(f"retweet_of_tweet_id {retweet_of_tweet_id} is unknown or deleted")
+                    raise ValueError(
+                        f"retweet_of_tweet_id {retweet_of_tweet_id} is unknown or deleted"
+                    )
                 orig_author = self.users[original["author_id"]]
                 rt_text = f"RT @{orig_author.username}: {original['text']}"
-                return _copy(self._store(author, rt_text, lang=original["lang"], retweet_of=original,
-                                         source="Twitter for Android"))
+                return _copy(
+                    self._store(
+                        author,
+                        rt_text,
+                        lang=original["lang"],
+                        retweet_of=original,
+                        source="Twitter for Android",
+                    )
+                )
             reply_to = None
             if in_reply_to_tweet_id is not None:
                 reply_to = self._live(str(in_reply_to_tweet_id))
                 if reply_to is None:
-                    raise ValueError(f"in_reply_to_tweet_id {in_reply_to_tweet_id} is unknown or deleted")
+                    raise ValueError(
+                        f"in_reply_to_tweet_id {in_reply_to_tweet_id} is unknown or deleted"
+                    )
                 parent_author = self.users[reply_to["author_id"]]
                 handle = "@" + parent_author.username.lower()
                 mentioned = {m.group(1).lower() for m in _MENTION_RE.finditer(text)}
@@ -482,31 +608,51 @@ class PlatformState:
                 quote = self._live(str(quote_tweet_id))
                 if quote is None:
                     raise ValueError(f"quote_tweet_id {quote_tweet_id} is unknown or deleted")
-            return _copy(self._store(author, text, lang=lang, reply_to=reply_to, quote=quote,
-                                     source="Twitter for iPhone"))
+            return _copy(
+                self._store(
+                    author,
+                    text,
+                    lang=lang,
+                    reply_to=reply_to,
+                    quote=quote,
+                    source="Twitter for iPhone",
+                )
+            )
 
     def delete_tweet(self, tweet_id: str, by_user_id: str | None = None) -> None:
         """Delete a tweet; ``by_user_id`` must be its author when given (else 403)."""
         with self.lock:
             t = self._live(str(tweet_id))
             if t is None:
-                raise ApiError(404, {**not_found_error("tweet", "id", str(tweet_id)), "status": 404})
+                raise ApiError(
+                    404, {**not_found_error("tweet", "id", str(tweet_id)), "status": 404}
+                )
             if by_user_id is not None and t["author_id"] != str(by_user_id):
-                raise problem(403, "Forbidden", "You are not allowed to delete a Tweet you did not author.")
+                raise problem(
+                    403, "Forbidden", "You are not allowed to delete a Tweet you did not author."
+                )
             self.deleted.add(t["id"])
 
     def like(self, user_id: str, tweet_id: str) -> None:
         with self.lock:
             t = self._live(str(tweet_id))
             if t is None:
-                raise ApiError(404, {**not_found_error("tweet", "tweet_id", str(tweet_id)), "status": 404})
+                raise ApiError(
+                    404, {**not_found_error("tweet", "tweet_id", str(tweet_id)), "status": 404}
+                )
             key = (str(user_id), t["id"])
             if key in self._like_keys:
                 return
             self._like_keys.add(key)
             t["public_metrics"]["like_count"] += 1
-            self.likes.append({"user_id": str(user_id), "username": self.users[str(user_id)].username,
-                               "tweet_id": t["id"], "at": iso_ms(self.clock())})
+            self.likes.append(
+                {
+                    "user_id": str(user_id),
+                    "username": self.users[str(user_id)].username,
+                    "tweet_id": t["id"],
+                    "at": iso_ms(self.clock()),
+                }
+            )
 
     def unlike(self, user_id: str, tweet_id: str) -> None:
         with self.lock:
@@ -522,17 +668,31 @@ class PlatformState:
         with self.lock:
             t = self._live(str(tweet_id))
             if t is None:
-                raise ApiError(404, {**not_found_error("tweet", "tweet_id", str(tweet_id)), "status": 404})
+                raise ApiError(
+                    404, {**not_found_error("tweet", "tweet_id", str(tweet_id)), "status": 404}
+                )
             key = (str(user_id), t["id"])
             if key in self._retweet_keys:
                 return self.tweets[self._retweet_keys[key]]
             user = self.users[str(user_id)]
             orig_author = self.users[t["author_id"]]
-            rt = self._store(user, f"RT @{orig_author.username}: {t['text']}", lang=t["lang"],
-                             retweet_of=t, source="Socialdesk")
+            rt = self._store(
+                user,
+                f"RT @{orig_author.username}: {t['text']}",
+                lang=t["lang"],
+                retweet_of=t,
+                source="Socialdesk",
+            )
             self._retweet_keys[key] = rt["id"]
-            self.retweets.append({"user_id": user.id, "username": user.username, "tweet_id": t["id"],
-                                  "retweet_id": rt["id"], "at": iso_ms(self.clock())})
+            self.retweets.append(
+                {
+                    "user_id": user.id,
+                    "username": user.username,
+                    "tweet_id": t["id"],
+                    "retweet_id": rt["id"],
+                    "at": iso_ms(self.clock()),
+                }
+            )
             return _copy(rt)
 
     def unretweet(self, user_id: str, tweet_id: str) -> None:
@@ -552,7 +712,9 @@ class PlatformState:
         ents = t.get("entities", {})
         reply_user = self.users.get(t.get("in_reply_to_user_id", ""))
         return TweetView(
-            text=t["text"], author_username=author.username, author_verified=author.verified,
+            text=t["text"],
+            author_username=author.username,
+            author_verified=author.verified,
             lang=t["lang"],
             mentions=frozenset(m["username"].lower() for m in ents.get("mentions", [])),
             hashtags=frozenset(h["tag"].lower() for h in ents.get("hashtags", [])),
@@ -562,8 +724,16 @@ class PlatformState:
             ref_types=frozenset(r["type"] for r in t.get("referenced_tweets", [])),
         )
 
-    def _page(self, match, *, since_id: str | None, until_id: str | None, below_id: str | None,
-              max_results: int, start_time: str | None = None) -> tuple[list[dict[str, Any]], bool]:
+    def _page(
+        self,
+        match,
+        *,
+        since_id: str | None,
+        until_id: str | None,
+        below_id: str | None,
+        max_results: int,
+        start_time: str | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
         lo = int(since_id) if since_id else -1
         hi = min(int(until_id) if until_id else 1 << 64, int(below_id) if below_id else 1 << 64)
         page: list[dict[str, Any]] = []
@@ -585,30 +755,64 @@ class PlatformState:
             page.append(_copy(t))
         return page, more
 
-    def mentions(self, user_id: str, *, since_id=None, until_id=None, below_id=None,
-                 max_results: int = 10, start_time: str | None = None) -> tuple[list[dict[str, Any]], bool]:
+    def mentions(
+        self,
+        user_id: str,
+        *,
+        since_id=None,
+        until_id=None,
+        below_id=None,
+        max_results: int = 10,
+        start_time: str | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
         """Newest-first tweets mentioning ``user_id`` with since_id < id < min(until_id, below_id)."""
         uid = str(user_id)
 
         def match(t):
             return t["author_id"] != uid and any(
-                m.get("id") == uid for m in t.get("entities", {}).get("mentions", []))
+                m.get("id") == uid for m in t.get("entities", {}).get("mentions", [])
+            )
 
         with self.lock:
-            return self._page(match, since_id=since_id, until_id=until_id, below_id=below_id,
-                              max_results=max_results, start_time=start_time)
+            return self._page(
+                match,
+                since_id=since_id,
+                until_id=until_id,
+                below_id=below_id,
+                max_results=max_results,
+                start_time=start_time,
+            )
 
-    def search(self, query: str, *, since_id=None, until_id=None, below_id=None,
-               max_results: int = 10, start_time: str | None = None) -> tuple[list[dict[str, Any]], bool]:
+    def search(
+        self,
+        query: str,
+        *,
+        since_id=None,
+        until_id=None,
+        below_id=None,
+        max_results: int = 10,
+        start_time: str | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
         """Newest-first tweets matching ``query`` (see :mod:`.query`); raises QueryError."""
         pred = compile_query(query)
         with self.lock:
-            return self._page(lambda t: pred(self._view(t)), since_id=since_id, until_id=until_id,
-                              below_id=below_id, max_results=max_results, start_time=start_time)
+            return self._page(
+                lambda t: pred(self._view(t)),
+                since_id=since_id,
+                until_id=until_id,
+                below_id=below_id,
+                max_results=max_results,
+                start_time=start_time,
+            )
 
     # ------------------------------------------------------------------ inspection
-    def list_tweets(self, author: str | None = None, in_reply_to: str | None = None,
-                    conversation_id: str | None = None, include_deleted: bool = True) -> list[dict[str, Any]]:
+    def list_tweets(
+        self,
+        author: str | None = None,
+        in_reply_to: str | None = None,
+        conversation_id: str | None = None,
+        include_deleted: bool = True,
+    ) -> list[dict[str, Any]]:
         """Stored tweets, oldest first, with a ``deleted`` flag and ``author_username``."""
         with self.lock:
             author_id = None
@@ -623,8 +827,9 @@ class PlatformState:
                 if author_id is not None and t["author_id"] != author_id:
                     continue
                 if in_reply_to is not None and not any(
-                        r["type"] == "replied_to" and r["id"] == str(in_reply_to)
-                        for r in t.get("referenced_tweets", [])):
+                    r["type"] == "replied_to" and r["id"] == str(in_reply_to)
+                    for r in t.get("referenced_tweets", [])
+                ):
                     continue
                 if conversation_id is not None and t["conversation_id"] != str(conversation_id):
                     continue
@@ -639,13 +844,18 @@ class PlatformState:
     def summary(self) -> dict[str, Any]:
         with self.lock:
             brand_ids = {u.id for u in self.users.values() if u.is_brand}
-            brand_replies = sum(1 for t in self.tweets.values()
-                                if t["author_id"] in brand_ids and "in_reply_to_user_id" in t)
+            brand_replies = sum(
+                1
+                for t in self.tweets.values()
+                if t["author_id"] in brand_ids and "in_reply_to_user_id" in t
+            )
             return {
                 "counts": {
                     "tweets": len(self.tweets),
                     "deleted_tweets": len(self.deleted),
-                    "customer_tweets": sum(1 for t in self.tweets.values() if t["author_id"] not in brand_ids),
+                    "customer_tweets": sum(
+                        1 for t in self.tweets.values() if t["author_id"] not in brand_ids
+                    ),
                     "brand_replies": brand_replies,
                     "likes": len(self.likes),
                     "retweets": len(self.retweets),
@@ -657,7 +867,9 @@ class PlatformState:
                     "window_seconds": self.rate_limiter.window,
                 },
                 "faults": dict(self.faults),
-                "partial": {k: (list(v) if isinstance(v, list) else v) for k, v in self.partial.items()},
+                "partial": {
+                    k: (list(v) if isinstance(v, list) else v) for k, v in self.partial.items()
+                },
                 "traffic": {"rate_per_minute": self.traffic_rate_per_minute},
                 "newest_tweet_id": self.order[-1] if self.order else None,
             }
@@ -670,4 +882,5 @@ class PlatformState:
 
 def _copy(t: dict[str, Any]) -> dict[str, Any]:
     import copy
+
     return copy.deepcopy(t)

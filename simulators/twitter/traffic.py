@@ -425,8 +425,18 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
 }
 
 DETAILS = {
-    "os": ["Windows 11", "Windows 10", "macOS", "macOS Sonoma", "Ubuntu", "Linux Mint", "Fedora", "Android",
-           "my iPhone", "my Pixel"],
+    "os": [
+        "Windows 11",
+        "Windows 10",
+        "macOS",
+        "macOS Sonoma",
+        "Ubuntu",
+        "Linux Mint",
+        "Fedora",
+        "Android",
+        "my iPhone",
+        "my Pixel",
+    ],
     "ver": ["131", "132.0.2", "133", "134.0.1", "135", "136.0", "137.0.2"],
     "site": ["YouTube", "Netflix", "Twitch", "Vimeo", "Disney+", "Prime Video"],
     "ext": ["uBlock Origin", "Bitwarden", "Dark Reader", "Grammarly", "1Password", "Tampermonkey"],
@@ -444,52 +454,288 @@ LOCAL_OS = {
 # In the background traffic, the share of new tweets after which a customer deletes a recent one.
 DELETE_SHARE = 0.03
 KIND_WEIGHTS = {
-    "support": 30, "compliment": 10, "roundup": 5, "feedback": 10, "feature": 10,
-    "followup": 12, "spam": 6, "search": 11, "retweet": 6,
+    "support": 30,
+    "compliment": 10,
+    "roundup": 5,
+    "feedback": 10,
+    "feature": 10,
+    "followup": 12,
+    "spam": 6,
+    "search": 11,
+    "retweet": 6,
 }
 
 # ---------------------------------------------------------------------- people
 FIRST_NAMES = {
-    "en": ["James", "Olivia", "Liam", "Emma", "Noah", "Ava", "Ethan", "Sophia", "Mason", "Isabella", "Lucas",
-           "Mia", "Logan", "Amelia", "Aiden", "Harper", "Jack", "Evelyn", "Ryan", "Chloe", "Priya", "Arjun",
-           "Kenji", "Aisha", "Tyrone", "Megan", "Connor", "Zoe", "Dylan", "Grace"],
-    "de": ["Lukas", "Anna", "Jonas", "Lea", "Felix", "Hannah", "Maximilian", "Laura", "Paul", "Sophie", "Leon",
-           "Marie", "Tim", "Julia", "Niklas", "Katharina"],
-    "fr": ["Lucas", "Camille", "Hugo", "Manon", "Louis", "Chloé", "Jules", "Léa", "Arthur", "Inès", "Théo",
-           "Sarah", "Nathan", "Clara"],
-    "es": ["Alejandro", "Lucía", "Daniel", "Martina", "Pablo", "Sofía", "Javier", "Valeria", "Diego", "Carmen",
-           "Sergio", "Paula", "Mateo", "Elena"],
-    "pt": ["João", "Maria", "Pedro", "Ana", "Gabriel", "Juliana", "Rafael", "Beatriz", "Lucas", "Larissa",
-           "Gustavo", "Camila", "Thiago", "Fernanda"],
-    "tr": ["Mehmet", "Ayşe", "Mustafa", "Fatma", "Ahmet", "Zeynep", "Emre", "Elif", "Burak", "Merve", "Can",
-           "Selin", "Murat", "Ece"],
+    "en": [
+        "James",
+        "Olivia",
+        "Liam",
+        "Emma",
+        "Noah",
+        "Ava",
+        "Ethan",
+        "Sophia",
+        "Mason",
+        "Isabella",
+        "Lucas",
+        "Mia",
+        "Logan",
+        "Amelia",
+        "Aiden",
+        "Harper",
+        "Jack",
+        "Evelyn",
+        "Ryan",
+        "Chloe",
+        "Priya",
+        "Arjun",
+        "Kenji",
+        "Aisha",
+        "Tyrone",
+        "Megan",
+        "Connor",
+        "Zoe",
+        "Dylan",
+        "Grace",
+    ],
+    "de": [
+        "Lukas",
+        "Anna",
+        "Jonas",
+        "Lea",
+        "Felix",
+        "Hannah",
+        "Maximilian",
+        "Laura",
+        "Paul",
+        "Sophie",
+        "Leon",
+        "Marie",
+        "Tim",
+        "Julia",
+        "Niklas",
+        "Katharina",
+    ],
+    "fr": [
+        "Lucas",
+        "Camille",
+        "Hugo",
+        "Manon",
+        "Louis",
+        "Chloé",
+        "Jules",
+        "Léa",
+        "Arthur",
+        "Inès",
+        "Théo",
+        "Sarah",
+        "Nathan",
+        "Clara",
+    ],
+    "es": [
+        "Alejandro",
+        "Lucía",
+        "Daniel",
+        "Martina",
+        "Pablo",
+        "Sofía",
+        "Javier",
+        "Valeria",
+        "Diego",
+        "Carmen",
+        "Sergio",
+        "Paula",
+        "Mateo",
+        "Elena",
+    ],
+    "pt": [
+        "João",
+        "Maria",
+        "Pedro",
+        "Ana",
+        "Gabriel",
+        "Juliana",
+        "Rafael",
+        "Beatriz",
+        "Lucas",
+        "Larissa",
+        "Gustavo",
+        "Camila",
+        "Thiago",
+        "Fernanda",
+    ],
+    "tr": [
+        "Mehmet",
+        "Ayşe",
+        "Mustafa",
+        "Fatma",
+        "Ahmet",
+        "Zeynep",
+        "Emre",
+        "Elif",
+        "Burak",
+        "Merve",
+        "Can",
+        "Selin",
+        "Murat",
+        "Ece",
+    ],
 }
 LAST_NAMES = {
-    "en": ["Smith", "Johnson", "Brown", "Taylor", "Miller", "Wilson", "Moore", "Clark", "Walker", "Hall",
-           "Young", "King", "Wright", "Patel", "Nguyen", "Okafor", "Murphy", "Kelly", "Reed", "Cooper"],
-    "de": ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann",
-           "Schulz", "Koch", "Richter"],
-    "fr": ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
-           "Simon", "Laurent", "Lefebvre", "Girard"],
-    "es": ["García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez", "Gómez",
-           "Ruiz", "Díaz", "Moreno"],
-    "pt": ["Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima", "Gomes",
-           "Costa", "Ribeiro"],
-    "tr": ["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Yıldırım", "Öztürk", "Aydın", "Özdemir",
-           "Arslan", "Doğan"],
+    "en": [
+        "Smith",
+        "Johnson",
+        "Brown",
+        "Taylor",
+        "Miller",
+        "Wilson",
+        "Moore",
+        "Clark",
+        "Walker",
+        "Hall",
+        "Young",
+        "King",
+        "Wright",
+        "Patel",
+        "Nguyen",
+        "Okafor",
+        "Murphy",
+        "Kelly",
+        "Reed",
+        "Cooper",
+    ],
+    "de": [
+        "Müller",
+        "Schmidt",
+        "Schneider",
+        "Fischer",
+        "Weber",
+        "Meyer",
+        "Wagner",
+        "Becker",
+        "Hoffmann",
+        "Schulz",
+        "Koch",
+        "Richter",
+    ],
+    "fr": [
+        "Martin",
+        "Bernard",
+        "Dubois",
+        "Thomas",
+        "Robert",
+        "Richard",
+        "Petit",
+        "Durand",
+        "Leroy",
+        "Moreau",
+        "Simon",
+        "Laurent",
+        "Lefebvre",
+        "Girard",
+    ],
+    "es": [
+        "García",
+        "Fernández",
+        "González",
+        "Rodríguez",
+        "López",
+        "Martínez",
+        "Sánchez",
+        "Pérez",
+        "Gómez",
+        "Ruiz",
+        "Díaz",
+        "Moreno",
+    ],
+    "pt": [
+        "Silva",
+        "Santos",
+        "Oliveira",
+        "Souza",
+        "Rodrigues",
+        "Ferreira",
+        "Alves",
+        "Pereira",
+        "Lima",
+        "Gomes",
+        "Costa",
+        "Ribeiro",
+    ],
+    "tr": [
+        "Yılmaz",
+        "Kaya",
+        "Demir",
+        "Şahin",
+        "Çelik",
+        "Yıldız",
+        "Yıldırım",
+        "Öztürk",
+        "Aydın",
+        "Özdemir",
+        "Arslan",
+        "Doğan",
+    ],
 }
-HANDLE_WORDS = ["tech", "dev", "codes", "writes", "photo", "gamer", "music", "art", "design", "runs", "travels",
-                "reads", "cooks", "the", "real", "its"]
+HANDLE_WORDS = [
+    "tech",
+    "dev",
+    "codes",
+    "writes",
+    "photo",
+    "gamer",
+    "music",
+    "art",
+    "design",
+    "runs",
+    "travels",
+    "reads",
+    "cooks",
+    "the",
+    "real",
+    "its",
+]
 LOCATIONS = {
-    "en": ["London", "Austin, TX", "Toronto", "Sydney", "Dublin", "Bangalore", "Seattle", "Manchester", ""],
+    "en": [
+        "London",
+        "Austin, TX",
+        "Toronto",
+        "Sydney",
+        "Dublin",
+        "Bangalore",
+        "Seattle",
+        "Manchester",
+        "",
+    ],
     "de": ["Berlin", "München", "Hamburg", "Köln", "Wien", "Zürich", ""],
     "fr": ["Paris", "Lyon", "Marseille", "Bruxelles", "Montréal", "Toulouse", ""],
     "es": ["Madrid", "Barcelona", "Ciudad de México", "Buenos Aires", "Bogotá", "Sevilla", ""],
-    "pt": ["São Paulo", "Rio de Janeiro", "Belo Horizonte", "Porto Alegre", "Recife", "Curitiba", ""],
+    "pt": [
+        "São Paulo",
+        "Rio de Janeiro",
+        "Belo Horizonte",
+        "Porto Alegre",
+        "Recife",
+        "Curitiba",
+        "",
+    ],
     "tr": ["İstanbul", "Ankara", "İzmir", "Bursa", "Antalya", ""],
 }
-SPAM_HANDLES = ["crypto_king", "moon_gains", "btc_signals", "followback4u", "free_airdrop", "nft_whale",
-                "promo_boost", "richdad_fx", "hot_deals", "gain_trick", "coin_rocket", "f4f_team"]
+SPAM_HANDLES = [
+    "crypto_king",
+    "moon_gains",
+    "btc_signals",
+    "followback4u",
+    "free_airdrop",
+    "nft_whale",
+    "promo_boost",
+    "richdad_fx",
+    "hot_deals",
+    "gain_trick",
+    "coin_rocket",
+    "f4f_team",
+]
 AUTHOR_POOL_SEED = 20261127  # fixed: the same people (ids, handles) on every run
 FIRST_AUTHOR_ID = 1_400_000_000
 
@@ -510,7 +756,9 @@ class Persona:
 
 def _ascii(s: str) -> str:
     s = s.replace("ı", "i").replace("İ", "I").replace("ş", "s").replace("ğ", "g")
-    return "".join(c for c in unicodedata.normalize("NFKD", s) if c.isascii() and (c.isalnum() or c == "_"))
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", s) if c.isascii() and (c.isalnum() or c == "_")
+    )
 
 
 def build_author_pool() -> list[Persona]:
@@ -540,33 +788,71 @@ def build_author_pool() -> list[Persona]:
             else:
                 handle = f"{rng.choice(HANDLE_WORDS)}_{f.lower()}"
             handle = handle[:15]
-            if handle.lower() in used or "firefox" in handle.lower() or "mozilla" in handle.lower():
+            if (
+                handle.lower() in used
+                or "firefox" in handle.lower()
+                or "mozilla" in handle.lower()
+            ):
                 continue
             used.add(handle.lower())
             influencer = rng.random() < 0.05
             if influencer:
                 followers = rng.randrange(250_000, 3_000_000)
-                desc = rng.choice(["Tech journalist.", "YouTuber, 1M+ subs.", "Podcast host.",
-                                   "Open source maintainer.", "Author & speaker."])
+                desc = rng.choice(
+                    [
+                        "Tech journalist.",
+                        "YouTuber, 1M+ subs.",
+                        "Podcast host.",
+                        "Open source maintainer.",
+                        "Author & speaker.",
+                    ]
+                )
             else:
                 followers = int(rng.lognormvariate(5.0, 1.4))
-                desc = rng.choice(["", "Coffee, code and cats.", "Student.", "Views are my own.",
-                                   "Gamer and tinkerer.", "Designer.", "Dad of two.", "Linux user."])
+                desc = rng.choice(
+                    [
+                        "",
+                        "Coffee, code and cats.",
+                        "Student.",
+                        "Views are my own.",
+                        "Gamer and tinkerer.",
+                        "Designer.",
+                        "Dad of two.",
+                        "Linux user.",
+                    ]
+                )
             next_id += rng.randrange(1_000, 90_000)
-            people.append(Persona(
-                id=str(next_id), username=handle, name=f"{first} {last}" if rng.random() < 0.8 else first,
-                lang=lang, followers_count=followers, following_count=rng.randrange(20, 2_000),
-                verified=influencer, location=rng.choice(LOCATIONS[lang]), description=desc,
-            ))
+            people.append(
+                Persona(
+                    id=str(next_id),
+                    username=handle,
+                    name=f"{first} {last}" if rng.random() < 0.8 else first,
+                    lang=lang,
+                    followers_count=followers,
+                    following_count=rng.randrange(20, 2_000),
+                    verified=influencer,
+                    location=rng.choice(LOCATIONS[lang]),
+                    description=desc,
+                )
+            )
             made += 1
     for base in SPAM_HANDLES:
         next_id += rng.randrange(1_000, 90_000)
         handle = f"{base}{rng.randrange(100, 9999)}"[:15]
-        people.append(Persona(
-            id=str(next_id), username=handle, name=base.replace("_", " ").title() + " 🚀",
-            lang="en", followers_count=rng.randrange(0, 80), following_count=rng.randrange(3_000, 7_500),
-            verified=False, location="", description="DM for promo 💰", spammer=True,
-        ))
+        people.append(
+            Persona(
+                id=str(next_id),
+                username=handle,
+                name=base.replace("_", " ").title() + " 🚀",
+                lang="en",
+                followers_count=rng.randrange(0, 80),
+                following_count=rng.randrange(3_000, 7_500),
+                verified=False,
+                location="",
+                description="DM for promo 💰",
+                spammer=True,
+            )
+        )
     return people
 
 
@@ -581,7 +867,9 @@ class TrafficGenerator:
         self.seed = seed
         self.rng = random.Random(seed)
         self.kinds: dict[str, str] = {}  # tweet id -> kind, for tests and benchmarks
-        self.by_lang = {lang: [p for p in AUTHOR_POOL if p.lang == lang and not p.spammer] for lang in LANGS}
+        self.by_lang = {
+            lang: [p for p in AUTHOR_POOL if p.lang == lang and not p.spammer] for lang in LANGS
+        }
         self.spammers = [p for p in AUTHOR_POOL if p.spammer]
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -629,9 +917,16 @@ class TrafficGenerator:
 
     def _register(self, p: Persona):
         return self.state.upsert_customer(
-            p.username, p.name, id=p.id, followers_count=p.followers_count,
-            following_count=p.following_count, verified=p.verified, description=p.description,
-            location=p.location, lang=p.lang)
+            p.username,
+            p.name,
+            id=p.id,
+            followers_count=p.followers_count,
+            following_count=p.following_count,
+            verified=p.verified,
+            description=p.description,
+            location=p.location,
+            lang=p.lang,
+        )
 
     # -------------------------------------------------------------- making tweets
     def generate_one(self) -> dict[str, Any]:
@@ -681,8 +976,12 @@ class TrafficGenerator:
         users = self.state.users
         brand_ids = {a.id for a in BRAND_ACCOUNTS}
         # a customer answering a brand account's reply to them
-        brand_replies = self._recent(lambda t: t["author_id"] in brand_ids
-                                     and t.get("in_reply_to_user_id") not in (None, *brand_ids))
+        brand_replies = self._recent(
+            lambda t: (
+                t["author_id"] in brand_ids
+                and t.get("in_reply_to_user_id") not in (None, *brand_ids)
+            )
+        )
         if brand_replies and self.rng.random() < 0.75:
             parent = self.rng.choice(brand_replies[:20])
             customer = users[parent["in_reply_to_user_id"]]
@@ -690,8 +989,12 @@ class TrafficGenerator:
             lang = customer.lang if customer.lang in LANGS else "en"
             if brand.lang != "en":
                 lang = brand.lang
-            text = self._fill(self.rng.choice(TEMPLATES[lang]["followup_brand"]), lang, "@" + brand.username)
-            t = self.state.customer_tweet(customer, text, lang=lang, in_reply_to_tweet_id=parent["id"])
+            text = self._fill(
+                self.rng.choice(TEMPLATES[lang]["followup_brand"]), lang, "@" + brand.username
+            )
+            t = self.state.customer_tweet(
+                customer, text, lang=lang, in_reply_to_tweet_id=parent["id"]
+            )
             t["author_username"] = customer.username
             return t
         # a customer adding to their own earlier support tweet
@@ -700,8 +1003,11 @@ class TrafficGenerator:
             return None
         parent = self.rng.choice(own[:30])
         customer = users[parent["author_id"]]
-        mentions = [m["username"] for m in parent.get("entities", {}).get("mentions", [])
-                    if m.get("id") in brand_ids]
+        mentions = [
+            m["username"]
+            for m in parent.get("entities", {}).get("mentions", [])
+            if m.get("id") in brand_ids
+        ]
         mention = "@" + mentions[0] if mentions else ""
         lang = parent["lang"]
         text = self._fill(self.rng.choice(TEMPLATES[lang]["followup_self"]), lang, mention)
@@ -711,7 +1017,9 @@ class TrafficGenerator:
         return t
 
     def _retweet(self) -> dict[str, Any] | None:
-        candidates = self._recent(lambda t: self.kinds.get(t["id"]) in ("compliment", "roundup", "feedback"))
+        candidates = self._recent(
+            lambda t: self.kinds.get(t["id"]) in ("compliment", "roundup", "feedback")
+        )
         if not candidates:
             return None
         original = self.rng.choice(candidates[:30])
@@ -750,7 +1058,9 @@ class TrafficGenerator:
         self._wake.set()
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="twitter-sim-traffic", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="twitter-sim-traffic", daemon=True
+            )
             self._thread.start()
 
     def stop(self) -> None:

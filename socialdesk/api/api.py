@@ -26,7 +26,13 @@ from socialdesk.conversations.selectors import can_see
 from socialdesk.people.models import ApiToken, has_role
 from socialdesk.play import services as play_services
 from socialdesk.queues.models import Queue
-from socialdesk.queues.selectors import capped_count, count_cap, dealable, queue_conversations, visible_queues
+from socialdesk.queues.selectors import (
+    capped_count,
+    count_cap,
+    dealable,
+    queue_conversations,
+    visible_queues,
+)
 
 
 class TokenAuth(HttpBearer):
@@ -48,7 +54,9 @@ class SessionAuth(APIKeyCookie):
         return request.user if request.user.is_authenticated else None
 
 
-api = NinjaAPI(title="Socialdesk API", version="1", auth=[TokenAuth(), SessionAuth()], urls_namespace="api")
+api = NinjaAPI(
+    title="Socialdesk API", version="1", auth=[TokenAuth(), SessionAuth()], urls_namespace="api"
+)
 
 
 @api.exception_handler(ActionError)
@@ -66,13 +74,25 @@ def validation_error(request, exc: ValidationError):
         where = ".".join(str(p) for p in e.get("loc", []) if p not in ("body", "payload"))
         problems.append(f"{where}: {e.get('msg')}" if where else e.get("msg", "invalid"))
         # Not the input itself: it may be megabytes long, or not encodable at all.
-        errors.append({"loc": list(e.get("loc", [])), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))})
-    return api.create_response(request, {"detail": "Invalid request: " + "; ".join(problems), "errors": errors}, status=422)
+        errors.append(
+            {
+                "loc": list(e.get("loc", [])),
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
+        )
+    return api.create_response(
+        request,
+        {"detail": "Invalid request: " + "; ".join(problems), "errors": errors},
+        status=422,
+    )
 
 
 def _storable(value: str) -> str:
     if unsafe_character(value) is not None:
-        raise ValueError("contains a character that cannot be stored (a NUL or a broken Unicode surrogate)")
+        raise ValueError(
+            "contains a character that cannot be stored (a NUL or a broken Unicode surrogate)"
+        )
     return value
 
 
@@ -87,15 +107,23 @@ Name = Text(150)
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
-    return api.create_response(request, {"detail": "Sign in or send 'Authorization: Bearer <token>'."}, status=401)
+    return api.create_response(
+        request, {"detail": "Sign in or send 'Authorization: Bearer <token>'."}, status=401
+    )
 
 
 class QueueOut(Schema):
     slug: str
     name: str
-    open: int = Field(description="Open conversations, counted up to `counts_stop_at` + 1: a larger queue shows `counts_stop_at` + 1.")
-    waiting_for_answer: int = Field(description="Conversations Play Mode may deal, counted like `open`.")
-    counts_stop_at: int = Field(description="Where the counts stop (SOCIALDESK_COUNT_CAP): counting further would read the whole queue.")
+    open: int = Field(
+        description="Open conversations, counted up to `counts_stop_at` + 1: a larger queue shows `counts_stop_at` + 1."
+    )
+    waiting_for_answer: int = Field(
+        description="Conversations Play Mode may deal, counted like `open`."
+    )
+    counts_stop_at: int = Field(
+        description="Where the counts stop (SOCIALDESK_COUNT_CAP): counting further would read the whole queue."
+    )
 
 
 class MessageOut(Schema):
@@ -158,15 +186,26 @@ class StopOut(Schema):
 def _conversation_out(c: Conversation) -> dict:
     msgs = c.messages.select_related("author", "account", "outbound_action")
     return {
-        "id": c.pk, "platform": c.platform, "status": c.status, "hold_reason": c.hold_reason,
-        "close_reason": c.close_reason, "account": str(c.account) if c.account else None,
-        "respond_from": str(c.respond_from) if c.respond_from else None, "author": str(c.author),
-        "moderated": c.moderated, "priority": c.priority, "dealt_to": c.dealt_to.get_username() if c.dealt_to else None,
+        "id": c.pk,
+        "platform": c.platform,
+        "status": c.status,
+        "hold_reason": c.hold_reason,
+        "close_reason": c.close_reason,
+        "account": str(c.account) if c.account else None,
+        "respond_from": str(c.respond_from) if c.respond_from else None,
+        "author": str(c.author),
+        "moderated": c.moderated,
+        "priority": c.priority,
+        "dealt_to": c.dealt_to.get_username() if c.dealt_to else None,
         "lease_expires_at": c.lease_expires_at.isoformat() if c.lease_expires_at else None,
         "messages": [
             {
-                "id": m.pk, "direction": m.direction, "platform_id": m.platform_id, "text": m.text,
-                "created_at": m.created_at.isoformat(), "author": str(m.author) if m.author else None,
+                "id": m.pk,
+                "direction": m.direction,
+                "platform_id": m.platform_id,
+                "text": m.text,
+                "created_at": m.created_at.isoformat(),
+                "author": str(m.author) if m.author else None,
                 "account": str(m.account) if m.account else None,
                 "delivery": getattr(getattr(m, "outbound_action", None), "state", None),
                 "deleted_at": m.deleted_at.isoformat() if m.deleted_at else None,
@@ -187,19 +226,30 @@ def _queue_for(request, slug: str) -> Queue:
 def list_queues(request: HttpRequest):
     return [
         {
-            "slug": q.slug, "name": q.name, "open": capped_count(queue_conversations(queue=q).filter(status="open")),
-            "waiting_for_answer": capped_count(dealable(queue=q)), "counts_stop_at": count_cap(),
+            "slug": q.slug,
+            "name": q.name,
+            "open": capped_count(queue_conversations(queue=q).filter(status="open")),
+            "waiting_for_answer": capped_count(dealable(queue=q)),
+            "counts_stop_at": count_cap(),
         }
         for q in visible_queues(user=request.user)
     ]
 
 
-@api.get("/conversations/{conversation_id}", response=ConversationOut, summary="A conversation with its messages")
+@api.get(
+    "/conversations/{conversation_id}",
+    response=ConversationOut,
+    summary="A conversation with its messages",
+)
 def get_conversation(request: HttpRequest, conversation_id: int):
     return _conversation_out(_conversation(request, conversation_id))
 
 
-@api.post("/play/next", response={200: ConversationOut, 204: None}, summary="Deal the next conversation of a queue")
+@api.post(
+    "/play/next",
+    response={200: ConversationOut, 204: None},
+    summary="Deal the next conversation of a queue",
+)
 def play_next(request: HttpRequest, body: PlayIn):
     queue = _queue_for(request, body.queue)
     conversation = play_services.deal_next(agent=request.user, queue=queue)
@@ -213,21 +263,37 @@ def play_stop(request: HttpRequest):
     session = play_services.stop(agent=request.user)
     if session is None:
         return {"stopped": False}
-    return {"stopped": True, "started_at": session.started_at.isoformat(), "ended_at": session.ended_at.isoformat(), "dealt": session.dealt}
+    return {
+        "stopped": True,
+        "started_at": session.started_at.isoformat(),
+        "ended_at": session.ended_at.isoformat(),
+        "dealt": session.dealt,
+    }
 
 
-@api.post("/conversations/{conversation_id}/reply", response={201: ReplyOut}, summary="Reply; then hold or close")
+@api.post(
+    "/conversations/{conversation_id}/reply",
+    response={201: ReplyOut},
+    summary="Reply; then hold or close",
+)
 def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
     c = _conversation(request, conversation_id)
     message = actions.reply(
-        actor=request.user, conversation=c, text=body.text, then=body.then, hold_reason=body.hold_reason, close_reason=body.close_reason,
-        signature_id=body.signature_id, signed=body.signed,
+        actor=request.user,
+        conversation=c,
+        text=body.text,
+        then=body.then,
+        hold_reason=body.hold_reason,
+        close_reason=body.close_reason,
+        signature_id=body.signature_id,
+        signed=body.signed,
     )
     action = message.outbound_action
     return Status(201, {"message_id": message.pk, "action_id": action.pk, "state": action.state})
 
 
 # --- Options (AG5, AG10): the same actions as the conversation page ---------------------------
+
 
 class ReasonIn(Schema):
     reason: Name = ""
@@ -279,55 +345,101 @@ class Done(Schema):
 
 def _conversation(request, conversation_id: int) -> Conversation:
     """The conversation if the caller may see it; 404 alike for unknown and hidden ones."""
-    c = get_object_or_404(Conversation.objects.select_related("author", "respond_from", "account", "dealt_to"), pk=conversation_id)
+    c = get_object_or_404(
+        Conversation.objects.select_related("author", "respond_from", "account", "dealt_to"),
+        pk=conversation_id,
+    )
     if not can_see(user=request.user, conversation=c):
         raise HttpError(404, "Not Found")
     return c
 
 
-@api.post("/conversations/{conversation_id}/hold", response=Done, summary="Hold (waiting_customer | waiting_internal)")
+@api.post(
+    "/conversations/{conversation_id}/hold",
+    response=Done,
+    summary="Hold (waiting_customer | waiting_internal)",
+)
 def hold(request, conversation_id: int, body: ReasonIn):
-    actions.hold(actor=request.user, conversation=_conversation(request, conversation_id), reason=body.reason)
+    actions.hold(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        reason=body.reason,
+    )
     return {"detail": "held"}
 
 
-@api.post("/conversations/{conversation_id}/close", response=Done, summary="Close with one of the nine reasons")
+@api.post(
+    "/conversations/{conversation_id}/close",
+    response=Done,
+    summary="Close with one of the nine reasons",
+)
 def close(request, conversation_id: int, body: ReasonIn):
-    actions.close(actor=request.user, conversation=_conversation(request, conversation_id), reason=body.reason)
+    actions.close(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        reason=body.reason,
+    )
     return {"detail": "closed"}
 
 
-@api.post("/conversations/{conversation_id}/notes", response={201: Done}, summary="Add an internal note")
+@api.post(
+    "/conversations/{conversation_id}/notes", response={201: Done}, summary="Add an internal note"
+)
 def note(request, conversation_id: int, body: TextIn):
-    actions.add_note(actor=request.user, conversation=_conversation(request, conversation_id), text=body.text)
+    actions.add_note(
+        actor=request.user, conversation=_conversation(request, conversation_id), text=body.text
+    )
     return Status(201, {"detail": "note added"})
 
 
 @api.post("/conversations/{conversation_id}/sentiment", response=Done)
 def sentiment(request, conversation_id: int, body: SentimentIn):
-    actions.set_sentiment(actor=request.user, conversation=_conversation(request, conversation_id), sentiment=body.sentiment)
+    actions.set_sentiment(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        sentiment=body.sentiment,
+    )
     return {"detail": body.sentiment}
 
 
-@api.post("/conversations/{conversation_id}/tags", response=Done, summary="Add a tag (by name or slug)")
+@api.post(
+    "/conversations/{conversation_id}/tags", response=Done, summary="Add a tag (by name or slug)"
+)
 def add_tag(request, conversation_id: int, body: TagIn):
-    tag = actions.add_tag(actor=request.user, conversation=_conversation(request, conversation_id), tag=body.tag)
+    tag = actions.add_tag(
+        actor=request.user, conversation=_conversation(request, conversation_id), tag=body.tag
+    )
     return {"detail": tag.name}
 
 
 @api.delete("/conversations/{conversation_id}/tags/{tag}", response=Done, summary="Remove a tag")
 def remove_tag(request, conversation_id: int, tag: str):
-    found = actions.remove_tag(actor=request.user, conversation=_conversation(request, conversation_id), tag=tag)
+    found = actions.remove_tag(
+        actor=request.user, conversation=_conversation(request, conversation_id), tag=tag
+    )
     return {"detail": found.name}
 
 
-@api.post("/conversations/{conversation_id}/user-tags", response=Done, summary="Set or clear a user tag on the customer")
+@api.post(
+    "/conversations/{conversation_id}/user-tags",
+    response=Done,
+    summary="Set or clear a user tag on the customer",
+)
 def user_tag(request, conversation_id: int, body: UserTagIn):
-    actions.set_user_tag(actor=request.user, conversation=_conversation(request, conversation_id), kind=body.kind, on=body.on)
+    actions.set_user_tag(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        kind=body.kind,
+        on=body.on,
+    )
     return {"detail": body.kind}
 
 
-@api.post("/conversations/{conversation_id}/reminders", response={201: Done}, summary="Remind me (ISO 8601 time)")
+@api.post(
+    "/conversations/{conversation_id}/reminders",
+    response={201: Done},
+    summary="Remind me (ISO 8601 time)",
+)
 def reminder(request, conversation_id: int, body: ReminderIn):
     from django.utils.dateparse import parse_datetime
 
@@ -336,57 +448,115 @@ def reminder(request, conversation_id: int, body: ReminderIn):
     except ValueError:
         due = None
     if due is None:
-        raise HttpError(400, "due_at must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z.")
+        raise HttpError(
+            400, "due_at must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z."
+        )
     if timezone.is_naive(due):
         due = timezone.make_aware(due)
-    actions.set_reminder(actor=request.user, conversation=_conversation(request, conversation_id), due_at=due, note=body.note)
+    actions.set_reminder(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        due_at=due,
+        note=body.note,
+    )
     return Status(201, {"detail": "reminder set"})
 
 
-@api.post("/conversations/{conversation_id}/assign", response=Done, summary="Assign to an agent (username or 'me') and/or a queue (slug)")
+@api.post(
+    "/conversations/{conversation_id}/assign",
+    response=Done,
+    summary="Assign to an agent (username or 'me') and/or a queue (slug)",
+)
 def assign(request, conversation_id: int, body: AssignIn):
     from django.contrib.auth import get_user_model
 
     to_user = to_queue = None
     if body.to_user:
-        to_user = request.user if body.to_user == "me" else get_user_model().objects.filter(username=body.to_user, is_active=True).first()
+        to_user = (
+            request.user
+            if body.to_user == "me"
+            else get_user_model().objects.filter(username=body.to_user, is_active=True).first()
+        )
         if to_user is None:
             raise HttpError(400, f"No agent called '{body.to_user}'.")
     if body.to_queue:
         to_queue = _queue_for(request, body.to_queue)
-    actions.assign(actor=request.user, conversation=_conversation(request, conversation_id), to_user=to_user, to_queue=to_queue, note=body.note)
+    actions.assign(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        to_user=to_user,
+        to_queue=to_queue,
+        note=body.note,
+    )
     return {"detail": "assigned"}
 
 
-@api.post("/conversations/{conversation_id}/escalate", response=Done, summary="Note + holding reply + Escalation queue, in one step")
+@api.post(
+    "/conversations/{conversation_id}/escalate",
+    response=Done,
+    summary="Note + holding reply + Escalation queue, in one step",
+)
 def escalate(request, conversation_id: int, body: EscalateIn):
-    actions.escalate(actor=request.user, conversation=_conversation(request, conversation_id), note=body.note, holding_reply=body.holding_reply, recommend_retweet=body.recommend_retweet)
+    actions.escalate(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        note=body.note,
+        holding_reply=body.holding_reply,
+        recommend_retweet=body.recommend_retweet,
+    )
     return {"detail": "escalated"}
 
 
-@api.post("/conversations/{conversation_id}/moderated", response=Done, summary="Mark moderated (moderators)")
+@api.post(
+    "/conversations/{conversation_id}/moderated",
+    response=Done,
+    summary="Mark moderated (moderators)",
+)
 def moderated(request, conversation_id: int):
-    actions.mark_moderated(actor=request.user, conversation=_conversation(request, conversation_id))
+    actions.mark_moderated(
+        actor=request.user, conversation=_conversation(request, conversation_id)
+    )
     return {"detail": "moderated"}
 
 
-@api.post("/conversations/{conversation_id}/like", response=Done, summary="Like the customer's latest message from the mentioned account")
+@api.post(
+    "/conversations/{conversation_id}/like",
+    response=Done,
+    summary="Like the customer's latest message from the mentioned account",
+)
 def like(request, conversation_id: int):
     c = _conversation(request, conversation_id)
-    message = c.messages.filter(direction="in", platform_id__isnull=False).order_by("-created_at").first()
+    message = (
+        c.messages.filter(direction="in", platform_id__isnull=False)
+        .order_by("-created_at")
+        .first()
+    )
     if message is None:
         raise HttpError(400, "There is no customer message to like.")
     actions.like(actor=request.user, conversation=c, message=message)
     return {"detail": "like queued"}
 
 
-@api.post("/conversations/{conversation_id}/retweet", response=Done, summary="Execute or decline a recommended retweet (CMs)")
+@api.post(
+    "/conversations/{conversation_id}/retweet",
+    response=Done,
+    summary="Execute or decline a recommended retweet (CMs)",
+)
 def retweet(request, conversation_id: int, body: RetweetIn):
-    actions.decide_retweet(actor=request.user, conversation=_conversation(request, conversation_id), approve=body.approve, note=body.note)
+    actions.decide_retweet(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        approve=body.approve,
+        note=body.note,
+    )
     return {"detail": "retweet queued" if body.approve else "declined"}
 
 
-@api.post("/conversations/{conversation_id}/take-over", response=Done, summary="Take over a conversation dealt to another agent (CMs)")
+@api.post(
+    "/conversations/{conversation_id}/take-over",
+    response=Done,
+    summary="Take over a conversation dealt to another agent (CMs)",
+)
 def take_over(request, conversation_id: int):
     actions.take_over(actor=request.user, conversation=_conversation(request, conversation_id))
     return {"detail": "taken over"}

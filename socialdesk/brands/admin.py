@@ -8,9 +8,10 @@ class BrandAccountForm(forms.ModelForm):
     """Credentials are write-only: entered here once, stored encrypted, never shown again."""
 
     new_credentials = forms.JSONField(
-        required=False, label="New credentials (JSON)",
+        required=False,
+        label="New credentials (JSON)",
         help_text="Leave empty to keep the current ones; never shown again once saved. Connect accounts on the Accounts page "
-                  "(/manage/accounts/) instead: it checks the credentials with the platform and keeps them renewed.",
+        "(/manage/accounts/) instead: it checks the credentials with the platform and keeps them renewed.",
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
     )
 
@@ -21,7 +22,9 @@ class BrandAccountForm(forms.ModelForm):
     def clean_new_credentials(self):
         value = self.cleaned_data.get("new_credentials")
         if value not in (None, "") and not isinstance(value, dict):
-            raise forms.ValidationError('Enter a JSON object, e.g. {"type": "app_only", "bearer_token": "…"}.')
+            raise forms.ValidationError(
+                'Enter a JSON object, e.g. {"type": "app_only", "bearer_token": "…"}.'
+            )
         return value
 
     def save(self, commit=True):
@@ -36,11 +39,28 @@ class BrandAccountForm(forms.ModelForm):
 @admin.register(BrandAccount)
 class BrandAccountAdmin(admin.ModelAdmin):
     form = BrandAccountForm
-    list_display = ["__str__", "platform", "kind", "locale", "can_reply", "can_like", "retweet_policy", "can_dm"]
+    list_display = [
+        "__str__",
+        "platform",
+        "kind",
+        "locale",
+        "can_reply",
+        "can_like",
+        "retweet_policy",
+        "can_dm",
+    ]
     list_filter = ["platform", "kind"]
     # Set by connecting the account on /manage/accounts/ and by the token keeper, not by hand.
-    readonly_fields = ["connected_at", "connected_by", "token_refreshed_at", "credentials_failed_at", "credentials_error"]
+    readonly_fields = [
+        "connected_at",
+        "connected_by",
+        "token_refreshed_at",
+        "credentials_failed_at",
+        "credentials_error",
+    ]
 
 
-admin.site.register(RoutingRule, list_display=["position", "platform", "mentioned", "respond_from"])
+admin.site.register(
+    RoutingRule, list_display=["position", "platform", "mentioned", "respond_from"]
+)
 admin.site.register(SearchTerm, list_display=["query", "account", "active"])

@@ -8,17 +8,29 @@ from .models import AccountKind, BrandAccount, Platform
 
 class AddAccountForm(forms.Form):
     platform = forms.ChoiceField(choices=Platform.choices)
-    handle = forms.CharField(max_length=BrandAccount._meta.get_field("handle").max_length,
-                             help_text="Without the @. Google Play: the app's package name, e.g. org.mozilla.firefox.")
-    display_name = forms.CharField(max_length=BrandAccount._meta.get_field("display_name").max_length, required=False)
+    handle = forms.CharField(
+        max_length=BrandAccount._meta.get_field("handle").max_length,
+        help_text="Without the @. Google Play: the app's package name, e.g. org.mozilla.firefox.",
+    )
+    display_name = forms.CharField(
+        max_length=BrandAccount._meta.get_field("display_name").max_length, required=False
+    )
     kind = forms.ChoiceField(choices=AccountKind.choices, initial=AccountKind.SUPPORT)
-    locale = forms.CharField(max_length=BrandAccount._meta.get_field("locale").max_length, initial="en")
-    api_base = forms.CharField(max_length=BrandAccount._meta.get_field("api_base").max_length, required=False, label="Instance",
-                               help_text="Mastodon only: the account's server, e.g. https://mozilla.social")
+    locale = forms.CharField(
+        max_length=BrandAccount._meta.get_field("locale").max_length, initial="en"
+    )
+    api_base = forms.CharField(
+        max_length=BrandAccount._meta.get_field("api_base").max_length,
+        required=False,
+        label="Instance",
+        help_text="Mastodon only: the account's server, e.g. https://mozilla.social",
+    )
 
     def clean(self):
         data = super().clean()
         for name, value in list(data.items()):
-            if isinstance(value, str) and ("\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)):
+            if isinstance(value, str) and (
+                "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+            ):
                 self.add_error(name, "This contains characters that cannot be stored.")
         return data

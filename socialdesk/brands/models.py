@@ -29,15 +29,25 @@ class BrandAccount(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
     handle = models.CharField(max_length=100, help_text="Without the @.")
     display_name = models.CharField(max_length=200, blank=True)
-    external_id = models.CharField(max_length=100, blank=True, help_text="The platform's id of the account.")
-    kind = models.CharField(max_length=20, choices=AccountKind.choices, default=AccountKind.SUPPORT)
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The platform's id of the account."
+    )
+    kind = models.CharField(
+        max_length=20, choices=AccountKind.choices, default=AccountKind.SUPPORT
+    )
     locale = models.CharField(max_length=10, default="en")
     supported_languages = models.JSONField(default=list, blank=True)
     # Secrets for the platform's API. Never rendered in the UI or the API; set by connecting the
     # account on /manage/accounts/ (brands.services), renewed by brands.tokens.
     credentials = EncryptedJSONField(default=dict, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
-    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     token_refreshed_at = models.DateTimeField(null=True, blank=True)
     # Set when the platform refused the credentials and renewing them did not help: sending is
     # paused for the account (its actions wait, none is lost) until it is connected again.
@@ -45,7 +55,9 @@ class BrandAccount(models.Model):
     credentials_error = models.TextField(blank=True)
     # Where the account's API lives when that differs per account (a Mastodon instance, e.g.
     # https://mozilla.social); empty: the platform's setting (SOCIALDESK_<PLATFORM>_API_BASE).
-    api_base = models.CharField(max_length=200, blank=True, validators=[URLValidator(schemes=["http", "https"])])
+    api_base = models.CharField(
+        max_length=200, blank=True, validators=[URLValidator(schemes=["http", "https"])]
+    )
     active = models.BooleanField(default=True)
     # Mentions of this account wait for a moderator before contributors see them.
     requires_moderation = models.BooleanField(default=False)
@@ -53,11 +65,15 @@ class BrandAccount(models.Model):
     # Engagement policy (PO2), enforced by the action layer on every path.
     can_reply = models.BooleanField(default=True)
     can_like = models.BooleanField(default=True)
-    retweet_policy = models.CharField(max_length=10, choices=RetweetPolicy.choices, default=RetweetPolicy.NEVER)
+    retweet_policy = models.CharField(
+        max_length=10, choices=RetweetPolicy.choices, default=RetweetPolicy.NEVER
+    )
     can_dm = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["platform", "handle"], name="unique_account_handle")]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "handle"], name="unique_account_handle")
+        ]
         ordering = ["platform", "id"]
 
     def __str__(self) -> str:
@@ -89,7 +105,12 @@ class PlatformApp(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["platform", "api_base", "redirect_uri", "scopes"], name="unique_platform_app")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "api_base", "redirect_uri", "scopes"],
+                name="unique_platform_app",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} app at {self.api_base}"
@@ -99,7 +120,9 @@ class SearchTerm(models.Model):
     """A search that finds people who need support without mentioning a brand account (CH2)."""
 
     account = models.ForeignKey(
-        BrandAccount, on_delete=models.CASCADE, related_name="search_terms",
+        BrandAccount,
+        on_delete=models.CASCADE,
+        related_name="search_terms",
         help_text="The account whose credentials run the search.",
     )
     query = models.CharField(max_length=500)
@@ -120,10 +143,16 @@ class RoutingRule(models.Model):
     position = models.PositiveIntegerField(default=0)
     platform = models.CharField(max_length=20, choices=Platform.choices, default=Platform.TWITTER)
     mentioned = models.ForeignKey(
-        BrandAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_as_mentioned",
+        BrandAccount,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_as_mentioned",
         help_text="Empty: the message mentions none of our accounts.",
     )
-    respond_from = models.ForeignKey(BrandAccount, on_delete=models.CASCADE, related_name="routing_as_responder")
+    respond_from = models.ForeignKey(
+        BrandAccount, on_delete=models.CASCADE, related_name="routing_as_responder"
+    )
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:

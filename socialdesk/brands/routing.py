@@ -7,10 +7,14 @@ from .models import BrandAccount, RoutingRule
 
 def routing_rules(*, platforms: Iterable[str]) -> list[RoutingRule]:
     """The rules in the order they are tried; load once per batch and pass to `respond_from_for`."""
-    return list(RoutingRule.objects.filter(platform__in=list(platforms)).select_related("respond_from"))
+    return list(
+        RoutingRule.objects.filter(platform__in=list(platforms)).select_related("respond_from")
+    )
 
 
-def respond_from_for(*, platform: str, mentioned: Iterable[BrandAccount], rules: list[RoutingRule] | None = None) -> BrandAccount | None:
+def respond_from_for(
+    *, platform: str, mentioned: Iterable[BrandAccount], rules: list[RoutingRule] | None = None
+) -> BrandAccount | None:
     mentioned = list(mentioned)
     mentioned_ids = {a.id for a in mentioned}
     if rules is None:

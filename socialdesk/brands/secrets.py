@@ -50,7 +50,7 @@ def newest_key_encrypted(value: str | None) -> bool:
     if not value or not value.startswith(PREFIX):
         return not value
     try:
-        _key(key_list()[0]).decrypt(value[len(PREFIX):].encode())
+        _key(key_list()[0]).decrypt(value[len(PREFIX) :].encode())
     except InvalidToken:
         return False
     return True
@@ -72,7 +72,7 @@ class EncryptedJSONField(models.TextField):
             return value
         if value.startswith(PREFIX):
             try:
-                return json.loads(_fernet().decrypt(value[len(PREFIX):].encode()))
+                return json.loads(_fernet().decrypt(value[len(PREFIX) :].encode()))
             except InvalidToken:
                 # Encrypted with a key no longer listed: unusable, and said so by the health page.
                 return {"_unreadable": True}
@@ -94,14 +94,16 @@ def rotate(*, dry_run: bool = False) -> dict[str, int]:
     for model in apps.get_models():
         fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
         for field in fields:
-            raw_rows = model._base_manager.annotate(_raw=models.functions.Cast(field.attname, models.TextField())).values_list("pk", "_raw")
+            raw_rows = model._base_manager.annotate(
+                _raw=models.functions.Cast(field.attname, models.TextField())
+            ).values_list("pk", "_raw")
             for pk, raw in raw_rows.iterator():
                 if newest_key_encrypted(raw):
                     counts["current"] += 1
                     continue
                 if raw.startswith(PREFIX):
                     try:
-                        token = multi.rotate(raw[len(PREFIX):].encode())
+                        token = multi.rotate(raw[len(PREFIX) :].encode())
                     except InvalidToken:
                         counts["unreadable"] += 1
                         continue

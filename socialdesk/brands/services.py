@@ -40,8 +40,16 @@ def require_manager(actor) -> None:
 
 
 # --------------------------------------------------------------------------- adding an account
-def add_account(*, actor, platform: str, handle: str, display_name: str = "", kind: str = AccountKind.SUPPORT,
-                locale: str = "en", api_base: str = "") -> BrandAccount:
+def add_account(
+    *,
+    actor,
+    platform: str,
+    handle: str,
+    display_name: str = "",
+    kind: str = AccountKind.SUPPORT,
+    locale: str = "en",
+    api_base: str = "",
+) -> BrandAccount:
     require_manager(actor)
     handle = handle.strip().lstrip("@")
     if platform not in Platform.values:
@@ -53,15 +61,23 @@ def add_account(*, actor, platform: str, handle: str, display_name: str = "", ki
     try:
         with transaction.atomic():
             account = BrandAccount.objects.create(
-                platform=platform, handle=handle, display_name=display_name.strip(), kind=kind, locale=locale or "en",
-                supported_languages=[locale or "en"], api_base=api_base,
+                platform=platform,
+                handle=handle,
+                display_name=display_name.strip(),
+                kind=kind,
+                locale=locale or "en",
+                supported_languages=[locale or "en"],
+                api_base=api_base,
                 # A Google Play listing is known by its package name; other accounts learn their id when connected.
                 external_id=handle if platform == Platform.GOOGLE_PLAY else "",
                 # Nothing goes out from a new account until a community manager says what it may do.
-                can_reply=True, can_like=platform != Platform.GOOGLE_PLAY,
+                can_reply=True,
+                can_like=platform != Platform.GOOGLE_PLAY,
             )
     except IntegrityError:
-        raise ConnectError(f"There already is a {Platform(platform).label} account {handle}.") from None
+        raise ConnectError(
+            f"There already is a {Platform(platform).label} account {handle}."
+        ) from None
     log.info("%s added %s", actor, account)
     return account
 
@@ -91,11 +107,18 @@ class Apps:
         self.platform = platform
 
     def get(self, *, api_base: str, redirect_uri: str, scopes: str) -> PlatformApp | None:
-        return PlatformApp.objects.filter(platform=self.platform, api_base=api_base, redirect_uri=redirect_uri, scopes=scopes).first()
+        return PlatformApp.objects.filter(
+            platform=self.platform, api_base=api_base, redirect_uri=redirect_uri, scopes=scopes
+        ).first()
 
-    def save(self, *, api_base: str, redirect_uri: str, scopes: str, client_id: str, client_secret: str) -> PlatformApp:
+    def save(
+        self, *, api_base: str, redirect_uri: str, scopes: str, client_id: str, client_secret: str
+    ) -> PlatformApp:
         app, _ = PlatformApp.objects.update_or_create(
-            platform=self.platform, api_base=api_base, redirect_uri=redirect_uri, scopes=scopes,
+            platform=self.platform,
+            api_base=api_base,
+            redirect_uri=redirect_uri,
+            scopes=scopes,
             defaults={"client_id": client_id, "secrets": {"client_secret": client_secret}},
         )
         return app
@@ -104,7 +127,11 @@ class Apps:
         PlatformApp.objects.filter(pk=app.pk).delete()
 
     def by_pk(self, pk) -> PlatformApp | None:
-        return PlatformApp.objects.filter(platform=self.platform, pk=pk).first() if isinstance(pk, int) else None
+        return (
+            PlatformApp.objects.filter(platform=self.platform, pk=pk).first()
+            if isinstance(pk, int)
+            else None
+        )
 
 
 def _method(account: BrandAccount, key: str) -> auth.Method:
@@ -116,7 +143,9 @@ def _method(account: BrandAccount, key: str) -> auth.Method:
     raise ConnectError("Choose one of the ways to connect this account.")
 
 
-def start_sign_in(*, actor, account: BrandAccount, method: str, values: dict, redirect_uri: str, session) -> str:
+def start_sign_in(
+    *, actor, account: BrandAccount, method: str, values: dict, redirect_uri: str, session
+) -> str:
     """Begin a sign-in on the platform; returns the URL to send the community manager to.
 
     The `state` (checked when they come back) and the PKCE verifier stay in their session."""
@@ -127,25 +156,47 @@ def start_sign_in(*, actor, account: BrandAccount, method: str, values: dict, re
     state = secrets.token_urlsafe(32)
     verifier, challenge = auth.pkce_pair()
     url, extra = auth.module_for(account.platform).start_oauth(
-        account=account, values=values, redirect_uri=redirect_uri, state=state, challenge=challenge, apps=Apps(account.platform))
+        account=account,
+        values=values,
+        redirect_uri=redirect_uri,
+        state=state,
+        challenge=challenge,
+        apps=Apps(account.platform),
+    )
     now = time.time()
-    flows = {k: v for k, v in (session.get(SESSION_KEY) or {}).items() if isinstance(v, dict) and now - v.get("started", 0) < FLOW_SECONDS}
-    for old in sorted(flows, key=lambda k: flows[k]["started"])[:max(0, len(flows) - MAX_FLOWS + 1)]:
+    flows = {
+        k: v
+        for k, v in (session.get(SESSION_KEY) or {}).items()
+        if isinstance(v, dict) and now - v.get("started", 0) < FLOW_SECONDS
+    }
+    for old in sorted(flows, key=lambda k: flows[k]["started"])[
+        : max(0, len(flows) - MAX_FLOWS + 1)
+    ]:
         del flows[old]
-    flows[state] = Flow(state, account.pk, method, verifier, redirect_uri, now, actor.pk, extra).as_dict()
+    flows[state] = Flow(
+        state, account.pk, method, verifier, redirect_uri, now, actor.pk, extra
+    ).as_dict()
     session[SESSION_KEY] = flows
     return url
 
 
-def finish_sign_in(*, actor, session, state: str, code: str = "", error: str = "", error_description: str = "") -> BrandAccount:
+def finish_sign_in(
+    *, actor, session, state: str, code: str = "", error: str = "", error_description: str = ""
+) -> BrandAccount:
     """The platform sent the community manager back: check `state`, exchange the code, check whose
     credentials they are, save them. The flow is used once, whatever happens."""
     require_manager(actor)
     flows = session.get(SESSION_KEY) or {}
     data = flows.pop(state, None) if isinstance(state, str) and state else None
     session[SESSION_KEY] = flows
-    if not isinstance(data, dict) or data.get("user_id") != actor.pk or time.time() - data.get("started", 0) > FLOW_SECONDS:
-        raise ConnectError("This sign-in was not started here, or it is too old: start again from the account's page.")
+    if (
+        not isinstance(data, dict)
+        or data.get("user_id") != actor.pk
+        or time.time() - data.get("started", 0) > FLOW_SECONDS
+    ):
+        raise ConnectError(
+            "This sign-in was not started here, or it is too old: start again from the account's page."
+        )
     flow = Flow(**data)
     account = BrandAccount.objects.filter(pk=flow.account_id).first()
     if account is None:
@@ -153,11 +204,19 @@ def finish_sign_in(*, actor, session, state: str, code: str = "", error: str = "
     if error:
         if error == "access_denied":
             raise ConnectError("The sign-in was cancelled on the platform: nothing changed.")
-        raise ConnectError(f"The platform refused the sign-in ({error_description or error}): nothing changed.")
+        raise ConnectError(
+            f"The platform refused the sign-in ({error_description or error}): nothing changed."
+        )
     if not code:
         raise ConnectError("The platform sent no authorization code back: start again.")
     connected = auth.module_for(account.platform).finish_oauth(
-        account=account, flow=flow.extra, code=code, verifier=flow.verifier, redirect_uri=flow.redirect_uri, apps=Apps(account.platform))
+        account=account,
+        flow=flow.extra,
+        code=code,
+        verifier=flow.verifier,
+        redirect_uri=flow.redirect_uri,
+        apps=Apps(account.platform),
+    )
     return _save(actor=actor, account=account, connected=connected)
 
 
@@ -172,7 +231,9 @@ def connect_with(*, actor, account: BrandAccount, method: str, values: dict) -> 
     missing = [f.label for f in chosen.fields if f.required and not values.get(f.name)]
     if missing:
         raise ConnectError(f"Fill in {', '.join(missing)}.")
-    connected = auth.module_for(account.platform).connect(account=account, method=method, values=values)
+    connected = auth.module_for(account.platform).connect(
+        account=account, method=method, values=values
+    )
     return _save(actor=actor, account=account, connected=connected)
 
 
@@ -191,7 +252,8 @@ def check_again(*, actor, account: BrandAccount) -> BrandAccount:
     except CredentialsRejected as exc:
         # Refused again (the connector has usually marked it already, with the platform's words).
         BrandAccount.objects.filter(pk=account.pk, credentials_failed_at__isnull=True).update(
-            credentials_failed_at=was or timezone.now(), credentials_error=str(exc)[:2000] or why)
+            credentials_failed_at=was or timezone.now(), credentials_error=str(exc)[:2000] or why
+        )
         raise ConnectError(f"Still not working: {exc}") from exc
     except ConnectorError as exc:
         # Not an answer about the credentials (the platform is unreachable): as it was before.
@@ -202,14 +264,22 @@ def check_again(*, actor, account: BrandAccount) -> BrandAccount:
 
 def _same_account(account: BrandAccount, connected: Connected) -> None:
     """Credentials for @Other must never be saved on @Ours: replies would go out from the wrong account."""
-    if connected.external_id and account.external_id and connected.external_id != account.external_id:
-        raise ConnectError(f"These credentials are for {connected.handle and '@' + connected.handle or 'another account'}, not for "
-                           f"{account}: sign in as {account} and try again.")
+    if (
+        connected.external_id
+        and account.external_id
+        and connected.external_id != account.external_id
+    ):
+        raise ConnectError(
+            f"These credentials are for {connected.handle and '@' + connected.handle or 'another account'}, not for "
+            f"{account}: sign in as {account} and try again."
+        )
     if connected.handle:
         mine, theirs = account.handle.lower().lstrip("@"), connected.handle.lower().lstrip("@")
         # Mastodon: "name" on its own instance, "name@instance" seen from elsewhere.
         if mine.split("@")[0] != theirs.split("@")[0]:
-            raise ConnectError(f"These credentials are for @{connected.handle}, not for {account}: sign in as {account} and try again.")
+            raise ConnectError(
+                f"These credentials are for @{connected.handle}, not for {account}: sign in as {account} and try again."
+            )
 
 
 def _save(*, actor, account: BrandAccount, connected: Connected) -> BrandAccount:
@@ -222,7 +292,15 @@ def _save(*, actor, account: BrandAccount, connected: Connected) -> BrandAccount
         if connected.api_base:
             locked.api_base = connected.api_base
         locked.connected_at, locked.connected_by = timezone.now(), actor
-        locked.save(update_fields=["credentials", "external_id", "api_base", "connected_at", "connected_by"])
+        locked.save(
+            update_fields=[
+                "credentials",
+                "external_id",
+                "api_base",
+                "connected_at",
+                "connected_by",
+            ]
+        )
         account = _resumed(locked, actor=actor, note="connected")
     log.info("%s connected %s (%s)", actor, account, auth.capabilities(account).method)
     return account
@@ -233,7 +311,9 @@ def _resumed(account: BrandAccount, *, actor, note: str) -> BrandAccount:
     from socialdesk.outbox.services import resume_account
 
     with transaction.atomic():
-        BrandAccount.objects.filter(pk=account.pk).update(credentials_failed_at=None, credentials_error="")
+        BrandAccount.objects.filter(pk=account.pk).update(
+            credentials_failed_at=None, credentials_error=""
+        )
         account.credentials_failed_at, account.credentials_error = None, ""
         resume_account(account, actor=actor, note=note)
     return account

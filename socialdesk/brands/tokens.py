@@ -56,7 +56,11 @@ class TokenKeeper:
                 # Renewing early failed for a passing reason: the token still works until it expires.
                 expires_at = credentials.get("expires_at")
                 if isinstance(expires_at, (int, float)) and expires_at > time.time() + 5:
-                    log.warning("%s: renewing the token ahead of expiry failed, the current one is used: %s", account, exc)
+                    log.warning(
+                        "%s: renewing the token ahead of expiry failed, the current one is used: %s",
+                        account,
+                        exc,
+                    )
                     return credentials
                 raise
         return credentials
@@ -79,8 +83,10 @@ class TokenKeeper:
             elif ahead and not platform.needs_refresh(credentials, time.time()):
                 pass
             elif not getattr(platform, "can_refresh", lambda c: False)(credentials):
-                refused = CredentialsRejected(f"{locked.get_platform_display()} refused the credentials (401) and they cannot be "
-                                              "renewed: reconnect the account on the Accounts page.")
+                refused = CredentialsRejected(
+                    f"{locked.get_platform_display()} refused the credentials (401) and they cannot be "
+                    "renewed: reconnect the account on the Accounts page."
+                )
                 self._record_failure(locked, str(refused))
             else:
                 try:
@@ -114,18 +120,25 @@ class TokenKeeper:
             credentials = locked.credentials if isinstance(locked.credentials, dict) else {}
             if locked.credentials_failed_at is None and platform.token_of(credentials) == stale:
                 self._record_failure(locked, reason)
-                self.account.credentials_failed_at, self.account.credentials_error = locked.credentials_failed_at, locked.credentials_error
+                self.account.credentials_failed_at, self.account.credentials_error = (
+                    locked.credentials_failed_at,
+                    locked.credentials_error,
+                )
 
     def learned(self, *, external_id: str = "", credentials: dict | None = None) -> None:
         """Keep what a connector learnt about its account: its own id on the platform (asked once),
         or what its credentials really are (an X token that turned out to be app-only)."""
         if external_id and not self.account.external_id:
-            BrandAccount.objects.filter(pk=self.account.pk, external_id="").update(external_id=external_id)
+            BrandAccount.objects.filter(pk=self.account.pk, external_id="").update(
+                external_id=external_id
+            )
             self.account.external_id = external_id
         if credentials is not None:
             with transaction.atomic():
                 locked = BrandAccount.objects.select_for_update().get(pk=self.account.pk)
-                if auth.module_for(locked.platform).token_of(locked.credentials) == auth.module_for(locked.platform).token_of(credentials):
+                if auth.module_for(locked.platform).token_of(
+                    locked.credentials
+                ) == auth.module_for(locked.platform).token_of(credentials):
                     locked.credentials = credentials
                     locked.save(update_fields=["credentials"])
             self.account.credentials = credentials

@@ -51,9 +51,16 @@ def account_list(request):
     _require_manager(request)
     from socialdesk.outbox.models import OutboundAction
 
-    waiting = dict(OutboundAction.objects.filter(state=ActionState.WAITING_FOR_ACCOUNT).values_list("account")
-                   .annotate(n=Count("pk")).values_list("account", "n"))
-    rows = [(a, auth.capabilities(a), waiting.get(a.pk, 0)) for a in BrandAccount.objects.order_by("platform", "handle")]
+    waiting = dict(
+        OutboundAction.objects.filter(state=ActionState.WAITING_FOR_ACCOUNT)
+        .values_list("account")
+        .annotate(n=Count("pk"))
+        .values_list("account", "n")
+    )
+    rows = [
+        (a, auth.capabilities(a), waiting.get(a.pk, 0))
+        for a in BrandAccount.objects.order_by("platform", "handle")
+    ]
     return render(request, "brands/accounts.html", {"rows": rows, "now": timezone.now()})
 
 
@@ -75,17 +82,32 @@ def account_add(request):
     return render(request, "brands/account_add.html", {"form": form}, status=status)
 
 
-def _account_page(request, account: BrandAccount, *, error: str = "", method: str = "", status: int = 200):
+def _account_page(
+    request, account: BrandAccount, *, error: str = "", method: str = "", status: int = 200
+):
     from socialdesk.outbox.models import OutboundAction
 
     capabilities = auth.capabilities(account)
     methods = auth.module_for(account.platform).methods()
     defaults = {"instance": account.api_base or settings.SOCIALDESK_MASTODON_API_BASE}
-    return render(request, "brands/account.html", {
-        "account": account, "capabilities": capabilities, "methods": methods, "error": error, "error_method": method,
-        "defaults": defaults, "callback_url": callback_url(request), "now": timezone.now(),
-        "waiting": OutboundAction.objects.filter(account=account, state=ActionState.WAITING_FOR_ACCOUNT).count(),
-    }, status=status)
+    return render(
+        request,
+        "brands/account.html",
+        {
+            "account": account,
+            "capabilities": capabilities,
+            "methods": methods,
+            "error": error,
+            "error_method": method,
+            "defaults": defaults,
+            "callback_url": callback_url(request),
+            "now": timezone.now(),
+            "waiting": OutboundAction.objects.filter(
+                account=account, state=ActionState.WAITING_FOR_ACCOUNT
+            ).count(),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -118,14 +140,24 @@ def account_connect(request, pk: int):
     key = request.POST.get("method", "")
     method = next((m for m in auth.module_for(account.platform).methods() if m.key == key), None)
     if method is None:
-        return _account_page(request, account, error="Choose one of the ways to connect this account.", status=400)
+        return _account_page(
+            request, account, error="Choose one of the ways to connect this account.", status=400
+        )
     values = _values(request, method)
     try:
         if method.oauth:
-            url = services.start_sign_in(actor=request.user, account=account, method=key, values=values,
-                                         redirect_uri=callback_url(request), session=request.session)
+            url = services.start_sign_in(
+                actor=request.user,
+                account=account,
+                method=key,
+                values=values,
+                redirect_uri=callback_url(request),
+                session=request.session,
+            )
             return redirect(url)
-        account = services.connect_with(actor=request.user, account=account, method=key, values=values)
+        account = services.connect_with(
+            actor=request.user, account=account, method=key, values=values
+        )
     except ConnectError as exc:
         return _account_page(request, account, error=str(exc), method=key, status=400)
     messages.success(request, _connected_message(account))
@@ -139,8 +171,13 @@ def account_callback(request):
     _require_manager(request)
     try:
         account = services.finish_sign_in(
-            actor=request.user, session=request.session, state=request.GET.get("state", ""), code=request.GET.get("code", ""),
-            error=request.GET.get("error", ""), error_description=request.GET.get("error_description", ""))
+            actor=request.user,
+            session=request.session,
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+            error=request.GET.get("error", ""),
+            error_description=request.GET.get("error_description", ""),
+        )
     except ConnectError as exc:
         messages.error(request, str(exc))
         return redirect("accounts")

@@ -17,4 +17,6 @@ class Clipping(models.Model):
 
     def render(self, *, author) -> str:
         name = (author.name or author.handle or "").split(" ")[0]
-        return self.text.replace("{name}", name).replace("{handle}", f"@{author.handle}" if author.handle else "")
+        return self.text.replace("{name}", name).replace(
+            "{handle}", f"@{author.handle}" if author.handle else ""
+        )

@@ -19,7 +19,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from importlib import import_module
 
 # What a capability can be. "n/a": the platform has no such action (a Google Play review cannot
@@ -99,7 +99,11 @@ class Connected:
 
 def module_for(platform: str):
     """The connection module of a platform."""
-    names = {"twitter": "twitter_auth", "mastodon": "mastodon_auth", "google_play": "google_play_auth"}
+    names = {
+        "twitter": "twitter_auth",
+        "mastodon": "mastodon_auth",
+        "google_play": "google_play_auth",
+    }
     if platform not in names:
         raise ConnectError(f"The desk cannot connect {platform!r} accounts.")
     return import_module(f"socialdesk.connectors.{names[platform]}")
@@ -115,14 +119,16 @@ def capabilities(account) -> Capabilities:
 def pkce_pair() -> tuple[str, str]:
     """A PKCE code verifier and its S256 challenge (RFC 7636 section 4.1-4.2)."""
     verifier = secrets.token_urlsafe(64)[:96]
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
     return verifier, challenge
 
 
 def when(epoch: float | int | None) -> datetime | None:
     if not isinstance(epoch, (int, float)) or isinstance(epoch, bool):
         return None
-    return datetime.fromtimestamp(epoch, tz=dt_timezone.utc)
+    return datetime.fromtimestamp(epoch, tz=UTC)
 
 
 def token_error(response) -> str:
@@ -136,7 +142,9 @@ def token_error(response) -> str:
     return str(body)[:300]
 
 
-def pasted(values: dict, names: tuple[str, ...], labels: dict[str, str] | None = None) -> dict[str, str]:
+def pasted(
+    values: dict, names: tuple[str, ...], labels: dict[str, str] | None = None
+) -> dict[str, str]:
     """Pasted secrets, trimmed: tokens and keys are printable ASCII without spaces; anything else
     was pasted wrong, and is refused before it is sent anywhere."""
     out = {}
@@ -147,6 +155,8 @@ def pasted(values: dict, names: tuple[str, ...], labels: dict[str, str] | None =
         if not value:
             raise ConnectError(f"Fill in {label}.")
         if len(value) > 4096 or not all("!" <= ch <= "~" for ch in value):
-            raise ConnectError(f"The {label} has characters no token has (spaces, line breaks or letters outside ASCII): copy it again.")
+            raise ConnectError(
+                f"The {label} has characters no token has (spaces, line breaks or letters outside ASCII): copy it again."
+            )
         out[name] = value
     return out

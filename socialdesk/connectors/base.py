@@ -82,7 +82,9 @@ class FetchResult:
     unreadable: list[Unreadable] = field(default_factory=list)
 
 
-def read_each(items: Iterable, normalise: Callable, *, platform: str, raw: Callable, platform_id: Callable) -> tuple[list[InboundMessage], list[Unreadable]]:
+def read_each(
+    items: Iterable, normalise: Callable, *, platform: str, raw: Callable, platform_id: Callable
+) -> tuple[list[InboundMessage], list[Unreadable]]:
     """Normalise a page item by item: an item that cannot be read is kept raw, the others go on.
 
     `normalise(item)` returns an InboundMessage or None (not a customer message); `raw(item)` is
@@ -93,13 +95,27 @@ def read_each(items: Iterable, normalise: Callable, *, platform: str, raw: Calla
         try:
             message = normalise(item)
         except Incomplete as exc:
-            unreadable.append(Unreadable(platform=platform, raw=_best_effort(raw, item, {"item": item}), error=str(exc),
-                                         platform_id=_best_effort(platform_id, item, ""), waiting=True,
-                                         text=exc.text, author=exc.author))
+            unreadable.append(
+                Unreadable(
+                    platform=platform,
+                    raw=_best_effort(raw, item, {"item": item}),
+                    error=str(exc),
+                    platform_id=_best_effort(platform_id, item, ""),
+                    waiting=True,
+                    text=exc.text,
+                    author=exc.author,
+                )
+            )
             continue
         except Exception as exc:  # noqa: BLE001 - whatever breaks on this item stays with this item
-            unreadable.append(Unreadable(platform=platform, raw=_best_effort(raw, item, {"item": item}), error=f"{exc.__class__.__name__}: {exc}",
-                                         platform_id=_best_effort(platform_id, item, "")))
+            unreadable.append(
+                Unreadable(
+                    platform=platform,
+                    raw=_best_effort(raw, item, {"item": item}),
+                    error=f"{exc.__class__.__name__}: {exc}",
+                    platform_id=_best_effort(platform_id, item, ""),
+                )
+            )
             continue
         if message is not None:
             messages.append(message)
@@ -116,6 +132,7 @@ def _best_effort(read, item, default):
 
 # Optional fields arrive missing, null or of another type: these read them with an honest default
 # instead of failing the message.
+
 
 def mapping(value) -> dict:
     return value if isinstance(value, dict) else {}
@@ -157,7 +174,14 @@ class Incomplete(ValueError):
 class ConnectorError(Exception):
     """A platform call failed. `retryable` says whether trying again later may succeed."""
 
-    def __init__(self, message: str, *, retryable: bool, wait_until: float | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        wait_until: float | None = None,
+        status: int | None = None,
+    ):
         super().__init__(message)
         self.retryable = retryable
         self.wait_until = wait_until

@@ -21,7 +21,7 @@ A reply replaces the developer reply already there; Google Play does not tell th
 import json
 import logging
 import time
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 import httplib2
 import requests
@@ -30,7 +30,15 @@ from googleapiclient import discovery
 from googleapiclient.errors import HttpError
 
 from . import base
-from .base import ConnectorError, CredentialsRejected, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
+from .base import (
+    ConnectorError,
+    CredentialsRejected,
+    FetchResult,
+    InboundAuthor,
+    InboundMessage,
+    OutcomeUnknown,
+    Unreadable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +52,24 @@ LISTED_DAYS = 6
 # reviews.get calls confirming removals, at most, per check.
 REMOVAL_CONFIRMATIONS = 20
 # androidOsVersion is the API level; agents know the Android release.
-ANDROID_RELEASES = {36: "16", 35: "15", 34: "14", 33: "13", 32: "12L", 31: "12", 30: "11", 29: "10", 28: "9", 27: "8.1",
-                    26: "8.0", 25: "7.1", 24: "7.0", 23: "6.0", 22: "5.1", 21: "5.0"}
+ANDROID_RELEASES = {
+    36: "16",
+    35: "15",
+    34: "14",
+    33: "13",
+    32: "12L",
+    31: "12",
+    30: "11",
+    29: "10",
+    28: "9",
+    27: "8.1",
+    26: "8.0",
+    25: "7.1",
+    24: "7.0",
+    23: "6.0",
+    22: "5.1",
+    21: "5.0",
+}
 
 
 class RequestsHttp:
@@ -59,19 +83,32 @@ class RequestsHttp:
         # Called with a reason when Google refuses the credentials for good (see `_refusal`).
         self.on_refused = on_refused
 
-    def request(self, uri, method="GET", body=None, headers=None, redirections=5, connection_type=None):
+    def request(
+        self, uri, method="GET", body=None, headers=None, redirections=5, connection_type=None
+    ):
         from google.auth.exceptions import RefreshError
 
         try:
-            r = self.session.request(method, uri, data=body, headers=headers, timeout=self.timeout, allow_redirects=False)
+            r = self.session.request(
+                method,
+                uri,
+                data=body,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
         except RefreshError as exc:
             if self.on_refused is not None and not getattr(exc, "retryable", False):
-                self.on_refused(f"Google refused the service account key ({str(exc)[:200]}): upload a new key on the Accounts page")
+                self.on_refused(
+                    f"Google refused the service account key ({str(exc)[:200]}): upload a new key on the Accounts page"
+                )
             raise
         refusal = _refusal(r)
         if refusal and self.on_refused is not None:
             self.on_refused(refusal)
-        response = httplib2.Response({"status": r.status_code, **{k.lower(): v for k, v in r.headers.items()}})
+        response = httplib2.Response(
+            {"status": r.status_code, **{k.lower(): v for k, v in r.headers.items()}}
+        )
         response.reason = r.reason
         return response, r.content
 
@@ -83,8 +120,10 @@ def _refusal(response) -> str:
         return "Google Play refused the credentials (401): upload the service account key again on the Accounts page"
     if response.status_code != 403 or not _permission_denied(response.content):
         return ""
-    return ("Google Play: the service account has no access to this app any more (403). In the Play Console, Users and "
-            "permissions: give it the “Reply to reviews” permission for the app, then check the connection again")
+    return (
+        "Google Play: the service account has no access to this app any more (403). In the Play Console, Users and "
+        "permissions: give it the “Reply to reviews” permission for the app, then check the connection again"
+    )
 
 
 def _permission_denied(content: bytes) -> bool:
@@ -96,7 +135,12 @@ def _permission_denied(content: bytes) -> bool:
     if not isinstance(error, dict) or error.get("status") != "PERMISSION_DENIED":
         return False
     reasons = {e.get("reason") for e in error.get("errors") or [] if isinstance(e, dict)}
-    return not reasons & {"rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded"}
+    return not reasons & {
+        "rateLimitExceeded",
+        "userRateLimitExceeded",
+        "dailyLimitExceeded",
+        "quotaExceeded",
+    }
 
 
 def credentials_for(account):
@@ -109,18 +153,25 @@ def credentials_from(creds: dict, *, label: str = "The account"):
 
         # Always Google's token endpoint (configuration: the simulator's in the demo), whatever
         # a key file says: the desk posts its signed JWT nowhere else.
-        info = {**base.mapping(creds["service_account_info"]), "token_uri": settings.SOCIALDESK_GOOGLE_TOKEN_URI}
+        info = {
+            **base.mapping(creds["service_account_info"]),
+            "token_uri": settings.SOCIALDESK_GOOGLE_TOKEN_URI,
+        }
         try:
             return service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             # A key pasted incompletely: say so on the health page instead of failing the poll.
-            raise ConnectorError(f"{label}: the service account key is not usable ({exc}); upload the whole JSON key again",
-                                 retryable=False) from exc
+            raise ConnectorError(
+                f"{label}: the service account key is not usable ({exc}); upload the whole JSON key again",
+                retryable=False,
+            ) from exc
     if creds.get("access_token"):
         from google.oauth2.credentials import Credentials
 
         return Credentials(token=creds["access_token"])
-    raise ConnectorError(f"{label} has no Google Play credentials: connect it on the Accounts page", retryable=False)
+    raise ConnectorError(
+        f"{label} has no Google Play credentials: connect it on the Accounts page", retryable=False
+    )
 
 
 def _key_of(credentials: dict) -> str:
@@ -132,8 +183,12 @@ def _key_of(credentials: dict) -> str:
 def make_service(credentials, *, api_base: str | None = None, on_refused=None):
     base = (api_base or settings.SOCIALDESK_GOOGLE_PLAY_API_BASE).rstrip("/") + "/"
     return discovery.build(
-        "androidpublisher", "v3", http=RequestsHttp(credentials, settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS, on_refused),
-        static_discovery=True, client_options={"api_endpoint": base}, cache_discovery=False,
+        "androidpublisher",
+        "v3",
+        http=RequestsHttp(credentials, settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS, on_refused),
+        static_discovery=True,
+        client_options={"api_endpoint": base},
+        cache_discovery=False,
     )
 
 
@@ -144,7 +199,7 @@ def _seconds(ts) -> int:
 
 def _when(ts) -> datetime:
     ts = base.mapping(ts)
-    return datetime.fromtimestamp(_seconds(ts) + base.count(ts.get("nanos")) / 1e9, tz=dt_timezone.utc)
+    return datetime.fromtimestamp(_seconds(ts) + base.count(ts.get("nanos")) / 1e9, tz=UTC)
 
 
 def _android_release(api_level) -> str:
@@ -163,10 +218,15 @@ def normalise_review(review: dict, *, package: str) -> InboundMessage:
     another type is left empty."""
     review_id = base.text(review["reviewId"])
     comments = [c for c in base.sequence(review.get("comments")) if isinstance(c, dict)]
-    user = next((c["userComment"] for c in comments if isinstance(c.get("userComment"), dict)), None)
+    user = next(
+        (c["userComment"] for c in comments if isinstance(c.get("userComment"), dict)), None
+    )
     if user is None:
         raise ValueError("the review has no comment of the reviewer")
-    developer = next((c["developerComment"] for c in comments if isinstance(c.get("developerComment"), dict)), None)
+    developer = next(
+        (c["developerComment"] for c in comments if isinstance(c.get("developerComment"), dict)),
+        None,
+    )
     seconds = _seconds(user.get("lastModified"))
     if not seconds:
         # The version of a review is its time: without it the message has no id.
@@ -174,7 +234,9 @@ def normalise_review(review: dict, *, package: str) -> InboundMessage:
     metadata = {
         "rating": user.get("starRating"),  # 1-5, checked by ingestion with the other metadata
         "app_version": base.text(user.get("appVersionName")),
-        "device": base.text(base.mapping(user.get("deviceMetadata")).get("productName") or user.get("device")),
+        "device": base.text(
+            base.mapping(user.get("deviceMetadata")).get("productName") or user.get("device")
+        ),
         "android_version": _android_release(user.get("androidOsVersion")),
     }
     if developer and base.text(developer.get("text")):
@@ -201,14 +263,23 @@ def normalise_review(review: dict, *, package: str) -> InboundMessage:
 
 
 def _review_message_id(review) -> str:
-    user = next(c["userComment"] for c in review["comments"] if isinstance(c, dict) and isinstance(c.get("userComment"), dict))
+    user = next(
+        c["userComment"]
+        for c in review["comments"]
+        if isinstance(c, dict) and isinstance(c.get("userComment"), dict)
+    )
     return f"{base.text(review['reviewId'])}:{_seconds(user.get('lastModified'))}"
 
 
 def read_reviews(reviews: list, *, package: str) -> tuple[list[InboundMessage], list[Unreadable]]:
     """A page of reviews as inbound messages, and the reviews that could not be read."""
-    return base.read_each(reviews, lambda review: normalise_review(review, package=package),
-                          platform="google_play", raw=lambda review: {"review": review}, platform_id=_review_message_id)
+    return base.read_each(
+        reviews,
+        lambda review: normalise_review(review, package=package),
+        platform="google_play",
+        raw=lambda review: {"review": review},
+        platform_id=_review_message_id,
+    )
 
 
 def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
@@ -236,25 +307,44 @@ def _translate(exc: Exception, *, write: bool) -> ConnectorError:
         status = exc.status_code
         detail = exc.reason or ""
         if status == 429:
-            return ConnectorError("Google Play quota reached", retryable=True, wait_until=_retry_after(exc), status=429)
+            return ConnectorError(
+                "Google Play quota reached",
+                retryable=True,
+                wait_until=_retry_after(exc),
+                status=429,
+            )
         if status >= 500:
-            return ConnectorError(f"Google Play server error {status}", retryable=True, status=status)
+            return ConnectorError(
+                f"Google Play server error {status}", retryable=True, status=status
+            )
         if status == 401:
-            return CredentialsRejected("Google Play refused the credentials (401): reconnect the app")
+            return CredentialsRejected(
+                "Google Play refused the credentials (401): reconnect the app"
+            )
         if status == 403 and _permission_denied(exc.content):
-            return CredentialsRejected("Google Play: these credentials have no access to the app (403); see the Accounts page",
-                                       status=403)
+            return CredentialsRejected(
+                "Google Play: these credentials have no access to the app (403); see the Accounts page",
+                status=403,
+            )
         if status == 403:
-            return ConnectorError(f"Google Play refused the call (403): {detail}", retryable=False, status=403)
-        return ConnectorError(f"Google Play answered {status}: {detail}", retryable=False, status=status)
+            return ConnectorError(
+                f"Google Play refused the call (403): {detail}", retryable=False, status=403
+            )
+        return ConnectorError(
+            f"Google Play answered {status}: {detail}", retryable=False, status=status
+        )
     if isinstance(exc, RefreshError):
         if getattr(exc, "retryable", False):
-            return ConnectorError(f"Google's token endpoint failed, will retry: {exc}", retryable=True)
+            return ConnectorError(
+                f"Google's token endpoint failed, will retry: {exc}", retryable=True
+            )
         return CredentialsRejected(f"Google refused the service account key: {exc}")
     if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
         if write:
             return OutcomeUnknown(f"No answer from Google Play: {exc.__class__.__name__}")
-        return ConnectorError(f"No answer from Google Play: {exc.__class__.__name__}", retryable=True)
+        return ConnectorError(
+            f"No answer from Google Play: {exc.__class__.__name__}", retryable=True
+        )
     if isinstance(exc, ValueError):
         if write:
             return OutcomeUnknown(f"Google Play sent a malformed answer: {exc}")
@@ -272,12 +362,17 @@ class GooglePlayConnector:
 
         self.account = account
         self.keeper = keeper or TokenKeeper(account)
-        credentials = base.mapping(self.keeper.current())  # a listing whose key was refused stops here
+        credentials = base.mapping(
+            self.keeper.current()
+        )  # a listing whose key was refused stops here
         # The listing's external id is the app's package name, e.g. org.mozilla.firefox.
         self.package = account.external_id or account.handle
         stale = _key_of(credentials)
-        self.service = make_service(credentials_from(credentials, label=str(account)), api_base=api_base or account.api_base or None,
-                                    on_refused=lambda reason: self.keeper.rejected(reason, stale=stale))
+        self.service = make_service(
+            credentials_from(credentials, label=str(account)),
+            api_base=api_base or account.api_base or None,
+            on_refused=lambda reason: self.keeper.rejected(reason, stale=stale),
+        )
 
     def streams(self) -> list[tuple[str, object]]:
         return [("reviews", self.fetch_reviews)]
@@ -285,7 +380,9 @@ class GooglePlayConnector:
     def check(self) -> None:
         """One call that proves the key and the Play Console permission (the Accounts page's "Check again")."""
         try:
-            self.service.reviews().list(packageName=self.package, maxResults=1).execute(num_retries=0)
+            self.service.reviews().list(packageName=self.package, maxResults=1).execute(
+                num_retries=0
+            )
         except Exception as exc:  # noqa: BLE001 - translated or re-raised
             raise _translate(exc, write=False) from exc
 
@@ -299,7 +396,9 @@ class GooglePlayConnector:
         and the next poll goes on from that page. A review changed meanwhile moves to the top of
         the list, above the page being read, so it is read when the walk is over.
         """
-        since_raw, token, window_newest = (cursor.split("|") + ["", ""])[:3] if "|" in cursor else (cursor, "", "")
+        since_raw, token, window_newest = (
+            (cursor.split("|") + ["", ""])[:3] if "|" in cursor else (cursor, "", "")
+        )
         since = int(since_raw or 0)
         messages: list[InboundMessage] = []
         unreadable: list[Unreadable] = []
@@ -317,8 +416,13 @@ class GooglePlayConnector:
                 if not read:
                     raise  # the cursor stays: the same page is read again next time
                 # Keep the pages read; the next poll goes on from the page that failed.
-                return FetchResult(messages=messages, cursor=f"{since or ''}|{token}|{newest or ''}",
-                                   wait_until=exc.wait_until, error=str(exc), unreadable=unreadable)
+                return FetchResult(
+                    messages=messages,
+                    cursor=f"{since or ''}|{token}|{newest or ''}",
+                    wait_until=exc.wait_until,
+                    error=str(exc),
+                    unreadable=unreadable,
+                )
             read += 1
             # A review that cannot be read has no time to compare with the cursor: it is kept
             # (once: ingestion knows it when it is read again).
@@ -336,12 +440,22 @@ class GooglePlayConnector:
         wait = settings.SOCIALDESK_GOOGLE_PLAY_MIN_POLL_SECONDS
         if token and not reached_known:
             # Pages left unread: the next poll goes on from the next one, soon.
-            return FetchResult(messages=messages, cursor=f"{since or ''}|{token}|{newest or ''}", wait_until=None,
-                               unreadable=unreadable)
-        return FetchResult(messages=messages, cursor=str(newest) if newest else "", wait_until=time.time() + wait if wait > 0 else None,
-                           unreadable=unreadable)
+            return FetchResult(
+                messages=messages,
+                cursor=f"{since or ''}|{token}|{newest or ''}",
+                wait_until=None,
+                unreadable=unreadable,
+            )
+        return FetchResult(
+            messages=messages,
+            cursor=str(newest) if newest else "",
+            wait_until=time.time() + wait if wait > 0 else None,
+            unreadable=unreadable,
+        )
 
-    def _reviews_page(self, token: str | None) -> tuple[list[InboundMessage], list[Unreadable], str | None]:
+    def _reviews_page(
+        self, token: str | None
+    ) -> tuple[list[InboundMessage], list[Unreadable], str | None]:
         """One page: the reviews read, those that could not be, and the next page's token.
         A broken page is an error (read again later); a broken review is not."""
         kwargs = {"packageName": self.package, "maxResults": PAGE_SIZE}
@@ -353,7 +467,11 @@ class GooglePlayConnector:
             raise _translate(exc, write=False) from exc
         reviews = (body.get("reviews") or []) if isinstance(body, dict) else None
         paging = (body.get("tokenPagination") or {}) if isinstance(body, dict) else None
-        if not isinstance(reviews, list) or not isinstance(paging, dict) or not isinstance(paging.get("nextPageToken") or "", str):
+        if (
+            not isinstance(reviews, list)
+            or not isinstance(paging, dict)
+            or not isinstance(paging.get("nextPageToken") or "", str)
+        ):
             raise ConnectorError("Google Play sent a malformed page", retryable=True)
         messages, unreadable = read_reviews(reviews, package=self.package)
         return messages, unreadable, paging.get("nextPageToken") or None
@@ -365,15 +483,26 @@ class GooglePlayConnector:
         same text twice leaves one reply.
         """
         if len(text) > REPLY_LIMIT:
-            raise ConnectorError(f"Google Play replies are at most {REPLY_LIMIT} characters; this one has {len(text)}.", retryable=False)
+            raise ConnectorError(
+                f"Google Play replies are at most {REPLY_LIMIT} characters; this one has {len(text)}.",
+                retryable=False,
+            )
         review_id = review_id_of(in_reply_to_id)
         try:
-            body = self.service.reviews().reply(
-                packageName=self.package, reviewId=review_id, body={"replyText": text},
-            ).execute(num_retries=0)
+            body = (
+                self.service.reviews()
+                .reply(
+                    packageName=self.package,
+                    reviewId=review_id,
+                    body={"replyText": text},
+                )
+                .execute(num_retries=0)
+            )
             return f"{review_id}:reply:{_seconds(body['result']['lastEdited'])}"
         except (KeyError, TypeError) as exc:
-            raise OutcomeUnknown(f"Google Play took the reply but its answer was malformed: {exc}") from exc
+            raise OutcomeUnknown(
+                f"Google Play took the reply but its answer was malformed: {exc}"
+            ) from exc
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, write=True) from exc
 
@@ -381,10 +510,21 @@ class GooglePlayConnector:
         """For reconciliation after an unknown outcome: the reply's id if the review shows it."""
         review_id = review_id_of(in_reply_to_id)
         try:
-            review = self.service.reviews().get(packageName=self.package, reviewId=review_id).execute(num_retries=0)
+            review = (
+                self.service.reviews()
+                .get(packageName=self.package, reviewId=review_id)
+                .execute(num_retries=0)
+            )
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, write=False) from exc
-        developer = next((c["developerComment"] for c in review.get("comments") or [] if c.get("developerComment")), None)
+        developer = next(
+            (
+                c["developerComment"]
+                for c in review.get("comments") or []
+                if c.get("developerComment")
+            ),
+            None,
+        )
         if developer and developer.get("text") == text:
             return f"{review_id}:reply:{_seconds(developer.get('lastModified'))}"
         return None
@@ -407,7 +547,12 @@ class GooglePlayConnector:
         since = time.time() - LISTED_DAYS * 86400
         for platform_id in platform_ids:
             review_id, _, seconds = platform_id.rpartition(":")
-            if review_id and ":reply:" not in platform_id and seconds.isdecimal() and int(seconds) >= since:
+            if (
+                review_id
+                and ":reply:" not in platform_id
+                and seconds.isdecimal()
+                and int(seconds) >= since
+            ):
                 recent.setdefault(review_id, []).append(platform_id)
         if not recent:
             return []
@@ -415,7 +560,9 @@ class GooglePlayConnector:
         gone: list[str] = []
         for review_id in missing[:REMOVAL_CONFIRMATIONS]:
             try:
-                self.service.reviews().get(packageName=self.package, reviewId=review_id).execute(num_retries=0)
+                self.service.reviews().get(packageName=self.package, reviewId=review_id).execute(
+                    num_retries=0
+                )
             except HttpError as exc:
                 if exc.status_code == 404:
                     gone.extend(recent[review_id])
@@ -431,14 +578,22 @@ class GooglePlayConnector:
         listed: set[str] = set()
         token = None
         for _ in range(MAX_PAGES):
-            kwargs = {"packageName": self.package, "maxResults": PAGE_SIZE, **({"token": token} if token else {})}
+            kwargs = {
+                "packageName": self.package,
+                "maxResults": PAGE_SIZE,
+                **({"token": token} if token else {}),
+            }
             try:
                 body = self.service.reviews().list(**kwargs).execute(num_retries=0)
             except Exception as exc:  # noqa: BLE001 - translated or re-raised
                 raise _translate(exc, write=False) from exc
             if not isinstance(body, dict) or not isinstance(body.get("reviews") or [], list):
                 raise ConnectorError("Google Play sent a malformed page", retryable=True)
-            listed.update(base.text(r.get("reviewId")) for r in body.get("reviews") or [] if isinstance(r, dict))
+            listed.update(
+                base.text(r.get("reviewId"))
+                for r in body.get("reviews") or []
+                if isinstance(r, dict)
+            )
             token = base.mapping(body.get("tokenPagination")).get("nextPageToken")
             if not token:
                 break

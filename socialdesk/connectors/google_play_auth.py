@@ -22,29 +22,68 @@ import json
 
 from django.conf import settings
 
-from .auth import NOT_APPLICABLE, NO, UNKNOWN, YES, Capabilities, Connected, ConnectError, Field, Method
+from .auth import (
+    NO,
+    NOT_APPLICABLE,
+    UNKNOWN,
+    YES,
+    Capabilities,
+    Connected,
+    ConnectError,
+    Field,
+    Method,
+)
 
-REQUIRED_KEYS = ("type", "project_id", "private_key_id", "private_key", "client_email", "token_uri")
+REQUIRED_KEYS = (
+    "type",
+    "project_id",
+    "private_key_id",
+    "private_key",
+    "client_email",
+    "token_uri",
+)
 MAX_KEY_FILE = 64 * 1024
-PERMISSION_HELP = ("In the Play Console, open Users and permissions, invite {email}, give it access to {app} with the "
-                   "\u201cReply to reviews\u201d permission, then connect again.")
+PERMISSION_HELP = (
+    "In the Play Console, open Users and permissions, invite {email}, give it access to {app} with the "
+    "\u201cReply to reviews\u201d permission, then connect again."
+)
 
 
 def methods() -> list[Method]:
-    return [Method("service_account", "Service account key", "The JSON key of a Google Cloud service account that the Play "
-                   "Console has invited with the \u201cReply to reviews\u201d permission for this app (IAM & Admin > Service accounts "
-                   "> Keys > Add key > JSON).", fields=(Field("key_file", "Key file (JSON)", kind="file"),))]
+    return [
+        Method(
+            "service_account",
+            "Service account key",
+            "The JSON key of a Google Cloud service account that the Play "
+            "Console has invited with the \u201cReply to reviews\u201d permission for this app (IAM & Admin > Service accounts "
+            "> Keys > Add key > JSON).",
+            fields=(Field("key_file", "Key file (JSON)", kind="file"),),
+        )
+    ]
 
 
 def capabilities(credentials: dict) -> Capabilities:
     info = credentials.get("service_account_info")
     if isinstance(info, dict):
-        return Capabilities(YES, YES, NOT_APPLICABLE, NOT_APPLICABLE, method=f"Service account {info.get('client_email', '')}".strip(),
-                            renews=True, note="The desk gets a new hour-long token from Google as needed; the key itself does not "
-                                              "expire unless your organisation set an expiry on it.")
+        return Capabilities(
+            YES,
+            YES,
+            NOT_APPLICABLE,
+            NOT_APPLICABLE,
+            method=f"Service account {info.get('client_email', '')}".strip(),
+            renews=True,
+            note="The desk gets a new hour-long token from Google as needed; the key itself does not "
+            "expire unless your organisation set an expiry on it.",
+        )
     if credentials.get("access_token"):
-        return Capabilities(UNKNOWN, UNKNOWN, NOT_APPLICABLE, NOT_APPLICABLE, method="Access token",
-                            note="A ready OAuth 2.0 token (Google's last an hour): upload a service account key instead.")
+        return Capabilities(
+            UNKNOWN,
+            UNKNOWN,
+            NOT_APPLICABLE,
+            NOT_APPLICABLE,
+            method="Access token",
+            note="A ready OAuth 2.0 token (Google's last an hour): upload a service account key instead.",
+        )
     return Capabilities(NO, NO, NOT_APPLICABLE, NOT_APPLICABLE, method="Not connected")
 
 
@@ -72,19 +111,27 @@ def read_key_file(data: bytes | str) -> dict:
     private key a PEM key that loads, and Google's token endpoint as where it signs in."""
     if isinstance(data, bytes):
         if len(data) > MAX_KEY_FILE:
-            raise ConnectError("That file is too large to be a service account key (they are about 2 KB).")
+            raise ConnectError(
+                "That file is too large to be a service account key (they are about 2 KB)."
+            )
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ConnectError("That file is not a JSON key (it is not text). Download the key again as JSON.") from None
+            raise ConnectError(
+                "That file is not a JSON key (it is not text). Download the key again as JSON."
+            ) from None
     try:
         info = json.loads(data)
     except ValueError:
-        raise ConnectError("That file is not JSON. In Google Cloud: IAM & Admin > Service accounts > your account > Keys > "
-                           "Add key > Create new key > JSON.") from None
+        raise ConnectError(
+            "That file is not JSON. In Google Cloud: IAM & Admin > Service accounts > your account > Keys > "
+            "Add key > Create new key > JSON."
+        ) from None
     if not isinstance(info, dict) or info.get("type") != "service_account":
-        raise ConnectError("That JSON is not a service account key (its \u201ctype\u201d is not \u201cservice_account\u201d). "
-                           "An OAuth client ID file will not do: create a key for a service account.")
+        raise ConnectError(
+            "That JSON is not a service account key (its \u201ctype\u201d is not \u201cservice_account\u201d). "
+            "An OAuth client ID file will not do: create a key for a service account."
+        )
     missing = [k for k in REQUIRED_KEYS if not isinstance(info.get(k), str) or not info[k].strip()]
     if missing:
         raise ConnectError(f"The key file lacks {', '.join(missing)}: download it again, whole.")
@@ -93,9 +140,13 @@ def read_key_file(data: bytes | str) -> dict:
     try:
         load_pem_private_key(info["private_key"].encode(), password=None)
     except (ValueError, TypeError):
-        raise ConnectError("The key file's private_key is not a readable PEM key: download the key again (do not edit it).") from None
+        raise ConnectError(
+            "The key file's private_key is not a readable PEM key: download the key again (do not edit it)."
+        ) from None
     if info["token_uri"].rstrip("/") != token_uri().rstrip("/"):
-        raise ConnectError(f"The key signs in at {info['token_uri']}, not at Google's {token_uri()}: use a key file from Google Cloud.")
+        raise ConnectError(
+            f"The key signs in at {info['token_uri']}, not at Google's {token_uri()}: use a key file from Google Cloud."
+        )
     return info
 
 
@@ -123,18 +174,33 @@ def check(account, credentials: dict) -> None:
     except RefreshError as exc:
         text = str(exc)
         if "account not found" in text or "disabled" in text.lower():
-            raise ConnectError(f"Google says {email} no longer exists or is disabled: check it in Google Cloud (IAM & Admin > "
-                               "Service accounts), or create a new one.") from exc
-        raise ConnectError(f"Google refused the key ({text[:200]}): it may have been deleted in Google Cloud (IAM & Admin > Service "
-                           "accounts > Keys). Create a new key and upload it.") from exc
+            raise ConnectError(
+                f"Google says {email} no longer exists or is disabled: check it in Google Cloud (IAM & Admin > "
+                "Service accounts), or create a new one."
+            ) from exc
+        raise ConnectError(
+            f"Google refused the key ({text[:200]}): it may have been deleted in Google Cloud (IAM & Admin > Service "
+            "accounts > Keys). Create a new key and upload it."
+        ) from exc
     except HttpError as exc:
         if exc.status_code == 403:
-            raise ConnectError(f"{email} has no access to {package}. " + PERMISSION_HELP.format(email=email, app=package)) from exc
+            raise ConnectError(
+                f"{email} has no access to {package}. "
+                + PERMISSION_HELP.format(email=email, app=package)
+            ) from exc
         if exc.status_code == 404:
-            raise ConnectError(f"Google Play has no app {package} in the developer account that invited {email}: check the "
-                               "account's package name.") from exc
+            raise ConnectError(
+                f"Google Play has no app {package} in the developer account that invited {email}: check the "
+                "account's package name."
+            ) from exc
         if exc.status_code == 401:
-            raise ConnectError("Google Play refused the token it was given (401): upload the key again.") from exc
-        raise ConnectError(f"Google Play answered {exc.status_code} when reading the reviews; try again.") from exc
+            raise ConnectError(
+                "Google Play refused the token it was given (401): upload the key again."
+            ) from exc
+        raise ConnectError(
+            f"Google Play answered {exc.status_code} when reading the reviews; try again."
+        ) from exc
     except (TransportError, GoogleAuthError, OSError) as exc:
-        raise ConnectError(f"Google could not be reached to check the key ({exc.__class__.__name__}); try again.") from exc
+        raise ConnectError(
+            f"Google could not be reached to check the key ({exc.__class__.__name__}); try again."
+        ) from exc

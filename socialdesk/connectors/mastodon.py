@@ -27,7 +27,15 @@ from mastodon import Mastodon
 from mastodon import errors as merr
 
 from . import base
-from .base import ConnectorError, CredentialsRejected, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
+from .base import (
+    ConnectorError,
+    CredentialsRejected,
+    FetchResult,
+    InboundAuthor,
+    InboundMessage,
+    OutcomeUnknown,
+    Unreadable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +77,11 @@ def make_client(access_token: str, api_base: str) -> Mastodon:
     # at start-up (no /api/v1/instance call); "throw" turns a 429 into an error we act on
     # instead of sleeping inside the worker.
     return Mastodon(
-        access_token=access_token, api_base_url=api_base.rstrip("/"), version_check_mode="none",
-        ratelimit_method="throw", request_timeout=settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS,
+        access_token=access_token,
+        api_base_url=api_base.rstrip("/"),
+        version_check_mode="none",
+        ratelimit_method="throw",
+        request_timeout=settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS,
         user_agent="socialdesk",
     )
 
@@ -132,8 +143,11 @@ def normalise_notification(notification: dict) -> InboundMessage | None:
         # often the app's own language rather than the toot's: our detection decides, the claim
         # is kept as a hint (metadata["language_hint"]).
         language="",
-        mentioned_account_ids=tuple(base.text(m.get("id")) for m in base.sequence(status.get("mentions"))
-                                    if isinstance(m, dict) and base.text(m.get("id"))),
+        mentioned_account_ids=tuple(
+            base.text(m.get("id"))
+            for m in base.sequence(status.get("mentions"))
+            if isinstance(m, dict) and base.text(m.get("id"))
+        ),
         is_repost=bool(status.get("reblog")),
         metadata=_status_metadata(status),
         raw={"notification": _jsonable(notification)},
@@ -168,18 +182,34 @@ def _media(attachment) -> dict | None:
     (https://docs.joinmastodon.org/entities/MediaAttachment/: `url` is null while the server still
     processes the file, `remote_url` the original on another instance)."""
     attachment = base.mapping(attachment)
-    url = next((u for u in (base.text(attachment.get(k)) for k in ("url", "remote_url", "preview_url"))
-                if u.startswith(("https://", "http://")) and len(u) <= 2000 and not any(c.isspace() for c in u)), "")
+    url = next(
+        (
+            u
+            for u in (base.text(attachment.get(k)) for k in ("url", "remote_url", "preview_url"))
+            if u.startswith(("https://", "http://"))
+            and len(u) <= 2000
+            and not any(c.isspace() for c in u)
+        ),
+        "",
+    )
     if not url:
         return None
-    return {"type": base.text(attachment.get("type")) or "unknown", "url": url,
-            "description": base.text(attachment.get("description"))}
+    return {
+        "type": base.text(attachment.get("type")) or "unknown",
+        "url": url,
+        "description": base.text(attachment.get("description")),
+    }
 
 
 def read_notifications(page: list) -> tuple[list[InboundMessage], list[Unreadable]]:
     """A page of notifications as inbound messages (mentions only), and those that could not be read."""
-    return base.read_each(page, normalise_notification, platform="mastodon", raw=lambda n: {"notification": _jsonable(n)},
-                          platform_id=lambda n: base.text(n["status"]["id"]))
+    return base.read_each(
+        page,
+        normalise_notification,
+        platform="mastodon",
+        raw=lambda n: {"notification": _jsonable(n)},
+        platform_id=lambda n: base.text(n["status"]["id"]),
+    )
 
 
 def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
@@ -195,12 +225,22 @@ class MastodonConnector:
 
         self.account = account
         self.keeper = keeper or TokenKeeper(account)
-        credentials = base.mapping(self.keeper.current())  # an account whose token was refused stops here
+        credentials = base.mapping(
+            self.keeper.current()
+        )  # an account whose token was refused stops here
         token = credentials.get("access_token")
         if not token:
-            raise ConnectorError(f"{account} has no Mastodon access token: connect it on the Accounts page", retryable=False)
+            raise ConnectorError(
+                f"{account} has no Mastodon access token: connect it on the Accounts page",
+                retryable=False,
+            )
         self.token = token
-        instance = api_base or account.api_base or credentials.get("api_base") or settings.SOCIALDESK_MASTODON_API_BASE
+        instance = (
+            api_base
+            or account.api_base
+            or credentials.get("api_base")
+            or settings.SOCIALDESK_MASTODON_API_BASE
+        )
         self.client = make_client(token, instance)
 
     def _refused(self, reason: str, *, status: int) -> CredentialsRejected:
@@ -221,27 +261,48 @@ class MastodonConnector:
 
     def _translate(self, exc: Exception, *, write: bool) -> ConnectorError:
         if isinstance(exc, merr.MastodonRatelimitError):
-            return ConnectorError("Mastodon rate limit reached", retryable=True, wait_until=self.client.ratelimit_reset, status=429)
+            return ConnectorError(
+                "Mastodon rate limit reached",
+                retryable=True,
+                wait_until=self.client.ratelimit_reset,
+                status=429,
+            )
         if isinstance(exc, merr.MastodonUnauthorizedError):
-            return self._refused("Mastodon refused the access token (401): it was revoked; reconnect the account", status=401)
+            return self._refused(
+                "Mastodon refused the access token (401): it was revoked; reconnect the account",
+                status=401,
+            )
         if isinstance(exc, merr.MastodonServerError):
-            return ConnectorError(f"Mastodon server error: {exc}", retryable=True, status=_status(exc))
+            return ConnectorError(
+                f"Mastodon server error: {exc}", retryable=True, status=_status(exc)
+            )
         if isinstance(exc, merr.MastodonNotFoundError):
-            return ConnectorError("Mastodon: the status no longer exists (404)", retryable=False, status=404)
+            return ConnectorError(
+                "Mastodon: the status no longer exists (404)", retryable=False, status=404
+            )
         if isinstance(exc, merr.MastodonNetworkError):
             if write:
                 return OutcomeUnknown(f"No answer from Mastodon: {exc}")
             return ConnectorError(f"No answer from Mastodon: {exc}", retryable=True)
-        if isinstance(exc, merr.MastodonAPIError) and _status(exc) == 403 and "outside the authorized scopes" in str(exc):
-            return self._refused("Mastodon: the access token lacks a scope this needs (403); reconnect the account so the desk "
-                                 "asks for the scopes it uses", status=403)
+        if (
+            isinstance(exc, merr.MastodonAPIError)
+            and _status(exc) == 403
+            and "outside the authorized scopes" in str(exc)
+        ):
+            return self._refused(
+                "Mastodon: the access token lacks a scope this needs (403); reconnect the account so the desk "
+                "asks for the scopes it uses",
+                status=403,
+            )
         if isinstance(exc, merr.MastodonAPIError):
             status = _status(exc)
             if status is None or "Could not parse" in str(exc):
                 if write:
                     return OutcomeUnknown(f"Mastodon sent a malformed answer: {exc}")
                 return ConnectorError(f"Mastodon sent a malformed answer: {exc}", retryable=True)
-            return ConnectorError(f"Mastodon answered {status}: {exc}", retryable=False, status=status)
+            return ConnectorError(
+                f"Mastodon answered {status}: {exc}", retryable=False, status=status
+            )
         raise exc
 
     def fetch_mentions(self, *, cursor: str, now: float | None = None) -> FetchResult:
@@ -267,7 +328,12 @@ class MastodonConnector:
             return self._back(cursor, newest=newest, older_than=older_than, since=since)
         since = _time_cursor(cursor, now) if cursor else None
         if not cursor or since is not None:
-            return self._back(cursor, newest="", older_than="", since=max(now - base.FIRST_POLL_DAYS * 86400, since or 0))
+            return self._back(
+                cursor,
+                newest="",
+                older_than="",
+                since=max(now - base.FIRST_POLL_DAYS * 86400, since or 0),
+            )
         return self._forward(cursor)
 
     def _back(self, cursor: str, *, newest: str, older_than: str, since: float) -> FetchResult:
@@ -275,7 +341,9 @@ class MastodonConnector:
         messages: list[InboundMessage] = []
         unreadable: list[Unreadable] = []
         if older_than:
-            fetch = lambda: self.client.notifications(types=["mention"], max_id=older_than, limit=PAGE_SIZE)  # noqa: E731
+            fetch = lambda: self.client.notifications(
+                types=["mention"], max_id=older_than, limit=PAGE_SIZE
+            )  # noqa: E731
         else:
             fetch = lambda: self.client.notifications(types=["mention"], limit=PAGE_SIZE)  # noqa: E731
         page = self._page(fetch)  # nothing read yet: an error leaves the cursor where it is
@@ -287,8 +355,12 @@ class MastodonConnector:
             messages.extend(m for m in arrived if m.created_at.timestamp() >= since)
             if len(page) < PAGE_SIZE or _reaches_back_to(page, since):
                 # The oldest mention there is, or the week's start: from now on, forward.
-                return FetchResult(messages=_oldest_first(messages), cursor=newest or cursor, wait_until=self._wait(),
-                                   unreadable=unreadable)
+                return FetchResult(
+                    messages=_oldest_first(messages),
+                    cursor=newest or cursor,
+                    wait_until=self._wait(),
+                    unreadable=unreadable,
+                )
             # The next poll goes on below this page: after the last page, or from a page that failed.
             oldest = _oldest_id(page)
             going_on = f"{newest}|{oldest}|{int(since)}" if newest and oldest else cursor
@@ -297,15 +369,27 @@ class MastodonConnector:
             try:
                 page = self._page(lambda p=page: self._older(p))
             except ConnectorError as exc:
-                return FetchResult(messages=_oldest_first(messages), cursor=going_on, wait_until=exc.wait_until, error=str(exc),
-                                   unreadable=unreadable)
-        return FetchResult(messages=_oldest_first(messages), cursor=going_on, wait_until=self._wait(), unreadable=unreadable)
+                return FetchResult(
+                    messages=_oldest_first(messages),
+                    cursor=going_on,
+                    wait_until=exc.wait_until,
+                    error=str(exc),
+                    unreadable=unreadable,
+                )
+        return FetchResult(
+            messages=_oldest_first(messages),
+            cursor=going_on,
+            wait_until=self._wait(),
+            unreadable=unreadable,
+        )
 
     def _forward(self, cursor: str) -> FetchResult:
         messages: list[InboundMessage] = []
         unreadable: list[Unreadable] = []
         newest = cursor
-        fetch = lambda: self.client.notifications(types=["mention"], min_id=cursor, limit=PAGE_SIZE)  # noqa: E731
+        fetch = lambda: self.client.notifications(
+            types=["mention"], min_id=cursor, limit=PAGE_SIZE
+        )  # noqa: E731
         for _ in range(MAX_PAGES):
             try:
                 page = self._page(fetch)
@@ -313,8 +397,13 @@ class MastodonConnector:
                 if newest == cursor:
                     raise  # nothing read: the cursor stays, the health page shows why
                 # Keep what arrived; the next poll goes on from the page that failed.
-                return FetchResult(messages=_oldest_first(messages), cursor=newest, wait_until=exc.wait_until, error=str(exc),
-                                   unreadable=unreadable)
+                return FetchResult(
+                    messages=_oldest_first(messages),
+                    cursor=newest,
+                    wait_until=exc.wait_until,
+                    error=str(exc),
+                    unreadable=unreadable,
+                )
             arrived, skipped = read_notifications(page)
             messages.extend(arrived)
             unreadable.extend(skipped)
@@ -324,13 +413,20 @@ class MastodonConnector:
             if len(page) < PAGE_SIZE:
                 break
             fetch = lambda p=page, after=newest: self._newer(p, after)  # noqa: E731
-        return FetchResult(messages=_oldest_first(messages), cursor=newest, wait_until=self._wait(), unreadable=unreadable)
+        return FetchResult(
+            messages=_oldest_first(messages),
+            cursor=newest,
+            wait_until=self._wait(),
+            unreadable=unreadable,
+        )
 
     def _older(self, page):
         """The page before this one, by its `Link: rel="next"` (max_id), else by its last id."""
         if getattr(page, "_pagination_next", None):
             return self.client.fetch_next(page) or []
-        return self.client.notifications(types=["mention"], max_id=base.text(page[-1].get("id")), limit=PAGE_SIZE)
+        return self.client.notifications(
+            types=["mention"], max_id=base.text(page[-1].get("id")), limit=PAGE_SIZE
+        )
 
     def _newer(self, page, after: str):
         """The page after this one, by its `Link: rel="prev"` (min_id), else from `after`."""
@@ -368,11 +464,17 @@ class MastodonConnector:
         """
         visibility = self.reply_visibility(in_reply_to_id)
         try:
-            status = self.client.status_post(text, in_reply_to_id=in_reply_to_id, visibility=visibility,
-                                             idempotency_key=idempotency_key)
+            status = self.client.status_post(
+                text,
+                in_reply_to_id=in_reply_to_id,
+                visibility=visibility,
+                idempotency_key=idempotency_key,
+            )
             return str(status["id"])
         except (KeyError, TypeError) as exc:
-            raise OutcomeUnknown(f"Mastodon took the reply but its answer was malformed: {exc}") from exc
+            raise OutcomeUnknown(
+                f"Mastodon took the reply but its answer was malformed: {exc}"
+            ) from exc
         except Exception as exc:  # noqa: BLE001
             raise self._translate(exc, write=True) from exc
 
@@ -381,8 +483,11 @@ class MastodonConnector:
         try:
             status = self.client.status(status_id)
         except merr.MastodonNotFoundError as exc:
-            raise ConnectorError("Mastodon: the status being answered was deleted, or this account cannot see it (404)",
-                                 retryable=False, status=404) from exc
+            raise ConnectorError(
+                "Mastodon: the status being answered was deleted, or this account cannot see it (404)",
+                retryable=False,
+                status=404,
+            ) from exc
         except Exception as exc:  # noqa: BLE001 - translated or re-raised
             raise self._translate(exc, write=False) from exc
         return narrowest_visibility(base.text(base.mapping(status).get("visibility")))
@@ -399,7 +504,7 @@ class MastodonConnector:
         unconfirmed: list[str] = []
         listing = True
         for start in range(0, len(platform_ids), STATUSES_PER_LOOKUP):
-            chunk = platform_ids[start:start + STATUSES_PER_LOOKUP]
+            chunk = platform_ids[start : start + STATUSES_PER_LOOKUP]
             if listing:
                 try:
                     found = self.client.statuses(chunk)
@@ -409,7 +514,9 @@ class MastodonConnector:
                     raise self._translate(exc, write=False) from exc
                 else:
                     if not isinstance(found, list):
-                        raise ConnectorError("Mastodon sent a malformed answer to a statuses lookup", retryable=True)
+                        raise ConnectorError(
+                            "Mastodon sent a malformed answer to a statuses lookup", retryable=True
+                        )
                     present = {base.text(s.get("id")) for s in found if isinstance(s, dict)}
                     unconfirmed.extend(i for i in chunk if i not in present)
                     continue
@@ -492,7 +599,13 @@ def _oldest_first(messages: list[InboundMessage]) -> list[InboundMessage]:
 
 
 def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and value.isdecimal() and len(value) < 30
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        or isinstance(value, str)
+        and value.isdecimal()
+        and len(value) < 30
+    )
 
 
 def _status(exc: Exception) -> int | None:

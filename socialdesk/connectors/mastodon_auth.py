@@ -25,22 +25,55 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from django.conf import settings
 
-from .auth import NO, UNKNOWN, YES, Capabilities, Connected, ConnectError, Field, Method, pasted, token_error
+from .auth import (
+    NO,
+    UNKNOWN,
+    YES,
+    Capabilities,
+    Connected,
+    ConnectError,
+    Field,
+    Method,
+    pasted,
+    token_error,
+)
 
 # Reading mentions (notifications and the statuses they point at), knowing whose token it is,
 # replying and boosting (write:statuses), favouriting (write:favourites).
-SCOPES = ("read:accounts", "read:notifications", "read:statuses", "write:statuses", "write:favourites")
+SCOPES = (
+    "read:accounts",
+    "read:notifications",
+    "read:statuses",
+    "write:statuses",
+    "write:favourites",
+)
 APP_NAME = "Socialdesk"
 TIMEOUT = 10
 
 
 def methods() -> list[Method]:
-    instance = Field("instance", "Instance", "The address of the account's Mastodon server, e.g. https://mozilla.social", kind="url")
+    instance = Field(
+        "instance",
+        "Instance",
+        "The address of the account's Mastodon server, e.g. https://mozilla.social",
+        kind="url",
+    )
     return [
-        Method("oauth", "Connect with Mastodon", "Log in on the account's instance and allow the desk to read mentions, reply, "
-               "favourite and boost. The desk registers itself on the instance once.", fields=(instance,), oauth=True),
-        Method("token", "Access token", "A token made on the instance under Preferences > Development > New application, with the "
-               f"scopes {', '.join(SCOPES)}.", fields=(instance, Field("access_token", "Access token"))),
+        Method(
+            "oauth",
+            "Connect with Mastodon",
+            "Log in on the account's instance and allow the desk to read mentions, reply, "
+            "favourite and boost. The desk registers itself on the instance once.",
+            fields=(instance,),
+            oauth=True,
+        ),
+        Method(
+            "token",
+            "Access token",
+            "A token made on the instance under Preferences > Development > New application, with the "
+            f"scopes {', '.join(SCOPES)}.",
+            fields=(instance, Field("access_token", "Access token")),
+        ),
     ]
 
 
@@ -60,10 +93,18 @@ def instance_url(value: str) -> str:
         raise ConnectError("Enter the instance's address, e.g. https://mozilla.social.") from None
     parts = urlsplit(value)
     loopback = (parts.hostname or "") in ("127.0.0.1", "localhost", "::1")
-    if not parts.netloc or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not loopback and not settings.DEBUG):
-        raise ConnectError("Enter the instance's address, e.g. https://mozilla.social (https only).")
+    if (
+        not parts.netloc
+        or parts.scheme not in ("https", "http")
+        or (parts.scheme == "http" and not loopback and not settings.DEBUG)
+    ):
+        raise ConnectError(
+            "Enter the instance's address, e.g. https://mozilla.social (https only)."
+        )
     if parts.path or parts.query:
-        raise ConnectError("Enter the instance's address alone, e.g. https://mozilla.social (no path).")
+        raise ConnectError(
+            "Enter the instance's address alone, e.g. https://mozilla.social (no path)."
+        )
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -76,17 +117,30 @@ def capabilities(credentials: dict) -> Capabilities:
     if not credentials.get("access_token"):
         return Capabilities(NO, NO, NO, NO, method="Not connected")
     scopes = set(credentials.get("scopes") or ())
-    method = {"oauth": "Mastodon sign-in (OAuth)", "token": "Mastodon access token"}.get(credentials.get("type"), "Mastodon access token")
+    method = {"oauth": "Mastodon sign-in (OAuth)", "token": "Mastodon access token"}.get(
+        credentials.get("type"), "Mastodon access token"
+    )
     if not scopes:
-        return Capabilities(UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, method=method,
-                            note="The token's scopes are not known: reconnect to have them checked.")
+        return Capabilities(
+            UNKNOWN,
+            UNKNOWN,
+            UNKNOWN,
+            UNKNOWN,
+            method=method,
+            note="The token's scopes are not known: reconnect to have them checked.",
+        )
 
     def has(*needed: str) -> str:
         return YES if all(_covers(scopes, n) for n in needed) else NO
 
-    return Capabilities(read=has("read:notifications", "read:statuses"), reply=has("write:statuses"),
-                        like=has("write:favourites"), repost=has("write:statuses"), method=method,
-                        note="Mastodon tokens do not expire; they stop working when revoked on the instance.")
+    return Capabilities(
+        read=has("read:notifications", "read:statuses"),
+        reply=has("write:statuses"),
+        like=has("write:favourites"),
+        repost=has("write:statuses"),
+        method=method,
+        note="Mastodon tokens do not expire; they stop working when revoked on the instance.",
+    )
 
 
 def token_of(credentials: dict) -> str:
@@ -106,94 +160,169 @@ def _post(url: str, data: dict) -> requests.Response:
     try:
         return requests.post(url, data=data, timeout=TIMEOUT, headers={"User-Agent": "socialdesk"})
     except (requests.RequestException, ValueError) as exc:
-        raise ConnectError(f"{urlsplit(url).netloc} could not be reached ({exc.__class__.__name__}): check the instance's address "
-                           "and try again.") from exc
+        raise ConnectError(
+            f"{urlsplit(url).netloc} could not be reached ({exc.__class__.__name__}): check the instance's address "
+            "and try again."
+        ) from exc
 
 
 def _register(instance: str, redirect_uri: str) -> tuple[str, str]:
-    r = _post(f"{instance}/api/v1/apps", {"client_name": APP_NAME, "redirect_uris": redirect_uri, "scopes": " ".join(SCOPES),
-                                          "website": getattr(settings, "SOCIALDESK_PUBLIC_URL", "") or ""})
+    r = _post(
+        f"{instance}/api/v1/apps",
+        {
+            "client_name": APP_NAME,
+            "redirect_uris": redirect_uri,
+            "scopes": " ".join(SCOPES),
+            "website": getattr(settings, "SOCIALDESK_PUBLIC_URL", "") or "",
+        },
+    )
     try:
         body = r.json()
     except ValueError:
         body = None
-    if r.status_code != 200 or not isinstance(body, dict) or not body.get("client_id") or not body.get("client_secret"):
-        raise ConnectError(f"{instance} did not register the desk as an app ({token_error(r)}): is it a Mastodon server?")
+    if (
+        r.status_code != 200
+        or not isinstance(body, dict)
+        or not body.get("client_id")
+        or not body.get("client_secret")
+    ):
+        raise ConnectError(
+            f"{instance} did not register the desk as an app ({token_error(r)}): is it a Mastodon server?"
+        )
     return str(body["client_id"]), str(body["client_secret"])
 
 
 def _app_still_known(instance: str, client_id: str, client_secret: str) -> bool:
     """Whether the instance still knows our app (before 4.3 it could remove unused ones): a
     client-credentials token is granted only to a known client."""
-    r = _post(f"{instance}/oauth/token", {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret,
-                                          "scope": "read:accounts"})
+    r = _post(
+        f"{instance}/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "scope": "read:accounts",
+        },
+    )
     return r.status_code == 200
 
 
-def start_oauth(*, account, values: dict, redirect_uri: str, state: str, challenge: str, apps) -> tuple[str, dict]:
-    instance = instance_url(values.get("instance") or account.api_base or settings.SOCIALDESK_MASTODON_API_BASE)
+def start_oauth(
+    *, account, values: dict, redirect_uri: str, state: str, challenge: str, apps
+) -> tuple[str, dict]:
+    instance = instance_url(
+        values.get("instance") or account.api_base or settings.SOCIALDESK_MASTODON_API_BASE
+    )
     scopes = " ".join(SCOPES)
     app = apps.get(api_base=instance, redirect_uri=redirect_uri, scopes=scopes)
-    if app is not None and not _app_still_known(instance, app.client_id, app.secrets.get("client_secret", "")):
+    if app is not None and not _app_still_known(
+        instance, app.client_id, app.secrets.get("client_secret", "")
+    ):
         apps.forget(app)
         app = None
     if app is None:
         client_id, client_secret = _register(instance, redirect_uri)
-        app = apps.save(api_base=instance, redirect_uri=redirect_uri, scopes=scopes, client_id=client_id, client_secret=client_secret)
-    query = urlencode({"response_type": "code", "client_id": app.client_id, "redirect_uri": redirect_uri, "scope": scopes,
-                       "state": state, "code_challenge": challenge, "code_challenge_method": "S256", "force_login": "true"})
+        app = apps.save(
+            api_base=instance,
+            redirect_uri=redirect_uri,
+            scopes=scopes,
+            client_id=client_id,
+            client_secret=client_secret,
+        )
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": app.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": scopes,
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "force_login": "true",
+        }
+    )
     return f"{instance}/oauth/authorize?{query}", {"instance": instance, "app": app.pk}
 
 
-def finish_oauth(*, account, flow: dict, code: str, verifier: str, redirect_uri: str, apps) -> Connected:
+def finish_oauth(
+    *, account, flow: dict, code: str, verifier: str, redirect_uri: str, apps
+) -> Connected:
     instance = flow["instance"]
     app = apps.by_pk(flow.get("app"))
     if app is None:
         raise ConnectError("The desk's registration on the instance is gone; start again.")
-    r = _post(f"{instance}/oauth/token", {
-        "grant_type": "authorization_code", "code": code, "client_id": app.client_id, "client_secret": app.secrets.get("client_secret", ""),
-        "redirect_uri": redirect_uri, "code_verifier": verifier, "scope": app.scopes,
-    })
+    r = _post(
+        f"{instance}/oauth/token",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": app.client_id,
+            "client_secret": app.secrets.get("client_secret", ""),
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+            "scope": app.scopes,
+        },
+    )
     if r.status_code != 200:
-        raise ConnectError(f"{urlsplit(instance).netloc} did not accept the sign-in ({token_error(r)}); start again.")
+        raise ConnectError(
+            f"{urlsplit(instance).netloc} did not accept the sign-in ({token_error(r)}); start again."
+        )
     body = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else {}
     token = body.get("access_token") if isinstance(body, dict) else None
     if not token:
         raise ConnectError("The instance's answer had no access token; start again.")
-    credentials = {"type": "oauth", "access_token": token, "scopes": sorted(str(body.get("scope") or app.scopes).split())}
+    credentials = {
+        "type": "oauth",
+        "access_token": token,
+        "scopes": sorted(str(body.get("scope") or app.scopes).split()),
+    }
     return _identified(credentials, instance)
 
 
 def connect(*, account, method: str, values: dict) -> Connected:
     if method != "token":
         raise ConnectError("Choose a way to connect the account.")
-    instance = instance_url(values.get("instance") or account.api_base or settings.SOCIALDESK_MASTODON_API_BASE)
+    instance = instance_url(
+        values.get("instance") or account.api_base or settings.SOCIALDESK_MASTODON_API_BASE
+    )
     token = pasted(values, ("access_token",), {"access_token": "access token"})["access_token"]
     scopes = _token_scopes(instance, token)
     missing = [s for s in SCOPES if scopes and not _covers(set(scopes), s)]
     if missing:
-        raise ConnectError(f"This token lacks the scope(s) {', '.join(missing)}: make a new one under Preferences > Development with "
-                           f"{', '.join(SCOPES)}.")
+        raise ConnectError(
+            f"This token lacks the scope(s) {', '.join(missing)}: make a new one under Preferences > Development with "
+            f"{', '.join(SCOPES)}."
+        )
     return _identified({"type": "token", "access_token": token, "scopes": scopes}, instance)
 
 
 def _get(url: str, token: str) -> requests.Response:
     try:
-        return requests.get(url, headers={"Authorization": f"Bearer {token}", "User-Agent": "socialdesk"}, timeout=TIMEOUT)
+        return requests.get(
+            url,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "socialdesk"},
+            timeout=TIMEOUT,
+        )
     except (requests.RequestException, ValueError) as exc:
-        raise ConnectError(f"{urlsplit(url).netloc} could not be reached ({exc.__class__.__name__}); try again.") from exc
+        raise ConnectError(
+            f"{urlsplit(url).netloc} could not be reached ({exc.__class__.__name__}); try again."
+        ) from exc
 
 
 def _token_scopes(instance: str, token: str) -> list[str]:
     r = _get(f"{instance}/api/v1/apps/verify_credentials", token)
     if r.status_code == 401:
-        raise ConnectError("The instance does not accept this token (401): it was revoked or mistyped.")
+        raise ConnectError(
+            "The instance does not accept this token (401): it was revoked or mistyped."
+        )
     try:
         body = r.json()
     except ValueError:
         body = None
     if r.status_code != 200 or not isinstance(body, dict):
-        raise ConnectError(f"The instance answered {r.status_code} when checking the token; is it a Mastodon server?")
+        raise ConnectError(
+            f"The instance answered {r.status_code} when checking the token; is it a Mastodon server?"
+        )
     # Mastodon before 4.3 does not say the app's scopes: they stay unknown (and are shown so).
     return sorted(str(s) for s in body.get("scopes") or [] if isinstance(s, str))
 
@@ -205,8 +334,16 @@ def _identified(credentials: dict, instance: str) -> Connected:
     except ValueError:
         body = None
     if r.status_code == 403:
-        raise ConnectError("The token may not read its own account: it needs the read:accounts scope.")
+        raise ConnectError(
+            "The token may not read its own account: it needs the read:accounts scope."
+        )
     if r.status_code != 200 or not isinstance(body, dict) or not body.get("id"):
-        raise ConnectError(f"The instance did not say whose token this is ({r.status_code}); try again.")
-    return Connected(credentials=credentials, external_id=str(body["id"]), handle=str(body.get("acct") or body.get("username") or ""),
-                     api_base=instance)
+        raise ConnectError(
+            f"The instance did not say whose token this is ({r.status_code}); try again."
+        )
+    return Connected(
+        credentials=credentials,
+        external_id=str(body["id"]),
+        handle=str(body.get("acct") or body.get("username") or ""),
+        api_base=instance,
+    )

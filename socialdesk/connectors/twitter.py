@@ -12,9 +12,8 @@ app-only token that only reads.
 
 import logging
 import re
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -25,16 +24,34 @@ from twitter_text import extract_urls_with_indices
 from twitter_text.regexp.latin_accent_chars import latin_accent_chars
 
 from . import base
-from .base import ConnectorError, CredentialsRejected, FetchResult, InboundAuthor, InboundMessage, OutcomeUnknown, Unreadable
+from .base import (
+    ConnectorError,
+    CredentialsRejected,
+    FetchResult,
+    InboundAuthor,
+    InboundMessage,
+    OutcomeUnknown,
+    Unreadable,
+)
 
 log = logging.getLogger(__name__)
 
 TWITTER_HOST = "https://api.twitter.com"
-TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "lang", "in_reply_to_user_id", "referenced_tweets", "entities", "public_metrics"]
+TWEET_FIELDS = [
+    "author_id",
+    "conversation_id",
+    "created_at",
+    "lang",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+    "entities",
+    "public_metrics",
+]
 USER_FIELDS = ["name", "username", "verified", "public_metrics", "profile_image_url"]
 EXPANSIONS = ["author_id", "referenced_tweets.id", "entities.mentions.username"]
 PAGE_SIZE = 100
 MAX_PAGES = 20
+
 
 def _timeout() -> tuple[float, float]:
     seconds = settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS
@@ -51,7 +68,9 @@ class RedirectAdapter(HTTPAdapter):
 
     def send(self, request, **kwargs):
         parts = urlsplit(request.url)
-        request.url = urlunsplit((self._scheme, self._netloc, self._prefix + parts.path, parts.query, ""))
+        request.url = urlunsplit(
+            (self._scheme, self._netloc, self._prefix + parts.path, parts.query, "")
+        )
         kwargs["timeout"] = kwargs.get("timeout") or _timeout()
         return super().send(request, **kwargs)
 
@@ -67,7 +86,9 @@ class _Client(tweepy.Client):
     access token can expire between two calls, and every call goes through `request`. What a
     renewal cannot cure goes to `reject`, which marks the account for reconnecting."""
 
-    renew = None  # (stale bearer token) -> a fresh one; raises CredentialsRejected when there is none
+    renew = (
+        None  # (stale bearer token) -> a fresh one; raises CredentialsRejected when there is none
+    )
     reject = None  # (reason, stale token) -> raises CredentialsRejected
 
     def request(self, method, route, params=None, json=None, user_auth=False):
@@ -78,13 +99,19 @@ class _Client(tweepy.Client):
                 raise
             if user_auth:
                 # OAuth 1.0a tokens do not expire: refused, they were revoked or regenerated.
-                self.reject("X refused the OAuth 1.0a user tokens (401): they were revoked or regenerated; "
-                            "reconnect the account on the Accounts page", self.access_token)
+                self.reject(
+                    "X refused the OAuth 1.0a user tokens (401): they were revoked or regenerated; "
+                    "reconnect the account on the Accounts page",
+                    self.access_token,
+                )
             self.bearer_token = self.renew(self.bearer_token)
         try:
             return super().request(method, route, params, json, user_auth)
         except tweepy.Unauthorized:
-            self.reject("X refused the renewed token too (401): reconnect the account on the Accounts page", self.bearer_token)
+            self.reject(
+                "X refused the renewed token too (401): reconnect the account on the Accounts page",
+                self.bearer_token,
+            )
             raise
 
 
@@ -96,19 +123,31 @@ def _mount(client, api_base: str | None):
 
 
 def make_client(bearer_token: str, *, api_base: str | None = None) -> tweepy.Client:
-    return _mount(_Client(bearer_token=bearer_token, return_type=requests.Response, wait_on_rate_limit=False), api_base)
+    return _mount(
+        _Client(
+            bearer_token=bearer_token, return_type=requests.Response, wait_on_rate_limit=False
+        ),
+        api_base,
+    )
 
 
 def client_for(credentials: dict, *, api_base: str | None = None) -> tuple[tweepy.Client, bool]:
     """A client for these credentials and whether its calls are signed as OAuth 1.0a (`user_auth`)."""
     if credentials.get("type") == "oauth1_user":
-        client = _Client(consumer_key=credentials["consumer_key"], consumer_secret=credentials["consumer_secret"],
-                         access_token=credentials["access_token"], access_token_secret=credentials["access_token_secret"],
-                         return_type=requests.Response, wait_on_rate_limit=False)
+        client = _Client(
+            consumer_key=credentials["consumer_key"],
+            consumer_secret=credentials["consumer_secret"],
+            access_token=credentials["access_token"],
+            access_token_secret=credentials["access_token_secret"],
+            return_type=requests.Response,
+            wait_on_rate_limit=False,
+        )
         return _mount(client, api_base), True
     token = credentials.get("access_token") or credentials.get("bearer_token")
     if not token:
-        raise ConnectorError("No X credentials: connect the account on the Accounts page", retryable=False)
+        raise ConnectorError(
+            "No X credentials: connect the account on the Accounts page", retryable=False
+        )
     return make_client(token, api_base=api_base), False
 
 
@@ -130,17 +169,33 @@ def _error_text(response) -> str:
 def _translate(exc: Exception) -> ConnectorError:
     """Map tweepy's and requests' errors onto what the outbox and the poller act on."""
     if isinstance(exc, tweepy.TooManyRequests):
-        return ConnectorError("X rate limit reached", retryable=True, wait_until=_reset_of(exc.response), status=429)
+        return ConnectorError(
+            "X rate limit reached", retryable=True, wait_until=_reset_of(exc.response), status=429
+        )
     if isinstance(exc, tweepy.TwitterServerError):
-        return ConnectorError(f"X server error {exc.response.status_code}", retryable=True, status=exc.response.status_code)
+        return ConnectorError(
+            f"X server error {exc.response.status_code}",
+            retryable=True,
+            status=exc.response.status_code,
+        )
     if isinstance(exc, tweepy.Unauthorized):
         return CredentialsRejected("X refused the credentials (401): reconnect the account")
-    if isinstance(exc, tweepy.Forbidden) and _problem_type(exc.response).endswith("/unsupported-authentication"):
+    if isinstance(exc, tweepy.Forbidden) and _problem_type(exc.response).endswith(
+        "/unsupported-authentication"
+    ):
         # An app-only token asked to post, like or repost: it reads, it never will do more.
-        return CredentialsRejected("X refuses replies, likes and reposts with an app-only token: connect the account with X "
-                                   "(or OAuth 1.0a user tokens) on the Accounts page", read_only=True, status=403)
+        return CredentialsRejected(
+            "X refuses replies, likes and reposts with an app-only token: connect the account with X "
+            "(or OAuth 1.0a user tokens) on the Accounts page",
+            read_only=True,
+            status=403,
+        )
     if isinstance(exc, tweepy.HTTPException):
-        return ConnectorError(f"X answered {exc.response.status_code}: {_error_text(exc.response)}", retryable=False, status=exc.response.status_code)
+        return ConnectorError(
+            f"X answered {exc.response.status_code}: {_error_text(exc.response)}",
+            retryable=False,
+            status=exc.response.status_code,
+        )
     if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
         return OutcomeUnknown(f"No answer from X: {exc.__class__.__name__}")
     if isinstance(exc, ValueError):
@@ -217,12 +272,17 @@ def mentioned_usernames(text: str) -> list[str]:
 
 def snowflake_time(tweet_id: str) -> datetime | None:
     """When the tweet with this id was posted, read from the id; None for an id that carries no time."""
-    if not isinstance(tweet_id, str) or not tweet_id.isascii() or not tweet_id.isdecimal() or len(tweet_id) > 19:
+    if (
+        not isinstance(tweet_id, str)
+        or not tweet_id.isascii()
+        or not tweet_id.isdecimal()
+        or len(tweet_id) > 19
+    ):
         return None
     value = int(tweet_id)
     if not FIRST_SNOWFLAKE_ID <= value < 2**63:
         return None
-    return datetime.fromtimestamp(((value >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, tz=dt_timezone.utc)
+    return datetime.fromtimestamp(((value >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, tz=UTC)
 
 
 def _parse_time(value) -> datetime | None:
@@ -232,7 +292,7 @@ def _parse_time(value) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=dt_timezone.utc)
+    return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=UTC)
 
 
 def tweet_time(tweet: dict) -> datetime:
@@ -272,7 +332,11 @@ def _tweet_id(tweet) -> str:
 def _is_user(user) -> bool:
     """A user object we can store an author from: X always sends `id`, `name` and `username`
     (the default user fields); one without an id or a username is as good as none."""
-    return isinstance(user, dict) and bool(base.text(user.get("id"))) and bool(base.text(user.get("username")).strip())
+    return (
+        isinstance(user, dict)
+        and bool(base.text(user.get("id")))
+        and bool(base.text(user.get("username")).strip())
+    )
 
 
 def partial_errors(body: dict) -> dict[tuple[str, str], str]:
@@ -283,8 +347,16 @@ def partial_errors(body: dict) -> dict[tuple[str, str], str]:
             continue
         kind = base.text(error.get("resource_type"))
         item = base.text(error.get("resource_id")) or base.text(error.get("value"))
-        words = base.text(error.get("detail")) or base.text(error.get("title")) or "no reason given"
-        log.info("X left %s %s out of its answer (%s): %s", kind or "an item", item or "?", base.text(error.get("parameter")) or "?", words)
+        words = (
+            base.text(error.get("detail")) or base.text(error.get("title")) or "no reason given"
+        )
+        log.info(
+            "X left %s %s out of its answer (%s): %s",
+            kind or "an item",
+            item or "?",
+            base.text(error.get("parameter")) or "?",
+            words,
+        )
         if kind in ("tweet", "user") and item:
             found[(kind, item)] = words
     return found
@@ -312,7 +384,13 @@ class Answer:
 
     def add_users(self, body: dict) -> None:
         """A users lookup's answer (the users are its `data`): they join ours, its errors are noted."""
-        self.users.update({base.text(u["id"]): u for u in base.sequence(body.get("data")) if isinstance(u, dict) and base.text(u.get("id"))})
+        self.users.update(
+            {
+                base.text(u["id"]): u
+                for u in base.sequence(body.get("data"))
+                if isinstance(u, dict) and base.text(u.get("id"))
+            }
+        )
         self.problems.update(partial_errors(body))
 
     def author_of(self, tweet: dict) -> dict:
@@ -322,24 +400,49 @@ class Answer:
             raise ValueError("X sent a tweet without an id")
         text = base.text(tweet.get("text"))
         if ("tweet", tweet_id) in self.problems:
-            raise base.Incomplete(f"X left this tweet out of its answer: {self.problems[('tweet', tweet_id)]}", text=text)
+            raise base.Incomplete(
+                f"X left this tweet out of its answer: {self.problems[('tweet', tweet_id)]}",
+                text=text,
+            )
         author_id = base.text(tweet.get("author_id"))
         if not author_id:
             why = self.failures.get(("tweet", tweet_id))
-            raise base.Incomplete("X did not say who wrote this tweet (no author_id)" + (f"; {why.rstrip('.')}." if why else "."), text=text)
+            raise base.Incomplete(
+                "X did not say who wrote this tweet (no author_id)"
+                + (f"; {why.rstrip('.')}." if why else "."),
+                text=text,
+            )
         user = self.users.get(author_id)
         if _is_user(user):
             return user
         why = self.problems.get(("user", author_id)) or self.failures.get(("user", author_id))
-        raise base.Incomplete(f"X did not send the author of this tweet (user {author_id})" + (f": {why.rstrip('.')}." if why else "."),
-                              text=text, author=base.text(base.mapping(user).get("name")))
+        raise base.Incomplete(
+            f"X did not send the author of this tweet (user {author_id})"
+            + (f": {why.rstrip('.')}." if why else "."),
+            text=text,
+            author=base.text(base.mapping(user).get("name")),
+        )
 
-    def read(self, *, handles: dict | None = None) -> tuple[list[InboundMessage], list[Unreadable]]:
+    def read(
+        self, *, handles: dict | None = None
+    ) -> tuple[list[InboundMessage], list[Unreadable]]:
         """Each tweet as a message, or as an unreadable item that says why (waiting, if X left out its author)."""
-        handles = {**(handles or {}), **{base.text(u.get("username")).lower(): uid for uid, u in self.users.items() if _is_user(u)}}
+        handles = {
+            **(handles or {}),
+            **{
+                base.text(u.get("username")).lower(): uid
+                for uid, u in self.users.items()
+                if _is_user(u)
+            },
+        }
         return base.read_each(
-            self.tweets, lambda tweet: normalise_tweet(tweet, self.author_of(tweet), handles=handles), platform="twitter",
-            raw=lambda tweet: {"tweet": tweet, "author": self.users.get(base.text(base.mapping(tweet).get("author_id")))},
+            self.tweets,
+            lambda tweet: normalise_tweet(tweet, self.author_of(tweet), handles=handles),
+            platform="twitter",
+            raw=lambda tweet: {
+                "tweet": tweet,
+                "author": self.users.get(base.text(base.mapping(tweet).get("author_id"))),
+            },
             platform_id=_tweet_id,
         )
 
@@ -358,9 +461,15 @@ def normalise_tweet(tweet: dict, user: dict, *, handles: dict | None = None) -> 
         mentioned = []
         for mention in base.sequence(entities.get("mentions")):
             if isinstance(mention, dict):
-                mentioned.append(base.text(mention.get("id")) or handles.get(base.text(mention.get("username")).lower(), ""))
+                mentioned.append(
+                    base.text(mention.get("id"))
+                    or handles.get(base.text(mention.get("username")).lower(), "")
+                )
     else:
-        mentioned = [handles.get(name.lower(), "") for name in mentioned_usernames(base.text(tweet.get("text")))]
+        mentioned = [
+            handles.get(name.lower(), "")
+            for name in mentioned_usernames(base.text(tweet.get("text")))
+        ]
     metrics = base.mapping(tweet.get("public_metrics"))
     platform_id = base.text(tweet["id"])
     lang = base.text(tweet.get("lang"))
@@ -378,7 +487,9 @@ def normalise_tweet(tweet: dict, user: dict, *, handles: dict | None = None) -> 
         text=base.text(tweet.get("text")),
         created_at=tweet_time(tweet),
         thread_id=base.text(tweet.get("conversation_id")) or platform_id,
-        in_reply_to_id=next((base.text(r.get("id")) for r in refs if r.get("type") == "replied_to"), ""),
+        in_reply_to_id=next(
+            (base.text(r.get("id")) for r in refs if r.get("type") == "replied_to"), ""
+        ),
         # X marks what it cannot tell: und(etermined), qme (media only), zxx (no text).
         language="" if (lang or "und") in ("und", "qme", "zxx") else lang,
         mentioned_account_ids=tuple(dict.fromkeys(m for m in mentioned if m)),
@@ -394,7 +505,7 @@ _X_ID = re.compile(r"[0-9]{1,19}")
 
 def _batches(ids: list[str], size: int = 100):
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 def _filled(tweet, again: dict | None):
@@ -404,7 +515,9 @@ def _filled(tweet, again: dict | None):
     return {**tweet, **{k: v for k, v in again.items() if tweet.get(k) in (None, "", [], {})}}
 
 
-def read_page(body: dict, *, handles: dict | None = None) -> tuple[list[InboundMessage], list[Unreadable]]:
+def read_page(
+    body: dict, *, handles: dict | None = None
+) -> tuple[list[InboundMessage], list[Unreadable]]:
     """One X API v2 page (data, includes, errors) as inbound messages, and the tweets that could not
     be read, as it is: nothing asked again (`TwitterConnector` does that before reading)."""
     return Answer.of(body).read(handles=handles)
@@ -428,15 +541,21 @@ def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
             raise base.Incomplete(message.error)
         return message
     author = raw.get("author")
-    return normalise_tweet(tweet, author if isinstance(author, dict) else {}, handles=our_handles())
+    return normalise_tweet(
+        tweet, author if isinstance(author, dict) else {}, handles=our_handles()
+    )
 
 
 def our_handles() -> dict[str, str]:
     """Our X accounts' usernames (lowercased) -> ids: a mention of one is recognised in a text."""
     from socialdesk.brands.models import BrandAccount
 
-    return {handle.lower(): external_id for handle, external_id in
-            BrandAccount.objects.filter(platform="twitter").exclude(external_id="").values_list("handle", "external_id")}
+    return {
+        handle.lower(): external_id
+        for handle, external_id in BrandAccount.objects.filter(platform="twitter")
+        .exclude(external_id="")
+        .values_list("handle", "external_id")
+    }
 
 
 class TwitterConnector:
@@ -450,7 +569,9 @@ class TwitterConnector:
         # Renewed first if it is about to expire; an account whose connection failed stops here.
         self.credentials = self.keeper.current()
         if not base.mapping(self.credentials):
-            raise ConnectorError(f"{account} has no X credentials: connect it on the Accounts page", retryable=False)
+            raise ConnectorError(
+                f"{account} has no X credentials: connect it on the Accounts page", retryable=False
+            )
         self.api_base = api_base
         self.client, self.user_auth = client_for(self.credentials, api_base=api_base)
         self.client.renew, self.client.reject = self._renew, self._reject
@@ -460,14 +581,20 @@ class TwitterConnector:
         """After a 401: the token another worker renewed meanwhile, or a renewed one, or (nothing
         left to try) the account marked as needing to be reconnected."""
         self.credentials = self.keeper.refreshed(stale=stale)
-        self.token = self.credentials.get("access_token") or self.credentials.get("bearer_token") or ""
+        self.token = (
+            self.credentials.get("access_token") or self.credentials.get("bearer_token") or ""
+        )
         return self.token
 
     def _failed(self, exc: Exception) -> ConnectorError:
         """A write's error, translated; a token X called app-only is recorded as one, so the desk
         stops offering what it cannot do (the outbox keeps the action waiting for a reconnect)."""
         error = _translate(exc)
-        if isinstance(error, CredentialsRejected) and error.read_only and not self.credentials.get("type"):
+        if (
+            isinstance(error, CredentialsRejected)
+            and error.read_only
+            and not self.credentials.get("type")
+        ):
             self.keeper.learned(credentials={"type": "app_only", "bearer_token": self.token})
         return error
 
@@ -484,7 +611,11 @@ class TwitterConnector:
                 me = self.client.get_me(user_auth=self.user_auth).json()
             except Exception as exc:  # noqa: BLE001 - translated or re-raised
                 raise _translate(exc) from exc
-            self.keeper.learned(external_id=str(base.mapping(me.get("data") if isinstance(me, dict) else None).get("id") or ""))
+            self.keeper.learned(
+                external_id=str(
+                    base.mapping(me.get("data") if isinstance(me, dict) else None).get("id") or ""
+                )
+            )
         return self.account.external_id
 
     def _paged(self, call, cursor: str, **params) -> FetchResult:
@@ -493,7 +624,9 @@ class TwitterConnector:
         The cursor is `since_id`, or `since_id|next_token|newest` while a window of more than
         MAX_PAGES pages is being read: the next poll goes on from that page instead of reading the
         newest ones again, and `since_id` moves to `newest` once the whole window is stored."""
-        cursor, token, window_newest = (cursor.split("|") + ["", ""])[:3] if "|" in cursor else (cursor, "", "")
+        cursor, token, window_newest = (
+            (cursor.split("|") + ["", ""])[:3] if "|" in cursor else (cursor, "", "")
+        )
         messages: list[InboundMessage] = []
         unreadable: list[Unreadable] = []
         newest = window_newest or cursor
@@ -502,16 +635,22 @@ class TwitterConnector:
         read = 0
         for _ in range(MAX_PAGES):
             kwargs = dict(
-                max_results=PAGE_SIZE, tweet_fields=TWEET_FIELDS, user_fields=USER_FIELDS,
-                expansions=EXPANSIONS, user_auth=self.user_auth, **params,
+                max_results=PAGE_SIZE,
+                tweet_fields=TWEET_FIELDS,
+                user_fields=USER_FIELDS,
+                expansions=EXPANSIONS,
+                user_auth=self.user_auth,
+                **params,
             )
             if cursor:
                 kwargs["since_id"] = cursor
             else:
                 # An account's first window: this week's mentions, not the last 800.
-                kwargs["start_time"] = datetime.now(dt_timezone.utc) - timedelta(days=base.FIRST_POLL_DAYS)
+                kwargs["start_time"] = datetime.now(UTC) - timedelta(days=base.FIRST_POLL_DAYS)
             if token:
-                kwargs[call.__name__ == "search_recent_tweets" and "next_token" or "pagination_token"] = token
+                kwargs[
+                    call.__name__ == "search_recent_tweets" and "next_token" or "pagination_token"
+                ] = token
             try:
                 response, meta, body = self._page(call, kwargs)
                 arrived, skipped = self.read(body)
@@ -519,22 +658,36 @@ class TwitterConnector:
                 if not read:
                     raise  # the cursor stays where it was: the same page is read again next time
                 # Keep the pages read; the next poll goes on from the page that failed.
-                return FetchResult(messages=messages, cursor=f"{cursor}|{token}|{newest}", wait_until=exc.wait_until,
-                                   error=str(exc), unreadable=unreadable)
+                return FetchResult(
+                    messages=messages,
+                    cursor=f"{cursor}|{token}|{newest}",
+                    wait_until=exc.wait_until,
+                    error=str(exc),
+                    unreadable=unreadable,
+                )
             read += 1
             messages.extend(arrived)
             unreadable.extend(skipped)
             if response.headers.get("x-rate-limit-remaining") == "0":
                 wait_until = _reset_of(response)
-            if meta.get("newest_id") and (not newest or not newest.isdecimal() or int(meta["newest_id"]) > int(newest)):
+            if meta.get("newest_id") and (
+                not newest or not newest.isdecimal() or int(meta["newest_id"]) > int(newest)
+            ):
                 newest = meta["newest_id"]
             token = meta.get("next_token")
             if not token or wait_until:
                 break
         if token:
             # Pages left unread: the next poll goes on from here, in the same window.
-            return FetchResult(messages=messages, cursor=f"{cursor}|{token}|{newest}", wait_until=wait_until, unreadable=unreadable)
-        return FetchResult(messages=messages, cursor=newest, wait_until=wait_until, unreadable=unreadable)
+            return FetchResult(
+                messages=messages,
+                cursor=f"{cursor}|{token}|{newest}",
+                wait_until=wait_until,
+                unreadable=unreadable,
+            )
+        return FetchResult(
+            messages=messages, cursor=newest, wait_until=wait_until, unreadable=unreadable
+        )
 
     @staticmethod
     def _page(call, kwargs) -> tuple[requests.Response, dict, dict]:
@@ -547,14 +700,25 @@ class TwitterConnector:
         if not isinstance(body, dict):
             raise ConnectorError("X sent a malformed page", retryable=True)
         meta = body.get("meta") or {}
-        if not isinstance(meta, dict) or not isinstance(meta.get("newest_id") or "0", str) or not (meta.get("newest_id") or "0").isdecimal() \
-                or not isinstance(meta.get("next_token") or "", str):
-            raise ConnectorError("X sent a malformed page (its meta has no usable newest_id or next_token)", retryable=True)
+        if (
+            not isinstance(meta, dict)
+            or not isinstance(meta.get("newest_id") or "0", str)
+            or not (meta.get("newest_id") or "0").isdecimal()
+            or not isinstance(meta.get("next_token") or "", str)
+        ):
+            raise ConnectorError(
+                "X sent a malformed page (its meta has no usable newest_id or next_token)",
+                retryable=True,
+            )
         if "data" not in body and "meta" not in body and body.get("errors"):
             # Not a partial answer but a refusal in a 200 (X answers a timeline of an unknown
             # account so): nothing was read, and the health page says why.
             first = base.mapping((base.sequence(body["errors"]) or [{}])[0])
-            words = base.text(first.get("detail")) or base.text(first.get("title")) or "no reason given"
+            words = (
+                base.text(first.get("detail"))
+                or base.text(first.get("title"))
+                or "no reason given"
+            )
             raise ConnectorError(f"X answered with errors only: {words}", retryable=False)
         return response, meta, body
 
@@ -564,7 +728,9 @@ class TwitterConnector:
         try:
             answer = Answer.of(body)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ConnectorError(f"X sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True) from exc
+            raise ConnectorError(
+                f"X sent a malformed page ({exc.__class__.__name__}: {exc})", retryable=True
+            ) from exc
         self._complete(answer)
         return answer.read(handles=self._handles())
 
@@ -579,8 +745,11 @@ class TwitterConnector:
         self._complete(answer)
         messages, unreadable = answer.read(handles=self._handles())
         by_id = {m.platform_id: m for m in messages} | {u.platform_id: u for u in unreadable}
-        return [by_id.get(_tweet_id(tweet)) or Unreadable(platform="twitter", raw=raw, error="It has no id.")
-                for tweet, raw in zip(answer.tweets, raws)]
+        return [
+            by_id.get(_tweet_id(tweet))
+            or Unreadable(platform="twitter", raw=raw, error="It has no id.")
+            for tweet, raw in zip(answer.tweets, raws)
+        ]
 
     def _handles(self) -> dict[str, str]:
         if not hasattr(self, "_our_handles"):
@@ -594,28 +763,62 @@ class TwitterConnector:
         both endpoints take (https://docs.x.com/x-api/posts/get-posts-by-ids,
         https://docs.x.com/x-api/users/get-users-by-ids). What still is missing, and why, is kept
         on `answer` for `Answer.author_of`."""
-        anonymous = [_tweet_id(t) for t in answer.tweets if _tweet_id(t) and not base.text(t.get("author_id"))]
+        anonymous = [
+            _tweet_id(t)
+            for t in answer.tweets
+            if _tweet_id(t) and not base.text(t.get("author_id"))
+        ]
         found = {}
         # An id X could not have given (not 1-19 digits) would make it refuse the whole call.
         for batch in _batches([i for i in dict.fromkeys(anonymous) if _X_ID.fullmatch(i)]):
             try:
-                found.update(answer.add(self._lookup(self.client.get_tweets, ids=batch, tweet_fields=TWEET_FIELDS,
-                                                     user_fields=USER_FIELDS, expansions=EXPANSIONS)))
+                found.update(
+                    answer.add(
+                        self._lookup(
+                            self.client.get_tweets,
+                            ids=batch,
+                            tweet_fields=TWEET_FIELDS,
+                            user_fields=USER_FIELDS,
+                            expansions=EXPANSIONS,
+                        )
+                    )
+                )
             except ConnectorError as exc:
-                answer.failures.update({("tweet", tweet_id): f"asking X for it again failed ({exc})" for tweet_id in batch})
+                answer.failures.update(
+                    {
+                        ("tweet", tweet_id): f"asking X for it again failed ({exc})"
+                        for tweet_id in batch
+                    }
+                )
         if found:
             answer.tweets = [_filled(t, found.get(_tweet_id(t))) for t in answer.tweets]
         for tweet_id in anonymous:
-            answer.failures.setdefault(("tweet", tweet_id), "asked again by its id, X still did not say")
-        missing = [base.text(t.get("author_id")) for t in answer.tweets if isinstance(t, dict) and base.text(t.get("author_id"))]
-        missing = [user_id for user_id in dict.fromkeys(missing) if not _is_user(answer.users.get(user_id)) and _X_ID.fullmatch(user_id)]
+            answer.failures.setdefault(
+                ("tweet", tweet_id), "asked again by its id, X still did not say"
+            )
+        missing = [
+            base.text(t.get("author_id"))
+            for t in answer.tweets
+            if isinstance(t, dict) and base.text(t.get("author_id"))
+        ]
+        missing = [
+            user_id
+            for user_id in dict.fromkeys(missing)
+            if not _is_user(answer.users.get(user_id)) and _X_ID.fullmatch(user_id)
+        ]
         for batch in _batches(missing):
             try:
-                answer.add_users(self._lookup(self.client.get_users, ids=batch, user_fields=USER_FIELDS))
+                answer.add_users(
+                    self._lookup(self.client.get_users, ids=batch, user_fields=USER_FIELDS)
+                )
             except ConnectorError as exc:
-                answer.failures.update({("user", user_id): f"looking the user up failed ({exc})" for user_id in batch})
+                answer.failures.update(
+                    {("user", user_id): f"looking the user up failed ({exc})" for user_id in batch}
+                )
             for user_id in batch:
-                answer.failures.setdefault(("user", user_id), "looked up by id, X did not return them")
+                answer.failures.setdefault(
+                    ("user", user_id), "looked up by id, X did not return them"
+                )
 
     @staticmethod
     def _lookup(call, **kwargs) -> dict:
@@ -631,7 +834,12 @@ class TwitterConnector:
         """What polling reads: the account's mentions and each of its active search terms."""
         streams = [("mentions", self.fetch_mentions)]
         for term in self.account.search_terms.filter(active=True):
-            streams.append((f"search:{term.pk}", lambda cursor, q=term.query: self.search(query=q, cursor=cursor)))
+            streams.append(
+                (
+                    f"search:{term.pk}",
+                    lambda cursor, q=term.query: self.search(query=q, cursor=cursor),
+                )
+            )
         return streams
 
     def check(self) -> None:
@@ -657,16 +865,21 @@ class TwitterConnector:
         error. A tweet that is only hidden from us (a protected account) is not counted."""
         gone: list[str] = []
         for start in range(0, len(platform_ids), 100):
-            batch = platform_ids[start:start + 100]
+            batch = platform_ids[start : start + 100]
             try:
                 body = self.client.get_tweets(ids=batch, user_auth=self.user_auth).json()
             except Exception as exc:  # noqa: BLE001 - translated or re-raised
                 raise _translate(exc) from exc
             if not isinstance(body, dict):
-                raise ConnectorError("X sent a malformed answer to a tweets lookup", retryable=True)
+                raise ConnectorError(
+                    "X sent a malformed answer to a tweets lookup", retryable=True
+                )
             for error in body.get("errors") or []:
-                if isinstance(error, dict) and str(error.get("type", "")).endswith("/resource-not-found") \
-                        and error.get("resource_type", "tweet") == "tweet":
+                if (
+                    isinstance(error, dict)
+                    and str(error.get("type", "")).endswith("/resource-not-found")
+                    and error.get("resource_type", "tweet") == "tweet"
+                ):
                     value = str(error.get("resource_id") or error.get("value") or "")
                     if value in batch:
                         gone.append(value)
@@ -676,7 +889,14 @@ class TwitterConnector:
         """Upload attachments with the v1.1 media endpoint (tweepy's API); returns media ids."""
         if self.user_auth:
             c = self.credentials
-            api = tweepy.API(tweepy.OAuth1UserHandler(c["consumer_key"], c["consumer_secret"], c["access_token"], c["access_token_secret"]))
+            api = tweepy.API(
+                tweepy.OAuth1UserHandler(
+                    c["consumer_key"],
+                    c["consumer_secret"],
+                    c["access_token"],
+                    c["access_token_secret"],
+                )
+            )
         else:
             api = tweepy.API(tweepy.OAuth2BearerHandler(self.token))
         base = (self.api_base or settings.SOCIALDESK_TWITTER_API_BASE).rstrip("/")
@@ -684,7 +904,9 @@ class TwitterConnector:
             api.session.mount(f"https://{api.upload_host}/", RedirectAdapter(base))
         ids = []
         for path, content_type in media:
-            uploaded = api.media_upload(path, chunked=content_type in ("video/mp4", "image/gif"), media_category=None)
+            uploaded = api.media_upload(
+                path, chunked=content_type in ("video/mp4", "image/gif"), media_category=None
+            )
             ids.append(str(uploaded.media_id))
         return ids
 
@@ -694,7 +916,12 @@ class TwitterConnector:
         Uploading media again on a retry is harmless: unattached uploads expire."""
         try:
             media_ids = self._upload(media) if media else None
-            response = self.client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to_id, media_ids=media_ids, user_auth=self.user_auth)
+            response = self.client.create_tweet(
+                text=text,
+                in_reply_to_tweet_id=in_reply_to_id,
+                media_ids=media_ids,
+                user_auth=self.user_auth,
+            )
             return str(response.json()["data"]["id"])
         except tweepy.Forbidden as exc:
             if "duplicate" in _error_text(exc.response).lower():
@@ -702,7 +929,9 @@ class TwitterConnector:
                 raise DuplicateContent(_error_text(exc.response)) from exc
             raise self._failed(exc) from exc
         except (KeyError, TypeError) as exc:
-            raise OutcomeUnknown(f"X accepted the reply but its answer was malformed: {exc}") from exc
+            raise OutcomeUnknown(
+                f"X accepted the reply but its answer was malformed: {exc}"
+            ) from exc
         except Exception as exc:  # noqa: BLE001
             raise self._failed(exc) from exc
 
@@ -710,13 +939,23 @@ class TwitterConnector:
         # tweepy's `like` would ask GET /2/users/me before every like (an OAuth 2.0 token does
         # not say whose it is); the account's id is known, so the endpoint is called directly.
         try:
-            self.client.request("POST", f"/2/users/{self.user_id}/likes", json={"tweet_id": str(target_id)}, user_auth=self.user_auth)
+            self.client.request(
+                "POST",
+                f"/2/users/{self.user_id}/likes",
+                json={"tweet_id": str(target_id)},
+                user_auth=self.user_auth,
+            )
         except Exception as exc:  # noqa: BLE001
             raise self._failed(exc) from exc
 
     def retweet(self, *, target_id: str) -> None:
         try:
-            self.client.request("POST", f"/2/users/{self.user_id}/retweets", json={"tweet_id": str(target_id)}, user_auth=self.user_auth)
+            self.client.request(
+                "POST",
+                f"/2/users/{self.user_id}/retweets",
+                json={"tweet_id": str(target_id)},
+                user_auth=self.user_auth,
+            )
         except Exception as exc:  # noqa: BLE001
             raise self._failed(exc) from exc
 
@@ -724,5 +963,3 @@ class TwitterConnector:
 class DuplicateContent(ConnectorError):
     def __init__(self, message: str):
         super().__init__(f"X refused duplicate content: {message}", retryable=False, status=403)
-
-

@@ -35,7 +35,19 @@ from urllib.parse import urlencode
 import requests
 from django.conf import settings
 
-from .auth import NO, UNKNOWN, YES, Capabilities, Connected, ConnectError, Field, Method, pasted, token_error, when
+from .auth import (
+    NO,
+    UNKNOWN,
+    YES,
+    Capabilities,
+    Connected,
+    ConnectError,
+    Field,
+    Method,
+    pasted,
+    token_error,
+    when,
+)
 from .base import ConnectorError, CredentialsRejected
 
 log = logging.getLogger(__name__)
@@ -68,22 +80,43 @@ def _client_id() -> str:
 
 def _oauth2_unavailable() -> str:
     if not _client_id():
-        return ("Set SOCIALDESK_TWITTER_CLIENT_ID (and SOCIALDESK_TWITTER_CLIENT_SECRET) to your X app's OAuth 2.0 "
-                "Client ID and Secret (developer portal > your app > Keys and tokens) to connect with X.")
+        return (
+            "Set SOCIALDESK_TWITTER_CLIENT_ID (and SOCIALDESK_TWITTER_CLIENT_SECRET) to your X app's OAuth 2.0 "
+            "Client ID and Secret (developer portal > your app > Keys and tokens) to connect with X."
+        )
     return ""
 
 
 def methods() -> list[Method]:
     return [
-        Method("oauth2", "Connect with X", "Sign in to X as this account and allow the desk to read, post, like and repost. "
-               "The desk renews the connection itself (X's tokens last two hours).", oauth=True, unavailable=_oauth2_unavailable()),
-        Method("oauth1", "OAuth 1.0a user tokens", "Long-lived tokens from the developer portal (your app > Keys and tokens): "
-               "the app's API Key and Secret, and the Access Token and Secret generated for this account. "
-               "The app's permissions must be \u201cRead and write\u201d for replies.", fields=(
-                   Field("consumer_key", "API Key"), Field("consumer_secret", "API Key Secret"),
-                   Field("access_token", "Access Token"), Field("access_token_secret", "Access Token Secret"))),
-        Method("app_only", "App-only bearer token (read only)", "Reads mentions and searches, but X refuses replies, likes and "
-               "reposts with it: connect with X or with user tokens for those.", fields=(Field("bearer_token", "Bearer Token"),)),
+        Method(
+            "oauth2",
+            "Connect with X",
+            "Sign in to X as this account and allow the desk to read, post, like and repost. "
+            "The desk renews the connection itself (X's tokens last two hours).",
+            oauth=True,
+            unavailable=_oauth2_unavailable(),
+        ),
+        Method(
+            "oauth1",
+            "OAuth 1.0a user tokens",
+            "Long-lived tokens from the developer portal (your app > Keys and tokens): "
+            "the app's API Key and Secret, and the Access Token and Secret generated for this account. "
+            "The app's permissions must be \u201cRead and write\u201d for replies.",
+            fields=(
+                Field("consumer_key", "API Key"),
+                Field("consumer_secret", "API Key Secret"),
+                Field("access_token", "Access Token"),
+                Field("access_token_secret", "Access Token Secret"),
+            ),
+        ),
+        Method(
+            "app_only",
+            "App-only bearer token (read only)",
+            "Reads mentions and searches, but X refuses replies, likes and "
+            "reposts with it: connect with X or with user tokens for those.",
+            fields=(Field("bearer_token", "Bearer Token"),),
+        ),
     ]
 
 
@@ -92,23 +125,51 @@ def capabilities(credentials: dict) -> Capabilities:
     kind = credentials.get("type")
     if kind == "oauth2_user":
         scopes = set(credentials.get("scopes") or ())
-        has = (lambda *names: YES if set(names) <= scopes else NO) if scopes else (lambda *names: UNKNOWN)
+        has = (
+            (lambda *names: YES if set(names) <= scopes else NO)
+            if scopes
+            else (lambda *names: UNKNOWN)
+        )
         renews = bool(credentials.get("refresh_token"))
         return Capabilities(
-            read=has("tweet.read", "users.read"), reply=has("tweet.write"), like=has("like.write"), repost=has("tweet.write"),
-            method="X user sign-in (OAuth 2.0)", expires_at=when(credentials.get("expires_at")), renews=renews,
-            note="" if renews or not credentials.get("expires_at") else "No refresh token (offline.access was not granted): "
-                                                                        "reconnect when it expires.",
+            read=has("tweet.read", "users.read"),
+            reply=has("tweet.write"),
+            like=has("like.write"),
+            repost=has("tweet.write"),
+            method="X user sign-in (OAuth 2.0)",
+            expires_at=when(credentials.get("expires_at")),
+            renews=renews,
+            note=""
+            if renews or not credentials.get("expires_at")
+            else "No refresh token (offline.access was not granted): reconnect when it expires.",
         )
     if kind == "oauth1_user":
-        return Capabilities(YES, YES, YES, YES, method="X user tokens (OAuth 1.0a)",
-                            note="Do not expire. Replies need the app's permissions set to \u201cRead and write\u201d.")
+        return Capabilities(
+            YES,
+            YES,
+            YES,
+            YES,
+            method="X user tokens (OAuth 1.0a)",
+            note="Do not expire. Replies need the app's permissions set to \u201cRead and write\u201d.",
+        )
     if kind == "app_only":
-        return Capabilities(YES, NO, NO, NO, method="X app-only bearer token",
-                            note="Reads only: replies, likes and reposts need a user connection (Connect with X).")
+        return Capabilities(
+            YES,
+            NO,
+            NO,
+            NO,
+            method="X app-only bearer token",
+            note="Reads only: replies, likes and reposts need a user connection (Connect with X).",
+        )
     if credentials.get("bearer_token"):
-        return Capabilities(YES, UNKNOWN, UNKNOWN, UNKNOWN, method="X bearer token (kind not recorded)",
-                            note="If this is an app-only token, X refuses replies with it: connect with X to be sure.")
+        return Capabilities(
+            YES,
+            UNKNOWN,
+            UNKNOWN,
+            UNKNOWN,
+            method="X bearer token (kind not recorded)",
+            note="If this is an app-only token, X refuses replies with it: connect with X to be sure.",
+        )
     return Capabilities(NO, NO, NO, NO, method="Not connected")
 
 
@@ -118,8 +179,12 @@ def token_of(credentials: dict) -> str:
 
 def needs_refresh(credentials: dict, now: float) -> bool:
     expires_at = credentials.get("expires_at")
-    return (credentials.get("type") == "oauth2_user" and bool(credentials.get("refresh_token"))
-            and isinstance(expires_at, (int, float)) and expires_at - now < REFRESH_MARGIN_SECONDS)
+    return (
+        credentials.get("type") == "oauth2_user"
+        and bool(credentials.get("refresh_token"))
+        and isinstance(expires_at, (int, float))
+        and expires_at - now < REFRESH_MARGIN_SECONDS
+    )
 
 
 def can_refresh(credentials: dict) -> bool:
@@ -131,43 +196,80 @@ def _token_request(data: dict) -> requests.Response:
     """POST to X's token endpoint as the desk's client (HTTP Basic for a confidential client)."""
     secret = getattr(settings, "SOCIALDESK_TWITTER_CLIENT_SECRET", "")
     auth = (_client_id(), secret) if secret else None
-    return requests.post(f"{_api_base()}/2/oauth2/token", data={**data, "client_id": _client_id()}, auth=auth, timeout=TOKEN_TIMEOUT)
+    return requests.post(
+        f"{_api_base()}/2/oauth2/token",
+        data={**data, "client_id": _client_id()},
+        auth=auth,
+        timeout=TOKEN_TIMEOUT,
+    )
 
 
 def _from_token_answer(body, *, now: float) -> dict:
-    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str) or not body["access_token"]:
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("access_token"), str)
+        or not body["access_token"]
+    ):
         raise ValueError("no access_token in X's answer")
     expires_in = body.get("expires_in")
     return {
-        "type": "oauth2_user", "access_token": body["access_token"], "refresh_token": body.get("refresh_token") or "",
-        "expires_at": now + float(expires_in) if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool) else None,
+        "type": "oauth2_user",
+        "access_token": body["access_token"],
+        "refresh_token": body.get("refresh_token") or "",
+        "expires_at": now + float(expires_in)
+        if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool)
+        else None,
         "scopes": sorted(str(body.get("scope") or "").split()),
     }
 
 
-def start_oauth(*, account, values: dict, redirect_uri: str, state: str, challenge: str, apps) -> tuple[str, dict]:
+def start_oauth(
+    *, account, values: dict, redirect_uri: str, state: str, challenge: str, apps
+) -> tuple[str, dict]:
     if _oauth2_unavailable():
         raise ConnectError(_oauth2_unavailable())
-    query = urlencode({
-        "response_type": "code", "client_id": _client_id(), "redirect_uri": redirect_uri, "scope": " ".join(SCOPES),
-        "state": state, "code_challenge": challenge, "code_challenge_method": "S256",
-    })
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": _client_id(),
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(SCOPES),
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
     return f"{authorize_endpoint()}?{query}", {}
 
 
-def finish_oauth(*, account, flow: dict, code: str, verifier: str, redirect_uri: str, apps) -> Connected:
+def finish_oauth(
+    *, account, flow: dict, code: str, verifier: str, redirect_uri: str, apps
+) -> Connected:
     now = time.time()
     try:
-        r = _token_request({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier})
+        r = _token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": verifier,
+            }
+        )
     except requests.RequestException as exc:
-        raise ConnectError(f"X could not be reached to finish the sign-in ({exc.__class__.__name__}); try again.") from exc
+        raise ConnectError(
+            f"X could not be reached to finish the sign-in ({exc.__class__.__name__}); try again."
+        ) from exc
     if r.status_code != 200:
-        raise ConnectError(f"X did not accept the sign-in ({token_error(r)}). Start again; if it keeps failing, check that the "
-                           "callback URL registered for your X app is exactly this desk's (see the account page).")
+        raise ConnectError(
+            f"X did not accept the sign-in ({token_error(r)}). Start again; if it keeps failing, check that the "
+            "callback URL registered for your X app is exactly this desk's (see the account page)."
+        )
     try:
         credentials = _from_token_answer(r.json(), now=now)
     except ValueError as exc:
-        raise ConnectError(f"X's answer to the sign-in could not be read ({exc}); try again.") from exc
+        raise ConnectError(
+            f"X's answer to the sign-in could not be read ({exc}); try again."
+        ) from exc
     return _identified(credentials)
 
 
@@ -176,17 +278,30 @@ def refresh(credentials: dict) -> dict:
     single-use: the caller stores the answer before anything else (see brands.tokens)."""
     now = time.time()
     try:
-        r = _token_request({"grant_type": "refresh_token", "refresh_token": credentials.get("refresh_token", "")})
+        r = _token_request(
+            {"grant_type": "refresh_token", "refresh_token": credentials.get("refresh_token", "")}
+        )
     except requests.RequestException as exc:
-        raise ConnectorError(f"X could not be reached to renew the connection ({exc.__class__.__name__})", retryable=True) from exc
+        raise ConnectorError(
+            f"X could not be reached to renew the connection ({exc.__class__.__name__})",
+            retryable=True,
+        ) from exc
     if r.status_code in (400, 401):
-        raise CredentialsRejected(f"X refused to renew the connection ({token_error(r)}): reconnect the account with X.")
+        raise CredentialsRejected(
+            f"X refused to renew the connection ({token_error(r)}): reconnect the account with X."
+        )
     if r.status_code != 200:
-        raise ConnectorError(f"X answered {r.status_code} when renewing the connection", retryable=True, status=r.status_code)
+        raise ConnectorError(
+            f"X answered {r.status_code} when renewing the connection",
+            retryable=True,
+            status=r.status_code,
+        )
     try:
         renewed = _from_token_answer(r.json(), now=now)
     except ValueError as exc:
-        raise ConnectorError(f"X's answer when renewing the connection could not be read ({exc})", retryable=True) from exc
+        raise ConnectorError(
+            f"X's answer when renewing the connection could not be read ({exc})", retryable=True
+        ) from exc
     # X may leave out what did not change.
     renewed["refresh_token"] = renewed["refresh_token"] or credentials.get("refresh_token", "")
     renewed["scopes"] = renewed["scopes"] or list(credentials.get("scopes") or [])
@@ -197,7 +312,14 @@ def refresh(credentials: dict) -> dict:
 def connect(*, account, method: str, values: dict) -> Connected:
     labels = {f.name: f.label for m in methods() for f in m.fields}
     if method == "oauth1":
-        credentials = {"type": "oauth1_user", **pasted(values, ("consumer_key", "consumer_secret", "access_token", "access_token_secret"), labels)}
+        credentials = {
+            "type": "oauth1_user",
+            **pasted(
+                values,
+                ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
+                labels,
+            ),
+        }
         return _identified(credentials)
     if method == "app_only":
         credentials = {"type": "app_only", **pasted(values, ("bearer_token",), labels)}
@@ -219,17 +341,33 @@ def _identified(credentials: dict, *, handle: str = "") -> Connected:
         else:
             body = client.get_me(user_auth=user_auth).json()
     except tweepy.Unauthorized as exc:
-        raise ConnectError("X refused these credentials (401): check that they were copied whole and not regenerated since.") from exc
+        raise ConnectError(
+            "X refused these credentials (401): check that they were copied whole and not regenerated since."
+        ) from exc
     except tweepy.Forbidden as exc:
-        raise ConnectError(f"X refused these credentials for this account (403): {_problem(exc.response)}") from exc
+        raise ConnectError(
+            f"X refused these credentials for this account (403): {_problem(exc.response)}"
+        ) from exc
     except tweepy.HTTPException as exc:
-        raise ConnectError(f"X answered {exc.response.status_code} while checking the credentials; try again.") from exc
+        raise ConnectError(
+            f"X answered {exc.response.status_code} while checking the credentials; try again."
+        ) from exc
     except (requests.RequestException, ValueError, ConnectorError) as exc:
-        raise ConnectError(f"X could not be reached to check the credentials ({exc.__class__.__name__}); try again.") from exc
+        raise ConnectError(
+            f"X could not be reached to check the credentials ({exc.__class__.__name__}); try again."
+        ) from exc
     user = body.get("data") if isinstance(body, dict) else None
     if not isinstance(user, dict) or not user.get("id"):
-        raise ConnectError(f"X does not know @{handle}: check the account's handle." if handle else "X did not say whose credentials these are.")
-    return Connected(credentials=credentials, external_id=str(user["id"]), handle=str(user.get("username") or ""))
+        raise ConnectError(
+            f"X does not know @{handle}: check the account's handle."
+            if handle
+            else "X did not say whose credentials these are."
+        )
+    return Connected(
+        credentials=credentials,
+        external_id=str(user["id"]),
+        handle=str(user.get("username") or ""),
+    )
 
 
 def _problem(response) -> str:

@@ -11,12 +11,30 @@ from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.people.services import signature_for_reply
 
 from . import policy
-from .channel_rules import address_reply, check_attachments, check_reply_text, display_name, without_leading_mention
+from .channel_rules import (
+    address_reply,
+    check_attachments,
+    check_reply_text,
+    display_name,
+    without_leading_mention,
+)
 from .errors import ActionConflict, ActionError
 from .limits import check_text
 from .models import (
-    Activity, Attachment, CloseReason, Conversation, Direction, HoldReason, InternalNote, Message, Reminder, Sentiment, Status, Tag,
-    UserTag, UserTagKind,
+    Activity,
+    Attachment,
+    CloseReason,
+    Conversation,
+    Direction,
+    HoldReason,
+    InternalNote,
+    Message,
+    Reminder,
+    Sentiment,
+    Status,
+    Tag,
+    UserTag,
+    UserTagKind,
 )
 
 THEN_CHOICES = ("none", "hold", "close")
@@ -35,24 +53,43 @@ def _check_not_dealt_to_another(actor, conversation: Conversation, now) -> None:
 
 def _parse_hold_reason(value: str) -> str:
     if value not in HoldReason.values:
-        raise ActionError(f"Choose a hold reason: {', '.join(HoldReason.labels)}.", field="hold_reason")
+        raise ActionError(
+            f"Choose a hold reason: {', '.join(HoldReason.labels)}.", field="hold_reason"
+        )
     return value
 
 
 def _parse_close_reason(value: str) -> str:
     if value not in CloseReason.values:
-        raise ActionError("Choose one of the closing reasons before closing: " + ", ".join(CloseReason.labels) + ".", field="close_reason")
+        raise ActionError(
+            "Choose one of the closing reasons before closing: "
+            + ", ".join(CloseReason.labels)
+            + ".",
+            field="close_reason",
+        )
     return value
 
 
 def _set_held(*, actor, conversation: Conversation, reason: str, now) -> None:
-    conversation.status, conversation.hold_reason, conversation.close_reason = Status.HELD, reason, ""
-    Activity.objects.create(conversation=conversation, actor=actor, kind="held", detail={"reason": reason})
+    conversation.status, conversation.hold_reason, conversation.close_reason = (
+        Status.HELD,
+        reason,
+        "",
+    )
+    Activity.objects.create(
+        conversation=conversation, actor=actor, kind="held", detail={"reason": reason}
+    )
 
 
 def _set_closed(*, actor, conversation: Conversation, reason: str, now) -> None:
-    conversation.status, conversation.close_reason, conversation.hold_reason = Status.CLOSED, reason, ""
-    Activity.objects.create(conversation=conversation, actor=actor, kind="closed", detail={"reason": reason})
+    conversation.status, conversation.close_reason, conversation.hold_reason = (
+        Status.CLOSED,
+        reason,
+        "",
+    )
+    Activity.objects.create(
+        conversation=conversation, actor=actor, kind="closed", detail={"reason": reason}
+    )
 
 
 def _release(conversation: Conversation) -> None:
@@ -60,9 +97,18 @@ def _release(conversation: Conversation) -> None:
 
 
 def reply(
-    *, actor, conversation: Conversation, text: str, then: str = "none",
-    hold_reason: str = "", close_reason: str = "", confirm: bool = False, clipping_text: str = "",
-    attachments=(), signature_id: int | None = None, signed: bool = True,
+    *,
+    actor,
+    conversation: Conversation,
+    text: str,
+    then: str = "none",
+    hold_reason: str = "",
+    close_reason: str = "",
+    confirm: bool = False,
+    clipping_text: str = "",
+    attachments=(),
+    signature_id: int | None = None,
+    signed: bool = True,
 ) -> Message:
     """Queue a public reply from the conversation's respond-from account, then hold or close.
 
@@ -73,7 +119,9 @@ def reply(
     """
     policy.require_role(actor=actor, conversation=conversation, action="reply")
     account = conversation.respond_from
-    policy.require_account_allows(actor=actor, conversation=conversation, account=account, action="reply")
+    policy.require_account_allows(
+        actor=actor, conversation=conversation, account=account, action="reply"
+    )
     text = (text or "").strip()
     if not text:
         raise ActionError("Write a reply first: it is empty.", field="text")
@@ -93,7 +141,9 @@ def reply(
         )
     if DM_LINK in text:
         # The "send a private message" button is a link in the reply: a DM by other means.
-        policy.require_account_allows(actor=actor, conversation=conversation, account=account, action="dm")
+        policy.require_account_allows(
+            actor=actor, conversation=conversation, account=account, action="dm"
+        )
     signature = signature_for_reply(user=actor, signature_id=signature_id, none=not signed)
     full_text = f"{text} {signature}" if signature else text
     full_text = address_reply(conversation.platform, full_text, conversation.author.handle)
@@ -106,16 +156,22 @@ def reply(
         _check_not_dealt_to_another(actor, conversation, now)
         target = (
             conversation.messages.filter(direction=Direction.INBOUND, platform_id__isnull=False)
-            .order_by("-created_at", "-id").first()
+            .order_by("-created_at", "-id")
+            .first()
         )
         if target is None:
             raise ActionError("There is no customer message to reply to.")
         earlier = (
-            Message.objects.filter(conversation=conversation, direction=Direction.OUTBOUND, in_reply_to_platform_id=target.platform_id)
+            Message.objects.filter(
+                conversation=conversation,
+                direction=Direction.OUTBOUND,
+                in_reply_to_platform_id=target.platform_id,
+            )
             .exclude(outbound_action__state__in=["failed", "returned"])
             # An escalation's holding reply promised this answer: it is not a collision (AG10).
             .exclude(metadata__has_key="holding_reply")
-            .select_related("sent_by").first()
+            .select_related("sent_by")
+            .first()
         )
         if earlier is not None and not confirm:
             who = earlier.sent_by or "a former contributor"
@@ -124,21 +180,45 @@ def reply(
                 field="confirm",
             )
         message = Message.objects.create(
-            conversation=conversation, direction=Direction.OUTBOUND, platform=conversation.platform,
-            in_reply_to_platform_id=target.platform_id, account=account, sent_by=actor,
-            text=full_text, created_at=now,
+            conversation=conversation,
+            direction=Direction.OUTBOUND,
+            platform=conversation.platform,
+            in_reply_to_platform_id=target.platform_id,
+            account=account,
+            sent_by=actor,
+            text=full_text,
+            created_at=now,
         )
         for f, ctype in files:
-            Attachment.objects.create(message=message, file=f, content_type=ctype, size=f.size, original_name=display_name(f.name))
+            Attachment.objects.create(
+                message=message,
+                file=f,
+                content_type=ctype,
+                size=f.size,
+                original_name=display_name(f.name),
+            )
         needs_approval = _needs_approval(actor)
         action = OutboundAction.objects.create(
-            kind=ActionKind.REPLY, conversation=conversation, message=message, account=account,
-            target_platform_id=target.platform_id, text=full_text, created_by=actor, next_attempt_at=now,
+            kind=ActionKind.REPLY,
+            conversation=conversation,
+            message=message,
+            account=account,
+            target_platform_id=target.platform_id,
+            text=full_text,
+            created_by=actor,
+            next_attempt_at=now,
             state=ActionState.AWAITING_APPROVAL if needs_approval else ActionState.PENDING,
         )
         Activity.objects.create(
-            conversation=conversation, actor=actor, kind="reply_awaiting_approval" if needs_approval else "replied",
-            detail={"message": message.pk, "action": action.pk, "in_reply_to": target.platform_id, "from": str(account)},
+            conversation=conversation,
+            actor=actor,
+            kind="reply_awaiting_approval" if needs_approval else "replied",
+            detail={
+                "message": message.pk,
+                "action": action.pk,
+                "in_reply_to": target.platform_id,
+                "from": str(account),
+            },
         )
         conversation.awaiting_reply = False
         conversation.last_agent = actor
@@ -166,12 +246,21 @@ def take_over(*, actor, conversation: Conversation) -> Conversation:
     with transaction.atomic():
         conversation = _lock(conversation)
         holder = conversation.dealt_to
-        live = holder is not None and conversation.lease_expires_at and conversation.lease_expires_at > now
+        live = (
+            holder is not None
+            and conversation.lease_expires_at
+            and conversation.lease_expires_at > now
+        )
         if not live or holder.pk == actor.pk:
             raise ActionError("Nobody else is handling this conversation: act on it directly.")
         conversation.dealt_to, conversation.lease_expires_at = actor, now + lease_length()
         conversation.save(update_fields=["dealt_to", "lease_expires_at", "updated_at"])
-        Activity.objects.create(conversation=conversation, actor=actor, kind="taken_over", detail={"from": holder.get_username()})
+        Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind="taken_over",
+            detail={"from": holder.get_username()},
+        )
     return conversation
 
 
@@ -186,14 +275,22 @@ def set_requires_approval(*, actor, agent, on: bool) -> None:
     from socialdesk.people.models import Profile
 
     Profile.objects.filter(user=agent).update(replies_need_approval=on)
-    Activity.objects.create(actor=actor, kind="approval_required" if on else "approval_lifted", detail={"agent": agent.get_username()})
+    Activity.objects.create(
+        actor=actor,
+        kind="approval_required" if on else "approval_lifted",
+        detail={"agent": agent.get_username()},
+    )
 
 
 def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> OutboundAction:
     """Approve a waiting reply, edited or not; it then goes out through the outbox."""
     policy.require_role(actor=actor, conversation=action.conversation, action="approve")
     with transaction.atomic():
-        action = OutboundAction.objects.select_for_update(of=("self",)).select_related("message", "conversation").get(pk=action.pk)
+        action = (
+            OutboundAction.objects.select_for_update(of=("self",))
+            .select_related("message", "conversation")
+            .get(pk=action.pk)
+        )
         if action.state != ActionState.AWAITING_APPROVAL:
             raise ActionConflict("This reply is no longer waiting for approval.")
         edited = text is not None and text.strip() and text.strip() != action.text
@@ -204,7 +301,12 @@ def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> 
             Message.objects.filter(pk=action.message_id).update(text=action.text)
         action.state, action.next_attempt_at = ActionState.PENDING, timezone.now()
         action.save(update_fields=["text", "state", "next_attempt_at", "updated_at"])
-        Activity.objects.create(conversation=action.conversation, actor=actor, kind="reply_approved", detail={"action": action.pk, "edited": bool(edited)})
+        Activity.objects.create(
+            conversation=action.conversation,
+            actor=actor,
+            kind="reply_approved",
+            detail={"action": action.pk, "edited": bool(edited)},
+        )
         _enqueue_after_commit(action)
     return action
 
@@ -214,7 +316,9 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
     policy.require_role(actor=actor, conversation=action.conversation, action="approve")
     note = check_text((note or "").strip(), kind="note", field="note", label="The note")
     if not note:
-        raise ActionError("Say what to change, so the contributor can learn from it.", field="note")
+        raise ActionError(
+            "Say what to change, so the contributor can learn from it.", field="note"
+        )
     with transaction.atomic():
         action = OutboundAction.objects.select_for_update().get(pk=action.pk)
         if action.state != ActionState.AWAITING_APPROVAL:
@@ -222,11 +326,22 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
         action.state = ActionState.RETURNED
         action.save(update_fields=["state", "updated_at"])
         conversation = _lock(action.conversation)
-        conversation.status, conversation.hold_reason, conversation.close_reason = Status.OPEN, "", ""
+        conversation.status, conversation.hold_reason, conversation.close_reason = (
+            Status.OPEN,
+            "",
+            "",
+        )
         conversation.awaiting_reply = True
         conversation.save()
-        InternalNote.objects.create(conversation=conversation, author=actor, text=f"Reply sent back: {note}")
-        Activity.objects.create(conversation=conversation, actor=actor, kind="reply_returned", detail={"action": action.pk})
+        InternalNote.objects.create(
+            conversation=conversation, author=actor, text=f"Reply sent back: {note}"
+        )
+        Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind="reply_returned",
+            detail={"action": action.pk},
+        )
     return action
 
 
@@ -263,7 +378,9 @@ def add_note(*, actor, conversation: Conversation, text: str) -> InternalNote:
         raise ActionError("The internal note is empty.", field="text")
     with transaction.atomic():
         note = InternalNote.objects.create(conversation=conversation, author=actor, text=text)
-        Activity.objects.create(conversation=conversation, actor=actor, kind="note_added", detail={"note": note.pk})
+        Activity.objects.create(
+            conversation=conversation, actor=actor, kind="note_added", detail={"note": note.pk}
+        )
     return note
 
 
@@ -274,17 +391,32 @@ def like(*, actor, conversation: Conversation, message: Message) -> OutboundActi
         raise ActionError("Only a customer's message in this conversation can be liked.")
     if message.deleted_at:
         raise ActionError("The customer deleted this message: there is nothing left to like.")
-    policy.require_account_allows(actor=actor, conversation=conversation, account=conversation.account, action="like")
+    policy.require_account_allows(
+        actor=actor, conversation=conversation, account=conversation.account, action="like"
+    )
     now = timezone.now()
     with transaction.atomic():
         _check_not_dealt_to_another(actor, _lock(conversation), now)
-        if OutboundAction.objects.filter(kind=ActionKind.LIKE, target_platform_id=message.platform_id, account=conversation.account).exists():
+        if OutboundAction.objects.filter(
+            kind=ActionKind.LIKE,
+            target_platform_id=message.platform_id,
+            account=conversation.account,
+        ).exists():
             raise ActionConflict("This message is already liked (or the like is on its way).")
         action = OutboundAction.objects.create(
-            kind=ActionKind.LIKE, conversation=conversation, account=conversation.account,
-            target_platform_id=message.platform_id, created_by=actor, next_attempt_at=now,
+            kind=ActionKind.LIKE,
+            conversation=conversation,
+            account=conversation.account,
+            target_platform_id=message.platform_id,
+            created_by=actor,
+            next_attempt_at=now,
         )
-        Activity.objects.create(conversation=conversation, actor=actor, kind="liked", detail={"action": action.pk, "from": str(conversation.account)})
+        Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind="liked",
+            detail={"action": action.pk, "from": str(conversation.account)},
+        )
         _enqueue_after_commit(action)
     return action
 
@@ -304,7 +436,9 @@ def mark_moderated(*, actor, conversation: Conversation) -> Conversation:
             conversation.moderated = True
             Activity.objects.create(conversation=conversation, actor=actor, kind="moderated")
         _release(conversation)
-        conversation.save(update_fields=["moderated", "dealt_to", "lease_expires_at", "updated_at"])
+        conversation.save(
+            update_fields=["moderated", "dealt_to", "lease_expires_at", "updated_at"]
+        )
     return conversation
 
 
@@ -318,7 +452,12 @@ def set_sentiment(*, actor, conversation: Conversation, sentiment: str) -> Conve
         was = conversation.sentiment
         conversation.sentiment = sentiment
         conversation.save(update_fields=["sentiment", "updated_at"])
-        Activity.objects.create(conversation=conversation, actor=actor, kind="sentiment_set", detail={"sentiment": sentiment, "was": was})
+        Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind="sentiment_set",
+            detail={"sentiment": sentiment, "was": was},
+        )
     return conversation
 
 
@@ -326,7 +465,10 @@ def _tag_named(name_or_slug: str) -> Tag:
     value = check_text((name_or_slug or "").strip(), kind="tag", field="tag", label="The tag")
     tag = Tag.objects.filter(slug=value).first() or Tag.objects.filter(name__iexact=value).first()
     if tag is None:
-        raise ActionError(f"There is no tag “{value}”. Choose one from the list; community managers add new tags.", field="tag")
+        raise ActionError(
+            f"There is no tag “{value}”. Choose one from the list; community managers add new tags.",
+            field="tag",
+        )
     return tag
 
 
@@ -336,7 +478,12 @@ def add_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
     with transaction.atomic():
         if not conversation.tags.filter(pk=found.pk).exists():
             conversation.tags.add(found)
-            Activity.objects.create(conversation=conversation, actor=actor, kind="tag_added", detail={"tag": found.name})
+            Activity.objects.create(
+                conversation=conversation,
+                actor=actor,
+                kind="tag_added",
+                detail={"tag": found.name},
+            )
     return found
 
 
@@ -346,7 +493,12 @@ def remove_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
     with transaction.atomic():
         if conversation.tags.filter(pk=found.pk).exists():
             conversation.tags.remove(found)
-            Activity.objects.create(conversation=conversation, actor=actor, kind="tag_removed", detail={"tag": found.name})
+            Activity.objects.create(
+                conversation=conversation,
+                actor=actor,
+                kind="tag_removed",
+                detail={"tag": found.name},
+            )
     return found
 
 
@@ -354,14 +506,28 @@ def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = Tru
     """Tag the customer (TR6); kept across all their conversations. A spammer leaves Play Mode."""
     policy.require_role(actor=actor, conversation=conversation, action="user_tag")
     if kind not in UserTagKind.values:
-        raise ActionError("Choose a user tag: " + ", ".join(UserTagKind.labels) + ".", field="kind")
+        raise ActionError(
+            "Choose a user tag: " + ", ".join(UserTagKind.labels) + ".", field="kind"
+        )
     with transaction.atomic():
         if on:
-            _, created = UserTag.objects.get_or_create(author_id=conversation.author_id, kind=kind, defaults={"added_by": actor})
+            _, created = UserTag.objects.get_or_create(
+                author_id=conversation.author_id, kind=kind, defaults={"added_by": actor}
+            )
             if created:
-                Activity.objects.create(conversation=conversation, actor=actor, kind="user_tag_added", detail={"user_tag": UserTagKind(kind).label})
+                Activity.objects.create(
+                    conversation=conversation,
+                    actor=actor,
+                    kind="user_tag_added",
+                    detail={"user_tag": UserTagKind(kind).label},
+                )
         elif UserTag.objects.filter(author_id=conversation.author_id, kind=kind).delete()[0]:
-            Activity.objects.create(conversation=conversation, actor=actor, kind="user_tag_removed", detail={"user_tag": UserTagKind(kind).label})
+            Activity.objects.create(
+                conversation=conversation,
+                actor=actor,
+                kind="user_tag_removed",
+                detail={"user_tag": UserTagKind(kind).label},
+            )
 
 
 def set_reminder(*, actor, conversation: Conversation, due_at, note: str = "") -> Reminder:
@@ -370,10 +536,19 @@ def set_reminder(*, actor, conversation: Conversation, due_at, note: str = "") -
         raise ActionError("Choose when to be reminded.", field="due_at")
     if due_at <= timezone.now():
         raise ActionError("A reminder must be in the future.", field="due_at")
-    note = check_text((note or "").strip(), kind="reminder_note", field="note", label="The reminder's note")
+    note = check_text(
+        (note or "").strip(), kind="reminder_note", field="note", label="The reminder's note"
+    )
     with transaction.atomic():
-        reminder = Reminder.objects.create(conversation=conversation, user=actor, due_at=due_at, note=note)
-        Activity.objects.create(conversation=conversation, actor=actor, kind="reminder_set", detail={"due_at": due_at.isoformat()})
+        reminder = Reminder.objects.create(
+            conversation=conversation, user=actor, due_at=due_at, note=note
+        )
+        Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind="reminder_set",
+            detail={"due_at": due_at.isoformat()},
+        )
     return reminder
 
 
@@ -383,7 +558,9 @@ def dismiss_reminder(*, actor, reminder: Reminder) -> None:
     Reminder.objects.filter(pk=reminder.pk).update(done=True)
 
 
-def assign(*, actor, conversation: Conversation, to_user=None, to_queue=None, note: str = "") -> Conversation:
+def assign(
+    *, actor, conversation: Conversation, to_user=None, to_queue=None, note: str = ""
+) -> Conversation:
     """Assign to an agent and/or a queue (AG5), with an optional internal note.
 
     Anyone may take a conversation or send it to a queue; assigning to another agent needs a
@@ -396,12 +573,19 @@ def assign(*, actor, conversation: Conversation, to_user=None, to_queue=None, no
     if to_user is not None and to_user != actor:
         policy.require_role(actor=actor, conversation=conversation, action="assign_others")
     if to_queue is not None and to_queue.kind != "assignment":
-        raise ActionError(f"{to_queue} is a saved search, not a queue conversations are assigned to.", field="to")
+        raise ActionError(
+            f"{to_queue} is a saved search, not a queue conversations are assigned to.", field="to"
+        )
     if to_queue is not None:
         from socialdesk.people.models import has_role
 
         if not has_role(actor, to_queue.visible_to):
-            raise policy.refuse(actor=actor, conversation=conversation, action="assign", reason=f"The queue {to_queue} is not open to your role.")
+            raise policy.refuse(
+                actor=actor,
+                conversation=conversation,
+                action="assign",
+                reason=f"The queue {to_queue} is not open to your role.",
+            )
     now = timezone.now()
     with transaction.atomic():
         conversation = _lock(conversation)
@@ -417,8 +601,14 @@ def assign(*, actor, conversation: Conversation, to_user=None, to_queue=None, no
         if note.strip():
             InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
         Activity.objects.create(
-            conversation=conversation, actor=actor, kind="assigned",
-            detail={"to_user": str(to_user or ""), "to_queue": str(to_queue or ""), "note": bool(note.strip())},
+            conversation=conversation,
+            actor=actor,
+            kind="assigned",
+            detail={
+                "to_user": str(to_user or ""),
+                "to_queue": str(to_queue or ""),
+                "note": bool(note.strip()),
+            },
         )
     return conversation
 
@@ -433,7 +623,14 @@ def _wait_for_escalation(conversation: Conversation) -> None:
     conversation.reserved_for, conversation.reserved_until = None, None
 
 
-def escalate(*, actor, conversation: Conversation, note: str, holding_reply: str = "", recommend_retweet: bool = False) -> Conversation:
+def escalate(
+    *,
+    actor,
+    conversation: Conversation,
+    note: str,
+    holding_reply: str = "",
+    recommend_retweet: bool = False,
+) -> Conversation:
     """Escalate in one step (AG10): internal note, the holding reply, assignment to Escalation.
 
     A retweet recommendation is an escalation too; a community manager executes or declines it.
@@ -443,18 +640,27 @@ def escalate(*, actor, conversation: Conversation, note: str, holding_reply: str
     policy.require_role(actor=actor, conversation=conversation, action="escalate")
     note = check_text((note or "").strip(), kind="note", field="note", label="The escalation note")
     if not note:
-        raise ActionError("Describe the problem and what was suggested, for the community manager.", field="note")
+        raise ActionError(
+            "Describe the problem and what was suggested, for the community manager.", field="note"
+        )
     queue = Queue.objects.filter(is_escalation=True).order_by("position").first()
     if queue is None:
         raise ActionError("No escalation queue is configured: ask an admin to create one.")
     if holding_reply.strip():
         # Checked before the transaction, so a refusal's audit entry is kept.
-        policy.require_account_allows(actor=actor, conversation=conversation, account=conversation.respond_from, action="reply")
+        policy.require_account_allows(
+            actor=actor,
+            conversation=conversation,
+            account=conversation.respond_from,
+            action="reply",
+        )
     with transaction.atomic():
         _check_not_dealt_to_another(actor, _lock(conversation), timezone.now())
         if holding_reply.strip():
             holding = reply(actor=actor, conversation=conversation, text=holding_reply)
-            Message.objects.filter(pk=holding.pk).update(metadata={**holding.metadata, "holding_reply": True})
+            Message.objects.filter(pk=holding.pk).update(
+                metadata={**holding.metadata, "holding_reply": True}
+            )
         conversation = _lock(conversation)
         InternalNote.objects.create(conversation=conversation, author=actor, text=note)
         conversation.assigned_queue = queue
@@ -464,13 +670,17 @@ def escalate(*, actor, conversation: Conversation, note: str, holding_reply: str
         _wait_for_escalation(conversation)
         conversation.save()
         Activity.objects.create(
-            conversation=conversation, actor=actor, kind="retweet_recommended" if recommend_retweet else "escalated",
+            conversation=conversation,
+            actor=actor,
+            kind="retweet_recommended" if recommend_retweet else "escalated",
             detail={"queue": queue.name, "holding_reply": bool(holding_reply.strip())},
         )
     return conversation
 
 
-def decide_retweet(*, actor, conversation: Conversation, approve: bool, note: str = "") -> OutboundAction | None:
+def decide_retweet(
+    *, actor, conversation: Conversation, approve: bool, note: str = ""
+) -> OutboundAction | None:
     """A community manager executes or declines a recommended retweet (PO2: from the account the
     policy allows, never the main brand)."""
     policy.require_role(actor=actor, conversation=conversation, action="retweet")
@@ -480,8 +690,14 @@ def decide_retweet(*, actor, conversation: Conversation, approve: bool, note: st
         raise ActionError("Nobody recommended retweeting this conversation.")
     account = conversation.respond_from
     if approve:
-        policy.require_account_allows(actor=actor, conversation=conversation, account=account, action="retweet")
-    target = conversation.messages.filter(direction=Direction.INBOUND, platform_id__isnull=False).order_by("created_at", "id").first()
+        policy.require_account_allows(
+            actor=actor, conversation=conversation, account=account, action="retweet"
+        )
+    target = (
+        conversation.messages.filter(direction=Direction.INBOUND, platform_id__isnull=False)
+        .order_by("created_at", "id")
+        .first()
+    )
     now = timezone.now()
     with transaction.atomic():
         conversation = _lock(conversation)
@@ -491,13 +707,24 @@ def decide_retweet(*, actor, conversation: Conversation, approve: bool, note: st
         if note.strip():
             InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
         if not approve:
-            Activity.objects.create(conversation=conversation, actor=actor, kind="retweet_declined")
+            Activity.objects.create(
+                conversation=conversation, actor=actor, kind="retweet_declined"
+            )
             return None
         action = OutboundAction.objects.create(
-            kind=ActionKind.RETWEET, conversation=conversation, account=account,
-            target_platform_id=target.platform_id, created_by=actor, next_attempt_at=now,
+            kind=ActionKind.RETWEET,
+            conversation=conversation,
+            account=account,
+            target_platform_id=target.platform_id,
+            created_by=actor,
+            next_attempt_at=now,
         )
-        Activity.objects.create(conversation=conversation, actor=actor, kind="retweet_executed", detail={"action": action.pk, "from": str(account)})
+        Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind="retweet_executed",
+            detail={"action": action.pk, "from": str(account)},
+        )
         _enqueue_after_commit(action)
     return action
 
@@ -517,7 +744,10 @@ def bulk(*, actor, conversations, action: str, value: str = "") -> tuple[int, li
     from socialdesk.queues.models import Queue
 
     if action not in BULK_ACTIONS:
-        raise ActionError("Choose what to do: tag, assign to a queue, hold, close or mark moderated.", field="action")
+        raise ActionError(
+            "Choose what to do: tag, assign to a queue, hold, close or mark moderated.",
+            field="action",
+        )
     if action == "moderate":
         # One refusal for the whole selection rather than one per conversation.
         policy.require_role(actor=actor, conversation=None, action="moderate")
@@ -562,7 +792,9 @@ def merge(*, actor, conversation: Conversation, other: Conversation) -> Conversa
     if other.pk == conversation.pk:
         raise ActionError("Choose another conversation to merge.")
     if other.author_id != conversation.author_id or other.platform != conversation.platform:
-        raise ActionError("Only two conversations of the same customer on the same platform can be merged.")
+        raise ActionError(
+            "Only two conversations of the same customer on the same platform can be merged."
+        )
     now = timezone.now()
     with transaction.atomic():
         conversation, other = _lock(conversation), _lock(other)
@@ -578,12 +810,23 @@ def merge(*, actor, conversation: Conversation, other: Conversation) -> Conversa
             conversation.last_inbound_at = other.last_inbound_at
         conversation.awaiting_reply = conversation.awaiting_reply or other.awaiting_reply
         conversation.save()
-        other.status, other.close_reason, other.merged_into = Status.CLOSED, CloseReason.ACKNOWLEDGED, conversation
+        other.status, other.close_reason, other.merged_into = (
+            Status.CLOSED,
+            CloseReason.ACKNOWLEDGED,
+            conversation,
+        )
         other.awaiting_reply = False
         _release(other)
         other.save()
-        Activity.objects.create(conversation=conversation, actor=actor, kind="merged", detail={"from": other.pk, "messages": moved})
-        Activity.objects.create(conversation=other, actor=actor, kind="merged_away", detail={"into": conversation.pk})
+        Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind="merged",
+            detail={"from": other.pk, "messages": moved},
+        )
+        Activity.objects.create(
+            conversation=other, actor=actor, kind="merged_away", detail={"into": conversation.pk}
+        )
     return conversation
 
 
@@ -599,13 +842,27 @@ def split(*, actor, conversation: Conversation, message: Message) -> Conversatio
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, timezone.now())
         new = Conversation.objects.create(
-            platform=conversation.platform, thread_key=f"{conversation.thread_key}:split:{message.pk}",
-            author_id=conversation.author_id, account_id=conversation.account_id, respond_from_id=conversation.respond_from_id,
-            language=conversation.language, priority=conversation.priority, moderated=conversation.moderated,
+            platform=conversation.platform,
+            thread_key=f"{conversation.thread_key}:split:{message.pk}",
+            author_id=conversation.author_id,
+            account_id=conversation.account_id,
+            respond_from_id=conversation.respond_from_id,
+            language=conversation.language,
+            priority=conversation.priority,
+            moderated=conversation.moderated,
             last_inbound_at=message.created_at,
         )
-        later = conversation.messages.filter(created_at__gte=message.created_at).exclude(created_at=message.created_at, id__lt=message.id)
+        later = conversation.messages.filter(created_at__gte=message.created_at).exclude(
+            created_at=message.created_at, id__lt=message.id
+        )
         moved = later.update(conversation=new)
-        Activity.objects.create(conversation=conversation, actor=actor, kind="split", detail={"into": new.pk, "messages": moved})
-        Activity.objects.create(conversation=new, actor=actor, kind="opened", detail={"split_from": conversation.pk})
+        Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind="split",
+            detail={"into": new.pk, "messages": moved},
+        )
+        Activity.objects.create(
+            conversation=new, actor=actor, kind="opened", detail={"split_from": conversation.pk}
+        )
     return new

@@ -12,7 +12,16 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["id", "author", "account", "respond_from", "status", "moderated", "priority", "dealt_to"]
+    list_display = [
+        "id",
+        "author",
+        "account",
+        "respond_from",
+        "status",
+        "moderated",
+        "priority",
+        "dealt_to",
+    ]
     list_filter = ["platform", "status", "moderated"]
     inlines = [MessageInline]
     raw_id_fields = ["author", "assignee", "dealt_to"]
@@ -30,7 +39,11 @@ class ActivityAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(Author, list_display=["handle", "name", "followers", "verified"], search_fields=["handle", "name"])
+admin.site.register(
+    Author,
+    list_display=["handle", "name", "followers", "verified"],
+    search_fields=["handle", "name"],
+)
 admin.site.register(Tag, list_display=["name", "slug"], prepopulated_fields={"slug": ["name"]})
 admin.site.register(UserTag, list_display=["author", "kind", "added_by"])
 admin.site.register(InternalNote)

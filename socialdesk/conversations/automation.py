@@ -23,7 +23,11 @@ def close_unresponsive(*, now=None) -> int:
     candidates = (
         Conversation.objects.filter(status=Status.HELD, hold_reason=HoldReason.WAITING_ON_CUSTOMER)
         .filter(_not_escalated())
-        .annotate(last_reply=Max("messages__created_at", filter=Q(messages__direction=Direction.OUTBOUND)))
+        .annotate(
+            last_reply=Max(
+                "messages__created_at", filter=Q(messages__direction=Direction.OUTBOUND)
+            )
+        )
         .filter(last_reply__lte=cutoff)
         .values_list("pk", flat=True)
     )
@@ -31,8 +35,13 @@ def close_unresponsive(*, now=None) -> int:
     for pk in list(candidates):
         with transaction.atomic():
             # Only if nothing changed meanwhile (the customer may have written).
-            closed += _close(pk, Q(status=Status.HELD, hold_reason=HoldReason.WAITING_ON_CUSTOMER),
-                             CloseReason.USER_DIDNT_RESPOND, now, after_days=settings.SOCIALDESK_AUTO_CLOSE_DAYS)
+            closed += _close(
+                pk,
+                Q(status=Status.HELD, hold_reason=HoldReason.WAITING_ON_CUSTOMER),
+                CloseReason.USER_DIDNT_RESPOND,
+                now,
+                after_days=settings.SOCIALDESK_AUTO_CLOSE_DAYS,
+            )
     return closed
 
 
@@ -41,25 +50,46 @@ def mark_deleted(*, message_pk: int, now=None) -> bool:
     record) and log it; close the conversation "Deleted" when no customer message is left."""
     now = now or timezone.now()
     with transaction.atomic():
-        if not Message.objects.filter(pk=message_pk, deleted_at__isnull=True).update(deleted_at=now):
+        if not Message.objects.filter(pk=message_pk, deleted_at__isnull=True).update(
+            deleted_at=now
+        ):
             return False  # another run got there first
         message = Message.objects.get(pk=message_pk)
-        Activity.objects.create(conversation_id=message.conversation_id, kind="message_deleted",
-                                detail={"message": message.pk, "platform_id": message.platform_id})
-        left = Message.objects.filter(conversation_id=message.conversation_id, direction=Direction.INBOUND, deleted_at__isnull=True)
+        Activity.objects.create(
+            conversation_id=message.conversation_id,
+            kind="message_deleted",
+            detail={"message": message.pk, "platform_id": message.platform_id},
+        )
+        left = Message.objects.filter(
+            conversation_id=message.conversation_id,
+            direction=Direction.INBOUND,
+            deleted_at__isnull=True,
+        )
         if not left.exists():
-            _close(message.conversation_id, ~Q(status=Status.CLOSED), CloseReason.DELETED, now,
-                   why="every customer message was deleted")
+            _close(
+                message.conversation_id,
+                ~Q(status=Status.CLOSED),
+                CloseReason.DELETED,
+                now,
+                why="every customer message was deleted",
+            )
     return True
 
 
 def _close(pk: int, still: Q, reason: str, now, **detail) -> int:
     """Close a conversation by the system if it is `still` as found; logged. 1 if it was closed."""
     if not Conversation.objects.filter(still, pk=pk).update(
-        status=Status.CLOSED, hold_reason="", close_reason=reason, dealt_to=None, lease_expires_at=None, updated_at=now,
+        status=Status.CLOSED,
+        hold_reason="",
+        close_reason=reason,
+        dealt_to=None,
+        lease_expires_at=None,
+        updated_at=now,
     ):
         return 0
-    Activity.objects.create(conversation_id=pk, kind="auto_closed", detail={"reason": reason, **detail})
+    Activity.objects.create(
+        conversation_id=pk, kind="auto_closed", detail={"reason": reason, **detail}
+    )
     return 1
 
 
@@ -68,12 +98,21 @@ def flag_old(*, now=None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.SOCIALDESK_FLAG_OLD_DAYS)
     pks = list(
-        Conversation.objects.exclude(status=Status.CLOSED).filter(flagged_for_closing=False, last_inbound_at__lte=cutoff)
-        .filter(_not_escalated()).values_list("pk", flat=True)
+        Conversation.objects.exclude(status=Status.CLOSED)
+        .filter(flagged_for_closing=False, last_inbound_at__lte=cutoff)
+        .filter(_not_escalated())
+        .values_list("pk", flat=True)
     )
     with transaction.atomic():
         Conversation.objects.filter(pk__in=pks).update(flagged_for_closing=True, updated_at=now)
         Activity.objects.bulk_create(
-            [Activity(conversation_id=pk, kind="flagged_for_closing", detail={"older_than_days": settings.SOCIALDESK_FLAG_OLD_DAYS}) for pk in pks]
+            [
+                Activity(
+                    conversation_id=pk,
+                    kind="flagged_for_closing",
+                    detail={"older_than_days": settings.SOCIALDESK_FLAG_OLD_DAYS},
+                )
+                for pk in pks
+            ]
         )
     return len(pks)

@@ -34,19 +34,33 @@ def reply_mention(platform: str, handle: str) -> str:
 # Who sees a reply on Mastodon, when it is not everyone: the reply keeps the visibility of the
 # status it answers (the connector posts it so), and the agent should know before writing.
 _AUDIENCE = {
-    "direct": ("Private reply", "The customer wrote a private (direct) message: this reply is private too, "
-                                "seen only by the accounts it mentions."),
-    "private": ("Followers-only reply", "The customer wrote to their followers only: this reply is followers-only too, "
-                                        "seen by our followers and the accounts it mentions."),
-    "unlisted": ("Unlisted reply", "The customer's status is unlisted: this reply is unlisted too "
-                                   "(public, but kept out of public timelines)."),
+    "direct": (
+        "Private reply",
+        "The customer wrote a private (direct) message: this reply is private too, "
+        "seen only by the accounts it mentions.",
+    ),
+    "private": (
+        "Followers-only reply",
+        "The customer wrote to their followers only: this reply is followers-only too, "
+        "seen by our followers and the accounts it mentions.",
+    ),
+    "unlisted": (
+        "Unlisted reply",
+        "The customer's status is unlisted: this reply is unlisted too "
+        "(public, but kept out of public timelines).",
+    ),
 }
 
 
 def reply_audience(platform: str, metadata: dict | None) -> tuple[str, str]:
     """(label, sentence): what the composer says about who will see the reply; ("", "") when it
     is everyone, or not known here (the connector still looks it up before posting)."""
-    if platform != "mastodon" or not isinstance(metadata, dict) or not metadata.get("visibility") or metadata["visibility"] == "public":
+    if (
+        platform != "mastodon"
+        or not isinstance(metadata, dict)
+        or not metadata.get("visibility")
+        or metadata["visibility"] == "public"
+    ):
         return "", ""
     # A visibility we do not know is answered as the narrowest (see connectors.mastodon).
     return _AUDIENCE.get(metadata["visibility"], _AUDIENCE["direct"])
@@ -69,7 +83,7 @@ def without_leading_mention(platform: str, text: str, handle: str) -> str:
     """The reply as the agent wrote it, without the customer's mention in front (if any)."""
     mention = reply_mention(platform, handle)
     if mention and _mention_pattern(mention).match(text):
-        return text[len(mention):].strip()
+        return text[len(mention) :].strip()
     return text
 
 
@@ -129,7 +143,13 @@ MB = 1024 * 1024
 # uploads media).
 ATTACHMENT_RULES = {
     "twitter": {
-        "types": {"image/jpeg": 5 * MB, "image/png": 5 * MB, "image/webp": 5 * MB, "image/gif": 15 * MB, "video/mp4": 512 * MB},
+        "types": {
+            "image/jpeg": 5 * MB,
+            "image/png": 5 * MB,
+            "image/webp": 5 * MB,
+            "image/gif": 15 * MB,
+            "video/mp4": 512 * MB,
+        },
         "max_images": 4,
         "max_videos": 1,  # a GIF or a video goes alone
     },
@@ -152,7 +172,13 @@ def sniff_type(head: bytes) -> str | None:
 
 
 # The extension a stored file gets, from its detected type: never the name the browser sent.
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "video/mp4": "mp4"}
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "video/mp4": "mp4",
+}
 # What an image may measure. X takes up to 8192 px a side; the pixel count is the guard against
 # a small file that decompresses into gigabytes (a "decompression bomb"), checked from the header
 # before anything is decoded.
@@ -166,7 +192,11 @@ def display_name(name: str) -> str:
     import unicodedata
 
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(" " if unicodedata.category(ch).startswith("Z") else ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = "".join(
+        " " if unicodedata.category(ch).startswith("Z") else ch
+        for ch in name
+        if not unicodedata.category(ch).startswith("C")
+    )
     name = " ".join(name.split()).strip(". ")
     return name[:100] or "attachment"
 
@@ -197,9 +227,13 @@ def _check_image(f, ctype: str) -> None:
             with Image.open(f, formats=[formats[ctype]]) as img:
                 img.verify()  # the structure and checksums, without decoding the pixels
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ActionError(f"“{shown}” has too many pixels to be a safe image.", field="attachments") from None
+        raise ActionError(
+            f"“{shown}” has too many pixels to be a safe image.", field="attachments"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise ActionError(f"“{shown}” is not a readable {formats[ctype]} image.", field="attachments") from None
+        raise ActionError(
+            f"“{shown}” is not a readable {formats[ctype]} image.", field="attachments"
+        ) from None
     finally:
         f.seek(0)
     if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
@@ -215,7 +249,9 @@ def check_attachments(platform: str, files) -> list[tuple[object, str]]:
         return []
     rules = ATTACHMENT_RULES.get(platform)
     if rules is None:
-        raise ActionError("Replies on this platform are text only: remove the attachment.", field="attachments")
+        raise ActionError(
+            "Replies on this platform are text only: remove the attachment.", field="attachments"
+        )
     checked = []
     for f in files:
         head = f.read(16)
@@ -223,7 +259,10 @@ def check_attachments(platform: str, files) -> list[tuple[object, str]]:
         ctype = sniff_type(head)
         if ctype is None or ctype not in rules["types"]:
             allowed = ", ".join(sorted(t.split("/")[1].upper() for t in rules["types"]))
-            raise ActionError(f"“{display_name(f.name)}” is not an image or video this platform takes ({allowed}).", field="attachments")
+            raise ActionError(
+                f"“{display_name(f.name)}” is not an image or video this platform takes ({allowed}).",
+                field="attachments",
+            )
         if f.size > rules["types"][ctype]:
             raise ActionError(
                 f"“{display_name(f.name)}” is {f.size / MB:.1f} MB; {ctype} may be at most {rules['types'][ctype] // MB} MB here.",
@@ -234,7 +273,9 @@ def check_attachments(platform: str, files) -> list[tuple[object, str]]:
         checked.append((f, ctype))
     videos = sum(1 for _, t in checked if t in ("video/mp4", "image/gif"))
     if videos > rules["max_videos"] or (videos and len(checked) > 1):
-        raise ActionError("A GIF or a video goes alone: attach just that one.", field="attachments")
+        raise ActionError(
+            "A GIF or a video goes alone: attach just that one.", field="attachments"
+        )
     if len(checked) > rules["max_images"]:
         raise ActionError(f"At most {rules['max_images']} images per reply.", field="attachments")
     return checked

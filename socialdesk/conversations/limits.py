@@ -37,9 +37,15 @@ def check_text(text: str, *, kind: str, field: str = "text", label: str = "The t
     """`text` if it fits `TEXT_LIMITS[kind]` and carries no unstorable character; a clear error otherwise."""
     limit = TEXT_LIMITS[kind]
     if len(text) > limit:
-        raise ActionError(f"{label} is {len(text):,} characters; {limit:,} is the limit. Shorten it.", field=field)
+        raise ActionError(
+            f"{label} is {len(text):,} characters; {limit:,} is the limit. Shorten it.",
+            field=field,
+        )
     if unsafe_character(text) is not None:
-        raise ActionError(f"{label} contains a character that cannot be stored (a NUL or a broken Unicode surrogate): remove it.", field=field)
+        raise ActionError(
+            f"{label} contains a character that cannot be stored (a NUL or a broken Unicode surrogate): remove it.",
+            field=field,
+        )
     return text
 
 

@@ -20,7 +20,9 @@ class Author(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["platform", "external_id"], name="unique_author")]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_id"], name="unique_author")
+        ]
 
     def __str__(self) -> str:
         return f"@{self.handle}" if self.handle else self.name or self.external_id
@@ -39,7 +41,9 @@ class UserTag(models.Model):
 
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="user_tags")
     kind = models.CharField(max_length=20, choices=UserTagKind.choices)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -103,11 +107,19 @@ class Conversation(models.Model):
     thread_key = models.CharField(max_length=420)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="conversations")
     account = models.ForeignKey(
-        BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="conversations",
+        BrandAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conversations",
         help_text="The brand account the customer addressed (mentioned); empty when found by search.",
     )
     respond_from = models.ForeignKey(
-        BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        BrandAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The account replies go out from (PO1).",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -125,23 +137,49 @@ class Conversation(models.Model):
     retweet_recommended = models.BooleanField(default=False, db_default=False)
     # Automation found it open for longer than the configured age (AG9): a candidate for closing.
     flagged_for_closing = models.BooleanField(default=False, db_default=False)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
     # Explicit assignment: to a queue (e.g. Escalation) and/or to an agent.
     assigned_queue = models.ForeignKey(
-        "queues.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations",
+        "queues.Queue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
     )
     # Play Mode: the agent it is dealt to, exclusively, until the lease expires.
     dealt_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="dealt_conversations",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dealt_conversations",
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # AG3: a customer's follow-up goes back to the agent who answered them last, if that agent
     # is playing: it is kept for them until `reserved_until`, then any agent may get it.
-    last_agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reserved_for = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reserved_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     reserved_until = models.DateTimeField(null=True, blank=True)
     # What app-store reviews tell about the customer (CH3); empty elsewhere. The latest version
     # of the review wins: an edited review may change its stars.
@@ -154,28 +192,42 @@ class Conversation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["platform", "thread_key"], name="unique_thread")]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "thread_key"], name="unique_thread")
+        ]
         indexes = [
             # The dealing query: open conversations by priority, oldest first.
-            models.Index(fields=["status", "awaiting_reply", "moderated", "-priority", "last_inbound_at"], name="deal_order"),
+            models.Index(
+                fields=["status", "awaiting_reply", "moderated", "-priority", "last_inbound_at"],
+                name="deal_order",
+            ),
             # The same order per platform and moderation stage, for what Play may deal: every
             # queue of the demo configuration names both, so its deal walks this index in order
             # and stops at the first free row instead of passing over the other platforms' rows.
             models.Index(
-                fields=["platform", "moderated", "-priority", "last_inbound_at", "id"], name="deal_platform_order",
+                fields=["platform", "moderated", "-priority", "last_inbound_at", "id"],
+                name="deal_platform_order",
                 condition=models.Q(status="open", awaiting_reply=True),
             ),
             # Play within a left-panel filter reads the filter's own matches when the queue's
             # first rows have none (`play.services`): the filterable columns of what may be dealt.
             *(
-                models.Index(fields=[column], name=f"deal_by_{column}", condition=models.Q(status="open", awaiting_reply=True))
+                models.Index(
+                    fields=[column],
+                    name=f"deal_by_{column}",
+                    condition=models.Q(status="open", awaiting_reply=True),
+                )
                 for column in ("language", "type", "sentiment")
             ),
             # Queue lists (queues.selectors.LIST_ORDER): a page is read off one of these, whatever
             # the size of the queue; the first for one status (the usual "open"), the second for
             # several statuses or all of them.
-            models.Index(fields=["status", "-priority", "last_inbound_at", "id"], name="queue_order"),
-            models.Index(fields=["-priority", "last_inbound_at", "id"], name="queue_order_any_status"),
+            models.Index(
+                fields=["status", "-priority", "last_inbound_at", "id"], name="queue_order"
+            ),
+            models.Index(
+                fields=["-priority", "last_inbound_at", "id"], name="queue_order_any_status"
+            ),
             # The left panel's capped counts go straight to a value's rows; the language index
             # also lists the languages present without reading the table.
             models.Index(fields=["language", "status"], name="facet_language"),
@@ -193,19 +245,29 @@ class Direction(models.TextChoices):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # Empty for an outbound message the platform has not yet accepted.
     # Google Play review versions are "<review id>:<lastModified seconds>": ids need room.
     platform_id = models.CharField(max_length=200, null=True, blank=True)
     in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
-    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
     account = models.ForeignKey(
-        BrandAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="messages",
+        BrandAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
         help_text="For an outbound message: the account it goes out from.",
     )
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     text = models.TextField()
     language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(help_text="When the platform says it was written.")
@@ -221,12 +283,17 @@ class Message(models.Model):
         indexes = [
             # "Containing private message" (the type filter) finds its few conversations here
             # instead of looking into every message of the queue.
-            models.Index(fields=["conversation"], condition=models.Q(raw__private=True), name="private_message"),
+            models.Index(
+                fields=["conversation"],
+                condition=models.Q(raw__private=True),
+                name="private_message",
+            ),
         ]
         constraints = [
             # Nothing twice: a platform's message is stored once.
             models.UniqueConstraint(
-                fields=["platform", "platform_id"], name="unique_platform_message",
+                fields=["platform", "platform_id"],
+                name="unique_platform_message",
                 condition=models.Q(platform_id__isnull=False),
             )
         ]
@@ -248,7 +315,10 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
     from .channel_rules import EXTENSIONS
 
-    return timezone.now().strftime("attachments/%Y/%m/") + f"{uuid.uuid4().hex}.{EXTENSIONS.get(instance.content_type, 'bin')}"
+    return (
+        timezone.now().strftime("attachments/%Y/%m/")
+        + f"{uuid.uuid4().hex}.{EXTENSIONS.get(instance.content_type, 'bin')}"
+    )
 
 
 class Attachment(models.Model):
@@ -277,8 +347,12 @@ class InternalNote(models.Model):
 
 
 class Reminder(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="reminders")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="reminders"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
     due_at = models.DateTimeField()
     note = models.CharField(max_length=500, blank=True)
     done = models.BooleanField(default=False)
@@ -339,12 +413,16 @@ ACTIVITY_LABELS = {
 class Presence(models.Model):
     """Who has a conversation open right now (AG7); refreshed by the page every few seconds."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="presences")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="presences"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     seen_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="unique_presence")]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="unique_presence")
+        ]
 
 
 class ActivityLogIsAppendOnly(Exception):
@@ -358,8 +436,12 @@ class Activity(models.Model):
     `actor` is empty when the system did it (ingestion, automation, the outbox worker).
     """
 
-    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="activity")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="activity"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     kind = models.CharField(max_length=40, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -390,4 +472,6 @@ class Activity(models.Model):
     @property
     def reason_label(self) -> str:
         reason = (self.detail or {}).get("reason", "")
-        return dict(CloseReason.choices).get(reason) or dict(HoldReason.choices).get(reason) or reason
+        return (
+            dict(CloseReason.choices).get(reason) or dict(HoldReason.choices).get(reason) or reason
+        )

@@ -58,13 +58,29 @@ ACTION_ROLES = {
 }
 
 # The actions only the agent a conversation is dealt to may take while the lease lasts.
-OWNER_ONLY = frozenset({"reply", "hold", "close", "like", "assign", "assign_others", "escalate", "merge", "moderate", "retweet", "dm"})
+OWNER_ONLY = frozenset(
+    {
+        "reply",
+        "hold",
+        "close",
+        "like",
+        "assign",
+        "assign_others",
+        "escalate",
+        "merge",
+        "moderate",
+        "retweet",
+        "dm",
+    }
+)
 
 
 def refuse(*, actor, conversation, action: str, reason: str) -> ActionRefused:
     Activity.objects.create(
-        conversation=conversation, actor=actor if getattr(actor, "is_authenticated", False) else None,
-        kind="refused", detail={"action": action, "reason": reason},
+        conversation=conversation,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        kind="refused",
+        detail={"action": action, "reason": reason},
     )
     return ActionRefused(reason)
 
@@ -73,7 +89,12 @@ def require_role(*, actor, conversation, action: str) -> None:
     """The role may `action`, and — given a conversation — may see it and act on it now."""
     needed = ACTION_ROLES[action]
     if not has_role(actor, needed):
-        raise refuse(actor=actor, conversation=conversation, action=action, reason=f"Your role may not {action}: it needs {Role(needed).label}.")
+        raise refuse(
+            actor=actor,
+            conversation=conversation,
+            action=action,
+            reason=f"Your role may not {action}: it needs {Role(needed).label}.",
+        )
     if conversation is None:
         return
     require_visible(actor=actor, conversation=conversation, action=action)
@@ -86,8 +107,10 @@ def require_visible(*, actor, conversation, action: str) -> None:
 
     if not can_see(user=actor, conversation=conversation):
         Activity.objects.create(
-            conversation=conversation, actor=actor if getattr(actor, "is_authenticated", False) else None,
-            kind="refused", detail={"action": action, "reason": "not visible to this agent"},
+            conversation=conversation,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            kind="refused",
+            detail={"action": action, "reason": "not visible to this agent"},
         )
         raise ActionNotFound("No such conversation.")
 
@@ -96,8 +119,10 @@ def check_not_dealt_to_another(*, actor, conversation, now=None) -> None:
     """Refuse while another agent holds the conversation under a live lease (AG3: exclusively)."""
     now = now or timezone.now()
     if (
-        conversation.dealt_to_id and conversation.dealt_to_id != actor.id
-        and conversation.lease_expires_at and conversation.lease_expires_at > now
+        conversation.dealt_to_id
+        and conversation.dealt_to_id != actor.id
+        and conversation.lease_expires_at
+        and conversation.lease_expires_at > now
     ):
         from django.contrib.auth import get_user_model
 
@@ -108,15 +133,30 @@ def check_not_dealt_to_another(*, actor, conversation, now=None) -> None:
         )
 
 
-def require_account_allows(*, actor, conversation, account: BrandAccount | None, action: str) -> None:
+def require_account_allows(
+    *, actor, conversation, account: BrandAccount | None, action: str
+) -> None:
     if account is None:
-        raise refuse(actor=actor, conversation=conversation, action=action, reason="No brand account to act from: set the respond-from account first.")
+        raise refuse(
+            actor=actor,
+            conversation=conversation,
+            action=action,
+            reason="No brand account to act from: set the respond-from account first.",
+        )
     allowed = {
         "reply": account.can_reply,
         "like": account.can_like,
         "dm": account.can_dm,
         "retweet": account.retweet_policy != RetweetPolicy.NEVER
-        and (account.retweet_policy == RetweetPolicy.ANYONE or has_role(actor, Role.COMMUNITY_MANAGER)),
+        and (
+            account.retweet_policy == RetweetPolicy.ANYONE
+            or has_role(actor, Role.COMMUNITY_MANAGER)
+        ),
     }[action]
     if not allowed:
-        raise refuse(actor=actor, conversation=conversation, action=action, reason=f"The engagement policy of {account} does not allow: {action}.")
+        raise refuse(
+            actor=actor,
+            conversation=conversation,
+            action=action,
+            reason=f"The engagement policy of {account} does not allow: {action}.",
+        )

@@ -44,25 +44,40 @@ def can_see(*, user, conversation: Conversation) -> bool:
         return True
     if not has_role(user, Role.CONTRIBUTOR):
         return False
-    current = Conversation.objects.filter(pk=conversation.pk).values("dealt_to_id", "assignee_id").first()
+    current = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .values("dealt_to_id", "assignee_id")
+        .first()
+    )
     if current is None:
         return False
     if user.pk in (current["dealt_to_id"], current["assignee_id"]):
         return True
-    return any(queue_conversations(queue=q).filter(pk=conversation.pk).exists() for q in visible_queues(user=user))
+    return any(
+        queue_conversations(queue=q).filter(pk=conversation.pk).exists()
+        for q in visible_queues(user=user)
+    )
 
 
 def visible_conversation(*, user, pk) -> Conversation | None:
     """The conversation `pk` if `user` may see it; None when it does not exist or is not theirs to see."""
     conversation = Conversation.objects.filter(pk=pk).first()
-    return conversation if conversation is not None and can_see(user=user, conversation=conversation) else None
+    return (
+        conversation
+        if conversation is not None and can_see(user=user, conversation=conversation)
+        else None
+    )
 
 
 def record_presence(*, conversation, user, now=None) -> list:
     """Note that `user` has `conversation` open now; return the others who have it open."""
     now = now or timezone.now()
-    Presence.objects.update_or_create(conversation=conversation, user=user, defaults={"seen_at": now})
+    Presence.objects.update_or_create(
+        conversation=conversation, user=user, defaults={"seen_at": now}
+    )
     return list(
         Presence.objects.filter(conversation=conversation, seen_at__gte=now - PRESENCE_WINDOW)
-        .exclude(user=user).select_related("user").order_by("seen_at")
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("seen_at")
     )

@@ -49,8 +49,11 @@ def main() -> int:
     play_base = f"http://127.0.0.1:{play_port}"
     mastodon_base = f"http://127.0.0.1:{mastodon_port}"
     env = dict(
-        os.environ, SOCIALDESK_TWITTER_API_BASE=sim_base, SOCIALDESK_GOOGLE_PLAY_API_BASE=play_base,
-        SOCIALDESK_MASTODON_API_BASE=mastodon_base, DJANGO_SETTINGS_MODULE="socialdesk.settings",
+        os.environ,
+        SOCIALDESK_TWITTER_API_BASE=sim_base,
+        SOCIALDESK_GOOGLE_PLAY_API_BASE=play_base,
+        SOCIALDESK_MASTODON_API_BASE=mastodon_base,
+        DJANGO_SETTINGS_MODULE="socialdesk.settings",
     )
     # Connecting accounts on /manage/accounts/ goes through the simulators' own sign-in pages:
     # the desk is the X simulator's OAuth client, and Google Play keys sign in at its simulator.
@@ -73,12 +76,53 @@ def main() -> int:
 
     rate = os.environ.get("SOCIALDESK_DEMO_RATE", "12")
     commands = {
-        "simulator": [py, "-m", "simulators.twitter", "--host", "127.0.0.1", "--port", str(sim_port), "--rate", rate],
-        "Google Play simulator": [py, "-m", "simulators.google_play", "--host", "127.0.0.1", "--port", str(play_port),
-                                  "--rate", os.environ.get("SOCIALDESK_DEMO_GOOGLE_PLAY_RATE", "4"), "--initial", "8"],
-        "Mastodon simulator": [py, "-m", "simulators.mastodon", "--host", "127.0.0.1", "--port", str(mastodon_port),
-                               "--rate", os.environ.get("SOCIALDESK_DEMO_MASTODON_RATE", "3"), "--initial", "3"],
-        "web": [py, "-m", "waitress", "--listen", f"127.0.0.1:{web_port}", "--threads", "8", "socialdesk.wsgi:application"],
+        "simulator": [
+            py,
+            "-m",
+            "simulators.twitter",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(sim_port),
+            "--rate",
+            rate,
+        ],
+        "Google Play simulator": [
+            py,
+            "-m",
+            "simulators.google_play",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(play_port),
+            "--rate",
+            os.environ.get("SOCIALDESK_DEMO_GOOGLE_PLAY_RATE", "4"),
+            "--initial",
+            "8",
+        ],
+        "Mastodon simulator": [
+            py,
+            "-m",
+            "simulators.mastodon",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(mastodon_port),
+            "--rate",
+            os.environ.get("SOCIALDESK_DEMO_MASTODON_RATE", "3"),
+            "--initial",
+            "3",
+        ],
+        "web": [
+            py,
+            "-m",
+            "waitress",
+            "--listen",
+            f"127.0.0.1:{web_port}",
+            "--threads",
+            "8",
+            "socialdesk.wsgi:application",
+        ],
         "worker": [*manage, "db_worker", "--interval", "0.5"],
         "scheduler": [*manage, "scheduler"],
     }
@@ -86,7 +130,11 @@ def main() -> int:
     try:
         for name, cmd in commands.items():
             procs[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
-        return _supervise(procs, web_port, {"Twitter/X": sim_base, "Google Play": play_base, "Mastodon": mastodon_base})
+        return _supervise(
+            procs,
+            web_port,
+            {"Twitter/X": sim_base, "Google Play": play_base, "Mastodon": mastodon_base},
+        )
     finally:
         _stop_all(procs)
 
@@ -116,7 +164,10 @@ def _supervise(procs, web_port: int, simulators: dict[str, str]) -> int:
         *(f"  {name + ' simulator:':<22} {base}/_sim/state" for name, base in simulators.items()),
         "  (mentions, reviews and toots arrive every few seconds)",
         "  Logins:",
-        *(f"    {ROLE_LABELS[role]:<18} {username} / {password}" for username, password, role, _ in DEMO_USERS),
+        *(
+            f"    {ROLE_LABELS[role]:<18} {username} / {password}"
+            for username, password, role, _ in DEMO_USERS
+        ),
         "  Two-factor sign-in is optional in the demo (My settings); in production community managers and admins need it.",
         "  Emails (password resets, applications at /apply/) are printed below, as they are sent.",
         "  Press Ctrl-C to stop everything.",
@@ -127,7 +178,10 @@ def _supervise(procs, web_port: int, simulators: dict[str, str]) -> int:
         while True:
             for name, p in procs.items():
                 if p.poll() is not None:
-                    print(f"The {name} process stopped (exit {p.returncode}); stopping the demo.", file=sys.stderr)
+                    print(
+                        f"The {name} process stopped (exit {p.returncode}); stopping the demo.",
+                        file=sys.stderr,
+                    )
                     return 1
             time.sleep(1)
     except KeyboardInterrupt:

@@ -9,6 +9,16 @@ DEMO_USERS = [
 ]
 
 # Earlier demos' passwords, too weak for the policy: a demo database that still has one gets the new one.
-OLD_DEMO_PASSWORDS = {"contributor": "demo-contributor", "moderator": "demo-moderator", "cm": "demo-cm", "admin": "demo-admin"}
+OLD_DEMO_PASSWORDS = {
+    "contributor": "demo-contributor",
+    "moderator": "demo-moderator",
+    "cm": "demo-cm",
+    "admin": "demo-admin",
+}
 
-ROLE_LABELS = {"contributor": "Contributor", "moderator": "Moderator", "cm": "Community manager", "admin": "Admin"}
+ROLE_LABELS = {
+    "contributor": "Contributor",
+    "moderator": "Moderator",
+    "cm": "Community manager",
+    "admin": "Admin",
+}

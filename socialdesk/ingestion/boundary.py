@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from dataclasses import fields, is_dataclass
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from socialdesk.brands.models import Platform
 from socialdesk.connectors.base import InboundAuthor, InboundMessage
@@ -58,7 +58,11 @@ def _continues(text: str, i: int) -> bool:
     ch, before = text[i], text[i - 1]
     if before == ZWJ or ch == ZWJ or unicodedata.category(ch) in ("Mn", "Mc", "Me"):
         return True
-    if "\ufe00" <= ch <= "\ufe0f" or "\U0001f3fb" <= ch <= "\U0001f3ff" or "\U000e0020" <= ch <= "\U000e007f":
+    if (
+        "\ufe00" <= ch <= "\ufe0f"
+        or "\U0001f3fb" <= ch <= "\U0001f3ff"
+        or "\U000e0020" <= ch <= "\U000e007f"
+    ):
         return True
     if _regional(ch) and _regional(before):
         # Flags are pairs of regional indicators: a cut may fall between two flags, not inside one.
@@ -91,7 +95,12 @@ def fit(value, model, name: str) -> str:
 
 def is_storable_id(value, limit: int = _limit(Message, "platform_id")) -> bool:
     """A platform's id as it is, or not at all: an id cut or cleaned would be another message's."""
-    return isinstance(value, str) and 0 < len(value) <= limit and "\x00" not in value and not SURROGATE.search(value)
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= limit
+        and "\x00" not in value
+        and not SURROGATE.search(value)
+    )
 
 
 def jsonable(value):
@@ -128,6 +137,7 @@ def set_aside_key(platform_id, payload: str) -> str:
 
 def as_json(msg) -> str:
     """A normalised message as exact JSON (without its raw payload, kept beside it)."""
+
     def plain(obj):
         if is_dataclass(obj) and not isinstance(obj, type):
             return {f.name: plain(getattr(obj, f.name)) for f in fields(obj) if f.name != "raw"}
@@ -158,9 +168,9 @@ def _created_at(value) -> datetime:
     if not isinstance(value, datetime):
         raise Unstorable("It has no time.")
     if value.utcoffset() is None:
-        value = value.replace(tzinfo=dt_timezone.utc)  # platforms give times in UTC
+        value = value.replace(tzinfo=UTC)  # platforms give times in UTC
     try:
-        return value.astimezone(dt_timezone.utc)
+        return value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise Unstorable(f"Its time ({value.isoformat()}) is out of range.") from None
 
@@ -173,7 +183,9 @@ def _id(value, what: str, limit: int) -> str:
     if not isinstance(value, str) or not value:
         raise Unstorable(f"It has no {what}.")
     if len(value) > limit:
-        raise Unstorable(f"Its {what} is {len(value)} characters long; at most {limit} can be stored.")
+        raise Unstorable(
+            f"Its {what} is {len(value)} characters long; at most {limit} can be stored."
+        )
     raise Unstorable(f"Its {what} holds characters no database can store.")
 
 
@@ -197,7 +209,11 @@ def _language(value) -> str:
 
 def _url(value) -> str:
     value = clean(value).strip()
-    ok = value.startswith(("https://", "http://")) and len(value) <= _limit(Author, "profile_image_url") and not any(c.isspace() for c in value)
+    ok = (
+        value.startswith(("https://", "http://"))
+        and len(value) <= _limit(Author, "profile_image_url")
+        and not any(c.isspace() for c in value)
+    )
     return value if ok else ""
 
 
@@ -208,10 +224,18 @@ def _metadata(value) -> dict:
     if rating is not None:
         if isinstance(rating, str) and rating.strip().isdecimal() and len(rating) < 3:
             rating = int(rating)
-        meta["rating"] = rating if isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 5 else None
+        meta["rating"] = (
+            rating
+            if isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 5
+            else None
+        )
     for name in ("app_version", "device", "android_version"):
         if name in meta:
-            meta[name] = "" if meta[name] is None or isinstance(meta[name], (dict, list)) else fit(meta[name], Conversation, name)
+            meta[name] = (
+                ""
+                if meta[name] is None or isinstance(meta[name], (dict, list))
+                else fit(meta[name], Conversation, name)
+            )
     reply = meta.get("our_reply")
     if reply is not None:
         meta["our_reply"] = _our_reply(reply)
@@ -221,8 +245,12 @@ def _metadata(value) -> dict:
 
 
 def _our_reply(reply) -> dict | None:
-    if not isinstance(reply, dict) or not is_storable_id(reply.get("platform_id")) or not isinstance(reply.get("text"), str) \
-            or not reply["text"].strip():
+    if (
+        not isinstance(reply, dict)
+        or not is_storable_id(reply.get("platform_id"))
+        or not isinstance(reply.get("text"), str)
+        or not reply["text"].strip()
+    ):
         return None  # it stays in the raw payload
     kept = {"platform_id": reply["platform_id"], "text": reply["text"]}
     try:

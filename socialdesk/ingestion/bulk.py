@@ -22,7 +22,9 @@ def insert(objs: list[Model]) -> None:
     using = router.db_for_write(model)
     connection = connections[using]
     fields = [f for f in opts.concrete_fields if not f.primary_key]
-    if not connection.features.can_return_rows_from_bulk_insert or any(hasattr(f, "get_placeholder") for f in fields):
+    if not connection.features.can_return_rows_from_bulk_insert or any(
+        hasattr(f, "get_placeholder") for f in fields
+    ):
         model._default_manager.bulk_create(objs)
         return
     related = [f for f in fields if f.is_relation]
@@ -34,7 +36,9 @@ def insert(objs: list[Model]) -> None:
                 target = f.get_cached_value(obj)
                 if target is not None:
                     if target.pk is None:
-                        raise ValueError(f"{model.__name__}.{f.name} points at an unsaved {type(target).__name__}.")
+                        raise ValueError(
+                            f"{model.__name__}.{f.name} points at an unsaved {type(target).__name__}."
+                        )
                     setattr(obj, f.name, target)  # sets the id and keeps the object
         values = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
         if any(hasattr(v, "resolve_expression") for v in values):
@@ -50,10 +54,12 @@ def insert(objs: list[Model]) -> None:
     size = max(min(ops.bulk_batch_size(fields, objs), 30_000 // len(fields)), 1)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
-            batch = rows[start:start + size]
-            cursor.execute(head + "VALUES " + ", ".join([row_sql] * len(batch)) + " " + returning,
-                           [v for row in batch for v in row] + list(returning_params))
-            for obj, (value,) in zip(objs[start:start + size], cursor.fetchall()):
+            batch = rows[start : start + size]
+            cursor.execute(
+                head + "VALUES " + ", ".join([row_sql] * len(batch)) + " " + returning,
+                [v for row in batch for v in row] + list(returning_params),
+            )
+            for obj, (value,) in zip(objs[start : start + size], cursor.fetchall()):
                 for converter in pk.get_db_converters(connection):
                     value = converter(value, pk, connection)
                 setattr(obj, pk.attname, value)

@@ -40,7 +40,12 @@ def notice_deleted(*, now=None) -> int:
         if not hasattr(connector, "deleted"):
             continue
         every = getattr(connector, "deleted_check_seconds", 0)
-        if every and PollState.objects.filter(account=account, stream=STREAM, last_polled_at__gt=now - timedelta(seconds=every)).exists():
+        if (
+            every
+            and PollState.objects.filter(
+                account=account, stream=STREAM, last_polled_at__gt=now - timedelta(seconds=every)
+            ).exists()
+        ):
             continue  # looked not long ago: the platform's quota comes first
         found += _check_account(account, connector, now)
     return found
@@ -50,10 +55,16 @@ def _check_account(account, connector, now) -> int:
     since = now - timedelta(days=settings.SOCIALDESK_DELETED_LOOKBACK_DAYS)
     candidates = dict(
         Message.objects.filter(
-            direction=Direction.INBOUND, platform=account.platform, platform_id__isnull=False, deleted_at__isnull=True,
-            conversation__account=account, created_at__gte=since,
-        ).exclude(conversation__status=Status.CLOSED)
-        .order_by("-created_at").values_list("platform_id", "pk")[: settings.SOCIALDESK_DELETED_CHECK_MAX]
+            direction=Direction.INBOUND,
+            platform=account.platform,
+            platform_id__isnull=False,
+            deleted_at__isnull=True,
+            conversation__account=account,
+            created_at__gte=since,
+        )
+        .exclude(conversation__status=Status.CLOSED)
+        .order_by("-created_at")
+        .values_list("platform_id", "pk")[: settings.SOCIALDESK_DELETED_CHECK_MAX]
     )
     if not candidates:
         return 0

@@ -26,7 +26,9 @@ class Rules:
     def load(cls) -> "Rules":
         return cls(FilterSettings.current())
 
-    def reason(self, msg: InboundMessage, *, mentions_us: bool, replies_to_known: bool) -> tuple[str, str] | None:
+    def reason(
+        self, msg: InboundMessage, *, mentions_us: bool, replies_to_known: bool
+    ) -> tuple[str, str] | None:
         handle = (msg.author.handle or "").lower()
         text = msg.text.lower()
         if msg.is_repost and self.s.drop_reposts:
@@ -39,7 +41,12 @@ class Rules:
         muted = next((w for w in self.muted if w in text), None)
         if muted:
             return FilterReason.MUTED, muted
-        if self.s.drop_unrelated_replies and msg.in_reply_to_id and not mentions_us and not replies_to_known:
+        if (
+            self.s.drop_unrelated_replies
+            and msg.in_reply_to_id
+            and not mentions_us
+            and not replies_to_known
+        ):
             return FilterReason.UNRELATED_REPLY, ""
         if self.s.drop_links and LINK.search(msg.text):
             tags = {t.lower() for t in HASHTAG.findall(msg.text)}
@@ -55,9 +62,15 @@ def keep_out(msg: InboundMessage, reason: str, detail: str) -> bool:
     data = asdict(msg)
     data["created_at"] = msg.created_at.isoformat()
     _, created = FilteredMessage.objects.get_or_create(
-        platform=msg.platform, platform_id=msg.platform_id,
-        defaults=dict(reason=reason, detail=fit(detail, FilteredMessage, "detail"),
-                      author_handle=fit(msg.author.handle, FilteredMessage, "author_handle"), text=msg.text, normalised=data),
+        platform=msg.platform,
+        platform_id=msg.platform_id,
+        defaults=dict(
+            reason=reason,
+            detail=fit(detail, FilteredMessage, "detail"),
+            author_handle=fit(msg.author.handle, FilteredMessage, "author_handle"),
+            text=msg.text,
+            normalised=data,
+        ),
     )
     return created
 

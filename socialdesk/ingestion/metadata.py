@@ -17,7 +17,9 @@ from socialdesk.conversations.models import Conversation, Direction, Message
 CONVERSATION_FIELDS = ("rating", "app_version", "device", "android_version")
 
 
-def apply_metadata(*, conversation: Conversation, message: Message, msg: InboundMessage) -> Message | None:
+def apply_metadata(
+    *, conversation: Conversation, message: Message, msg: InboundMessage
+) -> Message | None:
     """Set the metadata's fields on `conversation` (in memory) and return the reply of ours the
     platform shows with the message, as an unsaved outbound message, or None. Ingestion stores the
     reply unless a message with its platform id exists already (the platform's copy of a reply
@@ -37,10 +39,15 @@ def apply_metadata(*, conversation: Conversation, message: Message, msg: Inbound
     if isinstance(created_at, str):
         created_at = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
     return Message(
-        conversation=conversation, direction=Direction.OUTBOUND, platform=message.platform,
-        platform_id=reply["platform_id"], in_reply_to_platform_id=message.platform_id,
-        account_id=conversation.respond_from_id or conversation.account_id, text=reply["text"],
-        created_at=created_at, metadata={"existing": True},
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        platform=message.platform,
+        platform_id=reply["platform_id"],
+        in_reply_to_platform_id=message.platform_id,
+        account_id=conversation.respond_from_id or conversation.account_id,
+        text=reply["text"],
+        created_at=created_at,
+        metadata={"existing": True},
     )
 
 

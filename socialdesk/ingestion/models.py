@@ -8,18 +8,24 @@ from socialdesk.brands.models import Platform
 
 
 class PollState(models.Model):
-    account = models.ForeignKey("brands.BrandAccount", on_delete=models.CASCADE, related_name="poll_states")
+    account = models.ForeignKey(
+        "brands.BrandAccount", on_delete=models.CASCADE, related_name="poll_states"
+    )
     # "mentions", "search:<SearchTerm id>", "reviews", "notifications"; "connector" for set-up errors
     stream = models.CharField(max_length=100)
     # A TextField: a platform page token (Google Play's) can be long, and its length is not documented.
-    cursor = models.TextField(blank=True, help_text="Where the next poll starts (opaque to all but the connector).")
+    cursor = models.TextField(
+        blank=True, help_text="Where the next poll starts (opaque to all but the connector)."
+    )
     wait_until = models.DateTimeField(null=True, blank=True, help_text="Rate limited until then.")
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     fetched = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "stream"], name="unique_poll_stream")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "stream"], name="unique_poll_stream")
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.stream}"
@@ -28,13 +34,27 @@ class PollState(models.Model):
 class FilterSettings(models.Model):
     """What ingestion keeps out of the queues (CH8), edited by community managers; one row."""
 
-    drop_reposts = models.BooleanField(default=True, help_text="Retweets and boosts carry no question.")
-    drop_unrelated_replies = models.BooleanField(default=True, help_text="Replies in other people's threads that mention none of our accounts.")
-    drop_links = models.BooleanField(default=False, help_text="Messages with a link, unless they carry an allowed hashtag.")
+    drop_reposts = models.BooleanField(
+        default=True, help_text="Retweets and boosts carry no question."
+    )
+    drop_unrelated_replies = models.BooleanField(
+        default=True,
+        help_text="Replies in other people's threads that mention none of our accounts.",
+    )
+    drop_links = models.BooleanField(
+        default=False, help_text="Messages with a link, unless they carry an allowed hashtag."
+    )
     allowed_hashtags = models.TextField(blank=True, help_text="One per line, without #.")
-    banned_authors = models.TextField(blank=True, help_text="Handles to ignore, one per line, without @.")
-    brand_words_in_handles = models.TextField(blank=True, help_text="Fan accounts: handles containing one of these words (one per line).")
-    muted_words = models.TextField(blank=True, help_text="Words or topics, one per line, case-insensitive; takes effect on the next poll.")
+    banned_authors = models.TextField(
+        blank=True, help_text="Handles to ignore, one per line, without @."
+    )
+    brand_words_in_handles = models.TextField(
+        blank=True, help_text="Fan accounts: handles containing one of these words (one per line)."
+    )
+    muted_words = models.TextField(
+        blank=True,
+        help_text="Words or topics, one per line, case-insensitive; takes effect on the next poll.",
+    )
 
     @staticmethod
     def lines(text: str) -> list[str]:
@@ -68,7 +88,11 @@ class FilteredMessage(models.Model):
     let_through_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["platform", "platform_id"], name="unique_filtered_message")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "platform_id"], name="unique_filtered_message"
+            )
+        ]
         ordering = ["-filtered_at"]
 
 
@@ -90,8 +114,12 @@ class SetAsideMessage(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # The platform id, or "sha256:<digest of the payload>" when it has no usable id.
     key = models.CharField(max_length=200)
-    platform_id = models.CharField(max_length=200, blank=True, help_text="The platform's id as far as it could be read.")
-    account = models.ForeignKey("brands.BrandAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    platform_id = models.CharField(
+        max_length=200, blank=True, help_text="The platform's id as far as it could be read."
+    )
+    account = models.ForeignKey(
+        "brands.BrandAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     stream = models.CharField(max_length=100, blank=True)
     # JSON with every non-ASCII character escaped, so NULs and lone surrogates are kept on any
     # database: what the platform sent (`InboundMessage.raw`), and the normalised message a retry
@@ -103,25 +131,47 @@ class SetAsideMessage(models.Model):
     author = models.CharField(max_length=200, blank=True)
     error = models.TextField()
     first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now, help_text="The last time the platform sent it.")
-    attempts = models.PositiveIntegerField(default=1, help_text="Tries to store it: the first, and each retry.")
+    last_seen_at = models.DateTimeField(
+        default=timezone.now, help_text="The last time the platform sent it."
+    )
+    attempts = models.PositiveIntegerField(
+        default=1, help_text="Tries to store it: the first, and each retry."
+    )
     resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     reason = models.TextField(blank=True, help_text="Why it was dismissed.")
-    message = models.ForeignKey("conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                help_text="Where a retry stored it.")
+    message = models.ForeignKey(
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Where a retry stored it.",
+    )
     # Who retried or dismissed it, when, and how it went: [{"at", "by", "action", "outcome"}]
     # ("by" is empty, and "automatic" true, for what a poll did by itself).
     history = models.JSONField(default=list, blank=True)
     # A message that waits for the platform (its answer left out what the message cannot be
     # stored without, such as who wrote it) is read again, asking the platform once more, by the
     # first poll of its account after this time; empty: only a community manager retries it.
-    retry_at = models.DateTimeField(null=True, blank=True, db_index=True,
-                                    help_text="When a poll next asks the platform again for what it left out.")
+    retry_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When a poll next asks the platform again for what it left out.",
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["platform", "key"], name="unique_set_aside_message")]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "key"], name="unique_set_aside_message")
+        ]
         ordering = ["-last_seen_at", "-pk"]
 
     def __str__(self) -> str:

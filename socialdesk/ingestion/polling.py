@@ -6,7 +6,7 @@ health page) and logged, and polling goes on with the next stream and account.
 """
 
 import logging
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.utils import timezone
 
@@ -23,7 +23,11 @@ log = logging.getLogger(__name__)
 
 def _error_text(exc: Exception) -> str:
     """What the health page shows: a platform's error as it says it, anything else with its kind."""
-    text = str(exc) if isinstance(exc, ConnectorError) else f"Unexpected error: {exc.__class__.__name__}: {exc}"
+    text = (
+        str(exc)
+        if isinstance(exc, ConnectorError)
+        else f"Unexpected error: {exc.__class__.__name__}: {exc}"
+    )
     return boundary.clean(text)[:2000]
 
 
@@ -36,16 +40,18 @@ def _poll_stream(state: PollState, fetch) -> IngestResult:
     except ConnectorError as exc:
         state.last_error = _error_text(exc)
         if exc.wait_until:
-            state.wait_until = datetime.fromtimestamp(exc.wait_until, tz=dt_timezone.utc)
+            state.wait_until = datetime.fromtimestamp(exc.wait_until, tz=UTC)
         state.last_polled_at = now
         state.save()
         log.warning("Polling %s %s failed: %s", state.account, state.stream, exc)
         return IngestResult()
-    result = ingest(page.messages, unreadable=page.unreadable, account=state.account, stream=state.stream)
+    result = ingest(
+        page.messages, unreadable=page.unreadable, account=state.account, stream=state.stream
+    )
     # The cursor moves only after the messages are stored, or set aside: a crash in between
     # re-reads them; a message that could not be stored is kept, so moving past it loses nothing.
     state.cursor = page.cursor
-    state.wait_until = datetime.fromtimestamp(page.wait_until, tz=dt_timezone.utc) if page.wait_until else None
+    state.wait_until = datetime.fromtimestamp(page.wait_until, tz=UTC) if page.wait_until else None
     state.last_error = boundary.clean(page.error)
     state.last_polled_at = now
     state.fetched += len(page.messages) + len(page.unreadable)
@@ -57,8 +63,11 @@ def _failed(account: BrandAccount, stream: str, exc: Exception) -> None:
     """Record an unexpected failure on the stream; the cursor stays, so the next poll reads again."""
     log.error("Polling %s %s failed unexpectedly", account, stream, exc_info=exc)
     try:
-        PollState.objects.update_or_create(account=account, stream=stream,
-                                           defaults={"last_error": _error_text(exc), "last_polled_at": timezone.now()})
+        PollState.objects.update_or_create(
+            account=account,
+            stream=stream,
+            defaults={"last_error": _error_text(exc), "last_polled_at": timezone.now()},
+        )
     except Exception:  # noqa: BLE001 - the database itself may be what failed; the log has it
         log.exception("Could not record the failure of %s %s", account, stream)
 
@@ -80,7 +89,9 @@ def poll_account(account: BrandAccount) -> IngestResult:
         _failed(account, "connector", exc)
         return total
     # Set up again (credentials fixed): the health page no longer shows the old set-up error.
-    PollState.objects.filter(account=account, stream="connector").exclude(last_error="").update(last_error="")
+    PollState.objects.filter(account=account, stream="connector").exclude(last_error="").update(
+        last_error=""
+    )
     for stream, fetch in streams:
         try:
             state, _ = PollState.objects.get_or_create(account=account, stream=stream)

@@ -26,7 +26,14 @@ from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.brands.routing import respond_from_for, routing_rules
 from socialdesk.connectors.base import InboundMessage, Unreadable
 from socialdesk.conversations.models import (
-    Activity, Author, Conversation, Direction, HoldReason, Message, Status, Tag,
+    Activity,
+    Author,
+    Conversation,
+    Direction,
+    HoldReason,
+    Message,
+    Status,
+    Tag,
 )
 from socialdesk.triage import services as triage
 
@@ -60,11 +67,20 @@ class IngestResult:
 def _upsert_author(msg: InboundMessage) -> Author:
     a = msg.author
     author, created = Author.objects.get_or_create(
-        platform=msg.platform, external_id=a.external_id,
-        defaults=dict(handle=a.handle, name=a.name, followers=a.followers, verified=a.verified, profile_image_url=a.profile_image_url),
+        platform=msg.platform,
+        external_id=a.external_id,
+        defaults=dict(
+            handle=a.handle,
+            name=a.name,
+            followers=a.followers,
+            verified=a.verified,
+            profile_image_url=a.profile_image_url,
+        ),
     )
     if not created and _profile(author) != _profile(a):
-        author.handle, author.name, author.followers, author.verified, author.profile_image_url = _profile(a)
+        author.handle, author.name, author.followers, author.verified, author.profile_image_url = (
+            _profile(a)
+        )
         author.save()
     return author
 
@@ -87,20 +103,29 @@ def _find_conversation(msg: InboundMessage, author: Author) -> Conversation | No
     if msg.in_reply_to_id:
         parent = (
             Message.objects.filter(platform=msg.platform, platform_id=msg.in_reply_to_id)
-            .select_related("conversation").first()
+            .select_related("conversation")
+            .first()
         )
         if parent is not None and parent.conversation.author_id == author.id:
             return parent.conversation
     return Conversation.objects.filter(platform=msg.platform, thread_key=_thread_key(msg)).first()
 
 
-def _new_conversation(msg: InboundMessage, author: Author, mentioned: list[BrandAccount], rules, triaged=None) -> Conversation:
+def _new_conversation(
+    msg: InboundMessage, author: Author, mentioned: list[BrandAccount], rules, triaged=None
+) -> Conversation:
     """The conversation a customer's first message in a thread opens, not saved yet."""
     account = mentioned[0] if mentioned else None
     priority = 50 if _is_celebrity(author) else 0
     respond_from = respond_from_for(platform=msg.platform, mentioned=mentioned, rules=rules)
     # Triage (TR1-TR10): confident type/sentiment, the detected language, a priority bump.
-    suggested = triage.conversation_fields(triaged, respond_from=respond_from, platform_language=msg.language) if triaged else {}
+    suggested = (
+        triage.conversation_fields(
+            triaged, respond_from=respond_from, platform_language=msg.language
+        )
+        if triaged
+        else {}
+    )
     priority += suggested.pop("priority", 0)
     return Conversation(
         platform=msg.platform,
@@ -118,12 +143,22 @@ def _new_conversation(msg: InboundMessage, author: Author, mentioned: list[Brand
 
 
 def _opened(conversation: Conversation) -> Activity:
-    return Activity(conversation=conversation, kind="opened",
-                    detail={"account": str(conversation.account or ""), "respond_from": str(conversation.respond_from or "")})
+    return Activity(
+        conversation=conversation,
+        kind="opened",
+        detail={
+            "account": str(conversation.account or ""),
+            "respond_from": str(conversation.respond_from or ""),
+        },
+    )
 
 
 def _received(conversation: Conversation, message: Message) -> Activity:
-    return Activity(conversation=conversation, kind="message_received", detail={"message": message.pk, "at": message.created_at.isoformat()})
+    return Activity(
+        conversation=conversation,
+        kind="message_received",
+        detail={"message": message.pk, "at": message.created_at.isoformat()},
+    )
 
 
 def _celebrity_tag() -> Tag:
@@ -132,8 +167,16 @@ def _celebrity_tag() -> Tag:
 
 
 # The conversation's fields a customer's message may change; what changed is written.
-CHANGING = ("status", "close_reason", "hold_reason", "awaiting_reply", "last_inbound_at", "reserved_for_id", "reserved_until",
-            *CONVERSATION_FIELDS)
+CHANGING = (
+    "status",
+    "close_reason",
+    "hold_reason",
+    "awaiting_reply",
+    "last_inbound_at",
+    "reserved_for_id",
+    "reserved_until",
+    *CONVERSATION_FIELDS,
+)
 
 
 def _state(conversation: Conversation) -> tuple:
@@ -144,7 +187,9 @@ def _changed(conversation: Conversation, before: tuple) -> list[str]:
     return [name for name, was in zip(CHANGING, before) if getattr(conversation, name) != was]
 
 
-def _take_message(conversation: Conversation, msg: InboundMessage, *, follow_up: bool, playing) -> dict | None:
+def _take_message(
+    conversation: Conversation, msg: InboundMessage, *, follow_up: bool, playing
+) -> dict | None:
     """What a customer's message does to its conversation, in memory: it awaits our answer again,
     a closed one (or one waiting on the customer) opens again, and a follow-up is kept for the
     agent who answered last while they play (AG3). Returns the `reopened` activity's detail."""
@@ -153,18 +198,35 @@ def _take_message(conversation: Conversation, msg: InboundMessage, *, follow_up:
         conversation.last_inbound_at = msg.created_at
     reopened = None
     if conversation.status == Status.CLOSED or (
-        conversation.status == Status.HELD and conversation.hold_reason == HoldReason.WAITING_ON_CUSTOMER
+        conversation.status == Status.HELD
+        and conversation.hold_reason == HoldReason.WAITING_ON_CUSTOMER
     ):
-        reopened = {"was": conversation.status, "reason": conversation.close_reason or conversation.hold_reason}
-        conversation.status, conversation.close_reason, conversation.hold_reason = Status.OPEN, "", ""
+        reopened = {
+            "was": conversation.status,
+            "reason": conversation.close_reason or conversation.hold_reason,
+        }
+        conversation.status, conversation.close_reason, conversation.hold_reason = (
+            Status.OPEN,
+            "",
+            "",
+        )
     if follow_up and conversation.last_agent_id and playing(conversation.last_agent_id):
         conversation.reserved_for_id = conversation.last_agent_id
-        conversation.reserved_until = timezone.now() + timedelta(seconds=settings.SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS)
+        conversation.reserved_until = timezone.now() + timedelta(
+            seconds=settings.SOCIALDESK_FOLLOW_UP_RESERVE_SECONDS
+        )
     return reopened
 
 
-def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, unreadable: Iterable[Unreadable] = (),
-           account=None, stream: str = "", retrying: SetAsideMessage | None = None) -> IngestResult:
+def ingest(
+    messages: Iterable[InboundMessage],
+    *,
+    apply_filters: bool = True,
+    unreadable: Iterable[Unreadable] = (),
+    account=None,
+    stream: str = "",
+    retrying: SetAsideMessage | None = None,
+) -> IngestResult:
     """Store each message once; safe to call again with the same messages.
 
     No input stops the pipeline. Each message is first made storable (`boundary.storable`), then
@@ -202,7 +264,9 @@ def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, un
                 aside.message(msg, exc)
                 result.set_aside += 1
         if ready:
-            context = _Context.load([m for m, _ in ready], apply_filters=apply_filters, retrying=retrying is not None)
+            context = _Context.load(
+                [m for m, _ in ready], apply_filters=apply_filters, retrying=retrying is not None
+            )
             result.add(_store_page(ready, context, aside))
             context.note_seen_again()
     return result
@@ -211,8 +275,12 @@ def ingest(messages: Iterable[InboundMessage], *, apply_filters: bool = True, un
 def _stored(platform, platform_id) -> bool:
     """Whether a message that cannot be stored now was stored before (then it is a duplicate, and
     setting it aside would keep it twice)."""
-    return (isinstance(platform, str) and platform in Platform.values and boundary.is_storable_id(platform_id)
-            and Message.objects.filter(platform=platform, platform_id=platform_id).exists())
+    return (
+        isinstance(platform, str)
+        and platform in Platform.values
+        and boundary.is_storable_id(platform_id)
+        and Message.objects.filter(platform=platform, platform_id=platform_id).exists()
+    )
 
 
 # Errors of the database itself, not of a message (a lock held too long, a lost connection):
@@ -231,11 +299,20 @@ class _Aside:
     def message(self, received, exc: Exception) -> None:
         if isinstance(exc, TRANSIENT):
             raise exc
-        error = str(exc) if isinstance(exc, boundary.Unstorable) else f"{exc.__class__.__name__}: {exc}"
+        error = (
+            str(exc)
+            if isinstance(exc, boundary.Unstorable)
+            else f"{exc.__class__.__name__}: {exc}"
+        )
         if not isinstance(exc, boundary.Unstorable):
             # Not a message we knew to be unstorable: a bug or a limit of ours. The trace is for us.
-            log.error("Setting aside %s %s: %s", getattr(received, "platform", "?"), getattr(received, "platform_id", "?"), error,
-                      exc_info=exc)
+            log.error(
+                "Setting aside %s %s: %s",
+                getattr(received, "platform", "?"),
+                getattr(received, "platform_id", "?"),
+                error,
+                exc_info=exc,
+            )
         if self.retrying is not None:
             set_aside.failed_again(self.retrying, error=error)
         else:
@@ -245,12 +322,26 @@ class _Aside:
         if getattr(item, "waiting", False):
             # Not a message we cannot read, but one the platform sent incomplete: it says why it
             # waits, and the next polls of its account ask the platform again (set_aside.retry_waiting).
-            set_aside.keep(platform=item.platform, platform_id=item.platform_id, raw=item.raw, error=item.error,
-                           text=getattr(item, "text", ""), author=getattr(item, "author", ""),
-                           account=self.account, stream=self.stream, waiting=self.account is not None)
+            set_aside.keep(
+                platform=item.platform,
+                platform_id=item.platform_id,
+                raw=item.raw,
+                error=item.error,
+                text=getattr(item, "text", ""),
+                author=getattr(item, "author", ""),
+                account=self.account,
+                stream=self.stream,
+                waiting=self.account is not None,
+            )
             return
-        set_aside.keep(platform=item.platform, platform_id=item.platform_id, raw=item.raw,
-                       error=f"The connector could not read it: {item.error}", account=self.account, stream=self.stream)
+        set_aside.keep(
+            platform=item.platform,
+            platform_id=item.platform_id,
+            raw=item.raw,
+            error=f"The connector could not read it: {item.error}",
+            account=self.account,
+            stream=self.stream,
+        )
 
 
 @dataclass
@@ -277,37 +368,84 @@ class _Context:
     stored: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, messages: list[InboundMessage], *, apply_filters: bool = True, retrying: bool = False) -> "_Context":
+    def load(
+        cls, messages: list[InboundMessage], *, apply_filters: bool = True, retrying: bool = False
+    ) -> "_Context":
         platforms = {m.platform for m in messages}
         page_ids = {(m.platform, m.platform_id) for m in messages}
-        ours = {r["platform_id"] for m in messages if isinstance(r := (m.metadata or {}).get("our_reply"), dict) and r.get("platform_id")}
+        ours = {
+            r["platform_id"]
+            for m in messages
+            if isinstance(r := (m.metadata or {}).get("our_reply"), dict) and r.get("platform_id")
+        }
         # One query for the page's messages, the ones they reply to (the unrelated-replies filter,
         # and the conversation a reply joins) and our replies the platform shows with them.
         stored = {
             (platform, platform_id): conversation_id
             for platform, platform_id, conversation_id in Message.objects.filter(
                 platform__in=platforms,
-                platform_id__in={m.platform_id for m in messages} | {m.in_reply_to_id for m in messages if m.in_reply_to_id} | ours,
+                platform_id__in={m.platform_id for m in messages}
+                | {m.in_reply_to_id for m in messages if m.in_reply_to_id}
+                | ours,
             ).values_list("platform", "platform_id", "conversation_id")
         }
         known = stored.keys() & page_ids
-        set_aside_before = set(SetAsideMessage.objects.filter(
-            platform__in=platforms, key__in={m.platform_id for m in messages}).values_list("platform", "key")) & page_ids
-        kept_out_before = set(FilteredMessage.objects.filter(
-            platform__in=platforms, platform_id__in={m.platform_id for m in messages}, let_through_at__isnull=True,
-        ).values_list("platform", "platform_id")) - known if apply_filters else set()
-        accounts = {(a.platform, a.external_id): a for a in BrandAccount.objects.filter(active=True).exclude(external_id="")}
-        new = [m for m in messages if (m.platform, m.platform_id) not in known and (m.platform, m.author.external_id) not in accounts
-               and not m.is_repost and (m.platform, m.platform_id) not in kept_out_before
-               and (retrying or (m.platform, m.platform_id) not in set_aside_before)]
-        return cls(known=set(known), replied_to=stored.keys() - page_ids, accounts=accounts, rules=routing_rules(platforms=platforms),
-                   triaged=_classify(new, accounts), opened=[], filters=Rules.load() if apply_filters else None,
-                   set_aside=set_aside_before, retrying=retrying, kept_out_before=kept_out_before,
-                   stored=stored)
+        set_aside_before = (
+            set(
+                SetAsideMessage.objects.filter(
+                    platform__in=platforms, key__in={m.platform_id for m in messages}
+                ).values_list("platform", "key")
+            )
+            & page_ids
+        )
+        kept_out_before = (
+            set(
+                FilteredMessage.objects.filter(
+                    platform__in=platforms,
+                    platform_id__in={m.platform_id for m in messages},
+                    let_through_at__isnull=True,
+                ).values_list("platform", "platform_id")
+            )
+            - known
+            if apply_filters
+            else set()
+        )
+        accounts = {
+            (a.platform, a.external_id): a
+            for a in BrandAccount.objects.filter(active=True).exclude(external_id="")
+        }
+        new = [
+            m
+            for m in messages
+            if (m.platform, m.platform_id) not in known
+            and (m.platform, m.author.external_id) not in accounts
+            and not m.is_repost
+            and (m.platform, m.platform_id) not in kept_out_before
+            and (retrying or (m.platform, m.platform_id) not in set_aside_before)
+        ]
+        return cls(
+            known=set(known),
+            replied_to=stored.keys() - page_ids,
+            accounts=accounts,
+            rules=routing_rules(platforms=platforms),
+            triaged=_classify(new, accounts),
+            opened=[],
+            filters=Rules.load() if apply_filters else None,
+            set_aside=set_aside_before,
+            retrying=retrying,
+            kept_out_before=kept_out_before,
+            stored=stored,
+        )
 
     def snapshot(self) -> tuple:
         """What storing a page changes in the context, to undo it when the page is stored again."""
-        return set(self.known), set(self.set_aside), set(self.seen_again), set(self.kept_out), len(self.opened)
+        return (
+            set(self.known),
+            set(self.set_aside),
+            set(self.seen_again),
+            set(self.kept_out),
+            len(self.opened),
+        )
 
     def restore(self, saved: tuple) -> None:
         self.known, self.set_aside, self.seen_again, self.kept_out, opened = saved
@@ -316,8 +454,9 @@ class _Context:
     def note_seen_again(self) -> None:
         """The platform sent set-aside messages again: when it last did is shown with them."""
         for platform in {p for p, _ in self.seen_again}:
-            SetAsideMessage.objects.filter(platform=platform, key__in=[k for p, k in self.seen_again if p == platform]).update(
-                last_seen_at=timezone.now())
+            SetAsideMessage.objects.filter(
+                platform=platform, key__in=[k for p, k in self.seen_again if p == platform]
+            ).update(last_seen_at=timezone.now())
 
 
 def _classify(new: list[InboundMessage], accounts: dict) -> dict:
@@ -329,7 +468,9 @@ def _classify(new: list[InboundMessage], accounts: dict) -> dict:
     except TRANSIENT:
         raise
     except Exception:  # noqa: BLE001
-        log.exception("Triage failed on a page of %d messages; classifying them one by one", len(new))
+        log.exception(
+            "Triage failed on a page of %d messages; classifying them one by one", len(new)
+        )
     found = {}
     for msg in new:
         try:
@@ -338,7 +479,11 @@ def _classify(new: list[InboundMessage], accounts: dict) -> dict:
         except TRANSIENT:
             raise
         except Exception:  # noqa: BLE001
-            log.exception("Triage failed on %s %s; it is stored without suggestions", msg.platform, msg.platform_id)
+            log.exception(
+                "Triage failed on %s %s; it is stored without suggestions",
+                msg.platform,
+                msg.platform_id,
+            )
     return found
 
 
@@ -352,7 +497,9 @@ def _record_triage(opened: list) -> None:
     except TRANSIENT:
         raise
     except Exception:  # noqa: BLE001
-        log.exception("Recording triage for %d conversations failed; recording them one by one", len(opened))
+        log.exception(
+            "Recording triage for %d conversations failed; recording them one by one", len(opened)
+        )
     for pair in opened:
         try:
             with transaction.atomic():
@@ -360,10 +507,15 @@ def _record_triage(opened: list) -> None:
         except TRANSIENT:
             raise
         except Exception:  # noqa: BLE001
-            log.exception("Recording triage for conversation #%s failed; it stays without suggestions", pair[0].pk)
+            log.exception(
+                "Recording triage for conversation #%s failed; it stays without suggestions",
+                pair[0].pk,
+            )
 
 
-def _store_page(ready: list[tuple[InboundMessage, InboundMessage]], context: _Context, aside: _Aside) -> IngestResult:
+def _store_page(
+    ready: list[tuple[InboundMessage, InboundMessage]], context: _Context, aside: _Aside
+) -> IngestResult:
     """Store the page with one statement per table (`_store_in_bulk`); if that fails, whatever the
     reason, roll it back and store the page again message by message (`_store_all`), where a
     message that fails is set aside and one another process stored meanwhile is a duplicate."""
@@ -380,13 +532,23 @@ def _store_page(ready: list[tuple[InboundMessage, InboundMessage]], context: _Co
             if isinstance(exc, IntegrityError):
                 # Another process stored some of these messages (or opened one of their
                 # conversations) since the page was read: what it stored is a duplicate now.
-                log.info("Part of a page of %d messages was stored meanwhile; storing it message by message", len(ready))
-                context.known |= set(Message.objects.filter(
-                    platform__in={m.platform for m, _ in ready}, platform_id__in={m.platform_id for m, _ in ready},
-                ).values_list("platform", "platform_id"))
+                log.info(
+                    "Part of a page of %d messages was stored meanwhile; storing it message by message",
+                    len(ready),
+                )
+                context.known |= set(
+                    Message.objects.filter(
+                        platform__in={m.platform for m, _ in ready},
+                        platform_id__in={m.platform_id for m, _ in ready},
+                    ).values_list("platform", "platform_id")
+                )
             else:
-                log.warning("Storing a page of %d messages at once failed (%s: %s); storing it message by message",
-                            len(ready), exc.__class__.__name__, exc)
+                log.warning(
+                    "Storing a page of %d messages at once failed (%s: %s); storing it message by message",
+                    len(ready),
+                    exc.__class__.__name__,
+                    exc,
+                )
     result = _store_all(ready, context, aside)
     _record_triage(context.opened)
     return result
@@ -415,7 +577,9 @@ def _passed_over(msg: InboundMessage, context: _Context, result: IngestResult) -
     return True
 
 
-def _oldest_first(ready: list[tuple[InboundMessage, InboundMessage]]) -> list[tuple[InboundMessage, InboundMessage]]:
+def _oldest_first(
+    ready: list[tuple[InboundMessage, InboundMessage]],
+) -> list[tuple[InboundMessage, InboundMessage]]:
     # So a reply finds the message it answers when both arrive in one page; two processes storing
     # overlapping pages also write the rows they share in the same order.
     return sorted(ready, key=lambda pair: (pair[0].created_at, pair[0].platform_id))
@@ -432,7 +596,9 @@ class _Planned:
     reply: Message | None
 
 
-def _store_in_bulk(ready: list[tuple[InboundMessage, InboundMessage]], context: _Context) -> IngestResult:
+def _store_in_bulk(
+    ready: list[tuple[InboundMessage, InboundMessage]], context: _Context
+) -> IngestResult:
     """The page's new messages with a few statements whatever its size: the authors, their
     conversations (the ones they reply in, by one `IN` on the thread keys and the parents'
     conversations), then one `INSERT` each for the new conversations, the messages and the
@@ -474,30 +640,51 @@ def _store_in_bulk(ready: list[tuple[InboundMessage, InboundMessage]], context: 
             conversation = by_key.get((msg.platform, _thread_key(msg)))
         follow_up = conversation is not None
         if conversation is None:
-            mentioned = [context.accounts[(msg.platform, i)] for i in msg.mentioned_account_ids if (msg.platform, i) in context.accounts]
+            mentioned = [
+                context.accounts[(msg.platform, i)]
+                for i in msg.mentioned_account_ids
+                if (msg.platform, i) in context.accounts
+            ]
             triaged = context.triaged.get((msg.platform, msg.platform_id))
-            conversation = by_key[(msg.platform, _thread_key(msg))] = _new_conversation(msg, author, mentioned, context.rules, triaged)
+            conversation = by_key[(msg.platform, _thread_key(msg))] = _new_conversation(
+                msg, author, mentioned, context.rules, triaged
+            )
             opened.append(conversation)
             if triaged is not None:
                 context.opened.append((conversation, triaged))
             result.conversations_opened += 1
         message = Message(
-            conversation=conversation, direction=Direction.INBOUND, platform=msg.platform, platform_id=msg.platform_id,
-            in_reply_to_platform_id=msg.in_reply_to_id, author=author, text=msg.text, language=msg.language,
-            created_at=msg.created_at, raw=msg.raw, metadata=msg.metadata,
+            conversation=conversation,
+            direction=Direction.INBOUND,
+            platform=msg.platform,
+            platform_id=msg.platform_id,
+            in_reply_to_platform_id=msg.in_reply_to_id,
+            author=author,
+            text=msg.text,
+            language=msg.language,
+            created_at=msg.created_at,
+            raw=msg.raw,
+            metadata=msg.metadata,
         )
-        reopened = _take_message(conversation, msg, follow_up=follow_up, playing=playing.__contains__)
+        reopened = _take_message(
+            conversation, msg, follow_up=follow_up, playing=playing.__contains__
+        )
         if reopened:
             result.conversations_reopened += 1
         reply = apply_metadata(conversation=conversation, message=message, msg=msg)
-        if reply is not None and ((reply.platform, reply.platform_id) in context.stored or (reply.platform, reply.platform_id) in in_page):
+        if reply is not None and (
+            (reply.platform, reply.platform_id) in context.stored
+            or (reply.platform, reply.platform_id) in in_page
+        ):
             reply = None  # the platform's copy of a reply we have
         if reply is not None:
             in_page[(reply.platform, reply.platform_id)] = conversation
             if answers(reply, message):
                 conversation.awaiting_reply = False
         in_page[(msg.platform, msg.platform_id)] = conversation
-        planned.append(_Planned(msg, message, opened=not follow_up, reopened=reopened, reply=reply))
+        planned.append(
+            _Planned(msg, message, opened=not follow_up, reopened=reopened, reply=reply)
+        )
         result.stored += 1
 
     # Rows of one table in the order of their unique key, so two processes storing overlapping
@@ -512,13 +699,23 @@ def _store_in_bulk(ready: list[tuple[InboundMessage, InboundMessage]], context: 
             activity.append(_opened(conversation))
         activity.append(_received(conversation, p.message))
         if p.reopened:
-            activity.append(Activity(conversation=conversation, kind="reopened", detail=p.reopened))
+            activity.append(
+                Activity(conversation=conversation, kind="reopened", detail=p.reopened)
+            )
         if p.reply is not None:
-            activity.append(Activity(conversation=conversation, kind="existing_reply_found", detail={"message": p.reply.pk}))
+            activity.append(
+                Activity(
+                    conversation=conversation,
+                    kind="existing_reply_found",
+                    detail={"message": p.reply.pk},
+                )
+            )
     celebrities = [c for c in opened if _is_celebrity(c.author)]
     if celebrities:
         tag = _celebrity_tag()
-        tag_links += [Conversation.tags.through(conversation_id=c.pk, tag_id=tag.pk) for c in celebrities]
+        tag_links += [
+            Conversation.tags.through(conversation_id=c.pk, tag_id=tag.pk) for c in celebrities
+        ]
     # Triage's suggestions, tags and `triaged` entries go with the page's own rows.
     triage.record(context.opened, activity=activity, tag_links=tag_links)
     Conversation.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
@@ -538,23 +735,49 @@ def _authors(profiles: dict) -> dict:
     for key, profile in sorted(profiles.items()):
         author = found.get(key)
         if author is None or _profile(author) != _profile(profile):
-            author = found[key] = Author(platform=key[0], external_id=key[1], handle=profile.handle, name=profile.name,
-                                         followers=profile.followers, verified=profile.verified,
-                                         profile_image_url=profile.profile_image_url)
+            author = found[key] = Author(
+                platform=key[0],
+                external_id=key[1],
+                handle=profile.handle,
+                name=profile.name,
+                followers=profile.followers,
+                verified=profile.verified,
+                profile_image_url=profile.profile_image_url,
+            )
             write.append(author)
     if write:
         # An author another process added since the query above is updated, not added twice.
-        Author.objects.bulk_create(write, update_conflicts=True, unique_fields=["platform", "external_id"],
-                                   update_fields=["handle", "name", "followers", "verified", "profile_image_url", "updated_at"])
+        Author.objects.bulk_create(
+            write,
+            update_conflicts=True,
+            unique_fields=["platform", "external_id"],
+            update_fields=[
+                "handle",
+                "name",
+                "followers",
+                "verified",
+                "profile_image_url",
+                "updated_at",
+            ],
+        )
     return found
 
 
 def _conversations(new: list[InboundMessage], context: _Context) -> tuple[dict, dict]:
     """The stored conversations the page's messages may join, in one query: those of the stored
     messages they reply to, and those of their threads. By (platform, thread key) and by id."""
-    query = Q(pk__in={context.stored[(m.platform, m.in_reply_to_id)] for m in new if (m.platform, m.in_reply_to_id) in context.stored})
+    query = Q(
+        pk__in={
+            context.stored[(m.platform, m.in_reply_to_id)]
+            for m in new
+            if (m.platform, m.in_reply_to_id) in context.stored
+        }
+    )
     for platform in {m.platform for m in new}:
-        query |= Q(platform=platform, thread_key__in={_thread_key(m) for m in new if m.platform == platform})
+        query |= Q(
+            platform=platform,
+            thread_key__in={_thread_key(m) for m in new if m.platform == platform},
+        )
     found = list(Conversation.objects.filter(query))
     return {(c.platform, c.thread_key): c for c in found}, {c.pk: c for c in found}
 
@@ -566,8 +789,11 @@ def _playing(agent_ids: set) -> set:
     from socialdesk.play.models import PlaySession
 
     recent = timezone.now() - timedelta(seconds=settings.SOCIALDESK_LEASE_SECONDS)
-    return set(PlaySession.objects.filter(agent_id__in=agent_ids, ended_at__isnull=True, last_seen_at__gte=recent)
-               .values_list("agent_id", flat=True))
+    return set(
+        PlaySession.objects.filter(
+            agent_id__in=agent_ids, ended_at__isnull=True, last_seen_at__gte=recent
+        ).values_list("agent_id", flat=True)
+    )
 
 
 def _write_changes(conversations, before: dict) -> None:
@@ -585,7 +811,9 @@ def _write_changes(conversations, before: dict) -> None:
         Conversation.objects.bulk_update(group, [*fields, "updated_at"])
 
 
-def _store_all(ready: list[tuple[InboundMessage, InboundMessage]], context: _Context, aside: _Aside) -> IngestResult:
+def _store_all(
+    ready: list[tuple[InboundMessage, InboundMessage]], context: _Context, aside: _Aside
+) -> IngestResult:
     """Store (storable, as received) pairs one by one, each in its own savepoint."""
     result = IngestResult()
     for msg, received in _oldest_first(ready):
@@ -598,7 +826,12 @@ def _store_all(ready: list[tuple[InboundMessage, InboundMessage]], context: _Con
                 outcome = _handle(msg, context, store=lambda msg: _store_one(msg, context))
         except Exception as exc:  # noqa: BLE001 - whatever fails on this message stays with this message
             del context.opened[opened:]
-            if isinstance(exc, IntegrityError) and Message.objects.filter(platform=msg.platform, platform_id=msg.platform_id).exists():
+            if (
+                isinstance(exc, IntegrityError)
+                and Message.objects.filter(
+                    platform=msg.platform, platform_id=msg.platform_id
+                ).exists()
+            ):
                 # Another process stored it first (unique platform id): nothing twice.
                 result.duplicates += 1
                 context.known.add(key)
@@ -636,7 +869,9 @@ def _filtered_out(msg: InboundMessage, context: "_Context") -> bool:
     parent = (msg.platform, msg.in_reply_to_id)
     # A reply to a message of ours or of a conversation we have, stored before or earlier in the page.
     replies_to_known = bool(msg.in_reply_to_id) and (
-        parent in context.replied_to or (parent in context.known and parent not in context.kept_out))
+        parent in context.replied_to
+        or (parent in context.known and parent not in context.kept_out)
+    )
     found = context.filters.reason(msg, mentions_us=mentions_us, replies_to_known=replies_to_known)
     if found is None:
         return False
@@ -652,7 +887,11 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
     conversation = _find_conversation(msg, author)
     follow_up = conversation is not None
     if conversation is None:
-        mentioned = [accounts[(msg.platform, i)] for i in msg.mentioned_account_ids if (msg.platform, i) in accounts]
+        mentioned = [
+            accounts[(msg.platform, i)]
+            for i in msg.mentioned_account_ids
+            if (msg.platform, i) in accounts
+        ]
         triaged = context.triaged.get((msg.platform, msg.platform_id))
         conversation = _new_conversation(msg, author, mentioned, context.rules, triaged)
         conversation.save()
@@ -664,9 +903,17 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
         result.conversations_opened += 1
     before = _state(conversation)
     message = Message.objects.create(
-        conversation=conversation, direction=Direction.INBOUND, platform=msg.platform, platform_id=msg.platform_id,
-        in_reply_to_platform_id=msg.in_reply_to_id, author=author, text=msg.text, language=msg.language,
-        created_at=msg.created_at, raw=msg.raw, metadata=msg.metadata,
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        platform=msg.platform,
+        platform_id=msg.platform_id,
+        in_reply_to_platform_id=msg.in_reply_to_id,
+        author=author,
+        text=msg.text,
+        language=msg.language,
+        created_at=msg.created_at,
+        raw=msg.raw,
+        metadata=msg.metadata,
     )
     _received(conversation, message).save()
     reopened = _take_message(conversation, msg, follow_up=follow_up, playing=_is_playing)
@@ -674,15 +921,24 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
         Activity.objects.create(conversation=conversation, kind="reopened", detail=reopened)
         result.conversations_reopened += 1
     reply = apply_metadata(conversation=conversation, message=message, msg=msg)
-    if reply is not None and not Message.objects.filter(platform=reply.platform, platform_id=reply.platform_id).exists():
+    if (
+        reply is not None
+        and not Message.objects.filter(
+            platform=reply.platform, platform_id=reply.platform_id
+        ).exists()
+    ):
         reply.save()
-        Activity.objects.create(conversation=conversation, kind="existing_reply_found", detail={"message": reply.pk})
+        Activity.objects.create(
+            conversation=conversation, kind="existing_reply_found", detail={"message": reply.pk}
+        )
         if answers(reply, message):
             conversation.awaiting_reply = False
     changed = _changed(conversation, before)
     if changed:
         conversation.updated_at = timezone.now()
-        Conversation.objects.filter(pk=conversation.pk).update(**{name: getattr(conversation, name) for name in [*changed, "updated_at"]})
+        Conversation.objects.filter(pk=conversation.pk).update(
+            **{name: getattr(conversation, name) for name in [*changed, "updated_at"]}
+        )
     result.stored += 1
     return result
 

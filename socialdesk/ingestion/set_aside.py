@@ -44,8 +44,19 @@ class SetAsideError(Exception):
     """A retry or dismissal that cannot be done as asked; the message says what to do instead."""
 
 
-def keep(*, platform, platform_id, raw, error: str, normalised: str = "", text: str = "", author: str = "",
-         account=None, stream: str = "", waiting: bool = False) -> SetAsideMessage:
+def keep(
+    *,
+    platform,
+    platform_id,
+    raw,
+    error: str,
+    normalised: str = "",
+    text: str = "",
+    author: str = "",
+    account=None,
+    stream: str = "",
+    waiting: bool = False,
+) -> SetAsideMessage:
     """Set a message aside, or note that the platform sent one set aside before again. `waiting`:
     the platform left out what it needs, and the account's next poll asks again (`retry_waiting`)."""
     payload = boundary.exact_json(raw)
@@ -57,10 +68,19 @@ def keep(*, platform, platform_id, raw, error: str, normalised: str = "", text: 
         try:
             with transaction.atomic():
                 return SetAsideMessage.objects.create(
-                    first_seen_at=now, last_seen_at=now, platform=platform, key=key, platform_id=boundary.fit(platform_id, SetAsideMessage, "platform_id"),
-                    account=account, stream=boundary.fit(stream, SetAsideMessage, "stream"), payload=payload,
-                    normalised=normalised, text=boundary.clean(text), author=boundary.fit(author, SetAsideMessage, "author"),
-                    error=boundary.clean(error)[:ERROR_LENGTH], retry_at=now if waiting else None,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    platform=platform,
+                    key=key,
+                    platform_id=boundary.fit(platform_id, SetAsideMessage, "platform_id"),
+                    account=account,
+                    stream=boundary.fit(stream, SetAsideMessage, "stream"),
+                    payload=payload,
+                    normalised=normalised,
+                    text=boundary.clean(text),
+                    author=boundary.fit(author, SetAsideMessage, "author"),
+                    error=boundary.clean(error)[:ERROR_LENGTH],
+                    retry_at=now if waiting else None,
                 )
         except IntegrityError:
             # Another poller set it aside first: one row per message.
@@ -77,14 +97,22 @@ def keep_message(msg, *, error: str, account=None, stream: str = "") -> SetAside
         normalised = ""  # a retry reads the raw payload again instead
     author = getattr(msg, "author", None)
     return keep(
-        platform=getattr(msg, "platform", ""), platform_id=getattr(msg, "platform_id", ""), raw=getattr(msg, "raw", {}),
-        error=error, normalised=normalised, text=getattr(msg, "text", ""),
-        author=getattr(author, "handle", "") or getattr(author, "name", ""), account=account, stream=stream,
+        platform=getattr(msg, "platform", ""),
+        platform_id=getattr(msg, "platform_id", ""),
+        raw=getattr(msg, "raw", {}),
+        error=error,
+        normalised=normalised,
+        text=getattr(msg, "text", ""),
+        author=getattr(author, "handle", "") or getattr(author, "name", ""),
+        account=account,
+        stream=stream,
     )
 
 
 def failed_again(item: SetAsideMessage, *, error: str) -> None:
-    SetAsideMessage.objects.filter(pk=item.pk).update(attempts=F("attempts") + 1, error=boundary.clean(error)[:ERROR_LENGTH])
+    SetAsideMessage.objects.filter(pk=item.pk).update(
+        attempts=F("attempts") + 1, error=boundary.clean(error)[:ERROR_LENGTH]
+    )
 
 
 def restore(item: SetAsideMessage):
@@ -125,9 +153,15 @@ def retry(item_id: int, *, actor) -> RetryOutcome:
         except TRANSIENT:
             raise
         except Exception as exc:  # noqa: BLE001 - the payload still cannot be read: it stays, with why
-            error = f"It still cannot be stored: {exc}" if isinstance(exc, Incomplete) else f"It still cannot be read: {exc.__class__.__name__}: {exc}"
+            error = (
+                f"It still cannot be stored: {exc}"
+                if isinstance(exc, Incomplete)
+                else f"It still cannot be read: {exc.__class__.__name__}: {exc}"
+            )
             failed_again(item, error=error)
-            return _record(item, actor=actor, action="retry", outcome=boundary.clean(error)[:ERROR_LENGTH])
+            return _record(
+                item, actor=actor, action="retry", outcome=boundary.clean(error)[:ERROR_LENGTH]
+            )
         return _store_again(item, msg, actor=actor)
 
 
@@ -142,9 +176,18 @@ def _store_again(item: SetAsideMessage, msg, *, actor) -> RetryOutcome:
         item.refresh_from_db()
         return _record(item, actor=actor, action="retry", outcome=item.error)
     if result.stored or result.duplicates:
-        message = Message.objects.filter(platform=msg.platform, platform_id=msg.platform_id).first()
-        return _resolve(item, actor=actor, action="retry", resolution=Resolution.STORED, message=message)
-    if result.filtered and FilteredMessage.objects.filter(platform=msg.platform, platform_id=msg.platform_id).exists():
+        message = Message.objects.filter(
+            platform=msg.platform, platform_id=msg.platform_id
+        ).first()
+        return _resolve(
+            item, actor=actor, action="retry", resolution=Resolution.STORED, message=message
+        )
+    if (
+        result.filtered
+        and FilteredMessage.objects.filter(
+            platform=msg.platform, platform_id=msg.platform_id
+        ).exists()
+    ):
         return _resolve(item, actor=actor, action="retry", resolution=Resolution.FILTERED)
     return _resolve(item, actor=actor, action="retry", resolution=Resolution.SKIPPED)
 
@@ -164,15 +207,22 @@ def retry_waiting(*, account, reread, due=None) -> int:
     from .services import TRANSIENT
 
     now = timezone.now()
-    items = list(SetAsideMessage.objects.filter(account=account, resolved_at__isnull=True, retry_at__lte=due or now)
-                 .order_by("retry_at", "pk")[:WAITING_BATCH])
+    items = list(
+        SetAsideMessage.objects.filter(
+            account=account, resolved_at__isnull=True, retry_at__lte=due or now
+        ).order_by("retry_at", "pk")[:WAITING_BATCH]
+    )
     if not items:
         return 0
     outcomes = reread([json.loads(item.payload) for item in items])
     stored = 0
     for item, outcome in zip(items, outcomes):
         with transaction.atomic():
-            item = SetAsideMessage.objects.select_for_update().filter(pk=item.pk, resolved_at__isnull=True).first()
+            item = (
+                SetAsideMessage.objects.select_for_update()
+                .filter(pk=item.pk, resolved_at__isnull=True)
+                .first()
+            )
             if item is None or item.retry_at is None:
                 continue  # handled, or given up, meanwhile
             try:
@@ -184,7 +234,11 @@ def retry_waiting(*, account, reread, due=None) -> int:
             except TRANSIENT:
                 raise
             except Exception as exc:  # noqa: BLE001 - one message's failure is that message's
-                log.exception("Retrying set-aside %s message %s failed", item.platform, item.platform_id or item.key)
+                log.exception(
+                    "Retrying set-aside %s message %s failed",
+                    item.platform,
+                    item.platform_id or item.key,
+                )
                 failed_again(item, error=f"{exc.__class__.__name__}: {exc}")
                 done = None
             if done is not None and done.resolution:
@@ -198,9 +252,16 @@ def _wait_again(item: SetAsideMessage, *, now) -> None:
     item.refresh_from_db(fields=["attempts", "first_seen_at", "error"])
     if now - item.first_seen_at >= WAIT_FOR:
         error = f"{item.error} Asked again for a day without success: retry it once the platform has it, or dismiss it."
-        SetAsideMessage.objects.filter(pk=item.pk).update(retry_at=None, error=error[:ERROR_LENGTH])
-        log.warning("Set-aside %s message %s (#%s) is left to a community manager: %s", item.platform, item.platform_id or item.key,
-                    item.pk, item.error)
+        SetAsideMessage.objects.filter(pk=item.pk).update(
+            retry_at=None, error=error[:ERROR_LENGTH]
+        )
+        log.warning(
+            "Set-aside %s message %s (#%s) is left to a community manager: %s",
+            item.platform,
+            item.platform_id or item.key,
+            item.pk,
+            item.error,
+        )
         return
     delay = min(WAIT_FIRST_SECONDS * 2 ** max(item.attempts - 2, 0), WAIT_MAX_SECONDS)
     SetAsideMessage.objects.filter(pk=item.pk).update(retry_at=now + timedelta(seconds=delay))
@@ -213,7 +274,9 @@ def dismiss(item_id: int, *, actor, reason: str) -> SetAsideMessage:
     if not reason:
         raise SetAsideError("Say why this message is dismissed.")
     if len(reason) > REASON_LENGTH:
-        raise SetAsideError(f"Keep the reason to {REASON_LENGTH} characters; this one has {len(reason)}.")
+        raise SetAsideError(
+            f"Keep the reason to {REASON_LENGTH} characters; this one has {len(reason)}."
+        )
     with transaction.atomic():
         item = _open_item(item_id)
         item.reason = reason
@@ -230,25 +293,50 @@ def _open_item(item_id: int) -> SetAsideMessage:
     if item is None:
         raise SetAsideMessage.DoesNotExist(f"No set-aside message {item_id}.")
     if item.resolved_at is not None:
-        raise SetAsideError(f"This message was handled already ({item.get_resolution_display().lower()}).")
+        raise SetAsideError(
+            f"This message was handled already ({item.get_resolution_display().lower()})."
+        )
     return item
 
 
-def _resolve(item: SetAsideMessage, *, actor, action: str, resolution: str, message: Message | None = None) -> RetryOutcome:
-    item.resolved_at, item.resolution, item.resolved_by, item.message = timezone.now(), resolution, actor, message
+def _resolve(
+    item: SetAsideMessage, *, actor, action: str, resolution: str, message: Message | None = None
+) -> RetryOutcome:
+    item.resolved_at, item.resolution, item.resolved_by, item.message = (
+        timezone.now(),
+        resolution,
+        actor,
+        message,
+    )
     item.retry_at = None
-    item.save(update_fields=["resolved_at", "resolution", "resolved_by", "message", "reason", "retry_at"])
+    item.save(
+        update_fields=["resolved_at", "resolution", "resolved_by", "message", "reason", "retry_at"]
+    )
     return _record(item, actor=actor, action=action, outcome=resolution, resolution=resolution)
 
 
-def _record(item: SetAsideMessage, *, actor, action: str, outcome: str, resolution: str = "") -> RetryOutcome:
-    entry = {"at": timezone.now().isoformat(), "by": actor.get_username() if actor else "", "action": action, "outcome": outcome}
+def _record(
+    item: SetAsideMessage, *, actor, action: str, outcome: str, resolution: str = ""
+) -> RetryOutcome:
+    entry = {
+        "at": timezone.now().isoformat(),
+        "by": actor.get_username() if actor else "",
+        "action": action,
+        "outcome": outcome,
+    }
     if actor is None:
         entry["automatic"] = True
     if action == "dismiss":
         entry["reason"] = item.reason
     item.history = [*item.history, entry]
     SetAsideMessage.objects.filter(pk=item.pk).update(history=item.history)
-    log.info("Set-aside %s message %s (#%s): %s by %s: %s", item.platform, item.platform_id or item.key, item.pk, action,
-             entry["by"] or "a poll", outcome)
+    log.info(
+        "Set-aside %s message %s (#%s): %s by %s: %s",
+        item.platform,
+        item.platform_id or item.key,
+        item.pk,
+        action,
+        entry["by"] or "a poll",
+        outcome,
+    )
     return RetryOutcome(item=item, resolution=resolution, error="" if resolution else outcome)

@@ -9,7 +9,12 @@ from .polling import poll_all
 @task()
 def poll_all_accounts() -> dict:
     r = poll_all()
-    return {"stored": r.stored, "duplicates": r.duplicates, "skipped": r.skipped, "set_aside": r.set_aside}
+    return {
+        "stored": r.stored,
+        "duplicates": r.duplicates,
+        "skipped": r.skipped,
+        "set_aside": r.set_aside,
+    }
 
 
 @task()

@@ -31,15 +31,27 @@ def _item_id(pk: int) -> int:
 
 def _page(request, *, errors=None, reasons=None, status=200):
     waiting = SetAsideMessage.objects.filter(resolved_at__isnull=True).select_related("account")
-    handled = (SetAsideMessage.objects.filter(resolved_at__isnull=False).select_related("account", "resolved_by", "message")
-               .order_by("-resolved_at")[:20])
+    handled = (
+        SetAsideMessage.objects.filter(resolved_at__isnull=False)
+        .select_related("account", "resolved_by", "message")
+        .order_by("-resolved_at")[:20]
+    )
     items = list(waiting[:PAGE])
     for item in items:
         item.form_error = (errors or {}).get(item.pk, "")
         item.typed_reason = (reasons or {}).get(item.pk, "")
-    return render(request, "ingestion/set_aside.html", {
-        "items": items, "count": waiting.count(), "page": PAGE, "handled": handled, "reason_length": set_aside.REASON_LENGTH,
-    }, status=status)
+    return render(
+        request,
+        "ingestion/set_aside.html",
+        {
+            "items": items,
+            "count": waiting.count(),
+            "page": PAGE,
+            "handled": handled,
+            "reason_length": set_aside.REASON_LENGTH,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -59,7 +71,10 @@ def retry(request, pk: int):
         messages.error(request, str(exc))
         return redirect("set_aside")
     if outcome.conversation_id:
-        messages.success(request, f"Stored: the message is in conversation #{outcome.conversation_id} (linked below).")
+        messages.success(
+            request,
+            f"Stored: the message is in conversation #{outcome.conversation_id} (linked below).",
+        )
     elif outcome.resolution:
         messages.success(request, f"Handled: {outcome.item.get_resolution_display().lower()}.")
     else:
@@ -78,6 +93,11 @@ def dismiss(request, pk: int):
         if SetAsideMessage.objects.filter(pk=pk, resolved_at__isnull=False).exists():
             messages.error(request, str(exc))
             return redirect("set_aside")
-        return _page(request, errors={pk: str(exc)}, reasons={pk: reason[: set_aside.REASON_LENGTH * 2]}, status=400)
+        return _page(
+            request,
+            errors={pk: str(exc)},
+            reasons={pk: reason[: set_aside.REASON_LENGTH * 2]},
+            status=400,
+        )
     messages.success(request, "Dismissed; the reason is kept with the message.")
     return redirect("set_aside")

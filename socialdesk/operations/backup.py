@@ -31,7 +31,14 @@ class BackupError(Exception):
 
 
 def _pg_env(db: dict) -> tuple[list[str], dict]:
-    args = ["--host", db.get("HOST") or "localhost", "--port", str(db.get("PORT") or 5432), "--username", db.get("USER") or "postgres"]
+    args = [
+        "--host",
+        db.get("HOST") or "localhost",
+        "--port",
+        str(db.get("PORT") or 5432),
+        "--username",
+        db.get("USER") or "postgres",
+    ]
     env = dict(os.environ)
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]
@@ -42,7 +49,9 @@ def _run(cmd: list[str], env: dict) -> None:
     try:
         done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     except FileNotFoundError:
-        raise BackupError(f"{cmd[0]} is not installed (Debian: apt-get install postgresql-client).") from None
+        raise BackupError(
+            f"{cmd[0]} is not installed (Debian: apt-get install postgresql-client)."
+        ) from None
     if done.returncode:
         raise BackupError(f"{cmd[0]} failed: {done.stderr.strip()}")
 
@@ -62,7 +71,19 @@ def create(path: Path, *, with_keys: bool = True) -> dict:
         if engine == "postgresql":
             db = settings.DATABASES["default"]
             args, env = _pg_env(db)
-            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", *args, "--file", str(tmp / "database.pgdump"), db["NAME"]], env)
+            _run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    *args,
+                    "--file",
+                    str(tmp / "database.pgdump"),
+                    db["NAME"],
+                ],
+                env,
+            )
             database = "database.pgdump"
         else:
             connection.ensure_connection()
@@ -81,7 +102,9 @@ def create(path: Path, *, with_keys: bool = True) -> dict:
             "database": database,
             "media_files": len(files),
             "keys": with_keys,
-            "migrations": sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations()),
+            "migrations": sorted(
+                f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations()
+            ),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
         if with_keys:
@@ -100,7 +123,10 @@ def create(path: Path, *, with_keys: bool = True) -> dict:
 
 
 def _database_is_empty() -> bool:
-    return "django_migrations" not in connection.introspection.table_names() or not MigrationRecorder(connection).applied_migrations()
+    return (
+        "django_migrations" not in connection.introspection.table_names()
+        or not MigrationRecorder(connection).applied_migrations()
+    )
 
 
 def restore(path: Path, *, keys_out: Path | None = None) -> dict:
@@ -117,7 +143,9 @@ def restore(path: Path, *, keys_out: Path | None = None) -> dict:
         except (tarfile.TarError, OSError, ValueError) as exc:
             raise BackupError(f"{path} is not a Socialdesk backup: {exc}") from None
         if manifest.get("format") != FORMAT:
-            raise BackupError(f"{path}: backup format {manifest.get('format')!r}, this version reads {FORMAT}.")
+            raise BackupError(
+                f"{path}: backup format {manifest.get('format')!r}, this version reads {FORMAT}."
+            )
         engine = _engine()
         if manifest["engine"] != engine:
             raise BackupError(
@@ -125,11 +153,25 @@ def restore(path: Path, *, keys_out: Path | None = None) -> dict:
                 "restore it on the same kind of database."
             )
         if not _database_is_empty():
-            raise BackupError("The database is not empty: restore into a new, empty database (then point DATABASE_URL at it).")
+            raise BackupError(
+                "The database is not empty: restore into a new, empty database (then point DATABASE_URL at it)."
+            )
         if engine == "postgresql":
             db = settings.DATABASES["default"]
             args, env = _pg_env(db)
-            _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", *args, "--dbname", db["NAME"], str(tmp / manifest["database"])], env)
+            _run(
+                [
+                    "pg_restore",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    *args,
+                    "--dbname",
+                    db["NAME"],
+                    str(tmp / manifest["database"]),
+                ],
+                env,
+            )
         else:
             source = sqlite3.connect(tmp / manifest["database"])
             try:
@@ -152,4 +194,8 @@ def unreadable_credentials() -> int:
     """How many brand accounts' credentials no configured key opens (after a restore: keys missing)."""
     from socialdesk.brands.models import BrandAccount
 
-    return sum(1 for c in BrandAccount.objects.values_list("credentials", flat=True) if isinstance(c, dict) and c.get("_unreadable"))
+    return sum(
+        1
+        for c in BrandAccount.objects.values_list("credentials", flat=True)
+        if isinstance(c, dict) and c.get("_unreadable")
+    )

@@ -44,13 +44,21 @@ def readiness() -> dict[str, str]:
     except DatabaseError as exc:
         return {"database": f"unreachable: {exc.__class__.__name__}"}
     try:
-        checks["migrations"] = "ok" if _migrations_applied() else "not applied: run `socialdesk migrate`"
+        checks["migrations"] = (
+            "ok" if _migrations_applied() else "not applied: run `socialdesk migrate`"
+        )
         now = timezone.now()
         for kind, seconds, extra in (
             (Heartbeat.Kind.WORKER, settings.SOCIALDESK_READY_WORKER_SECONDS, {}),
-            (Heartbeat.Kind.SCHEDULER, settings.SOCIALDESK_READY_SCHEDULER_SECONDS, {"is_leader": True}),
+            (
+                Heartbeat.Kind.SCHEDULER,
+                settings.SOCIALDESK_READY_SCHEDULER_SECONDS,
+                {"is_leader": True},
+            ),
         ):
-            seen = Heartbeat.objects.filter(kind=kind, seen_at__gte=now - timedelta(seconds=seconds), **extra).exists()
+            seen = Heartbeat.objects.filter(
+                kind=kind, seen_at__gte=now - timedelta(seconds=seconds), **extra
+            ).exists()
             checks[kind] = "ok" if seen else f"not seen in the last {seconds:g}s"
     except DatabaseError as exc:  # e.g. the operations tables are not migrated yet
         checks.setdefault("migrations", f"not applied: {exc.__class__.__name__}")
@@ -62,10 +70,15 @@ def readiness() -> dict[str, str]:
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = readiness()
     ready = all(v == "ok" for v in checks.values())
-    response = JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+    response = JsonResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )
     if not ready:
         # A probe asks every few seconds: a warning that says what is missing, not an error
         # with a 503 each time (Django logs every 5xx as an error).
-        logger.warning("Not ready: %s", ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok"))
+        logger.warning(
+            "Not ready: %s", ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok")
+        )
         response._has_been_logged = True
     return response

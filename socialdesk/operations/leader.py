@@ -18,7 +18,11 @@ def acquire(name: str, holder: str, *, seconds: float) -> bool:
     """Take or renew the lease `name` for `holder`; False while another holder's lease runs."""
     now = timezone.now()
     expires = now + timedelta(seconds=seconds)
-    if Lease.objects.filter(name=name).filter(Q(holder=holder) | Q(expires_at__lt=now)).update(holder=holder, expires_at=expires):
+    if (
+        Lease.objects.filter(name=name)
+        .filter(Q(holder=holder) | Q(expires_at__lt=now))
+        .update(holder=holder, expires_at=expires)
+    ):
         return True
     try:
         with transaction.atomic():

@@ -27,7 +27,9 @@ class Heartbeat(models.Model):
     is_leader = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="operations_heartbeat_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="operations_heartbeat_once")
+        ]
         indexes = [models.Index(fields=["kind", "seen_at"], name="operations_heartbeat_recent")]
 
     def __str__(self) -> str:
@@ -37,4 +39,6 @@ class Heartbeat(models.Model):
 def beat(kind: str, name: str, *, is_leader: bool = False) -> None:
     from django.utils import timezone
 
-    Heartbeat.objects.update_or_create(kind=kind, name=name, defaults={"seen_at": timezone.now(), "is_leader": is_leader})
+    Heartbeat.objects.update_or_create(
+        kind=kind, name=name, defaults={"seen_at": timezone.now(), "is_leader": is_leader}
+    )

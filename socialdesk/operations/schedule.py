@@ -11,9 +11,9 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 from django.conf import settings
 from django.utils import timezone
@@ -36,6 +36,7 @@ class Job:
 
 # --- The jobs -------------------------------------------------------------------------------
 
+
 def poll(scheduler: "Scheduler") -> None:
     """One poll of every account in flight at a time (a slow platform must not pile tasks up); a
     poll whose worker died stays RUNNING for ever, so after SOCIALDESK_POLL_LOST_SECONDS it counts
@@ -49,9 +50,14 @@ def poll(scheduler: "Scheduler") -> None:
         try:
             last.refresh()
         except TaskResultDoesNotExist:
-            logger.warning("Poll task id=%s vanished (its row was deleted); enqueueing a new poll", last.id)
+            logger.warning(
+                "Poll task id=%s vanished (its row was deleted); enqueueing a new poll", last.id
+            )
             last = None
-    lost = last is not None and time.monotonic() - scheduler.polled_at > settings.SOCIALDESK_POLL_LOST_SECONDS
+    lost = (
+        last is not None
+        and time.monotonic() - scheduler.polled_at > settings.SOCIALDESK_POLL_LOST_SECONDS
+    )
     if last is None or last.is_finished or lost:
         scheduler.last_poll = poll_all_accounts.enqueue()
         scheduler.polled_at = time.monotonic()
@@ -98,7 +104,11 @@ def prune(scheduler: "Scheduler") -> None:
 
         deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
         if deleted:
-            logger.info("Pruned %d finished task rows older than %g hours", deleted, settings.SOCIALDESK_TASK_RESULTS_KEEP_HOURS)
+            logger.info(
+                "Pruned %d finished task rows older than %g hours",
+                deleted,
+                settings.SOCIALDESK_TASK_RESULTS_KEEP_HOURS,
+            )
     Heartbeat.objects.filter(seen_at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
@@ -119,7 +129,13 @@ def process_name() -> str:
 class Scheduler:
     """Runs the due jobs while it holds the lease; otherwise waits as a standby and keeps asking."""
 
-    def __init__(self, *, name: str | None = None, jobs: list[Job] | None = None, lease_seconds: float | None = None):
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        jobs: list[Job] | None = None,
+        lease_seconds: float | None = None,
+    ):
         self.name = name or process_name()
         self.jobs = [Job(j.name, j.every, j.run) for j in (JOBS if jobs is None else jobs)]
         self.lease_seconds = lease_seconds or settings.SOCIALDESK_SCHEDULER_LEASE_SECONDS
@@ -133,7 +149,11 @@ class Scheduler:
         self.is_leader = leader.acquire(LEASE_NAME, self.name, seconds=self.lease_seconds)
         beat(Heartbeat.Kind.SCHEDULER, self.name, is_leader=self.is_leader)
         if self.is_leader != was_leader:
-            logger.info("Scheduler %s is %s", self.name, "the leader" if self.is_leader else "standing by (another scheduler leads)")
+            logger.info(
+                "Scheduler %s is %s",
+                self.name,
+                "the leader" if self.is_leader else "standing by (another scheduler leads)",
+            )
             if not self.is_leader:
                 for job in self.jobs:
                     job.last_run = None
@@ -148,7 +168,9 @@ class Scheduler:
             try:
                 job.run(self)
             except Exception:  # noqa: BLE001 - one job's failure must not stop the others
-                logger.exception("Scheduled job %r failed; it runs again at its next turn", job.name)
+                logger.exception(
+                    "Scheduled job %r failed; it runs again at its next turn", job.name
+                )
             ran.append(job.name)
         return ran
 

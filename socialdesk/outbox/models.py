@@ -26,9 +26,15 @@ class ActionState(models.TextChoices):
 
 class OutboundAction(models.Model):
     kind = models.CharField(max_length=10, choices=ActionKind.choices)
-    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="outbound_actions")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="outbound_actions"
+    )
     message = models.OneToOneField(
-        "conversations.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="outbound_action",
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbound_action",
         help_text="For a reply: the outbound message it delivers.",
     )
     account = models.ForeignKey("brands.BrandAccount", on_delete=models.PROTECT, related_name="+")
@@ -36,7 +42,9 @@ class OutboundAction(models.Model):
     target_platform_id = models.CharField(max_length=200)
     text = models.TextField(blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    state = models.CharField(max_length=10, choices=ActionState.choices, default=ActionState.PENDING, db_index=True)
+    state = models.CharField(
+        max_length=10, choices=ActionState.choices, default=ActionState.PENDING, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # When it was last claimed for sending: the account's sends within a rate-limit window are
@@ -44,13 +52,17 @@ class OutboundAction(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     result_platform_id = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["account", "last_attempt_at"], name="outbox_account_attempts")]
+        indexes = [
+            models.Index(fields=["account", "last_attempt_at"], name="outbox_account_attempts")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.account} ({self.get_state_display()})"

@@ -24,7 +24,7 @@ import logging
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -52,14 +52,21 @@ def _claim(action_id: int) -> OutboundAction | None:
     from socialdesk.brands.models import BrandAccount
 
     now = timezone.now()
-    account_id = OutboundAction.objects.filter(pk=action_id).values_list("account_id", flat=True).first()
+    account_id = (
+        OutboundAction.objects.filter(pk=action_id).values_list("account_id", flat=True).first()
+    )
     if account_id is None:
         return None
     with transaction.atomic():
         # The account's row first (the order of `resume_account` and of renewing its token): the
         # claims from one account are then counted one at a time, whichever worker makes them.
         BrandAccount.objects.select_for_update().filter(pk=account_id).first()
-        action = OutboundAction.objects.select_for_update().select_related("account").filter(pk=action_id).first()
+        action = (
+            OutboundAction.objects.select_for_update()
+            .select_related("account")
+            .filter(pk=action_id)
+            .first()
+        )
         if action is None or action.state != ActionState.PENDING:
             return None
         if action.next_attempt_at and action.next_attempt_at > now:
@@ -89,7 +96,10 @@ def _account_busy_until(action: OutboundAction, now) -> datetime | None:
     mine = OutboundAction.objects.filter(account_id=action.account_id)
     stalled_before = now - timedelta(seconds=settings.SOCIALDESK_OUTBOX_STALLED_SECONDS)
     # A send whose worker died stops counting once `recover_stalled` would take it back.
-    if mine.filter(state=ActionState.SENDING, updated_at__gte=stalled_before).count() >= limits.account_concurrency():
+    if (
+        mine.filter(state=ActionState.SENDING, updated_at__gte=stalled_before).count()
+        >= limits.account_concurrency()
+    ):
         return now + timedelta(seconds=1)
     budget = limits.budget(action.account.platform)
     if budget is None:
@@ -109,12 +119,16 @@ def _blocked(action: OutboundAction) -> str:
     """Why the action's account cannot send it now, in words for the conversation page; "" if it can."""
     account = action.account
     if account.credentials_failed_at is not None:
-        return (f"{account}'s connection stopped working ({account.credentials_error or 'its credentials were refused'}); "
-                "this goes out once a community manager reconnects it on the Accounts page.")
+        return (
+            f"{account}'s connection stopped working ({account.credentials_error or 'its credentials were refused'}); "
+            "this goes out once a community manager reconnects it on the Accounts page."
+        )
     capabilities = auth.capabilities(account)
     if capabilities.allows(action.kind) == auth.NO:
-        return (f"{account} is connected with {capabilities.method.lower() or 'credentials'} that cannot {_VERBS.get(action.kind, action.kind)}; "
-                "this goes out once a community manager connects it for that on the Accounts page.")
+        return (
+            f"{account} is connected with {capabilities.method.lower() or 'credentials'} that cannot {_VERBS.get(action.kind, action.kind)}; "
+            "this goes out once a community manager connects it for that on the Accounts page."
+        )
     return ""
 
 
@@ -124,22 +138,38 @@ def _wait_for_account(action: OutboundAction, reason: str) -> None:
     action.last_error = reason
     action.next_attempt_at = None
     action.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
-    Activity.objects.create(conversation_id=action.conversation_id, kind="delivery_waiting",
-                            detail={"action": action.pk, "kind": action.kind, "reason": reason})
+    Activity.objects.create(
+        conversation_id=action.conversation_id,
+        kind="delivery_waiting",
+        detail={"action": action.pk, "kind": action.kind, "reason": reason},
+    )
 
 
 def _call(action: OutboundAction) -> str:
     connector = connector_for(action.account)
-    if action.kind == ActionKind.REPLY and action.attempts > 1 and hasattr(connector, "find_reply"):
+    if (
+        action.kind == ActionKind.REPLY
+        and action.attempts > 1
+        and hasattr(connector, "find_reply")
+    ):
         # An earlier attempt's outcome is unknown: look on the platform before sending again.
         found = connector.find_reply(in_reply_to_id=action.target_platform_id, text=action.text)
         if found:
             return found
     if action.kind == ActionKind.REPLY:
-        media = [(a.file.path, a.content_type) for a in action.message.attachments.all()] if action.message_id else []
+        media = (
+            [(a.file.path, a.content_type) for a in action.message.attachments.all()]
+            if action.message_id
+            else []
+        )
         # Only connectors whose platform takes attachments are given any (channel_rules checks).
         extra = {"media": media} if media else {}
-        return connector.reply(text=action.text, in_reply_to_id=action.target_platform_id, idempotency_key=str(action.idempotency_key), **extra)
+        return connector.reply(
+            text=action.text,
+            in_reply_to_id=action.target_platform_id,
+            idempotency_key=str(action.idempotency_key),
+            **extra,
+        )
     if action.kind == ActionKind.LIKE:
         connector.like(target_id=action.target_platform_id)
         return ""
@@ -155,12 +185,26 @@ def _record_sent(action: OutboundAction, platform_id: str, *, note: str = "") ->
         action.result_platform_id = platform_id
         action.last_error = note
         action.next_attempt_at = None
-        action.save(update_fields=["state", "result_platform_id", "last_error", "next_attempt_at", "updated_at"])
+        action.save(
+            update_fields=[
+                "state",
+                "result_platform_id",
+                "last_error",
+                "next_attempt_at",
+                "updated_at",
+            ]
+        )
         if action.message_id and platform_id:
             Message.objects.filter(pk=action.message_id).update(platform_id=platform_id)
         Activity.objects.create(
-            conversation_id=action.conversation_id, kind="delivered",
-            detail={"action": action.pk, "kind": action.kind, "platform_id": platform_id, "note": note},
+            conversation_id=action.conversation_id,
+            kind="delivered",
+            detail={
+                "action": action.pk,
+                "kind": action.kind,
+                "platform_id": platform_id,
+                "note": note,
+            },
         )
 
 
@@ -174,7 +218,7 @@ def _record_failure(action: OutboundAction, exc: ConnectorError) -> None:
             if isinstance(exc, OutcomeUnknown):
                 # The request may still be carried out: look for it only once it has settled.
                 delay = max(delay, settings.SOCIALDESK_OUTBOX_SETTLE_SECONDS)
-            wait_until = datetime.fromtimestamp(exc.wait_until, tz=dt_timezone.utc) if exc.wait_until else None
+            wait_until = datetime.fromtimestamp(exc.wait_until, tz=UTC) if exc.wait_until else None
             action.next_attempt_at = max(now + timedelta(seconds=delay), wait_until or now)
             action.state = ActionState.PENDING
         else:
@@ -182,8 +226,14 @@ def _record_failure(action: OutboundAction, exc: ConnectorError) -> None:
             action.next_attempt_at = None
         action.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
         Activity.objects.create(
-            conversation_id=action.conversation_id, kind="delivery_retry" if retry else "delivery_failed",
-            detail={"action": action.pk, "kind": action.kind, "error": str(exc), "attempt": action.attempts},
+            conversation_id=action.conversation_id,
+            kind="delivery_retry" if retry else "delivery_failed",
+            detail={
+                "action": action.pk,
+                "kind": action.kind,
+                "error": str(exc),
+                "attempt": action.attempts,
+            },
         )
     if retry:
         transaction.on_commit(lambda: _enqueue(action))
@@ -202,7 +252,9 @@ def perform(action_id: int) -> str | None:
         if action.attempts > 1:
             # An earlier attempt's outcome was unknown and X now refuses the same text from the
             # same account: the earlier attempt went through. Sending again would duplicate it.
-            _record_sent(action, "", note="Delivered by an earlier attempt (X reported duplicate content).")
+            _record_sent(
+                action, "", note="Delivered by an earlier attempt (X reported duplicate content)."
+            )
             return ActionState.SENT
         _record_failure(action, exc)
         return action.state
@@ -225,7 +277,8 @@ def due_action_ids(*, now=None, limit: int = 100) -> list[int]:
     return list(
         OutboundAction.objects.filter(state=ActionState.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit]
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
     )
 
 
@@ -251,7 +304,10 @@ def send_due(*, first: int | None = None) -> list[str | None]:
         return [perform(pk) for pk in ids]
     account_of = dict(OutboundAction.objects.filter(pk__in=ids).values_list("pk", "account_id"))
     ids = _interleaved(ids, account_of)
-    gates = {account: threading.BoundedSemaphore(limits.account_concurrency()) for account in set(account_of.values())}
+    gates = {
+        account: threading.BoundedSemaphore(limits.account_concurrency())
+        for account in set(account_of.values())
+    }
 
     def send_one(pk: int) -> str | None:
         try:
@@ -266,7 +322,9 @@ def send_due(*, first: int | None = None) -> list[str | None]:
         finally:
             connection.close()  # this thread's own connection
 
-    with ThreadPoolExecutor(max_workers=min(n_threads, len(ids)), thread_name_prefix="outbox") as pool:
+    with ThreadPoolExecutor(
+        max_workers=min(n_threads, len(ids)), thread_name_prefix="outbox"
+    ) as pool:
         states = dict(zip(ids, pool.map(send_one, ids)))
     order = ([first] if first is not None else []) + [pk for pk in ids if pk != first]
     return [states.get(pk) for pk in order]
@@ -307,8 +365,11 @@ def resume_account(account, *, actor=None, note: str = "") -> int:
     """The account is connected again: what waited for it goes now (call inside the transaction
     that saved the new credentials; the tasks are enqueued once it commits)."""
     now = timezone.now()
-    waiting = list(OutboundAction.objects.select_for_update().select_related("account")
-                   .filter(account=account, state=ActionState.WAITING_FOR_ACCOUNT))
+    waiting = list(
+        OutboundAction.objects.select_for_update()
+        .select_related("account")
+        .filter(account=account, state=ActionState.WAITING_FOR_ACCOUNT)
+    )
     resumed = []
     for action in waiting:
         action.account = account
@@ -316,8 +377,12 @@ def resume_account(account, *, actor=None, note: str = "") -> int:
             continue  # still cannot (e.g. reconnected with a read-only token): it keeps waiting
         action.state, action.next_attempt_at, action.last_error = ActionState.PENDING, now, ""
         action.save(update_fields=["state", "next_attempt_at", "last_error", "updated_at"])
-        Activity.objects.create(conversation_id=action.conversation_id, actor=actor, kind="delivery_resumed",
-                                detail={"action": action.pk, "kind": action.kind, "note": note})
+        Activity.objects.create(
+            conversation_id=action.conversation_id,
+            actor=actor,
+            kind="delivery_resumed",
+            detail={"action": action.pk, "kind": action.kind, "note": note},
+        )
         resumed.append(action)
     for action in resumed:
         transaction.on_commit(lambda a=action: _enqueue(a))
@@ -334,11 +399,16 @@ def recover_stalled(*, now=None) -> int:
     """Put back in line actions whose worker died while sending; their outcome is unknown."""
     now = now or timezone.now()
     stalled_after = timedelta(seconds=settings.SOCIALDESK_OUTBOX_STALLED_SECONDS)
-    stalled = OutboundAction.objects.filter(state=ActionState.SENDING, updated_at__lt=now - stalled_after)
+    stalled = OutboundAction.objects.filter(
+        state=ActionState.SENDING, updated_at__lt=now - stalled_after
+    )
     n = 0
     for action in stalled:
         n += OutboundAction.objects.filter(pk=action.pk, state=ActionState.SENDING).update(
-            state=ActionState.PENDING, next_attempt_at=now, last_error="Worker stopped while sending; outcome unknown, checking again.", updated_at=now,
+            state=ActionState.PENDING,
+            next_attempt_at=now,
+            last_error="Worker stopped while sending; outcome unknown, checking again.",
+            updated_at=now,
         )
     return n
 
@@ -349,7 +419,9 @@ def overdue_action_ids(*, now=None, grace: timedelta = timedelta(seconds=30)) ->
     given `grace` to run first."""
     now = now or timezone.now()
     return list(
-        OutboundAction.objects.filter(state=ActionState.PENDING, next_attempt_at__lte=now - grace).values_list("pk", flat=True)[:500]
+        OutboundAction.objects.filter(
+            state=ActionState.PENDING, next_attempt_at__lte=now - grace
+        ).values_list("pk", flat=True)[:500]
     )
 
 
@@ -357,14 +429,26 @@ def retry_failed(*, actor, action: OutboundAction) -> OutboundAction:
     """An agent asks to try a failed action again."""
     from socialdesk.conversations import policy
 
-    policy.require_role(actor=actor, conversation=action.conversation, action=action.kind if action.kind != "retweet" else "retweet")
+    policy.require_role(
+        actor=actor,
+        conversation=action.conversation,
+        action=action.kind if action.kind != "retweet" else "retweet",
+    )
     now = timezone.now()
     with transaction.atomic():
         n = OutboundAction.objects.filter(pk=action.pk, state=ActionState.FAILED).update(
-            state=ActionState.PENDING, next_attempt_at=now, attempts=0, updated_at=now,
+            state=ActionState.PENDING,
+            next_attempt_at=now,
+            attempts=0,
+            updated_at=now,
         )
         if n:
-            Activity.objects.create(conversation_id=action.conversation_id, actor=actor, kind="delivery_retried", detail={"action": action.pk})
+            Activity.objects.create(
+                conversation_id=action.conversation_id,
+                actor=actor,
+                kind="delivery_retried",
+                detail={"action": action.pk},
+            )
             action.refresh_from_db()
             transaction.on_commit(lambda: _enqueue(action))
     return action

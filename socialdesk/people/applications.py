@@ -16,7 +16,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from socialdesk.conversations.errors import ActionConflict, ActionError, ActionNotFound, ActionRefused
+from socialdesk.conversations.errors import (
+    ActionConflict,
+    ActionError,
+    ActionNotFound,
+    ActionRefused,
+)
 
 from . import audit
 from .models import ROLE_RANK, Application, ApplicationStatus, Profile, Role, has_role, role_of
@@ -32,10 +37,16 @@ def hashtag() -> str:
 def criteria() -> list[tuple[str, str]]:
     """(key, the statement the applicant confirms), in the seed's order."""
     return [
-        ("experience", f"I have at least 2 weeks of experience responding to Social Support inquiries using {hashtag()}"),
+        (
+            "experience",
+            f"I have at least 2 weeks of experience responding to Social Support inquiries using {hashtag()}",
+        ),
         ("respect", "I demonstrate good instincts and respect for others"),
         ("clarity", "I provide clear instructions and objective responses to user inquiries"),
-        ("collaboration", "I collaborate well with contributors and seek feedback to improve my responses"),
+        (
+            "collaboration",
+            "I collaborate well with contributors and seek feedback to improve my responses",
+        ),
         ("judgement", "I show good judgement across my personal and professional social networks"),
         ("nda", "I have signed a Non-Disclosure Agreement (NDA)"),
     ]
@@ -73,24 +84,36 @@ def already_applied(email: str) -> str | None:
     return None
 
 
-def submit(*, name: str, email: str, handle: str, started_on: date, confirmed: list[str], base_url: str) -> Application:
+def submit(
+    *, name: str, email: str, handle: str, started_on: date, confirmed: list[str], base_url: str
+) -> Application:
     """Keep an application and tell the applicant it arrived and when to expect an answer."""
     keys = [key for key, _ in criteria()]
     missing = [key for key in keys if key not in confirmed]
     if missing:
         raise ActionError("Every criterion has to be confirmed to apply.", field=missing[0])
     if started_on > timezone.localdate():
-        raise ActionError("The start date is in the future: give the day you first answered.", field="started_on")
+        raise ActionError(
+            "The start date is in the future: give the day you first answered.", field="started_on"
+        )
     reason = already_applied(email)
     if reason:
         raise ActionError(reason, field="email")
     with transaction.atomic():
         application = Application.objects.create(
-            name=name.strip(), email=email.strip(), handle=handle.strip().lstrip("@"), started_on=started_on,
-            confirmed_criteria=keys, privacy_accepted=True, contact_accepted=True,
+            name=name.strip(),
+            email=email.strip(),
+            handle=handle.strip().lstrip("@"),
+            started_on=started_on,
+            confirmed_criteria=keys,
+            privacy_accepted=True,
+            contact_accepted=True,
         )
-    _mail(application.email, "people/emails/application_received", {"application": application, "due": answer_due(application),
-                                                                      "base_url": base_url})
+    _mail(
+        application.email,
+        "people/emails/application_received",
+        {"application": application, "due": answer_due(application), "base_url": base_url},
+    )
     return application
 
 
@@ -120,12 +143,23 @@ def approve(*, actor, application_id: int, base_url: str, role: str = Role.CONTR
         application = _pending(application_id)
         if get_user_model().objects.filter(email__iexact=application.email).exists():
             raise ActionError("Someone already has an account with this email address.")
-        user = create_account(name=application.name, email=application.email, handle=application.handle, role=role)
-        Application.objects.filter(pk=application.pk).update(
-            status=ApplicationStatus.APPROVED, decided_at=timezone.now(), decided_by=actor, user=user,
+        user = create_account(
+            name=application.name, email=application.email, handle=application.handle, role=role
         )
-    audit.record("application_approved", actor=actor, subject=user, application=application.pk, role=role)
-    _mail(user.email, "people/emails/application_approved", {"user": user, "link": set_password_link(user, base_url), "role": Role(role).label})
+        Application.objects.filter(pk=application.pk).update(
+            status=ApplicationStatus.APPROVED,
+            decided_at=timezone.now(),
+            decided_by=actor,
+            user=user,
+        )
+    audit.record(
+        "application_approved", actor=actor, subject=user, application=application.pk, role=role
+    )
+    _mail(
+        user.email,
+        "people/emails/application_approved",
+        {"user": user, "link": set_password_link(user, base_url), "role": Role(role).label},
+    )
     return user
 
 
@@ -140,7 +174,10 @@ def reject(*, actor, application_id: int, reason: str) -> Application:
     with transaction.atomic():
         application = _pending(application_id)
         Application.objects.filter(pk=application.pk).update(
-            status=ApplicationStatus.REJECTED, decided_at=timezone.now(), decided_by=actor, reason=reason,
+            status=ApplicationStatus.REJECTED,
+            decided_at=timezone.now(),
+            decided_by=actor,
+            reason=reason,
         )
         application.refresh_from_db()
     audit.record("application_rejected", actor=actor, application=application.pk)
@@ -168,11 +205,22 @@ def invite(*, actor, name: str, email: str, role: str, base_url: str):
     with transaction.atomic():
         user = create_account(name=name, email=email, handle=email.split("@", 1)[0], role=role)
         Application.objects.filter(email__iexact=email, status=ApplicationStatus.PENDING).update(
-            status=ApplicationStatus.APPROVED, decided_at=timezone.now(), decided_by=actor, user=user,
+            status=ApplicationStatus.APPROVED,
+            decided_at=timezone.now(),
+            decided_by=actor,
+            user=user,
         )
     audit.record("invited", actor=actor, subject=user, role=role)
-    _mail(user.email, "people/emails/invitation", {"user": user, "link": set_password_link(user, base_url), "by": actor,
-                                                  "role": Role(role).label})
+    _mail(
+        user.email,
+        "people/emails/invitation",
+        {
+            "user": user,
+            "link": set_password_link(user, base_url),
+            "by": actor,
+            "role": Role(role).label,
+        },
+    )
     return user
 
 
@@ -194,15 +242,24 @@ def create_account(*, name: str, email: str, handle: str, role: str):
 
 def set_password_link(user, base_url: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    return base_url.rstrip("/") + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)})
+    return base_url.rstrip("/") + reverse(
+        "password_reset_confirm",
+        kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)},
+    )
 
 
 def _pending(application_id) -> Application:
-    application = Application.objects.select_for_update().filter(pk=application_id).first() if isinstance(application_id, int) else None
+    application = (
+        Application.objects.select_for_update().filter(pk=application_id).first()
+        if isinstance(application_id, int)
+        else None
+    )
     if application is None:
         raise ActionNotFound("There is no such application.")
     if application.status != ApplicationStatus.PENDING:
-        raise ActionConflict(f"This application was decided already ({application.get_status_display().lower()}).")
+        raise ActionConflict(
+            f"This application was decided already ({application.get_status_display().lower()})."
+        )
     return application
 
 

@@ -41,5 +41,9 @@ def search(q: str = "", kind: str = ""):
         rows = rows.filter(kind=kind)
     q = (q or "").strip()[:100]
     if q:
-        rows = rows.filter(Q(actor__username__icontains=q) | Q(subject__username__icontains=q) | Q(detail__icontains=q))
+        rows = rows.filter(
+            Q(actor__username__icontains=q)
+            | Q(subject__username__icontains=q)
+            | Q(detail__icontains=q)
+        )
     return rows

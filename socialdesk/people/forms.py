@@ -6,10 +6,14 @@ from .models import Signature
 
 
 class AddSignatureForm(forms.Form):
-    signature = forms.CharField(max_length=Signature.MAX_LENGTH, strip=True, error_messages={
-        "required": "Write the signature first: it is empty.",
-        "max_length": f"Keep the signature short: at most {Signature.MAX_LENGTH} characters (it counts against the platform's limit).",
-    })
+    signature = forms.CharField(
+        max_length=Signature.MAX_LENGTH,
+        strip=True,
+        error_messages={
+            "required": "Write the signature first: it is empty.",
+            "max_length": f"Keep the signature short: at most {Signature.MAX_LENGTH} characters (it counts against the platform's limit).",
+        },
+    )
     make_default = forms.BooleanField(required=False)
 
 
@@ -26,26 +30,53 @@ class ApplicationForm(forms.Form):
     """The seed's application form (PE1). Every criterion, the privacy terms and being emailed
     must be confirmed; what was typed comes back with the errors."""
 
-    name = forms.CharField(max_length=100, label="Your name", error_messages={"required": "Give your name."})
-    email = forms.EmailField(max_length=254, label="Email address", error_messages={
-        "required": "Give an email address: the team answers there.", "invalid": "This is not an email address (name@example.org)."})
-    handle = forms.CharField(max_length=50, label="Your social media handle", help_text="The account you answer from, e.g. @lena_k.",
-                             error_messages={"required": "Give the handle you answer with."})
-    started_on = forms.DateField(label="When did you start answering?", widget=forms.DateInput(attrs={"type": "date"}),
-                                 error_messages={"required": "Give the day you first answered.", "invalid": "Give a date, e.g. 2026-03-14."})
-    privacy = forms.BooleanField(label="", error_messages={"required": "Accept the privacy terms to apply."})
-    contact = forms.BooleanField(label="", error_messages={"required": "The team answers by email: agree to be contacted to apply."})
+    name = forms.CharField(
+        max_length=100, label="Your name", error_messages={"required": "Give your name."}
+    )
+    email = forms.EmailField(
+        max_length=254,
+        label="Email address",
+        error_messages={
+            "required": "Give an email address: the team answers there.",
+            "invalid": "This is not an email address (name@example.org).",
+        },
+    )
+    handle = forms.CharField(
+        max_length=50,
+        label="Your social media handle",
+        help_text="The account you answer from, e.g. @lena_k.",
+        error_messages={"required": "Give the handle you answer with."},
+    )
+    started_on = forms.DateField(
+        label="When did you start answering?",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Give the day you first answered.",
+            "invalid": "Give a date, e.g. 2026-03-14.",
+        },
+    )
+    privacy = forms.BooleanField(
+        label="", error_messages={"required": "Accept the privacy terms to apply."}
+    )
+    contact = forms.BooleanField(
+        label="",
+        error_messages={"required": "The team answers by email: agree to be contacted to apply."},
+    )
 
     def __init__(self, *args, **kwargs):
         from . import applications
 
         super().__init__(*args, **kwargs)
         self.hashtag = applications.hashtag()
-        self.fields["started_on"].help_text = f"The first day you answered people with {self.hashtag}."
+        self.fields[
+            "started_on"
+        ].help_text = f"The first day you answered people with {self.hashtag}."
         self.criteria = []
         for key, statement in applications.criteria():
             name = f"criterion_{key}"
-            self.fields[name] = forms.BooleanField(label=statement, error_messages={"required": "Confirm this criterion to apply."})
+            self.fields[name] = forms.BooleanField(
+                label=statement, error_messages={"required": "Confirm this criterion to apply."}
+            )
             self.criteria.append(self[name])
 
     def clean_handle(self):
@@ -73,26 +104,36 @@ class ApplicationForm(forms.Form):
         day = self.cleaned_data["started_on"]
         today = timezone.localdate()
         if day > today:
-            raise forms.ValidationError("This date is in the future: give the day you first answered.")
+            raise forms.ValidationError(
+                "This date is in the future: give the day you first answered."
+            )
         if day < date(2006, 1, 1):
             raise forms.ValidationError("Give the day you first answered (after 2006).")
         if (today - day).days < applications.EXPERIENCE_DAYS:
             ready = day.toordinal() + applications.EXPERIENCE_DAYS
             raise forms.ValidationError(
-                f"Access needs two weeks of answering with {self.hashtag}: you can apply from {date.fromordinal(ready):%-d %B %Y}.")
+                f"Access needs two weeks of answering with {self.hashtag}: you can apply from {date.fromordinal(ready):%-d %B %Y}."
+            )
         return day
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    role = forms.ChoiceField(choices=[("contributor", "Contributor"), ("moderator", "Moderator")], required=False)
+    role = forms.ChoiceField(
+        choices=[("contributor", "Contributor"), ("moderator", "Moderator")], required=False
+    )
     reason = forms.CharField(max_length=2000, required=False, strip=True)
 
 
 class InviteForm(forms.Form):
     name = forms.CharField(max_length=100, error_messages={"required": "Give their name."})
-    email = forms.EmailField(max_length=254, error_messages={"required": "Give their email address: the invitation goes there.",
-                                                            "invalid": "This is not an email address (name@example.org)."})
+    email = forms.EmailField(
+        max_length=254,
+        error_messages={
+            "required": "Give their email address: the invitation goes there.",
+            "invalid": "This is not an email address (name@example.org).",
+        },
+    )
     role = forms.ChoiceField(choices=[])
 
     def __init__(self, *args, actor, **kwargs):
@@ -106,9 +147,15 @@ class InviteForm(forms.Form):
 class LeaveForm(forms.Form):
     """Stop contributing: the password again (a borrowed, signed-in laptop must not be enough)."""
 
-    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-                               error_messages={"required": "Type your password to confirm it is you."})
-    confirm = forms.BooleanField(error_messages={"required": "Tick the box to confirm: this cannot be undone."})
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Type your password to confirm it is you."},
+    )
+    confirm = forms.BooleanField(
+        error_messages={"required": "Tick the box to confirm: this cannot be undone."}
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,5 +169,12 @@ class LeaveForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(max_length=40, strip=True, label="Code", error_messages={"required": "Type the code first."},
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
+    code = forms.CharField(
+        max_length=40,
+        strip=True,
+        label="Code",
+        error_messages={"required": "Type the code first."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -21,15 +21,19 @@ from .models import Application, Role, has_role, role_of
 FORMER_CONTRIBUTOR = "a former contributor"
 # (app label, model, field): who holds the conversation now, not who did something. Cleared.
 HOLDING_FIELDS = {
-    ("conversations", "conversation", "assignee"), ("conversations", "conversation", "dealt_to"),
-    ("conversations", "conversation", "last_agent"), ("conversations", "conversation", "reserved_for"),
+    ("conversations", "conversation", "assignee"),
+    ("conversations", "conversation", "dealt_to"),
+    ("conversations", "conversation", "last_agent"),
+    ("conversations", "conversation", "reserved_for"),
 }
 
 
 def former_contributor():
     """The one placeholder account departed people's work is attributed to: it cannot sign in."""
     User = get_user_model()
-    user, created = User.objects.get_or_create(username=FORMER_CONTRIBUTOR, defaults={"is_active": False})
+    user, created = User.objects.get_or_create(
+        username=FORMER_CONTRIBUTOR, defaults={"is_active": False}
+    )
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
@@ -47,9 +51,13 @@ def check_may_leave(*, actor, user) -> None:
     if actor.pk != user.pk and not has_role(actor, Role.ADMIN):
         raise ActionRefused("Only an admin can remove someone else's account.")
     if user.get_username() == FORMER_CONTRIBUTOR:
-        raise ActionError("This is the placeholder for former contributors; it has no person behind it.")
+        raise ActionError(
+            "This is the placeholder for former contributors; it has no person behind it."
+        )
     if role_of(user) == Role.ADMIN and not _other_admins(user):
-        raise ActionError("You are the last admin: make someone else an admin first, or the desk has nobody to run it.")
+        raise ActionError(
+            "You are the last admin: make someone else an admin first, or the desk has nobody to run it."
+        )
 
 
 def _delete(*, actor, user) -> None:
@@ -57,7 +65,11 @@ def _delete(*, actor, user) -> None:
 
     from .services import end_all_sessions
 
-    email, username, name = user.email, user.get_username(), user.get_full_name() or user.get_username()
+    email, username, name = (
+        user.email,
+        user.get_username(),
+        user.get_full_name() or user.get_username(),
+    )
     by_admin = actor.pk != user.pk
     play.stop(agent=user)
     role = role_of(user)
@@ -65,11 +77,15 @@ def _delete(*, actor, user) -> None:
         from .audit import PERSONAL_KINDS, record
         from .models import AuditEntry
 
-        AuditEntry.objects.filter(models.Q(actor=user) | models.Q(subject=user), kind__in=PERSONAL_KINDS).delete()
+        AuditEntry.objects.filter(
+            models.Q(actor=user) | models.Q(subject=user), kind__in=PERSONAL_KINDS
+        ).delete()
         placeholder = former_contributor()
         _hand_over(user, placeholder)
         _scrub_names(username)
-        Application.objects.filter(models.Q(user=user) | models.Q(email__iexact=email) if email else models.Q(user=user)).delete()
+        Application.objects.filter(
+            models.Q(user=user) | models.Q(email__iexact=email) if email else models.Q(user=user)
+        ).delete()
         _forget_sign_ins(username)
         end_all_sessions(user=user)
         user.delete()
@@ -82,13 +98,18 @@ def _delete(*, actor, user) -> None:
 def _other_admins(user) -> bool:
     from .models import Profile
 
-    return Profile.objects.filter(role=Role.ADMIN, user__is_active=True).exclude(user=user).exists()
+    return (
+        Profile.objects.filter(role=Role.ADMIN, user__is_active=True).exclude(user=user).exists()
+    )
 
 
 def _hand_over(user, placeholder) -> None:
     for relation in user._meta.related_objects:
         field = relation.field
-        if not isinstance(field, models.ForeignKey) or field.remote_field.on_delete is not models.SET_NULL:
+        if (
+            not isinstance(field, models.ForeignKey)
+            or field.remote_field.on_delete is not models.SET_NULL
+        ):
             continue  # CASCADE rows go with the account; many-to-many links (groups) too
         model = relation.related_model
         key = (model._meta.app_label, model._meta.model_name, field.name)
@@ -114,8 +135,14 @@ def _scrub_names(username: str) -> None:
             return [scrub(v) for v in value]
         return value
 
-    for model, field in ((Activity, "detail"), (SetAsideMessage, "history"), (AuditEntry, "detail")):
-        for pk, value in model._base_manager.filter(**{f"{field}__icontains": username}).values_list("pk", field):
+    for model, field in (
+        (Activity, "detail"),
+        (SetAsideMessage, "history"),
+        (AuditEntry, "detail"),
+    ):
+        for pk, value in model._base_manager.filter(
+            **{f"{field}__icontains": username}
+        ).values_list("pk", field):
             cleaned = scrub(value)
             if cleaned != value:
                 model._base_manager.filter(pk=pk).update(**{field: cleaned})

@@ -31,7 +31,10 @@ class IdleSessionMiddleware:
         if isinstance(last, int) and idle > 0 and now - last > idle:
             logout(request)
             minutes = max(1, round(idle / 60))
-            messages.info(request, f"You were signed out after {minutes} minutes without activity. Sign in again to go on.")
+            messages.info(
+                request,
+                f"You were signed out after {minutes} minutes without activity. Sign in again to go on.",
+            )
             return None
         match = getattr(request, "resolver_match", None)
         if match is None or match.url_name not in BACKGROUND_ROUTES:
@@ -71,9 +74,15 @@ class TwoFactorMiddleware:
         if match is not None and match.url_name in SECOND_FACTOR_ROUTES:
             return None
         if user_has_device(user):
-            target, why = "two_factor_verify", "Give the code from your authenticator app to go on."
+            target, why = (
+                "two_factor_verify",
+                "Give the code from your authenticator app to go on.",
+            )
         elif role_of(user) in settings.SOCIALDESK_TWO_FACTOR_ROLES:
-            target, why = "two_factor_setup", "Your role needs two-factor sign-in: set it up to go on."
+            target, why = (
+                "two_factor_setup",
+                "Your role needs two-factor sign-in: set it up to go on.",
+            )
         else:
             return None
         if request.path.startswith("/api/"):

@@ -19,7 +19,9 @@ ROLE_RANK = {Role.CONTRIBUTOR: 1, Role.MODERATOR: 2, Role.COMMUNITY_MANAGER: 3, 
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
     # AG11: a moderator can have this agent's replies wait for approval (e.g. in their first weeks).
     replies_need_approval = models.BooleanField(default=False, db_default=False)
@@ -56,7 +58,9 @@ class Signature(models.Model):
     MAX_LENGTH = 40
     MAX_PER_AGENT = 10
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signatures")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signatures"
+    )
     text = models.CharField(max_length=MAX_LENGTH)
     is_default = models.BooleanField(default=True)
 
@@ -72,7 +76,9 @@ def signatures_of(user) -> list[Signature]:
 class ApiToken(models.Model):
     """A token for the HTTP API. Only its hash is kept; the token is shown once, when made."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,7 +101,9 @@ class SignedInSession(models.Model):
     """One of the agent's live sessions, so that "sign out everywhere" (and leaving) can end them
     all without decoding every session in the store."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
     session_key = models.CharField(max_length=40, unique=True)
     signed_in_at = models.DateTimeField(auto_now_add=True)
 
@@ -117,16 +125,35 @@ class Application(models.Model):
     name = models.CharField(max_length=100)
     email = models.EmailField()
     handle = models.CharField(max_length=50)
-    started_on = models.DateField(help_text="When they began answering with the incubation hashtag.")
+    started_on = models.DateField(
+        help_text="When they began answering with the incubation hashtag."
+    )
     confirmed_criteria = models.JSONField(default=list)
     privacy_accepted = models.BooleanField(default=False)
     contact_accepted = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=10,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.PENDING,
+        db_index=True,
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     reason = models.TextField(blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applications",
+    )
 
     class Meta:
         ordering = ["submitted_at"]
@@ -140,9 +167,21 @@ class AuditEntry(models.Model):
     roles given, applications decided. Beside the conversations' activity log; appended only."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Whom it concerns, when not the actor (a role given to someone, an account locked).
-    subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     kind = models.CharField(max_length=40, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
 

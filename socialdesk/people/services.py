@@ -21,7 +21,10 @@ def add_signature(*, user, text: str, make_default: bool = False) -> Signature:
         mine = Signature.objects.select_for_update().filter(user=user)
         existing = mine.filter(text=text).first()
         if existing is None and mine.count() >= Signature.MAX_PER_AGENT:
-            raise ActionError(f"You have {Signature.MAX_PER_AGENT} signatures already: remove one first.", field="signature")
+            raise ActionError(
+                f"You have {Signature.MAX_PER_AGENT} signatures already: remove one first.",
+                field="signature",
+            )
         make_default = make_default or not mine.filter(is_default=True).exists()
         signature = existing or Signature.objects.create(user=user, text=text, is_default=False)
         if make_default:
@@ -63,9 +66,15 @@ def signature_for_reply(*, user, signature_id: int | None = None, none: bool = F
 
 
 def _own(user, signature_id) -> Signature:
-    signature = Signature.objects.filter(user=user, pk=signature_id).first() if isinstance(signature_id, int) else None
+    signature = (
+        Signature.objects.filter(user=user, pk=signature_id).first()
+        if isinstance(signature_id, int)
+        else None
+    )
     if signature is None:
-        raise ActionError("That signature is not one of yours (it may have been removed).", field="signature")
+        raise ActionError(
+            "That signature is not one of yours (it may have been removed).", field="signature"
+        )
     return signature
 
 
@@ -106,14 +115,29 @@ def set_role(*, actor, user, role: str) -> None:
     mine = role_of(actor)
     theirs = role_of(user)
     if mine != Role.ADMIN:
-        if not has_role(actor, Role.COMMUNITY_MANAGER) or ROLE_RANK[Role(role)] >= ROLE_RANK[Role.COMMUNITY_MANAGER] \
-                or (theirs is not None and ROLE_RANK[Role(theirs)] >= ROLE_RANK[Role.COMMUNITY_MANAGER]):
-            raise ActionRefused("Community managers move people between contributor and moderator; an admin gives the other roles.")
-    if theirs == Role.ADMIN and role != Role.ADMIN and not Profile.objects.filter(role=Role.ADMIN).exclude(user=user).exists():
+        if (
+            not has_role(actor, Role.COMMUNITY_MANAGER)
+            or ROLE_RANK[Role(role)] >= ROLE_RANK[Role.COMMUNITY_MANAGER]
+            or (
+                theirs is not None and ROLE_RANK[Role(theirs)] >= ROLE_RANK[Role.COMMUNITY_MANAGER]
+            )
+        ):
+            raise ActionRefused(
+                "Community managers move people between contributor and moderator; an admin gives the other roles."
+            )
+    if (
+        theirs == Role.ADMIN
+        and role != Role.ADMIN
+        and not Profile.objects.filter(role=Role.ADMIN).exclude(user=user).exists()
+    ):
         raise ActionError("This is the last admin: make someone else an admin first.")
     with transaction.atomic():
-        updated = Profile.objects.filter(user=user).update(role=role)  # .update(): logged here, with the actor
+        updated = Profile.objects.filter(user=user).update(
+            role=role
+        )  # .update(): logged here, with the actor
         if not updated:
             Profile.objects.create(user=user, role=role)
-        type(user).objects.filter(pk=user.pk).update(is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+        type(user).objects.filter(pk=user.pk).update(
+            is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN
+        )
     audit.record("role_given", actor=actor, subject=user, before=theirs or "", after=role)

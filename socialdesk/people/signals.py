@@ -19,7 +19,9 @@ def remember_session(sender, request, user, **kwargs):
     session[LAST_ACTIVE] = int(time.time())
     if session.session_key is None:
         session.save()
-    SignedInSession.objects.update_or_create(session_key=session.session_key, defaults={"user": user})
+    SignedInSession.objects.update_or_create(
+        session_key=session.session_key, defaults={"user": user}
+    )
 
 
 @receiver(user_logged_out)
@@ -51,7 +53,9 @@ def audit_failed_sign_in(sender, credentials, request=None, **kwargs):
     from .audit import record
 
     # Only for an account that exists: a mistyped username is nobody's personal data to keep.
-    user = get_user_model().objects.filter(username=(credentials or {}).get("username") or "").first()
+    user = (
+        get_user_model().objects.filter(username=(credentials or {}).get("username") or "").first()
+    )
     if user is not None:
         record("sign_in_failed", subject=user, request=request)
 
@@ -62,7 +66,12 @@ def _locked_out(sender, request, username=None, ip_address=None, **kwargs):
     from .audit import record
 
     user = get_user_model().objects.filter(username=username or "").first()
-    record("locked_out", subject=user, request=request, **({} if user else {"username": "(no such account)"}))
+    record(
+        "locked_out",
+        subject=user,
+        request=request,
+        **({} if user else {"username": "(no such account)"}),
+    )
 
 
 def _connect_axes():

@@ -22,7 +22,9 @@ def axes_username(request, credentials=None):
     """The username axes records (AXES_USERNAME_CALLABLE): the one typed, cut to what its table
     holds. Covers every sign-in form (the admin's too), not only ours."""
     field = "username"
-    username = (credentials or {}).get(field) if credentials else getattr(request, "POST", {}).get(field)
+    username = (
+        (credentials or {}).get(field) if credentials else getattr(request, "POST", {}).get(field)
+    )
     if isinstance(username, str):
         username = username[:AXES_USERNAME_MAX_LENGTH]
     return username

@@ -28,30 +28,42 @@ def pending_device(user) -> TOTPDevice:
     """The authenticator being set up (not confirmed yet): the same one until it is confirmed,
     so a reload does not change the QR code the person already scanned."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=False
+    )
 
 
 def secret_of(device: TOTPDevice) -> str:
     """The key as authenticator apps take it when typed (base32, in groups of four)."""
     key = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return " ".join(key[i:i + 4] for i in range(0, len(key), 4))
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
 def qr_svg(device: TOTPDevice) -> str:
     import segno
 
-    return segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#1a1a2e", light="#ffffff")
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=4, dark="#1a1a2e", light="#ffffff"
+    )
 
 
 def confirm(*, user, code: str) -> tuple[TOTPDevice, list[str]]:
     """Turn two-factor sign-in on with the first code the app shows; returns the device and new recovery codes."""
     code = _digits(code)
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("-pk")
+            .first()
+        )
         if device is None:
             raise ActionError("Start again: scan the new code below.", field="code")
         if not device.verify_token(code):
-            raise ActionError("This code does not match. Check the phone's time is right and type the code it shows now.", field="code")
+            raise ActionError(
+                "This code does not match. Check the phone's time is right and type the code it shows now.",
+                field="code",
+            )
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])

@@ -66,7 +66,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         audit.record("password_changed", actor=self.request.user, request=self.request)
-        messages.success(self.request, "Your password is changed. Your other sessions are signed out.")
+        messages.success(
+            self.request, "Your password is changed. Your other sessions are signed out."
+        )
         return response
 
 
@@ -78,7 +80,10 @@ def sign_out_everywhere(request):
     count = services.end_all_sessions(user=user)
     audit.record("signed_out_everywhere", actor=user, request=request, sessions=count)
     logout(request)
-    messages.success(request, f"Signed out everywhere ({count} session{'s' if count != 1 else ''}). Sign in again to go on.")
+    messages.success(
+        request,
+        f"Signed out everywhere ({count} session{'s' if count != 1 else ''}). Sign in again to go on.",
+    )
     return redirect(settings.LOGIN_URL)
 
 
@@ -95,8 +100,16 @@ def apply(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            submit(name=data["name"], email=data["email"], handle=data["handle"], started_on=data["started_on"],
-                   confirmed=[f.name.removeprefix("criterion_") for f in form.criteria if data.get(f.name)], base_url=_base_url(request))
+            submit(
+                name=data["name"],
+                email=data["email"],
+                handle=data["handle"],
+                started_on=data["started_on"],
+                confirmed=[
+                    f.name.removeprefix("criterion_") for f in form.criteria if data.get(f.name)
+                ],
+                base_url=_base_url(request),
+            )
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -121,11 +134,24 @@ def applications(request, invite_form=None, status=200):
     from .models import Application, ApplicationStatus
 
     _cm_only(request)
-    decided = Application.objects.exclude(status=ApplicationStatus.PENDING).select_related("decided_by").order_by("-decided_at")[:20]
-    return render(request, "people/applications.html", {
-        "pending": apps.pending(), "decided": decided, "criteria": apps.criteria(), "experience_days": apps.EXPERIENCE_DAYS,
-        "invite_form": invite_form or InviteForm(actor=request.user), "hashtag": apps.hashtag(),
-    }, status=status)
+    decided = (
+        Application.objects.exclude(status=ApplicationStatus.PENDING)
+        .select_related("decided_by")
+        .order_by("-decided_at")[:20]
+    )
+    return render(
+        request,
+        "people/applications.html",
+        {
+            "pending": apps.pending(),
+            "decided": decided,
+            "criteria": apps.criteria(),
+            "experience_days": apps.EXPERIENCE_DAYS,
+            "invite_form": invite_form or InviteForm(actor=request.user),
+            "hashtag": apps.hashtag(),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -142,8 +168,16 @@ def application_decision(request, pk: int):
     data = form.cleaned_data
     try:
         if data["decision"] == "approve":
-            user = apps.approve(actor=request.user, application_id=pk, base_url=_base_url(request), role=data["role"] or Role.CONTRIBUTOR)
-            messages.success(request, f"Approved: {user.get_username()} can set a password from the email sent to {user.email}.")
+            user = apps.approve(
+                actor=request.user,
+                application_id=pk,
+                base_url=_base_url(request),
+                role=data["role"] or Role.CONTRIBUTOR,
+            )
+            messages.success(
+                request,
+                f"Approved: {user.get_username()} can set a password from the email sent to {user.email}.",
+            )
         else:
             application = apps.reject(actor=request.user, application_id=pk, reason=data["reason"])
             messages.success(request, f"Rejected; {application.name} was emailed the reason.")
@@ -163,8 +197,13 @@ def invite(request):
     form = InviteForm(request.POST, actor=request.user)
     if form.is_valid():
         try:
-            user = apps.invite(actor=request.user, name=form.cleaned_data["name"], email=form.cleaned_data["email"],
-                               role=form.cleaned_data["role"], base_url=_base_url(request))
+            user = apps.invite(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                base_url=_base_url(request),
+            )
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -202,7 +241,13 @@ def _safe_next(request, default: str = "home") -> str:
 
     target = request.POST.get("next") or request.GET.get("next") or ""
     # Only a path on this site: a bare word would be read as a URL name, anything else as elsewhere.
-    if target.startswith("/") and target.isprintable() and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
         return target
     from django.urls import reverse
 
@@ -223,14 +268,25 @@ def two_factor_verify(request):
     if request.method == "POST" and form.is_valid():
         device = two_factor.verify(user=request.user, code=form.cleaned_data["code"])
         if device is None:
-            form.add_error("code", "This code does not match (or too many tries: wait a little). A recovery code works too.")
+            form.add_error(
+                "code",
+                "This code does not match (or too many tries: wait a little). A recovery code works too.",
+            )
         else:
             django_otp.login(request, device)
             if device.__class__.__name__ == "StaticDevice":
                 left_codes = device.token_set.count()
-                messages.warning(request, f"You used a recovery code; {left_codes} left. Make new ones in My settings if you lost your phone.")
+                messages.warning(
+                    request,
+                    f"You used a recovery code; {left_codes} left. Make new ones in My settings if you lost your phone.",
+                )
             return HttpResponseRedirect(_safe_next(request))
-    return render(request, "people/two_factor_verify.html", {"form": form, "next": _safe_next(request)}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "people/two_factor_verify.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -249,10 +305,15 @@ def two_factor_setup(request):
         try:
             if op == "confirm" and not on:
                 if form.is_valid():
-                    device, codes = two_factor.confirm(user=request.user, code=form.cleaned_data["code"])
+                    device, codes = two_factor.confirm(
+                        user=request.user, code=form.cleaned_data["code"]
+                    )
                     django_otp.login(request, device)
                     audit.record("two_factor_on", actor=request.user, request=request)
-                    messages.success(request, "Two-factor sign-in is on. Keep the recovery codes below somewhere safe.")
+                    messages.success(
+                        request,
+                        "Two-factor sign-in is on. Keep the recovery codes below somewhere safe.",
+                    )
             elif op == "codes" and on and request.user.is_verified():
                 codes = two_factor.new_recovery_codes(user=request.user)
                 audit.record("recovery_codes", actor=request.user, request=request)
@@ -272,11 +333,20 @@ def two_factor_setup(request):
                 return redirect("two_factor_setup")
     on = two_factor.is_on(request.user)
     device = None if on else two_factor.pending_device(request.user)
-    return render(request, "people/two_factor_setup.html", {
-        "on": on, "form": form, "codes": codes, "required": two_factor.required_for(request.user),
-        "qr": two_factor.qr_svg(device) if device else "", "secret": two_factor.secret_of(device) if device else "",
-        "next": _safe_next(request, "personal_settings"),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "people/two_factor_setup.html",
+        {
+            "on": on,
+            "form": form,
+            "codes": codes,
+            "required": two_factor.required_for(request.user),
+            "qr": two_factor.qr_svg(device) if device else "",
+            "secret": two_factor.secret_of(device) if device else "",
+            "next": _safe_next(request, "personal_settings"),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -290,7 +360,9 @@ def audit_log(request):
     kind = request.GET.get("kind", "")
     q = q if q.isprintable() else ""
     page = Paginator(audit.search(q, kind), 50).get_page(request.GET.get("page"))
-    return render(request, "people/audit.html", {"page": page, "q": q, "kind": kind, "labels": audit.LABELS})
+    return render(
+        request, "people/audit.html", {"page": page, "q": q, "kind": kind, "labels": audit.LABELS}
+    )
 
 
 @login_required
@@ -310,19 +382,32 @@ def people(request):
             target_id = int(request.POST.get("user", ""))
         except ValueError:
             target_id = 0
-        target = User.objects.filter(pk=target_id).exclude(username=FORMER_CONTRIBUTOR).first() if 0 < target_id < 2**63 else None
+        target = (
+            User.objects.filter(pk=target_id).exclude(username=FORMER_CONTRIBUTOR).first()
+            if 0 < target_id < 2**63
+            else None
+        )
         try:
             if target is None:
                 raise ActionError("There is no such person (the account may have been deleted).")
             if op == "role":
-                services.set_role(actor=request.user, user=target, role=request.POST.get("role", ""))
-                messages.success(request, f"{target.get_username()} is now {R(request.POST['role']).label.lower()}.")
+                services.set_role(
+                    actor=request.user, user=target, role=request.POST.get("role", "")
+                )
+                messages.success(
+                    request,
+                    f"{target.get_username()} is now {R(request.POST['role']).label.lower()}.",
+                )
             elif op == "delete":
                 if request.POST.get("confirm") != target.get_username():
-                    raise ActionError(f"To delete the account, type its username ({target.get_username()}) in the box.")
+                    raise ActionError(
+                        f"To delete the account, type its username ({target.get_username()}) in the box."
+                    )
                 check_may_leave(actor=request.user, user=target)
                 stop_contributing(actor=request.user, user=target)
-                messages.success(request, "The account and its personal data are deleted; an email told them.")
+                messages.success(
+                    request, "The account and its personal data are deleted; an email told them."
+                )
             else:
                 raise ActionError("Unknown action.")
         except ActionError as exc:
@@ -337,14 +422,22 @@ def _people_context(request) -> dict:
     from django.contrib.auth import get_user_model
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from .applications import invitable_roles
     from .leaving import FORMER_CONTRIBUTOR
     from .models import Role as R
 
-    users = list(get_user_model().objects.exclude(username=FORMER_CONTRIBUTOR).select_related("profile").order_by("username"))
+    users = list(
+        get_user_model()
+        .objects.exclude(username=FORMER_CONTRIBUTOR)
+        .select_related("profile")
+        .order_by("username")
+    )
     with_2fa = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
     is_admin = has_role(request.user, R.ADMIN)
-    roles = [(r.value, r.label) for r in R] if is_admin else [(R.CONTRIBUTOR.value, R.CONTRIBUTOR.label), (R.MODERATOR.value, R.MODERATOR.label)]
+    roles = (
+        [(r.value, r.label) for r in R]
+        if is_admin
+        else [(R.CONTRIBUTOR.value, R.CONTRIBUTOR.label), (R.MODERATOR.value, R.MODERATOR.label)]
+    )
     for u in users:
         u.role = getattr(getattr(u, "profile", None), "role", "")
         u.two_factor = u.pk in with_2fa

@@ -19,8 +19,12 @@ class EndedBy(models.TextChoices):
 
 
 class PlaySession(models.Model):
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="play_sessions")
-    queue = models.ForeignKey("queues.Queue", on_delete=models.CASCADE, related_name="play_sessions")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="play_sessions"
+    )
+    queue = models.ForeignKey(
+        "queues.Queue", on_delete=models.CASCADE, related_name="play_sessions"
+    )
     filter = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     # The last sign of life: a deal, a skip, the pages' heartbeat.
@@ -49,12 +53,16 @@ class PlaySkip(models.Model):
     (until the customer writes again, or SOCIALDESK_SKIP_SECONDS pass if that is set)."""
 
     session = models.ForeignKey(PlaySession, on_delete=models.CASCADE, related_name="skips")
-    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="+"
+    )
     skipped_at = models.DateTimeField()
 
     class Meta:
         # Also the index the deal's NOT EXISTS looks up, one row per dealt candidate.
-        constraints = [models.UniqueConstraint(fields=["session", "conversation"], name="unique_play_skip")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "conversation"], name="unique_play_skip")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.conversation_id} skipped in session {self.session_id}"

@@ -16,11 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import psycopg.sql
-
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from socialdesk.conversations import policy
@@ -37,12 +36,22 @@ def lease_length() -> timedelta:
 
 
 def current_session(*, agent) -> PlaySession | None:
-    return PlaySession.objects.filter(agent=agent, ended_at__isnull=True).select_related("queue").order_by("-started_at").first()
+    return (
+        PlaySession.objects.filter(agent=agent, ended_at__isnull=True)
+        .select_related("queue")
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def last_session(*, agent) -> PlaySession | None:
     """The agent's latest play session, open or ended (to say how the last one ended)."""
-    return PlaySession.objects.filter(agent=agent).select_related("queue").order_by("-started_at").first()
+    return (
+        PlaySession.objects.filter(agent=agent)
+        .select_related("queue")
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def start(*, agent, queue: Queue, filter: ConversationFilter | None = None) -> PlaySession:
@@ -51,7 +60,12 @@ def start(*, agent, queue: Queue, filter: ConversationFilter | None = None) -> P
     from socialdesk.people.models import has_role
 
     if not has_role(agent, queue.visible_to):
-        raise policy.refuse(actor=agent, conversation=None, action="play", reason=f"The queue {queue} is not open to your role.")
+        raise policy.refuse(
+            actor=agent,
+            conversation=None,
+            action="play",
+            reason=f"The queue {queue} is not open to your role.",
+        )
     session = current_session(agent=agent)
     if session and session.queue_id == queue.pk and session.filter == _filter_dict(filter):
         return session
@@ -70,7 +84,11 @@ def _filter_of(session: PlaySession) -> ConversationFilter:
 
 def current_deal(*, agent, now=None) -> Conversation | None:
     now = now or timezone.now()
-    return Conversation.objects.filter(dealt_to=agent, lease_expires_at__gt=now).order_by("-lease_expires_at").first()
+    return (
+        Conversation.objects.filter(dealt_to=agent, lease_expires_at__gt=now)
+        .order_by("-lease_expires_at")
+        .first()
+    )
 
 
 def _skipped(session: PlaySession, now) -> Exists:
@@ -78,14 +96,24 @@ def _skipped(session: PlaySession, now) -> Exists:
 
     A NOT EXISTS on the (session, conversation) unique index: one index probe per candidate.
     """
-    skips = PlaySkip.objects.filter(session=session, conversation_id=OuterRef("pk"), skipped_at__gte=OuterRef("last_inbound_at"))
+    skips = PlaySkip.objects.filter(
+        session=session,
+        conversation_id=OuterRef("pk"),
+        skipped_at__gte=OuterRef("last_inbound_at"),
+    )
     if settings.SOCIALDESK_SKIP_SECONDS:
-        skips = skips.filter(skipped_at__gt=now - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS))
+        skips = skips.filter(
+            skipped_at__gt=now - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS)
+        )
     return Exists(skips)
 
 
 def deal_next(
-    *, agent, queue: Queue | None = None, filter: ConversationFilter | None = None, session: PlaySession | None = None,
+    *,
+    agent,
+    queue: Queue | None = None,
+    filter: ConversationFilter | None = None,
+    session: PlaySession | None = None,
 ) -> Conversation | None:
     """Deal this agent the next conversation of their play session; None when the queue is empty.
 
@@ -118,9 +146,13 @@ def _claim_next(*, agent, session: PlaySession, now) -> Conversation | None:
     deal = _statement(session=session, vendor=connection.vendor)
     ops = connection.ops
     values = {
-        "agent": agent.pk, "session": session.pk, "now": ops.adapt_datetimefield_value(now),
+        "agent": agent.pk,
+        "session": session.pk,
+        "now": ops.adapt_datetimefield_value(now),
         "expires": ops.adapt_datetimefield_value(now + lease_length()),
-        "skip_since": ops.adapt_datetimefield_value(now - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS)),
+        "skip_since": ops.adapt_datetimefield_value(
+            now - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS)
+        ),
         "detail": json.dumps({"queue": session.queue.slug, "session": session.pk}),
     }
     if connection.vendor == "postgresql":
@@ -145,7 +177,9 @@ def _conversation(row) -> Conversation:
         readers = []
         for f in _columns():
             col = f.get_col(Conversation._meta.db_table)
-            readers.append((col, connection.ops.get_db_converters(col) + f.get_db_converters(connection)))
+            readers.append(
+                (col, connection.ops.get_db_converters(col) + f.get_db_converters(connection))
+            )
         _readers[connection.alias] = readers
     values = []
     for (col, converters), value in zip(readers, row, strict=True):
@@ -212,7 +246,10 @@ class _Deal:
                 claimed = cursor.fetchone()
                 if claimed is not None:
                     cursor.execute(self.log.sql, self.log.params(values) + [claimed[0]])
-            cursor.execute(self.seen.sql, [1 if row is None and claimed is not None else 0, *self.seen.params(values)])
+            cursor.execute(
+                self.seen.sql,
+                [1 if row is None and claimed is not None else 0, *self.seen.params(values)],
+            )
             return row if row is not None else claimed
 
 
@@ -221,8 +258,15 @@ _statements: dict = {}
 
 def _statement(*, session: PlaySession, vendor: str) -> _Deal:
     queue = session.queue
-    key = (connection.alias, vendor, queue.pk, queue.kind, json.dumps(queue.rules, sort_keys=True),
-           json.dumps(session.filter, sort_keys=True), settings.SOCIALDESK_SKIP_SECONDS)
+    key = (
+        connection.alias,
+        vendor,
+        queue.pk,
+        queue.kind,
+        json.dumps(queue.rules, sort_keys=True),
+        json.dumps(session.filter, sort_keys=True),
+        settings.SOCIALDESK_SKIP_SECONDS,
+    )
     deal = _statements.get(key)
     if deal is None:
         if len(_statements) > 500:
@@ -233,9 +277,17 @@ def _statement(*, session: PlaySession, vendor: str) -> _Deal:
 
 def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
     ops = connection.ops
-    stand_in = {_AGENT: ("value", "agent"), _SESSION: ("value", "session"), ops.adapt_datetimefield_value(_NOW): ("value", "now")}
+    stand_in = {
+        _AGENT: ("value", "agent"),
+        _SESSION: ("value", "session"),
+        ops.adapt_datetimefield_value(_NOW): ("value", "now"),
+    }
     if settings.SOCIALDESK_SKIP_SECONDS:
-        stand_in[ops.adapt_datetimefield_value(_NOW - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS))] = ("value", "skip_since")
+        stand_in[
+            ops.adapt_datetimefield_value(
+                _NOW - timedelta(seconds=settings.SOCIALDESK_SKIP_SECONDS)
+            )
+        ] = ("value", "skip_since")
 
     def inline(sql: str, params) -> tuple[str, list]:
         """Keep a parameter for each value of the deal; on PostgreSQL write the queue's own
@@ -247,17 +299,25 @@ def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
             if match.group(0) == "%%":
                 return "%%"
             value = next(params)
-            slot = stand_in.get(value) if isinstance(value, int | str | datetime) and not isinstance(value, bool) else None
+            slot = (
+                stand_in.get(value)
+                if isinstance(value, int | str | datetime) and not isinstance(value, bool)
+                else None
+            )
             if slot is None and vendor == "postgresql":
                 # Its own % signs are not placeholders: the statement is run with parameters.
-                return psycopg.sql.Literal(value).as_string(connection.connection).replace("%", "%%")
+                return (
+                    psycopg.sql.Literal(value).as_string(connection.connection).replace("%", "%%")
+                )
             slots.append(slot or ("constant", value))
             return "%s"
 
         return re.sub(r"%[%s]", one, sql), slots
 
     session = PlaySession(pk=_SESSION)
-    candidates = dealable(queue=queue, filter=filter, agent=_AGENT, now=_NOW).exclude(_skipped(session, _NOW))
+    candidates = dealable(queue=queue, filter=filter, agent=_AGENT, now=_NOW).exclude(
+        _skipped(session, _NOW)
+    )
     picks, pick_slots = [], []
     for pick in (candidates.filter(kept_for(agent=_AGENT, now=_NOW)), candidates):
         pick = pick.values("pk")[:1]
@@ -280,7 +340,10 @@ def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
     set_lease = "SET dealt_to_id = %s, lease_expires_at = %s, updated_at = %s"
     lease_slots = (("value", "agent"), ("value", "expires"), ("value", "now"))
     pick = f"COALESCE({', '.join(picks)})"
-    claim = _Part(f"UPDATE {table} {set_lease} WHERE id = {pick} RETURNING {columns}", lease_slots + tuple(pick_slots))
+    claim = _Part(
+        f"UPDATE {table} {set_lease} WHERE id = {pick} RETURNING {columns}",
+        lease_slots + tuple(pick_slots),
+    )
 
     # The `dealt` entry: every column of the activity log, the model's defaults for the rest.
     entry = Activity(kind="dealt")
@@ -298,12 +361,19 @@ def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
             log_values[-1] = "CAST(%s AS jsonb)" if vendor == "postgresql" else "%s"
             log_slots.append(("value", "detail"))
         else:
-            log_slots.append(("constant", f.get_db_prep_save(f.pre_save(entry, add=True), connection)))
+            log_slots.append(
+                ("constant", f.get_db_prep_save(f.pre_save(entry, add=True), connection))
+            )
     log_table = ops.quote_name(Activity._meta.db_table)
-    log_into = f"INSERT INTO {log_table} ({', '.join(log_columns)}, {ops.quote_name('conversation_id')})"
+    log_into = (
+        f"INSERT INTO {log_table} ({', '.join(log_columns)}, {ops.quote_name('conversation_id')})"
+    )
     log = _Part(f"{log_into} VALUES ({', '.join(log_values)}, %s)", tuple(log_slots))
     sessions = ops.quote_name(PlaySession._meta.db_table)
-    seen = _Part(f"UPDATE {sessions} SET dealt = dealt + %s, last_seen_at = %s WHERE id = %s", (("value", "now"), ("value", "session")))
+    seen = _Part(
+        f"UPDATE {sessions} SET dealt = dealt + %s, last_seen_at = %s WHERE id = %s",
+        (("value", "now"), ("value", "session")),
+    )
     if vendor != "postgresql":
         return _Deal(held, claim, log, seen)
 
@@ -333,7 +403,11 @@ def state(*, agent, session: PlaySession) -> PlayState:
     now = timezone.now()
     candidates = dealable(queue=session.queue, filter=_filter_of(session), agent=agent, now=now)
     skipped = _skipped(session, now)
-    return PlayState(session=session, waiting=candidates.exclude(skipped).count(), skipped=candidates.filter(skipped).count())
+    return PlayState(
+        session=session,
+        waiting=candidates.exclude(skipped).count(),
+        skipped=candidates.filter(skipped).count(),
+    )
 
 
 def renew(*, agent, conversation: Conversation | None = None) -> bool:
@@ -344,14 +418,20 @@ def renew(*, agent, conversation: Conversation | None = None) -> bool:
     if conversation is None:
         return bool(n)
     return bool(
-        Conversation.objects.filter(pk=conversation.pk, dealt_to=agent, lease_expires_at__gt=now).update(lease_expires_at=now + lease_length())
+        Conversation.objects.filter(
+            pk=conversation.pk, dealt_to=agent, lease_expires_at__gt=now
+        ).update(lease_expires_at=now + lease_length())
     )
 
 
 def release(*, agent, conversation: Conversation, kind: str, detail: dict | None = None) -> None:
-    n = Conversation.objects.filter(pk=conversation.pk, dealt_to=agent).update(dealt_to=None, lease_expires_at=None)
+    n = Conversation.objects.filter(pk=conversation.pk, dealt_to=agent).update(
+        dealt_to=None, lease_expires_at=None
+    )
     if n:
-        Activity.objects.create(conversation=conversation, actor=agent, kind=kind, detail=detail or {})
+        Activity.objects.create(
+            conversation=conversation, actor=agent, kind=kind, detail=detail or {}
+        )
 
 
 def skip(*, agent, conversation: Conversation) -> Conversation | None:
@@ -366,7 +446,9 @@ def skip(*, agent, conversation: Conversation) -> Conversation | None:
         raise ActionError("Press Play on a queue first.")
     now = timezone.now()
     with transaction.atomic():
-        PlaySkip.objects.update_or_create(session=session, conversation=conversation, defaults={"skipped_at": now})
+        PlaySkip.objects.update_or_create(
+            session=session, conversation=conversation, defaults={"skipped_at": now}
+        )
         release(agent=agent, conversation=conversation, kind="skipped")
     return deal_next(agent=agent, session=session)
 
@@ -391,17 +473,26 @@ def _end_sessions(*, agent, ended_by: str, now=None, idle_before=None) -> PlaySe
     now = now or timezone.now()
     ended = None
     with transaction.atomic():
-        open_sessions = PlaySession.objects.select_for_update(of=("self",)).filter(agent=agent, ended_at__isnull=True)
+        open_sessions = PlaySession.objects.select_for_update(of=("self",)).filter(
+            agent=agent, ended_at__isnull=True
+        )
         if idle_before is not None:
             open_sessions = open_sessions.filter(last_seen_at__lt=idle_before)
         for session in open_sessions.select_related("queue").order_by("started_at"):
             session.ended_at = session.last_seen_at if ended_by == EndedBy.IDLE else now
             session.ended_by = ended_by
             session.save(update_fields=["ended_at", "ended_by"])
-            Activity.objects.create(actor=agent, kind="play_ended", detail={
-                "session": session.pk, "queue": session.queue.slug, "ended_by": ended_by,
-                "play_seconds": round(session.play_time.total_seconds()), "dealt": session.dealt,
-            })
+            Activity.objects.create(
+                actor=agent,
+                kind="play_ended",
+                detail={
+                    "session": session.pk,
+                    "queue": session.queue.slug,
+                    "ended_by": ended_by,
+                    "play_seconds": round(session.play_time.total_seconds()),
+                    "dealt": session.dealt,
+                },
+            )
             ended = session
         if ended is None:
             return None
@@ -409,7 +500,9 @@ def _end_sessions(*, agent, ended_by: str, now=None, idle_before=None) -> PlaySe
             return ended  # a newer session (started meanwhile) keeps its deal
         for held in Conversation.objects.filter(dealt_to=agent):
             release(agent=agent, conversation=held, kind="returned", detail={"ended_by": ended_by})
-        Conversation.objects.filter(reserved_for=agent).update(reserved_for=None, reserved_until=None, updated_at=now)
+        Conversation.objects.filter(reserved_for=agent).update(
+            reserved_for=None, reserved_until=None, updated_at=now
+        )
     return ended
 
 
@@ -431,10 +524,17 @@ def end_idle_sessions(*, now=None) -> int:
     now = now or timezone.now()
     idle_before = now - lease_length()
     ended = 0
-    agents = PlaySession.objects.filter(ended_at__isnull=True, last_seen_at__lt=idle_before).values_list("agent", flat=True).distinct()
+    agents = (
+        PlaySession.objects.filter(ended_at__isnull=True, last_seen_at__lt=idle_before)
+        .values_list("agent", flat=True)
+        .distinct()
+    )
     from django.contrib.auth import get_user_model
 
     for agent in get_user_model().objects.filter(pk__in=list(agents)):
-        if _end_sessions(agent=agent, ended_by=EndedBy.IDLE, now=now, idle_before=idle_before) is not None:
+        if (
+            _end_sessions(agent=agent, ended_by=EndedBy.IDLE, now=now, idle_before=idle_before)
+            is not None
+        ):
             ended += 1
     return ended

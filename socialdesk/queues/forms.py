@@ -31,49 +31,109 @@ def _stars(value):
 class QueueForm(forms.Form):
     name = forms.CharField(max_length=100)
     kind = forms.ChoiceField(choices=QueueKind.choices, initial=QueueKind.RULES)
-    visible_to = forms.ChoiceField(choices=Role.choices, initial=Role.CONTRIBUTOR, label="Lowest role that sees it")
-    is_escalation = forms.BooleanField(required=False, label="Escalation queue (automation never closes what is here)")
+    visible_to = forms.ChoiceField(
+        choices=Role.choices, initial=Role.CONTRIBUTOR, label="Lowest role that sees it"
+    )
+    is_escalation = forms.BooleanField(
+        required=False, label="Escalation queue (automation never closes what is here)"
+    )
     position = forms.IntegerField(min_value=0, initial=100)
-    platforms = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
-    accounts = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple, label="Brand accounts")
-    moderated = forms.ChoiceField(choices=[("", "Either"), ("yes", "Moderated only"), ("no", "Not yet moderated only")], required=False)
-    languages = forms.CharField(required=False, help_text=f"ISO codes separated by commas, e.g. en, de; {NONE} for “not detected”")
-    tags = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple, help_text="Any of these")
-    types = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
-    sentiments = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
-    min_priority = forms.IntegerField(required=False, label="Priority at least", help_text="Empty: any priority")
-    min_rating = forms.TypedChoiceField(choices=STARS, coerce=int, empty_value=None, required=False, label="Stars from")
-    max_rating = forms.TypedChoiceField(choices=STARS, coerce=int, empty_value=None, required=False, label="Stars up to",
-                                        help_text="App-store reviews; a conversation without stars never matches a star rule")
+    platforms = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    accounts = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple, label="Brand accounts"
+    )
+    moderated = forms.ChoiceField(
+        choices=[("", "Either"), ("yes", "Moderated only"), ("no", "Not yet moderated only")],
+        required=False,
+    )
+    languages = forms.CharField(
+        required=False,
+        help_text=f"ISO codes separated by commas, e.g. en, de; {NONE} for “not detected”",
+    )
+    tags = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple, help_text="Any of these"
+    )
+    types = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    sentiments = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    min_priority = forms.IntegerField(
+        required=False, label="Priority at least", help_text="Empty: any priority"
+    )
+    min_rating = forms.TypedChoiceField(
+        choices=STARS, coerce=int, empty_value=None, required=False, label="Stars from"
+    )
+    max_rating = forms.TypedChoiceField(
+        choices=STARS,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Stars up to",
+        help_text="App-store reviews; a conversation without stars never matches a star rule",
+    )
 
     def __init__(self, *args, instance: Queue | None = None, **kwargs):
         self.instance = instance
         stored = (instance.rules if instance is not None else None) or {}
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
-                "name": instance.name, "kind": instance.kind, "visible_to": instance.visible_to,
-                "is_escalation": instance.is_escalation, "position": instance.position, **self.initial_rules(stored),
+                "name": instance.name,
+                "kind": instance.kind,
+                "visible_to": instance.visible_to,
+                "is_escalation": instance.is_escalation,
+                "position": instance.position,
+                **self.initial_rules(stored),
             }
         super().__init__(*args, **kwargs)
-        unknown = {key: [v for v in stored.get(key, []) if isinstance(v, str)] if isinstance(stored.get(key), list) else [] for key in LIST_RULES}
+        unknown = {
+            key: [v for v in stored.get(key, []) if isinstance(v, str)]
+            if isinstance(stored.get(key), list)
+            else []
+            for key in LIST_RULES
+        }
         self._set_choices("platforms", list(Platform.choices), unknown)
-        self._set_choices("accounts", [(a.handle, str(a)) for a in BrandAccount.objects.order_by("platform", "handle")]
-                          + [(NONE, f"{NONE_LABELS['accounts']} finds")], unknown)
-        self._set_choices("tags", [(t.slug, t.name) for t in Tag.objects.all()] + [(NONE, NONE_LABELS["tags"])], unknown)
-        self._set_choices("types", [*MessageType.choices, (PRIVATE_MESSAGE, "Containing private message"), (NONE, NONE_LABELS["types"])], unknown)
-        self._set_choices("sentiments", [*Sentiment.choices, (NONE, NONE_LABELS["sentiments"])], unknown)
+        self._set_choices(
+            "accounts",
+            [(a.handle, str(a)) for a in BrandAccount.objects.order_by("platform", "handle")]
+            + [(NONE, f"{NONE_LABELS['accounts']} finds")],
+            unknown,
+        )
+        self._set_choices(
+            "tags",
+            [(t.slug, t.name) for t in Tag.objects.all()] + [(NONE, NONE_LABELS["tags"])],
+            unknown,
+        )
+        self._set_choices(
+            "types",
+            [
+                *MessageType.choices,
+                (PRIVATE_MESSAGE, "Containing private message"),
+                (NONE, NONE_LABELS["types"]),
+            ],
+            unknown,
+        )
+        self._set_choices(
+            "sentiments", [*Sentiment.choices, (NONE, NONE_LABELS["sentiments"])], unknown
+        )
         self.unrepresentable = self._unrepresentable(stored) if instance is not None else ""
 
     def _set_choices(self, name: str, choices: list[tuple[str, str]], unknown: dict) -> None:
         # A stored value that is no longer a choice (an account disconnected, a tag renamed) is
         # offered as one, ticked, so saving keeps it unless the community manager unticks it.
         known = {v for v, _ in choices}
-        self.fields[name].choices = choices + [(v, f"{v} (no longer exists)") for v in unknown[name] if v not in known]
+        self.fields[name].choices = choices + [
+            (v, f"{v} (no longer exists)") for v in unknown[name] if v not in known
+        ]
 
     @staticmethod
     def initial_rules(rules: dict) -> dict:
         """The stored rules as the fields' initial values (whatever their shape: the comparison
         in `_unrepresentable` catches what does not survive)."""
+
         def listed(key):
             value = rules.get(key, [])
             return value if isinstance(value, list) else []
@@ -83,7 +143,10 @@ class QueueForm(forms.Form):
             return value if isinstance(value, int) and not isinstance(value, bool) else None
 
         return {
-            **{key: listed(key) for key in ("platforms", "accounts", "tags", "types", "sentiments")},
+            **{
+                key: listed(key)
+                for key in ("platforms", "accounts", "tags", "types", "sentiments")
+            },
             "moderated": {True: "yes", False: "no"}.get(rules.get("moderated"), ""),
             "languages": ", ".join(v for v in listed("languages") if isinstance(v, str)),
             "min_priority": number("min_priority"),
@@ -98,15 +161,29 @@ class QueueForm(forms.Form):
         except ValidationError as exc:
             return f"The stored rules cannot be read: {' '.join(exc.messages)}"
         # The form the browser would send back unchanged, read by the same cleaning as a save.
-        echo = QueueForm({"name": "echo", "kind": QueueKind.RULES, "visible_to": Role.CONTRIBUTOR, "position": 0, **self.initial_rules(stored)})
+        echo = QueueForm(
+            {
+                "name": "echo",
+                "kind": QueueKind.RULES,
+                "visible_to": Role.CONTRIBUTOR,
+                "position": 0,
+                **self.initial_rules(stored),
+            }
+        )
         for name in LIST_RULES:
             if name != "languages":
                 echo.fields[name].choices = self.fields[name].choices
         echo.is_valid()
-        problems = [e for name, errors in echo.errors.items() if name in RULE_FIELDS for e in errors]
+        problems = [
+            e for name, errors in echo.errors.items() if name in RULE_FIELDS for e in errors
+        ]
         if problems:
             return f"Some stored rules cannot be shown here ({'; '.join(problems)})."
-        lost = [key for key in sorted(set(wanted) | set(echo.rules())) if _normal(wanted.get(key)) != _normal(echo.rules().get(key))]
+        lost = [
+            key
+            for key in sorted(set(wanted) | set(echo.rules()))
+            if _normal(wanted.get(key)) != _normal(echo.rules().get(key))
+        ]
         if lost:
             return f"The stored rule{'s' if len(lost) > 1 else ''} {', '.join(lost)} cannot be shown here exactly."
         return ""
@@ -116,7 +193,9 @@ class QueueForm(forms.Form):
         slug = slugify(name)
         if not slug:
             raise ValidationError("Use letters or digits in the name.")
-        clash = Queue.objects.filter(slug=slug).exclude(pk=getattr(self.instance, "pk", None)).first()
+        clash = (
+            Queue.objects.filter(slug=slug).exclude(pk=getattr(self.instance, "pk", None)).first()
+        )
         if clash:
             raise ValidationError(f"A queue called “{clash.name}” exists already.")
         return name
@@ -126,7 +205,9 @@ class QueueForm(forms.Form):
         codes = [c if c == NONE else c.lower() for c in codes]
         bad = [c for c in codes if c != NONE and not LANGUAGE.match(c)]
         if bad:
-            raise ValidationError(f"Not a language code: {', '.join(bad)}. Use ISO codes such as en, de, pt.")
+            raise ValidationError(
+                f"Not a language code: {', '.join(bad)}. Use ISO codes such as en, de, pt."
+            )
         return list(dict.fromkeys(codes))
 
     def clean(self):
@@ -164,7 +245,12 @@ class QueueForm(forms.Form):
         d = self.cleaned_data
         queue = self.instance or Queue()
         queue.name, queue.slug = d["name"], slugify(d["name"])
-        queue.kind, queue.visible_to, queue.is_escalation, queue.position = d["kind"], d["visible_to"], d["is_escalation"], d["position"]
+        queue.kind, queue.visible_to, queue.is_escalation, queue.position = (
+            d["kind"],
+            d["visible_to"],
+            d["is_escalation"],
+            d["position"],
+        )
         queue.rules = self.rules() if d["kind"] == QueueKind.RULES else {}
         queue.full_clean(exclude=["name", "slug"])
         queue.save()

@@ -1,34 +1,63 @@
 """A queue is a saved rule over conversations, or a place conversations are assigned to."""
 
-from django.core.exceptions import ValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from socialdesk.people.models import Role
 
-RULE_KEYS = {"platforms", "accounts", "moderated", "languages", "tags", "min_priority", "types", "sentiments", "min_rating", "max_rating"}
+RULE_KEYS = {
+    "platforms",
+    "accounts",
+    "moderated",
+    "languages",
+    "tags",
+    "min_priority",
+    "types",
+    "sentiments",
+    "min_rating",
+    "max_rating",
+}
 
 
 def validate_rules(value) -> None:
     if not isinstance(value, dict):
-        raise ValidationError("Queue rules must be an object, e.g. {\"platforms\": [\"twitter\"], \"moderated\": true}.")
+        raise ValidationError(
+            'Queue rules must be an object, e.g. {"platforms": ["twitter"], "moderated": true}.'
+        )
     unknown = set(value) - RULE_KEYS
     if unknown:
-        raise ValidationError(f"Unknown queue rule(s): {', '.join(sorted(unknown))}. Known: {', '.join(sorted(RULE_KEYS))}.")
+        raise ValidationError(
+            f"Unknown queue rule(s): {', '.join(sorted(unknown))}. Known: {', '.join(sorted(RULE_KEYS))}."
+        )
     for key in ("platforms", "accounts", "languages", "tags", "types", "sentiments"):
-        if key in value and not (isinstance(value[key], list) and all(isinstance(v, str) for v in value[key])):
+        if key in value and not (
+            isinstance(value[key], list) and all(isinstance(v, str) for v in value[key])
+        ):
             raise ValidationError(f"Queue rule '{key}' must be a list of strings.")
     if "moderated" in value and not any(value["moderated"] is v for v in (True, False, None)):
         raise ValidationError("Queue rule 'moderated' must be true, false or null.")
-    if "min_priority" in value and value["min_priority"] is not None and (
-        not isinstance(value["min_priority"], int) or isinstance(value["min_priority"], bool)
+    if (
+        "min_priority" in value
+        and value["min_priority"] is not None
+        and (not isinstance(value["min_priority"], int) or isinstance(value["min_priority"], bool))
     ):
         raise ValidationError("Queue rule 'min_priority' must be a whole number.")
     for key in ("min_rating", "max_rating"):
-        if key in value and value[key] is not None and not (isinstance(value[key], int) and not isinstance(value[key], bool) and 1 <= value[key] <= 5):
+        if (
+            key in value
+            and value[key] is not None
+            and not (
+                isinstance(value[key], int)
+                and not isinstance(value[key], bool)
+                and 1 <= value[key] <= 5
+            )
+        ):
             raise ValidationError(f"Queue rule '{key}' must be a star rating from 1 to 5.")
     if (value.get("min_rating") or 0) > (value.get("max_rating") or 5):
-        raise ValidationError("Queue rule 'min_rating' is above 'max_rating': nothing could match.")
+        raise ValidationError(
+            "Queue rule 'min_rating' is above 'max_rating': nothing could match."
+        )
 
 
 class QueueKind(models.TextChoices):
@@ -43,7 +72,9 @@ class Queue(models.Model):
     rules = models.JSONField(default=dict, blank=True, validators=[validate_rules])
     # The lowest role that sees this queue.
     visible_to = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
-    is_escalation = models.BooleanField(default=False, help_text="Automation never closes what is here.")
+    is_escalation = models.BooleanField(
+        default=False, help_text="Automation never closes what is here."
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -56,14 +87,18 @@ class Queue(models.Model):
 class SavedFilter(models.Model):
     """A filter of the left panel an agent saved on a queue, to come back to it in one click."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
     queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="saved_filters")
     name = models.CharField(max_length=100)
     params = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["user", "queue", "name"], name="unique_saved_filter")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "queue", "name"], name="unique_saved_filter")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -18,7 +18,16 @@ from django.utils import timezone
 
 from socialdesk.brands.models import Platform
 from socialdesk.conversations.limits import MAX_ID
-from socialdesk.conversations.models import Conversation, Message, MessageType, Sentiment, Status, Tag, UserTag, UserTagKind
+from socialdesk.conversations.models import (
+    Conversation,
+    Message,
+    MessageType,
+    Sentiment,
+    Status,
+    Tag,
+    UserTag,
+    UserTagKind,
+)
 from socialdesk.people.models import has_role
 
 from .models import Queue, QueueKind, validate_rules
@@ -39,8 +48,12 @@ NONE_LABELS = {
 }
 # The columns the multiple-choice fields narrow; `tags` and the private-message type are EXISTS.
 COLUMNS = {
-    "types": "type", "platforms": "platform", "accounts": "account__handle",
-    "languages": "language", "sentiments": "sentiment", "statuses": "status",
+    "types": "type",
+    "platforms": "platform",
+    "accounts": "account__handle",
+    "languages": "language",
+    "sentiments": "sentiment",
+    "statuses": "status",
 }
 
 
@@ -129,13 +142,24 @@ class ConversationFilter:
         def usable(v: str) -> bool:
             return bool(v) and len(v) <= 200 and unsafe_character(v) is None
 
-        return cls(**{name: tuple(v for v in query.getlist(cls._param(name)) if usable(v)) for name in cls.FIELDS})
+        return cls(
+            **{
+                name: tuple(v for v in query.getlist(cls._param(name)) if usable(v))
+                for name in cls.FIELDS
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "ConversationFilter":
         """From `as_dict()` as stored (a play session, a saved filter); unknown keys are ignored."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: tuple(v) if isinstance(v, list | tuple) else v for k, v in (data or {}).items() if k in known})
+        return cls(
+            **{
+                k: tuple(v) if isinstance(v, list | tuple) else v
+                for k, v in (data or {}).items()
+                if k in known
+            }
+        )
 
     @classmethod
     def from_rules(cls, rules: dict | None) -> "ConversationFilter":
@@ -149,7 +173,13 @@ class ConversationFilter:
 
     def as_dict(self) -> dict:
         data = {name: list(getattr(self, name)) for name in self.FIELDS if getattr(self, name)}
-        data.update({name: getattr(self, name) for name in self.RULE_ONLY if getattr(self, name) is not None})
+        data.update(
+            {
+                name: getattr(self, name)
+                for name in self.RULE_ONLY
+                if getattr(self, name) is not None
+            }
+        )
         return data
 
     def as_rules(self) -> dict:
@@ -184,7 +214,10 @@ class ConversationFilter:
             tag_names = dict(Tag.objects.filter(slug__in=self.tags).values_list("slug", "name"))
 
         def labels(name: str, known: dict) -> str:
-            return " or ".join(NONE_LABELS.get(name, "none") if v == NONE else known.get(v, v) for v in getattr(self, name))
+            return " or ".join(
+                NONE_LABELS.get(name, "none") if v == NONE else known.get(v, v)
+                for v in getattr(self, name)
+            )
 
         parts = []
         if self.platforms:
@@ -198,7 +231,12 @@ class ConversationFilter:
         if self.tags:
             parts.append(f"tagged {labels('tags', tag_names or {})}")
         if self.types:
-            parts.append(labels("types", {**dict(MessageType.choices), PRIVATE_MESSAGE: "Containing private message"}))
+            parts.append(
+                labels(
+                    "types",
+                    {**dict(MessageType.choices), PRIVATE_MESSAGE: "Containing private message"},
+                )
+            )
         if self.sentiments:
             parts.append(f"{labels('sentiments', dict(Sentiment.choices))} sentiment")
         if self.statuses:
@@ -218,7 +256,11 @@ def queue_filter(queue: Queue) -> ConversationFilter | None:
     try:
         return ConversationFilter.from_rules(queue.rules)
     except ValidationError as exc:
-        log.error("Queue %s has rules that cannot be read (%s): it shows nothing until they are fixed.", queue.slug, exc.messages)
+        log.error(
+            "Queue %s has rules that cannot be read (%s): it shows nothing until they are fixed.",
+            queue.slug,
+            exc.messages,
+        )
         return None
 
 
@@ -244,13 +286,17 @@ def queue_conversations(*, queue: Queue, filter: ConversationFilter | None = Non
     return qs
 
 
-def dealable(*, queue: Queue, filter: ConversationFilter | None = None, agent=None, now=None) -> QuerySet:
+def dealable(
+    *, queue: Queue, filter: ConversationFilter | None = None, agent=None, now=None
+) -> QuerySet:
     """The conversations Play Mode may deal from `queue`, best first.
 
     Open, waiting for our answer, not dealt to someone else under a live lease, not from a spammer.
     """
     now = now or timezone.now()
-    qs = queue_conversations(queue=queue, filter=filter).filter(status=Status.OPEN, awaiting_reply=True)
+    qs = queue_conversations(queue=queue, filter=filter).filter(
+        status=Status.OPEN, awaiting_reply=True
+    )
     free = Q(dealt_to__isnull=True) | Q(lease_expires_at__lt=now)
     if agent is not None:
         free |= Q(dealt_to=agent)
@@ -264,7 +310,9 @@ def dealable(*, queue: Queue, filter: ConversationFilter | None = None, agent=No
     # bare boolean column, which SQLite does not read as an equality on the index's column, so
     # it would sort every candidate instead of walking `deal_platform_order` in order.
     rules = queue_filter(queue) if queue.kind != QueueKind.ASSIGNMENT else None
-    stage = next((f.moderated for f in (filter, rules) if f is not None and f.moderated is not None), None)
+    stage = next(
+        (f.moderated for f in (filter, rules) if f is not None and f.moderated is not None), None
+    )
     if stage is not None:
         qs = qs.filter(moderated__in=[stage])
     # The order of the `deal_platform_order` (and `deal_order`) index, so the first free row is
@@ -388,13 +436,21 @@ class Cursor:
         if len(parts) != 3 or len(text) > 60:
             raise ValueError("not a page cursor")
         priority, micros, pk = (int(p) for p in parts)
-        if not (-(2**31) <= priority < 2**31 and 0 < pk <= MAX_ID and 0 <= micros < 253402300800 * 1_000_000):
+        if not (
+            -(2**31) <= priority < 2**31
+            and 0 < pk <= MAX_ID
+            and 0 <= micros < 253402300800 * 1_000_000
+        ):
             raise ValueError("not a page cursor")
-        when = datetime.datetime.fromtimestamp(0, tz=datetime.timezone.utc) + datetime.timedelta(microseconds=micros)
+        when = datetime.datetime.fromtimestamp(0, tz=datetime.UTC) + datetime.timedelta(
+            microseconds=micros
+        )
         return cls(priority, when, pk)
 
 
-def page_of(qs: QuerySet, *, after: Cursor | None = None, size: int = PAGE_SIZE) -> tuple[list, Cursor | None]:
+def page_of(
+    qs: QuerySet, *, after: Cursor | None = None, size: int = PAGE_SIZE
+) -> tuple[list, Cursor | None]:
     """One page of `qs` in `LIST_ORDER`, starting after `after`; and the cursor of the next page.
 
     Keyset pagination: each page reads `size` + 1 rows from the index, however deep it is, where
@@ -413,7 +469,11 @@ def page_of(qs: QuerySet, *, after: Cursor | None = None, size: int = PAGE_SIZE)
         )
         rows = list(rest_of_band[: size + 1])
         if len(rows) <= size:
-            rows += list(qs.filter(priority__lt=after.priority).order_by(*LIST_ORDER)[: size + 1 - len(rows)])
+            rows += list(
+                qs.filter(priority__lt=after.priority).order_by(*LIST_ORDER)[
+                    : size + 1 - len(rows)
+                ]
+            )
     more = len(rows) > size
     rows = rows[:size]
     return rows, (Cursor.of(rows[-1]) if more else None)
@@ -467,7 +527,9 @@ def _candidates(name: str, rules: ConversationFilter | None) -> list[str]:
     return values
 
 
-def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[tuple[str, str, int]]]:
+def facet_counts(
+    *, queue: Queue, filter: ConversationFilter
+) -> dict[str, list[tuple[str, str, int]]]:
     """Counts per value of each filter of the left panel, within the queue and the other filters.
 
     Every value a conversation can have is counted, including none at all: an empty account,
@@ -502,7 +564,9 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
     def grouped(name: str) -> dict[str, int]:
         counts: dict[str, int] = {}
         column = COLUMNS[name]
-        for value, n in narrowed(name).values_list(column).annotate(n=Count("pk")).values_list(column, "n"):
+        for value, n in (
+            narrowed(name).values_list(column).annotate(n=Count("pk")).values_list(column, "n")
+        ):
             key = value if value else NONE
             counts[key] = counts.get(key, 0) + n
         if name not in NONE_LABELS:
@@ -514,7 +578,9 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
             tagged = narrowed("tags")
             counts = dict(
                 Conversation.tags.through.objects.filter(conversation__in=tagged.values("pk"))
-                .values_list("tag__slug").annotate(n=Count("pk")).values_list("tag__slug", "n")
+                .values_list("tag__slug")
+                .annotate(n=Count("pk"))
+                .values_list("tag__slug", "n")
             )
             counts[NONE] = tagged.exclude(_tagged(None)).count()
             return counts
@@ -555,12 +621,15 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
                     links = Conversation.tags.through.objects.filter(tag_id=tag_ids[value])
                     # The walk looks at the tag's newest `window` links at most: where the tag is
                     # common but rare in this queue it could otherwise walk all of them.
-                    oldest_in_window = links.order_by("-conversation_id").values("conversation_id")[window - 1 : window]
+                    oldest_in_window = links.order_by("-conversation_id").values(
+                        "conversation_id"
+                    )[window - 1 : window]
                     # In the order of the `conversation_tags_by_tag` index, so the walk starts
                     # at once rather than after gathering the tag's links into a bitmap.
                     per_value[(name, value)] = (
                         links.filter(conversation_id__gte=Coalesce(Subquery(oldest_in_window), 0))
-                        .annotate(in_queue=Subquery(in_queue)).filter(in_queue__isnull=False)
+                        .annotate(in_queue=Subquery(in_queue))
+                        .filter(in_queue__isnull=False)
                         .order_by("tag_id", "-conversation_id")
                     )
                     tag_sizes[value] = links
@@ -576,25 +645,48 @@ def facet_counts(*, queue: Queue, filter: ConversationFilter) -> dict[str, list[
         if size.capped and not (n is not None and n.capped):
             counted["tags"][slug] = CappedCount(n or 0, facet_cap(), at_least=True)
 
-    def choices(name: str, known: list[tuple[str, str]], counts: dict[str, int], *, always: bool = False) -> list[tuple[str, str, int]]:
+    def choices(
+        name: str, known: list[tuple[str, str]], counts: dict[str, int], *, always: bool = False
+    ) -> list[tuple[str, str, int]]:
         """`known` values in their order (all of them if `always`), then others by name, then NONE."""
         selected = set(getattr(filter, name))
         labels = dict(known)
-        rows = [(v, label, counts.get(v, 0)) for v, label in known if always or counts.get(v) or is_capped(counts.get(v)) or v in selected]
+        rows = [
+            (v, label, counts.get(v, 0))
+            for v, label in known
+            if always or counts.get(v) or is_capped(counts.get(v)) or v in selected
+        ]
         rows += [(v, v, counts[v]) for v in sorted(set(counts) - set(labels) - {NONE})]
         if counts.get(NONE) or NONE in selected:
             rows.append((NONE, NONE_LABELS[name], counts.get(NONE, 0)))
         return rows
 
     tag_counts = counted["tags"]
-    tag_names = dict(Tag.objects.filter(slug__in=[t for t in tag_counts if t != NONE]).values_list("slug", "name"))
+    tag_names = dict(
+        Tag.objects.filter(slug__in=[t for t in tag_counts if t != NONE]).values_list(
+            "slug", "name"
+        )
+    )
     accounts = counted["accounts"]
     return {
         "status": choices("statuses", Status.choices, counted["statuses"]),
-        "tag": choices("tags", sorted(tag_names.items(), key=lambda kv: kv[1].lower()), tag_counts),
-        "type": choices("types", [*MessageType.choices, (PRIVATE_MESSAGE, "Containing private message")], counted["types"], always=True),
-        "platform": choices("platforms", [(v, label) for v, label in Platform.choices], counted["platforms"]),
-        "account": choices("accounts", [(v, f"@{v}") for v in sorted(set(accounts) - {NONE}, key=str.lower)], accounts),
+        "tag": choices(
+            "tags", sorted(tag_names.items(), key=lambda kv: kv[1].lower()), tag_counts
+        ),
+        "type": choices(
+            "types",
+            [*MessageType.choices, (PRIVATE_MESSAGE, "Containing private message")],
+            counted["types"],
+            always=True,
+        ),
+        "platform": choices(
+            "platforms", [(v, label) for v, label in Platform.choices], counted["platforms"]
+        ),
+        "account": choices(
+            "accounts",
+            [(v, f"@{v}") for v in sorted(set(accounts) - {NONE}, key=str.lower)],
+            accounts,
+        ),
         "language": choices("languages", [], counted["languages"]),
         "sentiment": choices("sentiments", Sentiment.choices, counted["sentiments"], always=True),
     }

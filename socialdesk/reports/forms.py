@@ -11,8 +11,12 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
 class RangeForm(forms.Form):
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self):
         data = super().clean()
@@ -26,7 +30,9 @@ class RangeForm(forms.Form):
         if self.errors:
             return data
         if end < start:
-            raise forms.ValidationError("The range ends before it starts: choose a “To” date on or after the “From” date.")
+            raise forms.ValidationError(
+                "The range ends before it starts: choose a “To” date on or after the “From” date."
+            )
         if (end - start).days + 1 > MAX_DAYS:
             raise forms.ValidationError(f"Choose at most {MAX_DAYS} days at once.")
         data["period"] = DateRange(first=start, last=end)

@@ -11,17 +11,37 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Sum, TextField, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Extract, TruncDate
 from django.utils import timezone
 
-from socialdesk.conversations.models import Activity, CloseReason, Conversation, HoldReason, MessageType, Sentiment, Status
+from socialdesk.conversations.models import (
+    Activity,
+    CloseReason,
+    Conversation,
+    HoldReason,
+    MessageType,
+    Sentiment,
+    Status,
+)
 from socialdesk.outbox.models import ActionState, OutboundAction
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import NONE_LABELS
@@ -37,8 +57,18 @@ ANSWERS = ("replied", "reply_approved")
 CLOSES = ("closed", "auto_closed")
 # Every kind the response-time walk reads.
 WALKED = (
-    "opened", "message_received", "replied", "reply_awaiting_approval", "reply_approved", "reply_returned",
-    *CLOSES, "merged_away", "dealt", "escalated", "retweet_recommended", "assigned",
+    "opened",
+    "message_received",
+    "replied",
+    "reply_awaiting_approval",
+    "reply_approved",
+    "reply_returned",
+    *CLOSES,
+    "merged_away",
+    "dealt",
+    "escalated",
+    "retweet_recommended",
+    "assigned",
 )
 
 
@@ -50,7 +80,7 @@ class DateRange:
     last: date
 
     @classmethod
-    def last_days(cls, days: int = 7, *, today: date | None = None) -> "DateRange":
+    def last_days(cls, days: int = 7, *, today: date | None = None) -> DateRange:
         today = today or timezone.localdate()
         return cls(first=today - timedelta(days=days - 1), last=today)
 
@@ -72,6 +102,7 @@ class DateRange:
 
 # --- Statistics --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Stats:
     """Count, mean, median and 90th percentile (nearest rank) of durations in seconds."""
@@ -82,17 +113,20 @@ class Stats:
     p90: float | None = None
 
     @classmethod
-    def of(cls, seconds: list[float]) -> "Stats":
+    def of(cls, seconds: list[float]) -> Stats:
         if not seconds:
             return cls()
         ordered = sorted(seconds)
         return cls(
-            count=len(ordered), mean=statistics.fmean(ordered), median=statistics.median(ordered),
+            count=len(ordered),
+            mean=statistics.fmean(ordered),
+            median=statistics.median(ordered),
             p90=ordered[math.ceil(0.9 * len(ordered)) - 1],
         )
 
 
 # --- RE1: response times -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Response:
@@ -115,11 +149,15 @@ class Response:
 class _Walk:
     """What the walk knows about one conversation at a point of its history."""
 
-    wait: float | None = None  # when the customer's first message we have not answered arrived (epoch seconds)
+    wait: float | None = (
+        None  # when the customer's first message we have not answered arrived (epoch seconds)
+    )
     answered: bool = False  # a first response was given
     dealt_queue: str = ""  # the Play queue it was dealt from, until answered
     assigned_queue: str = ""  # the queue it was assigned or escalated to
-    pending: dict = field(default_factory=dict)  # replies waiting for approval: action -> (writer, account)
+    pending: dict = field(
+        default_factory=dict
+    )  # replies waiting for approval: action -> (writer, account)
 
 
 def responses(*, period: DateRange, agent=None) -> list[Response]:
@@ -135,12 +173,15 @@ def responses(*, period: DateRange, agent=None) -> list[Response]:
     answered_here = period.of(Activity.objects.filter(kind__in=ANSWERS)).values("conversation_id")
     if agent is not None:
         # Only conversations this agent wrote a reply in: one agent's page walks their share.
-        written = Activity.objects.filter(actor=agent, kind__in=("replied", "reply_awaiting_approval"), at__lt=period.end)
+        written = Activity.objects.filter(
+            actor=agent, kind__in=("replied", "reply_awaiting_approval"), at__lt=period.end
+        )
         answered_here = answered_here.filter(conversation_id__in=written.values("conversation_id"))
     # Conversations whose waits flowed into these: merged in, or split off.
     sources = set()
     linked = Activity.objects.filter(conversation_id__in=answered_here).filter(
-        Q(kind="merged") | Q(kind="opened", detail__has_key="split_from"))
+        Q(kind="merged") | Q(kind="opened", detail__has_key="split_from")
+    )
     for kind, detail in linked.values_list("kind", "detail"):
         source = (detail or {}).get("from" if kind == "merged" else "split_from")
         if isinstance(source, int):
@@ -151,17 +192,27 @@ def responses(*, period: DateRange, agent=None) -> list[Response]:
         When(kind__in=("dealt", "escalated", "retweet_recommended"), then=KT("detail__queue")),
         When(kind__in=("replied", "reply_awaiting_approval"), then=KT("detail__from")),
         When(kind="assigned", then=KT("detail__to_queue")),
-        default=Value(""), output_field=TextField(),
+        default=Value(""),
+        output_field=TextField(),
     )
     ref = Case(
-        When(kind__in=("reply_awaiting_approval", "reply_approved", "reply_returned"), then=KT("detail__action")),
+        When(
+            kind__in=("reply_awaiting_approval", "reply_approved", "reply_returned"),
+            then=KT("detail__action"),
+        ),
         When(kind="merged_away", then=KT("detail__into")),
         When(kind="opened", then=KT("detail__split_from")),
-        default=Value(""), output_field=TextField(),
+        default=Value(""),
+        output_field=TextField(),
     )
     events = (
-        Activity.objects.filter(Q(conversation_id__in=answered_here) | Q(conversation_id__in=sources), kind__in=WALKED, at__lt=period.end)
-        .annotate(info=info, ref=ref, moment=_moment()).order_by("at", "id")
+        Activity.objects.filter(
+            Q(conversation_id__in=answered_here) | Q(conversation_id__in=sources),
+            kind__in=WALKED,
+            at__lt=period.end,
+        )
+        .annotate(info=info, ref=ref, moment=_moment())
+        .order_by("at", "id")
         .values_list("conversation_id", "kind", "actor_id", "info", "ref", "moment")
     )
     queue_names = dict(Queue.objects.values_list("slug", "name"))
@@ -171,10 +222,17 @@ def responses(*, period: DateRange, agent=None) -> list[Response]:
 
     def answer(cid: int, walk: _Walk, at: float, writer, account: str) -> None:
         if walk.wait is not None and at >= start:
-            found.append(Response(
-                conversation_id=cid, waited_from=_instant(walk.wait), at=_instant(at), agent_id=writer, account=account or NO_ACCOUNT,
-                queue=walk.dealt_queue or walk.assigned_queue or NOT_DEALT, first=not walk.answered,
-            ))
+            found.append(
+                Response(
+                    conversation_id=cid,
+                    waited_from=_instant(walk.wait),
+                    at=_instant(at),
+                    agent_id=writer,
+                    account=account or NO_ACCOUNT,
+                    queue=walk.dealt_queue or walk.assigned_queue or NOT_DEALT,
+                    first=not walk.answered,
+                )
+            )
         walk.wait, walk.answered, walk.dealt_queue = None, True, ""
 
     for cid, kind, actor, info, ref, at in events.iterator(chunk_size=10000):
@@ -227,7 +285,7 @@ def _moment():
 
 
 def _instant(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=dt_timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _int(value) -> int | None:
@@ -268,7 +326,11 @@ class ResponseTimes:
 
 def _names(user_ids) -> dict:
     ids = {pk for pk in user_ids if pk is not None}
-    return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
+    return (
+        dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+        if ids
+        else {}
+    )
 
 
 def _rows(found: list[Response], key) -> list[ResponseRow]:
@@ -276,7 +338,11 @@ def _rows(found: list[Response], key) -> list[ResponseRow]:
     for r in found:
         groups[key(r)].append(r)
     return [
-        ResponseRow(label=str(label), first=Stats.of([r.seconds for r in rs if r.first]), all=Stats.of([r.seconds for r in rs]))
+        ResponseRow(
+            label=str(label),
+            first=Stats.of([r.seconds for r in rs if r.first]),
+            all=Stats.of([r.seconds for r in rs]),
+        )
         for label, rs in sorted(groups.items(), key=lambda item: str(item[0]))
     ]
 
@@ -288,17 +354,27 @@ def play_time(*, period: DateRange, agent=None) -> list[PlayRow]:
     if agent is not None:
         ended = ended.filter(actor=agent)
     rows = list(
-        ended.values("actor").annotate(
+        ended.values("actor")
+        .annotate(
             sessions=Count("id"),
             seconds=Sum(Cast(KT("detail__play_seconds"), IntegerField())),
             dealt=Sum(Cast(KT("detail__dealt"), IntegerField())),
             idle=Count("id", filter=Q(detail__ended_by="idle")),
-        ).order_by("actor")
+        )
+        .order_by("actor")
     )
     names = _names(r["actor"] for r in rows)
     return sorted(
-        (PlayRow(label=names.get(r["actor"], FORMER), sessions=r["sessions"], seconds=r["seconds"] or 0,
-                 idle_sessions=r["idle"], dealt=r["dealt"] or 0) for r in rows),
+        (
+            PlayRow(
+                label=names.get(r["actor"], FORMER),
+                sessions=r["sessions"],
+                seconds=r["seconds"] or 0,
+                idle_sessions=r["idle"],
+                dealt=r["dealt"] or 0,
+            )
+            for r in rows
+        ),
         key=lambda row: row.label,
     )
 
@@ -313,7 +389,11 @@ def response_times(*, period: DateRange, agent=None) -> ResponseTimes:
     found = responses(period=period, agent=agent)
     names = _names(r.agent_id for r in found)
     overall = _rows(found, lambda r: "All")
-    live = PlaySession.objects.filter(ended_at__isnull=True).select_related("agent", "queue").order_by("started_at")
+    live = (
+        PlaySession.objects.filter(ended_at__isnull=True)
+        .select_related("agent", "queue")
+        .order_by("started_at")
+    )
     if agent is not None:
         live = live.filter(agent=agent)
     return ResponseTimes(
@@ -330,6 +410,7 @@ def response_times(*, period: DateRange, agent=None) -> ResponseTimes:
 
 
 # --- RE2: volumes and the dashboard --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Tally:
@@ -351,7 +432,7 @@ SHORT_PLATFORM = {"twitter": "X", "google_play": "Play", "mastodon": "Mastodon"}
 
 
 def _channel(platform: str, handle: str | None) -> str:
-    """"X @FirefoxSupport", "Play org.mozilla.firefox", "X search" (found by a search term)."""
+    """ "X @FirefoxSupport", "Play org.mozilla.firefox", "X search" (found by a search term)."""
     if not handle:
         return f"{SHORT_PLATFORM.get(platform, platform)} search"
     return f"{SHORT_PLATFORM.get(platform, platform)} {'' if platform == 'google_play' else '@'}{handle}"
@@ -377,12 +458,31 @@ def volumes(*, period: DateRange, within=None) -> Volumes:
         closed_log = closed_log.filter(conversation__in=within.values("pk"))
 
     def by(field_name: str):
-        return conversations.order_by().values_list(field_name).annotate(n=Count("pk", distinct=True))
+        return (
+            conversations.order_by().values_list(field_name).annotate(n=Count("pk", distinct=True))
+        )
 
-    opened_days = dict(opened_log.annotate(day=TruncDate("at", tzinfo=tz)).order_by().values_list("day").annotate(n=Count("id")))
-    closed_days = dict(closed_log.annotate(day=TruncDate("at", tzinfo=tz)).order_by().values_list("day").annotate(n=Count("id")))
-    channels = conversations.order_by().values_list("platform", "account__handle").annotate(n=Count("pk"))
-    reasons = closed_log.annotate(reason=KT("detail__reason")).order_by().values_list("reason").annotate(n=Count("id"))
+    opened_days = dict(
+        opened_log.annotate(day=TruncDate("at", tzinfo=tz))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("id"))
+    )
+    closed_days = dict(
+        closed_log.annotate(day=TruncDate("at", tzinfo=tz))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("id"))
+    )
+    channels = (
+        conversations.order_by().values_list("platform", "account__handle").annotate(n=Count("pk"))
+    )
+    reasons = (
+        closed_log.annotate(reason=KT("detail__reason"))
+        .order_by()
+        .values_list("reason")
+        .annotate(n=Count("id"))
+    )
     return Volumes(
         period=period,
         opened=sum(opened_days.values()),
@@ -392,10 +492,15 @@ def volumes(*, period: DateRange, within=None) -> Volumes:
             "Tag": _counted(by("tags__name"), none=NONE_LABELS["tags"]),
             "Type": _counted(by("type"), dict(MessageType.choices), none=NONE_LABELS["types"]),
             "Channel": sorted(
-                (Tally(label=_channel(platform, handle), count=n) for platform, handle, n in channels),
+                (
+                    Tally(label=_channel(platform, handle), count=n)
+                    for platform, handle, n in channels
+                ),
                 key=lambda c: (-c.count, c.label),
             ),
-            "Sentiment": _counted(by("sentiment"), dict(Sentiment.choices), none=NONE_LABELS["sentiments"]),
+            "Sentiment": _counted(
+                by("sentiment"), dict(Sentiment.choices), none=NONE_LABELS["sentiments"]
+            ),
             "Language": _counted(by("language"), none=NONE_LABELS["languages"]),
             "Close reason": _counted(reasons, dict(CloseReason.choices)),
         },
@@ -421,24 +526,40 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     today = DateRange(first=timezone.localdate(now), last=timezone.localdate(now))
     waiting = Conversation.objects.filter(status=Status.OPEN, awaiting_reply=True)
-    held = Conversation.objects.filter(status=Status.HELD).order_by().values_list("hold_reason").annotate(n=Count("pk"))
+    held = (
+        Conversation.objects.filter(status=Status.HELD)
+        .order_by()
+        .values_list("hold_reason")
+        .annotate(n=Count("pk"))
+    )
     outbox = OutboundAction.objects.order_by().values_list("state").annotate(n=Count("pk"))
-    unsent = (ActionState.PENDING, ActionState.SENDING, ActionState.WAITING_FOR_ACCOUNT, ActionState.AWAITING_APPROVAL)
+    unsent = (
+        ActionState.PENDING,
+        ActionState.SENDING,
+        ActionState.WAITING_FOR_ACCOUNT,
+        ActionState.AWAITING_APPROVAL,
+    )
     return Dashboard(
         now=now,
         backlog=waiting.count(),
         held=_counted(held, dict(HoldReason.choices)),
-        oldest=waiting.select_related("author", "account").order_by("last_inbound_at", "pk").first(),
+        oldest=waiting.select_related("author", "account")
+        .order_by("last_inbound_at", "pk")
+        .first(),
         today_opened=today.of(Activity.objects.filter(kind="opened")).count(),
         today_answered=today.of(Activity.objects.filter(kind__in=ANSWERS)).count(),
         today_closed=today.of(Activity.objects.filter(kind__in=CLOSES)).count(),
         outbox=_counted(outbox, dict(ActionState.choices)),
         outbox_failed_today=today.of(Activity.objects.filter(kind="delivery_failed")).count(),
-        oldest_unsent=OutboundAction.objects.filter(state__in=unsent).select_related("account").order_by("created_at", "pk").first(),
+        oldest_unsent=OutboundAction.objects.filter(state__in=unsent)
+        .select_related("account")
+        .order_by("created_at", "pk")
+        .first(),
     )
 
 
 # --- RE4: recognition ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RecognitionRow:
@@ -455,36 +576,62 @@ def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
     automation, after this agent wrote the last reply), and escalations made. Nothing here ever
     subtracts: an escalation only adds to a count."""
     replies: dict = defaultdict(int)
-    for actor, n in period.of(Activity.objects.filter(kind="replied")).order_by().values_list("actor").annotate(n=Count("id")):
+    for actor, n in (
+        period.of(Activity.objects.filter(kind="replied"))
+        .order_by()
+        .values_list("actor")
+        .annotate(n=Count("id"))
+    ):
         replies[actor] += n
-    approved = list(period.of(Activity.objects.filter(kind="reply_approved")).values_list("detail", flat=True))
+    approved = list(
+        period.of(Activity.objects.filter(kind="reply_approved")).values_list("detail", flat=True)
+    )
     action_ids = [d.get("action") for d in approved if isinstance((d or {}).get("action"), int)]
     if action_ids:
-        writers = Activity.objects.filter(kind="reply_awaiting_approval", detail__action__in=action_ids).values_list("actor", "detail")
+        writers = Activity.objects.filter(
+            kind="reply_awaiting_approval", detail__action__in=action_ids
+        ).values_list("actor", "detail")
         for actor, _detail in writers:
             replies[actor] += 1
 
     # Who wrote the last reply before each close in the range: one correlated look-up per close,
     # on the conversation's own entries, grouped in the database.
     last_writer = (
-        Activity.objects.filter(conversation_id=OuterRef("conversation_id"), kind__in=("replied", "reply_awaiting_approval"), at__lte=OuterRef("at"))
-        .order_by("-at", "-id").values("actor")[:1]
+        Activity.objects.filter(
+            conversation_id=OuterRef("conversation_id"),
+            kind__in=("replied", "reply_awaiting_approval"),
+            at__lte=OuterRef("at"),
+        )
+        .order_by("-at", "-id")
+        .values("actor")[:1]
     )
     seen = dict(
-        period.of(Activity.objects.filter(kind__in=CLOSES)).annotate(writer=Subquery(last_writer)).filter(writer__isnull=False)
-        .order_by().values_list("writer").annotate(n=Count("conversation_id", distinct=True))
+        period.of(Activity.objects.filter(kind__in=CLOSES))
+        .annotate(writer=Subquery(last_writer))
+        .filter(writer__isnull=False)
+        .order_by()
+        .values_list("writer")
+        .annotate(n=Count("conversation_id", distinct=True))
     )
 
     escalations = dict(
-        period.of(Activity.objects.filter(kind__in=("escalated", "retweet_recommended"))).order_by().values_list("actor").annotate(n=Count("id"))
+        period.of(Activity.objects.filter(kind__in=("escalated", "retweet_recommended")))
+        .order_by()
+        .values_list("actor")
+        .annotate(n=Count("id"))
     )
-    people = (set(replies) | set(seen) | set(escalations))
+    people = set(replies) | set(seen) | set(escalations)
     if agent is not None:
         people = {agent.pk}
     names = _names(people)
     rows = [
-        RecognitionRow(agent_id=pk, label=names.get(pk, FORMER), replies=replies.get(pk, 0), seen_through=seen.get(pk, 0),
-                       escalations=escalations.get(pk, 0))
+        RecognitionRow(
+            agent_id=pk,
+            label=names.get(pk, FORMER),
+            replies=replies.get(pk, 0),
+            seen_through=seen.get(pk, 0),
+            escalations=escalations.get(pk, 0),
+        )
         for pk in people
     ]
     return sorted(rows, key=lambda r: (-r.replies, -r.seen_through, r.label))

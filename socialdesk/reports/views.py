@@ -34,7 +34,9 @@ def _sees_everyone(user) -> bool:
 
 def _require_cm(request) -> None:
     if not _sees_everyone(request.user):
-        raise PermissionDenied("Only community managers and admins see the team's volumes and dashboard.")
+        raise PermissionDenied(
+            "Only community managers and admins see the team's volumes and dashboard."
+        )
 
 
 def _wants_csv(request) -> bool:
@@ -80,8 +82,18 @@ def _range_page(request, template: str, context: dict, form):
 
 def _render(request, template: str, context: dict, status: int = 200):
     """A report page; `keep` carries the report's other parameters through a change of range."""
-    keep = [(k, v) for k, values in request.GET.lists() for v in values if k not in ("start", "end", "format", "table")]
-    return render(request, template, {"keep": keep, "tz": timezone.get_current_timezone_name(), **context}, status=status)
+    keep = [
+        (k, v)
+        for k, values in request.GET.lists()
+        for v in values
+        if k not in ("start", "end", "format", "table")
+    ]
+    return render(
+        request,
+        template,
+        {"keep": keep, "tz": timezone.get_current_timezone_name(), **context},
+        status=status,
+    )
 
 
 def _stem(name: str, period) -> str:
@@ -102,28 +114,59 @@ def response_times(request):
     agent = None if everyone else request.user
     if _wants_csv(request) and request.GET.get("table") == "play":
         report = selectors.play_time(period=period, agent=agent)
-        return _csv(_stem("play-time", period), ["agent", "sessions", "play_seconds", "sessions_ended_idle", "conversations_dealt"],
-                    [(r.label, r.sessions, r.seconds, r.idle_sessions, r.dealt) for r in report])
+        return _csv(
+            _stem("play-time", period),
+            ["agent", "sessions", "play_seconds", "sessions_ended_idle", "conversations_dealt"],
+            [(r.label, r.sessions, r.seconds, r.idle_sessions, r.dealt) for r in report],
+        )
     report = selectors.response_times(period=period, agent=agent)
     if _wants_csv(request):
-        header = ["by", "value"] + [f"{which}_{s}" for which in ("first_response", "response")
-                                    for s in ("count", "mean_seconds", "median_seconds", "p90_seconds")]
-        sections = [("all", [report.overall]), ("queue", report.by_queue), ("account", report.by_account),
-                    ("agent", report.by_agent), ("day", report.by_day)]
+        header = ["by", "value"] + [
+            f"{which}_{s}"
+            for which in ("first_response", "response")
+            for s in ("count", "mean_seconds", "median_seconds", "p90_seconds")
+        ]
+        sections = [
+            ("all", [report.overall]),
+            ("queue", report.by_queue),
+            ("account", report.by_account),
+            ("agent", report.by_agent),
+            ("day", report.by_day),
+        ]
         rows = [
-            (by, r.label, *(v for st in (r.first, r.all) for v in (st.count, st.mean, st.median, st.p90)))
-            for by, rs in sections for r in rs
+            (
+                by,
+                r.label,
+                *(v for st in (r.first, r.all) for v in (st.count, st.mean, st.median, st.p90)),
+            )
+            for by, rs in sections
+            for r in rs
         ]
         return _csv(_stem("response-times", period), header, rows)
-    return _render(request, "reports/response_times.html", {
-        "form": form, "period": period, "report": report, "everyone": everyone, "query": request.GET.urlencode(),
-        "sections": [("Queue", report.by_queue), ("Brand account", report.by_account), ("Agent", report.by_agent), ("Day", report.by_day)],
-        "lease_minutes": round(report.lease_seconds / 60),
-        "median_chart": charts.bars(
-            [(r.label, r.all.median) for r in report.by_day], title="Median response time per day", chart_id="chart-median-per-day",
-            shown=duration,
-        ),
-    })
+    return _render(
+        request,
+        "reports/response_times.html",
+        {
+            "form": form,
+            "period": period,
+            "report": report,
+            "everyone": everyone,
+            "query": request.GET.urlencode(),
+            "sections": [
+                ("Queue", report.by_queue),
+                ("Brand account", report.by_account),
+                ("Agent", report.by_agent),
+                ("Day", report.by_day),
+            ],
+            "lease_minutes": round(report.lease_seconds / 60),
+            "median_chart": charts.bars(
+                [(r.label, r.all.median) for r in report.by_day],
+                title="Median response time per day",
+                chart_id="chart-median-per-day",
+                shown=duration,
+            ),
+        },
+    )
 
 
 def _report_filter(request) -> tuple[ConversationFilter, Queue | None]:
@@ -146,25 +189,53 @@ def volumes(request):
     if period is None:
         return _range_page(request, "reports/volumes.html", {"queues": queues}, form)
     filter, queue = _report_filter(request)
-    within = queue_conversations(queue=queue, filter=filter) if queue is not None else (filter.apply(Conversation.objects.all()) if filter else None)
+    within = (
+        queue_conversations(queue=queue, filter=filter)
+        if queue is not None
+        else (filter.apply(Conversation.objects.all()) if filter else None)
+    )
     report = selectors.volumes(period=period, within=within)
     if _wants_csv(request):
-        rows = [(dimension, c.label, c.count) for dimension, counts in report.by.items() for c in counts]
+        rows = [
+            (dimension, c.label, c.count)
+            for dimension, counts in report.by.items()
+            for c in counts
+        ]
         rows += [("Opened per day", d.isoformat(), o) for d, o, _c in report.per_day]
         rows += [("Closed per day", d.isoformat(), c) for d, _o, c in report.per_day]
         return _csv(_stem("volumes", period), ["by", "value", "conversations"], rows)
     charts_by = [
-        (dimension, counts, charts.bars([(c.label, c.count) for c in counts[:15]], title=f"Conversations by {dimension.lower()}",
-                                        chart_id=f"chart-{dimension.lower().replace(' ', '-')}"))
+        (
+            dimension,
+            counts,
+            charts.bars(
+                [(c.label, c.count) for c in counts[:15]],
+                title=f"Conversations by {dimension.lower()}",
+                chart_id=f"chart-{dimension.lower().replace(' ', '-')}",
+            ),
+        )
         for dimension, counts in report.by.items()
     ]
-    return _render(request, "reports/volumes.html", {
-        "form": form, "period": period, "report": report, "queues": queues, "queue": queue, "filter": filter,
-        "panel": _panel(filter),
-        "query": request.GET.urlencode(), "charts": charts_by,
-        "per_day_chart": charts.columns([(d.isoformat(), o, c) for d, o, c in report.per_day],
-                                        title="Conversations opened and closed per day", chart_id="chart-per-day"),
-    })
+    return _render(
+        request,
+        "reports/volumes.html",
+        {
+            "form": form,
+            "period": period,
+            "report": report,
+            "queues": queues,
+            "queue": queue,
+            "filter": filter,
+            "panel": _panel(filter),
+            "query": request.GET.urlencode(),
+            "charts": charts_by,
+            "per_day_chart": charts.columns(
+                [(d.isoformat(), o, c) for d, o, c in report.per_day],
+                title="Conversations opened and closed per day",
+                chart_id="chart-per-day",
+            ),
+        },
+    )
 
 
 def _panel(filter: ConversationFilter) -> list[tuple[str, str, list[tuple[str, str, bool]]]]:
@@ -177,11 +248,24 @@ def _panel(filter: ConversationFilter) -> list[tuple[str, str, list[tuple[str, s
         ("type", "Type", "types", list(MessageType.choices)),
         ("platform", "Platform", "platforms", list(Platform.choices)),
         ("sentiment", "Sentiment", "sentiments", list(Sentiment.choices)),
-        ("language", "Language", "languages", [(code, code) for code in
-                                               Conversation.objects.exclude(language="").order_by("language").values_list("language", flat=True).distinct()[:50]]),
+        (
+            "language",
+            "Language",
+            "languages",
+            [
+                (code, code)
+                for code in Conversation.objects.exclude(language="")
+                .order_by("language")
+                .values_list("language", flat=True)
+                .distinct()[:50]
+            ],
+        ),
         ("status", "Status now", "statuses", list(Status.choices)),
     ]
-    return [(param, label, [(v, text, v in getattr(filter, attr)) for v, text in options]) for param, label, attr, options in choices]
+    return [
+        (param, label, [(v, text, v in getattr(filter, attr)) for v, text in options])
+        for param, label, attr, options in choices
+    ]
 
 
 @login_required
@@ -192,11 +276,22 @@ def recognition(request):
         return _range_page(request, "reports/recognition.html", {"everyone": everyone}, form)
     rows = selectors.recognition(period=period, agent=None if everyone else request.user)
     if _wants_csv(request):
-        return _csv(_stem("recognition", period), ["agent", "replies", "conversations_seen_through_to_close", "escalations"],
-                    [(r.label, r.replies, r.seen_through, r.escalations) for r in rows])
-    return _render(request, "reports/recognition.html", {
-        "form": form, "period": period, "rows": rows, "everyone": everyone, "query": request.GET.urlencode(),
-    })
+        return _csv(
+            _stem("recognition", period),
+            ["agent", "replies", "conversations_seen_through_to_close", "escalations"],
+            [(r.label, r.replies, r.seen_through, r.escalations) for r in rows],
+        )
+    return _render(
+        request,
+        "reports/recognition.html",
+        {
+            "form": form,
+            "period": period,
+            "rows": rows,
+            "everyone": everyone,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -204,10 +299,14 @@ def dashboard(request):
     _require_cm(request)
     board = selectors.dashboard()
     if _wants_csv(request):
-        rows = [("Waiting for an answer", board.backlog),
-                ("Oldest waiting since", board.oldest.last_inbound_at if board.oldest else ""),
-                ("Opened today", board.today_opened), ("Answered today", board.today_answered), ("Closed today", board.today_closed),
-                ("Deliveries failed today", board.outbox_failed_today)]
+        rows = [
+            ("Waiting for an answer", board.backlog),
+            ("Oldest waiting since", board.oldest.last_inbound_at if board.oldest else ""),
+            ("Opened today", board.today_opened),
+            ("Answered today", board.today_answered),
+            ("Closed today", board.today_closed),
+            ("Deliveries failed today", board.outbox_failed_today),
+        ]
         rows += [(f"On hold: {c.label}", c.count) for c in board.held]
         rows += [(f"Outbox: {c.label}", c.count) for c in board.outbox]
         return _csv(f"dashboard-{timezone.localdate():%Y%m%d}.csv", ["figure", "value"], rows)
@@ -215,8 +314,23 @@ def dashboard(request):
 
 
 CONVERSATION_COLUMNS = [
-    "id", "platform", "account", "respond_from", "customer", "status", "hold_reason", "close_reason", "type", "sentiment",
-    "language", "tags", "priority", "moderated", "awaiting_reply", "created_at", "last_inbound_at",
+    "id",
+    "platform",
+    "account",
+    "respond_from",
+    "customer",
+    "status",
+    "hold_reason",
+    "close_reason",
+    "type",
+    "sentiment",
+    "language",
+    "tags",
+    "priority",
+    "moderated",
+    "awaiting_reply",
+    "created_at",
+    "last_inbound_at",
 ]
 
 
@@ -226,14 +340,36 @@ def conversations_csv(request):
     only what the agent may see, streamed row by row."""
     filter, queue = _report_filter(request)
     if queue is not None:
-        qs = queue_conversations(queue=queue, filter=filter).filter(pk__in=visible_conversations(user=request.user).values("pk"))
+        qs = queue_conversations(queue=queue, filter=filter).filter(
+            pk__in=visible_conversations(user=request.user).values("pk")
+        )
     else:
         qs = filter.apply(visible_conversations(user=request.user))
-    qs = qs.select_related("author", "account", "respond_from").prefetch_related("tags").order_by("pk")
+    qs = (
+        qs.select_related("author", "account", "respond_from")
+        .prefetch_related("tags")
+        .order_by("pk")
+    )
     rows = (
-        (c.pk, c.platform, str(c.account or ""), str(c.respond_from or ""), str(c.author), c.status, c.hold_reason, c.close_reason,
-         c.type, c.sentiment, c.language, ", ".join(t.name for t in c.tags.all()), c.priority, c.moderated, c.awaiting_reply,
-         c.created_at, c.last_inbound_at)
+        (
+            c.pk,
+            c.platform,
+            str(c.account or ""),
+            str(c.respond_from or ""),
+            str(c.author),
+            c.status,
+            c.hold_reason,
+            c.close_reason,
+            c.type,
+            c.sentiment,
+            c.language,
+            ", ".join(t.name for t in c.tags.all()),
+            c.priority,
+            c.moderated,
+            c.awaiting_reply,
+            c.created_at,
+            c.last_inbound_at,
+        )
         for c in qs.iterator(chunk_size=2000)
     )
     name = f"conversations-{queue.slug if queue else 'all'}-{timezone.localdate():%Y%m%d}.csv"

@@ -22,7 +22,15 @@ class KBArticleAdmin(admin.ModelAdmin):
 
 @admin.register(TriageSuggestion)
 class TriageSuggestionAdmin(admin.ModelAdmin):
-    list_display = ["conversation", "type", "type_confidence", "sentiment", "sentiment_confidence", "language", "created_at"]
+    list_display = [
+        "conversation",
+        "type",
+        "type_confidence",
+        "sentiment",
+        "sentiment_confidence",
+        "language",
+        "created_at",
+    ]
     readonly_fields = [f.name for f in TriageSuggestion._meta.fields]
 
 

@@ -28,7 +28,28 @@ SENTIMENTS = ["positive", "neutral", "negative"]
 TYPE_CHOICE = {t: t.replace(" ", "_") for t in TYPES}
 # The languages the language identifier chooses among: the seed's six, the neighbours it would
 # otherwise confuse them with, and a few common ones so that "not supported" can be said.
-LANGUAGES = ["en", "de", "fr", "es", "pt", "tr", "it", "nl", "ca", "pl", "ro", "sv", "da", "no", "id", "ru", "ar", "ja", "zh", "ko"]
+LANGUAGES = [
+    "en",
+    "de",
+    "fr",
+    "es",
+    "pt",
+    "tr",
+    "it",
+    "nl",
+    "ca",
+    "pl",
+    "ro",
+    "sv",
+    "da",
+    "no",
+    "id",
+    "ru",
+    "ar",
+    "ja",
+    "zh",
+    "ko",
+]
 
 # The two bands of a classifier's value; the page, the activity log and the command's output use these words.
 CONFIDENT = "confident"
@@ -40,7 +61,7 @@ def band(confidence: float, act: float) -> str:
 
 
 def language_name(code: str) -> str:
-    """"German" for "de": volunteers read names, not ISO codes."""
+    """ "German" for "de": volunteers read names, not ISO codes."""
     return LANG_INFO.get(code, {}).get("name") or {"zh": "Chinese"}.get(code, code)
 
 
@@ -122,9 +143,14 @@ class TriageResult:
 
     def as_json(self) -> dict:
         return {
-            "type": self.type, "type_confidence": round(self.type_confidence, 3), "type_band": self.type_band,
-            "language": self.language, "language_confidence": round(self.language_confidence, 3), "language_band": self.language_band,
-            "sentiment": self.sentiment, "sentiment_confidence": round(self.sentiment_confidence, 3),
+            "type": self.type,
+            "type_confidence": round(self.type_confidence, 3),
+            "type_band": self.type_band,
+            "language": self.language,
+            "language_confidence": round(self.language_confidence, 3),
+            "language_band": self.language_band,
+            "sentiment": self.sentiment,
+            "sentiment_confidence": round(self.sentiment_confidence, 3),
             "sentiment_band": self.sentiment_band,
             "tags": [t.tag for t in self.applied_tags],
             "suggested_tags": [t.tag for t in self.suggested_tags],
@@ -266,7 +292,10 @@ _PRAISE = re.compile(
     r"teşekkürler|teşekkür ederim|seviyorum|harika|bayılıyorum|eline sağlık)\b|❤️|😍|🥰)",
     re.IGNORECASE,
 )
-_SPAM = re.compile(r"\b(giveaway|free followers|crypto|airdrop|click here|dm me for|promo code|earn \$|onlyfans)\b", re.IGNORECASE)
+_SPAM = re.compile(
+    r"\b(giveaway|free followers|crypto|airdrop|click here|dm me for|promo code|earn \$|onlyfans)\b",
+    re.IGNORECASE,
+)
 _LINK = re.compile(r"https?://")
 
 
@@ -301,12 +330,16 @@ def _language_identifier():
     import py3langid
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_modelpath(os.path.join(os.path.dirname(py3langid.__file__), MODEL_FILE), norm_probs=True)
+    identifier = LanguageIdentifier.from_modelpath(
+        os.path.join(os.path.dirname(py3langid.__file__), MODEL_FILE), norm_probs=True
+    )
     identifier.set_languages(LANGUAGES)
     return identifier
 
 
-def detect_language(text: str, hint: str = "", *, hint_from: str = "the platform") -> tuple[str, float, str]:
+def detect_language(
+    text: str, hint: str = "", *, hint_from: str = "the platform"
+) -> tuple[str, float, str]:
     """(ISO 639-1 code, confidence, reason). Handles, links and hashtags are left out first.
     `hint_from` names who gave the hint, for the reason."""
     clean = re.sub(r"https?://\S+|[@#]\w+", " ", text).strip()
@@ -316,9 +349,17 @@ def detect_language(text: str, hint: str = "", *, hint_from: str = "the platform
         return "", 0.0, "too little text to tell"
     lang, p = _language_identifier().classify(clean)
     if hint and hint != lang and p < 0.9:
-        return hint, 0.5, f"{hint_from} says {language_name(hint)}; the text reads more like {language_name(lang)}"
+        return (
+            hint,
+            0.5,
+            f"{hint_from} says {language_name(hint)}; the text reads more like {language_name(lang)}",
+        )
     if hint == lang:
-        return lang, float(p), f"the text reads as {language_name(lang)}, and {hint_from} says so too"
+        return (
+            lang,
+            float(p),
+            f"the text reads as {language_name(lang)}, and {hint_from} says so too",
+        )
     return lang, float(p), f"the text reads as {language_name(lang)}"
 
 
@@ -327,7 +368,9 @@ def _prediction(probs, classes) -> tuple[str, float]:
     return classes[i], float(probs[i])
 
 
-def classify_batch(inputs: list[TriageInput], config: TriageConfig | None = None) -> list[TriageResult]:
+def classify_batch(
+    inputs: list[TriageInput], config: TriageConfig | None = None
+) -> list[TriageResult]:
     """Classify many messages at once: the models run once on the whole batch."""
     config = config or TriageConfig()
     texts = [i.text for i in inputs]
@@ -342,8 +385,13 @@ def classify_batch(inputs: list[TriageInput], config: TriageConfig | None = None
     # The words behind each model decision, for its reason; the type model's only where no rule decided.
     words = candidate_words(texts)
     type_words = type_model.telling_words(
-        type_x, [[] if rule else ws for rule, ws in zip(rules, words)], [int(p.argmax()) for p in type_probs])
-    sentiment_words = sentiment_model.telling_words(sentiment_x, words, [int(p.argmax()) for p in sentiment_probs])
+        type_x,
+        [[] if rule else ws for rule, ws in zip(rules, words)],
+        [int(p.argmax()) for p in type_probs],
+    )
+    sentiment_words = sentiment_model.telling_words(
+        sentiment_x, words, [int(p.argmax()) for p in sentiment_probs]
+    )
     results = []
     for i, inp in enumerate(inputs):
         if rules[i]:
@@ -352,8 +400,17 @@ def classify_batch(inputs: list[TriageInput], config: TriageConfig | None = None
             type_, type_conf = _prediction(type_probs[i], type_model.classes)
             type_reason = _model_reason(type_words[i], band(type_conf, config.act_confidence))
         sentiment, sentiment_conf = _prediction(sentiment_probs[i], sentiment_model.classes)
-        sentiment_reason = _model_reason(sentiment_words[i], band(sentiment_conf, config.act_confidence))
-        results.append(_classify_one(inp, config, (type_, type_conf, type_reason), (sentiment, sentiment_conf, sentiment_reason)))
+        sentiment_reason = _model_reason(
+            sentiment_words[i], band(sentiment_conf, config.act_confidence)
+        )
+        results.append(
+            _classify_one(
+                inp,
+                config,
+                (type_, type_conf, type_reason),
+                (sentiment, sentiment_conf, sentiment_reason),
+            )
+        )
     return results
 
 
@@ -364,26 +421,43 @@ RULE_CONFIDENCE = 0.85
 def _model_reason(words: list[str], band_: str) -> str:
     """Why the model chose, in words a volunteer can check against the message."""
     if band_ == CONFIDENT:
-        return _words_like(words) if words else "the wording as a whole (no single word stands out)"
-    return f"a guess from {_words_like(words)}" if words else "a guess from the wording as a whole (no single word stands out)"
+        return (
+            _words_like(words) if words else "the wording as a whole (no single word stands out)"
+        )
+    return (
+        f"a guess from {_words_like(words)}"
+        if words
+        else "a guess from the wording as a whole (no single word stands out)"
+    )
 
 
 def classify(inp: TriageInput, config: TriageConfig | None = None) -> TriageResult:
     return classify_batch([inp], config)[0]
 
 
-def _classify_one(inp: TriageInput, config: TriageConfig, type_pred, sentiment_pred) -> TriageResult:
+def _classify_one(
+    inp: TriageInput, config: TriageConfig, type_pred, sentiment_pred
+) -> TriageResult:
     type_, type_conf, type_reason = type_pred
     sentiment, sentiment_conf, sentiment_reason = sentiment_pred
     if inp.language_hint or not inp.language_claim:
         language, language_conf, language_reason = detect_language(inp.text, inp.language_hint)
     else:
-        language, language_conf, language_reason = detect_language(inp.text, inp.language_claim, hint_from="the author's app")
+        language, language_conf, language_reason = detect_language(
+            inp.text, inp.language_claim, hint_from="the author's app"
+        )
     result = TriageResult(
-        type=type_, type_confidence=type_conf, type_reason=type_reason,
-        language=language, language_confidence=language_conf, language_reason=language_reason,
-        sentiment=sentiment, sentiment_confidence=sentiment_conf, sentiment_reason=sentiment_reason,
-        act=config.act_confidence, platform_language=inp.language_hint,
+        type=type_,
+        type_confidence=type_conf,
+        type_reason=type_reason,
+        language=language,
+        language_confidence=language_conf,
+        language_reason=language_reason,
+        sentiment=sentiment,
+        sentiment_confidence=sentiment_conf,
+        sentiment_reason=sentiment_reason,
+        act=config.act_confidence,
+        platform_language=inp.language_hint,
     )
     _signals(inp, config, result)
     for spec in config.tag_rules:
@@ -393,9 +467,13 @@ def _classify_one(inp: TriageInput, config: TriageConfig, type_pred, sentiment_p
         if why:
             # A rule keyed on a classifier's guess suggests its tag; it adds it only on a confident value.
             if spec.type and result.type_band != CONFIDENT:
-                result.tags.append(TagSuggestion(spec.tag, f"{why} — but the type is only a guess", UNSURE))
+                result.tags.append(
+                    TagSuggestion(spec.tag, f"{why} — but the type is only a guess", UNSURE)
+                )
             elif spec.language and result.settled_language != spec.language:
-                result.tags.append(TagSuggestion(spec.tag, f"{why} — but the language is only a guess", UNSURE))
+                result.tags.append(
+                    TagSuggestion(spec.tag, f"{why} — but the language is only a guess", UNSURE)
+                )
             else:
                 result.tags.append(TagSuggestion(spec.tag, why))
     result.priority, why = priority_for(inp, result)
@@ -411,12 +489,19 @@ def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> No
         result.tags.append(TagSuggestion(tag, why))
 
     if inp.verified or inp.followers >= config.celebrity_followers:
-        why = ("the author is verified" if inp.verified
-               else f"the author has {inp.followers:,} followers ({config.celebrity_followers:,} or more counts)")
-        result.signals.append(Signal("celebrity", "Internet celebrity: handle with care, consider escalating", why))
+        why = (
+            "the author is verified"
+            if inp.verified
+            else f"the author has {inp.followers:,} followers ({config.celebrity_followers:,} or more counts)"
+        )
+        result.signals.append(
+            Signal("celebrity", "Internet celebrity: handle with care, consider escalating", why)
+        )
         add_tag("Internet celebrity", why)
     for name, aliases in config.paid_products:
-        hit = next((a for a in (name.lower(), *aliases) if _keyword_re(a.lower()).search(low)), None)
+        hit = next(
+            (a for a in (name.lower(), *aliases) if _keyword_re(a.lower()).search(low)), None
+        )
         if hit:
             why = f"mentions “{hit}”, a paid product"
             result.signals.append(Signal("paid_product", f"Paid product: {name} — escalate", why))
@@ -426,14 +511,23 @@ def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> No
     for name, keywords in config.controversial_topics:
         hit = next((k for k in keywords if _keyword_re(k.lower()).search(low)), None)
         if hit:
-            reach = f"; the author has {inp.followers:,} followers" if inp.followers >= config.celebrity_followers // 10 else ""
-            result.signals.append(Signal("controversial", f"Controversial topic: {name}", f"mentions “{hit}”{reach}"))
+            reach = (
+                f"; the author has {inp.followers:,} followers"
+                if inp.followers >= config.celebrity_followers // 10
+                else ""
+            )
+            result.signals.append(
+                Signal("controversial", f"Controversial topic: {name}", f"mentions “{hit}”{reach}")
+            )
             add_tag("Controversial", f"topic “{name}”")
             if not asks:
-                result.signals.append(Signal(
-                    "unsolicited", "Do not offer help unsolicited",
-                    "a controversial topic and the message asks nothing (no question or request for help)",
-                ))
+                result.signals.append(
+                    Signal(
+                        "unsolicited",
+                        "Do not offer help unsolicited",
+                        "a controversial topic and the message asks nothing (no question or request for help)",
+                    )
+                )
             break
     spam_why = []
     if m := _SPAM.search(inp.text):
@@ -447,28 +541,47 @@ def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> No
     if spam_why:
         result.signals.append(Signal("spam", "Possible spam", "; ".join(spam_why)))
     if {"troll", "trouble_maker"} & set(inp.user_tags):
-        result.signals.append(Signal("troll", "Troll / trouble maker", "an agent tagged the author so in an earlier conversation"))
+        result.signals.append(
+            Signal(
+                "troll",
+                "Troll / trouble maker",
+                "an agent tagged the author so in an earlier conversation",
+            )
+        )
     if inp.likes + inp.reposts >= config.attention_threshold:
-        result.signals.append(Signal(
-            "attention", "A lot of attention",
-            f"{inp.likes} likes and {inp.reposts} reposts ({config.attention_threshold} or more counts)",
-        ))
+        result.signals.append(
+            Signal(
+                "attention",
+                "A lot of attention",
+                f"{inp.likes} likes and {inp.reposts} reposts ({config.attention_threshold} or more counts)",
+            )
+        )
 
 
-def check_language_supported(result: TriageResult, supported: list[str] | None, account_label: str = "") -> None:
+def check_language_supported(
+    result: TriageResult, supported: list[str] | None, account_label: str = ""
+) -> None:
     """Add the "Language not supported" suggestion when the account lists its languages and this is not one.
 
     Only on a confident language: the close reason is one click away, and a guess should not make
     closing look right.
     """
-    if not supported or not result.language or result.language in supported or result.language_band != CONFIDENT:
+    if (
+        not supported
+        or not result.language
+        or result.language in supported
+        or result.language_band != CONFIDENT
+    ):
         return
     result.suggested_close_reason = "language_not_supported"
-    result.signals.append(Signal(
-        "language_not_supported", "Language not supported — suggested close reason",
-        f"written in {language_name(result.language)}; {account_label or 'the account'} "
-        f"supports {', '.join(language_name(c) for c in supported)}",
-    ))
+    result.signals.append(
+        Signal(
+            "language_not_supported",
+            "Language not supported — suggested close reason",
+            f"written in {language_name(result.language)}; {account_label or 'the account'} "
+            f"supports {', '.join(language_name(c) for c in supported)}",
+        )
+    )
 
 
 def priority_for(inp: TriageInput, result: TriageResult) -> tuple[int, tuple[str, str] | None]:
@@ -482,16 +595,33 @@ def priority_for(inp: TriageInput, result: TriageResult) -> tuple[int, tuple[str
         stars = f"{inp.stars}★ review"
         type_ = result.settled_type
         short = len(inp.text) < 60
-        tone = result.settled_sentiment or ("negative" if inp.stars <= 2 else "positive" if inp.stars >= 4 else "")
+        tone = result.settled_sentiment or (
+            "negative" if inp.stars <= 2 else "positive" if inp.stars >= 4 else ""
+        )
         if type_ == "support request":
-            label = "1–2★ with a bug or help request" if inp.stars <= 2 else "3–5★ with a bug or help request"
-            return (40 if inp.stars <= 2 else 30), (label, f"a {stars} that reports a problem or asks for help")
+            label = (
+                "1–2★ with a bug or help request"
+                if inp.stars <= 2
+                else "3–5★ with a bug or help request"
+            )
+            return (40 if inp.stars <= 2 else 30), (
+                label,
+                f"a {stars} that reports a problem or asks for help",
+            )
         if type_ in ("feedback", "feature request") and not short:
             return 20, ("notable feedback", f"a {stars} with {type_} at some length")
         if short and inp.stars <= 3 and tone == "negative":
-            return 10, ("short negative review", f"a short {stars}, negative" + ("" if result.settled_sentiment else " by its stars"))
+            return 10, (
+                "short negative review",
+                f"a short {stars}, negative"
+                + ("" if result.settled_sentiment else " by its stars"),
+            )
         if short and inp.stars >= 4 and tone == "positive":
-            return 5, ("short positive review", f"a short {stars}, positive" + ("" if result.settled_sentiment else " by its stars"))
+            return 5, (
+                "short positive review",
+                f"a short {stars}, positive"
+                + ("" if result.settled_sentiment else " by its stars"),
+            )
         return 0, None
     bump = 10 if result.has_signal("paid_product") else 0
     if result.has_signal("controversial"):

@@ -14,18 +14,37 @@ MAX_UPLOAD = 2 * 1024 * 1024
 
 
 class TagRuleForm(forms.ModelForm):
-    type = forms.ChoiceField(choices=[("", "any type")] + list(MessageType.choices), required=False)
-    language = forms.ChoiceField(choices=[("", "any language")] + [(c, c) for c in LANGUAGES], required=False)
+    type = forms.ChoiceField(
+        choices=[("", "any type")] + list(MessageType.choices), required=False
+    )
+    language = forms.ChoiceField(
+        choices=[("", "any language")] + [(c, c) for c in LANGUAGES], required=False
+    )
 
     class Meta:
         model = TagRule
-        fields = ["name", "tag", "keywords", "regex", "authors", "account", "type", "language", "active"]
-        widgets = {"keywords": forms.Textarea(attrs={"rows": 3}), "authors": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "name",
+            "tag",
+            "keywords",
+            "regex",
+            "authors",
+            "account",
+            "type",
+            "language",
+            "active",
+        ]
+        widgets = {
+            "keywords": forms.Textarea(attrs={"rows": 3}),
+            "authors": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def clean_account(self):
         handle = self.cleaned_data["account"].strip().lstrip("@")
         if handle and not BrandAccount.objects.filter(handle__iexact=handle).exists():
-            raise forms.ValidationError(f"No brand account @{handle}: use the handle of a connected account, without @.")
+            raise forms.ValidationError(
+                f"No brand account @{handle}: use the handle of a connected account, without @."
+            )
         return handle
 
     def clean_regex(self):
@@ -50,18 +69,24 @@ class TagRuleForm(forms.ModelForm):
         if any(f in self.errors for f in conditions):
             return data  # a condition was given but refused: its own message says why
         if not any(data.get(f) for f in conditions):
-            raise forms.ValidationError("Give at least one condition (keywords, regex, authors, account, type or language): "
-                                        "a rule without conditions would tag everything.")
+            raise forms.ValidationError(
+                "Give at least one condition (keywords, regex, authors, account, type or language): "
+                "a rule without conditions would tag everything."
+            )
         return data
 
 
 class KBImportForm(forms.Form):
-    file = forms.FileField(help_text="JSON (a list of {title, url, summary, language}) or CSV with a header row title,url,summary,language.")
+    file = forms.FileField(
+        help_text="JSON (a list of {title, url, summary, language}) or CSV with a header row title,url,summary,language."
+    )
 
     def clean_file(self):
         f = self.cleaned_data["file"]
         if f.size > MAX_UPLOAD:
-            raise forms.ValidationError(f"The file is {f.size // 1024} KiB; the limit is {MAX_UPLOAD // 1024} KiB.")
+            raise forms.ValidationError(
+                f"The file is {f.size // 1024} KiB; the limit is {MAX_UPLOAD // 1024} KiB."
+            )
         if not f.name.lower().endswith((".json", ".csv")):
             raise forms.ValidationError("Upload a .json or .csv file.")
         return f
@@ -79,7 +104,9 @@ class EscalateClusterForm(forms.Form):
             ids = None
         # An id no row can have (20 digits) is as invalid as letters: the database would choke on it.
         if ids is None or not all(1 <= i <= MAX_ID for i in ids):
-            raise forms.ValidationError("The cluster's conversation list is not valid; reload the clusters page.")
+            raise forms.ValidationError(
+                "The cluster's conversation list is not valid; reload the clusters page."
+            )
         if len(ids) < 2:
             raise forms.ValidationError("A cluster needs at least two conversations.")
         return ids

@@ -16,7 +16,9 @@ class TriageSuggestion(models.Model):
     work with; this row keeps the suggestion and its reasons, whatever agents do later.
     """
 
-    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="triage")
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="triage"
+    )
     type = models.CharField(max_length=20, blank=True)
     type_confidence = models.FloatField(default=0)
     type_reason = models.CharField(max_length=300, blank=True)
@@ -44,7 +46,9 @@ class CorrectionField(models.TextChoices):
 class TriageCorrection(models.Model):
     """An agent confirmed or changed a suggestion: the agent's choice wins; this row is for evaluation."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="triage_corrections")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="triage_corrections"
+    )
     field = models.CharField(max_length=20, choices=CorrectionField.choices)
     suggested = models.CharField(max_length=30, blank=True)
     suggested_confidence = models.FloatField(default=0)
@@ -75,12 +79,21 @@ class TagRule(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="rules")
-    keywords = models.TextField(blank=True, help_text="One per line or comma-separated; any one matches (whole words, any case).")
-    regex = models.CharField(max_length=300, blank=True, validators=[validate_regex], help_text=SYNTAX_HELP)
+    keywords = models.TextField(
+        blank=True,
+        help_text="One per line or comma-separated; any one matches (whole words, any case).",
+    )
+    regex = models.CharField(
+        max_length=300, blank=True, validators=[validate_regex], help_text=SYNTAX_HELP
+    )
     authors = models.TextField(blank=True, help_text="Handles, one per line or comma-separated.")
-    account = models.CharField(max_length=100, blank=True, help_text="The brand account addressed, e.g. FirefoxSupport.")
+    account = models.CharField(
+        max_length=100, blank=True, help_text="The brand account addressed, e.g. FirefoxSupport."
+    )
     type = models.CharField(max_length=20, blank=True, help_text="Only messages of this type.")
-    language = models.CharField(max_length=10, blank=True, help_text="Only messages in this language (ISO 639-1).")
+    language = models.CharField(
+        max_length=10, blank=True, help_text="Only messages in this language (ISO 639-1)."
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -117,7 +130,9 @@ class WatchTerm(models.Model):
 
     kind = models.CharField(max_length=20, choices=WatchKind.choices)
     name = models.CharField(max_length=100)
-    keywords = models.TextField(blank=True, help_text="Other ways to say it, one per line or comma-separated.")
+    keywords = models.TextField(
+        blank=True, help_text="Other ways to say it, one per line or comma-separated."
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -40,30 +40,52 @@ _OPTIONS = _options()
 
 # What RE2's refusals mean, in the words of someone writing a rule. First match wins.
 _EXPLAINED = [
-    (re.compile(r"invalid escape sequence: \\[1-9]|invalid perl operator: \(\?P=|invalid escape sequence: \\k"),
-     "a backreference ({what}), which is not supported; rules run on an engine that never backtracks, "
-     "so a pattern cannot refer back to what an earlier group matched. Spell out the alternatives instead, e.g. (crash|crashes)"),
-    (re.compile(r"invalid perl operator: \(\?<?[=!]"),
-     "a lookahead or lookbehind ({what}), which is not supported; rules run on an engine that never backtracks. "
-     "For whole words in any language use the Keywords field; a rule's conditions must all hold, so a keyword and a pattern can be combined"),
-    (re.compile(r"invalid perl operator: \(\?>|bad repetition operator: (\*|\+|\?|\})\+"),
-     "an atomic group or possessive repetition ({what}), which is not supported (and not needed: no pattern can backtrack here). "
-     "Write the group or repetition without it"),
-    (re.compile(r"invalid perl operator: \(\?\("),
-     "a conditional group ({what}), which is not supported; write the two cases as alternatives (a|b)"),
-    (re.compile(r"invalid perl operator: \(\?#"),
-     "a comment group ({what}), which is not supported; leave the comment out"),
-    (re.compile(r"invalid perl operator: \(\?[a-zA-Z]"),
-     "an inline flag ({what}) that is not supported; only (?i), (?m), (?s) and (?U) are. Rules already ignore case"),
-    (re.compile(r"invalid escape sequence: \\[uUN]"),
-     "a character escape ({what}) that is not supported; type the character itself, or write it as \\x{{00e9}}"),
-    (re.compile(r"invalid escape sequence: \\Z"),
-     "\\Z, which is not supported; use $ (or \\z) for the end of the text"),
-    (re.compile(r"invalid escape sequence"),
-     "an escape sequence ({what}) that is not supported; escape only punctuation, or use \\d, \\s, \\w, \\b, \\p{{L}}"),
-    (re.compile(r"invalid repetition size|bad repetition operator|pattern too large"),
-     "a repetition that is too large or malformed ({what}): counts go up to 1000, also when repetitions are nested. "
-     "Use + or * instead of a large count"),
+    (
+        re.compile(
+            r"invalid escape sequence: \\[1-9]|invalid perl operator: \(\?P=|invalid escape sequence: \\k"
+        ),
+        "a backreference ({what}), which is not supported; rules run on an engine that never backtracks, "
+        "so a pattern cannot refer back to what an earlier group matched. Spell out the alternatives instead, e.g. (crash|crashes)",
+    ),
+    (
+        re.compile(r"invalid perl operator: \(\?<?[=!]"),
+        "a lookahead or lookbehind ({what}), which is not supported; rules run on an engine that never backtracks. "
+        "For whole words in any language use the Keywords field; a rule's conditions must all hold, so a keyword and a pattern can be combined",
+    ),
+    (
+        re.compile(r"invalid perl operator: \(\?>|bad repetition operator: (\*|\+|\?|\})\+"),
+        "an atomic group or possessive repetition ({what}), which is not supported (and not needed: no pattern can backtrack here). "
+        "Write the group or repetition without it",
+    ),
+    (
+        re.compile(r"invalid perl operator: \(\?\("),
+        "a conditional group ({what}), which is not supported; write the two cases as alternatives (a|b)",
+    ),
+    (
+        re.compile(r"invalid perl operator: \(\?#"),
+        "a comment group ({what}), which is not supported; leave the comment out",
+    ),
+    (
+        re.compile(r"invalid perl operator: \(\?[a-zA-Z]"),
+        "an inline flag ({what}) that is not supported; only (?i), (?m), (?s) and (?U) are. Rules already ignore case",
+    ),
+    (
+        re.compile(r"invalid escape sequence: \\[uUN]"),
+        "a character escape ({what}) that is not supported; type the character itself, or write it as \\x{{00e9}}",
+    ),
+    (
+        re.compile(r"invalid escape sequence: \\Z"),
+        "\\Z, which is not supported; use $ (or \\z) for the end of the text",
+    ),
+    (
+        re.compile(r"invalid escape sequence"),
+        "an escape sequence ({what}) that is not supported; escape only punctuation, or use \\d, \\s, \\w, \\b, \\p{{L}}",
+    ),
+    (
+        re.compile(r"invalid repetition size|bad repetition operator|pattern too large"),
+        "a repetition that is too large or malformed ({what}): counts go up to 1000, also when repetitions are nested. "
+        "Use + or * instead of a large count",
+    ),
 ]
 
 
@@ -93,7 +115,10 @@ def _compile(pattern: str):
     try:
         return re2.compile(pattern, _OPTIONS), None
     except UnicodeEncodeError:
-        return None, "This pattern holds a character that is not valid text (a lone surrogate); type it again."
+        return (
+            None,
+            "This pattern holds a character that is not valid text (a lone surrogate); type it again.",
+        )
     except re2.error as exc:
         detail = exc.args[0] if exc.args else str(exc)
         detail = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)

@@ -11,44 +11,97 @@ PAID_PRODUCTS = [
     ("MDN Plus", "mdn plus, mdn+"),
 ]
 CONTROVERSIAL = [
-    ("Terms of use and data", "terms of use, sell my data, selling my data, selling data, nutzungsbedingungen, conditions d'utilisation"),
+    (
+        "Terms of use and data",
+        "terms of use, sell my data, selling my data, selling data, nutzungsbedingungen, conditions d'utilisation",
+    ),
     ("AI in the browser", "ai chatbot, ai features, ai slop, ki-funktionen"),
 ]
 # (rule name, tag, keywords, type)
 TAG_RULES = [
-    ("Bookmarks in any language", "Bookmarks", "bookmark, bookmarks, lesezeichen, favoris, marcadores, favoritos, yer imleri, yer imlerim", ""),
-    ("Sync", "Sync", "sync, synced, syncing, synchronisation, sincronización, sincronização, senkronizasyon", ""),
-    ("Crashes", "Crash", "crash, crashes, crashing, keeps closing, abstürzt, stürzt, plante, se cierra, fecha sozinho, çöküyor", ""),
-    ("Passwords", "Passwords", "password, passwords, passwörter, mots de passe, contraseñas, senhas, şifrelerimi, şifre", ""),
+    (
+        "Bookmarks in any language",
+        "Bookmarks",
+        "bookmark, bookmarks, lesezeichen, favoris, marcadores, favoritos, yer imleri, yer imlerim",
+        "",
+    ),
+    (
+        "Sync",
+        "Sync",
+        "sync, synced, syncing, synchronisation, sincronización, sincronização, senkronizasyon",
+        "",
+    ),
+    (
+        "Crashes",
+        "Crash",
+        "crash, crashes, crashing, keeps closing, abstürzt, stürzt, plante, se cierra, fecha sozinho, çöküyor",
+        "",
+    ),
+    (
+        "Passwords",
+        "Passwords",
+        "password, passwords, passwörter, mots de passe, contraseñas, senhas, şifrelerimi, şifre",
+        "",
+    ),
     ("Video playback", "Video playback", "video, videos, youtube, netflix, vídeo", ""),
-    ("Extensions", "Extensions", "extension, extensions, add-on, add-ons, addon, erweiterungen, eklentilerim, extensões, extensiones", ""),
+    (
+        "Extensions",
+        "Extensions",
+        "extension, extensions, add-on, add-ons, addon, erweiterungen, eklentilerim, extensões, extensiones",
+        "",
+    ),
     ("Feature requests", "Feature request", "", "feature_request"),
     ("Fan love", "Fan Love", "", "compliment"),
 ]
 KB = [
-    ("Restore bookmarks from backup or move them to another computer", "https://support.mozilla.org/kb/restore-bookmarks-from-backup-or-move-them",
-     "Firefox saves backups of your bookmarks automatically. Restore lost or missing bookmarks after an update."),
-    ("Firefox crashes - troubleshoot, prevent and get help fixing crashes", "https://support.mozilla.org/kb/firefox-crashes-troubleshoot-prevent-and-get-help",
-     "What to do when Firefox keeps crashing, closes unexpectedly or will not start; crash reports and crash IDs."),
-    ("Troubleshoot problems with Firefox Sync", "https://support.mozilla.org/kb/sync-troubleshooting",
-     "Sync is not working: bookmarks, passwords or history do not sync between phone and computer."),
-    ("Password manager - remember, delete, change and import saved passwords", "https://support.mozilla.org/kb/password-manager-remember-delete-edit-logins",
-     "Save, import, export and recover saved passwords and logins in Firefox."),
-    ("Fix video playback problems", "https://support.mozilla.org/kb/fix-video-audio-problems-firefox",
-     "Videos stutter, do not play or have no sound on YouTube and other sites."),
-    ("Mozilla VPN connection problems", "https://support.mozilla.org/kb/mozilla-vpn-troubleshooting",
-     "Mozilla VPN does not connect, disconnects or is slow; subscription and devices."),
+    (
+        "Restore bookmarks from backup or move them to another computer",
+        "https://support.mozilla.org/kb/restore-bookmarks-from-backup-or-move-them",
+        "Firefox saves backups of your bookmarks automatically. Restore lost or missing bookmarks after an update.",
+    ),
+    (
+        "Firefox crashes - troubleshoot, prevent and get help fixing crashes",
+        "https://support.mozilla.org/kb/firefox-crashes-troubleshoot-prevent-and-get-help",
+        "What to do when Firefox keeps crashing, closes unexpectedly or will not start; crash reports and crash IDs.",
+    ),
+    (
+        "Troubleshoot problems with Firefox Sync",
+        "https://support.mozilla.org/kb/sync-troubleshooting",
+        "Sync is not working: bookmarks, passwords or history do not sync between phone and computer.",
+    ),
+    (
+        "Password manager - remember, delete, change and import saved passwords",
+        "https://support.mozilla.org/kb/password-manager-remember-delete-edit-logins",
+        "Save, import, export and recover saved passwords and logins in Firefox.",
+    ),
+    (
+        "Fix video playback problems",
+        "https://support.mozilla.org/kb/fix-video-audio-problems-firefox",
+        "Videos stutter, do not play or have no sound on YouTube and other sites.",
+    ),
+    (
+        "Mozilla VPN connection problems",
+        "https://support.mozilla.org/kb/mozilla-vpn-troubleshooting",
+        "Mozilla VPN does not connect, disconnects or is slow; subscription and devices.",
+    ),
 ]
 
 
 def load_triage_demo() -> None:
-    for kind, entries in ((WatchKind.PAID_PRODUCT, PAID_PRODUCTS), (WatchKind.CONTROVERSIAL, CONTROVERSIAL)):
+    for kind, entries in (
+        (WatchKind.PAID_PRODUCT, PAID_PRODUCTS),
+        (WatchKind.CONTROVERSIAL, CONTROVERSIAL),
+    ):
         for name, keywords in entries:
-            WatchTerm.objects.update_or_create(kind=kind, name=name, defaults={"keywords": keywords})
+            WatchTerm.objects.update_or_create(
+                kind=kind, name=name, defaults={"keywords": keywords}
+            )
     for name, tag_name, keywords, type_ in TAG_RULES:
         tag = Tag.objects.filter(name=tag_name).first()
         if tag is None:
             continue
-        TagRule.objects.update_or_create(name=name, defaults={"tag": tag, "keywords": keywords, "type": type_})
+        TagRule.objects.update_or_create(
+            name=name, defaults={"tag": tag, "keywords": keywords, "type": type_}
+        )
     for title, url, summary in KB:
         KBArticle.objects.update_or_create(url=url, defaults={"title": title, "summary": summary})

@@ -11,7 +11,15 @@ from django.utils import timezone
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from socialdesk.clippings.models import Clipping
-from socialdesk.conversations.models import CloseReason, Conversation, Direction, Message, MessageType, Sentiment, Status
+from socialdesk.conversations.models import (
+    CloseReason,
+    Conversation,
+    Direction,
+    Message,
+    MessageType,
+    Sentiment,
+    Status,
+)
 
 from .classify import CONFIDENT, LANGUAGES, band, language_name
 from .models import KBArticle, TriageSuggestion
@@ -21,12 +29,21 @@ KB_MIN_SCORE = 0.12
 
 
 def _first_inbound_text(conversation: Conversation) -> str:
-    texts = list(conversation.messages.filter(direction=Direction.INBOUND).order_by("created_at", "id").values_list("text", flat=True)[:3])
+    texts = list(
+        conversation.messages.filter(direction=Direction.INBOUND)
+        .order_by("created_at", "id")
+        .values_list("text", flat=True)[:3]
+    )
     return " ".join(texts)
 
 
 def _vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(preprocessor=normalise, token_pattern=r"(?u)\b\w\w\w+\b", stop_words="english", sublinear_tf=True)
+    return TfidfVectorizer(
+        preprocessor=normalise,
+        token_pattern=r"(?u)\b\w\w\w+\b",
+        stop_words="english",
+        sublinear_tf=True,
+    )
 
 
 @dataclass
@@ -41,8 +58,14 @@ class Ranked:
 
 def rank_suggestions(text: str, *, limit: int = 3) -> list[Ranked]:
     """KB articles and clippings ranked by TF-IDF cosine with the customer's words; each with the words shared."""
-    docs = [("kb", a.title, a.url, a.summary, f"{a.title} {a.summary}") for a in KBArticle.objects.all()[:2000]]
-    docs += [("clipping", c.title, "", c.text, f"{c.title} {c.text}") for c in Clipping.objects.filter(is_holding_reply=False)[:500]]
+    docs = [
+        ("kb", a.title, a.url, a.summary, f"{a.title} {a.summary}")
+        for a in KBArticle.objects.all()[:2000]
+    ]
+    docs += [
+        ("clipping", c.title, "", c.text, f"{c.title} {c.text}")
+        for c in Clipping.objects.filter(is_holding_reply=False)[:500]
+    ]
     if not docs or not text.strip():
         return []
     vec = _vectorizer()
@@ -59,7 +82,16 @@ def rank_suggestions(text: str, *, limit: int = 3) -> list[Ranked]:
             break
         shared = vocab[(m[i].multiply(q)).nonzero()[1]]
         kind, title, url, body, _ = docs[i]
-        out.append(Ranked(kind, title, url, body, float(sims[i]), "shares the words " + ", ".join(f"“{w}”" for w in sorted(shared)[:5])))
+        out.append(
+            Ranked(
+                kind,
+                title,
+                url,
+                body,
+                float(sims[i]),
+                "shares the words " + ", ".join(f"“{w}”" for w in sorted(shared)[:5]),
+            )
+        )
     kb = [r for r in out if r.kind == "kb"][:limit]
     clips = [r for r in out if r.kind == "clipping"][:limit]
     return kb + clips
@@ -75,7 +107,9 @@ class FieldRow:
     value_label: str  # as read ("support request", "German")
     band: str  # confident: triage acted on it; unsure: a suggestion to confirm
     reason: str
-    numbers: str  # the confidence against the threshold, for community managers (a title attribute)
+    numbers: (
+        str  # the confidence against the threshold, for community managers (a title attribute)
+    )
     applied: bool  # triage set it on the conversation itself
     current: str  # the conversation's value now
     current_label: str
@@ -105,7 +139,9 @@ _OLD_LANGUAGE_REASON = re.compile(r"\b([a-z]{2}) with probability [\d.]+ \(langu
 def plain_reason(reason: str) -> str:
     if _OLD_MODEL_REASON.match(reason):
         return "the model's reading of the wording as a whole"
-    return _OLD_LANGUAGE_REASON.sub(lambda m: f"the text reads as {language_name(m.group(1))}", reason)
+    return _OLD_LANGUAGE_REASON.sub(
+        lambda m: f"the text reads as {language_name(m.group(1))}", reason
+    )
 
 
 def _numbers(confidence: float, act: float) -> str:
@@ -116,22 +152,57 @@ def _rows(s: TriageSuggestion, conversation: Conversation, act: float) -> list[F
     types, sentiments = dict(MessageType.choices), dict(Sentiment.choices)
     rows = []
     for name, label, value_label, current_label, choices in (
-        ("type", "Type", s.type.replace("_", " "), types.get(conversation.type, ""), MessageType.choices),
-        ("sentiment", "Sentiment", s.sentiment, sentiments.get(conversation.sentiment, ""), Sentiment.choices),
-        ("language", "Language", language_name(s.language) if s.language else "", language_name(conversation.language) if conversation.language else "",
-         [(code, f"{language_name(code)} ({code})") for code in LANGUAGES]),
+        (
+            "type",
+            "Type",
+            s.type.replace("_", " "),
+            types.get(conversation.type, ""),
+            MessageType.choices,
+        ),
+        (
+            "sentiment",
+            "Sentiment",
+            s.sentiment,
+            sentiments.get(conversation.sentiment, ""),
+            Sentiment.choices,
+        ),
+        (
+            "language",
+            "Language",
+            language_name(s.language) if s.language else "",
+            language_name(conversation.language) if conversation.language else "",
+            [(code, f"{language_name(code)} ({code})") for code in LANGUAGES],
+        ),
     ):
         confidence = getattr(s, f"{name}_confidence")
-        rows.append(FieldRow(
-            field=name, label=label, value=getattr(s, name), value_label=value_label, band=band(confidence, act),
-            reason=plain_reason(getattr(s, f"{name}_reason")), numbers=_numbers(confidence, act),
-            applied=name in (s.applied or []), current=getattr(conversation, name), current_label=current_label, choices=choices,
-        ))
+        rows.append(
+            FieldRow(
+                field=name,
+                label=label,
+                value=getattr(s, name),
+                value_label=value_label,
+                band=band(confidence, act),
+                reason=plain_reason(getattr(s, f"{name}_reason")),
+                numbers=_numbers(confidence, act),
+                applied=name in (s.applied or []),
+                current=getattr(conversation, name),
+                current_label=current_label,
+                choices=choices,
+            )
+        )
     return rows
 
 
 # Signals the composer repeats above the reply field: they change what (or whether) to answer.
-COMPOSER_SIGNALS = {"unsolicited", "controversial", "celebrity", "language_not_supported", "spam", "troll", "paid_product"}
+COMPOSER_SIGNALS = {
+    "unsolicited",
+    "controversial",
+    "celebrity",
+    "language_not_supported",
+    "spam",
+    "troll",
+    "paid_product",
+}
 
 
 def composer(conversation: Conversation) -> dict:
@@ -140,24 +211,41 @@ def composer(conversation: Conversation) -> dict:
     signals = list(s.signals) if s else []
     text = _first_inbound_text(conversation)
     ranked = rank_suggestions(text)
-    warnings = [x for x in signals if x["kind"] in COMPOSER_SIGNALS] + _warnings(conversation, signals, has_kb=any(r.kind == "kb" for r in ranked))
+    warnings = [x for x in signals if x["kind"] in COMPOSER_SIGNALS] + _warnings(
+        conversation, signals, has_kb=any(r.kind == "kb" for r in ranked)
+    )
     return {"ranked": ranked, "warnings": warnings}
 
 
-def _warnings(conversation: Conversation, signals: list[dict], *, has_kb: bool | None = None) -> list[dict]:
+def _warnings(
+    conversation: Conversation, signals: list[dict], *, has_kb: bool | None = None
+) -> list[dict]:
     warnings = []
     kinds = {x["kind"] for x in signals}
     if "controversial" in kinds:
         outbound = conversation.messages.filter(direction=Direction.OUTBOUND).count()
         if outbound >= 2 and conversation.status == Status.OPEN and conversation.awaiting_reply:
-            warnings.append({"kind": "moved_to_forum", "label": "Suggest “Moved to forum”",
-                             "reason": f"a controversial topic and {outbound} replies from us without a solution"})
+            warnings.append(
+                {
+                    "kind": "moved_to_forum",
+                    "label": "Suggest “Moved to forum”",
+                    "reason": f"a controversial topic and {outbound} replies from us without a solution",
+                }
+            )
     if "attention" in kinds:
         if has_kb is None:
-            has_kb = any(r.kind == "kb" for r in rank_suggestions(_first_inbound_text(conversation)))
+            has_kb = any(
+                r.kind == "kb" for r in rank_suggestions(_first_inbound_text(conversation))
+            )
         if not has_kb:
-            warnings.append({"kind": "attention_no_kb", "label": "Escalate: a lot of attention and no KB answer",
-                             "reason": next(x["reason"] for x in signals if x["kind"] == "attention") + "; no KB article matches"})
+            warnings.append(
+                {
+                    "kind": "attention_no_kb",
+                    "label": "Escalate: a lot of attention and no KB answer",
+                    "reason": next(x["reason"] for x in signals if x["kind"] == "attention")
+                    + "; no KB article matches",
+                }
+            )
     return warnings
 
 
@@ -171,11 +259,22 @@ def panel(conversation: Conversation) -> Panel:
     on = set(conversation.tags.values_list("name", flat=True)) if tags else set()
     # Tags stored before bands existed were all added, so a missing band reads as confident.
     added = [t for t in tags if t.get("band", CONFIDENT) == CONFIDENT]
-    suggested = [{**t, "on": t["tag"] in on} for t in tags if t.get("band", CONFIDENT) != CONFIDENT]
+    suggested = [
+        {**t, "on": t["tag"] in on} for t in tags if t.get("band", CONFIDENT) != CONFIDENT
+    ]
     return Panel(
-        suggestion=s, fields=_rows(s, conversation, act) if s else [], tags_added=added, tags_suggested=suggested,
-        signals=signals, warnings=warnings, close_reason=close, close_reason_label=dict(CloseReason.choices).get(close, ""),
-        act=act, corrections=list(conversation.triage_corrections.select_related("actor").order_by("-at")[:5]),
+        suggestion=s,
+        fields=_rows(s, conversation, act) if s else [],
+        tags_added=added,
+        tags_suggested=suggested,
+        signals=signals,
+        warnings=warnings,
+        close_reason=close,
+        close_reason_label=dict(CloseReason.choices).get(close, ""),
+        act=act,
+        corrections=list(
+            conversation.triage_corrections.select_related("actor").order_by("-at")[:5]
+        ),
     )
 
 
@@ -190,7 +289,14 @@ class Cluster:
         return ",".join(str(c.pk) for c in self.members)
 
 
-def clusters(*, window_hours: float | None = None, threshold: float = 0.45, limit: int = 2000, now=None, within=None) -> list[Cluster]:
+def clusters(
+    *,
+    window_hours: float | None = None,
+    threshold: float = 0.45,
+    limit: int = 2000,
+    now=None,
+    within=None,
+) -> list[Cluster]:
     """Open conversations asking the same or a similar question, from different people, within the window.
 
     Similarity is TF-IDF cosine of the customers' first messages (words of 3+ letters, links and
@@ -201,16 +307,19 @@ def clusters(*, window_hours: float | None = None, threshold: float = 0.45, limi
     window_hours = window_hours or getattr(settings, "SOCIALDESK_CLUSTER_WINDOW_HOURS", 24)
     now = now or timezone.now()
     convs = list(
-        (within if within is not None else Conversation.objects.all()).filter(status=Status.OPEN, last_inbound_at__gte=now - timedelta(hours=window_hours))
+        (within if within is not None else Conversation.objects.all())
+        .filter(status=Status.OPEN, last_inbound_at__gte=now - timedelta(hours=window_hours))
         .exclude(assigned_queue__is_escalation=True)
-        .select_related("author").order_by("-last_inbound_at")[:limit]
+        .select_related("author")
+        .order_by("-last_inbound_at")[:limit]
     )
     if len(convs) < 2:
         return []
     first = {}
     for cid, text in (
         Message.objects.filter(conversation__in=convs, direction=Direction.INBOUND)
-        .order_by("conversation_id", "created_at", "id").values_list("conversation_id", "text")
+        .order_by("conversation_id", "created_at", "id")
+        .values_list("conversation_id", "text")
     ):
         first.setdefault(cid, text)
     convs = [c for c in convs if c.pk in first]
@@ -245,9 +354,13 @@ def clusters(*, window_hours: float | None = None, threshold: float = 0.45, limi
         shared = [vocab[k] for k in np.argsort(-weight) if present[k] >= 2][:5]
         members = sorted((convs[i] for i in idx), key=lambda c: c.last_inbound_at)
         span = (members[-1].last_inbound_at - members[0].last_inbound_at).total_seconds() / 3600
-        reason = (f"{len(idx)} open conversations from {len(authors)} different people within {span:.1f} h "
-                  f"ask something similar (shared words: {', '.join(shared) or '—'}; similarity ≥ {threshold:.2f})")
-        out.append(Cluster(members=members, texts={c.pk: first[c.pk] for c in members}, reason=reason))
+        reason = (
+            f"{len(idx)} open conversations from {len(authors)} different people within {span:.1f} h "
+            f"ask something similar (shared words: {', '.join(shared) or '—'}; similarity ≥ {threshold:.2f})"
+        )
+        out.append(
+            Cluster(members=members, texts={c.pk: first[c.pk] for c in members}, reason=reason)
+        )
     return sorted(out, key=lambda cl: -len(cl.members))
 
 
@@ -257,6 +370,9 @@ def correction_stats() -> list[dict]:
 
     from .models import TriageCorrection
 
-    rows = (TriageCorrection.objects.values("field")
-            .annotate(total=Count("id"), agreed=Count("id", filter=Q(suggested=F("chosen")))).order_by("field"))
+    rows = (
+        TriageCorrection.objects.values("field")
+        .annotate(total=Count("id"), agreed=Count("id", filter=Q(suggested=F("chosen"))))
+        .order_by("field")
+    )
     return [{**r, "rate": r["agreed"] / r["total"] if r["total"] else 0} for r in rows]

@@ -23,14 +23,38 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from socialdesk.connectors.base import InboundMessage
-from socialdesk.conversations.models import Activity, Conversation, Message, MessageType, Sentiment, Tag, UserTag
+from socialdesk.conversations.models import (
+    Activity,
+    Conversation,
+    Message,
+    MessageType,
+    Sentiment,
+    Tag,
+    UserTag,
+)
 
 from . import patterns
 from .classify import (
-    CONFIDENT, LANGUAGES, TYPE_CHOICE, TagRuleSpec, TriageConfig, TriageInput, TriageResult, check_language_supported,
+    CONFIDENT,
+    LANGUAGES,
+    TYPE_CHOICE,
+    TagRuleSpec,
+    TriageConfig,
+    TriageInput,
+    TriageResult,
+    check_language_supported,
     classify_batch,
 )
-from .models import CorrectionField, KBArticle, TagRule, TriageCorrection, TriageSuggestion, WatchKind, WatchTerm, split_list
+from .models import (
+    CorrectionField,
+    KBArticle,
+    TagRule,
+    TriageCorrection,
+    TriageSuggestion,
+    WatchKind,
+    WatchTerm,
+    split_list,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +79,12 @@ def rule_problem(rule: TagRule) -> str:
 @lru_cache(maxsize=256)
 def _report_skipped(name: str, pattern: str, problem: str) -> None:
     # Once per process and pattern: the configuration is read on every page.
-    log.warning("Tag rule %r is skipped (pattern /%s/): %s Edit it on the tag rules page.", name, pattern, problem)
+    log.warning(
+        "Tag rule %r is skipped (pattern /%s/): %s Edit it on the tag rules page.",
+        name,
+        pattern,
+        problem,
+    )
 
 
 def load_config() -> TriageConfig:
@@ -79,16 +108,23 @@ def load_config() -> TriageConfig:
         celebrity_followers=settings.SOCIALDESK_CELEBRITY_FOLLOWERS,
         attention_threshold=getattr(settings, "SOCIALDESK_ATTENTION_THRESHOLD", 50),
         act_confidence=act_confidence(),
-        paid_products=tuple(paid), controversial_topics=tuple(controversial), tag_rules=tuple(rules),
+        paid_products=tuple(paid),
+        controversial_topics=tuple(controversial),
+        tag_rules=tuple(rules),
         skipped_rules=tuple(skipped),
     )
 
 
 def rule_spec(rule: TagRule) -> TagRuleSpec:
     return TagRuleSpec(
-        tag=rule.tag.name, name=rule.name, keywords=split_list(rule.keywords), regex=rule.regex,
-        authors=split_list(rule.authors), account=rule.account.lstrip("@"),
-        type=rule.type.replace("_", " "), language=rule.language,
+        tag=rule.tag.name,
+        name=rule.name,
+        keywords=split_list(rule.keywords),
+        regex=rule.regex,
+        authors=split_list(rule.authors),
+        account=rule.account.lstrip("@"),
+        type=rule.type.replace("_", " "),
+        language=rule.language,
     )
 
 
@@ -100,12 +136,22 @@ def _stars(msg: InboundMessage) -> int | None:
         return None
 
 
-def input_for(msg: InboundMessage, *, account_handle: str = "", user_tags: tuple[str, ...] = ()) -> TriageInput:
+def input_for(
+    msg: InboundMessage, *, account_handle: str = "", user_tags: tuple[str, ...] = ()
+) -> TriageInput:
     return TriageInput(
-        text=msg.text, followers=msg.author.followers, verified=msg.author.verified, handle=msg.author.handle,
-        account=account_handle, platform=msg.platform, language_hint=msg.language, stars=_stars(msg),
+        text=msg.text,
+        followers=msg.author.followers,
+        verified=msg.author.verified,
+        handle=msg.author.handle,
+        account=account_handle,
+        platform=msg.platform,
+        language_hint=msg.language,
+        stars=_stars(msg),
         language_claim=str(msg.metadata.get("language_hint") or "")[:10],
-        likes=msg.likes, reposts=msg.reposts, user_tags=user_tags,
+        likes=msg.likes,
+        reposts=msg.reposts,
+        user_tags=user_tags,
     )
 
 
@@ -117,13 +163,27 @@ def classify_messages(messages: list[InboundMessage], accounts: dict) -> dict:
     # The user tags agents set on these authors in earlier conversations (TR6): one query per page.
     user_tags = defaultdict(list)
     for platform, external_id, kind in UserTag.objects.filter(
-        author__platform__in={m.platform for m in messages}, author__external_id__in={m.author.external_id for m in messages},
+        author__platform__in={m.platform for m in messages},
+        author__external_id__in={m.author.external_id for m in messages},
     ).values_list("author__platform", "author__external_id", "kind"):
         user_tags[(platform, external_id)].append(kind)
     inputs = []
     for m in messages:
-        handle = next((accounts[(m.platform, i)].handle for i in m.mentioned_account_ids if (m.platform, i) in accounts), "")
-        inputs.append(input_for(m, account_handle=handle, user_tags=tuple(user_tags[(m.platform, m.author.external_id)])))
+        handle = next(
+            (
+                accounts[(m.platform, i)].handle
+                for i in m.mentioned_account_ids
+                if (m.platform, i) in accounts
+            ),
+            "",
+        )
+        inputs.append(
+            input_for(
+                m,
+                account_handle=handle,
+                user_tags=tuple(user_tags[(m.platform, m.author.external_id)]),
+            )
+        )
     results = classify_batch(inputs, config)
     return {(m.platform, m.platform_id): r for m, r in zip(messages, results)}
 
@@ -139,11 +199,20 @@ def conversation_fields(result: TriageResult, *, respond_from, platform_language
         fields["type"] = TYPE_CHOICE[result.settled_type]
     if result.settled_sentiment:
         fields["sentiment"] = result.settled_sentiment
-    fields["language"] = result.language if result.language_band == CONFIDENT and result.language else platform_language
+    fields["language"] = (
+        result.language
+        if result.language_band == CONFIDENT and result.language
+        else platform_language
+    )
     return fields
 
 
-def record(opened: list[tuple[Conversation, TriageResult]], *, activity: list[Activity] | None = None, tag_links: list | None = None) -> None:
+def record(
+    opened: list[tuple[Conversation, TriageResult]],
+    *,
+    activity: list[Activity] | None = None,
+    tag_links: list | None = None,
+) -> None:
     """Store the suggestions of a page's new conversations, apply their tags and log it, in bulk.
 
     Given `activity` and `tag_links` lists, the `triaged` entries and the tag links are added to
@@ -154,28 +223,57 @@ def record(opened: list[tuple[Conversation, TriageResult]], *, activity: list[Ac
     names = {t.tag for _, r in opened for t in r.applied_tags}
     tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
     for name in names - tags.keys():
-        tags[name], _ = Tag.objects.get_or_create(name=name, defaults={"slug": slugify(name)[:100] or "tag"})
+        tags[name], _ = Tag.objects.get_or_create(
+            name=name, defaults={"slug": slugify(name)[:100] or "tag"}
+        )
     suggestions, links, entries = [], [], []
     Through = Conversation.tags.through
     for conversation, r in opened:
         applied = [f for f in ("type", "sentiment") if getattr(conversation, f)]
         if r.language_band == CONFIDENT and conversation.language == r.language:
             applied.append("language")
-        suggestions.append(TriageSuggestion(
-            conversation=conversation, type=TYPE_CHOICE[r.type], type_confidence=r.type_confidence, type_reason=r.type_reason[:300],
-            language=r.language, language_confidence=r.language_confidence, language_reason=r.language_reason[:300],
-            sentiment=r.sentiment, sentiment_confidence=r.sentiment_confidence, sentiment_reason=r.sentiment_reason[:300],
-            tags=[asdict(t) for t in r.tags], signals=[asdict(s) for s in r.signals],
-            suggested_close_reason=r.suggested_close_reason, applied=applied,
-        ))
+        suggestions.append(
+            TriageSuggestion(
+                conversation=conversation,
+                type=TYPE_CHOICE[r.type],
+                type_confidence=r.type_confidence,
+                type_reason=r.type_reason[:300],
+                language=r.language,
+                language_confidence=r.language_confidence,
+                language_reason=r.language_reason[:300],
+                sentiment=r.sentiment,
+                sentiment_confidence=r.sentiment_confidence,
+                sentiment_reason=r.sentiment_reason[:300],
+                tags=[asdict(t) for t in r.tags],
+                signals=[asdict(s) for s in r.signals],
+                suggested_close_reason=r.suggested_close_reason,
+                applied=applied,
+            )
+        )
         # Only confident tags are added; unsure ones stay in the suggestion for an agent to add.
-        links += [Through(conversation_id=conversation.pk, tag_id=tags[t.tag].pk) for t in r.applied_tags]
-        entries.append(Activity(conversation=conversation, kind="triaged", detail={
-            "type": r.type, "sentiment": r.sentiment, "language": r.language, "applied": applied,
-            "bands": {"type": r.type_band, "sentiment": r.sentiment_band, "language": r.language_band},
-            "tags": [t.tag for t in r.applied_tags], "suggested_tags": [t.tag for t in r.suggested_tags],
-            "signals": [s.kind for s in r.signals],
-        }))
+        links += [
+            Through(conversation_id=conversation.pk, tag_id=tags[t.tag].pk) for t in r.applied_tags
+        ]
+        entries.append(
+            Activity(
+                conversation=conversation,
+                kind="triaged",
+                detail={
+                    "type": r.type,
+                    "sentiment": r.sentiment,
+                    "language": r.language,
+                    "applied": applied,
+                    "bands": {
+                        "type": r.type_band,
+                        "sentiment": r.sentiment_band,
+                        "language": r.language_band,
+                    },
+                    "tags": [t.tag for t in r.applied_tags],
+                    "suggested_tags": [t.tag for t in r.suggested_tags],
+                    "signals": [s.kind for s in r.signals],
+                },
+            )
+        )
     TriageSuggestion.objects.bulk_create(suggestions)
     if tag_links is None:
         Through.objects.bulk_create(links, ignore_conflicts=True)
@@ -196,13 +294,17 @@ _CHOICES = {
 }
 
 
-def record_correction(*, actor, conversation: Conversation, field: str, chosen: str) -> TriageCorrection:
+def record_correction(
+    *, actor, conversation: Conversation, field: str, chosen: str
+) -> TriageCorrection:
     """The agent confirms or changes a suggestion: the conversation takes the agent's choice, and
     the pair (suggested, chosen) is kept for evaluation. Called by the action layer."""
     from socialdesk.conversations.errors import ActionError
 
     if field not in _CHOICES:
-        raise ActionError(f"Only {', '.join(_CHOICES)} can be confirmed or changed here.", field="field")
+        raise ActionError(
+            f"Only {', '.join(_CHOICES)} can be confirmed or changed here.", field="field"
+        )
     if chosen not in _CHOICES[field]:
         raise ActionError(f"Choose one of: {', '.join(_CHOICES[field])}.", field="chosen")
     suggestion = TriageSuggestion.objects.filter(conversation=conversation).first()
@@ -212,15 +314,24 @@ def record_correction(*, actor, conversation: Conversation, field: str, chosen: 
         Conversation.objects.filter(pk=conversation.pk).update(**{field: chosen})
         setattr(conversation, field, chosen)
         correction = TriageCorrection.objects.create(
-            conversation=conversation, field=field, suggested=suggested, suggested_confidence=confidence,
-            chosen=chosen, actor=actor,
+            conversation=conversation,
+            field=field,
+            suggested=suggested,
+            suggested_confidence=confidence,
+            chosen=chosen,
+            actor=actor,
         )
-        Activity.objects.create(conversation=conversation, actor=actor, kind="triage_confirmed" if suggested == chosen else "triage_corrected",
-                                detail={"field": field, "suggested": suggested, "chosen": chosen})
+        Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind="triage_confirmed" if suggested == chosen else "triage_corrected",
+            detail={"field": field, "suggested": suggested, "chosen": chosen},
+        )
     return correction
 
 
 # --- Tag rule preview ------------------------------------------------------------------------
+
 
 def preview_rule(spec: TagRuleSpec, *, limit: int = 50) -> list[tuple[Conversation, str]]:
     """Which open conversations the rule would tag, and why (first message; the conversation's own
@@ -232,16 +343,24 @@ def preview_rule(spec: TagRuleSpec, *, limit: int = 50) -> list[tuple[Conversati
     from socialdesk.conversations.models import Direction, Status
 
     out = []
-    convs = list(Conversation.objects.filter(status=Status.OPEN).select_related("author", "account")
-                 .order_by("-last_inbound_at")[:2000])
+    convs = list(
+        Conversation.objects.filter(status=Status.OPEN)
+        .select_related("author", "account")
+        .order_by("-last_inbound_at")[:2000]
+    )
     first = {}
-    for cid, text in (Message.objects.filter(conversation__in=convs, direction=Direction.INBOUND)
-                      .order_by("conversation_id", "created_at", "id").values_list("conversation_id", "text")):
+    for cid, text in (
+        Message.objects.filter(conversation__in=convs, direction=Direction.INBOUND)
+        .order_by("conversation_id", "created_at", "id")
+        .values_list("conversation_id", "text")
+    ):
         first.setdefault(cid, text)
     for c in convs:
         if c.pk not in first:
             continue
-        inp = TriageInput(text=first[c.pk], handle=c.author.handle, account=c.account.handle if c.account else "")
+        inp = TriageInput(
+            text=first[c.pk], handle=c.author.handle, account=c.account.handle if c.account else ""
+        )
         why = spec.matches(inp, type=(c.type or "").replace("_", " "), language=c.language or "")
         if why:
             out.append((c, why))
@@ -251,6 +370,7 @@ def preview_rule(spec: TagRuleSpec, *, limit: int = 50) -> list[tuple[Conversati
 
 
 # --- KB import -------------------------------------------------------------------------------
+
 
 class ImportReport:
     def __init__(self):
@@ -272,10 +392,14 @@ def import_kb(data: bytes, *, filename: str) -> ImportReport:
         try:
             rows = json.loads(text)
         except json.JSONDecodeError as exc:
-            report.errors.append(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).")
+            report.errors.append(
+                f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            )
             return report
         if not isinstance(rows, list):
-            report.errors.append("The JSON file must hold a list of articles: [{\"title\": …, \"url\": …}, …].")
+            report.errors.append(
+                'The JSON file must hold a list of articles: [{"title": …, "url": …}, …].'
+            )
             return report
         label = "item"
     else:
@@ -299,10 +423,14 @@ def import_kb(data: bytes, *, filename: str) -> ImportReport:
         except ValidationError:
             report.errors.append(f"{where}: “{url[:80]}” is not an http(s) address.")
             continue
-        _, created = KBArticle.objects.update_or_create(url=url, defaults={
-            "title": title[:300], "summary": str(row.get("summary") or "").strip(),
-            "language": str(row.get("language") or "en").strip()[:10],
-        })
+        _, created = KBArticle.objects.update_or_create(
+            url=url,
+            defaults={
+                "title": title[:300],
+                "summary": str(row.get("summary") or "").strip(),
+                "language": str(row.get("language") or "en").strip()[:10],
+            },
+        )
         if created:
             report.created += 1
         else:

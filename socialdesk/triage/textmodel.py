@@ -6,7 +6,7 @@ can never drift apart. Loading happens once per process; prediction works on a b
 """
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +33,21 @@ def normalise(text: str) -> str:
 
 
 _WORDS = HashingVectorizer(
-    analyzer="word", ngram_range=(1, 2), n_features=N_FEATURES, alternate_sign=False, norm=None,
-    lowercase=False, token_pattern=r"(?u)\b\w+\b|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]",
+    analyzer="word",
+    ngram_range=(1, 2),
+    n_features=N_FEATURES,
+    alternate_sign=False,
+    norm=None,
+    lowercase=False,
+    token_pattern=r"(?u)\b\w+\b|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]",
 )
 _CHARS = HashingVectorizer(
-    analyzer="char_wb", ngram_range=(2, 5), n_features=N_FEATURES, alternate_sign=False, norm=None, lowercase=False,
+    analyzer="char_wb",
+    ngram_range=(2, 5),
+    n_features=N_FEATURES,
+    alternate_sign=False,
+    norm=None,
+    lowercase=False,
 )
 
 
@@ -46,21 +56,32 @@ _CHARS = HashingVectorizer(
 _WORD = re.compile(r"(?u)\b\w+\b")
 _LETTERS = re.compile(r"[^\W\d_]{3,30}")
 # Words that carry no meaning a volunteer could check: English's and the seed languages' commonest.
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset("""
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(
+    """
     user http der die das und ist nicht ein eine mit von den dem des auf für sich auch noch nach seit wie aber oder
     les des une est pas pour que qui dans sur avec mais plus tout ses ces son elle nous vous ils
     los las del una por para que con como pero más muy este esta sus
     uma não com por para que mas mais muito meu minha isso este esta dos das nos
     bir için çok ama gibi daha ile olan bunu şey
     che non per una con sono della del het een van dat niet voor met zijn
-""".split())
+""".split()
+)
 # A word's share of the score below which it is not worth naming.
 MIN_WEIGHT = 0.02
 
 
 def candidate_words(texts: list[str]) -> list[list[str]]:
     """For each text, the words a reason could name: letters only, not a stop word, each once."""
-    return [sorted({w for w in _WORD.findall(normalise(t)) if _LETTERS.fullmatch(w) and w not in STOP_WORDS}) for t in texts]
+    return [
+        sorted(
+            {
+                w
+                for w in _WORD.findall(normalise(t))
+                if _LETTERS.fullmatch(w) and w not in STOP_WORDS
+            }
+        )
+        for t in texts
+    ]
 
 
 @lru_cache(maxsize=65_536)
@@ -92,7 +113,9 @@ def weigh(x: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
 class LinearModel:
     """Multinomial logistic regression at prediction time: softmax(x·Wᵀ + b)."""
 
-    def __init__(self, *, classes: list[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray):
+    def __init__(
+        self, *, classes: list[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray
+    ):
         self.classes = list(classes)
         self.idf = idf.astype(np.float32)
         self.coef_t = sparse.csr_matrix(coef.astype(np.float32).T)
@@ -121,7 +144,9 @@ class LinearModel:
         p = np.exp(scores)
         return p / p.sum(axis=1, keepdims=True)
 
-    def telling_words(self, xw: sparse.csr_matrix, words: list[list[str]], labels: list[int], *, limit: int = 3) -> list[list[str]]:
+    def telling_words(
+        self, xw: sparse.csr_matrix, words: list[list[str]], labels: list[int], *, limit: int = 3
+    ) -> list[list[str]]:
         """For each text (row of `xw = weighted(x)`; its `candidate_words`), the words that pushed the
         model most towards `labels[i]`, best first.
 
@@ -149,17 +174,26 @@ class LinearModel:
     def save(self, path: Path) -> None:
         coef = self.coef_t.T.toarray()
         # float16 halves the file; the rounding is far below what moves a prediction.
-        np.savez_compressed(path, classes=np.array(self.classes), idf=self.idf.astype(np.float16),
-                            coef=coef.astype(np.float16), intercept=self.intercept)
+        np.savez_compressed(
+            path,
+            classes=np.array(self.classes),
+            idf=self.idf.astype(np.float16),
+            coef=coef.astype(np.float16),
+            intercept=self.intercept,
+        )
 
     @classmethod
     def load(cls, path: Path) -> "LinearModel":
         with np.load(path, allow_pickle=False) as f:
-            return cls(classes=[str(c) for c in f["classes"]], idf=f["idf"].astype(np.float32),
-                       coef=f["coef"].astype(np.float32), intercept=f["intercept"])
+            return cls(
+                classes=[str(c) for c in f["classes"]],
+                idf=f["idf"].astype(np.float32),
+                coef=f["coef"].astype(np.float32),
+                intercept=f["intercept"],
+            )
 
 
-@lru_cache(maxsize=None)
+@cache
 def model(name: str) -> LinearModel:
     """The committed model `name` (type, sentiment), loaded once per process."""
     return LinearModel.load(DATA_DIR / f"{name}.npz")

@@ -28,12 +28,16 @@ def correct(request, pk):
     conversation = get_object_or_404(visible_conversations(user=request.user), pk=pk)
     field, chosen = request.POST.get("field", ""), request.POST.get("chosen", "")
     try:
-        c = actions.confirm_or_correct(actor=request.user, conversation=conversation, field=field, chosen=chosen)
+        c = actions.confirm_or_correct(
+            actor=request.user, conversation=conversation, field=field, chosen=chosen
+        )
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
         verb = "Confirmed" if c.agreed else "Changed"
-        messages.success(request, f"{verb}: {c.get_field_display().lower()} is {chosen.replace('_', ' ')}.")
+        messages.success(
+            request, f"{verb}: {c.get_field_display().lower()} is {chosen.replace('_', ' ')}."
+        )
     return redirect("conversation", pk=pk)
 
 
@@ -42,9 +46,17 @@ def _rule_page(request, form, rule=None, preview=None):
     for r in rules:
         # A saved rule whose pattern no longer compiles is skipped by triage: say so where it is edited.
         r.problem = services.rule_problem(r)
-    return render(request, "triage/rules.html", {
-        "form": form, "rule": rule, "preview": preview, "rules": rules, "stats": selectors.correction_stats(),
-    })
+    return render(
+        request,
+        "triage/rules.html",
+        {
+            "form": form,
+            "rule": rule,
+            "preview": preview,
+            "rules": rules,
+            "stats": selectors.correction_stats(),
+        },
+    )
 
 
 @login_required
@@ -58,7 +70,9 @@ def rules(request, pk=None):
         return _rule_page(request, form, rule)
     if "preview" in request.POST:
         draft = form.save(commit=False)
-        return _rule_page(request, form, rule, preview=services.preview_rule(services.rule_spec(draft)))
+        return _rule_page(
+            request, form, rule, preview=services.preview_rule(services.rule_spec(draft))
+        )
     saved = form.save()
     messages.success(request, f"Rule “{saved.name}” saved: it tags new conversations from now on.")
     return redirect("triage_rules")
@@ -75,9 +89,16 @@ def kb(request):
             f = form.cleaned_data["file"]
             report = services.import_kb(f.read(), filename=f.name)
             if report.created or report.updated:
-                messages.success(request, f"Imported {report.created} new and updated {report.updated} articles.")
+                messages.success(
+                    request,
+                    f"Imported {report.created} new and updated {report.updated} articles.",
+                )
             form = KBImportForm()
-    return render(request, "triage/kb.html", {"form": form, "report": report, "articles": KBArticle.objects.all()[:500]})
+    return render(
+        request,
+        "triage/kb.html",
+        {"form": form, "report": report, "articles": KBArticle.objects.all()[:500]},
+    )
 
 
 @login_required
@@ -85,7 +106,11 @@ def clusters(request):
     if not has_role(request.user, Role.CONTRIBUTOR):
         raise PermissionDenied
     # Only what this agent may see: a contributor's clusters never show a text still in moderation.
-    return render(request, "triage/clusters.html", {"clusters": selectors.clusters(within=visible_conversations(user=request.user))})
+    return render(
+        request,
+        "triage/clusters.html",
+        {"clusters": selectors.clusters(within=visible_conversations(user=request.user))},
+    )
 
 
 @login_required
@@ -98,8 +123,11 @@ def escalate_cluster(request):
                 messages.error(request, e)
         return redirect("triage_clusters")
     try:
-        n = actions.escalate_cluster(actor=request.user, conversation_ids=form.cleaned_data["conversations"],
-                                     reason=form.cleaned_data["reason"])
+        n = actions.escalate_cluster(
+            actor=request.user,
+            conversation_ids=form.cleaned_data["conversations"],
+            reason=form.cleaned_data["reason"],
+        )
     except ActionError as exc:
         if exc.status == 404:
             raise Http404(exc.message)
@@ -107,5 +135,8 @@ def escalate_cluster(request):
             raise PermissionDenied(exc.message)
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{n} conversations assigned to the Escalation queue, each with an internal note.")
+        messages.success(
+            request,
+            f"{n} conversations assigned to the Escalation queue, each with an internal note.",
+        )
     return redirect(reverse("triage_clusters"))

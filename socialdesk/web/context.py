@@ -10,7 +10,11 @@ def due_reminders(request) -> dict:
         return {}
     from socialdesk.conversations.models import Reminder
 
-    return {"due_reminders": Reminder.objects.filter(user=user, done=False, due_at__lte=timezone.now()).count()}
+    return {
+        "due_reminders": Reminder.objects.filter(
+            user=user, done=False, due_at__lte=timezone.now()
+        ).count()
+    }
 
 
 # The session key under which the reply view lists conversations whose reply the server accepted.

@@ -17,10 +17,22 @@ def id_field(**kwargs) -> forms.IntegerField:
 
 class ReplyForm(forms.Form):
     # dir="auto": an agent answering in Arabic or Hebrew sees the text run right to left.
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}), required=False, strip=True, max_length=TEXT_LIMITS["reply"])
-    then = forms.ChoiceField(choices=[("none", "Reply"), ("hold", "Reply + Hold"), ("close", "Reply + Close")], initial="none")
-    hold_reason = forms.ChoiceField(choices=[("", "Hold reason…"), *HoldReason.choices], required=False)
-    close_reason = forms.ChoiceField(choices=[("", "Close reason…"), *CloseReason.choices], required=False)
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+        required=False,
+        strip=True,
+        max_length=TEXT_LIMITS["reply"],
+    )
+    then = forms.ChoiceField(
+        choices=[("none", "Reply"), ("hold", "Reply + Hold"), ("close", "Reply + Close")],
+        initial="none",
+    )
+    hold_reason = forms.ChoiceField(
+        choices=[("", "Hold reason…"), *HoldReason.choices], required=False
+    )
+    close_reason = forms.ChoiceField(
+        choices=[("", "Close reason…"), *CloseReason.choices], required=False
+    )
     confirm = forms.BooleanField(required=False)
     clipping = id_field(required=False, widget=forms.HiddenInput)
     # One of the agent's signatures (its id), "none", or empty for their default one.
@@ -38,7 +50,9 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}), max_length=TEXT_LIMITS["note"])
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}), max_length=TEXT_LIMITS["note"]
+    )
 
 
 class HoldForm(forms.Form):
@@ -46,7 +60,9 @@ class HoldForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = forms.ChoiceField(choices=[("", "Close reason…"), *CloseReason.choices], required=False)
+    reason = forms.ChoiceField(
+        choices=[("", "Close reason…"), *CloseReason.choices], required=False
+    )
 
 
 class SentimentForm(forms.Form):
@@ -65,14 +81,17 @@ class UserTagForm(forms.Form):
 
 class ReminderForm(forms.Form):
     due_at = forms.DateTimeField(
-        required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         error_messages={"invalid": "Enter a date and time for the reminder."},
     )
     note = forms.CharField(max_length=TEXT_LIMITS["reminder_note"], required=False)
 
 
 class AssignForm(forms.Form):
-    to = forms.CharField(max_length=100, required=False, help_text="'me', 'user:<id>' or 'queue:<slug>'")
+    to = forms.CharField(
+        max_length=100, required=False, help_text="'me', 'user:<id>' or 'queue:<slug>'"
+    )
     note = forms.CharField(max_length=TEXT_LIMITS["note"], required=False)
 
 
@@ -83,19 +102,28 @@ class EscalateForm(forms.Form):
 
 
 class RetweetDecisionForm(forms.Form):
-    approve = forms.TypedChoiceField(choices=[("1", "Retweet"), ("0", "Decline")], coerce=lambda v: v == "1")
+    approve = forms.TypedChoiceField(
+        choices=[("1", "Retweet"), ("0", "Decline")], coerce=lambda v: v == "1"
+    )
     note = forms.CharField(max_length=TEXT_LIMITS["note"], required=False)
 
 
 class MergeForm(forms.Form):
-    other = id_field(error_messages={"required": "Choose the conversation to merge in.", "invalid": "Choose the conversation to merge in."})
+    other = id_field(
+        error_messages={
+            "required": "Choose the conversation to merge in.",
+            "invalid": "Choose the conversation to merge in.",
+        }
+    )
 
 
 class IdListField(forms.Field):
     """Several ids, as checkboxes post them (`ids=3&ids=8`)."""
 
     widget = forms.MultipleHiddenInput
-    default_error_messages = {"invalid": "The selection is not valid; reload the page and select again."}
+    default_error_messages = {
+        "invalid": "The selection is not valid; reload the page and select again."
+    }
 
     def to_python(self, value):
         if not value:
@@ -119,7 +147,9 @@ class BulkForm(forms.Form):
 
     action = forms.CharField(max_length=30, required=False)
     value = forms.CharField(max_length=TEXT_LIMITS["tag"], required=False)
-    scope = forms.ChoiceField(choices=[("selected", "Selected"), ("all", "Everything matching")], required=False)
+    scope = forms.ChoiceField(
+        choices=[("selected", "Selected"), ("all", "Everything matching")], required=False
+    )
     ids = IdListField(required=False)
 
     def clean(self):
@@ -135,19 +165,31 @@ class BulkForm(forms.Form):
 
 
 class SaveFilterForm(forms.Form):
-    name = forms.CharField(max_length=TEXT_LIMITS["filter_name"], error_messages={"required": "Give the filter a name to save it."})
+    name = forms.CharField(
+        max_length=TEXT_LIMITS["filter_name"],
+        error_messages={"required": "Give the filter a name to save it."},
+    )
 
 
 class ApprovalDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("return", "Send back")], initial="return", required=False)
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("return", "Send back")], initial="return", required=False
+    )
     text = forms.CharField(max_length=TEXT_LIMITS["reply"], required=False, strip=False)
     note = forms.CharField(max_length=TEXT_LIMITS["note"], required=False)
 
 
 class AgentApprovalForm(forms.Form):
-    agent = id_field(error_messages={"required": "Choose an agent.", "invalid": "Choose an agent."})
+    agent = id_field(
+        error_messages={"required": "Choose an agent.", "invalid": "Choose an agent."}
+    )
     # The page's buttons post "1" (require approval) or "0" (let replies go out directly).
-    on = forms.TypedChoiceField(choices=[("0", "Directly"), ("1", "After approval")], coerce=lambda v: v == "1", required=False, empty_value=False)
+    on = forms.TypedChoiceField(
+        choices=[("0", "Directly"), ("1", "After approval")],
+        coerce=lambda v: v == "1",
+        required=False,
+        empty_value=False,
+    )
 
 
 class LetThroughForm(forms.Form):

@@ -24,7 +24,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 def _page_they_were_on(request) -> str:
     """The page the request came from, if it is one of ours; else home."""
     for candidate in (request.headers.get("HX-Current-URL"), request.headers.get("Referer")):
-        if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             parts = urlsplit(candidate)
             return parts.path + (f"?{parts.query}" if parts.query else "")
     return reverse("home")
@@ -36,7 +38,11 @@ class SessionEndedMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code != 302 or getattr(request, "user", None) is None or request.user.is_authenticated:
+        if (
+            response.status_code != 302
+            or getattr(request, "user", None) is None
+            or request.user.is_authenticated
+        ):
             return response
         login = resolve_url(settings.LOGIN_URL)
         location = urlsplit(response.get("Location", ""))
@@ -45,7 +51,9 @@ class SessionEndedMiddleware:
             return response
         sign_in = f"{login}?{urlencode({'next': _page_they_were_on(request)})}"
         if request.headers.get("HX-Request"):
-            notice = HttpResponse(render_to_string("web/_session_ended.html", {"sign_in": sign_in}, request=request))
+            notice = HttpResponse(
+                render_to_string("web/_session_ended.html", {"sign_in": sign_in}, request=request)
+            )
             # htmx 2 response headers: put the notice in the page's notice area, whatever the
             # fragment's own target was.
             notice["HX-Retarget"] = "#session-notice"
@@ -61,4 +69,6 @@ def csrf_failure(request, reason=""):
     another tab): say what happened and lead back to the page, where the draft is kept."""
     from django.shortcuts import render
 
-    return render(request, "web/form_expired.html", {"back": _page_they_were_on(request)}, status=403)
+    return render(
+        request, "web/form_expired.html", {"back": _page_they_were_on(request)}, status=403
+    )

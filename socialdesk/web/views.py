@@ -5,9 +5,15 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import OuterRef, Subquery
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
+from django.db.models import OuterRef, Subquery
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,12 +26,31 @@ from socialdesk.clippings.models import Clipping
 from socialdesk.connectors.registry import authors_have_followers
 from socialdesk.conversations import actions
 from socialdesk.conversations.channel_rules import (
-    ATTACHMENT_RULES, PLAIN_TEXT_RULES, download_name, limit_for, reply_audience, reply_mention,
+    ATTACHMENT_RULES,
+    PLAIN_TEXT_RULES,
+    download_name,
+    limit_for,
+    reply_audience,
+    reply_mention,
 )
 from socialdesk.conversations.errors import ActionError, ActionNotFound
 from socialdesk.conversations.limits import MAX_ID
-from socialdesk.conversations.models import CloseReason, Conversation, HoldReason, Message, Reminder, Sentiment, Tag, UserTagKind
-from socialdesk.conversations.selectors import can_see, record_presence, visible_conversation, visible_conversations
+from socialdesk.conversations.models import (
+    CloseReason,
+    Conversation,
+    HoldReason,
+    Message,
+    Reminder,
+    Sentiment,
+    Tag,
+    UserTagKind,
+)
+from socialdesk.conversations.selectors import (
+    can_see,
+    record_presence,
+    visible_conversation,
+    visible_conversations,
+)
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import has_role, role_of, signatures_of
@@ -35,14 +60,41 @@ from socialdesk.play.models import EndedBy
 from socialdesk.queues.forms import QueueForm
 from socialdesk.queues.models import Queue, QueueKind, SavedFilter
 from socialdesk.queues.selectors import (
-    LIST_ORDER, PAGE_SIZE, ConversationFilter, Cursor, capped_count, count_cap, dealable, facet_cap, facet_counts, is_capped, page_of,
-    queue_conversations, queue_filter, visible_queues,
+    LIST_ORDER,
+    PAGE_SIZE,
+    ConversationFilter,
+    Cursor,
+    capped_count,
+    count_cap,
+    dealable,
+    facet_cap,
+    facet_counts,
+    is_capped,
+    page_of,
+    queue_conversations,
+    queue_filter,
+    visible_queues,
 )
 
 from .context import draft_sent
 from .forms import (
-    AgentApprovalForm, ApprovalDecisionForm, AssignForm, BulkForm, CloseForm, EscalateForm, HoldForm, LetThroughForm, MergeForm,
-    NoteForm, ReminderForm, ReplyForm, RetweetDecisionForm, SaveFilterForm, SentimentForm, TagForm, UserTagForm,
+    AgentApprovalForm,
+    ApprovalDecisionForm,
+    AssignForm,
+    BulkForm,
+    CloseForm,
+    EscalateForm,
+    HoldForm,
+    LetThroughForm,
+    MergeForm,
+    NoteForm,
+    ReminderForm,
+    ReplyForm,
+    RetweetDecisionForm,
+    SaveFilterForm,
+    SentimentForm,
+    TagForm,
+    UserTagForm,
 )
 
 
@@ -60,9 +112,14 @@ def _form_errors(form) -> str:
 
 # The composer's emoji, each one whole grapheme (❤️ is U+2764 U+FE0F) with a name for screen readers.
 EMOJI = [
-    ("\U0001F642", "slightly smiling face"), ("\U0001F64F", "folded hands"), ("\U0001F44D", "thumbs up"),
-    ("\U0001F389", "party popper"), ("\u2764\ufe0f", "red heart"), ("\U0001F98A", "fox"),
-    ("\U0001F4A1", "light bulb"), ("\U0001F527", "wrench"),
+    ("\U0001f642", "slightly smiling face"),
+    ("\U0001f64f", "folded hands"),
+    ("\U0001f44d", "thumbs up"),
+    ("\U0001f389", "party popper"),
+    ("\u2764\ufe0f", "red heart"),
+    ("\U0001f98a", "fox"),
+    ("\U0001f4a1", "light bulb"),
+    ("\U0001f527", "wrench"),
 ]
 
 
@@ -76,16 +133,29 @@ def _visible_queue(request, slug: str) -> Queue:
 @login_required
 def home(request):
     queues = [
-        {"queue": q, "open": capped_count(queue_conversations(queue=q).filter(status="open")), "to_answer": capped_count(dealable(queue=q))}
+        {
+            "queue": q,
+            "open": capped_count(queue_conversations(queue=q).filter(status="open")),
+            "to_answer": capped_count(dealable(queue=q)),
+        }
         for q in visible_queues(user=request.user)
     ]
     reminders = Reminder.objects.filter(
-        user=request.user, done=False, due_at__lte=timezone.now(), conversation__in=visible_conversations(user=request.user).values("pk"),
+        user=request.user,
+        done=False,
+        due_at__lte=timezone.now(),
+        conversation__in=visible_conversations(user=request.user).values("pk"),
     ).select_related("conversation")
-    return render(request, "web/home.html", {
-        "queues": queues, "reminders": reminders, "session": play_services.current_session(agent=request.user),
-        "role": role_of(request.user),
-    })
+    return render(
+        request,
+        "web/home.html",
+        {
+            "queues": queues,
+            "reminders": reminders,
+            "session": play_services.current_session(agent=request.user),
+            "role": role_of(request.user),
+        },
+    )
 
 
 @login_required
@@ -99,45 +169,66 @@ def queue_list(request, slug):
         try:
             after = Cursor.decode(request.GET["after"])
         except ValueError:
-            messages.error(request, "That page link is not one this desk made: here is the first page.")
+            messages.error(
+                request, "That page link is not one this desk made: here is the first page."
+            )
     qs = queue_conversations(queue=queue, filter=filter)
     # The list shows what the customer wrote last: its first line.
-    latest_text = Message.objects.filter(conversation=OuterRef("pk"), direction="in").order_by("-created_at", "-pk").values("text")[:1]
+    latest_text = (
+        Message.objects.filter(conversation=OuterRef("pk"), direction="in")
+        .order_by("-created_at", "-pk")
+        .values("text")[:1]
+    )
     conversations, next_cursor = page_of(
-        qs.select_related("author", "account", "dealt_to").prefetch_related("tags").annotate(customer_text=Subquery(latest_text)),
+        qs.select_related("author", "account", "dealt_to")
+        .prefetch_related("tags")
+        .annotate(customer_text=Subquery(latest_text)),
         after=after,
     )
     for c in conversations:
-        c.first_line = next((line.strip() for line in (c.customer_text or "").splitlines() if line.strip()), "")
+        c.first_line = next(
+            (line.strip() for line in (c.customer_text or "").splitlines() if line.strip()), ""
+        )
     query = urlencode(filter.as_query())
     total = capped_count(qs)
     to_answer = capped_count(dealable(queue=queue, filter=filter))
     facets = facet_counts(queue=queue, filter=filter)
-    return render(request, "web/queue.html", {
-        "queue": queue,
-        "conversations": conversations,
-        # Counted up to the cap ("1,000+"): a whole COUNT(*) would read the queue on every view.
-        "total": total,
-        "total_capped": is_capped(total),
-        "counts_capped": is_capped(total) or is_capped(to_answer) or any(is_capped(n) for rows in facets.values() for _, _, n in rows),
-        "count_cap": count_cap(),
-        "facet_cap": facet_cap(),
-        "page_size": PAGE_SIZE,
-        "filter": filter,
-        "query": query,
-        "paged": after is not None,
-        "next_page": f"?{query}&after={next_cursor.encode()}" if next_cursor else "",
-        "facets": facets,
-        "saved": [
-            (f.name, urlencode(ConversationFilter(**{k: tuple(v) for k, v in f.params.items()}).as_query()))
-            for f in SavedFilter.objects.filter(user=request.user, queue=queue)
-        ],
-        "to_answer": to_answer,
-        "bulk_tags": Tag.objects.all(),
-        "bulk_queues": Queue.objects.filter(kind="assignment"),
-        "hold_reasons": HoldReason.choices,
-        "close_reasons": CloseReason.choices,
-    })
+    return render(
+        request,
+        "web/queue.html",
+        {
+            "queue": queue,
+            "conversations": conversations,
+            # Counted up to the cap ("1,000+"): a whole COUNT(*) would read the queue on every view.
+            "total": total,
+            "total_capped": is_capped(total),
+            "counts_capped": is_capped(total)
+            or is_capped(to_answer)
+            or any(is_capped(n) for rows in facets.values() for _, _, n in rows),
+            "count_cap": count_cap(),
+            "facet_cap": facet_cap(),
+            "page_size": PAGE_SIZE,
+            "filter": filter,
+            "query": query,
+            "paged": after is not None,
+            "next_page": f"?{query}&after={next_cursor.encode()}" if next_cursor else "",
+            "facets": facets,
+            "saved": [
+                (
+                    f.name,
+                    urlencode(
+                        ConversationFilter(**{k: tuple(v) for k, v in f.params.items()}).as_query()
+                    ),
+                )
+                for f in SavedFilter.objects.filter(user=request.user, queue=queue)
+            ],
+            "to_answer": to_answer,
+            "bulk_tags": Tag.objects.all(),
+            "bulk_queues": Queue.objects.filter(kind="assignment"),
+            "hold_reasons": HoldReason.choices,
+            "close_reasons": CloseReason.choices,
+        },
+    )
 
 
 @login_required
@@ -152,7 +243,9 @@ def save_filter(request, slug):
         messages.error(request, "Choose at least one filter to save.")
     else:
         name = form.cleaned_data["name"]
-        SavedFilter.objects.update_or_create(user=request.user, queue=queue, name=name, defaults={"params": filter.as_dict()})
+        SavedFilter.objects.update_or_create(
+            user=request.user, queue=queue, name=name, defaults={"params": filter.as_dict()}
+        )
         messages.success(request, f"Saved “{name}”.")
     return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
 
@@ -163,7 +256,11 @@ def play_start(request, slug):
     queue = _visible_queue(request, slug)
     try:
         # Play deals within the queue and the filter the agent chose on the left panel.
-        play_services.start(agent=request.user, queue=queue, filter=ConversationFilter.from_query(request.POST) or None)
+        play_services.start(
+            agent=request.user,
+            queue=queue,
+            filter=ConversationFilter.from_query(request.POST) or None,
+        )
         play_services.deal_next(agent=request.user)
     except ActionError as exc:
         messages.error(request, exc.message)
@@ -176,8 +273,15 @@ def _how_play_ended(request) -> None:
     last = play_services.last_session(agent=request.user)
     if last is not None and last.ended_by in (EndedBy.IDLE, EndedBy.SIGN_OUT):
         minutes = last.play_time.total_seconds() / 60
-        why = "nothing happened for longer than the lease, so it counts until your last activity" if last.ended_by == EndedBy.IDLE else "you signed out"
-        messages.info(request, f"Your Play Mode on {last.queue} ended at {timezone.localtime(last.ended_at):%H:%M} after {minutes:.0f} min: {why}.")
+        why = (
+            "nothing happened for longer than the lease, so it counts until your last activity"
+            if last.ended_by == EndedBy.IDLE
+            else "you signed out"
+        )
+        messages.info(
+            request,
+            f"Your Play Mode on {last.queue} ended at {timezone.localtime(last.ended_at):%H:%M} after {minutes:.0f} min: {why}.",
+        )
     else:
         messages.info(request, "Choose a queue and press Play.")
 
@@ -186,7 +290,12 @@ def _play_page(request, session, *, status=200):
     held = play_services.current_deal(agent=request.user)
     if held is not None:
         return _conversation_page(request, held, play_session=session, status=status)
-    return render(request, "web/play_empty.html", {"state": play_services.state(agent=request.user, session=session)}, status=status)
+    return render(
+        request,
+        "web/play_empty.html",
+        {"state": play_services.state(agent=request.user, session=session)},
+        status=status,
+    )
 
 
 @login_required
@@ -221,7 +330,9 @@ def play_skip(request):
     session = play_services.current_session(agent=request.user)
     if not form.is_valid():
         if session is None:
-            return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(
+                form.error_text(), content_type="text/plain; charset=utf-8"
+            )
         messages.error(request, form.error_text())
         return _play_page(request, session, status=400)
     conversation = get_object_or_404(Conversation, pk=form.cleaned_data["conversation"])
@@ -239,7 +350,10 @@ def play_stop(request):
     session = play_services.stop(agent=request.user)
     if session is not None:
         minutes = session.play_time.total_seconds() / 60
-        messages.success(request, f"Play Mode stopped after {minutes:.0f} min. Thanks! Remember to sign out when you are done.")
+        messages.success(
+            request,
+            f"Play Mode stopped after {minutes:.0f} min. Thanks! Remember to sign out when you are done.",
+        )
     else:
         _how_play_ended(request)
     return redirect("home")
@@ -251,14 +365,20 @@ def play_renew(request):
     """The Play pages' heartbeat: keeps the lease (with a conversation) and the session alive."""
     form = PlayConversationForm(request.POST, require_conversation=False)
     if not form.is_valid():
-        return HttpResponse(f'<div class="flash error">{escape(form.error_text())}</div>', status=400)
+        return HttpResponse(
+            f'<div class="flash error">{escape(form.error_text())}</div>', status=400
+        )
     pk = form.cleaned_data["conversation"]
     conversation = get_object_or_404(Conversation, pk=pk) if pk else None
     if play_services.renew(agent=request.user, conversation=conversation):
         return HttpResponse(status=204)
     if conversation is None:
-        return HttpResponse('<div class="flash error">Play Mode has ended: press Play on a queue to start again.</div>')
-    return HttpResponse('<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>')
+        return HttpResponse(
+            '<div class="flash error">Play Mode has ended: press Play on a queue to start again.</div>'
+        )
+    return HttpResponse(
+        '<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>'
+    )
 
 
 def _agents_for_assignment(user):
@@ -266,75 +386,118 @@ def _agents_for_assignment(user):
 
     if not has_role(user, "moderator"):
         return []
-    return list(get_user_model().objects.filter(is_active=True, profile__isnull=False).exclude(pk=user.pk).order_by("username"))
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, profile__isnull=False)
+        .exclude(pk=user.pk)
+        .order_by("username")
+    )
 
 
 def _conversation_page(request, conversation, *, play_session=None, reply_form=None, status=200):
     reply_form = reply_form or _stashed_reply_form(request, conversation.pk)
     conversation = (
-        Conversation.objects.select_related("author", "account", "respond_from", "dealt_to", "assigned_queue")
+        Conversation.objects.select_related(
+            "author", "account", "respond_from", "dealt_to", "assigned_queue"
+        )
         .prefetch_related("tags", "author__user_tags")
         .get(pk=conversation.pk)
     )
-    msgs = list(conversation.messages.select_related("author", "account", "sent_by", "outbound_action").prefetch_related("attachments"))
+    msgs = list(
+        conversation.messages.select_related(
+            "author", "account", "sent_by", "outbound_action"
+        ).prefetch_related("attachments")
+    )
     notes = list(conversation.notes.select_related("author"))
     thread = sorted(
         [("message", m.created_at, m) for m in msgs] + [("note", n.created_at, n) for n in notes],
         key=lambda item: item[1],
     )
     # The customer's other conversations, as far as this agent may see them (no link to a 404).
-    theirs = visible_conversations(user=request.user).filter(author_id=conversation.author_id).exclude(pk=conversation.pk)
+    theirs = (
+        visible_conversations(user=request.user)
+        .filter(author_id=conversation.author_id)
+        .exclude(pk=conversation.pk)
+    )
     earlier = theirs.order_by("-last_inbound_at")[:5]
     mention = reply_mention(conversation.platform, conversation.author.handle)
     signatures = signatures_of(request.user)
     signature = next((s.text for s in signatures if s.is_default), "")
-    clippings = [(clip, clip.render(author=conversation.author)) for clip in Clipping.objects.all()]
+    clippings = [
+        (clip, clip.render(author=conversation.author)) for clip in Clipping.objects.all()
+    ]
     holding = next((text for clip, text in clippings if clip.is_holding_reply), "")
     user_tags = {ut.kind for ut in conversation.author.user_tags.all()}
     # The customer message a reply answers (as actions.reply picks it): who sees the reply follows it.
-    answered = max((m for m in msgs if m.direction == "in" and m.platform_id), key=lambda m: (m.created_at, m.pk), default=None)
+    answered = max(
+        (m for m in msgs if m.direction == "in" and m.platform_id),
+        key=lambda m: (m.created_at, m.pk),
+        default=None,
+    )
     audience = reply_audience(conversation.platform, answered.metadata if answered else None)
-    return render(request, "web/conversation.html", {
-        "tags": Tag.objects.all(),
-        "emoji": EMOJI,
-        "clippings": [(clip, text) for clip, text in clippings if not clip.is_holding_reply],
-        "holding_reply": holding,
-        "user_tag_kinds": [(value, label, value in user_tags) for value, label in UserTagKind.choices],
-        "assign_queues": [q for q in Queue.objects.filter(kind="assignment") if has_role(request.user, q.visible_to)],
-        "assign_agents": _agents_for_assignment(request.user),
-        "my_reminders": conversation.reminders.filter(user=request.user, done=False),
-        "can_dm": bool(conversation.respond_from and conversation.respond_from.can_dm),
-        "is_cm": has_role(request.user, "cm"),
-        "sentiments": Sentiment.choices,
-        "attachment_types": ",".join(ATTACHMENT_RULES.get(conversation.platform, {}).get("types", {})),
-        "mergeable": theirs.exclude(status="closed").filter(platform=conversation.platform),
-        "c": conversation,
-        "thread": thread,
-        "earlier": earlier,
-        "activity": conversation.activity.select_related("actor").order_by("-at", "-id")[:50],
-        # Mastodon: the reply starts with the customer's @, as Mastodon's apps write it.
-        "reply_form": reply_form or ReplyForm(initial={"text": f"{mention} " if mention else ""}),
-        "reply_mention": mention,
-        "reply_label": audience[0],
-        "reply_audience": audience[1],
-        "note_form": NoteForm(auto_id="note_%s"),
-        "hold_reasons": HoldReason.choices,
-        "close_reasons": CloseReason.choices,
-        "play_session": play_session,
-        "signature": signature,
-        "signatures": signatures,
-        "author_followers": authors_have_followers(conversation.platform),
-        "limit": limit_for(conversation.platform),
-        # The composer runs the server's plain-text rules as the agent types (Google Play).
-        "plain_text_rules": json.dumps(PLAIN_TEXT_RULES.get(conversation.platform, [])),
-        "can_moderate": has_role(request.user, "moderator") and not conversation.moderated,
-        # Dealt to someone else right now: the page says who, and a CM may take it over.
-        "held_by_other": conversation.dealt_to if (
-            conversation.dealt_to_id and conversation.dealt_to_id != request.user.id
-            and conversation.lease_expires_at and conversation.lease_expires_at > timezone.now()
-        ) else None,
-        "likes": set(OutboundAction.objects.filter(conversation=conversation, kind="like").values_list("target_platform_id", flat=True)),
-    }, status=status)
+    return render(
+        request,
+        "web/conversation.html",
+        {
+            "tags": Tag.objects.all(),
+            "emoji": EMOJI,
+            "clippings": [(clip, text) for clip, text in clippings if not clip.is_holding_reply],
+            "holding_reply": holding,
+            "user_tag_kinds": [
+                (value, label, value in user_tags) for value, label in UserTagKind.choices
+            ],
+            "assign_queues": [
+                q
+                for q in Queue.objects.filter(kind="assignment")
+                if has_role(request.user, q.visible_to)
+            ],
+            "assign_agents": _agents_for_assignment(request.user),
+            "my_reminders": conversation.reminders.filter(user=request.user, done=False),
+            "can_dm": bool(conversation.respond_from and conversation.respond_from.can_dm),
+            "is_cm": has_role(request.user, "cm"),
+            "sentiments": Sentiment.choices,
+            "attachment_types": ",".join(
+                ATTACHMENT_RULES.get(conversation.platform, {}).get("types", {})
+            ),
+            "mergeable": theirs.exclude(status="closed").filter(platform=conversation.platform),
+            "c": conversation,
+            "thread": thread,
+            "earlier": earlier,
+            "activity": conversation.activity.select_related("actor").order_by("-at", "-id")[:50],
+            # Mastodon: the reply starts with the customer's @, as Mastodon's apps write it.
+            "reply_form": reply_form
+            or ReplyForm(initial={"text": f"{mention} " if mention else ""}),
+            "reply_mention": mention,
+            "reply_label": audience[0],
+            "reply_audience": audience[1],
+            "note_form": NoteForm(auto_id="note_%s"),
+            "hold_reasons": HoldReason.choices,
+            "close_reasons": CloseReason.choices,
+            "play_session": play_session,
+            "signature": signature,
+            "signatures": signatures,
+            "author_followers": authors_have_followers(conversation.platform),
+            "limit": limit_for(conversation.platform),
+            # The composer runs the server's plain-text rules as the agent types (Google Play).
+            "plain_text_rules": json.dumps(PLAIN_TEXT_RULES.get(conversation.platform, [])),
+            "can_moderate": has_role(request.user, "moderator") and not conversation.moderated,
+            # Dealt to someone else right now: the page says who, and a CM may take it over.
+            "held_by_other": conversation.dealt_to
+            if (
+                conversation.dealt_to_id
+                and conversation.dealt_to_id != request.user.id
+                and conversation.lease_expires_at
+                and conversation.lease_expires_at > timezone.now()
+            )
+            else None,
+            "likes": set(
+                OutboundAction.objects.filter(conversation=conversation, kind="like").values_list(
+                    "target_platform_id", flat=True
+                )
+            ),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -344,7 +507,11 @@ def conversation(request, pk):
 
 
 def _my_session(request, c):
-    return play_services.current_session(agent=request.user) if c.dealt_to_id == request.user.id else None
+    return (
+        play_services.current_session(agent=request.user)
+        if c.dealt_to_id == request.user.id
+        else None
+    )
 
 
 def _refused(request, c, exc: ActionError):
@@ -383,8 +550,11 @@ def reply(request, pk):
         clipping = Clipping.objects.filter(pk=clipping_id).first() if clipping_id else None
         try:
             message = actions.reply(
-                actor=request.user, conversation=c, clipping_text=clipping.render(author=c.author) if clipping else "",
-                attachments=request.FILES.getlist("attachments"), **data,
+                actor=request.user,
+                conversation=c,
+                clipping_text=clipping.render(author=c.author) if clipping else "",
+                attachments=request.FILES.getlist("attachments"),
+                **data,
             )
         except ActionNotFound as exc:
             raise Http404(exc.message)
@@ -417,9 +587,15 @@ def _reply_sent_message(c: Conversation, message: Message) -> str:
 
 def _stash_reply_form(request, pk: int, form) -> None:
     data = {k: form.data.getlist(k) for k in form.data if k != "csrfmiddlewaretoken"}
-    errors = [(field if field != "__all__" else None, e["message"]) for field, errs in form.errors.get_json_data().items() for e in errs]
+    errors = [
+        (field if field != "__all__" else None, e["message"])
+        for field, errs in form.errors.get_json_data().items()
+        for e in errs
+    ]
     if request.FILES:
-        errors.append((None, "Attach your files again: a browser cannot keep them across a failed send."))
+        errors.append(
+            (None, "Attach your files again: a browser cannot keep them across a failed send.")
+        )
     request.session[f"reply_form:{pk}"] = {"data": data, "errors": errors}
 
 
@@ -439,7 +615,9 @@ def _stashed_reply_form(request, pk: int):
     return form
 
 
-def _simple_action(request, pk, fn, success: str, form_class=None, *, advance: bool = True, convert=None):
+def _simple_action(
+    request, pk, fn, success: str, form_class=None, *, advance: bool = True, convert=None
+):
     """Parse a small form, call one action, say what happened.
 
     `advance`: in Play Mode, a finishing action (hold, close, escalate) deals the next one.
@@ -483,7 +661,12 @@ def close(request, pk):
 @login_required
 @require_POST
 def moderate(request, pk):
-    return _simple_action(request, pk, actions.mark_moderated, "Marked moderated: it is now in the contributors' queue.")
+    return _simple_action(
+        request,
+        pk,
+        actions.mark_moderated,
+        "Marked moderated: it is now in the contributors' queue.",
+    )
 
 
 @login_required
@@ -502,7 +685,11 @@ def like(request, pk, message_pk):
 @login_required
 def outbox_fragment(request, pk):
     c = _visible_conversation(request, pk)
-    return render(request, "web/_outbox.html", {"c": c, "actions": c.outbound_actions.select_related("account")})
+    return render(
+        request,
+        "web/_outbox.html",
+        {"c": c, "actions": c.outbound_actions.select_related("account")},
+    )
 
 
 @login_required
@@ -519,7 +706,9 @@ def retry_action(request, action_pk):
 @login_required
 @require_POST
 def sentiment(request, pk):
-    return _simple_action(request, pk, actions.set_sentiment, "Sentiment marked.", SentimentForm, advance=False)
+    return _simple_action(
+        request, pk, actions.set_sentiment, "Sentiment marked.", SentimentForm, advance=False
+    )
 
 
 @login_required
@@ -529,7 +718,9 @@ def tag(request, pk):
         return {"tag": data["tag"]}
 
     fn = actions.remove_tag if request.POST.get("remove") else actions.add_tag
-    return _simple_action(request, pk, fn, "Tags updated.", TagForm, advance=False, convert=convert)
+    return _simple_action(
+        request, pk, fn, "Tags updated.", TagForm, advance=False, convert=convert
+    )
 
 
 @login_required
@@ -537,15 +728,28 @@ def tag(request, pk):
 def user_tag(request, pk):
     def toggle(request, c, data):
         # The buttons toggle: a tag the author has is taken off, one they lack is put on.
-        return {"kind": data["kind"], "on": not c.author.user_tags.filter(kind=data["kind"]).exists()}
+        return {
+            "kind": data["kind"],
+            "on": not c.author.user_tags.filter(kind=data["kind"]).exists(),
+        }
 
-    return _simple_action(request, pk, actions.set_user_tag, "User tag updated.", UserTagForm, advance=False, convert=toggle)
+    return _simple_action(
+        request,
+        pk,
+        actions.set_user_tag,
+        "User tag updated.",
+        UserTagForm,
+        advance=False,
+        convert=toggle,
+    )
 
 
 @login_required
 @require_POST
 def reminder(request, pk):
-    return _simple_action(request, pk, actions.set_reminder, "Reminder set.", ReminderForm, advance=False)
+    return _simple_action(
+        request, pk, actions.set_reminder, "Reminder set.", ReminderForm, advance=False
+    )
 
 
 @login_required
@@ -560,7 +764,9 @@ def dismiss_reminder(request, reminder_pk):
 def _safe_next(request) -> str | None:
     """The `next` the request asks to go to, if it stays on this site; None otherwise."""
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return None
 
@@ -574,7 +780,11 @@ def _assign_target(request, c, data):
     if to.startswith("user:"):
         number = to[5:]
         valid = number.isascii() and number.isdigit() and 1 <= int(number) <= MAX_ID
-        user = get_user_model().objects.filter(pk=int(number), is_active=True).first() if valid else None
+        user = (
+            get_user_model().objects.filter(pk=int(number), is_active=True).first()
+            if valid
+            else None
+        )
         if user is None:
             raise ActionError("That agent does not exist.")
         return {"to_user": user, "note": data["note"]}
@@ -590,25 +800,52 @@ def _assign_target(request, c, data):
 @require_POST
 def assign(request, pk):
     advance = (request.POST.get("to") or "").startswith("queue:")
-    return _simple_action(request, pk, actions.assign, "Assigned.", AssignForm, advance=advance, convert=_assign_target)
+    return _simple_action(
+        request,
+        pk,
+        actions.assign,
+        "Assigned.",
+        AssignForm,
+        advance=advance,
+        convert=_assign_target,
+    )
 
 
 @login_required
 @require_POST
 def escalate(request, pk):
-    return _simple_action(request, pk, actions.escalate, "Escalated to the community managers. Thank you!", EscalateForm)
+    return _simple_action(
+        request,
+        pk,
+        actions.escalate,
+        "Escalated to the community managers. Thank you!",
+        EscalateForm,
+    )
 
 
 @login_required
 @require_POST
 def retweet_decision(request, pk):
-    return _simple_action(request, pk, actions.decide_retweet, "Decision recorded.", RetweetDecisionForm, advance=False)
+    return _simple_action(
+        request,
+        pk,
+        actions.decide_retweet,
+        "Decision recorded.",
+        RetweetDecisionForm,
+        advance=False,
+    )
 
 
 @login_required
 @require_POST
 def take_over(request, pk):
-    return _simple_action(request, pk, actions.take_over, "It is yours now; the agent who had it has been told at their next heartbeat.", advance=False)
+    return _simple_action(
+        request,
+        pk,
+        actions.take_over,
+        "It is yours now; the agent who had it has been told at their next heartbeat.",
+        advance=False,
+    )
 
 
 @login_required
@@ -636,7 +873,9 @@ def manage_queues(request):
         if q.kind == QueueKind.ASSIGNMENT:
             rows.append((q, "What is assigned to it", False))
         elif rules is None:
-            rows.append((q, "Rules that cannot be read: it shows nothing until they are fixed", True))
+            rows.append(
+                (q, "Rules that cannot be read: it shows nothing until they are fixed", True)
+            )
         else:
             rows.append((q, rules.describe(tag_names=tag_names), False))
     return render(request, "web/manage_queues.html", {"rows": rows})
@@ -656,7 +895,12 @@ def edit_queue(request, pk=None):
     if instance is not None:
         preview = queue_conversations(queue=instance).filter(status="open").count()
     status = 400 if request.method == "POST" else 200
-    return render(request, "web/edit_queue.html", {"form": form, "queue": instance, "preview": preview}, status=status)
+    return render(
+        request,
+        "web/edit_queue.html",
+        {"form": form, "queue": instance, "preview": preview},
+        status=status,
+    )
 
 
 @login_required
@@ -674,11 +918,18 @@ def bulk_action(request, slug):
     if form.cleaned_data["scope"] != "all":
         ids = form.cleaned_data["ids"]
         if not ids:
-            messages.error(request, "Select conversations first, or choose “everything matching this filter”.")
+            messages.error(
+                request, "Select conversations first, or choose “everything matching this filter”."
+            )
             return redirect(back)
         qs = qs.filter(pk__in=ids)
     try:
-        done, problems = actions.bulk(actor=request.user, conversations=list(qs.order_by(*LIST_ORDER)[: count_cap()]), action=form.cleaned_data["action"], value=form.cleaned_data["value"])
+        done, problems = actions.bulk(
+            actor=request.user,
+            conversations=list(qs.order_by(*LIST_ORDER)[: count_cap()]),
+            action=form.cleaned_data["action"],
+            value=form.cleaned_data["value"],
+        )
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
@@ -739,15 +990,21 @@ def approvals(request):
 
 
 def _approvals_page(request, *, status=200):
-    waiting = OutboundAction.objects.filter(
-        state="approval", conversation__in=visible_conversations(user=request.user).values("pk"),
-    ).select_related("conversation__author", "created_by", "account").order_by("created_at")
+    waiting = (
+        OutboundAction.objects.filter(
+            state="approval",
+            conversation__in=visible_conversations(user=request.user).values("pk"),
+        )
+        .select_related("conversation__author", "created_by", "account")
+        .order_by("created_at")
+    )
     waiting = list(waiting[:200])
     # The customer's message each reply answers, in one query: a moderator judges the reply by it.
     answered = {
         (m.conversation_id, m.platform_id): m
         for m in Message.objects.filter(
-            direction="in", conversation_id__in={a.conversation_id for a in waiting},
+            direction="in",
+            conversation_id__in={a.conversation_id for a in waiting},
             platform_id__in={a.target_platform_id for a in waiting},
         )
     }
@@ -768,7 +1025,11 @@ def approval_decision(request, action_pk):
     data = form.cleaned_data
     try:
         if data["decision"] == "approve":
-            actions.approve_reply(actor=request.user, action=action, text=data["text"] if "text" in request.POST else None)
+            actions.approve_reply(
+                actor=request.user,
+                action=action,
+                text=data["text"] if "text" in request.POST else None,
+            )
             messages.success(request, "Approved: the reply is on its way.")
         else:
             actions.return_reply(actor=request.user, action=action, note=data["note"])
@@ -792,7 +1053,9 @@ def manage_agents(request):
         if form.is_valid():
             agent = get_object_or_404(get_user_model(), pk=form.cleaned_data["agent"])
             try:
-                actions.set_requires_approval(actor=request.user, agent=agent, on=form.cleaned_data["on"])
+                actions.set_requires_approval(
+                    actor=request.user, agent=agent, on=form.cleaned_data["on"]
+                )
             except ActionError as exc:
                 messages.error(request, exc.message)
                 status = exc.status
@@ -802,7 +1065,12 @@ def manage_agents(request):
         else:
             messages.error(request, _form_errors(form))
             status = 400
-    agents = get_user_model().objects.filter(profile__isnull=False).select_related("profile").order_by("username")
+    agents = (
+        get_user_model()
+        .objects.filter(profile__isnull=False)
+        .select_related("profile")
+        .order_by("username")
+    )
     return render(request, "web/manage_agents.html", {"agents": agents}, status=status)
 
 
@@ -825,8 +1093,12 @@ def attachment(request, pk):
         f = a.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file of this attachment is gone.")
-    response = FileResponse(f, content_type=a.content_type or "application/octet-stream", as_attachment=True,
-                            filename=download_name(a.original_name or a.file.name, a.content_type))
+    response = FileResponse(
+        f,
+        content_type=a.content_type or "application/octet-stream",
+        as_attachment=True,
+        filename=download_name(a.original_name or a.file.name, a.content_type),
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -843,14 +1115,26 @@ def personal_settings(request):
     add_form = AddSignatureForm()
     if request.method == "POST":
         # Forms of old sent no `op`: a signature, or the keyboard switch with its marker field.
-        op = request.POST.get("op") or ("add" if "signature" in request.POST else "keyboard" if "keyboard_shortcuts_shown" in request.POST else "")
+        op = request.POST.get("op") or (
+            "add"
+            if "signature" in request.POST
+            else "keyboard"
+            if "keyboard_shortcuts_shown" in request.POST
+            else ""
+        )
         try:
             if op == "add":
                 add_form = AddSignatureForm(request.POST)
                 if add_form.is_valid():
                     # The settings page of old sent one signature: it became the default.
-                    make_default = add_form.cleaned_data["make_default"] or "op" not in request.POST
-                    people.add_signature(user=request.user, text=add_form.cleaned_data["signature"], make_default=make_default)
+                    make_default = (
+                        add_form.cleaned_data["make_default"] or "op" not in request.POST
+                    )
+                    people.add_signature(
+                        user=request.user,
+                        text=add_form.cleaned_data["signature"],
+                        make_default=make_default,
+                    )
                     messages.success(request, "Signature saved.")
                     return redirect("personal_settings")
             elif op in ("default", "remove"):
@@ -858,18 +1142,29 @@ def personal_settings(request):
                 if not choice.is_valid():
                     raise ActionError("Choose one of your signatures.")
                 if op == "default":
-                    chosen = people.set_default_signature(user=request.user, signature_id=choice.cleaned_data["id"])
-                    messages.success(request, f"“{chosen}” is now your default signature." if chosen else "Your replies go out without a signature unless you pick one.")
+                    chosen = people.set_default_signature(
+                        user=request.user, signature_id=choice.cleaned_data["id"]
+                    )
+                    messages.success(
+                        request,
+                        f"“{chosen}” is now your default signature."
+                        if chosen
+                        else "Your replies go out without a signature unless you pick one.",
+                    )
                 else:
                     if choice.cleaned_data["id"] is None:
                         raise ActionError("Choose one of your signatures.")
-                    people.remove_signature(user=request.user, signature_id=choice.cleaned_data["id"])
+                    people.remove_signature(
+                        user=request.user, signature_id=choice.cleaned_data["id"]
+                    )
                     messages.success(request, "Signature removed.")
                 return redirect("personal_settings")
             elif op == "keyboard":
                 shortcuts = ShortcutsForm(request.POST)
                 if profile is not None and shortcuts.is_valid():
-                    Profile.objects.filter(pk=profile.pk).update(keyboard_shortcuts=shortcuts.cleaned_data["keyboard_shortcuts"])
+                    Profile.objects.filter(pk=profile.pk).update(
+                        keyboard_shortcuts=shortcuts.cleaned_data["keyboard_shortcuts"]
+                    )
                 messages.success(request, "Settings saved.")
                 return redirect("personal_settings")
             else:
@@ -880,10 +1175,17 @@ def personal_settings(request):
             else:
                 messages.error(request, exc.message)
                 return redirect("personal_settings")
-    return render(request, "web/settings.html", {
-        "signatures": signatures_of(request.user), "add_form": add_form, "profile": profile,
-        "max_signatures": people.Signature.MAX_PER_AGENT,
-    }, status=400 if add_form.errors else 200)
+    return render(
+        request,
+        "web/settings.html",
+        {
+            "signatures": signatures_of(request.user),
+            "add_form": add_form,
+            "profile": profile,
+            "max_signatures": people.Signature.MAX_PER_AGENT,
+        },
+        status=400 if add_form.errors else 200,
+    )
 
 
 @login_required
@@ -899,17 +1201,34 @@ def health(request):
     from socialdesk.ingestion.models import PollState, SetAsideMessage
 
     accounts = BrandAccount.objects.prefetch_related("poll_states").order_by("platform", "handle")
-    outbox = dict(OutboundAction.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    outbox = dict(
+        OutboundAction.objects.values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
     # Accounts whose connection stopped working: their sending is paused until they are reconnected.
-    waiting = dict(OutboundAction.objects.filter(state="account").values_list("account").annotate(n=Count("pk")).values_list("account", "n"))
+    waiting = dict(
+        OutboundAction.objects.filter(state="account")
+        .values_list("account")
+        .annotate(n=Count("pk"))
+        .values_list("account", "n")
+    )
     paused = [(a, waiting.get(a.pk, 0)) for a in accounts if a.credentials_failed_at is not None]
-    return render(request, "web/health.html", {
-        "paused": paused,
-        "accounts": accounts, "outbox": outbox, "now": timezone.now(),
-        "failing": PollState.objects.exclude(last_error="").count(),
-        "set_aside": SetAsideMessage.objects.filter(resolved_at__isnull=True).count(),
-        "failed_actions": OutboundAction.objects.filter(state="failed").select_related("account").order_by("-updated_at")[:20],
-    })
+    return render(
+        request,
+        "web/health.html",
+        {
+            "paused": paused,
+            "accounts": accounts,
+            "outbox": outbox,
+            "now": timezone.now(),
+            "failing": PollState.objects.exclude(last_error="").count(),
+            "set_aside": SetAsideMessage.objects.filter(resolved_at__isnull=True).count(),
+            "failed_actions": OutboundAction.objects.filter(state="failed")
+            .select_related("account")
+            .order_by("-updated_at")[:20],
+        },
+    )
 
 
 @login_required
@@ -926,11 +1245,22 @@ def ingestion_filters(request):
         class Meta:
             model = FilterSettings
             fields = "__all__"
-            widgets = {name: dj_forms.Textarea(attrs={"rows": 3}) for name in ("allowed_hashtags", "banned_authors", "brand_words_in_handles", "muted_words")}
+            widgets = {
+                name: dj_forms.Textarea(attrs={"rows": 3})
+                for name in (
+                    "allowed_hashtags",
+                    "banned_authors",
+                    "brand_words_in_handles",
+                    "muted_words",
+                )
+            }
 
     current = FilterSettings.current()
     letting_through = request.method == "POST" and "let_through" in request.POST
-    form = FilterForm(request.POST if request.method == "POST" and not letting_through else None, instance=current)
+    form = FilterForm(
+        request.POST if request.method == "POST" and not letting_through else None,
+        instance=current,
+    )
     status = 200
     if letting_through:
         choice = LetThroughForm(request.POST)
@@ -947,13 +1277,24 @@ def ingestion_filters(request):
             messages.success(request, "Filters saved; they apply from the next poll.")
             return redirect("ingestion_filters")
         status = 400
-    counts = dict(FilteredMessage.objects.values_list("reason").annotate(n=Count("pk")).values_list("reason", "n"))
+    counts = dict(
+        FilteredMessage.objects.values_list("reason")
+        .annotate(n=Count("pk"))
+        .values_list("reason", "n")
+    )
     reason = request.GET.get("reason", "")
     reason = reason if reason in FilterReason.values else ""
     kept = FilteredMessage.objects.filter(let_through_at__isnull=True)
     if reason:
         kept = kept.filter(reason=reason)
-    return render(request, "web/filters.html", {
-        "form": form, "counts": [(v, label, counts.get(v, 0)) for v, label in FilterReason.choices],
-        "kept": kept[:100], "reason": reason,
-    }, status=status)
+    return render(
+        request,
+        "web/filters.html",
+        {
+            "form": form,
+            "counts": [(v, label, counts.get(v, 0)) for v, label in FilterReason.choices],
+            "kept": kept[:100],
+            "reason": reason,
+        },
+        status=status,
+    )

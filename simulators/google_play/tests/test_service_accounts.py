@@ -28,13 +28,17 @@ def play(server):
 
 
 def _key(play, packages=("org.mozilla.firefox",)):
-    r = requests.post(f"{play.base_url}/_sim/service_accounts", json={"packages": list(packages)}, timeout=5)
+    r = requests.post(
+        f"{play.base_url}/_sim/service_accounts", json={"packages": list(packages)}, timeout=5
+    )
     assert r.status_code == 201
     return r.json()["data"]
 
 
 def _session(key):
-    return AuthorizedSession(service_account.Credentials.from_service_account_info(key, scopes=[SCOPE]))
+    return AuthorizedSession(
+        service_account.Credentials.from_service_account_info(key, scopes=[SCOPE])
+    )
 
 
 def test_a_service_account_key_signs_in_and_reads_the_reviews_of_its_app(play):
@@ -42,7 +46,12 @@ def test_a_service_account_key_signs_in_and_reads_the_reviews_of_its_app(play):
     assert key["type"] == "service_account" and key["token_uri"] == f"{play.base_url}/token"
     r = _session(key).get(f"{play.base_url}{REVIEWS}", params={"maxResults": 1}, timeout=5)
     assert r.status_code == 200
-    assert requests.get(f"{play.base_url}/_sim/service_accounts", timeout=5).json()["data"]["tokens_issued"] == 1
+    assert (
+        requests.get(f"{play.base_url}/_sim/service_accounts", timeout=5).json()["data"][
+            "tokens_issued"
+        ]
+        == 1
+    )
 
 
 def test_an_account_the_play_console_did_not_invite_is_refused_the_app(play):
@@ -55,6 +64,8 @@ def test_a_disabled_account_or_a_key_signed_by_another_cannot_get_a_token(play):
     forged = {**key, "private_key": other["private_key"]}  # the email of one, the key of another
     with pytest.raises(RefreshError, match="Invalid JWT Signature"):
         _session(forged).get(f"{play.base_url}{REVIEWS}", timeout=5)
-    requests.post(f"{play.base_url}/_sim/service_accounts/{key['client_email']}/disable", timeout=5)
+    requests.post(
+        f"{play.base_url}/_sim/service_accounts/{key['client_email']}/disable", timeout=5
+    )
     with pytest.raises(RefreshError, match="account not found"):
         _session(key).get(f"{play.base_url}{REVIEWS}", timeout=5)

@@ -42,6 +42,7 @@ def make_client(base_url):
         client = tweepy.Client(bearer_token=token, return_type=requests.Response)
         client.session.mount("https://api.twitter.com/", RedirectAdapter(base_url))
         return client
+
     return make
 
 
@@ -49,6 +50,7 @@ def make_client(base_url):
 def auth():
     def headers(token: str = "sim-token-firefoxsupport") -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
+
     return headers
 
 
@@ -57,7 +59,10 @@ def customer_tweet(base_url):
     def post(text, username="jane_doe", **extra):
         author = {"username": username, "name": extra.pop("name", "Jane Doe")}
         author.update(extra.pop("author", {}))
-        r = requests.post(f"{base_url}/_sim/customer_tweets", json={"text": text, "author": author, **extra})
+        r = requests.post(
+            f"{base_url}/_sim/customer_tweets", json={"text": text, "author": author, **extra}
+        )
         assert r.status_code == 201, r.text
         return r.json()["data"]
+
     return post

@@ -12,8 +12,13 @@ from simulators.twitter.query import QueryError, TweetView, compile_query
 from simulators.twitter.state import weighted_length
 from simulators.twitter.traffic import AUTHOR_POOL, TEMPLATES
 
-LOCALE = {"mozilla_germany": "de", "mozilla_france": "fr", "firefox_es": "es", "FirefoxBrasil": "pt",
-          "FirefoxTurkiye": "tr"}
+LOCALE = {
+    "mozilla_germany": "de",
+    "mozilla_france": "fr",
+    "firefox_es": "es",
+    "FirefoxBrasil": "pt",
+    "FirefoxTurkiye": "tr",
+}
 
 
 def _summary(tweets):
@@ -33,8 +38,17 @@ def test_generator_language_mix_and_kinds():
     sim = TwitterSimulator(seed=3)
     tweets = sim.generate(600)
     kinds = Counter(t["kind"] for t in tweets)
-    assert set(kinds) == {"support", "compliment", "roundup", "feedback", "feature", "followup", "spam",
-                          "search", "retweet"}
+    assert set(kinds) == {
+        "support",
+        "compliment",
+        "roundup",
+        "feedback",
+        "feature",
+        "followup",
+        "spam",
+        "search",
+        "retweet",
+    }
     langs = Counter(t["lang"] for t in tweets)
     assert set(langs) == {"en", "de", "fr", "es", "pt", "tr"}
     assert langs["en"] == max(langs.values())
@@ -48,7 +62,9 @@ def test_generator_language_mix_and_kinds():
             assert not mentioned & {a.username for a in BRAND_ACCOUNTS}
             assert "firefox" in t["text"].lower()
         if t["kind"] == "retweet":
-            assert t["text"].startswith("RT @") and t["referenced_tweets"][0]["type"] == "retweeted"
+            assert (
+                t["text"].startswith("RT @") and t["referenced_tweets"][0]["type"] == "retweeted"
+            )
         assert weighted_length(t["text"]) <= 280
     # the same people come back, and some are verified influencers
     authors = Counter(t["author_id"] for t in tweets)
@@ -65,7 +81,9 @@ def test_followups_answer_brand_replies():
     first = [t for t in sim.generate(20) if t["kind"] == "support"]
     for t in first:
         brand = next(m["id"] for m in t["entities"]["mentions"])
-        sim.state.create_tweet(brand, f"We can help with that ({t['id']})", in_reply_to_tweet_id=t["id"])
+        sim.state.create_tweet(
+            brand, f"We can help with that ({t['id']})", in_reply_to_tweet_id=t["id"]
+        )
     later = [t for t in sim.generate(150) if t["kind"] == "followup"]
     brand_ids = {a.id for a in BRAND_ACCOUNTS}
     to_brand = [t for t in later if t.get("in_reply_to_user_id") in brand_ids]
@@ -85,36 +103,49 @@ def test_templates_and_author_pool_sizes():
 
 
 def _view(text, **kw):
-    base = dict(text=text, author_username="alice", author_verified=False, lang="en", mentions=frozenset(),
-                hashtags=frozenset(), urls=(), in_reply_to_username=None, conversation_id="1",
-                ref_types=frozenset())
+    base = dict(
+        text=text,
+        author_username="alice",
+        author_verified=False,
+        lang="en",
+        mentions=frozenset(),
+        hashtags=frozenset(),
+        urls=(),
+        in_reply_to_username=None,
+        conversation_id="1",
+        ref_types=frozenset(),
+    )
     base.update(kw)
     return TweetView(**base)
 
 
-@pytest.mark.parametrize("query,text,kw,expected", [
-    ("firefox crash", "Firefox CRASH again", {}, True),
-    ("firefox crash", "Firefox crashes again", {}, False),
-    ("firefox crash", "crash", {}, False),
-    ('"can\'t find my bookmarks"', "I CAN'T find my bookmarks!", {}, True),
-    ("firefox (sync OR bookmarks)", "firefox bookmarks gone", {}, True),
-    ("firefox (sync OR bookmarks)", "firefox tabs gone", {}, False),
-    ("sync OR crash firefox", "sync broken", {}, True),
-    ("firefox -is:retweet", "RT @x: firefox", {"ref_types": frozenset({"retweeted"})}, False),
-    ("firefox -from:alice", "firefox", {}, False),
-    ("firefox -from:bob", "firefox", {}, True),
-    ("firefox lang:de", "firefox", {"lang": "de"}, True),
-    ("firefox lang:de", "firefox", {}, False),
-    ("@FirefoxSupport", "hi", {"mentions": frozenset({"firefoxsupport"})}, True),
-    ("firefox -(sync OR crash)", "firefox sync", {}, False),
-    ("#firefox", "love #Firefox", {"hashtags": frozenset({"firefox"})}, True),
-])
+@pytest.mark.parametrize(
+    "query,text,kw,expected",
+    [
+        ("firefox crash", "Firefox CRASH again", {}, True),
+        ("firefox crash", "Firefox crashes again", {}, False),
+        ("firefox crash", "crash", {}, False),
+        ('"can\'t find my bookmarks"', "I CAN'T find my bookmarks!", {}, True),
+        ("firefox (sync OR bookmarks)", "firefox bookmarks gone", {}, True),
+        ("firefox (sync OR bookmarks)", "firefox tabs gone", {}, False),
+        ("sync OR crash firefox", "sync broken", {}, True),
+        ("firefox -is:retweet", "RT @x: firefox", {"ref_types": frozenset({"retweeted"})}, False),
+        ("firefox -from:alice", "firefox", {}, False),
+        ("firefox -from:bob", "firefox", {}, True),
+        ("firefox lang:de", "firefox", {"lang": "de"}, True),
+        ("firefox lang:de", "firefox", {}, False),
+        ("@FirefoxSupport", "hi", {"mentions": frozenset({"firefoxsupport"})}, True),
+        ("firefox -(sync OR crash)", "firefox sync", {}, False),
+        ("#firefox", "love #Firefox", {"hashtags": frozenset({"firefox"})}, True),
+    ],
+)
 def test_query_language(query, text, kw, expected):
     assert compile_query(query)(_view(text, **kw)) is expected
 
 
-@pytest.mark.parametrize("query", ["", "   ", "(firefox", "firefox)", "firefox OR", "foo:bar", "is:banana",
-                                   "x" * 513])
+@pytest.mark.parametrize(
+    "query", ["", "   ", "(firefox", "firefox)", "firefox OR", "foo:bar", "is:banana", "x" * 513]
+)
 def test_bad_queries(query):
     with pytest.raises(QueryError):
         compile_query(query)

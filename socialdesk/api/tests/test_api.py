@@ -27,7 +27,12 @@ def test_openapi_is_served(client):
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200
     paths = r.json()["paths"]
-    assert {"/api/v1/queues", "/api/v1/play/next", "/api/v1/play/stop", "/api/v1/conversations/{conversation_id}/reply"} <= set(paths)
+    assert {
+        "/api/v1/queues",
+        "/api/v1/play/next",
+        "/api/v1/play/stop",
+        "/api/v1/conversations/{conversation_id}/reply",
+    } <= set(paths)
 
 
 def test_without_credentials_the_api_says_how_to_authenticate(api):
@@ -41,8 +46,11 @@ def test_list_queues_shows_only_what_the_role_sees(api, conversation):
     assert r.status_code == 200
     rows = {q["slug"]: q for q in r.json()}
     assert set(rows) == {
-        "twitter-conversations-moderated", "escalation",
-        "google-play-low-rating", "google-play-high-rating", "mastodon-conversations-moderated",
+        "twitter-conversations-moderated",
+        "escalation",
+        "google-play-low-rating",
+        "google-play-high-rating",
+        "mastodon-conversations-moderated",
     }
     assert rows["twitter-conversations-moderated"]["waiting_for_answer"] == 1
     assert rows["twitter-conversations-moderated"]["counts_stop_at"] == 1000
@@ -63,7 +71,11 @@ def test_play_next_reply_and_stop(api, conversation, inbound):
     assert body["id"] == conversation.pk and body["respond_from"] == "@FirefoxSupport"
     assert body["messages"][0]["direction"] == "in"
 
-    r = api("post", f"/conversations/{conversation.pk}/reply", {"text": "Try this", "then": "close", "close_reason": "resolved"})
+    r = api(
+        "post",
+        f"/conversations/{conversation.pk}/reply",
+        {"text": "Try this", "then": "close", "close_reason": "resolved"},
+    )
     assert r.status_code == 201
     assert r.json()["state"] == "pending"
     assert OutboundAction.objects.get().text == "Try this ^CO"
@@ -106,33 +118,66 @@ def test_a_contributor_cannot_play_a_moderator_queue_through_the_api(api, demo):
 def test_policy_refusal_is_403_with_the_reason(api, conversation):
     from socialdesk.brands.models import BrandAccount
 
-    Conversation.objects.filter(pk=conversation.pk).update(respond_from=BrandAccount.objects.get(handle="Firefox"))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        respond_from=BrandAccount.objects.get(handle="Firefox")
+    )
     r = api("post", f"/conversations/{conversation.pk}/reply", {"text": "hi"})
     assert r.status_code == 403 and "engagement policy" in r.json()["detail"]
 
 
 def test_malformed_json_is_a_clear_error(client, token, conversation):
-    r = client.post(f"/api/v1/conversations/{conversation.pk}/reply", "{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    r = client.post(
+        f"/api/v1/conversations/{conversation.pk}/reply",
+        "{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert r.status_code in (400, 422)
     assert "detail" in r.json()
 
 
 def test_options_through_the_api(api, conversation, contributor):
     cid = conversation.pk
-    assert api("post", f"/conversations/{cid}/sentiment", {"sentiment": "positive"}).status_code == 200
+    assert (
+        api("post", f"/conversations/{cid}/sentiment", {"sentiment": "positive"}).status_code
+        == 200
+    )
     assert api("post", f"/conversations/{cid}/tags", {"tag": "Sync"}).json()["detail"] == "Sync"
     r = api("post", f"/conversations/{cid}/tags", {"tag": "Nope"})
     assert r.status_code == 400 and "There is no tag" in r.json()["detail"]
     assert api("delete", f"/conversations/{cid}/tags/sync").status_code == 200
-    assert api("post", f"/conversations/{cid}/reminders", {"due_at": "2001-01-01T00:00:00Z"}).status_code == 400
-    assert api("post", f"/conversations/{cid}/reminders", {"due_at": "not a date"}).status_code == 400
-    assert api("post", f"/conversations/{cid}/reminders", {"due_at": "2099-01-01T00:00:00Z", "note": "x"}).status_code == 201
+    assert (
+        api(
+            "post", f"/conversations/{cid}/reminders", {"due_at": "2001-01-01T00:00:00Z"}
+        ).status_code
+        == 400
+    )
+    assert (
+        api("post", f"/conversations/{cid}/reminders", {"due_at": "not a date"}).status_code == 400
+    )
+    assert (
+        api(
+            "post",
+            f"/conversations/{cid}/reminders",
+            {"due_at": "2099-01-01T00:00:00Z", "note": "x"},
+        ).status_code
+        == 201
+    )
     assert api("post", f"/conversations/{cid}/notes", {"text": "fyi"}).status_code == 201
     assert api("post", f"/conversations/{cid}/moderated").status_code == 403
     assert api("post", f"/conversations/{cid}/like").status_code == 200
-    assert api("post", f"/conversations/{cid}/escalate", {"note": "please", "recommend_retweet": True}).status_code == 200
+    assert (
+        api(
+            "post", f"/conversations/{cid}/escalate", {"note": "please", "recommend_retweet": True}
+        ).status_code
+        == 200
+    )
     assert api("post", f"/conversations/{cid}/retweet", {"approve": True}).status_code == 403
     assert api("post", f"/conversations/{cid}/close", {"reason": ""}).status_code == 400
     assert api("post", f"/conversations/{cid}/close", {"reason": "resolved"}).status_code == 200
     conversation.refresh_from_db()
-    assert (conversation.sentiment, conversation.status, conversation.assigned_queue.slug) == ("positive", "closed", "escalation")
+    assert (conversation.sentiment, conversation.status, conversation.assigned_queue.slug) == (
+        "positive",
+        "closed",
+        "escalation",
+    )

@@ -13,9 +13,13 @@ def connection_notice(account):
     if account is None:
         return {"notice": ""}
     if account.sending_paused:
-        return {"notice": f"{account}'s connection to the platform stopped working: replies wait and go out once a community "
-                          "manager reconnects it (Accounts page)."}
+        return {
+            "notice": f"{account}'s connection to the platform stopped working: replies wait and go out once a community "
+            "manager reconnects it (Accounts page)."
+        }
     if auth.capabilities(account).reply == auth.NO:
-        return {"notice": f"{account} is connected for reading only: replies need a user connection, and wait until a community "
-                          "manager connects it that way (Accounts page)."}
+        return {
+            "notice": f"{account} is connected for reading only: replies need a user connection, and wait until a community "
+            "manager connects it that way (Accounts page)."
+        }
     return {"notice": ""}

@@ -17,8 +17,12 @@ def consent(authorize_url: str, *, account: str, decision: str = "allow") -> str
     action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
     hidden = dict(re.findall(r"name='(\w+)' value='([^']*)'", page.text))
     parts = urlsplit(authorize_url)
-    r = requests.post(f"{parts.scheme}://{parts.netloc}{action}", data={**hidden, "account": account, "decision": decision},
-                      allow_redirects=False, timeout=5)
+    r = requests.post(
+        f"{parts.scheme}://{parts.netloc}{action}",
+        data={**hidden, "account": account, "decision": decision},
+        allow_redirects=False,
+        timeout=5,
+    )
     assert r.status_code == 302, r.text[:500]
     back = urlsplit(r.headers["Location"])
     assert f"{back.scheme}://{back.netloc}" == PUBLIC_URL, back

@@ -23,14 +23,19 @@ def old_key(settings, demo):
     return "an old passphrase"
 
 
-def test_a_new_key_in_front_reads_the_old_ones_and_rotation_moves_everything_to_it(settings, old_key, capsys):
+def test_a_new_key_in_front_reads_the_old_ones_and_rotation_moves_everything_to_it(
+    settings, old_key, capsys
+):
     before = {a.pk: a.credentials for a in BrandAccount.objects.all()}
     assert before and all(c and not c.get("_unreadable") for c in before.values())
     new = Fernet.generate_key().decode()
     settings.SOCIALDESK_CREDENTIALS_KEY = f"{new},{old_key}"
     assert {a.pk: a.credentials for a in BrandAccount.objects.all()} == before  # all decrypt
     call_command("rotate_credentials_key")
-    assert f"{len(before)} re-encrypted, 0 already on the newest key, 0 unreadable" in capsys.readouterr().out
+    assert (
+        f"{len(before)} re-encrypted, 0 already on the newest key, 0 unreadable"
+        in capsys.readouterr().out
+    )
     # The old key can go: everything opens with the new one alone.
     settings.SOCIALDESK_CREDENTIALS_KEY = new
     assert {a.pk: a.credentials for a in BrandAccount.objects.all()} == before
@@ -41,7 +46,9 @@ def test_a_new_key_in_front_reads_the_old_ones_and_rotation_moves_everything_to_
 def test_the_newest_key_encrypts(settings, old_key):
     new = Fernet.generate_key().decode()
     settings.SOCIALDESK_CREDENTIALS_KEY = f"{new},{old_key}"
-    BrandAccount.objects.filter(handle="FirefoxSupport").update(credentials={"bearer_token": "fresh"})
+    BrandAccount.objects.filter(handle="FirefoxSupport").update(
+        credentials={"bearer_token": "fresh"}
+    )
     token = stored("FirefoxSupport").removeprefix("fernet:")
     assert Fernet(new.encode()).decrypt(token.encode()) == b'{"bearer_token": "fresh"}'
 

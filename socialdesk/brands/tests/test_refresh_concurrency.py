@@ -23,7 +23,9 @@ CALLBACK = f"{PUBLIC_URL}/manage/accounts/callback"
 @pytest.fixture
 def postgres():
     if connection.vendor != "postgresql":
-        pytest.skip("row locks under real concurrency: run with DATABASE_URL pointing at PostgreSQL")
+        pytest.skip(
+            "row locks under real concurrency: run with DATABASE_URL pointing at PostgreSQL"
+        )
 
 
 @pytest.fixture
@@ -34,9 +36,18 @@ def connected(postgres, transactional_db, twitter_sim):
     load_demo_configuration()
     account = BrandAccount.objects.get(handle="FirefoxSupport")
     verifier, challenge = pkce_pair()
-    url, _ = twitter_auth.start_oauth(account=account, values={}, redirect_uri=CALLBACK, state="s", challenge=challenge, apps=None)
+    url, _ = twitter_auth.start_oauth(
+        account=account,
+        values={},
+        redirect_uri=CALLBACK,
+        state="s",
+        challenge=challenge,
+        apps=None,
+    )
     code = consent(url, account="FirefoxSupport").split("code=")[1].split("&")[0]
-    got = twitter_auth.finish_oauth(account=account, flow={}, code=code, verifier=verifier, redirect_uri=CALLBACK, apps=None)
+    got = twitter_auth.finish_oauth(
+        account=account, flow={}, code=code, verifier=verifier, redirect_uri=CALLBACK, apps=None
+    )
     BrandAccount.objects.filter(pk=account.pk).update(credentials=got.credentials)
     requests.post(f"{twitter_sim.base_url}/_sim/oauth/expire", timeout=5).raise_for_status()
     return account.pk
@@ -68,12 +79,17 @@ def _oauth(twitter_sim):
 
 def test_two_workers_renew_an_expired_token_once_and_both_use_it(connected, twitter_sim):
     stale = BrandAccount.objects.get(pk=connected).credentials["access_token"]
-    results = _in_threads(2, lambda: TokenKeeper(BrandAccount.objects.get(pk=connected)).refreshed(stale=stale))
+    results = _in_threads(
+        2, lambda: TokenKeeper(BrandAccount.objects.get(pk=connected)).refreshed(stale=stale)
+    )
     assert not any(isinstance(r, Exception) for r in results), results
     assert results[0]["access_token"] == results[1]["access_token"] != stale
     assert (_oauth(twitter_sim)["refreshes"], _oauth(twitter_sim)["refused_refreshes"]) == (1, 0)
     account = BrandAccount.objects.get(pk=connected)
-    assert not account.sending_paused and account.credentials["access_token"] == results[0]["access_token"]
+    assert (
+        not account.sending_paused
+        and account.credentials["access_token"] == results[0]["access_token"]
+    )
 
 
 def test_two_workers_whose_calls_meet_a_401_at_once_both_go_on(connected, twitter_sim):

@@ -33,7 +33,16 @@ import yaml
 # What makes two requests the same request, for a recording: the rest (fields, expansions,
 # max_results, start_time) shapes the answer, and an answer recorded without them is exactly the
 # sparse kind a connector must cope with.
-IDENTIFYING = ("ids", "usernames", "query", "pagination_token", "next_token", "max_id", "min_id", "since_id")
+IDENTIFYING = (
+    "ids",
+    "usernames",
+    "query",
+    "pagination_token",
+    "next_token",
+    "max_id",
+    "min_id",
+    "since_id",
+)
 # Recorded headers that describe the body as recorded, or the recording session: not sent again.
 DROPPED_HEADERS = {"content-length", "transfer-encoding", "set-cookie", "connection"}
 
@@ -60,6 +69,7 @@ def sha256(path: Path) -> str:
 
 # --- Debian source packages -------------------------------------------------------------------
 
+
 def _apt_sources() -> list[tuple[str, str, list[str], list[str], str]]:
     """The machine's apt sources as (type, uri, suites, components, signed-by), both formats."""
     found = []
@@ -80,8 +90,15 @@ def _apt_sources() -> list[tuple[str, str, list[str], list[str], str]]:
                 continue
             for kind in fields.get("types", "").split():
                 for uri in fields.get("uris", "").split():
-                    found.append((kind, uri, fields.get("suites", "").split(), fields.get("components", "").split(),
-                                  fields.get("signed-by", "")))
+                    found.append(
+                        (
+                            kind,
+                            uri,
+                            fields.get("suites", "").split(),
+                            fields.get("components", "").split(),
+                            fields.get("signed-by", ""),
+                        )
+                    )
     for name in ["/etc/apt/sources.list", *sorted(glob.glob("/etc/apt/sources.list.d/*.list"))]:
         if not Path(name).exists():
             continue
@@ -89,7 +106,15 @@ def _apt_sources() -> list[tuple[str, str, list[str], list[str], str]]:
             m = re.match(r"^\s*(deb)\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s+(.*)$", line)
             if m:
                 signed = re.search(r"signed-by=(\S+)", m.group(2) or "")
-                found.append((m.group(1), m.group(3), [m.group(4)], m.group(5).split(), signed.group(1) if signed else ""))
+                found.append(
+                    (
+                        m.group(1),
+                        m.group(3),
+                        [m.group(4)],
+                        m.group(5).split(),
+                        signed.group(1) if signed else "",
+                    )
+                )
     return found
 
 
@@ -99,7 +124,13 @@ def _debian_archive() -> tuple[str, str]:
     for kind, uri, suites, components, signed_by in _apt_sources():
         plain_suite = any("-" not in suite and "/" not in suite for suite in suites)
         debian_key = not signed_by or "debian-archive-keyring" in signed_by
-        if kind == "deb" and "main" in components and plain_suite and debian_key and uri.rstrip("/").endswith("/debian"):
+        if (
+            kind == "deb"
+            and "main" in components
+            and plain_suite
+            and debian_key
+            and uri.rstrip("/").endswith("/debian")
+        ):
             return uri, signed_by
     raise Unavailable("apt has no Debian archive configured on this machine")
 
@@ -112,7 +143,9 @@ def debian_source(*, package: str, version: str, suite: str, filename: str, dige
     if target.exists() and sha256(target) == digest:
         return target
     if shutil.which("apt-get") is None:
-        raise Unavailable("apt-get is not installed: the Debian source package cannot be downloaded")
+        raise Unavailable(
+            "apt-get is not installed: the Debian source package cannot be downloaded"
+        )
     uri, signed_by = _debian_archive()
     with tempfile.TemporaryDirectory(prefix="socialdesk-apt-") as work:
         work_dir = Path(work)
@@ -120,28 +153,52 @@ def debian_source(*, package: str, version: str, suite: str, filename: str, dige
             (work_dir / sub).mkdir(parents=True)
         options = f"[signed-by={signed_by}] " if signed_by else ""
         (work_dir / "sources.list").write_text(f"deb-src {options}{uri} {suite} main\n")
-        apt = ["apt-get", "-q", "-o", f"Dir::Etc::SourceList={work_dir / 'sources.list'}",
-               "-o", f"Dir::Etc::SourceParts={work_dir / 'parts'}", "-o", f"Dir::State::Lists={work_dir / 'lists'}",
-               "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache="]
+        apt = [
+            "apt-get",
+            "-q",
+            "-o",
+            f"Dir::Etc::SourceList={work_dir / 'sources.list'}",
+            "-o",
+            f"Dir::Etc::SourceParts={work_dir / 'parts'}",
+            "-o",
+            f"Dir::State::Lists={work_dir / 'lists'}",
+            "-o",
+            "Dir::Cache::pkgcache=",
+            "-o",
+            "Dir::Cache::srcpkgcache=",
+        ]
         for step in (["update"], ["source", "--download-only", f"{package}={version}"]):
             try:
-                done = subprocess.run(apt + step, cwd=work_dir / "download", capture_output=True, text=True, timeout=600)
+                done = subprocess.run(
+                    apt + step,
+                    cwd=work_dir / "download",
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                )
             except subprocess.TimeoutExpired as exc:
-                raise Unavailable(f"apt-get {step[0]} took too long (no registry reachable?)") from exc
+                raise Unavailable(
+                    f"apt-get {step[0]} took too long (no registry reachable?)"
+                ) from exc
             if done.returncode != 0 or "Failed to fetch" in done.stderr or "Err:" in done.stdout:
-                last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or ["no output"]
+                last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or [
+                    "no output"
+                ]
                 raise Unavailable(f"apt-get {step[0]} failed: {last[0]}")
         downloaded = work_dir / "download" / filename
         if not downloaded.exists():
             raise Unavailable(f"apt-get did not bring {filename}")
         if sha256(downloaded) != digest:
             # Not a skip: the recordings changed under us, and the test must not read them.
-            raise AssertionError(f"{filename} has sha256 {sha256(downloaded)}, not the pinned {digest}")
+            raise AssertionError(
+                f"{filename} has sha256 {sha256(downloaded)}, not the pinned {digest}"
+            )
         shutil.move(str(downloaded), target)
     return target
 
 
 # --- Cassettes -------------------------------------------------------------------------------
+
 
 @dataclass
 class Exchange:
@@ -156,7 +213,9 @@ class Exchange:
     body: bytes
 
     def answers(self, method: str, path: str, query: dict) -> bool:
-        return (self.method, self.path) == (method, path) and all(query.get(k) == self.query.get(k) for k in IDENTIFYING)
+        return (self.method, self.path) == (method, path) and all(
+            query.get(k) == self.query.get(k) for k in IDENTIFYING
+        )
 
     def json(self):
         body = self.body
@@ -171,12 +230,22 @@ def read_cassette(text: str) -> list[Exchange]:
         request, response = interaction["request"], interaction["response"]
         url = urlsplit(request["uri"])
         body = response["body"]["string"]
-        exchanges.append(Exchange(
-            method=request["method"], path=url.path, query=parse_qs(url.query), request_body=request.get("body") or "",
-            status=response["status"]["code"],
-            headers=[(k, v) for k, values in response["headers"].items() if k.lower() not in DROPPED_HEADERS for v in values],
-            body=body if isinstance(body, bytes) else body.encode("utf-8"),
-        ))
+        exchanges.append(
+            Exchange(
+                method=request["method"],
+                path=url.path,
+                query=parse_qs(url.query),
+                request_body=request.get("body") or "",
+                status=response["status"]["code"],
+                headers=[
+                    (k, v)
+                    for k, values in response["headers"].items()
+                    if k.lower() not in DROPPED_HEADERS
+                    for v in values
+                ],
+                body=body if isinstance(body, bytes) else body.encode("utf-8"),
+            )
+        )
     return exchanges
 
 
@@ -192,6 +261,7 @@ def cassettes(archive: Path, pattern: str) -> dict[str, list[Exchange]]:
 
 
 # --- Serving them again -----------------------------------------------------------------------
+
 
 @dataclass
 class Request:
@@ -218,11 +288,21 @@ class ReplayServer:
                 body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
                 query = parse_qs(url.query)
                 replay.requests.append(Request(self.command, url.path, query, body))
-                found = next((e for e in replay.exchanges if e.answers(self.command, url.path, query)), None)
+                found = next(
+                    (e for e in replay.exchanges if e.answers(self.command, url.path, query)), None
+                )
                 if found is None:
-                    asked = "".join(f" {k}={','.join(query[k])}" for k in IDENTIFYING if k in query)
-                    payload = json.dumps({"title": "Not Found Error", "status": 404, "type": "about:blank",
-                                          "detail": f"No recorded exchange for {self.command} {url.path}{asked}"}).encode()
+                    asked = "".join(
+                        f" {k}={','.join(query[k])}" for k in IDENTIFYING if k in query
+                    )
+                    payload = json.dumps(
+                        {
+                            "title": "Not Found Error",
+                            "status": 404,
+                            "type": "about:blank",
+                            "detail": f"No recorded exchange for {self.command} {url.path}{asked}",
+                        }
+                    ).encode()
                     status, headers = 404, [("content-type", "application/json; charset=utf-8")]
                 else:
                     payload, status, headers = found.body, found.status, found.headers
@@ -239,7 +319,9 @@ class ReplayServer:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="replay", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="replay", daemon=True
+        )
         self._thread.start()
 
     @property

@@ -25,8 +25,14 @@ def test_polling_stores_mentions_and_search_finds_once(demo, twitter_sim, custom
     assert first.stored == 3
     assert again.stored == 0
     assert Message.objects.count() == 3
-    by_account = {str(c.account or "search"): str(c.respond_from) for c in Conversation.objects.all()}
-    assert by_account == {"@FirefoxSupport": "@FirefoxSupport", "@mozilla_germany": "@mozilla_germany", "search": "@FirefoxSupport"}
+    by_account = {
+        str(c.account or "search"): str(c.respond_from) for c in Conversation.objects.all()
+    }
+    assert by_account == {
+        "@FirefoxSupport": "@FirefoxSupport",
+        "@mozilla_germany": "@mozilla_germany",
+        "search": "@FirefoxSupport",
+    }
     de = Conversation.objects.get(account__handle="mozilla_germany")
     assert de.language == "de"
     assert de.messages.get().raw["tweet"]["author_id"]
@@ -44,7 +50,10 @@ def test_many_mentions_arrive_across_pages_without_gaps(demo, twitter_sim, custo
 def test_a_follow_up_is_threaded_into_the_same_conversation(demo, twitter_sim, customer_tweet):
     first = customer_tweet("@FirefoxSupport sync stopped working")
     poll_all()
-    customer_tweet("@FirefoxSupport still not working, any idea?", in_reply_to=first["data"]["id"] if "data" in first else first["id"])
+    customer_tweet(
+        "@FirefoxSupport still not working, any idea?",
+        in_reply_to=first["data"]["id"] if "data" in first else first["id"],
+    )
     poll_all()
     assert Conversation.objects.count() == 1
     assert Conversation.objects.get().messages.count() == 2
@@ -52,7 +61,9 @@ def test_a_follow_up_is_threaded_into_the_same_conversation(demo, twitter_sim, c
 
 def test_rate_limit_is_honoured(demo, twitter_sim, customer_tweet):
     base = twitter_sim_base()
-    requests.post(f"{base}/_sim/config", json={"rate_limits": {"GET /2/users/:id/mentions": 1}}, timeout=5).raise_for_status()
+    requests.post(
+        f"{base}/_sim/config", json={"rate_limits": {"GET /2/users/:id/mentions": 1}}, timeout=5
+    ).raise_for_status()
     customer_tweet("@FirefoxSupport hello")
     poll_all()  # uses the one allowed call
     customer_tweet("@FirefoxSupport hello again", username="other")
@@ -63,7 +74,9 @@ def test_rate_limit_is_honoured(demo, twitter_sim, customer_tweet):
 
 
 def test_bad_credentials_are_reported_not_raised(demo, twitter_sim, customer_tweet):
-    BrandAccount.objects.filter(handle="FirefoxSupport").update(credentials={"bearer_token": "wrong"})
+    BrandAccount.objects.filter(handle="FirefoxSupport").update(
+        credentials={"bearer_token": "wrong"}
+    )
     poll_all()
     state = PollState.objects.get(account__handle="FirefoxSupport", stream="mentions")
     assert "credentials" in state.last_error
@@ -76,7 +89,9 @@ def test_reply_and_like_reach_the_platform(demo, twitter_sim, customer_tweet):
     new_id = connector.reply(text="Glad to hear it!", in_reply_to_id=tid, idempotency_key="k")
     connector.like(target_id=tid)
     base = twitter_sim_base()
-    replies = requests.get(f"{base}/_sim/tweets", params={"in_reply_to": tid}, timeout=5).json()["data"]
+    replies = requests.get(f"{base}/_sim/tweets", params={"in_reply_to": tid}, timeout=5).json()[
+        "data"
+    ]
     assert [(r["id"], r["text"]) for r in replies] == [(new_id, "Glad to hear it!")]
     likes = requests.get(f"{base}/_sim/likes", timeout=5).json()["data"]
     assert [(lk["username"], lk["tweet_id"]) for lk in likes] == [("FirefoxSupport", tid)]
@@ -88,7 +103,9 @@ def twitter_sim_base():
     return settings.SOCIALDESK_TWITTER_API_BASE
 
 
-def test_a_backlog_larger_than_one_poll_is_read_over_several_polls_without_loss(demo, twitter_sim, customer_tweet, monkeypatch):
+def test_a_backlog_larger_than_one_poll_is_read_over_several_polls_without_loss(
+    demo, twitter_sim, customer_tweet, monkeypatch
+):
     from socialdesk.connectors import twitter
 
     monkeypatch.setattr(twitter, "MAX_PAGES", 2)  # 200 tweets per poll
@@ -106,7 +123,9 @@ def test_a_backlog_larger_than_one_poll_is_read_over_several_polls_without_loss(
     assert "|" not in state.cursor
 
 
-def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, twitter_sim, customer_tweet, monkeypatch):
+def test_a_poll_that_fails_midway_keeps_the_pages_it_read(
+    demo, twitter_sim, customer_tweet, monkeypatch
+):
     from socialdesk.connectors import twitter
 
     monkeypatch.setattr(twitter, "PAGE_SIZE", 10)
@@ -122,7 +141,9 @@ def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, twitter_sim, cus
                 raise twitter.ConnectorError("X server error 503", retryable=True, status=503)
         return real(call, kwargs)
 
-    monkeypatch.setattr(twitter.TwitterConnector, "_page", staticmethod(second_mentions_page_fails))
+    monkeypatch.setattr(
+        twitter.TwitterConnector, "_page", staticmethod(second_mentions_page_fails)
+    )
     assert poll_all().stored == 10
     state = PollState.objects.get(account__handle="FirefoxSupport", stream="mentions")
     assert "503" in state.last_error and "|" in state.cursor
@@ -131,7 +152,9 @@ def test_a_poll_that_fails_midway_keeps_the_pages_it_read(demo, twitter_sim, cus
     assert PollState.objects.get(pk=state.pk).last_error == ""
 
 
-def test_the_first_poll_reads_the_last_week_not_the_last_800_mentions(demo, twitter_sim, customer_tweet, monkeypatch):
+def test_the_first_poll_reads_the_last_week_not_the_last_800_mentions(
+    demo, twitter_sim, customer_tweet, monkeypatch
+):
     from socialdesk.connectors import base
 
     customer_tweet("@FirefoxSupport a question of today", username="new_here")
@@ -139,4 +162,7 @@ def test_the_first_poll_reads_the_last_week_not_the_last_800_mentions(demo, twit
     assert poll_all().stored == 0  # older than the window: X leaves it out (start_time)
     monkeypatch.setattr(base, "FIRST_POLL_DAYS", 7)
     assert poll_all().stored == 1
-    assert "|" not in PollState.objects.get(account__handle="FirefoxSupport", stream="mentions").cursor
+    assert (
+        "|"
+        not in PollState.objects.get(account__handle="FirefoxSupport", stream="mentions").cursor
+    )

@@ -11,10 +11,18 @@ from socialdesk.web.tests.test_browser import browser, desk, page, sign_in  # no
 pytestmark = pytest.mark.browser
 
 
-def test_a_contributor_cannot_open_a_conversation_still_in_moderation_until_a_moderator_lets_it_through(desk, browser):  # noqa: F811
+def test_a_contributor_cannot_open_a_conversation_still_in_moderation_until_a_moderator_lets_it_through(
+    desk, browser
+):  # noqa: F811
     from conftest import make_inbound
 
-    ingest([make_inbound("@Firefox the new tab page is broken", mention="Firefox", handle="raw_mention")])
+    ingest(
+        [
+            make_inbound(
+                "@Firefox the new tab page is broken", mention="Firefox", handle="raw_mention"
+            )
+        ]
+    )
     c = Conversation.objects.get()
     assert not c.moderated  # @Firefox mentions wait for a moderator
 
@@ -34,7 +42,10 @@ def test_a_contributor_cannot_open_a_conversation_still_in_moderation_until_a_mo
     moderator.wait_for_selector(".flash.success")
 
     response = contributor.goto(f"{desk}/c/{c.pk}/")
-    assert response.status == 200 and "the new tab page is broken" in contributor.locator("article.msg.in").inner_text()
+    assert (
+        response.status == 200
+        and "the new tab page is broken" in contributor.locator("article.msg.in").inner_text()
+    )
 
 
 def test_a_conversation_dealt_to_someone_else_is_theirs_until_they_let_go(desk, browser):  # noqa: F811
@@ -52,7 +63,10 @@ def test_a_conversation_dealt_to_someone_else_is_theirs_until_they_let_go(desk, 
     contributor = browser.new_page()
     sign_in(contributor, desk)
     contributor.goto(f"{desk}/c/{c.pk}/")
-    assert "moderator is handling this conversation in Play Mode" in contributor.locator(".work").inner_text()
+    assert (
+        "moderator is handling this conversation in Play Mode"
+        in contributor.locator(".work").inner_text()
+    )
     contributor.fill("#composer textarea[name=text]", "Try signing out and in again")
     contributor.click("#composer button[name=then][value=none]")
     assert "handling this conversation in Play Mode right now" in contributor.content()
@@ -62,6 +76,9 @@ def test_a_conversation_dealt_to_someone_else_is_theirs_until_they_let_go(desk, 
     contributor.fill("#escalate-note", "Several people report this")
     contributor.click("#escalate button:has-text('Escalate')")
     assert "handling this conversation in Play Mode right now" in contributor.content()
-    assert not Message.objects.filter(direction="out").exists() and not OutboundAction.objects.exists()
+    assert (
+        not Message.objects.filter(direction="out").exists()
+        and not OutboundAction.objects.exists()
+    )
     held = Conversation.objects.get(pk=c.pk)
     assert held.dealt_to.username == "moderator" and held.assigned_queue is None

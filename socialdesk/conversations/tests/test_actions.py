@@ -11,13 +11,27 @@ from socialdesk.queues.models import Queue
 
 
 def test_reply_and_close_queues_one_outbound_action_with_the_signature(contributor, conversation):
-    message = actions.reply(actor=contributor, conversation=conversation, text="Hi! Try a restore.", then="close", close_reason="resolved")
+    message = actions.reply(
+        actor=contributor,
+        conversation=conversation,
+        text="Hi! Try a restore.",
+        then="close",
+        close_reason="resolved",
+    )
     conversation.refresh_from_db()
     assert message.text == "Hi! Try a restore. ^CO"
     assert str(message.account) == "@FirefoxSupport"
-    assert (conversation.status, conversation.close_reason, conversation.awaiting_reply) == (Status.CLOSED, "resolved", False)
+    assert (conversation.status, conversation.close_reason, conversation.awaiting_reply) == (
+        Status.CLOSED,
+        "resolved",
+        False,
+    )
     action = OutboundAction.objects.get()
-    assert (action.kind, action.state, action.target_platform_id) == ("reply", "pending", conversation.messages.first().platform_id)
+    assert (action.kind, action.state, action.target_platform_id) == (
+        "reply",
+        "pending",
+        conversation.messages.first().platform_id,
+    )
     kinds = list(Activity.objects.filter(conversation=conversation).values_list("kind", flat=True))
     assert kinds[-2:] == ["replied", "closed"]
 
@@ -25,7 +39,13 @@ def test_reply_and_close_queues_one_outbound_action_with_the_signature(contribut
 def test_reply_and_hold_needs_a_hold_reason(contributor, conversation):
     with pytest.raises(ActionError, match="hold reason"):
         actions.reply(actor=contributor, conversation=conversation, text="Checking", then="hold")
-    actions.reply(actor=contributor, conversation=conversation, text="Checking", then="hold", hold_reason="waiting_customer")
+    actions.reply(
+        actor=contributor,
+        conversation=conversation,
+        text="Checking",
+        then="hold",
+        hold_reason="waiting_customer",
+    )
     conversation.refresh_from_db()
     assert (conversation.status, conversation.hold_reason) == (Status.HELD, "waiting_customer")
 
@@ -40,7 +60,9 @@ def test_reply_and_hold_needs_a_hold_reason(contributor, conversation):
         ({"text": "ok", "then": "later"}, "choose one of"),
     ],
 )
-def test_bad_replies_get_a_clear_message_and_nothing_is_saved(contributor, conversation, kwargs, message):
+def test_bad_replies_get_a_clear_message_and_nothing_is_saved(
+    contributor, conversation, kwargs, message
+):
     with pytest.raises(ActionError, match=message):
         actions.reply(actor=contributor, conversation=conversation, **kwargs)
     assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
@@ -57,12 +79,16 @@ def test_the_limit_counts_twitters_weights_and_the_signature(contributor, conver
         actions.reply(actor=contributor, conversation=conversation, text="火" * 139)
 
 
-def test_a_reply_from_an_account_whose_policy_forbids_it_is_refused_and_audited(contributor, conversation):
+def test_a_reply_from_an_account_whose_policy_forbids_it_is_refused_and_audited(
+    contributor, conversation
+):
     conversation.respond_from = BrandAccount.objects.get(handle="Firefox")
     conversation.save()
     with pytest.raises(ActionRefused, match="engagement policy of @Firefox"):
         actions.reply(actor=contributor, conversation=conversation, text="hello")
-    assert Activity.objects.filter(conversation=conversation, kind="refused", actor=contributor).exists()
+    assert Activity.objects.filter(
+        conversation=conversation, kind="refused", actor=contributor
+    ).exists()
     assert not OutboundAction.objects.exists()
 
 
@@ -72,7 +98,9 @@ def test_someone_without_a_role_cannot_reply(conversation, django_user_model):
         actions.reply(actor=stranger, conversation=conversation, text="hello")
 
 
-def test_a_conversation_dealt_to_another_agent_cannot_be_answered_by_someone_else(agents, conversation):
+def test_a_conversation_dealt_to_another_agent_cannot_be_answered_by_someone_else(
+    agents, conversation
+):
     queue = Queue.objects.get(slug="twitter-conversations-moderated")
     assert play.deal_next(agent=agents["moderator"], queue=queue).pk == conversation.pk
     with pytest.raises(ActionConflict, match="moderator is handling"):

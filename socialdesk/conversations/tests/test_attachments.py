@@ -11,7 +11,6 @@ from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.services import perform
 
 
-
 def image_bytes(fmt: str, size=(4, 3)) -> bytes:
     """A real, tiny image made by Pillow: attachments are opened and measured before they are accepted."""
     from io import BytesIO
@@ -35,20 +34,36 @@ def png(name="shot.png", data=PNG):
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ([SimpleUploadedFile("evil.png", b"MZ\x90\x00 not an image", content_type="image/png")], "not an image or video"),
-        ([SimpleUploadedFile("big.png", PNG + b"\x00" * (5 * 1024 * 1024), content_type="image/png")], "at most 5 MB"),
+        (
+            [SimpleUploadedFile("evil.png", b"MZ\x90\x00 not an image", content_type="image/png")],
+            "not an image or video",
+        ),
+        (
+            [
+                SimpleUploadedFile(
+                    "big.png", PNG + b"\x00" * (5 * 1024 * 1024), content_type="image/png"
+                )
+            ],
+            "at most 5 MB",
+        ),
         ([png(f"{i}.png") for i in range(5)], "At most 4 images"),
         ([SimpleUploadedFile("a.gif", GIF), png()], "goes alone"),
     ],
 )
-def test_bad_attachments_get_a_clear_message_and_nothing_is_saved(contributor, conversation, files, message):
+def test_bad_attachments_get_a_clear_message_and_nothing_is_saved(
+    contributor, conversation, files, message
+):
     with pytest.raises(ActionError, match=message):
-        actions.reply(actor=contributor, conversation=conversation, text="see the picture", attachments=files)
+        actions.reply(
+            actor=contributor, conversation=conversation, text="see the picture", attachments=files
+        )
     assert not Message.objects.filter(direction="out").exists()
     assert not Attachment.objects.exists()
 
 
-def test_an_image_goes_out_with_the_reply(contributor, demo, twitter_sim, customer_tweet, settings, tmp_path):
+def test_an_image_goes_out_with_the_reply(
+    contributor, demo, twitter_sim, customer_tweet, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     customer_tweet("@FirefoxSupport where is the menu?")
     poll_all()
@@ -56,16 +71,27 @@ def test_an_image_goes_out_with_the_reply(contributor, demo, twitter_sim, custom
     msg = actions.reply(actor=contributor, conversation=c, text="It's here", attachments=[png()])
     assert msg.attachments.get().content_type == "image/png"
     assert perform(msg.outbound_action.pk) == "sent"
-    tweet = requests.get(f"{settings.SOCIALDESK_TWITTER_API_BASE}/_sim/tweets", params={"in_reply_to": msg.in_reply_to_platform_id}, timeout=5).json()["data"][0]
+    tweet = requests.get(
+        f"{settings.SOCIALDESK_TWITTER_API_BASE}/_sim/tweets",
+        params={"in_reply_to": msg.in_reply_to_platform_id},
+        timeout=5,
+    ).json()["data"][0]
     assert len(tweet["attachments"]["media_keys"]) == 1
 
 
-def test_a_video_is_uploaded_in_chunks(contributor, demo, twitter_sim, customer_tweet, settings, tmp_path):
+def test_a_video_is_uploaded_in_chunks(
+    contributor, demo, twitter_sim, customer_tweet, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     customer_tweet("@FirefoxSupport how do I do it?")
     poll_all()
     c = Conversation.objects.get()
-    msg = actions.reply(actor=contributor, conversation=c, text="Like this", attachments=[SimpleUploadedFile("how.mp4", MP4, content_type="video/mp4")])
+    msg = actions.reply(
+        actor=contributor,
+        conversation=c,
+        text="Like this",
+        attachments=[SimpleUploadedFile("how.mp4", MP4, content_type="video/mp4")],
+    )
     assert perform(msg.outbound_action.pk) == "sent"
 
 
@@ -75,10 +101,17 @@ def _png_header(width: int, height: int) -> bytes:
     import zlib
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,14 +120,22 @@ def _png_header(width: int, height: int) -> bytes:
         (_png_header(9000, 10), "9000×10 pixels"),  # wider than X takes
         (_png_header(8000, 8000), "8000×8000 pixels"),  # 64 million pixels from a few bytes
         (_png_header(100_000, 100_000), "too many pixels"),  # Pillow's own bomb guard
-        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not a readable PNG"),  # the right first bytes, nothing after
+        (
+            b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+            "not a readable PNG",
+        ),  # the right first bytes, nothing after
         (image_bytes("JPEG")[:40], "not a readable JPEG"),  # cut short
     ],
     ids=["too wide", "too many pixels", "decompression bomb", "not an image", "truncated"],
 )
 def test_images_are_measured_before_they_are_accepted(contributor, conversation, data, message):
     with pytest.raises(ActionError, match=message):
-        actions.reply(actor=contributor, conversation=conversation, text="see the picture", attachments=[png(data=data)])
+        actions.reply(
+            actor=contributor,
+            conversation=conversation,
+            text="see the picture",
+            attachments=[png(data=data)],
+        )
     assert not Attachment.objects.exists()
 
 
@@ -110,12 +151,21 @@ def test_images_are_measured_before_they_are_accepted(contributor, conversation,
         ("\u200b\u2066\u2069", "attachment", "attachment.png"),
     ],
 )
-def test_an_upload_is_stored_under_a_generated_name_and_served_as_a_download(client, contributor, conversation, settings, tmp_path, name, shown, download):
+def test_an_upload_is_stored_under_a_generated_name_and_served_as_a_download(
+    client, contributor, conversation, settings, tmp_path, name, shown, download
+):
     settings.MEDIA_ROOT = tmp_path
-    msg = actions.reply(actor=contributor, conversation=conversation, text="see the picture", attachments=[png(name)])
+    msg = actions.reply(
+        actor=contributor,
+        conversation=conversation,
+        text="see the picture",
+        attachments=[png(name)],
+    )
     a = msg.attachments.get()
     stored = a.file.name.rsplit("/", 1)[-1]
-    assert stored.endswith(".png") and len(stored) == 36 and name not in a.file.name  # uuid hex + ".png"
+    assert (
+        stored.endswith(".png") and len(stored) == 36 and name not in a.file.name
+    )  # uuid hex + ".png"
     assert a.file.path.startswith(str(tmp_path))
     assert a.original_name == shown
 
@@ -125,17 +175,25 @@ def test_an_upload_is_stored_under_a_generated_name_and_served_as_a_download(cli
     assert r["Content-Type"] == "image/png"
     assert r["X-Content-Type-Options"] == "nosniff"
     disposition = r["Content-Disposition"]
-    assert disposition.startswith("attachment;") and "\r" not in disposition and "\n" not in disposition
+    assert (
+        disposition.startswith("attachment;")
+        and "\r" not in disposition
+        and "\n" not in disposition
+    )
     assert download in disposition or download.replace(" ", "%20") in disposition
 
 
-def test_attachments_of_a_conversation_one_may_not_see_are_not_found(client, agents, inbound, settings, tmp_path):
+def test_attachments_of_a_conversation_one_may_not_see_are_not_found(
+    client, agents, inbound, settings, tmp_path
+):
     from socialdesk.ingestion.services import ingest
 
     settings.MEDIA_ROOT = tmp_path
     ingest([inbound("look at this", mention="Firefox")])
     c = Conversation.objects.get()
-    msg = actions.reply(actor=agents["moderator"], conversation=c, text="Here", attachments=[png()])
+    msg = actions.reply(
+        actor=agents["moderator"], conversation=c, text="Here", attachments=[png()]
+    )
     client.force_login(agents["contributor"])
     assert client.get(f"/attachments/{msg.attachments.get().pk}").status_code == 404
     client.force_login(agents["moderator"])

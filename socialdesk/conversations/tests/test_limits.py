@@ -16,15 +16,25 @@ WRITES = {
     "note": lambda u, c, text: actions.add_note(actor=u, conversation=c, text=text),
     "reply": lambda u, c, text: actions.reply(actor=u, conversation=c, text=text),
     "escalation note": lambda u, c, text: actions.escalate(actor=u, conversation=c, note=text),
-    "assignment note": lambda u, c, text: actions.assign(actor=u, conversation=c, to_user=u, note=text),
+    "assignment note": lambda u, c, text: actions.assign(
+        actor=u, conversation=c, to_user=u, note=text
+    ),
     "tag": lambda u, c, text: actions.add_tag(actor=u, conversation=c, tag=text),
-    "reminder note": lambda u, c, text: actions.set_reminder(actor=u, conversation=c, due_at=timezone.now() + timedelta(hours=1), note=text),
+    "reminder note": lambda u, c, text: actions.set_reminder(
+        actor=u, conversation=c, due_at=timezone.now() + timedelta(hours=1), note=text
+    ),
 }
 
 
 @pytest.mark.parametrize("write", list(WRITES))
-@pytest.mark.parametrize("text", ["x" * 20_000, "broken \x00 text", "broken \ud800 text"], ids=["too long", "NUL", "lone surrogate"])
-def test_over_long_and_unstorable_texts_get_a_clear_error_and_nothing_is_saved(contributor, conversation, write, text):
+@pytest.mark.parametrize(
+    "text",
+    ["x" * 20_000, "broken \x00 text", "broken \ud800 text"],
+    ids=["too long", "NUL", "lone surrogate"],
+)
+def test_over_long_and_unstorable_texts_get_a_clear_error_and_nothing_is_saved(
+    contributor, conversation, write, text
+):
     with pytest.raises(ActionError) as refused:
         WRITES[write](contributor, conversation, text)
     assert "limit" in refused.value.message or "cannot be stored" in refused.value.message
@@ -34,7 +44,12 @@ def test_over_long_and_unstorable_texts_get_a_clear_error_and_nothing_is_saved(c
 
 def test_a_reminder_note_is_refused_not_cut(contributor, conversation):
     with pytest.raises(ActionError, match="500 is the limit"):
-        actions.set_reminder(actor=contributor, conversation=conversation, due_at=timezone.now() + timedelta(hours=1), note="x" * 501)
+        actions.set_reminder(
+            actor=contributor,
+            conversation=conversation,
+            due_at=timezone.now() + timedelta(hours=1),
+            note="x" * 501,
+        )
 
 
 def test_a_megabyte_reply_is_refused_at_once(contributor, conversation):
@@ -55,14 +70,30 @@ def test_a_megabyte_reply_is_refused_at_once(contributor, conversation):
         ("escalate", {"note": "look", "holding_reply": "x" * (TEXT_LIMITS["reply"] + 1)}),
         ("reminders", {"due_at": "2099-01-01T09:00:00Z", "note": "x" * 501}),
     ],
-    ids=["long note", "surrogate note", "NUL note", "megabyte reply", "long tag", "long holding reply", "long reminder note"],
+    ids=[
+        "long note",
+        "surrogate note",
+        "NUL note",
+        "megabyte reply",
+        "long tag",
+        "long holding reply",
+        "long reminder note",
+    ],
 )
-def test_the_api_refuses_the_same_texts_in_its_schema(client, contributor, conversation, path, body):
+def test_the_api_refuses_the_same_texts_in_its_schema(
+    client, contributor, conversation, path, body
+):
     import json
 
     token = ApiToken.issue(contributor, "t")[1]
-    r = client.post(f"/api/v1/conversations/{conversation.pk}/{path}", json.dumps(body), content_type="application/json",
-                    HTTP_AUTHORIZATION=f"Bearer {token}")
+    r = client.post(
+        f"/api/v1/conversations/{conversation.pk}/{path}",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert r.status_code == 422, r.content[:200]
     assert len(r.content) < 2000  # the error names the field; it does not echo the text back
-    assert not InternalNote.objects.exists() and not Message.objects.filter(direction="out").exists()
+    assert (
+        not InternalNote.objects.exists() and not Message.objects.filter(direction="out").exists()
+    )

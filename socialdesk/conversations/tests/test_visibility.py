@@ -17,7 +17,9 @@ from socialdesk.queues.models import Queue, QueueKind
 
 
 def _unmoderated(inbound):
-    ingest([inbound("Firefox ate my tabs", mention="Firefox")])  # @Firefox mentions wait for a moderator
+    ingest(
+        [inbound("Firefox ate my tabs", mention="Firefox")]
+    )  # @Firefox mentions wait for a moderator
     c = Conversation.objects.get()
     assert not c.moderated
     return c
@@ -29,15 +31,21 @@ HEAVY = {
     "close": lambda u, c: actions.close(actor=u, conversation=c, reason="acknowledged"),
     "like": lambda u, c: actions.like(actor=u, conversation=c, message=c.messages.first()),
     "assign to self": lambda u, c: actions.assign(actor=u, conversation=c, to_user=u),
-    "assign to Escalation": lambda u, c: actions.assign(actor=u, conversation=c, to_queue=Queue.objects.get(slug="escalation")),
-    "escalate": lambda u, c: actions.escalate(actor=u, conversation=c, note="Several people report this"),
+    "assign to Escalation": lambda u, c: actions.assign(
+        actor=u, conversation=c, to_queue=Queue.objects.get(slug="escalation")
+    ),
+    "escalate": lambda u, c: actions.escalate(
+        actor=u, conversation=c, note="Several people report this"
+    ),
 }
 LIGHT = {
     "note": lambda u, c: actions.add_note(actor=u, conversation=c, text="fyi"),
     "tag": lambda u, c: actions.add_tag(actor=u, conversation=c, tag="Sync"),
     "sentiment": lambda u, c: actions.set_sentiment(actor=u, conversation=c, sentiment="negative"),
     "user tag": lambda u, c: actions.set_user_tag(actor=u, conversation=c, kind="influencer"),
-    "reminder": lambda u, c: actions.set_reminder(actor=u, conversation=c, due_at=timezone.now() + timedelta(hours=1)),
+    "reminder": lambda u, c: actions.set_reminder(
+        actor=u, conversation=c, due_at=timezone.now() + timedelta(hours=1)
+    ),
 }
 
 
@@ -48,7 +56,14 @@ def test_a_contributor_cannot_act_on_a_conversation_still_in_moderation(agents, 
 
     def state():
         c.refresh_from_db()
-        return (c.status, c.assigned_queue_id, c.assignee_id, c.sentiment, set(c.tags.all()), c.reminders.count())
+        return (
+            c.status,
+            c.assigned_queue_id,
+            c.assignee_id,
+            c.sentiment,
+            set(c.tags.all()),
+            c.reminders.count(),
+        )
 
     before = state()
     with pytest.raises(ActionNotFound, match="No such conversation"):
@@ -68,39 +83,55 @@ def test_what_a_role_sees_follows_its_queues_and_what_is_dealt_or_assigned_to_it
     assert set(visible_conversations(user=moderator)) == {shown, hidden}
     assert set(visible_conversations(user=agents["cm"])) == {shown, hidden}
 
-    Conversation.objects.filter(pk=hidden.pk).update(assignee=contributor)  # assigned to them by a moderator
+    Conversation.objects.filter(pk=hidden.pk).update(
+        assignee=contributor
+    )  # assigned to them by a moderator
     assert hidden in visible_conversations(user=contributor)
     Conversation.objects.filter(pk=hidden.pk).update(assignee=None, dealt_to=contributor)
     assert hidden in visible_conversations(user=contributor)
 
     # Sent to a queue only community managers see: out of the contributors' sight.
-    cms_only = Queue.objects.create(name="CM review", slug="cm-review", kind=QueueKind.ASSIGNMENT, visible_to="cm")
+    cms_only = Queue.objects.create(
+        name="CM review", slug="cm-review", kind=QueueKind.ASSIGNMENT, visible_to="cm"
+    )
     Conversation.objects.filter(pk=shown.pk).update(assigned_queue=cms_only)
     assert shown not in visible_conversations(user=contributor)
     assert shown not in visible_conversations(user=moderator)
 
 
 @pytest.mark.parametrize("action", list(HEAVY))
-def test_a_conversation_dealt_to_another_agent_is_theirs_until_the_lease_ends(agents, conversation, action):
+def test_a_conversation_dealt_to_another_agent_is_theirs_until_the_lease_ends(
+    agents, conversation, action
+):
     other = agents["moderator"]
-    Conversation.objects.filter(pk=conversation.pk).update(dealt_to=other, lease_expires_at=timezone.now() + timedelta(minutes=5))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        dealt_to=other, lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
     conversation.refresh_from_db()
     for actor in (agents["contributor"], agents["cm"], agents["admin"]):
         with pytest.raises(ActionConflict, match="moderator is handling this conversation"):
             HEAVY[action](actor, conversation)
     conversation.refresh_from_db()
     assert conversation.dealt_to == other  # nobody cleared the deal
-    assert (conversation.status, conversation.assigned_queue_id, conversation.assignee_id) == (Status.OPEN, None, None)
+    assert (conversation.status, conversation.assigned_queue_id, conversation.assignee_id) == (
+        Status.OPEN,
+        None,
+        None,
+    )
     assert not OutboundAction.objects.exists()
     # Once the lease has run out, anyone who sees it may act.
-    Conversation.objects.filter(pk=conversation.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     conversation.refresh_from_db()
     HEAVY[action](agents["contributor"], conversation)
 
 
 @pytest.mark.parametrize("action", list(LIGHT))
 def test_notes_tags_and_reminders_help_the_agent_who_holds_it(agents, conversation, action):
-    Conversation.objects.filter(pk=conversation.pk).update(dealt_to=agents["moderator"], lease_expires_at=timezone.now() + timedelta(minutes=5))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        dealt_to=agents["moderator"], lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
     conversation.refresh_from_db()
     LIGHT[action](agents["contributor"], conversation)
     conversation.refresh_from_db()
@@ -118,7 +149,9 @@ def test_merge_and_split_respect_both_conversations(agents, inbound):
     with pytest.raises(ActionNotFound):
         actions.merge(actor=contributor, conversation=first, other=hidden)
     # Merging one dealt to someone else would close it under them ("Acknowledged").
-    Conversation.objects.filter(pk=second.pk).update(dealt_to=agents["moderator"], lease_expires_at=timezone.now() + timedelta(minutes=5))
+    Conversation.objects.filter(pk=second.pk).update(
+        dealt_to=agents["moderator"], lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
     second.refresh_from_db()
     with pytest.raises(ActionConflict):
         actions.merge(actor=contributor, conversation=first, other=second)
@@ -134,7 +167,9 @@ def test_a_community_manager_takes_over_explicitly_and_it_is_logged(agents, conv
     from socialdesk.play import services as play
 
     holder = agents["contributor"]
-    Conversation.objects.filter(pk=conversation.pk).update(dealt_to=holder, lease_expires_at=timezone.now() + timedelta(minutes=5))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        dealt_to=holder, lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
     conversation.refresh_from_db()
     with pytest.raises(ActionRefused):
         actions.take_over(actor=agents["moderator"], conversation=conversation)
@@ -142,7 +177,9 @@ def test_a_community_manager_takes_over_explicitly_and_it_is_logged(agents, conv
     conversation.refresh_from_db()
     assert conversation.dealt_to == agents["cm"]
     assert Activity.objects.get(kind="taken_over").detail == {"from": "contributor"}
-    assert not play.renew(agent=holder, conversation=conversation)  # the agent's heartbeat learns it
+    assert not play.renew(
+        agent=holder, conversation=conversation
+    )  # the agent's heartbeat learns it
     actions.close(actor=agents["cm"], conversation=conversation, reason="acknowledged")
     with pytest.raises(ActionError, match="Nobody else"):
         actions.take_over(actor=agents["cm"], conversation=conversation)

@@ -12,7 +12,9 @@ from socialdesk.demo.seed import load_demo_configuration
 
 @pytest.mark.parametrize(("username", "password", "role", "signature"), DEMO_USERS)
 def test_each_demo_password_passes_the_policy(username, password, role, signature):
-    validate_password(password, get_user_model()(username=username, email=f"{username}@example.org"))
+    validate_password(
+        password, get_user_model()(username=username, email=f"{username}@example.org")
+    )
 
 
 def test_a_demo_database_with_the_old_passwords_gets_the_new_ones(db):
@@ -22,6 +24,8 @@ def test_a_demo_database_with_the_old_passwords_gets_the_new_ones(db):
     kept = User.objects.create_user("cm2", password="chosen-by-the-cm-2026")
     load_demo_configuration()
     for username, password, _, _ in DEMO_USERS:
-        assert authenticate(RequestFactory().post("/login/"), username=username, password=password), username
+        assert authenticate(
+            RequestFactory().post("/login/"), username=username, password=password
+        ), username
     kept.refresh_from_db()
     assert kept.check_password("chosen-by-the-cm-2026")

@@ -1,4 +1,11 @@
-from socialdesk.conversations.models import Activity, Author, CloseReason, Conversation, Message, Status
+from socialdesk.conversations.models import (
+    Activity,
+    Author,
+    CloseReason,
+    Conversation,
+    Message,
+    Status,
+)
 from socialdesk.ingestion.services import ingest
 
 
@@ -14,12 +21,20 @@ def test_the_same_page_ingested_twice_stores_each_message_once(demo, inbound):
 def test_raw_payload_is_kept(demo, inbound):
     msg = inbound()
     ingest([msg])
-    assert Message.objects.get(platform_id=msg.platform_id).raw == {"tweet": {"id": msg.platform_id}}
+    assert Message.objects.get(platform_id=msg.platform_id).raw == {
+        "tweet": {"id": msg.platform_id}
+    }
 
 
 def test_a_reply_in_the_same_thread_joins_the_conversation(demo, inbound):
     first = inbound(author_id="42", handle="ana")
-    follow_up = inbound("still broken", author_id="42", handle="ana", in_reply_to=first.platform_id, thread_id=first.thread_id)
+    follow_up = inbound(
+        "still broken",
+        author_id="42",
+        handle="ana",
+        in_reply_to=first.platform_id,
+        thread_id=first.thread_id,
+    )
     ingest([follow_up, first])  # order within a page does not matter
     assert Conversation.objects.count() == 1
     assert Conversation.objects.get().messages.count() == 2
@@ -27,7 +42,9 @@ def test_a_reply_in_the_same_thread_joins_the_conversation(demo, inbound):
 
 def test_another_customer_in_the_same_thread_gets_their_own_conversation(demo, inbound):
     first = inbound(author_id="42")
-    other = inbound("me too", author_id="43", in_reply_to=first.platform_id, thread_id=first.thread_id)
+    other = inbound(
+        "me too", author_id="43", in_reply_to=first.platform_id, thread_id=first.thread_id
+    )
     ingest([first, other])
     assert Conversation.objects.count() == 2
 
@@ -43,17 +60,38 @@ def test_a_closed_conversation_reopens_when_the_customer_writes_again(demo, inbo
     first = inbound(author_id="42")
     ingest([first])
     c = Conversation.objects.get()
-    Conversation.objects.filter(pk=c.pk).update(status=Status.CLOSED, close_reason=CloseReason.RESOLVED, awaiting_reply=False)
-    ingest([inbound("it broke again", author_id="42", in_reply_to=first.platform_id, thread_id=first.thread_id)])
+    Conversation.objects.filter(pk=c.pk).update(
+        status=Status.CLOSED, close_reason=CloseReason.RESOLVED, awaiting_reply=False
+    )
+    ingest(
+        [
+            inbound(
+                "it broke again",
+                author_id="42",
+                in_reply_to=first.platform_id,
+                thread_id=first.thread_id,
+            )
+        ]
+    )
     c.refresh_from_db()
     assert (c.status, c.close_reason, c.awaiting_reply) == (Status.OPEN, "", True)
     assert Activity.objects.filter(conversation=c, kind="reopened").exists()
 
 
 def test_routing_answers_firefox_mentions_from_firefoxsupport(demo, inbound):
-    ingest([inbound(mention="Firefox"), inbound(mention="mozilla_germany", lang="de"), inbound(mention=None)])
+    ingest(
+        [
+            inbound(mention="Firefox"),
+            inbound(mention="mozilla_germany", lang="de"),
+            inbound(mention=None),
+        ]
+    )
     routed = {str(c.account or "none"): str(c.respond_from) for c in Conversation.objects.all()}
-    assert routed == {"@Firefox": "@FirefoxSupport", "@mozilla_germany": "@mozilla_germany", "none": "@FirefoxSupport"}
+    assert routed == {
+        "@Firefox": "@FirefoxSupport",
+        "@mozilla_germany": "@mozilla_germany",
+        "none": "@FirefoxSupport",
+    }
 
 
 def test_mentions_of_the_main_brand_and_search_finds_wait_for_a_moderator(demo, inbound):
@@ -64,7 +102,10 @@ def test_mentions_of_the_main_brand_and_search_finds_wait_for_a_moderator(demo, 
 
 def test_verified_or_famous_authors_are_tagged_and_prioritised(demo, inbound):
     ingest([inbound(verified=True), inbound(followers=2_000_000), inbound(followers=10)])
-    flags = sorted((c.priority, c.tags.filter(slug="internet-celebrity").exists()) for c in Conversation.objects.all())
+    flags = sorted(
+        (c.priority, c.tags.filter(slug="internet-celebrity").exists())
+        for c in Conversation.objects.all()
+    )
     assert flags == [(0, False), (50, True), (50, True)]
 
 
@@ -76,10 +117,16 @@ def test_our_own_tweets_and_retweets_are_not_stored(demo, inbound):
     own = replace(inbound(), author=InboundAuthor(external_id="2142732", handle="FirefoxSupport"))
     rt = replace(inbound(), is_repost=True)
     result = ingest([own, rt])
-    assert (result.stored, result.skipped, result.filtered) == (0, 1, 1)  # the retweet is kept aside (CH8)
+    assert (result.stored, result.skipped, result.filtered) == (
+        0,
+        1,
+        1,
+    )  # the retweet is kept aside (CH8)
 
 
-def test_a_message_stored_by_another_process_meanwhile_is_not_stored_twice(demo, inbound, monkeypatch):
+def test_a_message_stored_by_another_process_meanwhile_is_not_stored_twice(
+    demo, inbound, monkeypatch
+):
     from socialdesk.ingestion import services
 
     raced = inbound()

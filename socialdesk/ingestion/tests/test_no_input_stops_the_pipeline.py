@@ -17,7 +17,9 @@ def mastodon_state():
     return PollState.objects.get(account__platform="mastodon", stream="notifications")
 
 
-def test_a_250_character_display_name_is_cut_to_fit_and_the_poll_goes_on(demo, mastodon_sim, customer_toot, twitter_sim, customer_tweet):
+def test_a_250_character_display_name_is_cut_to_fit_and_the_poll_goes_on(
+    demo, mastodon_sim, customer_toot, twitter_sim, customer_tweet
+):
     # Combining marks around the cut: the name is cut before the letter they belong to.
     long_name = "N" * (NAME_LENGTH - 1) + "e\u0301" + "x" * 49
     customer_toot("@firefox_support my tabs are gone", display_name=long_name)
@@ -28,10 +30,14 @@ def test_a_250_character_display_name_is_cut_to_fit_and_the_poll_goes_on(demo, m
     assert Message.objects.get(platform="mastodon").text == "@firefox_support my tabs are gone"
     assert mastodon_state().last_error == "" and mastodon_state().cursor
     # The accounts polled after Mastodon were polled too.
-    assert Message.objects.filter(platform="twitter", text="@FirefoxSupport sync is broken").exists()
+    assert Message.objects.filter(
+        platform="twitter", text="@FirefoxSupport sync is broken"
+    ).exists()
 
 
-def test_a_nul_character_in_a_text_or_a_name_is_removed_and_the_message_stored(demo, mastodon_sim, customer_toot):
+def test_a_nul_character_in_a_text_or_a_name_is_removed_and_the_message_stored(
+    demo, mastodon_sim, customer_toot
+):
     customer_toot("@firefox_support crash\x00 on start", display_name="Ana\x00Lima")
     poll_all()
     message = Message.objects.get(platform="mastodon")
@@ -51,16 +57,24 @@ def test_a_lone_surrogate_in_a_text_does_not_lose_the_page(demo):
       "includes": {"users": [{"id": "71", "username": "sur\\udc00rogate", "name": "S"}, {"id": "72", "username": "ok", "name": "O"}]}}""")
     result = ingest(normalise_page(body))
     assert result.stored == 2
-    assert Message.objects.get(platform_id="1900000000000000001").text == "@FirefoxSupport broken \ufffd emoji"
+    assert (
+        Message.objects.get(platform_id="1900000000000000001").text
+        == "@FirefoxSupport broken \ufffd emoji"
+    )
     assert Author.objects.get(external_id="71").handle == "sur\ufffdrogate"
     assert ingest(normalise_page(body)).stored == 0
 
 
-def test_an_account_that_fails_unexpectedly_does_not_stop_the_next_accounts_poll(demo, twitter_sim, customer_tweet):
+def test_an_account_that_fails_unexpectedly_does_not_stop_the_next_accounts_poll(
+    demo, twitter_sim, customer_tweet
+):
     # A malformed service account key (pasted by hand) made the Google Play client raise an error
     # of its own; Google Play is polled first, so no X account was polled at all.
     BrandAccount.objects.filter(platform="google_play").update(
-        credentials={"service_account_info": {"type": "service_account", "client_email": "x@example.com"}})
+        credentials={
+            "service_account_info": {"type": "service_account", "client_email": "x@example.com"}
+        }
+    )
     customer_tweet("@FirefoxSupport my passwords are gone")
     poll_all()
     assert Message.objects.filter(platform="twitter").count() == 1

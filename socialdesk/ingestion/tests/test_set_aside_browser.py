@@ -15,7 +15,9 @@ from socialdesk.web.tests.test_browser import ARTIFACTS, browser, desk, page, si
 pytestmark = pytest.mark.browser
 
 
-def test_an_admin_retries_one_set_aside_message_and_dismisses_another(desk, page, customer_tweet, inbound, monkeypatch):  # noqa: F811
+def test_an_admin_retries_one_set_aside_message_and_dismisses_another(
+    desk, page, customer_tweet, inbound, monkeypatch
+):  # noqa: F811
     break_on(monkeypatch, "boom")
     customer_tweet("@FirefoxSupport boom: the <b>toolbar</b> is gone", username="ben")
     customer_tweet("@FirefoxSupport sync keeps failing", username="ana")
@@ -43,7 +45,9 @@ def test_an_admin_retries_one_set_aside_message_and_dismisses_another(desk, page
     assert f"conversation #{stored.conversation_id}" in page.locator(".flash").inner_text()
 
     odd = SetAsideMessage.objects.get(resolved_at__isnull=True)
-    page.locator(f"#set-aside-{odd.pk} input[name=reason]").fill("A test message from the platform")
+    page.locator(f"#set-aside-{odd.pk} input[name=reason]").fill(
+        "A test message from the platform"
+    )
     page.locator(f"#set-aside-{odd.pk} button:has-text('Dismiss')").click()
     page.wait_for_url(f"{desk}/manage/set-aside/")
     assert "Nothing set aside." in page.locator("main").inner_text()

@@ -36,7 +36,10 @@ print(json.dumps({
 
 def snapshot_here() -> dict:
     return {
-        "conversations": [[c.pk, c.status, c.author.handle, [m.text for m in c.messages.order_by("pk")]] for c in Conversation.objects.order_by("pk")],
+        "conversations": [
+            [c.pk, c.status, c.author.handle, [m.text for m in c.messages.order_by("pk")]]
+            for c in Conversation.objects.order_by("pk")
+        ],
         "credentials": {a.handle: a.credentials for a in BrandAccount.objects.order_by("handle")},
     }
 
@@ -46,7 +49,11 @@ def target(tmp_path):
     """The environment of a new, empty instance: another data folder, another SECRET_KEY, and on
     PostgreSQL a new database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOCIALDESK_", "SECRET_KEY"))}
-    env.update(SOCIALDESK_DATA_DIR=str(tmp_path / "restored"), SECRET_KEY="another instance's secret key " * 2, DJANGO_SETTINGS_MODULE="socialdesk.settings")
+    env.update(
+        SOCIALDESK_DATA_DIR=str(tmp_path / "restored"),
+        SECRET_KEY="another instance's secret key " * 2,
+        DJANGO_SETTINGS_MODULE="socialdesk.settings",
+    )
     env.pop("DATABASE_URL", None)
     dbname = None
     if connection.vendor == "postgresql":
@@ -54,12 +61,21 @@ def target(tmp_path):
 
         s = connection.settings_dict
         dbname = f"{s['NAME']}_restore"
-        conninfo = dict(host=s["HOST"] or "localhost", port=s["PORT"] or 5432, user=s["USER"], password=s["PASSWORD"] or None, dbname="postgres", autocommit=True)
+        conninfo = dict(
+            host=s["HOST"] or "localhost",
+            port=s["PORT"] or 5432,
+            user=s["USER"],
+            password=s["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        )
         with psycopg.connect(**conninfo) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
             admin.execute(f'CREATE DATABASE "{dbname}"')
         password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
-        env["DATABASE_URL"] = f"postgres://{s['USER']}{password}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{dbname}"
+        env["DATABASE_URL"] = (
+            f"postgres://{s['USER']}{password}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{dbname}"
+        )
     yield env
     if dbname:
         with psycopg.connect(**conninfo) as admin:
@@ -67,11 +83,20 @@ def target(tmp_path):
 
 
 def manage(env, *args):
-    return subprocess.run([sys.executable, "-m", "socialdesk.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "socialdesk.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_backup_restores_into_an_empty_database_with_the_same_conversations_and_readable_credentials(tmp_path, settings, target):
+def test_a_backup_restores_into_an_empty_database_with_the_same_conversations_and_readable_credentials(
+    tmp_path, settings, target
+):
     from socialdesk.demo.seed import load_demo_configuration
 
     load_demo_configuration()
@@ -79,14 +104,25 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_conversations_an
     (tmp_path / "media" / "attachments").mkdir(parents=True)
     (tmp_path / "media" / "attachments" / "screenshot.png").write_bytes(b"\x89PNG not really")
     support = BrandAccount.objects.get(handle="FirefoxSupport")
-    ingest([
-        InboundMessage(platform="twitter", platform_id=str(900 + i), author=InboundAuthor(external_id=str(70 + i), handle=f"customer{i}"),
-                       text=f"@FirefoxSupport question {i}", created_at=datetime(2026, 11, 30, 12, i, tzinfo=UTC), thread_id=str(900 + i),
-                       mentioned_account_ids=(support.external_id,))
-        for i in range(3)
-    ], apply_filters=False)
+    ingest(
+        [
+            InboundMessage(
+                platform="twitter",
+                platform_id=str(900 + i),
+                author=InboundAuthor(external_id=str(70 + i), handle=f"customer{i}"),
+                text=f"@FirefoxSupport question {i}",
+                created_at=datetime(2026, 11, 30, 12, i, tzinfo=UTC),
+                thread_id=str(900 + i),
+                mentioned_account_ids=(support.external_id,),
+            )
+            for i in range(3)
+        ],
+        apply_filters=False,
+    )
     before = snapshot_here()
-    assert len(before["conversations"]) == 3 and before["credentials"]["FirefoxSupport"].get("access_token")
+    assert len(before["conversations"]) == 3 and before["credentials"]["FirefoxSupport"].get(
+        "access_token"
+    )
 
     archive = tmp_path / "backup.tar.gz"
     call_command("backup", str(archive))
@@ -101,7 +137,14 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_conversations_an
     key_line = (tmp_path / "keys.env").read_text().strip()
     assert (tmp_path / "keys.env").stat().st_mode & 0o777 == 0o600
     target["SOCIALDESK_CREDENTIALS_KEY"] = key_line.split("=", 1)[1]
-    out = subprocess.run([sys.executable, "-c", DUMP], env=target, cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", DUMP],
+        env=target,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     after = json.loads(out.stdout)
     assert after["conversations"] == before["conversations"]
     assert after["credentials"] == before["credentials"]

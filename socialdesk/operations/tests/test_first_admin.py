@@ -10,11 +10,18 @@ from socialdesk.people.models import role_of
 
 def test_the_first_admin_is_created_from_the_environment_and_can_sign_in(db, monkeypatch, capsys):
     monkeypatch.setenv("SOCIALDESK_ADMIN_PASSWORD", "a long enough passphrase")
-    call_command("create_first_admin", "--username", "alice", "--email", "alice@example.org", "--no-input")
+    call_command(
+        "create_first_admin", "--username", "alice", "--email", "alice@example.org", "--no-input"
+    )
     alice = get_user_model().objects.get(username="alice")
     assert alice.is_superuser and role_of(alice) == "admin"
     client = Client()
-    assert client.post("/login/", {"username": "alice", "password": "a long enough passphrase"}).status_code == 302
+    assert (
+        client.post(
+            "/login/", {"username": "alice", "password": "a long enough passphrase"}
+        ).status_code
+        == 302
+    )
     assert client.get("/manage/accounts/").status_code == 200
     # Run again (a container restart): nothing happens.
     call_command("create_first_admin", "--username", "bob", "--no-input")

@@ -28,7 +28,14 @@ def _redis():
 
 
 def run(env, *args, timeout=180):
-    out = subprocess.run([sys.executable, "-m", "socialdesk.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    out = subprocess.run(
+        [sys.executable, "-m", "socialdesk.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     return out
 
@@ -37,11 +44,16 @@ def run(env, *args, timeout=180):
 def rq_env(tmp_path):
     client = _redis()
     client.flushdb()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOCIALDESK_", "DATABASE_URL"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SOCIALDESK_", "DATABASE_URL"))
+    }
     env.update(
-        SOCIALDESK_TASKS_BACKEND="django_tasks_rq.RQBackend", REDIS_URL=REDIS_URL, SOCIALDESK_DATA_DIR=str(tmp_path),
+        SOCIALDESK_TASKS_BACKEND="django_tasks_rq.RQBackend",
+        REDIS_URL=REDIS_URL,
+        SOCIALDESK_DATA_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="socialdesk.settings",
-        SOCIALDESK_TWITTER_API_BASE="http://127.0.0.1:9", SOCIALDESK_GOOGLE_PLAY_API_BASE="http://127.0.0.1:9",
+        SOCIALDESK_TWITTER_API_BASE="http://127.0.0.1:9",
+        SOCIALDESK_GOOGLE_PLAY_API_BASE="http://127.0.0.1:9",
         SOCIALDESK_MASTODON_API_BASE="http://127.0.0.1:9",
     )
     yield env
@@ -53,16 +65,40 @@ def test_the_scheduler_s_tasks_go_through_redis_and_an_rq_worker_runs_them(rq_en
     run(rq_env, "scheduler", "--once")
     import redis
 
-    assert redis.Redis.from_url(REDIS_URL).llen("rq:queue:default") >= 3  # poll, deleted messages, heartbeat
-    run(rq_env, "rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "--worker-class", "rq.worker.SimpleWorker", "default")
+    assert (
+        redis.Redis.from_url(REDIS_URL).llen("rq:queue:default") >= 3
+    )  # poll, deleted messages, heartbeat
+    run(
+        rq_env,
+        "rqworker",
+        "--burst",
+        "--job-class",
+        "django_tasks_rq.Job",
+        "--worker-class",
+        "rq.worker.SimpleWorker",
+        "default",
+    )
     assert redis.Redis.from_url(REDIS_URL).llen("rq:queue:default") == 0
     run(rq_env, "scheduler", "--once")  # the leading scheduler seen again
     code = "import django, json; django.setup(); from django.test import Client; r = Client().get('/readyz'); print(json.dumps(r.json()))"
-    out = subprocess.run([sys.executable, "-c", code], env=rq_env, cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=rq_env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(out.stdout.strip().splitlines()[-1])["checks"]["worker"] == "ok"
 
 
 def test_the_redis_backend_without_redis_url_says_what_to_set(rq_env):
     del rq_env["REDIS_URL"]
-    out = subprocess.run([sys.executable, "-m", "socialdesk.cli", "check"], env=rq_env, cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "socialdesk.cli", "check"],
+        env=rq_env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode != 0 and "needs REDIS_URL" in out.stderr

@@ -17,7 +17,10 @@ from .tasks_for_tests import delete_own_row, say
 
 
 def recording_jobs(log: list, who: str) -> list[Job]:
-    return [Job("a", lambda: 0, lambda s: log.append((who, "a"))), Job("b", lambda: 3600, lambda s: log.append((who, "b")))]
+    return [
+        Job("a", lambda: 0, lambda s: log.append((who, "a"))),
+        Job("b", lambda: 3600, lambda s: log.append((who, "b"))),
+    ]
 
 
 def test_two_schedulers_run_the_jobs_once_one_leads_at_a_time(db):
@@ -29,7 +32,10 @@ def test_two_schedulers_run_the_jobs_once_one_leads_at_a_time(db):
         two.tick()
     assert one.is_leader and not two.is_leader
     assert log == [("one", "a"), ("one", "b"), ("one", "a"), ("one", "a")]  # b only every hour
-    assert set(Heartbeat.objects.values_list("name", "is_leader")) == {("host-1:1", True), ("host-2:2", False)}
+    assert set(Heartbeat.objects.values_list("name", "is_leader")) == {
+        ("host-1:1", True),
+        ("host-2:2", False),
+    }
     # A clean stop hands the lead over at once.
     one.stop()
     log.clear()
@@ -45,7 +51,9 @@ def test_a_leader_that_stops_renewing_loses_the_lead_after_the_lease(db):
     one.tick()
     two.tick()
     assert not two.is_leader
-    Lease.objects.filter(name="scheduler").update(expires_at=timezone.now() - timedelta(seconds=1))  # one hung
+    Lease.objects.filter(name="scheduler").update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )  # one hung
     two.tick()
     assert two.is_leader
     one.tick()
@@ -61,7 +69,14 @@ def test_the_lease_is_never_held_twice(db):
 
 
 def test_every_periodic_job_is_in_the_one_table():
-    assert [j.name for j in JOBS] == ["poll", "outbox", "automation", "deleted messages", "worker heartbeat", "prune"]
+    assert [j.name for j in JOBS] == [
+        "poll",
+        "outbox",
+        "automation",
+        "deleted messages",
+        "worker heartbeat",
+        "prune",
+    ]
 
 
 def test_a_failing_job_does_not_stop_the_others(db, caplog):
@@ -70,7 +85,10 @@ def test_a_failing_job_does_not_stop_the_others(db, caplog):
     def boom(s):
         raise RuntimeError("broken")
 
-    s = Scheduler(name="h:1", jobs=[Job("boom", lambda: 0, boom), Job("ok", lambda: 0, lambda s: log.append(1))])
+    s = Scheduler(
+        name="h:1",
+        jobs=[Job("boom", lambda: 0, boom), Job("ok", lambda: 0, lambda s: log.append(1))],
+    )
     assert s.tick() == ["boom", "ok"] and log == [1]
     assert "Scheduled job 'boom' failed" in caplog.text
 
@@ -78,11 +96,20 @@ def test_a_failing_job_does_not_stop_the_others(db, caplog):
 def test_old_finished_task_rows_are_pruned(db, settings):
     settings.SOCIALDESK_TASK_RESULTS_KEEP_HOURS = 24
     old_done, new_done, old_waiting = say.enqueue("a"), say.enqueue("b"), say.enqueue("c")
-    DBTaskResult.objects.filter(pk__in=[old_done.id, new_done.id]).update(status="SUCCESSFUL", finished_at=timezone.now())
-    DBTaskResult.objects.filter(pk=old_done.id).update(finished_at=timezone.now() - timedelta(hours=25))
-    DBTaskResult.objects.filter(pk=old_waiting.id).update(enqueued_at=timezone.now() - timedelta(days=3))
+    DBTaskResult.objects.filter(pk__in=[old_done.id, new_done.id]).update(
+        status="SUCCESSFUL", finished_at=timezone.now()
+    )
+    DBTaskResult.objects.filter(pk=old_done.id).update(
+        finished_at=timezone.now() - timedelta(hours=25)
+    )
+    DBTaskResult.objects.filter(pk=old_waiting.id).update(
+        enqueued_at=timezone.now() - timedelta(days=3)
+    )
     schedule.prune(Scheduler(name="h:1", jobs=[]))
-    assert {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)} == {new_done.id, old_waiting.id}
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)} == {
+        new_done.id,
+        old_waiting.id,
+    }
 
 
 def test_prune_is_scheduled(db):
@@ -104,8 +131,14 @@ def test_the_scheduler_carries_on_when_its_poll_row_vanishes(db, caplog):
 
 def run_worker(worker_class) -> None:
     worker_class(
-        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
     ).run()
 
 

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.test import Client
 
 from socialdesk.settings import default_data_dir
@@ -19,7 +18,11 @@ ENV_EXAMPLE = ROOT / "deploy" / "socialdesk.env.example"
 
 def documented_env(tmp_path: Path) -> dict[str, str]:
     """deploy/socialdesk.env.example with its "change-me"s filled in, on SQLite in a temporary folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOCIALDESK_", "DJANGO_", "SECURE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SOCIALDESK_", "DJANGO_", "SECURE_"))
+    }
     env.pop("DATABASE_URL", None)
     env.pop("DEBUG", None)
     for line in ENV_EXAMPLE.read_text().splitlines():
@@ -33,7 +36,14 @@ def documented_env(tmp_path: Path) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "socialdesk.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "socialdesk.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_check_deploy_passes_with_the_documented_production_settings(tmp_path):
@@ -60,7 +70,10 @@ def test_a_wrong_boolean_is_refused_with_the_variable_named(tmp_path):
     env["SOCIALDESK_HTTPS"] = "maybe"
     out = manage(env, "check")
     assert out.returncode != 0
-    assert "SOCIALDESK_HTTPS='maybe'" in out.stderr and "Traceback" not in out.stderr.split("ImproperlyConfigured")[-1]
+    assert (
+        "SOCIALDESK_HTTPS='maybe'" in out.stderr
+        and "Traceback" not in out.stderr.split("ImproperlyConfigured")[-1]
+    )
 
 
 def test_production_settings_read_from_the_environment(tmp_path):
@@ -74,11 +87,24 @@ def test_production_settings_read_from_the_environment(tmp_path):
         "'data': str(s.DATA_DIR)}))"
     )
     env["SOCIALDESK_DEMO"] = "false"
-    out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     got = json.loads(out.stdout)
     assert got["ssl"] and got["hsts"] == 31536000 and got["sub"] and got["cookies"] == [True, True]
     assert got["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
-    assert got["email"] == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example.org", 587, "desk@example.org", True]
+    assert got["email"] == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.org",
+        587,
+        "desk@example.org",
+        True,
+    ]
     assert got["static"] == "socialdesk.operations.staticfiles.HashedStaticFilesStorage"
     assert got["demo"] is False
     assert got["data"] == str(tmp_path / "data")
@@ -98,13 +124,20 @@ def test_collected_static_files_are_served_under_hashed_names(tmp_path, settings
     from django.core.management import call_command
 
     settings.STATIC_ROOT = tmp_path / "static"
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "socialdesk.operations.staticfiles.HashedStaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "socialdesk.operations.staticfiles.HashedStaticFilesStorage"},
+    }
     # Not collected yet: the plain name (served from the app), not an error.
     assert staticfiles_storage.url("socialdesk/desk.css").endswith("/socialdesk/desk.css")
     call_command("collectstatic", "--no-input", verbosity=0)
     settings.STORAGES = dict(settings.STORAGES)  # reload the manifest
     url = staticfiles_storage.url("socialdesk/desk.css")
-    assert url != "/static/socialdesk/desk.css" and url.startswith("/static/socialdesk/desk.") and url.endswith(".css")
+    assert (
+        url != "/static/socialdesk/desk.css"
+        and url.startswith("/static/socialdesk/desk.")
+        and url.endswith(".css")
+    )
     page = client.get("/login/")
     assert url in page.content.decode()
 
@@ -125,9 +158,15 @@ def test_json_logs_carry_the_request_id(tmp_path):
         "from socialdesk.operations import logging as oplog;"
         "oplog.request_id.set('req-1'); logging.getLogger('socialdesk').warning('hello %s', 'there')"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
     line = json.loads(out.stderr.strip().splitlines()[-1])
-    assert line["message"] == "hello there" and line["request_id"] == "req-1" and line["level"] == "WARNING"
+    assert (
+        line["message"] == "hello there"
+        and line["request_id"] == "req-1"
+        and line["level"] == "WARNING"
+    )
     assert "task_id" in line and "time" in line
 
 

@@ -20,6 +20,7 @@ from socialdesk.outbox import services
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.settings import _rate_limits
 
+
 @pytest.fixture
 def replies(agents, twitter_sim, customer_tweet):
     """n replies queued, from @FirefoxSupport and @mozilla_germany alternately (one customer tweet each)."""
@@ -27,13 +28,23 @@ def replies(agents, twitter_sim, customer_tweet):
     def make(n):
         for i in range(n):
             if i % 2:
-                customer_tweet(f"@mozilla_germany meine Tabs sind weg, Nummer {i}", username=f"kunde{i}", lang="de")
+                customer_tweet(
+                    f"@mozilla_germany meine Tabs sind weg, Nummer {i}",
+                    username=f"kunde{i}",
+                    lang="de",
+                )
             else:
-                customer_tweet(f"@FirefoxSupport my tabs vanished, number {i}", username=f"customer{i}")
+                customer_tweet(
+                    f"@FirefoxSupport my tabs vanished, number {i}", username=f"customer{i}"
+                )
         poll_all()
         out = []
         for c in Conversation.objects.order_by("pk"):
-            msg = actions.reply(actor=agents["admin"], conversation=c, text=f"Here is how to get them back ({c.pk})")
+            msg = actions.reply(
+                actor=agents["admin"],
+                conversation=c,
+                text=f"Here is how to get them back ({c.pk})",
+            )
             out.append(msg.outbound_action)
         assert len(out) == n
         return out
@@ -70,13 +81,20 @@ def in_flight(monkeypatch):
 
 
 # Threads share the database only on a real server: the SQLite test database lives in memory.
-on_postgres = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").split(":")[0] not in ("postgres", "postgresql"),
-                                 reason="needs DATABASE_URL pointing at PostgreSQL (threads cannot share the in-memory SQLite test database)")
+on_postgres = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").split(":")[0] not in ("postgres", "postgresql"),
+    reason="needs DATABASE_URL pointing at PostgreSQL (threads cannot share the in-memory SQLite test database)",
+)
 
 
 def _posted_replies(sim):
     tweets = requests.get(f"{sim.base_url}/_sim/tweets", timeout=5).json()["data"]
-    return Counter(r["id"] for t in tweets for r in t.get("referenced_tweets") or [] if r["type"] == "replied_to")
+    return Counter(
+        r["id"]
+        for t in tweets
+        for r in t.get("referenced_tweets") or []
+        if r["type"] == "replied_to"
+    )
 
 
 @pytest.mark.postgres
@@ -105,7 +123,9 @@ def test_several_actions_go_at_once_each_exactly_once(replies, in_flight, settin
 @pytest.mark.postgres
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_draining_at_once_send_each_action_once(replies, in_flight, settings, twitter_sim):
+def test_two_workers_draining_at_once_send_each_action_once(
+    replies, in_flight, settings, twitter_sim
+):
     settings.SOCIALDESK_OUTBOX_THREADS = 4
     settings.SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY = 3
     queued = replies(10)
@@ -124,7 +144,10 @@ def test_two_workers_draining_at_once_send_each_action_once(replies, in_flight, 
         t.join(60)
     # An action whose account already had 3 sends in flight (from either worker) was not tried:
     # it waits a second, pending, for the next task (or the scheduler's sweep).
-    assert results.count("sent") + OutboundAction.objects.filter(state="pending", attempts=0).count() == 10
+    assert (
+        results.count("sent") + OutboundAction.objects.filter(state="pending", attempts=0).count()
+        == 10
+    )
     deadline = time.monotonic() + 30
     while OutboundAction.objects.exclude(state="sent").exists() and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -137,7 +160,9 @@ def test_two_workers_draining_at_once_send_each_action_once(replies, in_flight, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_account_over_its_rate_budget_waits_untried_until_the_window_has_room(replies, settings, twitter_sim):
+def test_an_account_over_its_rate_budget_waits_untried_until_the_window_has_room(
+    replies, settings, twitter_sim
+):
     settings.SOCIALDESK_OUTBOX_THREADS = 4
     settings.SOCIALDESK_OUTBOX_RATE_LIMITS = {"twitter": (2, 60)}
     replies(6)  # three from each account
@@ -149,7 +174,10 @@ def test_an_account_over_its_rate_budget_waits_untried_until_the_window_has_room
     for handle, acts in by_account.items():
         sent = [a for a in acts if a.state == "sent"]
         waiting = [a for a in acts if a.state == "pending"]
-        assert len(sent) == 2 and len(waiting) == 1, (handle, [(a.state, a.last_error) for a in acts])
+        assert len(sent) == 2 and len(waiting) == 1, (
+            handle,
+            [(a.state, a.last_error) for a in acts],
+        )
         # Not an attempt, not an error: it goes once the oldest send leaves the window.
         assert waiting[0].attempts == 0 and waiting[0].last_error == ""
         oldest = min(a.last_attempt_at for a in sent)
@@ -172,10 +200,15 @@ def test_the_documented_budgets_apply_unless_configured(settings):
     assert limits.budget("mastodon") == (200, 300.0)
     assert limits.budget("google_play") == (2_000, 86_400.0)
     settings.SOCIALDESK_OUTBOX_RATE_LIMITS = _rate_limits("twitter=900/900, mastodon=300/300")
-    assert limits.budget("twitter") == (900, 900.0) and limits.budget("google_play") == (2_000, 86_400.0)
+    assert limits.budget("twitter") == (900, 900.0) and limits.budget("google_play") == (
+        2_000,
+        86_400.0,
+    )
 
 
-@pytest.mark.parametrize("bad", ["twitter", "twitter=abc", "twitter=10", "twitter=0/60", "twitter=5/0", "twitter=5/x"])
+@pytest.mark.parametrize(
+    "bad", ["twitter", "twitter=abc", "twitter=10", "twitter=0/60", "twitter=5/0", "twitter=5/x"]
+)
 def test_a_malformed_rate_limit_setting_is_refused_with_the_expected_form(bad):
     with pytest.raises(ImproperlyConfigured, match="SOCIALDESK_OUTBOX_RATE_LIMITS"):
         _rate_limits(bad)

@@ -28,11 +28,19 @@ def polled(demo, twitter_sim, customer_tweet):
 
 
 def _replies_on_platform(tweet_id):
-    return requests.get(f"{_base()}/_sim/tweets", params={"in_reply_to": tweet_id}, timeout=5).json()["data"]
+    return requests.get(
+        f"{_base()}/_sim/tweets", params={"in_reply_to": tweet_id}, timeout=5
+    ).json()["data"]
 
 
 def test_a_queued_reply_is_delivered_once_and_marked_delivered(contributor, polled):
-    msg = actions.reply(actor=contributor, conversation=polled, text="Try Restore Previous Session", then="close", close_reason="resolved")
+    msg = actions.reply(
+        actor=contributor,
+        conversation=polled,
+        text="Try Restore Previous Session",
+        then="close",
+        close_reason="resolved",
+    )
     action = msg.outbound_action
     assert perform(action.pk) == "sent"
     assert perform(action.pk) is None  # already done: nothing twice
@@ -68,7 +76,9 @@ def test_an_unreachable_platform_is_retried_later_with_backoff(contributor, poll
     assert len(_replies_on_platform(msg.in_reply_to_platform_id)) == 1
 
 
-def test_a_refused_duplicate_on_the_first_try_fails_with_the_reason_and_can_be_retried(contributor, polled, customer_tweet):
+def test_a_refused_duplicate_on_the_first_try_fails_with_the_reason_and_can_be_retried(
+    contributor, polled, customer_tweet
+):
     # The account already posted this exact text: X refuses it as duplicate content.
     msg = actions.reply(actor=contributor, conversation=polled, text="Same words")
     assert perform(msg.outbound_action.pk) == "sent"
@@ -88,7 +98,9 @@ def test_a_worker_killed_after_the_platform_accepted_does_not_post_twice(contrib
     action = msg.outbound_action
     assert perform(action.pk) == "sent"
     # Simulate the crash: the platform has the reply, our record still says "sending".
-    OutboundAction.objects.filter(pk=action.pk).update(state="sending", updated_at=timezone.now() - timedelta(minutes=10))
+    OutboundAction.objects.filter(pk=action.pk).update(
+        state="sending", updated_at=timezone.now() - timedelta(minutes=10)
+    )
     assert recover_stalled() == 1
     assert perform(action.pk) == "sent"
     action.refresh_from_db()
@@ -104,7 +116,9 @@ def test_like_is_performed_from_the_mentioned_account(contributor, polled):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_scheduler_polls_and_resends_an_action_whose_task_was_lost(contributor, demo, twitter_sim, customer_tweet):
+def test_the_scheduler_polls_and_resends_an_action_whose_task_was_lost(
+    contributor, demo, twitter_sim, customer_tweet
+):
     customer_tweet("@FirefoxSupport the scheduler should find me")
     call_command("scheduler", "--once")
     call_command("db_worker", "--batch", "--interval", "0")
@@ -114,7 +128,9 @@ def test_the_scheduler_polls_and_resends_an_action_whose_task_was_lost(contribut
     from django_tasks_db.models import DBTaskResult
 
     DBTaskResult.objects.filter(task_path__endswith="send_action").delete()
-    OutboundAction.objects.filter(pk=msg.outbound_action.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=1))
+    OutboundAction.objects.filter(pk=msg.outbound_action.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
     call_command("scheduler", "--once")
     call_command("db_worker", "--batch", "--interval", "0")
     assert OutboundAction.objects.get(pk=msg.outbound_action.pk).state == "sent"

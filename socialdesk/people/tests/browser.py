@@ -23,7 +23,9 @@ def look_at(page, name: str) -> list[str]:
             problems.append(f"{name} at {width}px scrolls sideways ({scroll[0]} > {scroll[1]})")
         for v in Axe().run(page).response["violations"]:
             if v["impact"] in ("serious", "critical"):
-                problems.append(f"{name} at {width}px: {v['impact']} {v['id']} ({v['help']}) on {[n['target'] for n in v['nodes'][:3]]}")
+                problems.append(
+                    f"{name} at {width}px: {v['impact']} {v['id']} ({v['help']}) on {[n['target'] for n in v['nodes'][:3]]}"
+                )
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 768})
     return problems

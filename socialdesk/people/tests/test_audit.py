@@ -17,13 +17,21 @@ def test_sign_ins_failures_lock_outs_and_role_changes_are_logged_and_searchable(
     profile.save()
 
     kinds = list(AuditEntry.objects.values_list("kind", flat=True))
-    assert "signed_in" in kinds and kinds.count("sign_in_failed") == 3 and "locked_out" in kinds and "role_changed" in kinds
+    assert (
+        "signed_in" in kinds
+        and kinds.count("sign_in_failed") == 3
+        and "locked_out" in kinds
+        and "role_changed" in kinds
+    )
     assert not AuditEntry.objects.filter(detail__icontains="nobody-at-all").exists()
 
     cm = Client()
     cm.force_login(agents["cm"])
     html = cm.get("/manage/audit/", {"q": "moderator"}).content.decode()
-    assert "<td>Sign-in paused after too many wrong passwords</td>" in html and "<td>Wrong password</td>" in html
+    assert (
+        "<td>Sign-in paused after too many wrong passwords</td>" in html
+        and "<td>Wrong password</td>" in html
+    )
     html = cm.get("/manage/audit/", {"kind": "role_changed"}).content.decode()
     assert "after: moderator" in html and "<td>Wrong password</td>" not in html
     for role in ("contributor", "moderator"):

@@ -28,13 +28,17 @@ def test_apply_approve_set_a_password_sign_in_and_play(desk, page, browser, cust
     page.fill("input[name=email]", "lena@example.org")
     page.fill("input[name=handle]", "@lena_k")
     page.fill("input[name=started_on]", (timezone.localdate() - timedelta(days=21)).isoformat())
-    for box in page.locator("input[type=checkbox][name^=criterion_]").all()[:-1]:  # the NDA forgotten
+    for box in page.locator("input[type=checkbox][name^=criterion_]").all()[
+        :-1
+    ]:  # the NDA forgotten
         box.check()
     page.check("input[name=privacy]")
     page.check("input[name=contact]")
     page.click("button:has-text('Send my application')")
     assert "Confirm this criterion to apply." in page.inner_text("main")
-    assert page.input_value("input[name=name]") == "Lena Kraus" and page.is_checked("input[name=criterion_respect]")
+    assert page.input_value("input[name=name]") == "Lena Kraus" and page.is_checked(
+        "input[name=criterion_respect]"
+    )
     problems += look_at(page, "apply")
     page.check("input[name=criterion_nda]")
     page.click("button:has-text('Send my application')")

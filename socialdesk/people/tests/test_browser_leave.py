@@ -21,7 +21,9 @@ def test_a_contributor_leaves_and_their_reply_stays(desk, page, browser, custome
     Conversation.objects.update(moderated=True)
     contributor = get_user_model().objects.get(username="contributor")
     conversation = Conversation.objects.get()
-    actions.reply(actor=contributor, conversation=conversation, text="Hi Kai, does it happen with every PDF?")
+    actions.reply(
+        actor=contributor, conversation=conversation, text="Hi Kai, does it happen with every PDF?"
+    )
 
     sign_in(page, desk, "contributor", "fxhelp-volunteer-2026")
     page.goto(f"{desk}/settings/")

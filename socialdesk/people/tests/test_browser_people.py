@@ -24,7 +24,9 @@ def test_a_community_manager_promotes_a_contributor(desk, page):  # noqa: F811
     page.wait_for_url(f"{desk}/manage/people/")
     problems = look_at(page, "people")
     page.select_option("select[aria-label='Role of contributor']", "moderator")
-    page.locator("form", has=page.locator("select[aria-label='Role of contributor']")).locator("button").click()
+    page.locator("form", has=page.locator("select[aria-label='Role of contributor']")).locator(
+        "button"
+    ).click()
     page.wait_for_load_state("load")
     assert "contributor is now moderator" in page.inner_text("main")
     assert Profile.objects.get(user__username="contributor").role == "moderator"

@@ -18,12 +18,17 @@ from socialdesk.conversations.models import Conversation, Message
 from socialdesk.ingestion.services import ingest
 from socialdesk.people import applications
 from socialdesk.people.leaving import FORMER_CONTRIBUTOR, stop_contributing
-from socialdesk.people.models import ApiToken, Application, Profile, Role
+from socialdesk.people.models import ApiToken, Application
 from socialdesk.play import services as play
 from socialdesk.queues.models import Queue, SavedFilter
 from socialdesk.triage.actions import confirm_or_correct
 
-USERNAME, EMAIL, SURNAME, PASSWORD = "lena_kraus_7", "lena.kraus@example.org", "Krausberg", "quiet-harbour-lanterns"
+USERNAME, EMAIL, SURNAME, PASSWORD = (
+    "lena_kraus_7",
+    "lena.kraus@example.org",
+    "Krausberg",
+    "quiet-harbour-lanterns",
+)
 PERSONAL = (USERNAME, EMAIL, SURNAME)
 
 
@@ -45,11 +50,21 @@ def _user_references():
 
 def _busy_contributor(agents):
     """A contributor who applied, was approved, signed in, and did a bit of everything."""
-    Client().post("/apply/", {
-        "name": f"Lena {SURNAME}", "email": EMAIL, "handle": USERNAME, "started_on": (timezone.localdate() - timedelta(days=30)).isoformat(),
-        "privacy": "on", "contact": "on", **{f"criterion_{k}": "on" for k, _ in applications.criteria()},
-    })
-    user = applications.approve(actor=agents["cm"], application_id=Application.objects.get().pk, base_url="http://desk")
+    Client().post(
+        "/apply/",
+        {
+            "name": f"Lena {SURNAME}",
+            "email": EMAIL,
+            "handle": USERNAME,
+            "started_on": (timezone.localdate() - timedelta(days=30)).isoformat(),
+            "privacy": "on",
+            "contact": "on",
+            **{f"criterion_{k}": "on" for k, _ in applications.criteria()},
+        },
+    )
+    user = applications.approve(
+        actor=agents["cm"], application_id=Application.objects.get().pk, base_url="http://desk"
+    )
     assert user.username == USERNAME
     user.set_password(PASSWORD)
     user.save()
@@ -59,12 +74,23 @@ def _busy_contributor(agents):
     browser.post("/settings/", {"op": "add", "signature": "^LK", "make_default": "on"})
     ApiToken.issue(user, "my script")
 
-    ingest([make_inbound("sync lost my passwords"), make_inbound("tabs crash on start"), make_inbound("where are my bookmarks")])
+    ingest(
+        [
+            make_inbound("sync lost my passwords"),
+            make_inbound("tabs crash on start"),
+            make_inbound("where are my bookmarks"),
+        ]
+    )
     replied, noted, dealt = Conversation.objects.order_by("pk")
     Conversation.objects.update(moderated=True)
     actions.reply(actor=user, conversation=replied, text="Hi! Try signing in to sync again.")
     actions.add_note(actor=user, conversation=noted, text="Looks like the 126 crash")
-    actions.set_reminder(actor=user, conversation=noted, due_at=timezone.now() + timedelta(days=1), note="check back")
+    actions.set_reminder(
+        actor=user,
+        conversation=noted,
+        due_at=timezone.now() + timedelta(days=1),
+        note="check back",
+    )
     actions.add_tag(actor=user, conversation=noted, tag="Sync")
     actions.assign(actor=user, conversation=noted, to_user=user)
     confirm_or_correct(actor=user, conversation=noted, field="sentiment", chosen="negative")
@@ -84,7 +110,11 @@ def test_a_contributor_leaves_and_their_personal_data_is_gone_from_every_table(a
     user_id = user.pk
     # The world above really holds their data in many tables, by name or by reference.
     named = {t for t, row in _every_row() if any(p in row for p in PERSONAL)}
-    referring = {t for t, field in _user_references() if t._base_manager.filter(**{field.attname: user_id}).exists()}
+    referring = {
+        t
+        for t, field in _user_references()
+        if t._base_manager.filter(**{field.attname: user_id}).exists()
+    }
     assert len(named) >= 4 and len(referring) >= 14, (named, referring)
     mail.outbox.clear()
 
@@ -101,14 +131,19 @@ def test_a_contributor_leaves_and_their_personal_data_is_gone_from_every_table(a
     leftovers = [(t, row[:200]) for t, row in _every_row() if any(p in row for p in PERSONAL)]
     assert not leftovers, leftovers
     for model, field in _user_references():
-        assert not model._base_manager.filter(**{field.attname: user_id}).exists(), f"{model.__name__}.{field.name}"
+        assert not model._base_manager.filter(**{field.attname: user_id}).exists(), (
+            f"{model.__name__}.{field.name}"
+        )
     for session in Session.objects.all():
         assert str(session.get_decoded().get("_auth_user_id")) != str(user_id)
     assert browser.get("/settings/").status_code == 302
 
     # What they did for the customers stays, by "a former contributor".
     sent = Message.objects.get(conversation=replied, direction="out")
-    assert sent.text.startswith("Hi! Try signing in to sync again.") and sent.sent_by.username == FORMER_CONTRIBUTOR
+    assert (
+        sent.text.startswith("Hi! Try signing in to sync again.")
+        and sent.sent_by.username == FORMER_CONTRIBUTOR
+    )
     assert noted.notes.get().author.username == FORMER_CONTRIBUTOR
     noted.refresh_from_db()
     dealt.refresh_from_db()

@@ -17,16 +17,35 @@ def as_user(user) -> Client:
 def test_a_community_manager_promotes_a_contributor_to_moderator_and_no_further(agents):
     cm = as_user(agents["cm"])
     assert "contributor" in cm.get("/manage/people/").content.decode()
-    cm.post("/manage/people/", {"op": "role", "user": agents["contributor"].pk, "role": "moderator"})
+    cm.post(
+        "/manage/people/", {"op": "role", "user": agents["contributor"].pk, "role": "moderator"}
+    )
     assert Profile.objects.get(user=agents["contributor"]).role == Role.MODERATOR
     entry = AuditEntry.objects.get(kind="role_given")
-    assert (entry.actor, entry.subject, entry.detail["after"]) == (agents["cm"], agents["contributor"], "moderator")
+    assert (entry.actor, entry.subject, entry.detail["after"]) == (
+        agents["cm"],
+        agents["contributor"],
+        "moderator",
+    )
     assert not AuditEntry.objects.filter(kind="role_changed").exists()  # once, with who did it
-    r = cm.post("/manage/people/", {"op": "role", "user": agents["contributor"].pk, "role": "admin"})
-    assert r.status_code == 403 and Profile.objects.get(user=agents["contributor"]).role == Role.MODERATOR
-    r = cm.post("/manage/people/", {"op": "role", "user": agents["admin"].pk, "role": "contributor"})
+    r = cm.post(
+        "/manage/people/", {"op": "role", "user": agents["contributor"].pk, "role": "admin"}
+    )
+    assert (
+        r.status_code == 403
+        and Profile.objects.get(user=agents["contributor"]).role == Role.MODERATOR
+    )
+    r = cm.post(
+        "/manage/people/", {"op": "role", "user": agents["admin"].pk, "role": "contributor"}
+    )
     assert r.status_code == 403 and Profile.objects.get(user=agents["admin"]).role == Role.ADMIN
-    assert cm.post("/manage/people/", {"op": "delete", "user": agents["moderator"].pk, "confirm": "moderator"}).status_code == 403
+    assert (
+        cm.post(
+            "/manage/people/",
+            {"op": "delete", "user": agents["moderator"].pk, "confirm": "moderator"},
+        ).status_code
+        == 403
+    )
     for role in ("contributor", "moderator"):
         assert as_user(agents[role]).get("/manage/people/").status_code == 403
 
@@ -35,10 +54,22 @@ def test_an_admin_makes_a_community_manager_and_deletes_an_account_once_confirme
     admin = as_user(agents["admin"])
     admin.post("/manage/people/", {"op": "role", "user": agents["moderator"].pk, "role": "cm"})
     assert Profile.objects.get(user=agents["moderator"]).role == Role.COMMUNITY_MANAGER
-    r = admin.post("/manage/people/", {"op": "delete", "user": agents["contributor"].pk, "confirm": "contrib"}, follow=True)
-    assert "type its username" in r.content.decode() and get_user_model().objects.filter(username="contributor").exists()
-    admin.post("/manage/people/", {"op": "delete", "user": agents["contributor"].pk, "confirm": "contributor"})
+    r = admin.post(
+        "/manage/people/",
+        {"op": "delete", "user": agents["contributor"].pk, "confirm": "contrib"},
+        follow=True,
+    )
+    assert (
+        "type its username" in r.content.decode()
+        and get_user_model().objects.filter(username="contributor").exists()
+    )
+    admin.post(
+        "/manage/people/",
+        {"op": "delete", "user": agents["contributor"].pk, "confirm": "contributor"},
+    )
     assert not get_user_model().objects.filter(username="contributor").exists()
     assert "an admin deleted your Socialdesk account" in mail.outbox[-1].body
-    r = admin.post("/manage/people/", {"op": "role", "user": agents["admin"].pk, "role": "cm"}, follow=True)
+    r = admin.post(
+        "/manage/people/", {"op": "role", "user": agents["admin"].pk, "role": "cm"}, follow=True
+    )
     assert "last admin" in r.content.decode()

@@ -17,7 +17,9 @@ PASSWORD = "fxhelp-volunteer-2026"
 
 @pytest.fixture
 def agent(db):
-    user = get_user_model().objects.create_user("lena", email="lena@example.org", password=PASSWORD)
+    user = get_user_model().objects.create_user(
+        "lena", email="lena@example.org", password=PASSWORD
+    )
     Profile.objects.create(user=user, role=Role.CONTRIBUTOR)
     return user
 
@@ -33,10 +35,15 @@ def signed_in(client: Client) -> bool:
     return client.get("/settings/").status_code == 200
 
 
-@pytest.mark.parametrize("weak", ["admin-admin", "31415926535", "password1234", "lena@example.org1"])
+@pytest.mark.parametrize(
+    "weak", ["admin-admin", "31415926535", "password1234", "lena@example.org1"]
+)
 def test_weak_passwords_are_refused_with_the_reason(agent, weak):
     client = sign_in()
-    r = client.post("/settings/password/", {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak})
+    r = client.post(
+        "/settings/password/",
+        {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak},
+    )
     assert r.status_code == 200
     assert r.context["form"].errors["new_password2"]
     agent.refresh_from_db()
@@ -46,7 +53,14 @@ def test_weak_passwords_are_refused_with_the_reason(agent, weak):
 def test_every_agent_changes_their_password_and_their_other_sessions_end(agent):
     elsewhere = sign_in()
     here = sign_in()
-    r = here.post("/settings/password/", {"old_password": PASSWORD, "new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"})
+    r = here.post(
+        "/settings/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "quiet-harbour-lanterns",
+            "new_password2": "quiet-harbour-lanterns",
+        },
+    )
     assert r.status_code == 302 and r["Location"] == "/settings/"
     assert signed_in(here)
     assert not signed_in(elsewhere)
@@ -55,7 +69,14 @@ def test_every_agent_changes_their_password_and_their_other_sessions_end(agent):
 
 def test_a_wrong_current_password_keeps_what_was_typed_and_says_so(agent):
     client = sign_in()
-    r = client.post("/settings/password/", {"old_password": "nope", "new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"})
+    r = client.post(
+        "/settings/password/",
+        {
+            "old_password": "nope",
+            "new_password1": "quiet-harbour-lanterns",
+            "new_password2": "quiet-harbour-lanterns",
+        },
+    )
     assert r.status_code == 200 and "old_password" in r.context["form"].errors
 
 
@@ -68,9 +89,14 @@ def test_a_password_is_reset_through_the_link_in_the_email(agent):
     path = link.split("://", 1)[1].split("/", 1)[1]
     r = client.get("/" + path)
     assert r.status_code == 302  # Django hides the token from the page's URL
-    r = client.post(r["Location"], {"new_password1": "admin-admin", "new_password2": "admin-admin"})
+    r = client.post(
+        r["Location"], {"new_password1": "admin-admin", "new_password2": "admin-admin"}
+    )
     assert r.status_code == 200 and r.context["form"].errors
-    r = client.post(r.request["PATH_INFO"], {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"})
+    r = client.post(
+        r.request["PATH_INFO"],
+        {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"},
+    )
     assert r.status_code == 302 and r["Location"] == "/password-reset/complete"
     sign_in(password="quiet-harbour-lanterns")
     # The link works once.
@@ -84,7 +110,9 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email(agent):
     assert mail.outbox == []
 
 
-def test_thirty_wrong_passwords_pause_the_account_with_a_clear_message_and_a_log_entry(agent, caplog, settings):
+def test_thirty_wrong_passwords_pause_the_account_with_a_clear_message_and_a_log_entry(
+    agent, caplog, settings
+):
     assert settings.AXES_FAILURE_LIMIT == 30
     client = Client()
     with caplog.at_level(logging.WARNING, logger="axes"):
@@ -94,7 +122,9 @@ def test_thirty_wrong_passwords_pause_the_account_with_a_clear_message_and_a_log
         r = client.post("/login/", {"username": "lena", "password": "wrong-30"})
     assert r.status_code == 429
     assert "Too many wrong passwords" in r.content.decode() and "15 minutes" in r.content.decode()
-    assert any("Locking out" in rec.getMessage() and "lena" in rec.getMessage() for rec in caplog.records)
+    assert any(
+        "Locking out" in rec.getMessage() and "lena" in rec.getMessage() for rec in caplog.records
+    )
     # Even the right password is refused while the pause lasts, from another browser too.
     r = Client().post("/login/", {"username": "lena", "password": PASSWORD})
     assert r.status_code == 429
@@ -107,7 +137,10 @@ def test_thirty_wrong_passwords_pause_the_account_with_a_clear_message_and_a_log
     link = re.search(r"/password-reset/\S+/", mail.outbox[-1].body).group(0)
     client = Client()
     r = client.get(link)
-    client.post(r["Location"], {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"})
+    client.post(
+        r["Location"],
+        {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"},
+    )
     sign_in("lena", "quiet-harbour-lanterns")
 
 
@@ -175,6 +208,8 @@ def test_axes_keeps_at_most_what_its_table_holds_from_any_sign_in_form(agent):
     # The admin's sign-in form is Django's own: the username still reaches axes, cut to 255.
     from axes.models import AccessAttempt
 
-    r = Client(raise_request_exception=False).post("/admin/login/", {"username": "y" * 300, "password": "nope"})
+    r = Client(raise_request_exception=False).post(
+        "/admin/login/", {"username": "y" * 300, "password": "nope"}
+    )
     assert r.status_code == 200
     assert [len(u) for u in AccessAttempt.objects.values_list("username", flat=True)] == [255]

@@ -4,14 +4,17 @@ a code from the app or a single-use recovery code; enforced on every page and AP
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from socialdesk.people import two_factor
 
-PASSWORDS = {"contributor": "fxhelp-volunteer-2026", "cm": "escalations-welcome", "admin": "connect-the-accounts"}
+PASSWORDS = {
+    "contributor": "fxhelp-volunteer-2026",
+    "cm": "escalations-welcome",
+    "admin": "connect-the-accounts",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +24,10 @@ def required(settings):
 
 def sign_in(username) -> Client:
     client = Client()
-    assert client.post("/login/", {"username": username, "password": PASSWORDS[username]}).status_code == 302
+    assert (
+        client.post("/login/", {"username": username, "password": PASSWORDS[username]}).status_code
+        == 302
+    )
     return client
 
 
@@ -37,11 +43,20 @@ def test_a_community_manager_must_set_up_two_factor_before_anything_else(agents)
         assert r.status_code == 302 and r["Location"].startswith("/settings/two-factor/"), path
     assert cm.get("/api/v1/queues").status_code == 403
     page = cm.get("/settings/two-factor/")
-    assert page.status_code == 200 and "<svg" in page.content.decode() and "Key:" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and "<svg" in page.content.decode()
+        and "Key:" in page.content.decode()
+    )
     device = TOTPDevice.objects.get(user=agents["cm"], confirmed=False)
-    assert cm.get("/settings/two-factor/").context["secret"] == page.context["secret"]  # a reload keeps the same key
+    assert (
+        cm.get("/settings/two-factor/").context["secret"] == page.context["secret"]
+    )  # a reload keeps the same key
 
-    r = cm.post("/settings/two-factor/", {"op": "confirm", "code": "000000" if code_for(device) != "000000" else "111111"})
+    r = cm.post(
+        "/settings/two-factor/",
+        {"op": "confirm", "code": "000000" if code_for(device) != "000000" else "111111"},
+    )
     assert r.status_code == 400 and "does not match" in r.content.decode()
     time.sleep(1.1)
     r = cm.post("/settings/two-factor/", {"op": "confirm", "code": code_for(device)})
@@ -55,7 +70,9 @@ def test_a_community_manager_must_set_up_two_factor_before_anything_else(agents)
     r = again.post("/login/code", {"code": "12", "next": "/manage/applications/"})
     assert r.status_code == 400
     time.sleep(1.1)  # a wrong code makes the next try wait a second (then 2, 4…)
-    r = again.post("/login/code", {"code": code_for(device, drift=1), "next": "/manage/applications/"})
+    r = again.post(
+        "/login/code", {"code": code_for(device, drift=1), "next": "/manage/applications/"}
+    )
     assert r.status_code == 302 and r["Location"] == "/manage/applications/"
     assert again.get("/manage/applications/").status_code == 200
 
@@ -64,7 +81,9 @@ def test_a_recovery_code_works_once(agents):
     cm = sign_in("cm")
     cm.get("/settings/two-factor/")
     device = TOTPDevice.objects.get(user=agents["cm"])
-    codes = cm.post("/settings/two-factor/", {"op": "confirm", "code": code_for(device)}).context["codes"]
+    codes = cm.post("/settings/two-factor/", {"op": "confirm", "code": code_for(device)}).context[
+        "codes"
+    ]
     first = sign_in("cm")
     assert first.post("/login/code", {"code": codes[0]}).status_code == 302
     assert first.get("/").status_code == 200
@@ -86,7 +105,10 @@ def test_a_contributor_may_turn_it_on_and_off_a_cm_may_not_turn_it_off(agents):
 
     cm = sign_in("cm")
     cm.get("/settings/two-factor/")
-    cm.post("/settings/two-factor/", {"op": "confirm", "code": code_for(TOTPDevice.objects.get(user=agents["cm"]))})
+    cm.post(
+        "/settings/two-factor/",
+        {"op": "confirm", "code": code_for(TOTPDevice.objects.get(user=agents["cm"]))},
+    )
     r = cm.post("/settings/two-factor/", {"op": "off"}, follow=True)
     assert "cannot be turned off" in r.content.decode() and two_factor.is_on(agents["cm"])
 

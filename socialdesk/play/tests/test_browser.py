@@ -55,7 +55,9 @@ def test_mark_moderated_in_play_deals_the_next(desk, page, customer_tweet):
     assert moderated.moderated and moderated.dealt_to is None
 
 
-def test_escalation_play_deals_what_was_escalated_with_a_holding_reply(desk, browser, customer_tweet):
+def test_escalation_play_deals_what_was_escalated_with_a_holding_reply(
+    desk, browser, customer_tweet
+):
     customer_tweet("@FirefoxSupport I was charged twice for Mozilla VPN", username="payer")
     poll_all()
     contributor = browser.new_page()
@@ -65,7 +67,9 @@ def test_escalation_play_deals_what_was_escalated_with_a_holding_reply(desk, bro
     contributor.wait_for_load_state("load")
     contributor.keyboard.press("e")
     contributor.fill("#escalate-note", "Paid product: billing twice")
-    assert contributor.locator("textarea[name=holding_reply]").input_value()  # the holding reply clipping
+    assert contributor.locator(
+        "textarea[name=holding_reply]"
+    ).input_value()  # the holding reply clipping
     contributor.click("#escalate button:has-text('Escalate')")
     contributor.wait_for_selector(".flash.success")
     assert OutboundAction.objects.filter(kind="reply").count() == 1

@@ -56,7 +56,14 @@ def test_twenty_agents_deal_and_finish_two_thousand_conversations_without_overla
     author = Author.objects.create(platform="twitter", external_id="1", handle="someone")
     now = timezone.now()
     Conversation.objects.bulk_create(
-        Conversation(platform="twitter", thread_key=f"t{i}", author=author, moderated=True, priority=i % 3, last_inbound_at=now)
+        Conversation(
+            platform="twitter",
+            thread_key=f"t{i}",
+            author=author,
+            moderated=True,
+            priority=i % 3,
+            last_inbound_at=now,
+        )
         for i in range(CONVERSATIONS)
     )
     users = _contributors(AGENTS)
@@ -102,7 +109,14 @@ def test_agents_reloading_and_skipping_at_once_never_hold_the_same_conversation(
     author = Author.objects.create(platform="twitter", external_id="1", handle="someone")
     now = timezone.now()
     Conversation.objects.bulk_create(
-        Conversation(platform="twitter", thread_key=f"t{i}", author=author, moderated=True, priority=i % 3, last_inbound_at=now)
+        Conversation(
+            platform="twitter",
+            thread_key=f"t{i}",
+            author=author,
+            moderated=True,
+            priority=i % 3,
+            last_inbound_at=now,
+        )
         for i in range(600)
     )
     users = _contributors(10)

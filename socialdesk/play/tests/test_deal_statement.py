@@ -17,9 +17,13 @@ from socialdesk.queues.selectors import ConversationFilter, queue_conversations
 
 
 def _conversation(n, *, platform="twitter", moderated=True, **fields):
-    author, _ = Author.objects.get_or_create(platform=platform, external_id=f"a{n}", defaults={"handle": f"a{n}"})
+    author, _ = Author.objects.get_or_create(
+        platform=platform, external_id=f"a{n}", defaults={"handle": f"a{n}"}
+    )
     fields.setdefault("last_inbound_at", timezone.now() - timedelta(minutes=n))
-    return Conversation.objects.create(platform=platform, thread_key=f"t{n}", author=author, moderated=moderated, **fields)
+    return Conversation.objects.create(
+        platform=platform, thread_key=f"t{n}", author=author, moderated=moderated, **fields
+    )
 
 
 @pytest.fixture
@@ -33,7 +37,16 @@ def desk(demo):
             for rating in (1, 2, 3, 4, 5) if platform == "google_play" else (None,):
                 for priority in (0, 50):
                     n += 1
-                    made.append(_conversation(n, platform=platform, moderated=moderated, rating=rating, priority=priority, language="en"))
+                    made.append(
+                        _conversation(
+                            n,
+                            platform=platform,
+                            moderated=moderated,
+                            rating=rating,
+                            priority=priority,
+                            language="en",
+                        )
+                    )
     escalation = Queue.objects.get(kind=QueueKind.ASSIGNMENT)
     n += 1
     made.append(_conversation(n, assigned_queue=escalation))
@@ -44,11 +57,15 @@ def test_every_queue_of_the_demo_configuration_deals_what_it_holds_best_first(de
     admin = agents["admin"]
     for queue in Queue.objects.all():
         held = queue_conversations(queue=queue).filter(status=Status.OPEN, awaiting_reply=True)
-        expected = list(held.order_by("-priority", "last_inbound_at", "id").values_list("pk", flat=True))
+        expected = list(
+            held.order_by("-priority", "last_inbound_at", "id").values_list("pk", flat=True)
+        )
         got = []
         while (c := play.deal_next(agent=admin, queue=queue)) is not None:
             got.append(c.pk)
-            Conversation.objects.filter(pk=c.pk).update(dealt_to=None, lease_expires_at=None, status=Status.CLOSED)
+            Conversation.objects.filter(pk=c.pk).update(
+                dealt_to=None, lease_expires_at=None, status=Status.CLOSED
+            )
         Conversation.objects.filter(pk__in=got).update(status=Status.OPEN)
         assert expected, f"the fixture has nothing for {queue}"
         assert got == expected, queue.name
@@ -70,7 +87,9 @@ def test_the_deal_comes_back_as_stored_and_is_logged_and_counted_once(desk, cont
     session = play.current_session(agent=contributor)
     assert entries.get().detail == {"queue": queue.slug, "session": session.pk}
     assert session.dealt == 1
-    Conversation.objects.filter(pk=dealt.pk).update(status=Status.CLOSED, dealt_to=None, lease_expires_at=None)
+    Conversation.objects.filter(pk=dealt.pk).update(
+        status=Status.CLOSED, dealt_to=None, lease_expires_at=None
+    )
     play.deal_next(agent=contributor, session=session)
     session.refresh_from_db()
     assert session.dealt == 2 and Activity.objects.filter(kind="dealt").count() == 2
@@ -91,7 +110,9 @@ def test_each_filter_deals_within_itself(demo, contributor):
 def test_a_follow_up_kept_for_the_agent_comes_before_the_queues_best(demo, agents):
     queue = Queue.objects.get(slug="twitter-conversations-moderated")
     famous = _conversation(1, priority=50)
-    kept = _conversation(2, reserved_for=agents["contributor"], reserved_until=timezone.now() + timedelta(minutes=5))
+    kept = _conversation(
+        2, reserved_for=agents["contributor"], reserved_until=timezone.now() + timedelta(minutes=5)
+    )
     assert play.deal_next(agent=agents["moderator"], queue=queue).pk == famous.pk
     assert play.deal_next(agent=agents["cm"], queue=queue) is None  # kept for the contributor
     assert play.deal_next(agent=agents["contributor"], queue=queue).pk == kept.pk
@@ -107,7 +128,10 @@ def test_a_stale_session_object_still_deals_to_its_agent_only(demo, agents):
     second = play.deal_next(agent=agents["moderator"], session=theirs)
     assert {first.pk, second.pk} == {a.pk, b.pk}
     assert Conversation.objects.get(pk=first.pk).dealt_to == agents["contributor"]
-    assert PlaySession.objects.get(pk=mine.pk).dealt == 1 and PlaySession.objects.get(pk=theirs.pk).dealt == 1
+    assert (
+        PlaySession.objects.get(pk=mine.pk).dealt == 1
+        and PlaySession.objects.get(pk=theirs.pk).dealt == 1
+    )
 
 
 @pytest.mark.postgres
@@ -120,9 +144,13 @@ def test_the_deal_is_one_prepared_statement_on_postgresql(demo, contributor):
     session = play.start(agent=contributor, queue=queue)
     for _ in range(8):
         c = play.deal_next(agent=contributor, session=session)
-        Conversation.objects.filter(pk=c.pk).update(status=Status.CLOSED, dealt_to=None, lease_expires_at=None)
+        Conversation.objects.filter(pk=c.pk).update(
+            status=Status.CLOSED, dealt_to=None, lease_expires_at=None
+        )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH held AS%%'")
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH held AS%%'"
+        )
         (runs,) = cursor.fetchone()
     assert runs == 8
 

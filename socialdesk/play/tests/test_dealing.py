@@ -20,11 +20,13 @@ def queue(demo):
 
 def test_play_deals_the_highest_priority_then_the_oldest(agents, queue, inbound):
     now = timezone.now()
-    ingest([
-        inbound("old", created_at=now - timedelta(hours=3)),
-        inbound("older", created_at=now - timedelta(hours=5)),
-        inbound("famous but new", verified=True, created_at=now - timedelta(minutes=1)),
-    ])
+    ingest(
+        [
+            inbound("old", created_at=now - timedelta(hours=3)),
+            inbound("older", created_at=now - timedelta(hours=5)),
+            inbound("famous but new", verified=True, created_at=now - timedelta(minutes=1)),
+        ]
+    )
     order = []
     for name in ("contributor", "moderator", "cm"):
         c = play.deal_next(agent=agents[name], queue=queue)
@@ -50,14 +52,18 @@ def test_an_abandoned_lease_expires_and_the_conversation_is_dealt_again(agents, 
     ingest([inbound()])
     c = play.deal_next(agent=agents["contributor"], queue=queue)
     assert play.deal_next(agent=agents["moderator"], queue=queue) is None
-    Conversation.objects.filter(pk=c.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    Conversation.objects.filter(pk=c.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert play.deal_next(agent=agents["moderator"], queue=queue).pk == c.pk
 
 
 def test_renewing_keeps_the_lease_alive(contributor, queue, inbound):
     ingest([inbound()])
     c = play.deal_next(agent=contributor, queue=queue)
-    Conversation.objects.filter(pk=c.pk).update(lease_expires_at=timezone.now() + timedelta(seconds=5))
+    Conversation.objects.filter(pk=c.pk).update(
+        lease_expires_at=timezone.now() + timedelta(seconds=5)
+    )
     assert play.renew(agent=contributor, conversation=c)
     c.refresh_from_db()
     assert c.lease_expires_at > timezone.now() + timedelta(seconds=60)
@@ -80,9 +86,13 @@ def test_stop_returns_the_conversation_and_ends_the_play_session(agents, queue, 
     assert Activity.objects.filter(conversation=c, kind="returned").exists()
 
 
-def test_unmoderated_and_spammer_conversations_are_not_dealt_to_contributors(contributor, queue, inbound):
+def test_unmoderated_and_spammer_conversations_are_not_dealt_to_contributors(
+    contributor, queue, inbound
+):
     ingest([inbound(mention="Firefox"), inbound(author_id="666")])
-    UserTag.objects.create(author=Conversation.objects.get(author__external_id="666").author, kind=UserTagKind.SPAMMER)
+    UserTag.objects.create(
+        author=Conversation.objects.get(author__external_id="666").author, kind=UserTagKind.SPAMMER
+    )
     assert play.deal_next(agent=contributor, queue=queue) is None
 
 
@@ -107,7 +117,16 @@ def test_a_follow_up_goes_back_to_the_agent_who_answered_while_they_play(agents,
     c = play.deal_next(agent=contributor, queue=queue)
     assert c.author.external_id == "31"
     actions.reply(actor=contributor, conversation=c, text="Try signing in again")  # still playing
-    ingest([inbound("still broken", author_id="31", in_reply_to=first.platform_id, thread_id=first.thread_id)])
+    ingest(
+        [
+            inbound(
+                "still broken",
+                author_id="31",
+                in_reply_to=first.platform_id,
+                thread_id=first.thread_id,
+            )
+        ]
+    )
     other = play.deal_next(agent=moderator, queue=queue)
     assert other.pk != c.pk  # kept for the contributor
     assert play.deal_next(agent=moderator) == other
@@ -122,5 +141,14 @@ def test_a_follow_up_is_not_kept_for_an_agent_who_stopped_playing(agents, queue,
     c = play.deal_next(agent=agents["contributor"], queue=queue)
     actions.reply(actor=agents["contributor"], conversation=c, text="Try signing in again")
     play.stop(agent=agents["contributor"])
-    ingest([inbound("still broken", author_id="32", in_reply_to=first.platform_id, thread_id=first.thread_id)])
+    ingest(
+        [
+            inbound(
+                "still broken",
+                author_id="32",
+                in_reply_to=first.platform_id,
+                thread_id=first.thread_id,
+            )
+        ]
+    )
     assert play.deal_next(agent=agents["moderator"], queue=queue).pk == c.pk

@@ -22,7 +22,11 @@ def test_a_get_of_the_play_page_never_deals(playing, contributor, demo):
     play.start(agent=contributor, queue=Queue.objects.get(slug=MODERATED))
     for _ in range(3):
         page = playing.get("/play/")
-        assert page.status_code == 200 and "2 waiting" in page.content.decode() and "Deal next" in page.content.decode()
+        assert (
+            page.status_code == 200
+            and "2 waiting" in page.content.decode()
+            and "Deal next" in page.content.decode()
+        )
     assert not Conversation.objects.filter(dealt_to__isnull=False).exists()
     assert not Activity.objects.filter(kind="dealt").exists()
     r = playing.post("/play/next")
@@ -81,6 +85,9 @@ def test_renew_keeps_the_lease_and_the_session_alive(playing, contributor):
     assert playing.post("/play/renew", {"conversation": held.pk}).status_code == 204
     assert PlaySession.objects.get().last_seen_at > before
     other = Conversation.objects.exclude(pk=held.pk).get()
-    assert "no longer dealt to you" in playing.post("/play/renew", {"conversation": other.pk}).content.decode()
+    assert (
+        "no longer dealt to you"
+        in playing.post("/play/renew", {"conversation": other.pk}).content.decode()
+    )
     play.stop(agent=contributor)
     assert "Play Mode has ended" in playing.post("/play/renew").content.decode()

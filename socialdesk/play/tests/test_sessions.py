@@ -29,7 +29,16 @@ def _kept_follow_up(agents, queue, inbound):
     contributor = agents["contributor"]
     answered = play.deal_next(agent=contributor, queue=queue)
     actions.reply(actor=contributor, conversation=answered, text="Try signing in again")
-    ingest([inbound("still broken", author_id="41", in_reply_to=first.platform_id, thread_id=first.thread_id)])
+    ingest(
+        [
+            inbound(
+                "still broken",
+                author_id="41",
+                in_reply_to=first.platform_id,
+                thread_id=first.thread_id,
+            )
+        ]
+    )
     answered.refresh_from_db()
     assert answered.reserved_for == contributor
     held = play.deal_next(agent=contributor)
@@ -37,7 +46,9 @@ def _kept_follow_up(agents, queue, inbound):
     return answered
 
 
-def test_signing_out_ends_play_returns_the_deal_and_frees_kept_follow_ups(client, agents, queue, inbound):
+def test_signing_out_ends_play_returns_the_deal_and_frees_kept_follow_ups(
+    client, agents, queue, inbound
+):
     contributor = agents["contributor"]
     c = _kept_follow_up(agents, queue, inbound)
     client.force_login(contributor)
@@ -46,7 +57,9 @@ def test_signing_out_ends_play_returns_the_deal_and_frees_kept_follow_ups(client
     assert session.ended_by == EndedBy.SIGN_OUT and session.ended_at is not None
     c.refresh_from_db()
     assert (c.dealt_to, c.reserved_for) == (None, None)
-    assert Activity.objects.filter(conversation=c, kind="returned", detail__ended_by="sign_out").exists()
+    assert Activity.objects.filter(
+        conversation=c, kind="returned", detail__ended_by="sign_out"
+    ).exists()
     moderator = agents["moderator"]
     first = play.deal_next(agent=moderator, queue=queue)
     play.release(agent=moderator, conversation=first, kind="returned")
@@ -65,7 +78,10 @@ def test_an_idle_session_ends_at_its_last_sign_of_life(agents, queue, inbound):
 
     assert play.end_idle_sessions() == 1
     session = PlaySession.objects.get(agent=contributor)
-    assert (session.ended_by, session.ended_at) == (EndedBy.IDLE, last_seen)  # idle time is not play time
+    assert (session.ended_by, session.ended_at) == (
+        EndedBy.IDLE,
+        last_seen,
+    )  # idle time is not play time
     c.refresh_from_db()
     assert (c.dealt_to, c.reserved_for, c.reserved_until) == (None, None, None)
     assert Activity.objects.get(kind="play_ended", actor=contributor).detail["ended_by"] == "idle"
@@ -76,7 +92,9 @@ def test_an_idle_session_ends_at_its_last_sign_of_life(agents, queue, inbound):
 def test_a_heartbeat_keeps_a_waiting_agent_playing(agents, queue):
     contributor = agents["contributor"]
     play.start(agent=contributor, queue=queue)
-    PlaySession.objects.filter(agent=contributor).update(last_seen_at=timezone.now() - timedelta(hours=1))
+    PlaySession.objects.filter(agent=contributor).update(
+        last_seen_at=timezone.now() - timedelta(hours=1)
+    )
     assert play.renew(agent=contributor)  # the empty Play page's heartbeat: no conversation
     assert play.end_idle_sessions() == 0
     assert play.current_session(agent=contributor) is not None
@@ -85,7 +103,9 @@ def test_a_heartbeat_keeps_a_waiting_agent_playing(agents, queue):
 def test_the_scheduler_ends_idle_sessions(agents, queue):
     contributor = agents["contributor"]
     play.start(agent=contributor, queue=queue)
-    PlaySession.objects.filter(agent=contributor).update(last_seen_at=timezone.now() - timedelta(hours=1))
+    PlaySession.objects.filter(agent=contributor).update(
+        last_seen_at=timezone.now() - timedelta(hours=1)
+    )
     call_command("scheduler", "--once")
     assert PlaySession.objects.get(agent=contributor).ended_by == EndedBy.IDLE
 
@@ -95,7 +115,10 @@ def test_stop_and_switching_queues_say_how_the_session_ended(agents, queue, demo
     play.start(agent=contributor, queue=queue)
     play.start(agent=contributor, queue=Queue.objects.get(slug="escalation"))
     play.stop(agent=contributor)
-    assert list(PlaySession.objects.order_by("started_at").values_list("ended_by", flat=True)) == [EndedBy.SWITCH, EndedBy.STOP]
+    assert list(PlaySession.objects.order_by("started_at").values_list("ended_by", flat=True)) == [
+        EndedBy.SWITCH,
+        EndedBy.STOP,
+    ]
     assert play.stop(agent=contributor) is None
 
 
@@ -103,7 +126,8 @@ def test_stop_after_an_idle_end_says_so(client, agents, queue):
     contributor = agents["contributor"]
     play.start(agent=contributor, queue=queue)
     PlaySession.objects.filter(agent=contributor).update(
-        started_at=timezone.now() - timedelta(hours=2), last_seen_at=timezone.now() - timedelta(minutes=90),
+        started_at=timezone.now() - timedelta(hours=2),
+        last_seen_at=timezone.now() - timedelta(minutes=90),
     )
     play.end_idle_sessions()
     client.force_login(contributor)

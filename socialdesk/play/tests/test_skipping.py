@@ -20,15 +20,29 @@ def twitter_all(demo):
 
 def _ingest(inbound, n, **kwargs):
     now = timezone.now()
-    ingest([inbound(f"question {i}", mention="Firefox", created_at=now - timedelta(minutes=n - i), **kwargs) for i in range(n)])
+    ingest(
+        [
+            inbound(
+                f"question {i}",
+                mention="Firefox",
+                created_at=now - timedelta(minutes=n - i),
+                **kwargs,
+            )
+            for i in range(n)
+        ]
+    )
 
 
-def test_thirty_skips_through_a_queue_of_forty_deal_thirty_one_conversations(agents, twitter_all, inbound):
+def test_thirty_skips_through_a_queue_of_forty_deal_thirty_one_conversations(
+    agents, twitter_all, inbound
+):
     _ingest(inbound, 40)
     moderator = agents["moderator"]
     seen = [play.deal_next(agent=moderator, queue=twitter_all).pk]
     for _ in range(30):
-        seen.append(play.skip(agent=moderator, conversation=Conversation.objects.get(pk=seen[-1])).pk)
+        seen.append(
+            play.skip(agent=moderator, conversation=Conversation.objects.get(pk=seen[-1])).pk
+        )
     assert len(set(seen)) == 31
     assert Activity.objects.filter(kind="skipped", actor=moderator).count() == 30
     # Only the one in hand is dealt to the moderator; the skipped ones are free for everyone else.
@@ -39,7 +53,10 @@ def test_thirty_skips_through_a_queue_of_forty_deal_thirty_one_conversations(age
 def test_two_agents_skipping_get_past_each_others_conversations(agents, twitter_all, inbound):
     _ingest(inbound, 6)
     a, b = agents["moderator"], agents["cm"]
-    held = {a: play.deal_next(agent=a, queue=twitter_all), b: play.deal_next(agent=b, queue=twitter_all)}
+    held = {
+        a: play.deal_next(agent=a, queue=twitter_all),
+        b: play.deal_next(agent=b, queue=twitter_all),
+    }
     seen = {a: {held[a].pk}, b: {held[b].pk}}
     for _ in range(5):
         for agent in (a, b):
@@ -53,7 +70,9 @@ def test_skipping_within_a_language_filter(agents, twitter_all, inbound):
     _ingest(inbound, 5, lang="de")
     _ingest(inbound, 5, lang="en")
     moderator = agents["moderator"]
-    c = play.deal_next(agent=moderator, queue=twitter_all, filter=ConversationFilter(languages=("de",)))
+    c = play.deal_next(
+        agent=moderator, queue=twitter_all, filter=ConversationFilter(languages=("de",))
+    )
     seen = [c.pk]
     for _ in range(10):  # bounded: a regression must fail, not loop
         c = play.skip(agent=moderator, conversation=c)
@@ -61,17 +80,23 @@ def test_skipping_within_a_language_filter(agents, twitter_all, inbound):
             break
         seen.append(c.pk)
     assert c is None and len(seen) == len(set(seen)) == 5
-    assert set(Conversation.objects.filter(pk__in=seen).values_list("language", flat=True)) == {"de"}
+    assert set(Conversation.objects.filter(pk__in=seen).values_list("language", flat=True)) == {
+        "de"
+    }
 
 
-def test_when_everything_left_is_skipped_the_agent_is_told_and_can_start_over(agents, twitter_all, inbound):
+def test_when_everything_left_is_skipped_the_agent_is_told_and_can_start_over(
+    agents, twitter_all, inbound
+):
     _ingest(inbound, 2)
     moderator = agents["moderator"]
     first = play.deal_next(agent=moderator, queue=twitter_all)
     second = play.skip(agent=moderator, conversation=first)
     assert play.skip(agent=moderator, conversation=second) is None
     session = play.current_session(agent=moderator)
-    assert play.state(agent=moderator, session=session) == play.PlayState(session=session, waiting=0, skipped=2)
+    assert play.state(agent=moderator, session=session) == play.PlayState(
+        session=session, waiting=0, skipped=2
+    )
     assert play.deal_next(agent=moderator) is None  # a reload does not bring them back
     assert play.start_over(agent=moderator).pk == first.pk
 
@@ -85,14 +110,26 @@ def test_a_skip_lasts_for_the_session_only(agents, twitter_all, inbound):
     assert play.deal_next(agent=moderator, queue=twitter_all).pk == c.pk  # a new session
 
 
-def test_the_customer_writing_again_brings_a_skipped_conversation_back(agents, twitter_all, inbound):
+def test_the_customer_writing_again_brings_a_skipped_conversation_back(
+    agents, twitter_all, inbound
+):
     first = inbound("sync broken", mention="Firefox", author_id="77")
     ingest([first])
     moderator = agents["moderator"]
     c = play.deal_next(agent=moderator, queue=twitter_all)
     assert play.skip(agent=moderator, conversation=c) is None
-    ingest([inbound("still broken!", mention="Firefox", author_id="77", in_reply_to=first.platform_id, thread_id=first.thread_id,
-                    created_at=timezone.now())])
+    ingest(
+        [
+            inbound(
+                "still broken!",
+                mention="Firefox",
+                author_id="77",
+                in_reply_to=first.platform_id,
+                thread_id=first.thread_id,
+                created_at=timezone.now(),
+            )
+        ]
+    )
     assert play.deal_next(agent=moderator).pk == c.pk
 
 
@@ -102,7 +139,9 @@ def test_skip_seconds_bounds_a_skip_when_set(agents, twitter_all, inbound, setti
     moderator = agents["moderator"]
     c = play.deal_next(agent=moderator, queue=twitter_all)
     assert play.skip(agent=moderator, conversation=c) is None
-    play.current_session(agent=moderator).skips.update(skipped_at=timezone.now() - timedelta(seconds=61))
+    play.current_session(agent=moderator).skips.update(
+        skipped_at=timezone.now() - timedelta(seconds=61)
+    )
     assert play.deal_next(agent=moderator).pk == c.pk
 
 
@@ -115,5 +154,10 @@ def test_skips_hold_for_the_api_too(client, agents, twitter_all, inbound):
     second = play.skip(agent=moderator, conversation=first)
     play.release(agent=moderator, conversation=second, kind="returned")
     token = ApiToken.issue(moderator, "test")[1]
-    r = client.post("/api/v1/play/next", {"queue": "twitter-all"}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    r = client.post(
+        "/api/v1/play/next",
+        {"queue": "twitter-all"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert r.status_code == 200 and r.json()["id"] == second.pk

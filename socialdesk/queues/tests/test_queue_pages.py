@@ -10,7 +10,14 @@ from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.models import Author, Conversation, Message
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import (
-    NONE, ConversationFilter, Cursor, capped_count, capped_counts, facet_counts, page_of, queue_conversations,
+    NONE,
+    ConversationFilter,
+    Cursor,
+    capped_count,
+    capped_counts,
+    facet_counts,
+    page_of,
+    queue_conversations,
 )
 
 QUEUE = "twitter-conversations-moderated"
@@ -20,18 +27,35 @@ T0 = timezone.now().replace(microsecond=0) - datetime.timedelta(days=1)
 def _make(n, *, start=0, priority=lambda i: 0, language=lambda i: "en", minutes=lambda i: i):
     """`n` open, moderated Twitter conversations, each with one customer message."""
     account = BrandAccount.objects.get(platform="twitter", handle="FirefoxSupport")
-    author, _ = Author.objects.get_or_create(platform="twitter", external_id="pages", defaults={"handle": "pages"})
+    author, _ = Author.objects.get_or_create(
+        platform="twitter", external_id="pages", defaults={"handle": "pages"}
+    )
     rows = Conversation.objects.bulk_create(
         Conversation(
-            platform="twitter", thread_key=f"pages-{start + i}", author=author, account=account, respond_from=account,
-            status="open", moderated=True, awaiting_reply=True, priority=priority(start + i), language=language(start + i),
+            platform="twitter",
+            thread_key=f"pages-{start + i}",
+            author=author,
+            account=account,
+            respond_from=account,
+            status="open",
+            moderated=True,
+            awaiting_reply=True,
+            priority=priority(start + i),
+            language=language(start + i),
             last_inbound_at=T0 + datetime.timedelta(minutes=minutes(start + i)),
         )
         for i in range(n)
     )
     Message.objects.bulk_create(
-        Message(conversation=c, direction="in", platform="twitter", platform_id=f"pages-m-{c.thread_key}", author=author,
-                text=f"message {c.thread_key}", created_at=c.last_inbound_at)
+        Message(
+            conversation=c,
+            direction="in",
+            platform="twitter",
+            platform_id=f"pages-m-{c.thread_key}",
+            author=author,
+            text=f"message {c.thread_key}",
+            created_at=c.last_inbound_at,
+        )
         for c in rows
     )
     return rows
@@ -46,17 +70,26 @@ def _ids_on_page(client, url):
     return ids, (nxt.group(1).replace("&amp;", "&") if nxt else None), html
 
 
-def test_pages_in_the_queue_order_without_a_row_missed_or_twice_while_rows_change(client, contributor):
+def test_pages_in_the_queue_order_without_a_row_missed_or_twice_while_rows_change(
+    client, contributor
+):
     # Three priority bands, and rows that share a time (the id breaks the tie).
     _make(120, priority=lambda i: (50, 10, 0)[i % 3], minutes=lambda i: i // 4)
     queue = Queue.objects.get(slug=QUEUE)
     client.force_login(contributor)
-    expected = list(queue_conversations(queue=queue).filter(status="open").order_by("-priority", "last_inbound_at", "id").values_list("pk", flat=True))
+    expected = list(
+        queue_conversations(queue=queue)
+        .filter(status="open")
+        .order_by("-priority", "last_inbound_at", "id")
+        .values_list("pk", flat=True)
+    )
 
     seen, url, pages = [], f"/queues/{QUEUE}/", 0
     closed, added = set(), []
     while url:
-        ids, url, _ = _ids_on_page(client, url if url.startswith("/") else f"/queues/{QUEUE}/{url}")
+        ids, url, _ = _ids_on_page(
+            client, url if url.startswith("/") else f"/queues/{QUEUE}/{url}"
+        )
         assert len(ids) <= 50
         seen += ids
         pages += 1
@@ -68,7 +101,9 @@ def test_pages_in_the_queue_order_without_a_row_missed_or_twice_while_rows_chang
     assert pages == 3
     assert len(seen) == len(set(seen)), "a row was shown twice"
     assert seen == expected, "every row that was there from the start is shown once, in order"
-    assert not set(added) & set(seen), "rows added above the pages already read stay on the first page"
+    assert not set(added) & set(seen), (
+        "rows added above the pages already read stay on the first page"
+    )
 
 
 def test_a_page_starts_right_after_the_cursor_in_each_priority_band(contributor):
@@ -88,7 +123,17 @@ def test_a_cursor_survives_the_url_and_a_bad_one_is_refused_clearly(client, cont
     row = _make(1)[0]
     cursor = Cursor.of(row)
     assert Cursor.decode(cursor.encode()) == cursor
-    for bad in ["", "abc", "1_2", "1_2_3_4", "x_1_1", "1_1_0", "1_-5_1", "1_1_99999999999999999999", "9" * 100]:
+    for bad in [
+        "",
+        "abc",
+        "1_2",
+        "1_2_3_4",
+        "x_1_1",
+        "1_1_0",
+        "1_-5_1",
+        "1_1_99999999999999999999",
+        "9" * 100,
+    ]:
         with pytest.raises(ValueError):
             Cursor.decode(bad)
     client.force_login(contributor)
@@ -106,7 +151,12 @@ def test_counts_stop_at_the_cap_and_the_page_says_so(client, contributor, settin
     facets = facet_counts(queue=queue, filter=ConversationFilter(statuses=("open",)))
     languages = {v: n for v, _, n in facets["language"]}
     assert languages == {"en": 6, "fr": 2}  # en is above the cap; fr is exact
-    assert {v: n for v, _, n in facets["sentiment"]} == {"positive": 0, "neutral": 0, "negative": 0, NONE: 6}
+    assert {v: n for v, _, n in facets["sentiment"]} == {
+        "positive": 0,
+        "neutral": 0,
+        "negative": 0,
+        NONE: 6,
+    }
     assert {v: n for v, _, n in facets["tag"]} == {NONE: 6}
     assert {v: n for v, _, n in facets["account"]} == {"FirefoxSupport": 6}
     assert {v: n for v, _, n in facets["status"]} == {"open": 6}
@@ -128,13 +178,19 @@ def test_capped_counts_agree_with_exact_counts_below_the_cap(contributor, settin
     settings.SOCIALDESK_COUNT_CAP = settings.SOCIALDESK_FACET_COUNT_CAP = 3
     _make(10, language=lambda i: ("en", "fr", "de", "")[i % 4])
     queue = Queue.objects.get(slug=QUEUE)
-    above = {v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter())["language"]}
+    above = {
+        v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter())["language"]
+    }
     settings.SOCIALDESK_COUNT_CAP = settings.SOCIALDESK_FACET_COUNT_CAP = 1000
-    exact = {v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter())["language"]}
+    exact = {
+        v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter())["language"]
+    }
     assert exact == {"en": 3, "fr": 3, "de": 2, NONE: 2}
     assert above == {v: min(n, 4) for v, n in exact.items()}
     qs = queue_conversations(queue=queue)
-    assert capped_counts({"all": qs, "de": qs.filter(language="de"), "none": qs.filter(language="xx")}, cap=2) == {"all": 3, "de": 2, "none": 0}
+    assert capped_counts(
+        {"all": qs, "de": qs.filter(language="de"), "none": qs.filter(language="xx")}, cap=2
+    ) == {"all": 3, "de": 2, "none": 0}
 
 
 def test_a_queue_rule_keeps_other_platforms_out_of_the_counts(contributor, settings):
@@ -145,7 +201,9 @@ def test_a_queue_rule_keeps_other_platforms_out_of_the_counts(contributor, setti
     assert all(v in {"FirefoxSupport", NONE} for v, _, _ in facets["account"])
 
 
-def test_a_tag_common_elsewhere_is_counted_in_its_newest_links_and_says_there_may_be_more(contributor, settings):
+def test_a_tag_common_elsewhere_is_counted_in_its_newest_links_and_says_there_may_be_more(
+    contributor, settings
+):
     from socialdesk.conversations.models import Tag
 
     settings.SOCIALDESK_COUNT_CAP = 5
@@ -160,11 +218,21 @@ def test_a_tag_common_elsewhere_is_counted_in_its_newest_links_and_says_there_ma
     Conversation.objects.filter(pk__in=[c.pk for c in rows[3:]]).update(status="closed")
     Conversation.objects.filter(pk__in=[c.pk for c in rows[30:]]).update(status="open")
     queue = Queue.objects.get(slug=QUEUE)
-    tags = {v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter(statuses=("open",)))["tag"]}
+    tags = {
+        v: n
+        for v, _, n in facet_counts(queue=queue, filter=ConversationFilter(statuses=("open",)))[
+            "tag"
+        ]
+    }
     # sync: 10 open among its newest 20 links: "2+" (the cap); crash: none of its newest 20 are open.
     assert str(tags["sync"]) == "2+" and tags["sync"].capped
     assert str(tags["crash"]) == "?" and tags["crash"].capped
     # The window covers a tag with few links: its count is exact.
     settings.SOCIALDESK_FACET_COUNT_CAP = 100
-    tags = {v: n for v, _, n in facet_counts(queue=queue, filter=ConversationFilter(statuses=("open",)))["tag"]}
+    tags = {
+        v: n
+        for v, _, n in facet_counts(queue=queue, filter=ConversationFilter(statuses=("open",)))[
+            "tag"
+        ]
+    }
     assert (str(tags["sync"]), str(tags["crash"])) == ("13", "3")

@@ -17,7 +17,11 @@ def test_a_long_queue_pages_with_next_and_says_its_counts_stopped(desk, browser,
 
     settings.SOCIALDESK_COUNT_CAP = 100
     settings.SOCIALDESK_FACET_COUNT_CAP = 20
-    _make(130, priority=lambda i: 10 if i % 5 == 0 else 0, language=lambda i: ("en", "en", "de", "fr")[i % 4])
+    _make(
+        130,
+        priority=lambda i: 10 if i % 5 == 0 else 0,
+        language=lambda i: ("en", "en", "de", "fr")[i % 4],
+    )
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     tab = context.new_page()
     tab.set_default_timeout(15_000)
@@ -28,13 +32,18 @@ def test_a_long_queue_pages_with_next_and_says_its_counts_stopped(desk, browser,
         tab.set_viewport_size({"width": width, "height": height})
         tab.goto(f"{desk}/queues/{QUEUE}/")
         hint = tab.locator("section p.hint").first.inner_text()
-        assert "100+ conversations match" in hint and "Counts stop at 100 (20 beside each filter)" in hint
+        assert (
+            "100+ conversations match" in hint
+            and "Counts stop at 100 (20 beside each filter)" in hint
+        )
         assert tab.locator("aside .count", has_text="20+").count() >= 1
         problems += _problems(tab, axe, "queue-long", width)
         tab.screenshot(path=str(SHOTS / f"queue-long-{width}.png"), full_page=True)
     seen = []
     while True:
-        seen += tab.locator("#bulk input[name=ids]").evaluate_all("boxes => boxes.map(b => Number(b.value))")
+        seen += tab.locator("#bulk input[name=ids]").evaluate_all(
+            "boxes => boxes.map(b => Number(b.value))"
+        )
         following = tab.locator("a[rel=next]")
         if not following.count():
             break

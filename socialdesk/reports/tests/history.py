@@ -25,7 +25,7 @@ Day 2 (2026-03-03):
                                                                                -> E first response 3000 s, the contributor's
 """
 
-from datetime import date, datetime, timezone as tz
+from datetime import UTC, date, datetime
 
 from freezegun import freeze_time
 
@@ -42,7 +42,7 @@ MODERATED = "Twitter conversations - Moderated"
 
 
 def at(day: date, hh: int, mm: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz.utc)
+    return datetime(day.year, day.month, day.day, hh, mm, tzinfo=UTC)
 
 
 def build(agents, make_inbound) -> dict:
@@ -54,8 +54,14 @@ def build(agents, make_inbound) -> dict:
     c = {}
 
     def customer(when, author, text, *, after=None):
-        msg = make_inbound(text, author_id=author, handle=f"customer{author}", created_at=when,
-                           in_reply_to=after.platform_id if after else "", thread_id=after.thread_id if after else None)
+        msg = make_inbound(
+            text,
+            author_id=author,
+            handle=f"customer{author}",
+            created_at=when,
+            in_reply_to=after.platform_id if after else "",
+            thread_id=after.thread_id if after else None,
+        )
         ingest([msg])
         return msg, Message.objects.get(platform_id=msg.platform_id).conversation
 
@@ -64,7 +70,13 @@ def build(agents, make_inbound) -> dict:
         clock.move_to(at(DAY1, 9, 10))
         assert play.deal_next(agent=contributor, queue=queue).pk == c["A"].pk
         clock.move_to(at(DAY1, 9, 20))
-        actions.reply(actor=contributor, conversation=c["A"], text="Try signing in again", then="hold", hold_reason="waiting_customer")
+        actions.reply(
+            actor=contributor,
+            conversation=c["A"],
+            text="Try signing in again",
+            then="hold",
+            hold_reason="waiting_customer",
+        )
         clock.move_to(at(DAY1, 9, 25))
         _f, c["F"] = customer(at(DAY1, 9, 25), "502", "Firefox crashes on start")
         clock.move_to(at(DAY1, 9, 26))
@@ -76,9 +88,17 @@ def build(agents, make_inbound) -> dict:
         clock.move_to(at(DAY1, 10, 0))
         actions.reply(actor=moderator, conversation=c["F"], text="Which version do you use?")
         clock.move_to(at(DAY1, 10, 5))
-        actions.escalate(actor=contributor, conversation=c["F"], note="Crash on start, several reports")
+        actions.escalate(
+            actor=contributor, conversation=c["F"], note="Crash on start, several reports"
+        )
         clock.move_to(at(DAY1, 10, 10))
-        actions.reply(actor=contributor, conversation=c["A"], text="Restore them from a backup", then="close", close_reason="resolved")
+        actions.reply(
+            actor=contributor,
+            conversation=c["A"],
+            text="Restore them from a backup",
+            then="close",
+            close_reason="resolved",
+        )
         clock.move_to(at(DAY1, 10, 20))
         _b1, c["B1"] = customer(at(DAY1, 10, 20), "503", "Where are my passwords?")
         clock.move_to(at(DAY1, 10, 25))
@@ -112,5 +132,8 @@ def build(agents, make_inbound) -> dict:
         clock.move_to(at(DAY2, 9, 30))
         actions.reply(actor=contributor, conversation=c["E"], text="Settings, General, Appearance")
         clock.move_to(at(DAY2, 9, 50))
-        actions.approve_reply(actor=moderator, action=OutboundAction.objects.get(conversation=c["E"], state="approval"))
+        actions.approve_reply(
+            actor=moderator,
+            action=OutboundAction.objects.get(conversation=c["E"], state="approval"),
+        )
     return c

@@ -53,14 +53,20 @@ def test_a_community_manager_reads_each_report_changes_the_range_and_downloads_c
     # The default range (the last 7 days) holds none of the 2026-03 history; the chosen one does.
     _show(page, "2026-03-02", "2026-03-03")
     table = page.locator("table.report").first.inner_text()
-    assert "27 min 30 s" in table and "Twitter conversations - Moderated" in table  # first response mean 1650 s
+    assert (
+        "27 min 30 s" in table and "Twitter conversations - Moderated" in table
+    )  # first response mean 1650 s
     assert "Sessions left open" in page.locator(".play-note").inner_text()
     rows = _download(page, "form.report-range a:has-text('Download CSV')")
     assert rows[1][:6] == ["all", "All", "4", "1650.0", "1650.0", "3000.0"]
     problems += _problems(page, axe, "reports-response-times", 1366)
     page.screenshot(path=str(SHOTS / "reports-response-times-1366.png"), full_page=True)
     _show(page, "2026-03-03", "2026-03-03")
-    assert _download(page, "form.report-range a:has-text('Download CSV')")[1][:3] == ["all", "All", "1"]
+    assert _download(page, "form.report-range a:has-text('Download CSV')")[1][:3] == [
+        "all",
+        "All",
+        "1",
+    ]
 
     page.click("nav[aria-label=Reports] a:has-text('Volumes')")
     _show(page, "2026-03-02", "2026-03-03")
@@ -80,12 +86,16 @@ def test_a_community_manager_reads_each_report_changes_the_range_and_downloads_c
         page.set_viewport_size({"width": width, "height": height})
         problems += _problems(page, axe, "reports-volumes", width)
         page.screenshot(path=str(SHOTS / f"reports-volumes-{width}.png"), full_page=True)
-        page.locator("#by-close-reason").screenshot(path=str(SHOTS / f"reports-chart-close-reason-{width}.png"))
+        page.locator("#by-close-reason").screenshot(
+            path=str(SHOTS / f"reports-chart-close-reason-{width}.png")
+        )
     page.set_viewport_size({"width": 1366, "height": 768})
 
     page.click("nav[aria-label=Reports] a:has-text('Recognition')")
     _show(page, "2026-03-02", "2026-03-03")
-    assert ["contributor", "3", "1", "1"] in _download(page, "form.report-range a:has-text('Download CSV')")
+    assert ["contributor", "3", "1", "1"] in _download(
+        page, "form.report-range a:has-text('Download CSV')"
+    )
     problems += _problems(page, axe, "reports-recognition", 1366)
     page.screenshot(path=str(SHOTS / "reports-recognition-1366.png"), full_page=True)
 

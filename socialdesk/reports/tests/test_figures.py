@@ -34,26 +34,48 @@ def test_nearest_rank_statistics():
 
 
 def test_each_answer_is_timed_from_the_first_message_it_answered(history):
-    found = sorted((r.conversation_id, r.seconds, r.first) for r in selectors.responses(period=BOTH))
+    found = sorted(
+        (r.conversation_id, r.seconds, r.first) for r in selectors.responses(period=BOTH)
+    )
     c = history
-    assert found == sorted([
-        (c["A"].pk, 1200, True),  # dealt 09:10, answered 09:20 while held... the hold changes nothing
-        (c["A"].pk, 1800, False),  # reopened 09:40, answered 10:10
-        (c["F"].pk, 2100, True),  # dealt to the contributor who stopped: the wait counts
-        (c["B1"].pk, 300, True),
-        (c["B1"].pk, 1800, False),  # the merged conversation's wait, from 10:30
-        (c["E"].pk, 3000, True),  # closed unanswered on day 1; timed from day 2's message, to the approval
-    ])
+    assert found == sorted(
+        [
+            (
+                c["A"].pk,
+                1200,
+                True,
+            ),  # dealt 09:10, answered 09:20 while held... the hold changes nothing
+            (c["A"].pk, 1800, False),  # reopened 09:40, answered 10:10
+            (c["F"].pk, 2100, True),  # dealt to the contributor who stopped: the wait counts
+            (c["B1"].pk, 300, True),
+            (c["B1"].pk, 1800, False),  # the merged conversation's wait, from 10:30
+            (
+                c["E"].pk,
+                3000,
+                True,
+            ),  # closed unanswered on day 1; timed from day 2's message, to the approval
+        ]
+    )
     # D (deleted), B2 (merged away) and E's day 1 close have no response at all.
-    assert not {c["D"].pk, c["B2"].pk} & {r.conversation_id for r in selectors.responses(period=BOTH)}
+    assert not {c["D"].pk, c["B2"].pk} & {
+        r.conversation_id for r in selectors.responses(period=BOTH)
+    }
 
 
 def test_response_times_per_queue_account_agent_and_day(history):
     report = selectors.response_times(period=BOTH)
     assert report.overall.first == stats(1200, 2100, 300, 3000)
-    assert (report.overall.first.mean, report.overall.first.median, report.overall.first.p90) == (1650, 1650, 3000)
+    assert (report.overall.first.mean, report.overall.first.median, report.overall.first.p90) == (
+        1650,
+        1650,
+        3000,
+    )
     assert report.overall.all == stats(1200, 1800, 2100, 300, 1800, 3000)
-    assert (report.overall.all.mean, report.overall.all.median, report.overall.all.p90) == (1700, 1800, 3000)
+    assert (report.overall.all.mean, report.overall.all.median, report.overall.all.p90) == (
+        1700,
+        1800,
+        3000,
+    )
     assert rows(report.by_agent) == {
         "contributor": (stats(1200, 3000), stats(1200, 1800, 3000)),
         "moderator": (stats(2100, 300), stats(2100, 300)),
@@ -63,7 +85,9 @@ def test_response_times_per_queue_account_agent_and_day(history):
         MODERATED: (stats(1200, 2100), stats(1200, 2100)),
         selectors.NOT_DEALT: (stats(300, 3000), stats(1800, 300, 1800, 3000)),
     }
-    assert rows(report.by_account) == {"@FirefoxSupport": (stats(1200, 2100, 300, 3000), stats(1200, 1800, 2100, 300, 1800, 3000))}
+    assert rows(report.by_account) == {
+        "@FirefoxSupport": (stats(1200, 2100, 300, 3000), stats(1200, 1800, 2100, 300, 1800, 3000))
+    }
     assert rows(report.by_day) == {
         "2026-03-02": (stats(1200, 2100, 300), stats(1200, 1800, 2100, 300, 1800)),
         "2026-03-03": (stats(3000), stats(3000)),
@@ -78,7 +102,10 @@ def test_a_range_counts_the_answers_given_in_it(history):
 
 
 def test_play_time_counts_each_session_up_to_its_end_or_last_sign_of_life(history):
-    play = {r.label: (r.sessions, r.seconds, r.idle_sessions, r.dealt) for r in selectors.play_time(period=BOTH)}
+    play = {
+        r.label: (r.sessions, r.seconds, r.idle_sessions, r.dealt)
+        for r in selectors.play_time(period=BOTH)
+    }
     assert play == {"contributor": (1, 1200, 0, 2), "moderator": (1, 300, 1, 0)}
     assert selectors.play_time(period=DateRange(first=DAY2, last=DAY2)) == []
 
@@ -88,11 +115,16 @@ def test_an_agent_sees_only_their_own_figures(history, agents):
     assert [r.label for r in mine.by_agent] == ["contributor"]
     assert mine.overall.all == stats(1200, 1800, 3000)
     assert [r.label for r in mine.play] == ["contributor"]
-    assert [r.label for r in selectors.recognition(period=BOTH, agent=agents["contributor"])] == ["contributor"]
+    assert [r.label for r in selectors.recognition(period=BOTH, agent=agents["contributor"])] == [
+        "contributor"
+    ]
 
 
 def test_recognition_counts_replies_follow_through_and_escalations(history):
-    got = {r.label: (r.replies, r.seen_through, r.escalations) for r in selectors.recognition(period=BOTH)}
+    got = {
+        r.label: (r.replies, r.seen_through, r.escalations)
+        for r in selectors.recognition(period=BOTH)
+    }
     # The contributor: A twice and E once (approved on day 2); A closed after their reply; F escalated.
     # E's day 1 close had no reply before it, D was closed by the deletion with none: no follow-through.
     assert got == {"contributor": (3, 1, 1), "moderator": (2, 0, 0), "cm": (1, 0, 0)}
@@ -101,8 +133,15 @@ def test_recognition_counts_replies_follow_through_and_escalations(history):
 def test_volumes_by_dimension_and_day(history):
     v = selectors.volumes(period=BOTH)
     assert (v.opened, v.closed) == (6, 3)
-    assert [(d.isoformat(), o, c) for d, o, c in v.per_day] == [("2026-03-02", 6, 3), ("2026-03-03", 0, 0)]
-    assert {c.label: c.count for c in v.by["Close reason"]} == {"Resolved": 1, "Deleted": 1, "No Need to Reply": 1}
+    assert [(d.isoformat(), o, c) for d, o, c in v.per_day] == [
+        ("2026-03-02", 6, 3),
+        ("2026-03-03", 0, 0),
+    ]
+    assert {c.label: c.count for c in v.by["Close reason"]} == {
+        "Resolved": 1,
+        "Deleted": 1,
+        "No Need to Reply": 1,
+    }
     assert {c.label: c.count for c in v.by["Channel"]} == {"X @FirefoxSupport": 6}
     assert sum(c.count for c in v.by["Language"]) == 6
 
@@ -111,7 +150,10 @@ def test_volumes_take_the_queue_filters(history):
     from socialdesk.conversations.models import Conversation
     from socialdesk.queues.selectors import ConversationFilter
 
-    v = selectors.volumes(period=BOTH, within=ConversationFilter(statuses=("closed",)).apply(Conversation.objects.all()))
+    v = selectors.volumes(
+        period=BOTH,
+        within=ConversationFilter(statuses=("closed",)).apply(Conversation.objects.all()),
+    )
     # Closed now: A, D, E? (E reopened on day 2 and is open), B2 (merged away) -> A, D, B2.
     assert v.opened == 3
     assert {c.label: c.count for c in v.by["Close reason"]} == {"Resolved": 1, "Deleted": 1}
@@ -139,12 +181,21 @@ def test_a_conversation_split_off_starts_with_the_customers_running_wait(agents)
         first = make_inbound("Sync is broken", author_id="601", created_at=at(DAY1, 9, 0))
         ingest([first])
         clock.move_to(at(DAY1, 9, 5))
-        second = make_inbound("And a question about themes", author_id="601", created_at=at(DAY1, 9, 5),
-                              in_reply_to=first.platform_id, thread_id=first.thread_id)
+        second = make_inbound(
+            "And a question about themes",
+            author_id="601",
+            created_at=at(DAY1, 9, 5),
+            in_reply_to=first.platform_id,
+            thread_id=first.thread_id,
+        )
         ingest([second])
         original = Message.objects.get(platform_id=first.platform_id).conversation
         clock.move_to(at(DAY1, 9, 10))
-        split_off = actions.split(actor=cm, conversation=original, message=Message.objects.get(platform_id=second.platform_id))
+        split_off = actions.split(
+            actor=cm,
+            conversation=original,
+            message=Message.objects.get(platform_id=second.platform_id),
+        )
         clock.move_to(at(DAY1, 9, 20))
         actions.reply(actor=cm, conversation=split_off, text="Themes are under Add-ons")
         clock.move_to(at(DAY1, 9, 30))

@@ -32,10 +32,18 @@ def test_a_community_manager_sees_every_agent(client, agents, history):
     r = _login(client, agents, "cm").get("/reports/response-times/", RANGE)
     assert r.status_code == 200
     page = r.content.decode()
-    for name in ("contributor", "moderator", "cm", "Twitter conversations - Moderated", "27 min 30 s"):
+    for name in (
+        "contributor",
+        "moderator",
+        "cm",
+        "Twitter conversations - Moderated",
+        "27 min 30 s",
+    ):
         assert name in page  # 27 min 30 s: the overall first response mean, 1650 s
     assert "Sessions left open" in page
-    assert "Median response time per day: 2026-03-02 30 min, 2026-03-03 50 min" in page  # the chart's text
+    assert (
+        "Median response time per day: 2026-03-02 30 min, 2026-03-03 50 min" in page
+    )  # the chart's text
 
 
 def test_a_contributor_sees_only_their_own_figures(client, agents, history):
@@ -45,32 +53,68 @@ def test_a_contributor_sees_only_their_own_figures(client, agents, history):
     rows = _csv(client.get("/reports/response-times/", {**RANGE, "format": "csv"}))
     agents_in_csv = {row[1] for row in rows if row[0] == "agent"}
     assert agents_in_csv == {"contributor"}
-    assert [row[0] for row in _csv(client.get("/reports/recognition/", {**RANGE, "format": "csv"}))[1:]] == ["contributor"]
-    assert [row[0] for row in _csv(client.get("/reports/response-times/", {**RANGE, "format": "csv", "table": "play"}))[1:]] == ["contributor"]
+    assert [
+        row[0] for row in _csv(client.get("/reports/recognition/", {**RANGE, "format": "csv"}))[1:]
+    ] == ["contributor"]
+    assert [
+        row[0]
+        for row in _csv(
+            client.get("/reports/response-times/", {**RANGE, "format": "csv", "table": "play"})
+        )[1:]
+    ] == ["contributor"]
     # The team's figures are not theirs to read.
     assert client.get("/reports/volumes/", RANGE).status_code == 403
     assert client.get("/reports/dashboard/").status_code == 403
 
 
 def test_response_times_csv_has_the_hand_worked_figures(client, agents, history):
-    rows = _csv(_login(client, agents, "cm").get("/reports/response-times/", {**RANGE, "format": "csv"}))
+    rows = _csv(
+        _login(client, agents, "cm").get("/reports/response-times/", {**RANGE, "format": "csv"})
+    )
     header, data = rows[0], {(r[0], r[1]): r for r in rows[1:]}
-    assert header[:6] == ["by", "value", "first_response_count", "first_response_mean_seconds", "first_response_median_seconds", "first_response_p90_seconds"]
-    assert data[("all", "All")][2:] == ["4", "1650.0", "1650.0", "3000.0", "6", "1700.0", "1800.0", "3000.0"]
+    assert header[:6] == [
+        "by",
+        "value",
+        "first_response_count",
+        "first_response_mean_seconds",
+        "first_response_median_seconds",
+        "first_response_p90_seconds",
+    ]
+    assert data[("all", "All")][2:] == [
+        "4",
+        "1650.0",
+        "1650.0",
+        "3000.0",
+        "6",
+        "1700.0",
+        "1800.0",
+        "3000.0",
+    ]
     assert data[("agent", "cm")][2:] == ["0", "", "", "", "1", "1800.0", "1800.0", "1800.0"]
 
 
 def test_volumes_and_recognition_csv(client, agents, history):
     client = _login(client, agents, "cm")
     r = client.get("/reports/volumes/", {**RANGE, "format": "csv"})
-    assert r["Content-Type"].startswith("text/csv") and "volumes-20260302-20260303.csv" in r["Content-Disposition"]
+    assert (
+        r["Content-Type"].startswith("text/csv")
+        and "volumes-20260302-20260303.csv" in r["Content-Disposition"]
+    )
     rows = {(row[0], row[1]): row[2] for row in _csv(r)[1:]}
-    assert rows[("Close reason", "Resolved")] == "1" and rows[("Opened per day", "2026-03-02")] == "6"
+    assert (
+        rows[("Close reason", "Resolved")] == "1" and rows[("Opened per day", "2026-03-02")] == "6"
+    )
     page = client.get("/reports/volumes/", RANGE).content.decode()
     assert page.count("<svg") == 7 and "Conversations opened and closed per day" in page
-    rec = {row[0]: row[1:] for row in _csv(client.get("/reports/recognition/", {**RANGE, "format": "csv"}))[1:]}
+    rec = {
+        row[0]: row[1:]
+        for row in _csv(client.get("/reports/recognition/", {**RANGE, "format": "csv"}))[1:]
+    }
     assert rec["contributor"] == ["3", "1", "1"]
-    assert "no way yet for a community manager to mark an escalation useful" in client.get("/reports/recognition/", RANGE).content.decode()
+    assert (
+        "no way yet for a community manager to mark an escalation useful"
+        in client.get("/reports/recognition/", RANGE).content.decode()
+    )
 
 
 def test_a_range_that_cannot_be_read_is_explained_not_computed(client, agents):
@@ -105,11 +149,24 @@ def test_the_conversation_list_csv_holds_only_what_the_agent_may_see(client, age
     from socialdesk.conversations.models import Conversation
     from socialdesk.ingestion.services import ingest
 
-    ingest([make_inbound("moderated one"), make_inbound("waits for a moderator", mention="Firefox")])
+    ingest(
+        [make_inbound("moderated one"), make_inbound("waits for a moderator", mention="Firefox")]
+    )
     unmoderated = Conversation.objects.get(moderated=False)
-    seen = {r[0] for r in _csv(_login(client, agents, "contributor").get("/reports/conversations.csv"))[1:]}
+    seen = {
+        r[0]
+        for r in _csv(_login(client, agents, "contributor").get("/reports/conversations.csv"))[1:]
+    }
     assert str(unmoderated.pk) not in seen and len(seen) == 1
-    queue = {r[0] for r in _csv(client.get("/reports/conversations.csv", {"queue": "twitter-conversations-moderated", "status": "open"}))[1:]}
+    queue = {
+        r[0]
+        for r in _csv(
+            client.get(
+                "/reports/conversations.csv",
+                {"queue": "twitter-conversations-moderated", "status": "open"},
+            )
+        )[1:]
+    }
     assert queue == seen
     assert client.get("/reports/conversations.csv", {"queue": "no-such-queue"}).status_code == 404
 
@@ -117,7 +174,9 @@ def test_the_conversation_list_csv_holds_only_what_the_agent_may_see(client, age
 def test_volumes_take_the_queues_filters_from_the_page(client, agents, history):
     client = _login(client, agents, "cm")
     page = client.get("/reports/volumes/", {**RANGE, "status": "closed"}).content.decode()
-    assert "3 conversations opened and 2 closed (filtered)" in page  # A, D and B2 are closed now; E reopened
+    assert (
+        "3 conversations opened and 2 closed (filtered)" in page
+    )  # A, D and B2 are closed now; E reopened
     assert '<option value="closed" selected>' in page
     page = client.get("/reports/volumes/", {**RANGE, "queue": "escalation"}).content.decode()
     assert "1 conversation opened and 0 closed in Escalation" in page

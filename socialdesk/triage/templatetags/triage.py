@@ -13,7 +13,11 @@ register = template.Library()
 
 @register.inclusion_tag("triage/_panel.html", takes_context=True)
 def triage_panel(context, conversation):
-    return {"c": conversation, "p": selectors.panel(conversation), "csrf_token": context.get("csrf_token")}
+    return {
+        "c": conversation,
+        "p": selectors.panel(conversation),
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 @register.inclusion_tag("triage/_suggestions.html")

@@ -35,9 +35,16 @@ def test_a_rule_on_an_unsure_type_only_suggests_its_tag():
 
 
 def test_a_rule_on_a_confident_type_and_a_keyword_rule_still_act():
-    rules = (TagRuleSpec(tag="Feature request", type="feature request"), TagRuleSpec(tag="Tabs", keywords=("tabs",)))
+    rules = (
+        TagRuleSpec(tag="Feature request", type="feature request"),
+        TagRuleSpec(tag="Tabs", keywords=("tabs",)),
+    )
     r = classify(TriageInput("please add vertical tabs"), TriageConfig(tag_rules=rules))
-    assert r.type_confidence >= 0.8 and _applied(r) == ["Feature request", "Tabs"] and _suggested(r) == []
+    assert (
+        r.type_confidence >= 0.8
+        and _applied(r) == ["Feature request", "Tabs"]
+        and _suggested(r) == []
+    )
 
 
 def test_a_rule_on_an_unsure_language_only_suggests_and_the_platforms_language_is_not_a_guess():
@@ -51,7 +58,9 @@ def test_a_rule_on_an_unsure_language_only_suggests_and_the_platforms_language_i
 
 
 def test_the_act_threshold_is_the_configured_one():
-    strict = TriageConfig(tag_rules=(TagRuleSpec(tag="Feature request", type="feature request"),), act_confidence=0.9)
+    strict = TriageConfig(
+        tag_rules=(TagRuleSpec(tag="Feature request", type="feature request"),), act_confidence=0.9
+    )
     r = classify(TriageInput("please add vertical tabs"), strict)
     assert r.type_confidence < 0.9 and _applied(r) == [] and _suggested(r) == ["Feature request"]
     assert r.as_json()["type_band"] == "unsure"
@@ -65,7 +74,9 @@ def test_review_priority_acts_only_on_a_confident_type_or_sentiment_or_on_the_st
     assert classify(TriageInput(HEAVIER)).type_confidence < 0.8
     assert priority(HEAVIER, 4) == 0
     assert classify(TriageInput(SYNC)).type_confidence < 0.8
-    assert priority(SYNC, 1) < priority("The app crashes every time I open a new tab, please help", 1)
+    assert priority(SYNC, 1) < priority(
+        "The app crashes every time I open a new tab, please help", 1
+    )
     # A short 3★ review whose negative tone is only a guess is left alone; at 2★ the customer's own rating says it.
     assert classify(TriageInput("Terrible. Slow.")).sentiment_confidence < 0.8
     assert priority("Terrible. Slow.", 3) == 0
@@ -79,10 +90,14 @@ def test_ingestion_does_not_tag_or_type_a_conversation_on_a_guess(demo, inbound)
     assert s.type == "compliment" and s.type_confidence < 0.8
     # The demo's "Fan love" rule is keyed on the type compliment: suggested, not added.
     assert "Fan Love" not in {t.name for t in c.tags.all()}
-    assert {"tag": "Fan Love", "band": "unsure"}.items() <= next(t for t in s.tags if t["tag"] == "Fan Love").items()
+    assert {"tag": "Fan Love", "band": "unsure"}.items() <= next(
+        t for t in s.tags if t["tag"] == "Fan Love"
+    ).items()
     assert c.type == "" and "type" not in s.applied
     triaged = Activity.objects.get(conversation=c, kind="triaged")
-    assert "Fan Love" not in triaged.detail["tags"] and "Fan Love" in triaged.detail["suggested_tags"]
+    assert (
+        "Fan Love" not in triaged.detail["tags"] and "Fan Love" in triaged.detail["suggested_tags"]
+    )
 
 
 def test_ingestion_does_not_route_on_a_guessed_language(demo, inbound):

@@ -11,7 +11,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_an_agent_sees_why_and_corrects_a_suggestion(desk, page, customer_tweet):  # noqa: F811
-    customer_tweet("@FirefoxSupport please add vertical tabs, I lost all my bookmarks switching browsers", username="ines")
+    customer_tweet(
+        "@FirefoxSupport please add vertical tabs, I lost all my bookmarks switching browsers",
+        username="ines",
+    )
     poll_all()
     conversation = Conversation.objects.get()
     sign_in(page, desk)
@@ -32,6 +35,10 @@ def test_an_agent_sees_why_and_corrects_a_suggestion(desk, page, customer_tweet)
     assert "Now: Negative" in page.locator("#triage [data-field=sentiment]").inner_text()
 
     correction = TriageCorrection.objects.get()
-    assert (correction.field, correction.chosen, correction.actor.username) == ("sentiment", "negative", "contributor")
+    assert (correction.field, correction.chosen, correction.actor.username) == (
+        "sentiment",
+        "negative",
+        "contributor",
+    )
     conversation.refresh_from_db()
     assert conversation.sentiment == "negative"

@@ -8,7 +8,9 @@ import time
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.services import ingest
@@ -39,7 +41,10 @@ def test_a_catastrophic_pattern_finishes_on_every_new_message(watchdog):
     assert time.monotonic() - started < GENEROUS
     assert result.tags == []
     # It still matches where it should.
-    assert rule.matches(TriageInput("aaaa"), type="", language="") == "rule “As”: matches /(a+)+$/ (“aaaa”)"
+    assert (
+        rule.matches(TriageInput("aaaa"), type="", language="")
+        == "rule “As”: matches /(a+)+$/ (“aaaa”)"
+    )
 
 
 def test_a_catastrophic_pattern_previews_quickly(client, agents, demo, inbound, watchdog):
@@ -47,24 +52,41 @@ def test_a_catastrophic_pattern_previews_quickly(client, agents, demo, inbound, 
     client.force_login(agents["cm"])
     tag = TagRule.objects.first().tag
     started = time.monotonic()
-    page = client.post("/triage/rules/", {"name": "As", "tag": tag.pk, "regex": CATASTROPHIC, "preview": "1", "active": "on"}).content.decode()
+    page = client.post(
+        "/triage/rules/",
+        {"name": "As", "tag": tag.pk, "regex": CATASTROPHIC, "preview": "1", "active": "on"},
+    ).content.decode()
     assert time.monotonic() - started < GENEROUS
     assert "Preview: 1 open conversation would be tagged" in page
 
 
-@pytest.mark.parametrize("pattern, says", [
-    (r"(crash)\s+\1", "This pattern uses a backreference (\\1), which is not supported;"),
-    (r"(?<!no )crash", "This pattern uses a lookahead or lookbehind ((?&lt;!), which is not supported;"),
-    (r"crash(?=es)", "This pattern uses a lookahead or lookbehind ((?=), which is not supported;"),
-    (r"(?>a+)b", "This pattern uses an atomic group or possessive repetition"),
-    (r"\bçöküyor", "This pattern puts \\b beside “ç”"),
-    ("(unclosed", "This regular expression does not compile: missing ): (unclosed."),
-])
-def test_the_rule_form_refuses_what_the_engine_will_not_run_and_says_why(client, agents, demo, pattern, says):
+@pytest.mark.parametrize(
+    "pattern, says",
+    [
+        (r"(crash)\s+\1", "This pattern uses a backreference (\\1), which is not supported;"),
+        (
+            r"(?<!no )crash",
+            "This pattern uses a lookahead or lookbehind ((?&lt;!), which is not supported;",
+        ),
+        (
+            r"crash(?=es)",
+            "This pattern uses a lookahead or lookbehind ((?=), which is not supported;",
+        ),
+        (r"(?>a+)b", "This pattern uses an atomic group or possessive repetition"),
+        (r"\bçöküyor", "This pattern puts \\b beside “ç”"),
+        ("(unclosed", "This regular expression does not compile: missing ): (unclosed."),
+    ],
+)
+def test_the_rule_form_refuses_what_the_engine_will_not_run_and_says_why(
+    client, agents, demo, pattern, says
+):
     client.force_login(agents["cm"])
     tag = TagRule.objects.first().tag
     for button in ("save", "preview"):
-        r = client.post("/triage/rules/", {"name": "Refused", "tag": tag.pk, "regex": pattern, button: "1", "active": "on"})
+        r = client.post(
+            "/triage/rules/",
+            {"name": "Refused", "tag": tag.pk, "regex": pattern, button: "1", "active": "on"},
+        )
         assert r.status_code == 200 and says in r.content.decode()
     assert not TagRule.objects.filter(name="Refused").exists()
 
@@ -78,11 +100,18 @@ def test_the_admin_path_checks_the_pattern_too(demo):
 
 def test_patterns_ignore_case_and_read_any_alphabet():
     rule = TagRuleSpec(tag="Crash", name="Crash", regex=r"stürzt\p{L}*|çöküyor")
-    assert rule.matches(TriageInput("Firefox STÜRZT ständig ab"), type="", language="") == "rule “Crash”: matches /stürzt\\p{L}*|çöküyor/ (“STÜRZT”)"
-    assert rule.matches(TriageInput("Firefox sürekli çöküyor"), type="", language="").endswith("(“çöküyor”)")
+    assert (
+        rule.matches(TriageInput("Firefox STÜRZT ständig ab"), type="", language="")
+        == "rule “Crash”: matches /stürzt\\p{L}*|çöküyor/ (“STÜRZT”)"
+    )
+    assert rule.matches(TriageInput("Firefox sürekli çöküyor"), type="", language="").endswith(
+        "(“çöküyor”)"
+    )
 
 
-def test_a_saved_rule_that_no_longer_compiles_is_skipped_reported_and_never_stops_ingestion(client, agents, demo, inbound, caplog, capsys, tmp_path):
+def test_a_saved_rule_that_no_longer_compiles_is_skipped_reported_and_never_stops_ingestion(
+    client, agents, demo, inbound, caplog, capsys, tmp_path
+):
     tag = TagRule.objects.first().tag
     # Saved when rules ran on Python's engine (or straight into the database): a lookbehind.
     TagRule.objects.create(name="Old lookbehind", tag=tag, regex=r"(?<!no )crash")
@@ -97,7 +126,10 @@ def test_a_saved_rule_that_no_longer_compiles_is_skipped_reported_and_never_stop
     f = tmp_path / "in.jsonl"
     f.write_text(json.dumps({"id": 1, "text": "Firefox crashes"}) + "\n")
     call_command("triage", str(f))
-    assert "tag rule “Old lookbehind” is skipped: This pattern uses a lookahead or lookbehind" in capsys.readouterr().err
+    assert (
+        "tag rule “Old lookbehind” is skipped: This pattern uses a lookahead or lookbehind"
+        in capsys.readouterr().err
+    )
 
 
 # Any code point, lone surrogates included: a JSON string from a platform may hold one.
@@ -122,12 +154,20 @@ def test_a_pattern_rule_reads_any_text_a_platform_sends(text):
     assert rule.matches(TriageInput(text + " crashes"), type="", language="") is not None
 
 
-def test_a_refused_pattern_is_the_only_complaint_and_the_syntax_help_reads_whole(client, agents, demo):
+def test_a_refused_pattern_is_the_only_complaint_and_the_syntax_help_reads_whole(
+    client, agents, demo
+):
     client.force_login(agents["cm"])
     tag = TagRule.objects.first().tag
-    page = client.post("/triage/rules/", {"name": "Backref", "tag": tag.pk, "regex": r"(crash)\s+\1", "save": "1"}).content.decode()
+    page = client.post(
+        "/triage/rules/", {"name": "Backref", "tag": tag.pk, "regex": r"(crash)\s+\1", "save": "1"}
+    ).content.decode()
     assert "backreference" in page and "Give at least one condition" not in page
     # The help is text, not markup: all of it reaches the page.
-    assert "lookaheads or lookbehinds (?=…)." in page and "\\p{L} is a letter in any alphabet" in page
-    page = client.post("/triage/rules/", {"name": "Empty", "tag": tag.pk, "save": "1"}).content.decode()
+    assert (
+        "lookaheads or lookbehinds (?=…)." in page and "\\p{L} is a letter in any alphabet" in page
+    )
+    page = client.post(
+        "/triage/rules/", {"name": "Empty", "tag": tag.pk, "save": "1"}
+    ).content.decode()
     assert page.count("Give at least one condition") == 1

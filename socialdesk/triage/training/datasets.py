@@ -38,15 +38,22 @@ def seed_types() -> list[dict]:
 
 def sentiment_rows(data: Path) -> list[dict]:
     """{text, label, source, lang} from the two English sentiment sets."""
-    rows = [{"text": r["text"], "label": r["airline_sentiment"], "source": "airline", "lang": "en"}
-            for r in _csv(data / "airline-tweets-dev.csv")]
-    rows += [{"text": r["text"], "label": r["sentiment"], "source": "tweeteval", "lang": "en"}
-             for r in _csv(data / "tweeteval-sentiment-dev.csv")]
+    rows = [
+        {"text": r["text"], "label": r["airline_sentiment"], "source": "airline", "lang": "en"}
+        for r in _csv(data / "airline-tweets-dev.csv")
+    ]
+    rows += [
+        {"text": r["text"], "label": r["sentiment"], "source": "tweeteval", "lang": "en"}
+        for r in _csv(data / "tweeteval-sentiment-dev.csv")
+    ]
     return rows
 
 
 def complaint_rows(data: Path) -> list[dict]:
-    return [{"text": r["text"], "complaint": r["complaint"] == "1", "domain": r["domain"]} for r in _csv(data / "complaints-dev.csv")]
+    return [
+        {"text": r["text"], "complaint": r["complaint"] == "1", "domain": r["domain"]}
+        for r in _csv(data / "complaints-dev.csv")
+    ]
 
 
 def language_rows(data: Path) -> list[dict]:

@@ -15,7 +15,14 @@ from pathlib import Path
 
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from socialdesk.triage.classify import CONFIDENT, TriageConfig, TriageInput, band, classify_batch, detect_language
+from socialdesk.triage.classify import (
+    CONFIDENT,
+    TriageConfig,
+    TriageInput,
+    band,
+    classify_batch,
+    detect_language,
+)
 from socialdesk.triage.textmodel import model
 from socialdesk.triage.training import datasets
 
@@ -24,7 +31,8 @@ def scores(gold: list[str], pred: list[str]) -> dict:
     labels = sorted(set(gold))
     p, r, _, support = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
     return {
-        "n": len(gold), "accuracy": accuracy_score(gold, pred),
+        "n": len(gold),
+        "accuracy": accuracy_score(gold, pred),
         "macro_f1": f1_score(gold, pred, labels=labels, average="macro", zero_division=0),
         "per_class": {lab: (p[i], r[i], int(support[i])) for i, lab in enumerate(labels)},
     }
@@ -51,7 +59,9 @@ def row(name: str, s: dict) -> str:
 
 def per_class(s: dict) -> list[str]:
     lines = ["| class | precision | recall | support |", "|---|---:|---:|---:|"]
-    lines += [f"| {lab} | {p:.3f} | {r:.3f} | {n:,} |" for lab, (p, r, n) in s["per_class"].items()]
+    lines += [
+        f"| {lab} | {p:.3f} | {r:.3f} | {n:,} |" for lab, (p, r, n) in s["per_class"].items()
+    ]
     return lines
 
 
@@ -60,11 +70,15 @@ TABLE = ["| set | rows | accuracy | macro-F1 |", "|---|---:|---:|---:|"]
 # Triage acts on a value at or above this confidence and only suggests the rest (the default of
 # SOCIALDESK_TRIAGE_ACT_CONFIDENCE); the bands section shows how right each side is.
 ACT = TriageConfig().act_confidence
-BAND_TABLE = ["| what | set | rows | confident (acted on) | accuracy when confident | accuracy when unsure |",
-              "|---|---|---:|---:|---:|---:|"]
+BAND_TABLE = [
+    "| what | set | rows | confident (acted on) | accuracy when confident | accuracy when unsure |",
+    "|---|---|---:|---:|---:|---:|",
+]
 
 
-def band_row(what: str, name: str, gold: list[str], pred: list[str], confidences: list[float]) -> str:
+def band_row(
+    what: str, name: str, gold: list[str], pred: list[str], confidences: list[float]
+) -> str:
     sure = [g == p for g, p, c in zip(gold, pred, confidences) if band(c, ACT) == CONFIDENT]
     unsure = [g == p for g, p, c in zip(gold, pred, confidences) if band(c, ACT) != CONFIDENT]
 
@@ -76,36 +90,75 @@ def band_row(what: str, name: str, gold: list[str], pred: list[str], confidences
 
 def evaluate_sentiment(data: Path, bands: list[str]) -> list[str]:
     rows = datasets.sentiment_rows(data)
-    seed = [{"text": r["text"], "label": r["sentiment"], "source": "seed", "lang": r["lang"]} for r in datasets.seed_types()]
+    seed = [
+        {"text": r["text"], "label": r["sentiment"], "source": "seed", "lang": r["lang"]}
+        for r in datasets.seed_types()
+    ]
     train = [r for r in rows + seed if datasets.split(r["text"]) == "train"]
-    out = ["## Sentiment (TR4)", "",
-           "Trained model = `sentiment.npz` (hashed word and character n-grams, logistic regression). "
-           "Baselines: the majority class of the training side; VADER (English lexicon, compound ≥ 0.05 "
-           "positive, ≤ −0.05 negative, else neutral).", ""]
-    for source, title in (("airline", "Airline customer-care tweets (English), held-out 30%"),
-                          ("tweeteval", "TweetEval / SemEval-2017 (English), held-out 30%")):
+    out = [
+        "## Sentiment (TR4)",
+        "",
+        "Trained model = `sentiment.npz` (hashed word and character n-grams, logistic regression). "
+        "Baselines: the majority class of the training side; VADER (English lexicon, compound ≥ 0.05 "
+        "positive, ≤ −0.05 negative, else neutral).",
+        "",
+    ]
+    for source, title in (
+        ("airline", "Airline customer-care tweets (English), held-out 30%"),
+        ("tweeteval", "TweetEval / SemEval-2017 (English), held-out 30%"),
+    ):
         test = [r for r in rows if r["source"] == source and datasets.split(r["text"]) == "test"]
         gold = [r["label"] for r in test]
         results = classify_batch([TriageInput(r["text"]) for r in test])
         pred = [r.sentiment for r in results]
-        bands.append(band_row("sentiment", title.split(",")[0], gold, pred, [r.sentiment_confidence for r in results]))
+        bands.append(
+            band_row(
+                "sentiment",
+                title.split(",")[0],
+                gold,
+                pred,
+                [r.sentiment_confidence for r in results],
+            )
+        )
         ours = scores(gold, pred)
-        out += [f"### {title}", "", *TABLE, row("**Socialdesk model**", ours),
-                row("majority class (" + majority([r["label"] for r in train], 1)[0] + ")", scores(gold, majority([r["label"] for r in train], len(gold)))),
-                row("VADER", scores(gold, vader([r["text"] for r in test]))), "", "Socialdesk model per class:", "", *per_class(ours), ""]
+        out += [
+            f"### {title}",
+            "",
+            *TABLE,
+            row("**Socialdesk model**", ours),
+            row(
+                "majority class (" + majority([r["label"] for r in train], 1)[0] + ")",
+                scores(gold, majority([r["label"] for r in train], len(gold))),
+            ),
+            row("VADER", scores(gold, vader([r["text"] for r in test]))),
+            "",
+            "Socialdesk model per class:",
+            "",
+            *per_class(ours),
+            "",
+        ]
     test = [r for r in seed if datasets.split(r["text"]) == "test"]
-    out += ["### Project-written seed set, held-out 30%, per language", "",
-            "Written by this project (see the caveats at the top); it is the only multilingual sentiment data here.", "",
-            "| language | rows | accuracy | macro-F1 | majority accuracy |", "|---|---:|---:|---:|---:|"]
+    out += [
+        "### Project-written seed set, held-out 30%, per language",
+        "",
+        "Written by this project (see the caveats at the top); it is the only multilingual sentiment data here.",
+        "",
+        "| language | rows | accuracy | macro-F1 | majority accuracy |",
+        "|---|---:|---:|---:|---:|",
+    ]
     by_lang = defaultdict(list)
     for r in test:
         by_lang[r["lang"]].append(r)
     for lang in sorted(by_lang):
         items = by_lang[lang]
         gold = [r["label"] for r in items]
-        s = scores(gold, [r.sentiment for r in classify_batch([TriageInput(r["text"]) for r in items])])
+        s = scores(
+            gold, [r.sentiment for r in classify_batch([TriageInput(r["text"]) for r in items])]
+        )
         m = scores(gold, majority([r["label"] for r in train], len(gold)))
-        out.append(f"| {lang} | {s['n']} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | {m['accuracy']:.3f} |")
+        out.append(
+            f"| {lang} | {s['n']} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | {m['accuracy']:.3f} |"
+        )
     return out + [""]
 
 
@@ -115,21 +168,49 @@ def evaluate_type(data: Path, bands: list[str]) -> list[str]:
     test = [r for r in seed if datasets.split(r["text"]) == "test"]
     results = classify_batch([TriageInput(r["text"]) for r in test])
     type_model = model("type")
-    model_only = [type_model.classes[i] for i in type_model.predict_proba([r["text"] for r in test]).argmax(axis=1)]
+    model_only = [
+        type_model.classes[i]
+        for i in type_model.predict_proba([r["text"] for r in test]).argmax(axis=1)
+    ]
     gold = [r["type"] for r in test]
     ours = scores(gold, [r.type for r in results])
-    bands.append(band_row("type", "Project-written seed set", gold, [r.type for r in results], [r.type_confidence for r in results]))
-    out = ["## Type (TR1)", "",
-           "Socialdesk = rules first (lists of three or more apps; feature-request phrasing; problem or "
-           "help phrasing; praise or thanks without a problem or question, in the six languages), then the "
-           "trained model `type.npz`. Trained on the seed set's training side plus the complaints "
-           "training side (complaint → support request; non-complaint from the random_tweet / "
-           "random_reply domains → other; other non-complaints left out).", "",
-           "### Project-written seed set (6 types, 6 languages), held-out 30%", "", *TABLE,
-           row("**Socialdesk (rules + model)**", ours), row("model only", scores(gold, model_only)),
-           row(f"majority class ({majority([r['type'] for r in train], 1)[0]})", scores(gold, majority([r["type"] for r in train], len(gold)))),
-           "", "Per class:", "", *per_class(ours), "", "Per language (rules + model):", "",
-           "| language | rows | accuracy | macro-F1 |", "|---|---:|---:|---:|"]
+    bands.append(
+        band_row(
+            "type",
+            "Project-written seed set",
+            gold,
+            [r.type for r in results],
+            [r.type_confidence for r in results],
+        )
+    )
+    out = [
+        "## Type (TR1)",
+        "",
+        "Socialdesk = rules first (lists of three or more apps; feature-request phrasing; problem or "
+        "help phrasing; praise or thanks without a problem or question, in the six languages), then the "
+        "trained model `type.npz`. Trained on the seed set's training side plus the complaints "
+        "training side (complaint → support request; non-complaint from the random_tweet / "
+        "random_reply domains → other; other non-complaints left out).",
+        "",
+        "### Project-written seed set (6 types, 6 languages), held-out 30%",
+        "",
+        *TABLE,
+        row("**Socialdesk (rules + model)**", ours),
+        row("model only", scores(gold, model_only)),
+        row(
+            f"majority class ({majority([r['type'] for r in train], 1)[0]})",
+            scores(gold, majority([r["type"] for r in train], len(gold))),
+        ),
+        "",
+        "Per class:",
+        "",
+        *per_class(ours),
+        "",
+        "Per language (rules + model):",
+        "",
+        "| language | rows | accuracy | macro-F1 |",
+        "|---|---:|---:|---:|",
+    ]
     by_lang = defaultdict(list)
     for r, res in zip(test, results):
         by_lang[r["lang"]].append((r["type"], res.type))
@@ -141,51 +222,106 @@ def evaluate_type(data: Path, bands: list[str]) -> list[str]:
     gold = ["support request" if r["complaint"] else "not" for r in comp]
     comp_results = classify_batch([TriageInput(r["text"]) for r in comp])
     pred = ["support request" if r.type == "support request" else "not" for r in comp_results]
-    bands.append(band_row("type", "Complaints (support request or not)", gold, pred, [r.type_confidence for r in comp_results]))
+    bands.append(
+        band_row(
+            "type",
+            "Complaints (support request or not)",
+            gold,
+            pred,
+            [r.type_confidence for r in comp_results],
+        )
+    )
     comp_train = [r for r in datasets.complaint_rows(data) if datasets.split(r["text"]) == "train"]
     maj = majority(["support request" if r["complaint"] else "not" for r in comp_train], len(gold))
     ours = scores(gold, pred)
-    out += ["", "### Complaints in tweets to brands (English, real), held-out 30%", "",
-            "Mapped as: predicted type *support request* ↔ complaint = 1; every other type ↔ complaint = 0. "
-            "The paper that published the data reports up to 79 F1 (on its own split and features).", "",
-            *TABLE, row("**Socialdesk**", ours), row(f"majority class ({maj[0]})", scores(gold, maj)), "", *per_class(ours), ""]
+    out += [
+        "",
+        "### Complaints in tweets to brands (English, real), held-out 30%",
+        "",
+        "Mapped as: predicted type *support request* ↔ complaint = 1; every other type ↔ complaint = 0. "
+        "The paper that published the data reports up to 79 F1 (on its own split and features).",
+        "",
+        *TABLE,
+        row("**Socialdesk**", ours),
+        row(f"majority class ({maj[0]})", scores(gold, maj)),
+        "",
+        *per_class(ours),
+        "",
+    ]
     return out
 
 
 def evaluate_language(data: Path, bands: list[str]) -> list[str]:
-    out = ["## Language (TR3)", "",
-           "py3langid (the langid.py model, shipped inside the wheel), restricted to 20 candidate "
-           "languages (the seed's six, their close neighbours it/nl/ca/ro/pl/sv/da/no, and id, ru, ar, ja, zh, ko). "
-           "Not trained by us, so all rows are scored. Baseline: always the majority language.", ""]
+    out = [
+        "## Language (TR3)",
+        "",
+        "py3langid (the langid.py model, shipped inside the wheel), restricted to 20 candidate "
+        "languages (the seed's six, their close neighbours it/nl/ca/ro/pl/sv/da/no, and id, ru, ar, ja, zh, ko). "
+        "Not trained by us, so all rows are scored. Baseline: always the majority language.",
+        "",
+    ]
     rows = datasets.language_rows(data)
-    out += ["### lingua-py test data (sentences and two-word pairs)", "",
-            "| kind | rows | accuracy | macro-F1 | majority accuracy |", "|---|---:|---:|---:|---:|"]
+    out += [
+        "### lingua-py test data (sentences and two-word pairs)",
+        "",
+        "| kind | rows | accuracy | macro-F1 | majority accuracy |",
+        "|---|---:|---:|---:|---:|",
+    ]
     per_lang = defaultdict(lambda: defaultdict(list))
     for kind in ("sentences", "word-pairs"):
         items = [r for r in rows if r["kind"] == kind]
         detected = [detect_language(r["text"]) for r in items]
         pred = [d[0] for d in detected]
         gold = [r["lang"] for r in items]
-        bands.append(band_row("language", f"lingua-py {kind}", gold, pred, [d[1] for d in detected]))
+        bands.append(
+            band_row("language", f"lingua-py {kind}", gold, pred, [d[1] for d in detected])
+        )
         for g, p in zip(gold, pred):
             per_lang[g][kind].append(g == p)
         s = scores(gold, pred)
         m = scores(gold, majority(gold, len(gold)))
-        out.append(f"| {kind} | {s['n']:,} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | {m['accuracy']:.3f} |")
-    out += ["", "Accuracy per language:", "", "| language | sentences | word pairs |", "|---|---:|---:|"]
+        out.append(
+            f"| {kind} | {s['n']:,} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | {m['accuracy']:.3f} |"
+        )
+    out += [
+        "",
+        "Accuracy per language:",
+        "",
+        "| language | sentences | word pairs |",
+        "|---|---:|---:|",
+    ]
     for lang in sorted(per_lang):
         acc = {k: sum(v) / len(v) for k, v in per_lang[lang].items()}
         out.append(f"| {lang} | {acc.get('sentences', 0):.3f} | {acc.get('word-pairs', 0):.3f} |")
     tw = datasets.twituser_rows(data)
     candidates = {"en", "de", "fr", "es", "pt", "tr", "it", "nl", "ca"}
-    out += ["", "### TwitUser (real tweets)", "", "| subset | rows | accuracy | macro-F1 |", "|---|---:|---:|---:|"]
-    for name, items in (("tweets in the languages of the test data above (en de fr es pt tr it nl ca)", [r for r in tw if r["lang"] in candidates]),
-                        ("all 65 languages (those outside the candidates are necessarily wrong)", tw)):
+    out += [
+        "",
+        "### TwitUser (real tweets)",
+        "",
+        "| subset | rows | accuracy | macro-F1 |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, items in (
+        (
+            "tweets in the languages of the test data above (en de fr es pt tr it nl ca)",
+            [r for r in tw if r["lang"] in candidates],
+        ),
+        ("all 65 languages (those outside the candidates are necessarily wrong)", tw),
+    ):
         gold = [r["lang"] for r in items]
         detected = [detect_language(r["text"]) for r in items]
         s = scores(gold, [d[0] for d in detected])
         if items is not tw:
-            bands.append(band_row("language", "TwitUser, candidate languages", gold, [d[0] for d in detected], [d[1] for d in detected]))
+            bands.append(
+                band_row(
+                    "language",
+                    "TwitUser, candidate languages",
+                    gold,
+                    [d[0] for d in detected],
+                    [d[1] for d in detected],
+                )
+            )
         out.append(f"| {name} | {s['n']:,} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} |")
     return out + [""]
 
@@ -239,22 +375,40 @@ TweetEval and language figures are on real, independently labelled text.
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", type=Path, default=Path(os.environ.get("EVALDATA", "../shared/evaldata")))
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("EVALDATA", "../shared/evaldata"))
+    )
     p.add_argument("--out", type=Path, default=Path("docs/triage-quality.md"))
     args = p.parse_args()
     if not (args.data / "airline-tweets-dev.csv").exists():
-        raise SystemExit(f"No evaluation data in {args.data}: pass --data (or EVALDATA=…) pointing at the evaldata folder.")
+        raise SystemExit(
+            f"No evaluation data in {args.data}: pass --data (or EVALDATA=…) pointing at the evaldata folder."
+        )
     bands: list[str] = []
-    parts = [HEADER, *evaluate_type(args.data, bands), *evaluate_sentiment(args.data, bands), *evaluate_language(args.data, bands),
-             "## Bands: what triage acts on", "",
-             f"Triage acts on a type, sentiment or language only at or above {ACT:.2f} confidence (the default "
-             "`SOCIALDESK_TRIAGE_ACT_CONFIDENCE`): it sets the value, adds the tags of rules keyed on it and "
-             "prioritises a review by it. Below, the value is only suggested (\"unsure\") for an agent to confirm. "
-             "Same held-out rows as above; a type found by a phrasing rule counts as confident.", "",
-             *BAND_TABLE, *bands, "",
-             "## Speed", "", f"classify_batch, 5,000 messages in one batch: {throughput()} messages per second of CPU time, best of three "
-             f"({platform.python_implementation()} {platform.python_version()}, one process).", ""]
+    parts = [
+        HEADER,
+        *evaluate_type(args.data, bands),
+        *evaluate_sentiment(args.data, bands),
+        *evaluate_language(args.data, bands),
+        "## Bands: what triage acts on",
+        "",
+        f"Triage acts on a type, sentiment or language only at or above {ACT:.2f} confidence (the default "
+        "`SOCIALDESK_TRIAGE_ACT_CONFIDENCE`): it sets the value, adds the tags of rules keyed on it and "
+        'prioritises a review by it. Below, the value is only suggested ("unsure") for an agent to confirm. '
+        "Same held-out rows as above; a type found by a phrasing rule counts as confident.",
+        "",
+        *BAND_TABLE,
+        *bands,
+        "",
+        "## Speed",
+        "",
+        f"classify_batch, 5,000 messages in one batch: {throughput()} messages per second of CPU time, best of three "
+        f"({platform.python_implementation()} {platform.python_version()}, one process).",
+        "",
+    ]
     args.out.write_text("\n".join(parts))
     print(f"wrote {args.out}")
 

@@ -31,7 +31,9 @@ def fit(texts: list[str], labels: list[str], *, c: float) -> LinearModel:
     coef, intercept = clf.coef_, clf.intercept_
     if len(clf.classes_) == 2:
         coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-    return LinearModel(classes=[str(c) for c in clf.classes_], idf=idf, coef=coef, intercept=intercept)
+    return LinearModel(
+        classes=[str(c) for c in clf.classes_], idf=idf, coef=coef, intercept=intercept
+    )
 
 
 def type_training_set(data: Path) -> tuple[list[str], list[str]]:
@@ -44,21 +46,29 @@ def type_training_set(data: Path) -> tuple[list[str], list[str]]:
         if datasets.split(r["text"]) != "train":
             continue
         if r["complaint"]:
-            texts.append(r["text"]); labels.append("support request")
+            texts.append(r["text"])
+            labels.append("support request")
         elif r["domain"].startswith("random"):
-            texts.append(r["text"]); labels.append("other")
+            texts.append(r["text"])
+            labels.append("other")
     return texts, labels
 
 
 def sentiment_training_set(data: Path) -> tuple[list[str], list[str]]:
-    rows = datasets.sentiment_rows(data) + [{"text": r["text"], "label": r["sentiment"]} for r in datasets.seed_types()]
+    rows = datasets.sentiment_rows(data) + [
+        {"text": r["text"], "label": r["sentiment"]} for r in datasets.seed_types()
+    ]
     rows = [r for r in rows if datasets.split(r["text"]) == "train"]
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", type=Path, default=Path(os.environ.get("EVALDATA", "../shared/evaldata")))
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("EVALDATA", "../shared/evaldata"))
+    )
     p.add_argument("--out", type=Path, default=DATA_DIR)
     args = p.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -70,7 +80,9 @@ def main() -> None:
         path = args.out / f"{name}.npz"
         model.save(path)
         counts = {k: labels.count(k) for k in sorted(set(labels))}
-        print(f"{name}: {len(texts)} training texts {counts} -> {path.name} ({path.stat().st_size // 1024} KiB)")
+        print(
+            f"{name}: {len(texts)} training texts {counts} -> {path.name} ({path.stat().st_size // 1024} KiB)"
+        )
 
 
 if __name__ == "__main__":

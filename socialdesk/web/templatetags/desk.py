@@ -13,7 +13,7 @@ _LEADING_TOKENS = re.compile(r"^(?:\s*(?:[@#][\w.@-]+|https?://\S+)[\s:,]*)+")
 
 @register.filter
 def text_dir(text) -> str:
-    """"rtl" when the text, past its leading @mentions, starts in a right-to-left script; else
+    """ "rtl" when the text, past its leading @mentions, starts in a right-to-left script; else
     "auto", which lets the browser decide from the first strong character.
 
     `dir="auto"` alone reads "@FirefoxSupport لا يمكنني…" as left to right, because the mention

@@ -12,8 +12,8 @@ waiting for approval, failed deliveries, attachments, reminders) is built once f
 each case runs in a savepoint that is rolled back.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from django.test import Client
@@ -35,7 +35,10 @@ def sees(role: str, state: str) -> bool:
 
 # --- Expectations -----------------------------------------------------------------------------
 
-def on_conversation(needs: str = "contributor", *, owner_only: bool = False, role_first: bool = False):
+
+def on_conversation(
+    needs: str = "contributor", *, owner_only: bool = False, role_first: bool = False
+):
     """A route about one conversation: 404 unless seen, 403 below `needs`, 409 when `owner_only`
     and another agent holds it. `role_first`: a route of a role only (403 before anything else)."""
 
@@ -83,7 +86,9 @@ bearer_token_only.per_state = False
 
 
 def staff_only(role, state):
-    return "ok" if role == "admin" else "login"  # Django's admin sends everyone else to its sign-in
+    return (
+        "ok" if role == "admin" else "login"
+    )  # Django's admin sends everyone else to its sign-in
 
 
 staff_only.per_state = False
@@ -126,7 +131,9 @@ class Access:
     request: Callable
     expect: Callable
     api: bool = False
-    statuses: dict = field(default_factory=dict)  # outcome -> accepted statuses, when not the usual
+    statuses: dict = field(
+        default_factory=dict
+    )  # outcome -> accepted statuses, when not the usual
 
 
 def web(method, request, expect, **kw):
@@ -153,11 +160,15 @@ def _application() -> int:
     """A waiting application (made inside the case's savepoint, so it goes when the case ends)."""
     from socialdesk.people.models import Application
 
-    return Application.objects.create(name="Ana", email="ana@example.org", handle="ana", started_on="2026-01-05").pk
+    return Application.objects.create(
+        name="Ana", email="ana@example.org", handle="ana", started_on="2026-01-05"
+    ).pk
 
 
 def queue_of(state: str) -> str:
-    return {"unmoderated": "twitter-all", "escalated": "escalation"}.get(state, "twitter-conversations-moderated")
+    return {"unmoderated": "twitter-all", "escalated": "escalation"}.get(
+        state, "twitter-conversations-moderated"
+    )
 
 
 ACCESS: dict[str, Access] = {
@@ -170,12 +181,20 @@ ACCESS: dict[str, Access] = {
     "logout": web("POST", lambda w, s, r: ("/logout/", {}), public),
     "api:openapi-json": web("GET", lambda w, s, r: ("/api/v1/openapi.json", {}), public),
     "api:openapi-view": web("GET", lambda w, s, r: ("/api/v1/docs", {}), public),
-    "api:api-root": web("GET", lambda w, s, r: ("/api/v1/", {}), public, statuses={"ok": {200, 302, 404}}),
+    "api:api-root": web(
+        "GET", lambda w, s, r: ("/api/v1/", {}), public, statuses={"ok": {200, 302, 404}}
+    ),
     "admin": web("GET", lambda w, s, r: ("/admin/", {}), staff_only),
-    "password_reset": web("POST", lambda w, s, r: ("/password-reset/", {"email": "nobody@example.org"}), public),
+    "password_reset": web(
+        "POST", lambda w, s, r: ("/password-reset/", {"email": "nobody@example.org"}), public
+    ),
     "password_reset_done": web("GET", lambda w, s, r: ("/password-reset/sent", {}), public),
-    "password_reset_confirm": web("GET", lambda w, s, r: ("/password-reset/MQ/not-a-token/", {}), public),
-    "password_reset_complete": web("GET", lambda w, s, r: ("/password-reset/complete", {}), public),
+    "password_reset_confirm": web(
+        "GET", lambda w, s, r: ("/password-reset/MQ/not-a-token/", {}), public
+    ),
+    "password_reset_complete": web(
+        "GET", lambda w, s, r: ("/password-reset/complete", {}), public
+    ),
     "apply": web("GET", lambda w, s, r: ("/apply/", {}), public),
     "apply_sent": web("GET", lambda w, s, r: ("/apply/sent", {}), public),
     "left": web("GET", lambda w, s, r: ("/left", {}), public),
@@ -183,23 +202,53 @@ ACCESS: dict[str, Access] = {
     "home": web("GET", lambda w, s, r: ("/", {}), for_role()),
     "personal_settings": web("GET", lambda w, s, r: ("/settings/", {}), for_role()),
     "password_change": web("GET", lambda w, s, r: ("/settings/password/", {}), for_role()),
-    "sign_out_everywhere": web("POST", lambda w, s, r: ("/settings/sign-out-everywhere", {}), for_role()),
+    "sign_out_everywhere": web(
+        "POST", lambda w, s, r: ("/settings/sign-out-everywhere", {}), for_role()
+    ),
     "two_factor_setup": web("GET", lambda w, s, r: ("/settings/two-factor/", {}), for_role()),
-    "two_factor_verify": web("POST", lambda w, s, r: ("/login/code", {"code": "123456"}), for_role()),
+    "two_factor_verify": web(
+        "POST", lambda w, s, r: ("/login/code", {"code": "123456"}), for_role()
+    ),
     # Without the password the page only asks again (400): nobody is deleted by a stray request.
-    "leave": web("POST", lambda w, s, r: ("/settings/leave", {"confirm": "on"}), for_role(), statuses={"ok": {400}}),
-    "dismiss_reminder": web("POST", lambda w, s, r: (f"/reminders/{w['reminders'].get(r, 1)}/done", {}), for_role()),
+    "leave": web(
+        "POST",
+        lambda w, s, r: ("/settings/leave", {"confirm": "on"}),
+        for_role(),
+        statuses={"ok": {400}},
+    ),
+    "dismiss_reminder": web(
+        "POST", lambda w, s, r: (f"/reminders/{w['reminders'].get(r, 1)}/done", {}), for_role()
+    ),
     "play": web("GET", lambda w, s, r: ("/play/", {}), own_session),
-    "play_skip": web("POST", lambda w, s, r: ("/play/skip", {"conversation": c(w, s).pk}), own_session),
+    "play_skip": web(
+        "POST", lambda w, s, r: ("/play/skip", {"conversation": c(w, s).pk}), own_session
+    ),
     "play_stop": web("POST", lambda w, s, r: ("/play/stop", {}), own_session),
     "play_next": web("POST", lambda w, s, r: ("/play/next", {}), own_session),
-    "play_renew": web("POST", lambda w, s, r: ("/play/renew", {"conversation": c(w, s).pk}), own_session),
+    "play_renew": web(
+        "POST", lambda w, s, r: ("/play/renew", {"conversation": c(w, s).pk}), own_session
+    ),
     # Queues.
     "queue": web("GET", lambda w, s, r: (f"/queues/{queue_of(s)}/", {}), on_conversation()),
-    "save_filter": web("POST", lambda w, s, r: (f"/queues/{queue_of(s)}/filters", {"name": "Sync", "tag": "sync"}), on_conversation()),
-    "play_start": web("POST", lambda w, s, r: (f"/play/{queue_of(s)}/start", {}), on_conversation()),
+    "save_filter": web(
+        "POST",
+        lambda w, s, r: (f"/queues/{queue_of(s)}/filters", {"name": "Sync", "tag": "sync"}),
+        on_conversation(),
+    ),
+    "play_start": web(
+        "POST", lambda w, s, r: (f"/play/{queue_of(s)}/start", {}), on_conversation()
+    ),
     "bulk_action": web(
-        "POST", lambda w, s, r: (f"/queues/{queue_of(s)}/bulk", {"ids": c(w, s).pk, "action": "close", "value": "resolved", "status": ["open", "closed"]}),
+        "POST",
+        lambda w, s, r: (
+            f"/queues/{queue_of(s)}/bulk",
+            {
+                "ids": c(w, s).pk,
+                "action": "close",
+                "value": "resolved",
+                "status": ["open", "closed"],
+            },
+        ),
         bulk_close,
     ),
     # A conversation and its options.
@@ -207,93 +256,227 @@ ACCESS: dict[str, Access] = {
     "outbox_fragment": web("GET", conv("outbox"), on_conversation()),
     "presence": web("POST", conv("presence"), on_conversation()),
     "take_over": web("POST", conv("take-over"), taking_over),
-    "attachment": web("GET", lambda w, s, r: (f"/attachments/{w['attachments'][s]}", {}), on_conversation()),
-    "reply": web("POST", conv("reply", {"text": "Try a new profile", "then": "none"}), on_conversation(owner_only=True)),
+    "attachment": web(
+        "GET", lambda w, s, r: (f"/attachments/{w['attachments'][s]}", {}), on_conversation()
+    ),
+    "reply": web(
+        "POST",
+        conv("reply", {"text": "Try a new profile", "then": "none"}),
+        on_conversation(owner_only=True),
+    ),
     "note": web("POST", conv("note", {"text": "For whoever has it: see #12"}), on_conversation()),
-    "hold": web("POST", conv("hold", {"reason": "waiting_internal"}), on_conversation(owner_only=True)),
-    "close": web("POST", conv("close", {"reason": "acknowledged"}), on_conversation(owner_only=True)),
+    "hold": web(
+        "POST", conv("hold", {"reason": "waiting_internal"}), on_conversation(owner_only=True)
+    ),
+    "close": web(
+        "POST", conv("close", {"reason": "acknowledged"}), on_conversation(owner_only=True)
+    ),
     "moderate": web("POST", conv("moderate"), on_conversation("moderator", owner_only=True)),
-    "like": web("POST", lambda w, s, r: (f"/c/{c(w, s).pk}/like/{w['later_messages'][s]}", {}), on_conversation(owner_only=True)),
+    "like": web(
+        "POST",
+        lambda w, s, r: (f"/c/{c(w, s).pk}/like/{w['later_messages'][s]}", {}),
+        on_conversation(owner_only=True),
+    ),
     "sentiment": web("POST", conv("sentiment", {"sentiment": "negative"}), on_conversation()),
     "tag": web("POST", conv("tag", {"tag": "Sync"}), on_conversation()),
     "user_tag": web("POST", conv("user-tag", {"kind": "influencer"}), on_conversation()),
-    "reminder": web("POST", conv("reminder", {"due_at": "2099-01-01T09:00", "note": "check"}), on_conversation()),
-    "assign": web("POST", conv("assign", {"to": "me", "note": "mine"}), on_conversation(owner_only=True)),
-    "escalate": web("POST", conv("escalate", {"note": "Several people report this"}), on_conversation(owner_only=True)),
-    "retweet_decision": web("POST", conv("retweet", {"approve": "1"}), on_conversation("cm", owner_only=True)),
-    "merge": web("POST", lambda w, s, r: (f"/c/{c(w, s).pk}/merge", {"other": w["siblings"][s].pk}), on_conversation(owner_only=True)),
-    "split": web("POST", lambda w, s, r: (f"/c/{c(w, s).pk}/split/{w['later_messages'][s]}", {}), on_conversation(owner_only=True)),
-    "retry_action": web("POST", lambda w, s, r: (f"/outbox/{w['failed'][s]}/retry", {}), on_conversation(owner_only=True)),
+    "reminder": web(
+        "POST",
+        conv("reminder", {"due_at": "2099-01-01T09:00", "note": "check"}),
+        on_conversation(),
+    ),
+    "assign": web(
+        "POST", conv("assign", {"to": "me", "note": "mine"}), on_conversation(owner_only=True)
+    ),
+    "escalate": web(
+        "POST",
+        conv("escalate", {"note": "Several people report this"}),
+        on_conversation(owner_only=True),
+    ),
+    "retweet_decision": web(
+        "POST", conv("retweet", {"approve": "1"}), on_conversation("cm", owner_only=True)
+    ),
+    "merge": web(
+        "POST",
+        lambda w, s, r: (f"/c/{c(w, s).pk}/merge", {"other": w["siblings"][s].pk}),
+        on_conversation(owner_only=True),
+    ),
+    "split": web(
+        "POST",
+        lambda w, s, r: (f"/c/{c(w, s).pk}/split/{w['later_messages'][s]}", {}),
+        on_conversation(owner_only=True),
+    ),
+    "retry_action": web(
+        "POST",
+        lambda w, s, r: (f"/outbox/{w['failed'][s]}/retry", {}),
+        on_conversation(owner_only=True),
+    ),
     "approvals": web("GET", lambda w, s, r: ("/approvals/", {}), for_role("moderator")),
     "approval_decision": web(
-        "POST", lambda w, s, r: (f"/approvals/{w['approvals'][s]}", {"decision": "approve"}), on_conversation("moderator", role_first=True),
+        "POST",
+        lambda w, s, r: (f"/approvals/{w['approvals'][s]}", {"decision": "approve"}),
+        on_conversation("moderator", role_first=True),
     ),
-    "triage_correct": web("POST", lambda w, s, r: (f"/triage/c/{c(w, s).pk}/correct", {"field": "type", "chosen": "feedback"}), on_conversation()),
+    "triage_correct": web(
+        "POST",
+        lambda w, s, r: (
+            f"/triage/c/{c(w, s).pk}/correct",
+            {"field": "type", "chosen": "feedback"},
+        ),
+        on_conversation(),
+    ),
     "triage_clusters": web("GET", lambda w, s, r: ("/triage/clusters/", {}), for_role()),
     "triage_escalate_cluster": web(
-        "POST", lambda w, s, r: ("/triage/clusters/escalate", {"conversations": f"{c(w, s).pk},{w['siblings'][s].pk}", "reason": "same crash"}),
+        "POST",
+        lambda w, s, r: (
+            "/triage/clusters/escalate",
+            {"conversations": f"{c(w, s).pk},{w['siblings'][s].pk}", "reason": "same crash"},
+        ),
         cluster_escalation,
     ),
     # Community managers' and admins' pages.
     "manage_queues": web("GET", lambda w, s, r: ("/manage/queues/", {}), for_role("cm")),
     "new_queue": web("GET", lambda w, s, r: ("/manage/queues/new", {}), for_role("cm")),
-    "edit_queue": web("GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/", {}), for_role("cm")),
-    "manage_agents": web("POST", lambda w, s, r: ("/manage/agents/", {"agent": w["users"]["other"].pk, "on": "1"}), for_role("moderator")),
+    "edit_queue": web(
+        "GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/", {}), for_role("cm")
+    ),
+    "manage_agents": web(
+        "POST",
+        lambda w, s, r: ("/manage/agents/", {"agent": w["users"]["other"].pk, "on": "1"}),
+        for_role("moderator"),
+    ),
     "health": web("GET", lambda w, s, r: ("/manage/health/", {}), for_role("admin")),
-    "ingestion_filters": web("POST", lambda w, s, r: ("/manage/filters/", {"let_through": w["filtered"]}), for_role("cm")),
+    "ingestion_filters": web(
+        "POST",
+        lambda w, s, r: ("/manage/filters/", {"let_through": w["filtered"]}),
+        for_role("cm"),
+    ),
     "audit_log": web("GET", lambda w, s, r: ("/manage/audit/", {"q": "admin"}), for_role("cm")),
-    "people": web("POST", lambda w, s, r: ("/manage/people/", {"op": "role", "user": w["users"]["other"].pk, "role": "moderator"}), for_role("cm")),
+    "people": web(
+        "POST",
+        lambda w, s, r: (
+            "/manage/people/",
+            {"op": "role", "user": w["users"]["other"].pk, "role": "moderator"},
+        ),
+        for_role("cm"),
+    ),
     "applications": web("GET", lambda w, s, r: ("/manage/applications/", {}), for_role("cm")),
-    "application_decision": web("POST", lambda w, s, r: (f"/manage/applications/{_application()}/decide", {"decision": "reject", "reason": "Not yet"}),
-                                for_role("cm")),
-    "invite": web("POST", lambda w, s, r: ("/manage/applications/invite", {"name": "Ana", "email": "ana@example.org", "role": "contributor"}),
-                  for_role("cm")),
+    "application_decision": web(
+        "POST",
+        lambda w, s, r: (
+            f"/manage/applications/{_application()}/decide",
+            {"decision": "reject", "reason": "Not yet"},
+        ),
+        for_role("cm"),
+    ),
+    "invite": web(
+        "POST",
+        lambda w, s, r: (
+            "/manage/applications/invite",
+            {"name": "Ana", "email": "ana@example.org", "role": "contributor"},
+        ),
+        for_role("cm"),
+    ),
     "set_aside": web("GET", lambda w, s, r: ("/manage/set-aside/", {}), for_role("cm")),
-    "set_aside_retry": web("POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/retry", {}), for_role("cm")),
-    "set_aside_dismiss": web("POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}), for_role("cm")),
+    "set_aside_retry": web(
+        "POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/retry", {}), for_role("cm")
+    ),
+    "set_aside_dismiss": web(
+        "POST",
+        lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}),
+        for_role("cm"),
+    ),
     # Connecting brand accounts. No platform is reachable in this world: connecting gets a 400
     # that says so, checking again a redirect with the message.
     "accounts": web("GET", lambda w, s, r: ("/manage/accounts/", {}), for_role("cm")),
     "account_add": web("GET", lambda w, s, r: ("/manage/accounts/new", {}), for_role("cm")),
-    "account": web("GET", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/", {}), for_role("cm")),
-    "account_connect": web("POST", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/connect", {"method": "app_only", "bearer_token": "t"}),
-                           for_role("cm"), statuses={"ok": {400}}),
-    "account_check": web("POST", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/check", {}), for_role("cm")),
-    "account_callback": web("GET", lambda w, s, r: ("/manage/accounts/callback?state=unknown&code=c", {}), for_role("cm")),
+    "account": web(
+        "GET", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/", {}), for_role("cm")
+    ),
+    "account_connect": web(
+        "POST",
+        lambda w, s, r: (
+            f"/manage/accounts/{w['account_pk']}/connect",
+            {"method": "app_only", "bearer_token": "t"},
+        ),
+        for_role("cm"),
+        statuses={"ok": {400}},
+    ),
+    "account_check": web(
+        "POST", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/check", {}), for_role("cm")
+    ),
+    "account_callback": web(
+        "GET",
+        lambda w, s, r: ("/manage/accounts/callback?state=unknown&code=c", {}),
+        for_role("cm"),
+    ),
     "triage_rules": web("GET", lambda w, s, r: ("/triage/rules/", {}), for_role("cm")),
-    "triage_rule": web("GET", lambda w, s, r: (f"/triage/rules/{w['tag_rule']}/", {}), for_role("cm")),
+    "triage_rule": web(
+        "GET", lambda w, s, r: (f"/triage/rules/{w['tag_rule']}/", {}), for_role("cm")
+    ),
     "triage_kb": web("GET", lambda w, s, r: ("/triage/kb/", {}), for_role("cm")),
     # Reports: everyone reads their own figures; the team's volumes and dashboard are the CMs'.
     "reports": web("GET", lambda w, s, r: ("/reports/", {}), for_role()),
-    "reports_response_times": web("GET", lambda w, s, r: ("/reports/response-times/", {"format": "csv"}), for_role()),
+    "reports_response_times": web(
+        "GET", lambda w, s, r: ("/reports/response-times/", {"format": "csv"}), for_role()
+    ),
     "reports_recognition": web("GET", lambda w, s, r: ("/reports/recognition/", {}), for_role()),
-    "reports_conversations_csv": web("GET", lambda w, s, r: ("/reports/conversations.csv", {}), for_role()),
+    "reports_conversations_csv": web(
+        "GET", lambda w, s, r: ("/reports/conversations.csv", {}), for_role()
+    ),
     "reports_volumes": web("GET", lambda w, s, r: ("/reports/volumes/", {}), for_role("cm")),
     "reports_dashboard": web("GET", lambda w, s, r: ("/reports/dashboard/", {}), for_role("cm")),
     # The API.
     "api:list_queues": api_op("GET", lambda w, s, r: ("/api/v1/queues", None), for_role()),
-    "api:play_next": api_op("POST", lambda w, s, r: ("/api/v1/play/next", {"queue": "twitter-conversations-moderated"}), for_role()),
+    "api:play_next": api_op(
+        "POST",
+        lambda w, s, r: ("/api/v1/play/next", {"queue": "twitter-conversations-moderated"}),
+        for_role(),
+    ),
     "api:play_stop": api_op("POST", lambda w, s, r: ("/api/v1/play/stop", None), for_role()),
     "api:get_conversation": api_op("GET", api_conv(), on_conversation()),
-    "api:reply": api_op("POST", api_conv("/reply", {"text": "Try a new profile"}), on_conversation(owner_only=True)),
-    "api:hold": api_op("POST", api_conv("/hold", {"reason": "waiting_internal"}), on_conversation(owner_only=True)),
-    "api:close": api_op("POST", api_conv("/close", {"reason": "acknowledged"}), on_conversation(owner_only=True)),
+    "api:reply": api_op(
+        "POST", api_conv("/reply", {"text": "Try a new profile"}), on_conversation(owner_only=True)
+    ),
+    "api:hold": api_op(
+        "POST", api_conv("/hold", {"reason": "waiting_internal"}), on_conversation(owner_only=True)
+    ),
+    "api:close": api_op(
+        "POST", api_conv("/close", {"reason": "acknowledged"}), on_conversation(owner_only=True)
+    ),
     "api:note": api_op("POST", api_conv("/notes", {"text": "fyi"}), on_conversation()),
-    "api:sentiment": api_op("POST", api_conv("/sentiment", {"sentiment": "negative"}), on_conversation()),
+    "api:sentiment": api_op(
+        "POST", api_conv("/sentiment", {"sentiment": "negative"}), on_conversation()
+    ),
     "api:add_tag": api_op("POST", api_conv("/tags", {"tag": "Sync"}), on_conversation()),
     "api:remove_tag": api_op("DELETE", api_conv("/tags/crash"), on_conversation()),
-    "api:user_tag": api_op("POST", api_conv("/user-tags", {"kind": "influencer"}), on_conversation()),
-    "api:reminder": api_op("POST", api_conv("/reminders", {"due_at": "2099-01-01T09:00:00Z"}), on_conversation()),
-    "api:assign": api_op("POST", api_conv("/assign", {"to_user": "me"}), on_conversation(owner_only=True)),
-    "api:escalate": api_op("POST", api_conv("/escalate", {"note": "Several people report this"}), on_conversation(owner_only=True)),
-    "api:moderated": api_op("POST", api_conv("/moderated"), on_conversation("moderator", owner_only=True)),
+    "api:user_tag": api_op(
+        "POST", api_conv("/user-tags", {"kind": "influencer"}), on_conversation()
+    ),
+    "api:reminder": api_op(
+        "POST", api_conv("/reminders", {"due_at": "2099-01-01T09:00:00Z"}), on_conversation()
+    ),
+    "api:assign": api_op(
+        "POST", api_conv("/assign", {"to_user": "me"}), on_conversation(owner_only=True)
+    ),
+    "api:escalate": api_op(
+        "POST",
+        api_conv("/escalate", {"note": "Several people report this"}),
+        on_conversation(owner_only=True),
+    ),
+    "api:moderated": api_op(
+        "POST", api_conv("/moderated"), on_conversation("moderator", owner_only=True)
+    ),
     "api:like": api_op("POST", api_conv("/like"), on_conversation(owner_only=True)),
     "api:take_over": api_op("POST", api_conv("/take-over"), taking_over),
-    "api:retweet": api_op("POST", api_conv("/retweet", {"approve": True}), on_conversation("cm", owner_only=True)),
+    "api:retweet": api_op(
+        "POST", api_conv("/retweet", {"approve": True}), on_conversation("cm", owner_only=True)
+    ),
 }
 
 
 # --- The routes, from the URL configuration ----------------------------------------------------
+
 
 def _walk(patterns, namespace=None):
     for p in patterns:
@@ -328,14 +511,20 @@ def test_every_route_has_an_access_rule():
     assert not stale, f"ACCESS names routes that no longer exist: {sorted(stale)}"
     for name, methods in api_operations().items():
         assert name in ACCESS and ACCESS[name].api, f"API operation {name} has no API rule"
-        assert ACCESS[name].method in methods, f"{name}: the rule uses {ACCESS[name].method}, the API serves {methods}"
+        assert ACCESS[name].method in methods, (
+            f"{name}: the rule uses {ACCESS[name].method}, the API serves {methods}"
+        )
 
 
 def call(world, role: str, access: Access, state: str, *, client: Client | None = None):
     path, data = access.request(world, state, role)
     client = client or Client()
     if access.api:
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {world['tokens'][role]}"} if role != "anonymous" else {}
+        headers = (
+            {"HTTP_AUTHORIZATION": f"Bearer {world['tokens'][role]}"}
+            if role != "anonymous"
+            else {}
+        )
         fn = getattr(client, access.method.lower())
         if data is None:
             return fn(path, **headers)
@@ -365,11 +554,19 @@ def test_access(world, db, name, role, state):
         if access.api:
             assert status == 401, f"{name} as {role}: {status}"
         else:
-            assert status == 302 and r["Location"].startswith(("/login/", "/admin/login/")), f"{name} as {role}: {status}"
+            assert status == 302 and r["Location"].startswith(("/login/", "/admin/login/")), (
+                f"{name} as {role}: {status}"
+            )
     elif expected in ("ok", "noop"):
         allowed = access.statuses.get(expected, OK)
-        assert status in allowed, f"{name} as {role} on a {state} conversation: {status}, expected one of {sorted(allowed)}"
+        assert status in allowed, (
+            f"{name} as {role} on a {state} conversation: {status}, expected one of {sorted(allowed)}"
+        )
     else:
-        assert status == int(expected), f"{name} as {role} on a {state} conversation: {status}, expected {expected}"
+        assert status == int(expected), (
+            f"{name} as {role} on a {state} conversation: {status}, expected {expected}"
+        )
     if before is not None:
-        assert snapshot() == before, f"{name} as {role} on a {state} conversation was refused ({status}) but changed something"
+        assert snapshot() == before, (
+            f"{name} as {role} on a {state} conversation was refused ({status}) but changed something"
+        )

@@ -27,8 +27,15 @@ def browser():
 
     with sync_playwright() as p:
         b = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         yield b
         b.close()
@@ -63,20 +70,35 @@ def sign_in(page, base, username="contributor", password="fxhelp-volunteer-2026"
 def _sim(path, **params):
     from django.conf import settings
 
-    return requests.get(f"{settings.SOCIALDESK_TWITTER_API_BASE}{path}", params=params, timeout=5).json()["data"]
+    return requests.get(
+        f"{settings.SOCIALDESK_TWITTER_API_BASE}{path}", params=params, timeout=5
+    ).json()["data"]
 
 
-def test_a_contributor_plays_replies_and_closes_and_the_reply_reaches_x(desk, page, customer_tweet):
-    customer_tweet("@FirefoxSupport <b>all my bookmarks</b> disappeared after updating :(", username="lena_k", name="Lena K")
+def test_a_contributor_plays_replies_and_closes_and_the_reply_reaches_x(
+    desk, page, customer_tweet
+):
+    customer_tweet(
+        "@FirefoxSupport <b>all my bookmarks</b> disappeared after updating :(",
+        username="lena_k",
+        name="Lena K",
+    )
     poll_all()
     sign_in(page, desk)
     page.click("button[aria-label='Play Twitter conversations - Moderated']")
     page.wait_for_url(f"{desk}/play/")
     # Customer text is shown as text, never as markup.
-    assert page.locator("article.msg.in .text").inner_text().startswith("@FirefoxSupport <b>all my bookmarks</b>")
+    assert (
+        page.locator("article.msg.in .text")
+        .inner_text()
+        .startswith("@FirefoxSupport <b>all my bookmarks</b>")
+    )
     assert page.locator(".respond-from").inner_text() == "@FirefoxSupport"
 
-    page.fill("#composer textarea[name=text]", "Hi Lena, you can restore them from a backup: Bookmarks > Manage > Import and Backup.")
+    page.fill(
+        "#composer textarea[name=text]",
+        "Hi Lena, you can restore them from a backup: Bookmarks > Manage > Import and Backup.",
+    )
     assert page.locator("#char-count").inner_text().endswith("/ 280")
     page.click("button:has-text('Reply + Close')")  # asks for the reason in place
     page.select_option("select[name=close_reason]", label="Resolved")
@@ -92,7 +114,10 @@ def test_a_contributor_plays_replies_and_closes_and_the_reply_reaches_x(desk, pa
     tweet_id = conversation.messages.get(direction="in").platform_id
     replies = _sim("/_sim/tweets", in_reply_to=tweet_id)
     assert [(r["author_id"], r["text"]) for r in replies] == [
-        ("2142732", "Hi Lena, you can restore them from a backup: Bookmarks > Manage > Import and Backup. ^CO"),  # @FirefoxSupport
+        (
+            "2142732",
+            "Hi Lena, you can restore them from a backup: Bookmarks > Manage > Import and Backup. ^CO",
+        ),  # @FirefoxSupport
     ]
     page.goto(f"{desk}/c/{conversation.pk}/")
     assert "Delivered" in page.locator("#outbox").inner_text()
@@ -115,12 +140,25 @@ def test_bad_replies_get_a_clear_message_in_the_browser(desk, page, customer_twe
     page.fill("#composer textarea[name=text]", "Could you tell us which site?")
     page.click("button:has-text('Reply + Close')")  # no close reason: asked for in place
     assert page.locator("#close-ask").is_visible()
-    page.click("#close-ask button[name=then][value=close]")  # still none: it stays there, the reasons in focus
-    assert page.locator("#close-ask").is_visible() and page.evaluate("document.activeElement.name") == "close_reason"
-    assert page.locator("#composer textarea[name=text]").input_value() == "Could you tell us which site?"  # nothing lost
+    page.click(
+        "#close-ask button[name=then][value=close]"
+    )  # still none: it stays there, the reasons in focus
+    assert (
+        page.locator("#close-ask").is_visible()
+        and page.evaluate("document.activeElement.name") == "close_reason"
+    )
+    assert (
+        page.locator("#composer textarea[name=text]").input_value()
+        == "Could you tell us which site?"
+    )  # nothing lost
 
     page.fill("#composer textarea[name=text]", "Here is how")
-    page.set_input_files("input[name=attachments]", files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"plain text, not a picture"}])
+    page.set_input_files(
+        "input[name=attachments]",
+        files=[
+            {"name": "notes.png", "mimeType": "image/png", "buffer": b"plain text, not a picture"}
+        ],
+    )
     page.click("button[name=then][value=none]")
     assert "not an image or video" in page.locator(".errorlist").first.inner_text()
 

@@ -54,12 +54,16 @@ def run_worker():
     call_command("db_worker", "--batch", "--interval", "0")
 
 
-def test_an_x_account_connected_with_pkce_keeps_replying_after_its_token_expires(desk, page, twitter_sim, customer_tweet):  # noqa: F811
+def test_an_x_account_connected_with_pkce_keeps_replying_after_its_token_expires(
+    desk, page, twitter_sim, customer_tweet
+):  # noqa: F811
     sign_in(page, desk, "cm", "escalations-welcome")
     open_account(page, desk, "@FirefoxSupport")
     page.click("#method-oauth2 button")
     sign_in_on_platform(page, "FirefoxSupport")
-    assert page.url.rstrip("/").split("/manage/accounts/")[1].isdigit()  # back on the account's page
+    assert (
+        page.url.rstrip("/").split("/manage/accounts/")[1].isdigit()
+    )  # back on the account's page
     assert "is connected (X user sign-in (OAuth 2.0))" in page.locator(".flash").first.inner_text()
     assert page.locator("#method").inner_text() == "X user sign-in (OAuth 2.0)"
     assert "renewed automatically" in page.locator("#expires").inner_text()
@@ -73,12 +77,16 @@ def test_an_x_account_connected_with_pkce_keeps_replying_after_its_token_expires
     c2 = Conversation.objects.get(messages__platform_id=second["id"])
     reply_in_conversation(page, desk, c1, "Restore them from a backup: Bookmarks > Manage.")
     run_worker()
-    requests.post(f"{twitter_sim.base_url}/_sim/oauth/expire", timeout=5).raise_for_status()  # two hours later
+    requests.post(
+        f"{twitter_sim.base_url}/_sim/oauth/expire", timeout=5
+    ).raise_for_status()  # two hours later
     reply_in_conversation(page, desk, c2, "Sign out of Sync and back in.")
     run_worker()
 
     for tweet in (first, second):
-        replies = requests.get(f"{twitter_sim.base_url}/_sim/tweets", params={"in_reply_to": tweet["id"]}, timeout=5).json()["data"]
+        replies = requests.get(
+            f"{twitter_sim.base_url}/_sim/tweets", params={"in_reply_to": tweet["id"]}, timeout=5
+        ).json()["data"]
         assert [r["author_id"] for r in replies] == ["2142732"]
     counts = requests.get(f"{twitter_sim.base_url}/_sim/oauth", timeout=5).json()["data"]
     assert (counts["refreshes"], counts["refused_refreshes"]) == (1, 0)
@@ -88,10 +96,14 @@ def test_an_x_account_connected_with_pkce_keeps_replying_after_its_token_expires
     assert "Last renewed" in page.locator("#connection").inner_text()
 
 
-def test_a_mastodon_account_connected_on_its_instance_and_reconnected_after_a_revoke(desk, page, mastodon_sim, customer_toot):  # noqa: F811
+def test_a_mastodon_account_connected_on_its_instance_and_reconnected_after_a_revoke(
+    desk, page, mastodon_sim, customer_toot
+):  # noqa: F811
     sign_in(page, desk, "cm", "escalations-welcome")
     open_account(page, desk, "@firefox_support")
-    assert page.locator("#method-oauth input[name=instance]").input_value() == mastodon_sim.base_url
+    assert (
+        page.locator("#method-oauth input[name=instance]").input_value() == mastodon_sim.base_url
+    )
     page.click("#method-oauth button")
     sign_in_on_platform(page, "firefox_support")
     assert "is connected (Mastodon sign-in (OAuth))" in page.locator(".flash").first.inner_text()
@@ -104,7 +116,9 @@ def test_a_mastodon_account_connected_on_its_instance_and_reconnected_after_a_re
     reply_in_conversation(page, desk, c1, "Try Settings > Tabs.")
     run_worker()
 
-    requests.post(f"{mastodon_sim.base_url}/_sim/oauth/revoke_all", timeout=5).raise_for_status()  # the app was removed on the instance
+    requests.post(
+        f"{mastodon_sim.base_url}/_sim/oauth/revoke_all", timeout=5
+    ).raise_for_status()  # the app was removed on the instance
     reply_in_conversation(page, desk, c2, "Open View > Sidebar.")
     run_worker()
     page.goto(f"{desk}/c/{c2.pk}/")
@@ -120,7 +134,11 @@ def test_a_mastodon_account_connected_on_its_instance_and_reconnected_after_a_re
     run_worker()
 
     def ours(toot):
-        return requests.get(f"{mastodon_sim.base_url}/_sim/statuses", params={"in_reply_to_id": toot["id"]}, timeout=5).json()["data"]
+        return requests.get(
+            f"{mastodon_sim.base_url}/_sim/statuses",
+            params={"in_reply_to_id": toot["id"]},
+            timeout=5,
+        ).json()["data"]
 
     assert [s["text"] for s in ours(first)] == ["@lucia42 Try Settings > Tabs. ^CM"]
     assert [s["text"] for s in ours(second)] == ["@omar Open View > Sidebar. ^CM"]

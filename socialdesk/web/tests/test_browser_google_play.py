@@ -20,9 +20,17 @@ def desk(live_server, transactional_db, play_sim):
     return live_server.url
 
 
-def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply(desk, page, play_sim, customer_review):  # noqa: F811
-    review = customer_review("Keeps crashing every time I open a new tab. <script>x</script>", stars=1,
-                             author_name="Jessica Miller", device="oriole", android_os_version=34, app_version_name="126.0")
+def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply(
+    desk, page, play_sim, customer_review
+):  # noqa: F811
+    review = customer_review(
+        "Keeps crashing every time I open a new tab. <script>x</script>",
+        stars=1,
+        author_name="Jessica Miller",
+        device="oriole",
+        android_os_version=34,
+        app_version_name="126.0",
+    )
     customer_review("Best browser on Android.", stars=5, author_name="Sam")
     poll_all()
     Conversation.objects.update(moderated=True)  # a moderator has been through them
@@ -30,10 +38,16 @@ def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply
     sign_in(page, desk)
     page.click("button[aria-label='Play Google Play - Low rating']")
     page.wait_for_url(f"{desk}/play/")
-    assert page.locator("article.msg.in .text").inner_text() == "Keeps crashing every time I open a new tab. <script>x</script>"
+    assert (
+        page.locator("article.msg.in .text").inner_text()
+        == "Keeps crashing every time I open a new tab. <script>x</script>"
+    )
     assert page.locator(".rating").get_attribute("aria-label") == "1 of 5 stars"
     assert "Android 14" in page.locator(".review-details").inner_text()
-    assert "replaces the first and does not notify the reviewer" in page.locator("#channel-notice").inner_text()
+    assert (
+        "replaces the first and does not notify the reviewer"
+        in page.locator("#channel-notice").inner_text()
+    )
     assert page.locator(".respond-from").inner_text() == "Firefox for Android"
 
     page.fill("#composer textarea[name=text]", "x" * 360)
@@ -48,7 +62,9 @@ def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply
     assert page.locator("#markup-warning").is_hidden()
     assert page.locator("button[name=then][value=none]").is_enabled()
 
-    text = "Hi Jessica, sorry about the crashes! Could you send us the crash IDs from about:crashes?"
+    text = (
+        "Hi Jessica, sorry about the crashes! Could you send us the crash IDs from about:crashes?"
+    )
     page.fill("#composer textarea[name=text]", text)
     page.click("button:has-text('Reply + Close')")  # asks for the reason in place
     page.select_option("select[name=close_reason]", label="Resolved")
@@ -60,9 +76,13 @@ def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply
     conversation = Conversation.objects.get(rating=1)
     assert (conversation.status, conversation.close_reason) == ("closed", "resolved")
     call_command("db_worker", "--batch", "--interval", "0")
-    replies = requests.get(f"{play_sim.base_url}/_sim/replies", params={"review_id": review["review_id"]}, timeout=5).json()["data"]
+    replies = requests.get(
+        f"{play_sim.base_url}/_sim/replies", params={"review_id": review["review_id"]}, timeout=5
+    ).json()["data"]
     assert len(replies) == 1 and replies[0]["text"].startswith(text)
-    shown = requests.get(f"{play_sim.base_url}/_sim/reviews/{review['review_id']}", timeout=5).json()["data"]
+    shown = requests.get(
+        f"{play_sim.base_url}/_sim/reviews/{review['review_id']}", timeout=5
+    ).json()["data"]
     assert shown["developer_comment"]["text"] == replies[0]["text"]
     page.goto(f"{desk}/c/{conversation.pk}/")
     assert "Delivered" in page.locator("#outbox").inner_text()

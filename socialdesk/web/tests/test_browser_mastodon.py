@@ -20,7 +20,9 @@ def desk(live_server, transactional_db, mastodon_sim):
     return live_server.url
 
 
-def test_a_mastodon_reply_keeps_the_customers_mention_and_counts_it(desk, page, mastodon_sim, customer_toot):  # noqa: F811
+def test_a_mastodon_reply_keeps_the_customers_mention_and_counts_it(
+    desk, page, mastodon_sim, customer_toot
+):  # noqa: F811
     toot = customer_toot("@firefox_support my container tabs are gone", username="lucia42")
     poll_all()
     c = Conversation.objects.get()
@@ -41,6 +43,8 @@ def test_a_mastodon_reply_keeps_the_customers_mention_and_counts_it(desk, page, 
     # the test database is shared with the live server.
     page.goto("about:blank")
     call_command("db_worker", "--batch", "--interval", "0")
-    ours = requests.get(f"{mastodon_sim.base_url}/_sim/statuses", params={"in_reply_to_id": toot["id"]}, timeout=5).json()["data"]
+    ours = requests.get(
+        f"{mastodon_sim.base_url}/_sim/statuses", params={"in_reply_to_id": toot["id"]}, timeout=5
+    ).json()["data"]
     assert [s["text"] for s in ours] == ["@lucia42 Try Settings > Tabs. ^CO"]
     assert [m["username"] for m in ours[0]["mentions"]] == ["lucia42"]

@@ -22,7 +22,9 @@ def _tweets(*texts, **kwargs):
 
 
 def test_the_queue_list_shows_what_the_customer_wrote_who_when_and_the_stars(desk, page):  # noqa: F811
-    first, review = _tweets("my bookmarks toolbar is gone\nand more on a second line", "the app crashes on start")
+    first, review = _tweets(
+        "my bookmarks toolbar is gone\nand more on a second line", "the app crashes on start"
+    )
     Message.objects.filter(conversation=first).update(author=first.author)
     first.author.__class__.objects.filter(pk=first.author.pk).update(name="Lena K")
     Conversation.objects.filter(pk=review.pk).update(rating=2)
@@ -49,9 +51,19 @@ def test_right_to_left_text_runs_right_to_left_wherever_it_is_shown(desk, page):
     assert snippet.evaluate("e => getComputedStyle(e).direction") == "rtl"
     page.goto(f"{desk}/c/{c.pk}/")
     text = page.locator("article.msg.in .text")
-    assert text.get_attribute("dir") == "rtl" and text.evaluate("e => getComputedStyle(e).direction") == "rtl"
-    assert page.locator("article.msg.in header [dir=auto]").count() == 2  # the author's name and handle
-    for field in ("#composer textarea[name=text]", ".note-form textarea", "#escalate-note", "#tag-input"):
+    assert (
+        text.get_attribute("dir") == "rtl"
+        and text.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    )
+    assert (
+        page.locator("article.msg.in header [dir=auto]").count() == 2
+    )  # the author's name and handle
+    for field in (
+        "#composer textarea[name=text]",
+        ".note-form textarea",
+        "#escalate-note",
+        "#tag-input",
+    ):
         assert page.locator(field).get_attribute("dir") == "auto", field
     page.fill(".note-form textarea", HEBREW)
     page.click(".note-form button")
@@ -59,7 +71,9 @@ def test_right_to_left_text_runs_right_to_left_wherever_it_is_shown(desk, page):
     note = page.locator("article.note .text")
     assert note.get_attribute("dir") == "rtl" and note.inner_text() == HEBREW
     # An agent typing Hebrew sees it right to left (dir=auto resolves on the value).
-    assert page.locator("#composer textarea").evaluate("e => { e.value = 'שלום'; return e.matches(':dir(rtl)') }")
+    assert page.locator("#composer textarea").evaluate(
+        "e => { e.value = 'שלום'; return e.matches(':dir(rtl)') }"
+    )
 
 
 def test_every_emoji_button_is_one_whole_grapheme_and_inserts_it(desk, page):  # noqa: F811
@@ -71,7 +85,11 @@ def test_every_emoji_button_is_one_whole_grapheme_and_inserts_it(desk, page):  #
     shapes = page.evaluate("""() => [...document.querySelectorAll('.emoji-btn')].map(b => [
         b.dataset.emoji, b.textContent, [...new Intl.Segmenter().segment(b.dataset.emoji)].length])""")
     for emoji, shown, graphemes in shapes:
-        assert emoji and emoji.strip() and shown == emoji and graphemes == 1, (emoji, shown, graphemes)
+        assert emoji and emoji.strip() and shown == emoji and graphemes == 1, (
+            emoji,
+            shown,
+            graphemes,
+        )
     page.fill("#composer textarea[name=text]", "")
     page.click(".emoji-btn[title='red heart']")
     assert page.locator("#composer textarea[name=text]").input_value() == "\u2764\ufe0f"
@@ -89,7 +107,9 @@ def test_reply_and_close_asks_for_the_reason_in_place(desk, page):  # noqa: F811
     # The reasons open right under the buttons; nothing was sent, nothing was squeezed.
     assert page.locator("#close-ask").is_visible()
     assert page.evaluate("document.activeElement.id") == "id_close_reason"
-    assert page.locator("button:has-text('Reply + Close')").get_attribute("aria-expanded") == "true"
+    assert (
+        page.locator("button:has-text('Reply + Close')").get_attribute("aria-expanded") == "true"
+    )
     assert buttons.bounding_box() == before
     assert not Message.objects.filter(direction="out").exists()
     page.select_option("#id_close_reason", label="Resolved")
@@ -117,29 +137,53 @@ def test_reply_and_hold_asks_too_and_cancel_folds_it_away(desk, page):  # noqa: 
     assert (c.status, c.hold_reason) == ("held", "waiting_customer")
 
 
-def test_without_javascript_the_server_asks_for_the_reason_in_the_same_place(client, contributor, conversation):
+def test_without_javascript_the_server_asks_for_the_reason_in_the_same_place(
+    client, contributor, conversation
+):
     client.force_login(contributor)
     r = client.post(f"/c/{conversation.pk}/reply", {"text": "Here is how", "then": "close"})
     # Back on the conversation's own URL (a reload does not post again), the form as it was sent.
     assert r.status_code == 302 and r["Location"] == f"/c/{conversation.pk}/"
     html = client.get(r["Location"]).content.decode()
-    panel = html[html.index('id="close-ask"'):html.index('id="id_close_reason"')]
+    panel = html[html.index('id="close-ask"') : html.index('id="id_close_reason"')]
     assert "hidden" not in panel.split(">")[0] and "Choose one of the closing reasons" in panel
-    assert 'aria-invalid="true"' in html[html.index('id="id_close_reason"') - 200:html.index('id="id_close_reason"') + 200]
+    assert (
+        'aria-invalid="true"'
+        in html[
+            html.index('id="id_close_reason"') - 200 : html.index('id="id_close_reason"') + 200
+        ]
+    )
     assert not Message.objects.filter(direction="out").exists()
 
 
 def test_escalate_reminder_and_assign_are_in_reach_beside_a_long_thread(desk, browser):  # noqa: F811
     from conftest import make_inbound
 
-    ingest([make_inbound(f"message number {i} " + "with a long story " * 20, handle="long", author_id="77", thread_id="long-thread") for i in range(12)])
+    ingest(
+        [
+            make_inbound(
+                f"message number {i} " + "with a long story " * 20,
+                handle="long",
+                author_id="77",
+                thread_id="long-thread",
+            )
+            for i in range(12)
+        ]
+    )
     c = Conversation.objects.get()
     tab = browser.new_page(viewport={"width": 1366, "height": 768})
     sign_in(tab, desk)
     tab.goto(f"{desk}/c/{c.pk}/")
     assert tab.locator("article.msg").count() == 12
-    for selector in ("#composer textarea[name=text]", "button:has-text('Reply + Close')", "#hold-select", "#close-select",
-                     "#escalate > summary", "input[name=due_at]", "select[name=to]"):
+    for selector in (
+        "#composer textarea[name=text]",
+        "button:has-text('Reply + Close')",
+        "#hold-select",
+        "#close-select",
+        "#escalate > summary",
+        "input[name=due_at]",
+        "select[name=to]",
+    ):
         box = tab.locator(selector).bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= 768, (selector, box)
     # Still there after reading down the thread: the column stays in view.
@@ -151,7 +195,10 @@ def test_escalate_reminder_and_assign_are_in_reach_beside_a_long_thread(desk, br
     # A phone: the thread, then the composer, then the options folded; Play's options work.
     tab.set_viewport_size({"width": 390, "height": 844})
     tab.goto(f"{desk}/c/{c.pk}/")
-    assert tab.locator("article.msg").last.bounding_box()["y"] < tab.locator("#composer").bounding_box()["y"]
+    assert (
+        tab.locator("article.msg").last.bounding_box()["y"]
+        < tab.locator("#composer").bounding_box()["y"]
+    )
     assert tab.locator("#hold-select").is_hidden()
     tab.click(".options-disclosure > summary")
     tab.select_option("#hold-select", label="Waiting Internal")
@@ -192,8 +239,12 @@ def test_single_key_shortcuts_can_be_turned_off_and_on(desk, page):  # noqa: F81
     page.keyboard.press("?")
     page.keyboard.press("p")
     page.wait_for_timeout(300)
-    assert page.locator("#shortcut-help").is_hidden() and page.url == f"{desk}/"  # neither key did anything
-    page.click("#shortcut-help-button")  # the help is still there for the mouse, and says they are off
+    assert (
+        page.locator("#shortcut-help").is_hidden() and page.url == f"{desk}/"
+    )  # neither key did anything
+    page.click(
+        "#shortcut-help-button"
+    )  # the help is still there for the mouse, and says they are off
     assert "Single-key shortcuts are off" in page.locator("#shortcut-help").inner_text()
     page.click("#shortcut-help [data-close-help]")
 

@@ -20,8 +20,23 @@ from socialdesk.api.api import api as ninja_api
 from .test_access import ACCESS, _application
 
 BAD_TEXT = [
-    "abc", "99999999999999999999", "-1", "0", "1.5", "²", "", " ", "\x00", "a\x00b", "\ud800", "x\udfffy",
-    "x" * 100_000, "<script>alert(1)</script>", "../../etc/passwd", "%s%n", "\u202egnp.exe",
+    "abc",
+    "99999999999999999999",
+    "-1",
+    "0",
+    "1.5",
+    "²",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "x\udfffy",
+    "x" * 100_000,
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "%s%n",
+    "\u202egnp.exe",
 ]
 BAD_JSON = [*BAD_TEXT, 99999999999999999999, -1, 1.5, None, True, [], {}, ["a"], {"a": 1}]
 BAD_IDS = ["abc", "99999999999999999999", "-1", "0", "1.5", "²", "%00", "%ED%A0%80", "x" * 5000]
@@ -34,12 +49,25 @@ def _c(w):
 # route -> world -> (path, valid form data): each field is replaced by each bad value in turn, then all at once.
 FORMS = {
     "logout": lambda w: ("/logout/", {"next": "/"}),
-    "save_filter": lambda w: ("/queues/twitter-conversations-moderated/filters", {"name": "Mine", "tag": "sync", "status": "open"}),
+    "save_filter": lambda w: (
+        "/queues/twitter-conversations-moderated/filters",
+        {"name": "Mine", "tag": "sync", "status": "open"},
+    ),
     "bulk_action": lambda w: (
         "/queues/twitter-conversations-moderated/bulk",
-        {"ids": "1", "action": "close", "value": "resolved", "scope": "", "tag": "sync", "status": "open"},
+        {
+            "ids": "1",
+            "action": "close",
+            "value": "resolved",
+            "scope": "",
+            "tag": "sync",
+            "status": "open",
+        },
     ),
-    "play_start": lambda w: ("/play/twitter-conversations-moderated/start", {"tag": "sync", "type": "feedback", "language": "en"}),
+    "play_start": lambda w: (
+        "/play/twitter-conversations-moderated/start",
+        {"tag": "sync", "type": "feedback", "language": "en"},
+    ),
     "play_skip": lambda w: ("/play/skip", {"conversation": str(_c(w).pk)}),
     "play_stop": lambda w: ("/play/stop", {}),
     "play_next": lambda w: ("/play/next", {"start_over": "1"}),
@@ -48,7 +76,15 @@ FORMS = {
     "take_over": lambda w: (f"/c/{w['conversations']['dealt'].pk}/take-over", {}),
     "reply": lambda w: (
         f"/c/{_c(w).pk}/reply",
-        {"text": "Try this", "then": "close", "hold_reason": "waiting_customer", "close_reason": "resolved", "confirm": "on", "clipping": "1", "play": "1"},
+        {
+            "text": "Try this",
+            "then": "close",
+            "hold_reason": "waiting_customer",
+            "close_reason": "resolved",
+            "confirm": "on",
+            "clipping": "1",
+            "play": "1",
+        },
     ),
     "note": lambda w: (f"/c/{_c(w).pk}/note", {"text": "fyi", "play": ""}),
     "hold": lambda w: (f"/c/{_c(w).pk}/hold", {"reason": "waiting_internal", "play": "1"}),
@@ -58,82 +94,264 @@ FORMS = {
     "sentiment": lambda w: (f"/c/{_c(w).pk}/sentiment", {"sentiment": "negative"}),
     "tag": lambda w: (f"/c/{_c(w).pk}/tag", {"tag": "Sync", "remove": "1"}),
     "user_tag": lambda w: (f"/c/{_c(w).pk}/user-tag", {"kind": "influencer", "on": "1"}),
-    "reminder": lambda w: (f"/c/{_c(w).pk}/reminder", {"due_at": "2099-01-01T09:00", "note": "later"}),
+    "reminder": lambda w: (
+        f"/c/{_c(w).pk}/reminder",
+        {"due_at": "2099-01-01T09:00", "note": "later"},
+    ),
     "assign": lambda w: (f"/c/{_c(w).pk}/assign", {"to": "user:1", "note": "yours"}),
-    "escalate": lambda w: (f"/c/{_c(w).pk}/escalate", {"note": "look", "holding_reply": "We're on it", "recommend_retweet": "on"}),
+    "escalate": lambda w: (
+        f"/c/{_c(w).pk}/escalate",
+        {"note": "look", "holding_reply": "We're on it", "recommend_retweet": "on"},
+    ),
     "retweet_decision": lambda w: (f"/c/{_c(w).pk}/retweet", {"approve": "1", "note": "ok"}),
     "merge": lambda w: (f"/c/{_c(w).pk}/merge", {"other": str(w["siblings"]["moderated"].pk)}),
     "split": lambda w: (f"/c/{_c(w).pk}/split/{w['later_messages']['moderated']}", {}),
     "dismiss_reminder": lambda w: (f"/reminders/{w['reminders']['admin']}/done", {"next": "/"}),
     "retry_action": lambda w: (f"/outbox/{w['failed']['moderated']}/retry", {}),
-    "approval_decision": lambda w: (f"/approvals/{w['approvals']['moderated']}", {"decision": "approve", "text": "Edited", "note": "why"}),
-    "manage_agents": lambda w: ("/manage/agents/", {"agent": str(w["users"]["other"].pk), "on": "1"}),
+    "approval_decision": lambda w: (
+        f"/approvals/{w['approvals']['moderated']}",
+        {"decision": "approve", "text": "Edited", "note": "why"},
+    ),
+    "manage_agents": lambda w: (
+        "/manage/agents/",
+        {"agent": str(w["users"]["other"].pk), "on": "1"},
+    ),
     "ingestion_filters": lambda w: ("/manage/filters/", {"let_through": str(w["filtered"])}),
     "set_aside_retry": lambda w: (f"/manage/set-aside/{w['set_aside']}/retry", {}),
-    "set_aside_dismiss": lambda w: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}),
-    "ingestion_filters:settings": lambda w: ("/manage/filters/", {"drop_reposts": "on", "muted_words": "boycott", "allowed_hashtags": "firefox"}),
+    "set_aside_dismiss": lambda w: (
+        f"/manage/set-aside/{w['set_aside']}/dismiss",
+        {"reason": "spam"},
+    ),
+    "ingestion_filters:settings": lambda w: (
+        "/manage/filters/",
+        {"drop_reposts": "on", "muted_words": "boycott", "allowed_hashtags": "firefox"},
+    ),
     "personal_settings": lambda w: ("/settings/", {"signature": "^AB"}),
-    "password_change": lambda w: ("/settings/password/", {"old_password": "connect-the-accounts", "new_password1": "quiet-harbour-lanterns",
-                                                          "new_password2": "quiet-harbour-lanterns"}),
+    "password_change": lambda w: (
+        "/settings/password/",
+        {
+            "old_password": "connect-the-accounts",
+            "new_password1": "quiet-harbour-lanterns",
+            "new_password2": "quiet-harbour-lanterns",
+        },
+    ),
     "sign_out_everywhere": lambda w: ("/settings/sign-out-everywhere", {}),
-    "two_factor_setup": lambda w: ("/settings/two-factor/", {"op": "confirm", "code": "123456", "next": "/"}),
+    "two_factor_setup": lambda w: (
+        "/settings/two-factor/",
+        {"op": "confirm", "code": "123456", "next": "/"},
+    ),
     "two_factor_verify": lambda w: ("/login/code", {"code": "123456", "next": "/"}),
     "leave": lambda w: ("/settings/leave", {"password": "connect-the-accounts", "confirm": "on"}),
     "password_reset": lambda w: ("/password-reset/", {"email": "admin@example.org"}),
-    "apply": lambda w: ("/apply/", {"name": "Ana", "email": "ana@example.org", "handle": "ana", "started_on": "2026-01-05", "privacy": "on",
-                                    "contact": "on", "criterion_experience": "on", "criterion_respect": "on", "criterion_clarity": "on",
-                                    "criterion_collaboration": "on", "criterion_judgement": "on", "criterion_nda": "on"}),
-    "application_decision": lambda w: (f"/manage/applications/{_application()}/decide", {"decision": "approve", "role": "moderator", "reason": "ok"}),
-    "people": lambda w: ("/manage/people/", {"op": "role", "user": str(w["users"]["other"].pk), "role": "moderator", "confirm": "other"}),
-    "people:delete": lambda w: ("/manage/people/", {"op": "delete", "user": str(w["users"]["other"].pk), "confirm": "other"}),
-    "invite": lambda w: ("/manage/applications/invite", {"name": "Ana", "email": "ana@example.org", "role": "contributor"}),
-    "password_reset_confirm": lambda w: ("/password-reset/MQ/set-password/", {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"}),
-    "triage_correct": lambda w: (f"/triage/c/{_c(w).pk}/correct", {"field": "type", "chosen": "feedback"}),
-    "triage_escalate_cluster": lambda w: (
-        "/triage/clusters/escalate", {"conversations": f"{_c(w).pk},{w['siblings']['moderated'].pk}", "reason": "same"},
+    "apply": lambda w: (
+        "/apply/",
+        {
+            "name": "Ana",
+            "email": "ana@example.org",
+            "handle": "ana",
+            "started_on": "2026-01-05",
+            "privacy": "on",
+            "contact": "on",
+            "criterion_experience": "on",
+            "criterion_respect": "on",
+            "criterion_clarity": "on",
+            "criterion_collaboration": "on",
+            "criterion_judgement": "on",
+            "criterion_nda": "on",
+        },
     ),
-    "edit_queue": lambda w: (f"/manage/queues/{w['queue_pk']}/", {"name": "Escalation", "kind": "assignment", "visible_to": "contributor"}),
-    "new_queue": lambda w: ("/manage/queues/new", {"name": "German", "languages": "de", "visible_to": "contributor", "kind": "rules"}),
-    "triage_rules": lambda w: ("/triage/rules/", {"name": "r", "tag": "1", "keywords": "crash", "regex": "", "active": "on"}),
-    "triage_rule": lambda w: (f"/triage/rules/{w['tag_rule']}/", {"name": "r", "tag": "1", "keywords": "crash", "preview": "1"}),
+    "application_decision": lambda w: (
+        f"/manage/applications/{_application()}/decide",
+        {"decision": "approve", "role": "moderator", "reason": "ok"},
+    ),
+    "people": lambda w: (
+        "/manage/people/",
+        {
+            "op": "role",
+            "user": str(w["users"]["other"].pk),
+            "role": "moderator",
+            "confirm": "other",
+        },
+    ),
+    "people:delete": lambda w: (
+        "/manage/people/",
+        {"op": "delete", "user": str(w["users"]["other"].pk), "confirm": "other"},
+    ),
+    "invite": lambda w: (
+        "/manage/applications/invite",
+        {"name": "Ana", "email": "ana@example.org", "role": "contributor"},
+    ),
+    "password_reset_confirm": lambda w: (
+        "/password-reset/MQ/set-password/",
+        {"new_password1": "quiet-harbour-lanterns", "new_password2": "quiet-harbour-lanterns"},
+    ),
+    "triage_correct": lambda w: (
+        f"/triage/c/{_c(w).pk}/correct",
+        {"field": "type", "chosen": "feedback"},
+    ),
+    "triage_escalate_cluster": lambda w: (
+        "/triage/clusters/escalate",
+        {"conversations": f"{_c(w).pk},{w['siblings']['moderated'].pk}", "reason": "same"},
+    ),
+    "edit_queue": lambda w: (
+        f"/manage/queues/{w['queue_pk']}/",
+        {"name": "Escalation", "kind": "assignment", "visible_to": "contributor"},
+    ),
+    "new_queue": lambda w: (
+        "/manage/queues/new",
+        {"name": "German", "languages": "de", "visible_to": "contributor", "kind": "rules"},
+    ),
+    "triage_rules": lambda w: (
+        "/triage/rules/",
+        {"name": "r", "tag": "1", "keywords": "crash", "regex": "", "active": "on"},
+    ),
+    "triage_rule": lambda w: (
+        f"/triage/rules/{w['tag_rule']}/",
+        {"name": "r", "tag": "1", "keywords": "crash", "preview": "1"},
+    ),
     "login": lambda w: ("/login/", {"username": "admin", "password": "nope", "next": "/"}),
-    "account_add": lambda w: ("/manage/accounts/new", {"platform": "mastodon", "handle": "desk", "display_name": "Desk", "kind": "support",
-                                                       "locale": "en", "api_base": "https://mastodon.example"}),
-    "account_connect": lambda w: (f"/manage/accounts/{w['account_pk']}/connect", {"method": "app_only", "bearer_token": "t"}),
-    "account_connect:mastodon": lambda w: (f"/manage/accounts/{w['mastodon_pk']}/connect",
-                                           {"method": "token", "instance": "https://mastodon.example", "access_token": "t"}),
-    "account_connect:oauth": lambda w: (f"/manage/accounts/{w['mastodon_pk']}/connect", {"method": "oauth", "instance": "http://127.0.0.1:9"}),
+    "account_add": lambda w: (
+        "/manage/accounts/new",
+        {
+            "platform": "mastodon",
+            "handle": "desk",
+            "display_name": "Desk",
+            "kind": "support",
+            "locale": "en",
+            "api_base": "https://mastodon.example",
+        },
+    ),
+    "account_connect": lambda w: (
+        f"/manage/accounts/{w['account_pk']}/connect",
+        {"method": "app_only", "bearer_token": "t"},
+    ),
+    "account_connect:mastodon": lambda w: (
+        f"/manage/accounts/{w['mastodon_pk']}/connect",
+        {"method": "token", "instance": "https://mastodon.example", "access_token": "t"},
+    ),
+    "account_connect:oauth": lambda w: (
+        f"/manage/accounts/{w['mastodon_pk']}/connect",
+        {"method": "oauth", "instance": "http://127.0.0.1:9"},
+    ),
     "account_check": lambda w: (f"/manage/accounts/{w['account_pk']}/check", {}),
 }
 # Pages read from the query string.
 QUERIES = {
-    "queue": lambda w: ("/queues/twitter-conversations-moderated/", {"tag": "sync", "type": "feedback", "status": "open", "language": "en", "sentiment": "negative", "account": "FirefoxSupport", "platform": "twitter", "after": "0_1700000000000000_1"}),
+    "queue": lambda w: (
+        "/queues/twitter-conversations-moderated/",
+        {
+            "tag": "sync",
+            "type": "feedback",
+            "status": "open",
+            "language": "en",
+            "sentiment": "negative",
+            "account": "FirefoxSupport",
+            "platform": "twitter",
+            "after": "0_1700000000000000_1",
+        },
+    ),
     "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
     "audit_log": lambda w: ("/manage/audit/", {"q": "admin", "kind": "signed_in", "page": "2"}),
     "login:page": lambda w: ("/login/", {"next": "/"}),
-    "account_callback": lambda w: ("/manage/accounts/callback", {"state": "s", "code": "c", "error": "access_denied", "error_description": "no"}),
-    "reports_response_times": lambda w: ("/reports/response-times/", {"start": "2026-03-01", "end": "2026-03-07", "format": "csv", "table": "play"}),
-    "reports_recognition": lambda w: ("/reports/recognition/", {"start": "2026-03-01", "end": "2026-03-07", "format": "csv"}),
-    "reports_volumes": lambda w: ("/reports/volumes/", {"start": "2026-03-01", "end": "2026-03-07", "queue": "escalation", "tag": "sync",
-                                                        "type": "feedback", "status": "open", "language": "en", "sentiment": "negative",
-                                                        "platform": "twitter", "format": "html"}),
+    "account_callback": lambda w: (
+        "/manage/accounts/callback",
+        {"state": "s", "code": "c", "error": "access_denied", "error_description": "no"},
+    ),
+    "reports_response_times": lambda w: (
+        "/reports/response-times/",
+        {"start": "2026-03-01", "end": "2026-03-07", "format": "csv", "table": "play"},
+    ),
+    "reports_recognition": lambda w: (
+        "/reports/recognition/",
+        {"start": "2026-03-01", "end": "2026-03-07", "format": "csv"},
+    ),
+    "reports_volumes": lambda w: (
+        "/reports/volumes/",
+        {
+            "start": "2026-03-01",
+            "end": "2026-03-07",
+            "queue": "escalation",
+            "tag": "sync",
+            "type": "feedback",
+            "status": "open",
+            "language": "en",
+            "sentiment": "negative",
+            "platform": "twitter",
+            "format": "html",
+        },
+    ),
     "reports_dashboard": lambda w: ("/reports/dashboard/", {"format": "csv"}),
-    "reports_conversations_csv": lambda w: ("/reports/conversations.csv", {"queue": "twitter-conversations-moderated", "tag": "sync",
-                                                                           "status": "open", "account": "FirefoxSupport", "platform": "twitter"}),
+    "reports_conversations_csv": lambda w: (
+        "/reports/conversations.csv",
+        {
+            "queue": "twitter-conversations-moderated",
+            "tag": "sync",
+            "status": "open",
+            "account": "FirefoxSupport",
+            "platform": "twitter",
+        },
+    ),
 }
 # Routes whose path carries ids: each id is replaced by each bad id.
 PATHS = {
-    "set_aside_retry": "/manage/set-aside/{}/retry", "set_aside_dismiss": "/manage/set-aside/{}/dismiss",
-    "conversation": "/c/{}/", "outbox_fragment": "/c/{}/outbox", "attachment": "/attachments/{}", "reply": "/c/{}/reply",
-    "like": "/c/1/like/{}", "split": "/c/1/split/{}", "retry_action": "/outbox/{}/retry", "approval_decision": "/approvals/{}",
-    "dismiss_reminder": "/reminders/{}/done", "edit_queue": "/manage/queues/{}/", "queue": "/queues/{}/", "bulk_action": "/queues/{}/bulk",
-    "triage_rule": "/triage/rules/{}/", "triage_correct": "/triage/c/{}/correct",
-    "account": "/manage/accounts/{}/", "application_decision": "/manage/applications/{}/decide", "password_reset_confirm": "/password-reset/{}/set-password/", "account_connect": "/manage/accounts/{}/connect", "account_check": "/manage/accounts/{}/check",
+    "set_aside_retry": "/manage/set-aside/{}/retry",
+    "set_aside_dismiss": "/manage/set-aside/{}/dismiss",
+    "conversation": "/c/{}/",
+    "outbox_fragment": "/c/{}/outbox",
+    "attachment": "/attachments/{}",
+    "reply": "/c/{}/reply",
+    "like": "/c/1/like/{}",
+    "split": "/c/1/split/{}",
+    "retry_action": "/outbox/{}/retry",
+    "approval_decision": "/approvals/{}",
+    "dismiss_reminder": "/reminders/{}/done",
+    "edit_queue": "/manage/queues/{}/",
+    "queue": "/queues/{}/",
+    "bulk_action": "/queues/{}/bulk",
+    "triage_rule": "/triage/rules/{}/",
+    "triage_correct": "/triage/c/{}/correct",
+    "account": "/manage/accounts/{}/",
+    "application_decision": "/manage/applications/{}/decide",
+    "password_reset_confirm": "/password-reset/{}/set-password/",
+    "account_connect": "/manage/accounts/{}/connect",
+    "account_check": "/manage/accounts/{}/check",
 }
-GET_ONLY = {"audit_log", "left", "apply_sent", "applications", "password_reset_done", "password_reset_complete", "set_aside", "home", "conversation", "outbox_fragment", "attachment", "approvals", "health", "manage_queues", "triage_clusters",
-            "triage_kb", "queue", "play", "admin", "accounts", "account", "account_callback", "api:openapi-json", "api:openapi-view", "api:api-root",
-            "healthz", "readyz", "metrics",
-            "reports", "reports_response_times", "reports_recognition", "reports_volumes", "reports_dashboard", "reports_conversations_csv"}
+GET_ONLY = {
+    "audit_log",
+    "left",
+    "apply_sent",
+    "applications",
+    "password_reset_done",
+    "password_reset_complete",
+    "set_aside",
+    "home",
+    "conversation",
+    "outbox_fragment",
+    "attachment",
+    "approvals",
+    "health",
+    "manage_queues",
+    "triage_clusters",
+    "triage_kb",
+    "queue",
+    "play",
+    "admin",
+    "accounts",
+    "account",
+    "account_callback",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:api-root",
+    "healthz",
+    "readyz",
+    "metrics",
+    "reports",
+    "reports_response_times",
+    "reports_recognition",
+    "reports_volumes",
+    "reports_dashboard",
+    "reports_conversations_csv",
+}
 
 
 def _post(client, path, data):
@@ -212,6 +430,7 @@ def test_no_id_in_a_path_gets_a_500(world, db, route):
 
 # --- The API, from its OpenAPI schema ---------------------------------------------------------
 
+
 def _api_operations():
     schema = ninja_api.get_openapi_schema()
     components = schema.get("components", {}).get("schemas", {})
@@ -227,9 +446,23 @@ def _api_operations():
             yield pytest.param(method, path, params, body, id=f"{method.upper()} {path}")
 
 
-VALID = {"queue": "twitter-conversations-moderated", "text": "Try this", "then": "none", "reason": "waiting_internal",
-         "sentiment": "negative", "tag": "Sync", "kind": "influencer", "due_at": "2099-01-01T09:00:00Z", "to_user": "me",
-         "to_queue": "escalation", "note": "look", "holding_reply": "On it", "approve": True, "on": True, "recommend_retweet": False}
+VALID = {
+    "queue": "twitter-conversations-moderated",
+    "text": "Try this",
+    "then": "none",
+    "reason": "waiting_internal",
+    "sentiment": "negative",
+    "tag": "Sync",
+    "kind": "influencer",
+    "due_at": "2099-01-01T09:00:00Z",
+    "to_user": "me",
+    "to_queue": "escalation",
+    "note": "look",
+    "holding_reply": "On it",
+    "approve": True,
+    "on": True,
+    "recommend_retweet": False,
+}
 
 
 def _valid_value(name, spec):
@@ -237,7 +470,11 @@ def _valid_value(name, spec):
 
 
 def _api_path(path: str, world, **override) -> str:
-    values = {"conversation_id": str(world["conversations"]["moderated"].pk), "tag": "sync", **override}
+    values = {
+        "conversation_id": str(world["conversations"]["moderated"].pk),
+        "tag": "sync",
+        **override,
+    }
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
     return path
@@ -255,12 +492,27 @@ def test_no_api_field_gets_a_500(world, db, method, path, params, body):
             return getattr(client, method)(url, **headers)
         return getattr(client, method)(url, raw, content_type="application/json", **headers)
 
-    cases = [(f"{name}={bad!r:.40}", _api_path(path, world), {**body, name: bad}) for name in body for bad in BAD_JSON]
-    cases += [(f"{p}={bad!r:.40}", _api_path(path, world, **{p: bad}), body or None) for p in params for bad in BAD_IDS]
+    cases = [
+        (f"{name}={bad!r:.40}", _api_path(path, world), {**body, name: bad})
+        for name in body
+        for bad in BAD_JSON
+    ]
+    cases += [
+        (f"{p}={bad!r:.40}", _api_path(path, world, **{p: bad}), body or None)
+        for p in params
+        for bad in BAD_IDS
+    ]
     if method != "get":
-        cases += [("a body that is not an object", _api_path(path, world), ["x"]), ("an empty object", _api_path(path, world), {})]
+        cases += [
+            ("a body that is not an object", _api_path(path, world), ["x"]),
+            ("an empty object", _api_path(path, world), {}),
+        ]
         # And a body that is not JSON at all.
-        r = _rolled_back(lambda: getattr(client, method)(_api_path(path, world), b"{not json", content_type="application/json", **headers))
+        r = _rolled_back(
+            lambda: getattr(client, method)(
+                _api_path(path, world), b"{not json", content_type="application/json", **headers
+            )
+        )
         if r.status_code >= 500:
             failures.append("not JSON")
     for label, url, payload in cases:

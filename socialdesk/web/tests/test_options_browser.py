@@ -24,7 +24,9 @@ def _leave(*pages):
 def _sim(path, **params):
     from django.conf import settings
 
-    return requests.get(f"{settings.SOCIALDESK_TWITTER_API_BASE}{path}", params=params, timeout=5).json()["data"]
+    return requests.get(
+        f"{settings.SOCIALDESK_TWITTER_API_BASE}{path}", params=params, timeout=5
+    ).json()["data"]
 
 
 def test_options_from_the_keyboard_and_the_panel(desk, page, customer_tweet):
@@ -78,7 +80,12 @@ def test_options_from_the_keyboard_and_the_panel(desk, page, customer_tweet):
 
 
 def test_escalation_and_a_retweet_a_cm_executes(desk, browser, customer_tweet):
-    customer_tweet("@FirefoxSupport Firefox is the best browser, switched my whole team!", username="bigfan", followers=900_000, verified=True)
+    customer_tweet(
+        "@FirefoxSupport Firefox is the best browser, switched my whole team!",
+        username="bigfan",
+        followers=900_000,
+        verified=True,
+    )
     poll_all()
     contributor = browser.new_page()
     sign_in(contributor, desk)
@@ -94,7 +101,9 @@ def test_escalation_and_a_retweet_a_cm_executes(desk, browser, customer_tweet):
     assert (c.assigned_queue.slug, c.retweet_recommended) == ("escalation", True)
     assert c.notes.get().text.startswith("Huge praise")
     assert OutboundAction.objects.get(kind="reply").text.startswith("Hi ")  # the holding reply
-    assert not contributor.locator("button:has-text('Retweet from')").count()  # contributors cannot retweet
+    assert not contributor.locator(
+        "button:has-text('Retweet from')"
+    ).count()  # contributors cannot retweet
 
     cm = browser.new_page()
     sign_in(cm, desk, "cm", "escalations-welcome")
@@ -105,11 +114,17 @@ def test_escalation_and_a_retweet_a_cm_executes(desk, browser, customer_tweet):
     _leave(contributor, cm)
     call_command("db_worker", "--batch", "--interval", "0")
     retweets = _sim("/_sim/retweets")
-    assert [(r["username"], r["tweet_id"]) for r in retweets] == [("FirefoxSupport", c.messages.get(direction="in").platform_id)]
-    assert Activity.objects.filter(conversation=c, kind="retweet_executed", actor__username="cm").exists()
+    assert [(r["username"], r["tweet_id"]) for r in retweets] == [
+        ("FirefoxSupport", c.messages.get(direction="in").platform_id)
+    ]
+    assert Activity.objects.filter(
+        conversation=c, kind="retweet_executed", actor__username="cm"
+    ).exists()
 
 
-def test_two_agents_see_each_other_and_a_second_reply_needs_confirmation(desk, browser, customer_tweet):
+def test_two_agents_see_each_other_and_a_second_reply_needs_confirmation(
+    desk, browser, customer_tweet
+):
     customer_tweet("@FirefoxSupport where are my passwords?", username="pat")
     poll_all()
     c = Conversation.objects.get()
@@ -169,7 +184,9 @@ def test_a_moderator_approves_an_edited_reply_and_it_reaches_x(desk, browser, cu
     _leave(contributor, moderator)
     call_command("db_worker", "--batch", "--interval", "0")
     tweet_id = Conversation.objects.get().messages.get(direction="in").platform_id
-    assert [r["text"] for r in _sim("/_sim/tweets", in_reply_to=tweet_id)] == ["Try turning off hardware acceleration in Settings ^CO"]
+    assert [r["text"] for r in _sim("/_sim/tweets", in_reply_to=tweet_id)] == [
+        "Try turning off hardware acceleration in Settings ^CO"
+    ]
 
 
 def test_filter_panel_and_bulk_close_in_the_browser(desk, page, customer_tweet):
@@ -185,10 +202,14 @@ def test_filter_panel_and_bulk_close_in_the_browser(desk, page, customer_tweet):
     page.select_option("#bulk-close", label="No Need to Reply")
     page.click("#bulk button[name=action][value=close]")
     assert "Done for 2 conversations" in page.locator(".flash.success").inner_text()
-    assert Conversation.objects.filter(status="closed", close_reason="no_need_to_reply").count() == 2
+    assert (
+        Conversation.objects.filter(status="closed", close_reason="no_need_to_reply").count() == 2
+    )
     page.click("label:has-text('Closed') input")  # submits the filter form
     page.wait_for_url("**status=closed**")
-    assert "3 conversations match" in page.locator("main").inner_text()  # open and closed both ticked now
+    assert (
+        "3 conversations match" in page.locator("main").inner_text()
+    )  # open and closed both ticked now
 
 
 def test_a_cm_creates_a_queue_in_the_browser(desk, page):

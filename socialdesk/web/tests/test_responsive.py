@@ -35,13 +35,24 @@ def desk(live_server, transactional_db, play_sim, customer_review):
     from socialdesk.people.models import Profile
 
     load_demo_configuration()
-    ingest([
-        make_inbound("Since the update my bookmarks toolbar is gone and every pinned tab opened twice\nsecond line", handle="lena_k"),
-        make_inbound(ARABIC, handle="samir", lang="ar"),
-        make_inbound("sync keeps failing on my phone", handle="ines"),
-    ])
-    customer_review("Keeps crashing every time I open a new tab.", stars=2, author_name="Jessica Miller", device="oriole",
-                    android_os_version=34, app_version_name="126.0")
+    ingest(
+        [
+            make_inbound(
+                "Since the update my bookmarks toolbar is gone and every pinned tab opened twice\nsecond line",
+                handle="lena_k",
+            ),
+            make_inbound(ARABIC, handle="samir", lang="ar"),
+            make_inbound("sync keeps failing on my phone", handle="ines"),
+        ]
+    )
+    customer_review(
+        "Keeps crashing every time I open a new tab.",
+        stars=2,
+        author_name="Jessica Miller",
+        device="oriole",
+        android_os_version=34,
+        app_version_name="126.0",
+    )
     poll_all()
     Conversation.objects.update(moderated=True)
     from django.contrib.auth import get_user_model
@@ -49,7 +60,11 @@ def desk(live_server, transactional_db, play_sim, customer_review):
     contributor = get_user_model().objects.get(username="contributor")
     Profile.objects.filter(user=contributor).update(replies_need_approval=True)
     waiting = Conversation.objects.get(author__handle="ines")
-    actions.reply(actor=contributor, conversation=waiting, text="Could you try signing out of sync and in again?")
+    actions.reply(
+        actor=contributor,
+        conversation=waiting,
+        text="Could you try signing out of sync and in again?",
+    )
     Profile.objects.filter(user=contributor).update(replies_need_approval=False)
     return live_server.url
 
@@ -73,7 +88,12 @@ def _pages(base):
     ]
 
 
-PASSWORDS = {"contributor": "fxhelp-volunteer-2026", "moderator": "triage-every-mention", "cm": "escalations-welcome", "admin": "connect-the-accounts"}
+PASSWORDS = {
+    "contributor": "fxhelp-volunteer-2026",
+    "moderator": "triage-every-mention",
+    "cm": "escalations-welcome",
+    "admin": "connect-the-accounts",
+}
 
 
 def _problems(page, axe, name, width):
@@ -83,12 +103,16 @@ def _problems(page, axe, name, width):
         wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
             .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + [...e.classList].join('.'))""")
-        problems.append(f"{name} at {width}px scrolls sideways ({overflow[0]} > {overflow[1]}): {wide}")
+        problems.append(
+            f"{name} at {width}px scrolls sideways ({overflow[0]} > {overflow[1]}): {wide}"
+        )
     results = axe.run(page)
     for v in results.response["violations"]:
         if v["impact"] in ("serious", "critical"):
             targets = [n["target"] for n in v["nodes"][:3]]
-            problems.append(f"{name} at {width}px: {v['impact']} {v['id']} ({v['help']}) on {targets}")
+            problems.append(
+                f"{name} at {width}px: {v['impact']} {v['id']} ({v['help']}) on {targets}"
+            )
     return problems
 
 

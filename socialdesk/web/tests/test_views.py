@@ -49,7 +49,10 @@ def test_reply_in_play_mode_deals_the_next_conversation(client, contributor, dem
     client.force_login(contributor)
     client.post("/play/twitter-conversations-moderated/start")
     first = client.get("/play/").context["c"]
-    r = client.post(f"/c/{first.pk}/reply", {"text": "Thanks!", "then": "close", "close_reason": "acknowledged", "play": "1"})
+    r = client.post(
+        f"/c/{first.pk}/reply",
+        {"text": "Thanks!", "then": "close", "close_reason": "acknowledged", "play": "1"},
+    )
     assert r.status_code == 302 and r["Location"] == "/play/"
     second = client.get("/play/").context["c"]
     assert second.pk != first.pk
@@ -72,7 +75,12 @@ def test_due_reminders_show_in_the_header_and_can_be_dismissed(client, contribut
 
     from socialdesk.conversations.models import Reminder
 
-    r = Reminder.objects.create(conversation=conversation, user=contributor, due_at=timezone.now() - timedelta(minutes=1), note="call back")
+    r = Reminder.objects.create(
+        conversation=conversation,
+        user=contributor,
+        due_at=timezone.now() - timedelta(minutes=1),
+        note="call back",
+    )
     client.force_login(contributor)
     page = client.get(f"/c/{conversation.pk}/").content.decode()
     assert "⏰ 1" in page
@@ -101,7 +109,10 @@ def test_cms_edit_the_mute_list_and_let_a_filtered_message_through(client, agent
     client.force_login(agents["contributor"])
     assert client.get("/manage/filters/").status_code == 403
     client.force_login(agents["cm"])
-    r = client.post("/manage/filters/", {"drop_reposts": "on", "drop_unrelated_replies": "on", "muted_words": "Boycott\n"})
+    r = client.post(
+        "/manage/filters/",
+        {"drop_reposts": "on", "drop_unrelated_replies": "on", "muted_words": "Boycott\n"},
+    )
     assert r.status_code == 302
     ingest([inbound("join the boycott!")])
     page = client.get("/manage/filters/").content.decode()
@@ -119,10 +130,14 @@ def test_dismissing_a_reminder_goes_back_only_to_this_site(client, contributor, 
 
     client.force_login(contributor)
     for target, expected in [
-        ("https://evil.example/phish", "/"), ("//evil.example", "/"), ("javascript:alert(1)", "/"),
+        ("https://evil.example/phish", "/"),
+        ("//evil.example", "/"),
+        ("javascript:alert(1)", "/"),
         (f"/c/{conversation.pk}/", f"/c/{conversation.pk}/"),
     ]:
-        r = Reminder.objects.create(conversation=conversation, user=contributor, due_at=timezone.now())
+        r = Reminder.objects.create(
+            conversation=conversation, user=contributor, due_at=timezone.now()
+        )
         response = client.post(f"/reminders/{r.pk}/done", {"next": target})
         assert response.status_code == 302 and response["Location"] == expected, target
 
@@ -132,7 +147,9 @@ def test_someone_elses_reminder_is_not_found(client, agents, conversation):
 
     from socialdesk.conversations.models import Reminder
 
-    r = Reminder.objects.create(conversation=conversation, user=agents["moderator"], due_at=timezone.now())
+    r = Reminder.objects.create(
+        conversation=conversation, user=agents["moderator"], due_at=timezone.now()
+    )
     client.force_login(agents["contributor"])
     assert client.post(f"/reminders/{r.pk}/done").status_code == 404
     r.refresh_from_db()
@@ -144,7 +161,9 @@ def test_a_conversation_dealt_to_another_agent_says_who_has_it(client, agents, c
 
     from django.utils import timezone
 
-    Conversation.objects.filter(pk=conversation.pk).update(dealt_to=agents["moderator"], lease_expires_at=timezone.now() + timedelta(minutes=5))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        dealt_to=agents["moderator"], lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
     client.force_login(agents["cm"])
     r = client.post(f"/c/{conversation.pk}/escalate", {"note": "mine now"})
     assert r.status_code == 409
@@ -157,19 +176,31 @@ def test_clusters_show_and_escalate_only_what_the_agent_may_see(client, agents, 
     from socialdesk.ingestion.services import ingest
 
     question = "Firefox crashes every time I open a PDF file since the update"
-    ingest([inbound(question + " help", mention="Firefox"), inbound(question + " please", mention="Firefox"),
-            inbound(question + " again", mention="Firefox")])
+    ingest(
+        [
+            inbound(question + " help", mention="Firefox"),
+            inbound(question + " please", mention="Firefox"),
+            inbound(question + " again", mention="Firefox"),
+        ]
+    )
     hidden = list(Conversation.objects.values_list("pk", flat=True))
     client.force_login(agents["moderator"])
     assert "crashes every time I open a PDF" in client.get("/triage/clusters/").content.decode()
     client.force_login(agents["contributor"])
-    assert "crashes every time I open a PDF" not in client.get("/triage/clusters/").content.decode()
-    r = client.post("/triage/clusters/escalate", {"conversations": ",".join(map(str, hidden)), "reason": "same crash"})
+    assert (
+        "crashes every time I open a PDF" not in client.get("/triage/clusters/").content.decode()
+    )
+    r = client.post(
+        "/triage/clusters/escalate",
+        {"conversations": ",".join(map(str, hidden)), "reason": "same crash"},
+    )
     assert r.status_code == 404
     assert not Conversation.objects.filter(assigned_queue__isnull=False).exists()
 
 
-def test_the_customers_other_conversations_list_only_what_the_agent_may_see(client, agents, inbound):
+def test_the_customers_other_conversations_list_only_what_the_agent_may_see(
+    client, agents, inbound
+):
     from socialdesk.ingestion.services import ingest
 
     ingest([inbound("bookmarks gone", author_id="42", handle="sam", mention="FirefoxSupport")])
@@ -183,7 +214,9 @@ def test_the_customers_other_conversations_list_only_what_the_agent_may_see(clie
     assert f"/c/{hidden.pk}/" in client.get(f"/c/{shown.pk}/").content.decode()
 
 
-def test_what_the_desk_says_after_a_reply_is_true_of_its_platform_and_of_approval(client, agents, demo, inbound):
+def test_what_the_desk_says_after_a_reply_is_true_of_its_platform_and_of_approval(
+    client, agents, demo, inbound
+):
     """Item 10: no "once X accepts it" on Google Play or Mastodon, no "queued" for a reply that
     waits for a moderator, and the moderator sees what the customer wrote beside the reply."""
     from socialdesk.ingestion.services import ingest
@@ -193,13 +226,21 @@ def test_what_the_desk_says_after_a_reply_is_true_of_its_platform_and_of_approva
     ingest([inbound("my tabs vanish on restart, help")])
     c = Conversation.objects.latest("pk")
     client.force_login(contributor)
-    r = client.post(f"/c/{c.pk}/reply", {"text": "Try the Restore button", "then": "none"}, follow=True)
-    assert "delivered once Twitter/X has accepted it" in r.content.decode(), r.content.decode()[:3000]
+    r = client.post(
+        f"/c/{c.pk}/reply", {"text": "Try the Restore button", "then": "none"}, follow=True
+    )
+    assert "delivered once Twitter/X has accepted it" in r.content.decode(), r.content.decode()[
+        :3000
+    ]
 
     Profile.objects.filter(user=contributor).update(replies_need_approval=True)
     ingest([inbound("and my bookmarks as well", author_id="5150", handle="lena_k")])
     other = Conversation.objects.latest("pk")
-    r = client.post(f"/c/{other.pk}/reply", {"text": "Bookmarks > Import and Backup", "then": "none"}, follow=True)
+    r = client.post(
+        f"/c/{other.pk}/reply",
+        {"text": "Bookmarks > Import and Backup", "then": "none"},
+        follow=True,
+    )
     page = r.content.decode()
     assert "waits for a moderator&#x27;s approval" in page and "queued" not in page.lower()
 
@@ -208,18 +249,30 @@ def test_what_the_desk_says_after_a_reply_is_true_of_its_platform_and_of_approva
     assert "Bookmarks &gt; Import and Backup" in page and "and my bookmarks as well" in page
 
 
-def test_a_reviewer_is_not_shown_with_followers_google_play_does_not_have(client, agents, demo, inbound):
+def test_a_reviewer_is_not_shown_with_followers_google_play_does_not_have(
+    client, agents, demo, inbound
+):
     import json
     from pathlib import Path
 
     from socialdesk.connectors.google_play import normalise_review
     from socialdesk.ingestion.services import ingest
 
-    page = json.loads((Path(__file__).resolve().parents[2] / "connectors/tests/fixtures/google_play_reviews_list.json").read_text())
+    page = json.loads(
+        (
+            Path(__file__).resolve().parents[2]
+            / "connectors/tests/fixtures/google_play_reviews_list.json"
+        ).read_text()
+    )
     ingest([normalise_review(page["reviews"][0], package="org.mozilla.firefox")])
     review = Conversation.objects.get(platform="google_play")
     ingest([inbound("bookmarks gone", handle="lena_k", followers=0)])
     tweet = Conversation.objects.get(platform="twitter")
     client.force_login(agents["cm"])
-    assert "follower" not in client.get(f"/c/{review.pk}/").content.decode().split('class="card author"')[1][:600]
+    assert (
+        "follower"
+        not in client.get(f"/c/{review.pk}/")
+        .content.decode()
+        .split('class="card author"')[1][:600]
+    )
     assert "0 followers" in client.get(f"/c/{tweet.pk}/").content.decode()

@@ -17,7 +17,14 @@ def snapshot() -> dict:
     from socialdesk.brands.models import BrandAccount, PlatformApp
     from socialdesk.clippings.models import Clipping
     from socialdesk.conversations.models import (
-        Activity, Attachment, Conversation, InternalNote, Message, Presence, Reminder, UserTag,
+        Activity,
+        Attachment,
+        Conversation,
+        InternalNote,
+        Message,
+        Presence,
+        Reminder,
+        UserTag,
     )
     from socialdesk.ingestion.models import FilteredMessage, FilterSettings
     from socialdesk.outbox.models import OutboundAction
@@ -27,9 +34,27 @@ def snapshot() -> dict:
     from socialdesk.triage.models import TagRule, TriageCorrection
 
     models = [
-        Conversation, Conversation.tags.through, Message, InternalNote, Reminder, UserTag, Attachment, Presence, OutboundAction,
-        Queue, SavedFilter, Profile, Signature, PlaySession, FilteredMessage, FilterSettings, TagRule, TriageCorrection, Clipping,
-        BrandAccount, PlatformApp,
+        Conversation,
+        Conversation.tags.through,
+        Message,
+        InternalNote,
+        Reminder,
+        UserTag,
+        Attachment,
+        Presence,
+        OutboundAction,
+        Queue,
+        SavedFilter,
+        Profile,
+        Signature,
+        PlaySession,
+        FilteredMessage,
+        FilterSettings,
+        TagRule,
+        TriageCorrection,
+        Clipping,
+        BrandAccount,
+        PlatformApp,
     ]
     snap = {m.__name__: list(m.objects.order_by("pk").values_list()) for m in models}
     snap["Activity"] = list(Activity.objects.exclude(kind="refused").order_by("pk").values_list())
@@ -40,7 +65,14 @@ def build_world(media_root) -> dict:
     from django.core.files.base import ContentFile
 
     from conftest import make_inbound
-    from socialdesk.conversations.models import Attachment, Conversation, Direction, Message, Reminder, Status
+    from socialdesk.conversations.models import (
+        Attachment,
+        Conversation,
+        Direction,
+        Message,
+        Reminder,
+        Status,
+    )
     from socialdesk.demo.seed import load_demo_configuration
     from socialdesk.ingestion.models import FilterSettings
     from socialdesk.ingestion.services import ingest
@@ -56,13 +88,27 @@ def build_world(media_root) -> dict:
     Profile.objects.create(user=users["other"], role=Role.CONTRIBUTOR)
     now = timezone.now()
     escalation = Queue.objects.get(slug="escalation")
-    world = {"users": users, "conversations": {}, "siblings": {}, "later_messages": {}, "failed": {}, "approvals": {}, "attachments": {}}
+    world = {
+        "users": users,
+        "conversations": {},
+        "siblings": {},
+        "later_messages": {},
+        "failed": {},
+        "approvals": {},
+        "attachments": {},
+    }
 
     for n, state in enumerate(STATES):
         mention = "Firefox" if state == "unmoderated" else "FirefoxSupport"
         author = dict(author_id=f"77{n}", handle=f"customer{n}")
         first = make_inbound(f"Firefox crashes on start, case {n}", mention=mention, **author)
-        later = make_inbound("Still crashing", mention=mention, thread_id=first.thread_id, in_reply_to=first.platform_id, **author)
+        later = make_inbound(
+            "Still crashing",
+            mention=mention,
+            thread_id=first.thread_id,
+            in_reply_to=first.platform_id,
+            **author,
+        )
         sibling = make_inbound(f"Also my bookmarks are gone, case {n}", mention=mention, **author)
         ingest([first])
         ingest([later, sibling])
@@ -84,26 +130,50 @@ def build_world(media_root) -> dict:
         world["later_messages"][state] = main.messages.get(platform_id=later.platform_id).pk
         # A failed like of the first message (the like route likes the later one).
         world["failed"][state] = OutboundAction.objects.create(
-            kind=ActionKind.LIKE, conversation=main, account=main.account, target_platform_id=msg1.platform_id,
-            state=ActionState.FAILED, last_error="refused", created_by=users["contributor"],
+            kind=ActionKind.LIKE,
+            conversation=main,
+            account=main.account,
+            target_platform_id=msg1.platform_id,
+            state=ActionState.FAILED,
+            last_error="refused",
+            created_by=users["contributor"],
         ).pk
         # A contributor's reply to the first message, waiting for a moderator; with an image.
         waiting = Message.objects.create(
-            conversation=main, direction=Direction.OUTBOUND, platform=main.platform, in_reply_to_platform_id=msg1.platform_id,
-            account=main.respond_from, sent_by=users["contributor"], text="Try safe mode ^CO", created_at=now,
+            conversation=main,
+            direction=Direction.OUTBOUND,
+            platform=main.platform,
+            in_reply_to_platform_id=msg1.platform_id,
+            account=main.respond_from,
+            sent_by=users["contributor"],
+            text="Try safe mode ^CO",
+            created_at=now,
         )
         world["approvals"][state] = OutboundAction.objects.create(
-            kind=ActionKind.REPLY, conversation=main, message=waiting, account=main.respond_from, text=waiting.text,
-            target_platform_id=msg1.platform_id, state=ActionState.AWAITING_APPROVAL, created_by=users["contributor"],
+            kind=ActionKind.REPLY,
+            conversation=main,
+            message=waiting,
+            account=main.respond_from,
+            text=waiting.text,
+            target_platform_id=msg1.platform_id,
+            state=ActionState.AWAITING_APPROVAL,
+            created_by=users["contributor"],
         ).pk
         with override_settings(MEDIA_ROOT=media_root):
-            a = Attachment(message=waiting, content_type="image/png", size=8, original_name="shot.png")
+            a = Attachment(
+                message=waiting, content_type="image/png", size=8, original_name="shot.png"
+            )
             a.file.save("shot.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
         world["attachments"][state] = a.pk
 
     world["reminders"] = {
-        role: Reminder.objects.create(conversation=world["conversations"]["moderated"], user=users[role], due_at=now - timedelta(minutes=1)).pk
-        for role in ROLES if role != "anonymous"
+        role: Reminder.objects.create(
+            conversation=world["conversations"]["moderated"],
+            user=users[role],
+            due_at=now - timedelta(minutes=1),
+        ).pk
+        for role in ROLES
+        if role != "anonymous"
     }
     world["queue_pk"] = Queue.objects.get(slug="escalation").pk
     from socialdesk.brands.models import BrandAccount
@@ -120,6 +190,13 @@ def build_world(media_root) -> dict:
     world["filtered"] = FilteredMessage.objects.get().pk
     from socialdesk.ingestion.set_aside import keep_message
 
-    world["set_aside"] = keep_message(make_inbound("a message the desk could not store", author_id="7998", handle="odd"), error="kept for the test").pk
-    world["tokens"] = {role: ApiToken.issue(users[role], "access test")[1] for role in ROLES if role != "anonymous"}
+    world["set_aside"] = keep_message(
+        make_inbound("a message the desk could not store", author_id="7998", handle="odd"),
+        error="kept for the test",
+    ).pk
+    world["tokens"] = {
+        role: ApiToken.issue(users[role], "access test")[1]
+        for role in ROLES
+        if role != "anonymous"
+    }
     return world

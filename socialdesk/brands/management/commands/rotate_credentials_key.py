@@ -12,7 +12,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Count what would be re-encrypted; change nothing.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Count what would be re-encrypted; change nothing.",
+        )
 
     def handle(self, *args, dry_run=False, **options):
         counts = rotate(dry_run=dry_run)

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Create the demo's brand accounts, policy, routing table, queues, tags, clippings and logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-users", action="store_true", help="Do not create the demo logins.")
+        parser.add_argument(
+            "--no-users", action="store_true", help="Do not create the demo logins."
+        )
 
     def handle(self, *args, no_users=False, **options):
         load_demo_configuration(with_users=not no_users)

@@ -26,7 +26,10 @@ class Worker(stock.Worker):
             if not gone:
                 raise
             self.running_task = False
-            logger.warning("Task id=%s vanished while it ran (its row was deleted); carrying on", db_task_result.pk)
+            logger.warning(
+                "Task id=%s vanished while it ran (its row was deleted); carrying on",
+                db_task_result.pk,
+            )
 
 
 class Command(stock.Command):

@@ -14,18 +14,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--keys-out", help="Write the archive's keys.env (SOCIALDESK_CREDENTIALS_KEY=…) to this file, mode 600.")
+        parser.add_argument(
+            "--keys-out",
+            help="Write the archive's keys.env (SOCIALDESK_CREDENTIALS_KEY=…) to this file, mode 600.",
+        )
 
     def handle(self, *args, file, keys_out=None, **options):
         try:
             manifest = restore(file, keys_out=keys_out)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Restored the backup of {manifest['created_at']} ({manifest['media_files']} media file(s)).")
+        self.stdout.write(
+            f"Restored the backup of {manifest['created_at']} ({manifest['media_files']} media file(s))."
+        )
         call_command("migrate", "--no-input", verbosity=0)
         unreadable = unreadable_credentials()
         if unreadable:
-            where = f"the line in {keys_out}" if keys_out else "the archive's keys.env (--keys-out FILE writes it)"
+            where = (
+                f"the line in {keys_out}"
+                if keys_out
+                else "the archive's keys.env (--keys-out FILE writes it)"
+            )
             self.stderr.write(
                 f"{unreadable} brand account(s) have credentials no configured key opens: set SOCIALDESK_CREDENTIALS_KEY "
                 f"to {where} and restart, or reconnect those accounts."

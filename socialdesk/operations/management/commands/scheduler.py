@@ -31,8 +31,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=None, help="Seconds between polls (default: SOCIALDESK_POLL_SECONDS).")
-        parser.add_argument("--once", action="store_true", help="Run one round of every job (if this process gets the lead) and exit.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="Seconds between polls (default: SOCIALDESK_POLL_SECONDS).",
+        )
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="Run one round of every job (if this process gets the lead) and exit.",
+        )
 
     def handle(self, *args, interval=None, once=False, **options):
         if interval is not None:
@@ -49,7 +58,9 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGTERM, _stop)
             signal.signal(signal.SIGINT, _stop)
-        self.stdout.write(f"Scheduler {scheduler.name}: polling every {settings.SOCIALDESK_POLL_SECONDS:g}s")
+        self.stdout.write(
+            f"Scheduler {scheduler.name}: polling every {settings.SOCIALDESK_POLL_SECONDS:g}s"
+        )
         try:
             while running:
                 close_old_connections()
@@ -67,4 +78,7 @@ class Command(BaseCommand):
             try:
                 scheduler.stop()
             except Exception:  # noqa: BLE001 - the lease then expires on its own
-                logger.exception("Could not give the scheduler lease up; it expires in %gs", scheduler.lease_seconds)
+                logger.exception(
+                    "Could not give the scheduler lease up; it expires in %gs",
+                    scheduler.lease_seconds,
+                )

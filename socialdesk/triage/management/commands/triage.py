@@ -30,14 +30,14 @@ def parse_line(line: str, n: int) -> tuple[object, TriageInput | None, str]:
     except (json.JSONDecodeError, RecursionError) as exc:
         return None, None, f"line {n}: not valid JSON ({getattr(exc, 'msg', 'too deeply nested')})"
     if not isinstance(obj, dict):
-        return None, None, f"line {n}: expected a JSON object like {{\"id\": 1, \"text\": \"…\"}}"
+        return None, None, f'line {n}: expected a JSON object like {{"id": 1, "text": "…"}}'
     id_ = obj.get("id")
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
-        return id_, None, f"line {n}: \"text\" is missing or not a non-empty string"
+        return id_, None, f'line {n}: "text" is missing or not a non-empty string'
     author = obj.get("author") or {}
     if not isinstance(author, dict):
-        return id_, None, f"line {n}: \"author\" must be an object with followers and verified"
+        return id_, None, f'line {n}: "author" must be an object with followers and verified'
     try:
         followers = int(author.get("followers") or 0)
     except (TypeError, ValueError):
@@ -47,7 +47,16 @@ def parse_line(line: str, n: int) -> tuple[object, TriageInput | None, str]:
     verified = author.get("verified", False)
     if not isinstance(verified, bool):
         return id_, None, f"line {n}: author.verified must be true or false"
-    return id_, TriageInput(text=text, followers=followers, verified=verified, handle=str(author.get("handle") or "")), ""
+    return (
+        id_,
+        TriageInput(
+            text=text,
+            followers=followers,
+            verified=verified,
+            handle=str(author.get("handle") or ""),
+        ),
+        "",
+    )
 
 
 def bounded_lines(source, limit: int = MAX_LINE):
@@ -83,7 +92,9 @@ def run(lines, out, config: TriageConfig) -> tuple[int, int]:
         id_, inp, error = parse_line(line.rstrip("\n"), n)
         if error:
             flush()  # keep the output in input order
-            out.write(json.dumps({"line": n, "id": id_, "error": error}, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps({"line": n, "id": id_, "error": error}, ensure_ascii=False) + "\n"
+            )
             errors += 1
             continue
         pending.append((id_, inp))
@@ -99,17 +110,26 @@ def config_from_database() -> tuple[TriageConfig, str]:
     try:
         config = load_config()
     except DatabaseError:
-        return TriageConfig(), "the database is not set up (run `socialdesk migrate`); using the built-in defaults without tag rules"
-    skipped = "; ".join(f"tag rule “{name}” is skipped: {why.rstrip('.')}" for name, why in config.skipped_rules)
+        return (
+            TriageConfig(),
+            "the database is not set up (run `socialdesk migrate`); using the built-in defaults without tag rules",
+        )
+    skipped = "; ".join(
+        f"tag rule “{name}” is skipped: {why.rstrip('.')}" for name, why in config.skipped_rules
+    )
     return config, skipped
 
 
 class Command(BaseCommand):
-    help = "Classify JSON lines {\"id\", \"text\", \"author\"?} from FILE (or - for standard input) and write one JSON line per input."
+    help = 'Classify JSON lines {"id", "text", "author"?} from FILE (or - for standard input) and write one JSON line per input.'
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="a JSON-lines file, or - for standard input")
-        parser.add_argument("--defaults", action="store_true", help="ignore the database's tag rules and lists (for evaluation)")
+        parser.add_argument(
+            "--defaults",
+            action="store_true",
+            help="ignore the database's tag rules and lists (for evaluation)",
+        )
 
     def handle(self, *args, file, defaults, **options):
         if defaults:
