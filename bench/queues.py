@@ -257,6 +257,7 @@ def fill(n, *, seed=11):
 
     from socialdesk.brands.models import BrandAccount
     from socialdesk.conversations.models import Author, Conversation, Message, Tag
+    from socialdesk.conversations.tagging import refresh_all_tag_slugs
     from socialdesk.queues.models import Queue
 
     t0 = time.perf_counter()
@@ -296,6 +297,7 @@ def fill(n, *, seed=11):
         _write("conversations_conversation", CONVERSATION_COLUMNS, conversations)
         _write("conversations_message", MESSAGE_COLUMNS, messages)
         _write("conversations_conversation_tags", ("conversation_id", "tag_id"), links)
+        refresh_all_tag_slugs()  # the links' copy on the rows, as tagging keeps it
         if postgres:
             with connection.cursor() as cur:
                 for table in (

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ConversationsConfig(AppConfig):
     name = "socialdesk.conversations"
     verbose_name = "Conversations"
+
+    def ready(self):
+        from . import tagging  # noqa: F401  (a tag renamed or deleted refreshes its conversations)

@@ -5,6 +5,8 @@ from django.db import models
 
 from socialdesk.brands.models import BrandAccount, Platform
 
+from .fields import SlugSet
+
 
 class Author(models.Model):
     """A customer's profile on a platform, kept current as their messages arrive."""
@@ -129,6 +131,9 @@ class Conversation(models.Model):
     type = models.CharField(max_length=20, choices=MessageType.choices, blank=True)
     language = models.CharField(max_length=10, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
+    # The slugs of `tags`, kept by `tagging.refresh_tag_slugs` wherever links change: a tag
+    # filter is then a condition on the row (GIN-indexed on PostgreSQL), not a join.
+    tag_slugs = SlugSet(db_default=[])
     priority = models.IntegerField(default=0, help_text="Higher is dealt first.")
     moderated = models.BooleanField(default=False)
     # True while the customer's latest message has no answer from us: what Play Mode deals.
@@ -237,6 +242,23 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.author}"
+
+    def save(self, *args, **kwargs):
+        # `tag_slugs` is written only from the links (`tagging.refresh_tag_slugs`): saving an
+        # instance read before someone tagged the conversation must not put the old slugs back.
+        if (
+            kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+            and not self._state.adding
+            and self.pk
+        ):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname != "tag_slugs" and f.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
 
 class Direction(models.TextChoices):

@@ -35,6 +35,7 @@ from socialdesk.conversations.models import (
     Status,
     Tag,
 )
+from socialdesk.conversations.tagging import refresh_tag_slugs
 from socialdesk.triage import services as triage
 
 from . import boundary, bulk, set_aside
@@ -719,6 +720,7 @@ def _store_in_bulk(
     # Triage's suggestions, tags and `triaged` entries go with the page's own rows.
     triage.record(context.opened, activity=activity, tag_links=tag_links)
     Conversation.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
+    refresh_tag_slugs({link.conversation_id for link in tag_links})
     bulk.insert(activity)
     _write_changes(by_id.values(), before)
     return result

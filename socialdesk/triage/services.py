@@ -32,6 +32,7 @@ from socialdesk.conversations.models import (
     Tag,
     UserTag,
 )
+from socialdesk.conversations.tagging import refresh_tag_slugs
 
 from . import patterns
 from .classify import (
@@ -277,6 +278,7 @@ def record(
     TriageSuggestion.objects.bulk_create(suggestions)
     if tag_links is None:
         Through.objects.bulk_create(links, ignore_conflicts=True)
+        refresh_tag_slugs([c for c, r in opened if r.applied_tags])
     else:
         tag_links += links
     if activity is None:
