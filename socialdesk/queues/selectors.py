@@ -596,9 +596,9 @@ def facet_counts(
     per_value: dict[tuple[str, str], QuerySet] = {}
     tag_sizes: dict[str, QuerySet] = {}
     for name in ConversationFilter.FIELDS:
-        # Within a tag filter no index reaches a value's rows: counting value by value would walk
-        # the tag's conversations once per value, so they are walked once, for all values.
-        if size(name) <= cap or (filter.tags and name != "tags"):
+        # A tag filter is a condition on the row (`tag_slugs`, GIN-indexed on PostgreSQL), so
+        # within it each value is counted up to the cap like within any other filter.
+        if size(name) <= cap:
             counted[name] = exact(name)
         else:
             counted[name] = {}
