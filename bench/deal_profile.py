@@ -193,7 +193,12 @@ def run_explain(verbose):
         print(f"Play within a filter of the left panel, on {twitter.name}:")
         for label, f in [
             ("tag bench-common (1 in 20)", ConversationFilter(tags=("bench-common",))),
-            ("tag bench-rare (1 in 10,000)", ConversationFilter(tags=("bench-rare",))),
+            # The fill puts every one of them on an unmoderated conversation: none is in this queue.
+            (
+                "tag bench-rare (1 in 10,000, none in the queue)",
+                ConversationFilter(tags=("bench-rare",)),
+            ),
+            ("tag crash (on no conversation)", ConversationFilter(tags=("crash",))),
             ("no tag", ConversationFilter(tags=(NONE,))),
             ("language de", ConversationFilter(languages=("de",))),
             ("language xx (nothing)", ConversationFilter(languages=("xx",))),
