@@ -78,13 +78,28 @@ def refresh_tag_slugs(conversations: Iterable) -> None:
 
 
 def refresh_all_tag_slugs() -> None:
-    """Every conversation, in one statement (a bench fill that wrote links directly)."""
-    links = connection.ops.quote_name(Conversation.tags.through._meta.db_table)
-    empty = (
-        "cardinality(tag_slugs) = 0" if connection.vendor == "postgresql" else "tag_slugs = '[]'"
-    )
+    """Every conversation (a bench fill that wrote links directly): on PostgreSQL one grouped
+    pass over the links joined to the rows, rather than a subquery per row."""
+    ops = connection.ops
+    table = ops.quote_name(Conversation._meta.db_table)
+    links = ops.quote_name(Conversation.tags.through._meta.db_table)
+    tags = ops.quote_name(Tag._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(_sql(f"id IN (SELECT conversation_id FROM {links}) OR NOT ({empty})"))
+        if connection.vendor != "postgresql":
+            cursor.execute(
+                _sql(f"id IN (SELECT conversation_id FROM {links}) OR tag_slugs <> '[]'")
+            )
+            return
+        cursor.execute(
+            f"UPDATE {table} SET tag_slugs = '{{}}' WHERE tag_slugs <> '{{}}' "
+            f"AND id NOT IN (SELECT conversation_id FROM {links})"
+        )
+        cursor.execute(
+            f"UPDATE {table} c SET tag_slugs = agg.slugs FROM (SELECT l.conversation_id, "
+            f"array_agg(t.slug::text ORDER BY t.slug) AS slugs FROM {links} l "
+            f"JOIN {tags} t ON t.id = l.tag_id GROUP BY l.conversation_id) agg "
+            "WHERE c.id = agg.conversation_id AND c.tag_slugs IS DISTINCT FROM agg.slugs"
+        )
 
 
 def _carrying(tag: Tag) -> list[int]:

@@ -8,22 +8,20 @@ GIN = "conversation_tag_slugs_gin"
 
 
 def fill(apps, schema_editor):
-    """Every conversation's tag slugs, from its links, in one statement."""
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        slugs = (
-            "ARRAY(SELECT t.slug FROM conversations_conversation_tags l "
-            "JOIN conversations_tag t ON t.id = l.tag_id "
-            "WHERE l.conversation_id = conversations_conversation.id ORDER BY t.slug)"
-        )
-    else:
-        slugs = (
-            "(SELECT COALESCE(json_group_array(slug), '[]') FROM (SELECT t.slug AS slug "
+    """Every conversation's tag slugs, from its links: one grouped pass on PostgreSQL."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "UPDATE conversations_conversation c SET tag_slugs = agg.slugs FROM ("
+            "SELECT l.conversation_id, array_agg(t.slug::text ORDER BY t.slug) AS slugs "
             "FROM conversations_conversation_tags l JOIN conversations_tag t ON t.id = l.tag_id "
-            "WHERE l.conversation_id = conversations_conversation.id ORDER BY t.slug))"
+            "GROUP BY l.conversation_id) agg WHERE c.id = agg.conversation_id"
         )
+        return
     schema_editor.execute(
-        f"UPDATE conversations_conversation SET tag_slugs = {slugs} "
+        "UPDATE conversations_conversation SET tag_slugs = (SELECT COALESCE(json_group_array(slug), '[]') "
+        "FROM (SELECT t.slug AS slug FROM conversations_conversation_tags l "
+        "JOIN conversations_tag t ON t.id = l.tag_id "
+        "WHERE l.conversation_id = conversations_conversation.id ORDER BY t.slug)) "
         "WHERE id IN (SELECT conversation_id FROM conversations_conversation_tags)"
     )
 
