@@ -8,7 +8,7 @@ seconds of counting. It is generous: a URL counts 23 on X whatever its length.
 
 import re
 
-from .errors import ActionError
+from socialdesk.errors import ActionError
 
 TEXT_LIMITS = {
     "reply": 5000,

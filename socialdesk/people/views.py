@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from socialdesk.conversations.errors import ActionError
+from socialdesk.errors import ActionError
 
 from . import audit, services
 from .models import Role, has_role

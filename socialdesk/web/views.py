@@ -21,10 +21,13 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play_services
+from socialdesk.actions import escalate as escalation
+from socialdesk.actions.delivery import retry_failed
 from socialdesk.brands.models import Platform
 from socialdesk.clippings.models import Clipping
 from socialdesk.connectors.registry import authors_have_followers
-from socialdesk.conversations import actions
 from socialdesk.conversations.channel_rules import (
     ATTACHMENT_RULES,
     PLAIN_TEXT_RULES,
@@ -33,7 +36,6 @@ from socialdesk.conversations.channel_rules import (
     reply_audience,
     reply_mention,
 )
-from socialdesk.conversations.errors import ActionError, ActionNotFound
 from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import (
     CloseReason,
@@ -45,16 +47,10 @@ from socialdesk.conversations.models import (
     Tag,
     UserTagKind,
 )
-from socialdesk.conversations.selectors import (
-    can_see,
-    record_presence,
-    visible_conversation,
-    visible_conversations,
-)
+from socialdesk.conversations.selectors import record_presence
+from socialdesk.errors import ActionError, ActionNotFound
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import has_role, role_of, signatures_of
-from socialdesk.play import services as play_services
 from socialdesk.play.forms import PlayConversationForm
 from socialdesk.play.models import EndedBy
 from socialdesk.queues.forms import QueueForm
@@ -75,6 +71,7 @@ from socialdesk.queues.selectors import (
     queue_filter,
     visible_queues,
 )
+from socialdesk.queues.visibility import can_see, visible_conversation, visible_conversations
 
 from .context import draft_sent
 from .forms import (
@@ -817,7 +814,7 @@ def escalate(request, pk):
     return _simple_action(
         request,
         pk,
-        actions.escalate,
+        escalation.escalate,
         "Escalated to the community managers. Thank you!",
         EscalateForm,
     )
@@ -1238,7 +1235,7 @@ def ingestion_filters(request):
     from django import forms as dj_forms
     from django.db.models import Count
 
-    from socialdesk.ingestion.filters import let_through
+    from socialdesk.actions.inbound import let_through
     from socialdesk.ingestion.models import FilteredMessage, FilterReason, FilterSettings
 
     class FilterForm(dj_forms.ModelForm):
