@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from socialdesk.brands.models import BrandAccount, Platform
-from socialdesk.conversations.limits import MAX_ID, unsafe_character
+from socialdesk.conversations.limits import unsafe_character
 from socialdesk.conversations.models import (
     Conversation,
     Message,
@@ -28,6 +28,7 @@ from socialdesk.conversations.models import (
     UserTag,
     UserTagKind,
 )
+from socialdesk.fields import MAX_ID
 from socialdesk.people.models import has_role
 
 from .models import Queue, QueueKind, validate_rules
