@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Tag
-from socialdesk.ingestion.services import ingest
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import NONE, ConversationFilter, queue_conversations
 
