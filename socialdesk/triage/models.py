@@ -71,7 +71,7 @@ def validate_regex(value: str) -> None:
     try:
         check(value)
     except PatternError as exc:
-        raise ValidationError(exc.message)
+        raise ValidationError(exc.message) from exc
 
 
 class TagRule(models.Model):

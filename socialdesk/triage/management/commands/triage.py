@@ -144,7 +144,7 @@ class Command(BaseCommand):
             try:
                 source = open(file, encoding="utf-8", errors="replace")
             except OSError as exc:
-                raise CommandError(f"Cannot read {file}: {exc.strerror}.")
+                raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
         with source:
             ok, errors = run(bounded_lines(source), self.stdout, config)
         self.stderr.write(f"{ok} classified, {errors} with errors.")
