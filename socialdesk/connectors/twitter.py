@@ -748,7 +748,7 @@ class TwitterConnector:
         return [
             by_id.get(_tweet_id(tweet))
             or Unreadable(platform="twitter", raw=raw, error="It has no id.")
-            for tweet, raw in zip(answer.tweets, raws)
+            for tweet, raw in zip(answer.tweets, raws, strict=True)
         ]
 
     def _handles(self) -> dict[str, str]:

@@ -184,7 +184,11 @@ def _state(conversation: Conversation) -> tuple:
 
 
 def _changed(conversation: Conversation, before: tuple) -> list[str]:
-    return [name for name, was in zip(CHANGING, before) if getattr(conversation, name) != was]
+    return [
+        name
+        for name, was in zip(CHANGING, before, strict=True)
+        if getattr(conversation, name) != was
+    ]
 
 
 def _take_message(

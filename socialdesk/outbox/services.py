@@ -325,7 +325,7 @@ def send_due(*, first: int | None = None) -> list[str | None]:
     with ThreadPoolExecutor(
         max_workers=min(n_threads, len(ids)), thread_name_prefix="outbox"
     ) as pool:
-        states = dict(zip(ids, pool.map(send_one, ids)))
+        states = dict(zip(ids, pool.map(send_one, ids), strict=True))
     order = ([first] if first is not None else []) + [pk for pk in ids if pk != first]
     return [states.get(pk) for pk in order]
 

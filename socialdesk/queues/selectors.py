@@ -395,7 +395,7 @@ def capped_counts(querysets: dict, *, cap: int | None = None) -> dict:
             cursor.execute("SET LOCAL jit = off")
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {key: CappedCount(n, cap) for key, n in zip(querysets, row)}
+    return {key: CappedCount(n, cap) for key, n in zip(querysets, row, strict=True)}
 
 
 def is_capped(n) -> bool:
