@@ -324,7 +324,7 @@ def analyze(*, everything=False):
     the fill: every table, tags and user tags included)."""
     from django.db import connection
 
-    with connection.cursor() as cur:
+    with connection.cursor():  # opens the connection the raw statements below use
         if connection.vendor == "postgresql":
             # VACUUM cannot run in a transaction: on the raw connection, in autocommit.
             raw = connection.connection
