@@ -691,8 +691,9 @@ def main():
     sizes, agent_counts = ints(args.sizes), ints(args.agents)
     agent_ids = make_agents(max(agent_counts))
     rows = []
+    per_run = f"{args.count} deals" if args.count else f"{args.seconds:g}s"
     print(
-        f"Play Mode dealing, {'%d deals' % args.count if args.count else '%gs' % args.seconds} per run, "
+        f"Play Mode dealing, {per_run} per run, "
         f"{args.processes} process(es) per side; product = deal_next + close, baseline = raw SKIP LOCKED claim + close; "
         f"paced runs at {args.rate:g} deals/s",
         flush=True,
