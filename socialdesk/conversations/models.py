@@ -49,6 +49,9 @@ class UserTag(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["author", "kind"], name="unique_user_tag")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (author {self.author_id})"
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -345,6 +348,9 @@ class InternalNote(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Note on conversation {self.conversation_id}"
+
 
 class Reminder(models.Model):
     conversation = models.ForeignKey(
@@ -360,6 +366,9 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["due_at"]
+
+    def __str__(self) -> str:
+        return f"Reminder on conversation {self.conversation_id} at {self.due_at:%Y-%m-%d %H:%M}"
 
 
 # How each kind of activity reads in the conversation's history.
@@ -423,6 +432,9 @@ class Presence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["conversation", "user"], name="unique_presence")
         ]
+
+    def __str__(self) -> str:
+        return f"User {self.user_id} on conversation {self.conversation_id}"
 
 
 class ActivityLogIsAppendOnly(Exception):
