@@ -466,6 +466,9 @@ class Activity(models.Model):
             models.Index(fields=["kind", "at"], name="activity_kind_at"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ActivityLogIsAppendOnly("The activity log is append-only.")
@@ -473,9 +476,6 @@ class Activity(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ActivityLogIsAppendOnly("The activity log is append-only.")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
 
     @property
     def label(self) -> str:
