@@ -255,7 +255,9 @@ class Message(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # Empty for an outbound message the platform has not yet accepted.
     # Google Play review versions are "<review id>:<lastModified seconds>": ids need room.
-    platform_id = models.CharField(max_length=200, null=True, blank=True)
+    # NULL, not "", for "none yet": the unique (platform, platform_id) constraint below skips
+    # NULLs, so any number of replies can wait for their id at once.
+    platform_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
     author = models.ForeignKey(
         Author, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
