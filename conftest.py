@@ -1,4 +1,4 @@
-"""Shared fixtures: the demo configuration, agents of each role, and a live Twitter/X simulator."""
+"""Shared fixtures: the demo configuration, agents of each role, the platform simulators, a browser."""
 
 import os
 
@@ -48,6 +48,56 @@ def agents(demo):
 @pytest.fixture
 def contributor(agents):
     return agents["contributor"]
+
+
+# Browser tests (marked `browser`): one Chromium per test module, a fresh context per test, and
+# the demo desk served live. Their helpers (sign_in, ARTIFACTS) are in socialdesk/web/tests/browser.py.
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from socialdesk.web.tests.browser import CHROMIUM
+
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (apt-get install chromium)")
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread, which Django's ORM would refuse.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desk(live_server, transactional_db, twitter_sim, customer_tweet):
+    """The demo configuration served by a live server; its URL."""
+    from socialdesk.demo.seed import load_demo_configuration
+
+    load_demo_configuration()
+    return live_server.url
 
 
 def _simulator_fixtures(name: str, make, setting: str, **more_settings):

@@ -6,7 +6,7 @@ import pytest
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.ingestion.services import ingest
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.web.tests.test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

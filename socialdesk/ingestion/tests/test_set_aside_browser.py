@@ -10,7 +10,7 @@ from socialdesk.ingestion.models import SetAsideMessage
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.ingestion.services import ingest
 from socialdesk.ingestion.tests.test_set_aside import break_on
-from socialdesk.web.tests.test_browser import ARTIFACTS, browser, desk, page, sign_in  # noqa: F401 - the fixtures
+from socialdesk.web.tests.browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 

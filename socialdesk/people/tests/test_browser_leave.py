@@ -8,7 +8,7 @@ from django.core import mail
 from socialdesk.conversations import actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at
 

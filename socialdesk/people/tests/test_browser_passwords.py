@@ -6,8 +6,6 @@ import re
 import pytest
 from django.core import mail
 
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, page  # noqa: F401 - shared fixtures
-
 from .browser import look_at
 
 pytestmark = pytest.mark.browser

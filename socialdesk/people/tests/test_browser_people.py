@@ -3,7 +3,7 @@
 import pytest
 
 from socialdesk.people.models import Profile
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at
 

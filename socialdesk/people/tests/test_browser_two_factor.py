@@ -6,8 +6,6 @@ import base64
 import pytest
 from django_otp.oath import TOTP
 
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, page  # noqa: F401 - shared fixtures
-
 from .browser import look_at
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@ page says where its counts stopped, on a laptop and on a phone."""
 
 import pytest
 
-from socialdesk.web.tests.test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 from socialdesk.web.tests.test_responsive import SHOTS, _problems
 
 from .test_queue_pages import _make

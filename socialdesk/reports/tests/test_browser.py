@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_inbound
-from socialdesk.web.tests.test_browser import ARTIFACTS, browser, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import ARTIFACTS, sign_in
 from socialdesk.web.tests.test_responsive import _problems
 
 from .history import build

@@ -5,7 +5,7 @@ import pytest
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.triage.models import TriageCorrection
-from socialdesk.web.tests.test_browser import ARTIFACTS, browser, desk, page, sign_in  # noqa: F401 (fixtures)
+from socialdesk.web.tests.browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 
-from .test_browser import ARTIFACTS, browser, page, sign_in  # noqa: F401 - shared fixtures
+from .browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 

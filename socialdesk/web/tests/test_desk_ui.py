@@ -6,7 +6,7 @@ import pytest
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.ingestion.services import ingest
 
-from .test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from .browser import sign_in
 
 pytestmark = pytest.mark.browser
 QUEUE = "button[aria-label='Play Twitter conversations - Moderated']"

@@ -6,7 +6,7 @@ import pytest
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.people.models import Signature
 
-from .test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from .browser import sign_in
 
 
 def test_a_post_after_the_session_ended_signs_in_back_to_the_page_it_came_from(

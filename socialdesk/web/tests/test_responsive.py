@@ -16,7 +16,7 @@ from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.ingestion.services import ingest
 
-from .test_browser import ARTIFACTS, CHROMIUM, browser, sign_in  # noqa: F401 - shared fixtures
+from .browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 
