@@ -26,6 +26,8 @@ def _bench():
     return module
 
 
+# A benchmark with a timing floor: run alone, by `make test-slow`, not beside other tests.
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_ingestion_benchmark_runs_stores_what_the_baseline_stores_and_keeps_its_floor(demo):
     from django.db import connection
