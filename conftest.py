@@ -11,6 +11,24 @@ os.environ["SOCIALDESK_MASTODON_API_BASE"] = "http://127.0.0.1:9"
 os.environ["SOCIALDESK_GOOGLE_TOKEN_URI"] = "http://127.0.0.1:9/token"
 
 
+def _without_surrogates(value):
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without_surrogates(v) for v in value)
+    return value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(config, report):
+    """A test worker (`make test` runs several) sends its reports as UTF-8; the bad-input and
+    property tests' output can hold lone surrogates, which UTF-8 cannot carry: escape them."""
+    data = yield
+    return _without_surrogates(data)
+
+
 @pytest.fixture(autouse=True)
 def _no_real_platforms(settings):
     """The environment above can come too late (pytest-django may load the settings first):
