@@ -260,7 +260,7 @@ def reply(request, pk):
                 **data,
             )
         except ActionNotFound as exc:
-            raise Http404(exc.message)
+            raise Http404(exc.message) from exc
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             status = exc.status
@@ -597,7 +597,7 @@ def attachment(request, pk):
     try:
         f = a.file.open("rb")
     except FileNotFoundError:
-        raise Http404("The file of this attachment is gone.")
+        raise Http404("The file of this attachment is gone.") from None
     response = FileResponse(
         f,
         content_type=a.content_type or "application/octet-stream",
