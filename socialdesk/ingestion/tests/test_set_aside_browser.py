@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 def test_an_admin_retries_one_set_aside_message_and_dismisses_another(
     desk, page, customer_tweet, inbound, monkeypatch
-):  # noqa: F811
+):
     break_on(monkeypatch, "boom")
     customer_tweet("@FirefoxSupport boom: the <b>toolbar</b> is gone", username="ben")
     customer_tweet("@FirefoxSupport sync keeps failing", username="ana")

@@ -17,7 +17,7 @@ from .browser import look_at
 pytestmark = pytest.mark.browser
 
 
-def test_apply_approve_set_a_password_sign_in_and_play(desk, page, browser, customer_tweet):  # noqa: F811
+def test_apply_approve_set_a_password_sign_in_and_play(desk, page, browser, customer_tweet):
     customer_tweet("@FirefoxSupport my tabs vanish after restart", username="kai")
     poll_all()
     problems = []

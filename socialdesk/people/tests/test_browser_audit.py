@@ -19,7 +19,7 @@ def desk(live_server, transactional_db, settings):
     return live_server.url
 
 
-def test_an_admin_searches_the_audit_log(desk, page):  # noqa: F811
+def test_an_admin_searches_the_audit_log(desk, page):
     for n in range(3):
         Client().post("/login/", {"username": "moderator", "password": f"wrong-{n}"})
     sign_in(page, desk, "admin", "connect-the-accounts")

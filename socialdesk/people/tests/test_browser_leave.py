@@ -15,7 +15,7 @@ from .browser import look_at
 pytestmark = pytest.mark.browser
 
 
-def test_a_contributor_leaves_and_their_reply_stays(desk, page, browser, customer_tweet):  # noqa: F811
+def test_a_contributor_leaves_and_their_reply_stays(desk, page, browser, customer_tweet):
     customer_tweet("@FirefoxSupport pdf viewer is blank", username="kai")
     poll_all()
     Conversation.objects.update(moderated=True)

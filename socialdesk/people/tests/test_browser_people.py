@@ -18,7 +18,7 @@ def desk(live_server, transactional_db):
     return live_server.url
 
 
-def test_a_community_manager_promotes_a_contributor(desk, page):  # noqa: F811
+def test_a_community_manager_promotes_a_contributor(desk, page):
     sign_in(page, desk, "cm", "escalations-welcome")
     page.click("text=People")
     page.wait_for_url(f"{desk}/manage/people/")

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 QUEUE = "twitter-conversations-moderated"
 
 
-def test_a_long_queue_pages_with_next_and_says_its_counts_stopped(desk, browser, settings):  # noqa: F811
+def test_a_long_queue_pages_with_next_and_says_its_counts_stopped(desk, browser, settings):
     from axe_playwright_python.sync_playwright import Axe
 
     settings.SOCIALDESK_COUNT_CAP = 100

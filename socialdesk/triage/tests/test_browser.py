@@ -10,7 +10,7 @@ from socialdesk.web.tests.browser import ARTIFACTS, sign_in
 pytestmark = pytest.mark.browser
 
 
-def test_an_agent_sees_why_and_corrects_a_suggestion(desk, page, customer_tweet):  # noqa: F811
+def test_an_agent_sees_why_and_corrects_a_suggestion(desk, page, customer_tweet):
     customer_tweet(
         "@FirefoxSupport please add vertical tabs, I lost all my bookmarks switching browsers",
         username="ines",

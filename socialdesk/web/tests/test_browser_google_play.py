@@ -22,7 +22,7 @@ def desk(live_server, transactional_db, play_sim):
 
 def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply(
     desk, page, play_sim, customer_review
-):  # noqa: F811
+):
     review = customer_review(
         "Keeps crashing every time I open a new tab. <script>x</script>",
         stars=1,

@@ -22,7 +22,7 @@ def desk(live_server, transactional_db, mastodon_sim):
 
 def test_a_mastodon_reply_keeps_the_customers_mention_and_counts_it(
     desk, page, mastodon_sim, customer_toot
-):  # noqa: F811
+):
     toot = customer_toot("@firefox_support my container tabs are gone", username="lucia42")
     poll_all()
     c = Conversation.objects.get()

@@ -112,7 +112,7 @@ def test_an_agent_keeps_several_signatures_and_one_is_the_default(
 
 
 @pytest.mark.browser
-def test_a_reply_typed_before_the_session_ended_is_there_after_signing_in_again(desk, page):  # noqa: F811
+def test_a_reply_typed_before_the_session_ended_is_there_after_signing_in_again(desk, page):
     from conftest import make_inbound
     from socialdesk.ingestion.services import ingest
 
