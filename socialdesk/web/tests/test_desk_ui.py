@@ -3,8 +3,8 @@ text, whole emoji, the reason asked in place, the options in reach, and the shor
 
 import pytest
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
 
 from .browser import sign_in
 
