@@ -7,6 +7,7 @@ queues outbound work, in one transaction; views and the API only parse input and
 from django.db import transaction
 from django.utils import timezone
 
+from socialdesk.connectors import registry as connectors
 from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.people.services import signature_for_reply
 
@@ -38,8 +39,6 @@ from .models import (
 )
 
 THEN_CHOICES = ("none", "hold", "close")
-# What the composer's "Send a private message" button inserts (X's DM deep link).
-DM_LINK = "twitter.com/messages/compose"
 
 
 def _lock(conversation: Conversation) -> Conversation:
@@ -139,8 +138,9 @@ def reply(
             "This clipping would go out unchanged. Personalise it so it doesn't read like a bot, or tick “Send anyway”.",
             field="confirm",
         )
-    if DM_LINK in text:
-        # The "send a private message" button is a link in the reply: a DM by other means.
+    if connectors.has_dm_link(conversation.platform, text):
+        # The "send a private message" button (the platform's DM link, from its connector) is a
+        # link in the reply: a DM by other means.
         policy.require_account_allows(
             actor=actor, conversation=conversation, account=account, action="dm"
         )
