@@ -280,7 +280,7 @@ class Message(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     # A private message (a DM, Mastodon's "direct" status): set by the connector
     # (`InboundMessage.private`); the queues' "Containing private message" filter reads it.
-    private = models.BooleanField(default=False)
+    private = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='message',
             name='private',
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.RunPython(mark_private, migrations.RunPython.noop),
         migrations.AddIndex(
