@@ -227,6 +227,7 @@ class MastodonConnector(base.Connector):
     repost_name = "Boost"
 
     def __init__(self, account, *, api_base: str | None = None, keeper=None):
+        # cycle: connectors <-> brands (brands connects accounts through the connectors)
         from socialdesk.brands.tokens import TokenKeeper
 
         self.account = account

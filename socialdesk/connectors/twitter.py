@@ -550,6 +550,7 @@ def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
 
 def our_handles() -> dict[str, str]:
     """Our X accounts' usernames (lowercased) -> ids: a mention of one is recognised in a text."""
+    # cycle: connectors <-> brands (brands connects accounts through the connectors)
     from socialdesk.brands.models import BrandAccount
 
     return {
@@ -575,6 +576,7 @@ class TwitterConnector(base.Connector):
     repost_name = "Retweet"
 
     def __init__(self, account, *, api_base: str | None = None, keeper=None):
+        # cycle: connectors <-> brands (brands connects accounts through the connectors)
         from socialdesk.brands.tokens import TokenKeeper
 
         self.account = account
