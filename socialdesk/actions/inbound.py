@@ -669,6 +669,7 @@ def _store_in_bulk(
             created_at=msg.created_at,
             raw=msg.raw,
             metadata=msg.metadata,
+            private=msg.private,
         )
         reopened = _take_message(
             conversation, msg, follow_up=follow_up, playing=playing.__contains__
@@ -917,6 +918,7 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
         created_at=msg.created_at,
         raw=msg.raw,
         metadata=msg.metadata,
+        private=msg.private,
     )
     _received(conversation, message).save()
     reopened = _take_message(conversation, msg, follow_up=follow_up, playing=_is_playing)

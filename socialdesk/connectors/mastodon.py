@@ -29,6 +29,7 @@ from mastodon import errors as merr
 
 from . import base
 from .base import (
+    Capability,
     ConnectorError,
     CredentialsRejected,
     FetchResult,
@@ -150,6 +151,9 @@ def normalise_notification(notification: dict) -> InboundMessage | None:
             if isinstance(m, dict) and base.text(m.get("id"))
         ),
         is_repost=bool(status.get("reblog")),
+        # A direct status is Mastodon's private message ("direct = Visible only to mentioned
+        # users", https://docs.joinmastodon.org/entities/Status/#visibility).
+        private=base.text(status.get("visibility")) == "direct",
         metadata=_status_metadata(status),
         raw={"notification": _jsonable(notification)},
     )
@@ -218,8 +222,10 @@ def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
     return normalise_notification(raw.get("notification"))
 
 
-class MastodonConnector:
+class MastodonConnector(base.Connector):
     platform = "mastodon"
+    capabilities = frozenset({Capability.LIKES, Capability.REPOSTS, Capability.DELETION_CHECKS})
+    repost_name = "Boost"
 
     def __init__(self, account, *, api_base: str | None = None, keeper=None):
         # cycle: connectors <-> brands (brands connects accounts through the connectors)
@@ -540,7 +546,7 @@ class MastodonConnector:
         except Exception as exc:  # noqa: BLE001
             raise self._translate(exc, write=True) from exc
 
-    def retweet(self, *, target_id: str) -> None:
+    def repost(self, *, target_id: str) -> None:
         """Boost: Mastodon keeps one boost per account and status."""
         try:
             self.client.status_reblog(target_id)

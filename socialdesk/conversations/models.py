@@ -283,6 +283,9 @@ class Message(models.Model):
     # The connector's platform-neutral extras (rating, device, ...); {"existing": true} on an
     # outbound message marks a reply found on the platform rather than sent from here.
     metadata = models.JSONField(default=dict, blank=True)
+    # A private message (a DM, Mastodon's "direct" status): set by the connector
+    # (`InboundMessage.private`); the queues' "Containing private message" filter reads it.
+    private = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [
@@ -290,7 +293,7 @@ class Message(models.Model):
             # instead of looking into every message of the queue.
             models.Index(
                 fields=["conversation"],
-                condition=models.Q(raw__private=True),
+                condition=models.Q(private=True),
                 name="private_message",
             ),
         ]

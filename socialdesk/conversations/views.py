@@ -15,6 +15,7 @@ from socialdesk.actions import deal as play_services
 from socialdesk.actions import escalate as escalation
 from socialdesk.brands.models import Platform
 from socialdesk.clippings.models import Clipping
+from socialdesk.connectors import registry as connectors
 from socialdesk.connectors.registry import authors_have_followers
 from socialdesk.conversations.channel_rules import (
     ATTACHMENT_RULES,
@@ -135,6 +136,11 @@ def conversation_page(request, conversation, *, play_session=None, reply_form=No
         default=None,
     )
     audience = reply_audience(conversation.platform, answered.metadata if answered else None)
+    dm_link = (
+        connectors.dm_link(conversation.platform, conversation.respond_from.external_id)
+        if conversation.respond_from
+        else ""
+    )
     return render(
         request,
         "conversations/conversation.html",
@@ -153,7 +159,10 @@ def conversation_page(request, conversation, *, play_session=None, reply_form=No
             ],
             "assign_agents": _agents_for_assignment(request.user),
             "my_reminders": conversation.reminders.filter(user=request.user, done=False),
-            "can_dm": bool(conversation.respond_from and conversation.respond_from.can_dm),
+            # The platform's own link for a private message, where it has one (its connector's).
+            "can_dm": bool(dm_link and conversation.respond_from.can_dm),
+            "dm_link": dm_link,
+            "repost_name": connectors.repost_name(conversation.platform),
             "is_cm": has_role(request.user, "cm"),
             "sentiments": Sentiment.choices,
             "attachment_types": ",".join(

@@ -59,7 +59,7 @@ COLUMNS = {
 
 
 def _private_message() -> Exists:
-    return Exists(Message.objects.filter(conversation_id=OuterRef("pk"), raw__private=True))
+    return Exists(Message.objects.filter(conversation_id=OuterRef("pk"), private=True))
 
 
 def _tagged(slugs) -> Exists:
