@@ -327,7 +327,7 @@ def analyze(*, everything=False):
     the fill: every table, tags and user tags included)."""
     from django.db import connection
 
-    with connection.cursor() as cur:
+    with connection.cursor():  # opens the connection the raw statements below use
         if connection.vendor == "postgresql":
             # VACUUM cannot run in a transaction: on the raw connection, in autocommit.
             raw = connection.connection
@@ -694,8 +694,9 @@ def main():
     sizes, agent_counts = ints(args.sizes), ints(args.agents)
     agent_ids = make_agents(max(agent_counts))
     rows = []
+    per_run = f"{args.count} deals" if args.count else f"{args.seconds:g}s"
     print(
-        f"Play Mode dealing, {'%d deals' % args.count if args.count else '%gs' % args.seconds} per run, "
+        f"Play Mode dealing, {per_run} per run, "
         f"{args.processes} process(es) per side; product = deal_next + close, baseline = raw SKIP LOCKED claim + close; "
         f"paced runs at {args.rate:g} deals/s",
         flush=True,

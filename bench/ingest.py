@@ -337,7 +337,7 @@ def run_baseline(args):
 
     ops = connection.ops
     dt = ops.adapt_datetimefield_value
-    author_ids, conv_ids, msg_conv = {}, {}, {}
+    author_ids, conv_ids = {}, {}
     next_author = next_conv = next_msg = 1
     busy = cpu = 0.0
     counter = QueryCounter()

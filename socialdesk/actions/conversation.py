@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from socialdesk.actions import policy
 from socialdesk.actions.deal import lease_length
+from socialdesk.connectors import registry as connectors
 from socialdesk.conversations.channel_rules import (
     address_reply,
     check_attachments,
@@ -46,8 +47,6 @@ from socialdesk.people.services import signature_for_reply
 from socialdesk.queues.models import Queue
 
 THEN_CHOICES = ("none", "hold", "close")
-# What the composer's "Send a private message" button inserts (X's DM deep link).
-DM_LINK = "twitter.com/messages/compose"
 
 
 def _lock(conversation: Conversation) -> Conversation:
@@ -158,8 +157,9 @@ def check_reply(
             "This clipping would go out unchanged. Personalise it so it doesn't read like a bot, or tick “Send anyway”.",
             field="confirm",
         )
-    if DM_LINK in text:
-        # The "send a private message" button is a link in the reply: a DM by other means.
+    if connectors.has_dm_link(conversation.platform, text):
+        # The "send a private message" button (the platform's DM link, from its connector) is a
+        # link in the reply: a DM by other means.
         policy.require_account_allows(
             actor=actor, conversation=conversation, account=account, action="dm"
         )

@@ -33,9 +33,15 @@ from django.utils import timezone
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors import auth
-from socialdesk.connectors.base import ConnectorError, CredentialsRejected, OutcomeUnknown
+from socialdesk.connectors.base import (
+    AlreadyPosted,
+    Capability,
+    ConnectorError,
+    CredentialsRejected,
+    NotSupported,
+    OutcomeUnknown,
+)
 from socialdesk.connectors.registry import connector_for
-from socialdesk.connectors.twitter import DuplicateContent
 from socialdesk.conversations.models import Activity, ActivityKind, Message
 from socialdesk.outbox import limits
 from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
@@ -150,7 +156,7 @@ def _call(action: OutboundAction) -> str:
     if (
         action.kind == ActionKind.REPLY
         and action.attempts > 1
-        and hasattr(connector, "find_reply")
+        and connector.can(Capability.RECONCILIATION)
     ):
         # An earlier attempt's outcome is unknown: look on the platform before sending again.
         found = connector.find_reply(in_reply_to_id=action.target_platform_id, text=action.text)
@@ -163,6 +169,8 @@ def _call(action: OutboundAction) -> str:
             else []
         )
         # Only connectors whose platform takes attachments are given any (channel_rules checks).
+        if media and not connector.can(Capability.MEDIA):
+            raise NotSupported(f"{connector.platform} replies cannot carry attachments.")
         extra = {"media": media} if media else {}
         return connector.reply(
             text=action.text,
@@ -174,7 +182,7 @@ def _call(action: OutboundAction) -> str:
         connector.like(target_id=action.target_platform_id)
         return ""
     if action.kind == ActionKind.RETWEET:
-        connector.retweet(target_id=action.target_platform_id)
+        connector.repost(target_id=action.target_platform_id)
         return ""
     raise ConnectorError(f"Unknown action kind {action.kind}", retryable=False)
 
@@ -244,16 +252,14 @@ def perform(action_id: int) -> str | None:
     action = _claim(action_id)
     if action is None:
         return None
-
     try:
         platform_id = _call(action)
-    except DuplicateContent as exc:
+    except AlreadyPosted as exc:
         if action.attempts > 1:
-            # An earlier attempt's outcome was unknown and X now refuses the same text from the
-            # same account: the earlier attempt went through. Sending again would duplicate it.
-            _record_sent(
-                action, "", note="Delivered by an earlier attempt (X reported duplicate content)."
-            )
+            # An earlier attempt's outcome was unknown and the platform now refuses the same post
+            # from the same account: the earlier attempt went through. Sending again would
+            # duplicate it.
+            _record_sent(action, "", note=f"Delivered by an earlier attempt ({exc}).")
             return ActionState.SENT
         _record_failure(action, exc)
         return action.state
@@ -324,7 +330,7 @@ def send_due(*, first: int | None = None) -> list[str | None]:
     with ThreadPoolExecutor(
         max_workers=min(n_threads, len(ids)), thread_name_prefix="outbox"
     ) as pool:
-        states = dict(zip(ids, pool.map(send_one, ids)))
+        states = dict(zip(ids, pool.map(send_one, ids), strict=True))
     order = ([first] if first is not None else []) + [pk for pk in ids if pk != first]
     return [states.get(pk) for pk in order]
 

@@ -190,7 +190,11 @@ def _state(conversation: Conversation) -> tuple:
 
 
 def _changed(conversation: Conversation, before: tuple) -> list[str]:
-    return [name for name, was in zip(CHANGING, before) if getattr(conversation, name) != was]
+    return [
+        name
+        for name, was in zip(CHANGING, before, strict=True)
+        if getattr(conversation, name) != was
+    ]
 
 
 def _take_message(
@@ -666,6 +670,7 @@ def _store_in_bulk(
             created_at=msg.created_at,
             raw=msg.raw,
             metadata=msg.metadata,
+            private=msg.private,
         )
         reopened = _take_message(
             conversation, msg, follow_up=follow_up, playing=playing.__contains__
@@ -915,6 +920,7 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
         created_at=msg.created_at,
         raw=msg.raw,
         metadata=msg.metadata,
+        private=msg.private,
     )
     _received(conversation, message).save()
     reopened = _take_message(conversation, msg, follow_up=follow_up, playing=_is_playing)

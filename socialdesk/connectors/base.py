@@ -1,9 +1,13 @@
 """What every connector hands to ingestion and what it can do: nothing platform-specific leaks out."""
 
+import inspect
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
 
 # How far back an account's first poll reads: a support desk answers this week's questions, not
 # last year's (Google Play's review list shows a week too).
@@ -36,6 +40,9 @@ class InboundMessage:
     # External ids of accounts the message mentions (ingestion keeps those that are ours).
     mentioned_account_ids: tuple[str, ...] = ()
     is_repost: bool = False
+    # A private message (Mastodon: a status of visibility "direct"), stored in `Message.private`:
+    # the queues' "Containing private message" filter reads it.
+    private: bool = False
     # Attention the message has had when fetched (triage's "a lot of attention" signal, TR7).
     likes: int = 0
     reposts: int = 0
@@ -204,3 +211,110 @@ class CredentialsRejected(ConnectorError):
     def __init__(self, message: str, *, read_only: bool = False, status: int | None = 401):
         super().__init__(message, retryable=False, status=status)
         self.read_only = read_only
+
+
+class AlreadyPosted(ConnectorError):
+    """The platform refused a post because it already has the same one from this account (X's
+    "duplicate content"). After an attempt whose outcome was unknown, that attempt went through."""
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message, retryable=False, status=status)
+
+
+class NotSupported(ConnectorError):
+    """The platform has no such action (a Google Play review cannot be liked): never retried."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retryable=False)
+
+
+class Capability(StrEnum):
+    """What a connector may do beyond reading its streams and replying. Each connector declares
+    its own in `capabilities`; the rest of the desk asks `connector.can(...)`, never `hasattr`."""
+
+    LIKES = "likes"  # like(target_id=...)
+    REPOSTS = "reposts"  # repost(target_id=...); `repost_name` is what the platform calls one
+    DMS = "dms"  # dm_link(recipient_id=...): a link that opens a private message to the account
+    DELETION_CHECKS = "deletion_checks"  # deleted(platform_ids): which of them are gone
+    RECONCILIATION = (
+        "reconciliation"  # find_reply(...): a reply of an attempt whose outcome is unknown
+    )
+    MEDIA = "media"  # reply(..., media=[(path, content_type), ...])
+    # reread(raws): messages the platform sent incomplete (set aside, waiting), asked for again
+    REREADING = "rereading"
+
+
+# The method each capability brings; MEDIA is an argument of `reply`.
+CAPABILITY_METHODS = {
+    Capability.LIKES: "like",
+    Capability.REPOSTS: "repost",
+    Capability.DMS: "dm_link",
+    Capability.DELETION_CHECKS: "deleted",
+    Capability.RECONCILIATION: "find_reply",
+    Capability.REREADING: "reread",
+}
+
+
+class Connector(ABC):
+    """A platform's connector: the only code that knows the platform (`connectors.registry`
+    picks one for an account). Reading and replying are required; the rest is declared in
+    `capabilities`, and a connector that declares one must implement its method (and one that
+    implements a method declares it): checked when the class is defined."""
+
+    platform: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # What the platform calls a repost, as the UI says it ("Retweet", "Boost").
+    repost_name: ClassVar[str] = "Repost"
+    # How often the deletion check may run for one account (0: at every run of the job).
+    deleted_check_seconds: ClassVar[int] = 0
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for capability, name in CAPABILITY_METHODS.items():
+            implemented = inspect.getattr_static(cls, name) is not inspect.getattr_static(
+                Connector, name
+            )
+            if implemented != (capability in cls.capabilities):
+                raise TypeError(
+                    f"{cls.__name__}: `{name}` is {'implemented' if implemented else 'missing'} "
+                    f"but the capability {capability.value!r} is {'not ' if implemented else ''}declared"
+                )
+
+    @classmethod
+    def can(cls, capability: Capability) -> bool:
+        return capability in cls.capabilities
+
+    @abstractmethod
+    def streams(self) -> list[tuple[str, Callable[..., FetchResult]]]:
+        """The account's polled streams: (name, fetch(cursor=...) -> FetchResult)."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """One call that proves the credentials; raises ConnectorError when they do not work."""
+
+    @abstractmethod
+    def reply(self, *, text: str, in_reply_to_id: str, idempotency_key: str, **media) -> str:
+        """Post a reply; returns its platform id. Takes `media=` only with Capability.MEDIA."""
+
+    def like(self, *, target_id: str) -> None:
+        raise NotSupported(f"{self._name()} cannot like a message.")
+
+    def repost(self, *, target_id: str) -> None:
+        raise NotSupported(f"{self._name()} cannot repost a message.")
+
+    @classmethod
+    def dm_link(cls, *, recipient_id: str) -> str:
+        raise NotSupported(f"{cls._name()} has no link to a private message.")
+
+    def deleted(self, platform_ids: list[str]) -> list[str]:
+        raise NotSupported(f"{self._name()} cannot tell which messages were deleted.")
+
+    def find_reply(self, *, in_reply_to_id: str, text: str) -> str | None:
+        raise NotSupported(f"{self._name()} cannot look for a reply already posted.")
+
+    def reread(self, raws: list[dict]) -> list:
+        raise NotSupported(f"{self._name()} cannot ask again for a message it sent incomplete.")
+
+    @classmethod
+    def _name(cls) -> str:
+        return getattr(cls, "platform", cls.__name__)

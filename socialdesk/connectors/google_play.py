@@ -31,6 +31,7 @@ from googleapiclient.errors import HttpError
 
 from . import base
 from .base import (
+    Capability,
     ConnectorError,
     CredentialsRejected,
     FetchResult,
@@ -352,8 +353,10 @@ def _translate(exc: Exception, *, write: bool) -> ConnectorError:
     raise exc
 
 
-class GooglePlayConnector:
+class GooglePlayConnector(base.Connector):
     platform = "google_play"
+    # A review cannot be liked or shared; the reply is text only.
+    capabilities = frozenset({Capability.DELETION_CHECKS, Capability.RECONCILIATION})
     # Removed reviews are looked for hourly: the listing costs GET quota (see `deleted`).
     deleted_check_seconds = 3600
 
@@ -599,9 +602,3 @@ class GooglePlayConnector:
             if not token:
                 break
         return listed
-
-    def like(self, *, target_id: str) -> None:
-        raise ConnectorError("Google Play reviews cannot be liked.", retryable=False)
-
-    def retweet(self, *, target_id: str) -> None:
-        raise ConnectorError("Google Play reviews cannot be shared.", retryable=False)

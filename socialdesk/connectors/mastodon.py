@@ -20,6 +20,7 @@ import logging
 import re
 import time
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,6 +29,7 @@ from mastodon import errors as merr
 
 from . import base
 from .base import (
+    Capability,
     ConnectorError,
     CredentialsRejected,
     FetchResult,
@@ -149,6 +151,9 @@ def normalise_notification(notification: dict) -> InboundMessage | None:
             if isinstance(m, dict) and base.text(m.get("id"))
         ),
         is_repost=bool(status.get("reblog")),
+        # A direct status is Mastodon's private message ("direct = Visible only to mentioned
+        # users", https://docs.joinmastodon.org/entities/Status/#visibility).
+        private=base.text(status.get("visibility")) == "direct",
         metadata=_status_metadata(status),
         raw={"notification": _jsonable(notification)},
     )
@@ -217,8 +222,10 @@ def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
     return normalise_notification(raw.get("notification"))
 
 
-class MastodonConnector:
+class MastodonConnector(base.Connector):
     platform = "mastodon"
+    capabilities = frozenset({Capability.LIKES, Capability.REPOSTS, Capability.DELETION_CHECKS})
+    repost_name = "Boost"
 
     def __init__(self, account, *, api_base: str | None = None, keeper=None):
         # cycle: connectors <-> brands (brands connects accounts through the connectors)
@@ -342,11 +349,11 @@ class MastodonConnector:
         messages: list[InboundMessage] = []
         unreadable: list[Unreadable] = []
         if older_than:
-            fetch = lambda: self.client.notifications(
-                types=["mention"], max_id=older_than, limit=PAGE_SIZE
-            )  # noqa: E731
+            fetch = partial(
+                self.client.notifications, types=["mention"], max_id=older_than, limit=PAGE_SIZE
+            )
         else:
-            fetch = lambda: self.client.notifications(types=["mention"], limit=PAGE_SIZE)  # noqa: E731
+            fetch = partial(self.client.notifications, types=["mention"], limit=PAGE_SIZE)
         page = self._page(fetch)  # nothing read yet: an error leaves the cursor where it is
         newest = newest or _newest_id(page)
         for read in range(1, MAX_PAGES + 1):
@@ -388,9 +395,9 @@ class MastodonConnector:
         messages: list[InboundMessage] = []
         unreadable: list[Unreadable] = []
         newest = cursor
-        fetch = lambda: self.client.notifications(
-            types=["mention"], min_id=cursor, limit=PAGE_SIZE
-        )  # noqa: E731
+        fetch = partial(
+            self.client.notifications, types=["mention"], min_id=cursor, limit=PAGE_SIZE
+        )
         for _ in range(MAX_PAGES):
             try:
                 page = self._page(fetch)
@@ -413,7 +420,7 @@ class MastodonConnector:
             newest = _newest_id(page) or newest
             if len(page) < PAGE_SIZE:
                 break
-            fetch = lambda p=page, after=newest: self._newer(p, after)  # noqa: E731
+            fetch = partial(self._newer, page, newest)
         return FetchResult(
             messages=_oldest_first(messages),
             cursor=newest,
@@ -539,7 +546,7 @@ class MastodonConnector:
         except Exception as exc:  # noqa: BLE001
             raise self._translate(exc, write=True) from exc
 
-    def retweet(self, *, target_id: str) -> None:
+    def repost(self, *, target_id: str) -> None:
         """Boost: Mastodon keeps one boost per account and status."""
         try:
             self.client.status_reblog(target_id)

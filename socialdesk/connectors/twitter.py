@@ -25,6 +25,8 @@ from twitter_text.regexp.latin_accent_chars import latin_accent_chars
 
 from . import base
 from .base import (
+    AlreadyPosted,
+    Capability,
     ConnectorError,
     CredentialsRejected,
     FetchResult,
@@ -559,8 +561,19 @@ def our_handles() -> dict[str, str]:
     }
 
 
-class TwitterConnector:
+class TwitterConnector(base.Connector):
     platform = "twitter"
+    capabilities = frozenset(
+        {
+            Capability.LIKES,
+            Capability.REPOSTS,
+            Capability.DMS,
+            Capability.DELETION_CHECKS,
+            Capability.MEDIA,
+            Capability.REREADING,
+        }
+    )
+    repost_name = "Retweet"
 
     def __init__(self, account, *, api_base: str | None = None, keeper=None):
         # cycle: connectors <-> brands (brands connects accounts through the connectors)
@@ -750,7 +763,7 @@ class TwitterConnector:
         return [
             by_id.get(_tweet_id(tweet))
             or Unreadable(platform="twitter", raw=raw, error="It has no id.")
-            for tweet, raw in zip(answer.tweets, raws)
+            for tweet, raw in zip(answer.tweets, raws, strict=True)
         ]
 
     def _handles(self) -> dict[str, str]:
@@ -928,7 +941,9 @@ class TwitterConnector:
         except tweepy.Forbidden as exc:
             if "duplicate" in _error_text(exc.response).lower():
                 # X refuses an identical post: an earlier attempt may have gone through.
-                raise DuplicateContent(_error_text(exc.response)) from exc
+                raise AlreadyPosted(
+                    f"X refused duplicate content: {_error_text(exc.response)}", status=403
+                ) from exc
             raise self._failed(exc) from exc
         except (KeyError, TypeError) as exc:
             raise OutcomeUnknown(
@@ -950,7 +965,8 @@ class TwitterConnector:
         except Exception as exc:  # noqa: BLE001
             raise self._failed(exc) from exc
 
-    def retweet(self, *, target_id: str) -> None:
+    def repost(self, *, target_id: str) -> None:
+        """Retweet."""
         try:
             self.client.request(
                 "POST",
@@ -961,7 +977,7 @@ class TwitterConnector:
         except Exception as exc:  # noqa: BLE001
             raise self._failed(exc) from exc
 
-
-class DuplicateContent(ConnectorError):
-    def __init__(self, message: str):
-        super().__init__(f"X refused duplicate content: {message}", retryable=False, status=403)
+    @classmethod
+    def dm_link(cls, *, recipient_id: str) -> str:
+        """X's deep link that opens a Direct Message to the account (the composer's button)."""
+        return f"https://twitter.com/messages/compose?recipient_id={recipient_id}"

@@ -51,6 +51,9 @@ class UserTag(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["author", "kind"], name="unique_user_tag")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (author {self.author_id})"
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -274,7 +277,9 @@ class Message(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # Empty for an outbound message the platform has not yet accepted.
     # Google Play review versions are "<review id>:<lastModified seconds>": ids need room.
-    platform_id = models.CharField(max_length=200, null=True, blank=True)
+    # NULL, not "", for "none yet": the unique (platform, platform_id) constraint below skips
+    # NULLs, so any number of replies can wait for their id at once.
+    platform_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
     author = models.ForeignKey(
         Author, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
@@ -300,6 +305,9 @@ class Message(models.Model):
     # The connector's platform-neutral extras (rating, device, ...); {"existing": true} on an
     # outbound message marks a reply found on the platform rather than sent from here.
     metadata = models.JSONField(default=dict, blank=True)
+    # A private message (a DM, Mastodon's "direct" status): set by the connector
+    # (`InboundMessage.private`); the queues' "Containing private message" filter reads it.
+    private = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [
@@ -307,7 +315,7 @@ class Message(models.Model):
             # instead of looking into every message of the queue.
             models.Index(
                 fields=["conversation"],
-                condition=models.Q(raw__private=True),
+                condition=models.Q(private=True),
                 name="private_message",
             ),
         ]
@@ -367,6 +375,9 @@ class InternalNote(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Note on conversation {self.conversation_id}"
+
 
 class Reminder(models.Model):
     conversation = models.ForeignKey(
@@ -382,6 +393,9 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["due_at"]
+
+    def __str__(self) -> str:
+        return f"Reminder on conversation {self.conversation_id} at {self.due_at:%Y-%m-%d %H:%M}"
 
 
 # How each kind of activity reads in the conversation's history.
@@ -454,6 +468,9 @@ class Presence(models.Model):
             models.UniqueConstraint(fields=["conversation", "user"], name="unique_presence")
         ]
 
+    def __str__(self) -> str:
+        return f"User {self.user_id} on conversation {self.conversation_id}"
+
 
 class ActivityLogIsAppendOnly(Exception):
     pass
@@ -484,6 +501,9 @@ class Activity(models.Model):
             models.Index(fields=["kind", "at"], name="activity_kind_at"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ActivityLogIsAppendOnly("The activity log is append-only.")
@@ -491,9 +511,6 @@ class Activity(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ActivityLogIsAppendOnly("The activity log is append-only.")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
 
     @property
     def label(self) -> str:

@@ -15,6 +15,7 @@ from socialdesk.actions import deal as play_services
 from socialdesk.actions import escalate as escalation
 from socialdesk.brands.models import Platform
 from socialdesk.clippings.models import Clipping
+from socialdesk.connectors import registry as connectors
 from socialdesk.connectors.registry import authors_have_followers
 from socialdesk.conversations.channel_rules import (
     ATTACHMENT_RULES,
@@ -135,6 +136,11 @@ def conversation_page(request, conversation, *, play_session=None, reply_form=No
         default=None,
     )
     audience = reply_audience(conversation.platform, answered.metadata if answered else None)
+    dm_link = (
+        connectors.dm_link(conversation.platform, conversation.respond_from.external_id)
+        if conversation.respond_from
+        else ""
+    )
     return render(
         request,
         "conversations/conversation.html",
@@ -153,7 +159,10 @@ def conversation_page(request, conversation, *, play_session=None, reply_form=No
             ],
             "assign_agents": _agents_for_assignment(request.user),
             "my_reminders": conversation.reminders.filter(user=request.user, done=False),
-            "can_dm": bool(conversation.respond_from and conversation.respond_from.can_dm),
+            # The platform's own link for a private message, where it has one (its connector's).
+            "can_dm": bool(dm_link and conversation.respond_from.can_dm),
+            "dm_link": dm_link,
+            "repost_name": connectors.repost_name(conversation.platform),
             "is_cm": has_role(request.user, "cm"),
             "sentiments": Sentiment.choices,
             "attachment_types": ",".join(
@@ -257,7 +266,7 @@ def reply(request, pk):
                 **data,
             )
         except ActionNotFound as exc:
-            raise Http404(exc.message)
+            raise Http404(exc.message) from exc
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             status = exc.status
@@ -594,7 +603,7 @@ def attachment(request, pk):
     try:
         f = a.file.open("rb")
     except FileNotFoundError:
-        raise Http404("The file of this attachment is gone.")
+        raise Http404("The file of this attachment is gone.") from None
     response = FileResponse(
         f,
         content_type=a.content_type or "application/octet-stream",

@@ -300,6 +300,7 @@ def storable(msg: InboundMessage) -> InboundMessage:
         language=_language(msg.language),
         mentioned_account_ids=tuple(i for i in (_reference(m, 10_000) for m in mentioned) if i),
         is_repost=msg.is_repost is True,
+        private=msg.private is True,
         likes=_count(msg.likes),
         reposts=_count(msg.reposts),
         metadata=_metadata(msg.metadata),

@@ -62,7 +62,7 @@ def insert(objs: list[Model]) -> None:
                 head + "VALUES " + ", ".join([row_sql] * len(batch)) + " " + returning,
                 [v for row in batch for v in row] + list(returning_params),
             )
-            for obj, (value,) in zip(objs[start : start + size], cursor.fetchall()):
+            for obj, (value,) in zip(objs[start : start + size], cursor.fetchall(), strict=True):
                 for converter in pk.get_db_converters(connection):
                     value = converter(value, pk, connection)
                 setattr(obj, pk.attname, value)

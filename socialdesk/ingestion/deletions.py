@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from socialdesk.actions.automation import mark_deleted
 from socialdesk.brands.models import BrandAccount
-from socialdesk.connectors.base import ConnectorError
+from socialdesk.connectors.base import Capability, ConnectorError
 from socialdesk.connectors.registry import connector_for
 from socialdesk.conversations.models import Direction, Message, Status
 
@@ -37,9 +37,9 @@ def notice_deleted(*, now=None) -> int:
             connector = connector_for(account)
         except ConnectorError:
             continue  # the poller reports the connector's trouble on the health page
-        if not hasattr(connector, "deleted"):
+        if not connector.can(Capability.DELETION_CHECKS):
             continue
-        every = getattr(connector, "deleted_check_seconds", 0)
+        every = connector.deleted_check_seconds
         if (
             every
             and PollState.objects.filter(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from socialdesk.actions.inbound import IngestResult, ingest
 from socialdesk.brands.models import BrandAccount
-from socialdesk.connectors.base import ConnectorError
+from socialdesk.connectors.base import Capability, ConnectorError
 from socialdesk.connectors.registry import connector_for
 
 from . import boundary, set_aside
@@ -98,8 +98,8 @@ def poll_account(account: BrandAccount) -> IngestResult:
             total.add(_poll_stream(state, fetch))
         except Exception as exc:  # noqa: BLE001 - nor one stream's another's
             _failed(account, stream, exc)
-    reread = getattr(connector, "reread", None)
-    if reread is not None:
+    if connector.can(Capability.REREADING):
+        reread = connector.reread
         # Messages the platform sent incomplete wait set aside; each poll asks for what is due again.
         try:
             total.stored += set_aside.retry_waiting(account=account, reread=reread, due=started)

@@ -215,7 +215,7 @@ def retry_waiting(*, account, reread, due=None) -> int:
         return 0
     outcomes = reread([json.loads(item.payload) for item in items])
     stored = 0
-    for item, outcome in zip(items, outcomes):
+    for item, outcome in zip(items, outcomes, strict=True):
         with transaction.atomic():
             item = (
                 SetAsideMessage.objects.select_for_update()

@@ -97,7 +97,7 @@ def approval_decision(request, action_pk):
             actions.return_reply(actor=request.user, action=action, note=data["note"])
             messages.success(request, "Sent back with your note.")
     except ActionNotFound as exc:
-        raise Http404(exc.message)
+        raise Http404(exc.message) from exc
     except ActionError as exc:
         messages.error(request, exc.message)
         return _approvals_page(request, status=exc.status)

@@ -59,7 +59,7 @@ COLUMNS = {
 
 
 def _private_message() -> Exists:
-    return Exists(Message.objects.filter(conversation_id=OuterRef("pk"), raw__private=True))
+    return Exists(Message.objects.filter(conversation_id=OuterRef("pk"), private=True))
 
 
 def _tagged(slugs) -> Q:
@@ -397,7 +397,7 @@ def capped_counts(querysets: dict, *, cap: int | None = None) -> dict:
             cursor.execute("SET LOCAL jit = off")
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {key: CappedCount(n, cap) for key, n in zip(querysets, row)}
+    return {key: CappedCount(n, cap) for key, n in zip(querysets, row, strict=True)}
 
 
 def is_capped(n) -> bool:

@@ -54,7 +54,7 @@ class TagRuleForm(forms.ModelForm):
             try:
                 patterns.check(value)
             except patterns.PatternError as exc:
-                raise forms.ValidationError(exc.message)
+                raise forms.ValidationError(exc.message) from exc
         return value
 
     def clean_keywords(self):

@@ -176,7 +176,7 @@ def classify_messages(messages: list[InboundMessage], accounts: dict) -> dict:
             )
         )
     results = classify_batch(inputs, config)
-    return {(m.platform, m.platform_id): r for m, r in zip(messages, results)}
+    return {(m.platform, m.platform_id): r for m, r in zip(messages, results, strict=True)}
 
 
 def conversation_fields(result: TriageResult, *, respond_from, platform_language: str) -> dict:

@@ -132,9 +132,9 @@ def escalate_cluster(request):
         )
     except ActionError as exc:
         if exc.status == 404:
-            raise Http404(exc.message)
+            raise Http404(exc.message) from exc
         if exc.status == 403:
-            raise PermissionDenied(exc.message)
+            raise PermissionDenied(exc.message) from exc
         messages.error(request, exc.message)
     else:
         messages.success(

@@ -192,7 +192,7 @@ def test_likes_and_reposts_do_not_ask_x_who_the_account_is(demo, twitter_sim, cm
     sim("/_sim/config", method="post", json={"rate_limits": {"GET /2/users/me": 0}})
     connector = connector_for(support())
     connector.like(target_id=tweet["id"])
-    connector.retweet(target_id=tweet["id"])
+    connector.repost(target_id=tweet["id"])
     assert [lk["username"] for lk in sim("/_sim/likes")] == ["FirefoxSupport"]
     assert [rt["username"] for rt in sim("/_sim/retweets")] == ["FirefoxSupport"]
 

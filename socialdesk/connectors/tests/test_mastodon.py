@@ -106,7 +106,7 @@ def test_favourite_and_boost(demo, mastodon_sim, customer_toot):
     connector = MastodonConnector(account())
     connector.like(target_id=toot["id"])
     connector.like(target_id=toot["id"])
-    connector.retweet(target_id=toot["id"])
+    connector.repost(target_id=toot["id"])
     assert [
         (f["username"], f["status_id"]) for f in sim_get(mastodon_sim, "/_sim/favourites")["data"]
     ] == [("firefox_support", toot["id"])]

@@ -219,7 +219,7 @@ def test_recorded_reply_like_and_retweet_answers_are_stored_through_the_outbox(
     assert json.loads(liked.body) == {"tweet_id": target["id"]}
 
     retweeted = recorded_answer(x_recordings, "retweet_and_unretweet")
-    twitter.TwitterConnector(account).retweet(
+    twitter.TwitterConnector(account).repost(
         target_id=json.loads(retweeted.request_body)["tweet_id"]
     )
     (sent,) = [

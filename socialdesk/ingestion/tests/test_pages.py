@@ -345,7 +345,7 @@ def test_two_pollers_storing_the_same_pages_at_once_store_each_message_once(inbo
         try:
             start.wait()
             for page in order:
-                for attempt in range(5):
+                for _attempt in range(5):
                     try:
                         results.append(ingest(page))
                         break

@@ -69,7 +69,7 @@ def test_play_deals_only_within_the_chosen_filter(contributor, inbound):
 def test_containing_private_message_is_a_type_option(contributor, inbound, demo):
     ingest([inbound("dm me")])
     c = Conversation.objects.get()
-    Message.objects.filter(conversation=c).update(raw={"private": True})
+    Message.objects.filter(conversation=c).update(private=True)
     queue = Queue.objects.get(slug="twitter-conversations-moderated")
     assert list(dealable(queue=queue, filter=ConversationFilter(types=("private_message",)))) == [
         c
