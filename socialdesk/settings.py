@@ -182,6 +182,8 @@ MIDDLEWARE = [
     "socialdesk.web.middleware.SessionEndedMiddleware",
     "socialdesk.people.middleware.IdleSessionMiddleware",
     "socialdesk.people.middleware.TwoFactorMiddleware",
+    # PE6: times shown and typed in the person's own zone.
+    "socialdesk.people.time_zones.TimeZoneMiddleware",
     # django-axes wants to be last: it turns a locked-out sign-in into its lock-out page.
     "axes.middleware.AxesMiddleware",
 ]

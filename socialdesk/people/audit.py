@@ -20,6 +20,7 @@ LABELS = {
     "application_approved": "Approved an application",
     "application_rejected": "Rejected an application",
     "invited": "Invited someone",
+    "time_zone_changed": "Changed their time zone",
     "left": "An account was deleted (stopped contributing)",
 }
 # Kept only while the person has an account: when they leave, these entries about them go.

@@ -27,6 +27,9 @@ class Profile(models.Model):
     replies_need_approval = models.BooleanField(default=False, db_default=False)
     # WCAG 2.1.4: single-key shortcuts can be turned off (speech input, a cat on the keyboard).
     keyboard_shortcuts = models.BooleanField(default=True, db_default=True)
+    # PE6: every time is shown, and every time typed is read, in this IANA zone (Europe/Berlin).
+    # Empty until the browser tells its own zone on the first visit (or the person picks one).
+    time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"

@@ -16,6 +16,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("settings/time-zone", views.time_zone_settings, name="time_zone_settings"),
     path("settings/sign-out-everywhere", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("apply/", views.apply, name="apply"),
     path("apply/sent", views.apply_sent, name="apply_sent"),

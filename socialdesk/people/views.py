@@ -443,3 +443,19 @@ def _people_context(request) -> dict:
         u.two_factor = u.pk in with_2fa
         u.editable = is_admin or u.role in (R.CONTRIBUTOR, R.MODERATOR)
     return {"people": users, "roles": roles, "is_admin": is_admin}
+
+
+@login_required
+@require_POST
+def time_zone_settings(request):
+    """PE6: the zone every time is shown and typed in (personal settings' form posts here)."""
+    from .time_zones import set_zone
+
+    name = request.POST.get("time_zone", "")
+    try:
+        set_zone(user=request.user, name=name)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Times are now shown in {name}.")
+    return redirect("personal_settings")

@@ -28,3 +28,10 @@ def get_item(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.simple_tag
+def time_zone_names() -> tuple[str, ...]:
+    from socialdesk.people.time_zones import zone_names
+
+    return zone_names()

@@ -206,6 +206,9 @@ ACCESS: dict[str, Access] = {
         "POST", lambda w, s, r: ("/settings/sign-out-everywhere", {}), for_role()
     ),
     "two_factor_setup": web("GET", lambda w, s, r: ("/settings/two-factor/", {}), for_role()),
+    "time_zone_settings": web(
+        "POST", lambda w, s, r: ("/settings/time-zone", {"time_zone": "Europe/Berlin"}), for_role()
+    ),
     "two_factor_verify": web(
         "POST", lambda w, s, r: ("/login/code", {"code": "123456"}), for_role()
     ),

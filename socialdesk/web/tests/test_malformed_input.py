@@ -136,6 +136,7 @@ FORMS = {
         },
     ),
     "sign_out_everywhere": lambda w: ("/settings/sign-out-everywhere", {}),
+    "time_zone_settings": lambda w: ("/settings/time-zone", {"time_zone": "Europe/Berlin"}),
     "two_factor_setup": lambda w: (
         "/settings/two-factor/",
         {"op": "confirm", "code": "123456", "next": "/"},
