@@ -21,6 +21,7 @@ LABELS = {
     "application_rejected": "Rejected an application",
     "invited": "Invited someone",
     "time_zone_changed": "Changed their time zone",
+    "notifications_changed": "Changed which notifications they get by email",
     "left": "An account was deleted (stopped contributing)",
 }
 # Kept only while the person has an account: when they leave, these entries about them go.

@@ -206,6 +206,13 @@ ACCESS: dict[str, Access] = {
         "POST", lambda w, s, r: ("/settings/sign-out-everywhere", {}), for_role()
     ),
     "two_factor_setup": web("GET", lambda w, s, r: ("/settings/two-factor/", {}), for_role()),
+    "notifications": web("GET", lambda w, s, r: ("/notifications/", {}), for_role()),
+    "notifications_read": web(
+        "POST", lambda w, s, r: ("/notifications/read", {"id": "all"}), for_role()
+    ),
+    "notification_settings": web(
+        "POST", lambda w, s, r: ("/settings/notifications", {"email": "assigned"}), for_role()
+    ),
     "time_zone_settings": web(
         "POST", lambda w, s, r: ("/settings/time-zone", {"time_zone": "Europe/Berlin"}), for_role()
     ),

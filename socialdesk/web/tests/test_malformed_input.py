@@ -136,6 +136,8 @@ FORMS = {
         },
     ),
     "sign_out_everywhere": lambda w: ("/settings/sign-out-everywhere", {}),
+    "notifications_read": lambda w: ("/notifications/read", {"id": "1", "open": "1"}),
+    "notification_settings": lambda w: ("/settings/notifications", {"email": "assigned"}),
     "time_zone_settings": lambda w: ("/settings/time-zone", {"time_zone": "Europe/Berlin"}),
     "two_factor_setup": lambda w: (
         "/settings/two-factor/",
@@ -319,6 +321,7 @@ PATHS = {
 }
 GET_ONLY = {
     "audit_log",
+    "notifications",
     "left",
     "apply_sent",
     "applications",
