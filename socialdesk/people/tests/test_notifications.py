@@ -2,7 +2,6 @@
 person chooses, from the places where things happen: the scheduler's reminder job, assignments,
 approval decisions, applications, an account's connection failing."""
 
-
 import pytest
 import requests
 from django.core import mail
