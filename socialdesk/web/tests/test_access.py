@@ -33,6 +33,18 @@ def sees(role: str, state: str) -> bool:
     return RANK[role] >= RANK["moderator"] or (role == "contributor" and state != "unmoderated")
 
 
+def _clipping() -> int:
+    from socialdesk.clippings.models import Clipping
+
+    return Clipping.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+def _rule() -> int:
+    from socialdesk.brands.models import RoutingRule
+
+    return RoutingRule.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
 # --- Expectations -----------------------------------------------------------------------------
 
 
@@ -400,6 +412,21 @@ ACCESS: dict[str, Access] = {
     # that says so, checking again a redirect with the message.
     "accounts": web("GET", lambda w, s, r: ("/manage/accounts/", {}), for_role("cm")),
     "account_add": web("GET", lambda w, s, r: ("/manage/accounts/new", {}), for_role("cm")),
+    "clippings": web("GET", lambda w, s, r: ("/manage/clippings/", {}), for_role("cm")),
+    "edit_clipping": web(
+        "GET", lambda w, s, r: (f"/manage/clippings/{_clipping()}/", {}), for_role("cm")
+    ),
+    "delete_clipping": web(
+        "POST", lambda w, s, r: (f"/manage/clippings/{_clipping()}/delete", {}), for_role("cm")
+    ),
+    "respond_from": web(
+        "GET", lambda w, s, r: ("/manage/accounts/respond-from/", {}), for_role("cm")
+    ),
+    "delete_rule": web(
+        "POST",
+        lambda w, s, r: (f"/manage/accounts/respond-from/{_rule()}/delete", {}),
+        for_role("cm"),
+    ),
     "account": web(
         "GET", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/", {}), for_role("cm")
     ),
