@@ -1,6 +1,5 @@
 """A Content Security Policy on every response (PE5): scripts and styles only from the desk's own
-static files, no inline script, no inline style, no plug-ins, no framing, forms posted only to
-the desk. Customer text is escaped by the templates anyway; this is the second lock, so that a
+static files, no inline script, no inline style, no plug-ins, no framing. Customer text is escaped by the templates anyway; this is the second lock, so that a
 mistake in escaping cannot run anyone's script in an agent's session.
 
 Django 5.2 has no CSP of its own (6.0 will); the policy is one fixed header, so this is a few
@@ -20,7 +19,8 @@ POLICY = "; ".join(
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        # No form-action: Chromium applies it to the redirects after a form's POST, and
+        # "Connect" posts to the desk, which sends the browser on to the platform's sign-in page.
         "frame-ancestors 'none'",
     ]
 )
