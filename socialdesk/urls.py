@@ -24,10 +24,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("triage/", include("socialdesk.triage.urls")),
-    path("manage/set-aside/", include("socialdesk.ingestion.urls")),
     path("manage/accounts/", include("socialdesk.brands.urls")),
     path("manage/clippings/", include("socialdesk.clippings.urls")),
     path("", include("socialdesk.people.urls")),
     path("reports/", include("socialdesk.reports.urls")),
+    # Each room's pages, under the paths the desk has always had.
+    path("", include("socialdesk.conversations.urls")),
+    path("", include("socialdesk.play.urls")),
+    path("", include("socialdesk.queues.urls")),
+    path("", include("socialdesk.outbox.urls")),
+    path("", include("socialdesk.ingestion.urls")),
     path("", include("socialdesk.web.urls")),
 ]
