@@ -110,7 +110,7 @@ def test_the_desk_works_under_its_content_security_policy(desk, browser, custome
         "() => { const d = document.createElement('div'); d.setAttribute('onclick', 'window.__ran = 1');"
         " document.body.append(d); d.click(); }"
     )
-    page.wait_for_function("window.__violations.length > 0")
+    page.wait_for_function("() => window.__violations.length > 0")
     assert page.evaluate("window.__ran") is None
     assert page.evaluate("window.__violations")[0].startswith("script-src-attr")
     context.close()
