@@ -7,13 +7,22 @@ STAMP := $(VENV)/.installed-stamp
 # The public labelled data for `make eval` / `make model` (not part of the repository).
 EVALDATA ?= ../shared/evaldata
 
-.PHONY: demo test install bench eval model clean
+# Test processes for `make test` (pytest-xdist): one per core; 0 runs them in this process.
+TEST_WORKERS ?= auto
+
+.PHONY: demo test test-slow install bench eval model clean
 
 demo: $(STAMP)
 	$(BIN)/python -m socialdesk.demo
 
+# Everything but the tests marked slow, each test module whole on one of the workers (a module's
+# shared world and browser are built once). `make test-slow` runs the rest, one at a time: real
+# processes, fault injection, and the benchmarks, whose timing floors want the machine to themselves.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
 
 install: $(STAMP)
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the demo configuration, agents of each role, and a live Twitter/X simulator."""
+"""Shared fixtures: the demo configuration, agents of each role, the platform simulators, a browser."""
 
 import os
 
@@ -9,6 +9,24 @@ os.environ["SOCIALDESK_TWITTER_API_BASE"] = "http://127.0.0.1:9"
 os.environ["SOCIALDESK_GOOGLE_PLAY_API_BASE"] = "http://127.0.0.1:9"
 os.environ["SOCIALDESK_MASTODON_API_BASE"] = "http://127.0.0.1:9"
 os.environ["SOCIALDESK_GOOGLE_TOKEN_URI"] = "http://127.0.0.1:9/token"
+
+
+def _without_surrogates(value):
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without_surrogates(v) for v in value)
+    return value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(config, report):
+    """A test worker (`make test` runs several) sends its reports as UTF-8; the bad-input and
+    property tests' output can hold lone surrogates, which UTF-8 cannot carry: escape them."""
+    data = yield
+    return _without_surrogates(data)
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +66,56 @@ def agents(demo):
 @pytest.fixture
 def contributor(agents):
     return agents["contributor"]
+
+
+# Browser tests (marked `browser`): one Chromium per test module, a fresh context per test, and
+# the demo desk served live. Their helpers (sign_in, ARTIFACTS) are in socialdesk/web/tests/browser.py.
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from socialdesk.web.tests.browser import CHROMIUM
+
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (apt-get install chromium)")
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread, which Django's ORM would refuse.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desk(live_server, transactional_db, twitter_sim, customer_tweet):
+    """The demo configuration served by a live server; its URL."""
+    from socialdesk.demo.seed import load_demo_configuration
+
+    load_demo_configuration()
+    return live_server.url
 
 
 def _simulator_fixtures(name: str, make, setting: str, **more_settings):
@@ -208,8 +276,8 @@ def inbound():
 @pytest.fixture
 def conversation(demo):
     """One open, moderated conversation with @FirefoxSupport."""
+    from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import Conversation
-    from socialdesk.ingestion.services import ingest
 
     ingest([make_inbound()])
     return Conversation.objects.latest("pk")

@@ -13,7 +13,7 @@ are (see `fill`), then for each agent count A two runs of --seconds each:
 
 * product:  A agents, each with its own Django connection and its own contributor, in a play
             session on "Twitter conversations - Moderated", calling
-            socialdesk.play.services.deal_next(agent=..., session=...) and then closing the dealt
+            socialdesk.actions.deal.deal_next(agent=..., session=...) and then closing the dealt
             conversation with one UPDATE ("deal + close");
 * baseline: A agents, each with its own plain connection, running one
             UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id
@@ -324,7 +324,7 @@ def analyze(*, everything=False):
     the fill: every table, tags and user tags included)."""
     from django.db import connection
 
-    with connection.cursor() as cur:
+    with connection.cursor():  # opens the connection the raw statements below use
         if connection.vendor == "postgresql":
             # VACUUM cannot run in a transaction: on the raw connection, in autocommit.
             raw = connection.connection
@@ -507,7 +507,7 @@ def product_worker(agent_ids, queue_pk, *, n_agents=0, rate=0.0):
         from django.contrib.auth import get_user_model
         from django.db import connection
 
-        from socialdesk.play.services import deal_next, start
+        from socialdesk.actions.deal import deal_next, start
         from socialdesk.queues.models import Queue
 
         close = CLOSE.format(p="%s")
@@ -691,8 +691,9 @@ def main():
     sizes, agent_counts = ints(args.sizes), ints(args.agents)
     agent_ids = make_agents(max(agent_counts))
     rows = []
+    per_run = f"{args.count} deals" if args.count else f"{args.seconds:g}s"
     print(
-        f"Play Mode dealing, {'%d deals' % args.count if args.count else '%gs' % args.seconds} per run, "
+        f"Play Mode dealing, {per_run} per run, "
         f"{args.processes} process(es) per side; product = deal_next + close, baseline = raw SKIP LOCKED claim + close; "
         f"paced runs at {args.rate:g} deals/s",
         flush=True,

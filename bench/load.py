@@ -490,7 +490,7 @@ def run_window(url, agents, side, seconds, rate):
     start = threading.Barrier(n + 1)
     stop = threading.Event()
     lat = {"next": [], "reply": []}
-    ids, errors, samples = [], [], []
+    ids, errors = [], []
     lock = threading.Lock()
     completed = [0]
     empty = [0]

@@ -61,7 +61,7 @@ def insert_sql(model, fields: dict) -> tuple[str, list]:
         )
     sql, names, defaults, concrete = _templates[key]
     params = []
-    for name, default, f in zip(names, defaults, concrete):
+    for name, default, f in zip(names, defaults, concrete, strict=True):
         value = fields[name] if name is not None else default
         params.append(f.get_db_prep_save(value, connection))
     return sql, params

@@ -137,7 +137,7 @@ def prepare():
 
 
 def _pick(rng, weighted):
-    values, weights = zip(*weighted)
+    values, weights = zip(*weighted, strict=True)
     return rng.choices(values, weights=weights, k=1)[0]
 
 

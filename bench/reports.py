@@ -190,20 +190,22 @@ def main():
     print(f"{'range':>8} {'report':<16} {'best of 3':>10} {'figures'}")
     for days in (7, 30, args.days):
         period = DateRange(first=today - timedelta(days=days - 1), last=today)
-        took, report = best_of(lambda: selectors.response_times(period=period))
+        took, report = best_of(lambda period=period: selectors.response_times(period=period))
         print(
             f"{days:>6} d {'response times':<16} {took * 1000:>8.0f} ms  {report.overall.all.count:,} answers, "
             f"{report.overall.first.count:,} first responses"
         )
-        took, mine = best_of(lambda: selectors.response_times(period=period, agent=contributor))
+        took, mine = best_of(
+            lambda period=period: selectors.response_times(period=period, agent=contributor)
+        )
         print(
             f"{days:>6} d {'  one agent':<16} {took * 1000:>8.0f} ms  {mine.overall.all.count:,} answers (a contributor's own page)"
         )
-        took, v = best_of(lambda: selectors.volumes(period=period))
+        took, v = best_of(lambda period=period: selectors.volumes(period=period))
         print(
             f"{days:>6} d {'volumes':<16} {took * 1000:>8.0f} ms  {v.opened:,} opened, {v.closed:,} closed"
         )
-        took, rec = best_of(lambda: selectors.recognition(period=period))
+        took, rec = best_of(lambda period=period: selectors.recognition(period=period))
         print(
             f"{days:>6} d {'recognition':<16} {took * 1000:>8.0f} ms  {sum(r.replies for r in rec):,} replies"
         )

@@ -259,7 +259,7 @@ def walk(args) -> int:
                 ),
             )
 
-            def filters(pg):
+            def filters(pg, width=width):
                 pg.goto(f"{base}/queues/twitter-conversations-moderated/")
                 if (
                     pg.locator("details.filters summary, .filters summary").count()
@@ -289,7 +289,7 @@ def walk(args) -> int:
 
             w.step("contributor", f"{width}: Play deals a conversation", page, play)
 
-            def options(pg):
+            def options(pg, width=width):
                 if width == "phone":
                     pg.locator(".options-disclosure > summary").click()
                 pg.locator("form[action$='/sentiment'] button").first.click()
@@ -355,7 +355,7 @@ def walk(args) -> int:
                 composer,
             )
 
-            def like_and_escalate(pg):
+            def like_and_escalate(pg, width=width):
                 if not pg.locator("#composer").count():
                     return
                 like = pg.locator("button:has-text('Like')")
@@ -391,7 +391,7 @@ def walk(args) -> int:
                 ),
             )
 
-            def signatures(pg):
+            def signatures(pg, width=width):
                 pg.goto(f"{base}/settings/")
                 pg.fill("#id_signature", f"— walk {width}")
                 pg.click("button:has-text('Add signature')")

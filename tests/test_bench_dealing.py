@@ -25,6 +25,8 @@ def _bench():
     return module
 
 
+# A benchmark with a timing floor: run alone, by `make test-slow`, not beside other tests.
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_dealing_benchmark_runs_deals_nothing_twice_and_keeps_up_with_the_raw_claim():
     FLOOR = FLOORS.get(connection.vendor, 0.15)

@@ -23,6 +23,8 @@ def _bench():
     return module
 
 
+# A benchmark with a timing floor: run alone, by `make test-slow`, not beside other tests.
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_queue_pages_benchmark_runs_and_keeps_its_floor():
     bench = _bench()

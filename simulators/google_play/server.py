@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -163,7 +164,7 @@ class Api(SimControl):
         return err.status, err.body, {}
 
     def handle(self, req: Request):
-        not_found = lambda msg: google_error(404, "NOT_FOUND", msg)  # noqa: E731
+        not_found = partial(google_error, 404, "NOT_FOUND")
         if req.path.startswith("/_sim/"):
             route, m = dispatch(self.sim_routes, req, lambda msg: ApiError(404, {"error": msg}))
             status, body = route.handler(req, **{k: unquote(v) for k, v in m.groupdict().items()})

@@ -659,7 +659,9 @@ class PlatformState:
             key = (str(user_id), str(tweet_id))
             if key in self._like_keys:
                 self._like_keys.discard(key)
-                self.likes = [l for l in self.likes if (l["user_id"], l["tweet_id"]) != key]
+                self.likes = [
+                    like for like in self.likes if (like["user_id"], like["tweet_id"]) != key
+                ]
                 t = self.tweets.get(str(tweet_id))
                 if t:
                     t["public_metrics"]["like_count"] -= 1

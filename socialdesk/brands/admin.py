@@ -17,7 +17,29 @@ class BrandAccountForm(forms.ModelForm):
 
     class Meta:
         model = BrandAccount
-        exclude = ["credentials"]
+        # Named one by one, so a new column (a secret, say) is not shown until someone adds it;
+        # `credentials` stays out: it is written through `new_credentials` only.
+        fields = [
+            "platform",
+            "handle",
+            "display_name",
+            "external_id",
+            "kind",
+            "locale",
+            "supported_languages",
+            "connected_at",
+            "connected_by",
+            "token_refreshed_at",
+            "credentials_failed_at",
+            "credentials_error",
+            "api_base",
+            "active",
+            "requires_moderation",
+            "can_reply",
+            "can_like",
+            "retweet_policy",
+            "can_dm",
+        ]
 
     def clean_new_credentials(self):
         value = self.cleaned_data.get("new_credentials")

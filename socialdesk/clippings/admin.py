@@ -12,7 +12,7 @@ class ClippingForm(forms.ModelForm):
 
     class Meta:
         model = Clipping
-        fields = "__all__"
+        fields = ["title", "text", "language", "is_holding_reply"]
 
 
 @admin.register(Clipping)

@@ -20,6 +20,7 @@ import logging
 import re
 import time
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -221,6 +222,7 @@ class MastodonConnector:
     platform = "mastodon"
 
     def __init__(self, account, *, api_base: str | None = None, keeper=None):
+        # cycle: connectors <-> brands (brands connects accounts through the connectors)
         from socialdesk.brands.tokens import TokenKeeper
 
         self.account = account
@@ -341,11 +343,11 @@ class MastodonConnector:
         messages: list[InboundMessage] = []
         unreadable: list[Unreadable] = []
         if older_than:
-            fetch = lambda: self.client.notifications(
-                types=["mention"], max_id=older_than, limit=PAGE_SIZE
-            )  # noqa: E731
+            fetch = partial(
+                self.client.notifications, types=["mention"], max_id=older_than, limit=PAGE_SIZE
+            )
         else:
-            fetch = lambda: self.client.notifications(types=["mention"], limit=PAGE_SIZE)  # noqa: E731
+            fetch = partial(self.client.notifications, types=["mention"], limit=PAGE_SIZE)
         page = self._page(fetch)  # nothing read yet: an error leaves the cursor where it is
         newest = newest or _newest_id(page)
         for read in range(1, MAX_PAGES + 1):
@@ -387,9 +389,9 @@ class MastodonConnector:
         messages: list[InboundMessage] = []
         unreadable: list[Unreadable] = []
         newest = cursor
-        fetch = lambda: self.client.notifications(
-            types=["mention"], min_id=cursor, limit=PAGE_SIZE
-        )  # noqa: E731
+        fetch = partial(
+            self.client.notifications, types=["mention"], min_id=cursor, limit=PAGE_SIZE
+        )
         for _ in range(MAX_PAGES):
             try:
                 page = self._page(fetch)
@@ -412,7 +414,7 @@ class MastodonConnector:
             newest = _newest_id(page) or newest
             if len(page) < PAGE_SIZE:
                 break
-            fetch = lambda p=page, after=newest: self._newer(p, after)  # noqa: E731
+            fetch = partial(self._newer, page, newest)
         return FetchResult(
             messages=_oldest_first(messages),
             cursor=newest,

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from socialdesk.conversations.forms import id_field
+from socialdesk.fields import id_field
 
 from .models import FilterSettings
 
@@ -10,7 +10,15 @@ from .models import FilterSettings
 class FilterSettingsForm(forms.ModelForm):
     class Meta:
         model = FilterSettings
-        fields = "__all__"
+        fields = [
+            "drop_reposts",
+            "drop_unrelated_replies",
+            "drop_links",
+            "allowed_hashtags",
+            "banned_authors",
+            "brand_words_in_handles",
+            "muted_words",
+        ]
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
             for name in (

@@ -56,6 +56,9 @@ class FilterSettings(models.Model):
         help_text="Words or topics, one per line, case-insensitive; takes effect on the next poll.",
     )
 
+    def __str__(self) -> str:
+        return "Filter settings"
+
     @staticmethod
     def lines(text: str) -> list[str]:
         return [line.strip().lower().lstrip("#@") for line in text.splitlines() if line.strip()]
@@ -94,6 +97,9 @@ class FilteredMessage(models.Model):
             )
         ]
         ordering = ["-filtered_at"]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.platform_id} ({self.get_reason_display()})"
 
 
 class Resolution(models.TextChoices):

@@ -386,7 +386,7 @@ def classify_batch(
     words = candidate_words(texts)
     type_words = type_model.telling_words(
         type_x,
-        [[] if rule else ws for rule, ws in zip(rules, words)],
+        [[] if rule else ws for rule, ws in zip(rules, words, strict=True)],
         [int(p.argmax()) for p in type_probs],
     )
     sentiment_words = sentiment_model.telling_words(

@@ -3,8 +3,8 @@
 from django import forms
 
 from socialdesk.brands.models import BrandAccount
-from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import MessageType
+from socialdesk.fields import MAX_ID
 
 from . import patterns
 from .classify import LANGUAGES
@@ -54,7 +54,7 @@ class TagRuleForm(forms.ModelForm):
             try:
                 patterns.check(value)
             except patterns.PatternError as exc:
-                raise forms.ValidationError(exc.message)
+                raise forms.ValidationError(exc.message) from exc
         return value
 
     def clean_keywords(self):

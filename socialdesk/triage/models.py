@@ -36,6 +36,9 @@ class TriageSuggestion(models.Model):
     applied = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"Triage of conversation {self.conversation_id}"
+
 
 class CorrectionField(models.TextChoices):
     TYPE = "type", "Type"
@@ -59,6 +62,9 @@ class TriageCorrection(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_field_display()}: {self.suggested or '-'} -> {self.chosen}"
+
     @property
     def agreed(self) -> bool:
         return self.suggested == self.chosen
@@ -71,7 +77,7 @@ def validate_regex(value: str) -> None:
     try:
         check(value)
     except PatternError as exc:
-        raise ValidationError(exc.message)
+        raise ValidationError(exc.message) from exc
 
 
 class TagRule(models.Model):

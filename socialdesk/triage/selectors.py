@@ -337,7 +337,7 @@ def clusters(
             i = parent[i]
         return i
 
-    for i, j, v in zip(sims.row, sims.col, sims.data):
+    for i, j, v in zip(sims.row, sims.col, sims.data, strict=True):
         if i < j and v >= threshold and convs[i].author_id != convs[j].author_id:
             parent[find(i)] = find(j)
     groups = defaultdict(list)

@@ -197,7 +197,7 @@ def test_like_and_retweet_through_tweepy(sim, base_url, make_client, customer_tw
     assert r.status_code == 200 and r.json() == {"data": {"liked": True}}
     assert client.like(tweet["id"], user_auth=False).json() == {"data": {"liked": True}}
     likes = requests.get(f"{base_url}/_sim/likes").json()["data"]
-    assert [(l["user_id"], l["username"], l["tweet_id"]) for l in likes] == [
+    assert [(like["user_id"], like["username"], like["tweet_id"]) for like in likes] == [
         (SUPPORT_ID, "FirefoxSupport", tweet["id"])
     ]
     assert sim.state.get_tweet(tweet["id"])["public_metrics"]["like_count"] == 1

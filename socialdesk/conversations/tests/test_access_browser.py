@@ -3,17 +3,17 @@ conversations still in moderation by URL, and took over conversations dealt to s
 
 import pytest
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.web.tests.test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_contributor_cannot_open_a_conversation_still_in_moderation_until_a_moderator_lets_it_through(
     desk, browser
-):  # noqa: F811
+):
     from conftest import make_inbound
 
     ingest(
@@ -48,7 +48,7 @@ def test_a_contributor_cannot_open_a_conversation_still_in_moderation_until_a_mo
     )
 
 
-def test_a_conversation_dealt_to_someone_else_is_theirs_until_they_let_go(desk, browser):  # noqa: F811
+def test_a_conversation_dealt_to_someone_else_is_theirs_until_they_let_go(desk, browser):
     from conftest import make_inbound
 
     ingest([make_inbound("sync keeps failing on my phone", handle="sync_sam")])

@@ -5,19 +5,19 @@ from dataclasses import replace
 
 import pytest
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Message
 from socialdesk.ingestion.models import SetAsideMessage
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.ingestion.services import ingest
 from socialdesk.ingestion.tests.test_set_aside import break_on
-from socialdesk.web.tests.test_browser import ARTIFACTS, browser, desk, page, sign_in  # noqa: F401 - the fixtures
+from socialdesk.web.tests.browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_an_admin_retries_one_set_aside_message_and_dismisses_another(
     desk, page, customer_tweet, inbound, monkeypatch
-):  # noqa: F811
+):
     break_on(monkeypatch, "boom")
     customer_tweet("@FirefoxSupport boom: the <b>toolbar</b> is gone", username="ben")
     customer_tweet("@FirefoxSupport sync keeps failing", username="ana")

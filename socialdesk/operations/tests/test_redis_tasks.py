@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("SOCIALDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+# Real processes (the scheduler, an rq worker) for a minute or more: `make test-slow` runs it.
+pytestmark = pytest.mark.slow
 
 
 def _redis():

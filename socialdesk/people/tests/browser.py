@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from socialdesk.web.tests.test_browser import ARTIFACTS
+from socialdesk.web.tests.browser import ARTIFACTS
 
 WIDTHS = {390: 844, 1366: 768}
 SHOTS = Path(os.environ.get("SOCIALDESK_SCREENSHOTS") or ARTIFACTS / "screens")

@@ -10,14 +10,14 @@ from django.core import mail
 from django.utils import timezone
 
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at
 
 pytestmark = pytest.mark.browser
 
 
-def test_apply_approve_set_a_password_sign_in_and_play(desk, page, browser, customer_tweet):  # noqa: F811
+def test_apply_approve_set_a_password_sign_in_and_play(desk, page, browser, customer_tweet):
     customer_tweet("@FirefoxSupport my tabs vanish after restart", username="kai")
     poll_all()
     problems = []

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at
 
@@ -19,7 +19,7 @@ def desk(live_server, transactional_db, settings):
     return live_server.url
 
 
-def test_an_admin_searches_the_audit_log(desk, page):  # noqa: F811
+def test_an_admin_searches_the_audit_log(desk, page):
     for n in range(3):
         Client().post("/login/", {"username": "moderator", "password": f"wrong-{n}"})
     sign_in(page, desk, "admin", "connect-the-accounts")

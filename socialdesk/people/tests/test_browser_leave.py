@@ -5,17 +5,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_contributor_leaves_and_their_reply_stays(desk, page, browser, customer_tweet):  # noqa: F811
+def test_a_contributor_leaves_and_their_reply_stays(desk, page, browser, customer_tweet):
     customer_tweet("@FirefoxSupport pdf viewer is blank", username="kai")
     poll_all()
     Conversation.objects.update(moderated=True)

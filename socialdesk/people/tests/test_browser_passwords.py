@@ -6,8 +6,6 @@ import re
 import pytest
 from django.core import mail
 
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, page  # noqa: F401 - shared fixtures
-
 from .browser import look_at
 
 pytestmark = pytest.mark.browser
@@ -21,7 +19,7 @@ def desk(live_server, transactional_db):
     return live_server.url
 
 
-def test_a_contributor_resets_changes_and_signs_out_everywhere(desk, page, browser):  # noqa: F811
+def test_a_contributor_resets_changes_and_signs_out_everywhere(desk, page, browser):
     problems = []
     page.goto(f"{desk}/login/")
     page.click("text=Forgot your password?")
@@ -82,7 +80,7 @@ def test_a_contributor_resets_changes_and_signs_out_everywhere(desk, page, brows
     assert not problems, "\n".join(problems)
 
 
-def test_thirty_wrong_passwords_show_the_pause_page(desk, page):  # noqa: F811
+def test_thirty_wrong_passwords_show_the_pause_page(desk, page):
     for n in range(30):
         page.goto(f"{desk}/login/")
         page.fill("input[name=username]", "cm")

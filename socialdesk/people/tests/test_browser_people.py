@@ -3,7 +3,7 @@
 import pytest
 
 from socialdesk.people.models import Profile
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at
 
@@ -18,7 +18,7 @@ def desk(live_server, transactional_db):
     return live_server.url
 
 
-def test_a_community_manager_promotes_a_contributor(desk, page):  # noqa: F811
+def test_a_community_manager_promotes_a_contributor(desk, page):
     sign_in(page, desk, "cm", "escalations-welcome")
     page.click("text=People")
     page.wait_for_url(f"{desk}/manage/people/")

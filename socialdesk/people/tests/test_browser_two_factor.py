@@ -6,8 +6,6 @@ import base64
 import pytest
 from django_otp.oath import TOTP
 
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, page  # noqa: F401 - shared fixtures
-
 from .browser import look_at
 
 pytestmark = pytest.mark.browser
@@ -37,7 +35,7 @@ def _password(page, desk):
     page.click("button:has-text('Sign in')")
 
 
-def test_a_community_manager_turns_on_two_factor_and_signs_in_with_a_code(desk, page, browser):  # noqa: F811
+def test_a_community_manager_turns_on_two_factor_and_signs_in_with_a_code(desk, page, browser):
     _password(page, desk)
     page.wait_for_url(f"{desk}/settings/two-factor/?next=%2F")
     assert "Community managers and admins sign in with a second factor" in page.inner_text("main")

@@ -6,7 +6,7 @@ from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.play.models import EndedBy, PlaySession
-from socialdesk.web.tests.test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

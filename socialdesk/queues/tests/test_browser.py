@@ -5,7 +5,7 @@ import pytest
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.queues.models import Queue
-from socialdesk.web.tests.test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@ page says where its counts stopped, on a laptop and on a phone."""
 
 import pytest
 
-from socialdesk.web.tests.test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 from socialdesk.web.tests.test_responsive import SHOTS, _problems
 
 from .test_queue_pages import _make
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 QUEUE = "twitter-conversations-moderated"
 
 
-def test_a_long_queue_pages_with_next_and_says_its_counts_stopped(desk, browser, settings):  # noqa: F811
+def test_a_long_queue_pages_with_next_and_says_its_counts_stopped(desk, browser, settings):
     from axe_playwright_python.sync_playwright import Axe
 
     settings.SOCIALDESK_COUNT_CAP = 100

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_inbound
-from socialdesk.web.tests.test_browser import ARTIFACTS, browser, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import ARTIFACTS, sign_in
 from socialdesk.web.tests.test_responsive import _problems
 
 from .history import build
@@ -38,7 +38,7 @@ def _download(page, selector: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(Path(path).read_text(encoding="utf-8"))))
 
 
-def test_a_community_manager_reads_each_report_changes_the_range_and_downloads_csv(desk, browser):  # noqa: F811
+def test_a_community_manager_reads_each_report_changes_the_range_and_downloads_csv(desk, browser):
     from axe_playwright_python.sync_playwright import Axe
 
     axe, problems = Axe(), []
@@ -107,7 +107,7 @@ def test_a_community_manager_reads_each_report_changes_the_range_and_downloads_c
     assert not problems, "\n".join(problems)
 
 
-def test_a_contributor_reads_only_their_own_figures_on_a_phone(desk, browser):  # noqa: F811
+def test_a_contributor_reads_only_their_own_figures_on_a_phone(desk, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -5,12 +5,12 @@ import pytest
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.triage.models import TriageCorrection
-from socialdesk.web.tests.test_browser import ARTIFACTS, browser, desk, page, sign_in  # noqa: F401 (fixtures)
+from socialdesk.web.tests.browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_an_agent_sees_why_and_corrects_a_suggestion(desk, page, customer_tweet):  # noqa: F811
+def test_an_agent_sees_why_and_corrects_a_suggestion(desk, page, customer_tweet):
     customer_tweet(
         "@FirefoxSupport please add vertical tabs, I lost all my bookmarks switching browsers",
         username="ines",

@@ -79,8 +79,16 @@ BAND_TABLE = [
 def band_row(
     what: str, name: str, gold: list[str], pred: list[str], confidences: list[float]
 ) -> str:
-    sure = [g == p for g, p, c in zip(gold, pred, confidences) if band(c, ACT) == CONFIDENT]
-    unsure = [g == p for g, p, c in zip(gold, pred, confidences) if band(c, ACT) != CONFIDENT]
+    sure = [
+        g == p
+        for g, p, c in zip(gold, pred, confidences, strict=True)
+        if band(c, ACT) == CONFIDENT
+    ]
+    unsure = [
+        g == p
+        for g, p, c in zip(gold, pred, confidences, strict=True)
+        if band(c, ACT) != CONFIDENT
+    ]
 
     def acc(hits):
         return f"{sum(hits) / len(hits):.3f}" if hits else "—"
@@ -212,10 +220,10 @@ def evaluate_type(data: Path, bands: list[str]) -> list[str]:
         "|---|---:|---:|---:|",
     ]
     by_lang = defaultdict(list)
-    for r, res in zip(test, results):
+    for r, res in zip(test, results, strict=True):
         by_lang[r["lang"]].append((r["type"], res.type))
     for lang in sorted(by_lang):
-        g, p = zip(*by_lang[lang])
+        g, p = zip(*by_lang[lang], strict=True)
         s = scores(list(g), list(p))
         out.append(f"| {lang} | {s['n']} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} |")
     comp = [r for r in datasets.complaint_rows(data) if datasets.split(r["text"]) == "test"]
@@ -276,7 +284,7 @@ def evaluate_language(data: Path, bands: list[str]) -> list[str]:
         bands.append(
             band_row("language", f"lingua-py {kind}", gold, pred, [d[1] for d in detected])
         )
-        for g, p in zip(gold, pred):
+        for g, p in zip(gold, pred, strict=True):
             per_lang[g][kind].append(g == p)
         s = scores(gold, pred)
         m = scores(gold, majority(gold, len(gold)))

@@ -1,9 +1,5 @@
 """End to end in a real Chromium: sign in, press Play, answer, and find the reply on the platform."""
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 import requests
 from django.core.management import call_command
@@ -11,60 +7,9 @@ from django.core.management import call_command
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.ingestion.polling import poll_all
 
+from .browser import ARTIFACTS, sign_in
+
 pytestmark = pytest.mark.browser
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI (apt-get install chromium)")
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def desk(live_server, transactional_db, twitter_sim, customer_tweet):
-    from socialdesk.demo.seed import load_demo_configuration
-
-    load_demo_configuration()
-    return live_server.url
-
-
-def sign_in(page, base, username="contributor", password="fxhelp-volunteer-2026"):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{base}/")
-    page.wait_for_load_state("load")
 
 
 def _sim(path, **params):

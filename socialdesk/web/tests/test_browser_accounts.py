@@ -9,7 +9,7 @@ from django.core.management import call_command
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 
-from .test_browser import ARTIFACTS, browser, page, sign_in  # noqa: F401 - shared fixtures
+from .browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def run_worker():
 
 def test_an_x_account_connected_with_pkce_keeps_replying_after_its_token_expires(
     desk, page, twitter_sim, customer_tweet
-):  # noqa: F811
+):
     sign_in(page, desk, "cm", "escalations-welcome")
     open_account(page, desk, "@FirefoxSupport")
     page.click("#method-oauth2 button")
@@ -98,7 +98,7 @@ def test_an_x_account_connected_with_pkce_keeps_replying_after_its_token_expires
 
 def test_a_mastodon_account_connected_on_its_instance_and_reconnected_after_a_revoke(
     desk, page, mastodon_sim, customer_toot
-):  # noqa: F811
+):
     sign_in(page, desk, "cm", "escalations-welcome")
     open_account(page, desk, "@firefox_support")
     assert (

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 
-from .test_browser import ARTIFACTS, browser, page, sign_in  # noqa: F401 - shared fixtures
+from .browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def desk(live_server, transactional_db, play_sim):
 
 def test_a_contributor_answers_a_one_star_review_and_google_play_shows_the_reply(
     desk, page, play_sim, customer_review
-):  # noqa: F811
+):
     review = customer_review(
         "Keeps crashing every time I open a new tab. <script>x</script>",
         stars=1,

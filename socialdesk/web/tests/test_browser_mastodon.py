@@ -7,7 +7,7 @@ from django.core.management import call_command
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 
-from .test_browser import browser, page, sign_in  # noqa: F401 - shared fixtures
+from .browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def desk(live_server, transactional_db, mastodon_sim):
 
 def test_a_mastodon_reply_keeps_the_customers_mention_and_counts_it(
     desk, page, mastodon_sim, customer_toot
-):  # noqa: F811
+):
     toot = customer_toot("@firefox_support my container tabs are gone", username="lucia42")
     poll_all()
     c = Conversation.objects.get()

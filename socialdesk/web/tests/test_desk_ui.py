@@ -3,10 +3,10 @@ text, whole emoji, the reason asked in place, the options in reach, and the shor
 
 import pytest
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
 
-from .test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from .browser import sign_in
 
 pytestmark = pytest.mark.browser
 QUEUE = "button[aria-label='Play Twitter conversations - Moderated']"
@@ -21,7 +21,7 @@ def _tweets(*texts, **kwargs):
     return list(Conversation.objects.order_by("pk"))
 
 
-def test_the_queue_list_shows_what_the_customer_wrote_who_when_and_the_stars(desk, page):  # noqa: F811
+def test_the_queue_list_shows_what_the_customer_wrote_who_when_and_the_stars(desk, page):
     first, review = _tweets(
         "my bookmarks toolbar is gone\nand more on a second line", "the app crashes on start"
     )
@@ -41,7 +41,7 @@ def test_the_queue_list_shows_what_the_customer_wrote_who_when_and_the_stars(des
     page.wait_for_url(f"{desk}/c/{first.pk}/")
 
 
-def test_right_to_left_text_runs_right_to_left_wherever_it_is_shown(desk, page):  # noqa: F811
+def test_right_to_left_text_runs_right_to_left_wherever_it_is_shown(desk, page):
     (c,) = _tweets(ARABIC, lang="ar")
     sign_in(page, desk)
     page.goto(f"{desk}/queues/twitter-conversations-moderated/")
@@ -76,7 +76,7 @@ def test_right_to_left_text_runs_right_to_left_wherever_it_is_shown(desk, page):
     )
 
 
-def test_every_emoji_button_is_one_whole_grapheme_and_inserts_it(desk, page):  # noqa: F811
+def test_every_emoji_button_is_one_whole_grapheme_and_inserts_it(desk, page):
     (c,) = _tweets("thanks for the fix!")
     sign_in(page, desk)
     page.goto(f"{desk}/c/{c.pk}/")
@@ -95,7 +95,7 @@ def test_every_emoji_button_is_one_whole_grapheme_and_inserts_it(desk, page):  #
     assert page.locator("#composer textarea[name=text]").input_value() == "\u2764\ufe0f"
 
 
-def test_reply_and_close_asks_for_the_reason_in_place(desk, page):  # noqa: F811
+def test_reply_and_close_asks_for_the_reason_in_place(desk, page):
     (c,) = _tweets("videos do not play")
     sign_in(page, desk)
     page.goto(f"{desk}/c/{c.pk}/")
@@ -119,7 +119,7 @@ def test_reply_and_close_asks_for_the_reason_in_place(desk, page):  # noqa: F811
     assert (c.status, c.close_reason) == ("closed", "resolved")
 
 
-def test_reply_and_hold_asks_too_and_cancel_folds_it_away(desk, page):  # noqa: F811
+def test_reply_and_hold_asks_too_and_cancel_folds_it_away(desk, page):
     (c,) = _tweets("sync is broken")
     sign_in(page, desk)
     page.goto(f"{desk}/c/{c.pk}/")
@@ -156,7 +156,7 @@ def test_without_javascript_the_server_asks_for_the_reason_in_the_same_place(
     assert not Message.objects.filter(direction="out").exists()
 
 
-def test_escalate_reminder_and_assign_are_in_reach_beside_a_long_thread(desk, browser):  # noqa: F811
+def test_escalate_reminder_and_assign_are_in_reach_beside_a_long_thread(desk, browser):
     from conftest import make_inbound
 
     ingest(
@@ -209,7 +209,7 @@ def test_escalate_reminder_and_assign_are_in_reach_beside_a_long_thread(desk, br
     tab.close()
 
 
-def test_on_a_phone_the_menu_folds_and_sign_out_stays_in_sight(desk, browser):  # noqa: F811
+def test_on_a_phone_the_menu_folds_and_sign_out_stays_in_sight(desk, browser):
     tab = browser.new_page(viewport={"width": 390, "height": 844})
     sign_in(tab, desk, "cm", "escalations-welcome")
     assert tab.evaluate("document.documentElement.scrollWidth") <= 390
@@ -221,7 +221,7 @@ def test_on_a_phone_the_menu_folds_and_sign_out_stays_in_sight(desk, browser):  
     tab.close()
 
 
-def test_single_key_shortcuts_can_be_turned_off_and_on(desk, page):  # noqa: F811
+def test_single_key_shortcuts_can_be_turned_off_and_on(desk, page):
     from socialdesk.people.models import Profile
 
     _tweets("where are my passwords?")
@@ -258,7 +258,7 @@ def test_single_key_shortcuts_can_be_turned_off_and_on(desk, page):  # noqa: F81
     page.wait_for_url(f"{desk}/play/")
 
 
-def test_filter_labels_fit_and_checkboxes_sit_by_their_labels(desk, browser):  # noqa: F811
+def test_filter_labels_fit_and_checkboxes_sit_by_their_labels(desk, browser):
     _tweets("feature request: vertical tabs please", "containing a long account name")
     tab = browser.new_page()
     sign_in(tab, desk)

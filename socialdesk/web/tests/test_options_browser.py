@@ -8,7 +8,7 @@ from socialdesk.conversations.models import Activity, Conversation, Message, Use
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.models import OutboundAction
 
-from .test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from .browser import sign_in
 
 pytestmark = pytest.mark.browser
 QUEUE = "button[aria-label='Play Twitter conversations - Moderated']"

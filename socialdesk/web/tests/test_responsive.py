@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.ingestion.services import ingest
 
-from .test_browser import ARTIFACTS, CHROMIUM, browser, sign_in  # noqa: F401 - shared fixtures
+from .browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -116,7 +116,7 @@ def _problems(page, axe, name, width):
     return problems
 
 
-def test_main_pages_fit_a_phone_a_tablet_and_a_laptop_and_pass_axe(desk, browser):  # noqa: F811
+def test_main_pages_fit_a_phone_a_tablet_and_a_laptop_and_pass_axe(desk, browser):
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()

@@ -81,7 +81,9 @@ def run(lines, out, config: TriageConfig) -> tuple[int, int]:
 
     def flush():
         nonlocal ok
-        for (id_, _), result in zip(pending, classify_batch([inp for _, inp in pending], config)):
+        for (id_, _), result in zip(
+            pending, classify_batch([inp for _, inp in pending], config), strict=True
+        ):
             out.write(json.dumps({"id": id_, **result.as_json()}, ensure_ascii=False) + "\n")
             ok += 1
         pending.clear()
@@ -144,7 +146,7 @@ class Command(BaseCommand):
             try:
                 source = open(file, encoding="utf-8", errors="replace")
             except OSError as exc:
-                raise CommandError(f"Cannot read {file}: {exc.strerror}.")
+                raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
         with source:
             ok, errors = run(bounded_lines(source), self.stdout, config)
         self.stderr.write(f"{ok} classified, {errors} with errors.")
