@@ -43,7 +43,7 @@ def zone_of(user) -> str:
 
 
 def set_zone(*, user, name: str) -> None:
-    from socialdesk.conversations.errors import ActionError
+    from socialdesk.errors import ActionError
 
     from . import audit
     from .models import Profile

@@ -5,7 +5,7 @@ violation, the behaviour moved out of inline handlers still works (filters that 
 import pytest
 from django.contrib.auth import get_user_model
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.people.models import Notification, Profile

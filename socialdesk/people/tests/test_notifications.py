@@ -8,9 +8,9 @@ from django.core import mail
 from django.test import Client
 from freezegun import freeze_time
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import perform
 from socialdesk.operations.schedule import JOBS, Scheduler
-from socialdesk.outbox.services import perform
 from socialdesk.people.models import Notification, Profile
 
 pytestmark = pytest.mark.django_db
@@ -103,8 +103,8 @@ def test_email_is_sent_only_for_the_kinds_chosen(
 def test_a_reply_approved_or_returned_tells_its_author(
     agents, demo, inbound, django_capture_on_commit_callbacks
 ):
+    from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import Conversation
-    from socialdesk.ingestion.services import ingest
 
     contributor, moderator = agents["contributor"], agents["moderator"]
     actions.set_requires_approval(actor=moderator, agent=contributor, on=True)
@@ -167,8 +167,8 @@ def test_a_failed_connection_tells_the_community_managers_and_admins(
 
 
 def test_marking_read_is_ones_own_and_customer_text_is_escaped(agents, demo, inbound):
+    from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import Conversation
-    from socialdesk.ingestion.services import ingest
 
     contributor, moderator = agents["contributor"], agents["moderator"]
     ingest([inbound(handle="<img src=x onerror=alert(1)>")])

@@ -5,10 +5,10 @@ import pytest
 from django.test import Client
 
 from conftest import make_inbound
+from socialdesk.actions.inbound import ingest
 from socialdesk.brands.models import BrandAccount, RoutingRule
 from socialdesk.clippings.models import Clipping
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.services import ingest
 from socialdesk.people.audit import search
 
 pytestmark = pytest.mark.django_db
