@@ -9,7 +9,7 @@ from socialdesk.actions import conversation as actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.people.models import Notification, Profile
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, desk, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-def test_the_desk_works_under_its_content_security_policy(desk, browser, customer_tweet):  # noqa: F811
+def test_the_desk_works_under_its_content_security_policy(desk, browser, customer_tweet):
     customer_tweet("@FirefoxSupport tabs crash on start", username="ana")
     customer_tweet("@FirefoxSupport sync lost my passwords", username="bo")
     poll_all()

@@ -5,14 +5,14 @@ import pytest
 
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.web.tests.test_browser import CHROMIUM, browser, desk, page, sign_in  # noqa: F401 - shared fixtures
+from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_cm_adds_a_clipping_and_a_respond_from_rule_that_take_effect(desk, page, customer_tweet):  # noqa: F811
+def test_a_cm_adds_a_clipping_and_a_respond_from_rule_that_take_effect(desk, page, customer_tweet):
     sign_in(page, desk, "cm", "escalations-welcome")
     page.goto(f"{desk}/manage/clippings/")
     page.fill("#id_title", "Neu anmelden")
