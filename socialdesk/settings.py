@@ -170,6 +170,8 @@ MIDDLEWARE = [
     "socialdesk.operations.middleware.RequestIdMiddleware",
     "socialdesk.operations.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # PE5: no inline script or style; every response says so (socialdesk/people/csp.py).
+    "socialdesk.people.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -182,6 +184,8 @@ MIDDLEWARE = [
     "socialdesk.web.middleware.SessionEndedMiddleware",
     "socialdesk.people.middleware.IdleSessionMiddleware",
     "socialdesk.people.middleware.TwoFactorMiddleware",
+    # PE6: times shown and typed in the person's own zone.
+    "socialdesk.people.time_zones.TimeZoneMiddleware",
     # django-axes wants to be last: it turns a locked-out sign-in into its lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -286,6 +290,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 CSRF_FAILURE_VIEW = "socialdesk.web.middleware.csrf_failure"
+SOCIALDESK_CSP_REPORT_ONLY = _env_bool("SOCIALDESK_CSP_REPORT_ONLY", False)
 SESSION_COOKIE_AGE = int(os.environ.get("SOCIALDESK_SESSION_SECONDS", 8 * 3600))
 
 LANGUAGE_CODE = "en"

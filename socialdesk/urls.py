@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("triage/", include("socialdesk.triage.urls")),
     path("manage/accounts/", include("socialdesk.brands.urls")),
+    path("manage/clippings/", include("socialdesk.clippings.urls")),
     path("", include("socialdesk.people.urls")),
     path("reports/", include("socialdesk.reports.urls")),
     # Each room's pages, under the paths the desk has always had.

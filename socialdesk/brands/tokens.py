@@ -110,6 +110,9 @@ class TokenKeeper:
         locked.credentials_error = reason[:2000]
         locked.save(update_fields=["credentials_failed_at", "credentials_error"])
         log.warning("%s: credentials refused: %s", locked, reason)
+        from socialdesk.people.notifications import connection_failed
+
+        connection_failed(locked, reason)
 
     def rejected(self, reason: str, *, stale: str) -> None:
         """The platform refused `stale` and nothing renewed it: mark the account, unless it was

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import respond_from, views
 
 urlpatterns = [
     path("", views.account_list, name="accounts"),
+    path("respond-from/", respond_from.respond_from, name="respond_from"),
+    path("respond-from/<int:pk>/delete", respond_from.delete_rule, name="delete_rule"),
     path("new", views.account_add, name="account_add"),
     path("callback", views.account_callback, name="account_callback"),
     path("<int:pk>/", views.account_detail, name="account"),

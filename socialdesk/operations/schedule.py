@@ -83,6 +83,13 @@ def automation(scheduler: "Scheduler") -> None:
     end_idle_sessions()
 
 
+def reminders(scheduler: "Scheduler") -> None:
+    """Reminders that came due notify their person (the bell, and email if they chose it)."""
+    from socialdesk.people.notifications import reminders_due
+
+    reminders_due()
+
+
 def deleted_messages(scheduler: "Scheduler") -> None:
     from socialdesk.ingestion.tasks import notice_deleted_messages
 
@@ -116,6 +123,7 @@ JOBS: list[Job] = [
     Job("poll", lambda: settings.SOCIALDESK_POLL_SECONDS, poll),
     Job("outbox", lambda: settings.SOCIALDESK_POLL_SECONDS, outbox),
     Job("automation", lambda: 60, automation),
+    Job("reminders", lambda: 30, reminders),
     Job("deleted messages", lambda: settings.SOCIALDESK_DELETED_CHECK_SECONDS, deleted_messages),
     Job("worker heartbeat", lambda: 30, worker_heartbeat),
     Job("prune", lambda: settings.SOCIALDESK_PRUNE_SECONDS, prune),

@@ -23,7 +23,7 @@ from socialdesk.errors import (
     ActionRefused,
 )
 
-from . import audit
+from . import audit, notifications
 from .models import ROLE_RANK, Application, ApplicationStatus, Profile, Role, has_role, role_of
 
 EXPERIENCE_DAYS = 14
@@ -109,6 +109,7 @@ def submit(
             privacy_accepted=True,
             contact_accepted=True,
         )
+    notifications.application_submitted(application)
     _mail(
         application.email,
         "people/emails/application_received",

@@ -20,6 +20,11 @@ LABELS = {
     "application_approved": "Approved an application",
     "application_rejected": "Rejected an application",
     "invited": "Invited someone",
+    "time_zone_changed": "Changed their time zone",
+    "notifications_changed": "Changed which notifications they get by email",
+    "clipping_saved": "Saved a clipping",
+    "clipping_deleted": "Deleted a clipping",
+    "respond_from_changed": "Changed the respond-from table",
     "left": "An account was deleted (stopped contributing)",
 }
 # Kept only while the person has an account: when they leave, these entries about them go.

@@ -27,6 +27,11 @@ class Profile(models.Model):
     replies_need_approval = models.BooleanField(default=False, db_default=False)
     # WCAG 2.1.4: single-key shortcuts can be turned off (speech input, a cat on the keyboard).
     keyboard_shortcuts = models.BooleanField(default=True, db_default=True)
+    # PE6: every time is shown, and every time typed is read, in this IANA zone (Europe/Berlin).
+    # Empty until the browser tells its own zone on the first visit (or the person picks one).
+    time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # The kinds of notification also sent by email (people/notifications.py); null: the defaults.
+    email_notifications = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"
@@ -191,3 +196,33 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class Notification(models.Model):
+    """Something a person should know (a reminder is due, a conversation was assigned to them…):
+    listed under the bell in the header until read; written by people.notifications.notify."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    # Makes an event notify each person once (a reminder, one failure of an account).
+    key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                condition=~models.Q(key=""),
+                name="unique_notification_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.text}"

@@ -1,7 +1,7 @@
 """Keeps the list of each agent's sessions current as they sign in and out."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from .models import SignedInSession
@@ -94,3 +94,25 @@ def audit_role_change(sender, instance, **kwargs):
     before = sender.objects.filter(pk=instance.pk).values_list("role", flat=True).first()
     if before is not None and before != instance.role:
         record("role_changed", subject=instance.user, before=before, after=instance.role)
+
+
+def _activity_logged(sender, instance, created, **kwargs):
+    """Assignments and approval decisions notify the person they concern (people.notifications)."""
+    if not created or instance.kind not in ("assigned", "reply_approved", "reply_returned"):
+        return
+    import logging
+
+    from django.db import transaction
+
+    from .notifications import activity_logged
+
+    try:
+        with transaction.atomic():
+            activity_logged(instance)
+    except Exception:  # noqa: BLE001 - a notification never undoes the action it is about
+        logging.getLogger(__name__).exception("Could not notify about activity %s", instance.pk)
+
+
+post_save.connect(
+    _activity_logged, sender="conversations.Activity", dispatch_uid="people_notify_activity"
+)

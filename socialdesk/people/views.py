@@ -565,3 +565,71 @@ def personal_settings(request):
         },
         status=400 if add_form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def time_zone_settings(request):
+    """PE6: the zone every time is shown and typed in (personal settings' form posts here)."""
+    from .time_zones import set_zone
+
+    name = request.POST.get("time_zone", "")
+    try:
+        set_zone(user=request.user, name=name)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Times are now shown in {name}.")
+    return redirect("personal_settings")
+
+
+@login_required
+def notifications_page(request):
+    """The bell's page: the person's notifications, newest first, unread ones marked."""
+    from django.core.paginator import Paginator
+
+    from .models import Notification
+
+    rows = Notification.objects.filter(user=request.user)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "people/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    """Mark one notification read (and follow its link), or all of them."""
+    from .models import Notification
+    from .notifications import mark_read
+
+    raw = request.POST.get("id", "")
+    if raw == "all":
+        mark_read(user=request.user)
+        messages.success(request, "All notifications marked read.")
+        return redirect("notifications")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        messages.error(request, "Choose one of your notifications.")
+        return redirect("notifications")
+    note = Notification.objects.filter(user=request.user, pk=int(raw)).first()
+    if note is None:
+        messages.error(request, "That notification is not yours or no longer exists.")
+        return redirect("notifications")
+    mark_read(user=request.user, ids=[note.pk])
+    if request.POST.get("open") and note.url.startswith("/") and not note.url.startswith("//"):
+        return HttpResponseRedirect(note.url)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notification_settings(request):
+    """Personal settings: which kinds of notification also come by email."""
+    from . import audit
+    from .notifications import kinds_for, set_email_kinds
+
+    offered = {k.value for k in kinds_for(request.user)}
+    chosen = [k for k in request.POST.getlist("email") if k in offered]
+    set_email_kinds(user=request.user, kinds=chosen)
+    audit.record("notifications_changed", actor=request.user, email=sorted(chosen))
+    messages.success(request, "Notification settings saved.")
+    return redirect("personal_settings")

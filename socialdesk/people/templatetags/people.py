@@ -28,3 +28,26 @@ def get_item(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.simple_tag
+def time_zone_names() -> tuple[str, ...]:
+    from socialdesk.people.time_zones import zone_names
+
+    return zone_names()
+
+
+@register.simple_tag
+def notification_choices(user) -> list[tuple[str, str, bool]]:
+    """(kind, label, emailed) for each kind of notification the person can get."""
+    from socialdesk.people.notifications import email_kinds, kinds_for
+
+    emailed = email_kinds(user)
+    return [(k.value, k.label, k.value in emailed) for k in kinds_for(user)]
+
+
+@register.simple_tag
+def unread_notifications(user) -> int:
+    from socialdesk.people.notifications import unread_count
+
+    return unread_count(user) if getattr(user, "is_authenticated", False) else 0

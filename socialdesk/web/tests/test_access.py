@@ -33,6 +33,18 @@ def sees(role: str, state: str) -> bool:
     return RANK[role] >= RANK["moderator"] or (role == "contributor" and state != "unmoderated")
 
 
+def _clipping() -> int:
+    from socialdesk.clippings.models import Clipping
+
+    return Clipping.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+def _rule() -> int:
+    from socialdesk.brands.models import RoutingRule
+
+    return RoutingRule.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
 # --- Expectations -----------------------------------------------------------------------------
 
 
@@ -206,6 +218,16 @@ ACCESS: dict[str, Access] = {
         "POST", lambda w, s, r: ("/settings/sign-out-everywhere", {}), for_role()
     ),
     "two_factor_setup": web("GET", lambda w, s, r: ("/settings/two-factor/", {}), for_role()),
+    "notifications": web("GET", lambda w, s, r: ("/notifications/", {}), for_role()),
+    "notifications_read": web(
+        "POST", lambda w, s, r: ("/notifications/read", {"id": "all"}), for_role()
+    ),
+    "notification_settings": web(
+        "POST", lambda w, s, r: ("/settings/notifications", {"email": "assigned"}), for_role()
+    ),
+    "time_zone_settings": web(
+        "POST", lambda w, s, r: ("/settings/time-zone", {"time_zone": "Europe/Berlin"}), for_role()
+    ),
     "two_factor_verify": web(
         "POST", lambda w, s, r: ("/login/code", {"code": "123456"}), for_role()
     ),
@@ -390,6 +412,21 @@ ACCESS: dict[str, Access] = {
     # that says so, checking again a redirect with the message.
     "accounts": web("GET", lambda w, s, r: ("/manage/accounts/", {}), for_role("cm")),
     "account_add": web("GET", lambda w, s, r: ("/manage/accounts/new", {}), for_role("cm")),
+    "clippings": web("GET", lambda w, s, r: ("/manage/clippings/", {}), for_role("cm")),
+    "edit_clipping": web(
+        "GET", lambda w, s, r: (f"/manage/clippings/{_clipping()}/", {}), for_role("cm")
+    ),
+    "delete_clipping": web(
+        "POST", lambda w, s, r: (f"/manage/clippings/{_clipping()}/delete", {}), for_role("cm")
+    ),
+    "respond_from": web(
+        "GET", lambda w, s, r: ("/manage/accounts/respond-from/", {}), for_role("cm")
+    ),
+    "delete_rule": web(
+        "POST",
+        lambda w, s, r: (f"/manage/accounts/respond-from/{_rule()}/delete", {}),
+        for_role("cm"),
+    ),
     "account": web(
         "GET", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/", {}), for_role("cm")
     ),

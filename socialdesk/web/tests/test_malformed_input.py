@@ -17,7 +17,7 @@ from django.test import Client
 
 from socialdesk.api.api import api as ninja_api
 
-from .test_access import ACCESS, _application
+from .test_access import ACCESS, _application, _clipping, _rule
 
 BAD_TEXT = [
     "abc",
@@ -136,6 +136,9 @@ FORMS = {
         },
     ),
     "sign_out_everywhere": lambda w: ("/settings/sign-out-everywhere", {}),
+    "notifications_read": lambda w: ("/notifications/read", {"id": "1", "open": "1"}),
+    "notification_settings": lambda w: ("/settings/notifications", {"email": "assigned"}),
+    "time_zone_settings": lambda w: ("/settings/time-zone", {"time_zone": "Europe/Berlin"}),
     "two_factor_setup": lambda w: (
         "/settings/two-factor/",
         {"op": "confirm", "code": "123456", "next": "/"},
@@ -234,6 +237,26 @@ FORMS = {
         {"method": "oauth", "instance": "http://127.0.0.1:9"},
     ),
     "account_check": lambda w: (f"/manage/accounts/{w['account_pk']}/check", {}),
+    "clippings": lambda w: (
+        "/manage/clippings/",
+        {"title": "Cache", "text": "Hi {name}, clear the cache", "language": "en"},
+    ),
+    "edit_clipping": lambda w: (
+        f"/manage/clippings/{_clipping()}/",
+        {"title": "Cache", "text": "Hi {handle}", "language": "pt-BR", "is_holding_reply": "on"},
+    ),
+    "delete_clipping": lambda w: (f"/manage/clippings/{_clipping()}/delete", {}),
+    "respond_from": lambda w: (
+        "/manage/accounts/respond-from/",
+        {
+            "position": "5",
+            "platform": "twitter",
+            "mentioned": str(w["account_pk"]),
+            "respond_from": str(w["account_pk"]),
+            "note": "n",
+        },
+    ),
+    "delete_rule": lambda w: (f"/manage/accounts/respond-from/{_rule()}/delete", {}),
 }
 # Pages read from the query string.
 QUERIES = {
@@ -251,6 +274,7 @@ QUERIES = {
         },
     ),
     "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
+    "notifications": lambda w: ("/notifications/", {"page": "2"}),
     "audit_log": lambda w: ("/manage/audit/", {"q": "admin", "kind": "signed_in", "page": "2"}),
     "login:page": lambda w: ("/login/", {"next": "/"}),
     "account_callback": lambda w: (
@@ -318,6 +342,7 @@ PATHS = {
 }
 GET_ONLY = {
     "audit_log",
+    "notifications",
     "left",
     "apply_sent",
     "applications",

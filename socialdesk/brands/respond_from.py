@@ -1,0 +1,87 @@
+"""PE3: community managers edit the respond-from table (PO1) in the desk: which of our accounts
+answers when a customer mentions which. Rules are tried in order (brands.routing)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from socialdesk.people import audit
+from socialdesk.people.models import Role, has_role
+
+from .models import BrandAccount, Platform, RoutingRule
+
+
+class RuleForm(forms.ModelForm):
+    mentioned = forms.ModelChoiceField(
+        queryset=BrandAccount.objects.all(),
+        required=False,
+        empty_label="(none of our accounts: found by a search)",
+        label="When a customer mentions",
+        error_messages={"invalid_choice": "Choose one of the accounts in the list."},
+    )
+    respond_from = forms.ModelChoiceField(
+        queryset=BrandAccount.objects.all(),
+        label="Answer from",
+        error_messages={
+            "required": "Choose the account that answers.",
+            "invalid_choice": "Choose one of the accounts in the list.",
+        },
+    )
+    position = forms.IntegerField(
+        min_value=0, max_value=10_000, initial=0, help_text="Lower numbers are tried first."
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = ["position", "platform", "mentioned", "respond_from", "note"]
+
+    def clean(self):
+        data = super().clean()
+        platform = data.get("platform")
+        for name in ("mentioned", "respond_from"):
+            account = data.get(name)
+            if account is not None and platform and account.platform != platform:
+                self.add_error(
+                    name,
+                    f"{account} is on {account.get_platform_display()}, not on this platform.",
+                )
+        return data
+
+
+def _cm_only(request):
+    if not has_role(request.user, Role.COMMUNITY_MANAGER):
+        raise PermissionDenied("Only community managers and admins edit the respond-from table.")
+
+
+@login_required
+def respond_from(request):
+    _cm_only(request)
+    form = RuleForm(initial={"platform": Platform.TWITTER})
+    if request.method == "POST":
+        form = RuleForm(request.POST)
+        if form.is_valid():
+            rule = form.save()
+            audit.record("respond_from_changed", actor=request.user, added=str(rule))
+            messages.success(request, f"Rule added: {rule}.")
+            return redirect("respond_from")
+    rules = RoutingRule.objects.select_related("mentioned", "respond_from")
+    return render(
+        request,
+        "brands/respond_from.html",
+        {"rules": rules, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def delete_rule(request, pk):
+    _cm_only(request)
+    rule = get_object_or_404(RoutingRule, pk=pk)
+    rule.delete()
+    audit.record("respond_from_changed", actor=request.user, removed=str(rule))
+    messages.success(request, f"Rule removed: {rule}.")
+    return redirect("respond_from")

@@ -1,0 +1,57 @@
+"""PE3: community managers edit the team's clippings in the desk (the Django admin is for admins)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from socialdesk.people import audit
+from socialdesk.people.models import Role, has_role
+
+from .forms import ClippingForm
+from .models import Clipping
+
+
+class _Example:
+    name, handle = "Maria Keller", "maria_k"
+
+
+def _cm_only(request):
+    if not has_role(request.user, Role.COMMUNITY_MANAGER):
+        raise PermissionDenied("Only community managers and admins edit clippings.")
+
+
+@login_required
+def clippings(request, pk=None):
+    """The list, and a form to add one (or, with `pk`, to edit that one)."""
+    _cm_only(request)
+    clipping = get_object_or_404(Clipping, pk=pk) if pk is not None else None
+    form = ClippingForm(instance=clipping)
+    if request.method == "POST":
+        form = ClippingForm(request.POST, instance=clipping)
+        if form.is_valid():
+            saved = form.save()
+            audit.record(
+                "clipping_saved", actor=request.user, clipping=saved.title, new=clipping is None
+            )
+            messages.success(request, f"Clipping “{saved.title}” saved.")
+            return redirect("clippings")
+    rows = [(c, c.render(author=_Example)) for c in Clipping.objects.all()]
+    return render(
+        request,
+        "clippings/clippings.html",
+        {"rows": rows, "form": form, "editing": clipping},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def delete_clipping(request, pk):
+    _cm_only(request)
+    clipping = get_object_or_404(Clipping, pk=pk)
+    clipping.delete()
+    audit.record("clipping_deleted", actor=request.user, clipping=clipping.title)
+    messages.success(request, f"Clipping “{clipping.title}” deleted.")
+    return redirect("clippings")

@@ -1,0 +1,240 @@
+"""Notifications: in the app (the bell in the header, /notifications/) and, for the kinds each
+person chooses in personal settings, by email through Django's email backend.
+
+The places where things happen call one function each (or, for the conversations' actions, the
+activity log they already write is read by a signal receiver, people/signals.py):
+
+    notify(KIND, users=[...], text="...", url="...", key="...")
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import TextChoices
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Notification, Profile, Role
+
+log = logging.getLogger(__name__)
+
+
+class Kind(TextChoices):
+    REMINDER_DUE = "reminder_due", "A reminder of mine is due"
+    ASSIGNED = "assigned", "A conversation was assigned to me"
+    REPLY_APPROVED = "reply_approved", "A reply of mine was approved"
+    REPLY_RETURNED = "reply_returned", "A reply of mine was sent back"
+    APPLICATION_WAITING = "application_waiting", "An application waits for review"
+    CONNECTION_FAILED = "connection_failed", "An account's connection failed"
+
+
+# Who may get each kind (the lowest role); the settings page only offers these.
+FOR_ROLE = {
+    Kind.APPLICATION_WAITING: Role.COMMUNITY_MANAGER,
+    Kind.CONNECTION_FAILED: Role.COMMUNITY_MANAGER,
+}
+# Sent by email too unless the person turned it off (an approval is good news, not urgent).
+EMAIL_BY_DEFAULT = frozenset(Kind) - {Kind.REPLY_APPROVED}
+
+
+def kinds_for(user) -> list[Kind]:
+    from .models import has_role
+
+    return [k for k in Kind if has_role(user, FOR_ROLE.get(k, Role.CONTRIBUTOR))]
+
+
+def email_kinds(user) -> set[str]:
+    try:
+        chosen = user.profile.email_notifications
+    except (Profile.DoesNotExist, AttributeError):
+        chosen = None
+    if not isinstance(chosen, list):
+        return set(EMAIL_BY_DEFAULT)
+    return {k for k in chosen if k in Kind.values}
+
+
+def set_email_kinds(*, user, kinds: Iterable[str]) -> None:
+    chosen = sorted({k for k in kinds if k in Kind.values})
+    Profile.objects.filter(user=user).update(email_notifications=chosen)
+
+
+def notify(kind: Kind, *, users: Iterable, text: str, url: str = "", key: str = "") -> int:
+    """Tell each of `users` (active ones; the same user once); by email too for those who chose
+    it. With a `key`, a person already told about it is not told again. Returns how many were."""
+    told = []
+    seen = set()
+    for user in users:
+        if user is None or not user.is_active or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        try:
+            with transaction.atomic():
+                Notification.objects.create(
+                    user=user, kind=kind, text=text[:300], url=url[:300], key=key[:100]
+                )
+        except IntegrityError:  # told already (same key)
+            continue
+        told.append(user)
+    mailed = [u for u in told if u.email and kind in email_kinds(u)]
+    if mailed:
+        transaction.on_commit(lambda: _email(kind, mailed, text, url))
+    return len(told)
+
+
+def notify_role(kind: Kind, *, role: str, text: str, url: str = "", key: str = "") -> int:
+    """Tell everyone with `role` or a higher one."""
+    from .models import ROLE_RANK
+
+    roles = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role(role)]]
+    users = get_user_model().objects.filter(is_active=True, profile__role__in=roles)
+    return notify(kind, users=users.select_related("profile"), text=text, url=url, key=key)
+
+
+def _email(kind: Kind, users: list, text: str, url: str) -> None:
+    link = f"{settings.SOCIALDESK_PUBLIC_URL}{url}" if url else ""
+    manage = f"{settings.SOCIALDESK_PUBLIC_URL}{reverse('personal_settings')}"
+    body = "\n\n".join(
+        part
+        for part in (
+            text,
+            link,
+            f"You get this email because “{Kind(kind).label}” is on in your settings: {manage}",
+        )
+        if part
+    )
+    for user in users:
+        try:
+            send_mail(f"Socialdesk: {text[:120]}", body, None, [user.email])
+        except Exception:  # noqa: BLE001 - the bell still has it; a mail server down is logged
+            log.exception("Could not email a %s notification to user %s", kind, user.pk)
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+    rows = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=timezone.now())
+
+
+# --- The events ---------------------------------------------------------------------------------
+
+
+def reminders_due(now=None) -> int:
+    """The scheduler's job: each reminder that came due (in the last week) is told once to its
+    person, with its time in their zone."""
+    from socialdesk.conversations.models import Reminder
+
+    now = now or timezone.now()
+    due = list(
+        Reminder.objects.filter(
+            done=False, due_at__lte=now, due_at__gt=now - timedelta(days=7)
+        ).select_related("user__profile", "conversation__author")[:500]
+    )
+    keys = {f"reminder:{r.pk}" for r in due}
+    told = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
+    n = 0
+    for r in due:
+        key = f"reminder:{r.pk}"
+        if key in told:
+            continue
+        zone = _zone(r.user)
+        at = timezone.localtime(r.due_at, zone)
+        text = f"Reminder ({at:%H:%M} {zone.key}): {r.conversation}"
+        if r.note:
+            text += f" — {r.note}"
+        n += notify(
+            Kind.REMINDER_DUE,
+            users=[r.user],
+            text=text,
+            url=reverse("conversation", args=[r.conversation_id]),
+            key=key,
+        )
+    return n
+
+
+def _zone(user) -> ZoneInfo:
+    from .time_zones import is_zone, zone_of
+
+    name = zone_of(user)
+    return ZoneInfo(name if is_zone(name) else "UTC")
+
+
+def application_submitted(application) -> None:
+    notify_role(
+        Kind.APPLICATION_WAITING,
+        role=Role.COMMUNITY_MANAGER,
+        # No name: the applicant's personal data goes when they leave; this stays with the CMs.
+        text="Someone applied to contribute: the team answers within 2 business days.",
+        url=reverse("applications"),
+        key=f"application:{application.pk}",
+    )
+
+
+def connection_failed(account, reason: str) -> None:
+    at = account.credentials_failed_at or timezone.now()
+    notify_role(
+        Kind.CONNECTION_FAILED,
+        role=Role.COMMUNITY_MANAGER,
+        text=f"{account}'s connection failed: {reason[:150]}. Sending waits until it is connected again.",
+        url=reverse("accounts"),
+        key=f"connection:{account.pk}:{at.timestamp():.0f}",
+    )
+
+
+def activity_logged(activity) -> None:
+    """From the conversations' activity log: assignments and approval decisions."""
+    kind = activity.kind
+    conversation = activity.conversation
+    if conversation is None:
+        return
+    url = reverse("conversation", args=[conversation.pk])
+    # Texts name the customer, not the agent who acted: an agent who leaves leaves no trace here.
+    actor = activity.actor
+    if kind == "assigned":
+        username = (activity.detail or {}).get("to_user") or ""
+        if not username:
+            return
+        to = get_user_model().objects.filter(username=username).first()
+        if to is None or to == actor:
+            return
+        notify(
+            Kind.ASSIGNED,
+            users=[to],
+            text=f"The conversation with {conversation.author} was assigned to you.",
+            url=url,
+        )
+    elif kind in ("reply_approved", "reply_returned"):
+        from socialdesk.outbox.models import OutboundAction
+
+        action = (
+            OutboundAction.objects.filter(pk=(activity.detail or {}).get("action"))
+            .select_related("message__sent_by")
+            .first()
+        )
+        author = action.message.sent_by if action and action.message else None
+        if author is None or author == actor:
+            return
+        if kind == "reply_approved":
+            notify(
+                Kind.REPLY_APPROVED,
+                users=[author],
+                text=f"Your reply to {conversation.author} was approved.",
+                url=url,
+            )
+        else:
+            notify(
+                Kind.REPLY_RETURNED,
+                users=[author],
+                text=f"Your reply to {conversation.author} was sent back: see the note.",
+                url=url,
+            )
