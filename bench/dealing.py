@@ -206,9 +206,9 @@ def fill(n, *, agent_ids):
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from socialdesk.actions.tagging import refresh_all_tag_slugs
     from socialdesk.brands.models import BrandAccount
     from socialdesk.conversations.models import Author, Conversation, Tag, UserTag, UserTagKind
-    from socialdesk.conversations.tagging import refresh_all_tag_slugs
 
     vendor = connection.vendor
     now = timezone.now()

@@ -255,9 +255,9 @@ def fill(n, *, seed=11):
     """Empty the conversations and write `n` new ones; returns the seconds it took."""
     from django.db import connection, transaction
 
+    from socialdesk.actions.tagging import refresh_all_tag_slugs
     from socialdesk.brands.models import BrandAccount
     from socialdesk.conversations.models import Author, Conversation, Message, Tag
-    from socialdesk.conversations.tagging import refresh_all_tag_slugs
     from socialdesk.queues.models import Queue
 
     t0 = time.perf_counter()

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from socialdesk.actions import triage as triage_actions
+from socialdesk.actions.tagging import refresh_tag_slugs
 from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.brands.routing import respond_from_for, routing_rules
 from socialdesk.connectors.base import InboundMessage, Unreadable
@@ -39,7 +40,6 @@ from socialdesk.conversations.models import (
     Status,
     Tag,
 )
-from socialdesk.conversations.tagging import refresh_tag_slugs
 from socialdesk.ingestion import boundary, bulk, set_aside
 from socialdesk.ingestion.filters import Rules, keep_out, restore
 from socialdesk.ingestion.metadata import CONVERSATION_FIELDS, answers, apply_metadata

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from socialdesk.actions import policy
+from socialdesk.actions.tagging import refresh_tag_slugs
 from socialdesk.conversations.models import (
     Activity,
     ActivityKind,
@@ -19,7 +20,6 @@ from socialdesk.conversations.models import (
     Sentiment,
     Tag,
 )
-from socialdesk.conversations.tagging import refresh_tag_slugs
 from socialdesk.errors import ActionError
 from socialdesk.triage.classify import CONFIDENT, LANGUAGES, TYPE_CHOICE, TriageResult
 from socialdesk.triage.models import CorrectionField, TriageCorrection, TriageSuggestion

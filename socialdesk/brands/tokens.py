@@ -110,6 +110,7 @@ class TokenKeeper:
         locked.credentials_error = reason[:2000]
         locked.save(update_fields=["credentials_failed_at", "credentials_error"])
         log.warning("%s: credentials refused: %s", locked, reason)
+        # cycle: brands <-> people (people's notifications read conversations, which need brands)
         from socialdesk.people.notifications import connection_failed
 
         connection_failed(locked, reason)

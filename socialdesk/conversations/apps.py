@@ -6,4 +6,4 @@ class ConversationsConfig(AppConfig):
     verbose_name = "Conversations"
 
     def ready(self):
-        from . import tagging  # noqa: F401  (a tag renamed or deleted refreshes its conversations)
+        from socialdesk.actions import tagging  # noqa: F401  (a tag renamed or deleted refreshes its conversations)

@@ -13,7 +13,7 @@ from django.db.models import Lookup
 
 
 class SlugSet(models.Field):
-    """Sorted, distinct slugs. Written only from the links it mirrors (`conversations.tagging`)."""
+    """Sorted, distinct slugs. Written only from the links it mirrors (`actions.tagging`)."""
 
     description = "A sorted set of slugs"
 

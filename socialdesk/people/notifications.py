@@ -132,6 +132,7 @@ def mark_read(*, user, ids: Iterable[int] | None = None) -> int:
 def reminders_due(now=None) -> int:
     """The scheduler's job: each reminder that came due (in the last week) is told once to its
     person, with its time in their zone."""
+    # cycle: people <-> conversations (conversations need brands, whose accounts need people)
     from socialdesk.conversations.models import Reminder
 
     now = now or timezone.now()
@@ -214,6 +215,7 @@ def activity_logged(activity) -> None:
             url=url,
         )
     elif kind in ("reply_approved", "reply_returned"):
+        # cycle: people <-> outbox (the outbox's actions belong to conversations, see above)
         from socialdesk.outbox.models import OutboundAction
 
         action = (

@@ -10,6 +10,8 @@ import zoneinfo
 
 from django.utils import timezone
 
+from socialdesk.errors import ActionError
+
 # The cookie people/time-zone.js sets with the browser's zone (Intl.DateTimeFormat).
 BROWSER_COOKIE = "browser_tz"
 
@@ -43,8 +45,6 @@ def zone_of(user) -> str:
 
 
 def set_zone(*, user, name: str) -> None:
-    from socialdesk.errors import ActionError
-
     from . import audit
     from .models import Profile
 

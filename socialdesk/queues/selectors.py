@@ -63,7 +63,7 @@ def _private_message() -> Exists:
 
 
 def _tagged(slugs) -> Q:
-    # A condition on the conversation's own copy of its tag slugs (`conversations.tagging`):
+    # A condition on the conversation's own copy of its tag slugs (`actions.tagging`):
     # on PostgreSQL the GIN index answers it and the planner knows a rare tag from a common one,
     # where an EXISTS over the links made a rare tag walk the whole queue. No join either, so no
     # duplicates to DISTINCT away and the dealing query can still lock rows.

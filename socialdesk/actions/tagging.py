@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from .models import Conversation, Tag
+from socialdesk.conversations.models import Conversation, Tag
 
 # Conversations refreshed per statement: bounded so a large refresh stays a few statements.
 _BATCH = 5_000
