@@ -28,5 +28,6 @@ urlpatterns = [
     path("manage/accounts/", include("socialdesk.brands.urls")),
     path("", include("socialdesk.people.urls")),
     path("reports/", include("socialdesk.reports.urls")),
+    path("search/", include("socialdesk.search.urls")),
     path("", include("socialdesk.web.urls")),
 ]

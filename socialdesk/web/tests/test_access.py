@@ -417,6 +417,9 @@ ACCESS: dict[str, Access] = {
     "triage_kb": web("GET", lambda w, s, r: ("/triage/kb/", {}), for_role("cm")),
     # Reports: everyone reads their own figures; the team's volumes and dashboard are the CMs'.
     "reports": web("GET", lambda w, s, r: ("/reports/", {}), for_role()),
+    "search": web(
+        "GET", lambda w, s, r: ("/search/", {"q": "sync", "status": "open"}), for_role()
+    ),
     "reports_response_times": web(
         "GET", lambda w, s, r: ("/reports/response-times/", {"format": "csv"}), for_role()
     ),

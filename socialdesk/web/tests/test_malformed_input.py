@@ -261,6 +261,10 @@ QUERIES = {
         "/reports/response-times/",
         {"start": "2026-03-01", "end": "2026-03-07", "format": "csv", "table": "play"},
     ),
+    "search": lambda w: (
+        "/search/",
+        {"q": "sync", "status": "open", "tag": "sync", "type": "feedback", "after": "1_1"},
+    ),
     "reports_recognition": lambda w: (
         "/reports/recognition/",
         {"start": "2026-03-01", "end": "2026-03-07", "format": "csv"},
@@ -351,6 +355,7 @@ GET_ONLY = {
     "reports_volumes",
     "reports_dashboard",
     "reports_conversations_csv",
+    "search",
 }
 
 
