@@ -26,6 +26,7 @@ urlpatterns = [
     path("triage/", include("socialdesk.triage.urls")),
     path("manage/set-aside/", include("socialdesk.ingestion.urls")),
     path("manage/accounts/", include("socialdesk.brands.urls")),
+    path("settings/tokens/", include("socialdesk.api.urls")),
     path("", include("socialdesk.people.urls")),
     path("reports/", include("socialdesk.reports.urls")),
     path("search/", include("socialdesk.search.urls")),

@@ -24,6 +24,8 @@ from .index import MESSAGE_VECTOR, NOTE_VECTOR
 MAX_QUERY = 200
 MAX_WORDS = 16
 PAGE_SIZE = 25
+# How many matching conversations are read before the page is chosen among them (see `matching`).
+CANDIDATES = 5000
 ORDER = ("-last_inbound_at", "-id")
 
 
@@ -160,11 +162,26 @@ def matching_ids(query: Query) -> tuple[str, list] | None:
 
 
 def matching(*, user, query: Query, filter: ConversationFilter | None = None) -> QuerySet:
-    """Every conversation `user` may see that matches `query` and `filter`, unordered."""
+    """Every conversation `user` may see that matches `query` and `filter`, unordered.
+
+    The matches are read first, up to CANDIDATES: most searches match a few conversations, and
+    those are then looked up by primary key and sorted. Handed the match as a subquery, the
+    database would rather walk every conversation newest first until 25 match: quick for a word
+    in every tenth message, the whole table for a rare one. Past CANDIDATES the matches are
+    dense enough for that walk, and the subquery is what it gets.
+    """
     ids = matching_ids(query)
     if ids is None:
         return visible_conversations(user=user).none()
-    qs = visible_conversations(user=user).filter(pk__in=RawSQL(*ids))
+    sql, params = ids
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) AS hits LIMIT {CANDIDATES + 1}", params)
+        found = [row[0] for row in cursor.fetchall()]
+    qs = visible_conversations(user=user)
+    if len(found) <= CANDIDATES:
+        qs = qs.filter(pk__in=found)
+    else:
+        qs = qs.filter(pk__in=RawSQL(sql, params))
     return (filter or ConversationFilter()).apply(qs)
 
 

@@ -127,6 +127,11 @@ FORMS = {
         {"drop_reposts": "on", "muted_words": "boycott", "allowed_hashtags": "firefox"},
     ),
     "personal_settings": lambda w: ("/settings/", {"signature": "^AB"}),
+    "api_tokens": lambda w: (
+        "/settings/tokens/",
+        {"op": "create", "name": "script", "scope": "read", "days": "30"},
+    ),
+    "api_tokens:revoke": lambda w: ("/settings/tokens/", {"op": "revoke", "token": "1"}),
     "password_change": lambda w: (
         "/settings/password/",
         {
