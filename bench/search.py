@@ -20,8 +20,8 @@ query), --repeats times each:
 
 The product is `socialdesk.search.selectors.search`, the work of one results page without the
 template: the matches, the visibility and filter query, the keyset page of 25, the snippets. The
-baseline is the bare SQL of the same text match and page (the matching conversations, up to the
-same cap, then the newest 26 of them), sent through the driver's own cursor without Django,
+baseline is the bare SQL of the same text match and page (the newest 26 of the matching
+conversations), sent through the driver's own cursor without Django,
 visibility or snippets: the floor of the search. Handle and number queries have no baseline.
 p50/p95 are over every query and both people, product and baseline alternating.
 """
@@ -236,17 +236,12 @@ def baseline_sql(text):
 
 
 def run_baseline(raw, sql):
-    """The search's database work without Django, visibility or snippets: the matches (up to
-    the same cap), then the newest 26 of them."""
-    from socialdesk.search.selectors import CANDIDATES
+    """The search's database work without Django, visibility or snippets: the newest 26
+    conversations among the matches."""
+    from django.db import connection
 
+    where = f"id = ANY(ARRAY({sql}))" if connection.vendor == "postgresql" else f"id IN ({sql})"
     cur = raw.cursor()
-    cur.execute(f"SELECT * FROM ({sql}) AS hits LIMIT {CANDIDATES + 1}")
-    ids = [row[0] for row in cur.fetchall()]
-    if len(ids) <= CANDIDATES:
-        where = f"id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
-    else:
-        where = f"id IN ({sql})"
     cur.execute(
         f"SELECT id FROM conversations_conversation WHERE {where} "
         "ORDER BY last_inbound_at DESC, id DESC LIMIT 26"

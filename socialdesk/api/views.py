@@ -58,3 +58,10 @@ def tokens(request):
     # The page that shows a new token once is kept by no cache.
     response["Cache-Control"] = "no-store"
     return response
+
+
+def not_found(request, rest=""):
+    """Any other path under /api/v1/: the API's 404, in its one error shape, not a page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"status": 404, "detail": "Not Found"}, status=404)

@@ -133,11 +133,7 @@ def list_conversations(request: HttpRequest, params: Query[ListQuery]):
         qs = filter.apply(visible_conversations(user=request.user))
     if params.queue:
         qs = qs.filter(pk__in=queue_conversations(queue=_queue_for(request, params.queue)))
-    rows, cursor = search.page(
-        qs.select_related("author", "account", "dealt_to").prefetch_related("tags"),
-        after=after,
-        size=params.limit,
-    )
+    rows, cursor = search.page(qs, after=after, size=params.limit, prefetch=("tags",))
     if query is not None:
         hits = search.message_matches(query, [c.pk for c in rows])
         for c in rows:

@@ -24,8 +24,6 @@ from .index import MESSAGE_VECTOR, NOTE_VECTOR
 MAX_QUERY = 200
 MAX_WORDS = 16
 PAGE_SIZE = 25
-# How many matching conversations are read before the page is chosen among them (see `matching`).
-CANDIDATES = 5000
 ORDER = ("-last_inbound_at", "-id")
 
 
@@ -164,38 +162,53 @@ def matching_ids(query: Query) -> tuple[str, list] | None:
 def matching(*, user, query: Query, filter: ConversationFilter | None = None) -> QuerySet:
     """Every conversation `user` may see that matches `query` and `filter`, unordered.
 
-    The matches are read first, up to CANDIDATES: most searches match a few conversations, and
-    those are then looked up by primary key and sorted. Handed the match as a subquery, the
-    database would rather walk every conversation newest first until 25 match: quick for a word
-    in every tenth message, the whole table for a rare one. Past CANDIDATES the matches are
-    dense enough for that walk, and the subquery is what it gets.
+    On PostgreSQL the matches are one array (`id = ANY(ARRAY(…))`), read once from the indexes
+    and looked up by primary key. Handed them as an `IN (subquery)`, the planner would rather walk
+    every conversation newest first, matching each one's messages' text until 25 match: quick for
+    a word in every tenth message, the whole table for a rare one.
     """
     ids = matching_ids(query)
     if ids is None:
         return visible_conversations(user=user).none()
     sql, params = ids
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({sql}) AS hits LIMIT {CANDIDATES + 1}", params)
-        found = [row[0] for row in cursor.fetchall()]
-    qs = visible_conversations(user=user)
-    if len(found) <= CANDIDATES:
-        qs = qs.filter(pk__in=found)
+    if connection.vendor == "postgresql":
+        hit = RawSQL(f'"conversations_conversation"."id" = ANY(ARRAY({sql}))', params)
+        qs = visible_conversations(user=user).alias(hit=hit).filter(hit=True)
     else:
-        qs = qs.filter(pk__in=RawSQL(sql, params))
+        qs = visible_conversations(user=user).filter(pk__in=RawSQL(sql, params))
     return (filter or ConversationFilter()).apply(qs)
 
 
 def page(
-    qs: QuerySet, *, after: SearchCursor | None = None, size: int = PAGE_SIZE
+    qs: QuerySet,
+    *,
+    after: SearchCursor | None = None,
+    size: int = PAGE_SIZE,
+    related=("author", "account", "dealt_to"),
+    prefetch=(),
 ) -> tuple[list, SearchCursor | None]:
+    """A page of `qs`, newest activity first, its rows with `related` joined and `prefetch`
+    fetched; and the cursor of the next page (None on the last)."""
     if after is not None:
         qs = qs.filter(
             Q(last_inbound_at__lt=after.last_inbound_at)
             | Q(last_inbound_at=after.last_inbound_at, id__lt=after.id)
         )
-    rows = list(qs.order_by(*ORDER)[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
+    # The page's ids first, then its rows with whatever `qs` joins: joined before the LIMIT,
+    # every match would be joined to its author and account only to be sorted away.
+    keys = list(qs.order_by(*ORDER).values_list("pk", flat=True)[: size + 1])
+    more = len(keys) > size
+    keys = keys[:size]
+    rows = (
+        list(
+            qs.model.objects.filter(pk__in=keys)
+            .select_related(*related)
+            .prefetch_related(*prefetch)
+            .order_by(*ORDER)
+        )
+        if keys
+        else []
+    )
     return rows, (SearchCursor(rows[-1].last_inbound_at, rows[-1].pk) if more else None)
 
 
@@ -212,13 +225,7 @@ def search(
     query = Query.parse(text)
     if not query:
         return [], None
-    rows, cursor = page(
-        matching(user=user, query=query, filter=filter).select_related(
-            "author", "account", "dealt_to"
-        ),
-        after=after,
-        size=size,
-    )
+    rows, cursor = page(matching(user=user, query=query, filter=filter), after=after, size=size)
     hits = message_matches(query, [c.pk for c in rows])
     for c in rows:
         c.hit = hits.get(c.pk)

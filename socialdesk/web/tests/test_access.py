@@ -187,6 +187,9 @@ ACCESS: dict[str, Access] = {
     "readyz": web("GET", lambda w, s, r: ("/readyz", {}), public, statuses={"ok": {200, 503}}),
     "metrics": web("GET", lambda w, s, r: ("/metrics", {}), bearer_token_only),
     "logout": web("POST", lambda w, s, r: ("/logout/", {}), public),
+    "api_not_found": web(
+        "GET", lambda w, s, r: ("/api/v1/nothing/here", {}), public, statuses={"ok": {404}}
+    ),
     "api:openapi-json": web("GET", lambda w, s, r: ("/api/v1/openapi.json", {}), public),
     "api:openapi-view": web("GET", lambda w, s, r: ("/api/v1/docs", {}), public),
     "api:api-root": web(

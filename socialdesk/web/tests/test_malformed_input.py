@@ -351,6 +351,7 @@ GET_ONLY = {
     "api:openapi-json",
     "api:openapi-view",
     "api:api-root",
+    "api_not_found",
     "healthz",
     "readyz",
     "metrics",
