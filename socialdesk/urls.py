@@ -26,11 +26,16 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", api_views.not_found, name="api_not_found"),
     path("triage/", include("socialdesk.triage.urls")),
-    path("manage/set-aside/", include("socialdesk.ingestion.urls")),
     path("manage/accounts/", include("socialdesk.brands.urls")),
     path("settings/tokens/", include("socialdesk.api.urls")),
     path("", include("socialdesk.people.urls")),
     path("reports/", include("socialdesk.reports.urls")),
     path("search/", include("socialdesk.search.urls")),
+    # Each room's pages, under the paths the desk has always had.
+    path("", include("socialdesk.conversations.urls")),
+    path("", include("socialdesk.play.urls")),
+    path("", include("socialdesk.queues.urls")),
+    path("", include("socialdesk.outbox.urls")),
+    path("", include("socialdesk.ingestion.urls")),
     path("", include("socialdesk.web.urls")),
 ]

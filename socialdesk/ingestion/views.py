@@ -5,12 +5,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from socialdesk.conversations.forms import form_errors
+from socialdesk.outbox.models import OutboundAction
 from socialdesk.people.models import has_role
 
 from . import set_aside
+from .forms import FilterSettingsForm, LetThroughForm
 from .models import SetAsideMessage
 
 # The largest id a BigAutoField holds: a larger one in the URL is no message (and no database error).
@@ -101,3 +105,105 @@ def dismiss(request, pk: int):
         )
     messages.success(request, "Dismissed; the reason is kept with the message.")
     return redirect("set_aside")
+
+
+def _require_cm_for_filters(request):
+    if not has_role(request.user, "cm"):
+        raise PermissionDenied("Only community managers edit queues.")
+
+
+@login_required
+def health(request):
+    """Connectors' health for admins: each stream's last poll, error and rate-limit wait, and the
+    outbox's failed and waiting actions. A connector with bad credentials shows here, it does not
+    crash the poller."""
+    if not has_role(request.user, "admin"):
+        raise PermissionDenied("Only admins see the connectors' health.")
+    from django.db.models import Count
+
+    from socialdesk.brands.models import BrandAccount
+    from socialdesk.ingestion.models import PollState, SetAsideMessage
+
+    accounts = BrandAccount.objects.prefetch_related("poll_states").order_by("platform", "handle")
+    outbox = dict(
+        OutboundAction.objects.values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    # Accounts whose connection stopped working: their sending is paused until they are reconnected.
+    waiting = dict(
+        OutboundAction.objects.filter(state="account")
+        .values_list("account")
+        .annotate(n=Count("pk"))
+        .values_list("account", "n")
+    )
+    paused = [(a, waiting.get(a.pk, 0)) for a in accounts if a.credentials_failed_at is not None]
+    return render(
+        request,
+        "ingestion/health.html",
+        {
+            "paused": paused,
+            "accounts": accounts,
+            "outbox": outbox,
+            "now": timezone.now(),
+            "failing": PollState.objects.exclude(last_error="").count(),
+            "set_aside": SetAsideMessage.objects.filter(resolved_at__isnull=True).count(),
+            "failed_actions": OutboundAction.objects.filter(state="failed")
+            .select_related("account")
+            .order_by("-updated_at")[:20],
+        },
+    )
+
+
+@login_required
+def ingestion_filters(request):
+    """CM page for the ingestion filters (CH8): settings, a counter per reason, what was kept out."""
+    _require_cm_for_filters(request)
+    from django.db.models import Count
+
+    from socialdesk.ingestion.filters import let_through
+    from socialdesk.ingestion.models import FilteredMessage, FilterReason, FilterSettings
+
+    current = FilterSettings.current()
+    letting_through = request.method == "POST" and "let_through" in request.POST
+    form = FilterSettingsForm(
+        request.POST if request.method == "POST" and not letting_through else None,
+        instance=current,
+    )
+    status = 200
+    if letting_through:
+        choice = LetThroughForm(request.POST)
+        if choice.is_valid():
+            kept = get_object_or_404(FilteredMessage, pk=choice.cleaned_data["let_through"])
+            let_through(kept)
+            messages.success(request, "Let through: it is in the queues now.")
+            return redirect("ingestion_filters")
+        messages.error(request, form_errors(choice))
+        status = 400
+    elif request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Filters saved; they apply from the next poll.")
+            return redirect("ingestion_filters")
+        status = 400
+    counts = dict(
+        FilteredMessage.objects.values_list("reason")
+        .annotate(n=Count("pk"))
+        .values_list("reason", "n")
+    )
+    reason = request.GET.get("reason", "")
+    reason = reason if reason in FilterReason.values else ""
+    kept = FilteredMessage.objects.filter(let_through_at__isnull=True)
+    if reason:
+        kept = kept.filter(reason=reason)
+    return render(
+        request,
+        "ingestion/filters.html",
+        {
+            "form": form,
+            "counts": [(v, label, counts.get(v, 0)) for v, label in FilterReason.choices],
+            "kept": kept[:100],
+            "reason": reason,
+        },
+        status=status,
+    )

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from socialdesk.conversations.forms import id_field
+
 from .models import Signature
 
 
@@ -177,4 +179,17 @@ class CodeForm(forms.Form):
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
+    )
+
+
+class AgentApprovalForm(forms.Form):
+    agent = id_field(
+        error_messages={"required": "Choose an agent.", "invalid": "Choose an agent."}
+    )
+    # The page's buttons post "1" (require approval) or "0" (let replies go out directly).
+    on = forms.TypedChoiceField(
+        choices=[("0", "Directly"), ("1", "After approval")],
+        coerce=lambda v: v == "1",
+        required=False,
+        empty_value=False,
     )

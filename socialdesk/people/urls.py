@@ -32,4 +32,6 @@ urlpatterns = [
     path("settings/two-factor/", views.two_factor_setup, name="two_factor_setup"),
     path("manage/audit/", views.audit_log, name="audit_log"),
     path("manage/people/", views.people, name="people"),
+    path("manage/agents/", views.manage_agents, name="manage_agents"),
+    path("settings/", views.personal_settings, name="personal_settings"),
 ]

@@ -7,14 +7,18 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from socialdesk.conversations import actions
 from socialdesk.conversations.errors import ActionError
+from socialdesk.conversations.forms import form_errors
 
 from . import audit, services
-from .models import Role, has_role
+from .forms import AgentApprovalForm
+from .models import Role, has_role, signatures_of
 
 
 def _email_context() -> dict:
@@ -237,8 +241,6 @@ def left(request):
 
 
 def _safe_next(request, default: str = "home") -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.POST.get("next") or request.GET.get("next") or ""
     # Only a path on this site: a bare word would be read as a URL name, anything else as elsewhere.
     if (
@@ -249,8 +251,6 @@ def _safe_next(request, default: str = "home") -> str:
         )
     ):
         return target
-    from django.urls import reverse
-
     return reverse(default)
 
 
@@ -443,3 +443,125 @@ def _people_context(request) -> dict:
         u.two_factor = u.pk in with_2fa
         u.editable = is_admin or u.role in (R.CONTRIBUTOR, R.MODERATOR)
     return {"people": users, "roles": roles, "is_admin": is_admin}
+
+
+def _require_moderator(request):
+    if not has_role(request.user, "moderator"):
+        raise PermissionDenied("Only moderators approve replies.")
+
+
+@login_required
+def manage_agents(request):
+    _require_moderator(request)
+    from django.contrib.auth import get_user_model
+
+    status = 200
+    if request.method == "POST":
+        form = AgentApprovalForm(request.POST)
+        if form.is_valid():
+            agent = get_object_or_404(get_user_model(), pk=form.cleaned_data["agent"])
+            try:
+                actions.set_requires_approval(
+                    actor=request.user, agent=agent, on=form.cleaned_data["on"]
+                )
+            except ActionError as exc:
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, f"Saved for {agent}.")
+                return redirect("manage_agents")
+        else:
+            messages.error(request, form_errors(form))
+            status = 400
+    agents = (
+        get_user_model()
+        .objects.filter(profile__isnull=False)
+        .select_related("profile")
+        .order_by("username")
+    )
+    return render(request, "people/manage_agents.html", {"agents": agents}, status=status)
+
+
+@login_required
+def personal_settings(request):
+    """Personal settings (PE6): the agent's signatures (several; the default one is chosen for
+    each reply) and whether single-key shortcuts are on (WCAG 2.1.4: they can be turned off)."""
+    from socialdesk.people import services as people
+    from socialdesk.people.forms import AddSignatureForm, ChooseSignatureForm, ShortcutsForm
+    from socialdesk.people.models import Profile
+
+    profile = Profile.objects.filter(user=request.user).first()
+    add_form = AddSignatureForm()
+    if request.method == "POST":
+        # Forms of old sent no `op`: a signature, or the keyboard switch with its marker field.
+        op = request.POST.get("op") or (
+            "add"
+            if "signature" in request.POST
+            else "keyboard"
+            if "keyboard_shortcuts_shown" in request.POST
+            else ""
+        )
+        try:
+            if op == "add":
+                add_form = AddSignatureForm(request.POST)
+                if add_form.is_valid():
+                    # The settings page of old sent one signature: it became the default.
+                    make_default = (
+                        add_form.cleaned_data["make_default"] or "op" not in request.POST
+                    )
+                    people.add_signature(
+                        user=request.user,
+                        text=add_form.cleaned_data["signature"],
+                        make_default=make_default,
+                    )
+                    messages.success(request, "Signature saved.")
+                    return redirect("personal_settings")
+            elif op in ("default", "remove"):
+                choice = ChooseSignatureForm(request.POST)
+                if not choice.is_valid():
+                    raise ActionError("Choose one of your signatures.")
+                if op == "default":
+                    chosen = people.set_default_signature(
+                        user=request.user, signature_id=choice.cleaned_data["id"]
+                    )
+                    messages.success(
+                        request,
+                        f"“{chosen}” is now your default signature."
+                        if chosen
+                        else "Your replies go out without a signature unless you pick one.",
+                    )
+                else:
+                    if choice.cleaned_data["id"] is None:
+                        raise ActionError("Choose one of your signatures.")
+                    people.remove_signature(
+                        user=request.user, signature_id=choice.cleaned_data["id"]
+                    )
+                    messages.success(request, "Signature removed.")
+                return redirect("personal_settings")
+            elif op == "keyboard":
+                shortcuts = ShortcutsForm(request.POST)
+                if profile is not None and shortcuts.is_valid():
+                    Profile.objects.filter(pk=profile.pk).update(
+                        keyboard_shortcuts=shortcuts.cleaned_data["keyboard_shortcuts"]
+                    )
+                messages.success(request, "Settings saved.")
+                return redirect("personal_settings")
+            else:
+                raise ActionError("Unknown setting.")
+        except ActionError as exc:
+            if op == "add":
+                add_form.add_error("signature", exc.message)
+            else:
+                messages.error(request, exc.message)
+                return redirect("personal_settings")
+    return render(
+        request,
+        "people/settings.html",
+        {
+            "signatures": signatures_of(request.user),
+            "add_form": add_form,
+            "profile": profile,
+            "max_signatures": people.Signature.MAX_PER_AGENT,
+        },
+        status=400 if add_form.errors else 200,
+    )

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from socialdesk.brands.models import BrandAccount, Platform
+from socialdesk.conversations.limits import MAX_ID, TEXT_LIMITS
 from socialdesk.conversations.models import MessageType, Sentiment, Tag
 from socialdesk.people.models import Role
 
@@ -259,3 +260,57 @@ class QueueForm(forms.Form):
 
 def _normal(value):
     return sorted(value) if isinstance(value, list) else value
+
+
+class IdListField(forms.Field):
+    """Several ids, as checkboxes post them (`ids=3&ids=8`)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid": "The selection is not valid; reload the page and select again."
+    }
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        ids = []
+        for raw in value:
+            try:
+                number = int(str(raw).strip()) if str(raw).strip().isascii() else None
+            except ValueError:
+                number = None
+            if number is None or not 1 <= number <= MAX_ID:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            ids.append(number)
+        return ids
+
+
+class BulkForm(forms.Form):
+    """The bulk bar of a queue (AG13); the filter travels in the same POST and is read apart."""
+
+    action = forms.CharField(max_length=30, required=False)
+    value = forms.CharField(max_length=TEXT_LIMITS["tag"], required=False)
+    scope = forms.ChoiceField(
+        choices=[("selected", "Selected"), ("all", "Everything matching")], required=False
+    )
+    ids = IdListField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action") or ""
+        # The page has one control per kind of action, each with its own value field.
+        if action and f"{action}_value" in self.data:
+            try:
+                data["value"] = self.fields["value"].clean(self.data.get(f"{action}_value"))
+            except forms.ValidationError as exc:
+                self.add_error("value", exc)
+        return data
+
+
+class SaveFilterForm(forms.Form):
+    name = forms.CharField(
+        max_length=TEXT_LIMITS["filter_name"],
+        error_messages={"required": "Give the filter a name to save it."},
+    )

@@ -2,6 +2,8 @@
 
 from django.utils import timezone
 
+from socialdesk.conversations.drafts import SENT_DRAFTS
+
 
 def due_reminders(request) -> dict:
     """How many of the agent's reminders are due: shown in the header on every page (AG5)."""
@@ -15,16 +17,6 @@ def due_reminders(request) -> dict:
             user=user, done=False, due_at__lte=timezone.now()
         ).count()
     }
-
-
-# The session key under which the reply view lists conversations whose reply the server accepted.
-SENT_DRAFTS = "sent_drafts"
-
-
-def draft_sent(request, conversation_id: int) -> None:
-    """The reply to this conversation was accepted: the browser may forget its draft."""
-    sent = request.session.get(SENT_DRAFTS, [])
-    request.session[SENT_DRAFTS] = [*sent[-9:], conversation_id]
 
 
 def sent_drafts(request) -> dict:

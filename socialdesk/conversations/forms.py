@@ -1,8 +1,8 @@
-"""Forms parse and check the shape of input; the action layer checks everything else.
+"""Forms of the conversation page: the composer and each action's small form.
 
-Every field a page posts goes through one of these, so a letter where an id belongs, an id no
-row can have, an over-long text or a NUL is a clear 400, never a 500. Text lengths come from the
-action layer's table (`conversations.limits.TEXT_LIMITS`).
+They check the shape of input (a letter where an id belongs, an over-long text, a NUL is a clear
+400, never a 500); the action layer checks everything else. Text lengths come from
+`conversations.limits.TEXT_LIMITS`.
 """
 
 from django import forms
@@ -117,80 +117,6 @@ class MergeForm(forms.Form):
     )
 
 
-class IdListField(forms.Field):
-    """Several ids, as checkboxes post them (`ids=3&ids=8`)."""
-
-    widget = forms.MultipleHiddenInput
-    default_error_messages = {
-        "invalid": "The selection is not valid; reload the page and select again."
-    }
-
-    def to_python(self, value):
-        if not value:
-            return []
-        if not isinstance(value, (list, tuple)):
-            value = [value]
-        ids = []
-        for raw in value:
-            try:
-                number = int(str(raw).strip()) if str(raw).strip().isascii() else None
-            except ValueError:
-                number = None
-            if number is None or not 1 <= number <= MAX_ID:
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-            ids.append(number)
-        return ids
-
-
-class BulkForm(forms.Form):
-    """The bulk bar of a queue (AG13); the filter travels in the same POST and is read apart."""
-
-    action = forms.CharField(max_length=30, required=False)
-    value = forms.CharField(max_length=TEXT_LIMITS["tag"], required=False)
-    scope = forms.ChoiceField(
-        choices=[("selected", "Selected"), ("all", "Everything matching")], required=False
-    )
-    ids = IdListField(required=False)
-
-    def clean(self):
-        data = super().clean()
-        action = data.get("action") or ""
-        # The page has one control per kind of action, each with its own value field.
-        if action and f"{action}_value" in self.data:
-            try:
-                data["value"] = self.fields["value"].clean(self.data.get(f"{action}_value"))
-            except forms.ValidationError as exc:
-                self.add_error("value", exc)
-        return data
-
-
-class SaveFilterForm(forms.Form):
-    name = forms.CharField(
-        max_length=TEXT_LIMITS["filter_name"],
-        error_messages={"required": "Give the filter a name to save it."},
-    )
-
-
-class ApprovalDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=[("approve", "Approve"), ("return", "Send back")], initial="return", required=False
-    )
-    text = forms.CharField(max_length=TEXT_LIMITS["reply"], required=False, strip=False)
-    note = forms.CharField(max_length=TEXT_LIMITS["note"], required=False)
-
-
-class AgentApprovalForm(forms.Form):
-    agent = id_field(
-        error_messages={"required": "Choose an agent.", "invalid": "Choose an agent."}
-    )
-    # The page's buttons post "1" (require approval) or "0" (let replies go out directly).
-    on = forms.TypedChoiceField(
-        choices=[("0", "Directly"), ("1", "After approval")],
-        coerce=lambda v: v == "1",
-        required=False,
-        empty_value=False,
-    )
-
-
-class LetThroughForm(forms.Form):
-    let_through = id_field(error_messages={"invalid": "Choose a filtered message to let through."})
+def form_errors(form) -> str:
+    """A form's errors in one line, for a flash message (every room's views use it)."""
+    return "; ".join(e for errs in form.errors.values() for e in errs)

@@ -1,0 +1,218 @@
+"""The queues: a queue's list with its filters and bulk actions, and the CMs' queue editor."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from socialdesk.conversations import actions
+from socialdesk.conversations.errors import ActionError
+from socialdesk.conversations.forms import form_errors
+from socialdesk.conversations.models import CloseReason, HoldReason, Message, Tag
+from socialdesk.people.models import has_role
+from socialdesk.queues.forms import QueueForm
+from socialdesk.queues.models import Queue, QueueKind, SavedFilter
+from socialdesk.queues.selectors import (
+    LIST_ORDER,
+    PAGE_SIZE,
+    ConversationFilter,
+    Cursor,
+    capped_count,
+    count_cap,
+    dealable,
+    facet_cap,
+    facet_counts,
+    is_capped,
+    page_of,
+    queue_conversations,
+    queue_filter,
+)
+
+from .forms import BulkForm, SaveFilterForm
+
+
+def _require_cm(request):
+    if not has_role(request.user, "cm"):
+        raise PermissionDenied("Only community managers edit queues.")
+
+
+def visible_queue_or_404(request, slug: str) -> Queue:
+    queue = get_object_or_404(Queue, slug=slug)
+    if not has_role(request.user, queue.visible_to):
+        raise Http404("No such queue.")
+    return queue
+
+
+@login_required
+def queue_list(request, slug):
+    queue = visible_queue_or_404(request, slug)
+    filter = ConversationFilter.from_query(request.GET)
+    if not filter.statuses and "status" not in request.GET:
+        filter = ConversationFilter(**{**filter.as_dict(), "statuses": ("open",)})
+    after = None
+    if request.GET.get("after"):
+        try:
+            after = Cursor.decode(request.GET["after"])
+        except ValueError:
+            messages.error(
+                request, "That page link is not one this desk made: here is the first page."
+            )
+    qs = queue_conversations(queue=queue, filter=filter)
+    # The list shows what the customer wrote last: its first line.
+    latest_text = (
+        Message.objects.filter(conversation=OuterRef("pk"), direction="in")
+        .order_by("-created_at", "-pk")
+        .values("text")[:1]
+    )
+    conversations, next_cursor = page_of(
+        qs.select_related("author", "account", "dealt_to")
+        .prefetch_related("tags")
+        .annotate(customer_text=Subquery(latest_text)),
+        after=after,
+    )
+    for c in conversations:
+        c.first_line = next(
+            (line.strip() for line in (c.customer_text or "").splitlines() if line.strip()), ""
+        )
+    query = urlencode(filter.as_query())
+    total = capped_count(qs)
+    to_answer = capped_count(dealable(queue=queue, filter=filter))
+    facets = facet_counts(queue=queue, filter=filter)
+    return render(
+        request,
+        "queues/queue.html",
+        {
+            "queue": queue,
+            "conversations": conversations,
+            # Counted up to the cap ("1,000+"): a whole COUNT(*) would read the queue on every view.
+            "total": total,
+            "total_capped": is_capped(total),
+            "counts_capped": is_capped(total)
+            or is_capped(to_answer)
+            or any(is_capped(n) for rows in facets.values() for _, _, n in rows),
+            "count_cap": count_cap(),
+            "facet_cap": facet_cap(),
+            "page_size": PAGE_SIZE,
+            "filter": filter,
+            "query": query,
+            "paged": after is not None,
+            "next_page": f"?{query}&after={next_cursor.encode()}" if next_cursor else "",
+            "facets": facets,
+            "saved": [
+                (
+                    f.name,
+                    urlencode(
+                        ConversationFilter(**{k: tuple(v) for k, v in f.params.items()}).as_query()
+                    ),
+                )
+                for f in SavedFilter.objects.filter(user=request.user, queue=queue)
+            ],
+            "to_answer": to_answer,
+            "bulk_tags": Tag.objects.all(),
+            "bulk_queues": Queue.objects.filter(kind="assignment"),
+            "hold_reasons": HoldReason.choices,
+            "close_reasons": CloseReason.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def save_filter(request, slug):
+    queue = visible_queue_or_404(request, slug)
+    form = SaveFilterForm(request.POST)
+    filter = ConversationFilter.from_query(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+    elif not filter:
+        messages.error(request, "Choose at least one filter to save.")
+    else:
+        name = form.cleaned_data["name"]
+        SavedFilter.objects.update_or_create(
+            user=request.user, queue=queue, name=name, defaults={"params": filter.as_dict()}
+        )
+        messages.success(request, f"Saved “{name}”.")
+    return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
+
+
+@login_required
+def manage_queues(request):
+    _require_cm(request)
+    queues = list(Queue.objects.all())
+    tag_names = dict(Tag.objects.values_list("slug", "name"))
+    rows = []
+    for q in queues:
+        rules = queue_filter(q)
+        if q.kind == QueueKind.ASSIGNMENT:
+            rows.append((q, "What is assigned to it", False))
+        elif rules is None:
+            rows.append(
+                (q, "Rules that cannot be read: it shows nothing until they are fixed", True)
+            )
+        else:
+            rows.append((q, rules.describe(tag_names=tag_names), False))
+    return render(request, "queues/manage_queues.html", {"rows": rows})
+
+
+@login_required
+def edit_queue(request, pk=None):
+    """Create (pk None) or edit a queue; CMs only."""
+    _require_cm(request)
+    instance = get_object_or_404(Queue, pk=pk) if pk else None
+    form = QueueForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        queue = form.save()
+        messages.success(request, f"Queue “{queue}” saved.")
+        return redirect("manage_queues")
+    preview = None
+    if instance is not None:
+        preview = queue_conversations(queue=instance).filter(status="open").count()
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "queues/edit_queue.html",
+        {"form": form, "queue": instance, "preview": preview},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def bulk_action(request, slug):
+    """Bulk actions on the selection, or on everything the current filter matches (AG13)."""
+    queue = visible_queue_or_404(request, slug)
+    filter = ConversationFilter.from_query(request.POST)
+    back = f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}"
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(back)
+    qs = queue_conversations(queue=queue, filter=filter)
+    if form.cleaned_data["scope"] != "all":
+        ids = form.cleaned_data["ids"]
+        if not ids:
+            messages.error(
+                request, "Select conversations first, or choose “everything matching this filter”."
+            )
+            return redirect(back)
+        qs = qs.filter(pk__in=ids)
+    try:
+        done, problems = actions.bulk(
+            actor=request.user,
+            conversations=list(qs.order_by(*LIST_ORDER)[: count_cap()]),
+            action=form.cleaned_data["action"],
+            value=form.cleaned_data["value"],
+        )
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Done for {done} conversation{'s' if done != 1 else ''}.")
+        for problem in problems[:10]:
+            messages.error(request, problem)
+    return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
