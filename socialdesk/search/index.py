@@ -169,12 +169,15 @@ def uninstall(schema_editor=None) -> None:
 
 
 def ensure_after_migrate(using="default", **kwargs) -> None:
-    """Put the SQLite triggers back if a migration rebuilt a table (and with it dropped them)."""
+    """Put the SQLite triggers back if a migration rebuilt a table (and with it dropped them);
+    install everything where the tables were made without migrations (a test run may do that)."""
     from django.db import connections
 
     conn = connections[using]
-    if conn.vendor != "sqlite":
-        return
     with conn.cursor() as cursor:
-        if _sqlite_missing(cursor):
+        if conn.vendor == "sqlite" and _sqlite_missing(cursor):
             _sqlite_install(cursor)
+        elif conn.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'socialdesk_tsquery'")
+            if cursor.fetchone() is None:
+                _pg_install(cursor)

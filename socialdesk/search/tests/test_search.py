@@ -174,3 +174,25 @@ def test_customer_text_is_escaped(agents, inbound):
     client.force_login(agents["cm"])
     page = client.get("/search/", {"q": "sync"}).content.decode()
     assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_the_index_comes_back_after_a_migration_dropped_it(world, agents):
+    """SQLite rebuilds a table to alter it, dropping its triggers; after migrate they are back,
+    and what was written meanwhile is found."""
+    from socialdesk.search import index
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's triggers")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER search_message_fts_ai")
+    ingest([])
+    Message.objects.create(
+        conversation=world["claire"],
+        direction="in",
+        platform="twitter",
+        text="Quokka sightings in the address bar",
+        created_at=world["claire"].last_inbound_at,
+    )
+    assert _found(agents["cm"], "quokka") == []
+    index.ensure_after_migrate()
+    assert _found(agents["cm"], "quokka") == [world["claire"].pk]
