@@ -208,8 +208,8 @@ def inbound():
 @pytest.fixture
 def conversation(demo):
     """One open, moderated conversation with @FirefoxSupport."""
+    from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import Conversation
-    from socialdesk.ingestion.services import ingest
 
     ingest([make_inbound()])
     return Conversation.objects.latest("pk")

@@ -60,7 +60,7 @@ def deal_values(session, agent, now):
     from django.conf import settings
     from django.db import connection
 
-    from socialdesk.play.services import lease_length
+    from socialdesk.actions.deal import lease_length
 
     dt = connection.ops.adapt_datetimefield_value
     return {
@@ -88,7 +88,7 @@ def explain(session, agent, label, verbose):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from socialdesk.play.services import _statement
+    from socialdesk.actions.deal import _statement
 
     deal = _statement(session=session, vendor=connection.vendor)
     params = deal.once.params(deal_values(session, agent, timezone.now()))
@@ -224,7 +224,7 @@ def run_profile(cycles):
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from socialdesk.play.services import deal_next, start
+    from socialdesk.actions.deal import deal_next, start
     from socialdesk.queues.models import Queue
 
     user = get_user_model().objects.select_related("profile").get(username="bench-agent-000")

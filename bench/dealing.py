@@ -13,7 +13,7 @@ are (see `fill`), then for each agent count A two runs of --seconds each:
 
 * product:  A agents, each with its own Django connection and its own contributor, in a play
             session on "Twitter conversations - Moderated", calling
-            socialdesk.play.services.deal_next(agent=..., session=...) and then closing the dealt
+            socialdesk.actions.deal.deal_next(agent=..., session=...) and then closing the dealt
             conversation with one UPDATE ("deal + close");
 * baseline: A agents, each with its own plain connection, running one
             UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id
@@ -507,7 +507,7 @@ def product_worker(agent_ids, queue_pk, *, n_agents=0, rate=0.0):
         from django.contrib.auth import get_user_model
         from django.db import connection
 
-        from socialdesk.play.services import deal_next, start
+        from socialdesk.actions.deal import deal_next, start
         from socialdesk.queues.models import Queue
 
         close = CLOSE.format(p="%s")

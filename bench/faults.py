@@ -51,8 +51,8 @@ REPLY = """
 import sys, django
 django.setup()
 from django.contrib.auth import get_user_model
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionError
+from socialdesk.actions import conversation as actions
+from socialdesk.errors import ActionError
 from socialdesk.conversations.models import Conversation
 from socialdesk.outbox.models import OutboundAction
 want, handle = int(sys.argv[1]), sys.argv[2]

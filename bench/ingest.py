@@ -19,7 +19,7 @@ their ids); about 20% are replies in existing threads (the customer following up
 tweet or on a brand reply, or another customer joining someone's thread).
 
 1. product:  for every page, socialdesk.connectors.twitter.normalise_page(page) then
-             socialdesk.ingestion.services.ingest(messages) -> tweets/s, with the python CPU
+             socialdesk.actions.inbound.ingest(messages) -> tweets/s, with the python CPU
              time and the statements sent per tweet
 2. baseline: on the emptied tables, the same pages turned into rows with plain Python and
              written with executemany (authors and conversations first, then messages), one
@@ -278,8 +278,9 @@ class QueryCounter:
 def run_product(args):
     from django.db import connection
 
+    from socialdesk.actions import triage as triage_actions
+    from socialdesk.actions.inbound import IngestResult, ingest
     from socialdesk.connectors.twitter import normalise_page
-    from socialdesk.ingestion.services import IngestResult, ingest
     from socialdesk.triage import services as triage
     from socialdesk.triage.classify import classify_batch
 
@@ -295,14 +296,14 @@ def run_product(args):
 
         return call
 
-    real = triage.classify_messages, triage.record
+    real = triage.classify_messages, triage_actions.record
     if args.no_triage:
         triage.classify_messages = lambda messages, accounts: {}
     else:
         # Time spent inside triage (one model run and the suggestions' INSERT per page), reported on its own.
-        triage.classify_messages, triage.record = (
+        triage.classify_messages, triage_actions.record = (
             timed(triage.classify_messages),
-            timed(triage.record),
+            timed(triage_actions.record),
         )
         # Load the language identifier and the models first, as a running worker has them:
         # loading them is no page's cost.
@@ -326,7 +327,7 @@ def run_product(args):
                 ):
                     setattr(total, f, getattr(total, f) + getattr(result, f))
     finally:
-        triage.classify_messages, triage.record = real
+        triage.classify_messages, triage_actions.record = real
     return busy, cpu, total, counter.n, in_triage[0]
 
 

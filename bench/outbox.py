@@ -53,7 +53,7 @@ PREPARE = """
 import sys, django
 django.setup()
 from django.contrib.auth import get_user_model
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 want = int(sys.argv[1])

@@ -57,7 +57,7 @@ REPLY = """
 import sys, django
 django.setup()
 from django.contrib.auth import get_user_model
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.outbox.models import OutboundAction
 agent = get_user_model().objects.get(username="moderator")

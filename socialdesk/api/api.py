@@ -25,13 +25,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, Field
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionError
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play_services
+from socialdesk.actions import escalate as escalation
 from socialdesk.conversations.limits import TEXT_LIMITS, unsafe_character
 from socialdesk.conversations.models import Conversation
-from socialdesk.conversations.selectors import can_see
+from socialdesk.errors import ActionError
 from socialdesk.people.models import ApiToken, TokenScope, has_role
-from socialdesk.play import services as play_services
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import (
     capped_count,
@@ -40,6 +40,7 @@ from socialdesk.queues.selectors import (
     queue_conversations,
     visible_queues,
 )
+from socialdesk.queues.visibility import can_see
 
 from . import openapi
 
@@ -561,7 +562,7 @@ def assign(request, conversation_id: int, body: AssignIn):
     summary="Note + holding reply + Escalation queue, in one step",
 )
 def escalate(request, conversation_id: int, body: EscalateIn):
-    actions.escalate(
+    escalation.escalate(
         actor=request.user,
         conversation=_conversation(request, conversation_id),
         note=body.note,

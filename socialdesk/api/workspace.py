@@ -9,18 +9,18 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionError
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play_services
+from socialdesk.actions import triage as triage_actions
+from socialdesk.actions.delivery import retry_failed
 from socialdesk.conversations.limits import TEXT_LIMITS
 from socialdesk.conversations.models import Conversation, Message, Reminder
-from socialdesk.conversations.selectors import can_see, visible_conversations
+from socialdesk.errors import ActionError
 from socialdesk.outbox.models import ActionState, OutboundAction
-from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import Role, has_role
-from socialdesk.play import services as play_services
 from socialdesk.queues.selectors import ConversationFilter, count_cap, queue_conversations
+from socialdesk.queues.visibility import can_see, visible_conversations
 from socialdesk.search import selectors as search
-from socialdesk.triage import actions as triage_actions
 
 from .api import ConversationOut, Done, Name, Text, _conversation, _conversation_out, _queue_for
 

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from socialdesk.connectors import auth
 from socialdesk.connectors.auth import Connected, ConnectError
+from socialdesk.connectors.base import ConnectorError, CredentialsRejected
+from socialdesk.connectors.registry import connector_for
 from socialdesk.people.models import has_role
 
 from .models import AccountKind, BrandAccount, Platform, PlatformApp
@@ -241,8 +243,6 @@ def check_again(*, actor, account: BrandAccount) -> BrandAccount:
     """A community manager says the credentials work again (the Play Console permission was
     given back, an instance was down): try them once; if they do, sending resumes."""
     require_manager(actor)
-    from socialdesk.connectors.base import ConnectorError, CredentialsRejected
-    from socialdesk.connectors.registry import connector_for
 
     was, why = account.credentials_failed_at, account.credentials_error
     BrandAccount.objects.filter(pk=account.pk).update(credentials_failed_at=None)
@@ -308,7 +308,9 @@ def _save(*, actor, account: BrandAccount, connected: Connected) -> BrandAccount
 
 def _resumed(account: BrandAccount, *, actor, note: str) -> BrandAccount:
     """The account works again: clear its failure and let its waiting actions go."""
-    from socialdesk.outbox.services import resume_account
+    # cycle: brands <-> actions (the action layer reads accounts; a reconnected account lets
+    # its waiting outbox actions go through it)
+    from socialdesk.actions.delivery import resume_account
 
     with transaction.atomic():
         BrandAccount.objects.filter(pk=account.pk).update(

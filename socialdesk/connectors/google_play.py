@@ -358,6 +358,7 @@ class GooglePlayConnector:
     deleted_check_seconds = 3600
 
     def __init__(self, account, *, api_base: str | None = None, keeper=None):
+        # cycle: connectors <-> brands (brands connects accounts through the connectors)
         from socialdesk.brands.tokens import TokenKeeper
 
         self.account = account

@@ -221,6 +221,7 @@ class MastodonConnector:
     platform = "mastodon"
 
     def __init__(self, account, *, api_base: str | None = None, keeper=None):
+        # cycle: connectors <-> brands (brands connects accounts through the connectors)
         from socialdesk.brands.tokens import TokenKeeper
 
         self.account = account

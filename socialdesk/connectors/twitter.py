@@ -548,6 +548,7 @@ def renormalise(raw: dict, *, account=None) -> InboundMessage | None:
 
 def our_handles() -> dict[str, str]:
     """Our X accounts' usernames (lowercased) -> ids: a mention of one is recognised in a text."""
+    # cycle: connectors <-> brands (brands connects accounts through the connectors)
     from socialdesk.brands.models import BrandAccount
 
     return {
@@ -562,6 +563,7 @@ class TwitterConnector:
     platform = "twitter"
 
     def __init__(self, account, *, api_base: str | None = None, keeper=None):
+        # cycle: connectors <-> brands (brands connects accounts through the connectors)
         from socialdesk.brands.tokens import TokenKeeper
 
         self.account = account

@@ -4,7 +4,7 @@ import re
 
 from twitter_text import parse_tweet
 
-from .errors import ActionError
+from socialdesk.errors import ActionError
 
 TWITTER_LIMIT = 280
 

@@ -7,12 +7,9 @@ They check the shape of input (a letter where an id belongs, an over-long text, 
 
 from django import forms
 
-from socialdesk.conversations.limits import MAX_ID, TEXT_LIMITS
+from socialdesk.conversations.limits import TEXT_LIMITS
 from socialdesk.conversations.models import CloseReason, HoldReason
-
-
-def id_field(**kwargs) -> forms.IntegerField:
-    return forms.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+from socialdesk.fields import MAX_ID, id_field
 
 
 class ReplyForm(forms.Form):

@@ -8,7 +8,7 @@ seconds of counting. It is generous: a URL counts 23 on X whatever its length.
 
 import re
 
-from .errors import ActionError
+from socialdesk.errors import ActionError
 
 TEXT_LIMITS = {
     "reply": 5000,
@@ -47,8 +47,3 @@ def check_text(text: str, *, kind: str, field: str = "text", label: str = "The t
             field=field,
         )
     return text
-
-
-# The largest id a row can have (BigAutoField, the project's DEFAULT_AUTO_FIELD). An id outside
-# 1..MAX_ID names nothing, and some databases fail on it rather than find nothing.
-MAX_ID = 2**63 - 1

@@ -363,51 +363,59 @@ class Reminder(models.Model):
 
 
 # How each kind of activity reads in the conversation's history.
-ACTIVITY_LABELS = {
-    "opened": "Conversation opened",
-    "message_received": "Customer wrote",
-    "reopened": "Reopened: the customer wrote again",
-    "dealt": "Dealt in Play Mode",
-    "taken_over": "Taken over from the agent who had it",
-    "skipped": "Skipped",
-    "returned": "Returned to the queue (Stop)",
-    "replied": "Replied",
-    "held": "Put on hold",
-    "closed": "Closed",
-    "note_added": "Internal note",
-    "liked": "Liked",
-    "moderated": "Marked moderated",
-    "delivered": "Delivered to the platform",
-    "delivery_retry": "Delivery failed, will retry",
-    "delivery_failed": "Delivery failed",
-    "delivery_retried": "Delivery retried by an agent",
-    "delivery_waiting": "Waiting: the account must be reconnected",
-    "delivery_resumed": "Sending: the account was reconnected",
-    "refused": "Refused by policy",
-    "existing_reply_found": "Our earlier reply found on the platform",
-    "sentiment_set": "Sentiment marked",
-    "tag_added": "Tag added",
-    "tag_removed": "Tag removed",
-    "user_tag_added": "User tag added",
-    "user_tag_removed": "User tag removed",
-    "reminder_set": "Reminder set",
-    "assigned": "Assigned",
-    "escalated": "Escalated",
-    "retweet_recommended": "Retweet recommended",
-    "retweet_executed": "Retweet approved",
-    "retweet_declined": "Retweet declined",
-    "auto_closed": "Closed by automation",
-    "message_deleted": "Customer deleted a message",
-    "flagged_for_closing": "Flagged for closing (old)",
-    "merged": "Merged another conversation in",
-    "merged_away": "Merged into another conversation",
-    "split": "Split into a new conversation",
-    "reply_awaiting_approval": "Reply waiting for approval",
-    "reply_approved": "Reply approved",
-    "reply_returned": "Reply sent back with a note",
-    "approval_required": "Replies now need approval",
-    "approval_lifted": "Replies go out directly again",
-}
+class ActivityKind(models.TextChoices):
+    """Every kind of activity-log entry, one per thing that can happen to a conversation.
+
+    The stored values are what reports filter on (`reports.selectors`): add kinds, never rename
+    one. The label is what the conversation's history shows."""
+
+    OPENED = "opened", "Conversation opened"
+    MESSAGE_RECEIVED = "message_received", "Customer wrote"
+    REOPENED = "reopened", "Reopened: the customer wrote again"
+    DEALT = "dealt", "Dealt in Play Mode"
+    TAKEN_OVER = "taken_over", "Taken over from the agent who had it"
+    SKIPPED = "skipped", "Skipped"
+    RETURNED = "returned", "Returned to the queue (Stop)"
+    REPLIED = "replied", "Replied"
+    HELD = "held", "Put on hold"
+    CLOSED = "closed", "Closed"
+    NOTE_ADDED = "note_added", "Internal note"
+    LIKED = "liked", "Liked"
+    MODERATED = "moderated", "Marked moderated"
+    DELIVERED = "delivered", "Delivered to the platform"
+    DELIVERY_RETRY = "delivery_retry", "Delivery failed, will retry"
+    DELIVERY_FAILED = "delivery_failed", "Delivery failed"
+    DELIVERY_RETRIED = "delivery_retried", "Delivery retried by an agent"
+    DELIVERY_WAITING = "delivery_waiting", "Waiting: the account must be reconnected"
+    DELIVERY_RESUMED = "delivery_resumed", "Sending: the account was reconnected"
+    REFUSED = "refused", "Refused by policy"
+    EXISTING_REPLY_FOUND = "existing_reply_found", "Our earlier reply found on the platform"
+    SENTIMENT_SET = "sentiment_set", "Sentiment marked"
+    TAG_ADDED = "tag_added", "Tag added"
+    TAG_REMOVED = "tag_removed", "Tag removed"
+    USER_TAG_ADDED = "user_tag_added", "User tag added"
+    USER_TAG_REMOVED = "user_tag_removed", "User tag removed"
+    REMINDER_SET = "reminder_set", "Reminder set"
+    ASSIGNED = "assigned", "Assigned"
+    ESCALATED = "escalated", "Escalated"
+    RETWEET_RECOMMENDED = "retweet_recommended", "Retweet recommended"
+    RETWEET_EXECUTED = "retweet_executed", "Retweet approved"
+    RETWEET_DECLINED = "retweet_declined", "Retweet declined"
+    AUTO_CLOSED = "auto_closed", "Closed by automation"
+    MESSAGE_DELETED = "message_deleted", "Customer deleted a message"
+    FLAGGED_FOR_CLOSING = "flagged_for_closing", "Flagged for closing (old)"
+    MERGED = "merged", "Merged another conversation in"
+    MERGED_AWAY = "merged_away", "Merged into another conversation"
+    SPLIT = "split", "Split into a new conversation"
+    REPLY_AWAITING_APPROVAL = "reply_awaiting_approval", "Reply waiting for approval"
+    REPLY_APPROVED = "reply_approved", "Reply approved"
+    REPLY_RETURNED = "reply_returned", "Reply sent back with a note"
+    APPROVAL_REQUIRED = "approval_required", "Replies now need approval"
+    APPROVAL_LIFTED = "approval_lifted", "Replies go out directly again"
+    PLAY_ENDED = "play_ended", "Play session ended"
+    TRIAGED = "triaged", "Triaged"
+    TRIAGE_CONFIRMED = "triage_confirmed", "Triage suggestion confirmed"
+    TRIAGE_CORRECTED = "triage_corrected", "Triage suggestion corrected"
 
 
 class Presence(models.Model):
@@ -442,7 +450,7 @@ class Activity(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    kind = models.CharField(max_length=40, db_index=True)
+    kind = models.CharField(max_length=40, choices=ActivityKind.choices, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -467,7 +475,7 @@ class Activity(models.Model):
 
     @property
     def label(self) -> str:
-        return ACTIVITY_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
+        return ActivityKind(self.kind).label if self.kind in ActivityKind.values else self.kind
 
     @property
     def reason_label(self) -> str:

@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play_services
+from socialdesk.actions import escalate as escalation
 from socialdesk.brands.models import Platform
 from socialdesk.clippings.models import Clipping
 from socialdesk.connectors.registry import authors_have_followers
-from socialdesk.conversations import actions
 from socialdesk.conversations.channel_rules import (
     ATTACHMENT_RULES,
     PLAIN_TEXT_RULES,
@@ -23,8 +25,6 @@ from socialdesk.conversations.channel_rules import (
     reply_mention,
 )
 from socialdesk.conversations.drafts import draft_sent
-from socialdesk.conversations.errors import ActionError, ActionNotFound
-from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import (
     CloseReason,
     Conversation,
@@ -35,16 +35,13 @@ from socialdesk.conversations.models import (
     Tag,
     UserTagKind,
 )
-from socialdesk.conversations.selectors import (
-    can_see,
-    record_presence,
-    visible_conversation,
-    visible_conversations,
-)
+from socialdesk.conversations.selectors import record_presence
+from socialdesk.errors import ActionError, ActionNotFound
+from socialdesk.fields import MAX_ID
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.people.models import has_role, signatures_of
-from socialdesk.play import services as play_services
 from socialdesk.queues.models import Queue
+from socialdesk.queues.visibility import can_see, visible_conversation, visible_conversations
 
 from .forms import (
     AssignForm,
@@ -509,7 +506,7 @@ def escalate(request, pk):
     return _simple_action(
         request,
         pk,
-        actions.escalate,
+        escalation.escalate,
         "Escalated to the community managers. Thank you!",
         EscalateForm,
     )

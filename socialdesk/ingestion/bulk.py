@@ -7,6 +7,9 @@ with its field's own `pre_save` and `get_db_prep_save` (auto_now dates, JSON, ti
 bulk_create does too) and sends one `INSERT ... VALUES (...), (...) RETURNING id` per batch the
 database takes. Anything else (an expression as a value, a field with its own placeholder, a
 database without RETURNING) goes to `bulk_create`.
+
+Conversations and the activity log are inserted with it only from the action layer
+(`actions.inbound`), as `tests/test_action_layer.py` checks.
 """
 
 from django.db import connections, router

@@ -15,10 +15,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from socialdesk.actions.automation import mark_deleted
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.base import ConnectorError
 from socialdesk.connectors.registry import connector_for
-from socialdesk.conversations.automation import mark_deleted
 from socialdesk.conversations.models import Direction, Message, Status
 
 from .models import PollState

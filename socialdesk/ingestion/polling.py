@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
+from socialdesk.actions.inbound import IngestResult, ingest
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.base import ConnectorError
 from socialdesk.connectors.registry import connector_for
 
 from . import boundary, set_aside
 from .models import PollState
-from .services import IngestResult, ingest
 
 log = logging.getLogger(__name__)
 

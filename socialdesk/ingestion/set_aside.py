@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from socialdesk.connectors.base import Incomplete, Unreadable
+from socialdesk.connectors.registry import renormalise
 from socialdesk.conversations.models import Message
 from socialdesk.people.models import has_role
 
@@ -38,6 +40,10 @@ WAIT_MAX_SECONDS = 3600
 WAIT_FOR = timedelta(days=1)
 # How many waiting messages one poll of an account reads again (one lookup for the platform).
 WAITING_BATCH = 100
+
+# Errors of the database itself, not of a message (a lock held too long, a lost connection):
+# the page fails and is read again at the next poll, rather than setting good messages aside.
+TRANSIENT = (OperationalError, InterfaceError)
 
 
 class SetAsideError(Exception):
@@ -118,7 +124,6 @@ def failed_again(item: SetAsideMessage, *, error: str) -> None:
 def restore(item: SetAsideMessage):
     """The message to store again: the normalised one kept, or the payload read again by its
     connector (when the connector could not read it the first time). None: no customer message."""
-    from socialdesk.connectors.registry import renormalise
 
     raw = json.loads(item.payload)
     if item.normalised:
@@ -141,10 +146,6 @@ def retry(item_id: int, *, actor) -> RetryOutcome:
     """Run ingestion on the kept message again (after a fix, say). Stored, kept out by a filter
     or found to be no customer message, it leaves the list; failing again, it stays, with the
     new error and one more attempt."""
-    from socialdesk.connectors.base import Incomplete
-
-    from .services import TRANSIENT
-
     _require_cm(actor)
     with transaction.atomic():
         item = _open_item(item_id)
@@ -167,7 +168,9 @@ def retry(item_id: int, *, actor) -> RetryOutcome:
 
 def _store_again(item: SetAsideMessage, msg, *, actor) -> RetryOutcome:
     """Ingestion on a set-aside message read again (`msg`; None: no customer message after all)."""
-    from .services import ingest
+    # cycle: ingestion <-> actions (storing a message again is the action layer's `ingest`,
+    # which sets aside through this module)
+    from socialdesk.actions.inbound import ingest
 
     if msg is None:
         return _resolve(item, actor=actor, action="retry", resolution=Resolution.SKIPPED)
@@ -202,10 +205,6 @@ def retry_waiting(*, account, reread, due=None) -> int:
     dismissal if one came first. One that still cannot be stored waits longer, with the new
     reason, until `WAIT_FOR` after it was first set aside; then it is left to a community manager.
     `due`: read those due by then (the start of the poll, so what it set aside waits for the next)."""
-    from socialdesk.connectors.base import Unreadable
-
-    from .services import TRANSIENT
-
     now = timezone.now()
     items = list(
         SetAsideMessage.objects.filter(

@@ -161,7 +161,7 @@ def ingestion_filters(request):
     _require_cm_for_filters(request)
     from django.db.models import Count
 
-    from socialdesk.ingestion.filters import let_through
+    from socialdesk.actions.inbound import let_through
     from socialdesk.ingestion.models import FilteredMessage, FilterReason, FilterSettings
 
     current = FilterSettings.current()

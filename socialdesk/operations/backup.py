@@ -23,6 +23,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
+from socialdesk.brands.models import BrandAccount
+from socialdesk.brands.secrets import key_list
+
 FORMAT = 1
 
 
@@ -62,7 +65,6 @@ def _engine() -> str:
 
 def create(path: Path, *, with_keys: bool = True) -> dict:
     """Write a backup of this instance to `path`; its manifest."""
-    from socialdesk.brands.secrets import key_list
 
     path = Path(path)
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,7 +194,6 @@ def restore(path: Path, *, keys_out: Path | None = None) -> dict:
 
 def unreadable_credentials() -> int:
     """How many brand accounts' credentials no configured key opens (after a restore: keys missing)."""
-    from socialdesk.brands.models import BrandAccount
 
     return sum(
         1

@@ -65,7 +65,7 @@ def poll(scheduler: "Scheduler") -> None:
 
 def outbox(scheduler: "Scheduler") -> None:
     """Sends whose worker died are tried again; actions due (retries, approvals) are enqueued."""
-    from socialdesk.outbox.services import overdue_action_ids, recover_stalled
+    from socialdesk.actions.delivery import overdue_action_ids, recover_stalled
     from socialdesk.outbox.tasks import send_action
 
     recover_stalled()
@@ -75,8 +75,8 @@ def outbox(scheduler: "Scheduler") -> None:
 
 def automation(scheduler: "Scheduler") -> None:
     """AG9's closing and flagging, and Play sessions whose browser went away."""
-    from socialdesk.conversations.automation import close_unresponsive, flag_old
-    from socialdesk.play.services import end_idle_sessions
+    from socialdesk.actions.automation import close_unresponsive, flag_old
+    from socialdesk.actions.deal import end_idle_sessions
 
     close_unresponsive()
     flag_old()

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from .services import send_due
+from socialdesk.actions.delivery import send_due
 
 
 @task()

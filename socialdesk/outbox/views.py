@@ -7,15 +7,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionError, ActionNotFound
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import retry_failed
 from socialdesk.conversations.forms import form_errors
 from socialdesk.conversations.models import Message
-from socialdesk.conversations.selectors import can_see, visible_conversations
 from socialdesk.conversations.views import refused
+from socialdesk.errors import ActionError, ActionNotFound
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.outbox.services import retry_failed
 from socialdesk.people.models import has_role
+from socialdesk.queues.visibility import can_see, visible_conversations
 
 from .forms import ApprovalDecisionForm
 

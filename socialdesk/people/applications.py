@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from socialdesk.conversations.errors import (
+from socialdesk.errors import (
     ActionConflict,
     ActionError,
     ActionNotFound,

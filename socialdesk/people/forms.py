@@ -2,7 +2,7 @@
 
 from django import forms
 
-from socialdesk.conversations.forms import id_field
+from socialdesk.fields import id_field
 
 from .models import Signature
 

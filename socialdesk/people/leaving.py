@@ -14,7 +14,7 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
 
-from socialdesk.conversations.errors import ActionError, ActionRefused
+from socialdesk.errors import ActionError, ActionRefused
 
 from .models import Application, Role, has_role, role_of
 
@@ -61,7 +61,8 @@ def check_may_leave(*, actor, user) -> None:
 
 
 def _delete(*, actor, user) -> None:
-    from socialdesk.play import services as play
+    # cycle: people <-> actions (every action checks roles here)
+    from socialdesk.actions import deal as play
 
     from .services import end_all_sessions
 
@@ -121,7 +122,10 @@ def _hand_over(user, placeholder) -> None:
 def _scrub_names(username: str) -> None:
     """Log entries that name the person in their details (assigned to, taken over from, approval
     for, a set-aside message's history)."""
+    # cycle: people <-> conversations (the log keeps who did what)
     from socialdesk.conversations.models import Activity
+
+    # cycle: people <-> ingestion (a set-aside message keeps who retried it)
     from socialdesk.ingestion.models import SetAsideMessage
 
     from .models import AuditEntry

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from socialdesk.conversations.errors import ActionError
+from socialdesk.errors import ActionError, ActionRefused
 
 from .models import Signature
 
@@ -105,7 +105,6 @@ def end_all_sessions(*, user) -> int:
 def set_role(*, actor, user, role: str) -> None:
     """Give someone another role (PE3): a community manager between contributor and moderator,
     an admin any role; the last admin keeps theirs. Logged with who did it."""
-    from socialdesk.conversations.errors import ActionRefused
 
     from . import audit
     from .models import ROLE_RANK, Profile, Role, has_role, role_of

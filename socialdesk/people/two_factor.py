@@ -9,7 +9,7 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from socialdesk.conversations.errors import ActionError
+from socialdesk.errors import ActionError
 
 from .models import role_of
 

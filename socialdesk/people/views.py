@@ -12,9 +12,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionError
+from socialdesk.actions import conversation as actions
 from socialdesk.conversations.forms import form_errors
+from socialdesk.errors import ActionError
 
 from . import audit, services
 from .forms import AgentApprovalForm

@@ -8,6 +8,6 @@ from django.dispatch import receiver
 def end_play_on_sign_out(sender, request, user, **kwargs):
     if user is None:  # signing out without being signed in
         return
-    from .services import end_on_sign_out
+    from socialdesk.actions.deal import end_on_sign_out
 
     end_on_sign_out(agent=user)

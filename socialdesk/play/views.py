@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
-from socialdesk.conversations.errors import ActionError
+from socialdesk.actions import deal as play_services
 from socialdesk.conversations.models import Conversation
 from socialdesk.conversations.views import conversation_page
-from socialdesk.play import services as play_services
+from socialdesk.errors import ActionError
 from socialdesk.play.forms import PlayConversationForm
 from socialdesk.play.models import EndedBy
 from socialdesk.queues.selectors import ConversationFilter

@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from socialdesk.brands.models import BrandAccount, Platform
-from socialdesk.conversations.limits import MAX_ID, TEXT_LIMITS
+from socialdesk.conversations.limits import TEXT_LIMITS
 from socialdesk.conversations.models import MessageType, Sentiment, Tag
+from socialdesk.fields import MAX_ID
 from socialdesk.people.models import Role
 
 from .models import Queue, QueueKind

@@ -16,8 +16,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from socialdesk.brands.models import Platform
-from socialdesk.conversations.limits import MAX_ID
+from socialdesk.brands.models import BrandAccount, Platform
+from socialdesk.conversations.limits import unsafe_character
 from socialdesk.conversations.models import (
     Conversation,
     Message,
@@ -28,6 +28,7 @@ from socialdesk.conversations.models import (
     UserTag,
     UserTagKind,
 )
+from socialdesk.fields import MAX_ID
 from socialdesk.people.models import has_role
 
 from .models import Queue, QueueKind, validate_rules
@@ -137,7 +138,6 @@ class ConversationFilter:
         A value no column could hold (too long, or with a character the database refuses) is
         dropped here rather than sent to the database, where it would be an error, not a miss.
         """
-        from socialdesk.conversations.limits import unsafe_character
 
         def usable(v: str) -> bool:
             return bool(v) and len(v) <= 200 and unsafe_character(v) is None
@@ -505,7 +505,6 @@ def _candidates(name: str, rules: ConversationFilter | None) -> list[str]:
     Values the rules exclude are not counted at all: counting Google Play within a Twitter queue
     would walk every Google Play row to find none.
     """
-    from socialdesk.brands.models import BrandAccount
 
     accounts = BrandAccount.objects.all()
     if rules is not None and rules.platforms:
@@ -605,8 +604,6 @@ def facet_counts(
             window = TAG_WINDOW_PER_CAP * facet_cap()
             account_ids = {}
             if name == "accounts":
-                from socialdesk.brands.models import BrandAccount
-
                 for handle, pk in BrandAccount.objects.values_list("handle", "pk"):
                     account_ids.setdefault(handle, []).append(pk)
             for value in _candidates(name, rules):

@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionError
+from socialdesk.actions import conversation as actions
 from socialdesk.conversations.forms import form_errors
 from socialdesk.conversations.models import CloseReason, HoldReason, Message, Tag
+from socialdesk.errors import ActionError
 from socialdesk.people.models import has_role
 from socialdesk.queues.forms import QueueForm
 from socialdesk.queues.models import Queue, QueueKind, SavedFilter

@@ -43,6 +43,7 @@ from socialdesk.conversations.models import (
     Status,
 )
 from socialdesk.outbox.models import ActionState, OutboundAction
+from socialdesk.play.models import PlaySession
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import NONE_LABELS
 
@@ -349,7 +350,7 @@ def _rows(found: list[Response], key) -> list[ResponseRow]:
 
 def play_time(*, period: DateRange, agent=None) -> list[PlayRow]:
     """Time in Play Mode per agent: the play sessions that ended in the range, counted on the day
-    they ended, each up to its last sign of life (see play.services.end_idle_sessions)."""
+    they ended, each up to its last sign of life (see actions.deal.end_idle_sessions)."""
     ended = period.of(Activity.objects.filter(kind="play_ended"))
     if agent is not None:
         ended = ended.filter(actor=agent)
@@ -383,8 +384,6 @@ def response_times(*, period: DateRange, agent=None) -> ResponseTimes:
     """RE1 for the range: first response time and response time per queue, account, agent and
     day (of the answer), and play time per agent. `agent`: only that agent's own figures."""
     from django.conf import settings
-
-    from socialdesk.play.models import PlaySession
 
     found = responses(period=period, agent=agent)
     names = _names(r.agent_id for r in found)

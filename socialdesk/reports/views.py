@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from socialdesk.conversations.limits import unsafe_character
 from socialdesk.conversations.models import Conversation
-from socialdesk.conversations.selectors import visible_conversations
 from socialdesk.people.models import Role, has_role
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import ConversationFilter, queue_conversations
+from socialdesk.queues.visibility import visible_conversations
 
 from . import charts, selectors
 from .forms import period_from

@@ -14,10 +14,11 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from socialdesk.conversations.limits import MAX_ID, unsafe_character
+from socialdesk.conversations.limits import unsafe_character
 from socialdesk.conversations.models import Message
-from socialdesk.conversations.selectors import visible_conversations
+from socialdesk.fields import MAX_ID
 from socialdesk.queues.selectors import ConversationFilter
+from socialdesk.queues.visibility import visible_conversations
 
 from .index import MESSAGE_VECTOR, NOTE_VECTOR
 

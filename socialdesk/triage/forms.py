@@ -3,8 +3,8 @@
 from django import forms
 
 from socialdesk.brands.models import BrandAccount
-from socialdesk.conversations.limits import MAX_ID
 from socialdesk.conversations.models import MessageType
+from socialdesk.fields import MAX_ID
 
 from . import patterns
 from .classify import LANGUAGES

@@ -13,30 +13,24 @@ import io
 import json
 import logging
 from collections import defaultdict
-from dataclasses import asdict
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.utils.text import slugify
 
 from socialdesk.connectors.base import InboundMessage
 from socialdesk.conversations.models import (
-    Activity,
     Conversation,
+    Direction,
     Message,
-    MessageType,
-    Sentiment,
-    Tag,
+    Status,
     UserTag,
 )
 
 from . import patterns
 from .classify import (
     CONFIDENT,
-    LANGUAGES,
     TYPE_CHOICE,
     TagRuleSpec,
     TriageConfig,
@@ -46,11 +40,8 @@ from .classify import (
     classify_batch,
 )
 from .models import (
-    CorrectionField,
     KBArticle,
     TagRule,
-    TriageCorrection,
-    TriageSuggestion,
     WatchKind,
     WatchTerm,
     split_list,
@@ -207,129 +198,6 @@ def conversation_fields(result: TriageResult, *, respond_from, platform_language
     return fields
 
 
-def record(
-    opened: list[tuple[Conversation, TriageResult]],
-    *,
-    activity: list[Activity] | None = None,
-    tag_links: list | None = None,
-) -> None:
-    """Store the suggestions of a page's new conversations, apply their tags and log it, in bulk.
-
-    Given `activity` and `tag_links` lists, the `triaged` entries and the tag links are added to
-    them instead, for the caller to insert with its own in one statement per table (ingestion
-    stores a page that way)."""
-    if not opened:
-        return
-    names = {t.tag for _, r in opened for t in r.applied_tags}
-    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
-    for name in names - tags.keys():
-        tags[name], _ = Tag.objects.get_or_create(
-            name=name, defaults={"slug": slugify(name)[:100] or "tag"}
-        )
-    suggestions, links, entries = [], [], []
-    Through = Conversation.tags.through
-    for conversation, r in opened:
-        applied = [f for f in ("type", "sentiment") if getattr(conversation, f)]
-        if r.language_band == CONFIDENT and conversation.language == r.language:
-            applied.append("language")
-        suggestions.append(
-            TriageSuggestion(
-                conversation=conversation,
-                type=TYPE_CHOICE[r.type],
-                type_confidence=r.type_confidence,
-                type_reason=r.type_reason[:300],
-                language=r.language,
-                language_confidence=r.language_confidence,
-                language_reason=r.language_reason[:300],
-                sentiment=r.sentiment,
-                sentiment_confidence=r.sentiment_confidence,
-                sentiment_reason=r.sentiment_reason[:300],
-                tags=[asdict(t) for t in r.tags],
-                signals=[asdict(s) for s in r.signals],
-                suggested_close_reason=r.suggested_close_reason,
-                applied=applied,
-            )
-        )
-        # Only confident tags are added; unsure ones stay in the suggestion for an agent to add.
-        links += [
-            Through(conversation_id=conversation.pk, tag_id=tags[t.tag].pk) for t in r.applied_tags
-        ]
-        entries.append(
-            Activity(
-                conversation=conversation,
-                kind="triaged",
-                detail={
-                    "type": r.type,
-                    "sentiment": r.sentiment,
-                    "language": r.language,
-                    "applied": applied,
-                    "bands": {
-                        "type": r.type_band,
-                        "sentiment": r.sentiment_band,
-                        "language": r.language_band,
-                    },
-                    "tags": [t.tag for t in r.applied_tags],
-                    "suggested_tags": [t.tag for t in r.suggested_tags],
-                    "signals": [s.kind for s in r.signals],
-                },
-            )
-        )
-    TriageSuggestion.objects.bulk_create(suggestions)
-    if tag_links is None:
-        Through.objects.bulk_create(links, ignore_conflicts=True)
-    else:
-        tag_links += links
-    if activity is None:
-        Activity.objects.bulk_create(entries)
-    else:
-        activity += entries
-
-
-# --- Agents' corrections ----------------------------------------------------------------------
-
-_CHOICES = {
-    CorrectionField.TYPE: MessageType.values,
-    CorrectionField.SENTIMENT: Sentiment.values,
-    CorrectionField.LANGUAGE: LANGUAGES,
-}
-
-
-def record_correction(
-    *, actor, conversation: Conversation, field: str, chosen: str
-) -> TriageCorrection:
-    """The agent confirms or changes a suggestion: the conversation takes the agent's choice, and
-    the pair (suggested, chosen) is kept for evaluation. Called by the action layer."""
-    from socialdesk.conversations.errors import ActionError
-
-    if field not in _CHOICES:
-        raise ActionError(
-            f"Only {', '.join(_CHOICES)} can be confirmed or changed here.", field="field"
-        )
-    if chosen not in _CHOICES[field]:
-        raise ActionError(f"Choose one of: {', '.join(_CHOICES[field])}.", field="chosen")
-    suggestion = TriageSuggestion.objects.filter(conversation=conversation).first()
-    suggested = getattr(suggestion, field, "") if suggestion else ""
-    confidence = getattr(suggestion, f"{field}_confidence", 0.0) if suggestion else 0.0
-    with transaction.atomic():
-        Conversation.objects.filter(pk=conversation.pk).update(**{field: chosen})
-        setattr(conversation, field, chosen)
-        correction = TriageCorrection.objects.create(
-            conversation=conversation,
-            field=field,
-            suggested=suggested,
-            suggested_confidence=confidence,
-            chosen=chosen,
-            actor=actor,
-        )
-        Activity.objects.create(
-            conversation=conversation,
-            actor=actor,
-            kind="triage_confirmed" if suggested == chosen else "triage_corrected",
-            detail={"field": field, "suggested": suggested, "chosen": chosen},
-        )
-    return correction
-
-
 # --- Tag rule preview ------------------------------------------------------------------------
 
 
@@ -340,7 +208,6 @@ def preview_rule(spec: TagRuleSpec, *, limit: int = 50) -> list[tuple[Conversati
     The pattern runs on RE2 like at ingestion, so a preview over two thousand conversations takes
     linear time whatever a person typed.
     """
-    from socialdesk.conversations.models import Direction, Status
 
     out = []
     convs = list(

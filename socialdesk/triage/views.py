@@ -8,11 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from socialdesk.conversations.errors import ActionError
-from socialdesk.conversations.selectors import visible_conversations
+from socialdesk.actions import escalate
+from socialdesk.actions import triage as triage_actions
+from socialdesk.errors import ActionError
 from socialdesk.people.models import Role, has_role
+from socialdesk.queues.visibility import visible_conversations
 
-from . import actions, selectors, services
+from . import selectors, services
 from .forms import EscalateClusterForm, KBImportForm, TagRuleForm
 from .models import KBArticle, TagRule
 
@@ -28,7 +30,7 @@ def correct(request, pk):
     conversation = get_object_or_404(visible_conversations(user=request.user), pk=pk)
     field, chosen = request.POST.get("field", ""), request.POST.get("chosen", "")
     try:
-        c = actions.confirm_or_correct(
+        c = triage_actions.confirm_or_correct(
             actor=request.user, conversation=conversation, field=field, chosen=chosen
         )
     except ActionError as exc:
@@ -123,7 +125,7 @@ def escalate_cluster(request):
                 messages.error(request, e)
         return redirect("triage_clusters")
     try:
-        n = actions.escalate_cluster(
+        n = escalate.escalate_cluster(
             actor=request.user,
             conversation_ids=form.cleaned_data["conversations"],
             reason=form.cleaned_data["reason"],

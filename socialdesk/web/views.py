@@ -4,11 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from socialdesk.actions import deal as play_services
 from socialdesk.conversations.models import Reminder
-from socialdesk.conversations.selectors import visible_conversations
 from socialdesk.people.models import role_of
-from socialdesk.play import services as play_services
 from socialdesk.queues.selectors import capped_count, dealable, queue_conversations, visible_queues
+from socialdesk.queues.visibility import visible_conversations
 
 
 @login_required

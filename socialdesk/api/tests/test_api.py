@@ -1,7 +1,7 @@
 import pytest
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Status
-from socialdesk.ingestion.services import ingest
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.people.models import ApiToken
 

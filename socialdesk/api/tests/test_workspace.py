@@ -8,13 +8,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play_services
+from socialdesk.actions.inbound import ingest
 from socialdesk.api.openapi import DOC, document
-from socialdesk.conversations import actions
 from socialdesk.conversations.models import Activity, Conversation, Reminder, Status
-from socialdesk.ingestion.services import ingest
 from socialdesk.outbox.models import ActionState, OutboundAction
 from socialdesk.people.models import ApiToken
-from socialdesk.play import services as play_services
 from socialdesk.queues.models import Queue
 
 

@@ -7,11 +7,11 @@ import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import perform
 from socialdesk.brands.models import BrandAccount
-from socialdesk.conversations import actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.outbox.services import perform
 
 from .flows import PUBLIC_URL
 

@@ -4,12 +4,12 @@ once per instance), or a pasted token whose scopes are checked; a revoked token 
 import pytest
 import requests
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import perform
 from socialdesk.brands.models import BrandAccount, PlatformApp
-from socialdesk.conversations import actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.outbox.services import perform
 
 from .flows import PUBLIC_URL, connect_with_platform
 

@@ -8,13 +8,13 @@ import pytest
 import requests
 from django.utils import timezone
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import perform
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.registry import connector_for
-from socialdesk.conversations import actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.outbox.services import perform
 
 from .flows import PUBLIC_URL, connect_with_platform, consent
 

@@ -3,16 +3,16 @@
 import pytest
 import requests
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import perform
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.base import ConnectorError, OutcomeUnknown
 from socialdesk.connectors.google_play import GooglePlayConnector
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionError
 from socialdesk.conversations.models import Conversation, Message
+from socialdesk.errors import ActionError
 from socialdesk.ingestion.models import PollState
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.outbox.services import perform
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import queue_conversations
 

@@ -5,15 +5,15 @@ import time
 import pytest
 import requests
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import perform
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.base import OutcomeUnknown
 from socialdesk.connectors.mastodon import MastodonConnector
-from socialdesk.conversations import actions
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.ingestion.models import PollState
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.outbox.services import perform
 
 
 def account():
@@ -456,7 +456,7 @@ def test_a_claimed_language_alone_does_not_set_the_conversations_language(demo, 
 def test_an_unchanged_clipping_behind_the_customers_mention_still_needs_confirming(
     demo, mastodon_sim, customer_toot, contributor
 ):
-    from socialdesk.conversations.errors import ActionConflict
+    from socialdesk.errors import ActionConflict
 
     customer_toot("@firefox_support you are great", username="alex_codes")
     poll_all()

@@ -27,10 +27,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.mastodon import MastodonConnector, read_notifications
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
 
 pytestmark = pytest.mark.recordings
 

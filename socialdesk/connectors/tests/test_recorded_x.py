@@ -21,15 +21,15 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import perform
+from socialdesk.actions.inbound import ingest
 from socialdesk.brands.models import BrandAccount, SearchTerm
 from socialdesk.connectors import twitter
 from socialdesk.connectors.base import InboundAuthor, InboundMessage, Unreadable
-from socialdesk.conversations import actions
 from socialdesk.conversations.models import Author, Message
 from socialdesk.ingestion.models import PollState, SetAsideMessage
 from socialdesk.ingestion.polling import poll_account
-from socialdesk.ingestion.services import ingest
-from socialdesk.outbox.services import perform
 
 from . import recorded
 

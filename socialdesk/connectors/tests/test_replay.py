@@ -4,10 +4,10 @@ each fixture's `_source`) replayed through each connector's normaliser and into 
 import json
 from pathlib import Path
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.connectors.google_play import normalise_review, review_id_of
 from socialdesk.connectors.mastodon import normalise_notification
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.services import ingest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

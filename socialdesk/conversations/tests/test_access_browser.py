@@ -3,8 +3,8 @@ conversations still in moderation by URL, and took over conversations dealt to s
 
 import pytest
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.web.tests.test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
 

@@ -1,12 +1,12 @@
 import pytest
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play
+from socialdesk.actions.inbound import ingest
 from socialdesk.brands.models import BrandAccount
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionConflict, ActionError, ActionRefused
 from socialdesk.conversations.models import Activity, Conversation, Direction, Message, Status
-from socialdesk.ingestion.services import ingest
+from socialdesk.errors import ActionConflict, ActionError, ActionRefused
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.play import services as play
 from socialdesk.queues.models import Queue
 
 

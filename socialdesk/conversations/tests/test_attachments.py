@@ -4,11 +4,11 @@ import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionError
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import perform
 from socialdesk.conversations.models import Attachment, Conversation, Message
+from socialdesk.errors import ActionError
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.outbox.services import perform
 
 
 def image_bytes(fmt: str, size=(4, 3)) -> bytes:
@@ -186,7 +186,7 @@ def test_an_upload_is_stored_under_a_generated_name_and_served_as_a_download(
 def test_attachments_of_a_conversation_one_may_not_see_are_not_found(
     client, agents, inbound, settings, tmp_path
 ):
-    from socialdesk.ingestion.services import ingest
+    from socialdesk.actions.inbound import ingest
 
     settings.MEDIA_ROOT = tmp_path
     ingest([inbound("look at this", mention="Firefox")])

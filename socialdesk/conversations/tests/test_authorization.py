@@ -6,11 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionRefused
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play
+from socialdesk.actions.escalate import escalate
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation
-from socialdesk.ingestion.services import ingest
-from socialdesk.play import services as play
+from socialdesk.errors import ActionRefused
 from socialdesk.queues.models import Queue
 
 ROLES = ["nobody", "contributor", "moderator", "cm", "admin"]
@@ -79,7 +80,7 @@ ACTIONS = {
         "moderator",
     ),
     "escalate": (
-        lambda u, c, a: actions.escalate(actor=u, conversation=c, note="please look"),
+        lambda u, c, a: escalate(actor=u, conversation=c, note="please look"),
         "contributor",
     ),
     "mark moderated": (

@@ -6,16 +6,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionError
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.escalate import escalate
 from socialdesk.conversations.limits import TEXT_LIMITS
 from socialdesk.conversations.models import InternalNote, Message, Reminder
+from socialdesk.errors import ActionError
 from socialdesk.people.models import ApiToken
 
 WRITES = {
     "note": lambda u, c, text: actions.add_note(actor=u, conversation=c, text=text),
     "reply": lambda u, c, text: actions.reply(actor=u, conversation=c, text=text),
-    "escalation note": lambda u, c, text: actions.escalate(actor=u, conversation=c, note=text),
+    "escalation note": lambda u, c, text: escalate(actor=u, conversation=c, note=text),
     "assignment note": lambda u, c, text: actions.assign(
         actor=u, conversation=c, to_user=u, note=text
     ),

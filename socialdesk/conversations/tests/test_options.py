@@ -5,9 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.automation import close_unresponsive, flag_old
-from socialdesk.conversations.errors import ActionConflict, ActionError, ActionRefused
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play
+from socialdesk.actions.automation import close_unresponsive, flag_old
+from socialdesk.actions.escalate import escalate
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import (
     Activity,
     Conversation,
@@ -16,9 +18,8 @@ from socialdesk.conversations.models import (
     Status,
     UserTag,
 )
-from socialdesk.ingestion.services import ingest
+from socialdesk.errors import ActionConflict, ActionError, ActionRefused
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.play import services as play
 from socialdesk.queues.models import Queue
 
 
@@ -103,7 +104,7 @@ def test_assign_to_self_queue_and_others(agents, conversation):
 
 def test_escalation_is_one_step_note_holding_reply_and_queue(contributor, conversation):
     holding = "Your issue seems more complicated, we're looking into it"
-    actions.escalate(
+    escalate(
         actor=contributor,
         conversation=conversation,
         note="Paid product, Mozilla VPN billing",
@@ -115,11 +116,11 @@ def test_escalation_is_one_step_note_holding_reply_and_queue(contributor, conver
     assert OutboundAction.objects.get().text.startswith(holding)
     assert Activity.objects.filter(conversation=conversation, kind="escalated").exists()
     with pytest.raises(ActionError, match="Describe the problem"):
-        actions.escalate(actor=contributor, conversation=conversation, note=" ")
+        escalate(actor=contributor, conversation=conversation, note=" ")
 
 
 def test_a_retweet_is_recommended_by_a_contributor_and_executed_only_by_a_cm(agents, conversation):
-    actions.escalate(
+    escalate(
         actor=agents["contributor"],
         conversation=conversation,
         note="Huge praise from a big account",
@@ -145,9 +146,7 @@ def test_a_retweet_from_a_main_brand_account_is_refused_even_for_a_cm(agents, de
         respond_from=BrandAccount.objects.get(handle="Firefox"), moderated=True
     )
     c.refresh_from_db()
-    actions.escalate(
-        actor=agents["contributor"], conversation=c, note="retweet?", recommend_retweet=True
-    )
+    escalate(actor=agents["contributor"], conversation=c, note="retweet?", recommend_retweet=True)
     with pytest.raises(ActionRefused, match="@Firefox"):
         actions.decide_retweet(actor=agents["cm"], conversation=c, approve=True)
     actions.decide_retweet(

@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.errors import ActionConflict, ActionNotFound
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.escalate import escalate
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation, InternalNote, Status
-from socialdesk.conversations.selectors import visible_conversations
-from socialdesk.ingestion.services import ingest
+from socialdesk.errors import ActionConflict, ActionNotFound
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.queues.models import Queue, QueueKind
+from socialdesk.queues.visibility import visible_conversations
 
 
 def _unmoderated(inbound):
@@ -34,9 +35,7 @@ HEAVY = {
     "assign to Escalation": lambda u, c: actions.assign(
         actor=u, conversation=c, to_queue=Queue.objects.get(slug="escalation")
     ),
-    "escalate": lambda u, c: actions.escalate(
-        actor=u, conversation=c, note="Several people report this"
-    ),
+    "escalate": lambda u, c: escalate(actor=u, conversation=c, note="Several people report this"),
 }
 LIGHT = {
     "note": lambda u, c: actions.add_note(actor=u, conversation=c, text="fyi"),
@@ -163,8 +162,8 @@ def test_merge_and_split_respect_both_conversations(agents, inbound):
 
 
 def test_a_community_manager_takes_over_explicitly_and_it_is_logged(agents, conversation):
-    from socialdesk.conversations.errors import ActionError, ActionRefused
-    from socialdesk.play import services as play
+    from socialdesk.actions import deal as play
+    from socialdesk.errors import ActionError, ActionRefused
 
     holder = agents["contributor"]
     Conversation.objects.filter(pk=conversation.pk).update(

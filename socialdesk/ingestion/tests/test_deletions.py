@@ -59,7 +59,7 @@ def test_a_conversation_with_a_message_left_stays_open(demo, twitter_sim, custom
 
 
 def test_closed_conversations_are_not_looked_up(demo, twitter_sim, customer_tweet, agents):
-    from socialdesk.conversations import actions
+    from socialdesk.actions import conversation as actions
 
     t = customer_tweet("@FirefoxSupport thanks, all good now")
     poll_all()
@@ -123,8 +123,8 @@ def test_the_connector_tells_deleted_tweets_from_live_ones_in_one_lookup(demo, t
 
 
 def test_a_deleted_message_cannot_be_liked(demo, twitter_sim, customer_tweet, agents, client):
-    from socialdesk.conversations import actions
-    from socialdesk.conversations.errors import ActionError
+    from socialdesk.actions import conversation as actions
+    from socialdesk.errors import ActionError
     from socialdesk.outbox.models import OutboundAction
 
     t = customer_tweet("@FirefoxSupport you rock", username="fan")

@@ -2,10 +2,10 @@
 
 from django.db.models import Count
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.ingestion.filters import restore
 from socialdesk.ingestion.models import FilteredMessage, FilterSettings
-from socialdesk.ingestion.services import ingest
 
 
 def _settings(**kw):
@@ -65,7 +65,7 @@ def test_a_muted_word_applies_on_the_next_poll_and_a_wrong_filter_loses_nothing(
     kept = FilteredMessage.objects.get()
     assert kept.text.endswith("more controversy talk")
     assert ingest([restore(kept)]).filtered == 1  # restore gives back the same message
-    from socialdesk.ingestion.filters import let_through
+    from socialdesk.actions.inbound import let_through
 
     assert let_through(kept).stored == 1  # past the filter, as an agent asked
     assert Conversation.objects.count() == 2

@@ -1,3 +1,4 @@
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import (
     Activity,
     Author,
@@ -6,7 +7,6 @@ from socialdesk.conversations.models import (
     Message,
     Status,
 )
-from socialdesk.ingestion.services import ingest
 
 
 def test_the_same_page_ingested_twice_stores_each_message_once(demo, inbound):
@@ -127,7 +127,7 @@ def test_our_own_tweets_and_retweets_are_not_stored(demo, inbound):
 def test_a_message_stored_by_another_process_meanwhile_is_not_stored_twice(
     demo, inbound, monkeypatch
 ):
-    from socialdesk.ingestion import services
+    from socialdesk.actions import inbound as services
 
     raced = inbound()
     ingest([raced])  # "the other process"

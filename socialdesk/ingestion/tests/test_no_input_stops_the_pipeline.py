@@ -3,12 +3,12 @@ accounts go on. Each test is one case as it was reported, on SQLite and on Postg
 
 import json
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.twitter import normalise_page
 from socialdesk.conversations.models import Author, Message
 from socialdesk.ingestion.models import PollState
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.ingestion.services import ingest
 
 NAME_LENGTH = Author._meta.get_field("name").max_length
 

@@ -12,6 +12,8 @@ from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from socialdesk.actions import inbound as services
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import (
     Activity,
     Author,
@@ -22,8 +24,6 @@ from socialdesk.conversations.models import (
     Message,
     Status,
 )
-from socialdesk.ingestion import services
-from socialdesk.ingestion.services import ingest
 
 
 def thread(inbound, n, *, author_id="42", handle="ana"):
@@ -283,7 +283,7 @@ def test_a_page_that_fails_on_the_database_stores_nothing_and_is_stored_whole_wh
 def test_a_follow_up_in_a_page_is_kept_for_the_agent_who_answered_while_they_play(
     demo, agents, inbound
 ):
-    from socialdesk.play import services as play
+    from socialdesk.actions import deal as play
     from socialdesk.queues.models import Queue
 
     first = inbound("sync broken", author_id="41")
@@ -292,7 +292,7 @@ def test_a_follow_up_in_a_page_is_kept_for_the_agent_who_answered_while_they_pla
     answered = play.deal_next(
         agent=contributor, queue=Queue.objects.get(slug="twitter-conversations-moderated")
     )
-    from socialdesk.conversations import actions
+    from socialdesk.actions import conversation as actions
 
     actions.reply(actor=contributor, conversation=answered, text="Try signing in again")
     ingest(

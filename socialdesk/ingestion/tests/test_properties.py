@@ -19,13 +19,13 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors import google_play, mastodon, twitter
 from socialdesk.conversations.models import Author, Conversation, Message
 from socialdesk.demo.seed import ACCOUNTS, MASTODON_ACCOUNT, PLAY_PACKAGE
 from socialdesk.ingestion import boundary
 from socialdesk.ingestion.models import FilteredMessage, SetAsideMessage
-from socialdesk.ingestion.services import ingest
 
 EXAMPLES = settings(
     max_examples=60,

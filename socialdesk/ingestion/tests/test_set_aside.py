@@ -10,13 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.test import Client
 
+from socialdesk.actions import inbound as services
+from socialdesk.actions.inbound import ingest
 from socialdesk.connectors import twitter
 from socialdesk.connectors.twitter import TwitterConnector, read_page
 from socialdesk.conversations.models import Message
-from socialdesk.ingestion import services, set_aside
+from socialdesk.ingestion import set_aside
 from socialdesk.ingestion.models import PollState, Resolution, SetAsideMessage
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.ingestion.services import ingest
 
 
 def waiting():

@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import pytest
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Message
 from socialdesk.ingestion.models import SetAsideMessage
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.ingestion.services import ingest
 from socialdesk.ingestion.tests.test_set_aside import break_on
 from socialdesk.web.tests.test_browser import ARTIFACTS, browser, desk, page, sign_in  # noqa: F401 - the fixtures
 

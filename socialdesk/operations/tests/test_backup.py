@@ -13,10 +13,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.base import InboundAuthor, InboundMessage
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.services import ingest
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -13,10 +13,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import delivery as services
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.outbox import services
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.settings import _rate_limits
 

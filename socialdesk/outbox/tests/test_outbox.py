@@ -7,11 +7,11 @@ import requests
 from django.core.management import call_command
 from django.utils import timezone
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.delivery import perform, recover_stalled, retry_failed
 from socialdesk.conversations.models import Activity, Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.outbox.services import perform, recover_stalled, retry_failed
 
 
 def _base():

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
 from socialdesk.web.tests.test_browser import CHROMIUM, browser, desk, page, sign_in  # noqa: F401 - shared fixtures

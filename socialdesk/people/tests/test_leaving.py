@@ -13,15 +13,15 @@ from django.test import Client
 from django.utils import timezone
 
 from conftest import make_inbound
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play
+from socialdesk.actions.inbound import ingest
+from socialdesk.actions.triage import confirm_or_correct
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
 from socialdesk.people import applications
 from socialdesk.people.leaving import FORMER_CONTRIBUTOR, stop_contributing
 from socialdesk.people.models import ApiToken, Application
-from socialdesk.play import services as play
 from socialdesk.queues.models import Queue, SavedFilter
-from socialdesk.triage.actions import confirm_or_correct
 
 USERNAME, EMAIL, SURNAME, PASSWORD = (
     "lena_kraus_7",

@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.utils import timezone
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play
 from socialdesk.conversations.models import Author, Conversation, Status
 from socialdesk.people.models import Profile, Role
-from socialdesk.play import services as play
 from socialdesk.queues.models import Queue
 
 AGENTS = 20

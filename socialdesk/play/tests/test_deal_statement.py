@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
+from socialdesk.actions import deal as play
 from socialdesk.conversations.models import Activity, Author, Conversation, Status
 from socialdesk.people.models import Profile, Role
-from socialdesk.play import services as play
 from socialdesk.play.models import PlaySession
 from socialdesk.queues.models import Queue, QueueKind
 from socialdesk.queues.selectors import ConversationFilter, queue_conversations

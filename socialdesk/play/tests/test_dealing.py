@@ -3,10 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from socialdesk.conversations.errors import ActionError
+from socialdesk.actions import deal as play
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation, UserTag, UserTagKind
-from socialdesk.ingestion.services import ingest
-from socialdesk.play import services as play
+from socialdesk.errors import ActionError
 from socialdesk.play.models import PlaySession
 from socialdesk.queues.models import Queue
 
@@ -109,7 +109,7 @@ def test_play_without_a_queue_asks_to_press_play_first(contributor):
 
 
 def test_a_follow_up_goes_back_to_the_agent_who_answered_while_they_play(agents, queue, inbound):
-    from socialdesk.conversations import actions
+    from socialdesk.actions import conversation as actions
 
     first = inbound("sync broken", author_id="31")
     ingest([first, inbound("other question")])
@@ -134,7 +134,7 @@ def test_a_follow_up_goes_back_to_the_agent_who_answered_while_they_play(agents,
 
 
 def test_a_follow_up_is_not_kept_for_an_agent_who_stopped_playing(agents, queue, inbound):
-    from socialdesk.conversations import actions
+    from socialdesk.actions import conversation as actions
 
     first = inbound("sync broken", author_id="32")
     ingest([first])

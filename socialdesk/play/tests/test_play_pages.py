@@ -2,9 +2,9 @@
 
 import pytest
 
+from socialdesk.actions import deal as play
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation
-from socialdesk.ingestion.services import ingest
-from socialdesk.play import services as play
 from socialdesk.play.models import PlaySession
 from socialdesk.queues.models import Queue
 

@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation
-from socialdesk.ingestion.services import ingest
-from socialdesk.play import services as play
 from socialdesk.play.models import EndedBy, PlaySession
 from socialdesk.queues.models import Queue
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from socialdesk.actions import deal as play
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation
-from socialdesk.ingestion.services import ingest
-from socialdesk.play import services as play
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import ConversationFilter
 

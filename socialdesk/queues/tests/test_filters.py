@@ -2,10 +2,10 @@
 
 from django.http import QueryDict
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
-from socialdesk.play import services as play
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import (
     NONE,

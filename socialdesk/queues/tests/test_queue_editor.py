@@ -3,7 +3,7 @@ from socialdesk.queues.selectors import queue_conversations
 
 
 def test_a_cm_creates_a_queue_from_rules_and_bad_input_is_explained(client, agents, inbound):
-    from socialdesk.ingestion.services import ingest
+    from socialdesk.actions.inbound import ingest
 
     ingest([inbound("hallo", mention="mozilla_germany", lang="de"), inbound("hello")])
     client.force_login(agents["cm"])

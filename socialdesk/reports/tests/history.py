@@ -29,12 +29,13 @@ from datetime import UTC, date, datetime
 
 from freezegun import freeze_time
 
-from socialdesk.conversations import actions
-from socialdesk.conversations.automation import mark_deleted
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal as play
+from socialdesk.actions.automation import mark_deleted
+from socialdesk.actions.escalate import escalate
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.play import services as play
 from socialdesk.queues.models import Queue
 
 DAY1, DAY2 = date(2026, 3, 2), date(2026, 3, 3)
@@ -88,9 +89,7 @@ def build(agents, make_inbound) -> dict:
         clock.move_to(at(DAY1, 10, 0))
         actions.reply(actor=moderator, conversation=c["F"], text="Which version do you use?")
         clock.move_to(at(DAY1, 10, 5))
-        actions.escalate(
-            actor=contributor, conversation=c["F"], note="Crash on start, several reports"
-        )
+        escalate(actor=contributor, conversation=c["F"], note="Crash on start, several reports")
         clock.move_to(at(DAY1, 10, 10))
         actions.reply(
             actor=contributor,

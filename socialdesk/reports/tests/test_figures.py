@@ -170,9 +170,9 @@ def test_a_contributor_who_left_stays_in_the_figures_as_a_former_contributor(his
 def test_a_conversation_split_off_starts_with_the_customers_running_wait(agents):
     from freezegun import freeze_time
 
-    from socialdesk.conversations import actions
+    from socialdesk.actions import conversation as actions
+    from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import Message
-    from socialdesk.ingestion.services import ingest
 
     from .history import at
 

@@ -131,9 +131,9 @@ def test_a_range_that_cannot_be_read_is_explained_not_computed(client, agents):
 
 
 def test_customer_typed_text_cannot_become_a_spreadsheet_formula(client, agents, demo):
-    from socialdesk.conversations import actions
+    from socialdesk.actions import conversation as actions
+    from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import Conversation, Tag
-    from socialdesk.ingestion.services import ingest
 
     Tag.objects.create(name="+SUM(1)", slug="sum-1")
     ingest([make_inbound("help", handle="=cmd|' /C calc'!A0")])
@@ -146,8 +146,8 @@ def test_customer_typed_text_cannot_become_a_spreadsheet_formula(client, agents,
 
 
 def test_the_conversation_list_csv_holds_only_what_the_agent_may_see(client, agents, demo):
+    from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import Conversation
-    from socialdesk.ingestion.services import ingest
 
     ingest(
         [make_inbound("moderated one"), make_inbound("waits for a moderator", mention="Firefox")]

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
 from socialdesk.queues.selectors import ConversationFilter
 from socialdesk.search.selectors import BadQuery, SearchCursor, search
 

@@ -7,8 +7,8 @@ pattern, the author, the account, the platform's own language, a star rating) st
 
 from dataclasses import replace
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation
-from socialdesk.ingestion.services import ingest
 from socialdesk.triage.classify import TagRuleSpec, TriageConfig, TriageInput, classify
 from socialdesk.triage.models import TriageSuggestion
 

@@ -3,8 +3,8 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation
-from socialdesk.ingestion.services import ingest
 from socialdesk.triage.models import TriageSuggestion
 
 
@@ -118,7 +118,7 @@ def test_an_author_tagged_spammer_by_an_agent_is_flagged_on_the_next_conversatio
 
 
 def test_a_page_stored_again_after_a_race_is_triaged_once(demo, inbound, monkeypatch):
-    from socialdesk.ingestion import services
+    from socialdesk.actions import inbound as services
 
     raced = inbound("sync is broken")
     ingest([raced])  # "the other process"

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.services import ingest
 from socialdesk.triage import patterns
 from socialdesk.triage.classify import TagRuleSpec, TriageConfig, TriageInput, classify
 from socialdesk.triage.models import TagRule

@@ -2,8 +2,8 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation, InternalNote
-from socialdesk.ingestion.services import ingest
 from socialdesk.triage.models import KBArticle, TagRule, TriageCorrection
 
 

@@ -3,8 +3,8 @@ text, whole emoji, the reason asked in place, the options in reach, and the shor
 
 import pytest
 
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.services import ingest
 
 from .test_browser import browser, desk, page, sign_in  # noqa: F401 - shared fixtures
 

@@ -114,7 +114,7 @@ def test_an_agent_keeps_several_signatures_and_one_is_the_default(
 @pytest.mark.browser
 def test_a_reply_typed_before_the_session_ended_is_there_after_signing_in_again(desk, page):  # noqa: F811
     from conftest import make_inbound
-    from socialdesk.ingestion.services import ingest
+    from socialdesk.actions.inbound import ingest
 
     ingest([make_inbound("my bookmarks are gone", handle="lena_k")])
     c = Conversation.objects.latest("pk")
@@ -159,7 +159,7 @@ def test_a_form_whose_session_changed_says_so_and_leads_back(client, contributor
 def test_a_reply_is_signed_with_the_signature_chosen_for_it(
     client, contributor, conversation, inbound
 ):
-    from socialdesk.ingestion.services import ingest
+    from socialdesk.actions.inbound import ingest
 
     Signature.objects.filter(user=contributor).delete()
     client.force_login(contributor)

@@ -382,7 +382,11 @@ def _variants(valid: dict, bad_values):
 
 
 def _rolled_back(fn):
-    with transaction.atomic():
+    # The test's own transaction, marked as Django's TestCase marks its own, so the actions'
+    # `durable=True` transactions open inside it as they do in production.
+    atomic = transaction.atomic()
+    atomic._from_testcase = True
+    with atomic:
         try:
             return fn()
         finally:

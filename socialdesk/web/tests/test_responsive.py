@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from socialdesk.conversations import actions
+from socialdesk.actions import conversation as actions
+from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation
 from socialdesk.ingestion.polling import poll_all
-from socialdesk.ingestion.services import ingest
 
 from .test_browser import ARTIFACTS, CHROMIUM, browser, sign_in  # noqa: F401 - shared fixtures
 

@@ -25,7 +25,7 @@ def test_a_moderator_queue_is_hidden_from_contributors(client, contributor):
 
 
 def test_customer_text_is_escaped(client, contributor, demo, inbound):
-    from socialdesk.ingestion.services import ingest
+    from socialdesk.actions.inbound import ingest
 
     ingest([inbound('<script>alert("x")</script> help')])
     client.force_login(contributor)
@@ -43,7 +43,7 @@ def test_close_without_a_reason_keeps_the_conversation_open(client, contributor,
 
 
 def test_reply_in_play_mode_deals_the_next_conversation(client, contributor, demo, inbound):
-    from socialdesk.ingestion.services import ingest
+    from socialdesk.actions.inbound import ingest
 
     ingest([inbound("first"), inbound("second")])
     client.force_login(contributor)
@@ -103,8 +103,8 @@ def test_the_health_page_reports_bad_credentials_to_admins_only(client, agents):
 
 
 def test_cms_edit_the_mute_list_and_let_a_filtered_message_through(client, agents, inbound):
+    from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import Message
-    from socialdesk.ingestion.services import ingest
 
     client.force_login(agents["contributor"])
     assert client.get("/manage/filters/").status_code == 403
@@ -173,7 +173,7 @@ def test_a_conversation_dealt_to_another_agent_says_who_has_it(client, agents, c
 
 
 def test_clusters_show_and_escalate_only_what_the_agent_may_see(client, agents, inbound):
-    from socialdesk.ingestion.services import ingest
+    from socialdesk.actions.inbound import ingest
 
     question = "Firefox crashes every time I open a PDF file since the update"
     ingest(
@@ -201,7 +201,7 @@ def test_clusters_show_and_escalate_only_what_the_agent_may_see(client, agents, 
 def test_the_customers_other_conversations_list_only_what_the_agent_may_see(
     client, agents, inbound
 ):
-    from socialdesk.ingestion.services import ingest
+    from socialdesk.actions.inbound import ingest
 
     ingest([inbound("bookmarks gone", author_id="42", handle="sam", mention="FirefoxSupport")])
     ingest([inbound("and to the brand", author_id="42", handle="sam", mention="Firefox")])
@@ -219,7 +219,7 @@ def test_what_the_desk_says_after_a_reply_is_true_of_its_platform_and_of_approva
 ):
     """Item 10: no "once X accepts it" on Google Play or Mastodon, no "queued" for a reply that
     waits for a moderator, and the moderator sees what the customer wrote beside the reply."""
-    from socialdesk.ingestion.services import ingest
+    from socialdesk.actions.inbound import ingest
     from socialdesk.people.models import Profile
 
     contributor, moderator = agents["contributor"], agents["moderator"]
@@ -255,8 +255,8 @@ def test_a_reviewer_is_not_shown_with_followers_google_play_does_not_have(
     import json
     from pathlib import Path
 
+    from socialdesk.actions.inbound import ingest
     from socialdesk.connectors.google_play import normalise_review
-    from socialdesk.ingestion.services import ingest
 
     page = json.loads(
         (

@@ -65,6 +65,7 @@ def build_world(media_root) -> dict:
     from django.core.files.base import ContentFile
 
     from conftest import make_inbound
+    from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import (
         Attachment,
         Conversation,
@@ -75,7 +76,6 @@ def build_world(media_root) -> dict:
     )
     from socialdesk.demo.seed import load_demo_configuration
     from socialdesk.ingestion.models import FilterSettings
-    from socialdesk.ingestion.services import ingest
     from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
     from socialdesk.people.models import ApiToken, Profile, Role
     from socialdesk.queues.models import Queue

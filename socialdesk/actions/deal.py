@@ -7,6 +7,10 @@ PostgreSQL), so two agents can never hold the same conversation and nobody waits
 A play session ends when the agent stops, plays another queue, signs out, or shows no sign of
 life for longer than the lease (`end_idle_sessions`, run by the scheduler); whichever way, the
 dealt conversation goes back and follow-ups kept for the agent are free for anyone again.
+
+The claim stays one prepared SQL statement for speed (`_statement`; the held deal, the claim, the
+`dealt` log entry and the session's sign of life in one round trip on PostgreSQL): it is written
+here, in the action layer, and nowhere else.
 """
 
 import json
@@ -22,13 +26,13 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from socialdesk.conversations import policy
-from socialdesk.conversations.errors import ActionError
-from socialdesk.conversations.models import Activity, Conversation
+from socialdesk.actions import policy
+from socialdesk.conversations.models import Activity, ActivityKind, Conversation
+from socialdesk.errors import ActionError
+from socialdesk.people.models import has_role
+from socialdesk.play.models import EndedBy, PlaySession, PlaySkip
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import ConversationFilter, dealable, kept_for
-
-from .models import EndedBy, PlaySession, PlaySkip
 
 
 def lease_length() -> timedelta:
@@ -57,7 +61,6 @@ def last_session(*, agent) -> PlaySession | None:
 def start(*, agent, queue: Queue, filter: ConversationFilter | None = None) -> PlaySession:
     """Enter Play Mode on `queue`; ends any other play session of this agent."""
     policy.require_role(actor=agent, conversation=None, action="play")
-    from socialdesk.people.models import has_role
 
     if not has_role(agent, queue.visible_to):
         raise policy.refuse(
@@ -346,7 +349,7 @@ def _build(*, queue: Queue, filter: ConversationFilter, vendor: str) -> _Deal:
     )
 
     # The `dealt` entry: every column of the activity log, the model's defaults for the rest.
-    entry = Activity(kind="dealt")
+    entry = Activity(kind=ActivityKind.DEALT)
     log_columns, log_values, log_slots = [], [], []
     for f in Activity._meta.concrete_fields:
         if f.primary_key or f.attname == "conversation_id":
@@ -445,11 +448,11 @@ def skip(*, agent, conversation: Conversation) -> Conversation | None:
     if session is None:
         raise ActionError("Press Play on a queue first.")
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         PlaySkip.objects.update_or_create(
             session=session, conversation=conversation, defaults={"skipped_at": now}
         )
-        release(agent=agent, conversation=conversation, kind="skipped")
+        release(agent=agent, conversation=conversation, kind=ActivityKind.SKIPPED)
     return deal_next(agent=agent, session=session)
 
 
@@ -484,7 +487,7 @@ def _end_sessions(*, agent, ended_by: str, now=None, idle_before=None) -> PlaySe
             session.save(update_fields=["ended_at", "ended_by"])
             Activity.objects.create(
                 actor=agent,
-                kind="play_ended",
+                kind=ActivityKind.PLAY_ENDED,
                 detail={
                     "session": session.pk,
                     "queue": session.queue.slug,
@@ -499,7 +502,12 @@ def _end_sessions(*, agent, ended_by: str, now=None, idle_before=None) -> PlaySe
         if PlaySession.objects.filter(agent=agent, ended_at__isnull=True).exists():
             return ended  # a newer session (started meanwhile) keeps its deal
         for held in Conversation.objects.filter(dealt_to=agent):
-            release(agent=agent, conversation=held, kind="returned", detail={"ended_by": ended_by})
+            release(
+                agent=agent,
+                conversation=held,
+                kind=ActivityKind.RETURNED,
+                detail={"ended_by": ended_by},
+            )
         Conversation.objects.filter(reserved_for=agent).update(
             reserved_for=None, reserved_until=None, updated_at=now
         )

@@ -8,7 +8,16 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from .models import Activity, CloseReason, Conversation, Direction, HoldReason, Message, Status
+from socialdesk.conversations.models import (
+    Activity,
+    ActivityKind,
+    CloseReason,
+    Conversation,
+    Direction,
+    HoldReason,
+    Message,
+    Status,
+)
 
 
 def _not_escalated():
@@ -33,7 +42,7 @@ def close_unresponsive(*, now=None) -> int:
     )
     closed = 0
     for pk in list(candidates):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             # Only if nothing changed meanwhile (the customer may have written).
             closed += _close(
                 pk,
@@ -49,7 +58,7 @@ def mark_deleted(*, message_pk: int, now=None) -> bool:
     """The customer deleted this message on the platform (CH2): mark it (its text stays, for the
     record) and log it; close the conversation "Deleted" when no customer message is left."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if not Message.objects.filter(pk=message_pk, deleted_at__isnull=True).update(
             deleted_at=now
         ):
@@ -57,7 +66,7 @@ def mark_deleted(*, message_pk: int, now=None) -> bool:
         message = Message.objects.get(pk=message_pk)
         Activity.objects.create(
             conversation_id=message.conversation_id,
-            kind="message_deleted",
+            kind=ActivityKind.MESSAGE_DELETED,
             detail={"message": message.pk, "platform_id": message.platform_id},
         )
         left = Message.objects.filter(
@@ -88,7 +97,7 @@ def _close(pk: int, still: Q, reason: str, now, **detail) -> int:
     ):
         return 0
     Activity.objects.create(
-        conversation_id=pk, kind="auto_closed", detail={"reason": reason, **detail}
+        conversation_id=pk, kind=ActivityKind.AUTO_CLOSED, detail={"reason": reason, **detail}
     )
     return 1
 
@@ -103,13 +112,13 @@ def flag_old(*, now=None) -> int:
         .filter(_not_escalated())
         .values_list("pk", flat=True)
     )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Conversation.objects.filter(pk__in=pks).update(flagged_for_closing=True, updated_at=now)
         Activity.objects.bulk_create(
             [
                 Activity(
                     conversation_id=pk,
-                    kind="flagged_for_closing",
+                    kind=ActivityKind.FLAGGED_FOR_CLOSING,
                     detail={"older_than_days": settings.SOCIALDESK_FLAG_OLD_DAYS},
                 )
                 for pk in pks

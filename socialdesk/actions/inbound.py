@@ -8,7 +8,9 @@ that cannot be stored is set aside (ingestion.set_aside); the others go on.
 
 A page is stored with a few statements whatever its size (`_store_in_bulk`), and message by
 message (`_store_all`, a savepoint each) when that fails: the unique constraints, not the bulk
-path, are what keeps a message from being stored twice.
+path, are what keeps a message from being stored twice. The bulk path writes conversations,
+messages and the activity log with `ingestion.bulk.insert` (one `INSERT … RETURNING` per table),
+called from here only: it is the action layer's, however it writes.
 """
 
 import logging
@@ -18,15 +20,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from socialdesk.actions import triage as triage_actions
 from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.brands.routing import respond_from_for, routing_rules
 from socialdesk.connectors.base import InboundMessage, Unreadable
 from socialdesk.conversations.models import (
     Activity,
+    ActivityKind,
     Author,
     Conversation,
     Direction,
@@ -35,12 +39,13 @@ from socialdesk.conversations.models import (
     Status,
     Tag,
 )
+from socialdesk.ingestion import boundary, bulk, set_aside
+from socialdesk.ingestion.filters import Rules, keep_out, restore
+from socialdesk.ingestion.metadata import CONVERSATION_FIELDS, answers, apply_metadata
+from socialdesk.ingestion.models import FilteredMessage, SetAsideMessage
+from socialdesk.ingestion.set_aside import TRANSIENT
+from socialdesk.play.models import PlaySession
 from socialdesk.triage import services as triage
-
-from . import boundary, bulk, set_aside
-from .filters import Rules, keep_out
-from .metadata import CONVERSATION_FIELDS, answers, apply_metadata
-from .models import FilteredMessage, SetAsideMessage
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +150,7 @@ def _new_conversation(
 def _opened(conversation: Conversation) -> Activity:
     return Activity(
         conversation=conversation,
-        kind="opened",
+        kind=ActivityKind.OPENED,
         detail={
             "account": str(conversation.account or ""),
             "respond_from": str(conversation.respond_from or ""),
@@ -156,7 +161,7 @@ def _opened(conversation: Conversation) -> Activity:
 def _received(conversation: Conversation, message: Message) -> Activity:
     return Activity(
         conversation=conversation,
-        kind="message_received",
+        kind=ActivityKind.MESSAGE_RECEIVED,
         detail={"message": message.pk, "at": message.created_at.isoformat()},
     )
 
@@ -281,11 +286,6 @@ def _stored(platform, platform_id) -> bool:
         and boundary.is_storable_id(platform_id)
         and Message.objects.filter(platform=platform, platform_id=platform_id).exists()
     )
-
-
-# Errors of the database itself, not of a message (a lock held too long, a lost connection):
-# the page fails and is read again at the next poll, rather than setting good messages aside.
-TRANSIENT = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -492,7 +492,7 @@ def _record_triage(opened: list) -> None:
     whose suggestions cannot be written keeps its messages (they are stored already)."""
     try:
         with transaction.atomic():
-            triage.record(opened)
+            triage_actions.record(opened)
         return
     except TRANSIENT:
         raise
@@ -503,7 +503,7 @@ def _record_triage(opened: list) -> None:
     for pair in opened:
         try:
             with transaction.atomic():
-                triage.record([pair])
+                triage_actions.record([pair])
         except TRANSIENT:
             raise
         except Exception:  # noqa: BLE001
@@ -700,13 +700,13 @@ def _store_in_bulk(
         activity.append(_received(conversation, p.message))
         if p.reopened:
             activity.append(
-                Activity(conversation=conversation, kind="reopened", detail=p.reopened)
+                Activity(conversation=conversation, kind=ActivityKind.REOPENED, detail=p.reopened)
             )
         if p.reply is not None:
             activity.append(
                 Activity(
                     conversation=conversation,
-                    kind="existing_reply_found",
+                    kind=ActivityKind.EXISTING_REPLY_FOUND,
                     detail={"message": p.reply.pk},
                 )
             )
@@ -717,7 +717,7 @@ def _store_in_bulk(
             Conversation.tags.through(conversation_id=c.pk, tag_id=tag.pk) for c in celebrities
         ]
     # Triage's suggestions, tags and `triaged` entries go with the page's own rows.
-    triage.record(context.opened, activity=activity, tag_links=tag_links)
+    triage_actions.record(context.opened, activity=activity, tag_links=tag_links)
     Conversation.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
     bulk.insert(activity)
     _write_changes(by_id.values(), before)
@@ -786,7 +786,6 @@ def _playing(agent_ids: set) -> set:
     """Which of these agents are in Play Mode now (AG3), in one query."""
     if not agent_ids:
         return set()
-    from socialdesk.play.models import PlaySession
 
     recent = timezone.now() - timedelta(seconds=settings.SOCIALDESK_LEASE_SECONDS)
     return set(
@@ -918,7 +917,9 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
     _received(conversation, message).save()
     reopened = _take_message(conversation, msg, follow_up=follow_up, playing=_is_playing)
     if reopened:
-        Activity.objects.create(conversation=conversation, kind="reopened", detail=reopened)
+        Activity.objects.create(
+            conversation=conversation, kind=ActivityKind.REOPENED, detail=reopened
+        )
         result.conversations_reopened += 1
     reply = apply_metadata(conversation=conversation, message=message, msg=msg)
     if (
@@ -929,7 +930,9 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
     ):
         reply.save()
         Activity.objects.create(
-            conversation=conversation, kind="existing_reply_found", detail={"message": reply.pk}
+            conversation=conversation,
+            kind=ActivityKind.EXISTING_REPLY_FOUND,
+            detail={"message": reply.pk},
         )
         if answers(reply, message):
             conversation.awaiting_reply = False
@@ -945,3 +948,11 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
 
 def _is_playing(user_id: int) -> bool:
     return bool(_playing({user_id}))
+
+
+def let_through(filtered: FilteredMessage) -> IngestResult:
+    """A wrong filter loses nothing: a CM lets a kept message through, and it is ingested now,
+    past the filters."""
+    result = ingest([restore(filtered)], apply_filters=False)
+    FilteredMessage.objects.filter(pk=filtered.pk).update(let_through_at=timezone.now())
+    return result

@@ -31,13 +31,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors import auth
 from socialdesk.connectors.base import ConnectorError, CredentialsRejected, OutcomeUnknown
 from socialdesk.connectors.registry import connector_for
-from socialdesk.conversations.models import Activity, Message
-
-from . import limits
-from .models import ActionKind, ActionState, OutboundAction
+from socialdesk.connectors.twitter import DuplicateContent
+from socialdesk.conversations.models import Activity, ActivityKind, Message
+from socialdesk.outbox import limits
+from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ def backoff(attempts: int) -> float:
 
 
 def _claim(action_id: int) -> OutboundAction | None:
-    from socialdesk.brands.models import BrandAccount
 
     now = timezone.now()
     account_id = (
@@ -140,7 +140,7 @@ def _wait_for_account(action: OutboundAction, reason: str) -> None:
     action.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
     Activity.objects.create(
         conversation_id=action.conversation_id,
-        kind="delivery_waiting",
+        kind=ActivityKind.DELIVERY_WAITING,
         detail={"action": action.pk, "kind": action.kind, "reason": reason},
     )
 
@@ -198,7 +198,7 @@ def _record_sent(action: OutboundAction, platform_id: str, *, note: str = "") ->
             Message.objects.filter(pk=action.message_id).update(platform_id=platform_id)
         Activity.objects.create(
             conversation_id=action.conversation_id,
-            kind="delivered",
+            kind=ActivityKind.DELIVERED,
             detail={
                 "action": action.pk,
                 "kind": action.kind,
@@ -227,7 +227,7 @@ def _record_failure(action: OutboundAction, exc: ConnectorError) -> None:
         action.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
         Activity.objects.create(
             conversation_id=action.conversation_id,
-            kind="delivery_retry" if retry else "delivery_failed",
+            kind=ActivityKind.DELIVERY_RETRY if retry else ActivityKind.DELIVERY_FAILED,
             detail={
                 "action": action.pk,
                 "kind": action.kind,
@@ -244,7 +244,6 @@ def perform(action_id: int) -> str | None:
     action = _claim(action_id)
     if action is None:
         return None
-    from socialdesk.connectors.twitter import DuplicateContent
 
     try:
         platform_id = _call(action)
@@ -349,7 +348,6 @@ def _refused(action: OutboundAction, exc: CredentialsRejected) -> str:
     """The platform refused the account's credentials during this attempt (nothing was sent). If
     the account now needs reconnecting, or cannot do this, the action waits for that; if it was
     reconnected meanwhile, it is tried again like any failed attempt."""
-    from socialdesk.brands.models import BrandAccount
 
     action.account = BrandAccount.objects.get(pk=action.account_id)
     reason = _blocked(action)
@@ -380,7 +378,7 @@ def resume_account(account, *, actor=None, note: str = "") -> int:
         Activity.objects.create(
             conversation_id=action.conversation_id,
             actor=actor,
-            kind="delivery_resumed",
+            kind=ActivityKind.DELIVERY_RESUMED,
             detail={"action": action.pk, "kind": action.kind, "note": note},
         )
         resumed.append(action)
@@ -390,7 +388,7 @@ def resume_account(account, *, actor=None, note: str = "") -> int:
 
 
 def _enqueue(action: OutboundAction) -> None:
-    from .tasks import send_action
+    from socialdesk.outbox.tasks import send_action
 
     send_action.using(run_after=action.next_attempt_at).enqueue(action.pk)
 
@@ -427,7 +425,7 @@ def overdue_action_ids(*, now=None, grace: timedelta = timedelta(seconds=30)) ->
 
 def retry_failed(*, actor, action: OutboundAction) -> OutboundAction:
     """An agent asks to try a failed action again."""
-    from socialdesk.conversations import policy
+    from socialdesk.actions import policy
 
     policy.require_role(
         actor=actor,
@@ -446,7 +444,7 @@ def retry_failed(*, actor, action: OutboundAction) -> OutboundAction:
             Activity.objects.create(
                 conversation_id=action.conversation_id,
                 actor=actor,
-                kind="delivery_retried",
+                kind=ActivityKind.DELIVERY_RETRIED,
                 detail={"action": action.pk},
             )
             action.refresh_from_db()

@@ -4,7 +4,7 @@ brand account may do (engagement policy, PO2).
 Every action calls `require_role` with the conversation it acts on; it checks, in this order:
 
 1. **The role** may do the action at all (`ACTION_ROLES`): otherwise `ActionRefused` (403).
-2. **Visibility**: the conversation is one the actor may see (`selectors.visible_conversations`:
+2. **Visibility**: the conversation is one the actor may see (`queues.visibility.visible_conversations`:
    community managers and admins see everything; moderators and contributors what is in a queue
    their role may see, or what is dealt or assigned to them). Otherwise `ActionNotFound` (404):
    whoever may not see a conversation may not learn that it exists either.
@@ -16,7 +16,7 @@ Every action calls `require_role` with the conversation it acts on; it checks, i
    help the agent who has it rather than take it from them: internal notes, reminders, tags,
    sentiment, user tags and confirming triage's suggestions. Nobody, a community manager included,
    takes a conversation from an agent by acting on it: the lease expires when the agent leaves
-   it, or a community manager takes it over explicitly (`actions.take_over`, logged with whom it
+   it, or a community manager takes it over explicitly (`actions.conversation.take_over`, logged with whom it
    was taken from).
 
 Refusals of role and visibility are written to the activity log before they are raised, so
@@ -28,10 +28,10 @@ the check and the write cannot be overtaken either.
 from django.utils import timezone
 
 from socialdesk.brands.models import BrandAccount, RetweetPolicy
+from socialdesk.conversations.models import Activity, ActivityKind
+from socialdesk.errors import ActionConflict, ActionNotFound, ActionRefused
 from socialdesk.people.models import Role, has_role
-
-from .errors import ActionConflict, ActionNotFound, ActionRefused
-from .models import Activity
+from socialdesk.queues.visibility import can_see
 
 # The lowest role allowed each action.
 ACTION_ROLES = {
@@ -79,7 +79,7 @@ def refuse(*, actor, conversation, action: str, reason: str) -> ActionRefused:
     Activity.objects.create(
         conversation=conversation,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        kind="refused",
+        kind=ActivityKind.REFUSED,
         detail={"action": action, "reason": reason},
     )
     return ActionRefused(reason)
@@ -103,13 +103,12 @@ def require_role(*, actor, conversation, action: str) -> None:
 
 
 def require_visible(*, actor, conversation, action: str) -> None:
-    from .selectors import can_see
 
     if not can_see(user=actor, conversation=conversation):
         Activity.objects.create(
             conversation=conversation,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
-            kind="refused",
+            kind=ActivityKind.REFUSED,
             detail={"action": action, "reason": "not visible to this agent"},
         )
         raise ActionNotFound("No such conversation.")

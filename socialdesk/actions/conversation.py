@@ -1,27 +1,29 @@
-"""The only way to change a conversation: one function per intent of the agent.
+"""What agents do to a conversation, one function per intent: reply, hold, close, note, like,
+tag, assign, merge, split, take over, approve.
 
 Each checks the role and the engagement policy, writes the rows, appends to the activity log and
-queues outbound work, in one transaction; views and the API only parse input and call these.
+queues outbound work, in one transaction (`durable=True` where it is the outer edge); views and
+the API only parse input and call these. Escalating is in `escalate`.
 """
+
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
-from socialdesk.people.services import signature_for_reply
-
-from . import policy
-from .channel_rules import (
+from socialdesk.actions import policy
+from socialdesk.actions.deal import lease_length
+from socialdesk.conversations.channel_rules import (
     address_reply,
     check_attachments,
     check_reply_text,
     display_name,
     without_leading_mention,
 )
-from .errors import ActionConflict, ActionError
-from .limits import check_text
-from .models import (
+from socialdesk.conversations.limits import check_text
+from socialdesk.conversations.models import (
     Activity,
+    ActivityKind,
     Attachment,
     CloseReason,
     Conversation,
@@ -36,6 +38,12 @@ from .models import (
     UserTag,
     UserTagKind,
 )
+from socialdesk.errors import ActionConflict, ActionError
+from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
+from socialdesk.outbox.tasks import send_action
+from socialdesk.people.models import Profile, has_role
+from socialdesk.people.services import signature_for_reply
+from socialdesk.queues.models import Queue
 
 THEN_CHOICES = ("none", "hold", "close")
 # What the composer's "Send a private message" button inserts (X's DM deep link).
@@ -77,7 +85,7 @@ def _set_held(*, actor, conversation: Conversation, reason: str, now) -> None:
         "",
     )
     Activity.objects.create(
-        conversation=conversation, actor=actor, kind="held", detail={"reason": reason}
+        conversation=conversation, actor=actor, kind=ActivityKind.HELD, detail={"reason": reason}
     )
 
 
@@ -88,7 +96,7 @@ def _set_closed(*, actor, conversation: Conversation, reason: str, now) -> None:
         "",
     )
     Activity.objects.create(
-        conversation=conversation, actor=actor, kind="closed", detail={"reason": reason}
+        conversation=conversation, actor=actor, kind=ActivityKind.CLOSED, detail={"reason": reason}
     )
 
 
@@ -96,7 +104,22 @@ def _release(conversation: Conversation) -> None:
     conversation.dealt_to, conversation.lease_expires_at = None, None
 
 
-def reply(
+@dataclass(frozen=True)
+class CheckedReply:
+    """A reply that passed every check that needs no lock; `do_reply` writes it."""
+
+    actor: object
+    conversation: Conversation
+    account: object
+    text: str  # signed and addressed, as it goes out
+    files: list
+    then: str
+    hold_reason: str
+    close_reason: str
+    confirm: bool
+
+
+def check_reply(
     *,
     actor,
     conversation: Conversation,
@@ -109,14 +132,10 @@ def reply(
     attachments=(),
     signature_id: int | None = None,
     signed: bool = True,
-) -> Message:
-    """Queue a public reply from the conversation's respond-from account, then hold or close.
-
-    The reply answers the customer's latest message; the outbox sends it. A second reply to the
-    same customer message is refused unless `confirm` (AG7: two agents must not both answer).
-    It is signed with the agent's signature `signature_id`, their default one when None, or none
-    when not `signed`.
-    """
+) -> CheckedReply:
+    """Everything a reply must pass before anything is written: the role, the account's
+    engagement policy, the text and the platform's limits, a clipping sent unchanged, the
+    signature. A refusal's audit entry is written here, outside any transaction, so it is kept."""
     policy.require_role(actor=actor, conversation=conversation, action="reply")
     account = conversation.respond_from
     policy.require_account_allows(
@@ -149,101 +168,140 @@ def reply(
     full_text = address_reply(conversation.platform, full_text, conversation.author.handle)
     check_reply_text(conversation.platform, full_text)
     files = check_attachments(conversation.platform, attachments)
+    return CheckedReply(
+        actor=actor,
+        conversation=conversation,
+        account=account,
+        text=full_text,
+        files=files,
+        then=then,
+        hold_reason=hold_reason,
+        close_reason=close_reason,
+        confirm=confirm,
+    )
 
-    now = timezone.now()
-    with transaction.atomic():
-        conversation = _lock(conversation)
+
+def do_reply(checked: CheckedReply) -> Message:
+    """Write a checked reply in one transaction: the outbound message, its outbox action and the
+    log entry; then hold or close; the deal is done. The outbox sends it after the commit."""
+    actor, now = checked.actor, timezone.now()
+    with transaction.atomic(durable=True):
+        conversation = _lock(checked.conversation)
         _check_not_dealt_to_another(actor, conversation, now)
-        target = (
-            conversation.messages.filter(direction=Direction.INBOUND, platform_id__isnull=False)
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        if target is None:
-            raise ActionError("There is no customer message to reply to.")
-        earlier = (
-            Message.objects.filter(
-                conversation=conversation,
-                direction=Direction.OUTBOUND,
-                in_reply_to_platform_id=target.platform_id,
+        message, action = write_reply(checked, conversation=conversation, now=now)
+        if checked.then == "hold":
+            _set_held(actor=actor, conversation=conversation, reason=checked.hold_reason, now=now)
+        elif checked.then == "close":
+            _set_closed(
+                actor=actor, conversation=conversation, reason=checked.close_reason, now=now
             )
-            .exclude(outbound_action__state__in=["failed", "returned"])
-            # An escalation's holding reply promised this answer: it is not a collision (AG10).
-            .exclude(metadata__has_key="holding_reply")
-            .select_related("sent_by")
-            .first()
-        )
-        if earlier is not None and not confirm:
-            who = earlier.sent_by or "a former contributor"
-            raise ActionConflict(
-                f"{who} already replied to this message ({earlier.created_at:%b %d, %H:%M}). Tick “Send anyway” to send a second reply.",
-                field="confirm",
-            )
-        message = Message.objects.create(
-            conversation=conversation,
-            direction=Direction.OUTBOUND,
-            platform=conversation.platform,
-            in_reply_to_platform_id=target.platform_id,
-            account=account,
-            sent_by=actor,
-            text=full_text,
-            created_at=now,
-        )
-        for f, ctype in files:
-            Attachment.objects.create(
-                message=message,
-                file=f,
-                content_type=ctype,
-                size=f.size,
-                original_name=display_name(f.name),
-            )
-        needs_approval = _needs_approval(actor)
-        action = OutboundAction.objects.create(
-            kind=ActionKind.REPLY,
-            conversation=conversation,
-            message=message,
-            account=account,
-            target_platform_id=target.platform_id,
-            text=full_text,
-            created_by=actor,
-            next_attempt_at=now,
-            state=ActionState.AWAITING_APPROVAL if needs_approval else ActionState.PENDING,
-        )
-        Activity.objects.create(
-            conversation=conversation,
-            actor=actor,
-            kind="reply_awaiting_approval" if needs_approval else "replied",
-            detail={
-                "message": message.pk,
-                "action": action.pk,
-                "in_reply_to": target.platform_id,
-                "from": str(account),
-            },
-        )
-        conversation.awaiting_reply = False
-        conversation.last_agent = actor
-        conversation.reserved_for, conversation.reserved_until = None, None
-        if then == "hold":
-            _set_held(actor=actor, conversation=conversation, reason=hold_reason, now=now)
-        elif then == "close":
-            _set_closed(actor=actor, conversation=conversation, reason=close_reason, now=now)
         # Answered: the deal is done, Play Mode moves on.
         _release(conversation)
         conversation.save()
-        if not needs_approval:
-            _enqueue_after_commit(action)
     return message
+
+
+def reply(*, actor, conversation: Conversation, text: str, **options) -> Message:
+    """Queue a public reply from the conversation's respond-from account, then hold or close.
+
+    The reply answers the customer's latest message; the outbox sends it. A second reply to the
+    same customer message is refused unless `confirm` (AG7: two agents must not both answer).
+    It is signed with the agent's signature `signature_id`, their default one when None, or none
+    when not `signed`. See `check_reply` for the options.
+    """
+    return do_reply(check_reply(actor=actor, conversation=conversation, text=text, **options))
+
+
+def write_reply(
+    checked: CheckedReply, *, conversation: Conversation, now, holding: bool = False
+) -> tuple[Message, OutboundAction]:
+    """The writes of a reply, inside the caller's transaction and under its lock on
+    `conversation` (`do_reply`, and `escalate` for a holding reply): the checks that need the
+    lock, the message, its attachments, the outbox action and the log entry. The conversation is
+    changed in memory; the caller saves it."""
+    actor, account = checked.actor, checked.account
+    target = (
+        conversation.messages.filter(direction=Direction.INBOUND, platform_id__isnull=False)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if target is None:
+        raise ActionError("There is no customer message to reply to.")
+    earlier = (
+        Message.objects.filter(
+            conversation=conversation,
+            direction=Direction.OUTBOUND,
+            in_reply_to_platform_id=target.platform_id,
+        )
+        .exclude(outbound_action__state__in=["failed", "returned"])
+        # An escalation's holding reply promised this answer: it is not a collision (AG10).
+        .exclude(metadata__has_key="holding_reply")
+        .select_related("sent_by")
+        .first()
+    )
+    if earlier is not None and not checked.confirm:
+        who = earlier.sent_by or "a former contributor"
+        raise ActionConflict(
+            f"{who} already replied to this message ({earlier.created_at:%b %d, %H:%M}). Tick “Send anyway” to send a second reply.",
+            field="confirm",
+        )
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        platform=conversation.platform,
+        in_reply_to_platform_id=target.platform_id,
+        account=account,
+        sent_by=actor,
+        text=checked.text,
+        created_at=now,
+        metadata={"holding_reply": True} if holding else {},
+    )
+    for f, ctype in checked.files:
+        Attachment.objects.create(
+            message=message,
+            file=f,
+            content_type=ctype,
+            size=f.size,
+            original_name=display_name(f.name),
+        )
+    needs_approval = _needs_approval(actor)
+    action = OutboundAction.objects.create(
+        kind=ActionKind.REPLY,
+        conversation=conversation,
+        message=message,
+        account=account,
+        target_platform_id=target.platform_id,
+        text=checked.text,
+        created_by=actor,
+        next_attempt_at=now,
+        state=ActionState.AWAITING_APPROVAL if needs_approval else ActionState.PENDING,
+    )
+    Activity.objects.create(
+        conversation=conversation,
+        actor=actor,
+        kind=ActivityKind.REPLY_AWAITING_APPROVAL if needs_approval else ActivityKind.REPLIED,
+        detail={
+            "message": message.pk,
+            "action": action.pk,
+            "in_reply_to": target.platform_id,
+            "from": str(account),
+        },
+    )
+    conversation.awaiting_reply = False
+    conversation.last_agent = actor
+    conversation.reserved_for, conversation.reserved_until = None, None
+    if not needs_approval:
+        _enqueue_after_commit(action)
+    return message, action
 
 
 def take_over(*, actor, conversation: Conversation) -> Conversation:
     """A community manager takes a conversation dealt to another agent (who left it, or must not
     answer it): the deal moves to the community manager under a fresh lease, and the log says
     from whom it was taken. The agent's page learns it at its next heartbeat."""
-    from socialdesk.play.services import lease_length
-
     policy.require_role(actor=actor, conversation=conversation, action="take_over")
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         holder = conversation.dealt_to
         live = (
@@ -258,7 +316,7 @@ def take_over(*, actor, conversation: Conversation) -> Conversation:
         Activity.objects.create(
             conversation=conversation,
             actor=actor,
-            kind="taken_over",
+            kind=ActivityKind.TAKEN_OVER,
             detail={"from": holder.get_username()},
         )
     return conversation
@@ -272,12 +330,10 @@ def _needs_approval(actor) -> bool:
 def set_requires_approval(*, actor, agent, on: bool) -> None:
     """A moderator makes an agent's replies wait for approval, or lets them go out directly."""
     policy.require_role(actor=actor, conversation=None, action="approve")
-    from socialdesk.people.models import Profile
-
     Profile.objects.filter(user=agent).update(replies_need_approval=on)
     Activity.objects.create(
         actor=actor,
-        kind="approval_required" if on else "approval_lifted",
+        kind=ActivityKind.APPROVAL_REQUIRED if on else ActivityKind.APPROVAL_LIFTED,
         detail={"agent": agent.get_username()},
     )
 
@@ -285,7 +341,7 @@ def set_requires_approval(*, actor, agent, on: bool) -> None:
 def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> OutboundAction:
     """Approve a waiting reply, edited or not; it then goes out through the outbox."""
     policy.require_role(actor=actor, conversation=action.conversation, action="approve")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         action = (
             OutboundAction.objects.select_for_update(of=("self",))
             .select_related("message", "conversation")
@@ -304,7 +360,7 @@ def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> 
         Activity.objects.create(
             conversation=action.conversation,
             actor=actor,
-            kind="reply_approved",
+            kind=ActivityKind.REPLY_APPROVED,
             detail={"action": action.pk, "edited": bool(edited)},
         )
         _enqueue_after_commit(action)
@@ -319,7 +375,7 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
         raise ActionError(
             "Say what to change, so the contributor can learn from it.", field="note"
         )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         action = OutboundAction.objects.select_for_update().get(pk=action.pk)
         if action.state != ActionState.AWAITING_APPROVAL:
             raise ActionConflict("This reply is no longer waiting for approval.")
@@ -339,7 +395,7 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
         Activity.objects.create(
             conversation=conversation,
             actor=actor,
-            kind="reply_returned",
+            kind=ActivityKind.REPLY_RETURNED,
             detail={"action": action.pk},
         )
     return action
@@ -349,7 +405,7 @@ def hold(*, actor, conversation: Conversation, reason: str) -> Conversation:
     policy.require_role(actor=actor, conversation=conversation, action="hold")
     reason = _parse_hold_reason(reason)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, now)
         _set_held(actor=actor, conversation=conversation, reason=reason, now=now)
@@ -362,7 +418,7 @@ def close(*, actor, conversation: Conversation, reason: str) -> Conversation:
     policy.require_role(actor=actor, conversation=conversation, action="close")
     reason = _parse_close_reason(reason)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, now)
         _set_closed(actor=actor, conversation=conversation, reason=reason, now=now)
@@ -376,10 +432,13 @@ def add_note(*, actor, conversation: Conversation, text: str) -> InternalNote:
     text = check_text((text or "").strip(), kind="note", label="The internal note")
     if not text:
         raise ActionError("The internal note is empty.", field="text")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         note = InternalNote.objects.create(conversation=conversation, author=actor, text=text)
         Activity.objects.create(
-            conversation=conversation, actor=actor, kind="note_added", detail={"note": note.pk}
+            conversation=conversation,
+            actor=actor,
+            kind=ActivityKind.NOTE_ADDED,
+            detail={"note": note.pk},
         )
     return note
 
@@ -395,7 +454,7 @@ def like(*, actor, conversation: Conversation, message: Message) -> OutboundActi
         actor=actor, conversation=conversation, account=conversation.account, action="like"
     )
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         _check_not_dealt_to_another(actor, _lock(conversation), now)
         if OutboundAction.objects.filter(
             kind=ActionKind.LIKE,
@@ -414,7 +473,7 @@ def like(*, actor, conversation: Conversation, message: Message) -> OutboundActi
         Activity.objects.create(
             conversation=conversation,
             actor=actor,
-            kind="liked",
+            kind=ActivityKind.LIKED,
             detail={"action": action.pk, "from": str(conversation.account)},
         )
         _enqueue_after_commit(action)
@@ -429,12 +488,14 @@ def mark_moderated(*, actor, conversation: Conversation) -> Conversation:
     """
     policy.require_role(actor=actor, conversation=conversation, action="moderate")
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, now)
         if not conversation.moderated:
             conversation.moderated = True
-            Activity.objects.create(conversation=conversation, actor=actor, kind="moderated")
+            Activity.objects.create(
+                conversation=conversation, actor=actor, kind=ActivityKind.MODERATED
+            )
         _release(conversation)
         conversation.save(
             update_fields=["moderated", "dealt_to", "lease_expires_at", "updated_at"]
@@ -447,7 +508,7 @@ def set_sentiment(*, actor, conversation: Conversation, sentiment: str) -> Conve
     policy.require_role(actor=actor, conversation=conversation, action="sentiment")
     if sentiment not in Sentiment.values:
         raise ActionError("Choose positive, neutral or negative.", field="sentiment")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         was = conversation.sentiment
         conversation.sentiment = sentiment
@@ -455,7 +516,7 @@ def set_sentiment(*, actor, conversation: Conversation, sentiment: str) -> Conve
         Activity.objects.create(
             conversation=conversation,
             actor=actor,
-            kind="sentiment_set",
+            kind=ActivityKind.SENTIMENT_SET,
             detail={"sentiment": sentiment, "was": was},
         )
     return conversation
@@ -475,13 +536,13 @@ def _tag_named(name_or_slug: str) -> Tag:
 def add_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
     policy.require_role(actor=actor, conversation=conversation, action="tag")
     found = _tag_named(tag)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if not conversation.tags.filter(pk=found.pk).exists():
             conversation.tags.add(found)
             Activity.objects.create(
                 conversation=conversation,
                 actor=actor,
-                kind="tag_added",
+                kind=ActivityKind.TAG_ADDED,
                 detail={"tag": found.name},
             )
     return found
@@ -490,13 +551,13 @@ def add_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
 def remove_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
     policy.require_role(actor=actor, conversation=conversation, action="tag")
     found = _tag_named(tag)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if conversation.tags.filter(pk=found.pk).exists():
             conversation.tags.remove(found)
             Activity.objects.create(
                 conversation=conversation,
                 actor=actor,
-                kind="tag_removed",
+                kind=ActivityKind.TAG_REMOVED,
                 detail={"tag": found.name},
             )
     return found
@@ -509,7 +570,7 @@ def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = Tru
         raise ActionError(
             "Choose a user tag: " + ", ".join(UserTagKind.labels) + ".", field="kind"
         )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if on:
             _, created = UserTag.objects.get_or_create(
                 author_id=conversation.author_id, kind=kind, defaults={"added_by": actor}
@@ -518,14 +579,14 @@ def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = Tru
                 Activity.objects.create(
                     conversation=conversation,
                     actor=actor,
-                    kind="user_tag_added",
+                    kind=ActivityKind.USER_TAG_ADDED,
                     detail={"user_tag": UserTagKind(kind).label},
                 )
         elif UserTag.objects.filter(author_id=conversation.author_id, kind=kind).delete()[0]:
             Activity.objects.create(
                 conversation=conversation,
                 actor=actor,
-                kind="user_tag_removed",
+                kind=ActivityKind.USER_TAG_REMOVED,
                 detail={"user_tag": UserTagKind(kind).label},
             )
 
@@ -539,14 +600,14 @@ def set_reminder(*, actor, conversation: Conversation, due_at, note: str = "") -
     note = check_text(
         (note or "").strip(), kind="reminder_note", field="note", label="The reminder's note"
     )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         reminder = Reminder.objects.create(
             conversation=conversation, user=actor, due_at=due_at, note=note
         )
         Activity.objects.create(
             conversation=conversation,
             actor=actor,
-            kind="reminder_set",
+            kind=ActivityKind.REMINDER_SET,
             detail={"due_at": due_at.isoformat()},
         )
     return reminder
@@ -577,8 +638,6 @@ def assign(
             f"{to_queue} is a saved search, not a queue conversations are assigned to.", field="to"
         )
     if to_queue is not None:
-        from socialdesk.people.models import has_role
-
         if not has_role(actor, to_queue.visible_to):
             raise policy.refuse(
                 actor=actor,
@@ -587,7 +646,7 @@ def assign(
                 reason=f"The queue {to_queue} is not open to your role.",
             )
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, now)
         if to_user is not None:
@@ -596,14 +655,14 @@ def assign(
             conversation.assigned_queue = to_queue
             _release(conversation)
             if to_queue.is_escalation:
-                _wait_for_escalation(conversation)
+                wait_for_escalation(conversation)
         conversation.save()
         if note.strip():
             InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
         Activity.objects.create(
             conversation=conversation,
             actor=actor,
-            kind="assigned",
+            kind=ActivityKind.ASSIGNED,
             detail={
                 "to_user": str(to_user or ""),
                 "to_queue": str(to_queue or ""),
@@ -613,7 +672,7 @@ def assign(
     return conversation
 
 
-def _wait_for_escalation(conversation: Conversation) -> None:
+def wait_for_escalation(conversation: Conversation) -> None:
     """An escalated conversation waits for an answer in the escalation queue, holding reply or
     not, until someone answers it there: Escalation Play deals it (the holding reply set
     `awaiting_reply` False). A follow-up goes to whoever handles the escalation, not kept for
@@ -621,61 +680,6 @@ def _wait_for_escalation(conversation: Conversation) -> None:
     conversation.awaiting_reply = True
     conversation.last_agent = None
     conversation.reserved_for, conversation.reserved_until = None, None
-
-
-def escalate(
-    *,
-    actor,
-    conversation: Conversation,
-    note: str,
-    holding_reply: str = "",
-    recommend_retweet: bool = False,
-) -> Conversation:
-    """Escalate in one step (AG10): internal note, the holding reply, assignment to Escalation.
-
-    A retweet recommendation is an escalation too; a community manager executes or declines it.
-    """
-    from socialdesk.queues.models import Queue
-
-    policy.require_role(actor=actor, conversation=conversation, action="escalate")
-    note = check_text((note or "").strip(), kind="note", field="note", label="The escalation note")
-    if not note:
-        raise ActionError(
-            "Describe the problem and what was suggested, for the community manager.", field="note"
-        )
-    queue = Queue.objects.filter(is_escalation=True).order_by("position").first()
-    if queue is None:
-        raise ActionError("No escalation queue is configured: ask an admin to create one.")
-    if holding_reply.strip():
-        # Checked before the transaction, so a refusal's audit entry is kept.
-        policy.require_account_allows(
-            actor=actor,
-            conversation=conversation,
-            account=conversation.respond_from,
-            action="reply",
-        )
-    with transaction.atomic():
-        _check_not_dealt_to_another(actor, _lock(conversation), timezone.now())
-        if holding_reply.strip():
-            holding = reply(actor=actor, conversation=conversation, text=holding_reply)
-            Message.objects.filter(pk=holding.pk).update(
-                metadata={**holding.metadata, "holding_reply": True}
-            )
-        conversation = _lock(conversation)
-        InternalNote.objects.create(conversation=conversation, author=actor, text=note)
-        conversation.assigned_queue = queue
-        if recommend_retweet:
-            conversation.retweet_recommended = True
-        _release(conversation)
-        _wait_for_escalation(conversation)
-        conversation.save()
-        Activity.objects.create(
-            conversation=conversation,
-            actor=actor,
-            kind="retweet_recommended" if recommend_retweet else "escalated",
-            detail={"queue": queue.name, "holding_reply": bool(holding_reply.strip())},
-        )
-    return conversation
 
 
 def decide_retweet(
@@ -699,7 +703,7 @@ def decide_retweet(
         .first()
     )
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, now)
         conversation.retweet_recommended = False
@@ -708,7 +712,7 @@ def decide_retweet(
             InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
         if not approve:
             Activity.objects.create(
-                conversation=conversation, actor=actor, kind="retweet_declined"
+                conversation=conversation, actor=actor, kind=ActivityKind.RETWEET_DECLINED
             )
             return None
         action = OutboundAction.objects.create(
@@ -722,7 +726,7 @@ def decide_retweet(
         Activity.objects.create(
             conversation=conversation,
             actor=actor,
-            kind="retweet_executed",
+            kind=ActivityKind.RETWEET_EXECUTED,
             detail={"action": action.pk, "from": str(account)},
         )
         _enqueue_after_commit(action)
@@ -730,8 +734,6 @@ def decide_retweet(
 
 
 def _enqueue_after_commit(action: OutboundAction) -> None:
-    from socialdesk.outbox.tasks import send_action
-
     transaction.on_commit(lambda: send_action.enqueue(action.pk))
 
 
@@ -741,8 +743,6 @@ BULK_ACTIONS = ("tag", "assign_queue", "hold", "close", "moderate")
 def bulk(*, actor, conversations, action: str, value: str = "") -> tuple[int, list[str]]:
     """Apply one option to many conversations (AG13), each through its own action, so every one
     is checked and logged on its own. Returns how many were done and why others were not."""
-    from socialdesk.queues.models import Queue
-
     if action not in BULK_ACTIONS:
         raise ActionError(
             "Choose what to do: tag, assign to a queue, hold, close or mark moderated.",
@@ -796,15 +796,13 @@ def merge(*, actor, conversation: Conversation, other: Conversation) -> Conversa
             "Only two conversations of the same customer on the same platform can be merged."
         )
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation, other = _lock(conversation), _lock(other)
         _check_not_dealt_to_another(actor, conversation, now)
         _check_not_dealt_to_another(actor, other, now)
         moved = Message.objects.filter(conversation=other).update(conversation=conversation)
         InternalNote.objects.filter(conversation=other).update(conversation=conversation)
-        from socialdesk.outbox.models import OutboundAction as _OA
-
-        _OA.objects.filter(conversation=other).update(conversation=conversation)
+        OutboundAction.objects.filter(conversation=other).update(conversation=conversation)
         conversation.tags.add(*other.tags.all())
         if other.last_inbound_at > conversation.last_inbound_at:
             conversation.last_inbound_at = other.last_inbound_at
@@ -821,11 +819,14 @@ def merge(*, actor, conversation: Conversation, other: Conversation) -> Conversa
         Activity.objects.create(
             conversation=conversation,
             actor=actor,
-            kind="merged",
+            kind=ActivityKind.MERGED,
             detail={"from": other.pk, "messages": moved},
         )
         Activity.objects.create(
-            conversation=other, actor=actor, kind="merged_away", detail={"into": conversation.pk}
+            conversation=other,
+            actor=actor,
+            kind=ActivityKind.MERGED_AWAY,
+            detail={"into": conversation.pk},
         )
     return conversation
 
@@ -838,7 +839,7 @@ def split(*, actor, conversation: Conversation, message: Message) -> Conversatio
     first = conversation.messages.order_by("created_at", "id").first()
     if first is None or first.pk == message.pk:
         raise ActionError("Split from a later message: the first one stays where it is.")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, timezone.now())
         new = Conversation.objects.create(
@@ -859,10 +860,13 @@ def split(*, actor, conversation: Conversation, message: Message) -> Conversatio
         Activity.objects.create(
             conversation=conversation,
             actor=actor,
-            kind="split",
+            kind=ActivityKind.SPLIT,
             detail={"into": new.pk, "messages": moved},
         )
         Activity.objects.create(
-            conversation=new, actor=actor, kind="opened", detail={"split_from": conversation.pk}
+            conversation=new,
+            actor=actor,
+            kind=ActivityKind.OPENED,
+            detail={"split_from": conversation.pk},
         )
     return new
