@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dealing.py
 	$(BIN)/python bench/triage.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/search.py --sizes 20000
 
 # Score triage on the held-out split and write docs/triage-quality.md.
 eval: $(STAMP)

@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "socialdesk.ingestion",
     "socialdesk.triage",
     "socialdesk.reports",
+    "socialdesk.search",
     "socialdesk.web",
     "socialdesk.api",
 ]

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from socialdesk.api import views as api_views
 from socialdesk.api.api import api
 from socialdesk.operations import health, metrics
 from socialdesk.people.signin import SignInForm
@@ -23,11 +24,14 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", api_views.not_found, name="api_not_found"),
     path("triage/", include("socialdesk.triage.urls")),
     path("manage/accounts/", include("socialdesk.brands.urls")),
     path("manage/clippings/", include("socialdesk.clippings.urls")),
+    path("settings/tokens/", include("socialdesk.api.urls")),
     path("", include("socialdesk.people.urls")),
     path("reports/", include("socialdesk.reports.urls")),
+    path("search/", include("socialdesk.search.urls")),
     # Each room's pages, under the paths the desk has always had.
     path("", include("socialdesk.conversations.urls")),
     path("", include("socialdesk.play.urls")),

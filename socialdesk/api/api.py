@@ -1,16 +1,23 @@
 """HTTP API v1: queues, conversations, Play Mode and replies, over the same action layer as the UI.
 
 Authentication: the browser session (with its CSRF token) or `Authorization: Bearer <token>`.
-Errors are JSON `{"detail": "..."}` with the status code that says what went wrong: 400 or 422
-bad input, 403 not allowed, 404 unknown (or not yours to see), 409 someone else has it.
+Tokens are made and revoked on the settings page (`/settings/tokens/`), each with a scope (`read`:
+GET only; `act`: whatever its person may do) and an expiry.
+
+Every error, whatever its status, is JSON of one shape (`ErrorOut`): `{"status": 404, "detail":
+"..."}`, with `field` when one field is at fault and `errors` (each with `loc`, `msg`, `type`) for
+a 422. 400 or 422 bad input, 401 no or an expired token, 403 not allowed (or a read-only token),
+404 unknown (or not yours to see), 409 someone else has it or it changed meanwhile.
 
 Every text field has the action layer's length limit (`conversations.limits.TEXT_LIMITS`) in its
 schema, so an over-long field is refused while the body is parsed, before any work is done.
 """
 
+import logging
 from typing import Annotated
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import NinjaAPI, Schema, Status
@@ -24,7 +31,7 @@ from socialdesk.actions import escalate as escalation
 from socialdesk.conversations.limits import TEXT_LIMITS, unsafe_character
 from socialdesk.conversations.models import Conversation
 from socialdesk.errors import ActionError
-from socialdesk.people.models import ApiToken, has_role
+from socialdesk.people.models import ApiToken, TokenScope, has_role
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import (
     capped_count,
@@ -35,14 +42,29 @@ from socialdesk.queues.selectors import (
 )
 from socialdesk.queues.visibility import can_see
 
+from . import openapi
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class ScopeRefused(Exception):
+    """A read-only token tried to change something."""
+
 
 class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`: a token its person made on their settings page. A `read`
+    token may only GET; an expired or revoked one is refused like no token at all."""
+
     def authenticate(self, request, token):
+        now = timezone.now()
         row = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(token)).first()
-        if row is None or not row.user.is_active:
+        if row is None or not row.user.is_active or row.expired(now):
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        if row.scope != TokenScope.ACT and request.method not in SAFE_METHODS:
+            raise ScopeRefused()
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        request.api_token = row
         return row.user
 
 
@@ -55,17 +77,60 @@ class SessionAuth(APIKeyCookie):
         return request.user if request.user.is_authenticated else None
 
 
-api = NinjaAPI(
-    title="Socialdesk API", version="1", auth=[TokenAuth(), SessionAuth()], urls_namespace="api"
+class DeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        return openapi.finish(schema)
+
+
+api = DeskAPI(
+    title="Socialdesk API",
+    version="1",
+    description=__doc__,
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
 )
+
+
+def error_response(request, status: int, detail: str, **more):
+    """Every error, whatever its status, in one shape (`ErrorOut`)."""
+    body = {"status": status, "detail": detail}
+    body.update({k: v for k, v in more.items() if v is not None})
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(ActionError)
 def action_error(request, exc: ActionError):
-    body = {"detail": exc.message}
-    if exc.field:
-        body["field"] = exc.field
-    return api.create_response(request, body, status=exc.status)
+    return error_response(request, exc.status, exc.message, field=exc.field)
+
+
+@api.exception_handler(ScopeRefused)
+def scope_refused(request, exc):
+    return error_response(
+        request, 403, "This token may only read: make an 'act' token to change anything."
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return error_response(request, 404, "Not Found")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return error_response(request, exc.status_code, str(exc.message))
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return error_response(request, 403, str(exc) or "You may not do this.")
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc):
+    # Logged with its traceback like any other; the body says no more than that it happened.
+    logging.getLogger("django.request").exception("API error", exc_info=exc)
+    return error_response(request, 500, "Something went wrong on our side; it has been logged.")
 
 
 @api.exception_handler(ValidationError)
@@ -77,16 +142,12 @@ def validation_error(request, exc: ValidationError):
         # Not the input itself: it may be megabytes long, or not encodable at all.
         errors.append(
             {
-                "loc": list(e.get("loc", [])),
+                "loc": [str(p) for p in e.get("loc", [])],
                 "msg": str(e.get("msg", "")),
                 "type": str(e.get("type", "")),
             }
         )
-    return api.create_response(
-        request,
-        {"detail": "Invalid request: " + "; ".join(problems), "errors": errors},
-        status=422,
-    )
+    return error_response(request, 422, "Invalid request: " + "; ".join(problems), errors=errors)
 
 
 def _storable(value: str) -> str:
@@ -108,8 +169,10 @@ Name = Text(150)
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
-    return api.create_response(
-        request, {"detail": "Sign in or send 'Authorization: Bearer <token>'."}, status=401
+    return error_response(
+        request,
+        401,
+        "Sign in or send 'Authorization: Bearer <token>' with a token that has not expired.",
     )
 
 
@@ -238,7 +301,8 @@ def list_queues(request: HttpRequest):
 
 
 @api.get(
-    "/conversations/{conversation_id}",
+    # {int:…}: "/conversations/bulk" is another operation.
+    "/conversations/{int:conversation_id}",
     response=ConversationOut,
     summary="A conversation with its messages",
 )
@@ -561,3 +625,9 @@ def retweet(request, conversation_id: int, body: RetweetIn):
 def take_over(request, conversation_id: int):
     actions.take_over(actor=request.user, conversation=_conversation(request, conversation_id))
     return {"detail": "taken over"}
+
+
+# Listing, searching and the rest of the workspace's actions.
+from .workspace import router as workspace_router  # noqa: E402
+
+api.add_router("", workspace_router)

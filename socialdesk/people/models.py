@@ -78,14 +78,27 @@ def signatures_of(user) -> list[Signature]:
     return list(Signature.objects.filter(user=user).order_by("-is_default", "id"))
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", "Read: look at queues and conversations"
+    ACT = "act", "Act: also reply, close, tag… as you"
+
+
 class ApiToken(models.Model):
-    """A token for the HTTP API. Only its hash is kept; the token is shown once, when made."""
+    """A token for the HTTP API. Only its hash is kept; the token is shown once, when made.
+
+    A `read` token may only read (GET); an `act` token may do what its person may do. After
+    `expires_at` the token is refused; revoking it deletes it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField(max_length=100)
     key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(
+        max_length=10, choices=TokenScope.choices, default=TokenScope.ACT, db_default="act"
+    )
+    # None: never (tokens issued from the command line for a deployment's own scripts).
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
@@ -97,9 +110,19 @@ class ApiToken(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
+    def issue(
+        cls, user, name: str, *, scope: str = TokenScope.ACT, expires_at=None
+    ) -> tuple["ApiToken", str]:
         key = "sd_" + secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, name=name, key_hash=cls.hash(key)), key
+        row = cls.objects.create(
+            user=user, name=name, key_hash=cls.hash(key), scope=scope, expires_at=expires_at
+        )
+        return row, key
+
+    def expired(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
 
 class SignedInSession(models.Model):

@@ -25,7 +25,7 @@ def test_an_admin_searches_the_audit_log(desk, page):
     sign_in(page, desk, "admin", "connect-the-accounts")
     page.click("text=Audit")
     page.wait_for_url(f"{desk}/manage/audit/")
-    page.fill("input[name=q]", "moderator")
+    page.fill("main input[name=q]", "moderator")  # not the header's search box
     page.click("button:has-text('Search')")
     page.wait_for_url(f"{desk}/manage/audit/?q=moderator&kind=")
     rows = page.locator("tbody tr").all_inner_texts()

@@ -136,6 +136,14 @@ def own_session(role, state):
     return "login" if role == "anonymous" else "noop"
 
 
+def api_bulk(role, state):
+    """Each conversation is checked on its own: one the caller may not see, or that another agent
+    holds, is a problem in the answer (200), and nothing is done to it."""
+    if role == "anonymous":
+        return "login"
+    return "ok" if sees(role, state) and state != "dealt" else "noop"
+
+
 @dataclass
 class Access:
     method: str
@@ -191,6 +199,9 @@ ACCESS: dict[str, Access] = {
     "readyz": web("GET", lambda w, s, r: ("/readyz", {}), public, statuses={"ok": {200, 503}}),
     "metrics": web("GET", lambda w, s, r: ("/metrics", {}), bearer_token_only),
     "logout": web("POST", lambda w, s, r: ("/logout/", {}), public),
+    "api_not_found": web(
+        "GET", lambda w, s, r: ("/api/v1/nothing/here", {}), public, statuses={"ok": {404}}
+    ),
     "api:openapi-json": web("GET", lambda w, s, r: ("/api/v1/openapi.json", {}), public),
     "api:openapi-view": web("GET", lambda w, s, r: ("/api/v1/docs", {}), public),
     "api:api-root": web(
@@ -454,6 +465,10 @@ ACCESS: dict[str, Access] = {
     "triage_kb": web("GET", lambda w, s, r: ("/triage/kb/", {}), for_role("cm")),
     # Reports: everyone reads their own figures; the team's volumes and dashboard are the CMs'.
     "reports": web("GET", lambda w, s, r: ("/reports/", {}), for_role()),
+    "api_tokens": web("GET", lambda w, s, r: ("/settings/tokens/", {}), for_role()),
+    "search": web(
+        "GET", lambda w, s, r: ("/search/", {"q": "sync", "status": "open"}), for_role()
+    ),
     "reports_response_times": web(
         "GET", lambda w, s, r: ("/reports/response-times/", {"format": "csv"}), for_role()
     ),
@@ -508,6 +523,67 @@ ACCESS: dict[str, Access] = {
     "api:take_over": api_op("POST", api_conv("/take-over"), taking_over),
     "api:retweet": api_op(
         "POST", api_conv("/retweet", {"approve": True}), on_conversation("cm", owner_only=True)
+    ),
+    "api:list_conversations": api_op(
+        "GET", lambda w, s, r: ("/api/v1/conversations?q=tabs&status=open", None), for_role()
+    ),
+    "api:merge": api_op(
+        "POST",
+        lambda w, s, r: (
+            f"/api/v1/conversations/{c(w, s).pk}/merge",
+            {"other": w["siblings"][s].pk},
+        ),
+        on_conversation(owner_only=True),
+    ),
+    "api:split": api_op(
+        "POST",
+        lambda w, s, r: (
+            f"/api/v1/conversations/{c(w, s).pk}/split",
+            {"message_id": w["later_messages"][s]},
+        ),
+        on_conversation(owner_only=True),
+        statuses={"ok": {201}},
+    ),
+    "api:bulk": api_op(
+        "POST",
+        lambda w, s, r: (
+            "/api/v1/conversations/bulk",
+            {"ids": [c(w, s).pk], "action": "close", "value": "resolved"},
+        ),
+        api_bulk,
+    ),
+    "api:list_approvals": api_op(
+        "GET", lambda w, s, r: ("/api/v1/approvals", None), for_role("moderator")
+    ),
+    "api:approve": api_op(
+        "POST",
+        lambda w, s, r: (f"/api/v1/approvals/{w['approvals'][s]}/approve", {}),
+        on_conversation("moderator", role_first=True),
+    ),
+    "api:return_reply": api_op(
+        "POST",
+        lambda w, s, r: (f"/api/v1/approvals/{w['approvals'][s]}/return", {"note": "shorter"}),
+        on_conversation("moderator", role_first=True),
+    ),
+    "api:play_skip": api_op(
+        "POST",
+        lambda w, s, r: ("/api/v1/play/skip", {"conversation_id": c(w, s).pk}),
+        own_session,
+        statuses={"noop": {400}},
+    ),
+    "api:retry": api_op(
+        "POST",
+        lambda w, s, r: (f"/api/v1/outbox/{w['failed'][s]}/retry", None),
+        on_conversation(owner_only=True),
+    ),
+    "api:triage": api_op(
+        "POST", api_conv("/triage", {"field": "type", "chosen": "feedback"}), on_conversation()
+    ),
+    "api:list_reminders": api_op("GET", lambda w, s, r: ("/api/v1/reminders", None), for_role()),
+    "api:dismiss_reminder": api_op(
+        "POST",
+        lambda w, s, r: (f"/api/v1/reminders/{w['reminders'].get(r, 1)}/done", None),
+        for_role(),
     ),
 }
 

@@ -127,6 +127,11 @@ FORMS = {
         {"drop_reposts": "on", "muted_words": "boycott", "allowed_hashtags": "firefox"},
     ),
     "personal_settings": lambda w: ("/settings/", {"signature": "^AB"}),
+    "api_tokens": lambda w: (
+        "/settings/tokens/",
+        {"op": "create", "name": "script", "scope": "read", "days": "30"},
+    ),
+    "api_tokens:revoke": lambda w: ("/settings/tokens/", {"op": "revoke", "token": "1"}),
     "password_change": lambda w: (
         "/settings/password/",
         {
@@ -285,6 +290,10 @@ QUERIES = {
         "/reports/response-times/",
         {"start": "2026-03-01", "end": "2026-03-07", "format": "csv", "table": "play"},
     ),
+    "search": lambda w: (
+        "/search/",
+        {"q": "sync", "status": "open", "tag": "sync", "type": "feedback", "after": "1_1"},
+    ),
     "reports_recognition": lambda w: (
         "/reports/recognition/",
         {"start": "2026-03-01", "end": "2026-03-07", "format": "csv"},
@@ -367,6 +376,7 @@ GET_ONLY = {
     "api:openapi-json",
     "api:openapi-view",
     "api:api-root",
+    "api_not_found",
     "healthz",
     "readyz",
     "metrics",
@@ -376,6 +386,7 @@ GET_ONLY = {
     "reports_volumes",
     "reports_dashboard",
     "reports_conversations_csv",
+    "search",
 }
 
 

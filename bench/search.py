@@ -1,0 +1,327 @@
+"""Search at size: p50/p95 of a search against its raw SQL, at N messages.
+
+Run from the repository root, against a scratch database (its conversations are emptied):
+
+    createdb sd_search_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_search_bench .venv/bin/python bench/search.py --sizes 100000,1000000
+    .venv/bin/python bench/search.py --sizes 20000          # SQLite (FTS5), a temporary database
+
+For each size N, N/2 conversations are written as bench/queues.py writes them (platforms,
+statuses, languages, … spread as a desk's are), each with two messages: N messages. Their words
+are drawn from a vocabulary of 20,000 words with Zipf frequencies (a few words everywhere, most
+rare), German messages with German words among them. Then each query below is searched, as a
+community manager (sees everything) and as a contributor (sees their queues: the visibility
+query), --repeats times each:
+
+* rare, medium, common: a word in about 1 in 50,000, 1 in 2,000 and 1 in 100 messages;
+* two words: two medium words in the same message;
+* german: an inflected German word (PostgreSQL stems it: "Passwort" finds "Passwörter");
+* handle, number: a customer's @handle, a conversation's #number.
+
+The product is `socialdesk.search.selectors.search`, the work of one results page without the
+template: the matches, the visibility and filter query, the keyset page of 25, the snippets. The
+baseline is the bare SQL of the same text match and page (the newest 26 of the matching
+conversations), sent through the driver's own cursor without Django,
+visibility or snippets: the floor of the search. Handle and number queries have no baseline.
+p50/p95 are over every query and both people, product and baseline alternating.
+"""
+
+import argparse
+import importlib.util
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+VOCABULARY = 20_000
+GERMAN = ["Passwörter", "Lesezeichen", "verschwunden", "abgestürzt", "Aktualisierung", "Fenster"]
+
+
+def _queues_bench():
+    spec = importlib.util.spec_from_file_location("bench_queues", ROOT / "bench" / "queues.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--sizes", default="100000,1000000", help="comma-separated numbers of messages")
+    p.add_argument("--repeats", type=int, default=20, help="searches per query and person")
+    p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--reuse", action="store_true", help="search what the last run filled")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="allow a PostgreSQL database whose name does not contain 'bench'",
+    )
+    return p.parse_args(argv)
+
+
+def setup_django(args):
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        dbname = url.rsplit("/", 1)[-1].split("?")[0]
+        if "bench" not in dbname and not args.force:
+            sys.exit(
+                f"bench/search.py empties the conversations of database {dbname!r}; use a database named *bench* or pass --force"
+            )
+    else:
+        os.environ["SOCIALDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="sd-search-bench-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def people():
+    from django.contrib.auth import get_user_model
+
+    from socialdesk.demo.seed import load_demo_configuration
+    from socialdesk.people.models import Profile, Role
+
+    load_demo_configuration()
+    out = {}
+    for name, role in (
+        ("bench-cm", Role.COMMUNITY_MANAGER),
+        ("bench-contributor", Role.CONTRIBUTOR),
+    ):
+        user, _ = get_user_model().objects.get_or_create(username=name)
+        Profile.objects.update_or_create(user=user, defaults={"role": role})
+        out[name] = user
+    return out
+
+
+def vocabulary(rng):
+    letters = "bcdfghklmnprstvz"
+    vowels = "aeiou"
+    words = set()
+    while len(words) < VOCABULARY:
+        words.add(
+            "".join(rng.choice(letters) + rng.choice(vowels) for _ in range(rng.randrange(2, 5)))
+        )
+    words = sorted(words)
+    rng.shuffle(words)
+    return words
+
+
+def texts(n, rng, language_of):
+    """`n` message texts; the cumulative Zipf weights make word rank r about 1/r as frequent."""
+    words = vocabulary(rng)
+    cum, total = [], 0.0
+    for r in range(len(words)):
+        total += 1 / (r + 1)
+        cum.append(total)
+    out = []
+    for i in range(n):
+        chosen = rng.choices(words, cum_weights=cum, k=rng.randrange(5, 15))
+        if language_of(i) == "de" and rng.random() < 0.2:
+            chosen.append(rng.choice(GERMAN))
+        out.append(" ".join(chosen))
+    return words, out
+
+
+def fill(n_messages, *, seed):
+    """N/2 conversations with two messages each; returns (seconds, the vocabulary)."""
+    from django.db import connection, transaction
+
+    queues = _queues_bench()
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    n_conv = max(1, n_messages // 2)
+    queues.fill(n_conv, seed=seed)
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            "SELECT id, conversation_id, platform, language, created_at, author_id "
+            "FROM conversations_message ORDER BY id"
+        )
+        first = cur.fetchall()
+        language = {row[1]: row[3] for row in first}
+        words, bodies = texts(2 * len(first), rng, lambda i: language[first[i // 2][1]])
+        # Written again, two a conversation, with the vocabulary's words; on PostgreSQL the
+        # full-text index is built once afterwards rather than row by row.
+        cur.execute("DELETE FROM conversations_message")
+        if postgres:
+            cur.execute("DROP INDEX IF EXISTS search_message_tsv")
+        rows = []
+        for i, row in enumerate(first):
+            for k in (0, 1):
+                out = k == 1 and i % 3 == 0
+                rows.append(
+                    (
+                        2 * i + k + 1,
+                        "out" if out else "in",
+                        row[2],
+                        f"bench-m{k}-{row[1]}",
+                        "",
+                        bodies[2 * i + k],
+                        row[3],
+                        row[4],
+                        row[4],
+                        "{}",
+                        row[1],
+                        "{}",
+                        None if out else row[5],
+                    )
+                )
+        queues._write("conversations_message", queues.MESSAGE_COLUMNS, rows)
+    if postgres:
+        from socialdesk.search import index
+
+        index.install()
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence('conversations_message', 'id'), "
+                "(SELECT MAX(id) FROM conversations_message))"
+            )
+            cur.execute("VACUUM ANALYZE conversations_message")
+        else:
+            cur.execute("ANALYZE")
+    return time.perf_counter() - t0, words
+
+
+def queries(words, n_messages):
+    """(kind, text) to search for: words picked by how many messages hold them."""
+    from socialdesk.conversations.models import Author, Conversation
+
+    # With Zipf weights over 20,000 words and ~10 words a message, rank r is in about
+    # 10 / (r * H) of the messages (H ≈ 10.5): rank 1 ≈ 1 in 1, rank 10 ≈ 1 in 10, …
+    def at(share):  # the rank whose word is in about `share` of the messages
+        return min(len(words) - 1, max(0, round(10 / (share * 10.5))))
+
+    newest = Conversation.objects.order_by("-pk").values_list("pk", flat=True).first()
+    handle = Author.objects.filter(handle__startswith="bench_").values_list("handle", flat=True)[7]
+    return [
+        ("rare", words[at(1 / 50_000)]),
+        ("medium", words[at(1 / 2_000)]),
+        ("common", words[at(1 / 100)]),
+        ("two words", f"{words[at(1 / 500)]} {words[at(1 / 300)]}"),
+        ("german", "Passwort"),
+        ("handle", f"@{handle}"),
+        ("number", f"#{newest // 2}"),
+    ]
+
+
+def baseline_sql(text):
+    """The bare text match, as SQL with the text inlined (escaped) for the driver."""
+    from django.db import connection
+
+    from socialdesk.search.index import MESSAGE_VECTOR
+    from socialdesk.search.selectors import Query, _fts5_query
+
+    q = Query.parse(text)
+    words = " ".join(q.words).replace("'", "''")
+    if connection.vendor == "postgresql":
+        return (
+            "SELECT conversation_id FROM conversations_message "
+            f"WHERE {MESSAGE_VECTOR} @@ socialdesk_tsquery('{words}')"
+        )
+    fts = _fts5_query(q.words).replace("'", "''")
+    return (
+        "SELECT m.conversation_id FROM search_message_fts f JOIN conversations_message m "
+        f"ON m.id = f.rowid WHERE search_message_fts MATCH '{fts}'"
+    )
+
+
+def run_baseline(raw, sql):
+    """The search's database work without Django, visibility or snippets: the newest 26
+    conversations among the matches."""
+    from django.db import connection
+
+    where = f"id = ANY(ARRAY({sql}))" if connection.vendor == "postgresql" else f"id IN ({sql})"
+    cur = raw.cursor()
+    cur.execute(
+        f"SELECT id FROM conversations_conversation WHERE {where} "
+        "ORDER BY last_inbound_at DESC, id DESC LIMIT 26"
+    )
+    cur.fetchall()
+    cur.close()
+
+
+def measure(users, qs, *, repeats):
+    from django.db import connection
+
+    from socialdesk.search.selectors import search
+
+    raw = connection.connection
+    product, baseline, per_kind = [], [], {}
+    for kind, text in qs:
+        sql = baseline_sql(text) if kind not in ("handle", "number") else None
+        for user in users.values():
+            found = len(search(user=user, text=text)[0])
+            per_kind.setdefault(kind, {"text": text, "found": {}, "times": []})
+            per_kind[kind]["found"][user.username] = found
+            for _ in range(repeats):
+                t = time.perf_counter()
+                search(user=user, text=text)
+                elapsed = time.perf_counter() - t
+                product.append(elapsed)
+                per_kind[kind]["times"].append(elapsed)
+                if sql:
+                    t = time.perf_counter()
+                    run_baseline(raw, sql)
+                    baseline.append(time.perf_counter() - t)
+    return {
+        "product_p50": _pct(product, 50),
+        "product_p95": _pct(product, 95),
+        "baseline_p50": _pct(baseline, 50),
+        "baseline_p95": _pct(baseline, 95),
+        "kinds": {
+            k: {"text": v["text"], "found": v["found"], "p95": _pct(v["times"], 95)}
+            for k, v in per_kind.items()
+        },
+    }
+
+
+def _pct(values, p):
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def bench(n_messages, *, repeats=20, seed=11, reuse=False):
+    """Fill (unless `reuse`) and measure; returns (fill seconds, results)."""
+    users = people()
+    seconds, words = (0.0, vocabulary(random.Random(seed))) if reuse else (None, None)
+    if not reuse:
+        seconds, words = fill(n_messages, seed=seed)
+    else:
+        from socialdesk.search import index
+
+        index.install()  # the functions as this checkout writes them (idempotent)
+    return seconds, measure(users, queries(words, n_messages), repeats=repeats)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    setup_django(args)
+    from django.db import connection
+
+    for n in (int(s) for s in args.sizes.split(",")):
+        seconds, r = bench(n, repeats=args.repeats, seed=args.seed, reuse=args.reuse)
+        print(
+            f"{connection.vendor} N={n:,} messages (filled in {seconds:.0f} s): "
+            f"search p50 {r['product_p50'] * 1000:.1f} ms, p95 {r['product_p95'] * 1000:.1f} ms; "
+            f"raw SQL p50 {r['baseline_p50'] * 1000:.1f} ms, p95 {r['baseline_p95'] * 1000:.1f} ms"
+        )
+        for kind, k in r["kinds"].items():
+            print(
+                f"  {kind:10} {k['text']!r:28} p95 {k['p95'] * 1000:7.1f} ms  found {k['found']}"
+            )
+
+
+if __name__ == "__main__":
+    main()
