@@ -121,12 +121,12 @@ def list_conversations(request: HttpRequest, params: Query[ListQuery]):
         try:
             after = search.SearchCursor.decode(params.after)
         except ValueError:
-            raise ActionError("`after` is not a page this API gave out.", field="after")
+            raise ActionError("`after` is not a page this API gave out.", field="after") from None
     if params.q.strip():
         try:
             query = search.Query.parse(params.q)
         except search.BadQuery as e:
-            raise ActionError(str(e), field="q")
+            raise ActionError(str(e), field="q") from None
         qs = search.matching(user=request.user, query=query, filter=filter)
     else:
         query = None
