@@ -105,7 +105,10 @@ def test_the_desk_works_under_its_content_security_policy(desk, browser, custome
     page.wait_for_load_state("load")
     assert not page.evaluate("window.__violations")
 
-    # And the watch works: an inline handler slipped into the page is refused, and recorded.
+    # And the watch works: an inline handler slipped into the page is refused, and recorded
+    # (on a page loaded for it, so no navigation still under way can reset the record).
+    page.goto(f"{desk}/")
+    page.wait_for_load_state("load")
     page.evaluate(
         "() => { const d = document.createElement('div'); d.setAttribute('onclick', 'window.__ran = 1');"
         " document.body.append(d); d.click(); }"

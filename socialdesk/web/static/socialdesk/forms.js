@@ -13,6 +13,13 @@
     }
   });
 
+  // A field shown to be copied (a new API token) is selected whole when it takes the focus.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-on-focus]")) {
+      event.target.select();
+    }
+  });
+
   // "Select all" ticks or unticks every box its selector names (the queue's bulk actions).
   document.addEventListener("click", function (event) {
     var all = event.target.closest && event.target.closest("[data-select-all]");
