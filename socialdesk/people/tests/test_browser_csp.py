@@ -84,7 +84,8 @@ def test_the_desk_works_under_its_content_security_policy(desk, browser, custome
 
     # The bell: one unread, then read from its page.
     page.goto(f"{desk}/")
-    assert page.inner_text("header .bell").strip() == "🔔 1"
+    assert page.inner_text("header .bell").strip() == "1"
+    assert page.locator("header .bell svg").count() == 1
     page.click("header .bell")
     page.wait_for_url(f"{desk}/notifications/")
     page.click("li.notification button:has-text('Open')")
@@ -103,7 +104,9 @@ def test_the_desk_works_under_its_content_security_policy(desk, browser, custome
         tick.check()
     assert f"{field}={value}" in page.url
     page.wait_for_load_state("load")
-    assert not page.evaluate("window.__violations")
+    # Read from the console, which outlives the page: Chromium reports every refusal there, and
+    # a page's own record could be cut short by a navigation still under way.
+    assert not [m for m in console if "Content Security Policy" in m]
 
     # And the watch works: an inline handler slipped into the page is refused, and recorded
     # (on a page loaded for it, so no navigation still under way can reset the record).
