@@ -105,7 +105,9 @@ def test_volumes_and_recognition_csv(client, agents, history):
         rows[("Close reason", "Resolved")] == "1" and rows[("Opened per day", "2026-03-02")] == "6"
     )
     page = client.get("/reports/volumes/", RANGE).content.decode()
-    assert page.count("<svg") == 7 and "Conversations opened and closed per day" in page
+    assert (
+        page.count('<svg class="chart"') == 7 and "Conversations opened and closed per day" in page
+    )
     rec = {
         row[0]: row[1:]
         for row in _csv(client.get("/reports/recognition/", {**RANGE, "format": "csv"}))[1:]
