@@ -43,6 +43,7 @@ from socialdesk.connectors.base import (
 )
 from socialdesk.connectors.registry import connector_for
 from socialdesk.conversations.models import Activity, ActivityKind, Message
+from socialdesk.conversations.storage import local_files
 from socialdesk.outbox import limits
 from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 
@@ -163,21 +164,19 @@ def _call(action: OutboundAction) -> str:
         if found:
             return found
     if action.kind == ActionKind.REPLY:
-        media = (
-            [(a.file.path, a.content_type) for a in action.message.attachments.all()]
-            if action.message_id
-            else []
-        )
+        attachments = list(action.message.attachments.all()) if action.message_id else []
         # Only connectors whose platform takes attachments are given any (channel_rules checks).
-        if media and not connector.can(Capability.MEDIA):
+        if attachments and not connector.can(Capability.MEDIA):
             raise NotSupported(f"{connector.platform} replies cannot carry attachments.")
-        extra = {"media": media} if media else {}
-        return connector.reply(
-            text=action.text,
-            in_reply_to_id=action.target_platform_id,
-            idempotency_key=str(action.idempotency_key),
-            **extra,
-        )
+        # The files as paths on this machine (a bucket's are copied for the upload).
+        with local_files(attachments) as media:
+            extra = {"media": media} if media else {}
+            return connector.reply(
+                text=action.text,
+                in_reply_to_id=action.target_platform_id,
+                idempotency_key=str(action.idempotency_key),
+                **extra,
+            )
     if action.kind == ActionKind.LIKE:
         connector.like(target_id=action.target_platform_id)
         return ""
