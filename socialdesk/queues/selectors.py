@@ -481,6 +481,11 @@ def page_of(
     return rows, (Cursor.of(rows[-1]) if more else None)
 
 
+def languages_in_use() -> list[str]:
+    """The languages conversations have (codes, sorted), read through the language index."""
+    return _distinct_languages()
+
+
 def _distinct_languages() -> list[str]:
     """Every language a conversation has, read by skipping through the language index.
 
