@@ -239,6 +239,7 @@ def matching(
     query: Query,
     filter: ConversationFilter | None = None,
     matches: Matches | None = None,
+    visible: QuerySet | None = None,
 ) -> QuerySet:
     """Every conversation `user` may see that matches `query` and `filter`, unordered.
 
@@ -249,14 +250,20 @@ def matching(
     stops as soon as the page is full. SQLite: the FTS5 tables' matches as a subquery.
     """
     matches = matches or find(query)
+    visible = visible if visible is not None else visible_conversations(user=user)
     if matches is None:
-        return visible_conversations(user=user).none()
-    qs = _restricted(visible_conversations(user=user), query, matches)
+        return visible.none()
+    qs = _restricted(visible, query, matches)
     return (filter or ConversationFilter()).apply(qs)
 
 
 def count(
-    *, user, query: Query, filter: ConversationFilter | None, matches: Matches | None
+    *,
+    user,
+    query: Query,
+    filter: ConversationFilter | None,
+    matches: Matches | None,
+    visible: QuerySet | None = None,
 ) -> CappedCount:
     """How many conversations `user` may see match, counted up to COUNT_CAP ("1,000+").
 
@@ -265,10 +272,10 @@ def count(
     if matches is None:
         return CappedCount(0, COUNT_CAP)
     if not matches.dense:
-        qs = matching(user=user, query=query, filter=filter, matches=matches)
+        qs = matching(user=user, query=query, filter=filter, matches=matches, visible=visible)
         return capped_count(qs, cap=COUNT_CAP)
     sample = Matches(ids=matches.ids)
-    qs = matching(user=user, query=query, filter=filter, matches=sample)
+    qs = matching(user=user, query=query, filter=filter, matches=sample, visible=visible)
     n = capped_count(qs, cap=COUNT_CAP)
     return CappedCount(int(n), COUNT_CAP, at_least=int(n) <= COUNT_CAP)
 
@@ -333,7 +340,7 @@ def _walk(query: Query, matches: Matches, *, after: SearchCursor | None, limit: 
         return cursor.fetchall()
 
 
-def _dense_page(*, user, query, filter, matches, after, size):
+def _dense_page(*, visible, query, filter, matches, after, size):
     """A page of a common word's matches: batches of the walk, narrowed to what `user` may see
     and `filter` by primary key (cheap for a few ids, where the visibility rules joined to a
     walk would read whole platforms). None if WALK_LIMIT matches held no page."""
@@ -343,14 +350,12 @@ def _dense_page(*, user, query, filter, matches, after, size):
         seen += len(rows)
         ids = [pk for pk, _ in rows]
         if ids:
-            narrowed = (filter or ConversationFilter()).apply(
-                visible_conversations(user=user).filter(pk__in=ids)
-            )
+            narrowed = (filter or ConversationFilter()).apply(visible.filter(pk__in=ids))
             keep = set(narrowed.values_list("pk", flat=True))
             found += [pk for pk in ids if pk in keep]
         if len(found) > size or len(rows) < batch:
             return page(
-                visible_conversations(user=user).filter(pk__in=found[: size + 1]),
+                visible.filter(pk__in=found[: size + 1]),
                 after=after,
                 size=size,
             )
@@ -362,7 +367,7 @@ def _dense_page(*, user, query, filter, matches, after, size):
 
 
 @contextmanager
-def _rules_row_by_row():
+def _rules_row_by_row(visible: QuerySet):
     """PostgreSQL: the queues' visibility rules checked on each candidate row, not hashed.
 
     Search narrows a known, small set of conversations (a page's worth, or the index's first
@@ -371,13 +376,12 @@ def _rules_row_by_row():
     thousands of rows read to check a thousand); with a working memory too small for those hash
     tables it probes each rule for each candidate by primary key instead. Restored afterwards,
     even inside a longer transaction."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not visible.query.where:  # sees everything
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('work_mem')")
+        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', '64kB', true)")
         before = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('work_mem', '64kB', true)")
         try:
             yield
         finally:
@@ -406,23 +410,31 @@ def results(
     query = Query.parse(text)
     if not query:
         return Results([], None, None)
-    with _rules_row_by_row():
+    # The visibility rules read once (the queues `user` may see), for every query below.
+    visible = visible_conversations(user=user)
+    with _rules_row_by_row(visible):
         return _results(
-            user=user, query=query, filter=filter, after=after, size=size, with_count=with_count
+            visible=visible,
+            user=user,
+            query=query,
+            filter=filter,
+            after=after,
+            size=size,
+            with_count=with_count,
         )
 
 
-def _results(*, user, query, filter, after, size, with_count) -> Results:
+def _results(*, visible, user, query, filter, after, size, with_count) -> Results:
     matches = find(query)
     walked = None
     if matches is not None and matches.dense:
         walked = _dense_page(
-            user=user, query=query, filter=filter, matches=matches, after=after, size=size
+            visible=visible, query=query, filter=filter, matches=matches, after=after, size=size
         )
     if walked is not None:
         rows, cursor = walked
     else:
-        qs = matching(user=user, query=query, filter=filter, matches=matches)
+        qs = matching(user=user, query=query, filter=filter, matches=matches, visible=visible)
         rows, cursor = page(qs, after=after, size=size)
     hits = message_matches(query, [c.pk for c in rows])
     for c in rows:
@@ -432,7 +444,7 @@ def _results(*, user, query, filter, after, size, with_count) -> Results:
         if after is None and cursor is None:
             total = CappedCount(len(rows), COUNT_CAP)  # the whole of it is on this page
         else:
-            total = count(user=user, query=query, filter=filter, matches=matches)
+            total = count(user=user, query=query, filter=filter, matches=matches, visible=visible)
     return Results(rows, cursor, total)
 
 
