@@ -256,3 +256,39 @@ def test_merged_and_split_conversations_are_found_where_their_messages_went(agen
     assert _found(cm, "wombat") == [new.pk]
     assert _found(cm, "quokka") == [first.pk]
     assert _found(cm, "quokka wombat") == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's triggers")
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_adding_to_one_conversation_at_once_both_count(agents, inbound):
+    """The second writer's trigger waits for the first one's row and adds to what it committed."""
+    import threading
+
+    import psycopg
+
+    ingest([inbound("Where did my toolbar go", handle="both")])
+    c = Conversation.objects.get()
+    s = connection.settings_dict
+    conninfo = dict(
+        host=s["HOST"] or "localhost",
+        port=s["PORT"] or 5432,
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        dbname=s["NAME"],
+    )
+    insert = (
+        "INSERT INTO conversations_message (direction, platform, platform_id, text, language, "
+        "created_at, received_at, raw, conversation_id, metadata, private, in_reply_to_platform_id) "
+        "VALUES ('in', 'twitter', %s, %s, 'en', now(), now(), '{}', %s, '{}', false, '')"
+    )
+    with psycopg.connect(**conninfo) as first, psycopg.connect(**conninfo) as second:
+        first.execute(insert, ["w1", "platypus", c.pk])
+        t = threading.Thread(target=lambda: second.execute(insert, ["w2", "echidna", c.pk]))
+        t.start()
+        t.join(0.5)
+        assert t.is_alive()  # waiting for the first writer's row
+        first.commit()
+        t.join(10)
+        second.commit()
+    assert _found(agents["cm"], "platypus") == _found(agents["cm"], "echidna") == [c.pk]
+    assert _found(agents["cm"], "toolbar") == [c.pk]
