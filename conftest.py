@@ -47,9 +47,11 @@ def _no_real_platforms(settings):
 
 @pytest.fixture
 def demo(db):
-    from socialdesk.demo.seed import load_demo_configuration
+    """The demo configuration (accounts, routing, queues, tags, clippings, agents); written from
+    memory after the first test that loads it (tests/factories.py)."""
+    from tests.factories import demo_configuration
 
-    load_demo_configuration()
+    demo_configuration()
 
 
 @pytest.fixture
