@@ -256,7 +256,9 @@ def ingest(
         return IngestResult()
     aside = _Aside(account=account, stream=stream, retrying=retrying)
     result = IngestResult()
-    with transaction.atomic():
+    # The page is the outer edge (a poll, a message let through), except when a community
+    # manager retries a set-aside message: that runs under the set-aside row's lock.
+    with transaction.atomic(durable=retrying is None):
         for item in unreadable:
             if _stored(item.platform, item.platform_id):
                 result.duplicates += 1  # a copy of a message we have: nothing to keep
