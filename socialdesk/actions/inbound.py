@@ -159,6 +159,24 @@ def _opened(conversation: Conversation) -> Activity:
     )
 
 
+def _inbound_message(conversation: Conversation, author: Author, msg: InboundMessage) -> Message:
+    """The row of a customer's message (not saved: the bulk path inserts a page's at once)."""
+    return Message(
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        platform=msg.platform,
+        platform_id=msg.platform_id,
+        in_reply_to_platform_id=msg.in_reply_to_id,
+        author=author,
+        text=msg.text,
+        language=msg.language,
+        created_at=msg.created_at,
+        raw=msg.raw,
+        metadata=msg.metadata,
+        private=msg.private,
+    )
+
+
 def _received(conversation: Conversation, message: Message) -> Activity:
     return Activity(
         conversation=conversation,
@@ -660,20 +678,7 @@ def _store_in_bulk(
             if triaged is not None:
                 context.opened.append((conversation, triaged))
             result.conversations_opened += 1
-        message = Message(
-            conversation=conversation,
-            direction=Direction.INBOUND,
-            platform=msg.platform,
-            platform_id=msg.platform_id,
-            in_reply_to_platform_id=msg.in_reply_to_id,
-            author=author,
-            text=msg.text,
-            language=msg.language,
-            created_at=msg.created_at,
-            raw=msg.raw,
-            metadata=msg.metadata,
-            private=msg.private,
-        )
+        message = _inbound_message(conversation, author, msg)
         reopened = _take_message(
             conversation, msg, follow_up=follow_up, playing=playing.__contains__
         )
@@ -910,20 +915,8 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
             context.opened.append((conversation, triaged))
         result.conversations_opened += 1
     before = _state(conversation)
-    message = Message.objects.create(
-        conversation=conversation,
-        direction=Direction.INBOUND,
-        platform=msg.platform,
-        platform_id=msg.platform_id,
-        in_reply_to_platform_id=msg.in_reply_to_id,
-        author=author,
-        text=msg.text,
-        language=msg.language,
-        created_at=msg.created_at,
-        raw=msg.raw,
-        metadata=msg.metadata,
-        private=msg.private,
-    )
+    message = _inbound_message(conversation, author, msg)
+    message.save(force_insert=True)
     _received(conversation, message).save()
     reopened = _take_message(conversation, msg, follow_up=follow_up, playing=_is_playing)
     if reopened:
