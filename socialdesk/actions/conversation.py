@@ -402,26 +402,37 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
 
 
 def hold(*, actor, conversation: Conversation, reason: str) -> Conversation:
-    policy.require_role(actor=actor, conversation=conversation, action="hold")
-    reason = _parse_hold_reason(reason)
-    now = timezone.now()
-    with transaction.atomic(durable=True):
-        conversation = _lock(conversation)
-        _check_not_dealt_to_another(actor, conversation, now)
-        _set_held(actor=actor, conversation=conversation, reason=reason, now=now)
-        _release(conversation)
-        conversation.save()
-    return conversation
+    return _set_status(
+        actor=actor,
+        conversation=conversation,
+        action="hold",
+        reason=_parse_hold_reason,
+        given=reason,
+        write=_set_held,
+    )
 
 
 def close(*, actor, conversation: Conversation, reason: str) -> Conversation:
-    policy.require_role(actor=actor, conversation=conversation, action="close")
-    reason = _parse_close_reason(reason)
+    return _set_status(
+        actor=actor,
+        conversation=conversation,
+        action="close",
+        reason=_parse_close_reason,
+        given=reason,
+        write=_set_closed,
+    )
+
+
+def _set_status(*, actor, conversation: Conversation, action: str, reason, given: str, write):
+    """Hold or close without a reply: the role, the reason (`reason` parses `given`), then under
+    the row lock the deal's holder, the new status (`write`) and the lease given up."""
+    policy.require_role(actor=actor, conversation=conversation, action=action)
+    parsed = reason(given)
     now = timezone.now()
     with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, now)
-        _set_closed(actor=actor, conversation=conversation, reason=reason, now=now)
+        write(actor=actor, conversation=conversation, reason=parsed, now=now)
         _release(conversation)
         conversation.save()
     return conversation
