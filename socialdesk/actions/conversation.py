@@ -636,7 +636,9 @@ def assign(
     """Assign to an agent and/or a queue (AG5), with an optional internal note.
 
     Anyone may take a conversation or send it to a queue; assigning to another agent needs a
-    moderator. Assigning to a queue takes it out of the rule-based queues and out of Play.
+    moderator. Assigning to a queue takes it out of the rule-based queues and out of Play; to the
+    escalation queue, it is an escalation and the log says so (with the queue, as `escalate`'s
+    entry does); an agent assigned as well is logged as assigned.
     """
     policy.require_role(actor=actor, conversation=conversation, action="assign")
     note = check_text((note or "").strip(), kind="note", field="note", label="The note")
@@ -670,16 +672,25 @@ def assign(
         conversation.save()
         if note.strip():
             InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
-        Activity.objects.create(
-            conversation=conversation,
-            actor=actor,
-            kind=ActivityKind.ASSIGNED,
-            detail={
-                "to_user": str(to_user or ""),
-                "to_queue": str(to_queue or ""),
-                "note": bool(note.strip()),
-            },
-        )
+        escalated = to_queue is not None and to_queue.is_escalation
+        if escalated:
+            Activity.objects.create(
+                conversation=conversation,
+                actor=actor,
+                kind=ActivityKind.ESCALATED,
+                detail={"queue": to_queue.name, "note": bool(note.strip()), "assigned": True},
+            )
+        if to_user is not None or not escalated:
+            Activity.objects.create(
+                conversation=conversation,
+                actor=actor,
+                kind=ActivityKind.ASSIGNED,
+                detail={
+                    "to_user": str(to_user or ""),
+                    "to_queue": "" if escalated else str(to_queue or ""),
+                    "note": bool(note.strip()),
+                },
+            )
     return conversation
 
 
