@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
+from socialdesk.actions import policy
 from socialdesk.conversations.forms import form_errors
 from socialdesk.errors import ActionError
 
@@ -445,9 +446,7 @@ def _people_context(request) -> dict:
     return {"people": users, "roles": roles, "is_admin": is_admin}
 
 
-def _require_moderator(request):
-    if not has_role(request.user, "moderator"):
-        raise PermissionDenied("Only moderators approve replies.")
+_require_moderator = policy.page_role("moderator", "Only moderators approve replies.")
 
 
 @login_required

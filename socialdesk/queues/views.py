@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
+from socialdesk.actions import policy
 from socialdesk.conversations.forms import form_errors
 from socialdesk.conversations.models import CloseReason, HoldReason, Message, Tag
 from socialdesk.errors import ActionError
@@ -36,10 +36,7 @@ from socialdesk.queues.selectors import (
 
 from .forms import BulkForm, SaveFilterForm
 
-
-def _require_cm(request):
-    if not has_role(request.user, "cm"):
-        raise PermissionDenied("Only community managers edit queues.")
+_require_cm = policy.page_role("cm", "Only community managers edit queues.")
 
 
 def visible_queue_or_404(request, slug: str) -> Queue:
