@@ -11,6 +11,7 @@ with its first message, an agent of a role).
 import itertools
 import re
 from contextlib import contextmanager
+from dataclasses import replace
 
 from django.apps import apps
 from django.db import connection, transaction
@@ -126,6 +127,9 @@ def account(handle: str = "FirefoxSupport", *, platform: str = "twitter", **fiel
     return BrandAccount.objects.create(platform=platform, handle=handle, **defaults)
 
 
+_new_account = account
+
+
 def queue(name: str = "Twitter conversations", *, rules=None, visible_to="contributor", **fields):
     """A queue of saved rules (all Twitter conversations unless `rules` says otherwise)."""
     from django.utils.text import slugify
@@ -164,3 +168,23 @@ def rolled_back():
     with atomic:
         yield
         transaction.set_rollback(True)
+
+
+def conversation(account=None, text: str = "Firefox lost my bookmarks after the update", **more):
+    """A customer's conversation with its first message, opened the way every conversation is
+    (`actions.inbound.ingest`: author, routing, triage, the log) on `account` (a new
+    @FirefoxSupport without one); `more` goes to `conftest.make_inbound` (handle, followers...)."""
+    from conftest import make_inbound
+    from socialdesk.actions.inbound import ingest
+    from socialdesk.conversations.models import Message
+
+    account = account or _new_account()
+    msg = replace(
+        make_inbound(text, mention=None, **more),
+        platform=account.platform,
+        text=f"@{account.handle} {text}",
+        mentioned_account_ids=(account.external_id,),
+    )
+    result = ingest([msg])
+    assert result.stored == 1, result
+    return Message.objects.get(platform=msg.platform, platform_id=msg.platform_id).conversation

@@ -57,3 +57,21 @@ def test_the_cache_steps_aside_when_the_tables_hold_other_rows():
     assert BrandAccount.objects.filter(handle="FirefoxSupport").exists()
     assert Queue.objects.filter(slug="twitter-conversations-moderated").count() == 1
     assert Queue.objects.filter(is_escalation=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_factories_make_a_small_consistent_desk():
+    from socialdesk.actions import conversation as actions
+    from socialdesk.conversations.models import Activity
+    from socialdesk.queues.selectors import queue_conversations
+
+    support = factories.account("AcmeSupport")
+    contributor = factories.agent("contributor")
+    q = factories.queue("Acme", rules={"platforms": ["twitter"], "moderated": True})
+    c = factories.conversation(support, "my bookmarks are gone")
+    assert (c.account, c.respond_from, c.moderated) == (support, support, True)
+    assert c.messages.get().text == "@AcmeSupport my bookmarks are gone"
+    assert list(queue_conversations(queue=q)) == [c]
+    assert contributor.check_password(contributor.username)
+    actions.close(actor=contributor, conversation=c, reason="acknowledged")
+    assert Activity.objects.filter(conversation=c, kind="closed").exists()
