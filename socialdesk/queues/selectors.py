@@ -6,10 +6,13 @@ does not offer. One `apply` narrows every list, count and deal.
 """
 
 import datetime
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field, fields, replace
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -352,6 +355,10 @@ class CappedCount(int):
         count.at_least = at_least
         return count
 
+    def __reduce__(self):
+        # Kept in the cache (`cached_facet_counts`): pickled with its cap and its "at least".
+        return (_capped_count, (int(self), self.cap, self.at_least))
+
     @property
     def capped(self) -> bool:
         return self > self.cap or self.at_least
@@ -362,6 +369,10 @@ class CappedCount(int):
         if self.at_least:
             return f"{int(self):,}+" if self else "?"
         return f"{int(self):,}"
+
+
+def _capped_count(n: int, cap: int, at_least: bool) -> CappedCount:
+    return CappedCount(n, cap, at_least=at_least)
 
 
 # A tag's count looks at no more than this many times the value cap of its newest links.
@@ -689,3 +700,50 @@ def facet_counts(
         "language": choices("languages", [], counted["languages"]),
         "sentiment": choices("sentiments", Sentiment.choices, counted["sentiments"], always=True),
     }
+
+
+def facet_counts_seconds() -> int:
+    """How long the left panel's counts are kept before they are counted again."""
+    return settings.SOCIALDESK_FACET_COUNTS_SECONDS
+
+
+# Bumped to count every queue's panel again at once (after a bulk action, say).
+_FACETS_GENERATION = "queues:facets:generation"
+
+
+def forget_facet_counts() -> None:
+    """Count every panel again on its next view, rather than when its kept counts expire."""
+    try:
+        cache.incr(_FACETS_GENERATION)
+    except ValueError:
+        cache.set(_FACETS_GENERATION, 1, None)
+
+
+def cached_facet_counts(
+    *, queue: Queue, filter: ConversationFilter
+) -> tuple[dict[str, list[tuple[str, str, int]]], datetime.datetime]:
+    """`facet_counts`, kept for `facet_counts_seconds()` per queue, rules and filter; and when
+    they were counted (the panel says "as of HH:MM").
+
+    The panel's counts are the page's one costly part (some fifty capped counts in one
+    statement: tens to hundreds of milliseconds on a large queue), and an agent paging through a
+    queue, or several agents on the same queue, ask for the same ones again and again. Counted
+    within the other filters, they are no set of counters an action could keep up to date, so
+    they are recounted from the rows when they expire and cannot drift for longer than that.
+    """
+    seconds = facet_counts_seconds()
+    if seconds <= 0:
+        return facet_counts(queue=queue, filter=filter), timezone.now()
+    generation = cache.get(_FACETS_GENERATION, 0)
+    what = json.dumps(
+        [queue.kind, queue.rules, filter.as_dict()],
+        sort_keys=True,
+        default=str,
+    )
+    key = f"queues:facets:{generation}:{queue.pk}:{hashlib.sha256(what.encode()).hexdigest()[:32]}"
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
+    kept = (facet_counts(queue=queue, filter=filter), timezone.now())
+    cache.set(key, kept, seconds)
+    return kept
