@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
 from socialdesk.conversations.forms import form_errors
-from socialdesk.conversations.models import CloseReason, HoldReason, Message, Tag
+from socialdesk.conversations.models import (
+    CloseReason,
+    Conversation,
+    HoldReason,
+    Message,
+    Tag,
+)
 from socialdesk.errors import ActionError
 from socialdesk.people.models import has_role
 from socialdesk.queues.forms import QueueForm
@@ -99,7 +105,9 @@ def queue_list(request, slug):
                 request,
                 _("That page link is not one this desk made: here is the first page."),
             )
-    qs = queue_conversations(queue=queue, filter=filter)
+    # The queue and the status are the order index's range; the other filters are tested while
+    # walking it (`page_of`).
+    qs = queue_conversations(queue=queue, filter=ConversationFilter(statuses=filter.statuses))
     # The list shows what the customer wrote last: its first line.
     latest_text = (
         Message.objects.filter(conversation=OuterRef("pk"), direction="in")
@@ -107,10 +115,12 @@ def queue_list(request, slug):
         .values("text")[:1]
     )
     conversations, next_cursor = page_of(
-        qs.select_related("author", "account", "dealt_to")
+        qs,
+        after=after,
+        narrow=filter.narrowing(),
+        rows=Conversation.objects.select_related("author", "account", "dealt_to")
         .only(*LIST_COLUMNS)
         .annotate(customer_text=Subquery(latest_text)),
-        after=after,
     )
     tags = list(Tag.objects.all())
     tag_names = {t.slug: t.name for t in tags}

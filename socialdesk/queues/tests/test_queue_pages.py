@@ -282,3 +282,31 @@ def test_a_tag_common_elsewhere_is_counted_in_its_newest_links_and_says_there_ma
         ]
     }
     assert (str(tags["sync"]), str(tags["crash"])) == ("13", "3")
+
+
+@pytest.mark.parametrize("window", [1000, 6, 2])
+def test_a_filtered_page_walks_the_order_or_asks_the_filters_index_with_the_same_rows(
+    contributor, monkeypatch, window
+):
+    # A window that holds every match, one that holds some (the rest of the page comes from the
+    # filter's own index), one that holds fewer than a page.
+    from socialdesk.queues import selectors
+
+    monkeypatch.setattr(selectors, "WINDOW", window)
+    _make(40, priority=lambda i: (10, 0)[i % 2], language=lambda i: "de" if i % 3 == 0 else "en")
+    queue = Queue.objects.get(slug=QUEUE)
+    filter = ConversationFilter(languages=("de",), statuses=("open",))
+    expected = list(
+        queue_conversations(queue=queue, filter=filter)
+        .order_by("-priority", "last_inbound_at", "id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == 14
+    qs = queue_conversations(queue=queue, filter=ConversationFilter(statuses=("open",)))
+    walked, after = [], None
+    while True:
+        page, after = page_of(qs, after=after, size=4, narrow=filter.narrowing())
+        walked += [c.pk for c in page]
+        if after is None:
+            break
+    assert walked == expected
