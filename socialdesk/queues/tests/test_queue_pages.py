@@ -310,3 +310,24 @@ def test_a_filtered_page_walks_the_order_or_asks_the_filters_index_with_the_same
         if after is None:
             break
     assert walked == expected
+
+
+def test_the_list_reads_the_same_statements_for_five_rows_as_for_fifty(client, contributor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from socialdesk.conversations.models import Tag
+
+    client.force_login(contributor)
+    sync, crash = Tag.objects.get(slug="sync"), Tag.objects.get(slug="crash")
+    counted = []
+    for n in (5, 45):
+        for c in _make(n, start=len(counted) * 100):
+            c.tags.add(sync, crash)  # shown by name, from the row's own slugs
+        Conversation.objects.update(dealt_to=contributor)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(f"/queues/{QUEUE}/?tag=crash").content.decode()
+        assert html.count('name="ids"') == min(50, 5 if n == 5 else 50)
+        assert html.count('<span class="tag" dir="auto">Crash</span>') == html.count('name="ids"')
+        counted.append(len(ctx.captured_queries))
+    assert counted[0] == counted[1], "a statement per row"
