@@ -64,7 +64,7 @@ def _claim(action_id: int) -> OutboundAction | None:
     )
     if account_id is None:
         return None
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # The account's row first (the order of `resume_account` and of renewing its token): the
         # claims from one account are then counted one at a time, whichever worker makes them.
         BrandAccount.objects.select_for_update().filter(pk=account_id).first()
@@ -187,7 +187,7 @@ def _call(action: OutboundAction) -> str:
 
 
 def _record_sent(action: OutboundAction, platform_id: str, *, note: str = "") -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         action.state = ActionState.SENT
         action.result_platform_id = platform_id
         action.last_error = note
@@ -218,7 +218,7 @@ def _record_sent(action: OutboundAction, platform_id: str, *, note: str = "") ->
 def _record_failure(action: OutboundAction, exc: ConnectorError) -> None:
     now = timezone.now()
     retry = exc.retryable and action.attempts < settings.SOCIALDESK_OUTBOX_MAX_ATTEMPTS
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         action.last_error = str(exc)
         if retry:
             delay = backoff(action.attempts)
@@ -359,7 +359,7 @@ def _refused(action: OutboundAction, exc: CredentialsRejected) -> str:
     if not reason:
         _record_failure(action, ConnectorError(str(exc), retryable=True, status=exc.status))
         return action.state
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         _wait_for_account(action, reason)
     return action.state
 

@@ -383,14 +383,28 @@ def moderate(request, pk):
 @login_required
 @require_POST
 def like(request, pk, message_pk):
+    return _message_action(
+        request,
+        pk,
+        message_pk,
+        actions.like,
+        lambda c, _: (f"Like queued from {c.account}.", c),
+    )
+
+
+def _message_action(request, pk, message_pk, fn, done):
+    """An action on one message of a conversation the agent may see (a message of another
+    conversation is a 404); `done(conversation, result)` says what happened and which
+    conversation to show next."""
     c = visible_conversation_or_404(request, pk)
     message = get_object_or_404(Message, pk=message_pk, conversation=c)
     try:
-        actions.like(actor=request.user, conversation=c, message=message)
+        result = fn(actor=request.user, conversation=c, message=message)
     except ActionError as exc:
         return refused(request, c, exc)
-    messages.success(request, f"Like queued from {c.account}.")
-    return redirect("conversation", pk=c.pk)
+    text, shown = done(c, result)
+    messages.success(request, text)
+    return redirect("conversation", pk=shown.pk)
 
 
 @login_required
@@ -577,14 +591,13 @@ def merge(request, pk):
 @login_required
 @require_POST
 def split(request, pk, message_pk):
-    c = visible_conversation_or_404(request, pk)
-    message = get_object_or_404(Message, pk=message_pk, conversation=c)
-    try:
-        new = actions.split(actor=request.user, conversation=c, message=message)
-    except ActionError as exc:
-        return refused(request, c, exc)
-    messages.success(request, f"Split into conversation #{new.pk}.")
-    return redirect("conversation", pk=new.pk)
+    return _message_action(
+        request,
+        pk,
+        message_pk,
+        actions.split,
+        lambda _, new: (f"Split into conversation #{new.pk}.", new),
+    )
 
 
 @login_required
