@@ -13,7 +13,9 @@ Every text field has the action layer's length limit (`conversations.limits.TEXT
 schema, so an over-long field is refused while the body is parsed, before any work is done.
 """
 
+import functools
 import logging
+from http import HTTPStatus
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
@@ -81,6 +83,38 @@ class DeskAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         return openapi.finish(schema)
+
+    def _get_urls(self):
+        # Every answer of the API's views in the one error shape, including those django-ninja
+        # or Django write themselves: a method the path does not take (405, with `Allow`) and
+        # whatever else comes back as a page rather than JSON.
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if hasattr(pattern, "callback") and not getattr(pattern.callback, "_one_shape", False):
+                pattern.callback = _in_one_shape(pattern.callback)
+        return patterns
+
+
+def _in_one_shape(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code < 400 or "json" in response.get("Content-Type", ""):
+            return response
+        status = response.status_code
+        if status == 405:
+            allowed = response.get("Allow", "")
+            detail = f"{request.method} is not allowed here; this path takes {allowed}."
+        else:
+            detail = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+        again = error_response(request, status, detail or "Error")
+        for header in ("Allow", "Retry-After"):
+            if header in response:
+                again[header] = response[header]
+        return again
+
+    wrapped._one_shape = True  # functools.wraps kept the rest of the view's attributes
+    return wrapped
 
 
 api = DeskAPI(
