@@ -665,3 +665,7 @@ def take_over(request, conversation_id: int):
 from .workspace import router as workspace_router  # noqa: E402
 
 api.add_router("", workspace_router)
+
+from .webhooks import router as webhooks_router  # noqa: E402
+
+api.add_router("", webhooks_router)

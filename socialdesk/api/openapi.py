@@ -49,6 +49,11 @@ TAGS = [
     ("/api/v1/approvals", "approvals", "Replies waiting for a moderator."),
     ("/api/v1/outbox", "outbox", "Deliveries: retry a failed one."),
     ("/api/v1/reminders", "reminders", "Your reminders."),
+    (
+        "/api/v1/webhooks",
+        "webhooks",
+        "Webhook subscriptions, their signing secrets and delivery logs (community managers).",
+    ),
 ]
 
 

@@ -17,7 +17,7 @@ from django.test import Client
 
 from socialdesk.api.api import api as ninja_api
 
-from .test_access import ACCESS, _application, _clipping, _rule
+from .test_access import ACCESS, WEBHOOK_URL, _application, _clipping, _rule, _webhook
 
 BAD_TEXT = [
     "abc",
@@ -251,6 +251,17 @@ FORMS = {
         {"title": "Cache", "text": "Hi {handle}", "language": "pt-BR", "is_holding_reply": "on"},
     ),
     "delete_clipping": lambda w: (f"/manage/clippings/{_clipping()}/delete", {}),
+    "webhooks": lambda w: (
+        "/manage/webhooks/",
+        {"name": "Hook", "url": WEBHOOK_URL, "events": "conversation.closed", "active": "on"},
+    ),
+    "webhook": lambda w: (
+        f"/manage/webhooks/{_webhook()}/",
+        {"name": "Hook", "url": WEBHOOK_URL, "events": "message.received", "active": ""},
+    ),
+    "webhook_rotate": lambda w: (f"/manage/webhooks/{_webhook()}/rotate", {}),
+    "webhook_test": lambda w: (f"/manage/webhooks/{_webhook()}/test", {}),
+    "webhook_delete": lambda w: (f"/manage/webhooks/{_webhook()}/delete", {}),
     "respond_from": lambda w: (
         "/manage/accounts/respond-from/",
         {
@@ -327,6 +338,10 @@ QUERIES = {
 }
 # Routes whose path carries ids: each id is replaced by each bad id.
 PATHS = {
+    "webhook": "/manage/webhooks/{}/",
+    "webhook_rotate": "/manage/webhooks/{}/rotate",
+    "webhook_test": "/manage/webhooks/{}/test",
+    "webhook_delete": "/manage/webhooks/{}/delete",
     "set_aside_retry": "/manage/set-aside/{}/retry",
     "set_aside_dismiss": "/manage/set-aside/{}/dismiss",
     "conversation": "/c/{}/",
@@ -502,6 +517,9 @@ VALID = {
     "approve": True,
     "on": True,
     "recommend_retweet": False,
+    "url": WEBHOOK_URL,
+    "events": ["conversation.closed"],
+    "active": True,
 }
 
 
@@ -513,6 +531,7 @@ def _api_path(path: str, world, **override) -> str:
     values = {
         "conversation_id": str(world["conversations"]["moderated"].pk),
         "tag": "sync",
+        "webhook_id": str(_webhook()),
         **override,
     }
     for name, value in values.items():

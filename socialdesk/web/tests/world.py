@@ -27,11 +27,12 @@ def snapshot() -> dict:
         UserTag,
     )
     from socialdesk.ingestion.models import FilteredMessage, FilterSettings
-    from socialdesk.outbox.models import OutboundAction
+    from socialdesk.outbox.models import OutboundAction, WebhookDelivery
     from socialdesk.people.models import Profile, Signature
     from socialdesk.play.models import PlaySession
     from socialdesk.queues.models import Queue, SavedFilter
     from socialdesk.triage.models import TagRule, TriageCorrection
+    from socialdesk.webhooks.models import WebhookSubscription
 
     models = [
         Conversation,
@@ -55,6 +56,8 @@ def snapshot() -> dict:
         Clipping,
         BrandAccount,
         PlatformApp,
+        WebhookSubscription,
+        WebhookDelivery,
     ]
     snap = {m.__name__: list(m.objects.order_by("pk").values_list()) for m in models}
     snap["Activity"] = list(Activity.objects.exclude(kind="refused").order_by("pk").values_list())
@@ -82,6 +85,15 @@ def build_world(media_root) -> dict:
     from socialdesk.triage.models import TagRule
 
     load_demo_configuration()
+    from socialdesk.webhooks.models import WebhookSubscription, new_secret
+
+    # The webhook the access table's routes name (test_access._webhook finds it).
+    WebhookSubscription.objects.create(
+        name="Access",
+        url="http://93.184.215.14/hook",
+        events=["conversation.closed"],
+        signing={"secret": new_secret()},
+    )
     User = get_user_model()
     users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
     users["other"] = User.objects.create(username="other")
