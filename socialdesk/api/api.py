@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, Field
@@ -659,6 +659,26 @@ def retweet(request, conversation_id: int, body: RetweetIn):
 def take_over(request, conversation_id: int):
     actions.take_over(actor=request.user, conversation=_conversation(request, conversation_id))
     return {"detail": "taken over"}
+
+
+@api.post(
+    "/conversations/{conversation_id}/escalation-useful",
+    response={201: Done},
+    summary="Mark an escalation useful: it counts in its author's recognition (CMs)",
+)
+def escalation_useful(
+    request,
+    conversation_id: int,
+    escalation_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = Query(
+        None, description="The escalation's activity entry; none given: the newest not marked."
+    ),
+):
+    escalation.mark_useful(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        escalation_id=escalation_id,
+    )
+    return Status(201, {"detail": "marked useful"})
 
 
 # Listing, searching and the rest of the workspace's actions.

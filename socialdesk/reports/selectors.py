@@ -567,13 +567,15 @@ class RecognitionRow:
     replies: int
     seen_through: int
     escalations: int
+    useful_escalations: int = 0
 
 
 def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
     """RE4 per agent over the range: replies written (an approved reply counts for its writer, on
     its approval), conversations seen through to a close (closed in the range, by anyone or by
-    automation, after this agent wrote the last reply), and escalations made. Nothing here ever
-    subtracts: an escalation only adds to a count."""
+    automation, after this agent wrote the last reply), escalations made, and escalations a
+    community manager marked useful in the range (counted for whoever escalated). Nothing here
+    ever subtracts: an escalation only adds to a count."""
     replies: dict = defaultdict(int)
     for actor, n in (
         period.of(Activity.objects.filter(kind="replied"))
@@ -619,7 +621,20 @@ def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
         .values_list("actor")
         .annotate(n=Count("id"))
     )
-    people = set(replies) | set(seen) | set(escalations)
+    marked = [
+        (d or {}).get("escalation")
+        for d in period.of(Activity.objects.filter(kind="escalation_useful")).values_list(
+            "detail", flat=True
+        )
+    ]
+    useful: dict = defaultdict(int)
+    marked_ids = [pk for pk in marked if isinstance(pk, int)]
+    if marked_ids:
+        escalator = dict(Activity.objects.filter(pk__in=marked_ids).values_list("pk", "actor"))
+        for pk in marked_ids:
+            if pk in escalator:
+                useful[escalator[pk]] += 1
+    people = set(replies) | set(seen) | set(escalations) | set(useful)
     if agent is not None:
         people = {agent.pk}
     names = _names(people)
@@ -630,6 +645,7 @@ def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
             replies=replies.get(pk, 0),
             seen_through=seen.get(pk, 0),
             escalations=escalations.get(pk, 0),
+            useful_escalations=useful.get(pk, 0),
         )
         for pk in people
     ]

@@ -278,8 +278,17 @@ def recognition(request):
     if _wants_csv(request):
         return _csv(
             _stem("recognition", period),
-            ["agent", "replies", "conversations_seen_through_to_close", "escalations"],
-            [(r.label, r.replies, r.seen_through, r.escalations) for r in rows],
+            [
+                "agent",
+                "replies",
+                "conversations_seen_through_to_close",
+                "escalations",
+                "escalations_marked_useful",
+            ],
+            [
+                (r.label, r.replies, r.seen_through, r.escalations, r.useful_escalations)
+                for r in rows
+            ],
         )
     return _render(
         request,

@@ -135,6 +135,15 @@ def cluster_escalation(role, state):
     return "ok" if state in ("moderated", "unmoderated") else "noop"
 
 
+def marking_useful(role, state):
+    """RE4: community managers mark an escalation useful; only the escalated conversation has
+    one (a contributor's) — anywhere else it is a 400."""
+    outcome = on_conversation("cm")(role, state)
+    if outcome == "ok" and state != "escalated":
+        return "400"
+    return outcome
+
+
 def taking_over(role, state):
     """Community managers take a conversation dealt to another agent; anything else is a 400."""
     outcome = on_conversation("cm")(role, state)
@@ -345,6 +354,10 @@ ACCESS: dict[str, Access] = {
         "POST",
         conv("escalate", {"note": "Several people report this"}),
         on_conversation(owner_only=True),
+    ),
+    "escalation_useful": web("POST", conv("escalation-useful"), marking_useful),
+    "api:escalation_useful": api_op(
+        "POST", api_conv("/escalation-useful"), marking_useful, statuses={"ok": {201}}
     ),
     "retweet_decision": web(
         "POST", conv("retweet", {"approve": "1"}), on_conversation("cm", owner_only=True)

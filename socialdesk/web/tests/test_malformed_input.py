@@ -251,6 +251,7 @@ FORMS = {
         {"title": "Cache", "text": "Hi {handle}", "language": "pt-BR", "is_holding_reply": "on"},
     ),
     "delete_clipping": lambda w: (f"/manage/clippings/{_clipping()}/delete", {}),
+    "escalation_useful": lambda w: (f"/c/{_c(w).pk}/escalation-useful", {}),
     "webhooks": lambda w: (
         "/manage/webhooks/",
         {"name": "Hook", "url": WEBHOOK_URL, "events": "conversation.closed", "active": "on"},

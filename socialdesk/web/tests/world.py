@@ -70,6 +70,7 @@ def build_world(media_root) -> dict:
     from conftest import make_inbound
     from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import (
+        Activity,
         Attachment,
         Conversation,
         Direction,
@@ -136,6 +137,14 @@ def build_world(media_root) -> dict:
             changes.update(status=Status.CLOSED, close_reason="resolved", awaiting_reply=False)
         Conversation.objects.filter(pk__in=[main.pk, other.pk]).update(**changes)
         main.refresh_from_db()
+        if state == "escalated":
+            # Escalated by a contributor: what a community manager marks useful (RE4).
+            Activity.objects.create(
+                conversation=main,
+                actor=users["contributor"],
+                kind="escalated",
+                detail={"queue": escalation.name},
+            )
         world["conversations"][state] = main
         world["siblings"][state] = Conversation.objects.get(pk=other.pk)
         msg1 = main.messages.get(platform_id=first.platform_id)
