@@ -23,6 +23,7 @@ from socialdesk.conversations.models import (
     Status,
 )
 from socialdesk.errors import ActionConflict, ActionError, ActionNotFound, ActionRefused
+from socialdesk.people.models import Role, has_role
 from socialdesk.queues.models import Queue
 from socialdesk.queues.visibility import visible_conversations
 
@@ -178,8 +179,6 @@ def mark_useful(
     """RE4: a community manager marks an escalation useful; it counts in its author's
     recognition. Once per escalation, never one's own; there is nothing that counts against
     anyone, so an escalation not marked simply is not counted here."""
-    from socialdesk.people.models import Role, has_role
-
     if not has_role(actor, Role.COMMUNITY_MANAGER):
         raise ActionRefused("Only community managers mark an escalation useful.")
     with transaction.atomic(durable=True):
