@@ -252,3 +252,37 @@ def test_a_stalled_delivery_goes_back_in_line(local_receivers, agents, settings)
     assert webhooks.send_due() == []  # claimed by a worker that died: not sent twice meanwhile
     assert webhooks.recover_stalled() == 1
     assert webhooks.due_delivery_ids() == [delivery.pk]
+
+
+def test_a_page_of_messages_schedules_one_event_each_and_a_lost_task_is_swept(
+    local_receivers, agents, inbound, demo
+):
+    """Ingestion's page-sized inserts schedule their events too; if the task that should send
+    them never runs (the process died after the commit), the scheduler's outbox job enqueues it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from socialdesk.operations import schedule
+
+    with Receiver() as receiver:
+        services.create(
+            actor=agents["cm"], name="In", url=receiver.url, events=["message.received"]
+        )
+        ingest([inbound(f"page message {i}") for i in range(5)])
+        assert WebhookDelivery.objects.filter(event="message.received").count() == 5
+        # Nothing is overdue yet: their own task has its grace.
+        DBTaskResult.objects.all().delete()
+        schedule.outbox(None)
+        assert not DBTaskResult.objects.filter(task_path__endswith="send_webhooks").exists()
+        WebhookDelivery.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+        schedule.outbox(None)
+        task = DBTaskResult.objects.get(task_path__endswith="send_webhooks")
+        assert task.status == "READY"
+        drain()
+    assert (
+        sorted(json.loads(r["body"])["type"] for r in receiver.requests)
+        == ["message.received"] * 5
+    )
+    assert len({r["headers"]["Socialdesk-Delivery"] for r in receiver.requests}) == 5
