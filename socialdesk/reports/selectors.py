@@ -334,15 +334,16 @@ def _names(user_ids) -> dict:
     )
 
 
-def _rows(found: list[Response], key) -> list[ResponseRow]:
+def _grouped(found: list[Response], key, measure=None) -> list[ResponseRow]:
+    measure = measure or (lambda r: r.seconds)
     groups = defaultdict(list)
     for r in found:
         groups[key(r)].append(r)
     return [
         ResponseRow(
             label=str(label),
-            first=Stats.of([r.seconds for r in rs if r.first]),
-            all=Stats.of([r.seconds for r in rs]),
+            first=Stats.of([measure(r) for r in rs if r.first]),
+            all=Stats.of([measure(r) for r in rs]),
         )
         for label, rs in sorted(groups.items(), key=lambda item: str(item[0]))
     ]
@@ -380,13 +381,19 @@ def play_time(*, period: DateRange, agent=None) -> list[PlayRow]:
     )
 
 
-def response_times(*, period: DateRange, agent=None) -> ResponseTimes:
+def response_times(*, period: DateRange, agent=None, hours=None) -> ResponseTimes:
     """RE1 for the range: first response time and response time per queue, account, agent and
-    day (of the answer), and play time per agent. `agent`: only that agent's own figures."""
+    day (of the answer), and play time per agent. `agent`: only that agent's own figures.
+    `hours` (`hours.Hours`): count each wait only within the team's business hours."""
     from django.conf import settings
 
     found = responses(period=period, agent=agent)
     names = _names(r.agent_id for r in found)
+    measure = (lambda r: hours.seconds_between(r.waited_from, r.at)) if hours else None
+
+    def _rows(found, key):
+        return _grouped(found, key, measure)
+
     overall = _rows(found, lambda r: "All")
     live = (
         PlaySession.objects.filter(ended_at__isnull=True)

@@ -612,6 +612,9 @@ ACCESS: dict[str, Access] = {
     "api:triage": api_op(
         "POST", api_conv("/triage", {"field": "type", "chosen": "feedback"}), on_conversation()
     ),
+    "reports_business_hours": web(
+        "GET", lambda w, s, r: ("/reports/business-hours/", {}), for_role("cm")
+    ),
     "webhooks": web("POST", lambda w, s, r: ("/manage/webhooks/", WEBHOOK_FORM), for_role("cm")),
     "webhook": web(
         "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/", WEBHOOK_FORM), for_role("cm")

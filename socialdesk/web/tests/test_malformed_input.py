@@ -251,6 +251,16 @@ FORMS = {
         {"title": "Cache", "text": "Hi {handle}", "language": "pt-BR", "is_holding_reply": "on"},
     ),
     "delete_clipping": lambda w: (f"/manage/clippings/{_clipping()}/delete", {}),
+    "reports_business_hours": lambda w: (
+        "/reports/business-hours/",
+        {
+            "enabled": "on",
+            "time_zone": "Europe/Berlin",
+            "start": "09:00",
+            "end": "17:00",
+            "weekdays": "0",
+        },
+    ),
     "escalation_useful": lambda w: (f"/c/{_c(w).pk}/escalation-useful", {}),
     "webhooks": lambda w: (
         "/manage/webhooks/",
@@ -301,6 +311,10 @@ QUERIES = {
     "reports_response_times": lambda w: (
         "/reports/response-times/",
         {"start": "2026-03-01", "end": "2026-03-07", "format": "csv", "table": "play"},
+    ),
+    "reports_response_times:hours": lambda w: (
+        "/reports/response-times/",
+        {"start": "2026-03-01", "end": "2026-03-07", "hours": "business"},
     ),
     "search": lambda w: (
         "/search/",
