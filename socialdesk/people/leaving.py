@@ -9,12 +9,15 @@ Everything else that belongs to them (profile, signatures, API tokens, reminders
 play sessions, presence, sessions, sign-in records, applications) is deleted.
 """
 
+import json
+
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
 
 from socialdesk.errors import ActionError, ActionRefused
+from socialdesk.outbox.models import WebhookDelivery
 
 from .models import Application, Role, has_role, role_of
 
@@ -150,6 +153,19 @@ def _scrub_names(username: str) -> None:
             cleaned = scrub(value)
             if cleaned != value:
                 model._base_manager.filter(pk=pk).update(**{field: cleaned})
+    # Webhook deliveries keep the JSON they sent (and may send again), naming the agent.
+    for pk, body in WebhookDelivery.objects.filter(body__icontains=username).values_list(
+        "pk", "body"
+    ):
+        try:
+            sent = json.loads(body)
+        except ValueError:
+            continue
+        cleaned = scrub(sent)
+        if cleaned != sent:
+            WebhookDelivery.objects.filter(pk=pk).update(
+                body=json.dumps(cleaned, ensure_ascii=False, sort_keys=True)
+            )
 
 
 def _forget_sign_ins(username: str) -> None:

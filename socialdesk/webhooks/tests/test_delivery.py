@@ -286,3 +286,20 @@ def test_a_page_of_messages_schedules_one_event_each_and_a_lost_task_is_swept(
         == ["message.received"] * 5
     )
     assert len({r["headers"]["Socialdesk-Delivery"] for r in receiver.requests}) == 5
+
+
+def test_a_person_who_leaves_is_not_named_in_what_webhooks_keep(agents, conversation, settings):
+    from socialdesk.people.leaving import FORMER_CONTRIBUTOR, stop_contributing
+
+    settings.SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE = True
+    services.create(
+        actor=agents["cm"], name="Holds", url="http://127.0.0.1:9/", events=["conversation.held"]
+    )
+    moderator = agents["moderator"]
+    actions.hold(actor=moderator, conversation=conversation, reason="waiting_customer")
+    (delivery,) = WebhookDelivery.objects.all()
+    assert json.loads(delivery.body)["data"]["activity"]["actor"] == "moderator"
+    stop_contributing(actor=moderator, user=moderator)
+    delivery.refresh_from_db()
+    assert "moderator" not in delivery.body
+    assert json.loads(delivery.body)["data"]["activity"]["actor"] == FORMER_CONTRIBUTOR
