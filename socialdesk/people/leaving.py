@@ -17,7 +17,6 @@ from django.db import models, transaction
 from django.template.loader import render_to_string
 
 from socialdesk.errors import ActionError, ActionRefused
-from socialdesk.outbox.models import WebhookDelivery
 
 from .models import Application, Role, has_role, role_of
 
@@ -130,6 +129,9 @@ def _scrub_names(username: str) -> None:
 
     # cycle: people <-> ingestion (a set-aside message keeps who retried it)
     from socialdesk.ingestion.models import SetAsideMessage
+
+    # cycle: people <-> outbox (a webhook delivery keeps the body it sent)
+    from socialdesk.outbox.models import WebhookDelivery
 
     from .models import AuditEntry
 
