@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "socialdesk.triage",
     "socialdesk.reports",
     "socialdesk.search",
+    "socialdesk.webhooks",
     "socialdesk.web",
     "socialdesk.api",
 ]
@@ -477,6 +478,19 @@ SOCIALDESK_OUTBOX_STALLED_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_STAL
 SOCIALDESK_OUTBOX_SETTLE_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_SETTLE_SECONDS", 60))
 # Outbox concurrency: a worker sends up to this many actions at once, at most
 # SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY at once from one account (across all workers).
+# Webhooks (AP2): a delivery's connection and answer must come within the time-out; a failed one
+# is tried again with exponential backoff (from BACKOFF_SECONDS, at most BACKOFF_CAP_SECONDS
+# apart) up to MAX_ATTEMPTS times. Private and loopback addresses are refused (SSRF) unless
+# SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE (a receiver inside the network, the tests' own).
+SOCIALDESK_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("SOCIALDESK_WEBHOOK_TIMEOUT_SECONDS", 5))
+SOCIALDESK_WEBHOOK_BACKOFF_SECONDS = float(
+    os.environ.get("SOCIALDESK_WEBHOOK_BACKOFF_SECONDS", 30)
+)
+SOCIALDESK_WEBHOOK_BACKOFF_CAP_SECONDS = float(
+    os.environ.get("SOCIALDESK_WEBHOOK_BACKOFF_CAP_SECONDS", 3600)
+)
+SOCIALDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SOCIALDESK_WEBHOOK_MAX_ATTEMPTS", 10))
+SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE = _env_bool("SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE", False)
 SOCIALDESK_OUTBOX_THREADS = int(os.environ.get("SOCIALDESK_OUTBOX_THREADS", 8))
 SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY = int(
     os.environ.get("SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY", 4)

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from socialdesk.actions import triage as triage_actions
+from socialdesk.actions import webhooks
 from socialdesk.actions.tagging import refresh_tag_slugs
 from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.brands.routing import respond_from_for, routing_rules
@@ -734,6 +735,8 @@ def _store_in_bulk(
     Conversation.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
     refresh_tag_slugs({link.conversation_id for link in tag_links})
     bulk.insert(activity)
+    # The page's events for webhooks, in its transaction (the inserts above send no post_save).
+    webhooks.activities_logged(activity)
     _write_changes(by_id.values(), before)
     return result
 

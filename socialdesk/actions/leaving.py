@@ -9,6 +9,8 @@ Everything else that belongs to them (profile, signatures, API tokens, reminders
 play sessions, presence, sessions, sign-in records, applications) is deleted.
 """
 
+import json
+
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import models, transaction
@@ -18,6 +20,7 @@ from socialdesk.actions import deal as play
 from socialdesk.conversations.models import Activity
 from socialdesk.errors import ActionError, ActionRefused
 from socialdesk.ingestion.models import SetAsideMessage
+from socialdesk.outbox.models import WebhookDelivery
 from socialdesk.people.audit import PERSONAL_KINDS, record
 from socialdesk.people.models import Application, AuditEntry, Profile, Role, has_role, role_of
 from socialdesk.people.services import end_all_sessions
@@ -137,6 +140,19 @@ def _scrub_names(username: str) -> None:
             cleaned = scrub(value)
             if cleaned != value:
                 model._base_manager.filter(pk=pk).update(**{field: cleaned})
+    # Webhook deliveries keep the JSON they sent (and may send again), naming the agent.
+    for pk, body in WebhookDelivery.objects.filter(body__icontains=username).values_list(
+        "pk", "body"
+    ):
+        try:
+            sent = json.loads(body)
+        except ValueError:
+            continue
+        cleaned = scrub(sent)
+        if cleaned != sent:
+            WebhookDelivery.objects.filter(pk=pk).update(
+                body=json.dumps(cleaned, ensure_ascii=False, sort_keys=True)
+            )
 
 
 def _forget_sign_ins(username: str) -> None:

@@ -13,14 +13,16 @@ Every text field has the action layer's length limit (`conversations.limits.TEXT
 schema, so an over-long field is refused while the body is parsed, before any work is done.
 """
 
+import functools
 import logging
+from http import HTTPStatus
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, Field
@@ -81,6 +83,38 @@ class DeskAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         return openapi.finish(schema)
+
+    def _get_urls(self):
+        # Every answer of the API's views in the one error shape, including those django-ninja
+        # or Django write themselves: a method the path does not take (405, with `Allow`) and
+        # whatever else comes back as a page rather than JSON.
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if hasattr(pattern, "callback") and not getattr(pattern.callback, "_one_shape", False):
+                pattern.callback = _in_one_shape(pattern.callback)
+        return patterns
+
+
+def _in_one_shape(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code < 400 or "json" in response.get("Content-Type", ""):
+            return response
+        status = response.status_code
+        if status == 405:
+            allowed = response.get("Allow", "")
+            detail = f"{request.method} is not allowed here; this path takes {allowed}."
+        else:
+            detail = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+        again = error_response(request, status, detail or "Error")
+        for header in ("Allow", "Retry-After"):
+            if header in response:
+                again[header] = response[header]
+        return again
+
+    wrapped._one_shape = True  # functools.wraps kept the rest of the view's attributes
+    return wrapped
 
 
 api = DeskAPI(
@@ -627,7 +661,31 @@ def take_over(request, conversation_id: int):
     return {"detail": "taken over"}
 
 
+@api.post(
+    "/conversations/{conversation_id}/escalation-useful",
+    response={201: Done},
+    summary="Mark an escalation useful: it counts in its author's recognition (CMs)",
+)
+def escalation_useful(
+    request,
+    conversation_id: int,
+    escalation_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = Query(
+        None, description="The escalation's activity entry; none given: the newest not marked."
+    ),
+):
+    escalation.mark_useful(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        escalation_id=escalation_id,
+    )
+    return Status(201, {"detail": "marked useful"})
+
+
 # Listing, searching and the rest of the workspace's actions.
 from .workspace import router as workspace_router  # noqa: E402
 
 api.add_router("", workspace_router)
+
+from .webhooks import router as webhooks_router  # noqa: E402
+
+api.add_router("", webhooks_router)

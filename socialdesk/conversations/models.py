@@ -459,6 +459,7 @@ class ActivityKind(models.TextChoices):
     RETWEET_RECOMMENDED = "retweet_recommended", "Retweet recommended"
     RETWEET_EXECUTED = "retweet_executed", "Retweet approved"
     RETWEET_DECLINED = "retweet_declined", "Retweet declined"
+    ESCALATION_USEFUL = "escalation_useful", "Escalation marked useful"
     AUTO_CLOSED = "auto_closed", "Closed by automation"
     MESSAGE_DELETED = "message_deleted", "Customer deleted a message"
     FLAGGED_FOR_CLOSING = "flagged_for_closing", "Flagged for closing (old)"

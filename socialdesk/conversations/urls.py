@@ -18,6 +18,7 @@ urlpatterns = [
     path("c/<int:pk>/assign", views.assign, name="assign"),
     path("c/<int:pk>/escalate", views.escalate, name="escalate"),
     path("c/<int:pk>/retweet", views.retweet_decision, name="retweet_decision"),
+    path("c/<int:pk>/escalation-useful", views.escalation_useful, name="escalation_useful"),
     path("c/<int:pk>/presence", views.presence, name="presence"),
     path("c/<int:pk>/take-over", views.take_over, name="take_over"),
     path("c/<int:pk>/merge", views.merge, name="merge"),

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -166,6 +167,11 @@ def conversation_page(request, conversation, *, play_session=None, reply_form=No
             "dm_link": dm_link,
             "repost_name": connectors.repost_name(conversation.platform),
             "is_cm": has_role(request.user, "cm"),
+            "useful_escalation": (
+                next(iter(escalation.useful_candidates(conversation, actor=request.user)), None)
+                if has_role(request.user, "cm")
+                else None
+            ),
             "sentiments": Sentiment.choices,
             "attachment_types": ",".join(
                 ATTACHMENT_RULES.get(conversation.platform, {}).get("types", {})
@@ -546,6 +552,19 @@ def retweet_decision(request, pk):
         actions.decide_retweet,
         "Decision recorded.",
         RetweetDecisionForm,
+        advance=False,
+    )
+
+
+@login_required
+@require_POST
+def escalation_useful(request, pk):
+    """RE4: a community manager marks the conversation's escalation useful."""
+    return _simple_action(
+        request,
+        pk,
+        escalation.mark_useful,
+        gettext("Marked useful: it counts in their recognition."),
         advance=False,
     )
 

@@ -64,13 +64,18 @@ def poll(scheduler: "Scheduler") -> None:
 
 
 def outbox(scheduler: "Scheduler") -> None:
-    """Sends whose worker died are tried again; actions due (retries, approvals) are enqueued."""
+    """Sends whose worker died are tried again; actions due (retries, approvals) are enqueued,
+    and so are webhook deliveries whose task was lost."""
+    from socialdesk.actions import webhooks
     from socialdesk.actions.delivery import overdue_action_ids, recover_stalled
-    from socialdesk.outbox.tasks import send_action
+    from socialdesk.outbox.tasks import send_action, send_webhooks
 
     recover_stalled()
     for pk in overdue_action_ids():
         send_action.enqueue(pk)
+    webhooks.recover_stalled()
+    if webhooks.overdue():
+        send_webhooks.enqueue()
 
 
 def automation(scheduler: "Scheduler") -> None:

@@ -25,6 +25,9 @@ LABELS = {
     "clipping_saved": "Saved a clipping",
     "clipping_deleted": "Deleted a clipping",
     "respond_from_changed": "Changed the respond-from table",
+    "webhook_saved": "Saved a webhook",
+    "webhook_secret_rotated": "Made a new secret for a webhook",
+    "webhook_deleted": "Deleted a webhook",
     "left": "An account was deleted (stopped contributing)",
 }
 # Kept only while the person has an account: when they leave, these entries about them go.

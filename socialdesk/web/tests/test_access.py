@@ -45,6 +45,26 @@ def _rule() -> int:
     return RoutingRule.objects.order_by("pk").values_list("pk", flat=True).first()
 
 
+def _webhook() -> int:
+    """A webhook subscription (made inside the case's savepoint, so it goes when the case ends)."""
+    from socialdesk.webhooks.models import WebhookSubscription, new_secret
+
+    hook, _ = WebhookSubscription.objects.get_or_create(
+        name="Access",
+        defaults={
+            "url": WEBHOOK_URL,
+            "events": ["conversation.closed"],
+            "signing": {"secret": new_secret()},
+        },
+    )
+    return hook.pk
+
+
+# A literal public address: accepted without resolving a name, and never called by these tests.
+WEBHOOK_URL = "http://93.184.215.14/hook"
+WEBHOOK_FORM = {"name": "Hook", "url": WEBHOOK_URL, "events": "conversation.closed"}
+
+
 # --- Expectations -----------------------------------------------------------------------------
 
 
@@ -113,6 +133,15 @@ def cluster_escalation(role, state):
         return "404"
     # Closed, already escalated and dealt-to-another conversations are left as they are.
     return "ok" if state in ("moderated", "unmoderated") else "noop"
+
+
+def marking_useful(role, state):
+    """RE4: community managers mark an escalation useful; only the escalated conversation has
+    one (a contributor's) — anywhere else it is a 400."""
+    outcome = on_conversation("cm")(role, state)
+    if outcome == "ok" and state != "escalated":
+        return "400"
+    return outcome
 
 
 def taking_over(role, state):
@@ -331,6 +360,10 @@ ACCESS: dict[str, Access] = {
         "POST",
         conv("escalate", {"note": "Several people report this"}),
         on_conversation(owner_only=True),
+    ),
+    "escalation_useful": web("POST", conv("escalation-useful"), marking_useful),
+    "api:escalation_useful": api_op(
+        "POST", api_conv("/escalation-useful"), marking_useful, statuses={"ok": {201}}
     ),
     "retweet_decision": web(
         "POST", conv("retweet", {"approve": "1"}), on_conversation("cm", owner_only=True)
@@ -584,6 +617,56 @@ ACCESS: dict[str, Access] = {
     ),
     "api:triage": api_op(
         "POST", api_conv("/triage", {"field": "type", "chosen": "feedback"}), on_conversation()
+    ),
+    "reports_business_hours": web(
+        "GET", lambda w, s, r: ("/reports/business-hours/", {}), for_role("cm")
+    ),
+    "webhooks": web("POST", lambda w, s, r: ("/manage/webhooks/", WEBHOOK_FORM), for_role("cm")),
+    "webhook": web(
+        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/", WEBHOOK_FORM), for_role("cm")
+    ),
+    "webhook_rotate": web(
+        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/rotate", {}), for_role("cm")
+    ),
+    "webhook_test": web(
+        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/test", {}), for_role("cm")
+    ),
+    "webhook_delete": web(
+        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/delete", {}), for_role("cm")
+    ),
+    "api:list_webhooks": api_op("GET", lambda w, s, r: ("/api/v1/webhooks", None), for_role("cm")),
+    "api:create_webhook": api_op(
+        "POST",
+        lambda w, s, r: (
+            "/api/v1/webhooks",
+            {"name": "Hook", "url": WEBHOOK_URL, "events": ["conversation.closed"]},
+        ),
+        for_role("cm"),
+    ),
+    "api:get_webhook": api_op(
+        "GET", lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}", None), for_role("cm")
+    ),
+    "api:update_webhook": api_op(
+        "PATCH",
+        lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}", {"active": False}),
+        for_role("cm"),
+    ),
+    "api:delete_webhook": api_op(
+        "DELETE", lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}", None), for_role("cm")
+    ),
+    "api:rotate_webhook_secret": api_op(
+        "POST", lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}/secret", None), for_role("cm")
+    ),
+    "api:test_webhook": api_op(
+        "POST",
+        lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}/test", None),
+        for_role("cm"),
+        statuses={"ok": {202}},
+    ),
+    "api:webhook_deliveries": api_op(
+        "GET",
+        lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}/deliveries", None),
+        for_role("cm"),
     ),
     "api:list_reminders": api_op("GET", lambda w, s, r: ("/api/v1/reminders", None), for_role()),
     "api:dismiss_reminder": api_op(

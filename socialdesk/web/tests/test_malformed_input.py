@@ -17,7 +17,7 @@ from django.test import Client
 
 from socialdesk.api.api import api as ninja_api
 
-from .test_access import ACCESS, _application, _clipping, _rule
+from .test_access import ACCESS, WEBHOOK_URL, _application, _clipping, _rule, _webhook
 
 BAD_TEXT = [
     "abc",
@@ -251,6 +251,28 @@ FORMS = {
         {"title": "Cache", "text": "Hi {handle}", "language": "pt-BR", "is_holding_reply": "on"},
     ),
     "delete_clipping": lambda w: (f"/manage/clippings/{_clipping()}/delete", {}),
+    "reports_business_hours": lambda w: (
+        "/reports/business-hours/",
+        {
+            "enabled": "on",
+            "time_zone": "Europe/Berlin",
+            "start": "09:00",
+            "end": "17:00",
+            "weekdays": "0",
+        },
+    ),
+    "escalation_useful": lambda w: (f"/c/{_c(w).pk}/escalation-useful", {}),
+    "webhooks": lambda w: (
+        "/manage/webhooks/",
+        {"name": "Hook", "url": WEBHOOK_URL, "events": "conversation.closed", "active": "on"},
+    ),
+    "webhook": lambda w: (
+        f"/manage/webhooks/{_webhook()}/",
+        {"name": "Hook", "url": WEBHOOK_URL, "events": "message.received", "active": ""},
+    ),
+    "webhook_rotate": lambda w: (f"/manage/webhooks/{_webhook()}/rotate", {}),
+    "webhook_test": lambda w: (f"/manage/webhooks/{_webhook()}/test", {}),
+    "webhook_delete": lambda w: (f"/manage/webhooks/{_webhook()}/delete", {}),
     "respond_from": lambda w: (
         "/manage/accounts/respond-from/",
         {
@@ -316,6 +338,10 @@ QUERIES = {
         "/reports/response-times/",
         {"start": "2026-03-01", "end": "2026-03-07", "format": "csv", "table": "play"},
     ),
+    "reports_response_times:hours": lambda w: (
+        "/reports/response-times/",
+        {"start": "2026-03-01", "end": "2026-03-07", "hours": "business"},
+    ),
     "search": lambda w: (
         "/search/",
         {"q": "sync", "status": "open", "tag": "sync", "type": "feedback", "after": "1_1"},
@@ -353,6 +379,10 @@ QUERIES = {
 }
 # Routes whose path carries ids: each id is replaced by each bad id.
 PATHS = {
+    "webhook": "/manage/webhooks/{}/",
+    "webhook_rotate": "/manage/webhooks/{}/rotate",
+    "webhook_test": "/manage/webhooks/{}/test",
+    "webhook_delete": "/manage/webhooks/{}/delete",
     "set_aside_retry": "/manage/set-aside/{}/retry",
     "set_aside_dismiss": "/manage/set-aside/{}/dismiss",
     "conversation": "/c/{}/",
@@ -532,6 +562,9 @@ VALID = {
     "approve": True,
     "on": True,
     "recommend_retweet": False,
+    "url": WEBHOOK_URL,
+    "events": ["conversation.closed"],
+    "active": True,
 }
 
 
@@ -543,6 +576,7 @@ def _api_path(path: str, world, **override) -> str:
     values = {
         "conversation_id": str(world["conversations"]["moderated"].pk),
         "tag": "sync",
+        "webhook_id": str(_webhook()),
         **override,
     }
     for name, value in values.items():
