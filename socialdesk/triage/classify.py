@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from django.conf.locale import LANG_INFO
 
-from . import patterns
+from . import cues, patterns
 from .textmodel import candidate_words, model, raw_features
 
 TYPES = ["support request", "feedback", "feature request", "compliment", "app roundup", "other"]
@@ -174,6 +174,11 @@ class TriageInput:
     likes: int = 0
     reposts: int = 0
     user_tags: tuple[str, ...] = ()  # the author's user tags (spammer, troll, ...)
+    # The conversation's earlier inbound messages, oldest first: a follow-up ("still nothing")
+    # is read with them when its own words say too little.
+    context: tuple[str, ...] = ()
+    # The author's recent messages elsewhere on the desk (repeated texts are a bot's mark).
+    author_history: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +262,7 @@ def _keyword_re(keyword: str) -> re.Pattern:
 # --- Type rules: phrasing that says the type better than any model trained on a few hundred texts.
 _FEATURE = re.compile(
     r"\b(please (add|bring back|make|support|let)|feature request|would (be|love) (nice|great|cool|awesome|it)|"
+    r"(would|'d) love (a|an|to (see|have|get)|if|the option)|built-in option|(needs?|should have) an? (option|setting|way)|"
     r"i wish (firefox|you|it|there)|add an? (option|setting|button|way)|can you (please )?add|"
     r"bitte .*\b(einbauen|hinzufügen|einführen)|wäre (schön|toll|super|cool|gut),? wenn|wunsch:|"
     r"ajoutez|ce serait (bien|génial|top|super)|merci de remettre|suggestion ?:|"
@@ -377,32 +383,67 @@ def classify_batch(
     type_model, sentiment_model = model("type"), model("sentiment")
     if not texts:
         return []
-    x = raw_features(texts)  # both models use the same features: extract them once
+    # A follow-up is also read together with the conversation's last earlier messages: the
+    # combined reading is used where the follow-up's own words leave the model unsure.
+    with_context = [i for i, inp in enumerate(inputs) if inp.context]
+    combined = [" ".join((*inputs[i].context[-2:], inputs[i].text)) for i in with_context]
+    x = raw_features(texts + combined)  # both models use the same features: extract them once
     type_x, sentiment_x = type_model.weighted(x), sentiment_model.weighted(x)
-    type_probs = type_model.predict_proba_weighted(type_x)
-    sentiment_probs = sentiment_model.predict_proba_weighted(sentiment_x)
+    type_probs_all = type_model.predict_proba_weighted(type_x)
+    sentiment_probs_all = sentiment_model.predict_proba_weighted(sentiment_x)
+    n = len(texts)
+    type_probs, sentiment_probs = type_probs_all[:n], sentiment_probs_all[:n]
+    context_row = {i: n + k for k, i in enumerate(with_context)}
     rules = [_type_rule(t) for t in texts]
     # The words behind each model decision, for its reason; the type model's only where no rule decided.
     words = candidate_words(texts)
     type_words = type_model.telling_words(
-        type_x,
+        type_x[:n],
         [[] if rule else ws for rule, ws in zip(rules, words, strict=True)],
         [int(p.argmax()) for p in type_probs],
     )
     sentiment_words = sentiment_model.telling_words(
-        sentiment_x, words, [int(p.argmax()) for p in sentiment_probs]
+        sentiment_x[:n], words, [int(p.argmax()) for p in sentiment_probs]
     )
+    act = config.act_confidence
     results = []
     for i, inp in enumerate(inputs):
         if rules[i]:
             type_, type_conf, type_reason = rules[i][0], RULE_CONFIDENCE, rules[i][1]
         else:
             type_, type_conf = _prediction(type_probs[i], type_model.classes)
-            type_reason = _model_reason(type_words[i], band(type_conf, config.act_confidence))
-        sentiment, sentiment_conf = _prediction(sentiment_probs[i], sentiment_model.classes)
-        sentiment_reason = _model_reason(
-            sentiment_words[i], band(sentiment_conf, config.act_confidence)
-        )
+            type_reason = _model_reason(type_words[i], band(type_conf, act))
+            if i in context_row and type_conf < act:
+                c_rule = _type_rule(combined[context_row[i] - n])
+                if c_rule:
+                    c_type, c_conf, c_why = c_rule[0], RULE_CONFIDENCE, c_rule[1]
+                else:
+                    c_type, c_conf = _prediction(
+                        type_probs_all[context_row[i]], type_model.classes
+                    )
+                    c_why = "the wording as a whole"
+                if c_conf > type_conf:
+                    type_, type_conf = c_type, c_conf
+                    type_reason = f"read with the conversation's earlier messages: {c_why}"
+        probs = sentiment_probs[i]
+        from_context = False
+        if i in context_row and float(probs.max()) < act:
+            c_probs = sentiment_probs_all[context_row[i]]
+            if float(c_probs.max()) > float(probs.max()):
+                probs, from_context = c_probs, True
+        probs, cues_used = cues.combine(probs, sentiment_model.classes, inp.text, inp.stars)
+        sentiment, sentiment_conf = _prediction(probs, sentiment_model.classes)
+        if from_context:
+            sentiment_reason = "read with the conversation's earlier messages"
+        else:
+            sentiment_reason = _model_reason(
+                sentiment_words[i]
+                if sentiment == _prediction(sentiment_probs[i], sentiment_model.classes)[0]
+                else [],
+                band(sentiment_conf, act),
+            )
+        if cues_used:
+            sentiment_reason = f"{sentiment_reason}; with {' and '.join(cues_used)}"
         results.append(
             _classify_one(
                 inp,

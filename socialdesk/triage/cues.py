@@ -1,0 +1,107 @@
+"""What a message says about its tone besides the model's reading: stars, emoji, telling words.
+
+The text model gives P(sentiment | words). A review's stars, a message's emoji and a short list of
+words whose tone never changes ("awful", "que raiva", "harika") are further,
+independent evidence, combined the Bayesian way: multiply by how much more likely each sentiment
+makes that cue, then renormalise. Two limits are hard, since a reader would never accept them:
+a 1–2★ review is never positive, and a 4–5★ review is negative only when the words clearly are.
+"""
+
+import re
+
+import numpy as np
+
+# How much likelier each sentiment makes a star rating (relative; only ratios matter). A 3★ review
+# says little. Set by reading reviews, and measured on the Firefox reviews in docs/triage-quality.md.
+STAR_LIKELIHOOD = {
+    1: {"negative": 4.0, "neutral": 1.0, "positive": 0.0},
+    2: {"negative": 3.0, "neutral": 1.0, "positive": 0.0},
+    3: {"negative": 1.0, "neutral": 1.3, "positive": 1.0},
+    4: {"negative": 0.15, "neutral": 1.0, "positive": 2.5},
+    5: {"negative": 0.1, "neutral": 1.0, "positive": 4.0},
+}
+# On a 4–5★ review the words must be at least this sure of "negative" to keep it.
+CLEARLY = 0.9
+
+POSITIVE_EMOJI = frozenset("👍👏🙏💯🎉✨🥳😍🥰😘😊🙂😀😃😄😁😆🤩💪🙌❤💙💚💛💜🧡🤍♥👌😎")
+NEGATIVE_EMOJI = frozenset("😭😡😠🤬😤💩👎😞😢😔😩😫🙄😒😣😖🤮🤢💔😰😱😓😕🙁☹😥😪🤦🖕")
+_EMOTICON_POS = re.compile(r"(?<![\w/]):-?\)|(?<!\w)<3|(?<![\w/]):D\b")
+_EMOTICON_NEG = re.compile(r"(?<![\w/]):-?\(|(?<![\w/]):'\(")
+# Words whose tone is the same in every context, in the desk's languages (en de fr es pt tr it nl).
+_WORDS_POS = re.compile(
+    r"\b(love|loving|great|awesome|excellent|amazing|perfect|best|thank(s| you)|"
+    r"toll|super|danke|großartig|genial|liebe|perfekt|klasse|"
+    r"génial|parfait|merci|j'adore|adore|excellent|"
+    r"encanta|excelente|gracias|perfecto|maravillos[oa]|buenísimo|"
+    r"ótimo|amo|obrigad[oa]|perfeito|maravilhos[oa]|adorei|"
+    r"harika|mükemmel|teşekkürler|teşekkür ederim|süper|seviyorum|bayıldım|"
+    r"fantastico|ottimo|grazie|bellissimo|geweldig|bedankt|fantastisch)\b",
+    re.IGNORECASE,
+)
+_WORDS_NEG = re.compile(
+    r"\b(hate|worst|awful|terrible|garbage|trash|sucks|useless|horrible|slow|sluggish|laggy|crap|"
+    r"scheiße|scheisse|mist|schrecklich|furchtbar|langsam|nervt|nutzlos|katastrophe|"
+    r"nul|nulle|merde|déteste|lent|inutilisable|horrible|"
+    r"odio|asco|basura|pésimo|fatal|inútil|lento|horrible|"
+    r"raiva|odeio|lixo|péssimo|horrível|inútil|"
+    r"berbat|rezalet|nefret|saçma|yavaş|rezil|"
+    r"schifo|pessimo|inutile|vergogna|"
+    r"waardeloos|traag|slecht|vreselijk)\b",
+    re.IGNORECASE,
+)
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+# Each word multiplies its side's likelihood by this much (up to WORDS_MAX words).
+WORD_FACTOR = 3.0
+WORDS_MAX = 2
+# Each emoji multiplies its side's likelihood by this much, up to EMOJI_MAX at most.
+EMOJI_FACTOR = 4.0
+EMOJI_MAX = 3
+
+
+def emoji_counts(text: str) -> tuple[int, int]:
+    """(positive, negative) emoji and emoticons in the text."""
+    pos = sum(ch in POSITIVE_EMOJI for ch in text) + len(_EMOTICON_POS.findall(text))
+    neg = sum(ch in NEGATIVE_EMOJI for ch in text) + len(_EMOTICON_NEG.findall(text))
+    return pos, neg
+
+
+def combine(
+    probs: np.ndarray, classes: list[str], text: str, stars: int | None
+) -> tuple[np.ndarray, list[str]]:
+    """The text model's probabilities with the emoji and the stars folded in, and the cues used
+    (for the reason), e.g. ["a 1★ review", "the emoji 😭"]."""
+    p = np.array(probs, dtype=np.float64)
+    idx = {c: i for i, c in enumerate(classes)}
+    used = []
+    pos, neg = emoji_counts(text)
+    if pos != neg:
+        # Opposite emoji cancel out (irony, mixed feelings): only the surplus counts.
+        side = "positive" if pos > neg else "negative"
+        n = min(abs(pos - neg), EMOJI_MAX)
+        p[idx[side]] *= EMOJI_FACTOR**n
+        shown = "".join(
+            dict.fromkeys(
+                ch
+                for ch in text
+                if ch in (POSITIVE_EMOJI if side == "positive" else NEGATIVE_EMOJI)
+            )
+        )
+        used.append(f"{side} emoji {shown}" if shown else f"{side} emoticons")
+    plain = _STRETCHED.sub(r"\1", text)  # "Sloooow" is "slow"
+    wpos, wneg = len(_WORDS_POS.findall(plain)), len(_WORDS_NEG.findall(plain))
+    if wpos != wneg:
+        side = "positive" if wpos > wneg else "negative"
+        p[idx[side]] *= WORD_FACTOR ** min(abs(wpos - wneg), WORDS_MAX)
+        hit = (_WORDS_POS if side == "positive" else _WORDS_NEG).search(plain)
+        used.append(f"“{hit.group(0)}”")
+    if stars in STAR_LIKELIHOOD:
+        clearly_negative = probs[idx["negative"]] >= CLEARLY
+        for c, w in STAR_LIKELIHOOD[stars].items():
+            if c == "negative" and stars >= 4 and clearly_negative:
+                continue
+            p[idx[c]] *= w
+        used.append(f"a {stars}★ review")
+    total = p.sum()
+    if total <= 0:  # every class ruled out cannot happen with the table above; be safe anyway
+        return np.asarray(probs, dtype=np.float64), []
+    return p / total, used
