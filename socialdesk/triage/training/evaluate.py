@@ -280,7 +280,7 @@ def evaluate_reviews(data: Path) -> list[str]:
         items = [r for r in reviews if keep(r["stars"])]
         if not items:
             continue
-        for reading, stars in (("words only", False), ("words + stars + emoji", True)):
+        for reading, stars in (("words and emoji", False), ("words, emoji and stars", True)):
             res = classify_batch(
                 [TriageInput(r["text"], stars=r["stars"] if stars else None) for r in items]
             )
