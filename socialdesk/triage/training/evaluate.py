@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from socialdesk.triage import cues
+from socialdesk.triage import cues, topics
 from socialdesk.triage.classify import (
     CONFIDENT,
     TriageConfig,
@@ -24,6 +24,7 @@ from socialdesk.triage.classify import (
     classify_batch,
     detect_language,
 )
+from socialdesk.triage.demo_kb import KB
 from socialdesk.triage.textmodel import model
 from socialdesk.triage.training import datasets
 
@@ -293,6 +294,67 @@ def evaluate_reviews(data: Path) -> list[str]:
     return out + [""]
 
 
+def evaluate_suggestions(data: Path) -> list[str]:
+    """KB suggestions against the help Mozilla's volunteers really gave to the Firefox reviews."""
+    reviews = datasets.review_rows(data)
+    docs = [topics.Doc("kb", t, u, s) for t, u, s in KB]
+    test = [r for r in reviews if datasets.split(r["text"]) == "test"]
+    out = [
+        "## Suggestions: KB articles a volunteer would send",
+        "",
+        f"The demo's {len(docs)} KB articles (`socialdesk/triage/demo_kb.py`; each article's topic "
+        "from its title: "
+        + ", ".join(f"{d.title} → {d.topic}" for d in docs)
+        + ") are suggested for the real Firefox reviews, and the top suggestion is compared with the "
+        "reply the volunteer posted. **Matching, honestly:** the volunteers' replies link "
+        "shortened mzl.la addresses that cannot be resolved here, so an article is counted right "
+        "when the reply gives help on the article's topic, found by a word list per topic in the "
+        "reply (`topics.REPLY_WORDS`: e.g. *clear the cache*, *uninstall add-ons*, *crash*, "
+        "*update to the latest version*). Volunteers answer a crash, a slow Firefox and a "
+        "misbehaving add-on with the same help (remove add-ons, clear the cache, update), as the "
+        "three articles do, so those three topics count as one (`topics.TOPIC_GROUP`); the "
+        '*strict* column counts only the very topic. A generic reply ("see the support forum", '
+        '"what could we do better?") gives no topic help, so any suggestion for it counts as wrong.',
+        "",
+        "The confidence of a suggestion is how often its topic's help was the volunteers' help "
+        "on the *training* side of the reviews (`make model` writes "
+        "`socialdesk/triage/data/topics.json`: "
+        + ", ".join(f"{t} {v:.2f}" for t, v in topics.topic_reliability().items())
+        + "), times the topic's share of the topic words in the review, halved for a wish. "
+        "Figures on the *test* side (30%, the same hash split), "
+        f"{len(test)} reviews:",
+        "",
+        "| shown from confidence | suggested for | coverage | right (precision) | strict precision | Mozilla VPN suggested |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for threshold in (0.0, 0.5, 0.6, 0.7, topics.SUGGEST_CONFIDENCE, 0.8):
+        suggested = right = strict = vpn = 0
+        for r in test:
+            m = topics.suggest(r["text"], docs, language=r["lang"], threshold=threshold)
+            if not m:
+                continue
+            suggested += 1
+            top = m[0].doc.topic
+            right += topics.same_help(top, r["reply"])
+            strict += top in topics.reply_topics(r["reply"])
+            vpn += top == "vpn"
+        mark = " (**default**)" if threshold == topics.SUGGEST_CONFIDENCE else ""
+        prec = f"{right / suggested:.3f}" if suggested else "—"
+        sprec = f"{strict / suggested:.3f}" if suggested else "—"
+        out.append(
+            f"| {threshold:.2f}{mark} | {suggested} | {suggested / len(test):.1%} | {prec} | {sprec} | {vpn} |"
+        )
+    slow = [r for r in reviews if topics.message_topic(r["text"])[0] == "slow"]
+    out += [
+        "",
+        f"Of the {len(slow)} reviews (both sides) about a slow Firefox, Mozilla VPN's article was "
+        f"suggested for {sum(any(m.doc.topic == 'vpn' for m in topics.suggest(r['text'], docs, threshold=0)) for r in slow)}"
+        " (it needs the message to name the VPN).",
+        "",
+    ]
+    return out
+
+
 def evaluate_type(data: Path, bands: list[str]) -> list[str]:
     seed = datasets.seed_types()
     train = [r for r in seed if datasets.split(r["text"]) == "train"]
@@ -526,6 +588,7 @@ def main() -> None:
         *evaluate_umsab(args.data, bands),
         *evaluate_reviews(args.data),
         *evaluate_language(args.data, bands),
+        *evaluate_suggestions(args.data),
         "## Bands: what triage acts on",
         "",
         f"Triage acts on a type, sentiment or language only at or above {ACT:.2f} confidence (the default "

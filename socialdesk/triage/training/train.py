@@ -14,6 +14,7 @@ Sentiment: airline tweets + TweetEval + the seed set's sentiment column.
 
 import argparse
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -114,6 +115,26 @@ def sentiment_training_set(data: Path) -> tuple[list[str], list[str]]:
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
+def topic_reliability(data: Path) -> dict[str, float]:
+    """Per topic, on the training side of the Firefox reviews: of the reviews about it, the share
+    whose volunteer reply gave the help an article on it gives (topics.same_help), shrunk towards
+    the overall share by a few pseudo-reviews so that a rare topic does not get 0 or 1."""
+    from socialdesk.triage import topics
+
+    seen: dict[str, list[bool]] = {}
+    for r in datasets.review_rows(data):
+        if datasets.split(r["text"]) != "train":
+            continue
+        topic, _, _ = topics.message_topic(r["text"], reliability={})
+        if topic:
+            seen.setdefault(topic, []).append(topics.same_help(topic, r["reply"]))
+    overall = sum(sum(v) for v in seen.values()) / max(sum(len(v) for v in seen.values()), 1)
+    prior = 5
+    return {
+        t: round((sum(v) + prior * overall) / (len(v) + prior), 3) for t, v in sorted(seen.items())
+    }
+
+
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -124,6 +145,9 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=DATA_DIR)
     args = p.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    reliability = topic_reliability(args.data)
+    (args.out / "topics.json").write_text(json.dumps(reliability, indent=1) + "\n")
+    print(f"topics: how often each topic's help was the volunteers' help {reliability}")
     for name, (texts, labels), c in (
         ("type", type_training_set(args.data), 4.0),
         ("sentiment", sentiment_training_set(args.data), 2.0),
