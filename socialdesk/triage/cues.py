@@ -50,8 +50,20 @@ _WORDS_NEG = re.compile(
     re.IGNORECASE,
 )
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+_NEGATION = re.compile(
+    r"\b(not|no|never|isn't|wasn't|don't|doesn't|nicht|kein\w*|nie|pas|jamais|plus|nunca|nada|"
+    r"não|nem|non|mai|niet|geen|nooit|değil)\W+(\w+\W+)?$",
+    re.IGNORECASE,
+)
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether a negation comes within two words before `start`."""
+    return bool(_NEGATION.search(text[max(0, start - 40) : start]))
+
+
 # Each word multiplies its side's likelihood by this much (up to WORDS_MAX words).
-WORD_FACTOR = 3.0
+WORD_FACTOR = 2.0
 WORDS_MAX = 2
 # Each emoji multiplies its side's likelihood by this much, up to EMOJI_MAX at most.
 EMOJI_FACTOR = 4.0
@@ -65,8 +77,13 @@ def emoji_counts(text: str) -> tuple[int, int]:
     return pos, neg
 
 
+# Praise found by the phrasing rules (no problem, no question) says the tone too. (A problem rule
+# saying "negative" was tried: it cost the airline tweets more than it gave.)
+RULE_TONE = {"compliment": ("positive", 2.0)}
+
+
 def combine(
-    probs: np.ndarray, classes: list[str], text: str, stars: int | None
+    probs: np.ndarray, classes: list[str], text: str, stars: int | None, rule_type: str = ""
 ) -> tuple[np.ndarray, list[str]]:
     """The text model's probabilities with the emoji and the stars folded in, and the cues used
     (for the reason), e.g. ["a 1★ review", "the emoji 😭"]."""
@@ -88,12 +105,28 @@ def combine(
         )
         used.append(f"{side} emoji {shown}" if shown else f"{side} emoticons")
     plain = _STRETCHED.sub(r"\1", text)  # "Sloooow" is "slow"
-    wpos, wneg = len(_WORDS_POS.findall(plain)), len(_WORDS_NEG.findall(plain))
+    pos_hits = list(_WORDS_POS.finditer(plain))
+    neg_hits = list(_WORDS_NEG.finditer(plain))
+    # "not great" is not praise, "not bad" is no complaint.
+    negated_pos = sum(_negated(plain, m.start()) for m in pos_hits)
+    negated_neg = sum(_negated(plain, m.start()) for m in neg_hits)
+    wpos = len(pos_hits) - negated_pos
+    wneg = len(neg_hits) - negated_neg + negated_pos
     if wpos != wneg:
         side = "positive" if wpos > wneg else "negative"
         p[idx[side]] *= WORD_FACTOR ** min(abs(wpos - wneg), WORDS_MAX)
-        hit = (_WORDS_POS if side == "positive" else _WORDS_NEG).search(plain)
-        used.append(f"“{hit.group(0)}”")
+        hits = [m for m in pos_hits if not _negated(plain, m.start())]
+        if side == "negative":
+            hits = [m for m in neg_hits if not _negated(plain, m.start())] + [
+                m for m in pos_hits if _negated(plain, m.start())
+            ]
+        if hits:
+            m = hits[0]
+            before = _NEGATION.search(plain[max(0, m.start() - 40) : m.start()])
+            used.append(f"“{(before.group(0) if before else '') + m.group(0)}”")
+    if rule_type in RULE_TONE:
+        side, factor = RULE_TONE[rule_type]
+        p[idx[side]] *= factor
     if stars in STAR_LIKELIHOOD:
         clearly_negative = probs[idx["negative"]] >= CLEARLY
         for c, w in STAR_LIKELIHOOD[stars].items():

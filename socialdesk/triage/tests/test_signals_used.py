@@ -74,6 +74,12 @@ def test_praise_in_other_languages_is_positive_and_a_compliment(text):
     assert r.type == "compliment", text
 
 
+@pytest.mark.parametrize("text", ["Nicht gut, gar nicht toll", "Não é ótimo"])
+def test_negated_praise_is_not_positive(text):
+    r = classify(TriageInput(text))
+    assert r.sentiment != "positive", text
+
+
 def test_emoji_are_named_in_the_reason():
     r = classify(TriageInput("bookmarks gone 😭"))
     assert "😭" in r.sentiment_reason

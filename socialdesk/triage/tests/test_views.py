@@ -274,7 +274,7 @@ def test_the_panel_names_the_band_and_gives_reasons_in_words(client, contributor
     assert "Type: support request — confident (set by triage)" in text
     assert "Why: describes a problem or asks for help: words like “keeps crashing”, “help”" in text
     assert "Sentiment: Suggested: negative — unsure · please confirm or change" in text
-    assert "Why: a guess from words like “crashing”" in text
+    assert "Why: a guess from words like" in text and "“crashing”" in text
     assert (
         "Language: English — confident" in text
         and "Why: the text reads as English, and the platform says so too" in text

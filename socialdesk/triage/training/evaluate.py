@@ -444,6 +444,71 @@ def evaluate_type(data: Path, bands: list[str]) -> list[str]:
     return out
 
 
+def lingua_comparison(rows: list[dict], tw: list[dict]) -> list[str]:
+    """py3langid alone against py3langid with lingua for texts of ≤ 3 words (the optional extra)."""
+    import os
+
+    from socialdesk.triage import classify
+
+    try:
+        import lingua  # noqa: F401
+    except ImportError:
+        return [
+            "",
+            "lingua (the optional `lingua` extra) is not installed here, so it is not compared.",
+        ]
+    sets = [
+        ("sentences", [r for r in rows if r["kind"] == "sentences"]),
+        ("word-pairs", [r for r in rows if r["kind"] == "word-pairs"]),
+        (
+            "TwitUser, candidate languages",
+            [r for r in tw if r["lang"] in {"en", "de", "fr", "es", "pt", "tr", "it", "nl", "ca"}],
+        ),
+    ]
+    results = {}
+    before = os.environ.get("SOCIALDESK_TRIAGE_LINGUA")
+    try:
+        for name, on in (("py3langid", "0"), ("py3langid + lingua (≤ 3 words)", "1")):
+            os.environ["SOCIALDESK_TRIAGE_LINGUA"] = on
+            classify._lingua.cache_clear()
+            detect_language("warm up the detector")
+            detect_language("hola")
+            for kind, items in sets:
+                t = time.process_time()
+                pred = [detect_language(r["text"])[0] for r in items]
+                spent = time.process_time() - t
+                acc = sum(p == r["lang"] for p, r in zip(pred, items, strict=True)) / len(items)
+                results[(name, kind)] = (acc, spent / len(items) * 1000)
+    finally:
+        if before is None:
+            os.environ.pop("SOCIALDESK_TRIAGE_LINGUA", None)
+        else:
+            os.environ["SOCIALDESK_TRIAGE_LINGUA"] = before
+        classify._lingua.cache_clear()
+    out = [
+        "",
+        "### py3langid alone, and with lingua for very short texts (optional)",
+        "",
+        "lingua-language-detector (high-accuracy mode, the same 20 candidates) is used for texts of "
+        f"{classify.LINGUA_MAX_WORDS} words or fewer when the optional `lingua` extra is installed "
+        "and `SOCIALDESK_TRIAGE_LINGUA=1`: it adds about 96 MB to the install and about 400 MB "
+        "of memory to each process that loads it, so it is off by default. Accuracy, and CPU "
+        "time per text (ms, on this shared machine):",
+        "",
+        "| detector | " + " | ".join(k for k, _ in sets) + " |",
+        "|---|" + "---:|" * len(sets),
+    ]
+    for name in ("py3langid", "py3langid + lingua (≤ 3 words)"):
+        out.append(
+            f"| {name} | "
+            + " | ".join(
+                f"{results[(name, k)][0]:.3f} ({results[(name, k)][1]:.2f} ms)" for k, _ in sets
+            )
+            + " |"
+        )
+    return out
+
+
 def evaluate_language(data: Path, bands: list[str]) -> list[str]:
     out = [
         "## Language (TR3)",
@@ -486,6 +551,7 @@ def evaluate_language(data: Path, bands: list[str]) -> list[str]:
     for lang in sorted(per_lang):
         acc = {k: sum(v) / len(v) for k, v in per_lang[lang].items()}
         out.append(f"| {lang} | {acc.get('sentences', 0):.3f} | {acc.get('word-pairs', 0):.3f} |")
+    out += lingua_comparison(rows, datasets.twituser_rows(data))
     tw = datasets.twituser_rows(data)
     candidates = {"en", "de", "fr", "es", "pt", "tr", "it", "nl", "ca"}
     out += [
@@ -543,6 +609,9 @@ The labelled data is the public, real data described in `evaldata/README.md` (ke
 repository; `make eval EVALDATA=path/to/evaldata`), plus one set this project wrote:
 `socialdesk/triage/training/seed_types.csv` (238 short messages, 6 types × 6 languages, with
 type and sentiment labels; **written and labelled by the project, not real customer text**).
+Sentiment is trained on the airline, TweetEval and UMSAB (de, fr, es, pt, it) training sides plus
+the seed set; the Firefox reviews are not trained on, except that `make model` measures on their
+training side how often each topic's help was the volunteers' help (for the suggestions).
 
 **Split:** every text goes to *test* when the first 8 hex digits of the SHA-1 of its normalised
 form (lower-case, links/handles/numbers replaced), as an integer, modulo 100 is below 30;
@@ -560,10 +629,17 @@ TweetEval and language figures are on real, independently labelled text.
 
 * **py3langid** for language: the langid.py model ships inside the wheel (no download), and it is
   about 14,000 texts/s on one core, which keeps ingestion fast; restricted to 20 candidate languages.
+* **lingua-language-detector**, optional (the `lingua` extra, off unless
+  `SOCIALDESK_TRIAGE_LINGUA=1`): language of texts of three words or fewer; compared below.
 * **scikit-learn** (HashingVectorizer, LogisticRegression) for the type and sentiment models. The
-  models are stored as plain arrays (`socialdesk/triage/data/*.npz`, about 1.6 MB), not pickles,
-  so loading them runs no code; the hashing features need no stored vocabulary.
+  models are stored as plain arrays (`socialdesk/triage/data/*.npz`, about 1.9 MB), not pickles,
+  so loading them runs no code; the hashing features need no stored vocabulary. One sentiment
+  model serves every language (hashed character n-grams carry across them). Their scores are
+  divided by a fitted temperature (see "Calibration"); a review's stars, emoji and a short
+  multilingual list of plain-toned words are folded in afterwards (`cues.py`).
 * **vaderSentiment** only as the English sentiment baseline here (its lexicon ships in the wheel).
+* No transformer: a small multilingual encoder (ONNX Runtime) was not tried in this round; the
+  UMSAB figures below are where a linear model stands (at fastText's level, short of XLM-T's).
 """
 
 

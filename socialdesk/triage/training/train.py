@@ -9,7 +9,8 @@ Type: the project's seed set (training/seed_types.csv) plus the complaints data 
 types — a complaint is a "support request"; a non-complaint from the random_tweet/random_reply
 domains is "other"; non-complaints addressed to brands are left out (they may be questions,
 praise or anything else, so no single type is right for them).
-Sentiment: airline tweets + TweetEval + the seed set's sentiment column.
+Sentiment: airline tweets + TweetEval + UMSAB (de, fr, es, pt, it tweets) + the seed set's
+sentiment column, one model for every language (hashed character n-grams carry across them).
 """
 
 import argparse
@@ -108,9 +109,11 @@ def type_training_set(data: Path) -> tuple[list[str], list[str]]:
 
 
 def sentiment_training_set(data: Path) -> tuple[list[str], list[str]]:
-    rows = datasets.sentiment_rows(data) + [
-        {"text": r["text"], "label": r["sentiment"]} for r in datasets.seed_types()
-    ]
+    rows = (
+        datasets.sentiment_rows(data)
+        + datasets.umsab_rows(data)
+        + [{"text": r["text"], "label": r["sentiment"]} for r in datasets.seed_types()]
+    )
     rows = [r for r in rows if datasets.split(r["text"]) == "train"]
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
