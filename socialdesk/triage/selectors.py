@@ -355,3 +355,23 @@ def correction_stats() -> list[dict]:
         .order_by("field")
     )
     return [{**r, "rate": r["agreed"] / r["total"] if r["total"] else 0} for r in rows]
+
+
+def correction_rows() -> list[dict]:
+    """Every correction agents made, with the text it was about (the conversation's first customer
+    messages), oldest first: {text, field, suggested, chosen, confidence, at}."""
+    from .models import TriageCorrection
+
+    rows = []
+    for c in TriageCorrection.objects.select_related("conversation").order_by("at", "id"):
+        rows.append(
+            {
+                "text": _first_inbound_text(c.conversation),
+                "field": c.field,
+                "suggested": c.suggested,
+                "chosen": c.chosen,
+                "confidence": round(c.suggested_confidence, 3),
+                "at": c.at.isoformat(),
+            }
+        )
+    return rows
