@@ -70,10 +70,14 @@ EMOJI_FACTOR = 4.0
 EMOJI_MAX = 3
 
 
+_POS_CHARS = re.compile("[" + re.escape("".join(sorted(POSITIVE_EMOJI))) + "]")
+_NEG_CHARS = re.compile("[" + re.escape("".join(sorted(NEGATIVE_EMOJI))) + "]")
+
+
 def emoji_counts(text: str) -> tuple[int, int]:
     """(positive, negative) emoji and emoticons in the text."""
-    pos = sum(ch in POSITIVE_EMOJI for ch in text) + len(_EMOTICON_POS.findall(text))
-    neg = sum(ch in NEGATIVE_EMOJI for ch in text) + len(_EMOTICON_NEG.findall(text))
+    pos = len(_POS_CHARS.findall(text)) + len(_EMOTICON_POS.findall(text))
+    neg = len(_NEG_CHARS.findall(text)) + len(_EMOTICON_NEG.findall(text))
     return pos, neg
 
 
