@@ -309,8 +309,49 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("SOCIALDESK_STATIC_ROOT") or DATA_DIR / "static").resolve()
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+def _media_storage() -> dict:
+    """Where attachments are kept: the data folder's `media/` (the default), or an S3-compatible
+    bucket (`SOCIALDESK_STORAGE=s3`, django-storages' S3Storage on boto3; docs/deploy.md)."""
+    kind = os.environ.get("SOCIALDESK_STORAGE", "local").strip().lower() or "local"
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    from django.core.exceptions import ImproperlyConfigured
+
+    if kind != "s3":
+        raise ImproperlyConfigured(f"SOCIALDESK_STORAGE={kind!r}: use local or s3.")
+    bucket = os.environ.get("SOCIALDESK_S3_BUCKET", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured("SOCIALDESK_STORAGE=s3 needs SOCIALDESK_S3_BUCKET.")
+    env = {
+        # option of S3Storage: the variable that sets it (unset: boto3's own default, e.g. the
+        # keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the machine's role)
+        "endpoint_url": "SOCIALDESK_S3_ENDPOINT_URL",
+        "region_name": "SOCIALDESK_S3_REGION",
+        "access_key": "SOCIALDESK_S3_ACCESS_KEY_ID",
+        "secret_key": "SOCIALDESK_S3_SECRET_ACCESS_KEY",
+        "custom_domain": "SOCIALDESK_S3_CUSTOM_DOMAIN",
+        "location": "SOCIALDESK_S3_PREFIX",
+        "addressing_style": "SOCIALDESK_S3_ADDRESSING_STYLE",
+    }
+    options = {
+        "bucket_name": bucket,
+        **{k: os.environ[v].strip() for k, v in env.items() if os.environ.get(v, "").strip()},
+        # Signed links by default: the bucket stays private and a link works for a few minutes.
+        "querystring_auth": _env_bool("SOCIALDESK_S3_QUERYSTRING_AUTH", True),
+        "querystring_expire": _env_int("SOCIALDESK_S3_LINK_SECONDS", 300),
+        "signature_version": "s3v4",
+        # Objects get no ACL of their own (the bucket's policy decides) and a name is never
+        # reused: each upload has a generated one (conversations.models.attachment_path).
+        "default_acl": None,
+        "file_overwrite": False,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage(),
     # Not DEBUG: the files collected by `socialdesk collectstatic` under content-hashed names
     # (WhiteNoise serves them compressed and cached for ever); a file not collected yet is served
     # under its own name (and `check --deploy` says static files need collecting).
@@ -382,6 +423,10 @@ SOCIALDESK_SKIP_SECONDS = int(os.environ.get("SOCIALDESK_SKIP_SECONDS", 0))
 SOCIALDESK_COUNT_CAP = int(os.environ.get("SOCIALDESK_COUNT_CAP", 1000))
 # ... and each value of the left panel's filters up to this many ("100+").
 SOCIALDESK_FACET_COUNT_CAP = int(os.environ.get("SOCIALDESK_FACET_COUNT_CAP", 100))
+# The left panel's counts are kept this many seconds (per queue and filter, in Django's cache:
+# each process's memory unless CACHES says otherwise) and the panel says as of when; 0 counts
+# them on every view.
+SOCIALDESK_FACET_COUNTS_SECONDS = int(os.environ.get("SOCIALDESK_FACET_COUNTS_SECONDS", 60))
 # Authors with at least this many followers (or verified) are "Internet celebrities" (TR5).
 SOCIALDESK_CELEBRITY_FOLLOWERS = int(os.environ.get("SOCIALDESK_CELEBRITY_FOLLOWERS", 100_000))
 # Outbox retries: base delay, cap and attempts before an action is marked failed.

@@ -5,9 +5,8 @@ manager's or queryset's write (`create`, `update`, `bulk_create`, `delete`...) o
 or `Activity`, a row of either built to be inserted (`Activity(...)`), a raw statement on their
 tables, and `save()`, `delete()` or a tag change on a variable that holds a conversation.
 
-Erasing a person who leaves (`people/leaving.py`) rewrites their name out of every table, the log
-included, with a generic `.update()` per model: it changes no conversation, and the scan does
-not see it.
+Erasing a person who leaves (`actions/leaving.py`) rewrites their name out of every table, the log
+included, inside the layer.
 """
 
 import ast

@@ -403,26 +403,37 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
 
 
 def hold(*, actor, conversation: Conversation, reason: str) -> Conversation:
-    policy.require_role(actor=actor, conversation=conversation, action="hold")
-    reason = _parse_hold_reason(reason)
-    now = timezone.now()
-    with transaction.atomic(durable=True):
-        conversation = _lock(conversation)
-        _check_not_dealt_to_another(actor, conversation, now)
-        _set_held(actor=actor, conversation=conversation, reason=reason, now=now)
-        _release(conversation)
-        conversation.save()
-    return conversation
+    return _set_status(
+        actor=actor,
+        conversation=conversation,
+        action="hold",
+        reason=_parse_hold_reason,
+        given=reason,
+        write=_set_held,
+    )
 
 
 def close(*, actor, conversation: Conversation, reason: str) -> Conversation:
-    policy.require_role(actor=actor, conversation=conversation, action="close")
-    reason = _parse_close_reason(reason)
+    return _set_status(
+        actor=actor,
+        conversation=conversation,
+        action="close",
+        reason=_parse_close_reason,
+        given=reason,
+        write=_set_closed,
+    )
+
+
+def _set_status(*, actor, conversation: Conversation, action: str, reason, given: str, write):
+    """Hold or close without a reply: the role, the reason (`reason` parses `given`), then under
+    the row lock the deal's holder, the new status (`write`) and the lease given up."""
+    policy.require_role(actor=actor, conversation=conversation, action=action)
+    parsed = reason(given)
     now = timezone.now()
     with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, now)
-        _set_closed(actor=actor, conversation=conversation, reason=reason, now=now)
+        write(actor=actor, conversation=conversation, reason=parsed, now=now)
         _release(conversation)
         conversation.save()
     return conversation
@@ -646,7 +657,9 @@ def assign(
     """Assign to an agent and/or a queue (AG5), with an optional internal note.
 
     Anyone may take a conversation or send it to a queue; assigning to another agent needs a
-    moderator. Assigning to a queue takes it out of the rule-based queues and out of Play.
+    moderator. Assigning to a queue takes it out of the rule-based queues and out of Play; to the
+    escalation queue, it is an escalation and the log says so (with the queue, as `escalate`'s
+    entry does); an agent assigned as well is logged as assigned.
     """
     policy.require_role(actor=actor, conversation=conversation, action="assign")
     note = check_text((note or "").strip(), kind="note", field="note", label="The note")
@@ -680,16 +693,25 @@ def assign(
         conversation.save()
         if note.strip():
             InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
-        Activity.objects.create(
-            conversation=conversation,
-            actor=actor,
-            kind=ActivityKind.ASSIGNED,
-            detail={
-                "to_user": str(to_user or ""),
-                "to_queue": str(to_queue or ""),
-                "note": bool(note.strip()),
-            },
-        )
+        escalated = to_queue is not None and to_queue.is_escalation
+        if escalated:
+            Activity.objects.create(
+                conversation=conversation,
+                actor=actor,
+                kind=ActivityKind.ESCALATED,
+                detail={"queue": to_queue.name, "note": bool(note.strip()), "assigned": True},
+            )
+        if to_user is not None or not escalated:
+            Activity.objects.create(
+                conversation=conversation,
+                actor=actor,
+                kind=ActivityKind.ASSIGNED,
+                detail={
+                    "to_user": str(to_user or ""),
+                    "to_queue": "" if escalated else str(to_queue or ""),
+                    "note": bool(note.strip()),
+                },
+            )
     return conversation
 
 

@@ -32,7 +32,7 @@ from socialdesk.errors import ActionError
 from socialdesk.people.models import has_role
 from socialdesk.play.models import EndedBy, PlaySession, PlaySkip
 from socialdesk.queues.models import Queue
-from socialdesk.queues.selectors import ConversationFilter, dealable, kept_for
+from socialdesk.queues.selectors import ConversationFilter, capped_count, dealable, kept_for
 
 
 def lease_length() -> timedelta:
@@ -241,7 +241,7 @@ class _Deal:
     def run_apart(self, values) -> tuple | None:
         """Other databases: the same parts one after the other in one transaction."""
         claimed = None
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(durable=True), connection.cursor() as cursor:
             cursor.execute(self.held.sql, self.held.params(values))
             row = cursor.fetchone()
             if row is None:
@@ -398,8 +398,8 @@ class PlayState:
     """What the Play page shows when nothing is dealt: read only, nothing is claimed."""
 
     session: PlaySession
-    waiting: int  # dealable now, not skipped
-    skipped: int  # dealable but skipped by this agent in this session
+    waiting: int  # dealable now, not skipped; counted up to the cap ("1,000+")
+    skipped: int  # dealable but skipped by this agent in this session; capped the same way
 
 
 def state(*, agent, session: PlaySession) -> PlayState:
@@ -408,8 +408,9 @@ def state(*, agent, session: PlaySession) -> PlayState:
     skipped = _skipped(session, now)
     return PlayState(
         session=session,
-        waiting=candidates.exclude(skipped).count(),
-        skipped=candidates.filter(skipped).count(),
+        # Capped like a queue's totals: a COUNT(*) would read the whole queue on every visit.
+        waiting=capped_count(candidates.exclude(skipped)),
+        skipped=capped_count(candidates.filter(skipped)),
     )
 
 
@@ -465,17 +466,20 @@ def start_over(*, agent) -> Conversation | None:
     return deal_next(agent=agent, session=session)
 
 
-def _end_sessions(*, agent, ended_by: str, now=None, idle_before=None) -> PlaySession | None:
+def _end_sessions(
+    *, agent, ended_by: str, now=None, idle_before=None, durable: bool = True
+) -> PlaySession | None:
     """End the agent's open play sessions; returns the latest one ended, None if none was open.
 
     The dealt conversation goes back to the queue, and follow-ups kept for this agent (AG3) are
     free for anyone: they must not wait for someone who is no longer playing. An idle session
     ends at its last sign of life, so the idle time is not counted as play time; `idle_before`
-    makes that end conditional, so a heartbeat that arrives meanwhile wins.
+    makes that end conditional, so a heartbeat that arrives meanwhile wins. It is the outer
+    edge (`durable`) except when signing out ends it: that runs wherever a sign-out happens.
     """
     now = now or timezone.now()
     ended = None
-    with transaction.atomic():
+    with transaction.atomic(durable=durable):
         open_sessions = PlaySession.objects.select_for_update(of=("self",)).filter(
             agent=agent, ended_at__isnull=True
         )
@@ -521,7 +525,7 @@ def stop(*, agent) -> PlaySession | None:
 
 def end_on_sign_out(*, agent) -> PlaySession | None:
     """Signing out ends Play Mode (seed: "sign out whenever you're done")."""
-    return _end_sessions(agent=agent, ended_by=EndedBy.SIGN_OUT)
+    return _end_sessions(agent=agent, ended_by=EndedBy.SIGN_OUT, durable=False)
 
 
 def end_idle_sessions(*, now=None) -> int:

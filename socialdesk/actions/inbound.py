@@ -159,6 +159,24 @@ def _opened(conversation: Conversation) -> Activity:
     )
 
 
+def _inbound_message(conversation: Conversation, author: Author, msg: InboundMessage) -> Message:
+    """The row of a customer's message (not saved: the bulk path inserts a page's at once)."""
+    return Message(
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        platform=msg.platform,
+        platform_id=msg.platform_id,
+        in_reply_to_platform_id=msg.in_reply_to_id,
+        author=author,
+        text=msg.text,
+        language=msg.language,
+        created_at=msg.created_at,
+        raw=msg.raw,
+        metadata=msg.metadata,
+        private=msg.private,
+    )
+
+
 def _received(conversation: Conversation, message: Message) -> Activity:
     return Activity(
         conversation=conversation,
@@ -256,7 +274,9 @@ def ingest(
         return IngestResult()
     aside = _Aside(account=account, stream=stream, retrying=retrying)
     result = IngestResult()
-    with transaction.atomic():
+    # The page is the outer edge (a poll, a message let through), except when a community
+    # manager retries a set-aside message: that runs under the set-aside row's lock.
+    with transaction.atomic(durable=retrying is None):
         for item in unreadable:
             if _stored(item.platform, item.platform_id):
                 result.duplicates += 1  # a copy of a message we have: nothing to keep
@@ -658,20 +678,7 @@ def _store_in_bulk(
             if triaged is not None:
                 context.opened.append((conversation, triaged))
             result.conversations_opened += 1
-        message = Message(
-            conversation=conversation,
-            direction=Direction.INBOUND,
-            platform=msg.platform,
-            platform_id=msg.platform_id,
-            in_reply_to_platform_id=msg.in_reply_to_id,
-            author=author,
-            text=msg.text,
-            language=msg.language,
-            created_at=msg.created_at,
-            raw=msg.raw,
-            metadata=msg.metadata,
-            private=msg.private,
-        )
+        message = _inbound_message(conversation, author, msg)
         reopened = _take_message(
             conversation, msg, follow_up=follow_up, playing=playing.__contains__
         )
@@ -908,20 +915,8 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
             context.opened.append((conversation, triaged))
         result.conversations_opened += 1
     before = _state(conversation)
-    message = Message.objects.create(
-        conversation=conversation,
-        direction=Direction.INBOUND,
-        platform=msg.platform,
-        platform_id=msg.platform_id,
-        in_reply_to_platform_id=msg.in_reply_to_id,
-        author=author,
-        text=msg.text,
-        language=msg.language,
-        created_at=msg.created_at,
-        raw=msg.raw,
-        metadata=msg.metadata,
-        private=msg.private,
-    )
+    message = _inbound_message(conversation, author, msg)
+    message.save(force_insert=True)
     _received(conversation, message).save()
     reopened = _take_message(conversation, msg, follow_up=follow_up, playing=_is_playing)
     if reopened:

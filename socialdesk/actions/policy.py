@@ -25,6 +25,7 @@ again under the conversation's row lock (`check_not_dealt_to_another`), so a dea
 the check and the write cannot be overtaken either.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from socialdesk.brands.models import BrandAccount, RetweetPolicy
@@ -83,6 +84,17 @@ def refuse(*, actor, conversation, action: str, reason: str) -> ActionRefused:
         detail={"action": action, "reason": reason},
     )
     return ActionRefused(reason)
+
+
+def page_role(role: str, reason: str):
+    """The check of a page open to `role` and above (a community manager's editor, the audit
+    log...): `check(request)` refuses anyone else with a 403 that says `reason`."""
+
+    def check(request) -> None:
+        if not has_role(request.user, role):
+            raise PermissionDenied(reason)
+
+    return check
 
 
 def require_role(*, actor, conversation, action: str) -> None:

@@ -6,7 +6,6 @@ managers and admins only (403 for everyone else, as the other manage pages)."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from socialdesk.actions import policy
 from socialdesk.connectors import auth
 from socialdesk.connectors.auth import ConnectError
 from socialdesk.outbox.models import ActionState
-from socialdesk.people.models import has_role
 
 from . import services
 from .forms import AddAccountForm
@@ -26,9 +25,9 @@ from .models import BrandAccount
 MAX_ID = 2**63 - 1
 
 
-def _require_manager(request) -> None:
-    if not has_role(request.user, "cm"):
-        raise PermissionDenied("Only community managers and admins connect brand accounts.")
+_require_manager = policy.page_role(
+    "cm", "Only community managers and admins connect brand accounts."
+)
 
 
 def _account(pk: int) -> BrandAccount:

@@ -4,6 +4,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -37,6 +38,7 @@ from socialdesk.conversations.models import (
     UserTagKind,
 )
 from socialdesk.conversations.selectors import record_presence
+from socialdesk.conversations.storage import signed_download_url
 from socialdesk.errors import ActionError, ActionNotFound
 from socialdesk.fields import MAX_ID
 from socialdesk.outbox.models import OutboundAction
@@ -381,14 +383,28 @@ def moderate(request, pk):
 @login_required
 @require_POST
 def like(request, pk, message_pk):
+    return _message_action(
+        request,
+        pk,
+        message_pk,
+        actions.like,
+        lambda c, _: (f"Like queued from {c.account}.", c),
+    )
+
+
+def _message_action(request, pk, message_pk, fn, done):
+    """An action on one message of a conversation the agent may see (a message of another
+    conversation is a 404); `done(conversation, result)` says what happened and which
+    conversation to show next."""
     c = visible_conversation_or_404(request, pk)
     message = get_object_or_404(Message, pk=message_pk, conversation=c)
     try:
-        actions.like(actor=request.user, conversation=c, message=message)
+        result = fn(actor=request.user, conversation=c, message=message)
     except ActionError as exc:
         return refused(request, c, exc)
-    messages.success(request, f"Like queued from {c.account}.")
-    return redirect("conversation", pk=c.pk)
+    text, shown = done(c, result)
+    messages.success(request, text)
+    return redirect("conversation", pk=shown.pk)
 
 
 @login_required
@@ -575,14 +591,13 @@ def merge(request, pk):
 @login_required
 @require_POST
 def split(request, pk, message_pk):
-    c = visible_conversation_or_404(request, pk)
-    message = get_object_or_404(Message, pk=message_pk, conversation=c)
-    try:
-        new = actions.split(actor=request.user, conversation=c, message=message)
-    except ActionError as exc:
-        return refused(request, c, exc)
-    messages.success(request, f"Split into conversation #{new.pk}.")
-    return redirect("conversation", pk=new.pk)
+    return _message_action(
+        request,
+        pk,
+        message_pk,
+        actions.split,
+        lambda _, new: (f"Split into conversation #{new.pk}.", new),
+    )
 
 
 @login_required
@@ -600,15 +615,22 @@ def attachment(request, pk):
     a = get_object_or_404(Attachment.objects.select_related("message__conversation"), pk=pk)
     if not can_see(user=request.user, conversation=a.message.conversation):
         raise Http404("No such attachment.")
+    filename = download_name(a.original_name or a.file.name, a.content_type)
+    # In a bucket that signs its links: a link of a few minutes, checked here first, with the
+    # download's name and type carried in its signature (conversations/storage.py).
+    if url := signed_download_url(a.file.name, content_type=a.content_type, filename=filename):
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
     try:
-        f = a.file.open("rb")
+        f = default_storage.open(a.file.name, "rb")
     except FileNotFoundError:
         raise Http404("The file of this attachment is gone.") from None
     response = FileResponse(
         f,
         content_type=a.content_type or "application/octet-stream",
         as_attachment=True,
-        filename=download_name(a.original_name or a.file.name, a.content_type),
+        filename=filename,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

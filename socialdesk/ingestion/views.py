@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from socialdesk.actions import policy
 from socialdesk.conversations.forms import form_errors
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.people.models import has_role
@@ -22,9 +23,7 @@ MAX_ID = 2**63 - 1
 PAGE = 100
 
 
-def _require_cm(request) -> None:
-    if not has_role(request.user, "cm"):
-        raise PermissionDenied("Only community managers see and handle set-aside messages.")
+_require_cm = policy.page_role("cm", "Only community managers see and handle set-aside messages.")
 
 
 def _item_id(pk: int) -> int:
@@ -107,9 +106,7 @@ def dismiss(request, pk: int):
     return redirect("set_aside")
 
 
-def _require_cm_for_filters(request):
-    if not has_role(request.user, "cm"):
-        raise PermissionDenied("Only community managers edit queues.")
+_require_cm_for_filters = policy.page_role("cm", "Only community managers edit queues.")
 
 
 @login_required

@@ -13,6 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
+from socialdesk.actions import policy
+from socialdesk.actions.leaving import FORMER_CONTRIBUTOR, check_may_leave, stop_contributing
 from socialdesk.conversations.forms import form_errors
 from socialdesk.errors import ActionError
 
@@ -220,7 +222,6 @@ def invite(request):
 def leave(request):
     """Stop contributing (PE4): confirm with the password, then the account and personal data go."""
     from .forms import LeaveForm
-    from .leaving import check_may_leave, stop_contributing
 
     form = LeaveForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -371,7 +372,6 @@ def people(request):
     sign-in; promote or demote (PE3); an admin deletes an account for someone who asked (PE4)."""
     from django.contrib.auth import get_user_model
 
-    from .leaving import FORMER_CONTRIBUTOR, check_may_leave, stop_contributing
     from .models import Role as R
 
     _cm_only(request)
@@ -422,7 +422,6 @@ def _people_context(request) -> dict:
     from django.contrib.auth import get_user_model
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from .leaving import FORMER_CONTRIBUTOR
     from .models import Role as R
 
     users = list(
@@ -445,9 +444,7 @@ def _people_context(request) -> dict:
     return {"people": users, "roles": roles, "is_admin": is_admin}
 
 
-def _require_moderator(request):
-    if not has_role(request.user, "moderator"):
-        raise PermissionDenied("Only moderators approve replies.")
+_require_moderator = policy.page_role("moderator", "Only moderators approve replies.")
 
 
 @login_required

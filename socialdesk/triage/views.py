@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from socialdesk.actions import escalate
+from socialdesk.actions import escalate, policy
 from socialdesk.actions import triage as triage_actions
 from socialdesk.errors import ActionError
 from socialdesk.people.models import Role, has_role
@@ -18,10 +18,9 @@ from . import selectors, services
 from .forms import EscalateClusterForm, KBImportForm, TagRuleForm
 from .models import KBArticle, TagRule
 
-
-def _require_cm(request):
-    if not has_role(request.user, Role.COMMUNITY_MANAGER):
-        raise PermissionDenied("Only community managers edit triage rules and the knowledge base.")
+_require_cm = policy.page_role(
+    Role.COMMUNITY_MANAGER, "Only community managers edit triage rules and the knowledge base."
+)
 
 
 @login_required

@@ -16,10 +16,10 @@ from conftest import make_inbound
 from socialdesk.actions import conversation as actions
 from socialdesk.actions import deal as play
 from socialdesk.actions.inbound import ingest
+from socialdesk.actions.leaving import FORMER_CONTRIBUTOR, stop_contributing
 from socialdesk.actions.triage import confirm_or_correct
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.people import applications
-from socialdesk.people.leaving import FORMER_CONTRIBUTOR, stop_contributing
 from socialdesk.people.models import ApiToken, Application
 from socialdesk.queues.models import Queue, SavedFilter
 

@@ -14,9 +14,13 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
 
+from socialdesk.actions import deal as play
+from socialdesk.conversations.models import Activity
 from socialdesk.errors import ActionError, ActionRefused
-
-from .models import Application, Role, has_role, role_of
+from socialdesk.ingestion.models import SetAsideMessage
+from socialdesk.people.audit import PERSONAL_KINDS, record
+from socialdesk.people.models import Application, AuditEntry, Profile, Role, has_role, role_of
+from socialdesk.people.services import end_all_sessions
 
 FORMER_CONTRIBUTOR = "a former contributor"
 # (app label, model, field): who holds the conversation now, not who did something. Cleared.
@@ -61,11 +65,6 @@ def check_may_leave(*, actor, user) -> None:
 
 
 def _delete(*, actor, user) -> None:
-    # cycle: people <-> actions (every action checks roles here)
-    from socialdesk.actions import deal as play
-
-    from .services import end_all_sessions
-
     email, username, name = (
         user.email,
         user.get_username(),
@@ -75,9 +74,6 @@ def _delete(*, actor, user) -> None:
     play.stop(agent=user)
     role = role_of(user)
     with transaction.atomic():
-        from .audit import PERSONAL_KINDS, record
-        from .models import AuditEntry
-
         AuditEntry.objects.filter(
             models.Q(actor=user) | models.Q(subject=user), kind__in=PERSONAL_KINDS
         ).delete()
@@ -97,8 +93,6 @@ def _delete(*, actor, user) -> None:
 
 
 def _other_admins(user) -> bool:
-    from .models import Profile
-
     return (
         Profile.objects.filter(role=Role.ADMIN, user__is_active=True).exclude(user=user).exists()
     )
@@ -122,13 +116,6 @@ def _hand_over(user, placeholder) -> None:
 def _scrub_names(username: str) -> None:
     """Log entries that name the person in their details (assigned to, taken over from, approval
     for, a set-aside message's history)."""
-    # cycle: people <-> conversations (the log keeps who did what)
-    from socialdesk.conversations.models import Activity
-
-    # cycle: people <-> ingestion (a set-aside message keeps who retried it)
-    from socialdesk.ingestion.models import SetAsideMessage
-
-    from .models import AuditEntry
 
     def scrub(value):
         if value == username:
