@@ -441,6 +441,8 @@ SOCIALDESK_POLL_SECONDS = float(os.environ.get("SOCIALDESK_POLL_SECONDS", 10))
 # Triage: at or above this confidence a type/sentiment is set on the conversation; below, it is
 # only suggested for an agent to confirm (TR1, TR4).
 SOCIALDESK_TRIAGE_ACT_CONFIDENCE = float(os.environ.get("SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8))
+# A KB article or clipping is suggested from this confidence on (docs/triage-quality.md, "Suggestions").
+SOCIALDESK_SUGGEST_CONFIDENCE = float(os.environ.get("SOCIALDESK_SUGGEST_CONFIDENCE", 0.75))
 # Likes + reposts at which a message counts as getting "a lot of attention" (TR7).
 SOCIALDESK_ATTENTION_THRESHOLD = int(os.environ.get("SOCIALDESK_ATTENTION_THRESHOLD", 50))
 # Clusters of similar open conversations are looked for within this many hours (TR7).

@@ -45,6 +45,7 @@ from socialdesk.outbox.tasks import send_action
 from socialdesk.people.models import Profile, has_role
 from socialdesk.people.services import signature_for_reply
 from socialdesk.queues.models import Queue
+from socialdesk.triage.models import CorrectionField, TriageCorrection, TriageSuggestion
 
 THEN_CHOICES = ("none", "hold", "close")
 
@@ -571,7 +572,27 @@ def remove_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
                 kind=ActivityKind.TAG_REMOVED,
                 detail={"tag": found.name},
             )
+            _record_tag_correction(actor, conversation, found)
     return found
+
+
+def _record_tag_correction(actor, conversation: Conversation, tag: Tag) -> None:
+    """A tag triage added and an agent removed is a correction of triage, kept for retraining."""
+    suggestion = TriageSuggestion.objects.filter(conversation=conversation).first()
+    added = [
+        t
+        for t in (suggestion.tags if suggestion else [])
+        if t.get("tag") == tag.name and t.get("band", "confident") == "confident"
+    ]
+    if added:
+        TriageCorrection.objects.create(
+            conversation=conversation,
+            field=CorrectionField.TAG,
+            suggested=tag.name[:100],
+            suggested_confidence=1.0,
+            chosen="",
+            actor=actor,
+        )
 
 
 def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = True) -> None:
