@@ -289,7 +289,7 @@ def test_a_page_of_messages_schedules_one_event_each_and_a_lost_task_is_swept(
 
 
 def test_a_person_who_leaves_is_not_named_in_what_webhooks_keep(agents, conversation, settings):
-    from socialdesk.people.leaving import FORMER_CONTRIBUTOR, stop_contributing
+    from socialdesk.actions.leaving import FORMER_CONTRIBUTOR, stop_contributing
 
     settings.SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE = True
     services.create(
