@@ -40,13 +40,13 @@ from socialdesk.conversations.models import (
     UserTag,
     UserTagKind,
 )
+from socialdesk.enqueueing import enqueue_with_transaction
 from socialdesk.errors import ActionConflict, ActionError
 from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.outbox.tasks import send_action
 from socialdesk.people.models import Profile, has_role
 from socialdesk.people.services import signature_for_reply
 from socialdesk.queues.models import Queue
-from socialdesk.tasks import enqueue_with_transaction
 
 THEN_CHOICES = ("none", "hold", "close")
 
