@@ -333,14 +333,14 @@ def run_product(args):
                     after["triaged"] += run_triage_tasks(run=not args.no_triage)
                     after["seconds"] += time.perf_counter() - t
                     after["cpu"] += time.process_time() - c
-                for f in (
-                    "stored",
-                    "duplicates",
-                    "skipped",
-                    "conversations_opened",
-                    "conversations_reopened",
-                ):
-                    setattr(total, f, getattr(total, f) + getattr(result, f))
+            for f in (
+                "stored",
+                "duplicates",
+                "skipped",
+                "conversations_opened",
+                "conversations_reopened",
+            ):
+                setattr(total, f, getattr(total, f) + getattr(result, f))
     finally:
         triage.classify_messages, triage_actions.record = real
     after["statements"] = after_counter.n
