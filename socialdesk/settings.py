@@ -530,6 +530,12 @@ SOCIALDESK_DELETED_LOOKBACK_DAYS = float(os.environ.get("SOCIALDESK_DELETED_LOOK
 SOCIALDESK_DELETED_CHECK_MAX = int(os.environ.get("SOCIALDESK_DELETED_CHECK_MAX", 1000))
 # A poll task not finished after this long is taken as lost (its worker died) and polled again.
 SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECONDS", 300))
+# A poll's page is stored first and triaged right after, by a task enqueued with the page (the
+# poll then stores a page in about half the time: docs/performance.md, "Ingestion"); Play deals
+# a new conversation once it is triaged. False: triage inside the page, as before.
+SOCIALDESK_TRIAGE_AFTER_PAGE = _env_bool("SOCIALDESK_TRIAGE_AFTER_PAGE", True)
+# The scheduler triages what still waits after this long (its page's task was lost).
+SOCIALDESK_TRIAGE_SWEEP_SECONDS = _env_int("SOCIALDESK_TRIAGE_SWEEP_SECONDS", 60)
 # Keys for the brand accounts' platform credentials at rest, comma-separated, newest first (the
 # newest encrypts, all decrypt: brands/secrets.py); derived from SECRET_KEY when unset.
 SOCIALDESK_CREDENTIALS_KEY = os.environ.get("SOCIALDESK_CREDENTIALS_KEY", "")

@@ -9,6 +9,7 @@ the API only parse input and call these. Escalating is in `escalate`.
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from socialdesk.actions import policy
@@ -39,6 +40,7 @@ from socialdesk.conversations.models import (
     UserTag,
     UserTagKind,
 )
+from socialdesk.enqueueing import enqueue_with_transaction
 from socialdesk.errors import ActionConflict, ActionError
 from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.outbox.tasks import send_action
@@ -78,26 +80,62 @@ def _parse_close_reason(value: str) -> str:
     return value
 
 
-def _set_held(*, actor, conversation: Conversation, reason: str, now) -> None:
+def _log(entry: Activity, log: list | None) -> None:
+    """Write the entry now, or add it to `log` for the caller to write with the others at once."""
+    if log is None:
+        entry.save()
+    else:
+        log.append(entry)
+
+
+def _set_held(*, actor, conversation: Conversation, reason: str, now, log=None) -> None:
     conversation.status, conversation.hold_reason, conversation.close_reason = (
         Status.HELD,
         reason,
         "",
     )
-    Activity.objects.create(
-        conversation=conversation, actor=actor, kind=ActivityKind.HELD, detail={"reason": reason}
+    _log(
+        Activity(
+            conversation=conversation,
+            actor=actor,
+            kind=ActivityKind.HELD,
+            detail={"reason": reason},
+        ),
+        log,
     )
 
 
-def _set_closed(*, actor, conversation: Conversation, reason: str, now) -> None:
+def _set_closed(*, actor, conversation: Conversation, reason: str, now, log=None) -> None:
     conversation.status, conversation.close_reason, conversation.hold_reason = (
         Status.CLOSED,
         reason,
         "",
     )
-    Activity.objects.create(
-        conversation=conversation, actor=actor, kind=ActivityKind.CLOSED, detail={"reason": reason}
+    _log(
+        Activity(
+            conversation=conversation,
+            actor=actor,
+            kind=ActivityKind.CLOSED,
+            detail={"reason": reason},
+        ),
+        log,
     )
+
+
+# What a reply (and the hold or close after it) changes on the conversation: only these are
+# written, so the UPDATE does not carry the other columns back.
+REPLY_CHANGES = [
+    "status",
+    "hold_reason",
+    "close_reason",
+    "awaiting_reply",
+    "last_agent",
+    "reserved_for",
+    "reserved_until",
+    "dealt_to",
+    "lease_expires_at",
+    "updated_at",
+]
 
 
 def _release(conversation: Conversation) -> None:
@@ -186,19 +224,32 @@ def do_reply(checked: CheckedReply) -> Message:
     """Write a checked reply in one transaction: the outbound message, its outbox action and the
     log entry; then hold or close; the deal is done. The outbox sends it after the commit."""
     actor, now = checked.actor, timezone.now()
+    log = []
     with transaction.atomic(durable=True):
         conversation = _lock(checked.conversation)
         _check_not_dealt_to_another(actor, conversation, now)
-        message, action = write_reply(checked, conversation=conversation, now=now)
+        message, action = write_reply(checked, conversation=conversation, now=now, log=log)
         if checked.then == "hold":
-            _set_held(actor=actor, conversation=conversation, reason=checked.hold_reason, now=now)
+            _set_held(
+                actor=actor,
+                conversation=conversation,
+                reason=checked.hold_reason,
+                now=now,
+                log=log,
+            )
         elif checked.then == "close":
             _set_closed(
-                actor=actor, conversation=conversation, reason=checked.close_reason, now=now
+                actor=actor,
+                conversation=conversation,
+                reason=checked.close_reason,
+                now=now,
+                log=log,
             )
+        # The reply's entry and the hold's or close's, in one statement.
+        Activity.objects.bulk_create(log)
         # Answered: the deal is done, Play Mode moves on.
         _release(conversation)
-        conversation.save()
+        conversation.save(update_fields=REPLY_CHANGES)
     return message
 
 
@@ -214,31 +265,44 @@ def reply(*, actor, conversation: Conversation, text: str, **options) -> Message
 
 
 def write_reply(
-    checked: CheckedReply, *, conversation: Conversation, now, holding: bool = False
+    checked: CheckedReply,
+    *,
+    conversation: Conversation,
+    now,
+    holding: bool = False,
+    log: list | None = None,
 ) -> tuple[Message, OutboundAction]:
     """The writes of a reply, inside the caller's transaction and under its lock on
     `conversation` (`do_reply`, and `escalate` for a holding reply): the checks that need the
-    lock, the message, its attachments, the outbox action and the log entry. The conversation is
-    changed in memory; the caller saves it."""
+    lock, the message, its attachments, the outbox action and the log entry (added to `log` when
+    the caller writes the entries itself). The conversation is changed in memory; the caller
+    saves it."""
     actor, account = checked.actor, checked.account
+    # The customer's latest message, and (in the same statement) a reply of ours to it already.
+    replied = (
+        Message.objects.filter(
+            conversation=conversation,
+            direction=Direction.OUTBOUND,
+            in_reply_to_platform_id=OuterRef("platform_id"),
+        )
+        .exclude(outbound_action__state__in=["failed", "returned"])
+        # An escalation's holding reply promised this answer: it is not a collision (AG10).
+        .exclude(metadata__has_key="holding_reply")
+        .order_by("pk")
+        .values("pk")[:1]
+    )
     target = (
         conversation.messages.filter(direction=Direction.INBOUND, platform_id__isnull=False)
+        .annotate(earlier_reply=Subquery(replied))
         .order_by("-created_at", "-id")
         .first()
     )
     if target is None:
         raise ActionError("There is no customer message to reply to.")
     earlier = (
-        Message.objects.filter(
-            conversation=conversation,
-            direction=Direction.OUTBOUND,
-            in_reply_to_platform_id=target.platform_id,
-        )
-        .exclude(outbound_action__state__in=["failed", "returned"])
-        # An escalation's holding reply promised this answer: it is not a collision (AG10).
-        .exclude(metadata__has_key="holding_reply")
-        .select_related("sent_by")
-        .first()
+        Message.objects.select_related("sent_by").filter(pk=target.earlier_reply).first()
+        if target.earlier_reply is not None and not checked.confirm
+        else None
     )
     if earlier is not None and not checked.confirm:
         who = earlier.sent_by or "a former contributor"
@@ -277,16 +341,19 @@ def write_reply(
         next_attempt_at=now,
         state=ActionState.AWAITING_APPROVAL if needs_approval else ActionState.PENDING,
     )
-    Activity.objects.create(
-        conversation=conversation,
-        actor=actor,
-        kind=ActivityKind.REPLY_AWAITING_APPROVAL if needs_approval else ActivityKind.REPLIED,
-        detail={
-            "message": message.pk,
-            "action": action.pk,
-            "in_reply_to": target.platform_id,
-            "from": str(account),
-        },
+    _log(
+        Activity(
+            conversation=conversation,
+            actor=actor,
+            kind=ActivityKind.REPLY_AWAITING_APPROVAL if needs_approval else ActivityKind.REPLIED,
+            detail={
+                "message": message.pk,
+                "action": action.pk,
+                "in_reply_to": target.platform_id,
+                "from": str(account),
+            },
+        ),
+        log,
     )
     conversation.awaiting_reply = False
     conversation.last_agent = actor
@@ -777,7 +844,9 @@ def decide_retweet(
 
 
 def _enqueue_after_commit(action: OutboundAction) -> None:
-    transaction.on_commit(lambda: send_action.enqueue(action.pk))
+    # In the reply's own transaction with the database backend: one commit, and the send is
+    # never lost between the commit and the enqueue.
+    enqueue_with_transaction(send_action, action.pk)
 
 
 BULK_ACTIONS = ("tag", "assign_queue", "hold", "close", "moderate")

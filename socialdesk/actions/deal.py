@@ -60,8 +60,19 @@ def last_session(*, agent) -> PlaySession | None:
 
 def start(*, agent, queue: Queue, filter: ConversationFilter | None = None) -> PlaySession:
     """Enter Play Mode on `queue`; ends any other play session of this agent."""
-    policy.require_role(actor=agent, conversation=None, action="play")
+    _check_may_play(agent=agent, queue=queue)
+    session = current_session(agent=agent)
+    if session and session.queue_id == queue.pk and session.filter == _filter_dict(filter):
+        return session
+    if session:
+        _end_sessions(agent=agent, ended_by=EndedBy.SWITCH)
+    return PlaySession.objects.create(agent=agent, queue=queue, filter=_filter_dict(filter))
 
+
+def _check_may_play(*, agent, queue: Queue) -> None:
+    """The agent's role may play, and play this queue (checked on every deal: a role taken away
+    mid-session stops the next deal)."""
+    policy.require_role(actor=agent, conversation=None, action="play")
     if not has_role(agent, queue.visible_to):
         raise policy.refuse(
             actor=agent,
@@ -69,12 +80,6 @@ def start(*, agent, queue: Queue, filter: ConversationFilter | None = None) -> P
             action="play",
             reason=f"The queue {queue} is not open to your role.",
         )
-    session = current_session(agent=agent)
-    if session and session.queue_id == queue.pk and session.filter == _filter_dict(filter):
-        return session
-    if session:
-        _end_sessions(agent=agent, ended_by=EndedBy.SWITCH)
-    return PlaySession.objects.create(agent=agent, queue=queue, filter=_filter_dict(filter))
 
 
 def _filter_dict(filter: ConversationFilter | None) -> dict:
@@ -132,6 +137,9 @@ def deal_next(
             session = current_session(agent=agent)
             if session is None:
                 raise ActionError("Press Play on a queue first.")
+            _check_may_play(agent=agent, queue=session.queue)
+    else:
+        _check_may_play(agent=agent, queue=session.queue)
     return _claim_next(agent=agent, session=session, now=timezone.now())
 
 

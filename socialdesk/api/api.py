@@ -15,6 +15,7 @@ schema, so an over-long field is refused while the body is parsed, before any wo
 
 import functools
 import logging
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated
 
@@ -30,6 +31,7 @@ from pydantic import AfterValidator, Field
 from socialdesk.actions import conversation as actions
 from socialdesk.actions import deal as play_services
 from socialdesk.actions import escalate as escalation
+from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.limits import TEXT_LIMITS, unsafe_character
 from socialdesk.conversations.models import Conversation
 from socialdesk.errors import ActionError
@@ -47,6 +49,8 @@ from socialdesk.queues.visibility import can_see
 from . import openapi
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# How stale a token's "last used" may be (the tokens page shows it to the minute).
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class ScopeRefused(Exception):
@@ -59,12 +63,20 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request, token):
         now = timezone.now()
-        row = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(token)).first()
+        # The person's profile comes with the token: every operation checks the role.
+        row = (
+            ApiToken.objects.select_related("user", "user__profile")
+            .filter(key_hash=ApiToken.hash(token))
+            .first()
+        )
         if row is None or not row.user.is_active or row.expired(now):
             return None
         if row.scope != TokenScope.ACT and request.method not in SAFE_METHODS:
             raise ScopeRefused()
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+            # "Last used" to the minute: a write (and a commit) per call would double a Play
+            # cycle's statements for a time nobody reads to the second.
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         request.api_token = row
         return row.user
@@ -281,8 +293,11 @@ class StopOut(Schema):
     dealt: int = 0
 
 
-def _conversation_out(c: Conversation) -> dict:
-    msgs = c.messages.select_related("author", "account", "outbound_action")
+def _conversation_out(c: Conversation, *, user=None) -> dict:
+    """The conversation with its messages: two statements at most, usually one (its messages,
+    with their authors and accounts, which are also the conversation's)."""
+    msgs = list(c.messages.select_related("author", "account", "outbound_action"))
+    _related_from(c, msgs, user=user)
     return {
         "id": c.pk,
         "platform": c.platform,
@@ -313,6 +328,37 @@ def _conversation_out(c: Conversation) -> dict:
     }
 
 
+def _related_from(c: Conversation, msgs: list, *, user=None) -> None:
+    """Fill the conversation's author, accounts and holder from what is at hand (the messages'
+    own authors and accounts, the caller) instead of a statement each; what is not at hand is
+    read in one statement per model."""
+    authors = {m.author_id: m.author for m in msgs if m.author_id}
+    accounts = {m.account_id: m.account for m in msgs if m.account_id}
+    fields = Conversation._meta
+    if not fields.get_field("author").is_cached(c) and c.author_id in authors:
+        c.author = authors[c.author_id]
+    missing = set()
+    for name in ("account", "respond_from"):
+        pk = getattr(c, f"{name}_id")
+        if pk is not None and not fields.get_field(name).is_cached(c):
+            if pk in accounts:
+                setattr(c, name, accounts[pk])
+            else:
+                missing.add(pk)
+    if missing:
+        found = BrandAccount.objects.in_bulk(missing)
+        for name in ("account", "respond_from"):
+            pk = getattr(c, f"{name}_id")
+            if pk in found and not fields.get_field(name).is_cached(c):
+                setattr(c, name, found[pk])
+    if (
+        user is not None
+        and c.dealt_to_id == user.pk
+        and not fields.get_field("dealt_to").is_cached(c)
+    ):
+        c.dealt_to = user
+
+
 def _queue_for(request, slug: str) -> Queue:
     queue = Queue.objects.filter(slug=slug).first()
     if queue is None or not has_role(request.user, queue.visible_to):
@@ -341,7 +387,7 @@ def list_queues(request: HttpRequest):
     summary="A conversation with its messages",
 )
 def get_conversation(request: HttpRequest, conversation_id: int):
-    return _conversation_out(_conversation(request, conversation_id))
+    return _conversation_out(_conversation(request, conversation_id), user=request.user)
 
 
 @api.post(
@@ -350,11 +396,19 @@ def get_conversation(request: HttpRequest, conversation_id: int):
     summary="Deal the next conversation of a queue",
 )
 def play_next(request: HttpRequest, body: PlayIn):
-    queue = _queue_for(request, body.queue)
-    conversation = play_services.deal_next(agent=request.user, queue=queue)
+    # The agent's play session comes with its queue: when it is this queue's, that one read
+    # serves the queue's look-up, its visibility and the deal (no second read of the session).
+    session = play_services.current_session(agent=request.user)
+    if session is not None and session.queue.slug == body.queue and not session.filter:
+        if not has_role(request.user, session.queue.visible_to):
+            raise HttpError(404, f"Unknown queue '{body.queue}'. GET /api/v1/queues lists yours.")
+        conversation = play_services.deal_next(agent=request.user, session=session)
+    else:
+        queue = _queue_for(request, body.queue)
+        conversation = play_services.deal_next(agent=request.user, queue=queue)
     if conversation is None:
         return Status(204, None)
-    return Status(200, _conversation_out(conversation))
+    return Status(200, _conversation_out(conversation, user=request.user))
 
 
 @api.post("/play/stop", response=StopOut, summary="Leave Play Mode")
@@ -448,7 +502,7 @@ def _conversation(request, conversation_id: int) -> Conversation:
         Conversation.objects.select_related("author", "respond_from", "account", "dealt_to"),
         pk=conversation_id,
     )
-    if not can_see(user=request.user, conversation=c):
+    if not can_see(user=request.user, conversation=c, fresh=True):
         raise HttpError(404, "Not Found")
     return c
 

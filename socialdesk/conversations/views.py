@@ -240,12 +240,14 @@ def refused(request, c, exc: ActionError):
     return conversation_page(request, c, play_session=_my_session(request, c), status=exc.status)
 
 
-def _after_action(request, conversation):
+def _after_action(request, conversation, session=None):
     """In Play Mode the next conversation is dealt here, in the POST, and the Play page shows it;
-    otherwise back to the conversation."""
-    if request.POST.get("play") and play_services.current_session(agent=request.user):
+    otherwise back to the conversation. `session`: the play session the view read already."""
+    if request.POST.get("play") and (
+        session := session or play_services.current_session(agent=request.user)
+    ):
         try:
-            play_services.deal_next(agent=request.user)
+            play_services.deal_next(agent=request.user, session=session)
         except ActionError as exc:
             messages.error(request, exc.message)
         return redirect("play")
@@ -281,7 +283,7 @@ def reply(request, pk):
         else:
             draft_sent(request, c.pk)
             messages.success(request, _reply_sent_message(c, message))
-            return _after_action(request, c)
+            return _after_action(request, c, session)
     if status in (403, 409):
         # Refused, not mistyped: the status says so (404 is raised above). Nothing changed, so
         # a reload only asks again.

@@ -101,6 +101,18 @@ def deleted_messages(scheduler: "Scheduler") -> None:
     notice_deleted_messages.enqueue()
 
 
+def triage(scheduler: "Scheduler") -> None:
+    """Conversations a poll stored whose triage task was lost (a worker killed, a Redis queue
+    emptied) are triaged: the mark on their row, not the task, is what says they wait."""
+    from socialdesk.actions.triage import pending_older_than
+    from socialdesk.triage.tasks import triage_conversations
+
+    ids = pending_older_than(settings.SOCIALDESK_TRIAGE_SWEEP_SECONDS)
+    if ids:
+        logger.warning("%d conversations still wait for triage; enqueueing it", len(ids))
+        triage_conversations.enqueue(ids)
+
+
 def worker_heartbeat(scheduler: "Scheduler") -> None:
     """A task that only says "a worker ran me": /readyz knows a worker takes tasks off the queue."""
     from .tasks import worker_heartbeat as task
@@ -128,6 +140,7 @@ JOBS: list[Job] = [
     Job("poll", lambda: settings.SOCIALDESK_POLL_SECONDS, poll),
     Job("outbox", lambda: settings.SOCIALDESK_POLL_SECONDS, outbox),
     Job("automation", lambda: 60, automation),
+    Job("triage", lambda: 30, triage),
     Job("reminders", lambda: 30, reminders),
     Job("deleted messages", lambda: settings.SOCIALDESK_DELETED_CHECK_SECONDS, deleted_messages),
     Job("worker heartbeat", lambda: 30, worker_heartbeat),
