@@ -25,6 +25,9 @@ LABELS = {
     "clipping_saved": "Saved a clipping",
     "clipping_deleted": "Deleted a clipping",
     "respond_from_changed": "Changed the respond-from table",
+    "setting_added": "Added a setting (a tag, a queue, a paid product…)",
+    "setting_changed": "Changed a setting",
+    "setting_deleted": "Deleted a setting",
     "left": "An account was deleted (stopped contributing)",
 }
 # Kept only while the person has an account: when they leave, these entries about them go.
