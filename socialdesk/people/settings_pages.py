@@ -114,7 +114,8 @@ class SettingsPage:
                 messages.success(request, text % {"noun": self.noun, "name": saved})
                 return redirect(self.name)
         table = [
-            (row, [_shown(get(row)) for _heading, get in self.columns]) for row in self.rows()
+            (row, [(heading, _shown(get(row))) for heading, get in self.columns])
+            for row in self.rows()
         ]
         return render(
             request,
@@ -122,6 +123,8 @@ class SettingsPage:
             {
                 "page": self,
                 "headings": [heading for heading, _get in self.columns],
+                # On a phone the rows become cards; a wide table already on a tablet.
+                "stack": "stack" if len(self.columns) <= 3 else "stack-lg",
                 "table": table,
                 "form": form,
                 "editing": instance,
