@@ -47,6 +47,7 @@ TAGS = [
     ("/api/v1/approvals", "approvals", "Replies waiting for a moderator."),
     ("/api/v1/outbox", "outbox", "Deliveries: retry a failed one."),
     ("/api/v1/reminders", "reminders", "Your reminders."),
+    ("/api/v1/signatures", "signatures", "Your signatures, to sign a reply with."),
 ]
 
 

@@ -10,12 +10,12 @@ play sessions, presence, sessions, sign-in records, applications) is deleted.
 """
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
 
 from socialdesk.errors import ActionError, ActionRefused
 
+from .mail import send_later
 from .models import Application, Role, has_role, role_of
 
 FORMER_CONTRIBUTOR = "a former contributor"
@@ -93,7 +93,7 @@ def _delete(*, actor, user) -> None:
         record("left", actor=actor if by_admin else None, role=role, by_admin=by_admin)
     if email:
         body = render_to_string("people/emails/left.txt", {"name": name, "by_admin": by_admin})
-        send_mail("Your Socialdesk account is deleted", body, None, [email])
+        send_later("Your Socialdesk account is deleted", body, [email])
 
 
 def _other_admins(user) -> bool:

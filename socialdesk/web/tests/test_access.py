@@ -575,6 +575,7 @@ ACCESS: dict[str, Access] = {
     "reports_dashboard": web("GET", lambda w, s, r: ("/reports/dashboard/", {}), for_role("cm")),
     # The API.
     "api:list_queues": api_op("GET", lambda w, s, r: ("/api/v1/queues", None), for_role()),
+    "api:list_signatures": api_op("GET", lambda w, s, r: ("/api/v1/signatures", None), for_role()),
     "api:play_next": api_op(
         "POST",
         lambda w, s, r: ("/api/v1/play/next", {"queue": "twitter-conversations-moderated"}),
