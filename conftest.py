@@ -399,3 +399,16 @@ def s3_storage(s3_server, settings, request):
     with mock.patch.dict(os.environ, env):
         settings.STORAGES = {**settings.STORAGES, "default": _media_storage()}
     return client, bucket, env
+
+
+@pytest.fixture(autouse=True)
+def _emails_sent_by_their_task_at_once(settings):
+    """Emails leave through a task enqueued on commit (people.mail): in tests that task runs as
+    soon as it is enqueued, so a live server's emails are in mail.outbox when its page answers.
+    Tests inside one transaction run the commit's callbacks with
+    django_capture_on_commit_callbacks(execute=True); test_mail.py runs the real worker."""
+    settings.TASKS = {
+        **settings.TASKS,
+        "email": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    }
+    settings.SOCIALDESK_EMAIL_TASKS = "email"

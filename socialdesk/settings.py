@@ -272,6 +272,10 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
         }
     }
 
+# Emails are sent by a task (people.mail) through this alias of TASKS: the default backend, which
+# the workers run, unless another is configured (and a worker runs it).
+SOCIALDESK_EMAIL_TASKS = os.environ.get("SOCIALDESK_EMAIL_TASKS", "default")
+
 # PE5: long passphrases rather than rules about symbols (NIST SP 800-63B); "admin-admin" and
 # "31415926535" are refused (too short, and one is all digits).
 AUTH_PASSWORD_VALIDATORS = [

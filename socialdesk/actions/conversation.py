@@ -41,10 +41,10 @@ from socialdesk.conversations.models import (
     UserTagKind,
 )
 from socialdesk.enqueueing import enqueue_with_transaction
-from socialdesk.errors import ActionConflict, ActionError
+from socialdesk.errors import ActionConflict, ActionError, ActionRefused
 from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.outbox.tasks import send_action
-from socialdesk.people.models import Profile, has_role
+from socialdesk.people.models import Profile, Role, has_role
 from socialdesk.people.services import signature_for_reply
 from socialdesk.queues.models import Queue
 from socialdesk.triage.models import CorrectionField, TriageCorrection, TriageSuggestion
@@ -688,6 +688,33 @@ def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = Tru
                 kind=ActivityKind.USER_TAG_REMOVED,
                 detail={"user_tag": UserTagKind(kind).label},
             )
+
+
+def set_author_tag(*, actor, author, kind: str, on: bool = True) -> bool:
+    """A community manager tags a customer from the user-tags page (PE3, TR6), outside any
+    conversation; the customer's newest conversation records it. True when something changed."""
+    if not has_role(actor, Role.COMMUNITY_MANAGER):
+        raise ActionRefused("Only community managers and admins edit user tags here.")
+    if kind not in UserTagKind.values:
+        raise ActionError(
+            "Choose a user tag: " + ", ".join(UserTagKind.labels) + ".", field="kind"
+        )
+    with transaction.atomic(durable=True):
+        if on:
+            changed = UserTag.objects.get_or_create(
+                author=author, kind=kind, defaults={"added_by": actor}
+            )[1]
+        else:
+            changed = bool(UserTag.objects.filter(author=author, kind=kind).delete()[0])
+        newest = Conversation.objects.filter(author=author).order_by("-pk").first()
+        if changed and newest is not None:
+            Activity.objects.create(
+                conversation=newest,
+                actor=actor,
+                kind=ActivityKind.USER_TAG_ADDED if on else ActivityKind.USER_TAG_REMOVED,
+                detail={"user_tag": UserTagKind(kind).label},
+            )
+    return changed
 
 
 def set_reminder(*, actor, conversation: Conversation, due_at, note: str = "") -> Reminder:

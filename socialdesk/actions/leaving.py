@@ -12,7 +12,6 @@ play sessions, presence, sessions, sign-in records, applications) is deleted.
 import json
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
 
@@ -22,6 +21,7 @@ from socialdesk.errors import ActionError, ActionRefused
 from socialdesk.ingestion.models import SetAsideMessage
 from socialdesk.outbox.models import WebhookDelivery
 from socialdesk.people.audit import PERSONAL_KINDS, record
+from socialdesk.people.mail import send_later
 from socialdesk.people.models import Application, AuditEntry, Profile, Role, has_role, role_of
 from socialdesk.people.services import end_all_sessions
 
@@ -92,7 +92,7 @@ def _delete(*, actor, user) -> None:
         record("left", actor=actor if by_admin else None, role=role, by_admin=by_admin)
     if email:
         body = render_to_string("people/emails/left.txt", {"name": name, "by_admin": by_admin})
-        send_mail("Your Socialdesk account is deleted", body, None, [email])
+        send_later("Your Socialdesk account is deleted", body, [email])
 
 
 def _other_admins(user) -> bool:

@@ -32,31 +32,11 @@ from socialdesk.brands.models import BrandAccount, RetweetPolicy
 from socialdesk.conversations.models import Activity, ActivityKind
 from socialdesk.errors import ActionConflict, ActionNotFound, ActionRefused
 from socialdesk.people.models import Role, has_role
+from socialdesk.people.roles import ACTION_ROLES
 from socialdesk.queues.visibility import can_see
 
-# The lowest role allowed each action.
-ACTION_ROLES = {
-    "reply": Role.CONTRIBUTOR,
-    "hold": Role.CONTRIBUTOR,
-    "close": Role.CONTRIBUTOR,
-    "like": Role.CONTRIBUTOR,
-    "note": Role.CONTRIBUTOR,
-    "play": Role.CONTRIBUTOR,
-    "sentiment": Role.CONTRIBUTOR,
-    "tag": Role.CONTRIBUTOR,
-    "user_tag": Role.CONTRIBUTOR,
-    "reminder": Role.CONTRIBUTOR,
-    "assign": Role.CONTRIBUTOR,
-    "escalate": Role.CONTRIBUTOR,
-    "assign_others": Role.MODERATOR,
-    "merge": Role.CONTRIBUTOR,
-    "bulk": Role.CONTRIBUTOR,
-    "approve": Role.MODERATOR,
-    "moderate": Role.MODERATOR,
-    "retweet": Role.COMMUNITY_MANAGER,
-    "dm": Role.CONTRIBUTOR,
-    "take_over": Role.COMMUNITY_MANAGER,
-}
+# ACTION_ROLES (the lowest role allowed each action) is the roles' table in people.roles, which
+# the roles' Django groups mirror.
 
 # The actions only the agent a conversation is dealt to may take while the lease lasts.
 OWNER_ONLY = frozenset(

@@ -35,7 +35,7 @@ from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.limits import TEXT_LIMITS, unsafe_character
 from socialdesk.conversations.models import Conversation
 from socialdesk.errors import ActionError
-from socialdesk.people.models import ApiToken, TokenScope, has_role
+from socialdesk.people.models import ApiToken, TokenScope, has_role, signatures_of
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import (
     capped_count,
@@ -364,6 +364,24 @@ def _queue_for(request, slug: str) -> Queue:
     if queue is None or not has_role(request.user, queue.visible_to):
         raise HttpError(404, f"Unknown queue '{slug}'. GET /api/v1/queues lists yours.")
     return queue
+
+
+class SignatureOut(Schema):
+    id: int
+    text: str
+    is_default: bool
+
+
+@api.get(
+    "/signatures",
+    response=list[SignatureOut],
+    summary="Your signatures, the default one first (a reply's `signature_id`)",
+)
+def list_signatures(request: HttpRequest):
+    return [
+        {"id": s.pk, "text": s.text, "is_default": s.is_default}
+        for s in signatures_of(request.user)
+    ]
 
 
 @api.get("/queues", response=list[QueueOut], summary="Queues visible to you, with counts")

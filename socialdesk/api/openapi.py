@@ -54,6 +54,7 @@ TAGS = [
         "webhooks",
         "Webhook subscriptions, their signing secrets and delivery logs (community managers).",
     ),
+    ("/api/v1/signatures", "signatures", "Your signatures, to sign a reply with."),
 ]
 
 

@@ -3,6 +3,9 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    *views.tags_page.urls("manage/tags/"),
+    path("manage/user-tags/", views.user_tags, name="manage_user_tags"),
+    path("manage/user-tags/<int:pk>/remove", views.remove_user_tag, name="manage_user_tag_remove"),
     path("c/<int:pk>/", views.conversation, name="conversation"),
     path("c/<int:pk>/reply", views.reply, name="reply"),
     path("c/<int:pk>/note", views.note, name="note"),

@@ -5,11 +5,13 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -36,6 +38,7 @@ from socialdesk.conversations.models import (
     Reminder,
     Sentiment,
     Tag,
+    UserTag,
     UserTagKind,
 )
 from socialdesk.conversations.selectors import record_presence
@@ -43,12 +46,15 @@ from socialdesk.conversations.storage import signed_download_url
 from socialdesk.errors import ActionError, ActionNotFound
 from socialdesk.fields import MAX_ID
 from socialdesk.outbox.models import OutboundAction
+from socialdesk.people import audit
 from socialdesk.people.models import has_role, signatures_of
+from socialdesk.people.settings_pages import SettingsPage, require_cm
 from socialdesk.queues.models import Queue
 from socialdesk.queues.visibility import can_see, visible_conversation, visible_conversations
 
 from .forms import (
     AssignForm,
+    AuthorTagForm,
     CloseForm,
     EscalateForm,
     HoldForm,
@@ -59,6 +65,7 @@ from .forms import (
     RetweetDecisionForm,
     SentimentForm,
     TagForm,
+    TagSettingsForm,
     UserTagForm,
     form_errors,
 )
@@ -655,3 +662,103 @@ def attachment(request, pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- PE3: the tags and user tags community managers keep ---------------------------------------
+
+
+def _tag_renamed(form, tag, before) -> None:
+    """A tag's short name changed: the queues whose rules name it follow it."""
+    old = form.initial.get("slug")
+    if before is None or not old or old == tag.slug:
+        return
+    for queue in Queue.objects.all():
+        tags = (queue.rules or {}).get("tags") if isinstance(queue.rules, dict) else None
+        if isinstance(tags, list) and old in tags:
+            queue.rules = {**queue.rules, "tags": [tag.slug if t == old else t for t in tags]}
+            queue.save(update_fields=["rules"])
+
+
+tags_page = SettingsPage(
+    name="manage_tags",
+    model=Tag,
+    form_class=TagSettingsForm,
+    title=_("Tags"),
+    noun=_("tag"),
+    intro=_(
+        "The tags agents put on conversations (Sync, Crash, Internet celebrity…). Agents choose "
+        "from this list; a renamed tag is renamed on every conversation that has it."
+    ),
+    columns=[
+        (_("Name"), lambda t: t.name),
+        (_("Short name"), lambda t: t.slug),
+        (_("Conversations"), lambda t: t.conversations_count),
+    ],
+    queryset=lambda: Tag.objects.annotate(conversations_count=Count("conversations")),
+    delete_warning=lambda t: (
+        ngettext(
+            "%(count)d conversation has this tag; it will lose it.",
+            "%(count)d conversations have this tag; they will lose it.",
+            t.conversations_count,
+        )
+        % {"count": t.conversations_count}
+    ),
+    links=[(_("Rules that add tags"), "triage_rules")],
+    after_save=_tag_renamed,
+)
+
+
+@login_required
+def user_tags(request):
+    """Customers tagged as community members, influencers, spammers, trolls, trouble makers (TR6)."""
+    require_cm(request)
+    form = AuthorTagForm()
+    if request.method == "POST":
+        form = AuthorTagForm(request.POST)
+        if form.is_valid():
+            author, kind = form.cleaned_data["author"], form.cleaned_data["kind"]
+            if actions.set_author_tag(actor=request.user, author=author, kind=kind):
+                audit.record(
+                    "setting_added",
+                    actor=request.user,
+                    request=request,
+                    setting="user tag",
+                    name=f"{author}: {UserTagKind(kind).label}",
+                )
+            messages.success(
+                request,
+                _("%(author)s is tagged “%(tag)s”.")
+                % {"author": author, "tag": UserTagKind(kind).label},
+            )
+            return redirect("manage_user_tags")
+    kind = request.GET.get("kind", "")
+    rows = UserTag.objects.select_related("author", "added_by").order_by("kind", "-added_at")
+    if kind in UserTagKind.values:
+        rows = rows.filter(kind=kind)
+    return render(
+        request,
+        "conversations/user_tags.html",
+        {"rows": rows[:500], "form": form, "kinds": UserTagKind.choices, "kind": kind},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def remove_user_tag(request, pk):
+    require_cm(request)
+    row = get_object_or_404(UserTag.objects.select_related("author"), pk=pk)
+    actions.set_author_tag(actor=request.user, author=row.author, kind=row.kind, on=False)
+    audit.record(
+        "setting_deleted",
+        actor=request.user,
+        request=request,
+        setting="user tag",
+        name=f"{row.author}: {row.get_kind_display()}",
+    )
+    messages.success(
+        request,
+        _("%(author)s is no longer tagged “%(tag)s”.")
+        % {"author": row.author, "tag": row.get_kind_display()},
+    )
+    return redirect("manage_user_tags")

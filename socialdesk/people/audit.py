@@ -28,6 +28,9 @@ LABELS = {
     "webhook_saved": "Saved a webhook",
     "webhook_secret_rotated": "Made a new secret for a webhook",
     "webhook_deleted": "Deleted a webhook",
+    "setting_added": "Added a setting (a tag, a queue, a paid product…)",
+    "setting_changed": "Changed a setting",
+    "setting_deleted": "Deleted a setting",
     "left": "An account was deleted (stopped contributing)",
 }
 # Kept only while the person has an account: when they leave, these entries about them go.

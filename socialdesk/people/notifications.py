@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
 from django.urls import reverse
 from django.utils import timezone
 
+from .mail import send_later
 from .models import Notification, Profile, Role
 
 log = logging.getLogger(__name__)
@@ -109,10 +109,8 @@ def _email(kind: Kind, users: list, text: str, url: str) -> None:
         if part
     )
     for user in users:
-        try:
-            send_mail(f"Socialdesk: {text[:120]}", body, None, [user.email])
-        except Exception:  # noqa: BLE001 - the bell still has it; a mail server down is logged
-            log.exception("Could not email a %s notification to user %s", kind, user.pk)
+        # A mail server down fails the task (logged there); the bell still has it.
+        send_later(f"Socialdesk: {text[:120]}", body, [user.email])
 
 
 def unread_count(user) -> int:

@@ -19,7 +19,7 @@ from socialdesk.conversations.forms import form_errors
 from socialdesk.errors import ActionError
 
 from . import audit, services
-from .forms import AgentApprovalForm
+from .forms import AgentApprovalForm, ResetPasswordForm
 from .models import Role, has_role, signatures_of
 
 
@@ -30,6 +30,7 @@ def _email_context() -> dict:
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "people/password_reset.html"
+    form_class = ResetPasswordForm
     email_template_name = "people/emails/password_reset.txt"
     subject_template_name = "people/emails/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")

@@ -220,3 +220,35 @@ def test_a_play_cycle_costs_a_fixed_number_of_statements(api, demo, inbound):
     statements = [q["sql"] for q in replied.captured_queries]
     expected_reply = 12 if connection.vendor == "postgresql" else 12
     assert len(statements) == expected_reply, "\n".join(statements)
+
+
+def test_a_reply_is_signed_with_the_signature_chosen_for_it(api, conversation, contributor):
+    from conftest import make_inbound
+    from socialdesk.actions.inbound import ingest
+    from socialdesk.conversations.models import Conversation
+    from socialdesk.people import services
+
+    services.add_signature(user=contributor, text="^RK", make_default=True)
+    formal = services.add_signature(user=contributor, text="— Rosa, Firefox Support")
+    listed = api("get", "/signatures").json()
+    assert [(s["text"], s["is_default"]) for s in listed][:1] == [("^RK", True)]
+    assert {"id": formal.pk, "text": "— Rosa, Firefox Support", "is_default": False} in listed
+
+    ingest([make_inbound("Sync stopped"), make_inbound("Tabs are gone")])
+    first, second = Conversation.objects.exclude(pk=conversation.pk).order_by("pk")
+    r = api(
+        "post",
+        f"/conversations/{first.pk}/reply",
+        {"text": "Try a new profile.", "signature_id": formal.pk},
+    )
+    assert r.status_code == 201
+    assert first.messages.get(direction="out").text == "Try a new profile. — Rosa, Firefox Support"
+    r = api("post", f"/conversations/{second.pk}/reply", {"text": "Restart it.", "signed": False})
+    assert r.status_code == 201
+    assert second.messages.get(direction="out").text == "Restart it."
+    r = api(
+        "post",
+        f"/conversations/{conversation.pk}/reply",
+        {"text": "And again.", "signature_id": formal.pk + 1000},
+    )
+    assert r.status_code == 400 and "not one of yours" in r.json()["detail"]

@@ -105,6 +105,8 @@ def _busy_contributor(agents):
     return user, browser, replied, noted, got
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_a_contributor_leaves_and_their_personal_data_is_gone_from_every_table(agents):
     user, browser, replied, noted, dealt = _busy_contributor(agents)
     user_id = user.pk
@@ -158,6 +160,8 @@ def test_a_contributor_leaves_and_their_personal_data_is_gone_from_every_table(a
     assert not get_user_model().objects.get(username=FORMER_CONTRIBUTOR).has_usable_password()
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_the_last_admin_cannot_leave_and_only_admins_remove_others(agents):
     with pytest.raises(Exception, match="last admin"):
         stop_contributing(actor=agents["admin"], user=agents["admin"])

@@ -65,6 +65,19 @@ WEBHOOK_URL = "http://93.184.215.14/hook"
 WEBHOOK_FORM = {"name": "Hook", "url": WEBHOOK_URL, "events": "conversation.closed"}
 
 
+def _first(model: str, **where) -> int:
+    """The first row's id of a model ("app.Model"), for the settings pages' routes."""
+    from django.apps import apps
+
+    return (
+        apps.get_model(model)
+        .objects.filter(**where)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 # --- Expectations -----------------------------------------------------------------------------
 
 
@@ -412,6 +425,9 @@ ACCESS: dict[str, Access] = {
     "edit_queue": web(
         "GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/", {}), for_role("cm")
     ),
+    "delete_queue": web(
+        "GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/delete", {}), for_role("cm")
+    ),
     "manage_agents": web(
         "POST",
         lambda w, s, r: ("/manage/agents/", {"agent": w["users"]["other"].pk, "on": "1"}),
@@ -472,6 +488,85 @@ ACCESS: dict[str, Access] = {
     "respond_from": web(
         "GET", lambda w, s, r: ("/manage/accounts/respond-from/", {}), for_role("cm")
     ),
+    # The settings pages (PE3): community managers and admins only.
+    "manage_index": web("GET", lambda w, s, r: ("/manage/", {}), for_role("cm")),
+    "manage_tags": web("GET", lambda w, s, r: ("/manage/tags/", {}), for_role("cm")),
+    "manage_tags_edit": web(
+        "GET",
+        lambda w, s, r: (f"/manage/tags/{_first('conversations.Tag')}/", {}),
+        for_role("cm"),
+    ),
+    "manage_tags_delete": web(
+        "POST",
+        lambda w, s, r: (f"/manage/tags/{_first('conversations.Tag')}/delete", {}),
+        for_role("cm"),
+    ),
+    "manage_user_tags": web("GET", lambda w, s, r: ("/manage/user-tags/", {}), for_role("cm")),
+    "manage_user_tag_remove": web(
+        "POST", lambda w, s, r: (f"/manage/user-tags/{w['user_tag']}/remove", {}), for_role("cm")
+    ),
+    "engagement_policy": web(
+        "GET", lambda w, s, r: ("/manage/accounts/engagement/", {}), for_role("cm")
+    ),
+    "engagement_policy_edit": web(
+        "POST",
+        lambda w, s, r: (
+            f"/manage/accounts/engagement/{w['account_pk']}/",
+            {"can_reply": "on", "can_like": "on", "retweet_policy": "cm_only"},
+        ),
+        for_role("cm"),
+    ),
+    "manage_paid_products": web(
+        "POST",
+        lambda w, s, r: ("/triage/paid-products/", {"name": "Relay", "keywords": "relay"}),
+        for_role("cm"),
+    ),
+    "manage_paid_products_edit": web(
+        "GET",
+        lambda w, s, r: (
+            f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/",
+            {},
+        ),
+        for_role("cm"),
+    ),
+    "manage_paid_products_delete": web(
+        "GET",
+        lambda w, s, r: (
+            f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/delete",
+            {},
+        ),
+        for_role("cm"),
+    ),
+    "manage_controversial_topics": web(
+        "GET", lambda w, s, r: ("/triage/controversial-topics/", {}), for_role("cm")
+    ),
+    "manage_controversial_topics_edit": web(
+        "GET",
+        lambda w, s, r: (
+            f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/",
+            {},
+        ),
+        for_role("cm"),
+    ),
+    "manage_controversial_topics_delete": web(
+        "POST",
+        lambda w, s, r: (
+            f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/delete",
+            {},
+        ),
+        for_role("cm"),
+    ),
+    "manage_kb_articles": web("GET", lambda w, s, r: ("/triage/kb/articles/", {}), for_role("cm")),
+    "manage_kb_articles_edit": web(
+        "GET",
+        lambda w, s, r: (f"/triage/kb/articles/{_first('triage.KBArticle')}/", {}),
+        for_role("cm"),
+    ),
+    "manage_kb_articles_delete": web(
+        "POST",
+        lambda w, s, r: (f"/triage/kb/articles/{_first('triage.KBArticle')}/delete", {}),
+        for_role("cm"),
+    ),
     "delete_rule": web(
         "POST",
         lambda w, s, r: (f"/manage/accounts/respond-from/{_rule()}/delete", {}),
@@ -519,6 +614,7 @@ ACCESS: dict[str, Access] = {
     "reports_dashboard": web("GET", lambda w, s, r: ("/reports/dashboard/", {}), for_role("cm")),
     # The API.
     "api:list_queues": api_op("GET", lambda w, s, r: ("/api/v1/queues", None), for_role()),
+    "api:list_signatures": api_op("GET", lambda w, s, r: ("/api/v1/signatures", None), for_role()),
     "api:play_next": api_op(
         "POST",
         lambda w, s, r: ("/api/v1/play/next", {"queue": "twitter-conversations-moderated"}),

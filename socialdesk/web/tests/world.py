@@ -202,6 +202,11 @@ def build_world(media_root) -> dict:
     world["account_pk"] = BrandAccount.objects.get(platform="twitter", handle="FirefoxSupport").pk
     world["mastodon_pk"] = BrandAccount.objects.get(platform="mastodon").pk
     world["tag_rule"] = TagRule.objects.values_list("pk", flat=True).first()
+    from socialdesk.conversations.models import UserTag
+
+    world["user_tag"] = UserTag.objects.create(
+        author=world["conversations"]["moderated"].author, kind="influencer"
+    ).pk
     settings_row = FilterSettings.current()
     settings_row.muted_words = "boycott"
     settings_row.save()
