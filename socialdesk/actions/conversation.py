@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from socialdesk.actions import policy
 from socialdesk.actions.deal import lease_length
+from socialdesk.actions.log import write_entries
 from socialdesk.connectors import registry as connectors
 from socialdesk.conversations.channel_rules import (
     address_reply,
@@ -246,7 +247,7 @@ def do_reply(checked: CheckedReply) -> Message:
                 log=log,
             )
         # The reply's entry and the hold's or close's, in one statement.
-        Activity.objects.bulk_create(log)
+        write_entries(log)
         # Answered: the deal is done, Play Mode moves on.
         _release(conversation)
         conversation.save(update_fields=REPLY_CHANGES)
