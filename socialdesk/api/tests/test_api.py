@@ -215,10 +215,11 @@ def test_a_play_cycle_costs_a_fixed_number_of_statements(api, demo, inbound):
     statements = [q["sql"] for q in dealt.captured_queries]
     expected_next = 4 if connection.vendor == "postgresql" else 4 + 6
     assert len(statements) == expected_next, "\n".join(statements)
-    # token, conversation, signature, the lock, the messages, message, action, log entries,
-    # conversation, the send task, and the transaction's begin and commit where they are sent.
+    # token, conversation, signature, the lock, the messages, message, action, log entries, the
+    # active webhook subscriptions (the entries' events), conversation, the send task, and the
+    # transaction's begin and commit where they are sent.
     statements = [q["sql"] for q in replied.captured_queries]
-    expected_reply = 12 if connection.vendor == "postgresql" else 12
+    expected_reply = 13
     assert len(statements) == expected_reply, "\n".join(statements)
 
 
