@@ -1,31 +1,33 @@
 """The access audit log (PE5): one function writes it, one reads it for the audit page."""
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
 
 LABELS = {
-    "signed_in": "Signed in",
-    "signed_out": "Signed out",
-    "sign_in_failed": "Wrong password",
-    "locked_out": "Sign-in paused after too many wrong passwords",
-    "password_changed": "Changed their password",
-    "password_reset": "Set a password from an email link",
-    "signed_out_everywhere": "Signed out everywhere",
-    "two_factor_on": "Turned two-factor sign-in on",
-    "two_factor_off": "Turned two-factor sign-in off",
-    "recovery_codes": "Made new recovery codes",
-    "role_given": "Gave a role",
-    "role_changed": "Role changed",
-    "application_approved": "Approved an application",
-    "application_rejected": "Rejected an application",
-    "invited": "Invited someone",
-    "time_zone_changed": "Changed their time zone",
-    "notifications_changed": "Changed which notifications they get by email",
-    "clipping_saved": "Saved a clipping",
-    "clipping_deleted": "Deleted a clipping",
-    "respond_from_changed": "Changed the respond-from table",
-    "left": "An account was deleted (stopped contributing)",
+    "signed_in": _("Signed in"),
+    "signed_out": _("Signed out"),
+    "sign_in_failed": _("Wrong password"),
+    "locked_out": _("Sign-in paused after too many wrong passwords"),
+    "password_changed": _("Changed their password"),
+    "password_reset": _("Set a password from an email link"),
+    "signed_out_everywhere": _("Signed out everywhere"),
+    "two_factor_on": _("Turned two-factor sign-in on"),
+    "two_factor_off": _("Turned two-factor sign-in off"),
+    "recovery_codes": _("Made new recovery codes"),
+    "role_given": _("Gave a role"),
+    "role_changed": _("Role changed"),
+    "application_approved": _("Approved an application"),
+    "application_rejected": _("Rejected an application"),
+    "invited": _("Invited someone"),
+    "time_zone_changed": _("Changed their time zone"),
+    "language_changed": _("Changed their language"),
+    "notifications_changed": _("Changed which notifications they get by email"),
+    "clipping_saved": _("Saved a clipping"),
+    "clipping_deleted": _("Deleted a clipping"),
+    "respond_from_changed": _("Changed the respond-from table"),
+    "left": _("An account was deleted (stopped contributing)"),
 }
 # Kept only while the person has an account: when they leave, these entries about them go.
 PERSONAL_KINDS = ("signed_in", "signed_out", "sign_in_failed", "locked_out")

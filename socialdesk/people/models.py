@@ -30,6 +30,9 @@ class Profile(models.Model):
     # PE6: every time is shown, and every time typed is read, in this IANA zone (Europe/Berlin).
     # Empty until the browser tells its own zone on the first visit (or the person picks one).
     time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # PE6: the interface's language (a code of settings.LANGUAGES: "de", "pt-br"); empty: the
+    # browser's (Accept-Language), as for someone not signed in.
+    language = models.CharField(max_length=10, blank=True, default="", db_default="")
     # The kinds of notification also sent by email (people/notifications.py); null: the defaults.
     email_notifications = models.JSONField(null=True, blank=True)
 

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -18,6 +20,7 @@ from socialdesk.errors import ActionError
 
 from . import audit, services
 from .forms import AgentApprovalForm
+from .languages import set_language
 from .models import Role, has_role, signatures_of
 
 
@@ -581,6 +584,34 @@ def time_zone_settings(request):
     else:
         messages.success(request, f"Times are now shown in {name}.")
     return redirect("personal_settings")
+
+
+@login_required
+@require_POST
+def language_settings(request):
+    """PE6: the language of the desk for this person ("" follows the browser)."""
+    code = request.POST.get("language", "")
+    try:
+        set_language(user=request.user, code=code)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("personal_settings")
+    if code:
+        translation.activate(code)
+    else:
+        translation.activate(translation.get_language_from_request(request))
+    messages.success(request, _("The desk is now shown in your language."))
+    response = redirect("personal_settings")
+    if code:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
 
 
 @login_required
