@@ -3,26 +3,27 @@
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .secrets import EncryptedJSONField
 
 
 class Platform(models.TextChoices):
-    TWITTER = "twitter", "Twitter/X"
-    GOOGLE_PLAY = "google_play", "Google Play"
-    MASTODON = "mastodon", "Mastodon"
+    TWITTER = "twitter", _("Twitter/X")
+    GOOGLE_PLAY = "google_play", _("Google Play")
+    MASTODON = "mastodon", _("Mastodon")
 
 
 class AccountKind(models.TextChoices):
-    MAIN = "main", "Main brand"
-    SUPPORT = "support", "Support"
-    LOCALE = "locale", "Locale"
+    MAIN = "main", _("Main brand")
+    SUPPORT = "support", _("Support")
+    LOCALE = "locale", _("Locale")
 
 
 class RetweetPolicy(models.TextChoices):
-    NEVER = "never", "Never"
-    CM_ONLY = "cm_only", "Only by a community manager"
-    ANYONE = "anyone", "Any agent"
+    NEVER = "never", _("Never")
+    CM_ONLY = "cm_only", _("Only by a community manager")
+    ANYONE = "anyone", _("Any agent")
 
 
 class BrandAccount(models.Model):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from socialdesk.brands.models import Platform
 
@@ -69,12 +70,12 @@ class FilterSettings(models.Model):
 
 
 class FilterReason(models.TextChoices):
-    REPOST = "repost", "Retweet or boost"
-    UNRELATED_REPLY = "unrelated_reply", "Reply not involving our accounts"
-    LINK = "link", "Contains a link"
-    BANNED_AUTHOR = "banned_author", "Ignored or banned author"
-    FAN_ACCOUNT = "fan_account", "Handle contains the brand (fan account)"
-    MUTED = "muted", "Muted word or topic"
+    REPOST = "repost", _("Retweet or boost")
+    UNRELATED_REPLY = "unrelated_reply", _("Reply not involving our accounts")
+    LINK = "link", _("Contains a link")
+    BANNED_AUTHOR = "banned_author", _("Ignored or banned author")
+    FAN_ACCOUNT = "fan_account", _("Handle contains the brand (fan account)")
+    MUTED = "muted", _("Muted word or topic")
 
 
 class FilteredMessage(models.Model):
@@ -103,10 +104,10 @@ class FilteredMessage(models.Model):
 
 
 class Resolution(models.TextChoices):
-    STORED = "stored", "Stored"
-    FILTERED = "filtered", "Kept out by a filter"
-    SKIPPED = "skipped", "Not a customer message"
-    DISMISSED = "dismissed", "Dismissed"
+    STORED = "stored", _("Stored")
+    FILTERED = "filtered", _("Kept out by a filter")
+    SKIPPED = "skipped", _("Not a customer message")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class SetAsideMessage(models.Model):

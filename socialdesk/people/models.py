@@ -5,13 +5,14 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CONTRIBUTOR = "contributor", "Contributor"
-    MODERATOR = "moderator", "Moderator"
-    COMMUNITY_MANAGER = "cm", "Community manager"
-    ADMIN = "admin", "Admin"
+    CONTRIBUTOR = "contributor", _("Contributor")
+    MODERATOR = "moderator", _("Moderator")
+    COMMUNITY_MANAGER = "cm", _("Community manager")
+    ADMIN = "admin", _("Admin")
 
 
 # Each role has the rights of those before it.
@@ -82,8 +83,8 @@ def signatures_of(user) -> list[Signature]:
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", "Read: look at queues and conversations"
-    ACT = "act", "Act: also reply, close, tag… as you"
+    READ = "read", _("Read: look at queues and conversations")
+    ACT = "act", _("Act: also reply, close, tag… as you")
 
 
 class ApiToken(models.Model):
@@ -143,9 +144,9 @@ class SignedInSession(models.Model):
 
 
 class ApplicationStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Application(models.Model):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Notification, Profile, Role
 
@@ -26,12 +27,12 @@ log = logging.getLogger(__name__)
 
 
 class Kind(TextChoices):
-    REMINDER_DUE = "reminder_due", "A reminder of mine is due"
-    ASSIGNED = "assigned", "A conversation was assigned to me"
-    REPLY_APPROVED = "reply_approved", "A reply of mine was approved"
-    REPLY_RETURNED = "reply_returned", "A reply of mine was sent back"
-    APPLICATION_WAITING = "application_waiting", "An application waits for review"
-    CONNECTION_FAILED = "connection_failed", "An account's connection failed"
+    REMINDER_DUE = "reminder_due", _("A reminder of mine is due")
+    ASSIGNED = "assigned", _("A conversation was assigned to me")
+    REPLY_APPROVED = "reply_approved", _("A reply of mine was approved")
+    REPLY_RETURNED = "reply_returned", _("A reply of mine was sent back")
+    APPLICATION_WAITING = "application_waiting", _("An application waits for review")
+    CONNECTION_FAILED = "connection_failed", _("An account's connection failed")
 
 
 # Who may get each kind (the lowest role); the settings page only offers these.

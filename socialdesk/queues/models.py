@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from socialdesk.people.models import Role
 
@@ -61,8 +62,8 @@ def validate_rules(value) -> None:
 
 
 class QueueKind(models.TextChoices):
-    RULES = "rules", "Saved rules"
-    ASSIGNMENT = "assignment", "Assignment (e.g. Escalation)"
+    RULES = "rules", _("Saved rules")
+    ASSIGNMENT = "assignment", _("Assignment (e.g. Escalation)")
 
 
 class Queue(models.Model):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from socialdesk.conversations.models import Conversation, Tag
 
@@ -41,9 +42,9 @@ class TriageSuggestion(models.Model):
 
 
 class CorrectionField(models.TextChoices):
-    TYPE = "type", "Type"
-    SENTIMENT = "sentiment", "Sentiment"
-    LANGUAGE = "language", "Language"
+    TYPE = "type", _("Type")
+    SENTIMENT = "sentiment", _("Sentiment")
+    LANGUAGE = "language", _("Language")
 
 
 class TriageCorrection(models.Model):
@@ -127,8 +128,8 @@ class KBArticle(models.Model):
 
 
 class WatchKind(models.TextChoices):
-    PAID_PRODUCT = "paid_product", "Paid product"
-    CONTROVERSIAL = "controversial", "Controversial topic"
+    PAID_PRODUCT = "paid_product", _("Paid product")
+    CONTROVERSIAL = "controversial", _("Controversial topic")
 
 
 class WatchTerm(models.Model):
