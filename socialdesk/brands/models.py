@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .secrets import EncryptedJSONField
@@ -28,10 +29,10 @@ class RetweetPolicy(models.TextChoices):
 
 class BrandAccount(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
-    handle = models.CharField(max_length=100, help_text="Without the @.")
+    handle = models.CharField(max_length=100, help_text=gettext_lazy("Without the @."))
     display_name = models.CharField(max_length=200, blank=True)
     external_id = models.CharField(
-        max_length=100, blank=True, help_text="The platform's id of the account."
+        max_length=100, blank=True, help_text=gettext_lazy("The platform's id of the account.")
     )
     kind = models.CharField(
         max_length=20, choices=AccountKind.choices, default=AccountKind.SUPPORT
@@ -124,7 +125,7 @@ class SearchTerm(models.Model):
         BrandAccount,
         on_delete=models.CASCADE,
         related_name="search_terms",
-        help_text="The account whose credentials run the search.",
+        help_text=gettext_lazy("The account whose credentials run the search."),
     )
     query = models.CharField(max_length=500)
     active = models.BooleanField(default=True)
@@ -149,7 +150,7 @@ class RoutingRule(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="routing_as_mentioned",
-        help_text="Empty: the message mentions none of our accounts.",
+        help_text=gettext_lazy("Empty: the message mentions none of our accounts."),
     )
     respond_from = models.ForeignKey(
         BrandAccount, on_delete=models.CASCADE, related_name="routing_as_responder"

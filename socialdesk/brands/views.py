@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from socialdesk.connectors import auth
@@ -28,7 +29,7 @@ MAX_ID = 2**63 - 1
 
 def _require_manager(request) -> None:
     if not has_role(request.user, "cm"):
-        raise PermissionDenied("Only community managers and admins connect brand accounts.")
+        raise PermissionDenied(_("Only community managers and admins connect brand accounts."))
 
 
 def _account(pk: int) -> BrandAccount:
@@ -76,7 +77,9 @@ def account_add(request):
             except ConnectError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"{account} added: connect it below.")
+                messages.success(
+                    request, _("%(account)s added: connect it below.") % {"account": account}
+                )
                 return redirect("account", pk=account.pk)
         status = 400
     return render(request, "brands/account_add.html", {"form": form}, status=status)
@@ -195,7 +198,10 @@ def account_check(request, pk: int):
     except ConnectError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{account} works again; what waited for it is being sent.")
+        messages.success(
+            request,
+            _("%(account)s works again; what waited for it is being sent.") % {"account": account},
+        )
     return redirect("account", pk=account.pk)
 
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from socialdesk.brands.models import BrandAccount, Platform
@@ -118,7 +119,9 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="conversations",
-        help_text="The brand account the customer addressed (mentioned); empty when found by search.",
+        help_text=gettext_lazy(
+            "The brand account the customer addressed (mentioned); empty when found by search."
+        ),
     )
     respond_from = models.ForeignKey(
         BrandAccount,
@@ -126,7 +129,7 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The account replies go out from (PO1).",
+        help_text=gettext_lazy("The account replies go out from (PO1)."),
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     hold_reason = models.CharField(max_length=20, choices=HoldReason.choices, blank=True)
@@ -138,7 +141,7 @@ class Conversation(models.Model):
     # The slugs of `tags`, kept by `tagging.refresh_tag_slugs` wherever links change: a tag
     # filter is then a condition on the row (GIN-indexed on PostgreSQL), not a join.
     tag_slugs = SlugSet(db_default=[])
-    priority = models.IntegerField(default=0, help_text="Higher is dealt first.")
+    priority = models.IntegerField(default=0, help_text=gettext_lazy("Higher is dealt first."))
     moderated = models.BooleanField(default=False)
     # True while the customer's latest message has no answer from us: what Play Mode deals.
     awaiting_reply = models.BooleanField(default=True)
@@ -192,7 +195,9 @@ class Conversation(models.Model):
     reserved_until = models.DateTimeField(null=True, blank=True)
     # What app-store reviews tell about the customer (CH3); empty elsewhere. The latest version
     # of the review wins: an edited review may change its stars.
-    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Star rating, 1-5.")
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=gettext_lazy("Star rating, 1-5.")
+    )
     app_version = models.CharField(max_length=50, blank=True)
     device = models.CharField(max_length=100, blank=True)
     android_version = models.CharField(max_length=20, blank=True)
@@ -291,14 +296,16 @@ class Message(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="messages",
-        help_text="For an outbound message: the account it goes out from.",
+        help_text=gettext_lazy("For an outbound message: the account it goes out from."),
     )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     text = models.TextField()
     language = models.CharField(max_length=10, blank=True)
-    created_at = models.DateTimeField(help_text="When the platform says it was written.")
+    created_at = models.DateTimeField(
+        help_text=gettext_lazy("When the platform says it was written.")
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     raw = models.JSONField(default=dict, blank=True)
     # When we noticed the customer deleted it on the platform (CH2); the text stays for the record.

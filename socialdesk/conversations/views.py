@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -387,7 +388,7 @@ def like(request, pk, message_pk):
         actions.like(actor=request.user, conversation=c, message=message)
     except ActionError as exc:
         return refused(request, c, exc)
-    messages.success(request, f"Like queued from {c.account}.")
+    messages.success(request, _("Like queued from %(account)s.") % {"account": c.account})
     return redirect("conversation", pk=c.pk)
 
 
@@ -484,14 +485,14 @@ def _assign_target(request, c, data):
             else None
         )
         if user is None:
-            raise ActionError("That agent does not exist.")
+            raise ActionError(_("That agent does not exist."))
         return {"to_user": user, "note": data["note"]}
     if to.startswith("queue:"):
         queue = Queue.objects.filter(slug=to[6:]).first()
         if queue is None:
-            raise ActionError("That queue does not exist.")
+            raise ActionError(_("That queue does not exist."))
         return {"to_queue": queue, "note": data["note"]}
-    raise ActionError("Choose an agent or a queue to assign to.")
+    raise ActionError(_("Choose an agent or a queue to assign to."))
 
 
 @login_required
@@ -568,7 +569,7 @@ def merge(request, pk):
         actions.merge(actor=request.user, conversation=c, other=other)
     except ActionError as exc:
         return refused(request, c, exc)
-    messages.success(request, f"Conversation #{other.pk} merged into this one.")
+    messages.success(request, _("Conversation #%(pk)s merged into this one.") % {"pk": other.pk})
     return redirect("conversation", pk=c.pk)
 
 
@@ -581,7 +582,7 @@ def split(request, pk, message_pk):
         new = actions.split(actor=request.user, conversation=c, message=message)
     except ActionError as exc:
         return refused(request, c, exc)
-    messages.success(request, f"Split into conversation #{new.pk}.")
+    messages.success(request, _("Split into conversation #%(pk)s.") % {"pk": new.pk})
     return redirect("conversation", pk=new.pk)
 
 

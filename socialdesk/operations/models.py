@@ -1,6 +1,7 @@
 """What the operations code keeps: who leads the scheduler, and when each process was last seen."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,7 +24,7 @@ class Heartbeat(models.Model):
         WORKER = "worker", _("task worker")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    name = models.CharField(max_length=200, help_text="host:pid of the process")
+    name = models.CharField(max_length=200, help_text=gettext_lazy("host:pid of the process"))
     seen_at = models.DateTimeField()
     is_leader = models.BooleanField(default=False)
 

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,7 +37,7 @@ class OutboundAction(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="outbound_action",
-        help_text="For a reply: the outbound message it delivers.",
+        help_text=gettext_lazy("For a reply: the outbound message it delivers."),
     )
     account = models.ForeignKey("brands.BrandAccount", on_delete=models.PROTECT, related_name="+")
     # The platform id of the message replied to, liked or retweeted.

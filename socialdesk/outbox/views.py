@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -22,7 +23,7 @@ from .forms import ApprovalDecisionForm
 
 def _require_moderator(request):
     if not has_role(request.user, "moderator"):
-        raise PermissionDenied("Only moderators approve replies.")
+        raise PermissionDenied(_("Only moderators approve replies."))
 
 
 def _visible_action(request, pk) -> OutboundAction:
@@ -92,10 +93,10 @@ def approval_decision(request, action_pk):
                 action=action,
                 text=data["text"] if "text" in request.POST else None,
             )
-            messages.success(request, "Approved: the reply is on its way.")
+            messages.success(request, _("Approved: the reply is on its way."))
         else:
             actions.return_reply(actor=request.user, action=action, note=data["note"])
-            messages.success(request, "Sent back with your note.")
+            messages.success(request, _("Sent back with your note."))
     except ActionNotFound as exc:
         raise Http404(exc.message) from exc
     except ActionError as exc:

@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -158,7 +159,7 @@ class Application(models.Model):
     email = models.EmailField()
     handle = models.CharField(max_length=50)
     started_on = models.DateField(
-        help_text="When they began answering with the incubation hashtag."
+        help_text=gettext_lazy("When they began answering with the incubation hashtag.")
     )
     confirmed_criteria = models.JSONField(default=list)
     privacy_accepted = models.BooleanField(default=False)

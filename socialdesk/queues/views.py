@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -39,7 +40,7 @@ from .forms import BulkForm, SaveFilterForm
 
 def _require_cm(request):
     if not has_role(request.user, "cm"):
-        raise PermissionDenied("Only community managers edit queues.")
+        raise PermissionDenied(gettext("Only community managers edit queues."))
 
 
 def visible_queue_or_404(request, slug: str) -> Queue:
@@ -61,7 +62,8 @@ def queue_list(request, slug):
             after = Cursor.decode(request.GET["after"])
         except ValueError:
             messages.error(
-                request, "That page link is not one this desk made: here is the first page."
+                request,
+                gettext("That page link is not one this desk made: here is the first page."),
             )
     qs = queue_conversations(queue=queue, filter=filter)
     # The list shows what the customer wrote last: its first line.
@@ -131,13 +133,13 @@ def save_filter(request, slug):
     if not form.is_valid():
         messages.error(request, form_errors(form))
     elif not filter:
-        messages.error(request, "Choose at least one filter to save.")
+        messages.error(request, gettext("Choose at least one filter to save."))
     else:
         name = form.cleaned_data["name"]
         SavedFilter.objects.update_or_create(
             user=request.user, queue=queue, name=name, defaults={"params": filter.as_dict()}
         )
-        messages.success(request, f"Saved “{name}”.")
+        messages.success(request, gettext("Saved “%(name)s”.") % {"name": name})
     return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
 
 
@@ -168,7 +170,7 @@ def edit_queue(request, pk=None):
     form = QueueForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         queue = form.save()
-        messages.success(request, f"Queue “{queue}” saved.")
+        messages.success(request, gettext("Queue “%(queue)s” saved.") % {"queue": queue})
         return redirect("manage_queues")
     preview = None
     if instance is not None:
@@ -198,7 +200,10 @@ def bulk_action(request, slug):
         ids = form.cleaned_data["ids"]
         if not ids:
             messages.error(
-                request, "Select conversations first, or choose “everything matching this filter”."
+                request,
+                gettext(
+                    "Select conversations first, or choose “everything matching this filter”."
+                ),
             )
             return redirect(back)
         qs = qs.filter(pk__in=ids)
@@ -212,7 +217,11 @@ def bulk_action(request, slug):
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Done for {done} conversation{'s' if done != 1 else ''}.")
+        messages.success(
+            request,
+            gettext("Done for %(done)s conversation%(s__if_done____1_else)s.")
+            % {"done": done, "s__if_done____1_else": "s" if done != 1 else ""},
+        )
         for problem in problems[:10]:
             messages.error(request, problem)
     return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")

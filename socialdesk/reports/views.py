@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from socialdesk.conversations.limits import unsafe_character
 from socialdesk.conversations.models import Conversation
@@ -35,7 +36,7 @@ def _sees_everyone(user) -> bool:
 def _require_cm(request) -> None:
     if not _sees_everyone(request.user):
         raise PermissionDenied(
-            "Only community managers and admins see the team's volumes and dashboard."
+            _("Only community managers and admins see the team's volumes and dashboard.")
         )
 
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from socialdesk.conversations.models import Conversation, Tag
@@ -88,18 +89,28 @@ class TagRule(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="rules")
     keywords = models.TextField(
         blank=True,
-        help_text="One per line or comma-separated; any one matches (whole words, any case).",
+        help_text=gettext_lazy(
+            "One per line or comma-separated; any one matches (whole words, any case)."
+        ),
     )
     regex = models.CharField(
         max_length=300, blank=True, validators=[validate_regex], help_text=SYNTAX_HELP
     )
-    authors = models.TextField(blank=True, help_text="Handles, one per line or comma-separated.")
-    account = models.CharField(
-        max_length=100, blank=True, help_text="The brand account addressed, e.g. FirefoxSupport."
+    authors = models.TextField(
+        blank=True, help_text=gettext_lazy("Handles, one per line or comma-separated.")
     )
-    type = models.CharField(max_length=20, blank=True, help_text="Only messages of this type.")
+    account = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy("The brand account addressed, e.g. FirefoxSupport."),
+    )
+    type = models.CharField(
+        max_length=20, blank=True, help_text=gettext_lazy("Only messages of this type.")
+    )
     language = models.CharField(
-        max_length=10, blank=True, help_text="Only messages in this language (ISO 639-1)."
+        max_length=10,
+        blank=True,
+        help_text=gettext_lazy("Only messages in this language (ISO 639-1)."),
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -138,7 +149,8 @@ class WatchTerm(models.Model):
     kind = models.CharField(max_length=20, choices=WatchKind.choices)
     name = models.CharField(max_length=100)
     keywords = models.TextField(
-        blank=True, help_text="Other ways to say it, one per line or comma-separated."
+        blank=True,
+        help_text=gettext_lazy("Other ways to say it, one per line or comma-separated."),
     )
     active = models.BooleanField(default=True)
 

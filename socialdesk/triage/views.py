@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import escalate
@@ -21,7 +22,9 @@ from .models import KBArticle, TagRule
 
 def _require_cm(request):
     if not has_role(request.user, Role.COMMUNITY_MANAGER):
-        raise PermissionDenied("Only community managers edit triage rules and the knowledge base.")
+        raise PermissionDenied(
+            _("Only community managers edit triage rules and the knowledge base.")
+        )
 
 
 @login_required
@@ -38,7 +41,13 @@ def correct(request, pk):
     else:
         verb = "Confirmed" if c.agreed else "Changed"
         messages.success(
-            request, f"{verb}: {c.get_field_display().lower()} is {chosen.replace('_', ' ')}."
+            request,
+            _("%(verb)s: %(get_field_display)s is %(replace)s.")
+            % {
+                "verb": verb,
+                "get_field_display": c.get_field_display().lower(),
+                "replace": chosen.replace("_", " "),
+            },
         )
     return redirect("conversation", pk=pk)
 
@@ -76,7 +85,10 @@ def rules(request, pk=None):
             request, form, rule, preview=services.preview_rule(services.rule_spec(draft))
         )
     saved = form.save()
-    messages.success(request, f"Rule “{saved.name}” saved: it tags new conversations from now on.")
+    messages.success(
+        request,
+        _("Rule “%(name)s” saved: it tags new conversations from now on.") % {"name": saved.name},
+    )
     return redirect("triage_rules")
 
 
@@ -93,7 +105,8 @@ def kb(request):
             if report.created or report.updated:
                 messages.success(
                     request,
-                    f"Imported {report.created} new and updated {report.updated} articles.",
+                    _("Imported %(created)s new and updated %(updated)s articles.")
+                    % {"created": report.created, "updated": report.updated},
                 )
             form = KBImportForm()
     return render(
@@ -139,6 +152,7 @@ def escalate_cluster(request):
     else:
         messages.success(
             request,
-            f"{n} conversations assigned to the Escalation queue, each with an internal note.",
+            _("%(n)s conversations assigned to the Escalation queue, each with an internal note.")
+            % {"n": n},
         )
     return redirect(reverse("triage_clusters"))
