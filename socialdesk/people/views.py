@@ -12,6 +12,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -89,10 +90,12 @@ def sign_out_everywhere(request):
     logout(request)
     messages.success(
         request,
-        _(
-            "Signed out everywhere (%(count)s session%(s__if_count____1_else)s). Sign in again to go on."
+        ngettext(
+            "Signed out everywhere (%(count)s session). Sign in again to go on.",
+            "Signed out everywhere (%(count)s sessions). Sign in again to go on.",
+            count,
         )
-        % {"count": count, "s__if_count____1_else": "s" if count != 1 else ""},
+        % {"count": count},
     )
     return redirect(settings.LOGIN_URL)
 

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -219,8 +219,8 @@ def bulk_action(request, slug):
     else:
         messages.success(
             request,
-            gettext("Done for %(done)s conversation%(s__if_done____1_else)s.")
-            % {"done": done, "s__if_done____1_else": "s" if done != 1 else ""},
+            ngettext("Done for %(done)s conversation.", "Done for %(done)s conversations.", done)
+            % {"done": done},
         )
         for problem in problems[:10]:
             messages.error(request, problem)

@@ -94,8 +94,8 @@ class KBImportForm(forms.Form):
         f = self.cleaned_data["file"]
         if f.size > MAX_UPLOAD:
             raise forms.ValidationError(
-                _("The file is %(size____1024)s KiB; the limit is %(MAX_UPLOAD____1024)s KiB.")
-                % {"size____1024": f.size // 1024, "MAX_UPLOAD____1024": MAX_UPLOAD // 1024}
+                _("The file is %(size)s KiB; the limit is %(limit)s KiB.")
+                % {"size": f.size // 1024, "limit": MAX_UPLOAD // 1024}
             )
         if not f.name.lower().endswith((".json", ".csv")):
             raise forms.ValidationError(_("Upload a .json or .csv file."))
