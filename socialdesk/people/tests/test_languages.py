@@ -60,7 +60,7 @@ def test_the_browsers_language_is_taken_until_the_person_chooses_one(contributor
     assert Profile.objects.get(user=contributor).language == "fr"
     assert [e.kind for e in search(kind="language_changed")] == ["language_changed"]
     page = _client(contributor, accept_language="de").get("/settings/").content.decode()
-    assert '<html lang="fr"' in page
+    assert '<html lang="fr"' in page and "Mes paramètres" in page
     assert '<option value="fr" lang="fr" selected>' in page
 
     # Back to the browser's.
@@ -88,7 +88,8 @@ def test_visitors_choose_a_language_on_the_sign_in_page():
     )
     response = client.post("/i18n/setlang/", {"language": "tr", "next": "/login/"})
     assert response.status_code == 302 and response["Location"] == "/login/"
-    assert '<html lang="tr"' in client.get("/login/").content.decode()
+    page = client.get("/login/").content.decode()
+    assert '<html lang="tr"' in page and "<h1>Oturum aç</h1>" in page
 
 
 def test_plurals_dates_and_counts_follow_the_language_and_ids_get_no_separator(contributor):
