@@ -2,7 +2,7 @@
 
 import re
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from twitter_text import parse_tweet
 
 from socialdesk.errors import ActionError
@@ -98,13 +98,16 @@ def without_leading_mention(platform: str, text: str, handle: str) -> str:
 # the syntax Python's `re` and JavaScript's RegExp share.
 PLAIN_TEXT_RULES = {
     "google_play": [
-        (r"<[A-Za-z/!][^<>]*>", "an HTML tag"),
-        (r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});", "an HTML entity"),
-        (r"\*\*[^*\n]+\*\*|__[^_\n]+__", "Markdown bold"),
-        (r"~~[^~\n]+~~", "Markdown strikethrough"),
-        (r"\[[^\]\n]+\]\([^()\s]+\)", "a Markdown link"),
-        (r"`[^`\n]+`", "Markdown code"),
-        (r"(?:^|\n)#{1,6} [^\n]*", "a Markdown heading"),
+        (r"<[A-Za-z/!][^<>]*>", gettext_lazy("an HTML tag")),
+        (
+            r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});",
+            gettext_lazy("an HTML entity"),
+        ),
+        (r"\*\*[^*\n]+\*\*|__[^_\n]+__", gettext_lazy("Markdown bold")),
+        (r"~~[^~\n]+~~", gettext_lazy("Markdown strikethrough")),
+        (r"\[[^\]\n]+\]\([^()\s]+\)", gettext_lazy("a Markdown link")),
+        (r"`[^`\n]+`", gettext_lazy("Markdown code")),
+        (r"(?:^|\n)#{1,6} [^\n]*", gettext_lazy("a Markdown heading")),
     ],
 }
 

@@ -189,7 +189,12 @@ def conversation_page(request, conversation, *, play_session=None, reply_form=No
             "author_followers": authors_have_followers(conversation.platform),
             "limit": limit_for(conversation.platform),
             # The composer runs the server's plain-text rules as the agent types (Google Play).
-            "plain_text_rules": json.dumps(PLAIN_TEXT_RULES.get(conversation.platform, [])),
+            "plain_text_rules": json.dumps(
+                [
+                    (pattern, str(what))
+                    for pattern, what in PLAIN_TEXT_RULES.get(conversation.platform, [])
+                ]
+            ),
             "can_moderate": has_role(request.user, "moderator") and not conversation.moderated,
             # Dealt to someone else right now: the page says who, and a CM may take it over.
             "held_by_other": conversation.dealt_to
