@@ -109,3 +109,37 @@ def test_plurals_dates_and_counts_follow_the_language_and_ids_get_no_separator(c
     local = timezone.localtime(conversation.messages.get().created_at)
     assert re.search(rf">{local.day}\. \w+\.?, {local:%H:%M}</time>", page), page
     assert 'name="conversation" value="12345"' in page or "/c/12345/" in page
+
+
+def test_a_reminder_is_told_in_the_language_its_person_chose(
+    contributor, conversation, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from freezegun import freeze_time
+
+    from socialdesk.operations.schedule import JOBS, Scheduler
+    from socialdesk.people.models import Notification
+
+    Profile.objects.filter(user=contributor).update(
+        time_zone="Europe/Berlin", language="de", email_notifications=["reminder_due"]
+    )
+    with freeze_time("2027-01-10 05:00:00"):
+        # Signed in at the frozen time: a session idle since today would have ended by then.
+        client = _client(contributor)
+        response = client.post(
+            f"/c/{conversation.pk}/reminder", {"due_at": "2027-01-10T09:00", "note": "Nachfragen"}
+        )
+        assert response.status_code == 302
+    from socialdesk.conversations.models import Reminder
+
+    assert Reminder.objects.get().due_at.isoformat() == "2027-01-10T08:00:00+00:00"
+    # 09:00 in Berlin is 08:00 UTC in winter.
+    with freeze_time("2027-01-10 08:00:00"), django_capture_on_commit_callbacks(execute=True):
+        Scheduler(name="test", jobs=[j for j in JOBS if j.name == "reminders"]).tick()
+    note = Notification.objects.get(user=contributor)
+    assert note.text.startswith("Erinnerung (09:00 Europe/Berlin): ")
+    assert note.text.endswith("— Nachfragen")
+    # The email too, down to why it came.
+    assert [m.to for m in mail.outbox] == [[contributor.email]]
+    assert "Erinnerung (09:00 Europe/Berlin)" in mail.outbox[0].subject
+    assert "Du bekommst diese E-Mail, weil" in mail.outbox[0].body
