@@ -45,6 +45,15 @@ def _no_real_platforms(settings):
     settings.SOCIALDESK_TWO_FACTOR_ROLES = []
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """What one test kept in the cache (a queue panel's counts) is not another test's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def demo(db):
     from socialdesk.demo.seed import load_demo_configuration

@@ -14,7 +14,9 @@ them, through Django's test client (middleware, view, ORM, template):
 * list:     the "Twitter conversations - Moderated" queue, first page, with its counts;
 * filtered: the same queue narrowed by one of three filters in turn (language; tag + sentiment;
             type + language over two statuses), with its counts;
-* deep:     the tenth page of the list, reached by following "Next" nine times.
+* deep:     the tenth page of the list, reached by following "Next" nine times;
+* summary, panel, panel counted: the page's htmx fragments (its totals; the left panel with its
+            counts as kept a while, and counted afresh), for the list's and each filter's query.
 
 The baseline runs, for each page, the very SQL statements the page ran (captured once), sent on
 the same database connection through the driver's own cursor, without Django: the floor of the
@@ -24,16 +26,17 @@ alternating in the same run.
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from desk_fill import fill  # noqa: E402  (the desk the benchmarks share)
 
 QUEUE = "twitter-conversations-moderated"
 FILTERS = [
@@ -41,36 +44,6 @@ FILTERS = [
     "?tag=crash&sentiment=negative",
     "?type=support_request&language=en&status=open&status=held",
 ]
-
-# Shares of each value, as a support desk's table looks after a few years: most conversations
-# closed, most in English, most Twitter/X.
-PLATFORMS = [("twitter", 80), ("google_play", 12), ("mastodon", 8)]
-STATUSES = [("closed", 55), ("open", 35), ("held", 10)]
-LANGUAGES = [
-    ("en", 55),
-    ("de", 10),
-    ("fr", 8),
-    ("es", 8),
-    ("pt", 6),
-    ("tr", 4),
-    ("", 4),
-    ("it", 2),
-    ("ja", 1),
-    ("ru", 1),
-    ("nl", 1),
-]
-TYPES = [
-    ("support_request", 45),
-    ("", 15),
-    ("feedback", 15),
-    ("feature_request", 8),
-    ("other", 8),
-    ("compliment", 7),
-    ("app_roundup", 2),
-]
-SENTIMENTS = [("", 50), ("negative", 20), ("neutral", 20), ("positive", 10)]
-PRIORITIES = [(0, 88), (10, 10), (50, 2)]
-WORDS = "firefox sync crashed again after the update my bookmarks are gone tabs keep freezing video playback stutters please help".split()
 
 
 def parse_args(argv=None):
@@ -136,227 +109,51 @@ def prepare():
     return user
 
 
-def _pick(rng, weighted):
-    values, weights = zip(*weighted, strict=True)
-    return rng.choices(values, weights=weights, k=1)[0]
-
-
-def rows(n, *, seed, accounts, authors, tags, escalation):
-    """The conversations, messages and tag links of a desk with `n` conversations."""
-    rng = random.Random(seed)
-    now = datetime.now(UTC)
-    tag_weights = [1 / (i + 1) for i in range(len(tags))]
-    conversations, messages, links = [], [], []
-    for pk in range(1, n + 1):
-        platform = _pick(rng, PLATFORMS)
-        status = _pick(rng, STATUSES)
-        account = rng.choice(accounts[platform])
-        when = now - timedelta(seconds=rng.randrange(0, 365 * 86400))
-        language = _pick(rng, LANGUAGES)
-        rating = rng.choice([1, 1, 2, 3, 4, 5, 5, 5]) if platform == "google_play" else None
-        conversations.append(
-            (
-                pk,
-                platform,
-                f"bench-{pk}",
-                status,
-                "waiting_customer" if status == "held" else "",
-                "resolved" if status == "closed" else "",
-                _pick(rng, SENTIMENTS),
-                _pick(rng, TYPES),
-                language,
-                _pick(rng, PRIORITIES),
-                rng.random() < 0.85,
-                status == "open" and rng.random() < 0.8,
-                when,
-                when,
-                when,
-                rng.choice(authors),
-                False,
-                False,
-                "",
-                "",
-                "",
-                account,
-                account,
-                escalation if rng.random() < 0.005 else None,
-                rating,
-            )
-        )
-        text = " ".join(rng.choices(WORDS, k=rng.randrange(4, 14)))
-        messages.append(
-            (
-                pk,
-                "in",
-                platform,
-                f"bench-m-{pk}",
-                "",
-                text,
-                language,
-                when,
-                when,
-                "{}",
-                pk,
-                "{}",
-                conversations[-1][15],
-            )
-        )
-        if rng.random() < 0.4:
-            for tag in set(rng.choices(tags, weights=tag_weights, k=rng.choice([1, 1, 2]))):
-                links.append((pk, tag))
-    return conversations, messages, links
-
-
-CONVERSATION_COLUMNS = (
-    "id",
-    "platform",
-    "thread_key",
-    "status",
-    "hold_reason",
-    "close_reason",
-    "sentiment",
-    "type",
-    "language",
-    "priority",
-    "moderated",
-    "awaiting_reply",
-    "created_at",
-    "last_inbound_at",
-    "updated_at",
-    "author_id",
-    "flagged_for_closing",
-    "retweet_recommended",
-    "android_version",
-    "app_version",
-    "device",
-    "account_id",
-    "respond_from_id",
-    "assigned_queue_id",
-    "rating",
-)
-MESSAGE_COLUMNS = (
-    "id",
-    "direction",
-    "platform",
-    "platform_id",
-    "in_reply_to_platform_id",
-    "text",
-    "language",
-    "created_at",
-    "received_at",
-    "raw",
-    "conversation_id",
-    "metadata",
-    "author_id",
-)
-
-
-def fill(n, *, seed=11):
-    """Empty the conversations and write `n` new ones; returns the seconds it took."""
-    from django.db import connection, transaction
-
-    from socialdesk.actions.tagging import refresh_all_tag_slugs
-    from socialdesk.brands.models import BrandAccount
-    from socialdesk.conversations.models import Author, Conversation, Message, Tag
-    from socialdesk.queues.models import Queue
-
-    t0 = time.perf_counter()
-    postgres = connection.vendor == "postgresql"
-    with transaction.atomic():
-        if postgres:
-            with connection.cursor() as cur:
-                cur.execute(
-                    "TRUNCATE conversations_conversation, conversations_activity, conversations_author RESTART IDENTITY CASCADE"
-                )
-        else:
-            Conversation.tags.through.objects.all().delete()
-            Message.objects.all().delete()
-            Conversation.objects.all().delete()
-            Author.objects.filter(external_id__startswith="bench-").delete()
-        accounts = {}
-        for a in BrandAccount.objects.all():
-            accounts.setdefault(a.platform, []).append(a.pk)
-        authors = [
-            a.pk
-            for a in Author.objects.bulk_create(
-                Author(
-                    platform="twitter",
-                    external_id=f"bench-{i}",
-                    handle=f"bench_{i}",
-                    name=f"Bench {i}",
-                    followers=i % 5000,
-                )
-                for i in range(max(50, min(20_000, n // 20)))
-            )
-        ]
-        tags = list(Tag.objects.order_by("pk").values_list("pk", flat=True))
-        escalation = Queue.objects.filter(kind="assignment").values_list("pk", flat=True).first()
-        conversations, messages, links = rows(
-            n, seed=seed, accounts=accounts, authors=authors, tags=tags, escalation=escalation
-        )
-        _write("conversations_conversation", CONVERSATION_COLUMNS, conversations)
-        _write("conversations_message", MESSAGE_COLUMNS, messages)
-        _write("conversations_conversation_tags", ("conversation_id", "tag_id"), links)
-        refresh_all_tag_slugs()  # the links' copy on the rows, as tagging keeps it
-        if postgres:
-            with connection.cursor() as cur:
-                for table in (
-                    "conversations_conversation",
-                    "conversations_message",
-                    "conversations_conversation_tags",
-                ):
-                    cur.execute(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                    )
-    if postgres:
-        with connection.cursor() as cur:
-            cur.execute(
-                "VACUUM ANALYZE conversations_conversation, conversations_message, conversations_conversation_tags"
-            )
-    else:
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    return time.perf_counter() - t0
-
-
-def _write(table, columns, data):
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in data:
-                    copy.write_row(row)
-    else:
-        marks = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cur:
-            for i in range(0, len(data), 5000):
-                cur.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                    data[i : i + 5000],
-                )
-
-
 def page_urls(client):
-    """The URLs of each page kind; the deep page is found by following "Next" from the list."""
+    """The URLs of each page kind; the deep page is found by following "Next" from the list.
+
+    A desk whose queue page fetches its totals and left panel apart (htmx fragments) has those
+    timed too, for the list's and the filtered pages' queries: "summary" (the totals), "panel"
+    (the panel as an agent paging through the queue gets it, its counts kept a while) and
+    "panel counted" (its counts counted afresh on every request, as on the first view).
+    """
     import re
 
     base = f"/queues/{QUEUE}/"
     url = base
+    fragments = f"{base}summary" in client.get(base).content.decode()
     for _ in range(9):
         html = client.get(url).content.decode()
         found = re.search(r'href="([^"]*after=[^"]*)" rel="next"', html)
         if not found:
             break
         url = base + found.group(1).replace("&amp;", "&")
-    return {"list": [base], "filtered": [base + f for f in FILTERS], "deep": [url]}
+    urls = {"list": [base], "filtered": [base + f for f in FILTERS], "deep": [url]}
+    if fragments:
+        queries = ["", *FILTERS]
+        for kind, path in (
+            ("summary", "summary"),
+            ("panel", "panel"),
+            ("panel counted", "panel"),
+        ):
+            urls[kind] = [base + path + q for q in queries]
+    return urls
 
 
-def captured_sql(client, url):
+def _forget_counts(kind):
+    """Before each request of "panel counted": the panel's kept counts are dropped."""
+    if kind == "panel counted":
+        from socialdesk.queues.selectors import forget_facet_counts
+
+        forget_facet_counts()
+
+
+def captured_sql(client, url, kind=""):
     """The statements the page runs, as sent to the database."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    _forget_counts(kind)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -371,29 +168,35 @@ def measure(client, urls, *, repeats):
     """p50/p95 in ms of each page kind, product and baseline alternating; and statements per page."""
     from django.db import connection
 
-    statements = {url: captured_sql(client, url) for kind in urls for url in urls[kind]}
+    statements = {
+        (kind, url): captured_sql(client, url, kind) for kind in urls for url in urls[kind]
+    }
     raw = (
         connection.connection
     )  # the driver's own connection: no Django between the SQL and the database
     out = {}
     for kind, kind_urls in urls.items():
         product, baseline, cpu = [], [], []
+        for url in kind_urls:  # the counts kept as a desk in use has them (none, if counted)
+            _forget_counts(kind)
+            client.get(url)
         for i in range(repeats):
             url = kind_urls[i % len(kind_urls)]
+            _forget_counts(kind)
             t, c = time.perf_counter(), time.process_time()
             response = client.get(url)
             product.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
             assert response.status_code == 200, (url, response.status_code)
             t = time.perf_counter()
-            replay(raw, statements[url])
+            replay(raw, statements[(kind, url)])
             baseline.append(time.perf_counter() - t)
         out[kind] = {
             "product_p50": _pct(product, 50),
             "product_p95": _pct(product, 95),
             "baseline_p50": _pct(baseline, 50),
             "baseline_p95": _pct(baseline, 95),
-            "statements": statistics.mean(len(statements[u]) for u in kind_urls),
+            "statements": statistics.mean(len(statements[(kind, u)]) for u in kind_urls),
             # The bench process's own CPU per page (Django, the ORM, the template): on a shared
             # machine wall times include waiting for a core; this does not.
             "product_cpu_p50": _pct(cpu, 50),

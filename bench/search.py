@@ -6,7 +6,7 @@ Run from the repository root, against a scratch database (its conversations are 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_search_bench .venv/bin/python bench/search.py --sizes 100000,1000000
     .venv/bin/python bench/search.py --sizes 20000          # SQLite (FTS5), a temporary database
 
-For each size N, N/2 conversations are written as bench/queues.py writes them (platforms,
+For each size N, N/2 conversations are written by bench/desk_fill.py, as for bench/queues.py (platforms,
 statuses, languages, … spread as a desk's are), each with two messages: N messages. Their words
 are drawn from a vocabulary of 20,000 words with Zipf frequencies (a few words everywhere, most
 rare), German messages with German words among them. Then each query below is searched, as a
@@ -27,7 +27,6 @@ p50/p95 are over every query and both people, product and baseline alternating.
 """
 
 import argparse
-import importlib.util
 import os
 import random
 import sys
@@ -37,16 +36,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import desk_fill  # noqa: E402  (the desk the benchmarks share)
 
 VOCABULARY = 20_000
 GERMAN = ["Passwörter", "Lesezeichen", "verschwunden", "abgestürzt", "Aktualisierung", "Fenster"]
-
-
-def _queues_bench():
-    spec = importlib.util.spec_from_file_location("bench_queues", ROOT / "bench" / "queues.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_args(argv=None):
@@ -115,80 +110,49 @@ def vocabulary(rng):
     return words
 
 
-def texts(n, rng, language_of):
-    """`n` message texts; the cumulative Zipf weights make word rank r about 1/r as frequent."""
+def text(rng, words, cum, language):
+    """A message's text; the cumulative Zipf weights make word rank r about 1/r as frequent."""
+    chosen = rng.choices(words, cum_weights=cum, k=rng.randrange(5, 15))
+    if language == "de" and rng.random() < 0.2:
+        chosen.append(rng.choice(GERMAN))
+    return " ".join(chosen)
+
+
+def fill(n_messages, *, seed):
+    """N/2 conversations with two messages each; returns (seconds, the vocabulary)."""
+    from django.db import connection
+
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
     words = vocabulary(rng)
     cum, total = [], 0.0
     for r in range(len(words)):
         total += 1 / (r + 1)
         cum.append(total)
-    out = []
-    for i in range(n):
-        chosen = rng.choices(words, cum_weights=cum, k=rng.randrange(5, 15))
-        if language_of(i) == "de" and rng.random() < 0.2:
-            chosen.append(rng.choice(GERMAN))
-        out.append(" ".join(chosen))
-    return words, out
 
+    def messages(pk, language):
+        # Two a conversation: the customer's, then ours for one in three (else the customer's
+        # again), each with the vocabulary's words.
+        return [
+            ("out" if k == 1 and (pk - 1) % 3 == 0 else "in", text(rng, words, cum, language))
+            for k in (0, 1)
+        ]
 
-def fill(n_messages, *, seed):
-    """N/2 conversations with two messages each; returns (seconds, the vocabulary)."""
-    from django.db import connection, transaction
+    def drop_search_index():
+        # On PostgreSQL the full-text index is built once afterwards rather than row by row.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("DROP INDEX IF EXISTS search_message_tsv")
 
-    queues = _queues_bench()
-    rng = random.Random(seed)
-    t0 = time.perf_counter()
-    n_conv = max(1, n_messages // 2)
-    queues.fill(n_conv, seed=seed)
-    postgres = connection.vendor == "postgresql"
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(
-            "SELECT id, conversation_id, platform, language, created_at, author_id "
-            "FROM conversations_message ORDER BY id"
-        )
-        first = cur.fetchall()
-        language = {row[1]: row[3] for row in first}
-        words, bodies = texts(2 * len(first), rng, lambda i: language[first[i // 2][1]])
-        # Written again, two a conversation, with the vocabulary's words; on PostgreSQL the
-        # full-text index is built once afterwards rather than row by row.
-        cur.execute("DELETE FROM conversations_message")
-        if postgres:
-            cur.execute("DROP INDEX IF EXISTS search_message_tsv")
-        rows = []
-        for i, row in enumerate(first):
-            for k in (0, 1):
-                out = k == 1 and i % 3 == 0
-                rows.append(
-                    (
-                        2 * i + k + 1,
-                        "out" if out else "in",
-                        row[2],
-                        f"bench-m{k}-{row[1]}",
-                        "",
-                        bodies[2 * i + k],
-                        row[3],
-                        row[4],
-                        row[4],
-                        "{}",
-                        row[1],
-                        "{}",
-                        None if out else row[5],
-                    )
-                )
-        queues._write("conversations_message", queues.MESSAGE_COLUMNS, rows)
-    if postgres:
+    desk_fill.fill(
+        max(1, n_messages // 2), seed=seed, messages=messages, before_messages=drop_search_index
+    )
+    if connection.vendor == "postgresql":
         from socialdesk.search import index
 
         index.install()
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(
-                "SELECT setval(pg_get_serial_sequence('conversations_message', 'id'), "
-                "(SELECT MAX(id) FROM conversations_message))"
-            )
+        with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE conversations_message")
-        else:
-            cur.execute("ANALYZE")
     return time.perf_counter() - t0, words
 
 

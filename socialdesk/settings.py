@@ -402,6 +402,10 @@ SOCIALDESK_SKIP_SECONDS = int(os.environ.get("SOCIALDESK_SKIP_SECONDS", 0))
 SOCIALDESK_COUNT_CAP = int(os.environ.get("SOCIALDESK_COUNT_CAP", 1000))
 # ... and each value of the left panel's filters up to this many ("100+").
 SOCIALDESK_FACET_COUNT_CAP = int(os.environ.get("SOCIALDESK_FACET_COUNT_CAP", 100))
+# The left panel's counts are kept this many seconds (per queue and filter, in Django's cache:
+# each process's memory unless CACHES says otherwise) and the panel says as of when; 0 counts
+# them on every view.
+SOCIALDESK_FACET_COUNTS_SECONDS = int(os.environ.get("SOCIALDESK_FACET_COUNTS_SECONDS", 60))
 # Authors with at least this many followers (or verified) are "Internet celebrities" (TR5).
 SOCIALDESK_CELEBRITY_FOLLOWERS = int(os.environ.get("SOCIALDESK_CELEBRITY_FOLLOWERS", 100_000))
 # Outbox retries: base delay, cap and attempts before an action is marked failed.

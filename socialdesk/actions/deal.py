@@ -33,7 +33,7 @@ from socialdesk.errors import ActionError
 from socialdesk.people.models import has_role
 from socialdesk.play.models import EndedBy, PlaySession, PlaySkip
 from socialdesk.queues.models import Queue
-from socialdesk.queues.selectors import ConversationFilter, dealable, kept_for
+from socialdesk.queues.selectors import ConversationFilter, capped_count, dealable, kept_for
 
 
 def lease_length() -> timedelta:
@@ -399,8 +399,8 @@ class PlayState:
     """What the Play page shows when nothing is dealt: read only, nothing is claimed."""
 
     session: PlaySession
-    waiting: int  # dealable now, not skipped
-    skipped: int  # dealable but skipped by this agent in this session
+    waiting: int  # dealable now, not skipped; counted up to the cap ("1,000+")
+    skipped: int  # dealable but skipped by this agent in this session; capped the same way
 
 
 def state(*, agent, session: PlaySession) -> PlayState:
@@ -409,8 +409,9 @@ def state(*, agent, session: PlaySession) -> PlayState:
     skipped = _skipped(session, now)
     return PlayState(
         session=session,
-        waiting=candidates.exclude(skipped).count(),
-        skipped=candidates.filter(skipped).count(),
+        # Capped like a queue's totals: a COUNT(*) would read the whole queue on every visit.
+        waiting=capped_count(candidates.exclude(skipped)),
+        skipped=capped_count(candidates.filter(skipped)),
     )
 
 

@@ -108,6 +108,21 @@ class MessageType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# The columns a queue's rules and the left panel's filters test, carried in the queue order
+# indexes so a page can be found from the index alone.
+QUEUE_FILTER_COLUMNS = [
+    "platform",
+    "moderated",
+    "assigned_queue",
+    "account",
+    "sentiment",
+    "language",
+    "type",
+    "rating",
+    "tag_slugs",
+]
+
+
 class Conversation(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
     # The platform's thread plus the customer: one conversation per customer per thread.
@@ -235,12 +250,19 @@ class Conversation(models.Model):
             ),
             # Queue lists (queues.selectors.LIST_ORDER): a page is read off one of these, whatever
             # the size of the queue; the first for one status (the usual "open"), the second for
-            # several statuses or all of them.
+            # several statuses or all of them. They carry every column a queue's rules and the
+            # left panel narrow by (PostgreSQL; SQLite has no INCLUDE), so a filtered page walks
+            # the order in the index alone, testing each entry without reading its row
+            # (`queues.selectors.page_of`), however late in the queue the matches are.
             models.Index(
-                fields=["status", "-priority", "last_inbound_at", "id"], name="queue_order"
+                fields=["status", "-priority", "last_inbound_at", "id"],
+                name="queue_order_covering",
+                include=QUEUE_FILTER_COLUMNS,
             ),
             models.Index(
-                fields=["-priority", "last_inbound_at", "id"], name="queue_order_any_status"
+                fields=["-priority", "last_inbound_at", "id"],
+                name="queue_order_any_covering",
+                include=QUEUE_FILTER_COLUMNS,
             ),
             # The left panel's capped counts go straight to a value's rows; the language index
             # also lists the languages present without reading the table.

@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("queues/<slug:slug>/", views.queue_list, name="queue"),
+    path("queues/<slug:slug>/summary", views.queue_summary, name="queue_summary"),
+    path("queues/<slug:slug>/panel", views.queue_panel, name="queue_panel"),
     path("queues/<slug:slug>/filters", views.save_filter, name="save_filter"),
     path("queues/<slug:slug>/bulk", views.bulk_action, name="bulk_action"),
     path("manage/queues/", views.manage_queues, name="manage_queues"),

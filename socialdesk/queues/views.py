@@ -10,11 +10,18 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
 from socialdesk.conversations.forms import form_errors
-from socialdesk.conversations.models import CloseReason, HoldReason, Message, Tag
+from socialdesk.conversations.models import (
+    CloseReason,
+    Conversation,
+    HoldReason,
+    Message,
+    Tag,
+)
 from socialdesk.errors import ActionError
 from socialdesk.people.models import has_role
 from socialdesk.queues.forms import QueueForm
@@ -24,11 +31,12 @@ from socialdesk.queues.selectors import (
     PAGE_SIZE,
     ConversationFilter,
     Cursor,
+    cached_facet_counts,
     capped_count,
     count_cap,
     dealable,
     facet_cap,
-    facet_counts,
+    forget_facet_counts,
     is_capped,
     page_of,
     queue_conversations,
@@ -50,12 +58,45 @@ def visible_queue_or_404(request, slug: str) -> Queue:
     return queue
 
 
-@login_required
-def queue_list(request, slug):
+def _queue_and_filter(request, slug):
+    """The queue the URL names (404 if not the user's) and the panel's filter from the query."""
     queue = visible_queue_or_404(request, slug)
     filter = ConversationFilter.from_query(request.GET)
     if not filter.statuses and "status" not in request.GET:
         filter = ConversationFilter(**{**filter.as_dict(), "statuses": ("open",)})
+    return queue, filter
+
+
+# What the list shows of each row, and no more: the rest of a conversation's columns (its
+# reservation, lease, device details, …) stay in the database.
+LIST_COLUMNS = (
+    "id",
+    "status",
+    "sentiment",
+    "language",
+    "priority",
+    "last_inbound_at",
+    "rating",
+    "tag_slugs",
+    "author__id",
+    "author__handle",
+    "author__name",
+    "author__verified",
+    "author__external_id",
+    "account__id",
+    "account__handle",
+    "account__platform",
+    "account__display_name",
+    "dealt_to__id",
+    "dealt_to__username",
+)
+
+
+@login_required
+def queue_list(request, slug):
+    """One page of the queue's list: its rows only. The totals and the left panel's counts come
+    apart (`queue_summary`, `queue_panel`, fetched by htmx), so the list never waits for them."""
+    queue, filter = _queue_and_filter(request, slug)
     after = None
     if request.GET.get("after"):
         try:
@@ -63,9 +104,11 @@ def queue_list(request, slug):
         except ValueError:
             messages.error(
                 request,
-                gettext("That page link is not one this desk made: here is the first page."),
+                _("That page link is not one this desk made: here is the first page."),
             )
-    qs = queue_conversations(queue=queue, filter=filter)
+    # The queue and the status are the order index's range; the other filters are tested while
+    # walking it (`page_of`).
+    qs = queue_conversations(queue=queue, filter=ConversationFilter(statuses=filter.statuses))
     # The list shows what the customer wrote last: its first line.
     latest_text = (
         Message.objects.filter(conversation=OuterRef("pk"), direction="in")
@@ -73,39 +116,82 @@ def queue_list(request, slug):
         .values("text")[:1]
     )
     conversations, next_cursor = page_of(
-        qs.select_related("author", "account", "dealt_to")
-        .prefetch_related("tags")
-        .annotate(customer_text=Subquery(latest_text)),
+        qs,
         after=after,
+        narrow=filter.narrowing(),
+        rows=Conversation.objects.select_related("author", "account", "dealt_to")
+        .only(*LIST_COLUMNS)
+        .annotate(customer_text=Subquery(latest_text)),
     )
+    tags = list(Tag.objects.all())
+    tag_names = {t.slug: t.name for t in tags}
     for c in conversations:
         c.first_line = next(
             (line.strip() for line in (c.customer_text or "").splitlines() if line.strip()), ""
         )
+        # From the row's own copy of its tag slugs: no query for the rows' tags.
+        c.tag_names = sorted(tag_names.get(slug, slug) for slug in c.tag_slugs or ())
     query = urlencode(filter.as_query())
-    total = capped_count(qs)
-    to_answer = capped_count(dealable(queue=queue, filter=filter))
-    facets = facet_counts(queue=queue, filter=filter)
     return render(
         request,
         "queues/queue.html",
         {
             "queue": queue,
             "conversations": conversations,
-            # Counted up to the cap ("1,000+"): a whole COUNT(*) would read the queue on every view.
-            "total": total,
-            "total_capped": is_capped(total),
-            "counts_capped": is_capped(total)
-            or is_capped(to_answer)
-            or any(is_capped(n) for rows in facets.values() for _, _, n in rows),
             "count_cap": count_cap(),
-            "facet_cap": facet_cap(),
             "page_size": PAGE_SIZE,
             "filter": filter,
             "query": query,
+            "filtered": bool(query and query != "status=open"),
             "paged": after is not None,
             "next_page": f"?{query}&after={next_cursor.encode()}" if next_cursor else "",
+            "bulk_tags": tags,
+            "bulk_queues": Queue.objects.filter(kind="assignment"),
+            "hold_reasons": HoldReason.choices,
+            "close_reasons": CloseReason.choices,
+        },
+    )
+
+
+@login_required
+def queue_summary(request, slug):
+    """The queue's totals (an htmx fragment of the queue page): how many conversations match and
+    how many wait for an answer, each counted up to the cap ("1,000+")."""
+    queue, filter = _queue_and_filter(request, slug)
+    total = capped_count(queue_conversations(queue=queue, filter=filter))
+    to_answer = capped_count(dealable(queue=queue, filter=filter))
+    return render(
+        request,
+        "queues/_summary.html",
+        {
+            "queue": queue,
+            "total": total,
+            "to_answer": to_answer,
+            "capped": is_capped(total) or is_capped(to_answer),
+            "count_cap": count_cap(),
+        },
+    )
+
+
+@login_required
+def queue_panel(request, slug):
+    """The left panel (an htmx fragment of the queue page): the filters with a count beside each
+    value, and the user's saved filters. The counts are capped and kept for a short while
+    (`queues.selectors.cached_facet_counts`); the panel says as of when."""
+    queue, filter = _queue_and_filter(request, slug)
+    facets, as_of = cached_facet_counts(queue=queue, filter=filter)
+    return render(
+        request,
+        "queues/_panel.html",
+        {
+            "queue": queue,
             "facets": facets,
+            "as_of": as_of,
+            "counts_capped": any(is_capped(n) for rows in facets.values() for _, _, n in rows),
+            "facet_cap": facet_cap(),
+            "filter": filter,
+            "query": urlencode(filter.as_query()),
+            "filtered": bool(filter.as_query() and filter.as_query() != [("status", "open")]),
             "saved": [
                 (
                     f.name,
@@ -115,11 +201,6 @@ def queue_list(request, slug):
                 )
                 for f in SavedFilter.objects.filter(user=request.user, queue=queue)
             ],
-            "to_answer": to_answer,
-            "bulk_tags": Tag.objects.all(),
-            "bulk_queues": Queue.objects.filter(kind="assignment"),
-            "hold_reasons": HoldReason.choices,
-            "close_reasons": CloseReason.choices,
         },
     )
 
@@ -217,6 +298,8 @@ def bulk_action(request, slug):
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
+        # The panel's kept counts no longer hold for what was just changed.
+        forget_facet_counts()
         messages.success(
             request,
             ngettext("Done for %(done)s conversation.", "Done for %(done)s conversations.", done)

@@ -161,3 +161,18 @@ def test_skips_hold_for_the_api_too(client, agents, twitter_all, inbound):
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert r.status_code == 200 and r.json()["id"] == second.pk
+
+
+def test_the_waiting_figure_stops_at_the_count_cap(agents, twitter_all, inbound, settings):
+    # Counted like a queue's totals: a COUNT(*) of a large queue on every visit would cost as
+    # much as the queue is long.
+    settings.SOCIALDESK_COUNT_CAP = 3
+    _ingest(inbound, 6)
+    moderator = agents["moderator"]
+    play.deal_next(agent=moderator, queue=twitter_all)
+    state = play.state(agent=moderator, session=play.current_session(agent=moderator))
+    assert state.waiting.capped and str(state.waiting) == "3+"
+    assert not state.skipped.capped and str(state.skipped) == "0"
+    settings.SOCIALDESK_COUNT_CAP = 10
+    state = play.state(agent=moderator, session=play.current_session(agent=moderator))
+    assert state.waiting == 6 and str(state.waiting) == "6"

@@ -80,13 +80,13 @@ def test_containing_private_message_is_a_type_option(contributor, inbound, demo)
 def test_saved_filters_and_the_queue_page(client, contributor, inbound):
     _setup(contributor, inbound)
     client.force_login(contributor)
-    page = client.get("/queues/twitter-conversations-moderated/?tag=sync").content.decode()
+    page = client.get("/queues/twitter-conversations-moderated/summary?tag=sync").content.decode()
     assert "1 conversation matches" in page
     client.post(
         "/queues/twitter-conversations-moderated/filters", {"name": "My sync", "tag": "sync"}
     )
-    page = client.get("/queues/twitter-conversations-moderated/").content.decode()
-    assert 'href="?tag=sync"' in page and "My sync" in page
+    page = client.get("/queues/twitter-conversations-moderated/panel").content.decode()
+    assert 'href="/queues/twitter-conversations-moderated/?tag=sync"' in page and "My sync" in page
     r = client.post(
         "/queues/twitter-conversations-moderated/filters", {"name": "", "tag": "sync"}, follow=True
     )

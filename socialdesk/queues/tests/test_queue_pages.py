@@ -16,6 +16,7 @@ from socialdesk.queues.selectors import (
     capped_count,
     capped_counts,
     facet_counts,
+    forget_facet_counts,
     page_of,
     queue_conversations,
 )
@@ -162,16 +163,61 @@ def test_counts_stop_at_the_cap_and_the_page_says_so(client, contributor, settin
     assert {v: n for v, _, n in facets["status"]} == {"open": 6}
 
     client.force_login(contributor)
-    html = client.get(f"/queues/{QUEUE}/").content.decode()
+    html = _fragments(client, "")
     assert "5+ conversations match" in html
-    assert "Counts stop at 5" in html
+    assert "Counts stop at 5" in html and "each stops at 5" in html
     assert '<span class="count">5+</span>' in html and '<span class="count">2</span>' in html
     # Narrowed below the cap, the total is exact (the language counts still ignore "fr": one is capped).
-    html = client.get(f"/queues/{QUEUE}/?language=fr").content.decode()
-    assert "2 conversations match" in html and "Counts stop at 5" in html
+    html = _fragments(client, "?language=fr")
+    assert "2 conversations match" in html and "each stops at 5" in html
     settings.SOCIALDESK_COUNT_CAP = settings.SOCIALDESK_FACET_COUNT_CAP = 100
-    html = client.get(f"/queues/{QUEUE}/").content.decode()
-    assert "9 conversations match" in html and "Counts stop at" not in html
+    forget_facet_counts()  # the panel's counts of the first view are kept a minute otherwise
+    html = _fragments(client, "")
+    assert "9 conversations match" in html and "stop" not in html
+
+
+def _fragments(client, query):
+    """The totals and the left panel of the queue page, which htmx fetches apart from the list."""
+    page = client.get(f"/queues/{QUEUE}/{query}").content.decode()
+    assert f'hx-get="/queues/{QUEUE}/summary{query or "?status=open"}' in page.replace(
+        "&amp;", "&"
+    )
+    assert "conversations match" not in page and 'class="count"' not in page  # not in the list
+    summary = client.get(f"/queues/{QUEUE}/summary{query}")
+    panel = client.get(f"/queues/{QUEUE}/panel{query}")
+    assert summary.status_code == panel.status_code == 200
+    return summary.content.decode() + panel.content.decode()
+
+
+def test_the_panel_counts_are_kept_a_while_and_say_as_of_when(client, contributor, settings):
+    settings.SOCIALDESK_FACET_COUNTS_SECONDS = 60
+    _make(3, language=lambda i: "de")
+    client.force_login(contributor)
+    panel = client.get(f"/queues/{QUEUE}/panel?language=de").content.decode()
+    assert "Counts as of" in panel and '<span class="count">3</span>' in panel
+    _make(2, start=10, language=lambda i: "de")
+    # Kept: the same counts until they expire (the time beside them says so) ...
+    assert (
+        '<span class="count">3</span>'
+        in client.get(f"/queues/{QUEUE}/panel?language=de").content.decode()
+    )
+    # ... while the totals are counted on each view.
+    assert (
+        "5 conversations match"
+        in client.get(f"/queues/{QUEUE}/summary?language=de").content.decode()
+    )
+    # A bulk action counts every panel again on its next view.
+    forget_facet_counts()
+    assert (
+        '<span class="count">5</span>'
+        in client.get(f"/queues/{QUEUE}/panel?language=de").content.decode()
+    )
+    settings.SOCIALDESK_FACET_COUNTS_SECONDS = 0  # never kept: counted on each view
+    _make(1, start=20, language=lambda i: "de")
+    assert (
+        '<span class="count">6</span>'
+        in client.get(f"/queues/{QUEUE}/panel?language=de").content.decode()
+    )
 
 
 def test_capped_counts_agree_with_exact_counts_below_the_cap(contributor, settings):
@@ -236,3 +282,52 @@ def test_a_tag_common_elsewhere_is_counted_in_its_newest_links_and_says_there_ma
         ]
     }
     assert (str(tags["sync"]), str(tags["crash"])) == ("13", "3")
+
+
+@pytest.mark.parametrize("window", [1000, 6, 2])
+def test_a_filtered_page_walks_the_order_or_asks_the_filters_index_with_the_same_rows(
+    contributor, monkeypatch, window
+):
+    # A window that holds every match, one that holds some (the rest of the page comes from the
+    # filter's own index), one that holds fewer than a page.
+    from socialdesk.queues import selectors
+
+    monkeypatch.setattr(selectors, "WINDOW", window)
+    _make(40, priority=lambda i: (10, 0)[i % 2], language=lambda i: "de" if i % 3 == 0 else "en")
+    queue = Queue.objects.get(slug=QUEUE)
+    filter = ConversationFilter(languages=("de",), statuses=("open",))
+    expected = list(
+        queue_conversations(queue=queue, filter=filter)
+        .order_by("-priority", "last_inbound_at", "id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == 14
+    qs = queue_conversations(queue=queue, filter=ConversationFilter(statuses=("open",)))
+    walked, after = [], None
+    while True:
+        page, after = page_of(qs, after=after, size=4, narrow=filter.narrowing())
+        walked += [c.pk for c in page]
+        if after is None:
+            break
+    assert walked == expected
+
+
+def test_the_list_reads_the_same_statements_for_five_rows_as_for_fifty(client, contributor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from socialdesk.conversations.models import Tag
+
+    client.force_login(contributor)
+    sync, crash = Tag.objects.get(slug="sync"), Tag.objects.get(slug="crash")
+    counted = []
+    for n in (5, 45):
+        for c in _make(n, start=len(counted) * 100):
+            c.tags.add(sync, crash)  # shown by name, from the row's own slugs
+        Conversation.objects.update(dealt_to=contributor)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(f"/queues/{QUEUE}/?tag=crash").content.decode()
+        assert html.count('name="ids"') == min(50, 5 if n == 5 else 50)
+        assert html.count('<span class="tag" dir="auto">Crash</span>') == html.count('name="ids"')
+        counted.append(len(ctx.captured_queries))
+    assert counted[0] == counted[1], "a statement per row"

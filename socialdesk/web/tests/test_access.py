@@ -270,6 +270,12 @@ ACCESS: dict[str, Access] = {
     ),
     # Queues.
     "queue": web("GET", lambda w, s, r: (f"/queues/{queue_of(s)}/", {}), on_conversation()),
+    "queue_summary": web(
+        "GET", lambda w, s, r: (f"/queues/{queue_of(s)}/summary", {}), on_conversation()
+    ),
+    "queue_panel": web(
+        "GET", lambda w, s, r: (f"/queues/{queue_of(s)}/panel", {}), on_conversation()
+    ),
     "save_filter": web(
         "POST",
         lambda w, s, r: (f"/queues/{queue_of(s)}/filters", {"name": "Sync", "tag": "sync"}),

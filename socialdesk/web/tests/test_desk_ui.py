@@ -278,6 +278,7 @@ def test_filter_labels_fit_and_checkboxes_sit_by_their_labels(desk, browser):
     for width in (1024, 1366, 1920):
         tab.set_viewport_size({"width": width, "height": 900})
         tab.goto(f"{desk}/queues/twitter-conversations-moderated/")
+        tab.locator(".filters .count").first.wait_for()  # the panel arrives after the list
         labels = tab.evaluate(measure)
         assert len(labels) > 10
         for label in labels:
