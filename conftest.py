@@ -56,9 +56,11 @@ def _empty_cache():
 
 @pytest.fixture
 def demo(db):
-    from socialdesk.demo.seed import load_demo_configuration
+    """The demo configuration (accounts, routing, queues, tags, clippings, agents); written from
+    memory after the first test that loads it (tests/factories.py)."""
+    from tests.factories import demo_configuration
 
-    load_demo_configuration()
+    demo_configuration()
 
 
 @pytest.fixture
@@ -342,3 +344,71 @@ def customer_toot(mastodon_sim):
         return r.json()["data"]
 
     return post
+
+
+# S3-compatible storage for attachments (SOCIALDESK_STORAGE=s3). moto's server is a simulator of
+# Amazon S3's HTTP API, like the platform simulators above: the desk talks to it with the real
+# client (django-storages on boto3) over HTTP, signed requests and presigned links included.
+S3_KEYS = {"access_key": "desk-test-key", "secret_key": "desk-test-secret"}
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings, request):
+    """A new, empty bucket on the S3 simulator, and `default_storage` pointed at it as
+    `SOCIALDESK_STORAGE=s3` would; returns (boto3 client, bucket, the environment that says so)."""
+    import re
+    import uuid
+
+    import boto3
+
+    bucket = re.sub(
+        r"[^a-z0-9-]", "-", f"desk-{uuid.uuid4().hex[:8]}-{request.node.name.lower()}"
+    )[:63].rstrip("-")
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["access_key"],
+        aws_secret_access_key=S3_KEYS["secret_key"],
+    )
+    client.create_bucket(Bucket=bucket)
+    env = {
+        "SOCIALDESK_STORAGE": "s3",
+        "SOCIALDESK_S3_BUCKET": bucket,
+        "SOCIALDESK_S3_ENDPOINT_URL": s3_server,
+        "SOCIALDESK_S3_REGION": "us-east-1",
+        "SOCIALDESK_S3_ACCESS_KEY_ID": S3_KEYS["access_key"],
+        "SOCIALDESK_S3_SECRET_ACCESS_KEY": S3_KEYS["secret_key"],
+        "SOCIALDESK_S3_ADDRESSING_STYLE": "path",
+    }
+    from unittest import mock
+
+    from socialdesk.settings import _media_storage
+
+    with mock.patch.dict(os.environ, env):
+        settings.STORAGES = {**settings.STORAGES, "default": _media_storage()}
+    return client, bucket, env
+
+
+@pytest.fixture(autouse=True)
+def _emails_sent_by_their_task_at_once(settings):
+    """Emails leave through a task enqueued on commit (people.mail): in tests that task runs as
+    soon as it is enqueued, so a live server's emails are in mail.outbox when its page answers.
+    Tests inside one transaction run the commit's callbacks with
+    django_capture_on_commit_callbacks(execute=True); test_mail.py runs the real worker."""
+    settings.TASKS = {
+        **settings.TASKS,
+        "email": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    }
+    settings.SOCIALDESK_EMAIL_TASKS = "email"

@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "socialdesk.triage",
     "socialdesk.reports",
     "socialdesk.search",
+    "socialdesk.webhooks",
     "socialdesk.web",
     "socialdesk.api",
 ]
@@ -277,6 +278,10 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
         }
     }
 
+# Emails are sent by a task (people.mail) through this alias of TASKS: the default backend, which
+# the workers run, unless another is configured (and a worker runs it).
+SOCIALDESK_EMAIL_TASKS = os.environ.get("SOCIALDESK_EMAIL_TASKS", "default")
+
 # PE5: long passphrases rather than rules about symbols (NIST SP 800-63B); "admin-admin" and
 # "31415926535" are refused (too short, and one is all digits).
 AUTH_PASSWORD_VALIDATORS = [
@@ -329,8 +334,49 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("SOCIALDESK_STATIC_ROOT") or DATA_DIR / "static").resolve()
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+def _media_storage() -> dict:
+    """Where attachments are kept: the data folder's `media/` (the default), or an S3-compatible
+    bucket (`SOCIALDESK_STORAGE=s3`, django-storages' S3Storage on boto3; docs/deploy.md)."""
+    kind = os.environ.get("SOCIALDESK_STORAGE", "local").strip().lower() or "local"
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    from django.core.exceptions import ImproperlyConfigured
+
+    if kind != "s3":
+        raise ImproperlyConfigured(f"SOCIALDESK_STORAGE={kind!r}: use local or s3.")
+    bucket = os.environ.get("SOCIALDESK_S3_BUCKET", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured("SOCIALDESK_STORAGE=s3 needs SOCIALDESK_S3_BUCKET.")
+    env = {
+        # option of S3Storage: the variable that sets it (unset: boto3's own default, e.g. the
+        # keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the machine's role)
+        "endpoint_url": "SOCIALDESK_S3_ENDPOINT_URL",
+        "region_name": "SOCIALDESK_S3_REGION",
+        "access_key": "SOCIALDESK_S3_ACCESS_KEY_ID",
+        "secret_key": "SOCIALDESK_S3_SECRET_ACCESS_KEY",
+        "custom_domain": "SOCIALDESK_S3_CUSTOM_DOMAIN",
+        "location": "SOCIALDESK_S3_PREFIX",
+        "addressing_style": "SOCIALDESK_S3_ADDRESSING_STYLE",
+    }
+    options = {
+        "bucket_name": bucket,
+        **{k: os.environ[v].strip() for k, v in env.items() if os.environ.get(v, "").strip()},
+        # Signed links by default: the bucket stays private and a link works for a few minutes.
+        "querystring_auth": _env_bool("SOCIALDESK_S3_QUERYSTRING_AUTH", True),
+        "querystring_expire": _env_int("SOCIALDESK_S3_LINK_SECONDS", 300),
+        "signature_version": "s3v4",
+        # Objects get no ACL of their own (the bucket's policy decides) and a name is never
+        # reused: each upload has a generated one (conversations.models.attachment_path).
+        "default_acl": None,
+        "file_overwrite": False,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage(),
     # Not DEBUG: the files collected by `socialdesk collectstatic` under content-hashed names
     # (WhiteNoise serves them compressed and cached for ever); a file not collected yet is served
     # under its own name (and `check --deploy` says static files need collecting).
@@ -419,6 +465,8 @@ SOCIALDESK_POLL_SECONDS = float(os.environ.get("SOCIALDESK_POLL_SECONDS", 10))
 # Triage: at or above this confidence a type/sentiment is set on the conversation; below, it is
 # only suggested for an agent to confirm (TR1, TR4).
 SOCIALDESK_TRIAGE_ACT_CONFIDENCE = float(os.environ.get("SOCIALDESK_TRIAGE_ACT_CONFIDENCE", 0.8))
+# A KB article or clipping is suggested from this confidence on (docs/triage-quality.md, "Suggestions").
+SOCIALDESK_SUGGEST_CONFIDENCE = float(os.environ.get("SOCIALDESK_SUGGEST_CONFIDENCE", 0.75))
 # Likes + reposts at which a message counts as getting "a lot of attention" (TR7).
 SOCIALDESK_ATTENTION_THRESHOLD = int(os.environ.get("SOCIALDESK_ATTENTION_THRESHOLD", 50))
 # Clusters of similar open conversations are looked for within this many hours (TR7).
@@ -456,6 +504,19 @@ SOCIALDESK_OUTBOX_STALLED_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_STAL
 SOCIALDESK_OUTBOX_SETTLE_SECONDS = float(os.environ.get("SOCIALDESK_OUTBOX_SETTLE_SECONDS", 60))
 # Outbox concurrency: a worker sends up to this many actions at once, at most
 # SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY at once from one account (across all workers).
+# Webhooks (AP2): a delivery's connection and answer must come within the time-out; a failed one
+# is tried again with exponential backoff (from BACKOFF_SECONDS, at most BACKOFF_CAP_SECONDS
+# apart) up to MAX_ATTEMPTS times. Private and loopback addresses are refused (SSRF) unless
+# SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE (a receiver inside the network, the tests' own).
+SOCIALDESK_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("SOCIALDESK_WEBHOOK_TIMEOUT_SECONDS", 5))
+SOCIALDESK_WEBHOOK_BACKOFF_SECONDS = float(
+    os.environ.get("SOCIALDESK_WEBHOOK_BACKOFF_SECONDS", 30)
+)
+SOCIALDESK_WEBHOOK_BACKOFF_CAP_SECONDS = float(
+    os.environ.get("SOCIALDESK_WEBHOOK_BACKOFF_CAP_SECONDS", 3600)
+)
+SOCIALDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SOCIALDESK_WEBHOOK_MAX_ATTEMPTS", 10))
+SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE = _env_bool("SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE", False)
 SOCIALDESK_OUTBOX_THREADS = int(os.environ.get("SOCIALDESK_OUTBOX_THREADS", 8))
 SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY = int(
     os.environ.get("SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY", 4)
@@ -493,6 +554,12 @@ SOCIALDESK_DELETED_LOOKBACK_DAYS = float(os.environ.get("SOCIALDESK_DELETED_LOOK
 SOCIALDESK_DELETED_CHECK_MAX = int(os.environ.get("SOCIALDESK_DELETED_CHECK_MAX", 1000))
 # A poll task not finished after this long is taken as lost (its worker died) and polled again.
 SOCIALDESK_POLL_LOST_SECONDS = float(os.environ.get("SOCIALDESK_POLL_LOST_SECONDS", 300))
+# A poll's page is stored first and triaged right after, by a task enqueued with the page (the
+# poll then stores a page in about half the time: docs/performance.md, "Ingestion"); Play deals
+# a new conversation once it is triaged. False: triage inside the page, as before.
+SOCIALDESK_TRIAGE_AFTER_PAGE = _env_bool("SOCIALDESK_TRIAGE_AFTER_PAGE", True)
+# The scheduler triages what still waits after this long (its page's task was lost).
+SOCIALDESK_TRIAGE_SWEEP_SECONDS = _env_int("SOCIALDESK_TRIAGE_SWEEP_SECONDS", 60)
 # Keys for the brand accounts' platform credentials at rest, comma-separated, newest first (the
 # newest encrypts, all decrypt: brands/secrets.py); derived from SECRET_KEY when unset.
 SOCIALDESK_CREDENTIALS_KEY = os.environ.get("SOCIALDESK_CREDENTIALS_KEY", "")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("triage/", include("socialdesk.triage.urls")),
     path("manage/accounts/", include("socialdesk.brands.urls")),
     path("manage/clippings/", include("socialdesk.clippings.urls")),
+    path("manage/webhooks/", include("socialdesk.webhooks.urls")),
     path("settings/tokens/", include("socialdesk.api.urls")),
     path("", include("socialdesk.people.urls")),
     path("reports/", include("socialdesk.reports.urls")),

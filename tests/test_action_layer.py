@@ -5,9 +5,8 @@ manager's or queryset's write (`create`, `update`, `bulk_create`, `delete`...) o
 or `Activity`, a row of either built to be inserted (`Activity(...)`), a raw statement on their
 tables, and `save()`, `delete()` or a tag change on a variable that holds a conversation.
 
-Erasing a person who leaves (`people/leaving.py`) rewrites their name out of every table, the log
-included, with a generic `.update()` per model: it changes no conversation, and the scan does
-not see it.
+Erasing a person who leaves (`actions/leaving.py`) rewrites their name out of every table, the log
+included, inside the layer.
 """
 
 import ast
@@ -128,6 +127,20 @@ def test_the_layer_itself_is_where_the_writes_are():
     }
     for module in ("conversation", "escalate", "inbound", "deal", "automation", "delivery"):
         assert found[f"{module}.py"], f"no write found in actions/{module}.py"
+
+
+def test_entries_written_in_bulk_go_through_write_entries():
+    """A bulk insert of activity entries sends no `post_save`, so the webhooks would miss their
+    events: inside the layer, `actions/log.write_entries` is the one place that does it (ingestion's
+    page insert calls `webhooks.activities_logged` itself, after its raw `INSERT ... RETURNING`)."""
+    offenders = [
+        f"socialdesk/actions/{path.name}"
+        for path in LAYER.glob("*.py")
+        if path.name != "log.py" and "Activity.objects.bulk_create" in path.read_text()
+    ]
+    assert not offenders, "use actions.log.write_entries in: " + ", ".join(offenders)
+    inbound = (LAYER / "inbound.py").read_text()
+    assert "webhooks.activities_logged(activity)" in inbound
 
 
 @pytest.mark.parametrize(

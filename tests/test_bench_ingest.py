@@ -42,5 +42,7 @@ def test_the_ingestion_benchmark_runs_stores_what_the_baseline_stores_and_keeps_
     assert product["stored"] == 800, report
     assert figures["same_rows"], report
     assert product["statements_per_tweet"] <= STATEMENTS_PER_TWEET, report
+    # Triage ran after each page, as the pages' tasks do: every conversation opened was triaged.
+    assert figures["triage_after"]["triaged"] == product["rows"][1], report
     assert figures["ratio"] >= FLOOR[connection.vendor], report
     print(report)

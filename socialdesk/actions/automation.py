@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from socialdesk.actions.log import write_entries
 from socialdesk.conversations.models import (
     Activity,
     ActivityKind,
@@ -114,7 +115,7 @@ def flag_old(*, now=None) -> int:
     )
     with transaction.atomic(durable=True):
         Conversation.objects.filter(pk__in=pks).update(flagged_for_closing=True, updated_at=now)
-        Activity.objects.bulk_create(
+        write_entries(
             [
                 Activity(
                     conversation_id=pk,

@@ -9,11 +9,13 @@ the API only parse input and call these. Escalating is in `escalate`.
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from socialdesk.actions import policy
 from socialdesk.actions.deal import lease_length
+from socialdesk.actions.log import write_entries
 from socialdesk.connectors import registry as connectors
 from socialdesk.conversations.channel_rules import (
     address_reply,
@@ -40,12 +42,14 @@ from socialdesk.conversations.models import (
     UserTag,
     UserTagKind,
 )
-from socialdesk.errors import ActionConflict, ActionError
+from socialdesk.enqueueing import enqueue_with_transaction
+from socialdesk.errors import ActionConflict, ActionError, ActionRefused
 from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.outbox.tasks import send_action
-from socialdesk.people.models import Profile, has_role
+from socialdesk.people.models import Profile, Role, has_role
 from socialdesk.people.services import signature_for_reply
 from socialdesk.queues.models import Queue
+from socialdesk.triage.models import CorrectionField, TriageCorrection, TriageSuggestion
 
 THEN_CHOICES = ("none", "hold", "close")
 
@@ -79,26 +83,62 @@ def _parse_close_reason(value: str) -> str:
     return value
 
 
-def _set_held(*, actor, conversation: Conversation, reason: str, now) -> None:
+def _log(entry: Activity, log: list | None) -> None:
+    """Write the entry now, or add it to `log` for the caller to write with the others at once."""
+    if log is None:
+        entry.save()
+    else:
+        log.append(entry)
+
+
+def _set_held(*, actor, conversation: Conversation, reason: str, now, log=None) -> None:
     conversation.status, conversation.hold_reason, conversation.close_reason = (
         Status.HELD,
         reason,
         "",
     )
-    Activity.objects.create(
-        conversation=conversation, actor=actor, kind=ActivityKind.HELD, detail={"reason": reason}
+    _log(
+        Activity(
+            conversation=conversation,
+            actor=actor,
+            kind=ActivityKind.HELD,
+            detail={"reason": reason},
+        ),
+        log,
     )
 
 
-def _set_closed(*, actor, conversation: Conversation, reason: str, now) -> None:
+def _set_closed(*, actor, conversation: Conversation, reason: str, now, log=None) -> None:
     conversation.status, conversation.close_reason, conversation.hold_reason = (
         Status.CLOSED,
         reason,
         "",
     )
-    Activity.objects.create(
-        conversation=conversation, actor=actor, kind=ActivityKind.CLOSED, detail={"reason": reason}
+    _log(
+        Activity(
+            conversation=conversation,
+            actor=actor,
+            kind=ActivityKind.CLOSED,
+            detail={"reason": reason},
+        ),
+        log,
     )
+
+
+# What a reply (and the hold or close after it) changes on the conversation: only these are
+# written, so the UPDATE does not carry the other columns back.
+REPLY_CHANGES = [
+    "status",
+    "hold_reason",
+    "close_reason",
+    "awaiting_reply",
+    "last_agent",
+    "reserved_for",
+    "reserved_until",
+    "dealt_to",
+    "lease_expires_at",
+    "updated_at",
+]
 
 
 def _release(conversation: Conversation) -> None:
@@ -191,19 +231,32 @@ def do_reply(checked: CheckedReply) -> Message:
     """Write a checked reply in one transaction: the outbound message, its outbox action and the
     log entry; then hold or close; the deal is done. The outbox sends it after the commit."""
     actor, now = checked.actor, timezone.now()
+    log = []
     with transaction.atomic(durable=True):
         conversation = _lock(checked.conversation)
         _check_not_dealt_to_another(actor, conversation, now)
-        message, action = write_reply(checked, conversation=conversation, now=now)
+        message, action = write_reply(checked, conversation=conversation, now=now, log=log)
         if checked.then == "hold":
-            _set_held(actor=actor, conversation=conversation, reason=checked.hold_reason, now=now)
+            _set_held(
+                actor=actor,
+                conversation=conversation,
+                reason=checked.hold_reason,
+                now=now,
+                log=log,
+            )
         elif checked.then == "close":
             _set_closed(
-                actor=actor, conversation=conversation, reason=checked.close_reason, now=now
+                actor=actor,
+                conversation=conversation,
+                reason=checked.close_reason,
+                now=now,
+                log=log,
             )
+        # The reply's entry and the hold's or close's, in one statement.
+        write_entries(log)
         # Answered: the deal is done, Play Mode moves on.
         _release(conversation)
-        conversation.save()
+        conversation.save(update_fields=REPLY_CHANGES)
     return message
 
 
@@ -219,31 +272,44 @@ def reply(*, actor, conversation: Conversation, text: str, **options) -> Message
 
 
 def write_reply(
-    checked: CheckedReply, *, conversation: Conversation, now, holding: bool = False
+    checked: CheckedReply,
+    *,
+    conversation: Conversation,
+    now,
+    holding: bool = False,
+    log: list | None = None,
 ) -> tuple[Message, OutboundAction]:
     """The writes of a reply, inside the caller's transaction and under its lock on
     `conversation` (`do_reply`, and `escalate` for a holding reply): the checks that need the
-    lock, the message, its attachments, the outbox action and the log entry. The conversation is
-    changed in memory; the caller saves it."""
+    lock, the message, its attachments, the outbox action and the log entry (added to `log` when
+    the caller writes the entries itself). The conversation is changed in memory; the caller
+    saves it."""
     actor, account = checked.actor, checked.account
+    # The customer's latest message, and (in the same statement) a reply of ours to it already.
+    replied = (
+        Message.objects.filter(
+            conversation=conversation,
+            direction=Direction.OUTBOUND,
+            in_reply_to_platform_id=OuterRef("platform_id"),
+        )
+        .exclude(outbound_action__state__in=["failed", "returned"])
+        # An escalation's holding reply promised this answer: it is not a collision (AG10).
+        .exclude(metadata__has_key="holding_reply")
+        .order_by("pk")
+        .values("pk")[:1]
+    )
     target = (
         conversation.messages.filter(direction=Direction.INBOUND, platform_id__isnull=False)
+        .annotate(earlier_reply=Subquery(replied))
         .order_by("-created_at", "-id")
         .first()
     )
     if target is None:
         raise ActionError(gettext("There is no customer message to reply to."))
     earlier = (
-        Message.objects.filter(
-            conversation=conversation,
-            direction=Direction.OUTBOUND,
-            in_reply_to_platform_id=target.platform_id,
-        )
-        .exclude(outbound_action__state__in=["failed", "returned"])
-        # An escalation's holding reply promised this answer: it is not a collision (AG10).
-        .exclude(metadata__has_key="holding_reply")
-        .select_related("sent_by")
-        .first()
+        Message.objects.select_related("sent_by").filter(pk=target.earlier_reply).first()
+        if target.earlier_reply is not None and not checked.confirm
+        else None
     )
     if earlier is not None and not checked.confirm:
         who = earlier.sent_by or "a former contributor"
@@ -282,16 +348,19 @@ def write_reply(
         next_attempt_at=now,
         state=ActionState.AWAITING_APPROVAL if needs_approval else ActionState.PENDING,
     )
-    Activity.objects.create(
-        conversation=conversation,
-        actor=actor,
-        kind=ActivityKind.REPLY_AWAITING_APPROVAL if needs_approval else ActivityKind.REPLIED,
-        detail={
-            "message": message.pk,
-            "action": action.pk,
-            "in_reply_to": target.platform_id,
-            "from": str(account),
-        },
+    _log(
+        Activity(
+            conversation=conversation,
+            actor=actor,
+            kind=ActivityKind.REPLY_AWAITING_APPROVAL if needs_approval else ActivityKind.REPLIED,
+            detail={
+                "message": message.pk,
+                "action": action.pk,
+                "in_reply_to": target.platform_id,
+                "from": str(account),
+            },
+        ),
+        log,
     )
     conversation.awaiting_reply = False
     conversation.last_agent = actor
@@ -410,26 +479,37 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
 
 
 def hold(*, actor, conversation: Conversation, reason: str) -> Conversation:
-    policy.require_role(actor=actor, conversation=conversation, action="hold")
-    reason = _parse_hold_reason(reason)
-    now = timezone.now()
-    with transaction.atomic(durable=True):
-        conversation = _lock(conversation)
-        _check_not_dealt_to_another(actor, conversation, now)
-        _set_held(actor=actor, conversation=conversation, reason=reason, now=now)
-        _release(conversation)
-        conversation.save()
-    return conversation
+    return _set_status(
+        actor=actor,
+        conversation=conversation,
+        action="hold",
+        reason=_parse_hold_reason,
+        given=reason,
+        write=_set_held,
+    )
 
 
 def close(*, actor, conversation: Conversation, reason: str) -> Conversation:
-    policy.require_role(actor=actor, conversation=conversation, action="close")
-    reason = _parse_close_reason(reason)
+    return _set_status(
+        actor=actor,
+        conversation=conversation,
+        action="close",
+        reason=_parse_close_reason,
+        given=reason,
+        write=_set_closed,
+    )
+
+
+def _set_status(*, actor, conversation: Conversation, action: str, reason, given: str, write):
+    """Hold or close without a reply: the role, the reason (`reason` parses `given`), then under
+    the row lock the deal's holder, the new status (`write`) and the lease given up."""
+    policy.require_role(actor=actor, conversation=conversation, action=action)
+    parsed = reason(given)
     now = timezone.now()
     with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, now)
-        _set_closed(actor=actor, conversation=conversation, reason=reason, now=now)
+        write(actor=actor, conversation=conversation, reason=parsed, now=now)
         _release(conversation)
         conversation.save()
     return conversation
@@ -577,7 +657,27 @@ def remove_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
                 kind=ActivityKind.TAG_REMOVED,
                 detail={"tag": found.name},
             )
+            _record_tag_correction(actor, conversation, found)
     return found
+
+
+def _record_tag_correction(actor, conversation: Conversation, tag: Tag) -> None:
+    """A tag triage added and an agent removed is a correction of triage, kept for retraining."""
+    suggestion = TriageSuggestion.objects.filter(conversation=conversation).first()
+    added = [
+        t
+        for t in (suggestion.tags if suggestion else [])
+        if t.get("tag") == tag.name and t.get("band", "confident") == "confident"
+    ]
+    if added:
+        TriageCorrection.objects.create(
+            conversation=conversation,
+            field=CorrectionField.TAG,
+            suggested=tag.name[:100],
+            suggested_confidence=1.0,
+            chosen="",
+            actor=actor,
+        )
 
 
 def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = True) -> None:
@@ -608,6 +708,33 @@ def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = Tru
                 kind=ActivityKind.USER_TAG_REMOVED,
                 detail={"user_tag": UserTagKind(kind).label},
             )
+
+
+def set_author_tag(*, actor, author, kind: str, on: bool = True) -> bool:
+    """A community manager tags a customer from the user-tags page (PE3, TR6), outside any
+    conversation; the customer's newest conversation records it. True when something changed."""
+    if not has_role(actor, Role.COMMUNITY_MANAGER):
+        raise ActionRefused("Only community managers and admins edit user tags here.")
+    if kind not in UserTagKind.values:
+        raise ActionError(
+            "Choose a user tag: " + ", ".join(UserTagKind.labels) + ".", field="kind"
+        )
+    with transaction.atomic(durable=True):
+        if on:
+            changed = UserTag.objects.get_or_create(
+                author=author, kind=kind, defaults={"added_by": actor}
+            )[1]
+        else:
+            changed = bool(UserTag.objects.filter(author=author, kind=kind).delete()[0])
+        newest = Conversation.objects.filter(author=author).order_by("-pk").first()
+        if changed and newest is not None:
+            Activity.objects.create(
+                conversation=newest,
+                actor=actor,
+                kind=ActivityKind.USER_TAG_ADDED if on else ActivityKind.USER_TAG_REMOVED,
+                detail={"user_tag": UserTagKind(kind).label},
+            )
+    return changed
 
 
 def set_reminder(*, actor, conversation: Conversation, due_at, note: str = "") -> Reminder:
@@ -647,7 +774,9 @@ def assign(
     """Assign to an agent and/or a queue (AG5), with an optional internal note.
 
     Anyone may take a conversation or send it to a queue; assigning to another agent needs a
-    moderator. Assigning to a queue takes it out of the rule-based queues and out of Play.
+    moderator. Assigning to a queue takes it out of the rule-based queues and out of Play; to the
+    escalation queue, it is an escalation and the log says so (with the queue, as `escalate`'s
+    entry does); an agent assigned as well is logged as assigned.
     """
     policy.require_role(actor=actor, conversation=conversation, action="assign")
     note = check_text((note or "").strip(), kind="note", field="note", label=gettext("The note"))
@@ -683,16 +812,25 @@ def assign(
         conversation.save()
         if note.strip():
             InternalNote.objects.create(conversation=conversation, author=actor, text=note.strip())
-        Activity.objects.create(
-            conversation=conversation,
-            actor=actor,
-            kind=ActivityKind.ASSIGNED,
-            detail={
-                "to_user": str(to_user or ""),
-                "to_queue": str(to_queue or ""),
-                "note": bool(note.strip()),
-            },
-        )
+        escalated = to_queue is not None and to_queue.is_escalation
+        if escalated:
+            Activity.objects.create(
+                conversation=conversation,
+                actor=actor,
+                kind=ActivityKind.ESCALATED,
+                detail={"queue": to_queue.name, "note": bool(note.strip()), "assigned": True},
+            )
+        if to_user is not None or not escalated:
+            Activity.objects.create(
+                conversation=conversation,
+                actor=actor,
+                kind=ActivityKind.ASSIGNED,
+                detail={
+                    "to_user": str(to_user or ""),
+                    "to_queue": "" if escalated else str(to_queue or ""),
+                    "note": bool(note.strip()),
+                },
+            )
     return conversation
 
 
@@ -758,7 +896,9 @@ def decide_retweet(
 
 
 def _enqueue_after_commit(action: OutboundAction) -> None:
-    transaction.on_commit(lambda: send_action.enqueue(action.pk))
+    # In the reply's own transaction with the database backend: one commit, and the send is
+    # never lost between the commit and the enqueue.
+    enqueue_with_transaction(send_action, action.pk)
 
 
 BULK_ACTIONS = ("tag", "assign_queue", "hold", "close", "moderate")

@@ -61,8 +61,19 @@ def last_session(*, agent) -> PlaySession | None:
 
 def start(*, agent, queue: Queue, filter: ConversationFilter | None = None) -> PlaySession:
     """Enter Play Mode on `queue`; ends any other play session of this agent."""
-    policy.require_role(actor=agent, conversation=None, action="play")
+    _check_may_play(agent=agent, queue=queue)
+    session = current_session(agent=agent)
+    if session and session.queue_id == queue.pk and session.filter == _filter_dict(filter):
+        return session
+    if session:
+        _end_sessions(agent=agent, ended_by=EndedBy.SWITCH)
+    return PlaySession.objects.create(agent=agent, queue=queue, filter=_filter_dict(filter))
 
+
+def _check_may_play(*, agent, queue: Queue) -> None:
+    """The agent's role may play, and play this queue (checked on every deal: a role taken away
+    mid-session stops the next deal)."""
+    policy.require_role(actor=agent, conversation=None, action="play")
     if not has_role(agent, queue.visible_to):
         raise policy.refuse(
             actor=agent,
@@ -70,12 +81,6 @@ def start(*, agent, queue: Queue, filter: ConversationFilter | None = None) -> P
             action="play",
             reason=f"The queue {queue} is not open to your role.",
         )
-    session = current_session(agent=agent)
-    if session and session.queue_id == queue.pk and session.filter == _filter_dict(filter):
-        return session
-    if session:
-        _end_sessions(agent=agent, ended_by=EndedBy.SWITCH)
-    return PlaySession.objects.create(agent=agent, queue=queue, filter=_filter_dict(filter))
 
 
 def _filter_dict(filter: ConversationFilter | None) -> dict:
@@ -133,6 +138,9 @@ def deal_next(
             session = current_session(agent=agent)
             if session is None:
                 raise ActionError(_("Press Play on a queue first."))
+            _check_may_play(agent=agent, queue=session.queue)
+    else:
+        _check_may_play(agent=agent, queue=session.queue)
     return _claim_next(agent=agent, session=session, now=timezone.now())
 
 
@@ -242,7 +250,7 @@ class _Deal:
     def run_apart(self, values) -> tuple | None:
         """Other databases: the same parts one after the other in one transaction."""
         claimed = None
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(durable=True), connection.cursor() as cursor:
             cursor.execute(self.held.sql, self.held.params(values))
             row = cursor.fetchone()
             if row is None:
@@ -467,17 +475,20 @@ def start_over(*, agent) -> Conversation | None:
     return deal_next(agent=agent, session=session)
 
 
-def _end_sessions(*, agent, ended_by: str, now=None, idle_before=None) -> PlaySession | None:
+def _end_sessions(
+    *, agent, ended_by: str, now=None, idle_before=None, durable: bool = True
+) -> PlaySession | None:
     """End the agent's open play sessions; returns the latest one ended, None if none was open.
 
     The dealt conversation goes back to the queue, and follow-ups kept for this agent (AG3) are
     free for anyone: they must not wait for someone who is no longer playing. An idle session
     ends at its last sign of life, so the idle time is not counted as play time; `idle_before`
-    makes that end conditional, so a heartbeat that arrives meanwhile wins.
+    makes that end conditional, so a heartbeat that arrives meanwhile wins. It is the outer
+    edge (`durable`) except when signing out ends it: that runs wherever a sign-out happens.
     """
     now = now or timezone.now()
     ended = None
-    with transaction.atomic():
+    with transaction.atomic(durable=durable):
         open_sessions = PlaySession.objects.select_for_update(of=("self",)).filter(
             agent=agent, ended_at__isnull=True
         )
@@ -523,7 +534,7 @@ def stop(*, agent) -> PlaySession | None:
 
 def end_on_sign_out(*, agent) -> PlaySession | None:
     """Signing out ends Play Mode (seed: "sign out whenever you're done")."""
-    return _end_sessions(agent=agent, ended_by=EndedBy.SIGN_OUT)
+    return _end_sessions(agent=agent, ended_by=EndedBy.SIGN_OUT, durable=False)
 
 
 def end_idle_sessions(*, now=None) -> int:

@@ -43,6 +43,7 @@ from socialdesk.connectors.base import (
 )
 from socialdesk.connectors.registry import connector_for
 from socialdesk.conversations.models import Activity, ActivityKind, Message
+from socialdesk.conversations.storage import local_files
 from socialdesk.outbox import limits
 from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 
@@ -63,7 +64,7 @@ def _claim(action_id: int) -> OutboundAction | None:
     )
     if account_id is None:
         return None
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # The account's row first (the order of `resume_account` and of renewing its token): the
         # claims from one account are then counted one at a time, whichever worker makes them.
         BrandAccount.objects.select_for_update().filter(pk=account_id).first()
@@ -163,21 +164,19 @@ def _call(action: OutboundAction) -> str:
         if found:
             return found
     if action.kind == ActionKind.REPLY:
-        media = (
-            [(a.file.path, a.content_type) for a in action.message.attachments.all()]
-            if action.message_id
-            else []
-        )
+        attachments = list(action.message.attachments.all()) if action.message_id else []
         # Only connectors whose platform takes attachments are given any (channel_rules checks).
-        if media and not connector.can(Capability.MEDIA):
+        if attachments and not connector.can(Capability.MEDIA):
             raise NotSupported(f"{connector.platform} replies cannot carry attachments.")
-        extra = {"media": media} if media else {}
-        return connector.reply(
-            text=action.text,
-            in_reply_to_id=action.target_platform_id,
-            idempotency_key=str(action.idempotency_key),
-            **extra,
-        )
+        # The files as paths on this machine (a bucket's are copied for the upload).
+        with local_files(attachments) as media:
+            extra = {"media": media} if media else {}
+            return connector.reply(
+                text=action.text,
+                in_reply_to_id=action.target_platform_id,
+                idempotency_key=str(action.idempotency_key),
+                **extra,
+            )
     if action.kind == ActionKind.LIKE:
         connector.like(target_id=action.target_platform_id)
         return ""
@@ -188,7 +187,7 @@ def _call(action: OutboundAction) -> str:
 
 
 def _record_sent(action: OutboundAction, platform_id: str, *, note: str = "") -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         action.state = ActionState.SENT
         action.result_platform_id = platform_id
         action.last_error = note
@@ -219,7 +218,7 @@ def _record_sent(action: OutboundAction, platform_id: str, *, note: str = "") ->
 def _record_failure(action: OutboundAction, exc: ConnectorError) -> None:
     now = timezone.now()
     retry = exc.retryable and action.attempts < settings.SOCIALDESK_OUTBOX_MAX_ATTEMPTS
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         action.last_error = str(exc)
         if retry:
             delay = backoff(action.attempts)
@@ -360,7 +359,7 @@ def _refused(action: OutboundAction, exc: CredentialsRejected) -> str:
     if not reason:
         _record_failure(action, ConnectorError(str(exc), retryable=True, status=exc.status))
         return action.state
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         _wait_for_account(action, reason)
     return action.state
 

@@ -23,7 +23,8 @@ from socialdesk.conversations.models import (
     InternalNote,
     Status,
 )
-from socialdesk.errors import ActionError, ActionNotFound
+from socialdesk.errors import ActionConflict, ActionError, ActionNotFound, ActionRefused
+from socialdesk.people.models import Role, has_role
 from socialdesk.queues.models import Queue
 from socialdesk.queues.visibility import visible_conversations
 
@@ -152,3 +153,62 @@ def escalate_cluster(*, actor, conversation_ids: list[int], reason: str) -> int:
             )
             done += 1
     return done
+
+
+ESCALATION_KINDS = (ActivityKind.ESCALATED, ActivityKind.RETWEET_RECOMMENDED)
+
+
+def useful_candidates(conversation: Conversation, *, actor=None) -> list[Activity]:
+    """The conversation's escalations a community manager may still mark useful: made by a
+    person (not the system), not by `actor`, not marked yet; newest first."""
+    marked = {
+        (d or {}).get("escalation")
+        for d in Activity.objects.filter(
+            conversation=conversation, kind=ActivityKind.ESCALATION_USEFUL
+        ).values_list("detail", flat=True)
+    }
+    rows = (
+        Activity.objects.filter(
+            conversation=conversation, kind__in=ESCALATION_KINDS, actor__isnull=False
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+    if actor is not None:
+        rows = rows.exclude(actor=actor)
+    return [row for row in rows if row.pk not in marked]
+
+
+def mark_useful(
+    *, actor, conversation: Conversation, escalation_id: int | None = None
+) -> Activity:
+    """RE4: a community manager marks an escalation useful; it counts in its author's
+    recognition. Once per escalation, never one's own; there is nothing that counts against
+    anyone, so an escalation not marked simply is not counted here."""
+    if not has_role(actor, Role.COMMUNITY_MANAGER):
+        raise ActionRefused("Only community managers mark an escalation useful.")
+    with transaction.atomic(durable=True):
+        conversation = _lock(conversation)
+        candidates = useful_candidates(conversation, actor=actor)
+        if escalation_id is not None:
+            candidates = [row for row in candidates if row.pk == escalation_id]
+        if not candidates:
+            already = Activity.objects.filter(
+                conversation=conversation, kind=ActivityKind.ESCALATION_USEFUL
+            ).exists()
+            if already:
+                raise ActionConflict("This escalation is already marked useful.")
+            raise ActionError(
+                "There is no escalation by someone else to mark useful in this conversation."
+            )
+        escalation = candidates[0]
+        return Activity.objects.create(
+            conversation=conversation,
+            actor=actor,
+            kind=ActivityKind.ESCALATION_USEFUL,
+            detail={
+                # Whose it is is read from that entry's actor (kept when they leave).
+                "escalation": escalation.pk,
+                "escalated_at": escalation.at.isoformat(),
+            },
+        )

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from socialdesk.actions import triage as triage_actions
+from socialdesk.actions import webhooks
 from socialdesk.actions.tagging import refresh_tag_slugs
 from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.brands.routing import respond_from_for, routing_rules
@@ -40,6 +41,7 @@ from socialdesk.conversations.models import (
     Status,
     Tag,
 )
+from socialdesk.enqueueing import enqueue_with_transaction
 from socialdesk.ingestion import boundary, bulk, set_aside
 from socialdesk.ingestion.filters import Rules, keep_out, restore
 from socialdesk.ingestion.metadata import CONVERSATION_FIELDS, answers, apply_metadata
@@ -47,6 +49,7 @@ from socialdesk.ingestion.models import FilteredMessage, SetAsideMessage
 from socialdesk.ingestion.set_aside import TRANSIENT
 from socialdesk.play.models import PlaySession
 from socialdesk.triage import services as triage
+from socialdesk.triage.tasks import triage_conversations
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +162,24 @@ def _opened(conversation: Conversation) -> Activity:
     )
 
 
+def _inbound_message(conversation: Conversation, author: Author, msg: InboundMessage) -> Message:
+    """The row of a customer's message (not saved: the bulk path inserts a page's at once)."""
+    return Message(
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        platform=msg.platform,
+        platform_id=msg.platform_id,
+        in_reply_to_platform_id=msg.in_reply_to_id,
+        author=author,
+        text=msg.text,
+        language=msg.language,
+        created_at=msg.created_at,
+        raw=msg.raw,
+        metadata=msg.metadata,
+        private=msg.private,
+    )
+
+
 def _received(conversation: Conversation, message: Message) -> Activity:
     return Activity(
         conversation=conversation,
@@ -236,6 +257,7 @@ def ingest(
     account=None,
     stream: str = "",
     retrying: SetAsideMessage | None = None,
+    triage_later: bool = False,
 ) -> IngestResult:
     """Store each message once; safe to call again with the same messages.
 
@@ -249,6 +271,12 @@ def ingest(
 
     A message set aside before is passed over when the platform sends it again; `retrying` is the
     set-aside message a community manager retries, which is tried again (see set_aside.retry).
+
+    `triage_later` (a poll's pages): the page is stored without triage, its new conversations
+    marked `triage_pending` (Play does not deal them yet), and one task to triage them
+    (`triage.tasks.triage_conversations`) is enqueued in the page's own transaction, so it
+    commits with the page; if the task is lost anyway, the scheduler's sweep finds them by
+    the mark. Otherwise triage runs inside the page, as for a retried or let-through message.
     """
     messages = list(messages)
     unreadable = list(unreadable)
@@ -256,7 +284,9 @@ def ingest(
         return IngestResult()
     aside = _Aside(account=account, stream=stream, retrying=retrying)
     result = IngestResult()
-    with transaction.atomic():
+    # The page is the outer edge (a poll, a message let through), except when a community
+    # manager retries a set-aside message: that runs under the set-aside row's lock.
+    with transaction.atomic(durable=retrying is None):
         for item in unreadable:
             if _stored(item.platform, item.platform_id):
                 result.duplicates += 1  # a copy of a message we have: nothing to keep
@@ -275,10 +305,19 @@ def ingest(
                 result.set_aside += 1
         if ready:
             context = _Context.load(
-                [m for m, _ in ready], apply_filters=apply_filters, retrying=retrying is not None
+                [m for m, _ in ready],
+                apply_filters=apply_filters,
+                retrying=retrying is not None,
+                triage_later=triage_later,
             )
             result.add(_store_page(ready, context, aside))
             context.note_seen_again()
+            if context.later:
+                enqueue_with_transaction(
+                    triage_conversations,
+                    [c.pk for c, _ in context.later],
+                    {c.pk: counts for c, counts in context.later if counts},
+                )
     return result
 
 
@@ -371,10 +410,19 @@ class _Context:
     # Messages stored before, of the page or that its messages reply to or carry (our replies on
     # the platform), by (platform, platform id): their conversation's id.
     stored: dict = field(default_factory=dict)
+    # Triage after the page is stored: the conversations it opened, with what the platform
+    # counted on their first message (likes, reposts), which triage reads and nothing stores.
+    triage_later: bool = False
+    later: list = field(default_factory=list)
 
     @classmethod
     def load(
-        cls, messages: list[InboundMessage], *, apply_filters: bool = True, retrying: bool = False
+        cls,
+        messages: list[InboundMessage],
+        *,
+        apply_filters: bool = True,
+        retrying: bool = False,
+        triage_later: bool = False,
     ) -> "_Context":
         platforms = {m.platform for m in messages}
         page_ids = {(m.platform, m.platform_id) for m in messages}
@@ -433,13 +481,14 @@ class _Context:
             replied_to=stored.keys() - page_ids,
             accounts=accounts,
             rules=routing_rules(platforms=platforms),
-            triaged=_classify(new, accounts),
+            triaged={} if triage_later else _classify(new, accounts),
             opened=[],
             filters=Rules.load() if apply_filters else None,
             set_aside=set_aside_before,
             retrying=retrying,
             kept_out_before=kept_out_before,
             stored=stored,
+            triage_later=triage_later,
         )
 
     def snapshot(self) -> tuple:
@@ -450,11 +499,20 @@ class _Context:
             set(self.seen_again),
             set(self.kept_out),
             len(self.opened),
+            len(self.later),
         )
 
     def restore(self, saved: tuple) -> None:
-        self.known, self.set_aside, self.seen_again, self.kept_out, opened = saved
+        self.known, self.set_aside, self.seen_again, self.kept_out, opened, later = saved
         del self.opened[opened:]
+        del self.later[later:]
+
+    def open_untriaged(self, conversation: Conversation, msg: InboundMessage) -> None:
+        """A conversation opened without triage, which runs once the page is stored."""
+        if self.triage_later:
+            conversation.triage_pending = True
+            counts = {k: v for k, v in (("likes", msg.likes), ("reposts", msg.reposts)) if v}
+            self.later.append((conversation, counts))
 
     def note_seen_again(self) -> None:
         """The platform sent set-aside messages again: when it last did is shown with them."""
@@ -657,21 +715,9 @@ def _store_in_bulk(
             opened.append(conversation)
             if triaged is not None:
                 context.opened.append((conversation, triaged))
+            context.open_untriaged(conversation, msg)
             result.conversations_opened += 1
-        message = Message(
-            conversation=conversation,
-            direction=Direction.INBOUND,
-            platform=msg.platform,
-            platform_id=msg.platform_id,
-            in_reply_to_platform_id=msg.in_reply_to_id,
-            author=author,
-            text=msg.text,
-            language=msg.language,
-            created_at=msg.created_at,
-            raw=msg.raw,
-            metadata=msg.metadata,
-            private=msg.private,
-        )
+        message = _inbound_message(conversation, author, msg)
         reopened = _take_message(
             conversation, msg, follow_up=follow_up, playing=playing.__contains__
         )
@@ -727,6 +773,8 @@ def _store_in_bulk(
     Conversation.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
     refresh_tag_slugs({link.conversation_id for link in tag_links})
     bulk.insert(activity)
+    # The page's events for webhooks, in its transaction (the inserts above send no post_save).
+    webhooks.activities_logged(activity)
     _write_changes(by_id.values(), before)
     return result
 
@@ -826,12 +874,13 @@ def _store_all(
         key = (msg.platform, msg.platform_id)
         if _passed_over(msg, context, result):
             continue
-        opened = len(context.opened)
+        opened, later = len(context.opened), len(context.later)
         try:
             with transaction.atomic():
                 outcome = _handle(msg, context, store=lambda msg: _store_one(msg, context))
         except Exception as exc:  # noqa: BLE001 - whatever fails on this message stays with this message
             del context.opened[opened:]
+            del context.later[later:]
             if (
                 isinstance(exc, IntegrityError)
                 and Message.objects.filter(
@@ -900,6 +949,7 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
         ]
         triaged = context.triaged.get((msg.platform, msg.platform_id))
         conversation = _new_conversation(msg, author, mentioned, context.rules, triaged)
+        context.open_untriaged(conversation, msg)
         conversation.save()
         if _is_celebrity(author):
             conversation.tags.add(_celebrity_tag())
@@ -908,20 +958,8 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
             context.opened.append((conversation, triaged))
         result.conversations_opened += 1
     before = _state(conversation)
-    message = Message.objects.create(
-        conversation=conversation,
-        direction=Direction.INBOUND,
-        platform=msg.platform,
-        platform_id=msg.platform_id,
-        in_reply_to_platform_id=msg.in_reply_to_id,
-        author=author,
-        text=msg.text,
-        language=msg.language,
-        created_at=msg.created_at,
-        raw=msg.raw,
-        metadata=msg.metadata,
-        private=msg.private,
-    )
+    message = _inbound_message(conversation, author, msg)
+    message.save(force_insert=True)
     _received(conversation, message).save()
     reopened = _take_message(conversation, msg, follow_up=follow_up, playing=_is_playing)
     if reopened:

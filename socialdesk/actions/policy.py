@@ -25,37 +25,18 @@ again under the conversation's row lock (`check_not_dealt_to_another`), so a dea
 the check and the write cannot be overtaken either.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from socialdesk.brands.models import BrandAccount, RetweetPolicy
 from socialdesk.conversations.models import Activity, ActivityKind
 from socialdesk.errors import ActionConflict, ActionNotFound, ActionRefused
 from socialdesk.people.models import Role, has_role
+from socialdesk.people.roles import ACTION_ROLES
 from socialdesk.queues.visibility import can_see
 
-# The lowest role allowed each action.
-ACTION_ROLES = {
-    "reply": Role.CONTRIBUTOR,
-    "hold": Role.CONTRIBUTOR,
-    "close": Role.CONTRIBUTOR,
-    "like": Role.CONTRIBUTOR,
-    "note": Role.CONTRIBUTOR,
-    "play": Role.CONTRIBUTOR,
-    "sentiment": Role.CONTRIBUTOR,
-    "tag": Role.CONTRIBUTOR,
-    "user_tag": Role.CONTRIBUTOR,
-    "reminder": Role.CONTRIBUTOR,
-    "assign": Role.CONTRIBUTOR,
-    "escalate": Role.CONTRIBUTOR,
-    "assign_others": Role.MODERATOR,
-    "merge": Role.CONTRIBUTOR,
-    "bulk": Role.CONTRIBUTOR,
-    "approve": Role.MODERATOR,
-    "moderate": Role.MODERATOR,
-    "retweet": Role.COMMUNITY_MANAGER,
-    "dm": Role.CONTRIBUTOR,
-    "take_over": Role.COMMUNITY_MANAGER,
-}
+# ACTION_ROLES (the lowest role allowed each action) is the roles' table in people.roles, which
+# the roles' Django groups mirror.
 
 # The actions only the agent a conversation is dealt to may take while the lease lasts.
 OWNER_ONLY = frozenset(
@@ -83,6 +64,17 @@ def refuse(*, actor, conversation, action: str, reason: str) -> ActionRefused:
         detail={"action": action, "reason": reason},
     )
     return ActionRefused(reason)
+
+
+def page_role(role: str, reason: str):
+    """The check of a page open to `role` and above (a community manager's editor, the audit
+    log...): `check(request)` refuses anyone else with a 403 that says `reason`."""
+
+    def check(request) -> None:
+        if not has_role(request.user, role):
+            raise PermissionDenied(reason)
+
+    return check
 
 
 def require_role(*, actor, conversation, action: str) -> None:

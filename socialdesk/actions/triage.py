@@ -1,13 +1,18 @@
-"""Triage's writes: a page's triage recorded at ingestion, and an agent's correction.
+"""Triage's writes: a page's triage recorded at ingestion or after it, and an agent's correction.
 
 `record` is the bulk half of ingestion (`inbound` hands it the page's lists, so the `triaged`
-entries and tag links go out in the page's own statements); the classifiers it records from are
-pure functions in `socialdesk.triage`.
+entries and tag links go out in the page's own statements); `run_pending` triages what a poll
+stored without triage (the page's task, or the scheduler's sweep); the classifiers it records
+from are pure functions in `socialdesk.triage`.
 """
 
+import logging
+from collections import defaultdict
 from dataclasses import asdict
+from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
@@ -17,13 +22,22 @@ from socialdesk.conversations.models import (
     Activity,
     ActivityKind,
     Conversation,
+    Direction,
+    Message,
     MessageType,
     Sentiment,
     Tag,
 )
 from socialdesk.errors import ActionError
+from socialdesk.ingestion import bulk
+from socialdesk.triage import services as triage
 from socialdesk.triage.classify import CONFIDENT, LANGUAGES, TYPE_CHOICE, TriageResult
 from socialdesk.triage.models import CorrectionField, TriageCorrection, TriageSuggestion
+
+log = logging.getLogger(__name__)
+
+# What triage may change on a conversation it opened: written under the row lock.
+TRIAGED_FIELDS = ["type", "sentiment", "language", "priority", "triage_pending", "updated_at"]
 
 
 def record(
@@ -93,16 +107,110 @@ def record(
                 },
             )
         )
-    TriageSuggestion.objects.bulk_create(suggestions)
+    bulk.insert(suggestions)
     if tag_links is None:
         Through.objects.bulk_create(links, ignore_conflicts=True)
         refresh_tag_slugs([c for c, r in opened if r.applied_tags])
     else:
         tag_links += links
     if activity is None:
-        Activity.objects.bulk_create(entries)
+        bulk.insert(entries)
     else:
         activity += entries
+
+
+def run_pending(ids=None, *, counts: dict | None = None, limit: int = 500) -> int:
+    """Triage conversations a poll stored without triage (`triage_pending`): those of `ids`, or
+    (the scheduler's sweep, after a lost task) up to `limit` of any. Returns how many.
+
+    The same as triage inside the page: one model run, each conversation takes what triage is
+    confident about (type, sentiment, detected language, the priority bump) and its suggestion,
+    tags and `triaged` entry; then Play may deal it. The rows are locked (SKIP LOCKED on
+    PostgreSQL), so the page's task and a sweep never triage one twice. `counts` are what the
+    platform counted on each opening message ({id: {"likes": n, "reposts": n}}), which are not
+    stored: a sweep triages without them. A conversation triage fails on is released without
+    suggestions (triage advises; the conversation must not wait for ever)."""
+    counts = {int(k): v for k, v in (counts or {}).items()}
+    with transaction.atomic():
+        pending = Conversation.objects.filter(triage_pending=True)
+        if ids is not None:
+            pending = pending.filter(pk__in=list(ids))
+        locked = pending.select_for_update(
+            skip_locked=connection.features.has_select_for_update_skip_locked, of=("self",)
+        ).order_by("pk")[:limit]
+        conversations = list(
+            Conversation.objects.filter(pk__in=[c.pk for c in locked]).select_related(
+                "author", "account", "respond_from"
+            )
+        )
+        if not conversations:
+            return 0
+        first = {}
+        # The message that opened each one: what triage inside the page would have read.
+        for m in (
+            Message.objects.filter(conversation__in=conversations, direction=Direction.INBOUND)
+            .only("conversation_id", "text", "language", "metadata")
+            .order_by("conversation_id", "created_at", "id")
+        ):
+            first.setdefault(m.conversation_id, m)
+        items = [(c, first[c.pk], counts.get(c.pk, {})) for c in conversations if c.pk in first]
+        try:
+            with transaction.atomic():
+                _apply(items)
+        except Exception:  # noqa: BLE001 - one at a time, and a failure releases without suggestions
+            log.exception("Triage of %d conversations failed; one at a time", len(items))
+            for item in items:
+                try:
+                    with transaction.atomic():
+                        _apply([item])
+                except Exception:  # noqa: BLE001
+                    log.exception(
+                        "Triage failed on conversation #%s; it is dealt without suggestions",
+                        item[0].pk,
+                    )
+        # Whatever happened, nothing stays held out of Play.
+        Conversation.objects.filter(pk__in=[c.pk for c in conversations]).filter(
+            triage_pending=True
+        ).update(triage_pending=False, updated_at=timezone.now())
+    return len(conversations)
+
+
+def _apply(items) -> None:
+    results = triage.classify_stored(items)
+    opened = []
+    for c, m, _ in items:
+        r = results[c.pk]
+        fields = triage.conversation_fields(
+            r, respond_from=c.respond_from, platform_language=m.language
+        )
+        # The row is locked and was read under the lock: its priority is current.
+        c.priority += fields.pop("priority", 0)
+        c.language = fields.pop("language", c.language) or c.language
+        for name, value in fields.items():
+            setattr(c, name, value)
+        c.triage_pending = False
+        opened.append((c, r))
+    # One UPDATE per distinct outcome (a page has a handful), not bulk_update's CASE per row.
+    groups = defaultdict(list)
+    for c, _ in opened:
+        groups[tuple(getattr(c, f) for f in TRIAGED_FIELDS[:-1])].append(c.pk)
+    now = timezone.now()
+    for values, pks in groups.items():
+        Conversation.objects.filter(pk__in=pks).update(
+            **dict(zip(TRIAGED_FIELDS[:-1], values, strict=True)), updated_at=now
+        )
+    record(opened)
+
+
+def pending_older_than(seconds: float, *, limit: int = 500) -> list[int]:
+    """Conversations still waiting for triage after `seconds` (their page's task was lost)."""
+    return list(
+        Conversation.objects.filter(
+            triage_pending=True, created_at__lt=timezone.now() - timedelta(seconds=seconds)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 # --- Agents' corrections ----------------------------------------------------------------------

@@ -13,14 +13,17 @@ Every text field has the action layer's length limit (`conversations.limits.TEXT
 schema, so an over-long field is refused while the body is parsed, before any work is done.
 """
 
+import functools
 import logging
+from datetime import timedelta
+from http import HTTPStatus
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, Field
@@ -28,10 +31,11 @@ from pydantic import AfterValidator, Field
 from socialdesk.actions import conversation as actions
 from socialdesk.actions import deal as play_services
 from socialdesk.actions import escalate as escalation
+from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.limits import TEXT_LIMITS, unsafe_character
 from socialdesk.conversations.models import Conversation
 from socialdesk.errors import ActionError
-from socialdesk.people.models import ApiToken, TokenScope, has_role
+from socialdesk.people.models import ApiToken, TokenScope, has_role, signatures_of
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import (
     capped_count,
@@ -45,6 +49,8 @@ from socialdesk.queues.visibility import can_see
 from . import openapi
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# How stale a token's "last used" may be (the tokens page shows it to the minute).
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class ScopeRefused(Exception):
@@ -57,12 +63,20 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request, token):
         now = timezone.now()
-        row = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(token)).first()
+        # The person's profile comes with the token: every operation checks the role.
+        row = (
+            ApiToken.objects.select_related("user", "user__profile")
+            .filter(key_hash=ApiToken.hash(token))
+            .first()
+        )
         if row is None or not row.user.is_active or row.expired(now):
             return None
         if row.scope != TokenScope.ACT and request.method not in SAFE_METHODS:
             raise ScopeRefused()
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+            # "Last used" to the minute: a write (and a commit) per call would double a Play
+            # cycle's statements for a time nobody reads to the second.
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         request.api_token = row
         return row.user
@@ -81,6 +95,38 @@ class DeskAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         return openapi.finish(schema)
+
+    def _get_urls(self):
+        # Every answer of the API's views in the one error shape, including those django-ninja
+        # or Django write themselves: a method the path does not take (405, with `Allow`) and
+        # whatever else comes back as a page rather than JSON.
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if hasattr(pattern, "callback") and not getattr(pattern.callback, "_one_shape", False):
+                pattern.callback = _in_one_shape(pattern.callback)
+        return patterns
+
+
+def _in_one_shape(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code < 400 or "json" in response.get("Content-Type", ""):
+            return response
+        status = response.status_code
+        if status == 405:
+            allowed = response.get("Allow", "")
+            detail = f"{request.method} is not allowed here; this path takes {allowed}."
+        else:
+            detail = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+        again = error_response(request, status, detail or "Error")
+        for header in ("Allow", "Retry-After"):
+            if header in response:
+                again[header] = response[header]
+        return again
+
+    wrapped._one_shape = True  # functools.wraps kept the rest of the view's attributes
+    return wrapped
 
 
 api = DeskAPI(
@@ -247,8 +293,11 @@ class StopOut(Schema):
     dealt: int = 0
 
 
-def _conversation_out(c: Conversation) -> dict:
-    msgs = c.messages.select_related("author", "account", "outbound_action")
+def _conversation_out(c: Conversation, *, user=None) -> dict:
+    """The conversation with its messages: two statements at most, usually one (its messages,
+    with their authors and accounts, which are also the conversation's)."""
+    msgs = list(c.messages.select_related("author", "account", "outbound_action"))
+    _related_from(c, msgs, user=user)
     return {
         "id": c.pk,
         "platform": c.platform,
@@ -279,11 +328,60 @@ def _conversation_out(c: Conversation) -> dict:
     }
 
 
+def _related_from(c: Conversation, msgs: list, *, user=None) -> None:
+    """Fill the conversation's author, accounts and holder from what is at hand (the messages'
+    own authors and accounts, the caller) instead of a statement each; what is not at hand is
+    read in one statement per model."""
+    authors = {m.author_id: m.author for m in msgs if m.author_id}
+    accounts = {m.account_id: m.account for m in msgs if m.account_id}
+    fields = Conversation._meta
+    if not fields.get_field("author").is_cached(c) and c.author_id in authors:
+        c.author = authors[c.author_id]
+    missing = set()
+    for name in ("account", "respond_from"):
+        pk = getattr(c, f"{name}_id")
+        if pk is not None and not fields.get_field(name).is_cached(c):
+            if pk in accounts:
+                setattr(c, name, accounts[pk])
+            else:
+                missing.add(pk)
+    if missing:
+        found = BrandAccount.objects.in_bulk(missing)
+        for name in ("account", "respond_from"):
+            pk = getattr(c, f"{name}_id")
+            if pk in found and not fields.get_field(name).is_cached(c):
+                setattr(c, name, found[pk])
+    if (
+        user is not None
+        and c.dealt_to_id == user.pk
+        and not fields.get_field("dealt_to").is_cached(c)
+    ):
+        c.dealt_to = user
+
+
 def _queue_for(request, slug: str) -> Queue:
     queue = Queue.objects.filter(slug=slug).first()
     if queue is None or not has_role(request.user, queue.visible_to):
         raise HttpError(404, f"Unknown queue '{slug}'. GET /api/v1/queues lists yours.")
     return queue
+
+
+class SignatureOut(Schema):
+    id: int
+    text: str
+    is_default: bool
+
+
+@api.get(
+    "/signatures",
+    response=list[SignatureOut],
+    summary="Your signatures, the default one first (a reply's `signature_id`)",
+)
+def list_signatures(request: HttpRequest):
+    return [
+        {"id": s.pk, "text": s.text, "is_default": s.is_default}
+        for s in signatures_of(request.user)
+    ]
 
 
 @api.get("/queues", response=list[QueueOut], summary="Queues visible to you, with counts")
@@ -307,7 +405,7 @@ def list_queues(request: HttpRequest):
     summary="A conversation with its messages",
 )
 def get_conversation(request: HttpRequest, conversation_id: int):
-    return _conversation_out(_conversation(request, conversation_id))
+    return _conversation_out(_conversation(request, conversation_id), user=request.user)
 
 
 @api.post(
@@ -316,11 +414,19 @@ def get_conversation(request: HttpRequest, conversation_id: int):
     summary="Deal the next conversation of a queue",
 )
 def play_next(request: HttpRequest, body: PlayIn):
-    queue = _queue_for(request, body.queue)
-    conversation = play_services.deal_next(agent=request.user, queue=queue)
+    # The agent's play session comes with its queue: when it is this queue's, that one read
+    # serves the queue's look-up, its visibility and the deal (no second read of the session).
+    session = play_services.current_session(agent=request.user)
+    if session is not None and session.queue.slug == body.queue and not session.filter:
+        if not has_role(request.user, session.queue.visible_to):
+            raise HttpError(404, f"Unknown queue '{body.queue}'. GET /api/v1/queues lists yours.")
+        conversation = play_services.deal_next(agent=request.user, session=session)
+    else:
+        queue = _queue_for(request, body.queue)
+        conversation = play_services.deal_next(agent=request.user, queue=queue)
     if conversation is None:
         return Status(204, None)
-    return Status(200, _conversation_out(conversation))
+    return Status(200, _conversation_out(conversation, user=request.user))
 
 
 @api.post("/play/stop", response=StopOut, summary="Leave Play Mode")
@@ -414,7 +520,7 @@ def _conversation(request, conversation_id: int) -> Conversation:
         Conversation.objects.select_related("author", "respond_from", "account", "dealt_to"),
         pk=conversation_id,
     )
-    if not can_see(user=request.user, conversation=c):
+    if not can_see(user=request.user, conversation=c, fresh=True):
         raise HttpError(404, "Not Found")
     return c
 
@@ -627,7 +733,31 @@ def take_over(request, conversation_id: int):
     return {"detail": "taken over"}
 
 
+@api.post(
+    "/conversations/{conversation_id}/escalation-useful",
+    response={201: Done},
+    summary="Mark an escalation useful: it counts in its author's recognition (CMs)",
+)
+def escalation_useful(
+    request,
+    conversation_id: int,
+    escalation_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = Query(
+        None, description="The escalation's activity entry; none given: the newest not marked."
+    ),
+):
+    escalation.mark_useful(
+        actor=request.user,
+        conversation=_conversation(request, conversation_id),
+        escalation_id=escalation_id,
+    )
+    return Status(201, {"detail": "marked useful"})
+
+
 # Listing, searching and the rest of the workspace's actions.
 from .workspace import router as workspace_router  # noqa: E402
 
 api.add_router("", workspace_router)
+
+from .webhooks import router as webhooks_router  # noqa: E402
+
+api.add_router("", webhooks_router)

@@ -37,7 +37,9 @@ ERRORS = {
     403: "Your role, or a read-only token, may not do this.",
     404: "Unknown, or not yours to see.",
     409: "Someone else has it, or it changed meanwhile.",
+    405: "This path does not take that method (`Allow` says which it takes).",
     422: "The request does not match the schema.",
+    500: "Something went wrong on our side; it has been logged.",
 }
 
 TAGS = [
@@ -47,6 +49,12 @@ TAGS = [
     ("/api/v1/approvals", "approvals", "Replies waiting for a moderator."),
     ("/api/v1/outbox", "outbox", "Deliveries: retry a failed one."),
     ("/api/v1/reminders", "reminders", "Your reminders."),
+    (
+        "/api/v1/webhooks",
+        "webhooks",
+        "Webhook subscriptions, their signing secrets and delivery logs (community managers).",
+    ),
+    ("/api/v1/signatures", "signatures", "Your signatures, to sign a reply with."),
 ]
 
 

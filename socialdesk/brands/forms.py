@@ -2,8 +2,8 @@
 connection module (`connectors.auth.Method`), so its form is built from that, not written here."""
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .models import AccountKind, BrandAccount, Platform
 
@@ -38,3 +38,21 @@ class AddAccountForm(forms.Form):
             ):
                 self.add_error(name, _("This contains characters that cannot be stored."))
         return data
+
+
+class EngagementPolicyForm(forms.ModelForm):
+    """What agents may do from one brand account (PO2); the action layer enforces it on every path."""
+
+    class Meta:
+        model = BrandAccount
+        fields = ["can_reply", "can_like", "retweet_policy", "can_dm", "requires_moderation"]
+        labels = {
+            "can_reply": _("Replies may be sent from it"),
+            "can_like": _("Customers' messages may be liked from it"),
+            "retweet_policy": _("Who may retweet or boost from it"),
+            "can_dm": _("Private messages may be sent from it"),
+            "requires_moderation": _("Mentions of it wait for a moderator first"),
+        }
+        error_messages = {
+            "retweet_policy": {"invalid_choice": _("Choose one of the choices in the list.")}
+        }

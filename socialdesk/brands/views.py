@@ -6,30 +6,31 @@ managers and admins only (403 for everyone else, as the other manage pages)."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from socialdesk.actions import policy
 from socialdesk.connectors import auth
 from socialdesk.connectors.auth import ConnectError
 from socialdesk.outbox.models import ActionState
-from socialdesk.people.models import has_role
+from socialdesk.people.settings_pages import SettingsPage
 
 from . import services
-from .forms import AddAccountForm
+from .forms import AddAccountForm, EngagementPolicyForm
 from .models import BrandAccount
 
 MAX_ID = 2**63 - 1
 
 
-def _require_manager(request) -> None:
-    if not has_role(request.user, "cm"):
-        raise PermissionDenied(_("Only community managers and admins connect brand accounts."))
+_require_manager = policy.page_role(
+    "cm", gettext_lazy("Only community managers and admins connect brand accounts.")
+)
 
 
 def _account(pk: int) -> BrandAccount:
@@ -213,3 +214,30 @@ def _connected_message(account: BrandAccount) -> str:
     if capabilities.reply == auth.NO:
         text += " Replies need a user connection."
     return text
+
+
+# --- PE3: the engagement policy of each account (PO2), edited by community managers ------------
+
+engagement_page = SettingsPage(
+    name="engagement_policy",
+    model=BrandAccount,
+    form_class=EngagementPolicyForm,
+    title=_("Engagement policy"),
+    noun=_("account's policy"),
+    intro=_(
+        "What agents may do from each of our accounts. The desk refuses the rest on every path "
+        "(the conversation page, Play Mode, the API): a button that is not allowed is not shown."
+    ),
+    columns=[
+        (_("Account"), lambda a: a),
+        (_("Platform"), lambda a: a.get_platform_display()),
+        (_("Reply"), lambda a: a.can_reply),
+        (_("Like"), lambda a: a.can_like),
+        (_("Retweet / boost"), lambda a: a.get_retweet_policy_display()),
+        (_("Private messages"), lambda a: a.can_dm),
+        (_("Moderated first"), lambda a: a.requires_moderation),
+    ],
+    can_add=False,
+    can_delete=False,
+    links=[(_("Connect accounts"), "accounts"), (_("Respond-from table"), "respond_from")],
+)

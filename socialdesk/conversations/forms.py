@@ -5,13 +5,19 @@ They check the shape of input (a letter where an id belongs, an over-long text, 
 `conversations.limits.TEXT_LIMITS`.
 """
 
-from django import forms
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+import re
 
+from django import forms
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from socialdesk.brands.models import Platform
 from socialdesk.conversations.limits import TEXT_LIMITS
-from socialdesk.conversations.models import CloseReason, HoldReason
+from socialdesk.conversations.models import Author, CloseReason, HoldReason, Tag, UserTagKind
 from socialdesk.fields import MAX_ID, id_field
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class ReplyForm(forms.Form):
@@ -128,3 +134,86 @@ class MergeForm(forms.Form):
 def form_errors(form) -> str:
     """A form's errors in one line, for a flash message (every room's views use it)."""
     return "; ".join(e for errs in form.errors.values() for e in errs)
+
+
+class TagSettingsForm(forms.ModelForm):
+    """A tag as a community manager names it (PE3); agents then choose it on conversations."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=TEXT_LIMITS["tag"],
+        error_messages={"required": _("Give the tag a name.")},
+    )
+    slug = forms.CharField(
+        label=_("Short name"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "Used in links and in queues' rules: letters, digits and hyphens. Left empty, it is "
+            "made from the name; queues that use the tag follow a change."
+        ),
+    )
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Give the tag a name."))
+        others = Tag.objects.exclude(pk=self.instance.pk)
+        if others.filter(name__iexact=name).exists():
+            raise forms.ValidationError(_("There is a tag “%(name)s” already.") % {"name": name})
+        return name
+
+    def clean(self):
+        data = super().clean()
+        name = data.get("name")
+        slug = (data.get("slug") or "").strip() or (slugify(name) if name else "")
+        if name and not slug:
+            self.add_error("slug", _("Give a short name of letters or digits: the name has none."))
+        elif slug and not _SLUG.match(slug):
+            self.add_error("slug", _("Use only lower-case letters, digits and hyphens."))
+        elif slug and Tag.objects.exclude(pk=self.instance.pk).filter(slug=slug).exists():
+            self.add_error(
+                "slug", _("Another tag has the short name “%(slug)s”.") % {"slug": slug}
+            )
+        data["slug"] = slug
+        return data
+
+
+class AuthorTagForm(forms.Form):
+    """A community manager tags a customer by their handle (the user-tags page)."""
+
+    platform = forms.ChoiceField(label=_("Platform"), choices=Platform.choices)
+    handle = forms.CharField(
+        label=_("Handle"),
+        max_length=200,
+        help_text=_("The customer's handle as the desk shows it, with or without the @."),
+        error_messages={"required": _("Give the customer's handle.")},
+    )
+    kind = forms.ChoiceField(
+        label=_("User tag"),
+        choices=UserTagKind.choices,
+        error_messages={"invalid_choice": _("Choose one of the user tags in the list.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        handle = (data.get("handle") or "").strip().lstrip("@")
+        platform = data.get("platform")
+        if handle and platform:
+            author = (
+                Author.objects.filter(platform=platform, handle__iexact=handle)
+                .order_by("pk")
+                .first()
+            )
+            if author is None:
+                self.add_error(
+                    "handle",
+                    _("No customer @%(handle)s has written to us on this platform.")
+                    % {"handle": handle},
+                )
+            data["author"] = author
+        return data

@@ -208,6 +208,10 @@ class Conversation(models.Model):
         related_name="+",
     )
     reserved_until = models.DateTimeField(null=True, blank=True)
+    # Opened by a poll whose triage runs after the page is stored (`actions.triage.run_pending`):
+    # until then Play does not deal it, since its type, sentiment, language and priority (what
+    # queues route on) may still change.
+    triage_pending = models.BooleanField(default=False, db_default=False)
     # What app-store reviews tell about the customer (CH3); empty elsewhere. The latest version
     # of the review wins: an edited review may change its stars.
     rating = models.PositiveSmallIntegerField(
@@ -247,6 +251,10 @@ class Conversation(models.Model):
                     condition=models.Q(status="open", awaiting_reply=True),
                 )
                 for column in ("language", "type", "sentiment")
+            ),
+            # What still waits for triage (a handful at any time): the scheduler's sweep.
+            models.Index(
+                fields=["id"], name="triage_pending", condition=models.Q(triage_pending=True)
             ),
             # Queue lists (queues.selectors.LIST_ORDER): a page is read off one of these, whatever
             # the size of the queue; the first for one status (the usual "open"), the second for
@@ -467,6 +475,7 @@ class ActivityKind(models.TextChoices):
     RETWEET_RECOMMENDED = "retweet_recommended", _("Retweet recommended")
     RETWEET_EXECUTED = "retweet_executed", _("Retweet approved")
     RETWEET_DECLINED = "retweet_declined", _("Retweet declined")
+    ESCALATION_USEFUL = "escalation_useful", _("Escalation marked useful")
     AUTO_CLOSED = "auto_closed", _("Closed by automation")
     MESSAGE_DELETED = "message_deleted", _("Customer deleted a message")
     FLAGGED_FOR_CLOSING = "flagged_for_closing", _("Flagged for closing (old)")

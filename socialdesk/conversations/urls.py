@@ -3,6 +3,9 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    *views.tags_page.urls("manage/tags/"),
+    path("manage/user-tags/", views.user_tags, name="manage_user_tags"),
+    path("manage/user-tags/<int:pk>/remove", views.remove_user_tag, name="manage_user_tag_remove"),
     path("c/<int:pk>/", views.conversation, name="conversation"),
     path("c/<int:pk>/reply", views.reply, name="reply"),
     path("c/<int:pk>/note", views.note, name="note"),
@@ -18,6 +21,7 @@ urlpatterns = [
     path("c/<int:pk>/assign", views.assign, name="assign"),
     path("c/<int:pk>/escalate", views.escalate, name="escalate"),
     path("c/<int:pk>/retweet", views.retweet_decision, name="retweet_decision"),
+    path("c/<int:pk>/escalation-useful", views.escalation_useful, name="escalation_useful"),
     path("c/<int:pk>/presence", views.presence, name="presence"),
     path("c/<int:pk>/take-over", views.take_over, name="take_over"),
     path("c/<int:pk>/merge", views.merge, name="merge"),

@@ -4,11 +4,14 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -35,18 +38,23 @@ from socialdesk.conversations.models import (
     Reminder,
     Sentiment,
     Tag,
+    UserTag,
     UserTagKind,
 )
 from socialdesk.conversations.selectors import record_presence
+from socialdesk.conversations.storage import signed_download_url
 from socialdesk.errors import ActionError, ActionNotFound
 from socialdesk.fields import MAX_ID
 from socialdesk.outbox.models import OutboundAction
+from socialdesk.people import audit
 from socialdesk.people.models import has_role, signatures_of
+from socialdesk.people.settings_pages import SettingsPage, require_cm
 from socialdesk.queues.models import Queue
 from socialdesk.queues.visibility import can_see, visible_conversation, visible_conversations
 
 from .forms import (
     AssignForm,
+    AuthorTagForm,
     CloseForm,
     EscalateForm,
     HoldForm,
@@ -57,6 +65,7 @@ from .forms import (
     RetweetDecisionForm,
     SentimentForm,
     TagForm,
+    TagSettingsForm,
     UserTagForm,
     form_errors,
 )
@@ -165,6 +174,11 @@ def conversation_page(request, conversation, *, play_session=None, reply_form=No
             "dm_link": dm_link,
             "repost_name": connectors.repost_name(conversation.platform),
             "is_cm": has_role(request.user, "cm"),
+            "useful_escalation": (
+                next(iter(escalation.useful_candidates(conversation, actor=request.user)), None)
+                if has_role(request.user, "cm")
+                else None
+            ),
             "sentiments": Sentiment.choices,
             "attachment_types": ",".join(
                 ATTACHMENT_RULES.get(conversation.platform, {}).get("types", {})
@@ -238,12 +252,14 @@ def refused(request, c, exc: ActionError):
     return conversation_page(request, c, play_session=_my_session(request, c), status=exc.status)
 
 
-def _after_action(request, conversation):
+def _after_action(request, conversation, session=None):
     """In Play Mode the next conversation is dealt here, in the POST, and the Play page shows it;
-    otherwise back to the conversation."""
-    if request.POST.get("play") and play_services.current_session(agent=request.user):
+    otherwise back to the conversation. `session`: the play session the view read already."""
+    if request.POST.get("play") and (
+        session := session or play_services.current_session(agent=request.user)
+    ):
         try:
-            play_services.deal_next(agent=request.user)
+            play_services.deal_next(agent=request.user, session=session)
         except ActionError as exc:
             messages.error(request, exc.message)
         return redirect("play")
@@ -279,7 +295,7 @@ def reply(request, pk):
         else:
             draft_sent(request, c.pk)
             messages.success(request, _reply_sent_message(c, message))
-            return _after_action(request, c)
+            return _after_action(request, c, session)
     if status in (403, 409):
         # Refused, not mistyped: the status says so (404 is raised above). Nothing changed, so
         # a reload only asks again.
@@ -387,14 +403,28 @@ def moderate(request, pk):
 @login_required
 @require_POST
 def like(request, pk, message_pk):
+    return _message_action(
+        request,
+        pk,
+        message_pk,
+        actions.like,
+        lambda c, _: (gettext("Like queued from %(account)s.") % {"account": c.account}, c),
+    )
+
+
+def _message_action(request, pk, message_pk, fn, done):
+    """An action on one message of a conversation the agent may see (a message of another
+    conversation is a 404); `done(conversation, result)` says what happened and which
+    conversation to show next."""
     c = visible_conversation_or_404(request, pk)
     message = get_object_or_404(Message, pk=message_pk, conversation=c)
     try:
-        actions.like(actor=request.user, conversation=c, message=message)
+        result = fn(actor=request.user, conversation=c, message=message)
     except ActionError as exc:
         return refused(request, c, exc)
-    messages.success(request, _("Like queued from %(account)s.") % {"account": c.account})
-    return redirect("conversation", pk=c.pk)
+    text, shown = done(c, result)
+    messages.success(request, text)
+    return redirect("conversation", pk=shown.pk)
 
 
 @login_required
@@ -542,6 +572,19 @@ def retweet_decision(request, pk):
 
 @login_required
 @require_POST
+def escalation_useful(request, pk):
+    """RE4: a community manager marks the conversation's escalation useful."""
+    return _simple_action(
+        request,
+        pk,
+        escalation.mark_useful,
+        gettext("Marked useful: it counts in their recognition."),
+        advance=False,
+    )
+
+
+@login_required
+@require_POST
 def take_over(request, pk):
     return _simple_action(
         request,
@@ -581,14 +624,13 @@ def merge(request, pk):
 @login_required
 @require_POST
 def split(request, pk, message_pk):
-    c = visible_conversation_or_404(request, pk)
-    message = get_object_or_404(Message, pk=message_pk, conversation=c)
-    try:
-        new = actions.split(actor=request.user, conversation=c, message=message)
-    except ActionError as exc:
-        return refused(request, c, exc)
-    messages.success(request, _("Split into conversation #%(pk)s.") % {"pk": new.pk})
-    return redirect("conversation", pk=new.pk)
+    return _message_action(
+        request,
+        pk,
+        message_pk,
+        actions.split,
+        lambda _, new: (gettext("Split into conversation #%(pk)s.") % {"pk": new.pk}, new),
+    )
 
 
 @login_required
@@ -606,15 +648,122 @@ def attachment(request, pk):
     a = get_object_or_404(Attachment.objects.select_related("message__conversation"), pk=pk)
     if not can_see(user=request.user, conversation=a.message.conversation):
         raise Http404("No such attachment.")
+    filename = download_name(a.original_name or a.file.name, a.content_type)
+    # In a bucket that signs its links: a link of a few minutes, checked here first, with the
+    # download's name and type carried in its signature (conversations/storage.py).
+    if url := signed_download_url(a.file.name, content_type=a.content_type, filename=filename):
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
     try:
-        f = a.file.open("rb")
+        f = default_storage.open(a.file.name, "rb")
     except FileNotFoundError:
         raise Http404("The file of this attachment is gone.") from None
     response = FileResponse(
         f,
         content_type=a.content_type or "application/octet-stream",
         as_attachment=True,
-        filename=download_name(a.original_name or a.file.name, a.content_type),
+        filename=filename,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- PE3: the tags and user tags community managers keep ---------------------------------------
+
+
+def _tag_renamed(form, tag, before) -> None:
+    """A tag's short name changed: the queues whose rules name it follow it."""
+    old = form.initial.get("slug")
+    if before is None or not old or old == tag.slug:
+        return
+    for queue in Queue.objects.all():
+        tags = (queue.rules or {}).get("tags") if isinstance(queue.rules, dict) else None
+        if isinstance(tags, list) and old in tags:
+            queue.rules = {**queue.rules, "tags": [tag.slug if t == old else t for t in tags]}
+            queue.save(update_fields=["rules"])
+
+
+tags_page = SettingsPage(
+    name="manage_tags",
+    model=Tag,
+    form_class=TagSettingsForm,
+    title=_("Tags"),
+    noun=_("tag"),
+    intro=_(
+        "The tags agents put on conversations (Sync, Crash, Internet celebrity…). Agents choose "
+        "from this list; a renamed tag is renamed on every conversation that has it."
+    ),
+    columns=[
+        (_("Name"), lambda t: t.name),
+        (_("Short name"), lambda t: t.slug),
+        (_("Conversations"), lambda t: t.conversations_count),
+    ],
+    queryset=lambda: Tag.objects.annotate(conversations_count=Count("conversations")),
+    delete_warning=lambda t: (
+        ngettext(
+            "%(count)d conversation has this tag; it will lose it.",
+            "%(count)d conversations have this tag; they will lose it.",
+            t.conversations_count,
+        )
+        % {"count": t.conversations_count}
+    ),
+    links=[(_("Rules that add tags"), "triage_rules")],
+    after_save=_tag_renamed,
+)
+
+
+@login_required
+def user_tags(request):
+    """Customers tagged as community members, influencers, spammers, trolls, trouble makers (TR6)."""
+    require_cm(request)
+    form = AuthorTagForm()
+    if request.method == "POST":
+        form = AuthorTagForm(request.POST)
+        if form.is_valid():
+            author, kind = form.cleaned_data["author"], form.cleaned_data["kind"]
+            if actions.set_author_tag(actor=request.user, author=author, kind=kind):
+                audit.record(
+                    "setting_added",
+                    actor=request.user,
+                    request=request,
+                    setting="user tag",
+                    name=f"{author}: {UserTagKind(kind).label}",
+                )
+            messages.success(
+                request,
+                _("%(author)s is tagged “%(tag)s”.")
+                % {"author": author, "tag": UserTagKind(kind).label},
+            )
+            return redirect("manage_user_tags")
+    kind = request.GET.get("kind", "")
+    rows = UserTag.objects.select_related("author", "added_by").order_by("kind", "-added_at")
+    if kind in UserTagKind.values:
+        rows = rows.filter(kind=kind)
+    return render(
+        request,
+        "conversations/user_tags.html",
+        {"rows": rows[:500], "form": form, "kinds": UserTagKind.choices, "kind": kind},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def remove_user_tag(request, pk):
+    require_cm(request)
+    row = get_object_or_404(UserTag.objects.select_related("author"), pk=pk)
+    actions.set_author_tag(actor=request.user, author=row.author, kind=row.kind, on=False)
+    audit.record(
+        "setting_deleted",
+        actor=request.user,
+        request=request,
+        setting="user tag",
+        name=f"{row.author}: {row.get_kind_display()}",
+    )
+    messages.success(
+        request,
+        _("%(author)s is no longer tagged “%(tag)s”.")
+        % {"author": row.author, "tag": row.get_kind_display()},
+    )
+    return redirect("manage_user_tags")

@@ -13,7 +13,45 @@ Conversations and the activity log are inserted with it only from the action lay
 """
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import (
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    ForeignKey,
+    IntegerField,
+    Model,
+    OneToOneField,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    SmallIntegerField,
+    TextField,
+)
+
+# Fields whose value goes to the database as it is on the instance, when it has the type the
+# field stores: their `pre_save` reads the attribute and their `get_db_prep_save` returns such a
+# value unchanged. Exact types only, so a subclass with its own conversion (an encrypted field,
+# a field of ours) takes the full path, as does any other value (a date, an expression).
+_INTEGERS = (
+    AutoField,
+    BigAutoField,
+    SmallIntegerField,
+    IntegerField,
+    BigIntegerField,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+)
+_AS_IS = {CharField: str, TextField: str, BooleanField: bool} | dict.fromkeys(_INTEGERS, int)
+
+
+def _as_is(field) -> type | None:
+    """The one Python type `field` sends to the database unchanged, or None."""
+    if type(field) in (ForeignKey, OneToOneField):
+        return (
+            _AS_IS.get(type(field.target_field)) if type(field.target_field) in _INTEGERS else None
+        )
+    return _AS_IS.get(type(field))
 
 
 def insert(objs: list[Model]) -> None:
@@ -31,6 +69,7 @@ def insert(objs: list[Model]) -> None:
         model._default_manager.bulk_create(objs)
         return
     related = [f for f in fields if f.is_relation]
+    plan = [(f, _as_is(f)) for f in fields]
     rows = []
     for obj in objs:
         for f in related:
@@ -43,7 +82,13 @@ def insert(objs: list[Model]) -> None:
                             f"{model.__name__}.{f.name} points at an unsaved {type(target).__name__}."
                         )
                     setattr(obj, f.name, target)  # sets the id and keeps the object
-        values = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+        values = [
+            value
+            if kind is not None
+            and ((value := getattr(obj, f.attname)) is None or type(value) is kind)
+            else f.get_db_prep_save(f.pre_save(obj, True), connection=connection)
+            for f, kind in plan
+        ]
         if any(hasattr(v, "resolve_expression") for v in values):
             model._default_manager.bulk_create(objs)
             return

@@ -8,6 +8,7 @@ health page) and logged, and polling goes on with the next stream and account.
 import logging
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from socialdesk.actions.inbound import IngestResult, ingest
@@ -46,7 +47,11 @@ def _poll_stream(state: PollState, fetch) -> IngestResult:
         log.warning("Polling %s %s failed: %s", state.account, state.stream, exc)
         return IngestResult()
     result = ingest(
-        page.messages, unreadable=page.unreadable, account=state.account, stream=state.stream
+        page.messages,
+        unreadable=page.unreadable,
+        account=state.account,
+        stream=state.stream,
+        triage_later=settings.SOCIALDESK_TRIAGE_AFTER_PAGE,
     )
     # The cursor moves only after the messages are stored, or set aside: a crash in between
     # re-reads them; a message that could not be stored is kept, so moving past it loses nothing.

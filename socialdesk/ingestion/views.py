@@ -8,8 +8,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from socialdesk.actions import policy
 from socialdesk.conversations.forms import form_errors
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.people.models import has_role
@@ -23,9 +25,9 @@ MAX_ID = 2**63 - 1
 PAGE = 100
 
 
-def _require_cm(request) -> None:
-    if not has_role(request.user, "cm"):
-        raise PermissionDenied(_("Only community managers see and handle set-aside messages."))
+_require_cm = policy.page_role(
+    "cm", gettext_lazy("Only community managers see and handle set-aside messages.")
+)
 
 
 def _item_id(pk: int) -> int:
@@ -116,9 +118,9 @@ def dismiss(request, pk: int):
     return redirect("set_aside")
 
 
-def _require_cm_for_filters(request):
-    if not has_role(request.user, "cm"):
-        raise PermissionDenied(_("Only community managers edit queues."))
+_require_cm_for_filters = policy.page_role(
+    "cm", gettext_lazy("Only community managers edit queues.")
+)
 
 
 @login_required

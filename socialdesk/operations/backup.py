@@ -1,9 +1,10 @@
-"""Backups: the database, the media folder and the credentials keys in one archive, and back.
+"""Backups: the database, the media and the credentials keys in one archive, and back.
 
 The archive (a .tar.gz, written readable by its owner only) holds:
 - `database.pgdump` (PostgreSQL: `pg_dump --format=custom`, a consistent snapshot of a running
   instance) or `database.sqlite3` (SQLite's online backup);
-- `media/`, the uploaded attachments;
+- `media/`, the uploaded attachments, read through `default_storage`: the local media folder or
+  the S3-compatible bucket, whichever the desk uses (restored the same way);
 - `keys.env`, SOCIALDESK_CREDENTIALS_KEY with every key that opens the stored credentials (left
   out with `--without-keys`: then keep the keys apart, e.g. in a password manager);
 - `manifest.json`: when, which database engine, the migrations applied, what is inside.
@@ -11,7 +12,6 @@ The archive (a .tar.gz, written readable by its owner only) holds:
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tarfile
@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -59,6 +61,19 @@ def _run(cmd: list[str], env: dict) -> None:
         raise BackupError(f"{cmd[0]} failed: {done.stderr.strip()}")
 
 
+def _media_names(directory: str = ""):
+    """Every file's name in the media storage (the local folder or the bucket), walked through
+    the storage's own listing."""
+    try:
+        folders, files = default_storage.listdir(directory)
+    except FileNotFoundError:  # no media folder yet
+        return
+    for name in files:
+        yield f"{directory}/{name}" if directory else name
+    for folder in folders:
+        yield from _media_names(f"{directory}/{folder}" if directory else folder)
+
+
 def _engine() -> str:
     return "postgresql" if connection.vendor == "postgresql" else "sqlite"
 
@@ -95,8 +110,7 @@ def create(path: Path, *, with_keys: bool = True) -> dict:
             finally:
                 target.close()
             database = "database.sqlite3"
-        media = Path(settings.MEDIA_ROOT)
-        files = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
+        files = sorted(_media_names())
         manifest = {
             "format": FORMAT,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -118,8 +132,12 @@ def create(path: Path, *, with_keys: bool = True) -> dict:
             tar.add(tmp / database, arcname=database)
             if with_keys:
                 tar.add(tmp / "keys.env", arcname="keys.env")
-            for f in files:
-                tar.add(f, arcname=f"media/{f.relative_to(media).as_posix()}")
+            for name in files:
+                with default_storage.open(name, "rb") as f:
+                    info = tarfile.TarInfo(f"media/{name}")
+                    info.size = default_storage.size(name)
+                    info.mode = 0o600
+                    tar.addfile(info, f)
         partial.replace(path)
     return manifest
 
@@ -132,7 +150,7 @@ def _database_is_empty() -> bool:
 
 
 def restore(path: Path, *, keys_out: Path | None = None) -> dict:
-    """Restore a backup into this instance's database, which must be empty, and its media folder."""
+    """Restore a backup into this instance's database, which must be empty, and its media storage."""
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"{path}: no such file.")
@@ -181,9 +199,16 @@ def restore(path: Path, *, keys_out: Path | None = None) -> dict:
                 source.backup(connection.connection)
             finally:
                 source.close()
-        media = Path(settings.MEDIA_ROOT)
-        if (tmp / "media").exists():
-            shutil.copytree(tmp / "media", media, dirs_exist_ok=True)
+        media = tmp / "media"
+        for f in sorted(p for p in media.rglob("*") if p.is_file()):
+            name = f.relative_to(media).as_posix()
+            # The same name as before (the database refers to it), replacing what is there.
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            with f.open("rb") as content:
+                saved = default_storage.save(name, File(content, name=name))
+            if saved != name:
+                raise BackupError(f"media/{name} was stored as {saved}: check the media storage.")
         if keys_out and (tmp / "keys.env").exists():
             fd = os.open(keys_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as out:

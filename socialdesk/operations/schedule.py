@@ -64,13 +64,18 @@ def poll(scheduler: "Scheduler") -> None:
 
 
 def outbox(scheduler: "Scheduler") -> None:
-    """Sends whose worker died are tried again; actions due (retries, approvals) are enqueued."""
+    """Sends whose worker died are tried again; actions due (retries, approvals) are enqueued,
+    and so are webhook deliveries whose task was lost."""
+    from socialdesk.actions import webhooks
     from socialdesk.actions.delivery import overdue_action_ids, recover_stalled
-    from socialdesk.outbox.tasks import send_action
+    from socialdesk.outbox.tasks import send_action, send_webhooks
 
     recover_stalled()
     for pk in overdue_action_ids():
         send_action.enqueue(pk)
+    webhooks.recover_stalled()
+    if webhooks.overdue():
+        send_webhooks.enqueue()
 
 
 def automation(scheduler: "Scheduler") -> None:
@@ -94,6 +99,18 @@ def deleted_messages(scheduler: "Scheduler") -> None:
     from socialdesk.ingestion.tasks import notice_deleted_messages
 
     notice_deleted_messages.enqueue()
+
+
+def triage(scheduler: "Scheduler") -> None:
+    """Conversations a poll stored whose triage task was lost (a worker killed, a Redis queue
+    emptied) are triaged: the mark on their row, not the task, is what says they wait."""
+    from socialdesk.actions.triage import pending_older_than
+    from socialdesk.triage.tasks import triage_conversations
+
+    ids = pending_older_than(settings.SOCIALDESK_TRIAGE_SWEEP_SECONDS)
+    if ids:
+        logger.warning("%d conversations still wait for triage; enqueueing it", len(ids))
+        triage_conversations.enqueue(ids)
 
 
 def worker_heartbeat(scheduler: "Scheduler") -> None:
@@ -123,6 +140,7 @@ JOBS: list[Job] = [
     Job("poll", lambda: settings.SOCIALDESK_POLL_SECONDS, poll),
     Job("outbox", lambda: settings.SOCIALDESK_POLL_SECONDS, outbox),
     Job("automation", lambda: 60, automation),
+    Job("triage", lambda: 30, triage),
     Job("reminders", lambda: 30, reminders),
     Job("deleted messages", lambda: settings.SOCIALDESK_DELETED_CHECK_SECONDS, deleted_messages),
     Job("worker heartbeat", lambda: 30, worker_heartbeat),

@@ -68,3 +68,61 @@ class OutboundAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.account} ({self.get_state_display()})"
+
+
+class WebhookState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook subscription, sent like any outbound action: scheduled in the
+    transaction of the change it is about, claimed before the call, retried with backoff
+    (`actions.webhooks`). `event_id` is the same on every attempt: receivers dedupe on it."""
+
+    subscription = models.ForeignKey(
+        "webhooks.WebhookSubscription", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40)
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The JSON body exactly as sent (and signed) on every attempt.
+    body = models.TextField()
+    state = models.CharField(
+        max_length=10, choices=WebhookState.choices, default=WebhookState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="webhook_due"),
+            models.Index(fields=["subscription", "-created_at"], name="webhook_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.subscription_id} ({self.get_state_display()})"
+
+
+class WebhookAttempt(models.Model):
+    """One try of a delivery: the delivery log's lines."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    response_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of delivery {self.delivery_id}"

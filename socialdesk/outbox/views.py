@@ -2,28 +2,27 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
+from socialdesk.actions import policy
 from socialdesk.actions.delivery import retry_failed
 from socialdesk.conversations.forms import form_errors
 from socialdesk.conversations.models import Message
 from socialdesk.conversations.views import refused
 from socialdesk.errors import ActionError, ActionNotFound
 from socialdesk.outbox.models import OutboundAction
-from socialdesk.people.models import has_role
 from socialdesk.queues.visibility import can_see, visible_conversations
 
 from .forms import ApprovalDecisionForm
 
-
-def _require_moderator(request):
-    if not has_role(request.user, "moderator"):
-        raise PermissionDenied(_("Only moderators approve replies."))
+_require_moderator = policy.page_role(
+    "moderator", gettext_lazy("Only moderators approve replies.")
+)
 
 
 def _visible_action(request, pk) -> OutboundAction:

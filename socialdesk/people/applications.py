@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +24,7 @@ from socialdesk.errors import (
 )
 
 from . import audit, notifications
+from .mail import send_later
 from .models import ROLE_RANK, Application, ApplicationStatus, Profile, Role, has_role, role_of
 
 EXPERIENCE_DAYS = 14
@@ -278,4 +278,4 @@ def _pending(application_id) -> Application:
 def _mail(to: str, template: str, context: dict) -> None:
     subject = render_to_string(f"{template}_subject.txt", context).strip()
     body = render_to_string(f"{template}.txt", context)
-    send_mail(subject, body, None, [to])
+    send_later(subject, body, [to])

@@ -6,4 +6,10 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and access"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from . import signals  # noqa: F401 - connects the sign-in/out receivers
+        from .roles import sync_after_migrate
+
+        # The roles' groups get the permissions of models added since (the admins' are all).
+        post_migrate.connect(sync_after_migrate, dispatch_uid="socialdesk.people.role_groups")

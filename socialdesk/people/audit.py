@@ -27,6 +27,12 @@ LABELS = {
     "clipping_saved": _("Saved a clipping"),
     "clipping_deleted": _("Deleted a clipping"),
     "respond_from_changed": _("Changed the respond-from table"),
+    "webhook_saved": _("Saved a webhook"),
+    "webhook_secret_rotated": _("Made a new secret for a webhook"),
+    "webhook_deleted": _("Deleted a webhook"),
+    "setting_added": _("Added a setting (a tag, a queue, a paid product…)"),
+    "setting_changed": _("Changed a setting"),
+    "setting_deleted": _("Deleted a setting"),
     "left": _("An account was deleted (stopped contributing)"),
 }
 # Kept only while the person has an account: when they leave, these entries about them go.

@@ -1,11 +1,14 @@
 """Forms of the agent's own settings page."""
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from socialdesk.fields import id_field
 
+from .mail import send_later
 from .models import Signature
 
 
@@ -212,3 +215,21 @@ class AgentApprovalForm(forms.Form):
         required=False,
         empty_value=False,
     )
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Django's password-reset form, its email sent by the worker (people.mail) rather than while
+    the page waits for the mail server."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = render_to_string(subject_template_name, context)
+        body = render_to_string(email_template_name, context)
+        send_later(subject, body, [to_email])

@@ -38,6 +38,35 @@ class Profile(models.Model):
     # The kinds of notification also sent by email (people/notifications.py); null: the defaults.
     email_notifications = models.JSONField(null=True, blank=True)
 
+    class Meta:
+        # The desk's rights that are not a model's, for the roles' groups (people.roles); the
+        # server checks the role itself (actions.policy).
+        permissions = [
+            ("reply", "Reply to customers"),
+            ("hold", "Put a conversation on hold"),
+            ("close", "Close a conversation"),
+            ("like", "Like a customer's message"),
+            ("note", "Write internal notes"),
+            ("play", "Play a queue (Play Mode)"),
+            ("sentiment", "Set a conversation's sentiment"),
+            ("tag", "Tag conversations"),
+            ("user_tag", "Tag customers (user tags)"),
+            ("reminder", "Set reminders"),
+            ("assign", "Assign a conversation to themselves or a queue"),
+            ("escalate", "Escalate a conversation"),
+            ("assign_others", "Assign conversations to other agents"),
+            ("merge", "Merge and split conversations"),
+            ("bulk", "Act on many conversations at once"),
+            ("approve", "Approve or return replies waiting for approval"),
+            ("moderate", "Mark conversations moderated"),
+            ("retweet", "Retweet or boost customers' posts"),
+            ("dm", "Send private messages"),
+            ("take_over", "Take over a conversation dealt to another agent"),
+            ("manage_settings", "Keep the desk's settings (community managers' pages)"),
+            ("manage_team", "Review applications and give contributor and moderator roles"),
+            ("see_reports_of_all", "See every agent's figures in the reports"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"
 

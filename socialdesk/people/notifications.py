@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .mail import send_later
 from .models import Notification, Profile, Role
 
 log = logging.getLogger(__name__)
@@ -119,10 +119,8 @@ def _email(kind: Kind, users: list, text: str, url: str) -> None:
                 for part in (text, link, why % {"kind": Kind(kind).label, "manage": manage})
                 if part
             )
-        try:
-            send_mail(f"Socialdesk: {text[:120]}", body, None, [user.email])
-        except Exception:  # noqa: BLE001 - the bell still has it; a mail server down is logged
-            log.exception("Could not email a %s notification to user %s", kind, user.pk)
+        # A mail server down fails the task (logged there); the bell still has it.
+        send_later(f"Socialdesk: {text[:120]}", body, [user.email])
 
 
 def unread_count(user) -> int:

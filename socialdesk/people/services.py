@@ -113,6 +113,7 @@ def set_role(*, actor, user, role: str) -> None:
 
     from . import audit
     from .models import ROLE_RANK, Profile, Role, has_role, role_of
+    from .roles import sync_user
 
     if role not in Role.values:
         raise ActionError(_("Choose one of the roles."), field="role")
@@ -146,4 +147,5 @@ def set_role(*, actor, user, role: str) -> None:
         type(user).objects.filter(pk=user.pk).update(
             is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN
         )
+        sync_user(user, role)  # .update() sends no post_save: the role's group here
     audit.record("role_given", actor=actor, subject=user, before=theirs or "", after=role)

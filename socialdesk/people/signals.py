@@ -5,6 +5,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from .models import SignedInSession
+from .roles import sync_user
 
 
 @receiver(user_logged_in)
@@ -94,6 +95,13 @@ def audit_role_change(sender, instance, **kwargs):
     before = sender.objects.filter(pk=instance.pk).values_list("role", flat=True).first()
     if before is not None and before != instance.role:
         record("role_changed", subject=instance.user, before=before, after=instance.role)
+
+
+@receiver(post_save, sender="people.Profile")
+def role_group(sender, instance, raw=False, **kwargs):
+    """The person is in the Django group of their role (people.roles), whoever saved the profile."""
+    if not raw:
+        sync_user(instance.user, instance.role)
 
 
 def _activity_logged(sender, instance, created, **kwargs):

@@ -12,15 +12,17 @@ from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
+from socialdesk.actions import policy
+from socialdesk.actions.leaving import FORMER_CONTRIBUTOR, check_may_leave, stop_contributing
 from socialdesk.conversations.forms import form_errors
 from socialdesk.errors import ActionError
 
 from . import audit, services
-from .forms import AgentApprovalForm
+from .forms import AgentApprovalForm, ResetPasswordForm
 from .languages import set_language
 from .models import Role, has_role, signatures_of
 
@@ -32,6 +34,7 @@ def _email_context() -> dict:
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "people/password_reset.html"
+    form_class = ResetPasswordForm
     email_template_name = "people/emails/password_reset.txt"
     subject_template_name = "people/emails/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
@@ -239,7 +242,6 @@ def invite(request):
 def leave(request):
     """Stop contributing (PE4): confirm with the password, then the account and personal data go."""
     from .forms import LeaveForm
-    from .leaving import check_may_leave, stop_contributing
 
     form = LeaveForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -397,7 +399,6 @@ def people(request):
     sign-in; promote or demote (PE3); an admin deletes an account for someone who asked (PE4)."""
     from django.contrib.auth import get_user_model
 
-    from .leaving import FORMER_CONTRIBUTOR, check_may_leave, stop_contributing
     from .models import Role as R
 
     _cm_only(request)
@@ -458,7 +459,6 @@ def _people_context(request) -> dict:
     from django.contrib.auth import get_user_model
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from .leaving import FORMER_CONTRIBUTOR
     from .models import Role as R
 
     users = list(
@@ -481,9 +481,9 @@ def _people_context(request) -> dict:
     return {"people": users, "roles": roles, "is_admin": is_admin}
 
 
-def _require_moderator(request):
-    if not has_role(request.user, "moderator"):
-        raise PermissionDenied(_("Only moderators approve replies."))
+_require_moderator = policy.page_role(
+    "moderator", gettext_lazy("Only moderators approve replies.")
+)
 
 
 @login_required

@@ -25,12 +25,12 @@ def play_start(request, slug):
     queue = visible_queue_or_404(request, slug)
     try:
         # Play deals within the queue and the filter the agent chose on the left panel.
-        play_services.start(
+        session = play_services.start(
             agent=request.user,
             queue=queue,
             filter=ConversationFilter.from_query(request.POST) or None,
         )
-        play_services.deal_next(agent=request.user)
+        play_services.deal_next(agent=request.user, session=session)
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("home")

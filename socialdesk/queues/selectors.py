@@ -315,11 +315,13 @@ def dealable(
 ) -> QuerySet:
     """The conversations Play Mode may deal from `queue`, best first.
 
-    Open, waiting for our answer, not dealt to someone else under a live lease, not from a spammer.
+    Open, waiting for our answer, triaged (a poll's new conversation waits for its triage, which
+    may still change what the queues route on), not dealt to someone else under a live lease,
+    not from a spammer.
     """
     now = now or timezone.now()
     qs = queue_conversations(queue=queue, filter=filter).filter(
-        status=Status.OPEN, awaiting_reply=True
+        status=Status.OPEN, awaiting_reply=True, triage_pending=False
     )
     free = Q(dealt_to__isnull=True) | Q(lease_expires_at__lt=now)
     if agent is not None:
@@ -563,6 +565,11 @@ def page_of(
     more = len(found) > size
     found = found[:size]
     return found, (Cursor.of(found[-1]) if more else None)
+
+
+def languages_in_use() -> list[str]:
+    """The languages conversations have (codes, sorted), read through the language index."""
+    return _distinct_languages()
 
 
 def _distinct_languages() -> list[str]:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("manage/queues/", views.manage_queues, name="manage_queues"),
     path("manage/queues/new", views.edit_queue, name="new_queue"),
     path("manage/queues/<int:pk>/", views.edit_queue, name="edit_queue"),
+    path("manage/queues/<int:pk>/delete", views.delete_queue, name="delete_queue"),
 ]

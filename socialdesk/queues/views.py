@@ -1,19 +1,21 @@
 """The queues: a queue's list with its filters and bulk actions, and the CMs' queue editor."""
 
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
+from socialdesk.actions import policy
 from socialdesk.conversations.forms import form_errors
 from socialdesk.conversations.models import (
     CloseReason,
@@ -23,6 +25,7 @@ from socialdesk.conversations.models import (
     Tag,
 )
 from socialdesk.errors import ActionError
+from socialdesk.people import audit
 from socialdesk.people.models import has_role
 from socialdesk.queues.forms import QueueForm
 from socialdesk.queues.models import Queue, QueueKind, SavedFilter
@@ -45,10 +48,7 @@ from socialdesk.queues.selectors import (
 
 from .forms import BulkForm, SaveFilterForm
 
-
-def _require_cm(request):
-    if not has_role(request.user, "cm"):
-        raise PermissionDenied(gettext("Only community managers edit queues."))
+_require_cm = policy.page_role("cm", gettext_lazy("Only community managers edit queues."))
 
 
 def visible_queue_or_404(request, slug: str) -> Queue:
@@ -251,6 +251,16 @@ def edit_queue(request, pk=None):
     form = QueueForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         queue = form.save()
+        audit.record(
+            "setting_added" if instance is None else "setting_changed",
+            actor=request.user,
+            request=request,
+            setting="queue",
+            name=queue.name,
+            changed={k: str(form.cleaned_data.get(k))[:200] for k in form.changed_data}
+            if instance is not None
+            else {},
+        )
         messages.success(request, gettext("Queue “%(queue)s” saved.") % {"queue": queue})
         return redirect("manage_queues")
     preview = None
@@ -308,3 +318,45 @@ def bulk_action(request, slug):
         for problem in problems[:10]:
             messages.error(request, problem)
     return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
+
+
+@login_required
+def delete_queue(request, pk):
+    """Delete a queue after asking (CMs only); the Escalation queue and a queue that conversations
+    are assigned to stay, so that nothing assigned is lost from sight."""
+    _require_cm(request)
+    queue = get_object_or_404(Queue, pk=pk)
+    assigned = Conversation.objects.filter(assigned_queue=queue).count()
+    refusal = ""
+    if queue.is_escalation:
+        refusal = _("The escalation queue stays: the desk escalates into it.")
+    elif assigned:
+        refusal = ngettext(
+            "%(count)d conversation is assigned to this queue: assign it elsewhere first.",
+            "%(count)d conversations are assigned to this queue: assign them elsewhere first.",
+            assigned,
+        ) % {"count": assigned}
+    if request.method == "POST" and not refusal:
+        name = queue.name
+        with transaction.atomic():
+            queue.delete()
+            audit.record(
+                "setting_deleted", actor=request.user, request=request, setting="queue", name=name
+            )
+        messages.success(request, _("Deleted the queue “%(name)s”.") % {"name": name})
+        return redirect("manage_queues")
+    page = SimpleNamespace(title=_("Edit queues"), noun=_("queue"), name="manage_queues")
+    return render(
+        request,
+        "people/settings_delete.html" if not refusal else "queues/cannot_delete.html",
+        {
+            "page": page,
+            "row": queue,
+            "warning": _(
+                "Its play sessions and the filters agents saved on it go; the conversations stay."
+            ),
+            "refusal": refusal,
+            "action": reverse("delete_queue", args=[queue.pk]),
+        },
+        status=409 if refusal and request.method == "POST" else 200,
+    )

@@ -31,26 +31,40 @@ def visible_conversations(*, user) -> QuerySet:
     return Conversation.objects.filter(seen)
 
 
-def can_see(*, user, conversation: Conversation) -> bool:
+def can_see(*, user, conversation: Conversation, fresh: bool = False) -> bool:
     """`visible_conversations` for one conversation, in a few primary-key lookups: the check every
-    page and action makes, so it must not depend on how many conversations there are."""
+    page and action makes, so it must not depend on how many conversations there are.
+
+    `fresh`: the instance was just read from the database (an API operation's look-up), so its
+    holder and assignee are current and need no second read; that it was seen is then remembered
+    on the instance for this user, so the action the operation calls next checks it in memory
+    (and checks the deal again under its row lock)."""
     if has_role(user, Role.COMMUNITY_MANAGER):
         return True
     if not has_role(user, Role.CONTRIBUTOR):
         return False
-    current = (
-        Conversation.objects.filter(pk=conversation.pk)
-        .values("dealt_to_id", "assignee_id")
-        .first()
-    )
+    if getattr(conversation, "_seen_by", None) == user.pk:
+        return True
+    if fresh:
+        current = {
+            "dealt_to_id": conversation.dealt_to_id,
+            "assignee_id": conversation.assignee_id,
+        }
+    else:
+        current = (
+            Conversation.objects.filter(pk=conversation.pk)
+            .values("dealt_to_id", "assignee_id")
+            .first()
+        )
     if current is None:
         return False
-    if user.pk in (current["dealt_to_id"], current["assignee_id"]):
-        return True
-    return any(
+    seen = user.pk in (current["dealt_to_id"], current["assignee_id"]) or any(
         queue_conversations(queue=q).filter(pk=conversation.pk).exists()
         for q in visible_queues(user=user)
     )
+    if seen and fresh:
+        conversation._seen_by = user.pk
+    return seen
 
 
 def visible_conversation(*, user, pk) -> Conversation | None:

@@ -1,11 +1,13 @@
 """The date range every report is read over, from the query string."""
 
 from datetime import date
+from zoneinfo import available_timezones
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from .models import BusinessHours
 from .selectors import MAX_DAYS, DateRange
 
 # Dates outside these years are typing mistakes, and far dates overflow date arithmetic.
@@ -49,3 +51,39 @@ def period_from(query) -> tuple[RangeForm, DateRange | None]:
     """The form bound to the query string and its range (None when the range is not valid)."""
     form = RangeForm(query)
     return form, form.cleaned_data.get("period") if form.is_valid() else None
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class BusinessHoursForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"))
+    start = forms.TimeField(label=_("Opens at"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("Closes at"), widget=forms.TimeInput(attrs={"type": "time"}))
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, label=_("Working days")
+    )
+
+    class Meta:
+        model = BusinessHours
+        fields = ["enabled", "time_zone", "start", "end", "weekdays"]
+        labels = {"enabled": _("Count response times within these hours (a toggle on the report)")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(z, z) for z in sorted(available_timezones())]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("Closing must come after opening, on the same day."))
+        return data

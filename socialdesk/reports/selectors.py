@@ -334,15 +334,16 @@ def _names(user_ids) -> dict:
     )
 
 
-def _rows(found: list[Response], key) -> list[ResponseRow]:
+def _grouped(found: list[Response], key, measure=None) -> list[ResponseRow]:
+    measure = measure or (lambda r: r.seconds)
     groups = defaultdict(list)
     for r in found:
         groups[key(r)].append(r)
     return [
         ResponseRow(
             label=str(label),
-            first=Stats.of([r.seconds for r in rs if r.first]),
-            all=Stats.of([r.seconds for r in rs]),
+            first=Stats.of([measure(r) for r in rs if r.first]),
+            all=Stats.of([measure(r) for r in rs]),
         )
         for label, rs in sorted(groups.items(), key=lambda item: str(item[0]))
     ]
@@ -380,13 +381,19 @@ def play_time(*, period: DateRange, agent=None) -> list[PlayRow]:
     )
 
 
-def response_times(*, period: DateRange, agent=None) -> ResponseTimes:
+def response_times(*, period: DateRange, agent=None, hours=None) -> ResponseTimes:
     """RE1 for the range: first response time and response time per queue, account, agent and
-    day (of the answer), and play time per agent. `agent`: only that agent's own figures."""
+    day (of the answer), and play time per agent. `agent`: only that agent's own figures.
+    `hours` (`hours.Hours`): count each wait only within the team's business hours."""
     from django.conf import settings
 
     found = responses(period=period, agent=agent)
     names = _names(r.agent_id for r in found)
+    measure = (lambda r: hours.seconds_between(r.waited_from, r.at)) if hours else None
+
+    def _rows(found, key):
+        return _grouped(found, key, measure)
+
     overall = _rows(found, lambda r: "All")
     live = (
         PlaySession.objects.filter(ended_at__isnull=True)
@@ -567,13 +574,15 @@ class RecognitionRow:
     replies: int
     seen_through: int
     escalations: int
+    useful_escalations: int = 0
 
 
 def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
     """RE4 per agent over the range: replies written (an approved reply counts for its writer, on
     its approval), conversations seen through to a close (closed in the range, by anyone or by
-    automation, after this agent wrote the last reply), and escalations made. Nothing here ever
-    subtracts: an escalation only adds to a count."""
+    automation, after this agent wrote the last reply), escalations made, and escalations a
+    community manager marked useful in the range (counted for whoever escalated). Nothing here
+    ever subtracts: an escalation only adds to a count."""
     replies: dict = defaultdict(int)
     for actor, n in (
         period.of(Activity.objects.filter(kind="replied"))
@@ -619,7 +628,20 @@ def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
         .values_list("actor")
         .annotate(n=Count("id"))
     )
-    people = set(replies) | set(seen) | set(escalations)
+    marked = [
+        (d or {}).get("escalation")
+        for d in period.of(Activity.objects.filter(kind="escalation_useful")).values_list(
+            "detail", flat=True
+        )
+    ]
+    useful: dict = defaultdict(int)
+    marked_ids = [pk for pk in marked if isinstance(pk, int)]
+    if marked_ids:
+        escalator = dict(Activity.objects.filter(pk__in=marked_ids).values_list("pk", "actor"))
+        for pk in marked_ids:
+            if pk in escalator:
+                useful[escalator[pk]] += 1
+    people = set(replies) | set(seen) | set(escalations) | set(useful)
     if agent is not None:
         people = {agent.pk}
     names = _names(people)
@@ -630,6 +652,7 @@ def recognition(*, period: DateRange, agent=None) -> list[RecognitionRow]:
             replies=replies.get(pk, 0),
             seen_through=seen.get(pk, 0),
             escalations=escalations.get(pk, 0),
+            useful_escalations=useful.get(pk, 0),
         )
         for pk in people
     ]

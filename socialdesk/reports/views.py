@@ -10,11 +10,13 @@ import itertools
 import re
 from datetime import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from socialdesk.conversations.limits import unsafe_character
@@ -25,8 +27,19 @@ from socialdesk.queues.selectors import ConversationFilter, queue_conversations
 from socialdesk.queues.visibility import visible_conversations
 
 from . import charts, selectors
-from .forms import period_from
+from .forms import BusinessHoursForm, period_from
+from .models import BusinessHours
 from .templatetags.reports import duration
+
+
+def _hours_links(request) -> tuple[str, str]:
+    """The report's query without and with `hours=business`, for the toggle."""
+    query = request.GET.copy()
+    query.pop("hours", None)
+    query.pop("format", None)
+    plain = query.urlencode()
+    query["hours"] = "business"
+    return plain, query.urlencode()
 
 
 def _sees_everyone(user) -> bool:
@@ -120,7 +133,9 @@ def response_times(request):
             ["agent", "sessions", "play_seconds", "sessions_ended_idle", "conversations_dealt"],
             [(r.label, r.sessions, r.seconds, r.idle_sessions, r.dealt) for r in report],
         )
-    report = selectors.response_times(period=period, agent=agent)
+    setting = BusinessHours.load()
+    hours = setting.hours() if request.GET.get("hours") == "business" else None
+    report = selectors.response_times(period=period, agent=agent, hours=hours)
     if _wants_csv(request):
         header = ["by", "value"] + [
             f"{which}_{s}"
@@ -160,6 +175,9 @@ def response_times(request):
                 ("Day", report.by_day),
             ],
             "lease_minutes": round(report.lease_seconds / 60),
+            "business_hours": setting if setting.hours() else None,
+            "within_hours": hours is not None,
+            "hours_links": _hours_links(request),
             "median_chart": charts.bars(
                 [(r.label, r.all.median) for r in report.by_day],
                 title="Median response time per day",
@@ -279,8 +297,17 @@ def recognition(request):
     if _wants_csv(request):
         return _csv(
             _stem("recognition", period),
-            ["agent", "replies", "conversations_seen_through_to_close", "escalations"],
-            [(r.label, r.replies, r.seen_through, r.escalations) for r in rows],
+            [
+                "agent",
+                "replies",
+                "conversations_seen_through_to_close",
+                "escalations",
+                "escalations_marked_useful",
+            ],
+            [
+                (r.label, r.replies, r.seen_through, r.escalations, r.useful_escalations)
+                for r in rows
+            ],
         )
     return _render(
         request,
@@ -375,3 +402,20 @@ def conversations_csv(request):
     )
     name = f"conversations-{queue.slug if queue else 'all'}-{timezone.localdate():%Y%m%d}.csv"
     return _csv(name, CONVERSATION_COLUMNS, rows, stream=True)
+
+
+@login_required
+def business_hours(request):
+    """RE1: community managers set the team's business hours (or none)."""
+    if not _sees_everyone(request.user):
+        raise PermissionDenied(gettext("Only community managers and admins set business hours."))
+    setting = BusinessHours.load()
+    form, status = BusinessHoursForm(instance=setting), 200
+    if request.method == "POST":
+        form = BusinessHoursForm(request.POST, instance=setting)
+        if form.is_valid():
+            form.save()
+            messages.success(request, gettext("Business hours saved."))
+            return redirect("reports_business_hours")
+        status = 400
+    return render(request, "reports/business_hours.html", {"form": form}, status=status)

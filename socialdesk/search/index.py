@@ -1,18 +1,28 @@
 """The full-text indexes behind search, one per database.
 
-PostgreSQL: a GIN index over each message's tsvector, made with the text search configuration of
-the message's language (`socialdesk_regconfig(language)`: `de` → german, `en` → english, …,
-'simple' for a language PostgreSQL does not stem or none detected), and one over the notes
-('simple': they have no language). Nothing is stored beside the rows: the index is on the
-expression, so every way a message is written (ingestion, replies, merges, the admin) keeps it
-current. A query is stemmed once with each configuration and the variants ORed
-(`socialdesk_tsquery`), so "Passwörter" finds a German message saying "Passwort" and "replies"
-an English one saying "reply", while each message is matched only in its own language.
+PostgreSQL: one row per conversation in `search_conversation_text` (conversation_id, vector),
+the words of all its messages and notes, each message's made with the text search configuration
+of its language (`socialdesk_regconfig(language)`: `de` → german, `en` → english, …, 'simple' for
+a language PostgreSQL does not stem or none detected; notes 'simple'), positions stripped, with a
+GIN index on the vector. Triggers on the messages and notes (insert, update, delete, truncate:
+every way a message is written — ingestion, replies, merges and splits, the admin — and one
+statement at a time, however many rows it wrote) compute the rows of the conversations they
+touched again; the conversations' own table is never written. A conversation's words in one
+place let the planner choose per query: a rare word through the GIN index (the few matches,
+then sorted), a common one by walking the conversations newest first and probing each one's row
+until a page is full (no need to read every match to show the newest 25). A query is stemmed
+once with each configuration and the variants ORed (`socialdesk_tsquery`), so "Passwörter" finds
+a German message saying "Passwort" and "replies" an English one saying "reply", while each
+message is matched only in its own language. The table has no foreign key (Django's flush
+truncates the conversations without CASCADE); a conversation deleted loses its messages first,
+and with them its row.
 
 SQLite: FTS5 tables with external content (`search_message_fts`, `search_note_fts`: the text lives
 only in the messages' and notes' tables) kept in sync by triggers on insert, update and delete.
 Tokens are Unicode words without diacritics, English words stemmed (Porter).
 """
+
+from contextlib import nullcontext
 
 from django.db import connection
 
@@ -52,6 +62,27 @@ PG_CONFIGS = {
 
 MESSAGE_VECTOR = "to_tsvector(socialdesk_regconfig(language), text)"
 NOTE_VECTOR = "to_tsvector('simple'::regconfig, text)"
+CONVERSATION_TEXT = "search_conversation_text"
+# A conversation's vector is built from its newest messages and notes, at most this many of each:
+# a tsvector holds at most 1 MB, and a conversation of thousands of messages is a flood.
+MAX_INDEXED = 1000
+# New words are no longer added to a conversation whose vector is this large (bytes).
+MAX_BYTES = 500_000
+
+# The vector of each of the conversations `ids` (an int8[]), from its messages and notes.
+_VECTORS = f"""
+    SELECT ids.id AS conversation_id,
+           strip(coalesce(socialdesk_tsv_agg(w.v), ''::tsvector)) AS vector
+    FROM unnest($1) AS ids(id)
+    LEFT JOIN LATERAL (
+        (SELECT {MESSAGE_VECTOR} AS v FROM conversations_message
+         WHERE conversation_id = ids.id ORDER BY id DESC LIMIT {MAX_INDEXED})
+        UNION ALL
+        (SELECT {NOTE_VECTOR} FROM conversations_internalnote
+         WHERE conversation_id = ids.id ORDER BY id DESC LIMIT {MAX_INDEXED})
+    ) w ON true
+    GROUP BY ids.id
+"""
 
 SQLITE_TABLES = {
     # fts table: the table whose `text` column it indexes
@@ -91,13 +122,113 @@ def _pg_install(cursor) -> None:
         $$
         """
     )
+    # The per-message indexes of the first version: the conversations' vectors replace them.
+    cursor.execute("DROP INDEX IF EXISTS search_message_tsv")
+    cursor.execute("DROP INDEX IF EXISTS search_note_tsv")
     cursor.execute(
-        f"CREATE INDEX IF NOT EXISTS search_message_tsv ON conversations_message "
-        f"USING gin ({MESSAGE_VECTOR})"
+        "CREATE OR REPLACE AGGREGATE socialdesk_tsv_agg(tsvector) "
+        "(SFUNC = tsvector_concat, STYPE = tsvector)"
     )
     cursor.execute(
-        f"CREATE INDEX IF NOT EXISTS search_note_tsv ON conversations_internalnote "
-        f"USING gin ({NOTE_VECTOR})"
+        f"CREATE TABLE IF NOT EXISTS {CONVERSATION_TEXT} "
+        "(conversation_id bigint PRIMARY KEY, vector tsvector NOT NULL)"
+    )
+    cursor.execute(
+        f"CREATE INDEX IF NOT EXISTS search_conversation_vector ON {CONVERSATION_TEXT} "
+        "USING gin (vector)"
+    )
+    # Computing a conversation's vector again (an edit, a deletion, a merge or a split).
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION socialdesk_search_refresh(ids bigint[]) RETURNS void
+        LANGUAGE sql VOLATILE AS $$
+          INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector)
+          SELECT conversation_id, vector FROM ({_VECTORS}) v ORDER BY conversation_id
+          ON CONFLICT (conversation_id) DO UPDATE SET vector = EXCLUDED.vector;
+          DELETE FROM {CONVERSATION_TEXT} WHERE conversation_id = ANY($1) AND length(vector) = 0;
+        $$
+        """
+    )
+    # Statement-level triggers: one statement of their own for the conversations a statement
+    # touched. New messages and notes add their words to what is there (ON CONFLICT sees the
+    # row as the last committed writer left it: two pollers adding to one conversation both
+    # count); an UPDATE recomputes where the text, the language or the conversation changed, a
+    # DELETE where something went.
+    for table, vector in (
+        ("conversations_message", MESSAGE_VECTOR),
+        ("conversations_internalnote", NOTE_VECTOR),
+    ):
+        lang = (
+            ", n.language, n.conversation_id"
+            if vector == MESSAGE_VECTOR
+            else ", n.conversation_id"
+        )
+        olang = (
+            ", o.language, o.conversation_id"
+            if vector == MESSAGE_VECTOR
+            else ", o.conversation_id"
+        )
+        bodies = {
+            "INSERT": (
+                "NEW TABLE AS new_rows",
+                f"""
+                INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector)
+                SELECT conversation_id, strip(socialdesk_tsv_agg({vector})) FROM new_rows
+                GROUP BY conversation_id HAVING length(strip(socialdesk_tsv_agg({vector}))) > 0
+                ORDER BY conversation_id
+                ON CONFLICT (conversation_id) DO UPDATE SET vector = CASE
+                  WHEN pg_column_size(t.vector) > {MAX_BYTES} THEN t.vector
+                  ELSE strip(t.vector || EXCLUDED.vector) END;
+                """,
+            ),
+            "DELETE": (
+                "OLD TABLE AS old_rows",
+                "PERFORM socialdesk_search_refresh(ARRAY(SELECT DISTINCT conversation_id "
+                "FROM old_rows ORDER BY 1));",
+            ),
+            "UPDATE": (
+                "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                "PERFORM socialdesk_search_refresh(ARRAY(SELECT DISTINCT x.c FROM new_rows n "
+                "JOIN old_rows o ON o.id = n.id, "
+                "LATERAL (VALUES (n.conversation_id), (o.conversation_id)) AS x(c) "
+                f"WHERE (n.text{lang}) IS DISTINCT FROM (o.text{olang}) ORDER BY 1));",
+            ),
+        }
+        for event, (referencing, body) in bodies.items():
+            name = f"socialdesk_search_{table.split('_', 1)[1]}_{event.lower()}"
+            cursor.execute(
+                f"""
+                CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+                BEGIN
+                  {body}
+                  RETURN NULL;
+                END $$
+                """
+            )
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            cursor.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+            )
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION socialdesk_search_truncate() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_TABLE_NAME = 'conversations_message' THEN
+            TRUNCATE {CONVERSATION_TEXT};
+          END IF;
+          RETURN NULL;
+        END $$
+        """
+    )
+    cursor.execute(
+        "DROP TRIGGER IF EXISTS socialdesk_search_message_truncate ON conversations_message"
+    )
+    cursor.execute(
+        "CREATE TRIGGER socialdesk_search_message_truncate AFTER TRUNCATE ON conversations_message "
+        "FOR EACH STATEMENT EXECUTE FUNCTION socialdesk_search_truncate()"
     )
     # `@handle` (iexact compares UPPER(handle)).
     cursor.execute(
@@ -106,7 +237,46 @@ def _pg_install(cursor) -> None:
     )
 
 
+def rebuild(cursor=None) -> None:
+    """Compute every conversation's row again (after a bulk load with the triggers off)."""
+    with nullcontext(cursor) if cursor else connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {CONVERSATION_TEXT}")
+        cursor.execute(
+            f"""
+            INSERT INTO {CONVERSATION_TEXT} (conversation_id, vector)
+            SELECT conversation_id, strip(socialdesk_tsv_agg(v)) FROM (
+              SELECT conversation_id, {MESSAGE_VECTOR} AS v FROM conversations_message
+              UNION ALL
+              SELECT conversation_id, {NOTE_VECTOR} FROM conversations_internalnote
+            ) w GROUP BY conversation_id HAVING length(strip(socialdesk_tsv_agg(v))) > 0
+            """
+        )
+        cursor.execute(f"ANALYZE {CONVERSATION_TEXT}")
+
+
+def _pg_triggers(cursor) -> list[tuple[str, str]]:
+    cursor.execute(
+        "SELECT tgname, tgrelid::regclass::text FROM pg_trigger "
+        "WHERE tgname LIKE 'socialdesk_search_%%' AND NOT tgisinternal"
+    )
+    return cursor.fetchall()
+
+
+def _pg_drop_conversation_text(cursor) -> None:
+    for name, table in _pg_triggers(cursor):
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+    cursor.execute(f"DROP TABLE IF EXISTS {CONVERSATION_TEXT}")
+    cursor.execute(
+        "SELECT proname FROM pg_proc WHERE proname LIKE 'socialdesk_search_%%' AND pronargs = 0"
+    )
+    for (name,) in cursor.fetchall():
+        cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    cursor.execute("DROP FUNCTION IF EXISTS socialdesk_search_refresh(bigint[])")
+    cursor.execute("DROP AGGREGATE IF EXISTS socialdesk_tsv_agg(tsvector)")
+
+
 def _pg_uninstall(cursor) -> None:
+    _pg_drop_conversation_text(cursor)
     for index in ("search_message_tsv", "search_note_tsv", "search_author_handle"):
         cursor.execute(f"DROP INDEX IF EXISTS {index}")
     cursor.execute("DROP FUNCTION IF EXISTS socialdesk_tsquery(text)")
@@ -178,6 +348,7 @@ def ensure_after_migrate(using="default", **kwargs) -> None:
         if conn.vendor == "sqlite" and _sqlite_missing(cursor):
             _sqlite_install(cursor)
         elif conn.vendor == "postgresql":
-            cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'socialdesk_tsquery'")
-            if cursor.fetchone() is None:
+            cursor.execute("SELECT to_regclass(%s)", [CONVERSATION_TEXT])
+            if cursor.fetchone()[0] is None:
                 _pg_install(cursor)
+                rebuild(cursor)

@@ -4,13 +4,20 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.conversations.models import MessageType, Sentiment, Status, Tag
-from socialdesk.queues.selectors import PRIVATE_MESSAGE, ConversationFilter
+from socialdesk.queues.selectors import (
+    NONE,
+    NONE_LABELS,
+    PRIVATE_MESSAGE,
+    ConversationFilter,
+    languages_in_use,
+)
+from socialdesk.triage.classify import language_name
 
-from .selectors import BadQuery, SearchCursor
-from .selectors import search as run_search
+from .selectors import BadQuery, SearchCursor, results
 
 TAGS_SHOWN = 100
 
@@ -44,6 +51,14 @@ def _options(filter: ConversationFilter) -> list[tuple[str, str, list]]:
                 .distinct()
             ],
         ),
+        group(
+            _("Language"),
+            "languages",
+            [
+                *sorted(((c, language_name(c)) for c in languages_in_use()), key=lambda x: x[1]),
+                (NONE, NONE_LABELS["languages"]),
+            ],
+        ),
         group("Sentiment", "sentiments", Sentiment.choices),
     ]
 
@@ -59,10 +74,12 @@ def search(request):
             after = SearchCursor.decode(request.GET["after"])
         except ValueError:
             error = "That page link is not one this desk made: here is the first page."
+    found = None
     try:
-        results, cursor = run_search(user=request.user, text=text, filter=filter, after=after)
+        found = results(user=request.user, text=text, filter=filter, after=after)
+        rows, cursor = found.rows, found.next
     except BadQuery as e:
-        results, cursor, error, status = [], None, str(e), 400
+        rows, cursor, error, status = [], None, str(e), 400
     query = urlencode([("q", text), *filter.as_query()], errors="replace")
     return render(
         request,
@@ -70,7 +87,8 @@ def search(request):
         {
             "q": text if status == 200 else "",
             "searched": bool(text.strip()) and status == 200,
-            "results": results,
+            "results": rows,
+            "count": found.count if found else None,
             "error": error,
             "options": _options(filter),
             "filter_query": filter.as_query(),

@@ -19,8 +19,8 @@ from functools import lru_cache
 
 from django.conf.locale import LANG_INFO
 
-from . import patterns
-from .textmodel import candidate_words, model, raw_features
+from . import cues, patterns
+from .textmodel import candidate_words, model, normalise, raw_features
 
 TYPES = ["support request", "feedback", "feature request", "compliment", "app roundup", "other"]
 SENTIMENTS = ["positive", "neutral", "negative"]
@@ -174,6 +174,11 @@ class TriageInput:
     likes: int = 0
     reposts: int = 0
     user_tags: tuple[str, ...] = ()  # the author's user tags (spammer, troll, ...)
+    # The conversation's earlier inbound messages, oldest first: a follow-up ("still nothing")
+    # is read with them when its own words say too little.
+    context: tuple[str, ...] = ()
+    # The author's recent messages elsewhere on the desk (repeated texts are a bot's mark).
+    author_history: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,12 +262,15 @@ def _keyword_re(keyword: str) -> re.Pattern:
 # --- Type rules: phrasing that says the type better than any model trained on a few hundred texts.
 _FEATURE = re.compile(
     r"\b(please (add|bring back|make|support|let)|feature request|would (be|love) (nice|great|cool|awesome|it)|"
+    r"(would|'d) love (a|an|to (see|have|get)|if|the option)|built-in option|(needs?|should have) an? (option|setting|way)|"
     r"i wish (firefox|you|it|there)|add an? (option|setting|button|way)|can you (please )?add|"
     r"bitte .*\b(einbauen|hinzufügen|einführen)|wäre (schön|toll|super|cool|gut),? wenn|wunsch:|"
     r"ajoutez|ce serait (bien|génial|top|super)|merci de remettre|suggestion ?:|"
     r"por favor (añadan|agreguen|vuelvan|adicionem|tragam)|sería (genial|bueno|útil)|sugerencia:|estaría bien|"
     r"seria (ótimo|legal|bom|incrível)|sugestão:|"
-    r"lütfen .*(ekleyin|getirin)|olsa (harika|güzel|iyi) olurdu|öneri:)",
+    r"lütfen .*(ekleyin|getirin)|olsa (harika|güzel|iyi) olurdu|öneri:|"
+    r"per favore (aggiungete|rimettete)|sarebbe (bello|utile|fantastico)|suggerimento:|"
+    r"voeg .*toe|zou (fijn|handig|mooi) zijn|graag een (optie|knop)|suggestie:)",
     re.IGNORECASE,
 )
 _APPS = re.compile(
@@ -276,26 +284,38 @@ _ROUNDUP = re.compile(
 )
 _QUESTION = re.compile(
     r"\?|\b(how|why|where|help|can't|cannot|won't|doesn't|not working|wie|warum|hilfe|comment|pourquoi|aide|"
-    r"cómo|por qué|ayuda|como|por que|ajuda|socorro|nasıl|neden|yardım)\b",
+    r"cómo|por qué|ayuda|como|por que|ajuda|socorro|nasıl|neden|yardım|perché|aiuto|hoe|waarom)\b",
     re.IGNORECASE,
 )
 _PROBLEM = re.compile(
     r"\b(help|not working|doesn't work|stopped working|won't (open|load|start|work|connect)|can't|cannot|keeps? crashing|"
     r"crash(es|ed)?|lost (all )?my|disappeared|how (do|can) i|hilfe|funktioniert nicht|stürzt|abstürz|aidez|ne marche plus|"
     r"plante|ne se lance|ayuda|no funciona|no abre|se cierra|ajuda|socorro|não (abre|funciona)|parou de funcionar|"
-    r"yardım|çalışmıyor|çöküyor|açılmıyor)\b",
+    r"yardım|çalışmıyor|çöküyor|açılmıyor|non funziona|non si apre|si blocca|si chiude da solo|aiuto|"
+    r"werkt niet|crasht|loopt vast|start niet op)\b",
     re.IGNORECASE,
 )
 _PRAISE = re.compile(
     r"(\b(love|awesome|amazing|great job|thank you|thanks|best browser|rocks|kudos|"
     r"danke|liebe|großartig|genial|begeistert|merci|adore|bravo|gracias|encanta|obrigad[oa]|amo|parabéns|incrível|"
-    r"teşekkürler|teşekkür ederim|seviyorum|harika|bayılıyorum|eline sağlık)\b|❤️|😍|🥰)",
+    r"teşekkürler|teşekkür ederim|seviyorum|harika|bayılıyorum|eline sağlık|"
+    r"grazie|adoro|fantastico|ottimo lavoro|bedankt|geweldig|fantastisch)\b|❤️|😍|🥰)",
     re.IGNORECASE,
 )
 _SPAM = re.compile(
-    r"\b(giveaway|free followers|crypto|airdrop|click here|dm me for|promo code|earn \$|onlyfans)\b",
+    r"\b(giveaway|free followers|crypto\w*|airdrop|click here|dm me for|promo code|earn \$|onlyfans|"
+    r"follow ?back|followback|f4f|l4l|follow for follow|gain followers|"
+    r"bitcoin|btc|usdt|ethereum|binance|nft drop|double your|passive income|"
+    r"gewinnspiel|kostenlose follower|folge zurück|geld verdienen|"
+    r"followers gratuits|abonnez-vous|gagnez de l'argent|"
+    r"seguidores gratis|sígueme y te sigo|gana dinero|criptomonedas?|sorteo|"
+    r"seguidores grátis|sigo de volta|ganhe dinheiro|criptomoedas?|"
+    r"takip(çi)? ?(et|ederim|edene|kasma)|takipçi|karşılıklı takip|geri takip|kripto\w*|bedava takipçi|çekiliş|para kazan\w*|"
+    r"follower gratis|guadagna\w*|criptovalut\w*|gratis volgers|volg terug|geld verdienen)\b",
     re.IGNORECASE,
 )
+# The same text this many times from one author (its recent messages) is a bot's mark.
+REPEATS = 2
 _LINK = re.compile(r"https?://")
 
 
@@ -337,6 +357,40 @@ def _language_identifier():
     return identifier
 
 
+# Texts of this many words or fewer go to lingua, where it is installed and switched on.
+LINGUA_MAX_WORDS = 3
+
+
+@lru_cache(maxsize=1)
+def _lingua():
+    """lingua's detector (high-accuracy mode) over LANGUAGES, or None: only with the optional
+    `lingua` extra installed and SOCIALDESK_TRIAGE_LINGUA=1, since it adds about 96 MB to the
+    install and about 400 MB to each process that loads it (docs/triage-quality.md)."""
+    import os
+
+    if os.environ.get("SOCIALDESK_TRIAGE_LINGUA", "").lower() not in ("1", "true", "yes"):
+        return None
+    try:
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+    except ImportError:
+        return None
+    codes = {"no": "NB"}
+    langs = [
+        Language.from_iso_code_639_1(getattr(IsoCode639_1, codes.get(c, c.upper())))
+        for c in LANGUAGES
+    ]
+    return LanguageDetectorBuilder.from_languages(*langs).build()
+
+
+def _lingua_classify(detector, text: str) -> tuple[str, float]:
+    values = detector.compute_language_confidence_values(text)
+    if not values:
+        return "", 0.0
+    best = values[0]
+    code = best.language.iso_code_639_1.name.lower()
+    return {"nb": "no"}.get(code, code), float(best.value)
+
+
 def detect_language(
     text: str, hint: str = "", *, hint_from: str = "the platform"
 ) -> tuple[str, float, str]:
@@ -347,7 +401,11 @@ def detect_language(
         if hint:
             return hint, 0.5, f"too little text to tell; {hint_from} says {language_name(hint)}"
         return "", 0.0, "too little text to tell"
-    lang, p = _language_identifier().classify(clean)
+    lingua = _lingua() if len(clean.split()) <= LINGUA_MAX_WORDS else None
+    if lingua is not None:
+        lang, p = _lingua_classify(lingua, clean)
+    else:
+        lang, p = _language_identifier().classify(clean)
     if hint and hint != lang and p < 0.9:
         return (
             hint,
@@ -377,32 +435,73 @@ def classify_batch(
     type_model, sentiment_model = model("type"), model("sentiment")
     if not texts:
         return []
-    x = raw_features(texts)  # both models use the same features: extract them once
+    # A follow-up is also read together with the conversation's last earlier messages: the
+    # combined reading is used where the follow-up's own words leave the model unsure.
+    with_context = [i for i, inp in enumerate(inputs) if inp.context]
+    combined = [" ".join((*inputs[i].context[-2:], inputs[i].text)) for i in with_context]
+    x = raw_features(texts + combined)  # both models use the same features: extract them once
     type_x, sentiment_x = type_model.weighted(x), sentiment_model.weighted(x)
-    type_probs = type_model.predict_proba_weighted(type_x)
-    sentiment_probs = sentiment_model.predict_proba_weighted(sentiment_x)
+    type_probs_all = type_model.predict_proba_weighted(type_x)
+    sentiment_probs_all = sentiment_model.predict_proba_weighted(sentiment_x)
+    n = len(texts)
+    type_probs, sentiment_probs = type_probs_all[:n], sentiment_probs_all[:n]
+    context_row = {i: n + k for k, i in enumerate(with_context)}
     rules = [_type_rule(t) for t in texts]
     # The words behind each model decision, for its reason; the type model's only where no rule decided.
     words = candidate_words(texts)
     type_words = type_model.telling_words(
-        type_x,
+        type_x[:n],
         [[] if rule else ws for rule, ws in zip(rules, words, strict=True)],
         [int(p.argmax()) for p in type_probs],
     )
     sentiment_words = sentiment_model.telling_words(
-        sentiment_x, words, [int(p.argmax()) for p in sentiment_probs]
+        sentiment_x[:n], words, [int(p.argmax()) for p in sentiment_probs]
     )
+    act = config.act_confidence
     results = []
     for i, inp in enumerate(inputs):
         if rules[i]:
             type_, type_conf, type_reason = rules[i][0], RULE_CONFIDENCE, rules[i][1]
         else:
             type_, type_conf = _prediction(type_probs[i], type_model.classes)
-            type_reason = _model_reason(type_words[i], band(type_conf, config.act_confidence))
-        sentiment, sentiment_conf = _prediction(sentiment_probs[i], sentiment_model.classes)
-        sentiment_reason = _model_reason(
-            sentiment_words[i], band(sentiment_conf, config.act_confidence)
+            type_reason = _model_reason(type_words[i], band(type_conf, act))
+            if i in context_row and type_conf < act:
+                c_rule = _type_rule(combined[context_row[i] - n])
+                if c_rule:
+                    c_type, c_conf, c_why = c_rule[0], RULE_CONFIDENCE, c_rule[1]
+                else:
+                    c_type, c_conf = _prediction(
+                        type_probs_all[context_row[i]], type_model.classes
+                    )
+                    c_why = "the wording as a whole"
+                if c_conf > type_conf:
+                    type_, type_conf = c_type, c_conf
+                    type_reason = f"read with the conversation's earlier messages: {c_why}"
+        probs = sentiment_probs[i]
+        from_context = False
+        if i in context_row and float(probs.max()) < act:
+            c_probs = sentiment_probs_all[context_row[i]]
+            if float(c_probs.max()) > float(probs.max()):
+                probs, from_context = c_probs, True
+        probs, cues_used = cues.combine(
+            probs,
+            sentiment_model.classes,
+            inp.text,
+            inp.stars,
+            rules[i][0] if rules[i] else "",
         )
+        sentiment, sentiment_conf = _prediction(probs, sentiment_model.classes)
+        if from_context:
+            sentiment_reason = "read with the conversation's earlier messages"
+        else:
+            sentiment_reason = _model_reason(
+                sentiment_words[i]
+                if sentiment == _prediction(sentiment_probs[i], sentiment_model.classes)[0]
+                else [],
+                band(sentiment_conf, act),
+            )
+        if cues_used:
+            sentiment_reason = f"{sentiment_reason}; with {' and '.join(cues_used)}"
         results.append(
             _classify_one(
                 inp,
@@ -536,10 +635,21 @@ def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> No
         spam_why.append("three or more links")
     if inp.text.count("#") >= 6:
         spam_why.append("six or more hashtags")
+    if inp.author_history:
+        same = normalise(inp.text)
+        repeats = sum(normalise(t) == same for t in inp.author_history)
+        if repeats >= REPEATS:
+            spam_why.append(f"the author sent the same text {repeats + 1} times")
+    found = bool(spam_why)
     if "spammer" in inp.user_tags:
         spam_why.append("an agent tagged the author Spammer")
     if spam_why:
         result.signals.append(Signal("spam", "Possible spam", "; ".join(spam_why)))
+    if found and "spammer" not in inp.user_tags:
+        # A suggestion for the agent: a user tag follows the author into every conversation.
+        result.signals.append(
+            Signal("suggest_user_tag", "Suggested user tag: Spammer", "; ".join(spam_why))
+        )
     if {"troll", "trouble_maker"} & set(inp.user_tags):
         result.signals.append(
             Signal(

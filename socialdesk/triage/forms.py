@@ -1,8 +1,8 @@
 """Forms for the CM's triage pages: they reject bad input with messages that say what to do."""
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.models import MessageType
@@ -10,7 +10,7 @@ from socialdesk.fields import MAX_ID
 
 from . import patterns
 from .classify import LANGUAGES
-from .models import TagRule, split_list
+from .models import KBArticle, TagRule, WatchTerm, split_list
 
 MAX_UPLOAD = 2 * 1024 * 1024
 
@@ -120,3 +120,82 @@ class EscalateClusterForm(forms.Form):
         if len(ids) < 2:
             raise forms.ValidationError(_("A cluster needs at least two conversations."))
         return ids
+
+
+class WatchTermForm(forms.ModelForm):
+    """A paid product (TR7) or a controversial topic (TR9) as a community manager keeps it; the
+    kind is the page's, never the request's."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=100, error_messages={"required": _("Give it a name.")}
+    )
+    keywords = forms.CharField(
+        label=_("Other ways to say it"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+        help_text=_("One per line or comma-separated; any one of them, as a whole word, matches."),
+    )
+
+    class Meta:
+        model = WatchTerm
+        fields = ["name", "keywords", "active"]
+        labels = {"active": _("Watched (untick to pause it)")}
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.kind = kind
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Give it a name."))
+        taken = WatchTerm.objects.filter(kind=self.instance.kind, name__iexact=name)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("“%(name)s” is in the list already.") % {"name": name})
+        return name
+
+    def clean_keywords(self):
+        return "\n".join(split_list(self.cleaned_data["keywords"]))
+
+
+class KBArticleForm(forms.ModelForm):
+    """A knowledge-base article typed in, beside the import (TR8)."""
+
+    title = forms.CharField(
+        label=_("Title"), max_length=300, error_messages={"required": _("Give the title.")}
+    )
+    url = forms.URLField(
+        label=_("Address"),
+        max_length=500,
+        assume_scheme="https",
+        error_messages={
+            "required": _("Give the article's address."),
+            "invalid": _("Give a full web address, such as https://support.mozilla.org/kb/…"),
+        },
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+        help_text=_("Its words are matched against the customer's to suggest it."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("any language")), *((c, c) for c in LANGUAGES)],
+        initial="en",
+        required=False,
+    )
+
+    class Meta:
+        model = KBArticle
+        fields = ["title", "url", "summary", "language"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Give an address that starts with https://."))
+        if KBArticle.objects.exclude(pk=self.instance.pk).filter(url=url).exists():
+            raise forms.ValidationError(_("Another article has this address."))
+        return url

@@ -46,6 +46,8 @@ class CorrectionField(models.TextChoices):
     TYPE = "type", _("Type")
     SENTIMENT = "sentiment", _("Sentiment")
     LANGUAGE = "language", _("Language")
+    # An agent removed a tag triage had added: suggested = the tag's name, chosen = "".
+    TAG = "tag", _("Tag")
 
 
 class TriageCorrection(models.Model):
@@ -55,7 +57,7 @@ class TriageCorrection(models.Model):
         Conversation, on_delete=models.CASCADE, related_name="triage_corrections"
     )
     field = models.CharField(max_length=20, choices=CorrectionField.choices)
-    suggested = models.CharField(max_length=30, blank=True)
+    suggested = models.CharField(max_length=100, blank=True)
     suggested_confidence = models.FloatField(default=0)
     chosen = models.CharField(max_length=30)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

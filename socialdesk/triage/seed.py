@@ -2,6 +2,7 @@
 
 from socialdesk.conversations.models import Tag
 
+from .demo_kb import KB
 from .models import KBArticle, TagRule, WatchKind, WatchTerm
 
 PAID_PRODUCTS = [
@@ -52,38 +53,6 @@ TAG_RULES = [
     ),
     ("Feature requests", "Feature request", "", "feature_request"),
     ("Fan love", "Fan Love", "", "compliment"),
-]
-KB = [
-    (
-        "Restore bookmarks from backup or move them to another computer",
-        "https://support.mozilla.org/kb/restore-bookmarks-from-backup-or-move-them",
-        "Firefox saves backups of your bookmarks automatically. Restore lost or missing bookmarks after an update.",
-    ),
-    (
-        "Firefox crashes - troubleshoot, prevent and get help fixing crashes",
-        "https://support.mozilla.org/kb/firefox-crashes-troubleshoot-prevent-and-get-help",
-        "What to do when Firefox keeps crashing, closes unexpectedly or will not start; crash reports and crash IDs.",
-    ),
-    (
-        "Troubleshoot problems with Firefox Sync",
-        "https://support.mozilla.org/kb/sync-troubleshooting",
-        "Sync is not working: bookmarks, passwords or history do not sync between phone and computer.",
-    ),
-    (
-        "Password manager - remember, delete, change and import saved passwords",
-        "https://support.mozilla.org/kb/password-manager-remember-delete-edit-logins",
-        "Save, import, export and recover saved passwords and logins in Firefox.",
-    ),
-    (
-        "Fix video playback problems",
-        "https://support.mozilla.org/kb/fix-video-audio-problems-firefox",
-        "Videos stutter, do not play or have no sound on YouTube and other sites.",
-    ),
-    (
-        "Mozilla VPN connection problems",
-        "https://support.mozilla.org/kb/mozilla-vpn-troubleshooting",
-        "Mozilla VPN does not connect, disconnects or is slow; subscription and devices.",
-    ),
 ]
 
 

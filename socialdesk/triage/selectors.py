@@ -22,11 +22,10 @@ from socialdesk.conversations.models import (
     Status,
 )
 
+from . import topics
 from .classify import CONFIDENT, LANGUAGES, band, language_name
 from .models import KBArticle, TriageSuggestion
 from .textmodel import normalise
-
-KB_MIN_SCORE = 0.12
 
 
 def _first_inbound_text(conversation: Conversation) -> str:
@@ -57,45 +56,25 @@ class Ranked:
     reason: str
 
 
-def rank_suggestions(text: str, *, limit: int = 3) -> list[Ranked]:
-    """KB articles and clippings ranked by TF-IDF cosine with the customer's words; each with the words shared."""
+def rank_suggestions(text: str, *, limit: int = 3, language: str = "") -> list[Ranked]:
+    """KB articles and clippings about what the customer's message is about (topics.suggest), in
+    the message's language first; none when its topic is unclear. Each with the words that
+    named the topic."""
+    if not text.strip():
+        return []
     docs = [
-        ("kb", a.title, a.url, a.summary, f"{a.title} {a.summary}")
+        topics.Doc("kb", a.title, a.url, a.summary, a.language or "en")
         for a in KBArticle.objects.all()[:2000]
     ]
     docs += [
-        ("clipping", c.title, "", c.text, f"{c.title} {c.text}")
+        topics.Doc("clipping", c.title, "", c.text, c.language or "en")
         for c in Clipping.objects.filter(is_holding_reply=False)[:500]
     ]
-    if not docs or not text.strip():
-        return []
-    vec = _vectorizer()
-    try:
-        m = vec.fit_transform([d[4] for d in docs] + [text])
-    except ValueError:  # nothing but stop-length words
-        return []
-    q = m[len(docs)]
-    sims = (m[: len(docs)] @ q.T).toarray().ravel()
-    vocab = np.array(vec.get_feature_names_out())
-    out = []
-    for i in np.argsort(-sims)[: limit * 2]:
-        if sims[i] < KB_MIN_SCORE:
-            break
-        shared = vocab[(m[i].multiply(q)).nonzero()[1]]
-        kind, title, url, body, _ = docs[i]
-        out.append(
-            Ranked(
-                kind,
-                title,
-                url,
-                body,
-                float(sims[i]),
-                "shares the words " + ", ".join(f"“{w}”" for w in sorted(shared)[:5]),
-            )
-        )
-    kb = [r for r in out if r.kind == "kb"][:limit]
-    clips = [r for r in out if r.kind == "clipping"][:limit]
-    return kb + clips
+    threshold = getattr(settings, "SOCIALDESK_SUGGEST_CONFIDENCE", topics.SUGGEST_CONFIDENCE)
+    return [
+        Ranked(m.doc.kind, m.doc.title, m.doc.url, m.doc.text, m.confidence, m.reason)
+        for m in topics.suggest(text, docs, language=language, threshold=threshold, limit=limit)
+    ]
 
 
 @dataclass
@@ -211,7 +190,7 @@ def composer(conversation: Conversation) -> dict:
     s = TriageSuggestion.objects.filter(conversation=conversation).first()
     signals = list(s.signals) if s else []
     text = _first_inbound_text(conversation)
-    ranked = rank_suggestions(text)
+    ranked = rank_suggestions(text, language=conversation.language or (s.language if s else ""))
     warnings = [x for x in signals if x["kind"] in COMPOSER_SIGNALS] + _warnings(
         conversation, signals, has_kb=any(r.kind == "kb" for r in ranked)
     )
@@ -377,3 +356,23 @@ def correction_stats() -> list[dict]:
         .order_by("field")
     )
     return [{**r, "rate": r["agreed"] / r["total"] if r["total"] else 0} for r in rows]
+
+
+def correction_rows() -> list[dict]:
+    """Every correction agents made, with the text it was about (the conversation's first customer
+    messages), oldest first: {text, field, suggested, chosen, confidence, at}."""
+    from .models import TriageCorrection
+
+    rows = []
+    for c in TriageCorrection.objects.select_related("conversation").order_by("at", "id"):
+        rows.append(
+            {
+                "text": _first_inbound_text(c.conversation),
+                "field": c.field,
+                "suggested": c.suggested,
+                "chosen": c.chosen,
+                "confidence": round(c.suggested_confidence, 3),
+                "at": c.at.isoformat(),
+            }
+        )
+    return rows

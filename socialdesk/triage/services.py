@@ -179,6 +179,45 @@ def classify_messages(messages: list[InboundMessage], accounts: dict) -> dict:
     return {(m.platform, m.platform_id): r for m, r in zip(messages, results, strict=True)}
 
 
+def classify_stored(items: list[tuple[Conversation, Message, dict]]) -> dict:
+    """{conversation id: TriageResult} for conversations already stored, each with the message
+    that opened it and what the platform counted on it (`likes`, `reposts`), in one model run:
+    the same inputs `classify_messages` reads from a page, read back from the rows."""
+    if not items:
+        return {}
+    config = load_config()
+    user_tags = defaultdict(list)
+    for author_id, kind in UserTag.objects.filter(
+        author_id__in={c.author_id for c, _, _ in items}
+    ).values_list("author_id", "kind"):
+        user_tags[author_id].append(kind)
+    inputs = []
+    for c, m, counts in items:
+        metadata = m.metadata if isinstance(m.metadata, dict) else {}
+        try:
+            stars = int(metadata["rating"]) if metadata.get("rating") is not None else None
+        except (TypeError, ValueError):
+            stars = None
+        inputs.append(
+            TriageInput(
+                text=m.text,
+                followers=c.author.followers,
+                verified=c.author.verified,
+                handle=c.author.handle,
+                account=c.account.handle if c.account else "",
+                platform=c.platform,
+                language_hint=m.language,
+                stars=stars,
+                language_claim=str(metadata.get("language_hint") or "")[:10],
+                likes=counts.get("likes", 0),
+                reposts=counts.get("reposts", 0),
+                user_tags=tuple(user_tags[c.author_id]),
+            )
+        )
+    results = classify_batch(inputs, config)
+    return {c.pk: r for (c, _, _), r in zip(items, results, strict=True)}
+
+
 def conversation_fields(result: TriageResult, *, respond_from, platform_language: str) -> dict:
     """What a new conversation takes from triage: its confident type, sentiment and language, and
     the priority bump. A guess sets nothing (queues route on these fields): the conversation keeps

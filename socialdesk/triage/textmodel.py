@@ -92,9 +92,14 @@ def word_column(word: str) -> int:
     return (2**31 - 1 - (N_FEATURES - 1)) if h == -(2**31) else abs(h) % N_FEATURES
 
 
+# A letter written three or more times ("Sloooooow", "graaaacias") is read as two: the
+# stretched word then shares its n-grams with the plain one.
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+
+
 def raw_features(texts: list[str]) -> sparse.csr_matrix:
     """Sublinear term counts of word 1-2-grams and character 2-5-grams (no idf yet)."""
-    texts = [normalise(t) for t in texts]
+    texts = [_STRETCHED.sub(r"\1\1", normalise(t)) for t in texts]
     x = sparse.hstack([_WORDS.transform(texts), _CHARS.transform(texts)], format="csr")
     x.data = 1.0 + np.log(x.data)
     return x
@@ -110,13 +115,28 @@ def weigh(x: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     return normalize(x @ sparse.diags(idf), norm="l2", copy=False)
 
 
+def softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=1, keepdims=True)
+    p = np.exp(scores)
+    return p / p.sum(axis=1, keepdims=True)
+
+
 class LinearModel:
     """Multinomial logistic regression at prediction time: softmax(x·Wᵀ + b)."""
 
     def __init__(
-        self, *, classes: list[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray
+        self,
+        *,
+        classes: list[str],
+        idf: np.ndarray,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        temperature: float = 1.0,
     ):
         self.classes = list(classes)
+        # Scores are divided by this before the softmax, so that a stated 0.8 is right about 80% of
+        # the time (fitted on a held-out part of the training side; see training/train.py).
+        self.temperature = float(temperature)
         self.idf = idf.astype(np.float32)
         self.coef_t = sparse.csr_matrix(coef.astype(np.float32).T)
         # Dense rows by column, to read single words' weights when explaining (a few MB).
@@ -137,12 +157,14 @@ class LinearModel:
         return weigh(x, self.idf)
 
     def predict_proba_weighted(self, xw: sparse.csr_matrix) -> np.ndarray:
+        return softmax(self.scores_weighted(xw) / self.temperature)
+
+    def scores_weighted(self, xw: sparse.csr_matrix) -> np.ndarray:
+        """The raw linear scores, before the temperature and the softmax."""
         scores = (xw @ self.coef_t).toarray() + self.intercept
         if len(self.classes) == 2 and scores.shape[1] == 1:
             scores = np.hstack([-scores, scores])
-        scores -= scores.max(axis=1, keepdims=True)
-        p = np.exp(scores)
-        return p / p.sum(axis=1, keepdims=True)
+        return scores
 
     def telling_words(
         self, xw: sparse.csr_matrix, words: list[list[str]], labels: list[int], *, limit: int = 3
@@ -180,6 +202,7 @@ class LinearModel:
             idf=self.idf.astype(np.float16),
             coef=coef.astype(np.float16),
             intercept=self.intercept,
+            temperature=np.float32(self.temperature),
         )
 
     @classmethod
@@ -190,6 +213,7 @@ class LinearModel:
                 idf=f["idf"].astype(np.float32),
                 coef=f["coef"].astype(np.float32),
                 intercept=f["intercept"],
+                temperature=float(f["temperature"]) if "temperature" in f.files else 1.0,
             )
 
 

@@ -6,25 +6,25 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from socialdesk.actions import escalate
+from socialdesk.actions import escalate, policy
 from socialdesk.actions import triage as triage_actions
 from socialdesk.errors import ActionError
 from socialdesk.people.models import Role, has_role
+from socialdesk.people.settings_pages import SettingsPage
 from socialdesk.queues.visibility import visible_conversations
 
 from . import selectors, services
-from .forms import EscalateClusterForm, KBImportForm, TagRuleForm
-from .models import KBArticle, TagRule
+from .forms import EscalateClusterForm, KBArticleForm, KBImportForm, TagRuleForm, WatchTermForm
+from .models import KBArticle, TagRule, WatchKind, WatchTerm, split_list
 
-
-def _require_cm(request):
-    if not has_role(request.user, Role.COMMUNITY_MANAGER):
-        raise PermissionDenied(
-            _("Only community managers edit triage rules and the knowledge base.")
-        )
+_require_cm = policy.page_role(
+    Role.COMMUNITY_MANAGER,
+    gettext_lazy("Only community managers edit triage rules and the knowledge base."),
+)
 
 
 @login_required
@@ -156,3 +156,63 @@ def escalate_cluster(request):
             % {"n": n},
         )
     return redirect(reverse("triage_clusters"))
+
+
+# --- PE3: the lists community managers keep for triage ----------------------------------------
+
+
+def _watch_page(kind: str, name: str, title, noun, intro) -> SettingsPage:
+    return SettingsPage(
+        name=name,
+        model=WatchTerm,
+        form_class=WatchTermForm,
+        form_kwargs=lambda: {"kind": kind},
+        queryset=lambda: WatchTerm.objects.filter(kind=kind),
+        title=title,
+        noun=noun,
+        intro=intro,
+        columns=[
+            (_("Name"), lambda t: t.name),
+            (_("Other ways to say it"), lambda t: ", ".join(split_list(t.keywords))),
+            (_("Watched"), lambda t: t.active),
+        ],
+    )
+
+
+paid_products_page = _watch_page(
+    WatchKind.PAID_PRODUCT,
+    "manage_paid_products",
+    _("Paid products"),
+    _("paid product"),
+    _(
+        "A conversation that mentions a paid product is tagged and comes first: customers who pay "
+        "are answered before the rest (TR7)."
+    ),
+)
+controversial_topics_page = _watch_page(
+    WatchKind.CONTROVERSIAL,
+    "manage_controversial_topics",
+    _("Controversial topics"),
+    _("controversial topic"),
+    _(
+        "A conversation about one of these topics is flagged so that agents answer it with care or "
+        "escalate it (TR9)."
+    ),
+)
+kb_articles_page = SettingsPage(
+    name="manage_kb_articles",
+    model=KBArticle,
+    form_class=KBArticleForm,
+    title=_("Knowledge-base articles"),
+    noun=_("article"),
+    intro=_(
+        "Articles are suggested in the reply field when the customer's words match their title "
+        "and summary."
+    ),
+    columns=[
+        (_("Title"), lambda a: a.title),
+        (_("Language"), lambda a: a.language),
+        (_("Address"), lambda a: a.url),
+    ],
+    links=[(_("Import articles from a file"), "triage_kb")],
+)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from socialdesk.actions import deal as play_services
 from socialdesk.conversations.models import Reminder
 from socialdesk.people.models import role_of
+from socialdesk.people.settings_pages import require_cm
 from socialdesk.queues.selectors import capped_count, dealable, queue_conversations, visible_queues
 from socialdesk.queues.visibility import visible_conversations
 
@@ -37,3 +38,10 @@ def home(request):
             "role": role_of(request.user),
         },
     )
+
+
+@login_required
+def manage_index(request):
+    """Every page on which community managers keep the desk's settings (PE3), in one place."""
+    require_cm(request)
+    return render(request, "web/manage.html")

@@ -181,3 +181,74 @@ def test_options_through_the_api(api, conversation, contributor):
         "closed",
         "escalation",
     )
+
+
+def test_a_play_cycle_costs_a_fixed_number_of_statements(api, demo, inbound):
+    """play/next then reply + close, as an agent plays through the API: pinned so that it cannot
+    creep back (it was 37 statements; docs/performance.md, "Through HTTP"). The first deal starts
+    the play session; the second is the cycle every later deal repeats."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(3):
+        ingest([inbound(f"question {n}")])
+    queue = {"queue": "twitter-conversations-moderated"}
+    reply = {"text": "Try this", "then": "close", "close_reason": "resolved"}
+    first = api("post", "/play/next", queue).json()["id"]
+    assert api("post", f"/conversations/{first}/reply", reply).status_code == 201
+
+    with CaptureQueriesContext(connection) as dealt:
+        r = api("post", "/play/next", queue)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["author"].startswith("@") and body["respond_from"] == "@FirefoxSupport"
+    assert body["dealt_to"] == "contributor" and body["messages"][0]["direction"] == "in"
+    with CaptureQueriesContext(connection) as replied:
+        r = api("post", f"/conversations/{body['id']}/reply", reply)
+    assert r.status_code == 201
+    assert Conversation.objects.get(pk=body["id"]).status == Status.CLOSED
+
+    # On PostgreSQL the deal is one prepared statement on the driver's own cursor (not captured
+    # here): token, session with its queue, [the deal], the messages with their authors, the
+    # brand accounts (an inbound message names none). SQLite runs the deal's four parts in a
+    # savepoint.
+    statements = [q["sql"] for q in dealt.captured_queries]
+    expected_next = 4 if connection.vendor == "postgresql" else 4 + 6
+    assert len(statements) == expected_next, "\n".join(statements)
+    # token, conversation, signature, the lock, the messages, message, action, log entries,
+    # conversation, the send task, and the transaction's begin and commit where they are sent.
+    statements = [q["sql"] for q in replied.captured_queries]
+    expected_reply = 12 if connection.vendor == "postgresql" else 12
+    assert len(statements) == expected_reply, "\n".join(statements)
+
+
+def test_a_reply_is_signed_with_the_signature_chosen_for_it(api, conversation, contributor):
+    from conftest import make_inbound
+    from socialdesk.actions.inbound import ingest
+    from socialdesk.conversations.models import Conversation
+    from socialdesk.people import services
+
+    services.add_signature(user=contributor, text="^RK", make_default=True)
+    formal = services.add_signature(user=contributor, text="— Rosa, Firefox Support")
+    listed = api("get", "/signatures").json()
+    assert [(s["text"], s["is_default"]) for s in listed][:1] == [("^RK", True)]
+    assert {"id": formal.pk, "text": "— Rosa, Firefox Support", "is_default": False} in listed
+
+    ingest([make_inbound("Sync stopped"), make_inbound("Tabs are gone")])
+    first, second = Conversation.objects.exclude(pk=conversation.pk).order_by("pk")
+    r = api(
+        "post",
+        f"/conversations/{first.pk}/reply",
+        {"text": "Try a new profile.", "signature_id": formal.pk},
+    )
+    assert r.status_code == 201
+    assert first.messages.get(direction="out").text == "Try a new profile. — Rosa, Firefox Support"
+    r = api("post", f"/conversations/{second.pk}/reply", {"text": "Restart it.", "signed": False})
+    assert r.status_code == 201
+    assert second.messages.get(direction="out").text == "Restart it."
+    r = api(
+        "post",
+        f"/conversations/{conversation.pk}/reply",
+        {"text": "And again.", "signature_id": formal.pk + 1000},
+    )
+    assert r.status_code == 400 and "not one of yours" in r.json()["detail"]

@@ -198,3 +198,87 @@ def test_attachments_of_a_conversation_one_may_not_see_are_not_found(
     assert client.get(f"/attachments/{msg.attachments.get().pk}").status_code == 404
     client.force_login(agents["moderator"])
     assert client.get(f"/attachments/{msg.attachments.get().pk}").status_code == 200
+
+
+# On S3-compatible storage (SOCIALDESK_STORAGE=s3), against the S3 simulator (conftest.s3_storage).
+
+
+def test_in_a_bucket_an_upload_is_an_object_and_its_download_a_signed_link(
+    client, contributor, conversation, s3_storage, settings, tmp_path
+):
+    s3, bucket, _ = s3_storage
+    settings.MEDIA_ROOT = tmp_path  # nothing may land here
+    msg = actions.reply(
+        actor=contributor,
+        conversation=conversation,
+        text="see",
+        attachments=[png("the crash.png")],
+    )
+    a = msg.attachments.get()
+    head = s3.head_object(Bucket=bucket, Key=a.file.name)
+    assert head["ContentType"] == "image/png" and head["ContentLength"] == len(PNG)
+    assert not any(tmp_path.iterdir())
+
+    client.force_login(contributor)
+    r = client.get(f"/attachments/{a.pk}")
+    assert r.status_code == 302 and r["Cache-Control"] == "private, no-store"
+    link = r["Location"]
+    assert link.startswith(settings.STORAGES["default"]["OPTIONS"]["endpoint_url"])
+    assert "X-Amz-Signature=" in link and "X-Amz-Expires=300" in link
+    # What the browser then gets from the bucket: the bytes, as a download of the detected type.
+    got = requests.get(link, timeout=5)
+    assert got.status_code == 200 and got.content == PNG
+    assert got.headers["Content-Type"] == "image/png"
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    assert got.headers["Content-Disposition"] == 'attachment; filename="the crash.png"'
+
+
+def test_in_an_unsigned_bucket_the_desk_streams_the_download_itself(
+    client, contributor, conversation, s3_storage, settings
+):
+    options = {**settings.STORAGES["default"]["OPTIONS"], "querystring_auth": False}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": options},
+    }
+    msg = actions.reply(
+        actor=contributor, conversation=conversation, text="see", attachments=[png()]
+    )
+    client.force_login(contributor)
+    r = client.get(f"/attachments/{msg.attachments.get().pk}")
+    assert r.status_code == 200 and b"".join(r.streaming_content) == PNG
+    assert r["Content-Type"] == "image/png" and r["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_image_in_a_bucket_goes_out_with_the_reply(
+    contributor, demo, twitter_sim, customer_tweet, s3_storage, settings
+):
+    customer_tweet("@FirefoxSupport where is the menu?")
+    poll_all()
+    c = Conversation.objects.get()
+    msg = actions.reply(actor=contributor, conversation=c, text="It's here", attachments=[png()])
+    assert perform(msg.outbound_action.pk) == "sent"
+    tweet = requests.get(
+        f"{settings.SOCIALDESK_TWITTER_API_BASE}/_sim/tweets",
+        params={"in_reply_to": msg.in_reply_to_platform_id},
+        timeout=5,
+    ).json()["data"][0]
+    assert len(tweet["attachments"]["media_keys"]) == 1
+
+
+def test_a_missing_object_is_not_found_not_an_error(
+    client, contributor, conversation, s3_storage, settings
+):
+    s3, bucket, _ = s3_storage
+    options = {**settings.STORAGES["default"]["OPTIONS"], "querystring_auth": False}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": options},
+    }
+    msg = actions.reply(
+        actor=contributor, conversation=conversation, text="see", attachments=[png()]
+    )
+    a = msg.attachments.get()
+    s3.delete_object(Bucket=bucket, Key=a.file.name)
+    client.force_login(contributor)
+    assert client.get(f"/attachments/{a.pk}").status_code == 404

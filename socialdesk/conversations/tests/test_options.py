@@ -94,6 +94,15 @@ def test_assign_to_self_queue_and_others(agents, conversation):
     conversation.refresh_from_db()
     assert (conversation.assignee, conversation.assigned_queue) == (agents["cm"], escalation)
     assert conversation.notes.get().text == "needs a CM"
+    # Assigned to the escalation queue, it is escalated, and the log says so (with the queue,
+    # which the reports read); the agents assigned before were logged as assigned.
+    log = list(conversation.activity.order_by("pk").values_list("kind", "detail"))
+    assert [kind for kind, _ in log if kind in ("assigned", "escalated")] == [
+        "assigned",
+        "assigned",
+        "escalated",
+    ]
+    assert log[-1][1]["queue"] == escalation.name
     with pytest.raises(ActionError, match="saved search"):
         actions.assign(
             actor=agents["contributor"],

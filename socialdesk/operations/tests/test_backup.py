@@ -161,3 +161,35 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path, db):
         call_command("restore", str(junk))
     with pytest.raises(CommandError, match="no such file"):
         call_command("restore", str(tmp_path / "missing.tar.gz"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_media_in_a_bucket_are_backed_up_and_restored_into_the_new_instances_bucket(
+    tmp_path, s3_storage, target
+):
+    """SOCIALDESK_STORAGE=s3: the archive carries the bucket's objects, and the restore writes
+    them, under the same names, to the bucket the restoring instance is configured with."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    s3, bucket, env = s3_storage
+    names = [
+        default_storage.save("attachments/2026/11/a.png", ContentFile(b"\x89PNG one")),
+        default_storage.save("attachments/2026/12/b.mp4", ContentFile(b"\x00\x00 two")),
+    ]
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", str(archive))
+    with tarfile.open(archive) as tar:
+        assert {f"media/{n}" for n in names} <= set(tar.getnames())
+        assert tar.extractfile("media/attachments/2026/11/a.png").read() == b"\x89PNG one"
+
+    restored_bucket = f"{bucket[:50]}-restored"
+    s3.create_bucket(Bucket=restored_bucket)
+    target.update(env, SOCIALDESK_S3_BUCKET=restored_bucket)
+    done = manage(target, "restore", str(archive))
+    assert done.returncode == 0, done.stderr
+    listed = s3.list_objects_v2(Bucket=restored_bucket)["Contents"]
+    assert sorted(o["Key"] for o in listed) == sorted(names)
+    body = s3.get_object(Bucket=restored_bucket, Key="attachments/2026/12/b.mp4")
+    assert body["Body"].read() == b"\x00\x00 two" and body["ContentType"] == "video/mp4"
+    assert not (tmp_path / "restored" / "media").exists()

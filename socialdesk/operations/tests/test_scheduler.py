@@ -73,6 +73,7 @@ def test_every_periodic_job_is_in_the_one_table():
         "poll",
         "outbox",
         "automation",
+        "triage",
         "reminders",
         "deleted messages",
         "worker heartbeat",

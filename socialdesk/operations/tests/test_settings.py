@@ -183,3 +183,36 @@ def test_task_ids_are_in_the_log_records_while_a_task_runs(db, caplog):
     finally:
         oplog.task_id.set(None)
     assert task  # the signal receivers are connected by the app
+
+
+def test_attachment_storage_is_read_from_the_environment(tmp_path):
+    env = documented_env(tmp_path)
+    env.update(SOCIALDESK_STORAGE="s3")
+    out = manage(env, "check")
+    assert out.returncode != 0 and "needs SOCIALDESK_S3_BUCKET" in out.stderr
+    env.update(SOCIALDESK_STORAGE="ftp")
+    out = manage(env, "check")
+    assert out.returncode != 0 and "SOCIALDESK_STORAGE='ftp'" in out.stderr
+    env.update(
+        SOCIALDESK_STORAGE="s3",
+        SOCIALDESK_S3_BUCKET="desk-media",
+        SOCIALDESK_S3_ENDPOINT_URL="https://minio.example.org",
+        SOCIALDESK_S3_LINK_SECONDS="60",
+    )
+    code = (
+        "import django, json; django.setup(); from django.core.files.storage import default_storage as d;"
+        "print(json.dumps([type(d._wrapped if d._wrapped is not None else d).__name__, d.bucket_name,"
+        " d.endpoint_url, d.querystring_auth, d.querystring_expire, d.file_overwrite]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)[1:] == [
+        "desk-media",
+        "https://minio.example.org",
+        True,
+        60,
+        False,
+    ]
+    assert manage(env, "check", "--deploy").returncode == 0

@@ -34,6 +34,8 @@ def as_user(user) -> Client:
     return client
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_someone_applies_and_gets_a_confirmation_with_the_answer_date(db):
     r = Client().post("/apply/", form())
     assert r.status_code == 302 and r["Location"] == "/apply/sent"
@@ -137,6 +139,8 @@ def test_community_managers_see_overdue_applications_first_with_the_experience_c
         assert as_user(agents[role]).get("/manage/applications/").status_code == 403
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_approving_makes_a_contributor_who_sets_a_password_from_the_email_and_signs_in(agents):
     Client().post("/apply/", form())
     a = Application.objects.get()
@@ -182,6 +186,8 @@ def test_an_applicant_can_be_made_a_moderator(agents):
     assert Profile.objects.get(user__email="lena@example.org").role == Role.MODERATOR
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_rejecting_needs_a_reason_and_emails_it(agents):
     Client().post("/apply/", form())
     a = Application.objects.get()
@@ -215,6 +221,8 @@ def test_contributors_and_moderators_cannot_decide(agents):
     assert Application.objects.get().status == ApplicationStatus.PENDING
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_a_community_manager_invites_someone_they_know(agents):
     cm = as_user(agents["cm"])
     r = cm.post(

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at

@@ -16,10 +16,10 @@ from conftest import make_inbound
 from socialdesk.actions import conversation as actions
 from socialdesk.actions import deal as play
 from socialdesk.actions.inbound import ingest
+from socialdesk.actions.leaving import FORMER_CONTRIBUTOR, stop_contributing
 from socialdesk.actions.triage import confirm_or_correct
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.people import applications
-from socialdesk.people.leaving import FORMER_CONTRIBUTOR, stop_contributing
 from socialdesk.people.models import ApiToken, Application
 from socialdesk.queues.models import Queue, SavedFilter
 
@@ -105,6 +105,8 @@ def _busy_contributor(agents):
     return user, browser, replied, noted, got
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_a_contributor_leaves_and_their_personal_data_is_gone_from_every_table(agents):
     user, browser, replied, noted, dealt = _busy_contributor(agents)
     user_id = user.pk
@@ -158,6 +160,8 @@ def test_a_contributor_leaves_and_their_personal_data_is_gone_from_every_table(a
     assert not get_user_model().objects.get(username=FORMER_CONTRIBUTOR).has_usable_password()
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_the_last_admin_cannot_leave_and_only_admins_remove_others(agents):
     with pytest.raises(Exception, match="last admin"):
         stop_contributing(actor=agents["admin"], user=agents["admin"])

@@ -1,6 +1,7 @@
 """PE3/PE4 from the people page: community managers promote contributors to moderators, admins
 give any role and delete an account for someone who asked; each logged with who did it."""
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
@@ -50,6 +51,8 @@ def test_a_community_manager_promotes_a_contributor_to_moderator_and_no_further(
         assert as_user(agents[role]).get("/manage/people/").status_code == 403
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_an_admin_makes_a_community_manager_and_deletes_an_account_once_confirmed(agents):
     admin = as_user(agents["admin"])
     admin.post("/manage/people/", {"op": "role", "user": agents["moderator"].pk, "role": "cm"})

@@ -80,6 +80,8 @@ def test_a_wrong_current_password_keeps_what_was_typed_and_says_so(agent):
     assert r.status_code == 200 and "old_password" in r.context["form"].errors
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_a_password_is_reset_through_the_link_in_the_email(agent):
     client = Client()
     r = client.post("/password-reset/", {"email": "LENA@example.org"})
@@ -110,6 +112,8 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email(agent):
     assert mail.outbox == []
 
 
+# Emails leave through a task enqueued on commit: this test commits.
+@pytest.mark.django_db(transaction=True)
 def test_thirty_wrong_passwords_pause_the_account_with_a_clear_message_and_a_log_entry(
     agent, caplog, settings
 ):

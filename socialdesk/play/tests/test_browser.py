@@ -3,7 +3,7 @@
 import pytest
 
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.play.models import EndedBy, PlaySession
 from socialdesk.web.tests.browser import sign_in

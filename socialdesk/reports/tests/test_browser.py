@@ -93,7 +93,7 @@ def test_a_community_manager_reads_each_report_changes_the_range_and_downloads_c
 
     page.click("nav[aria-label=Reports] a:has-text('Recognition')")
     _show(page, "2026-03-02", "2026-03-03")
-    assert ["contributor", "3", "1", "1"] in _download(
+    assert ["contributor", "3", "1", "1", "0"] in _download(
         page, "form.report-range a:has-text('Download CSV')"
     )
     problems += _problems(page, axe, "reports-recognition", 1366)

@@ -203,3 +203,79 @@ def test_a_conversation_split_off_starts_with_the_customers_running_wait(agents)
     found = {r.conversation_id: (r.seconds, r.first) for r in selectors.responses(period=BOTH)}
     # Both parts of what the customer asked waited since 09:00.
     assert found == {split_off.pk: (1200, True), original.pk: (1800, True)}
+
+
+def test_escalations_marked_useful_count_for_whoever_escalated(history, agents, client):
+    """RE4 on the fixed history: the contributor escalated F on day 1 (10:05); a community
+    manager marks it useful on day 2 at 10:00. Counted on the day it was marked, for the
+    contributor; an escalation nobody marked still counts as one, and nothing goes down."""
+    from freezegun import freeze_time
+
+    from socialdesk.actions.escalate import mark_useful
+    from socialdesk.errors import ActionConflict, ActionError, ActionRefused
+
+    from .history import at
+
+    cm, contributor = agents["cm"], agents["contributor"]
+    f = history["F"]
+    before = {r.label: r for r in selectors.recognition(period=BOTH)}
+    with pytest.raises(ActionRefused):
+        mark_useful(actor=contributor, conversation=f)
+    with pytest.raises(ActionError):  # nothing escalated there
+        mark_useful(actor=cm, conversation=history["A"])
+    with freeze_time(at(DAY2, 10, 0)):
+        mark_useful(actor=cm, conversation=f)
+    with pytest.raises(ActionConflict):  # once per escalation
+        mark_useful(actor=cm, conversation=f)
+
+    def got(period):
+        return {
+            r.label: (r.replies, r.seen_through, r.escalations, r.useful_escalations)
+            for r in selectors.recognition(period=period)
+        }
+
+    assert got(BOTH) == {
+        "contributor": (3, 1, 1, 1),
+        "moderator": (2, 0, 0, 0),
+        "cm": (1, 0, 0, 0),
+    }
+    # Day 1 holds the escalation, day 2 the mark.
+    assert got(DateRange(first=DAY1, last=DAY1))["contributor"][2:] == (1, 0)
+    assert got(DateRange(first=DAY2, last=DAY2))["contributor"][2:] == (0, 1)
+    # Nothing anyone had went down.
+    for label, row in before.items():
+        after = got(BOTH)[label]
+        assert after[:3] == (row.replies, row.seen_through, row.escalations)
+    # The contributor sees their own figure, and only theirs.
+    mine = selectors.recognition(period=BOTH, agent=contributor)
+    assert [(r.label, r.useful_escalations) for r in mine] == [("contributor", 1)]
+    client.force_login(contributor)
+    page = client.get("/reports/recognition/", {"start": "2026-03-02", "end": "2026-03-03"})
+    assert page.status_code == 200 and "Marked useful" in page.content.decode()
+    assert "moderator" not in page.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+
+
+def test_a_community_manager_marks_an_escalation_useful_from_the_page_and_the_api(
+    history, agents, client
+):
+    from socialdesk.conversations.models import Activity
+    from socialdesk.people.models import ApiToken
+
+    f = history["F"]
+    client.force_login(agents["cm"])
+    page = client.get(f"/c/{f.pk}/").content.decode()
+    assert "Mark escalation useful" in page and "Escalated by contributor" in page
+    r = client.post(f"/c/{f.pk}/escalation-useful")
+    assert r.status_code == 302
+    assert Activity.objects.filter(conversation=f, kind="escalation_useful").count() == 1
+    assert "Mark escalation useful" not in client.get(f"/c/{f.pk}/").content.decode()
+    # A contributor is not offered the button.
+    client.force_login(agents["contributor"])
+    assert "Mark escalation useful" not in client.get(f"/c/{f.pk}/").content.decode()
+
+    token = ApiToken.issue(agents["admin"], "t", scope="act")[1]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    r = client.post(f"/api/v1/conversations/{f.pk}/escalation-useful", **headers)
+    assert r.status_code == 409 and r.json()["status"] == 409, r.content
+    r = client.post(f"/api/v1/conversations/{history['A'].pk}/escalation-useful", **headers)
+    assert r.status_code == 400

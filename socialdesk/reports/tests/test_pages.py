@@ -112,11 +112,8 @@ def test_volumes_and_recognition_csv(client, agents, history):
         row[0]: row[1:]
         for row in _csv(client.get("/reports/recognition/", {**RANGE, "format": "csv"}))[1:]
     }
-    assert rec["contributor"] == ["3", "1", "1"]
-    assert (
-        "no way yet for a community manager to mark an escalation useful"
-        in client.get("/reports/recognition/", RANGE).content.decode()
-    )
+    assert rec["contributor"] == ["3", "1", "1", "0"]
+    assert "Marked useful" in client.get("/reports/recognition/", RANGE).content.decode()
 
 
 def test_a_range_that_cannot_be_read_is_explained_not_computed(client, agents):

@@ -59,9 +59,9 @@ def test_sentiment_has_a_confidence_and_a_reason_in_words():
 
 
 def test_a_model_guess_says_it_is_a_guess_and_names_the_words_behind_it():
-    r = classify(TriageInput("Terrible. Slow."))
+    r = classify(TriageInput("Slow."))
     assert r.sentiment == "negative" and r.sentiment_band == "unsure"
-    assert r.sentiment_reason == "a guess from words like “terrible”, “slow”"
+    assert r.sentiment_reason.startswith("a guess from words like “slow”")
     assert r.type_band == "unsure" and r.type_reason.startswith("a guess from")
 
 

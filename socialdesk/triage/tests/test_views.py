@@ -16,8 +16,19 @@ def test_the_conversation_page_shows_each_suggestion_with_its_reason(
     page = client.get(f"/c/{c.pk}/").content.decode()
     assert "Triage" in page and "describes a problem or asks for help" in page
     assert "why: rule “Bookmarks in any language”: mentions “bookmarks”" in page
-    # The KB article about bookmarks is suggested in the reply field, with the shared words.
-    assert "Restore bookmarks from backup" in page and "shares the words" in page
+    # Bookmarks' help was the volunteers' help too rarely (docs/triage-quality.md): no article.
+    assert "Restore bookmarks from backup" not in page
+
+
+def test_the_reply_field_suggests_the_article_on_the_messages_topic(
+    client, contributor, demo, inbound
+):
+    ingest([inbound("Firefox keeps crashing since the update, it crashes on every page")])
+    c = Conversation.objects.get()
+    client.force_login(contributor)
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert "Firefox crashes - troubleshoot" in page and "about crash: the message says" in page
+    assert "Mozilla VPN connection problems" not in page
 
 
 def test_an_agents_choice_wins_and_is_recorded(client, contributor, demo, inbound):
@@ -263,7 +274,7 @@ def test_the_panel_names_the_band_and_gives_reasons_in_words(client, contributor
     assert "Type: support request — confident (set by triage)" in text
     assert "Why: describes a problem or asks for help: words like “keeps crashing”, “help”" in text
     assert "Sentiment: Suggested: negative — unsure · please confirm or change" in text
-    assert "Why: a guess from words like “crashing”" in text
+    assert "Why: a guess from words like" in text and "“crashing”" in text
     assert (
         "Language: English — confident" in text
         and "Why: the text reads as English, and the platform says so too" in text

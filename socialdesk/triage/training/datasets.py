@@ -62,3 +62,28 @@ def language_rows(data: Path) -> list[dict]:
 
 def twituser_rows(data: Path) -> list[dict]:
     return _jsonl(data / "twituser-language-dev.jsonl")
+
+
+def review_rows(data: Path) -> list[dict]:
+    """Firefox for Android Play reviews with the volunteers' replies: {text, stars, lang, reply}."""
+    rows = []
+    for r in _csv(data / "firefox-play-reviews-dev.csv"):
+        text = " ".join(x for x in (r["Review Title"].strip(), r["Review Text"].strip()) if x)
+        if not text:
+            continue
+        rows.append(
+            {
+                "text": text,
+                "stars": int(r["Star Rating"]) if r["Star Rating"].strip().isdigit() else None,
+                "lang": r["Reviewer Language"].split("-")[0].lower(),
+                "reply": r["Developer Reply Text"],
+            }
+        )
+    return rows
+
+
+def umsab_rows(data: Path) -> list[dict]:
+    """UMSAB tweets (de, fr, es, pt, it): {text, label, lang}."""
+    with open(data / "umsab-sentiment-dev.tsv", encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [{"text": r["text"], "label": r["sentiment"], "lang": r["lang"]} for r in reader]

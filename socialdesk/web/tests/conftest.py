@@ -1,8 +1,9 @@
 """Fixtures of the web tests."""
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
+
+from tests.factories import rolled_back
 
 from .world import build_world
 
@@ -19,6 +20,5 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ),
     ):
-        with transaction.atomic():
+        with rolled_back():
             yield build_world(media_root)
-            transaction.set_rollback(True)

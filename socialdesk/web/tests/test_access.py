@@ -45,6 +45,39 @@ def _rule() -> int:
     return RoutingRule.objects.order_by("pk").values_list("pk", flat=True).first()
 
 
+def _webhook() -> int:
+    """A webhook subscription (made inside the case's savepoint, so it goes when the case ends)."""
+    from socialdesk.webhooks.models import WebhookSubscription, new_secret
+
+    hook, _ = WebhookSubscription.objects.get_or_create(
+        name="Access",
+        defaults={
+            "url": WEBHOOK_URL,
+            "events": ["conversation.closed"],
+            "signing": {"secret": new_secret()},
+        },
+    )
+    return hook.pk
+
+
+# A literal public address: accepted without resolving a name, and never called by these tests.
+WEBHOOK_URL = "http://93.184.215.14/hook"
+WEBHOOK_FORM = {"name": "Hook", "url": WEBHOOK_URL, "events": "conversation.closed"}
+
+
+def _first(model: str, **where) -> int:
+    """The first row's id of a model ("app.Model"), for the settings pages' routes."""
+    from django.apps import apps
+
+    return (
+        apps.get_model(model)
+        .objects.filter(**where)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 # --- Expectations -----------------------------------------------------------------------------
 
 
@@ -113,6 +146,15 @@ def cluster_escalation(role, state):
         return "404"
     # Closed, already escalated and dealt-to-another conversations are left as they are.
     return "ok" if state in ("moderated", "unmoderated") else "noop"
+
+
+def marking_useful(role, state):
+    """RE4: community managers mark an escalation useful; only the escalated conversation has
+    one (a contributor's) — anywhere else it is a 400."""
+    outcome = on_conversation("cm")(role, state)
+    if outcome == "ok" and state != "escalated":
+        return "400"
+    return outcome
 
 
 def taking_over(role, state):
@@ -339,6 +381,10 @@ ACCESS: dict[str, Access] = {
         conv("escalate", {"note": "Several people report this"}),
         on_conversation(owner_only=True),
     ),
+    "escalation_useful": web("POST", conv("escalation-useful"), marking_useful),
+    "api:escalation_useful": api_op(
+        "POST", api_conv("/escalation-useful"), marking_useful, statuses={"ok": {201}}
+    ),
     "retweet_decision": web(
         "POST", conv("retweet", {"approve": "1"}), on_conversation("cm", owner_only=True)
     ),
@@ -385,6 +431,9 @@ ACCESS: dict[str, Access] = {
     "new_queue": web("GET", lambda w, s, r: ("/manage/queues/new", {}), for_role("cm")),
     "edit_queue": web(
         "GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/", {}), for_role("cm")
+    ),
+    "delete_queue": web(
+        "GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/delete", {}), for_role("cm")
     ),
     "manage_agents": web(
         "POST",
@@ -446,6 +495,85 @@ ACCESS: dict[str, Access] = {
     "respond_from": web(
         "GET", lambda w, s, r: ("/manage/accounts/respond-from/", {}), for_role("cm")
     ),
+    # The settings pages (PE3): community managers and admins only.
+    "manage_index": web("GET", lambda w, s, r: ("/manage/", {}), for_role("cm")),
+    "manage_tags": web("GET", lambda w, s, r: ("/manage/tags/", {}), for_role("cm")),
+    "manage_tags_edit": web(
+        "GET",
+        lambda w, s, r: (f"/manage/tags/{_first('conversations.Tag')}/", {}),
+        for_role("cm"),
+    ),
+    "manage_tags_delete": web(
+        "POST",
+        lambda w, s, r: (f"/manage/tags/{_first('conversations.Tag')}/delete", {}),
+        for_role("cm"),
+    ),
+    "manage_user_tags": web("GET", lambda w, s, r: ("/manage/user-tags/", {}), for_role("cm")),
+    "manage_user_tag_remove": web(
+        "POST", lambda w, s, r: (f"/manage/user-tags/{w['user_tag']}/remove", {}), for_role("cm")
+    ),
+    "engagement_policy": web(
+        "GET", lambda w, s, r: ("/manage/accounts/engagement/", {}), for_role("cm")
+    ),
+    "engagement_policy_edit": web(
+        "POST",
+        lambda w, s, r: (
+            f"/manage/accounts/engagement/{w['account_pk']}/",
+            {"can_reply": "on", "can_like": "on", "retweet_policy": "cm_only"},
+        ),
+        for_role("cm"),
+    ),
+    "manage_paid_products": web(
+        "POST",
+        lambda w, s, r: ("/triage/paid-products/", {"name": "Relay", "keywords": "relay"}),
+        for_role("cm"),
+    ),
+    "manage_paid_products_edit": web(
+        "GET",
+        lambda w, s, r: (
+            f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/",
+            {},
+        ),
+        for_role("cm"),
+    ),
+    "manage_paid_products_delete": web(
+        "GET",
+        lambda w, s, r: (
+            f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/delete",
+            {},
+        ),
+        for_role("cm"),
+    ),
+    "manage_controversial_topics": web(
+        "GET", lambda w, s, r: ("/triage/controversial-topics/", {}), for_role("cm")
+    ),
+    "manage_controversial_topics_edit": web(
+        "GET",
+        lambda w, s, r: (
+            f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/",
+            {},
+        ),
+        for_role("cm"),
+    ),
+    "manage_controversial_topics_delete": web(
+        "POST",
+        lambda w, s, r: (
+            f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/delete",
+            {},
+        ),
+        for_role("cm"),
+    ),
+    "manage_kb_articles": web("GET", lambda w, s, r: ("/triage/kb/articles/", {}), for_role("cm")),
+    "manage_kb_articles_edit": web(
+        "GET",
+        lambda w, s, r: (f"/triage/kb/articles/{_first('triage.KBArticle')}/", {}),
+        for_role("cm"),
+    ),
+    "manage_kb_articles_delete": web(
+        "POST",
+        lambda w, s, r: (f"/triage/kb/articles/{_first('triage.KBArticle')}/delete", {}),
+        for_role("cm"),
+    ),
     "delete_rule": web(
         "POST",
         lambda w, s, r: (f"/manage/accounts/respond-from/{_rule()}/delete", {}),
@@ -493,6 +621,7 @@ ACCESS: dict[str, Access] = {
     "reports_dashboard": web("GET", lambda w, s, r: ("/reports/dashboard/", {}), for_role("cm")),
     # The API.
     "api:list_queues": api_op("GET", lambda w, s, r: ("/api/v1/queues", None), for_role()),
+    "api:list_signatures": api_op("GET", lambda w, s, r: ("/api/v1/signatures", None), for_role()),
     "api:play_next": api_op(
         "POST",
         lambda w, s, r: ("/api/v1/play/next", {"queue": "twitter-conversations-moderated"}),
@@ -591,6 +720,56 @@ ACCESS: dict[str, Access] = {
     ),
     "api:triage": api_op(
         "POST", api_conv("/triage", {"field": "type", "chosen": "feedback"}), on_conversation()
+    ),
+    "reports_business_hours": web(
+        "GET", lambda w, s, r: ("/reports/business-hours/", {}), for_role("cm")
+    ),
+    "webhooks": web("POST", lambda w, s, r: ("/manage/webhooks/", WEBHOOK_FORM), for_role("cm")),
+    "webhook": web(
+        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/", WEBHOOK_FORM), for_role("cm")
+    ),
+    "webhook_rotate": web(
+        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/rotate", {}), for_role("cm")
+    ),
+    "webhook_test": web(
+        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/test", {}), for_role("cm")
+    ),
+    "webhook_delete": web(
+        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/delete", {}), for_role("cm")
+    ),
+    "api:list_webhooks": api_op("GET", lambda w, s, r: ("/api/v1/webhooks", None), for_role("cm")),
+    "api:create_webhook": api_op(
+        "POST",
+        lambda w, s, r: (
+            "/api/v1/webhooks",
+            {"name": "Hook", "url": WEBHOOK_URL, "events": ["conversation.closed"]},
+        ),
+        for_role("cm"),
+    ),
+    "api:get_webhook": api_op(
+        "GET", lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}", None), for_role("cm")
+    ),
+    "api:update_webhook": api_op(
+        "PATCH",
+        lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}", {"active": False}),
+        for_role("cm"),
+    ),
+    "api:delete_webhook": api_op(
+        "DELETE", lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}", None), for_role("cm")
+    ),
+    "api:rotate_webhook_secret": api_op(
+        "POST", lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}/secret", None), for_role("cm")
+    ),
+    "api:test_webhook": api_op(
+        "POST",
+        lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}/test", None),
+        for_role("cm"),
+        statuses={"ok": {202}},
+    ),
+    "api:webhook_deliveries": api_op(
+        "GET",
+        lambda w, s, r: (f"/api/v1/webhooks/{_webhook()}/deliveries", None),
+        for_role("cm"),
     ),
     "api:list_reminders": api_op("GET", lambda w, s, r: ("/api/v1/reminders", None), for_role()),
     "api:dismiss_reminder": api_op(

@@ -17,7 +17,7 @@ from django.test import Client
 
 from socialdesk.api.api import api as ninja_api
 
-from .test_access import ACCESS, _application, _clipping, _rule
+from .test_access import ACCESS, WEBHOOK_URL, _application, _clipping, _first, _rule, _webhook
 
 BAD_TEXT = [
     "abc",
@@ -253,6 +253,28 @@ FORMS = {
         {"title": "Cache", "text": "Hi {handle}", "language": "pt-BR", "is_holding_reply": "on"},
     ),
     "delete_clipping": lambda w: (f"/manage/clippings/{_clipping()}/delete", {}),
+    "reports_business_hours": lambda w: (
+        "/reports/business-hours/",
+        {
+            "enabled": "on",
+            "time_zone": "Europe/Berlin",
+            "start": "09:00",
+            "end": "17:00",
+            "weekdays": "0",
+        },
+    ),
+    "escalation_useful": lambda w: (f"/c/{_c(w).pk}/escalation-useful", {}),
+    "webhooks": lambda w: (
+        "/manage/webhooks/",
+        {"name": "Hook", "url": WEBHOOK_URL, "events": "conversation.closed", "active": "on"},
+    ),
+    "webhook": lambda w: (
+        f"/manage/webhooks/{_webhook()}/",
+        {"name": "Hook", "url": WEBHOOK_URL, "events": "message.received", "active": ""},
+    ),
+    "webhook_rotate": lambda w: (f"/manage/webhooks/{_webhook()}/rotate", {}),
+    "webhook_test": lambda w: (f"/manage/webhooks/{_webhook()}/test", {}),
+    "webhook_delete": lambda w: (f"/manage/webhooks/{_webhook()}/delete", {}),
     "respond_from": lambda w: (
         "/manage/accounts/respond-from/",
         {
@@ -264,6 +286,69 @@ FORMS = {
         },
     ),
     "delete_rule": lambda w: (f"/manage/accounts/respond-from/{_rule()}/delete", {}),
+    # The settings pages (PE3).
+    "manage_tags": lambda w: ("/manage/tags/", {"name": "Relay", "slug": "relay"}),
+    "manage_tags_edit": lambda w: (
+        f"/manage/tags/{_first('conversations.Tag')}/",
+        {"name": "Sync again", "slug": "sync-again"},
+    ),
+    "manage_tags_delete": lambda w: (f"/manage/tags/{_first('conversations.Tag')}/delete", {}),
+    "manage_user_tags": lambda w: (
+        "/manage/user-tags/",
+        {
+            "platform": "twitter",
+            "handle": w["conversations"]["moderated"].author.handle,
+            "kind": "spammer",
+        },
+    ),
+    "manage_user_tag_remove": lambda w: (f"/manage/user-tags/{w['user_tag']}/remove", {}),
+    "engagement_policy": lambda w: ("/manage/accounts/engagement/", {}),
+    "engagement_policy_edit": lambda w: (
+        f"/manage/accounts/engagement/{w['account_pk']}/",
+        {"can_reply": "on", "can_like": "on", "retweet_policy": "cm_only", "can_dm": "on"},
+    ),
+    "manage_paid_products": lambda w: (
+        "/triage/paid-products/",
+        {"name": "Relay", "keywords": "relay, firefox relay", "active": "on"},
+    ),
+    "manage_paid_products_edit": lambda w: (
+        f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/",
+        {"name": "VPN", "keywords": "vpn", "active": "on"},
+    ),
+    "manage_paid_products_delete": lambda w: (
+        f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/delete",
+        {},
+    ),
+    "manage_controversial_topics": lambda w: (
+        "/triage/controversial-topics/",
+        {"name": "AI", "keywords": "ai"},
+    ),
+    "manage_controversial_topics_edit": lambda w: (
+        f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/",
+        {"name": "Ads", "keywords": "ads", "active": "on"},
+    ),
+    "manage_controversial_topics_delete": lambda w: (
+        f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/delete",
+        {},
+    ),
+    "manage_kb_articles": lambda w: (
+        "/triage/kb/articles/",
+        {
+            "title": "Sync",
+            "url": "https://support.mozilla.org/kb/sync-new",
+            "summary": "How sync works",
+            "language": "en",
+        },
+    ),
+    "manage_kb_articles_edit": lambda w: (
+        f"/triage/kb/articles/{_first('triage.KBArticle')}/",
+        {"title": "Sync", "url": "https://support.mozilla.org/kb/x", "language": "de"},
+    ),
+    "manage_kb_articles_delete": lambda w: (
+        f"/triage/kb/articles/{_first('triage.KBArticle')}/delete",
+        {},
+    ),
+    "delete_queue": lambda w: (f"/manage/queues/{w['queue_pk']}/delete", {}),
 }
 # Pages read from the query string.
 QUERIES = {
@@ -318,6 +403,10 @@ QUERIES = {
         "/reports/response-times/",
         {"start": "2026-03-01", "end": "2026-03-07", "format": "csv", "table": "play"},
     ),
+    "reports_response_times:hours": lambda w: (
+        "/reports/response-times/",
+        {"start": "2026-03-01", "end": "2026-03-07", "hours": "business"},
+    ),
     "search": lambda w: (
         "/search/",
         {"q": "sync", "status": "open", "tag": "sync", "type": "feedback", "after": "1_1"},
@@ -355,6 +444,10 @@ QUERIES = {
 }
 # Routes whose path carries ids: each id is replaced by each bad id.
 PATHS = {
+    "webhook": "/manage/webhooks/{}/",
+    "webhook_rotate": "/manage/webhooks/{}/rotate",
+    "webhook_test": "/manage/webhooks/{}/test",
+    "webhook_delete": "/manage/webhooks/{}/delete",
     "set_aside_retry": "/manage/set-aside/{}/retry",
     "set_aside_dismiss": "/manage/set-aside/{}/dismiss",
     "conversation": "/c/{}/",
@@ -378,8 +471,18 @@ PATHS = {
     "password_reset_confirm": "/password-reset/{}/set-password/",
     "account_connect": "/manage/accounts/{}/connect",
     "account_check": "/manage/accounts/{}/check",
+    "manage_tags_edit": "/manage/tags/{}/",
+    "manage_tags_delete": "/manage/tags/{}/delete",
+    "manage_user_tag_remove": "/manage/user-tags/{}/remove",
+    "engagement_policy_edit": "/manage/accounts/engagement/{}/",
+    "manage_paid_products_edit": "/triage/paid-products/{}/",
+    "manage_paid_products_delete": "/triage/paid-products/{}/delete",
+    "manage_controversial_topics_delete": "/triage/controversial-topics/{}/delete",
+    "manage_kb_articles_edit": "/triage/kb/articles/{}/",
+    "delete_queue": "/manage/queues/{}/delete",
 }
 GET_ONLY = {
+    "manage_index",
     "audit_log",
     "notifications",
     "left",
@@ -534,6 +637,9 @@ VALID = {
     "approve": True,
     "on": True,
     "recommend_retweet": False,
+    "url": WEBHOOK_URL,
+    "events": ["conversation.closed"],
+    "active": True,
 }
 
 
@@ -545,6 +651,7 @@ def _api_path(path: str, world, **override) -> str:
     values = {
         "conversation_id": str(world["conversations"]["moderated"].pk),
         "tag": "sync",
+        "webhook_id": str(_webhook()),
         **override,
     }
     for name, value in values.items():

@@ -5,7 +5,7 @@ import requests
 from django.core.management import call_command
 
 from socialdesk.conversations.models import Activity, Conversation, Message, UserTag
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.outbox.models import OutboundAction
 
 from .browser import sign_in

@@ -14,7 +14,7 @@ import pytest
 from socialdesk.actions import conversation as actions
 from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 from .browser import ARTIFACTS, sign_in
 

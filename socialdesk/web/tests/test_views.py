@@ -90,7 +90,7 @@ def test_due_reminders_show_in_the_header_and_can_be_dismissed(client, contribut
 
 def test_the_health_page_reports_bad_credentials_to_admins_only(client, agents):
     from socialdesk.brands.models import BrandAccount
-    from socialdesk.ingestion.polling import poll_all
+    from socialdesk.ingestion.tests.worker import poll_all
 
     BrandAccount.objects.filter(handle="FirefoxSupport").update(credentials={})
     poll_all()  # reports, does not raise

@@ -27,11 +27,12 @@ def snapshot() -> dict:
         UserTag,
     )
     from socialdesk.ingestion.models import FilteredMessage, FilterSettings
-    from socialdesk.outbox.models import OutboundAction
+    from socialdesk.outbox.models import OutboundAction, WebhookDelivery
     from socialdesk.people.models import Profile, Signature
     from socialdesk.play.models import PlaySession
     from socialdesk.queues.models import Queue, SavedFilter
     from socialdesk.triage.models import TagRule, TriageCorrection
+    from socialdesk.webhooks.models import WebhookSubscription
 
     models = [
         Conversation,
@@ -55,6 +56,8 @@ def snapshot() -> dict:
         Clipping,
         BrandAccount,
         PlatformApp,
+        WebhookSubscription,
+        WebhookDelivery,
     ]
     snap = {m.__name__: list(m.objects.order_by("pk").values_list()) for m in models}
     snap["Activity"] = list(Activity.objects.exclude(kind="refused").order_by("pk").values_list())
@@ -67,6 +70,7 @@ def build_world(media_root) -> dict:
     from conftest import make_inbound
     from socialdesk.actions.inbound import ingest
     from socialdesk.conversations.models import (
+        Activity,
         Attachment,
         Conversation,
         Direction,
@@ -82,6 +86,15 @@ def build_world(media_root) -> dict:
     from socialdesk.triage.models import TagRule
 
     load_demo_configuration()
+    from socialdesk.webhooks.models import WebhookSubscription, new_secret
+
+    # The webhook the access table's routes name (test_access._webhook finds it).
+    WebhookSubscription.objects.create(
+        name="Access",
+        url="http://93.184.215.14/hook",
+        events=["conversation.closed"],
+        signing={"secret": new_secret()},
+    )
     User = get_user_model()
     users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
     users["other"] = User.objects.create(username="other")
@@ -124,6 +137,14 @@ def build_world(media_root) -> dict:
             changes.update(status=Status.CLOSED, close_reason="resolved", awaiting_reply=False)
         Conversation.objects.filter(pk__in=[main.pk, other.pk]).update(**changes)
         main.refresh_from_db()
+        if state == "escalated":
+            # Escalated by a contributor: what a community manager marks useful (RE4).
+            Activity.objects.create(
+                conversation=main,
+                actor=users["contributor"],
+                kind="escalated",
+                detail={"queue": escalation.name},
+            )
         world["conversations"][state] = main
         world["siblings"][state] = Conversation.objects.get(pk=other.pk)
         msg1 = main.messages.get(platform_id=first.platform_id)
@@ -181,6 +202,11 @@ def build_world(media_root) -> dict:
     world["account_pk"] = BrandAccount.objects.get(platform="twitter", handle="FirefoxSupport").pk
     world["mastodon_pk"] = BrandAccount.objects.get(platform="mastodon").pk
     world["tag_rule"] = TagRule.objects.values_list("pk", flat=True).first()
+    from socialdesk.conversations.models import UserTag
+
+    world["user_tag"] = UserTag.objects.create(
+        author=world["conversations"]["moderated"].author, kind="influencer"
+    ).pk
     settings_row = FilterSettings.current()
     settings_row.muted_words = "boycott"
     settings_row.save()

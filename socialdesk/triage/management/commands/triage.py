@@ -1,6 +1,7 @@
 """`socialdesk triage FILE`: classify JSON lines, one result line per input line, for evaluation and batch use.
 
-Input lines: {"id": …, "text": …, "author": {"followers": …, "verified": …}} (author optional).
+Input lines: {"id": …, "text": …, "author": {"followers": …, "verified": …}} (author optional;
+optional too: "stars" 1–5 for a review, "context" the conversation's earlier messages' texts).
 Output lines: id; type, language and sentiment, each with its confidence and band ("confident": at
 or above the act threshold, what ingestion would act on; "unsure": only a suggestion); tags (what
 ingestion would add), suggested_tags (rules keyed on an unsure type or language), signals;
@@ -47,6 +48,14 @@ def parse_line(line: str, n: int) -> tuple[object, TriageInput | None, str]:
     verified = author.get("verified", False)
     if not isinstance(verified, bool):
         return id_, None, f"line {n}: author.verified must be true or false"
+    stars = obj.get("stars")
+    if stars is not None and (
+        not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5
+    ):
+        return id_, None, f"line {n}: stars must be a whole number from 1 to 5"
+    context = obj.get("context") or []
+    if not isinstance(context, list) or not all(isinstance(c, str) for c in context):
+        return id_, None, f'line {n}: "context" must be a list of the earlier messages\' texts'
     return (
         id_,
         TriageInput(
@@ -54,6 +63,8 @@ def parse_line(line: str, n: int) -> tuple[object, TriageInput | None, str]:
             followers=followers,
             verified=verified,
             handle=str(author.get("handle") or ""),
+            stars=stars,
+            context=tuple(c[:MAX_LINE] for c in context[-5:]),
         ),
         "",
     )

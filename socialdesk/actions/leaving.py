@@ -9,15 +9,22 @@ Everything else that belongs to them (profile, signatures, API tokens, reminders
 play sessions, presence, sessions, sign-in records, applications) is deleted.
 """
 
+import json
+
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from socialdesk.actions import deal as play
+from socialdesk.conversations.models import Activity
 from socialdesk.errors import ActionError, ActionRefused
-
-from .models import Application, Role, has_role, role_of
+from socialdesk.ingestion.models import SetAsideMessage
+from socialdesk.outbox.models import WebhookDelivery
+from socialdesk.people.audit import PERSONAL_KINDS, record
+from socialdesk.people.mail import send_later
+from socialdesk.people.models import Application, AuditEntry, Profile, Role, has_role, role_of
+from socialdesk.people.services import end_all_sessions
 
 FORMER_CONTRIBUTOR = "a former contributor"
 # (app label, model, field): who holds the conversation now, not who did something. Cleared.
@@ -64,11 +71,6 @@ def check_may_leave(*, actor, user) -> None:
 
 
 def _delete(*, actor, user) -> None:
-    # cycle: people <-> actions (every action checks roles here)
-    from socialdesk.actions import deal as play
-
-    from .services import end_all_sessions
-
     email, username, name = (
         user.email,
         user.get_username(),
@@ -78,9 +80,6 @@ def _delete(*, actor, user) -> None:
     play.stop(agent=user)
     role = role_of(user)
     with transaction.atomic():
-        from .audit import PERSONAL_KINDS, record
-        from .models import AuditEntry
-
         AuditEntry.objects.filter(
             models.Q(actor=user) | models.Q(subject=user), kind__in=PERSONAL_KINDS
         ).delete()
@@ -96,12 +95,10 @@ def _delete(*, actor, user) -> None:
         record("left", actor=actor if by_admin else None, role=role, by_admin=by_admin)
     if email:
         body = render_to_string("people/emails/left.txt", {"name": name, "by_admin": by_admin})
-        send_mail("Your Socialdesk account is deleted", body, None, [email])
+        send_later("Your Socialdesk account is deleted", body, [email])
 
 
 def _other_admins(user) -> bool:
-    from .models import Profile
-
     return (
         Profile.objects.filter(role=Role.ADMIN, user__is_active=True).exclude(user=user).exists()
     )
@@ -125,13 +122,6 @@ def _hand_over(user, placeholder) -> None:
 def _scrub_names(username: str) -> None:
     """Log entries that name the person in their details (assigned to, taken over from, approval
     for, a set-aside message's history)."""
-    # cycle: people <-> conversations (the log keeps who did what)
-    from socialdesk.conversations.models import Activity
-
-    # cycle: people <-> ingestion (a set-aside message keeps who retried it)
-    from socialdesk.ingestion.models import SetAsideMessage
-
-    from .models import AuditEntry
 
     def scrub(value):
         if value == username:
@@ -153,6 +143,19 @@ def _scrub_names(username: str) -> None:
             cleaned = scrub(value)
             if cleaned != value:
                 model._base_manager.filter(pk=pk).update(**{field: cleaned})
+    # Webhook deliveries keep the JSON they sent (and may send again), naming the agent.
+    for pk, body in WebhookDelivery.objects.filter(body__icontains=username).values_list(
+        "pk", "body"
+    ):
+        try:
+            sent = json.loads(body)
+        except ValueError:
+            continue
+        cleaned = scrub(sent)
+        if cleaned != sent:
+            WebhookDelivery.objects.filter(pk=pk).update(
+                body=json.dumps(cleaned, ensure_ascii=False, sort_keys=True)
+            )
 
 
 def _forget_sign_ins(username: str) -> None:

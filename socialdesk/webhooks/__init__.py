@@ -1,0 +1,2 @@
+"""Webhooks (AP2): subscriptions to conversation events, each delivery signed and sent through
+the outbox (`actions.webhooks`)."""
