@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from socialdesk.actions import policy
@@ -680,6 +680,12 @@ def _record_tag_correction(actor, conversation: Conversation, tag: Tag) -> None:
         )
 
 
+def _logged_label(kind: str) -> str:
+    """A user tag's name as the activity log keeps it: in English, as every log entry is."""
+    with translation.override("en"):
+        return str(UserTagKind(kind).label)
+
+
 def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = True) -> None:
     """Tag the customer (TR6); kept across all their conversations. A spammer leaves Play Mode."""
     policy.require_role(actor=actor, conversation=conversation, action="user_tag")
@@ -699,14 +705,14 @@ def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = Tru
                     conversation=conversation,
                     actor=actor,
                     kind=ActivityKind.USER_TAG_ADDED,
-                    detail={"user_tag": UserTagKind(kind).label},
+                    detail={"user_tag": _logged_label(kind)},
                 )
         elif UserTag.objects.filter(author_id=conversation.author_id, kind=kind).delete()[0]:
             Activity.objects.create(
                 conversation=conversation,
                 actor=actor,
                 kind=ActivityKind.USER_TAG_REMOVED,
-                detail={"user_tag": UserTagKind(kind).label},
+                detail={"user_tag": _logged_label(kind)},
             )
 
 
@@ -732,7 +738,7 @@ def set_author_tag(*, actor, author, kind: str, on: bool = True) -> bool:
                 conversation=newest,
                 actor=actor,
                 kind=ActivityKind.USER_TAG_ADDED if on else ActivityKind.USER_TAG_REMOVED,
-                detail={"user_tag": UserTagKind(kind).label},
+                detail={"user_tag": _logged_label(kind)},
             )
     return changed
 

@@ -10,8 +10,8 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -688,16 +688,16 @@ tags_page = SettingsPage(
     name="manage_tags",
     model=Tag,
     form_class=TagSettingsForm,
-    title=_("Tags"),
-    noun=_("tag"),
-    intro=_(
+    title=gettext_lazy("Tags"),
+    noun=gettext_lazy("tag"),
+    intro=gettext_lazy(
         "The tags agents put on conversations (Sync, Crash, Internet celebrity…). Agents choose "
         "from this list; a renamed tag is renamed on every conversation that has it."
     ),
     columns=[
-        (_("Name"), lambda t: t.name),
-        (_("Short name"), lambda t: t.slug),
-        (_("Conversations"), lambda t: t.conversations_count),
+        (gettext_lazy("Name"), lambda t: t.name),
+        (gettext_lazy("Short name"), lambda t: t.slug),
+        (gettext_lazy("Conversations"), lambda t: t.conversations_count),
     ],
     queryset=lambda: Tag.objects.annotate(conversations_count=Count("conversations")),
     delete_warning=lambda t: (
@@ -708,7 +708,7 @@ tags_page = SettingsPage(
         )
         % {"count": t.conversations_count}
     ),
-    links=[(_("Rules that add tags"), "triage_rules")],
+    links=[(gettext_lazy("Rules that add tags"), "triage_rules")],
     after_save=_tag_renamed,
 )
 

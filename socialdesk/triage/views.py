@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import escalate, policy
@@ -182,9 +182,9 @@ def _watch_page(kind: str, name: str, title, noun, intro) -> SettingsPage:
 paid_products_page = _watch_page(
     WatchKind.PAID_PRODUCT,
     "manage_paid_products",
-    _("Paid products"),
-    _("paid product"),
-    _(
+    gettext_lazy("Paid products"),
+    gettext_lazy("paid product"),
+    gettext_lazy(
         "A conversation that mentions a paid product is tagged and comes first: customers who pay "
         "are answered before the rest (TR7)."
     ),
@@ -192,9 +192,9 @@ paid_products_page = _watch_page(
 controversial_topics_page = _watch_page(
     WatchKind.CONTROVERSIAL,
     "manage_controversial_topics",
-    _("Controversial topics"),
-    _("controversial topic"),
-    _(
+    gettext_lazy("Controversial topics"),
+    gettext_lazy("controversial topic"),
+    gettext_lazy(
         "A conversation about one of these topics is flagged so that agents answer it with care or "
         "escalate it (TR9)."
     ),
@@ -203,16 +203,16 @@ kb_articles_page = SettingsPage(
     name="manage_kb_articles",
     model=KBArticle,
     form_class=KBArticleForm,
-    title=_("Knowledge-base articles"),
-    noun=_("article"),
-    intro=_(
+    title=gettext_lazy("Knowledge-base articles"),
+    noun=gettext_lazy("article"),
+    intro=gettext_lazy(
         "Articles are suggested in the reply field when the customer's words match their title "
         "and summary."
     ),
     columns=[
-        (_("Title"), lambda a: a.title),
-        (_("Language"), lambda a: a.language),
-        (_("Address"), lambda a: a.url),
+        (gettext_lazy("Title"), lambda a: a.title),
+        (gettext_lazy("Language"), lambda a: a.language),
+        (gettext_lazy("Address"), lambda a: a.url),
     ],
-    links=[(_("Import articles from a file"), "triage_kb")],
+    links=[(gettext_lazy("Import articles from a file"), "triage_kb")],
 )
