@@ -11,7 +11,7 @@ from socialdesk.actions import conversation as actions
 from socialdesk.actions.delivery import perform
 from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 from .flows import PUBLIC_URL
 

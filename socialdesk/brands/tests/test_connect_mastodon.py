@@ -8,7 +8,7 @@ from socialdesk.actions import conversation as actions
 from socialdesk.actions.delivery import perform
 from socialdesk.brands.models import BrandAccount, PlatformApp
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.outbox.models import OutboundAction
 
 from .flows import PUBLIC_URL, connect_with_platform

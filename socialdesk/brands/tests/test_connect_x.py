@@ -13,7 +13,7 @@ from socialdesk.actions.delivery import perform
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.registry import connector_for
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.outbox.models import OutboundAction
 
 from .flows import PUBLIC_URL, connect_with_platform, consent

@@ -11,7 +11,7 @@ from socialdesk.connectors.google_play import GooglePlayConnector
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.errors import ActionError
 from socialdesk.ingestion.models import PollState
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import queue_conversations

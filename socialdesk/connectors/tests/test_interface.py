@@ -19,7 +19,7 @@ from socialdesk.connectors.google_play import GooglePlayConnector
 from socialdesk.connectors.mastodon import MastodonConnector
 from socialdesk.connectors.twitter import TwitterConnector
 from socialdesk.conversations.models import Conversation, Message
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.queues.selectors import ConversationFilter
 
 from .test_mastodon import toot

@@ -12,7 +12,7 @@ from socialdesk.connectors.base import OutcomeUnknown
 from socialdesk.connectors.mastodon import MastodonConnector
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.ingestion.models import PollState
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.outbox.models import OutboundAction
 
 

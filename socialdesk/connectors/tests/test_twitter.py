@@ -7,7 +7,7 @@ from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.twitter import TwitterConnector, make_client
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.ingestion.models import PollState
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 
 def test_tweepy_requests_are_redirected_to_the_configured_base(twitter_sim, settings):

@@ -11,7 +11,7 @@ import requests
 
 from socialdesk.conversations.models import Author, Conversation, Message
 from socialdesk.ingestion.models import PollState, Resolution, SetAsideMessage
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 SPARSE = {"omit_fields": ["author_id", "created_at", "entities"], "omit_includes": True}
 

@@ -8,7 +8,7 @@ from socialdesk.actions import conversation as actions
 from socialdesk.actions.delivery import perform
 from socialdesk.conversations.models import Attachment, Conversation, Message
 from socialdesk.errors import ActionError
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 
 def image_bytes(fmt: str, size=(4, 3)) -> bytes:

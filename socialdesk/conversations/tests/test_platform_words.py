@@ -6,7 +6,7 @@ import pytest
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.tests.test_mastodon import toot
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from socialdesk.conversations.models import Activity, Conversation, Message
 from socialdesk.ingestion.deletions import notice_deleted
 from socialdesk.ingestion.models import PollState
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 
 def _delete(sim, tweet_id):

@@ -8,7 +8,7 @@ from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors.twitter import normalise_page
 from socialdesk.conversations.models import Author, Message
 from socialdesk.ingestion.models import PollState
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 NAME_LENGTH = Author._meta.get_field("name").max_length
 

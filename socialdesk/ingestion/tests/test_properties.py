@@ -302,7 +302,11 @@ mastodon_page = items(notification, 6)
 
 @contextmanager
 def rolled_back():
-    with transaction.atomic():
+    """Each example's writes, rolled back after it. Marked as Django's TestCase marks its own
+    transactions, so the page's `durable=True` transaction runs inside it as inside a test's."""
+    atomic = transaction.atomic()
+    atomic._from_testcase = True
+    with atomic:
         yield
         transaction.set_rollback(True)
 

@@ -17,7 +17,7 @@ from socialdesk.connectors.twitter import TwitterConnector, read_page
 from socialdesk.conversations.models import Message
 from socialdesk.ingestion import set_aside
 from socialdesk.ingestion.models import PollState, Resolution, SetAsideMessage
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 
 def waiting():

@@ -8,8 +8,8 @@ import pytest
 from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Message
 from socialdesk.ingestion.models import SetAsideMessage
-from socialdesk.ingestion.polling import poll_all
 from socialdesk.ingestion.tests.test_set_aside import break_on
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.web.tests.browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ from django.utils import timezone
 from socialdesk.actions import conversation as actions
 from socialdesk.actions import delivery as services
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.settings import _rate_limits
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from socialdesk.actions import conversation as actions
 from socialdesk.actions.delivery import perform, recover_stalled, retry_failed
 from socialdesk.conversations.models import Activity, Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.outbox.models import OutboundAction
 
 

@@ -7,7 +7,7 @@ from django.core import mail
 
 from socialdesk.actions import conversation as actions
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at

@@ -4,7 +4,7 @@ the next mention is answered from the rule's account and the clipping fills in t
 import pytest
 
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.web.tests.browser import sign_in
 
 from .browser import look_at

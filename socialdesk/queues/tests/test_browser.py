@@ -3,7 +3,7 @@
 import pytest
 
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.queues.models import Queue
 from socialdesk.web.tests.browser import sign_in
 

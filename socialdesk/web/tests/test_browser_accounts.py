@@ -7,7 +7,7 @@ import requests
 from django.core.management import call_command
 
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 
 from .browser import ARTIFACTS, sign_in
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from socialdesk.conversations.models import Conversation
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.people.tests.browser import look_at
 
 from .browser import sign_in
