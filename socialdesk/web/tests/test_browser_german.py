@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from freezegun import freeze_time
 
 from socialdesk.conversations.models import Conversation, Reminder
-from socialdesk.ingestion.polling import poll_all
+from socialdesk.ingestion.tests.worker import poll_all
 from socialdesk.operations.schedule import JOBS, Scheduler
 from socialdesk.people.models import Notification, Profile
 
