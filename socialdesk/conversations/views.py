@@ -396,7 +396,7 @@ def moderate(request, pk):
         request,
         pk,
         actions.mark_moderated,
-        "Marked moderated: it is now in the contributors' queue.",
+        _("Marked moderated: it is now in the contributors' queue."),
     )
 
 
@@ -471,7 +471,7 @@ def user_tag(request, pk):
         request,
         pk,
         actions.set_user_tag,
-        "User tag updated.",
+        _("User tag updated."),
         UserTagForm,
         advance=False,
         convert=toggle,
@@ -538,7 +538,7 @@ def assign(request, pk):
         request,
         pk,
         actions.assign,
-        "Assigned.",
+        _("Assigned."),
         AssignForm,
         advance=advance,
         convert=_assign_target,
@@ -552,7 +552,7 @@ def escalate(request, pk):
         request,
         pk,
         escalation.escalate,
-        "Escalated to the community managers. Thank you!",
+        _("Escalated to the community managers. Thank you!"),
         EscalateForm,
     )
 
@@ -564,7 +564,7 @@ def retweet_decision(request, pk):
         request,
         pk,
         actions.decide_retweet,
-        "Decision recorded.",
+        _("Decision recorded."),
         RetweetDecisionForm,
         advance=False,
     )
@@ -590,7 +590,7 @@ def take_over(request, pk):
         request,
         pk,
         actions.take_over,
-        "It is yours now; the agent who had it has been told at their next heartbeat.",
+        _("It is yours now; the agent who had it has been told at their next heartbeat."),
         advance=False,
     )
 
