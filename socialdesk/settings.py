@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -176,10 +177,14 @@ MIDDLEWARE = [
     "socialdesk.people.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # PE6: the language from the language cookie, else the browser's Accept-Language...
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # ... and, once signed in, the language the person chose (socialdesk/people/languages.py).
+    "socialdesk.people.languages.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -205,6 +210,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "socialdesk.web.context.due_reminders",
                 "socialdesk.web.context.sent_drafts",
             ],
@@ -300,6 +306,20 @@ SOCIALDESK_CSP_REPORT_ONLY = _env_bool("SOCIALDESK_CSP_REPORT_ONLY", False)
 SESSION_COOKIE_AGE = int(os.environ.get("SOCIALDESK_SESSION_SECONDS", 8 * 3600))
 
 LANGUAGE_CODE = "en"
+# PE6: the languages of the seed's teams (docs/translating.md); the catalogues are in
+# socialdesk/locale/, compiled .mo files included.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("tr", "Türkçe"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Numbers keep no thousands separator by default (ids in URLs and forms must never get one);
+# counts that can grow large are shown with `intcomma`, which is localised.
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

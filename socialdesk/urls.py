@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from socialdesk.api import views as api_views
 from socialdesk.api.api import api
@@ -18,6 +19,9 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # PE6: the sign-in page's language picker (for visitors; signed-in people choose theirs in
+    # personal settings).
+    path("i18n/setlang/", set_language, name="set_language"),
     # Answered by OperationsMiddleware before anything else; named here so they are enumerated.
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

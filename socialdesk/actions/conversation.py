@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from socialdesk.actions import policy
 from socialdesk.actions.deal import lease_length
@@ -65,7 +66,9 @@ def _check_not_dealt_to_another(actor, conversation: Conversation, now) -> None:
 def _parse_hold_reason(value: str) -> str:
     if value not in HoldReason.values:
         raise ActionError(
-            f"Choose a hold reason: {', '.join(HoldReason.labels)}.", field="hold_reason"
+            gettext("Choose a hold reason: %(reasons)s.")
+            % {"reasons": ", ".join(str(label) for label in HoldReason.labels)},
+            field="hold_reason",
         )
     return value
 
@@ -73,9 +76,8 @@ def _parse_hold_reason(value: str) -> str:
 def _parse_close_reason(value: str) -> str:
     if value not in CloseReason.values:
         raise ActionError(
-            "Choose one of the closing reasons before closing: "
-            + ", ".join(CloseReason.labels)
-            + ".",
+            gettext("Choose one of the closing reasons before closing: %(reasons)s.")
+            % {"reasons": ", ".join(str(label) for label in CloseReason.labels)},
             field="close_reason",
         )
     return value
@@ -182,11 +184,13 @@ def check_reply(
     )
     text = (text or "").strip()
     if not text:
-        raise ActionError("Write a reply first: it is empty.", field="text")
+        raise ActionError(gettext("Write a reply first: it is empty."), field="text")
     # Before the platform's count: counting a pasted megabyte would cost seconds.
-    check_text(text, kind="reply", label="The reply")
+    check_text(text, kind="reply", label=gettext("The reply"))
     if then not in THEN_CHOICES:
-        raise ActionError("After replying, choose one of: reply only, hold, close.", field="then")
+        raise ActionError(
+            gettext("After replying, choose one of: reply only, hold, close."), field="then"
+        )
     if then == "hold":
         hold_reason = _parse_hold_reason(hold_reason)
     if then == "close":
@@ -194,7 +198,9 @@ def check_reply(
     bare = without_leading_mention(conversation.platform, text, conversation.author.handle)
     if clipping_text and bare == clipping_text.strip() and not confirm:
         raise ActionConflict(
-            "This clipping would go out unchanged. Personalise it so it doesn't read like a bot, or tick “Send anyway”.",
+            gettext(
+                "This clipping would go out unchanged. Personalise it so it doesn't read like a bot, or tick “Send anyway”."
+            ),
             field="confirm",
         )
     if connectors.has_dm_link(conversation.platform, text):
@@ -299,7 +305,7 @@ def write_reply(
         .first()
     )
     if target is None:
-        raise ActionError("There is no customer message to reply to.")
+        raise ActionError(gettext("There is no customer message to reply to."))
     earlier = (
         Message.objects.select_related("sent_by").filter(pk=target.earlier_reply).first()
         if target.earlier_reply is not None and not checked.confirm
@@ -379,7 +385,9 @@ def take_over(*, actor, conversation: Conversation) -> Conversation:
             and conversation.lease_expires_at > now
         )
         if not live or holder.pk == actor.pk:
-            raise ActionError("Nobody else is handling this conversation: act on it directly.")
+            raise ActionError(
+                gettext("Nobody else is handling this conversation: act on it directly.")
+            )
         conversation.dealt_to, conversation.lease_expires_at = actor, now + lease_length()
         conversation.save(update_fields=["dealt_to", "lease_expires_at", "updated_at"])
         Activity.objects.create(
@@ -417,10 +425,10 @@ def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> 
             .get(pk=action.pk)
         )
         if action.state != ActionState.AWAITING_APPROVAL:
-            raise ActionConflict("This reply is no longer waiting for approval.")
+            raise ActionConflict(gettext("This reply is no longer waiting for approval."))
         edited = text is not None and text.strip() and text.strip() != action.text
         if edited:
-            check_text(text.strip(), kind="reply", label="The reply")
+            check_text(text.strip(), kind="reply", label=gettext("The reply"))
             check_reply_text(action.conversation.platform, text.strip())
             action.text = text.strip()
             Message.objects.filter(pk=action.message_id).update(text=action.text)
@@ -439,15 +447,15 @@ def approve_reply(*, actor, action: OutboundAction, text: str | None = None) -> 
 def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
     """Send a waiting reply back with a note; the conversation waits for an answer again."""
     policy.require_role(actor=actor, conversation=action.conversation, action="approve")
-    note = check_text((note or "").strip(), kind="note", field="note", label="The note")
+    note = check_text((note or "").strip(), kind="note", field="note", label=gettext("The note"))
     if not note:
         raise ActionError(
-            "Say what to change, so the contributor can learn from it.", field="note"
+            gettext("Say what to change, so the contributor can learn from it."), field="note"
         )
     with transaction.atomic(durable=True):
         action = OutboundAction.objects.select_for_update().get(pk=action.pk)
         if action.state != ActionState.AWAITING_APPROVAL:
-            raise ActionConflict("This reply is no longer waiting for approval.")
+            raise ActionConflict(gettext("This reply is no longer waiting for approval."))
         action.state = ActionState.RETURNED
         action.save(update_fields=["state", "updated_at"])
         conversation = _lock(action.conversation)
@@ -509,9 +517,9 @@ def _set_status(*, actor, conversation: Conversation, action: str, reason, given
 
 def add_note(*, actor, conversation: Conversation, text: str) -> InternalNote:
     policy.require_role(actor=actor, conversation=conversation, action="note")
-    text = check_text((text or "").strip(), kind="note", label="The internal note")
+    text = check_text((text or "").strip(), kind="note", label=gettext("The internal note"))
     if not text:
-        raise ActionError("The internal note is empty.", field="text")
+        raise ActionError(gettext("The internal note is empty."), field="text")
     with transaction.atomic(durable=True):
         note = InternalNote.objects.create(conversation=conversation, author=actor, text=text)
         Activity.objects.create(
@@ -527,9 +535,11 @@ def like(*, actor, conversation: Conversation, message: Message) -> OutboundActi
     """Like a customer's message, from the account that was mentioned (PO3), through the outbox."""
     policy.require_role(actor=actor, conversation=conversation, action="like")
     if message.conversation_id != conversation.pk or message.direction != Direction.INBOUND:
-        raise ActionError("Only a customer's message in this conversation can be liked.")
+        raise ActionError(gettext("Only a customer's message in this conversation can be liked."))
     if message.deleted_at:
-        raise ActionError("The customer deleted this message: there is nothing left to like.")
+        raise ActionError(
+            gettext("The customer deleted this message: there is nothing left to like.")
+        )
     policy.require_account_allows(
         actor=actor, conversation=conversation, account=conversation.account, action="like"
     )
@@ -541,7 +551,9 @@ def like(*, actor, conversation: Conversation, message: Message) -> OutboundActi
             target_platform_id=message.platform_id,
             account=conversation.account,
         ).exists():
-            raise ActionConflict("This message is already liked (or the like is on its way).")
+            raise ActionConflict(
+                gettext("This message is already liked (or the like is on its way).")
+            )
         action = OutboundAction.objects.create(
             kind=ActionKind.LIKE,
             conversation=conversation,
@@ -587,7 +599,7 @@ def set_sentiment(*, actor, conversation: Conversation, sentiment: str) -> Conve
     """The agent's sentiment wins over any suggestion (TR4)."""
     policy.require_role(actor=actor, conversation=conversation, action="sentiment")
     if sentiment not in Sentiment.values:
-        raise ActionError("Choose positive, neutral or negative.", field="sentiment")
+        raise ActionError(gettext("Choose positive, neutral or negative."), field="sentiment")
     with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         was = conversation.sentiment
@@ -603,11 +615,16 @@ def set_sentiment(*, actor, conversation: Conversation, sentiment: str) -> Conve
 
 
 def _tag_named(name_or_slug: str) -> Tag:
-    value = check_text((name_or_slug or "").strip(), kind="tag", field="tag", label="The tag")
+    value = check_text(
+        (name_or_slug or "").strip(), kind="tag", field="tag", label=gettext("The tag")
+    )
     tag = Tag.objects.filter(slug=value).first() or Tag.objects.filter(name__iexact=value).first()
     if tag is None:
         raise ActionError(
-            f"There is no tag “{value}”. Choose one from the list; community managers add new tags.",
+            gettext(
+                "There is no tag “%(value)s”. Choose one from the list; community managers add new tags."
+            )
+            % {"value": value},
             field="tag",
         )
     return tag
@@ -663,12 +680,20 @@ def _record_tag_correction(actor, conversation: Conversation, tag: Tag) -> None:
         )
 
 
+def _logged_label(kind: str) -> str:
+    """A user tag's name as the activity log keeps it: in English, as every log entry is."""
+    with translation.override("en"):
+        return str(UserTagKind(kind).label)
+
+
 def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = True) -> None:
     """Tag the customer (TR6); kept across all their conversations. A spammer leaves Play Mode."""
     policy.require_role(actor=actor, conversation=conversation, action="user_tag")
     if kind not in UserTagKind.values:
         raise ActionError(
-            "Choose a user tag: " + ", ".join(UserTagKind.labels) + ".", field="kind"
+            gettext("Choose a user tag: %(kinds)s.")
+            % {"kinds": ", ".join(str(label) for label in UserTagKind.labels)},
+            field="kind",
         )
     with transaction.atomic(durable=True):
         if on:
@@ -680,14 +705,14 @@ def set_user_tag(*, actor, conversation: Conversation, kind: str, on: bool = Tru
                     conversation=conversation,
                     actor=actor,
                     kind=ActivityKind.USER_TAG_ADDED,
-                    detail={"user_tag": UserTagKind(kind).label},
+                    detail={"user_tag": _logged_label(kind)},
                 )
         elif UserTag.objects.filter(author_id=conversation.author_id, kind=kind).delete()[0]:
             Activity.objects.create(
                 conversation=conversation,
                 actor=actor,
                 kind=ActivityKind.USER_TAG_REMOVED,
-                detail={"user_tag": UserTagKind(kind).label},
+                detail={"user_tag": _logged_label(kind)},
             )
 
 
@@ -713,7 +738,7 @@ def set_author_tag(*, actor, author, kind: str, on: bool = True) -> bool:
                 conversation=newest,
                 actor=actor,
                 kind=ActivityKind.USER_TAG_ADDED if on else ActivityKind.USER_TAG_REMOVED,
-                detail={"user_tag": UserTagKind(kind).label},
+                detail={"user_tag": _logged_label(kind)},
             )
     return changed
 
@@ -721,11 +746,14 @@ def set_author_tag(*, actor, author, kind: str, on: bool = True) -> bool:
 def set_reminder(*, actor, conversation: Conversation, due_at, note: str = "") -> Reminder:
     policy.require_role(actor=actor, conversation=conversation, action="reminder")
     if due_at is None:
-        raise ActionError("Choose when to be reminded.", field="due_at")
+        raise ActionError(gettext("Choose when to be reminded."), field="due_at")
     if due_at <= timezone.now():
-        raise ActionError("A reminder must be in the future.", field="due_at")
+        raise ActionError(gettext("A reminder must be in the future."), field="due_at")
     note = check_text(
-        (note or "").strip(), kind="reminder_note", field="note", label="The reminder's note"
+        (note or "").strip(),
+        kind="reminder_note",
+        field="note",
+        label=gettext("The reminder's note"),
     )
     with transaction.atomic(durable=True):
         reminder = Reminder.objects.create(
@@ -742,7 +770,7 @@ def set_reminder(*, actor, conversation: Conversation, due_at, note: str = "") -
 
 def dismiss_reminder(*, actor, reminder: Reminder) -> None:
     if reminder.user_id != actor.id:
-        raise ActionError("This reminder belongs to someone else.")
+        raise ActionError(gettext("This reminder belongs to someone else."))
     Reminder.objects.filter(pk=reminder.pk).update(done=True)
 
 
@@ -757,14 +785,16 @@ def assign(
     entry does); an agent assigned as well is logged as assigned.
     """
     policy.require_role(actor=actor, conversation=conversation, action="assign")
-    note = check_text((note or "").strip(), kind="note", field="note", label="The note")
+    note = check_text((note or "").strip(), kind="note", field="note", label=gettext("The note"))
     if to_user is None and to_queue is None:
-        raise ActionError("Choose an agent or a queue to assign to.", field="to")
+        raise ActionError(gettext("Choose an agent or a queue to assign to."), field="to")
     if to_user is not None and to_user != actor:
         policy.require_role(actor=actor, conversation=conversation, action="assign_others")
     if to_queue is not None and to_queue.kind != "assignment":
         raise ActionError(
-            f"{to_queue} is a saved search, not a queue conversations are assigned to.", field="to"
+            gettext("%(to_queue)s is a saved search, not a queue conversations are assigned to.")
+            % {"to_queue": to_queue},
+            field="to",
         )
     if to_queue is not None:
         if not has_role(actor, to_queue.visible_to):
@@ -826,10 +856,10 @@ def decide_retweet(
     """A community manager executes or declines a recommended retweet (PO2: from the account the
     policy allows, never the main brand)."""
     policy.require_role(actor=actor, conversation=conversation, action="retweet")
-    note = check_text((note or "").strip(), kind="note", field="note", label="The note")
+    note = check_text((note or "").strip(), kind="note", field="note", label=gettext("The note"))
     conversation = Conversation.objects.select_related("respond_from").get(pk=conversation.pk)
     if not conversation.retweet_recommended:
-        raise ActionError("Nobody recommended retweeting this conversation.")
+        raise ActionError(gettext("Nobody recommended retweeting this conversation."))
     account = conversation.respond_from
     if approve:
         policy.require_account_allows(
@@ -885,19 +915,19 @@ def bulk(*, actor, conversations, action: str, value: str = "") -> tuple[int, li
     is checked and logged on its own. Returns how many were done and why others were not."""
     if action not in BULK_ACTIONS:
         raise ActionError(
-            "Choose what to do: tag, assign to a queue, hold, close or mark moderated.",
+            gettext("Choose what to do: tag, assign to a queue, hold, close or mark moderated."),
             field="action",
         )
     if action == "moderate":
         # One refusal for the whole selection rather than one per conversation.
         policy.require_role(actor=actor, conversation=None, action="moderate")
     elif not value:
-        raise ActionError("Choose the tag, queue or reason first.", field="value")
+        raise ActionError(gettext("Choose the tag, queue or reason first."), field="value")
     queue = None
     if action == "assign_queue":
         queue = Queue.objects.filter(slug=value).first()
         if queue is None:
-            raise ActionError("That queue does not exist.", field="value")
+            raise ActionError(gettext("That queue does not exist."), field="value")
     if action == "tag":
         _tag_named(value)
     if action == "hold":
@@ -930,10 +960,12 @@ def merge(*, actor, conversation: Conversation, other: Conversation) -> Conversa
     # Both sides: merging closes `other`, so it must be as much the actor's to act on.
     policy.require_visible(actor=actor, conversation=other, action="merge")
     if other.pk == conversation.pk:
-        raise ActionError("Choose another conversation to merge.")
+        raise ActionError(gettext("Choose another conversation to merge."))
     if other.author_id != conversation.author_id or other.platform != conversation.platform:
         raise ActionError(
-            "Only two conversations of the same customer on the same platform can be merged."
+            gettext(
+                "Only two conversations of the same customer on the same platform can be merged."
+            )
         )
     now = timezone.now()
     with transaction.atomic(durable=True):
@@ -975,10 +1007,10 @@ def split(*, actor, conversation: Conversation, message: Message) -> Conversatio
     """Move `message` and everything after it into a new conversation with the same customer."""
     policy.require_role(actor=actor, conversation=conversation, action="merge")
     if message.conversation_id != conversation.pk:
-        raise ActionError("That message is not in this conversation.")
+        raise ActionError(gettext("That message is not in this conversation."))
     first = conversation.messages.order_by("created_at", "id").first()
     if first is None or first.pk == message.pk:
-        raise ActionError("Split from a later message: the first one stays where it is.")
+        raise ActionError(gettext("Split from a later message: the first one stays where it is."))
     with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, timezone.now())

@@ -25,6 +25,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from socialdesk.actions import policy
 from socialdesk.conversations.models import Activity, ActivityKind, Conversation
@@ -136,7 +137,7 @@ def deal_next(
         else:
             session = current_session(agent=agent)
             if session is None:
-                raise ActionError("Press Play on a queue first.")
+                raise ActionError(_("Press Play on a queue first."))
             _check_may_play(agent=agent, queue=session.queue)
     else:
         _check_may_play(agent=agent, queue=session.queue)
@@ -455,7 +456,7 @@ def skip(*, agent, conversation: Conversation) -> Conversation | None:
     """
     session = current_session(agent=agent)
     if session is None:
-        raise ActionError("Press Play on a queue first.")
+        raise ActionError(_("Press Play on a queue first."))
     now = timezone.now()
     with transaction.atomic(durable=True):
         PlaySkip.objects.update_or_create(
@@ -469,7 +470,7 @@ def start_over(*, agent) -> Conversation | None:
     """Forget what this agent skipped in the current play session, and deal again."""
     session = current_session(agent=agent)
     if session is None:
-        raise ActionError("Press Play on a queue first.")
+        raise ActionError(_("Press Play on a queue first."))
     PlaySkip.objects.filter(session=session).delete()
     return deal_next(agent=agent, session=session)
 

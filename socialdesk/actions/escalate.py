@@ -4,6 +4,7 @@ conversation waiting for an answer there, one log entry each."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from socialdesk.actions import policy
 from socialdesk.actions.conversation import (
@@ -34,7 +35,7 @@ def escalation_queue() -> Queue:
     """The queue escalations go to: the first escalation queue in the CMs' order."""
     queue = Queue.objects.filter(is_escalation=True).order_by("position", "pk").first()
     if queue is None:
-        raise ActionError("No escalation queue is configured: ask an admin to create one.")
+        raise ActionError(_("No escalation queue is configured: ask an admin to create one."))
     return queue
 
 
@@ -68,10 +69,13 @@ def escalate(
     transaction as the escalation: both happen or neither.
     """
     policy.require_role(actor=actor, conversation=conversation, action="escalate")
-    note = check_text((note or "").strip(), kind="note", field="note", label="The escalation note")
+    note = check_text(
+        (note or "").strip(), kind="note", field="note", label=_("The escalation note")
+    )
     if not note:
         raise ActionError(
-            "Describe the problem and what was suggested, for the community manager.", field="note"
+            _("Describe the problem and what was suggested, for the community manager."),
+            field="note",
         )
     queue = escalation_queue()
     holding = (
@@ -107,16 +111,18 @@ def escalate_cluster(*, actor, conversation_ids: list[int], reason: str) -> int:
     """
     ids = sorted({int(i) for i in conversation_ids})
     if len(ids) < 2:
-        raise ActionError("A cluster needs at least two conversations.", field="conversations")
+        raise ActionError(_("A cluster needs at least two conversations."), field="conversations")
     if len(ids) > MAX_CLUSTER:
         raise ActionError(
-            f"At most {MAX_CLUSTER} conversations can be escalated at once.", field="conversations"
+            _("At most %(MAX_CLUSTER)s conversations can be escalated at once.")
+            % {"MAX_CLUSTER": MAX_CLUSTER},
+            field="conversations",
         )
-    reason = check_text((reason or "").strip(), kind="note", field="reason", label="The reason")
+    reason = check_text((reason or "").strip(), kind="note", field="reason", label=_("The reason"))
     visible = visible_conversations(user=actor).filter(pk__in=ids)
     first = visible.first()
     if first is None:
-        raise ActionNotFound("None of these conversations exists any more.")
+        raise ActionNotFound(_("None of these conversations exists any more."))
     # The role check of a single escalation (without the lease: held ones are skipped below).
     policy.require_role(actor=actor, conversation=None, action="escalate")
     queue = escalation_queue()

@@ -14,6 +14,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from socialdesk.actions import deal as play
 from socialdesk.conversations.models import Activity
@@ -56,14 +57,16 @@ def stop_contributing(*, actor, user) -> None:
 def check_may_leave(*, actor, user) -> None:
     """Raise when `actor` may not delete `user`'s account (run before signing them out)."""
     if actor.pk != user.pk and not has_role(actor, Role.ADMIN):
-        raise ActionRefused("Only an admin can remove someone else's account.")
+        raise ActionRefused(_("Only an admin can remove someone else's account."))
     if user.get_username() == FORMER_CONTRIBUTOR:
         raise ActionError(
-            "This is the placeholder for former contributors; it has no person behind it."
+            _("This is the placeholder for former contributors; it has no person behind it.")
         )
     if role_of(user) == Role.ADMIN and not _other_admins(user):
         raise ActionError(
-            "You are the last admin: make someone else an admin first, or the desk has nobody to run it."
+            _(
+                "You are the last admin: make someone else an admin first, or the desk has nobody to run it."
+            )
         )
 
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from socialdesk.actions import policy
 from socialdesk.actions.tagging import refresh_tag_slugs
@@ -230,10 +231,15 @@ def confirm_or_correct(
     policy.require_role(actor=actor, conversation=conversation, action="note")
     if field not in _CHOICES:
         raise ActionError(
-            f"Only {', '.join(_CHOICES)} can be confirmed or changed here.", field="field"
+            gettext("Only %(join)s can be confirmed or changed here.")
+            % {"join": ", ".join(_CHOICES)},
+            field="field",
         )
     if chosen not in _CHOICES[field]:
-        raise ActionError(f"Choose one of: {', '.join(_CHOICES[field])}.", field="chosen")
+        raise ActionError(
+            gettext("Choose one of: %(join)s.") % {"join": ", ".join(_CHOICES[field])},
+            field="chosen",
+        )
     suggestion = TriageSuggestion.objects.filter(conversation=conversation).first()
     suggested = getattr(suggestion, field, "") if suggestion else ""
     confidence = getattr(suggestion, f"{field}_confidence", 0.0) if suggestion else 0.0

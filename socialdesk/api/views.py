@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from socialdesk.people.models import ApiToken
@@ -25,15 +26,19 @@ def tokens(request):
                     pk=revoke.cleaned_data["token"], user=request.user
                 ).delete()
                 if gone:
-                    messages.success(request, "Revoked: the token no longer works.")
+                    messages.success(request, gettext("Revoked: the token no longer works."))
                 else:
-                    messages.error(request, "No such token of yours (already revoked?).")
+                    messages.error(request, gettext("No such token of yours (already revoked?)."))
             else:
-                messages.error(request, "Choose a token to revoke.")
+                messages.error(request, gettext("Choose a token to revoke."))
             return redirect("api_tokens")
         form = NewTokenForm(request.POST)
         if request.user.api_tokens.count() >= MAX_TOKENS:
-            form.add_error(None, f"You have {MAX_TOKENS} tokens: revoke one to make another.")
+            form.add_error(
+                None,
+                gettext("You have %(MAX_TOKENS)s tokens: revoke one to make another.")
+                % {"MAX_TOKENS": MAX_TOKENS},
+            )
         if form.is_valid():
             data = form.cleaned_data
             _, new_key = ApiToken.issue(

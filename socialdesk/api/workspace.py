@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -121,7 +122,9 @@ def list_conversations(request: HttpRequest, params: Query[ListQuery]):
         try:
             after = search.SearchCursor.decode(params.after)
         except ValueError:
-            raise ActionError("`after` is not a page this API gave out.", field="after") from None
+            raise ActionError(
+                _("`after` is not a page this API gave out."), field="after"
+            ) from None
     if params.q.strip():
         try:
             query = search.Query.parse(params.q)

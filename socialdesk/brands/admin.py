@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import BrandAccount, RoutingRule, SearchTerm
 
@@ -9,9 +11,11 @@ class BrandAccountForm(forms.ModelForm):
 
     new_credentials = forms.JSONField(
         required=False,
-        label="New credentials (JSON)",
-        help_text="Leave empty to keep the current ones; never shown again once saved. Connect accounts on the Accounts page "
-        "(/manage/accounts/) instead: it checks the credentials with the platform and keeps them renewed.",
+        label=gettext_lazy("New credentials (JSON)"),
+        help_text=gettext_lazy(
+            "Leave empty to keep the current ones; never shown again once saved. Connect accounts on the Accounts page "
+            "(/manage/accounts/) instead: it checks the credentials with the platform and keeps them renewed."
+        ),
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
     )
 
@@ -45,7 +49,7 @@ class BrandAccountForm(forms.ModelForm):
         value = self.cleaned_data.get("new_credentials")
         if value not in (None, "") and not isinstance(value, dict):
             raise forms.ValidationError(
-                'Enter a JSON object, e.g. {"type": "app_only", "bearer_token": "…"}.'
+                _('Enter a JSON object, e.g. {"type": "app_only", "bearer_token": "…"}.')
             )
         return value
 

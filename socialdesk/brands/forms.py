@@ -2,6 +2,7 @@
 connection module (`connectors.auth.Method`), so its form is built from that, not written here."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccountKind, BrandAccount, Platform
@@ -11,7 +12,9 @@ class AddAccountForm(forms.Form):
     platform = forms.ChoiceField(choices=Platform.choices)
     handle = forms.CharField(
         max_length=BrandAccount._meta.get_field("handle").max_length,
-        help_text="Without the @. Google Play: the app's package name, e.g. org.mozilla.firefox.",
+        help_text=gettext_lazy(
+            "Without the @. Google Play: the app's package name, e.g. org.mozilla.firefox."
+        ),
     )
     display_name = forms.CharField(
         max_length=BrandAccount._meta.get_field("display_name").max_length, required=False
@@ -23,8 +26,8 @@ class AddAccountForm(forms.Form):
     api_base = forms.CharField(
         max_length=BrandAccount._meta.get_field("api_base").max_length,
         required=False,
-        label="Instance",
-        help_text="Mastodon only: the account's server, e.g. https://mozilla.social",
+        label=gettext_lazy("Instance"),
+        help_text=gettext_lazy("Mastodon only: the account's server, e.g. https://mozilla.social"),
     )
 
     def clean(self):
@@ -33,7 +36,7 @@ class AddAccountForm(forms.Form):
             if isinstance(value, str) and (
                 "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
             ):
-                self.add_error(name, "This contains characters that cannot be stored.")
+                self.add_error(name, _("This contains characters that cannot be stored."))
         return data
 
 

@@ -3,34 +3,36 @@
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .secrets import EncryptedJSONField
 
 
 class Platform(models.TextChoices):
-    TWITTER = "twitter", "Twitter/X"
-    GOOGLE_PLAY = "google_play", "Google Play"
-    MASTODON = "mastodon", "Mastodon"
+    TWITTER = "twitter", _("Twitter/X")
+    GOOGLE_PLAY = "google_play", _("Google Play")
+    MASTODON = "mastodon", _("Mastodon")
 
 
 class AccountKind(models.TextChoices):
-    MAIN = "main", "Main brand"
-    SUPPORT = "support", "Support"
-    LOCALE = "locale", "Locale"
+    MAIN = "main", _("Main brand")
+    SUPPORT = "support", _("Support")
+    LOCALE = "locale", _("Locale")
 
 
 class RetweetPolicy(models.TextChoices):
-    NEVER = "never", "Never"
-    CM_ONLY = "cm_only", "Only by a community manager"
-    ANYONE = "anyone", "Any agent"
+    NEVER = "never", _("Never")
+    CM_ONLY = "cm_only", _("Only by a community manager")
+    ANYONE = "anyone", _("Any agent")
 
 
 class BrandAccount(models.Model):
     platform = models.CharField(max_length=20, choices=Platform.choices)
-    handle = models.CharField(max_length=100, help_text="Without the @.")
+    handle = models.CharField(max_length=100, help_text=gettext_lazy("Without the @."))
     display_name = models.CharField(max_length=200, blank=True)
     external_id = models.CharField(
-        max_length=100, blank=True, help_text="The platform's id of the account."
+        max_length=100, blank=True, help_text=gettext_lazy("The platform's id of the account.")
     )
     kind = models.CharField(
         max_length=20, choices=AccountKind.choices, default=AccountKind.SUPPORT
@@ -123,7 +125,7 @@ class SearchTerm(models.Model):
         BrandAccount,
         on_delete=models.CASCADE,
         related_name="search_terms",
-        help_text="The account whose credentials run the search.",
+        help_text=gettext_lazy("The account whose credentials run the search."),
     )
     query = models.CharField(max_length=500)
     active = models.BooleanField(default=True)
@@ -148,7 +150,7 @@ class RoutingRule(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="routing_as_mentioned",
-        help_text="Empty: the message mentions none of our accounts.",
+        help_text=gettext_lazy("Empty: the message mentions none of our accounts."),
     )
     respond_from = models.ForeignKey(
         BrandAccount, on_delete=models.CASCADE, related_name="routing_as_responder"

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from socialdesk.people import audit
@@ -18,20 +20,23 @@ class RuleForm(forms.ModelForm):
     mentioned = forms.ModelChoiceField(
         queryset=BrandAccount.objects.all(),
         required=False,
-        empty_label="(none of our accounts: found by a search)",
-        label="When a customer mentions",
-        error_messages={"invalid_choice": "Choose one of the accounts in the list."},
+        empty_label=gettext_lazy("(none of our accounts: found by a search)"),
+        label=gettext_lazy("When a customer mentions"),
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the accounts in the list.")},
     )
     respond_from = forms.ModelChoiceField(
         queryset=BrandAccount.objects.all(),
-        label="Answer from",
+        label=gettext_lazy("Answer from"),
         error_messages={
-            "required": "Choose the account that answers.",
-            "invalid_choice": "Choose one of the accounts in the list.",
+            "required": gettext_lazy("Choose the account that answers."),
+            "invalid_choice": gettext_lazy("Choose one of the accounts in the list."),
         },
     )
     position = forms.IntegerField(
-        min_value=0, max_value=10_000, initial=0, help_text="Lower numbers are tried first."
+        min_value=0,
+        max_value=10_000,
+        initial=0,
+        help_text=gettext_lazy("Lower numbers are tried first."),
     )
 
     class Meta:
@@ -46,14 +51,17 @@ class RuleForm(forms.ModelForm):
             if account is not None and platform and account.platform != platform:
                 self.add_error(
                     name,
-                    f"{account} is on {account.get_platform_display()}, not on this platform.",
+                    _("%(account)s is on %(get_platform_display)s, not on this platform.")
+                    % {"account": account, "get_platform_display": account.get_platform_display()},
                 )
         return data
 
 
 def _cm_only(request):
     if not has_role(request.user, Role.COMMUNITY_MANAGER):
-        raise PermissionDenied("Only community managers and admins edit the respond-from table.")
+        raise PermissionDenied(
+            _("Only community managers and admins edit the respond-from table.")
+        )
 
 
 @login_required
@@ -65,7 +73,7 @@ def respond_from(request):
         if form.is_valid():
             rule = form.save()
             audit.record("respond_from_changed", actor=request.user, added=str(rule))
-            messages.success(request, f"Rule added: {rule}.")
+            messages.success(request, _("Rule added: %(rule)s.") % {"rule": rule})
             return redirect("respond_from")
     rules = RoutingRule.objects.select_related("mentioned", "respond_from")
     return render(
@@ -83,5 +91,5 @@ def delete_rule(request, pk):
     rule = get_object_or_404(RoutingRule, pk=pk)
     rule.delete()
     audit.record("respond_from_changed", actor=request.user, removed=str(rule))
-    messages.success(request, f"Rule removed: {rule}.")
+    messages.success(request, _("Rule removed: %(rule)s.") % {"rule": rule})
     return redirect("respond_from")

@@ -11,7 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from socialdesk.actions import policy
@@ -28,7 +29,7 @@ MAX_ID = 2**63 - 1
 
 
 _require_manager = policy.page_role(
-    "cm", "Only community managers and admins connect brand accounts."
+    "cm", gettext_lazy("Only community managers and admins connect brand accounts.")
 )
 
 
@@ -77,7 +78,9 @@ def account_add(request):
             except ConnectError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"{account} added: connect it below.")
+                messages.success(
+                    request, _("%(account)s added: connect it below.") % {"account": account}
+                )
                 return redirect("account", pk=account.pk)
         status = 400
     return render(request, "brands/account_add.html", {"form": form}, status=status)
@@ -196,7 +199,10 @@ def account_check(request, pk: int):
     except ConnectError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{account} works again; what waited for it is being sent.")
+        messages.success(
+            request,
+            _("%(account)s works again; what waited for it is being sent.") % {"account": account},
+        )
     return redirect("account", pk=account.pk)
 
 
@@ -216,22 +222,25 @@ engagement_page = SettingsPage(
     name="engagement_policy",
     model=BrandAccount,
     form_class=EngagementPolicyForm,
-    title=_("Engagement policy"),
-    noun=_("account's policy"),
-    intro=_(
+    title=gettext_lazy("Engagement policy"),
+    noun=gettext_lazy("account's policy"),
+    intro=gettext_lazy(
         "What agents may do from each of our accounts. The desk refuses the rest on every path "
         "(the conversation page, Play Mode, the API): a button that is not allowed is not shown."
     ),
     columns=[
-        (_("Account"), lambda a: a),
-        (_("Platform"), lambda a: a.get_platform_display()),
-        (_("Reply"), lambda a: a.can_reply),
-        (_("Like"), lambda a: a.can_like),
-        (_("Retweet / boost"), lambda a: a.get_retweet_policy_display()),
-        (_("Private messages"), lambda a: a.can_dm),
-        (_("Moderated first"), lambda a: a.requires_moderation),
+        (gettext_lazy("Account"), lambda a: a),
+        (gettext_lazy("Platform"), lambda a: a.get_platform_display()),
+        (gettext_lazy("Reply"), lambda a: a.can_reply),
+        (gettext_lazy("Like"), lambda a: a.can_like),
+        (gettext_lazy("Retweet / boost"), lambda a: a.get_retweet_policy_display()),
+        (gettext_lazy("Private messages"), lambda a: a.can_dm),
+        (gettext_lazy("Moderated first"), lambda a: a.requires_moderation),
     ],
     can_add=False,
     can_delete=False,
-    links=[(_("Connect accounts"), "accounts"), (_("Respond-from table"), "respond_from")],
+    links=[
+        (gettext_lazy("Connect accounts"), "accounts"),
+        (gettext_lazy("Respond-from table"), "respond_from"),
+    ],
 )

@@ -1,6 +1,8 @@
 import re
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from socialdesk.conversations.limits import TEXT_LIMITS
 
@@ -18,13 +20,17 @@ class ClippingForm(forms.ModelForm):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
         max_length=TEXT_LIMITS["clipping"],
-        help_text="{name} becomes the customer's first name, {handle} their @handle.",
+        help_text=gettext_lazy(
+            "{name} becomes the customer's first name, {handle} their @handle."
+        ),
     )
     language = forms.CharField(
         max_length=10,
         initial="en",
-        help_text="The language it is written in: en, de, fr, es, pt-BR, tr…",
-        error_messages={"required": "Say which language the clipping is in (en, de…)."},
+        help_text=gettext_lazy("The language it is written in: en, de, fr, es, pt-BR, tr…"),
+        error_messages={
+            "required": gettext_lazy("Say which language the clipping is in (en, de…).")
+        },
     )
 
     class Meta:
@@ -40,12 +46,13 @@ class ClippingForm(forms.ModelForm):
         unknown = sorted({p for p in _BRACED.findall(text) if p not in PLACEHOLDERS})
         if unknown:
             raise forms.ValidationError(
-                f"Unknown placeholder {', '.join(unknown)}: use {{name}} or {{handle}}."
+                _("Unknown placeholder %(join)s: use {name} or {handle}.")
+                % {"join": ", ".join(unknown)}
             )
         return text
 
     def clean_language(self):
         code = self.cleaned_data["language"].strip()
         if not _LANGUAGE.match(code):
-            raise forms.ValidationError("Give a language code such as en, de or pt-BR.")
+            raise forms.ValidationError(_("Give a language code such as en, de or pt-BR."))
         return code

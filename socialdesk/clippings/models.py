@@ -1,13 +1,16 @@
 """A clipping is a saved reply; `{name}` and `{handle}` are filled from the customer's profile."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class Clipping(models.Model):
     title = models.CharField(max_length=200)
     text = models.TextField()
     language = models.CharField(max_length=10, default="en")
-    is_holding_reply = models.BooleanField(default=False, help_text="Used when escalating (AG10).")
+    is_holding_reply = models.BooleanField(
+        default=False, help_text=gettext_lazy("Used when escalating (AG10).")
+    )
 
     class Meta:
         ordering = ["title"]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.people import audit
@@ -19,7 +20,7 @@ class _Example:
 
 def _cm_only(request):
     if not has_role(request.user, Role.COMMUNITY_MANAGER):
-        raise PermissionDenied("Only community managers and admins edit clippings.")
+        raise PermissionDenied(_("Only community managers and admins edit clippings."))
 
 
 @login_required
@@ -35,7 +36,7 @@ def clippings(request, pk=None):
             audit.record(
                 "clipping_saved", actor=request.user, clipping=saved.title, new=clipping is None
             )
-            messages.success(request, f"Clipping “{saved.title}” saved.")
+            messages.success(request, _("Clipping “%(title)s” saved.") % {"title": saved.title})
             return redirect("clippings")
     rows = [(c, c.render(author=_Example)) for c in Clipping.objects.all()]
     return render(
@@ -53,5 +54,5 @@ def delete_clipping(request, pk):
     clipping = get_object_or_404(Clipping, pk=pk)
     clipping.delete()
     audit.record("clipping_deleted", actor=request.user, clipping=clipping.title)
-    messages.success(request, f"Clipping “{clipping.title}” deleted.")
+    messages.success(request, _("Clipping “%(title)s” deleted.") % {"title": clipping.title})
     return redirect("clippings")

@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .auth import (
     NO,
@@ -88,7 +89,7 @@ def instance_url(value: str) -> str:
     try:
         URLValidator(schemes=["http", "https"])(value)
         if len(value) > 200:
-            raise ValidationError("too long")
+            raise ValidationError(_("too long"))
     except ValidationError:
         raise ConnectError("Enter the instance's address, e.g. https://mozilla.social.") from None
     parts = urlsplit(value)

@@ -2,6 +2,7 @@
 
 import re
 
+from django.utils.translation import gettext, gettext_lazy
 from twitter_text import parse_tweet
 
 from socialdesk.errors import ActionError
@@ -97,13 +98,16 @@ def without_leading_mention(platform: str, text: str, handle: str) -> str:
 # the syntax Python's `re` and JavaScript's RegExp share.
 PLAIN_TEXT_RULES = {
     "google_play": [
-        (r"<[A-Za-z/!][^<>]*>", "an HTML tag"),
-        (r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});", "an HTML entity"),
-        (r"\*\*[^*\n]+\*\*|__[^_\n]+__", "Markdown bold"),
-        (r"~~[^~\n]+~~", "Markdown strikethrough"),
-        (r"\[[^\]\n]+\]\([^()\s]+\)", "a Markdown link"),
-        (r"`[^`\n]+`", "Markdown code"),
-        (r"(?:^|\n)#{1,6} [^\n]*", "a Markdown heading"),
+        (r"<[A-Za-z/!][^<>]*>", gettext_lazy("an HTML tag")),
+        (
+            r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});",
+            gettext_lazy("an HTML entity"),
+        ),
+        (r"\*\*[^*\n]+\*\*|__[^_\n]+__", gettext_lazy("Markdown bold")),
+        (r"~~[^~\n]+~~", gettext_lazy("Markdown strikethrough")),
+        (r"\[[^\]\n]+\]\([^()\s]+\)", gettext_lazy("a Markdown link")),
+        (r"`[^`\n]+`", gettext_lazy("Markdown code")),
+        (r"(?:^|\n)#{1,6} [^\n]*", gettext_lazy("a Markdown heading")),
     ],
 }
 
@@ -119,12 +123,14 @@ def markup_in(platform: str, text: str) -> str | None:
 
 def check_reply_text(platform: str, text: str) -> None:
     if not text.strip():
-        raise ActionError("Write a reply first: it is empty.", field="text")
+        raise ActionError(gettext("Write a reply first: it is empty."), field="text")
     markup = markup_in(platform, text)
     if markup:
         raise ActionError(
-            f"Google Play shows replies as plain text: remove {markup} from the reply or your signature "
-            "and write it as plain words (Google strips HTML tags, and Markdown would show as typed).",
+            gettext(
+                "Google Play shows replies as plain text: remove %(markup)s from the reply or your signature and write it as plain words (Google strips HTML tags, and Markdown would show as typed)."
+            )
+            % {"markup": markup},
             field="text",
         )
     limit = limit_for(platform)
@@ -132,7 +138,10 @@ def check_reply_text(platform: str, text: str) -> None:
         length = weighted_length(platform, text)
         if length > limit:
             raise ActionError(
-                f"The reply is {length} characters with your signature; {limit} is the limit here. Shorten it by {length - limit}.",
+                gettext(
+                    "The reply is %(length)s characters with your signature; %(limit)s is the limit here. Shorten it by %(over)s."
+                )
+                % {"length": length, "limit": limit, "over": length - limit},
                 field="text",
             )
 
@@ -228,17 +237,29 @@ def _check_image(f, ctype: str) -> None:
                 img.verify()  # the structure and checksums, without decoding the pixels
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ActionError(
-            f"“{shown}” has too many pixels to be a safe image.", field="attachments"
+            gettext("“%(shown)s” has too many pixels to be a safe image.") % {"shown": shown},
+            field="attachments",
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ActionError(
-            f"“{shown}” is not a readable {formats[ctype]} image.", field="attachments"
+            gettext("“%(shown)s” is not a readable %(formats)s image.")
+            % {"shown": shown, "formats": formats[ctype]},
+            field="attachments",
         ) from None
     finally:
         f.seek(0)
     if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
         raise ActionError(
-            f"“{shown}” is {width}×{height} pixels; at most {MAX_IMAGE_SIDE} a side and {MAX_IMAGE_PIXELS // 1_000_000} million in all.",
+            gettext(
+                "“%(shown)s” is %(width)s×%(height)s pixels; at most %(MAX_IMAGE_SIDE)s a side and %(millions)s million in all."
+            )
+            % {
+                "shown": shown,
+                "width": width,
+                "height": height,
+                "MAX_IMAGE_SIDE": MAX_IMAGE_SIDE,
+                "millions": MAX_IMAGE_PIXELS // 1_000_000,
+            },
             field="attachments",
         )
 
@@ -250,7 +271,8 @@ def check_attachments(platform: str, files) -> list[tuple[object, str]]:
     rules = ATTACHMENT_RULES.get(platform)
     if rules is None:
         raise ActionError(
-            "Replies on this platform are text only: remove the attachment.", field="attachments"
+            gettext("Replies on this platform are text only: remove the attachment."),
+            field="attachments",
         )
     checked = []
     for f in files:
@@ -260,7 +282,10 @@ def check_attachments(platform: str, files) -> list[tuple[object, str]]:
         if ctype is None or ctype not in rules["types"]:
             allowed = ", ".join(sorted(t.split("/")[1].upper() for t in rules["types"]))
             raise ActionError(
-                f"“{display_name(f.name)}” is not an image or video this platform takes ({allowed}).",
+                gettext(
+                    "“%(display_name)s” is not an image or video this platform takes (%(allowed)s)."
+                )
+                % {"display_name": display_name(f.name), "allowed": allowed},
                 field="attachments",
             )
         if f.size > rules["types"][ctype]:
@@ -274,8 +299,11 @@ def check_attachments(platform: str, files) -> list[tuple[object, str]]:
     videos = sum(1 for _, t in checked if t in ("video/mp4", "image/gif"))
     if videos > rules["max_videos"] or (videos and len(checked) > 1):
         raise ActionError(
-            "A GIF or a video goes alone: attach just that one.", field="attachments"
+            gettext("A GIF or a video goes alone: attach just that one."), field="attachments"
         )
     if len(checked) > rules["max_images"]:
-        raise ActionError(f"At most {rules['max_images']} images per reply.", field="attachments")
+        raise ActionError(
+            gettext("At most %(rules)s images per reply.") % {"rules": rules["max_images"]},
+            field="attachments",
+        )
     return checked

@@ -9,6 +9,7 @@ import re
 
 from django import forms
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from socialdesk.brands.models import Platform
@@ -28,14 +29,18 @@ class ReplyForm(forms.Form):
         max_length=TEXT_LIMITS["reply"],
     )
     then = forms.ChoiceField(
-        choices=[("none", "Reply"), ("hold", "Reply + Hold"), ("close", "Reply + Close")],
+        choices=[
+            ("none", gettext_lazy("Reply")),
+            ("hold", gettext_lazy("Reply + Hold")),
+            ("close", gettext_lazy("Reply + Close")),
+        ],
         initial="none",
     )
     hold_reason = forms.ChoiceField(
-        choices=[("", "Hold reason…"), *HoldReason.choices], required=False
+        choices=[("", gettext_lazy("Hold reason…")), *HoldReason.choices], required=False
     )
     close_reason = forms.ChoiceField(
-        choices=[("", "Close reason…"), *CloseReason.choices], required=False
+        choices=[("", gettext_lazy("Close reason…")), *CloseReason.choices], required=False
     )
     confirm = forms.BooleanField(required=False)
     clipping = id_field(required=False, widget=forms.HiddenInput)
@@ -50,7 +55,7 @@ class ReplyForm(forms.Form):
             return {"signature_id": None, "signed": False}
         if value.isdigit() and 1 <= int(value) <= MAX_ID:
             return {"signature_id": int(value), "signed": True}
-        raise forms.ValidationError("Choose one of your signatures, or none.")
+        raise forms.ValidationError(_("Choose one of your signatures, or none."))
 
 
 class NoteForm(forms.Form):
@@ -60,12 +65,14 @@ class NoteForm(forms.Form):
 
 
 class HoldForm(forms.Form):
-    reason = forms.ChoiceField(choices=[("", "Hold reason…"), *HoldReason.choices], required=False)
+    reason = forms.ChoiceField(
+        choices=[("", gettext_lazy("Hold reason…")), *HoldReason.choices], required=False
+    )
 
 
 class CloseForm(forms.Form):
     reason = forms.ChoiceField(
-        choices=[("", "Close reason…"), *CloseReason.choices], required=False
+        choices=[("", gettext_lazy("Close reason…")), *CloseReason.choices], required=False
     )
 
 
@@ -87,14 +94,16 @@ class ReminderForm(forms.Form):
     due_at = forms.DateTimeField(
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        error_messages={"invalid": "Enter a date and time for the reminder."},
+        error_messages={"invalid": gettext_lazy("Enter a date and time for the reminder.")},
     )
     note = forms.CharField(max_length=TEXT_LIMITS["reminder_note"], required=False)
 
 
 class AssignForm(forms.Form):
     to = forms.CharField(
-        max_length=100, required=False, help_text="'me', 'user:<id>' or 'queue:<slug>'"
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("'me', 'user:<id>' or 'queue:<slug>'"),
     )
     note = forms.CharField(max_length=TEXT_LIMITS["note"], required=False)
 
@@ -107,7 +116,8 @@ class EscalateForm(forms.Form):
 
 class RetweetDecisionForm(forms.Form):
     approve = forms.TypedChoiceField(
-        choices=[("1", "Retweet"), ("0", "Decline")], coerce=lambda v: v == "1"
+        choices=[("1", gettext_lazy("Retweet")), ("0", gettext_lazy("Decline"))],
+        coerce=lambda v: v == "1",
     )
     note = forms.CharField(max_length=TEXT_LIMITS["note"], required=False)
 
@@ -115,8 +125,8 @@ class RetweetDecisionForm(forms.Form):
 class MergeForm(forms.Form):
     other = id_field(
         error_messages={
-            "required": "Choose the conversation to merge in.",
-            "invalid": "Choose the conversation to merge in.",
+            "required": gettext_lazy("Choose the conversation to merge in."),
+            "invalid": gettext_lazy("Choose the conversation to merge in."),
         }
     )
 

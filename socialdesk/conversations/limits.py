@@ -8,6 +8,8 @@ seconds of counting. It is generous: a URL counts 23 on X whatever its length.
 
 import re
 
+from django.utils.translation import gettext as _
+
 from socialdesk.errors import ActionError
 
 TEXT_LIMITS = {
@@ -43,7 +45,10 @@ def check_text(text: str, *, kind: str, field: str = "text", label: str = "The t
         )
     if unsafe_character(text) is not None:
         raise ActionError(
-            f"{label} contains a character that cannot be stored (a NUL or a broken Unicode surrogate): remove it.",
+            _(
+                "%(label)s contains a character that cannot be stored (a NUL or a broken Unicode surrogate): remove it."
+            )
+            % {"label": label},
             field=field,
         )
     return text

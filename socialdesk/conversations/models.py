@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from socialdesk.brands.models import BrandAccount, Platform
 
@@ -31,11 +33,11 @@ class Author(models.Model):
 
 
 class UserTagKind(models.TextChoices):
-    COMMUNITY_MEMBER = "community_member", "Community member"
-    INFLUENCER = "influencer", "Influencer"
-    SPAMMER = "spammer", "Spammer"
-    TROLL = "troll", "Troll account"
-    TROUBLE_MAKER = "trouble_maker", "Trouble maker"
+    COMMUNITY_MEMBER = "community_member", _("Community member")
+    INFLUENCER = "influencer", _("Influencer")
+    SPAMMER = "spammer", _("Spammer")
+    TROLL = "troll", _("Troll account")
+    TROUBLE_MAKER = "trouble_maker", _("Trouble maker")
 
 
 class UserTag(models.Model):
@@ -67,43 +69,43 @@ class Tag(models.Model):
 
 
 class Status(models.TextChoices):
-    OPEN = "open", "Open"
-    HELD = "held", "On hold"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    HELD = "held", _("On hold")
+    CLOSED = "closed", _("Closed")
 
 
 class HoldReason(models.TextChoices):
-    WAITING_ON_CUSTOMER = "waiting_customer", "Waiting on Customer"
-    WAITING_INTERNAL = "waiting_internal", "Waiting Internal"
+    WAITING_ON_CUSTOMER = "waiting_customer", _("Waiting on Customer")
+    WAITING_INTERNAL = "waiting_internal", _("Waiting Internal")
 
 
 class CloseReason(models.TextChoices):
     """The seed's nine closing reasons."""
 
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    BUG_FILED = "bug_filed", "Bug Filed"
-    COULD_NOT_RESOLVE = "could_not_resolve", "Could Not Resolve"
-    DELETED = "deleted", "Deleted"
-    LANGUAGE_NOT_SUPPORTED = "language_not_supported", "Language not supported"
-    MOVED_TO_FORUM = "moved_to_forum", "Moved to forum"
-    NO_NEED_TO_REPLY = "no_need_to_reply", "No Need to Reply"
-    RESOLVED = "resolved", "Resolved"
-    USER_DIDNT_RESPOND = "user_didnt_respond", "User didn't respond"
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    BUG_FILED = "bug_filed", _("Bug Filed")
+    COULD_NOT_RESOLVE = "could_not_resolve", _("Could Not Resolve")
+    DELETED = "deleted", _("Deleted")
+    LANGUAGE_NOT_SUPPORTED = "language_not_supported", _("Language not supported")
+    MOVED_TO_FORUM = "moved_to_forum", _("Moved to forum")
+    NO_NEED_TO_REPLY = "no_need_to_reply", _("No Need to Reply")
+    RESOLVED = "resolved", _("Resolved")
+    USER_DIDNT_RESPOND = "user_didnt_respond", _("User didn't respond")
 
 
 class Sentiment(models.TextChoices):
-    POSITIVE = "positive", "Positive"
-    NEUTRAL = "neutral", "Neutral"
-    NEGATIVE = "negative", "Negative"
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
 
 
 class MessageType(models.TextChoices):
-    SUPPORT_REQUEST = "support_request", "Support request"
-    FEEDBACK = "feedback", "Feedback"
-    FEATURE_REQUEST = "feature_request", "Feature request"
-    COMPLIMENT = "compliment", "Compliment"
-    APP_ROUNDUP = "app_roundup", "App roundup"
-    OTHER = "other", "Other"
+    SUPPORT_REQUEST = "support_request", _("Support request")
+    FEEDBACK = "feedback", _("Feedback")
+    FEATURE_REQUEST = "feature_request", _("Feature request")
+    COMPLIMENT = "compliment", _("Compliment")
+    APP_ROUNDUP = "app_roundup", _("App roundup")
+    OTHER = "other", _("Other")
 
 
 # The columns a queue's rules and the left panel's filters test, carried in the queue order
@@ -132,7 +134,9 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="conversations",
-        help_text="The brand account the customer addressed (mentioned); empty when found by search.",
+        help_text=gettext_lazy(
+            "The brand account the customer addressed (mentioned); empty when found by search."
+        ),
     )
     respond_from = models.ForeignKey(
         BrandAccount,
@@ -140,7 +144,7 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The account replies go out from (PO1).",
+        help_text=gettext_lazy("The account replies go out from (PO1)."),
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     hold_reason = models.CharField(max_length=20, choices=HoldReason.choices, blank=True)
@@ -152,7 +156,7 @@ class Conversation(models.Model):
     # The slugs of `tags`, kept by `tagging.refresh_tag_slugs` wherever links change: a tag
     # filter is then a condition on the row (GIN-indexed on PostgreSQL), not a join.
     tag_slugs = SlugSet(db_default=[])
-    priority = models.IntegerField(default=0, help_text="Higher is dealt first.")
+    priority = models.IntegerField(default=0, help_text=gettext_lazy("Higher is dealt first."))
     moderated = models.BooleanField(default=False)
     # True while the customer's latest message has no answer from us: what Play Mode deals.
     awaiting_reply = models.BooleanField(default=True)
@@ -210,7 +214,9 @@ class Conversation(models.Model):
     triage_pending = models.BooleanField(default=False, db_default=False)
     # What app-store reviews tell about the customer (CH3); empty elsewhere. The latest version
     # of the review wins: an edited review may change its stars.
-    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Star rating, 1-5.")
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=gettext_lazy("Star rating, 1-5.")
+    )
     app_version = models.CharField(max_length=50, blank=True)
     device = models.CharField(max_length=100, blank=True)
     android_version = models.CharField(max_length=20, blank=True)
@@ -295,8 +301,8 @@ class Conversation(models.Model):
 
 
 class Direction(models.TextChoices):
-    INBOUND = "in", "From the customer"
-    OUTBOUND = "out", "From us"
+    INBOUND = "in", _("From the customer")
+    OUTBOUND = "out", _("From us")
 
 
 class Message(models.Model):
@@ -320,14 +326,16 @@ class Message(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="messages",
-        help_text="For an outbound message: the account it goes out from.",
+        help_text=gettext_lazy("For an outbound message: the account it goes out from."),
     )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     text = models.TextField()
     language = models.CharField(max_length=10, blank=True)
-    created_at = models.DateTimeField(help_text="When the platform says it was written.")
+    created_at = models.DateTimeField(
+        help_text=gettext_lazy("When the platform says it was written.")
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     raw = models.JSONField(default=dict, blank=True)
     # When we noticed the customer deleted it on the platform (CH2); the text stays for the record.
@@ -435,54 +443,54 @@ class ActivityKind(models.TextChoices):
     The stored values are what reports filter on (`reports.selectors`): add kinds, never rename
     one. The label is what the conversation's history shows."""
 
-    OPENED = "opened", "Conversation opened"
-    MESSAGE_RECEIVED = "message_received", "Customer wrote"
-    REOPENED = "reopened", "Reopened: the customer wrote again"
-    DEALT = "dealt", "Dealt in Play Mode"
-    TAKEN_OVER = "taken_over", "Taken over from the agent who had it"
-    SKIPPED = "skipped", "Skipped"
-    RETURNED = "returned", "Returned to the queue (Stop)"
-    REPLIED = "replied", "Replied"
-    HELD = "held", "Put on hold"
-    CLOSED = "closed", "Closed"
-    NOTE_ADDED = "note_added", "Internal note"
-    LIKED = "liked", "Liked"
-    MODERATED = "moderated", "Marked moderated"
-    DELIVERED = "delivered", "Delivered to the platform"
-    DELIVERY_RETRY = "delivery_retry", "Delivery failed, will retry"
-    DELIVERY_FAILED = "delivery_failed", "Delivery failed"
-    DELIVERY_RETRIED = "delivery_retried", "Delivery retried by an agent"
-    DELIVERY_WAITING = "delivery_waiting", "Waiting: the account must be reconnected"
-    DELIVERY_RESUMED = "delivery_resumed", "Sending: the account was reconnected"
-    REFUSED = "refused", "Refused by policy"
-    EXISTING_REPLY_FOUND = "existing_reply_found", "Our earlier reply found on the platform"
-    SENTIMENT_SET = "sentiment_set", "Sentiment marked"
-    TAG_ADDED = "tag_added", "Tag added"
-    TAG_REMOVED = "tag_removed", "Tag removed"
-    USER_TAG_ADDED = "user_tag_added", "User tag added"
-    USER_TAG_REMOVED = "user_tag_removed", "User tag removed"
-    REMINDER_SET = "reminder_set", "Reminder set"
-    ASSIGNED = "assigned", "Assigned"
-    ESCALATED = "escalated", "Escalated"
-    RETWEET_RECOMMENDED = "retweet_recommended", "Retweet recommended"
-    RETWEET_EXECUTED = "retweet_executed", "Retweet approved"
-    RETWEET_DECLINED = "retweet_declined", "Retweet declined"
-    ESCALATION_USEFUL = "escalation_useful", "Escalation marked useful"
-    AUTO_CLOSED = "auto_closed", "Closed by automation"
-    MESSAGE_DELETED = "message_deleted", "Customer deleted a message"
-    FLAGGED_FOR_CLOSING = "flagged_for_closing", "Flagged for closing (old)"
-    MERGED = "merged", "Merged another conversation in"
-    MERGED_AWAY = "merged_away", "Merged into another conversation"
-    SPLIT = "split", "Split into a new conversation"
-    REPLY_AWAITING_APPROVAL = "reply_awaiting_approval", "Reply waiting for approval"
-    REPLY_APPROVED = "reply_approved", "Reply approved"
-    REPLY_RETURNED = "reply_returned", "Reply sent back with a note"
-    APPROVAL_REQUIRED = "approval_required", "Replies now need approval"
-    APPROVAL_LIFTED = "approval_lifted", "Replies go out directly again"
-    PLAY_ENDED = "play_ended", "Play session ended"
-    TRIAGED = "triaged", "Triaged"
-    TRIAGE_CONFIRMED = "triage_confirmed", "Triage suggestion confirmed"
-    TRIAGE_CORRECTED = "triage_corrected", "Triage suggestion corrected"
+    OPENED = "opened", _("Conversation opened")
+    MESSAGE_RECEIVED = "message_received", _("Customer wrote")
+    REOPENED = "reopened", _("Reopened: the customer wrote again")
+    DEALT = "dealt", _("Dealt in Play Mode")
+    TAKEN_OVER = "taken_over", _("Taken over from the agent who had it")
+    SKIPPED = "skipped", _("Skipped")
+    RETURNED = "returned", _("Returned to the queue (Stop)")
+    REPLIED = "replied", _("Replied")
+    HELD = "held", _("Put on hold")
+    CLOSED = "closed", _("Closed")
+    NOTE_ADDED = "note_added", _("Internal note")
+    LIKED = "liked", _("Liked")
+    MODERATED = "moderated", _("Marked moderated")
+    DELIVERED = "delivered", _("Delivered to the platform")
+    DELIVERY_RETRY = "delivery_retry", _("Delivery failed, will retry")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+    DELIVERY_RETRIED = "delivery_retried", _("Delivery retried by an agent")
+    DELIVERY_WAITING = "delivery_waiting", _("Waiting: the account must be reconnected")
+    DELIVERY_RESUMED = "delivery_resumed", _("Sending: the account was reconnected")
+    REFUSED = "refused", _("Refused by policy")
+    EXISTING_REPLY_FOUND = "existing_reply_found", _("Our earlier reply found on the platform")
+    SENTIMENT_SET = "sentiment_set", _("Sentiment marked")
+    TAG_ADDED = "tag_added", _("Tag added")
+    TAG_REMOVED = "tag_removed", _("Tag removed")
+    USER_TAG_ADDED = "user_tag_added", _("User tag added")
+    USER_TAG_REMOVED = "user_tag_removed", _("User tag removed")
+    REMINDER_SET = "reminder_set", _("Reminder set")
+    ASSIGNED = "assigned", _("Assigned")
+    ESCALATED = "escalated", _("Escalated")
+    RETWEET_RECOMMENDED = "retweet_recommended", _("Retweet recommended")
+    RETWEET_EXECUTED = "retweet_executed", _("Retweet approved")
+    RETWEET_DECLINED = "retweet_declined", _("Retweet declined")
+    ESCALATION_USEFUL = "escalation_useful", _("Escalation marked useful")
+    AUTO_CLOSED = "auto_closed", _("Closed by automation")
+    MESSAGE_DELETED = "message_deleted", _("Customer deleted a message")
+    FLAGGED_FOR_CLOSING = "flagged_for_closing", _("Flagged for closing (old)")
+    MERGED = "merged", _("Merged another conversation in")
+    MERGED_AWAY = "merged_away", _("Merged into another conversation")
+    SPLIT = "split", _("Split into a new conversation")
+    REPLY_AWAITING_APPROVAL = "reply_awaiting_approval", _("Reply waiting for approval")
+    REPLY_APPROVED = "reply_approved", _("Reply approved")
+    REPLY_RETURNED = "reply_returned", _("Reply sent back with a note")
+    APPROVAL_REQUIRED = "approval_required", _("Replies now need approval")
+    APPROVAL_LIFTED = "approval_lifted", _("Replies go out directly again")
+    PLAY_ENDED = "play_ended", _("Play session ended")
+    TRIAGED = "triaged", _("Triaged")
+    TRIAGE_CONFIRMED = "triage_confirmed", _("Triage suggestion confirmed")
+    TRIAGE_CORRECTED = "triage_corrected", _("Triage suggestion corrected")
 
 
 class Presence(models.Model):

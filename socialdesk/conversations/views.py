@@ -10,8 +10,8 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -203,7 +203,12 @@ def conversation_page(request, conversation, *, play_session=None, reply_form=No
             "author_followers": authors_have_followers(conversation.platform),
             "limit": limit_for(conversation.platform),
             # The composer runs the server's plain-text rules as the agent types (Google Play).
-            "plain_text_rules": json.dumps(PLAIN_TEXT_RULES.get(conversation.platform, [])),
+            "plain_text_rules": json.dumps(
+                [
+                    (pattern, str(what))
+                    for pattern, what in PLAIN_TEXT_RULES.get(conversation.platform, [])
+                ]
+            ),
             "can_moderate": has_role(request.user, "moderator") and not conversation.moderated,
             # Dealt to someone else right now: the page says who, and a CM may take it over.
             "held_by_other": conversation.dealt_to
@@ -391,7 +396,7 @@ def moderate(request, pk):
         request,
         pk,
         actions.mark_moderated,
-        "Marked moderated: it is now in the contributors' queue.",
+        _("Marked moderated: it is now in the contributors' queue."),
     )
 
 
@@ -403,7 +408,7 @@ def like(request, pk, message_pk):
         pk,
         message_pk,
         actions.like,
-        lambda c, _: (f"Like queued from {c.account}.", c),
+        lambda c, _: (gettext("Like queued from %(account)s.") % {"account": c.account}, c),
     )
 
 
@@ -466,7 +471,7 @@ def user_tag(request, pk):
         request,
         pk,
         actions.set_user_tag,
-        "User tag updated.",
+        _("User tag updated."),
         UserTagForm,
         advance=False,
         convert=toggle,
@@ -515,14 +520,14 @@ def _assign_target(request, c, data):
             else None
         )
         if user is None:
-            raise ActionError("That agent does not exist.")
+            raise ActionError(_("That agent does not exist."))
         return {"to_user": user, "note": data["note"]}
     if to.startswith("queue:"):
         queue = Queue.objects.filter(slug=to[6:]).first()
         if queue is None:
-            raise ActionError("That queue does not exist.")
+            raise ActionError(_("That queue does not exist."))
         return {"to_queue": queue, "note": data["note"]}
-    raise ActionError("Choose an agent or a queue to assign to.")
+    raise ActionError(_("Choose an agent or a queue to assign to."))
 
 
 @login_required
@@ -533,7 +538,7 @@ def assign(request, pk):
         request,
         pk,
         actions.assign,
-        "Assigned.",
+        _("Assigned."),
         AssignForm,
         advance=advance,
         convert=_assign_target,
@@ -547,7 +552,7 @@ def escalate(request, pk):
         request,
         pk,
         escalation.escalate,
-        "Escalated to the community managers. Thank you!",
+        _("Escalated to the community managers. Thank you!"),
         EscalateForm,
     )
 
@@ -559,7 +564,7 @@ def retweet_decision(request, pk):
         request,
         pk,
         actions.decide_retweet,
-        "Decision recorded.",
+        _("Decision recorded."),
         RetweetDecisionForm,
         advance=False,
     )
@@ -585,7 +590,7 @@ def take_over(request, pk):
         request,
         pk,
         actions.take_over,
-        "It is yours now; the agent who had it has been told at their next heartbeat.",
+        _("It is yours now; the agent who had it has been told at their next heartbeat."),
         advance=False,
     )
 
@@ -612,7 +617,7 @@ def merge(request, pk):
         actions.merge(actor=request.user, conversation=c, other=other)
     except ActionError as exc:
         return refused(request, c, exc)
-    messages.success(request, f"Conversation #{other.pk} merged into this one.")
+    messages.success(request, _("Conversation #%(pk)s merged into this one.") % {"pk": other.pk})
     return redirect("conversation", pk=c.pk)
 
 
@@ -624,7 +629,7 @@ def split(request, pk, message_pk):
         pk,
         message_pk,
         actions.split,
-        lambda _, new: (f"Split into conversation #{new.pk}.", new),
+        lambda _, new: (gettext("Split into conversation #%(pk)s.") % {"pk": new.pk}, new),
     )
 
 
@@ -683,16 +688,16 @@ tags_page = SettingsPage(
     name="manage_tags",
     model=Tag,
     form_class=TagSettingsForm,
-    title=_("Tags"),
-    noun=_("tag"),
-    intro=_(
+    title=gettext_lazy("Tags"),
+    noun=gettext_lazy("tag"),
+    intro=gettext_lazy(
         "The tags agents put on conversations (Sync, Crash, Internet celebrity…). Agents choose "
         "from this list; a renamed tag is renamed on every conversation that has it."
     ),
     columns=[
-        (_("Name"), lambda t: t.name),
-        (_("Short name"), lambda t: t.slug),
-        (_("Conversations"), lambda t: t.conversations_count),
+        (gettext_lazy("Name"), lambda t: t.name),
+        (gettext_lazy("Short name"), lambda t: t.slug),
+        (gettext_lazy("Conversations"), lambda t: t.conversations_count),
     ],
     queryset=lambda: Tag.objects.annotate(conversations_count=Count("conversations")),
     delete_warning=lambda t: (
@@ -703,7 +708,7 @@ tags_page = SettingsPage(
         )
         % {"count": t.conversations_count}
     ),
-    links=[(_("Rules that add tags"), "triage_rules")],
+    links=[(gettext_lazy("Rules that add tags"), "triage_rules")],
     after_save=_tag_renamed,
 )
 

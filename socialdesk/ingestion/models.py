@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from socialdesk.brands.models import Platform
 
@@ -15,9 +17,12 @@ class PollState(models.Model):
     stream = models.CharField(max_length=100)
     # A TextField: a platform page token (Google Play's) can be long, and its length is not documented.
     cursor = models.TextField(
-        blank=True, help_text="Where the next poll starts (opaque to all but the connector)."
+        blank=True,
+        help_text=gettext_lazy("Where the next poll starts (opaque to all but the connector)."),
     )
-    wait_until = models.DateTimeField(null=True, blank=True, help_text="Rate limited until then.")
+    wait_until = models.DateTimeField(
+        null=True, blank=True, help_text=gettext_lazy("Rate limited until then.")
+    )
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     fetched = models.PositiveBigIntegerField(default=0)
@@ -35,25 +40,35 @@ class FilterSettings(models.Model):
     """What ingestion keeps out of the queues (CH8), edited by community managers; one row."""
 
     drop_reposts = models.BooleanField(
-        default=True, help_text="Retweets and boosts carry no question."
+        default=True, help_text=gettext_lazy("Retweets and boosts carry no question.")
     )
     drop_unrelated_replies = models.BooleanField(
         default=True,
-        help_text="Replies in other people's threads that mention none of our accounts.",
+        help_text=gettext_lazy(
+            "Replies in other people's threads that mention none of our accounts."
+        ),
     )
     drop_links = models.BooleanField(
-        default=False, help_text="Messages with a link, unless they carry an allowed hashtag."
+        default=False,
+        help_text=gettext_lazy("Messages with a link, unless they carry an allowed hashtag."),
     )
-    allowed_hashtags = models.TextField(blank=True, help_text="One per line, without #.")
+    allowed_hashtags = models.TextField(
+        blank=True, help_text=gettext_lazy("One per line, without #.")
+    )
     banned_authors = models.TextField(
-        blank=True, help_text="Handles to ignore, one per line, without @."
+        blank=True, help_text=gettext_lazy("Handles to ignore, one per line, without @.")
     )
     brand_words_in_handles = models.TextField(
-        blank=True, help_text="Fan accounts: handles containing one of these words (one per line)."
+        blank=True,
+        help_text=gettext_lazy(
+            "Fan accounts: handles containing one of these words (one per line)."
+        ),
     )
     muted_words = models.TextField(
         blank=True,
-        help_text="Words or topics, one per line, case-insensitive; takes effect on the next poll.",
+        help_text=gettext_lazy(
+            "Words or topics, one per line, case-insensitive; takes effect on the next poll."
+        ),
     )
 
     def __str__(self) -> str:
@@ -69,12 +84,12 @@ class FilterSettings(models.Model):
 
 
 class FilterReason(models.TextChoices):
-    REPOST = "repost", "Retweet or boost"
-    UNRELATED_REPLY = "unrelated_reply", "Reply not involving our accounts"
-    LINK = "link", "Contains a link"
-    BANNED_AUTHOR = "banned_author", "Ignored or banned author"
-    FAN_ACCOUNT = "fan_account", "Handle contains the brand (fan account)"
-    MUTED = "muted", "Muted word or topic"
+    REPOST = "repost", _("Retweet or boost")
+    UNRELATED_REPLY = "unrelated_reply", _("Reply not involving our accounts")
+    LINK = "link", _("Contains a link")
+    BANNED_AUTHOR = "banned_author", _("Ignored or banned author")
+    FAN_ACCOUNT = "fan_account", _("Handle contains the brand (fan account)")
+    MUTED = "muted", _("Muted word or topic")
 
 
 class FilteredMessage(models.Model):
@@ -103,10 +118,10 @@ class FilteredMessage(models.Model):
 
 
 class Resolution(models.TextChoices):
-    STORED = "stored", "Stored"
-    FILTERED = "filtered", "Kept out by a filter"
-    SKIPPED = "skipped", "Not a customer message"
-    DISMISSED = "dismissed", "Dismissed"
+    STORED = "stored", _("Stored")
+    FILTERED = "filtered", _("Kept out by a filter")
+    SKIPPED = "skipped", _("Not a customer message")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class SetAsideMessage(models.Model):
@@ -121,7 +136,9 @@ class SetAsideMessage(models.Model):
     # The platform id, or "sha256:<digest of the payload>" when it has no usable id.
     key = models.CharField(max_length=200)
     platform_id = models.CharField(
-        max_length=200, blank=True, help_text="The platform's id as far as it could be read."
+        max_length=200,
+        blank=True,
+        help_text=gettext_lazy("The platform's id as far as it could be read."),
     )
     account = models.ForeignKey(
         "brands.BrandAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -138,10 +155,10 @@ class SetAsideMessage(models.Model):
     error = models.TextField()
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(
-        default=timezone.now, help_text="The last time the platform sent it."
+        default=timezone.now, help_text=gettext_lazy("The last time the platform sent it.")
     )
     attempts = models.PositiveIntegerField(
-        default=1, help_text="Tries to store it: the first, and each retry."
+        default=1, help_text=gettext_lazy("Tries to store it: the first, and each retry.")
     )
     resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
@@ -152,14 +169,14 @@ class SetAsideMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    reason = models.TextField(blank=True, help_text="Why it was dismissed.")
+    reason = models.TextField(blank=True, help_text=gettext_lazy("Why it was dismissed."))
     message = models.ForeignKey(
         "conversations.Message",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Where a retry stored it.",
+        help_text=gettext_lazy("Where a retry stored it."),
     )
     # Who retried or dismissed it, when, and how it went: [{"at", "by", "action", "outcome"}]
     # ("by" is empty, and "automatic" true, for what a poll did by itself).
@@ -171,7 +188,7 @@ class SetAsideMessage(models.Model):
         null=True,
         blank=True,
         db_index=True,
-        help_text="When a poll next asks the platform again for what it left out.",
+        help_text=gettext_lazy("When a poll next asks the platform again for what it left out."),
     )
 
     class Meta:

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from socialdesk.connectors.base import Incomplete, Unreadable
 from socialdesk.connectors.registry import renormalise
@@ -284,7 +285,7 @@ def dismiss(item_id: int, *, actor, reason: str) -> SetAsideMessage:
 
 def _require_cm(actor) -> None:
     if not has_role(actor, "cm"):
-        raise PermissionDenied("Only community managers retry or dismiss set-aside messages.")
+        raise PermissionDenied(_("Only community managers retry or dismiss set-aside messages."))
 
 
 def _open_item(item_id: int) -> SetAsideMessage:

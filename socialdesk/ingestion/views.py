@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from socialdesk.actions import policy
@@ -23,7 +25,9 @@ MAX_ID = 2**63 - 1
 PAGE = 100
 
 
-_require_cm = policy.page_role("cm", "Only community managers see and handle set-aside messages.")
+_require_cm = policy.page_role(
+    "cm", gettext_lazy("Only community managers see and handle set-aside messages.")
+)
 
 
 def _item_id(pk: int) -> int:
@@ -76,12 +80,20 @@ def retry(request, pk: int):
     if outcome.conversation_id:
         messages.success(
             request,
-            f"Stored: the message is in conversation #{outcome.conversation_id} (linked below).",
+            _("Stored: the message is in conversation #%(conversation_id)s (linked below).")
+            % {"conversation_id": outcome.conversation_id},
         )
     elif outcome.resolution:
-        messages.success(request, f"Handled: {outcome.item.get_resolution_display().lower()}.")
+        messages.success(
+            request,
+            _("Handled: %(get_resolution_display)s.")
+            % {"get_resolution_display": outcome.item.get_resolution_display().lower()},
+        )
     else:
-        messages.error(request, f"It could not be stored this time either: {outcome.error}")
+        messages.error(
+            request,
+            _("It could not be stored this time either: %(error)s") % {"error": outcome.error},
+        )
     return redirect("set_aside")
 
 
@@ -102,11 +114,13 @@ def dismiss(request, pk: int):
             reasons={pk: reason[: set_aside.REASON_LENGTH * 2]},
             status=400,
         )
-    messages.success(request, "Dismissed; the reason is kept with the message.")
+    messages.success(request, _("Dismissed; the reason is kept with the message."))
     return redirect("set_aside")
 
 
-_require_cm_for_filters = policy.page_role("cm", "Only community managers edit queues.")
+_require_cm_for_filters = policy.page_role(
+    "cm", gettext_lazy("Only community managers edit queues.")
+)
 
 
 @login_required
@@ -115,7 +129,7 @@ def health(request):
     outbox's failed and waiting actions. A connector with bad credentials shows here, it does not
     crash the poller."""
     if not has_role(request.user, "admin"):
-        raise PermissionDenied("Only admins see the connectors' health.")
+        raise PermissionDenied(_("Only admins see the connectors' health."))
     from django.db.models import Count
 
     from socialdesk.brands.models import BrandAccount
@@ -173,14 +187,14 @@ def ingestion_filters(request):
         if choice.is_valid():
             kept = get_object_or_404(FilteredMessage, pk=choice.cleaned_data["let_through"])
             let_through(kept)
-            messages.success(request, "Let through: it is in the queues now.")
+            messages.success(request, _("Let through: it is in the queues now."))
             return redirect("ingestion_filters")
         messages.error(request, form_errors(choice))
         status = 400
     elif request.method == "POST":
         if form.is_valid():
             form.save()
-            messages.success(request, "Filters saved; they apply from the next poll.")
+            messages.success(request, _("Filters saved; they apply from the next poll."))
             return redirect("ingestion_filters")
         status = 400
     counts = dict(

@@ -1,6 +1,8 @@
 """What the operations code keeps: who leads the scheduler, and when each process was last seen."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class Lease(models.Model):
@@ -18,11 +20,11 @@ class Heartbeat(models.Model):
     """A process (scheduler) or the task workers, last seen at `seen_at`; read by /readyz and /metrics."""
 
     class Kind(models.TextChoices):
-        SCHEDULER = "scheduler", "scheduler"
-        WORKER = "worker", "task worker"
+        SCHEDULER = "scheduler", _("scheduler")
+        WORKER = "worker", _("task worker")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    name = models.CharField(max_length=200, help_text="host:pid of the process")
+    name = models.CharField(max_length=200, help_text=gettext_lazy("host:pid of the process"))
     seen_at = models.DateTimeField()
     is_leader = models.BooleanField(default=False)
 

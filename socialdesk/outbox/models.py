@@ -4,24 +4,26 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class ActionKind(models.TextChoices):
-    REPLY = "reply", "Reply"
-    LIKE = "like", "Like"
-    RETWEET = "retweet", "Retweet"
+    REPLY = "reply", _("Reply")
+    LIKE = "like", _("Like")
+    RETWEET = "retweet", _("Retweet")
 
 
 class ActionState(models.TextChoices):
-    AWAITING_APPROVAL = "approval", "Waiting for a moderator's approval"
-    RETURNED = "returned", "Sent back by a moderator"
-    PENDING = "pending", "Waiting to be sent"
+    AWAITING_APPROVAL = "approval", _("Waiting for a moderator's approval")
+    RETURNED = "returned", _("Sent back by a moderator")
+    PENDING = "pending", _("Waiting to be sent")
     # The account's connection stopped working (or cannot do this): the action waits, untried,
     # until a community manager connects the account again, then goes (outbox.services).
-    WAITING_FOR_ACCOUNT = "account", "Waiting for the account to be reconnected"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Delivered"
-    FAILED = "failed", "Failed"
+    WAITING_FOR_ACCOUNT = "account", _("Waiting for the account to be reconnected")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Delivered")
+    FAILED = "failed", _("Failed")
 
 
 class OutboundAction(models.Model):
@@ -35,7 +37,7 @@ class OutboundAction(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="outbound_action",
-        help_text="For a reply: the outbound message it delivers.",
+        help_text=gettext_lazy("For a reply: the outbound message it delivers."),
     )
     account = models.ForeignKey("brands.BrandAccount", on_delete=models.PROTECT, related_name="+")
     # The platform id of the message replied to, liked or retweeted.

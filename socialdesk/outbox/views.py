@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -18,7 +20,9 @@ from socialdesk.queues.visibility import can_see, visible_conversations
 
 from .forms import ApprovalDecisionForm
 
-_require_moderator = policy.page_role("moderator", "Only moderators approve replies.")
+_require_moderator = policy.page_role(
+    "moderator", gettext_lazy("Only moderators approve replies.")
+)
 
 
 def _visible_action(request, pk) -> OutboundAction:
@@ -88,10 +92,10 @@ def approval_decision(request, action_pk):
                 action=action,
                 text=data["text"] if "text" in request.POST else None,
             )
-            messages.success(request, "Approved: the reply is on its way.")
+            messages.success(request, _("Approved: the reply is on its way."))
         else:
             actions.return_reply(actor=request.user, action=action, note=data["note"])
-            messages.success(request, "Sent back with your note.")
+            messages.success(request, _("Sent back with your note."))
     except ActionNotFound as exc:
         raise Http404(exc.message) from exc
     except ActionError as exc:

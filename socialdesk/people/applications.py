@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from socialdesk.errors import (
     ActionConflict,
@@ -91,10 +92,13 @@ def submit(
     keys = [key for key, _ in criteria()]
     missing = [key for key in keys if key not in confirmed]
     if missing:
-        raise ActionError("Every criterion has to be confirmed to apply.", field=missing[0])
+        raise ActionError(
+            gettext("Every criterion has to be confirmed to apply."), field=missing[0]
+        )
     if started_on > timezone.localdate():
         raise ActionError(
-            "The start date is in the future: give the day you first answered.", field="started_on"
+            gettext("The start date is in the future: give the day you first answered."),
+            field="started_on",
         )
     reason = already_applied(email)
     if reason:
@@ -132,18 +136,20 @@ def pending() -> list[Application]:
 
 def _require_cm(actor) -> None:
     if not has_role(actor, Role.COMMUNITY_MANAGER):
-        raise ActionRefused("Only community managers and admins review applications.")
+        raise ActionRefused(gettext("Only community managers and admins review applications."))
 
 
 def approve(*, actor, application_id: int, base_url: str, role: str = Role.CONTRIBUTOR):
     """Make the applicant a contributor (or a moderator) and email them a link to set a password."""
     _require_cm(actor)
     if role not in (Role.CONTRIBUTOR, Role.MODERATOR):
-        raise ActionError("An applicant becomes a contributor or a moderator.", field="role")
+        raise ActionError(
+            gettext("An applicant becomes a contributor or a moderator."), field="role"
+        )
     with transaction.atomic():
         application = _pending(application_id)
         if get_user_model().objects.filter(email__iexact=application.email).exists():
-            raise ActionError("Someone already has an account with this email address.")
+            raise ActionError(gettext("Someone already has an account with this email address."))
         user = create_account(
             name=application.name, email=application.email, handle=application.handle, role=role
         )
@@ -169,9 +175,11 @@ def reject(*, actor, application_id: int, reason: str) -> Application:
     _require_cm(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ActionError("Say why: the reason is emailed to the applicant.", field="reason")
+        raise ActionError(
+            gettext("Say why: the reason is emailed to the applicant."), field="reason"
+        )
     if len(reason) > 2000:
-        raise ActionError("Keep the reason under 2000 characters.", field="reason")
+        raise ActionError(gettext("Keep the reason under 2000 characters."), field="reason")
     with transaction.atomic():
         application = _pending(application_id)
         Application.objects.filter(pk=application.pk).update(
@@ -199,10 +207,12 @@ def invite(*, actor, name: str, email: str, role: str, base_url: str):
     """An account for someone the community manager already knows, with an email to set a password."""
     _require_cm(actor)
     if role not in dict(invitable_roles(actor)):
-        raise ActionError("You cannot invite someone into that role.", field="role")
+        raise ActionError(gettext("You cannot invite someone into that role."), field="role")
     email = (email or "").strip()
     if get_user_model().objects.filter(email__iexact=email).exists():
-        raise ActionError("Someone already has an account with this email address.", field="email")
+        raise ActionError(
+            gettext("Someone already has an account with this email address."), field="email"
+        )
     with transaction.atomic():
         user = create_account(name=name, email=email, handle=email.split("@", 1)[0], role=role)
         Application.objects.filter(email__iexact=email, status=ApplicationStatus.PENDING).update(
@@ -256,10 +266,11 @@ def _pending(application_id) -> Application:
         else None
     )
     if application is None:
-        raise ActionNotFound("There is no such application.")
+        raise ActionNotFound(gettext("There is no such application."))
     if application.status != ApplicationStatus.PENDING:
         raise ActionConflict(
-            f"This application was decided already ({application.get_status_display().lower()})."
+            gettext("This application was decided already (%(get_status_display)s).")
+            % {"get_status_display": application.get_status_display().lower()}
         )
     return application
 

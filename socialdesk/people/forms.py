@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from socialdesk.fields import id_field
 
@@ -15,7 +17,7 @@ class AddSignatureForm(forms.Form):
         max_length=Signature.MAX_LENGTH,
         strip=True,
         error_messages={
-            "required": "Write the signature first: it is empty.",
+            "required": gettext_lazy("Write the signature first: it is empty."),
             "max_length": f"Keep the signature short: at most {Signature.MAX_LENGTH} characters (it counts against the platform's limit).",
         },
     )
@@ -36,36 +38,40 @@ class ApplicationForm(forms.Form):
     must be confirmed; what was typed comes back with the errors."""
 
     name = forms.CharField(
-        max_length=100, label="Your name", error_messages={"required": "Give your name."}
+        max_length=100,
+        label=gettext_lazy("Your name"),
+        error_messages={"required": gettext_lazy("Give your name.")},
     )
     email = forms.EmailField(
         max_length=254,
-        label="Email address",
+        label=gettext_lazy("Email address"),
         error_messages={
-            "required": "Give an email address: the team answers there.",
-            "invalid": "This is not an email address (name@example.org).",
+            "required": gettext_lazy("Give an email address: the team answers there."),
+            "invalid": gettext_lazy("This is not an email address (name@example.org)."),
         },
     )
     handle = forms.CharField(
         max_length=50,
-        label="Your social media handle",
-        help_text="The account you answer from, e.g. @lena_k.",
-        error_messages={"required": "Give the handle you answer with."},
+        label=gettext_lazy("Your social media handle"),
+        help_text=gettext_lazy("The account you answer from, e.g. @lena_k."),
+        error_messages={"required": gettext_lazy("Give the handle you answer with.")},
     )
     started_on = forms.DateField(
-        label="When did you start answering?",
+        label=gettext_lazy("When did you start answering?"),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
-            "required": "Give the day you first answered.",
-            "invalid": "Give a date, e.g. 2026-03-14.",
+            "required": gettext_lazy("Give the day you first answered."),
+            "invalid": gettext_lazy("Give a date, e.g. 2026-03-14."),
         },
     )
     privacy = forms.BooleanField(
-        label="", error_messages={"required": "Accept the privacy terms to apply."}
+        label="", error_messages={"required": gettext_lazy("Accept the privacy terms to apply.")}
     )
     contact = forms.BooleanField(
         label="",
-        error_messages={"required": "The team answers by email: agree to be contacted to apply."},
+        error_messages={
+            "required": gettext_lazy("The team answers by email: agree to be contacted to apply.")
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -80,14 +86,14 @@ class ApplicationForm(forms.Form):
         for key, statement in applications.criteria():
             name = f"criterion_{key}"
             self.fields[name] = forms.BooleanField(
-                label=statement, error_messages={"required": "Confirm this criterion to apply."}
+                label=statement, error_messages={"required": _("Confirm this criterion to apply.")}
             )
             self.criteria.append(self[name])
 
     def clean_handle(self):
         handle = self.cleaned_data["handle"].strip().lstrip("@")
         if not handle or any(ch.isspace() for ch in handle):
-            raise forms.ValidationError("A handle is one word, e.g. @lena_k.")
+            raise forms.ValidationError(_("A handle is one word, e.g. @lena_k."))
         return handle
 
     def clean_email(self):
@@ -110,10 +116,10 @@ class ApplicationForm(forms.Form):
         today = timezone.localdate()
         if day > today:
             raise forms.ValidationError(
-                "This date is in the future: give the day you first answered."
+                _("This date is in the future: give the day you first answered.")
             )
         if day < date(2006, 1, 1):
-            raise forms.ValidationError("Give the day you first answered (after 2006).")
+            raise forms.ValidationError(_("Give the day you first answered (after 2006)."))
         if (today - day).days < applications.EXPERIENCE_DAYS:
             ready = day.toordinal() + applications.EXPERIENCE_DAYS
             raise forms.ValidationError(
@@ -123,20 +129,28 @@ class ApplicationForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))]
+    )
     role = forms.ChoiceField(
-        choices=[("contributor", "Contributor"), ("moderator", "Moderator")], required=False
+        choices=[
+            ("contributor", gettext_lazy("Contributor")),
+            ("moderator", gettext_lazy("Moderator")),
+        ],
+        required=False,
     )
     reason = forms.CharField(max_length=2000, required=False, strip=True)
 
 
 class InviteForm(forms.Form):
-    name = forms.CharField(max_length=100, error_messages={"required": "Give their name."})
+    name = forms.CharField(
+        max_length=100, error_messages={"required": gettext_lazy("Give their name.")}
+    )
     email = forms.EmailField(
         max_length=254,
         error_messages={
-            "required": "Give their email address: the invitation goes there.",
-            "invalid": "This is not an email address (name@example.org).",
+            "required": gettext_lazy("Give their email address: the invitation goes there."),
+            "invalid": gettext_lazy("This is not an email address (name@example.org)."),
         },
     )
     role = forms.ChoiceField(choices=[])
@@ -153,13 +167,15 @@ class LeaveForm(forms.Form):
     """Stop contributing: the password again (a borrowed, signed-in laptop must not be enough)."""
 
     password = forms.CharField(
-        label="Your password",
+        label=gettext_lazy("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Type your password to confirm it is you."},
+        error_messages={"required": gettext_lazy("Type your password to confirm it is you.")},
     )
     confirm = forms.BooleanField(
-        error_messages={"required": "Tick the box to confirm: this cannot be undone."}
+        error_messages={
+            "required": gettext_lazy("Tick the box to confirm: this cannot be undone.")
+        }
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -169,7 +185,7 @@ class LeaveForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("This is not your password.")
+            raise forms.ValidationError(_("This is not your password."))
         return password
 
 
@@ -177,8 +193,8 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         max_length=40,
         strip=True,
-        label="Code",
-        error_messages={"required": "Type the code first."},
+        label=gettext_lazy("Code"),
+        error_messages={"required": gettext_lazy("Type the code first.")},
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
@@ -187,11 +203,14 @@ class CodeForm(forms.Form):
 
 class AgentApprovalForm(forms.Form):
     agent = id_field(
-        error_messages={"required": "Choose an agent.", "invalid": "Choose an agent."}
+        error_messages={
+            "required": gettext_lazy("Choose an agent."),
+            "invalid": gettext_lazy("Choose an agent."),
+        }
     )
     # The page's buttons post "1" (require approval) or "0" (let replies go out directly).
     on = forms.TypedChoiceField(
-        choices=[("0", "Directly"), ("1", "After approval")],
+        choices=[("0", gettext_lazy("Directly")), ("1", gettext_lazy("After approval"))],
         coerce=lambda v: v == "1",
         required=False,
         empty_value=False,

@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 LAST_ACTIVE = "last_active"
 # The page's own timers: they keep a lease or a presence alive, but they are not the agent at work.
@@ -33,7 +34,10 @@ class IdleSessionMiddleware:
             minutes = max(1, round(idle / 60))
             messages.info(
                 request,
-                f"You were signed out after {minutes} minutes without activity. Sign in again to go on.",
+                _(
+                    "You were signed out after %(minutes)s minutes without activity. Sign in again to go on."
+                )
+                % {"minutes": minutes},
             )
             return None
         match = getattr(request, "resolver_match", None)

@@ -5,13 +5,15 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CONTRIBUTOR = "contributor", "Contributor"
-    MODERATOR = "moderator", "Moderator"
-    COMMUNITY_MANAGER = "cm", "Community manager"
-    ADMIN = "admin", "Admin"
+    CONTRIBUTOR = "contributor", _("Contributor")
+    MODERATOR = "moderator", _("Moderator")
+    COMMUNITY_MANAGER = "cm", _("Community manager")
+    ADMIN = "admin", _("Admin")
 
 
 # Each role has the rights of those before it.
@@ -30,6 +32,9 @@ class Profile(models.Model):
     # PE6: every time is shown, and every time typed is read, in this IANA zone (Europe/Berlin).
     # Empty until the browser tells its own zone on the first visit (or the person picks one).
     time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # PE6: the interface's language (a code of settings.LANGUAGES: "de", "pt-br"); empty: the
+    # browser's (Accept-Language), as for someone not signed in.
+    language = models.CharField(max_length=10, blank=True, default="", db_default="")
     # The kinds of notification also sent by email (people/notifications.py); null: the defaults.
     email_notifications = models.JSONField(null=True, blank=True)
 
@@ -108,8 +113,8 @@ def signatures_of(user) -> list[Signature]:
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", "Read: look at queues and conversations"
-    ACT = "act", "Act: also reply, close, tag… as you"
+    READ = "read", _("Read: look at queues and conversations")
+    ACT = "act", _("Act: also reply, close, tag… as you")
 
 
 class ApiToken(models.Model):
@@ -169,9 +174,9 @@ class SignedInSession(models.Model):
 
 
 class ApplicationStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Application(models.Model):
@@ -183,7 +188,7 @@ class Application(models.Model):
     email = models.EmailField()
     handle = models.CharField(max_length=50)
     started_on = models.DateField(
-        help_text="When they began answering with the incubation hashtag."
+        help_text=gettext_lazy("When they began answering with the incubation hashtag.")
     )
     confirmed_criteria = models.JSONField(default=list)
     privacy_accepted = models.BooleanField(default=False)

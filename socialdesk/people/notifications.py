@@ -17,7 +17,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .mail import send_later
 from .models import Notification, Profile, Role
@@ -26,12 +28,12 @@ log = logging.getLogger(__name__)
 
 
 class Kind(TextChoices):
-    REMINDER_DUE = "reminder_due", "A reminder of mine is due"
-    ASSIGNED = "assigned", "A conversation was assigned to me"
-    REPLY_APPROVED = "reply_approved", "A reply of mine was approved"
-    REPLY_RETURNED = "reply_returned", "A reply of mine was sent back"
-    APPLICATION_WAITING = "application_waiting", "An application waits for review"
-    CONNECTION_FAILED = "connection_failed", "An account's connection failed"
+    REMINDER_DUE = "reminder_due", _("A reminder of mine is due")
+    ASSIGNED = "assigned", _("A conversation was assigned to me")
+    REPLY_APPROVED = "reply_approved", _("A reply of mine was approved")
+    REPLY_RETURNED = "reply_returned", _("A reply of mine was sent back")
+    APPLICATION_WAITING = "application_waiting", _("An application waits for review")
+    CONNECTION_FAILED = "connection_failed", _("An account's connection failed")
 
 
 # Who may get each kind (the lowest role); the settings page only offers these.
@@ -96,19 +98,27 @@ def notify_role(kind: Kind, *, role: str, text: str, url: str = "", key: str = "
     return notify(kind, users=users.select_related("profile"), text=text, url=url, key=key)
 
 
+def in_language_of(user):
+    """Text written for `user` (a notification, an email) is in their language: the one they
+    chose, else the desk's default (a background job has no browser to ask)."""
+    from .languages import language_of
+
+    return translation.override(language_of(user) or settings.LANGUAGE_CODE)
+
+
 def _email(kind: Kind, users: list, text: str, url: str) -> None:
     link = f"{settings.SOCIALDESK_PUBLIC_URL}{url}" if url else ""
     manage = f"{settings.SOCIALDESK_PUBLIC_URL}{reverse('personal_settings')}"
-    body = "\n\n".join(
-        part
-        for part in (
-            text,
-            link,
-            f"You get this email because “{Kind(kind).label}” is on in your settings: {manage}",
-        )
-        if part
-    )
     for user in users:
+        with in_language_of(user):
+            why = gettext(
+                "You get this email because “%(kind)s” is on in your settings: %(manage)s"
+            )
+            body = "\n\n".join(
+                part
+                for part in (text, link, why % {"kind": Kind(kind).label, "manage": manage})
+                if part
+            )
         # A mail server down fails the task (logged there); the bell still has it.
         send_later(f"Socialdesk: {text[:120]}", body, [user.email])
 
@@ -148,7 +158,12 @@ def reminders_due(now=None) -> int:
             continue
         zone = _zone(r.user)
         at = timezone.localtime(r.due_at, zone)
-        text = f"Reminder ({at:%H:%M} {zone.key}): {r.conversation}"
+        with in_language_of(r.user):
+            text = gettext("Reminder (%(time)s %(zone)s): %(conversation)s") % {
+                "time": f"{at:%H:%M}",
+                "zone": zone.key,
+                "conversation": r.conversation,
+            }
         if r.note:
             text += f" — {r.note}"
         n += notify(
@@ -206,12 +221,11 @@ def activity_logged(activity) -> None:
         to = get_user_model().objects.filter(username=username).first()
         if to is None or to == actor:
             return
-        notify(
-            Kind.ASSIGNED,
-            users=[to],
-            text=f"The conversation with {conversation.author} was assigned to you.",
-            url=url,
-        )
+        with in_language_of(to):
+            text = gettext("The conversation with %(author)s was assigned to you.") % {
+                "author": conversation.author
+            }
+        notify(Kind.ASSIGNED, users=[to], text=text, url=url)
     elif kind in ("reply_approved", "reply_returned"):
         # cycle: people <-> outbox (the outbox's actions belong to conversations, see above)
         from socialdesk.outbox.models import OutboundAction
@@ -224,17 +238,15 @@ def activity_logged(activity) -> None:
         author = action.message.sent_by if action and action.message else None
         if author is None or author == actor:
             return
-        if kind == "reply_approved":
-            notify(
-                Kind.REPLY_APPROVED,
-                users=[author],
-                text=f"Your reply to {conversation.author} was approved.",
-                url=url,
-            )
-        else:
-            notify(
-                Kind.REPLY_RETURNED,
-                users=[author],
-                text=f"Your reply to {conversation.author} was sent back: see the note.",
-                url=url,
-            )
+        with in_language_of(author):
+            if kind == "reply_approved":
+                text = gettext("Your reply to %(author)s was approved.")
+            else:
+                text = gettext("Your reply to %(author)s was sent back: see the note.")
+            text %= {"author": conversation.author}
+        notify(
+            Kind.REPLY_APPROVED if kind == "reply_approved" else Kind.REPLY_RETURNED,
+            users=[author],
+            text=text,
+            url=url,
+        )

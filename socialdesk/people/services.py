@@ -1,6 +1,7 @@
 """Changes to an agent's own settings: their signatures (seed: "My Signatures")."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from socialdesk.errors import ActionError, ActionRefused
 
@@ -11,10 +12,13 @@ def add_signature(*, user, text: str, make_default: bool = False) -> Signature:
     """Keep another signature; the first one, or one asked for, becomes the default."""
     text = " ".join((text or "").split())
     if not text:
-        raise ActionError("Write the signature first: it is empty.", field="signature")
+        raise ActionError(_("Write the signature first: it is empty."), field="signature")
     if len(text) > Signature.MAX_LENGTH:
         raise ActionError(
-            f"Keep the signature short: {len(text)} characters, at most {Signature.MAX_LENGTH} (it counts against the platform's limit).",
+            _(
+                "Keep the signature short: %(len)s characters, at most %(MAX_LENGTH)s (it counts against the platform's limit)."
+            )
+            % {"len": len(text), "MAX_LENGTH": Signature.MAX_LENGTH},
             field="signature",
         )
     with transaction.atomic():
@@ -22,7 +26,8 @@ def add_signature(*, user, text: str, make_default: bool = False) -> Signature:
         existing = mine.filter(text=text).first()
         if existing is None and mine.count() >= Signature.MAX_PER_AGENT:
             raise ActionError(
-                f"You have {Signature.MAX_PER_AGENT} signatures already: remove one first.",
+                _("You have %(MAX_PER_AGENT)s signatures already: remove one first.")
+                % {"MAX_PER_AGENT": Signature.MAX_PER_AGENT},
                 field="signature",
             )
         make_default = make_default or not mine.filter(is_default=True).exists()
@@ -73,7 +78,7 @@ def _own(user, signature_id) -> Signature:
     )
     if signature is None:
         raise ActionError(
-            "That signature is not one of yours (it may have been removed).", field="signature"
+            _("That signature is not one of yours (it may have been removed)."), field="signature"
         )
     return signature
 
@@ -111,7 +116,7 @@ def set_role(*, actor, user, role: str) -> None:
     from .roles import sync_user
 
     if role not in Role.values:
-        raise ActionError("Choose one of the roles.", field="role")
+        raise ActionError(_("Choose one of the roles."), field="role")
     mine = role_of(actor)
     theirs = role_of(user)
     if mine != Role.ADMIN:
@@ -123,14 +128,16 @@ def set_role(*, actor, user, role: str) -> None:
             )
         ):
             raise ActionRefused(
-                "Community managers move people between contributor and moderator; an admin gives the other roles."
+                _(
+                    "Community managers move people between contributor and moderator; an admin gives the other roles."
+                )
             )
     if (
         theirs == Role.ADMIN
         and role != Role.ADMIN
         and not Profile.objects.filter(role=Role.ADMIN).exclude(user=user).exists()
     ):
-        raise ActionError("This is the last admin: make someone else an admin first.")
+        raise ActionError(_("This is the last admin: make someone else an admin first."))
     with transaction.atomic():
         updated = Profile.objects.filter(user=user).update(
             role=role

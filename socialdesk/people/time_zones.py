@@ -9,6 +9,7 @@ import functools
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from socialdesk.errors import ActionError
 
@@ -50,7 +51,7 @@ def set_zone(*, user, name: str) -> None:
 
     if not is_zone(name):
         raise ActionError(
-            "Choose a time zone from the list (such as Europe/Berlin).", field="time_zone"
+            _("Choose a time zone from the list (such as Europe/Berlin)."), field="time_zone"
         )
     before = zone_of(user)
     Profile.objects.filter(user=user).update(time_zone=name)

@@ -5,6 +5,7 @@ import base64
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -58,10 +59,12 @@ def confirm(*, user, code: str) -> tuple[TOTPDevice, list[str]]:
             .first()
         )
         if device is None:
-            raise ActionError("Start again: scan the new code below.", field="code")
+            raise ActionError(gettext("Start again: scan the new code below."), field="code")
         if not device.verify_token(code):
             raise ActionError(
-                "This code does not match. Check the phone's time is right and type the code it shows now.",
+                gettext(
+                    "This code does not match. Check the phone's time is right and type the code it shows now."
+                ),
                 field="code",
             )
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
@@ -97,7 +100,7 @@ def verify(*, user, code: str):
 
 def turn_off(*, user) -> None:
     if required_for(user):
-        raise ActionError("Your role needs two-factor sign-in: it cannot be turned off.")
+        raise ActionError(gettext("Your role needs two-factor sign-in: it cannot be turned off."))
     for device in devices_for_user(user, confirmed=None):
         device.delete()
 

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("settings/time-zone", views.time_zone_settings, name="time_zone_settings"),
+    path("settings/language", views.language_settings, name="language_settings"),
     path("settings/notifications", views.notification_settings, name="notification_settings"),
     path("notifications/", views.notifications_page, name="notifications"),
     path("notifications/read", views.notifications_read, name="notifications_read"),

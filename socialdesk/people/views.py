@@ -9,7 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -20,6 +23,7 @@ from socialdesk.errors import ActionError
 
 from . import audit, services
 from .forms import AgentApprovalForm, ResetPasswordForm
+from .languages import set_language
 from .models import Role, has_role, signatures_of
 
 
@@ -74,7 +78,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         audit.record("password_changed", actor=self.request.user, request=self.request)
         messages.success(
-            self.request, "Your password is changed. Your other sessions are signed out."
+            self.request, _("Your password is changed. Your other sessions are signed out.")
         )
         return response
 
@@ -89,7 +93,12 @@ def sign_out_everywhere(request):
     logout(request)
     messages.success(
         request,
-        f"Signed out everywhere ({count} session{'s' if count != 1 else ''}). Sign in again to go on.",
+        ngettext(
+            "Signed out everywhere (%(count)s session). Sign in again to go on.",
+            "Signed out everywhere (%(count)s sessions). Sign in again to go on.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect(settings.LOGIN_URL)
 
@@ -130,7 +139,7 @@ def apply_sent(request):
 
 def _cm_only(request):
     if not has_role(request.user, Role.COMMUNITY_MANAGER):
-        raise PermissionDenied("Only community managers and admins review applications.")
+        raise PermissionDenied(_("Only community managers and admins review applications."))
 
 
 @login_required
@@ -170,7 +179,7 @@ def application_decision(request, pk: int):
     _cm_only(request)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
+        messages.error(request, _("Choose approve or reject."))
         return redirect("applications")
     data = form.cleaned_data
     try:
@@ -183,11 +192,17 @@ def application_decision(request, pk: int):
             )
             messages.success(
                 request,
-                f"Approved: {user.get_username()} can set a password from the email sent to {user.email}.",
+                _(
+                    "Approved: %(get_username)s can set a password from the email sent to %(email)s."
+                )
+                % {"get_username": user.get_username(), "email": user.email},
             )
         else:
             application = apps.reject(actor=request.user, application_id=pk, reason=data["reason"])
-            messages.success(request, f"Rejected; {application.name} was emailed the reason.")
+            messages.success(
+                request,
+                _("Rejected; %(name)s was emailed the reason.") % {"name": application.name},
+            )
     except ActionError as exc:
         messages.error(request, exc.message)
     return redirect("applications")
@@ -214,7 +229,11 @@ def invite(request):
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"Invitation sent to {user.email} ({user.get_username()}).")
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s (%(get_username)s).")
+                % {"email": user.email, "get_username": user.get_username()},
+            )
             return redirect("applications")
     return applications(request, invite_form=form, status=400)
 
@@ -272,7 +291,9 @@ def two_factor_verify(request):
         if device is None:
             form.add_error(
                 "code",
-                "This code does not match (or too many tries: wait a little). A recovery code works too.",
+                _(
+                    "This code does not match (or too many tries: wait a little). A recovery code works too."
+                ),
             )
         else:
             django_otp.login(request, device)
@@ -280,7 +301,10 @@ def two_factor_verify(request):
                 left_codes = device.token_set.count()
                 messages.warning(
                     request,
-                    f"You used a recovery code; {left_codes} left. Make new ones in My settings if you lost your phone.",
+                    _(
+                        "You used a recovery code; %(left_codes)s left. Make new ones in My settings if you lost your phone."
+                    )
+                    % {"left_codes": left_codes},
                 )
             return HttpResponseRedirect(_safe_next(request))
     return render(
@@ -314,19 +338,21 @@ def two_factor_setup(request):
                     audit.record("two_factor_on", actor=request.user, request=request)
                     messages.success(
                         request,
-                        "Two-factor sign-in is on. Keep the recovery codes below somewhere safe.",
+                        _(
+                            "Two-factor sign-in is on. Keep the recovery codes below somewhere safe."
+                        ),
                     )
             elif op == "codes" and on and request.user.is_verified():
                 codes = two_factor.new_recovery_codes(user=request.user)
                 audit.record("recovery_codes", actor=request.user, request=request)
-                messages.success(request, "New recovery codes; the old ones no longer work.")
+                messages.success(request, _("New recovery codes; the old ones no longer work."))
             elif op == "off" and on and request.user.is_verified():
                 two_factor.turn_off(user=request.user)
                 audit.record("two_factor_off", actor=request.user, request=request)
-                messages.success(request, "Two-factor sign-in is off.")
+                messages.success(request, _("Two-factor sign-in is off."))
                 return redirect("personal_settings")
             else:
-                raise ActionError("Nothing to do: reload the page.")
+                raise ActionError(_("Nothing to do: reload the page."))
         except ActionError as exc:
             if exc.field == "code":
                 form.add_error("code", exc.message)
@@ -357,7 +383,7 @@ def audit_log(request):
     from django.core.paginator import Paginator
 
     if not has_role(request.user, Role.COMMUNITY_MANAGER):
-        raise PermissionDenied("Only community managers and admins read the audit log.")
+        raise PermissionDenied(_("Only community managers and admins read the audit log."))
     q = request.GET.get("q", "")
     kind = request.GET.get("kind", "")
     q = q if q.isprintable() else ""
@@ -390,27 +416,37 @@ def people(request):
         )
         try:
             if target is None:
-                raise ActionError("There is no such person (the account may have been deleted).")
+                raise ActionError(
+                    _("There is no such person (the account may have been deleted).")
+                )
             if op == "role":
                 services.set_role(
                     actor=request.user, user=target, role=request.POST.get("role", "")
                 )
                 messages.success(
                     request,
-                    f"{target.get_username()} is now {R(request.POST['role']).label.lower()}.",
+                    _("%(get_username)s is now %(R)s.")
+                    % {
+                        "get_username": target.get_username(),
+                        "R": R(request.POST["role"]).label.lower(),
+                    },
                 )
             elif op == "delete":
                 if request.POST.get("confirm") != target.get_username():
                     raise ActionError(
-                        f"To delete the account, type its username ({target.get_username()}) in the box."
+                        _(
+                            "To delete the account, type its username (%(get_username)s) in the box."
+                        )
+                        % {"get_username": target.get_username()}
                     )
                 check_may_leave(actor=request.user, user=target)
                 stop_contributing(actor=request.user, user=target)
                 messages.success(
-                    request, "The account and its personal data are deleted; an email told them."
+                    request,
+                    _("The account and its personal data are deleted; an email told them."),
                 )
             else:
-                raise ActionError("Unknown action.")
+                raise ActionError(_("Unknown action."))
         except ActionError as exc:
             messages.error(request, exc.message)
             if exc.status == 403:
@@ -445,7 +481,9 @@ def _people_context(request) -> dict:
     return {"people": users, "roles": roles, "is_admin": is_admin}
 
 
-_require_moderator = policy.page_role("moderator", "Only moderators approve replies.")
+_require_moderator = policy.page_role(
+    "moderator", gettext_lazy("Only moderators approve replies.")
+)
 
 
 @login_required
@@ -466,7 +504,7 @@ def manage_agents(request):
                 messages.error(request, exc.message)
                 status = exc.status
             else:
-                messages.success(request, f"Saved for {agent}.")
+                messages.success(request, _("Saved for %(agent)s.") % {"agent": agent})
                 return redirect("manage_agents")
         else:
             messages.error(request, form_errors(form))
@@ -512,12 +550,12 @@ def personal_settings(request):
                         text=add_form.cleaned_data["signature"],
                         make_default=make_default,
                     )
-                    messages.success(request, "Signature saved.")
+                    messages.success(request, _("Signature saved."))
                     return redirect("personal_settings")
             elif op in ("default", "remove"):
                 choice = ChooseSignatureForm(request.POST)
                 if not choice.is_valid():
-                    raise ActionError("Choose one of your signatures.")
+                    raise ActionError(_("Choose one of your signatures."))
                 if op == "default":
                     chosen = people.set_default_signature(
                         user=request.user, signature_id=choice.cleaned_data["id"]
@@ -530,11 +568,11 @@ def personal_settings(request):
                     )
                 else:
                     if choice.cleaned_data["id"] is None:
-                        raise ActionError("Choose one of your signatures.")
+                        raise ActionError(_("Choose one of your signatures."))
                     people.remove_signature(
                         user=request.user, signature_id=choice.cleaned_data["id"]
                     )
-                    messages.success(request, "Signature removed.")
+                    messages.success(request, _("Signature removed."))
                 return redirect("personal_settings")
             elif op == "keyboard":
                 shortcuts = ShortcutsForm(request.POST)
@@ -542,10 +580,10 @@ def personal_settings(request):
                     Profile.objects.filter(pk=profile.pk).update(
                         keyboard_shortcuts=shortcuts.cleaned_data["keyboard_shortcuts"]
                     )
-                messages.success(request, "Settings saved.")
+                messages.success(request, _("Settings saved."))
                 return redirect("personal_settings")
             else:
-                raise ActionError("Unknown setting.")
+                raise ActionError(_("Unknown setting."))
         except ActionError as exc:
             if op == "add":
                 add_form.add_error("signature", exc.message)
@@ -577,8 +615,36 @@ def time_zone_settings(request):
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Times are now shown in {name}.")
+        messages.success(request, _("Times are now shown in %(name)s.") % {"name": name})
     return redirect("personal_settings")
+
+
+@login_required
+@require_POST
+def language_settings(request):
+    """PE6: the language of the desk for this person ("" follows the browser)."""
+    code = request.POST.get("language", "")
+    try:
+        set_language(user=request.user, code=code)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("personal_settings")
+    if code:
+        translation.activate(code)
+    else:
+        translation.activate(translation.get_language_from_request(request))
+    messages.success(request, _("The desk is now shown in your language."))
+    response = redirect("personal_settings")
+    if code:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
 
 
 @login_required
@@ -603,14 +669,14 @@ def notifications_read(request):
     raw = request.POST.get("id", "")
     if raw == "all":
         mark_read(user=request.user)
-        messages.success(request, "All notifications marked read.")
+        messages.success(request, _("All notifications marked read."))
         return redirect("notifications")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        messages.error(request, "Choose one of your notifications.")
+        messages.error(request, _("Choose one of your notifications."))
         return redirect("notifications")
     note = Notification.objects.filter(user=request.user, pk=int(raw)).first()
     if note is None:
-        messages.error(request, "That notification is not yours or no longer exists.")
+        messages.error(request, _("That notification is not yours or no longer exists."))
         return redirect("notifications")
     mark_read(user=request.user, ids=[note.pk])
     if request.POST.get("open") and note.url.startswith("/") and not note.url.startswith("//"):
@@ -629,5 +695,5 @@ def notification_settings(request):
     chosen = [k for k in request.POST.getlist("email") if k in offered]
     set_email_kinds(user=request.user, kinds=chosen)
     audit.record("notifications_changed", actor=request.user, email=sorted(chosen))
-    messages.success(request, "Notification settings saved.")
+    messages.success(request, _("Notification settings saved."))
     return redirect("personal_settings")

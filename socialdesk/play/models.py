@@ -5,17 +5,18 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class EndedBy(models.TextChoices):
     """How a play session ended: the response-time figures count play time only up to a real end."""
 
-    STOP = "stop", "Stopped"
-    SWITCH = "switch", "Played another queue"
-    SIGN_OUT = "sign_out", "Signed out"
+    STOP = "stop", _("Stopped")
+    SWITCH = "switch", _("Played another queue")
+    SIGN_OUT = "sign_out", _("Signed out")
     # No sign of life for longer than the lease: the browser was closed or left. The session ends
     # at the last sign of life, so the idle time is not counted as play time.
-    IDLE = "idle", "Idle"
+    IDLE = "idle", _("Idle")
 
 
 class PlaySession(models.Model):

@@ -6,6 +6,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import deal as play_services
@@ -51,7 +52,7 @@ def _how_play_ended(request) -> None:
             f"Your Play Mode on {last.queue} ended at {timezone.localtime(last.ended_at):%H:%M} after {minutes:.0f} min: {why}.",
         )
     else:
-        messages.info(request, "Choose a queue and press Play.")
+        messages.info(request, _("Choose a queue and press Play."))
 
 
 def _play_page(request, session, *, status=200):

@@ -10,6 +10,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 
 from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.conversations.limits import TEXT_LIMITS
@@ -34,20 +35,30 @@ class QueueForm(forms.Form):
     name = forms.CharField(max_length=100)
     kind = forms.ChoiceField(choices=QueueKind.choices, initial=QueueKind.RULES)
     visible_to = forms.ChoiceField(
-        choices=Role.choices, initial=Role.CONTRIBUTOR, label="Lowest role that sees it"
+        choices=Role.choices,
+        initial=Role.CONTRIBUTOR,
+        label=gettext_lazy("Lowest role that sees it"),
     )
     is_escalation = forms.BooleanField(
-        required=False, label="Escalation queue (automation never closes what is here)"
+        required=False,
+        label=gettext_lazy("Escalation queue (automation never closes what is here)"),
     )
     position = forms.IntegerField(min_value=0, initial=100)
     platforms = forms.MultipleChoiceField(
         choices=(), required=False, widget=forms.CheckboxSelectMultiple
     )
     accounts = forms.MultipleChoiceField(
-        choices=(), required=False, widget=forms.CheckboxSelectMultiple, label="Brand accounts"
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Brand accounts"),
     )
     moderated = forms.ChoiceField(
-        choices=[("", "Either"), ("yes", "Moderated only"), ("no", "Not yet moderated only")],
+        choices=[
+            ("", gettext_lazy("Either")),
+            ("yes", gettext_lazy("Moderated only")),
+            ("no", gettext_lazy("Not yet moderated only")),
+        ],
         required=False,
     )
     languages = forms.CharField(
@@ -55,7 +66,10 @@ class QueueForm(forms.Form):
         help_text=f"ISO codes separated by commas, e.g. en, de; {NONE} for “not detected”",
     )
     tags = forms.MultipleChoiceField(
-        choices=(), required=False, widget=forms.CheckboxSelectMultiple, help_text="Any of these"
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Any of these"),
     )
     types = forms.MultipleChoiceField(
         choices=(), required=False, widget=forms.CheckboxSelectMultiple
@@ -64,18 +78,26 @@ class QueueForm(forms.Form):
         choices=(), required=False, widget=forms.CheckboxSelectMultiple
     )
     min_priority = forms.IntegerField(
-        required=False, label="Priority at least", help_text="Empty: any priority"
+        required=False,
+        label=gettext_lazy("Priority at least"),
+        help_text=gettext_lazy("Empty: any priority"),
     )
     min_rating = forms.TypedChoiceField(
-        choices=STARS, coerce=int, empty_value=None, required=False, label="Stars from"
+        choices=STARS,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label=gettext_lazy("Stars from"),
     )
     max_rating = forms.TypedChoiceField(
         choices=STARS,
         coerce=int,
         empty_value=None,
         required=False,
-        label="Stars up to",
-        help_text="App-store reviews; a conversation without stars never matches a star rule",
+        label=gettext_lazy("Stars up to"),
+        help_text=gettext_lazy(
+            "App-store reviews; a conversation without stars never matches a star rule"
+        ),
     )
 
     def __init__(self, *args, instance: Queue | None = None, **kwargs):
@@ -194,12 +216,14 @@ class QueueForm(forms.Form):
         name = self.cleaned_data["name"].strip()
         slug = slugify(name)
         if not slug:
-            raise ValidationError("Use letters or digits in the name.")
+            raise ValidationError(gettext("Use letters or digits in the name."))
         clash = (
             Queue.objects.filter(slug=slug).exclude(pk=getattr(self.instance, "pk", None)).first()
         )
         if clash:
-            raise ValidationError(f"A queue called “{clash.name}” exists already.")
+            raise ValidationError(
+                gettext("A queue called “%(name)s” exists already.") % {"name": clash.name}
+            )
         return name
 
     def clean_languages(self):
@@ -208,7 +232,8 @@ class QueueForm(forms.Form):
         bad = [c for c in codes if c != NONE and not LANGUAGE.match(c)]
         if bad:
             raise ValidationError(
-                f"Not a language code: {', '.join(bad)}. Use ISO codes such as en, de, pt."
+                gettext("Not a language code: %(join)s. Use ISO codes such as en, de, pt.")
+                % {"join": ", ".join(bad)}
             )
         return list(dict.fromkeys(codes))
 
@@ -216,16 +241,24 @@ class QueueForm(forms.Form):
         data = super().clean()
         if self.unrepresentable:
             raise ValidationError(
-                f"{self.unrepresentable} Saving here would change them without you seeing it: "
-                "fix the rules in the admin (Queues) first, then edit the queue here."
+                gettext(
+                    "%(unrepresentable)s Saving here would change them without you seeing it: fix the rules in the admin (Queues) first, then edit the queue here."
+                )
+                % {"unrepresentable": self.unrepresentable}
             )
         low, high = data.get("min_rating"), data.get("max_rating")
         if low is not None and high is not None and low > high:
-            self.add_error("max_rating", f"“Stars up to” ({high}) is below “Stars from” ({low}).")
+            self.add_error(
+                "max_rating",
+                gettext("“Stars up to” (%(high)s) is below “Stars from” (%(low)s).")
+                % {"high": high, "low": low},
+            )
         if data.get("kind") == QueueKind.ASSIGNMENT and self._rules_from(data):
             raise ValidationError(
-                "An assignment queue (such as Escalation) holds what is assigned to it and has no rules: "
-                "clear the rules, or choose “Saved rules”."
+                gettext(
+                    "An assignment queue (such as Escalation) holds what is assigned to it and has no rules: "
+                    "clear the rules, or choose “Saved rules”."
+                )
             )
         return data
 
@@ -294,7 +327,11 @@ class BulkForm(forms.Form):
     action = forms.CharField(max_length=30, required=False)
     value = forms.CharField(max_length=TEXT_LIMITS["tag"], required=False)
     scope = forms.ChoiceField(
-        choices=[("selected", "Selected"), ("all", "Everything matching")], required=False
+        choices=[
+            ("selected", gettext_lazy("Selected")),
+            ("all", gettext_lazy("Everything matching")),
+        ],
+        required=False,
     )
     ids = IdListField(required=False)
 
@@ -313,5 +350,5 @@ class BulkForm(forms.Form):
 class SaveFilterForm(forms.Form):
     name = forms.CharField(
         max_length=TEXT_LIMITS["filter_name"],
-        error_messages={"required": "Give the filter a name to save it."},
+        error_messages={"required": gettext_lazy("Give the filter a name to save it.")},
     )

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from socialdesk.people.models import Role
 
@@ -23,26 +25,31 @@ RULE_KEYS = {
 def validate_rules(value) -> None:
     if not isinstance(value, dict):
         raise ValidationError(
-            'Queue rules must be an object, e.g. {"platforms": ["twitter"], "moderated": true}.'
+            gettext(
+                'Queue rules must be an object, e.g. {"platforms": ["twitter"], "moderated": true}.'
+            )
         )
     unknown = set(value) - RULE_KEYS
     if unknown:
         raise ValidationError(
-            f"Unknown queue rule(s): {', '.join(sorted(unknown))}. Known: {', '.join(sorted(RULE_KEYS))}."
+            gettext("Unknown queue rule(s): %(join)s. Known: %(join2)s.")
+            % {"join": ", ".join(sorted(unknown)), "join2": ", ".join(sorted(RULE_KEYS))}
         )
     for key in ("platforms", "accounts", "languages", "tags", "types", "sentiments"):
         if key in value and not (
             isinstance(value[key], list) and all(isinstance(v, str) for v in value[key])
         ):
-            raise ValidationError(f"Queue rule '{key}' must be a list of strings.")
+            raise ValidationError(
+                gettext("Queue rule '%(key)s' must be a list of strings.") % {"key": key}
+            )
     if "moderated" in value and not any(value["moderated"] is v for v in (True, False, None)):
-        raise ValidationError("Queue rule 'moderated' must be true, false or null.")
+        raise ValidationError(gettext("Queue rule 'moderated' must be true, false or null."))
     if (
         "min_priority" in value
         and value["min_priority"] is not None
         and (not isinstance(value["min_priority"], int) or isinstance(value["min_priority"], bool))
     ):
-        raise ValidationError("Queue rule 'min_priority' must be a whole number.")
+        raise ValidationError(gettext("Queue rule 'min_priority' must be a whole number."))
     for key in ("min_rating", "max_rating"):
         if (
             key in value
@@ -53,16 +60,18 @@ def validate_rules(value) -> None:
                 and 1 <= value[key] <= 5
             )
         ):
-            raise ValidationError(f"Queue rule '{key}' must be a star rating from 1 to 5.")
+            raise ValidationError(
+                gettext("Queue rule '%(key)s' must be a star rating from 1 to 5.") % {"key": key}
+            )
     if (value.get("min_rating") or 0) > (value.get("max_rating") or 5):
         raise ValidationError(
-            "Queue rule 'min_rating' is above 'max_rating': nothing could match."
+            gettext("Queue rule 'min_rating' is above 'max_rating': nothing could match.")
         )
 
 
 class QueueKind(models.TextChoices):
-    RULES = "rules", "Saved rules"
-    ASSIGNMENT = "assignment", "Assignment (e.g. Escalation)"
+    RULES = "rules", _("Saved rules")
+    ASSIGNMENT = "assignment", _("Assignment (e.g. Escalation)")
 
 
 class Queue(models.Model):
@@ -73,7 +82,7 @@ class Queue(models.Model):
     # The lowest role that sees this queue.
     visible_to = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
     is_escalation = models.BooleanField(
-        default=False, help_text="Automation never closes what is here."
+        default=False, help_text=gettext_lazy("Automation never closes what is here.")
     )
     position = models.PositiveIntegerField(default=0)
 

@@ -239,7 +239,7 @@ class ConversationFilter:
 
         def labels(name: str, known: dict) -> str:
             return " or ".join(
-                NONE_LABELS.get(name, "none") if v == NONE else known.get(v, v)
+                str(NONE_LABELS.get(name, "none") if v == NONE else known.get(v, v))
                 for v in getattr(self, name)
             )
 

@@ -10,8 +10,8 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import conversation as actions
@@ -48,7 +48,7 @@ from socialdesk.queues.selectors import (
 
 from .forms import BulkForm, SaveFilterForm
 
-_require_cm = policy.page_role("cm", "Only community managers edit queues.")
+_require_cm = policy.page_role("cm", gettext_lazy("Only community managers edit queues."))
 
 
 def visible_queue_or_404(request, slug: str) -> Queue:
@@ -214,13 +214,13 @@ def save_filter(request, slug):
     if not form.is_valid():
         messages.error(request, form_errors(form))
     elif not filter:
-        messages.error(request, "Choose at least one filter to save.")
+        messages.error(request, gettext("Choose at least one filter to save."))
     else:
         name = form.cleaned_data["name"]
         SavedFilter.objects.update_or_create(
             user=request.user, queue=queue, name=name, defaults={"params": filter.as_dict()}
         )
-        messages.success(request, f"Saved “{name}”.")
+        messages.success(request, gettext("Saved “%(name)s”.") % {"name": name})
     return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")
 
 
@@ -261,7 +261,7 @@ def edit_queue(request, pk=None):
             if instance is not None
             else {},
         )
-        messages.success(request, f"Queue “{queue}” saved.")
+        messages.success(request, gettext("Queue “%(queue)s” saved.") % {"queue": queue})
         return redirect("manage_queues")
     preview = None
     if instance is not None:
@@ -291,7 +291,10 @@ def bulk_action(request, slug):
         ids = form.cleaned_data["ids"]
         if not ids:
             messages.error(
-                request, "Select conversations first, or choose “everything matching this filter”."
+                request,
+                gettext(
+                    "Select conversations first, or choose “everything matching this filter”."
+                ),
             )
             return redirect(back)
         qs = qs.filter(pk__in=ids)
@@ -307,7 +310,11 @@ def bulk_action(request, slug):
     else:
         # The panel's kept counts no longer hold for what was just changed.
         forget_facet_counts()
-        messages.success(request, f"Done for {done} conversation{'s' if done != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext("Done for %(done)s conversation.", "Done for %(done)s conversations.", done)
+            % {"done": done},
+        )
         for problem in problems[:10]:
             messages.error(request, problem)
     return redirect(f"{reverse('queue', args=[queue.slug])}?{urlencode(filter.as_query())}")

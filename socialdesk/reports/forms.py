@@ -4,6 +4,7 @@ from datetime import date
 from zoneinfo import available_timezones
 
 from django import forms
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import BusinessHours
@@ -15,10 +16,10 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 class RangeForm(forms.Form):
     start = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     end = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean(self):
@@ -34,10 +35,14 @@ class RangeForm(forms.Form):
             return data
         if end < start:
             raise forms.ValidationError(
-                "The range ends before it starts: choose a “To” date on or after the “From” date."
+                _(
+                    "The range ends before it starts: choose a “To” date on or after the “From” date."
+                )
             )
         if (end - start).days + 1 > MAX_DAYS:
-            raise forms.ValidationError(f"Choose at most {MAX_DAYS} days at once.")
+            raise forms.ValidationError(
+                _("Choose at most %(MAX_DAYS)s days at once.") % {"MAX_DAYS": MAX_DAYS}
+            )
         data["period"] = DateRange(first=start, last=end)
         return data
 

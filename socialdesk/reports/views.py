@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from socialdesk.conversations.limits import unsafe_character
 from socialdesk.conversations.models import Conversation
@@ -48,7 +49,7 @@ def _sees_everyone(user) -> bool:
 def _require_cm(request) -> None:
     if not _sees_everyone(request.user):
         raise PermissionDenied(
-            "Only community managers and admins see the team's volumes and dashboard."
+            _("Only community managers and admins see the team's volumes and dashboard.")
         )
 
 

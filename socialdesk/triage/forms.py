@@ -1,6 +1,7 @@
 """Forms for the CM's triage pages: they reject bad input with messages that say what to do."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from socialdesk.brands.models import BrandAccount
@@ -16,10 +17,10 @@ MAX_UPLOAD = 2 * 1024 * 1024
 
 class TagRuleForm(forms.ModelForm):
     type = forms.ChoiceField(
-        choices=[("", "any type")] + list(MessageType.choices), required=False
+        choices=[("", gettext_lazy("any type"))] + list(MessageType.choices), required=False
     )
     language = forms.ChoiceField(
-        choices=[("", "any language")] + [(c, c) for c in LANGUAGES], required=False
+        choices=[("", gettext_lazy("any language"))] + [(c, c) for c in LANGUAGES], required=False
     )
 
     class Meta:
@@ -44,7 +45,10 @@ class TagRuleForm(forms.ModelForm):
         handle = self.cleaned_data["account"].strip().lstrip("@")
         if handle and not BrandAccount.objects.filter(handle__iexact=handle).exists():
             raise forms.ValidationError(
-                f"No brand account @{handle}: use the handle of a connected account, without @."
+                _(
+                    "No brand account @%(handle)s: use the handle of a connected account, without @."
+                )
+                % {"handle": handle}
             )
         return handle
 
@@ -61,7 +65,7 @@ class TagRuleForm(forms.ModelForm):
     def clean_keywords(self):
         words = split_list(self.cleaned_data["keywords"])
         if any(len(w) < 2 for w in words):
-            raise forms.ValidationError("Each keyword needs at least two characters.")
+            raise forms.ValidationError(_("Each keyword needs at least two characters."))
         return "\n".join(words)
 
     def clean(self):
@@ -71,25 +75,30 @@ class TagRuleForm(forms.ModelForm):
             return data  # a condition was given but refused: its own message says why
         if not any(data.get(f) for f in conditions):
             raise forms.ValidationError(
-                "Give at least one condition (keywords, regex, authors, account, type or language): "
-                "a rule without conditions would tag everything."
+                _(
+                    "Give at least one condition (keywords, regex, authors, account, type or language): "
+                    "a rule without conditions would tag everything."
+                )
             )
         return data
 
 
 class KBImportForm(forms.Form):
     file = forms.FileField(
-        help_text="JSON (a list of {title, url, summary, language}) or CSV with a header row title,url,summary,language."
+        help_text=gettext_lazy(
+            "JSON (a list of {title, url, summary, language}) or CSV with a header row title,url,summary,language."
+        )
     )
 
     def clean_file(self):
         f = self.cleaned_data["file"]
         if f.size > MAX_UPLOAD:
             raise forms.ValidationError(
-                f"The file is {f.size // 1024} KiB; the limit is {MAX_UPLOAD // 1024} KiB."
+                _("The file is %(size)s KiB; the limit is %(limit)s KiB.")
+                % {"size": f.size // 1024, "limit": MAX_UPLOAD // 1024}
             )
         if not f.name.lower().endswith((".json", ".csv")):
-            raise forms.ValidationError("Upload a .json or .csv file.")
+            raise forms.ValidationError(_("Upload a .json or .csv file."))
         return f
 
 
@@ -106,10 +115,10 @@ class EscalateClusterForm(forms.Form):
         # An id no row can have (20 digits) is as invalid as letters: the database would choke on it.
         if ids is None or not all(1 <= i <= MAX_ID for i in ids):
             raise forms.ValidationError(
-                "The cluster's conversation list is not valid; reload the clusters page."
+                _("The cluster's conversation list is not valid; reload the clusters page.")
             )
         if len(ids) < 2:
-            raise forms.ValidationError("A cluster needs at least two conversations.")
+            raise forms.ValidationError(_("A cluster needs at least two conversations."))
         return ids
 
 

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from socialdesk.conversations.models import Conversation, Tag
 
@@ -41,11 +43,11 @@ class TriageSuggestion(models.Model):
 
 
 class CorrectionField(models.TextChoices):
-    TYPE = "type", "Type"
-    SENTIMENT = "sentiment", "Sentiment"
-    LANGUAGE = "language", "Language"
+    TYPE = "type", _("Type")
+    SENTIMENT = "sentiment", _("Sentiment")
+    LANGUAGE = "language", _("Language")
     # An agent removed a tag triage had added: suggested = the tag's name, chosen = "".
-    TAG = "tag", "Tag"
+    TAG = "tag", _("Tag")
 
 
 class TriageCorrection(models.Model):
@@ -89,18 +91,28 @@ class TagRule(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="rules")
     keywords = models.TextField(
         blank=True,
-        help_text="One per line or comma-separated; any one matches (whole words, any case).",
+        help_text=gettext_lazy(
+            "One per line or comma-separated; any one matches (whole words, any case)."
+        ),
     )
     regex = models.CharField(
         max_length=300, blank=True, validators=[validate_regex], help_text=SYNTAX_HELP
     )
-    authors = models.TextField(blank=True, help_text="Handles, one per line or comma-separated.")
-    account = models.CharField(
-        max_length=100, blank=True, help_text="The brand account addressed, e.g. FirefoxSupport."
+    authors = models.TextField(
+        blank=True, help_text=gettext_lazy("Handles, one per line or comma-separated.")
     )
-    type = models.CharField(max_length=20, blank=True, help_text="Only messages of this type.")
+    account = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy("The brand account addressed, e.g. FirefoxSupport."),
+    )
+    type = models.CharField(
+        max_length=20, blank=True, help_text=gettext_lazy("Only messages of this type.")
+    )
     language = models.CharField(
-        max_length=10, blank=True, help_text="Only messages in this language (ISO 639-1)."
+        max_length=10,
+        blank=True,
+        help_text=gettext_lazy("Only messages in this language (ISO 639-1)."),
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -129,8 +141,8 @@ class KBArticle(models.Model):
 
 
 class WatchKind(models.TextChoices):
-    PAID_PRODUCT = "paid_product", "Paid product"
-    CONTROVERSIAL = "controversial", "Controversial topic"
+    PAID_PRODUCT = "paid_product", _("Paid product")
+    CONTROVERSIAL = "controversial", _("Controversial topic")
 
 
 class WatchTerm(models.Model):
@@ -139,7 +151,8 @@ class WatchTerm(models.Model):
     kind = models.CharField(max_length=20, choices=WatchKind.choices)
     name = models.CharField(max_length=100)
     keywords = models.TextField(
-        blank=True, help_text="Other ways to say it, one per line or comma-separated."
+        blank=True,
+        help_text=gettext_lazy("Other ways to say it, one per line or comma-separated."),
     )
     active = models.BooleanField(default=True)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from socialdesk.clippings.models import Clipping
@@ -133,21 +134,21 @@ def _rows(s: TriageSuggestion, conversation: Conversation, act: float) -> list[F
     for name, label, value_label, current_label, choices in (
         (
             "type",
-            "Type",
+            gettext("Type"),
             s.type.replace("_", " "),
             types.get(conversation.type, ""),
             MessageType.choices,
         ),
         (
             "sentiment",
-            "Sentiment",
+            gettext("Sentiment"),
             s.sentiment,
             sentiments.get(conversation.sentiment, ""),
             Sentiment.choices,
         ),
         (
             "language",
-            "Language",
+            gettext("Language"),
             language_name(s.language) if s.language else "",
             language_name(conversation.language) if conversation.language else "",
             [(code, f"{language_name(code)} ({code})") for code in LANGUAGES],
@@ -207,7 +208,7 @@ def _warnings(
             warnings.append(
                 {
                     "kind": "moved_to_forum",
-                    "label": "Suggest “Moved to forum”",
+                    "label": gettext("Suggest “Moved to forum”"),
                     "reason": f"a controversial topic and {outbound} replies from us without a solution",
                 }
             )
@@ -220,7 +221,7 @@ def _warnings(
             warnings.append(
                 {
                     "kind": "attention_no_kb",
-                    "label": "Escalate: a lot of attention and no KB answer",
+                    "label": gettext("Escalate: a lot of attention and no KB answer"),
                     "reason": next(x["reason"] for x in signals if x["kind"] == "attention")
                     + "; no KB article matches",
                 }

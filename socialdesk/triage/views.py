@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from socialdesk.actions import escalate, policy
@@ -21,7 +22,8 @@ from .forms import EscalateClusterForm, KBArticleForm, KBImportForm, TagRuleForm
 from .models import KBArticle, TagRule, WatchKind, WatchTerm, split_list
 
 _require_cm = policy.page_role(
-    Role.COMMUNITY_MANAGER, "Only community managers edit triage rules and the knowledge base."
+    Role.COMMUNITY_MANAGER,
+    gettext_lazy("Only community managers edit triage rules and the knowledge base."),
 )
 
 
@@ -39,7 +41,13 @@ def correct(request, pk):
     else:
         verb = "Confirmed" if c.agreed else "Changed"
         messages.success(
-            request, f"{verb}: {c.get_field_display().lower()} is {chosen.replace('_', ' ')}."
+            request,
+            _("%(verb)s: %(get_field_display)s is %(replace)s.")
+            % {
+                "verb": verb,
+                "get_field_display": c.get_field_display().lower(),
+                "replace": chosen.replace("_", " "),
+            },
         )
     return redirect("conversation", pk=pk)
 
@@ -77,7 +85,10 @@ def rules(request, pk=None):
             request, form, rule, preview=services.preview_rule(services.rule_spec(draft))
         )
     saved = form.save()
-    messages.success(request, f"Rule “{saved.name}” saved: it tags new conversations from now on.")
+    messages.success(
+        request,
+        _("Rule “%(name)s” saved: it tags new conversations from now on.") % {"name": saved.name},
+    )
     return redirect("triage_rules")
 
 
@@ -94,7 +105,8 @@ def kb(request):
             if report.created or report.updated:
                 messages.success(
                     request,
-                    f"Imported {report.created} new and updated {report.updated} articles.",
+                    _("Imported %(created)s new and updated %(updated)s articles.")
+                    % {"created": report.created, "updated": report.updated},
                 )
             form = KBImportForm()
     return render(
@@ -140,7 +152,8 @@ def escalate_cluster(request):
     else:
         messages.success(
             request,
-            f"{n} conversations assigned to the Escalation queue, each with an internal note.",
+            _("%(n)s conversations assigned to the Escalation queue, each with an internal note.")
+            % {"n": n},
         )
     return redirect(reverse("triage_clusters"))
 
@@ -169,9 +182,9 @@ def _watch_page(kind: str, name: str, title, noun, intro) -> SettingsPage:
 paid_products_page = _watch_page(
     WatchKind.PAID_PRODUCT,
     "manage_paid_products",
-    _("Paid products"),
-    _("paid product"),
-    _(
+    gettext_lazy("Paid products"),
+    gettext_lazy("paid product"),
+    gettext_lazy(
         "A conversation that mentions a paid product is tagged and comes first: customers who pay "
         "are answered before the rest (TR7)."
     ),
@@ -179,9 +192,9 @@ paid_products_page = _watch_page(
 controversial_topics_page = _watch_page(
     WatchKind.CONTROVERSIAL,
     "manage_controversial_topics",
-    _("Controversial topics"),
-    _("controversial topic"),
-    _(
+    gettext_lazy("Controversial topics"),
+    gettext_lazy("controversial topic"),
+    gettext_lazy(
         "A conversation about one of these topics is flagged so that agents answer it with care or "
         "escalate it (TR9)."
     ),
@@ -190,16 +203,16 @@ kb_articles_page = SettingsPage(
     name="manage_kb_articles",
     model=KBArticle,
     form_class=KBArticleForm,
-    title=_("Knowledge-base articles"),
-    noun=_("article"),
-    intro=_(
+    title=gettext_lazy("Knowledge-base articles"),
+    noun=gettext_lazy("article"),
+    intro=gettext_lazy(
         "Articles are suggested in the reply field when the customer's words match their title "
         "and summary."
     ),
     columns=[
-        (_("Title"), lambda a: a.title),
-        (_("Language"), lambda a: a.language),
-        (_("Address"), lambda a: a.url),
+        (gettext_lazy("Title"), lambda a: a.title),
+        (gettext_lazy("Language"), lambda a: a.language),
+        (gettext_lazy("Address"), lambda a: a.url),
     ],
-    links=[(_("Import articles from a file"), "triage_kb")],
+    links=[(gettext_lazy("Import articles from a file"), "triage_kb")],
 )

@@ -5,22 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('brands', '0004_account_connections'),
-        ('conversations', '0014_merge_20261201_1927'),
-        ('queues', '0002_saved_filters'),
+        ("brands", "0004_account_connections"),
+        ("conversations", "0014_merge_20261201_1927"),
+        ("queues", "0002_saved_filters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='conversation',
-            name='triage_pending',
+            model_name="conversation",
+            name="triage_pending",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(condition=models.Q(('triage_pending', True)), fields=['id'], name='triage_pending'),
+            model_name="conversation",
+            index=models.Index(
+                condition=models.Q(("triage_pending", True)), fields=["id"], name="triage_pending"
+            ),
         ),
     ]

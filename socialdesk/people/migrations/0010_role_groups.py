@@ -4,14 +4,42 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0009_merge_0007_api_token_scope_expiry_0008_notifications'),
+        ("people", "0009_merge_0007_api_token_scope_expiry_0008_notifications"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='profile',
-            options={'permissions': [('reply', 'Reply to customers'), ('hold', 'Put a conversation on hold'), ('close', 'Close a conversation'), ('like', "Like a customer's message"), ('note', 'Write internal notes'), ('play', 'Play a queue (Play Mode)'), ('sentiment', "Set a conversation's sentiment"), ('tag', 'Tag conversations'), ('user_tag', 'Tag customers (user tags)'), ('reminder', 'Set reminders'), ('assign', 'Assign a conversation to themselves or a queue'), ('escalate', 'Escalate a conversation'), ('assign_others', 'Assign conversations to other agents'), ('merge', 'Merge and split conversations'), ('bulk', 'Act on many conversations at once'), ('approve', 'Approve or return replies waiting for approval'), ('moderate', 'Mark conversations moderated'), ('retweet', "Retweet or boost customers' posts"), ('dm', 'Send private messages'), ('take_over', 'Take over a conversation dealt to another agent'), ('manage_settings', "Keep the desk's settings (community managers' pages)"), ('manage_team', 'Review applications and give contributor and moderator roles'), ('see_reports_of_all', "See every agent's figures in the reports")]},
+            name="profile",
+            options={
+                "permissions": [
+                    ("reply", "Reply to customers"),
+                    ("hold", "Put a conversation on hold"),
+                    ("close", "Close a conversation"),
+                    ("like", "Like a customer's message"),
+                    ("note", "Write internal notes"),
+                    ("play", "Play a queue (Play Mode)"),
+                    ("sentiment", "Set a conversation's sentiment"),
+                    ("tag", "Tag conversations"),
+                    ("user_tag", "Tag customers (user tags)"),
+                    ("reminder", "Set reminders"),
+                    ("assign", "Assign a conversation to themselves or a queue"),
+                    ("escalate", "Escalate a conversation"),
+                    ("assign_others", "Assign conversations to other agents"),
+                    ("merge", "Merge and split conversations"),
+                    ("bulk", "Act on many conversations at once"),
+                    ("approve", "Approve or return replies waiting for approval"),
+                    ("moderate", "Mark conversations moderated"),
+                    ("retweet", "Retweet or boost customers' posts"),
+                    ("dm", "Send private messages"),
+                    ("take_over", "Take over a conversation dealt to another agent"),
+                    ("manage_settings", "Keep the desk's settings (community managers' pages)"),
+                    (
+                        "manage_team",
+                        "Review applications and give contributor and moderator roles",
+                    ),
+                    ("see_reports_of_all", "See every agent's figures in the reports"),
+                ]
+            },
         ),
     ]

@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('triage', '0002_regex_runs_on_re2'),
+        ("triage", "0002_regex_runs_on_re2"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='triagecorrection',
-            name='field',
-            field=models.CharField(choices=[('type', 'Type'), ('sentiment', 'Sentiment'), ('language', 'Language'), ('tag', 'Tag')], max_length=20),
+            model_name="triagecorrection",
+            name="field",
+            field=models.CharField(
+                choices=[
+                    ("type", "Type"),
+                    ("sentiment", "Sentiment"),
+                    ("language", "Language"),
+                    ("tag", "Tag"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='triagecorrection',
-            name='suggested',
+            model_name="triagecorrection",
+            name="suggested",
             field=models.CharField(blank=True, max_length=100),
         ),
     ]

@@ -281,6 +281,13 @@ ACCESS: dict[str, Access] = {
     "time_zone_settings": web(
         "POST", lambda w, s, r: ("/settings/time-zone", {"time_zone": "Europe/Berlin"}), for_role()
     ),
+    "language_settings": web(
+        "POST", lambda w, s, r: ("/settings/language", {"language": "de"}), for_role()
+    ),
+    # The sign-in page's language picker (Django's set_language): anyone.
+    "set_language": web(
+        "POST", lambda w, s, r: ("/i18n/setlang/", {"language": "de", "next": "/login/"}), public
+    ),
     "two_factor_verify": web(
         "POST", lambda w, s, r: ("/login/code", {"code": "123456"}), for_role()
     ),

@@ -144,6 +144,8 @@ FORMS = {
     "notifications_read": lambda w: ("/notifications/read", {"id": "1", "open": "1"}),
     "notification_settings": lambda w: ("/settings/notifications", {"email": "assigned"}),
     "time_zone_settings": lambda w: ("/settings/time-zone", {"time_zone": "Europe/Berlin"}),
+    "language_settings": lambda w: ("/settings/language", {"language": "de"}),
+    "set_language": lambda w: ("/i18n/setlang/", {"language": "de", "next": "/login/"}),
     "two_factor_setup": lambda w: (
         "/settings/two-factor/",
         {"op": "confirm", "code": "123456", "next": "/"},

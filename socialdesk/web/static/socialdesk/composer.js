@@ -54,7 +54,9 @@
       const markup = rules.map(([re, what]) => { const m = full.match(re); return m && `${what} (“${m[0].trim().slice(0, 40)}”)`; }).find(Boolean);
       if (warning) {
         warning.hidden = !markup;
-        warning.textContent = markup ? `${form.dataset.platformName || "This platform"} shows replies as plain text: remove ${markup} and write it as plain words.` : "";
+        // The sentence comes translated from the page; {platform} and {markup} are filled in here.
+        const sentence = form.dataset.markupWarning || "{platform} shows replies as plain text: remove {markup} and write it as plain words.";
+        warning.textContent = markup ? sentence.replace("{platform}", form.dataset.platformName || "").replace("{markup}", markup) : "";
       }
       form.querySelectorAll("button[name=then]").forEach((b) => { b.disabled = (limit > 0 && n > limit) || Boolean(markup); });
     };
@@ -174,7 +176,7 @@
         const note = document.createElement("p");
         note.className = "hint draft-restored";
         note.setAttribute("role", "status");
-        note.textContent = "Your unsent reply is back, as you left it.";
+        note.textContent = form.dataset.draftRestored || "Your unsent reply is back, as you left it.";
         area.insertAdjacentElement("afterend", note);
       }
       const keep = () => {
