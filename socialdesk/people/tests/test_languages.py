@@ -102,7 +102,11 @@ def test_plurals_dates_and_counts_follow_the_language_and_ids_get_no_separator(c
     page = client.get("/queues/twitter-conversations-moderated/?status=open").content.decode()
     assert 'value="12345"' in page and "/c/12345/" in page
     assert "12.345" not in page and "12,345" not in page
-    assert "1 Unterhaltung passt;" in page
+    # The totals arrive as the page's summary fragment (htmx), in the same language.
+    summary = client.get(
+        "/queues/twitter-conversations-moderated/summary?status=open"
+    ).content.decode()
+    assert "1 Unterhaltung passt;" in summary
 
     page = client.get(f"/c/{conversation.pk}/").content.decode()
     # "1. Dez., 09:00": the day first in German (the month's name is Django's own catalogue's).
