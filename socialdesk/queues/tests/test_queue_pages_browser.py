@@ -37,7 +37,8 @@ def test_a_long_queue_pages_with_next_and_says_its_counts_stopped(desk, browser,
         assert tab.locator("button.primary", has_text="Play").inner_text().endswith("(100+)")
         if width < 768:
             tab.locator("aside summary").click()  # folded on a phone
-        assert tab.locator("aside .count", has_text="20+").first.is_visible()
+        # The panel is its own request: wait for it rather than read it as the list arrives.
+        tab.locator("aside .count", has_text="20+").first.wait_for(state="visible")
         assert "each stops at 20" in tab.locator("aside .counts-as-of").inner_text()
         problems += _problems(tab, axe, "queue-long", width)
         tab.screenshot(path=str(SHOTS / f"queue-long-{width}.png"), full_page=True)

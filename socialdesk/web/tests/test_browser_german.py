@@ -71,7 +71,9 @@ def test_a_german_contributor_sees_the_desk_in_german_and_a_reminder_fires_at_ni
 
     # Play deals the conversation; its page is German around the customer's own words.
     page.goto(f"{desk}/queues/twitter-conversations-moderated/")
-    assert "1 Unterhaltung passt; 1 wartet auf eine Antwort." in page.inner_text("main")
+    # The totals arrive after the list, as the page's summary fragment.
+    summary = page.locator("#queue-summary", has_text="Unterhaltung passt")
+    assert "1 Unterhaltung passt; 1 wartet auf eine Antwort." in summary.inner_text()
     page.click("#queue-title ~ form button:has-text('Play')")
     page.wait_for_url(f"{desk}/play/")
     conversation = Conversation.objects.get()
