@@ -7,7 +7,10 @@ a language PostgreSQL does not stem or none detected; notes 'simple'), positions
 GIN index on the vector. Triggers on the messages and notes (insert, update, delete, truncate:
 every way a message is written — ingestion, replies, merges and splits, the admin — and one
 statement at a time, however many rows it wrote) compute the rows of the conversations they
-touched again; the conversations' own table is never written. A conversation's words in one
+touched again; the conversations' own table is never written. One exception: a poll's page
+names the conversations it opened for triage after the page (`later`), the messages' INSERT
+trigger passes over them, and their triage task adds their words (`add_words`), so the page
+does not work out words that can wait the few seconds until triage. A conversation's words in one
 place let the planner choose per query: a rare word through the GIN index (the few matches,
 then sorted), a common one by walking the conversations newest first and probing each one's row
 until a page is full (no need to read every match to show the newest 25). A query is stemmed
