@@ -5,8 +5,9 @@ import base64
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists
 from django.utils.translation import gettext
-from django_otp import devices_for_user
+from django_otp import device_classes, devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -108,3 +109,36 @@ def turn_off(*, user) -> None:
 def _digits(code: str) -> str:
     code = (code or "").strip().replace(" ", "")
     return code if code.isdigit() and len(code) <= 8 else ""
+
+
+def device_models() -> tuple:
+    """The django-otp device models installed (TOTP and recovery codes): asked once, not on every
+    request as `django_otp.device_classes()` walks every app's models."""
+    global _DEVICE_MODELS
+    if _DEVICE_MODELS is None:
+        _DEVICE_MODELS = tuple(device_classes())
+    return _DEVICE_MODELS
+
+
+_DEVICE_MODELS = None
+
+
+def with_second_factor(profiles, user):
+    """`profiles` annotated with `second_factor_<i>`: whether `user` has a confirmed device of each
+    kind (`has_device` reads them), so the profile and the second-factor check are one statement."""
+    return profiles.annotate(
+        **{
+            f"second_factor_{i}": Exists(model.objects.devices_for_user(user, confirmed=True))
+            for i, model in enumerate(device_models())
+        }
+    )
+
+
+def has_device(user) -> bool:
+    """`django_otp.user_has_device(user)` (confirmed devices), from the profile read with
+    `with_second_factor` when the request has it (`people.middleware.PersonMiddleware`), else
+    asked of each device table."""
+    profile = user._state.fields_cache.get("profile") if hasattr(user, "_state") else None
+    if profile is not None and hasattr(profile, "second_factor_0"):
+        return any(getattr(profile, f"second_factor_{i}") for i in range(len(device_models())))
+    return user_has_device(user)
