@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.models import Author, Conversation, Message
@@ -401,3 +403,12 @@ def test_the_signed_in_shell_reads_the_person_once_and_the_header_only_where_sho
         sent = tables(fragment)
         assert not any("conversations_reminder" in s or "people_notification" in s for s in sent)
         assert sum("people_profile" in s for s in sent) == 1, sent
+
+
+@given(st.text(max_size=260), st.integers(min_value=1, max_value=220))
+def test_the_rows_shortened_first_line_is_the_truncatechars_filters(text, length):
+    from django.utils.text import Truncator
+
+    from socialdesk.queues.views import _truncated
+
+    assert _truncated(text, length) == Truncator(text).chars(length)
