@@ -70,17 +70,16 @@ class PersonMiddleware:
 
 
 def read_profile(user) -> None:
-    """Reads `user.profile` with the second-factor flags (`two_factor.with_second_factor`) and
-    keeps it on `user` as Django's own `user.profile` would; a user without a profile is left
+    """Reads `user.profile` with the second-factor flags (`two_factor.profile_with_second_factor`)
+    and keeps it on `user` as Django's own `user.profile` would; a user without a profile is left
     alone (reading `user.profile` still raises `Profile.DoesNotExist`)."""
     from django.contrib.auth import get_user_model
 
-    from .models import Profile
-    from .two_factor import with_second_factor
+    from .two_factor import profile_with_second_factor
 
-    found = list(with_second_factor(Profile.objects.filter(user_id=user.pk), user)[:1])
-    if found:
-        get_user_model().profile.related.set_cached_value(user, found[0])
+    profile = profile_with_second_factor(user)
+    if profile is not None:
+        get_user_model().profile.related.set_cached_value(user, profile)
 
 
 SECOND_FACTOR_ROUTES = {"two_factor_verify", "two_factor_setup", "logout", "left"}

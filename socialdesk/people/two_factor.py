@@ -4,8 +4,7 @@ single-use recovery codes for the day the phone is lost."""
 import base64
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists
+from django.db import connection, transaction
 from django.utils.translation import gettext
 from django_otp import device_classes, devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -123,20 +122,32 @@ def device_models() -> tuple:
 _DEVICE_MODELS = None
 
 
-def with_second_factor(profiles, user):
-    """`profiles` annotated with `second_factor_<i>`: whether `user` has a confirmed device of each
-    kind (`has_device` reads them), so the profile and the second-factor check are one statement."""
-    return profiles.annotate(
-        **{
-            f"second_factor_{i}": Exists(model.objects.devices_for_user(user, confirmed=True))
-            for i, model in enumerate(device_models())
-        }
+def profile_with_second_factor(user):
+    """`user`'s profile (None if they have none) with `second_factor_<i>`: whether they have a
+    confirmed device of each kind (`has_device` reads them), in one statement.
+
+    Written as SQL: the same statement built through the ORM (two `Exists` annotations) cost ten
+    times the Python (0.75 ms against 0.07 ms), on every request."""
+    from .models import Profile
+
+    q = connection.ops.quote_name
+    devices = ", ".join(
+        f"EXISTS (SELECT 1 FROM {q(model._meta.db_table)}"
+        f" WHERE {q(model._meta.get_field('user').column)} = %s"
+        f" AND {q(model._meta.get_field('confirmed').column)} = %s) AS second_factor_{i}"
+        for i, model in enumerate(device_models())
     )
+    sql = (
+        f"SELECT {q(Profile._meta.db_table)}.*, {devices} FROM {q(Profile._meta.db_table)}"
+        f" WHERE {q(Profile._meta.get_field('user').column)} = %s"
+    )
+    found = list(Profile.objects.raw(sql, [user.pk, True] * len(device_models()) + [user.pk]))
+    return found[0] if found else None
 
 
 def has_device(user) -> bool:
-    """`django_otp.user_has_device(user)` (confirmed devices), from the profile read with
-    `with_second_factor` when the request has it (`people.middleware.PersonMiddleware`), else
+    """`django_otp.user_has_device(user)` (confirmed devices), from the profile read by
+    `profile_with_second_factor` when the request has it (`people.middleware.PersonMiddleware`), else
     asked of each device table."""
     profile = user._state.fields_cache.get("profile") if hasattr(user, "_state") else None
     if profile is not None and hasattr(profile, "second_factor_0"):

@@ -1,8 +1,6 @@
 """Template context every page needs."""
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
 from django.utils import timezone
 
 from socialdesk.conversations.drafts import SENT_DRAFTS
@@ -20,27 +18,22 @@ class HeaderCounts:
         self.counts = None
 
     def _read(self) -> tuple[int, int]:
+        # Written as SQL: built through the ORM (two counting subqueries) the statement cost
+        # some fifty times the Python of this (1.2 ms against 0.02 ms), on every page.
         if self.counts is None:
-
-            def counted(qs):
-                n = qs.order_by().values("user").annotate(n=Count("pk")).values("n")
-                return Coalesce(Subquery(n, output_field=IntegerField()), 0)
-
-            self.counts = (
-                get_user_model()
-                .objects.filter(pk=self.user.pk)
-                .values_list(
-                    counted(
-                        Reminder.objects.filter(
-                            user=OuterRef("pk"), done=False, due_at__lte=timezone.now()
-                        )
-                    ),
-                    counted(
-                        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
-                    ),
-                )
-                .first()
-            ) or (0, 0)
+            q = connection.ops.quote_name
+            reminder = {f.name: q(f.column) for f in Reminder._meta.concrete_fields}
+            notification = {f.name: q(f.column) for f in Notification._meta.concrete_fields}
+            sql = (
+                f"SELECT (SELECT COUNT(*) FROM {q(Reminder._meta.db_table)}"
+                f" WHERE {reminder['user']} = %s AND {reminder['done']} = %s"
+                f" AND {reminder['due_at']} <= %s),"
+                f" (SELECT COUNT(*) FROM {q(Notification._meta.db_table)}"
+                f" WHERE {notification['user']} = %s AND {notification['read_at']} IS NULL)"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [self.user.pk, False, timezone.now(), self.user.pk])
+                self.counts = tuple(cursor.fetchone())
         return self.counts
 
     def due_reminders(self) -> int:
