@@ -183,6 +183,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The signed-in person's profile, with whether they have a second factor, in one statement.
+    "socialdesk.people.middleware.PersonMiddleware",
     # ... and, once signed in, the language the person chose (socialdesk/people/languages.py).
     "socialdesk.people.languages.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -52,6 +52,36 @@ class IdleSessionMiddleware:
 
 
 # What someone signed in but not yet past the second factor may still reach.
+class PersonMiddleware:
+    """Reads the signed-in person's profile once, first thing, in one statement with whether they
+    have a second factor: the language, the time zone, the role checks and the page's header
+    all ask for the profile, and `TwoFactorMiddleware` asks on every request of a session not
+    yet verified whether the person has a device (a statement per kind of device). Both answers
+    are read afresh on each request, never kept between requests."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            read_profile(user)
+        return self.get_response(request)
+
+
+def read_profile(user) -> None:
+    """Reads `user.profile` with the second-factor flags (`two_factor.profile_with_second_factor`)
+    and keeps it on `user` as Django's own `user.profile` would; a user without a profile is left
+    alone (reading `user.profile` still raises `Profile.DoesNotExist`)."""
+    from django.contrib.auth import get_user_model
+
+    from .two_factor import profile_with_second_factor
+
+    profile = profile_with_second_factor(user)
+    if profile is not None:
+        get_user_model().profile.related.set_cached_value(user, profile)
+
+
 SECOND_FACTOR_ROUTES = {"two_factor_verify", "two_factor_setup", "logout", "left"}
 
 
@@ -67,9 +97,8 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from django_otp import user_has_device
-
         from .models import role_of
+        from .two_factor import has_device
 
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
@@ -77,7 +106,7 @@ class TwoFactorMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name in SECOND_FACTOR_ROUTES:
             return None
-        if user_has_device(user):
+        if has_device(user):
             target, why = (
                 "two_factor_verify",
                 "Give the code from your authenticator app to go on.",

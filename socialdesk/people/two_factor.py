@@ -4,9 +4,9 @@ single-use recovery codes for the day the phone is lost."""
 import base64
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext
-from django_otp import devices_for_user
+from django_otp import device_classes, devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -108,3 +108,48 @@ def turn_off(*, user) -> None:
 def _digits(code: str) -> str:
     code = (code or "").strip().replace(" ", "")
     return code if code.isdigit() and len(code) <= 8 else ""
+
+
+def device_models() -> tuple:
+    """The django-otp device models installed (TOTP and recovery codes): asked once, not on every
+    request as `django_otp.device_classes()` walks every app's models."""
+    global _DEVICE_MODELS
+    if _DEVICE_MODELS is None:
+        _DEVICE_MODELS = tuple(device_classes())
+    return _DEVICE_MODELS
+
+
+_DEVICE_MODELS = None
+
+
+def profile_with_second_factor(user):
+    """`user`'s profile (None if they have none) with `second_factor_<i>`: whether they have a
+    confirmed device of each kind (`has_device` reads them), in one statement.
+
+    Written as SQL: the same statement built through the ORM (two `Exists` annotations) cost ten
+    times the Python (0.75 ms against 0.07 ms), on every request."""
+    from .models import Profile
+
+    q = connection.ops.quote_name
+    devices = ", ".join(
+        f"EXISTS (SELECT 1 FROM {q(model._meta.db_table)}"
+        f" WHERE {q(model._meta.get_field('user').column)} = %s"
+        f" AND {q(model._meta.get_field('confirmed').column)} = %s) AS second_factor_{i}"
+        for i, model in enumerate(device_models())
+    )
+    sql = (
+        f"SELECT {q(Profile._meta.db_table)}.*, {devices} FROM {q(Profile._meta.db_table)}"
+        f" WHERE {q(Profile._meta.get_field('user').column)} = %s"
+    )
+    found = list(Profile.objects.raw(sql, [user.pk, True] * len(device_models()) + [user.pk]))
+    return found[0] if found else None
+
+
+def has_device(user) -> bool:
+    """`django_otp.user_has_device(user)` (confirmed devices), from the profile read by
+    `profile_with_second_factor` when the request has it (`people.middleware.PersonMiddleware`), else
+    asked of each device table."""
+    profile = user._state.fields_cache.get("profile") if hasattr(user, "_state") else None
+    if profile is not None and hasattr(profile, "second_factor_0"):
+        return any(getattr(profile, f"second_factor_{i}") for i in range(len(device_models())))
+    return user_has_device(user)

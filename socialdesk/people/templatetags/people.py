@@ -44,10 +44,3 @@ def notification_choices(user) -> list[tuple[str, str, bool]]:
 
     emailed = email_kinds(user)
     return [(k.value, k.label, k.value in emailed) for k in kinds_for(user)]
-
-
-@register.simple_tag
-def unread_notifications(user) -> int:
-    from socialdesk.people.notifications import unread_count
-
-    return unread_count(user) if getattr(user, "is_authenticated", False) else 0

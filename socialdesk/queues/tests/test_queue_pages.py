@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.models import Author, Conversation, Message
@@ -331,3 +333,82 @@ def test_the_list_reads_the_same_statements_for_five_rows_as_for_fifty(client, c
         assert html.count('<span class="tag" dir="auto">Crash</span>') == html.count('name="ids"')
         counted.append(len(ctx.captured_queries))
     assert counted[0] == counted[1], "a statement per row"
+
+
+def test_a_row_says_in_the_persons_language_and_zone_what_it_said_through_template_tags(
+    client, contributor
+):
+    """The rows are worked out in the view (`queues.views.list_rows`): each says what Django's
+    own filters and the catalogue say for it, and customer text stays escaped."""
+    import zoneinfo
+
+    from django.template.defaultfilters import date as date_filter
+    from django.template.defaultfilters import timesince_filter
+    from django.utils import translation
+
+    from socialdesk.conversations.models import Sentiment, Status
+    from socialdesk.web.templatetags.desk import desk_time
+
+    (c,) = _make(1)
+    Author.objects.filter(pk=c.author_id).update(name="<b>Ana</b>", verified=True)
+    Conversation.objects.filter(pk=c.pk).update(rating=2, sentiment="negative", language="de")
+    Message.objects.filter(conversation=c).update(text="\n  <script>x</script> first line\nmore")
+    contributor.profile.language, contributor.profile.time_zone = "de", "Europe/Berlin"
+    contributor.profile.save()
+    client.force_login(contributor)
+    html = client.get(f"/queues/{QUEUE}/").content.decode()
+
+    at = Conversation.objects.get(pk=c.pk).last_inbound_at
+    with translation.override("de"), timezone.override(zoneinfo.ZoneInfo("Europe/Berlin")):
+        local = timezone.localtime(at)
+        expected = [
+            'aria-label="Unterhaltung mit @pages auswählen"',
+            '<strong dir="auto">&lt;b&gt;Ana&lt;/b&gt;</strong> <span class="handle" dir="auto">@pages</span>',
+            f'<span class="badge">{translation.gettext("verified")}</span>',
+            f'<a href="/c/{c.pk}/"><span class="stars" aria-label="2 von 5 Sternen"'
+            ' title="2 von 5 Sternen">★★☆☆☆</span>',
+            '<span class="first-line" dir="auto">&lt;script&gt;x&lt;/script&gt; first line</span>',
+            f'<span class="hint">{Status.OPEN.label} · {Sentiment.NEGATIVE.label} · de</span>',
+            '<td data-label="Konto" class="account">@FirefoxSupport</td>',
+            f'<time datetime="{date_filter(local, "c")}" title="{desk_time(local)}">'
+            f"vor {timesince_filter(at)}</time>",
+        ]
+    for part in expected:
+        assert part in html, part
+    assert "<script>x" not in html
+
+
+def test_the_signed_in_shell_reads_the_person_once_and_the_header_only_where_shown(
+    client, contributor
+):
+    """The profile and whether the person has a second factor are one statement; the header's
+    reminders and notifications one more, and only on a page that shows the header."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _make(3)
+    client.force_login(contributor)
+
+    def tables(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    page = tables(f"/queues/{QUEUE}/")
+    for table in ("people_profile", "otp_totp_totpdevice", "conversations_reminder"):
+        assert sum(table in sql for sql in page) == 1, (table, page)
+    header = [sql for sql in page if "conversations_reminder" in sql]
+    assert "people_notification" in header[0]
+    for fragment in (f"/queues/{QUEUE}/summary", f"/queues/{QUEUE}/panel"):
+        sent = tables(fragment)
+        assert not any("conversations_reminder" in s or "people_notification" in s for s in sent)
+        assert sum("people_profile" in s for s in sent) == 1, sent
+
+
+@given(st.text(max_size=260), st.integers(min_value=1, max_value=220))
+def test_the_rows_shortened_first_line_is_the_truncatechars_filters(text, length):
+    from django.utils.text import Truncator
+
+    from socialdesk.queues.views import _truncated
+
+    assert _truncated(text, length) == Truncator(text).chars(length)
