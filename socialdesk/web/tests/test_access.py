@@ -60,6 +60,21 @@ def _webhook() -> int:
     return hook.pk
 
 
+def _saved_filter() -> int:
+    """A filter someone saved on a queue (made inside the case's savepoint, like `_webhook`)."""
+    from django.contrib.auth import get_user_model
+
+    from socialdesk.queues.models import Queue, SavedFilter
+
+    saved, _ = SavedFilter.objects.get_or_create(
+        user=get_user_model().objects.get(username="contributor"),
+        queue=Queue.objects.get(slug="twitter-conversations-moderated"),
+        name="Access",
+        defaults={"params": {"tags": ["sync"], "statuses": ["open"]}},
+    )
+    return saved.pk
+
+
 # A literal public address: accepted without resolving a name, and never called by these tests.
 WEBHOOK_URL = "http://93.184.215.14/hook"
 WEBHOOK_FORM = {"name": "Hook", "url": WEBHOOK_URL, "events": "conversation.closed"}
@@ -434,6 +449,17 @@ ACCESS: dict[str, Access] = {
     ),
     "delete_queue": web(
         "GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/delete", {}), for_role("cm")
+    ),
+    "manage_saved_filters": web(
+        "GET", lambda w, s, r: ("/manage/saved-filters/", {}), for_role("cm")
+    ),
+    "manage_saved_filters_edit": web(
+        "GET", lambda w, s, r: (f"/manage/saved-filters/{_saved_filter()}/", {}), for_role("cm")
+    ),
+    "manage_saved_filters_delete": web(
+        "POST",
+        lambda w, s, r: (f"/manage/saved-filters/{_saved_filter()}/delete", {}),
+        for_role("cm"),
     ),
     "manage_agents": web(
         "POST",
