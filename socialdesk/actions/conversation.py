@@ -467,7 +467,9 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
         conversation.awaiting_reply = True
         conversation.save()
         InternalNote.objects.create(
-            conversation=conversation, author=actor, text=f"Reply sent back: {note}"
+            conversation=conversation,
+            author=actor,
+            text=gettext("Reply sent back: %(note)s") % {"note": note},
         )
         Activity.objects.create(
             conversation=conversation,
@@ -802,7 +804,8 @@ def assign(
                 actor=actor,
                 conversation=conversation,
                 action="assign",
-                reason=f"The queue {to_queue} is not open to your role.",
+                reason=gettext("The queue %(queue)s is not open to your role.")
+                % {"queue": to_queue},
             )
     now = timezone.now()
     with transaction.atomic(durable=True):

@@ -199,7 +199,7 @@ def mark_useful(
             if already:
                 raise ActionConflict("This escalation is already marked useful.")
             raise ActionError(
-                "There is no escalation by someone else to mark useful in this conversation."
+                _("There is no escalation by someone else to mark useful in this conversation.")
             )
         escalation = candidates[0]
         return Activity.objects.create(

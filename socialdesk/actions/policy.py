@@ -27,6 +27,7 @@ the check and the write cannot be overtaken either.
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from socialdesk.brands.models import BrandAccount, RetweetPolicy
 from socialdesk.conversations.models import Activity, ActivityKind
@@ -85,7 +86,8 @@ def require_role(*, actor, conversation, action: str) -> None:
             actor=actor,
             conversation=conversation,
             action=action,
-            reason=f"Your role may not {action}: it needs {Role(needed).label}.",
+            reason=gettext("Your role may not %(action)s: it needs %(role)s.")
+            % {"action": action, "role": Role(needed).label},
         )
     if conversation is None:
         return
@@ -103,7 +105,7 @@ def require_visible(*, actor, conversation, action: str) -> None:
             kind=ActivityKind.REFUSED,
             detail={"action": action, "reason": "not visible to this agent"},
         )
-        raise ActionNotFound("No such conversation.")
+        raise ActionNotFound(gettext("No such conversation."))
 
 
 def check_not_dealt_to_another(*, actor, conversation, now=None) -> None:
@@ -119,8 +121,11 @@ def check_not_dealt_to_another(*, actor, conversation, now=None) -> None:
 
         who = get_user_model().objects.filter(pk=conversation.dealt_to_id).first()
         raise ActionConflict(
-            f"{who or 'Another agent'} is handling this conversation in Play Mode right now; "
-            f"leave it to them, or add an internal note for them."
+            gettext(
+                "%(who)s is handling this conversation in Play Mode right now; "
+                "leave it to them, or add an internal note for them."
+            )
+            % {"who": who or gettext("Another agent")}
         )
 
 
@@ -132,7 +137,7 @@ def require_account_allows(
             actor=actor,
             conversation=conversation,
             action=action,
-            reason="No brand account to act from: set the respond-from account first.",
+            reason=gettext("No brand account to act from: set the respond-from account first."),
         )
     allowed = {
         "reply": account.can_reply,
@@ -149,5 +154,6 @@ def require_account_allows(
             actor=actor,
             conversation=conversation,
             action=action,
-            reason=f"The engagement policy of {account} does not allow: {action}.",
+            reason=gettext("The engagement policy of %(account)s does not allow: %(action)s.")
+            % {"account": account, "action": action},
         )

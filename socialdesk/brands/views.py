@@ -36,7 +36,7 @@ _require_manager = policy.page_role(
 def _account(pk: int) -> BrandAccount:
     account = BrandAccount.objects.filter(pk=pk).first() if pk <= MAX_ID else None
     if account is None:
-        raise Http404("No such account.")
+        raise Http404(_("No such account."))
     return account
 
 
