@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from socialdesk.actions import policy
@@ -312,9 +313,16 @@ def write_reply(
         else None
     )
     if earlier is not None and not checked.confirm:
-        who = earlier.sent_by or "a former contributor"
+        who = earlier.sent_by or gettext("a former contributor")
         raise ActionConflict(
-            f"{who} already replied to this message ({earlier.created_at:%b %d, %H:%M}). Tick “Send anyway” to send a second reply.",
+            gettext(
+                "%(who)s already replied to this message (%(when)s). Tick “Send anyway” to send a "
+                "second reply."
+            )
+            % {
+                "who": who,
+                "when": date_format(timezone.localtime(earlier.created_at), "M d, H:i"),
+            },
             field="confirm",
         )
     message = Message.objects.create(
@@ -722,10 +730,12 @@ def set_author_tag(*, actor, author, kind: str, on: bool = True) -> bool:
     """A community manager tags a customer from the user-tags page (PE3, TR6), outside any
     conversation; the customer's newest conversation records it. True when something changed."""
     if not has_role(actor, Role.COMMUNITY_MANAGER):
-        raise ActionRefused("Only community managers and admins edit user tags here.")
+        raise ActionRefused(gettext("Only community managers and admins edit user tags here."))
     if kind not in UserTagKind.values:
         raise ActionError(
-            "Choose a user tag: " + ", ".join(UserTagKind.labels) + ".", field="kind"
+            gettext("Choose a user tag: %(tags)s.")
+            % {"tags": ", ".join(str(label) for label in UserTagKind.labels)},
+            field="kind",
         )
     with transaction.atomic(durable=True):
         if on:

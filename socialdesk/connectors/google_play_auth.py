@@ -49,7 +49,7 @@ MAX_KEY_FILE = 64 * 1024
 def permission_help(*, email: str, app: str) -> str:
     return gettext(
         "In the Play Console, open Users and permissions, invite %(email)s, give it access to "
-        "%(app)s with the \u201cReply to reviews\u201d permission, then connect again."
+        "%(app)s with the “Reply to reviews” permission, then connect again."
     ) % {"email": email, "app": app}
 
 
@@ -60,7 +60,7 @@ def methods() -> list[Method]:
             gettext("Service account key"),
             gettext(
                 "The JSON key of a Google Cloud service account that the Play "
-                "Console has invited with the \u201cReply to reviews\u201d permission for this app (IAM & Admin > Service accounts "
+                "Console has invited with the “Reply to reviews” permission for this app (IAM & Admin > Service accounts "
                 "> Keys > Add key > JSON)."
             ),
             fields=(Field("key_file", gettext("Key file (JSON)"), kind="file"),),
@@ -150,7 +150,7 @@ def read_key_file(data: bytes | str) -> dict:
     if not isinstance(info, dict) or info.get("type") != "service_account":
         raise ConnectError(
             gettext(
-                "That JSON is not a service account key (its \u201ctype\u201d is not \u201cservice_account\u201d). "
+                "That JSON is not a service account key (its “type” is not “service_account”). "
                 "An OAuth client ID file will not do: create a key for a service account."
             )
         )
@@ -173,9 +173,9 @@ def read_key_file(data: bytes | str) -> dict:
     if info["token_uri"].rstrip("/") != token_uri().rstrip("/"):
         raise ConnectError(
             gettext(
-                "The key signs in at %(token_uri)s, not at Google's %(token_uri2)s: use a key file from Google Cloud."
+                "The key signs in at %(token_uri)s, not at Google's %(google)s: use a key file from Google Cloud."
             )
-            % {"token_uri": info["token_uri"], "token_uri2": token_uri()}
+            % {"token_uri": info["token_uri"], "google": token_uri()}
         )
     return info
 

@@ -306,9 +306,9 @@ def connect(*, account, method: str, values: dict) -> Connected:
     if missing:
         raise ConnectError(
             _(
-                "This token lacks the scope(s) %(join)s: make a new one under Preferences > Development with %(join2)s."
+                "This token lacks the scope(s) %(missing)s: make a new one under Preferences > Development with %(scopes)s."
             )
-            % {"join": ", ".join(missing), "join2": ", ".join(SCOPES)}
+            % {"missing": ", ".join(missing), "scopes": ", ".join(SCOPES)}
         )
     return _identified({"type": "token", "access_token": token, "scopes": scopes}, instance)
 

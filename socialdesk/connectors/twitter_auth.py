@@ -106,7 +106,7 @@ def methods() -> list[Method]:
             gettext(
                 "Long-lived tokens from the developer portal (your app > Keys and tokens): "
                 "the app's API Key and Secret, and the Access Token and Secret generated for this account. "
-                "The app's permissions must be \u201cRead and write\u201d for replies."
+                "The app's permissions must be “Read and write” for replies."
             ),
             fields=(
                 Field("consumer_key", "API Key"),
@@ -160,7 +160,7 @@ def capabilities(credentials: dict) -> Capabilities:
             YES,
             method=gettext("X user tokens (OAuth 1.0a)"),
             note=gettext(
-                "Do not expire. Replies need the app's permissions set to \u201cRead and write\u201d."
+                "Do not expire. Replies need the app's permissions set to “Read and write”."
             ),
         )
     if kind == "app_only":

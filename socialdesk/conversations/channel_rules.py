@@ -291,13 +291,13 @@ def check_attachments(platform: str, files) -> list[tuple[object, str]]:
         if f.size > rules["types"][ctype]:
             raise ActionError(
                 gettext(
-                    "“%(display_name)s” is %(value)s MB; %(ctype)s may be at most %(value2)s MB here."
+                    "“%(display_name)s” is %(size)s MB; %(ctype)s may be at most %(limit)s MB here."
                 )
                 % {
                     "display_name": display_name(f.name),
-                    "value": format(f.size / MB, ".1f"),
+                    "size": format(f.size / MB, ".1f"),
                     "ctype": ctype,
-                    "value2": rules["types"][ctype] // MB,
+                    "limit": rules["types"][ctype] // MB,
                 },
                 field="attachments",
             )

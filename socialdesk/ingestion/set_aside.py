@@ -275,8 +275,8 @@ def dismiss(item_id: int, *, actor, reason: str) -> SetAsideMessage:
         raise SetAsideError(_("Say why this message is dismissed."))
     if len(reason) > REASON_LENGTH:
         raise SetAsideError(
-            _("Keep the reason to %(REASON_LENGTH)s characters; this one has %(len)s.")
-            % {"REASON_LENGTH": REASON_LENGTH, "len": len(reason)}
+            _("Keep the reason to %(limit)s characters; this one has %(length)s.")
+            % {"limit": REASON_LENGTH, "length": len(reason)}
         )
     with transaction.atomic():
         item = _open_item(item_id)
@@ -295,8 +295,8 @@ def _open_item(item_id: int) -> SetAsideMessage:
         raise SetAsideMessage.DoesNotExist(f"No set-aside message {item_id}.")
     if item.resolved_at is not None:
         raise SetAsideError(
-            _("This message was handled already (%(lower)s).")
-            % {"lower": item.get_resolution_display().lower()}
+            _("This message was handled already (%(resolution)s).")
+            % {"resolution": item.get_resolution_display().lower()}
         )
     return item
 
