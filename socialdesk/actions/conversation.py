@@ -733,8 +733,8 @@ def set_author_tag(*, actor, author, kind: str, on: bool = True) -> bool:
         raise ActionRefused(gettext("Only community managers and admins edit user tags here."))
     if kind not in UserTagKind.values:
         raise ActionError(
-            gettext("Choose a user tag: %(tags)s.")
-            % {"tags": ", ".join(str(label) for label in UserTagKind.labels)},
+            gettext("Choose a user tag: %(kinds)s.")
+            % {"kinds": ", ".join(str(label) for label in UserTagKind.labels)},
             field="kind",
         )
     with transaction.atomic(durable=True):

@@ -338,11 +338,11 @@ def _type_rule(text: str) -> tuple[str, str] | None:
             "apps": ", ".join(sorted(apps)[:4]),
         }
     if hits := _hits(_FEATURE, text):
-        return "feature request", R.ASKS_NEW % {"words": _words_like(hits)}
+        return "feature request", R.ASKS_NEW % {"what": _words_like(hits)}
     if hits := _hits(_PROBLEM, text):
-        return "support request", R.DESCRIBES_PROBLEM % {"words": _words_like(hits)}
+        return "support request", R.DESCRIBES_PROBLEM % {"what": _words_like(hits)}
     if (hits := _hits(_PRAISE, text)) and "?" not in text:
-        return "compliment", R.PRAISE % {"words": _words_like(hits)}
+        return "compliment", R.PRAISE % {"what": _words_like(hits)}
     return None
 
 
@@ -537,7 +537,7 @@ def _model_reason(words: list[str], band_: str) -> str:
     """Why the model chose, in words a volunteer can check against the message."""
     if band_ == CONFIDENT:
         return _words_like(words) if words else R.WHOLE_WORDING_NONE
-    return R.GUESS_FROM % {"words": _words_like(words)} if words else R.GUESS_WHOLE
+    return R.GUESS_FROM % {"what": _words_like(words)} if words else R.GUESS_WHOLE
 
 
 def classify(inp: TriageInput, config: TriageConfig | None = None) -> TriageResult:

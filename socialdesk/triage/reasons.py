@@ -30,15 +30,15 @@ def gettext_noop(message: str) -> str:
 WORDS_LIKE = gettext_noop("words like %(words)s")
 WHOLE_WORDING = gettext_noop("the wording as a whole")
 WHOLE_WORDING_NONE = gettext_noop("the wording as a whole (no single word stands out)")
-GUESS_FROM = gettext_noop("a guess from %(words)s")
+GUESS_FROM = gettext_noop("a guess from %(what)s")
 GUESS_WHOLE = gettext_noop("a guess from the wording as a whole (no single word stands out)")
 WITH_CONTEXT = gettext_noop("read with the conversation's earlier messages: %(why)s")
 WITH_CONTEXT_ALONE = gettext_noop("read with the conversation's earlier messages")
 WITH_CUES = gettext_noop("%(why)s; with %(cues)s")
 LISTS_APPS = gettext_noop("lists %(count)s apps (%(apps)s)")
-ASKS_NEW = gettext_noop("asks for something new: %(words)s")
-DESCRIBES_PROBLEM = gettext_noop("describes a problem or asks for help: %(words)s")
-PRAISE = gettext_noop("praise or thanks, and no problem or question: %(words)s")
+ASKS_NEW = gettext_noop("asks for something new: %(what)s")
+DESCRIBES_PROBLEM = gettext_noop("describes a problem or asks for help: %(what)s")
+PRAISE = gettext_noop("praise or thanks, and no problem or question: %(what)s")
 # The sentiment's cues (triage.cues), joined by " and ".
 CUE_EMOJI = gettext_noop("%(side)s emoji %(emoji)s")
 CUE_EMOTICONS = gettext_noop("%(side)s emoticons")
@@ -128,7 +128,7 @@ VALUE_WORDS = {
     "negative": gettext_lazy("negative"),
 }
 # Values that are themselves a sentence of ours, read back the same way.
-_NESTED = {"why", "source", "account"}
+_NESTED = {"why", "what", "source", "account"}
 # Values that are lists: ", " between the items (a rule's conditions, a list of languages).
 _LISTS = {"conditions": ", ", "languages": ", ", "cues": " and "}
 _LANGUAGE_VALUES = {"language", "detected", "languages"}
@@ -138,6 +138,14 @@ _VALUE_WORDS = {"type", "side"}
 def language_name(code: str) -> str:
     """ "German" for "de": volunteers read names, not ISO codes (stored in English)."""
     return LANG_INFO.get(code, {}).get("name") or {"zh": "Chinese"}.get(code, code)
+
+
+def language_label(code: str) -> str:
+    """A language's name in the reader's language ("Deutsch" for "de" to a German reader)."""
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return language_name(code)
 
 
 @lru_cache(maxsize=1)

@@ -177,9 +177,9 @@ def _rows(s: TriageSuggestion, conversation: Conversation, act: float) -> list[F
         (
             "language",
             gettext("Language"),
-            language_name(s.language) if s.language else "",
-            language_name(conversation.language) if conversation.language else "",
-            [(code, f"{language_name(code)} ({code})") for code in LANGUAGES],
+            reasons.language_label(s.language) if s.language else "",
+            reasons.language_label(conversation.language) if conversation.language else "",
+            [(code, f"{reasons.language_label(code)} ({code})") for code in LANGUAGES],
         ),
     ):
         confidence = getattr(s, f"{name}_confidence")

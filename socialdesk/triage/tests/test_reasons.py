@@ -12,6 +12,7 @@ from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation
 from socialdesk.triage import classify, reasons
 from socialdesk.triage.reasons import TEMPLATES, translate
+from socialdesk.triage.tests.test_views import _text
 
 
 def _filled(template: str) -> tuple[str, dict]:
@@ -38,8 +39,13 @@ def test_english_is_shown_as_stored_and_unknown_sentences_as_they_are():
 
 
 def test_languages_types_and_nested_reasons_are_translated_with_the_sentence():
-    reason = classify.detect_language("Mein Browser stürzt ständig ab seit dem Update", "fr")[2]
-    assert reason == "the platform says French; the text reads more like German"
+    reason = classify.detect_language("Mein Browser stürzt ständig ab seit dem Update", "de")[2]
+    assert reason == "the text reads as German, and the platform says so too"
+    differs = reasons.HINT_DIFFERS % {
+        "source": reasons.THE_AUTHORS_APP,
+        "language": "French",
+        "detected": "German",
+    }
     rule = reasons.TYPE_GUESS % {
         "why": reasons.RULE
         % {
@@ -53,8 +59,11 @@ def test_languages_types_and_nested_reasons_are_translated_with_the_sentence():
         }
     }
     with translation.override("de"):
-        assert translate(reason) == (
-            "die Plattform sagt Französisch; der Text liest sich eher wie Deutsch"
+        assert (
+            translate(reason) == "der Text liest sich als Deutsch, und die Plattform sagt das auch"
+        )
+        assert translate(differs) == (
+            "die App der Person sagt Französisch; der Text liest sich eher wie Deutsch"
         )
         assert translate(rule) == (
             "Regel „Fan love“: Typ ist Kompliment, Sprache ist Deutsch — aber der Typ ist nur "
@@ -72,5 +81,6 @@ def test_a_german_contributor_reads_the_triage_panel_in_german(client, contribut
     assert "describes a problem or asks for help: words like “keeps crashing”" in english
     page = client.get(f"/c/{c.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "beschreibt ein Problem oder bittet um Hilfe: Wörter wie “keeps crashing”" in page
+    assert "Sprache: Englisch" in _text(page)
     assert "der Text liest sich als Englisch, und die Plattform sagt das auch" in page
     assert "describes a problem" not in page
