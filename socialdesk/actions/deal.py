@@ -81,6 +81,17 @@ def _check_may_play(*, agent, queue: Queue) -> None:
             action="play",
             reason=_("The queue %(queue)s is not open to your role.") % {"queue": queue},
         )
+    if not has_role(agent, queue.play_role):
+        raise policy.refuse(
+            actor=agent,
+            conversation=None,
+            action="play",
+            reason=_(
+                "%(queue)s is played by the community managers: what is escalated is theirs to "
+                "answer."
+            )
+            % {"queue": queue},
+        )
 
 
 def _filter_dict(filter: ConversationFilter | None) -> dict:

@@ -27,7 +27,7 @@ the check and the write cannot be overtaken either.
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from socialdesk.brands.models import BrandAccount, RetweetPolicy
 from socialdesk.conversations.models import Activity, ActivityKind
@@ -86,14 +86,35 @@ def require_role(*, actor, conversation, action: str) -> None:
             actor=actor,
             conversation=conversation,
             action=action,
-            reason=gettext("Your role may not %(action)s: it needs %(role)s.")
+            reason=_("Your role may not %(action)s: it needs %(role)s.")
             % {"action": action, "role": Role(needed).label},
         )
     if conversation is None:
         return
     require_visible(actor=actor, conversation=conversation, action=action)
     if action in OWNER_ONLY:
+        require_not_escalated_above(actor=actor, conversation=conversation, action=action)
         check_not_dealt_to_another(actor=actor, conversation=conversation)
+
+
+def require_not_escalated_above(*, actor, conversation, action: str) -> None:
+    """What is escalated is the community managers' to answer (AG10: "escalate to a community
+    manager"): below them, whoever sees it may add notes, tags and reminders but not answer,
+    close, hold, move or take it. A CM who assigns it elsewhere hands it back."""
+    queue_id = conversation.assigned_queue_id
+    if queue_id is None:
+        return
+    queue = conversation.assigned_queue
+    if not has_role(actor, queue.play_role):
+        raise refuse(
+            actor=actor,
+            conversation=conversation,
+            action=action,
+            reason=_(
+                "This conversation is escalated to %(queue)s: the community managers answer it."
+            )
+            % {"queue": queue},
+        )
 
 
 def require_visible(*, actor, conversation, action: str) -> None:
@@ -105,7 +126,7 @@ def require_visible(*, actor, conversation, action: str) -> None:
             kind=ActivityKind.REFUSED,
             detail={"action": action, "reason": "not visible to this agent"},
         )
-        raise ActionNotFound(gettext("No such conversation."))
+        raise ActionNotFound(_("No such conversation."))
 
 
 def check_not_dealt_to_another(*, actor, conversation, now=None) -> None:
@@ -121,11 +142,11 @@ def check_not_dealt_to_another(*, actor, conversation, now=None) -> None:
 
         who = get_user_model().objects.filter(pk=conversation.dealt_to_id).first()
         raise ActionConflict(
-            gettext(
+            _(
                 "%(who)s is handling this conversation in Play Mode right now; "
                 "leave it to them, or add an internal note for them."
             )
-            % {"who": who or gettext("Another agent")}
+            % {"who": who or _("Another agent")}
         )
 
 
@@ -137,7 +158,7 @@ def require_account_allows(
             actor=actor,
             conversation=conversation,
             action=action,
-            reason=gettext("No brand account to act from: set the respond-from account first."),
+            reason=_("No brand account to act from: set the respond-from account first."),
         )
     allowed = {
         "reply": account.can_reply,
@@ -154,6 +175,6 @@ def require_account_allows(
             actor=actor,
             conversation=conversation,
             action=action,
-            reason=gettext("The engagement policy of %(account)s does not allow: %(action)s.")
+            reason=_("The engagement policy of %(account)s does not allow: %(action)s.")
             % {"account": account, "action": action},
         )
