@@ -79,7 +79,9 @@ def test_a_german_contributor_reads_the_triage_panel_in_german(client, contribut
     client.force_login(contributor)
     english = client.get(f"/c/{c.pk}/").content.decode()
     assert "describes a problem or asks for help: words like “keeps crashing”" in english
-    page = client.get(f"/c/{c.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    # The request activates German for this thread; the block puts the language back after it.
+    with translation.override(None):
+        page = client.get(f"/c/{c.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "beschreibt ein Problem oder bittet um Hilfe: Wörter wie “keeps crashing”" in page
     assert "Sprache: Englisch" in _text(page)
     assert "der Text liest sich als Englisch, und die Plattform sagt das auch" in page
