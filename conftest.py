@@ -43,6 +43,10 @@ def _no_real_platforms(settings):
     # Community managers and admins sign in with a second factor in production; the tests that
     # are not about it sign them in with force_login, so it is required only where a test says so.
     settings.SOCIALDESK_TWO_FACTOR_ROLES = []
+    # WhiteNoise lists every static file when a request handler is built, which the test client
+    # does for each new client (about 0.1 s, more than most requests): tests let it find a file
+    # when one is asked for, as it does in development.
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture(autouse=True)
@@ -79,12 +83,13 @@ def contributor(agents):
     return agents["contributor"]
 
 
-# Browser tests (marked `browser`): one Chromium per test module, a fresh context per test, and
+# Browser tests (marked `browser`): one Chromium per test process, a fresh context per test, and
 # the demo desk served live. Their helpers (sign_in, ARTIFACTS) are in socialdesk/web/tests/browser.py.
 
 
-@pytest.fixture(scope="module")
-def browser():
+@pytest.fixture(scope="session")
+def _chromium():
+    """Chromium, started once per test process (a start costs more than most browser tests)."""
     from socialdesk.web.tests.browser import CHROMIUM
 
     if not CHROMIUM:
@@ -111,6 +116,16 @@ def browser():
         b.close()
 
 
+@pytest.fixture(scope="module")
+def browser(_chromium):
+    """The process's Chromium for a module's tests; what the module left open (a page a test
+    opened with `browser.new_page()`) is closed when it is done, so no page of it keeps talking to
+    the live server while the next module runs."""
+    yield _chromium
+    for context in list(_chromium.contexts):
+        context.close()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -123,9 +138,9 @@ def page(browser):
 @pytest.fixture
 def desk(live_server, transactional_db, twitter_sim, customer_tweet):
     """The demo configuration served by a live server; its URL."""
-    from socialdesk.demo.seed import load_demo_configuration
+    from tests.factories import demo_configuration
 
-    load_demo_configuration()
+    demo_configuration()
     return live_server.url
 
 

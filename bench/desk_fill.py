@@ -1,13 +1,17 @@
 """The desk the benchmarks fill: N conversations spread as a support desk's are after a few
 years, written with COPY (PostgreSQL) or batched INSERTs (SQLite). `bench/queues.py` and
-`bench/search.py` fill with it; search brings its own message texts (`fill(messages=…)`).
+`bench/search.py` fill with it (and set up their scratch database with `setup_django`); search
+brings its own message texts (`fill(messages=…)`).
 
 Every conversation, message and tag link is drawn from one seeded generator, so a size and a
 seed always give the same desk; a `messages` callback draws from its own generator and leaves
 the conversations as they would be without it.
 """
 
+import os
 import random
+import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -40,6 +44,40 @@ TYPES = [
 SENTIMENTS = [("", 50), ("negative", 20), ("neutral", 20), ("positive", 10)]
 PRIORITIES = [(0, 88), (10, 10), (50, 2)]
 WORDS = "firefox sync crashed again after the update my bookmarks are gone tabs keep freezing video playback stutters please help".split()
+
+
+def scratch_arguments(parser, *, reuse_help: str) -> None:
+    """The options of a benchmark that fills a scratch database: --seed, --reuse, --force."""
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--reuse", action="store_true", help=reuse_help)
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="allow a PostgreSQL database whose name does not contain 'bench'",
+    )
+
+
+def setup_django(script: str, args) -> None:
+    """Django on the scratch database the benchmark `script` fills, migrated: DATABASE_URL's
+    PostgreSQL database (its name must contain *bench* unless --force: its conversations are
+    emptied), or a new SQLite database in a temporary folder."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        dbname = url.rsplit("/", 1)[-1].split("?")[0]
+        if "bench" not in dbname and not args.force:
+            sys.exit(
+                f"{script} empties the conversations of database {dbname!r}; use a database named *bench* or pass --force"
+            )
+    else:
+        name = os.path.splitext(os.path.basename(script))[0]
+        os.environ["SOCIALDESK_DATA_DIR"] = tempfile.mkdtemp(prefix=f"sd-{name}-bench-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
 
 def _pick(rng, weighted):

@@ -28,7 +28,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from desk_fill import fill  # noqa: E402  (the desk the benchmarks share)
+import desk_fill  # noqa: E402  (the desk the benchmarks share)
+from desk_fill import fill  # noqa: E402
 
 QUEUE = "twitter-conversations-moderated"
 FILTERS = [
@@ -56,43 +56,21 @@ def parse_args(argv=None):
     p.add_argument(
         "--repeats", type=int, default=60, help="requests per page kind and side (default 60)"
     )
-    p.add_argument("--seed", type=int, default=11)
-    p.add_argument(
-        "--reuse",
-        action="store_true",
-        help="keep the conversations of an earlier run of the same size and seed",
+    desk_fill.scratch_arguments(
+        p, reuse_help="keep the conversations of an earlier run of the same size and seed"
     )
     p.add_argument(
         "--code",
         help="measure the desk in this checkout instead (e.g. a worktree of the commit before a change)",
     )
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="allow a PostgreSQL database whose name does not contain 'bench'",
-    )
     return p.parse_args(argv)
 
 
 def setup_django(args):
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        dbname = url.rsplit("/", 1)[-1].split("?")[0]
-        if "bench" not in dbname and not args.force:
-            sys.exit(
-                f"bench/queues.py empties the conversations of database {dbname!r}; use a database named *bench* or pass --force"
-            )
-    else:
-        os.environ["SOCIALDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="sd-queues-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
-    import django
-
-    django.setup()
+    desk_fill.setup_django("bench/queues.py", args)
     from django.conf import settings
-    from django.core.management import call_command
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    call_command("migrate", verbosity=0)
     prepare()
 
 

@@ -28,10 +28,8 @@ p50/p95 are over every query and both people, product and baseline alternating.
 """
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -51,33 +49,12 @@ def parse_args(argv=None):
     )
     p.add_argument("--sizes", default="100000,1000000", help="comma-separated numbers of messages")
     p.add_argument("--repeats", type=int, default=20, help="searches per query and person")
-    p.add_argument("--seed", type=int, default=11)
-    p.add_argument("--reuse", action="store_true", help="search what the last run filled")
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="allow a PostgreSQL database whose name does not contain 'bench'",
-    )
+    desk_fill.scratch_arguments(p, reuse_help="search what the last run filled")
     return p.parse_args(argv)
 
 
 def setup_django(args):
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        dbname = url.rsplit("/", 1)[-1].split("?")[0]
-        if "bench" not in dbname and not args.force:
-            sys.exit(
-                f"bench/search.py empties the conversations of database {dbname!r}; use a database named *bench* or pass --force"
-            )
-    else:
-        os.environ["SOCIALDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="sd-search-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    desk_fill.setup_django("bench/search.py", args)
 
 
 def people():

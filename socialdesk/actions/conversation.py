@@ -64,24 +64,27 @@ def _check_not_dealt_to_another(actor, conversation: Conversation, now) -> None:
     policy.check_not_dealt_to_another(actor=actor, conversation=conversation, now=now)
 
 
-def _parse_hold_reason(value: str) -> str:
-    if value not in HoldReason.values:
+def _parse_reason(value: str, choices, message: str, field: str) -> str:
+    if value not in choices.values:
         raise ActionError(
-            gettext("Choose a hold reason: %(reasons)s.")
-            % {"reasons": ", ".join(str(label) for label in HoldReason.labels)},
-            field="hold_reason",
+            message % {"reasons": ", ".join(str(label) for label in choices.labels)}, field=field
         )
     return value
+
+
+def _parse_hold_reason(value: str) -> str:
+    return _parse_reason(
+        value, HoldReason, gettext("Choose a hold reason: %(reasons)s."), "hold_reason"
+    )
 
 
 def _parse_close_reason(value: str) -> str:
-    if value not in CloseReason.values:
-        raise ActionError(
-            gettext("Choose one of the closing reasons before closing: %(reasons)s.")
-            % {"reasons": ", ".join(str(label) for label in CloseReason.labels)},
-            field="close_reason",
-        )
-    return value
+    return _parse_reason(
+        value,
+        CloseReason,
+        gettext("Choose one of the closing reasons before closing: %(reasons)s."),
+        "close_reason",
+    )
 
 
 def _log(entry: Activity, log: list | None) -> None:
@@ -92,36 +95,16 @@ def _log(entry: Activity, log: list | None) -> None:
         log.append(entry)
 
 
-def _set_held(*, actor, conversation: Conversation, reason: str, now, log=None) -> None:
-    conversation.status, conversation.hold_reason, conversation.close_reason = (
-        Status.HELD,
-        reason,
-        "",
-    )
+def _set_held_or_closed(
+    *, actor, conversation: Conversation, status: str, reason: str, log=None
+) -> None:
+    """The conversation held or closed with `reason` (the other reason cleared), and its entry."""
+    held = status == Status.HELD
+    conversation.status = status
+    conversation.hold_reason, conversation.close_reason = (reason, "") if held else ("", reason)
+    kind = ActivityKind.HELD if held else ActivityKind.CLOSED
     _log(
-        Activity(
-            conversation=conversation,
-            actor=actor,
-            kind=ActivityKind.HELD,
-            detail={"reason": reason},
-        ),
-        log,
-    )
-
-
-def _set_closed(*, actor, conversation: Conversation, reason: str, now, log=None) -> None:
-    conversation.status, conversation.close_reason, conversation.hold_reason = (
-        Status.CLOSED,
-        reason,
-        "",
-    )
-    _log(
-        Activity(
-            conversation=conversation,
-            actor=actor,
-            kind=ActivityKind.CLOSED,
-            detail={"reason": reason},
-        ),
+        Activity(conversation=conversation, actor=actor, kind=kind, detail={"reason": reason}),
         log,
     )
 
@@ -237,20 +220,13 @@ def do_reply(checked: CheckedReply) -> Message:
         conversation = _lock(checked.conversation)
         _check_not_dealt_to_another(actor, conversation, now)
         message, action = write_reply(checked, conversation=conversation, now=now, log=log)
-        if checked.then == "hold":
-            _set_held(
+        if checked.then in ("hold", "close"):
+            held = checked.then == "hold"
+            _set_held_or_closed(
                 actor=actor,
                 conversation=conversation,
-                reason=checked.hold_reason,
-                now=now,
-                log=log,
-            )
-        elif checked.then == "close":
-            _set_closed(
-                actor=actor,
-                conversation=conversation,
-                reason=checked.close_reason,
-                now=now,
+                status=Status.HELD if held else Status.CLOSED,
+                reason=checked.hold_reason if held else checked.close_reason,
                 log=log,
             )
         # The reply's entry and the hold's or close's, in one statement.
@@ -489,37 +465,24 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
 
 
 def hold(*, actor, conversation: Conversation, reason: str) -> Conversation:
-    return _set_status(
-        actor=actor,
-        conversation=conversation,
-        action="hold",
-        reason=_parse_hold_reason,
-        given=reason,
-        write=_set_held,
-    )
+    return _set_status(actor=actor, conversation=conversation, status=Status.HELD, reason=reason)
 
 
 def close(*, actor, conversation: Conversation, reason: str) -> Conversation:
-    return _set_status(
-        actor=actor,
-        conversation=conversation,
-        action="close",
-        reason=_parse_close_reason,
-        given=reason,
-        write=_set_closed,
-    )
+    return _set_status(actor=actor, conversation=conversation, status=Status.CLOSED, reason=reason)
 
 
-def _set_status(*, actor, conversation: Conversation, action: str, reason, given: str, write):
-    """Hold or close without a reply: the role, the reason (`reason` parses `given`), then under
-    the row lock the deal's holder, the new status (`write`) and the lease given up."""
-    policy.require_role(actor=actor, conversation=conversation, action=action)
-    parsed = reason(given)
+def _set_status(*, actor, conversation: Conversation, status: str, reason: str):
+    """Hold or close without a reply: the role, the reason, then under the row lock the deal's
+    holder, the new status and the lease given up."""
+    held = status == Status.HELD
+    policy.require_role(actor=actor, conversation=conversation, action="hold" if held else "close")
+    reason = _parse_hold_reason(reason) if held else _parse_close_reason(reason)
     now = timezone.now()
     with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         _check_not_dealt_to_another(actor, conversation, now)
-        write(actor=actor, conversation=conversation, reason=parsed, now=now)
+        _set_held_or_closed(actor=actor, conversation=conversation, status=status, reason=reason)
         _release(conversation)
         conversation.save()
     return conversation
@@ -641,33 +604,29 @@ def _tag_named(name_or_slug: str) -> Tag:
 
 
 def add_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
-    policy.require_role(actor=actor, conversation=conversation, action="tag")
-    found = _tag_named(tag)
-    with transaction.atomic(durable=True):
-        if not conversation.tags.filter(pk=found.pk).exists():
-            conversation.tags.add(found)
-            Activity.objects.create(
-                conversation=conversation,
-                actor=actor,
-                kind=ActivityKind.TAG_ADDED,
-                detail={"tag": found.name},
-            )
-    return found
+    return _change_tag(actor=actor, conversation=conversation, tag=tag, on=True)
 
 
 def remove_tag(*, actor, conversation: Conversation, tag: str) -> Tag:
+    return _change_tag(actor=actor, conversation=conversation, tag=tag, on=False)
+
+
+def _change_tag(*, actor, conversation: Conversation, tag: str, on: bool) -> Tag:
+    """Add or remove a tag; logged only when it changed. A tag triage added and the agent
+    removed is kept as a correction of triage."""
     policy.require_role(actor=actor, conversation=conversation, action="tag")
     found = _tag_named(tag)
     with transaction.atomic(durable=True):
-        if conversation.tags.filter(pk=found.pk).exists():
-            conversation.tags.remove(found)
+        if conversation.tags.filter(pk=found.pk).exists() != on:
+            (conversation.tags.add if on else conversation.tags.remove)(found)
             Activity.objects.create(
                 conversation=conversation,
                 actor=actor,
-                kind=ActivityKind.TAG_REMOVED,
+                kind=ActivityKind.TAG_ADDED if on else ActivityKind.TAG_REMOVED,
                 detail={"tag": found.name},
             )
-            _record_tag_correction(actor, conversation, found)
+            if not on:
+                _record_tag_correction(actor, conversation, found)
     return found
 
 

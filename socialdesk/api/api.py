@@ -525,17 +525,21 @@ def _conversation(request, conversation_id: int) -> Conversation:
     return c
 
 
+def _act(request, conversation_id: int, action, **arguments):
+    """One action of the action layer, by the caller, on a conversation they may see: the
+    operations below only parse their input and name the action."""
+    return action(
+        actor=request.user, conversation=_conversation(request, conversation_id), **arguments
+    )
+
+
 @api.post(
     "/conversations/{conversation_id}/hold",
     response=Done,
     summary="Hold (waiting_customer | waiting_internal)",
 )
 def hold(request, conversation_id: int, body: ReasonIn):
-    actions.hold(
-        actor=request.user,
-        conversation=_conversation(request, conversation_id),
-        reason=body.reason,
-    )
+    _act(request, conversation_id, actions.hold, reason=body.reason)
     return {"detail": "held"}
 
 
@@ -545,11 +549,7 @@ def hold(request, conversation_id: int, body: ReasonIn):
     summary="Close with one of the nine reasons",
 )
 def close(request, conversation_id: int, body: ReasonIn):
-    actions.close(
-        actor=request.user,
-        conversation=_conversation(request, conversation_id),
-        reason=body.reason,
-    )
+    _act(request, conversation_id, actions.close, reason=body.reason)
     return {"detail": "closed"}
 
 
@@ -557,19 +557,13 @@ def close(request, conversation_id: int, body: ReasonIn):
     "/conversations/{conversation_id}/notes", response={201: Done}, summary="Add an internal note"
 )
 def note(request, conversation_id: int, body: TextIn):
-    actions.add_note(
-        actor=request.user, conversation=_conversation(request, conversation_id), text=body.text
-    )
+    _act(request, conversation_id, actions.add_note, text=body.text)
     return Status(201, {"detail": "note added"})
 
 
 @api.post("/conversations/{conversation_id}/sentiment", response=Done)
 def sentiment(request, conversation_id: int, body: SentimentIn):
-    actions.set_sentiment(
-        actor=request.user,
-        conversation=_conversation(request, conversation_id),
-        sentiment=body.sentiment,
-    )
+    _act(request, conversation_id, actions.set_sentiment, sentiment=body.sentiment)
     return {"detail": body.sentiment}
 
 
@@ -577,17 +571,13 @@ def sentiment(request, conversation_id: int, body: SentimentIn):
     "/conversations/{conversation_id}/tags", response=Done, summary="Add a tag (by name or slug)"
 )
 def add_tag(request, conversation_id: int, body: TagIn):
-    tag = actions.add_tag(
-        actor=request.user, conversation=_conversation(request, conversation_id), tag=body.tag
-    )
+    tag = _act(request, conversation_id, actions.add_tag, tag=body.tag)
     return {"detail": tag.name}
 
 
 @api.delete("/conversations/{conversation_id}/tags/{tag}", response=Done, summary="Remove a tag")
 def remove_tag(request, conversation_id: int, tag: str):
-    found = actions.remove_tag(
-        actor=request.user, conversation=_conversation(request, conversation_id), tag=tag
-    )
+    found = _act(request, conversation_id, actions.remove_tag, tag=tag)
     return {"detail": found.name}
 
 
@@ -597,12 +587,7 @@ def remove_tag(request, conversation_id: int, tag: str):
     summary="Set or clear a user tag on the customer",
 )
 def user_tag(request, conversation_id: int, body: UserTagIn):
-    actions.set_user_tag(
-        actor=request.user,
-        conversation=_conversation(request, conversation_id),
-        kind=body.kind,
-        on=body.on,
-    )
+    _act(request, conversation_id, actions.set_user_tag, kind=body.kind, on=body.on)
     return {"detail": body.kind}
 
 
@@ -624,12 +609,7 @@ def reminder(request, conversation_id: int, body: ReminderIn):
         )
     if timezone.is_naive(due):
         due = timezone.make_aware(due)
-    actions.set_reminder(
-        actor=request.user,
-        conversation=_conversation(request, conversation_id),
-        due_at=due,
-        note=body.note,
-    )
+    _act(request, conversation_id, actions.set_reminder, due_at=due, note=body.note)
     return Status(201, {"detail": "reminder set"})
 
 
@@ -652,9 +632,10 @@ def assign(request, conversation_id: int, body: AssignIn):
             raise HttpError(400, f"No agent called '{body.to_user}'.")
     if body.to_queue:
         to_queue = _queue_for(request, body.to_queue)
-    actions.assign(
-        actor=request.user,
-        conversation=_conversation(request, conversation_id),
+    _act(
+        request,
+        conversation_id,
+        actions.assign,
         to_user=to_user,
         to_queue=to_queue,
         note=body.note,
@@ -668,9 +649,10 @@ def assign(request, conversation_id: int, body: AssignIn):
     summary="Note + holding reply + Escalation queue, in one step",
 )
 def escalate(request, conversation_id: int, body: EscalateIn):
-    escalation.escalate(
-        actor=request.user,
-        conversation=_conversation(request, conversation_id),
+    _act(
+        request,
+        conversation_id,
+        escalation.escalate,
         note=body.note,
         holding_reply=body.holding_reply,
         recommend_retweet=body.recommend_retweet,
@@ -684,9 +666,7 @@ def escalate(request, conversation_id: int, body: EscalateIn):
     summary="Mark moderated (moderators)",
 )
 def moderated(request, conversation_id: int):
-    actions.mark_moderated(
-        actor=request.user, conversation=_conversation(request, conversation_id)
-    )
+    _act(request, conversation_id, actions.mark_moderated)
     return {"detail": "moderated"}
 
 
@@ -714,12 +694,7 @@ def like(request, conversation_id: int):
     summary="Execute or decline a recommended retweet (CMs)",
 )
 def retweet(request, conversation_id: int, body: RetweetIn):
-    actions.decide_retweet(
-        actor=request.user,
-        conversation=_conversation(request, conversation_id),
-        approve=body.approve,
-        note=body.note,
-    )
+    _act(request, conversation_id, actions.decide_retweet, approve=body.approve, note=body.note)
     return {"detail": "retweet queued" if body.approve else "declined"}
 
 
@@ -729,7 +704,7 @@ def retweet(request, conversation_id: int, body: RetweetIn):
     summary="Take over a conversation dealt to another agent (CMs)",
 )
 def take_over(request, conversation_id: int):
-    actions.take_over(actor=request.user, conversation=_conversation(request, conversation_id))
+    _act(request, conversation_id, actions.take_over)
     return {"detail": "taken over"}
 
 
@@ -745,11 +720,7 @@ def escalation_useful(
         None, description="The escalation's activity entry; none given: the newest not marked."
     ),
 ):
-    escalation.mark_useful(
-        actor=request.user,
-        conversation=_conversation(request, conversation_id),
-        escalation_id=escalation_id,
-    )
+    _act(request, conversation_id, escalation.mark_useful, escalation_id=escalation_id)
     return Status(201, {"detail": "marked useful"})
 
 

@@ -350,10 +350,11 @@ def _stashed_reply_form(request, pk: int):
 
 
 def _simple_action(
-    request, pk, fn, success: str, form_class=None, *, advance: bool = True, convert=None
+    request, pk, fn, success, form_class=None, *, advance: bool = True, convert=None
 ):
     """Parse a small form, call one action, say what happened.
 
+    `success`: what to say, or `success(result)` says it from what the action returned.
     `advance`: in Play Mode, a finishing action (hold, close, escalate) deals the next one.
     `convert`: turns the form's cleaned data into the action's keyword arguments.
     """
@@ -367,40 +368,43 @@ def _simple_action(
     try:
         if convert is not None:
             kwargs = convert(request, c, kwargs)
-        fn(actor=request.user, conversation=c, **kwargs)
+        result = fn(actor=request.user, conversation=c, **kwargs)
     except ActionError as exc:
         return refused(request, c, exc)
-    messages.success(request, success)
+    # A lazy text is said in the language of this request.
+    messages.success(request, str(success(result) if callable(success) else success))
     return _after_action(request, c) if advance else redirect("conversation", pk=c.pk)
 
 
-@login_required
-@require_POST
-def note(request, pk):
-    return _simple_action(request, pk, actions.add_note, "Internal note added.", NoteForm)
+def conversation_action(fn, success, form_class=None, *, advance=True, convert=None):
+    """The view of a small POST on one conversation the agent may see: the form parsed, the
+    action `fn` called, what happened said, then back to the conversation (or, in Play Mode and
+    when `advance` says so, on to the next one). A refusal shows the conversation again with why.
+    `advance` may be `advance(request)`; the rest is as for `_simple_action`."""
+
+    @login_required
+    @require_POST
+    def view(request, pk):
+        return _simple_action(
+            request,
+            pk,
+            fn,
+            success,
+            form_class,
+            advance=advance(request) if callable(advance) else advance,
+            convert=convert,
+        )
+
+    view.__doc__ = fn.__doc__
+    return view
 
 
-@login_required
-@require_POST
-def hold(request, pk):
-    return _simple_action(request, pk, actions.hold, "Conversation on hold.", HoldForm)
-
-
-@login_required
-@require_POST
-def close(request, pk):
-    return _simple_action(request, pk, actions.close, "Conversation closed.", CloseForm)
-
-
-@login_required
-@require_POST
-def moderate(request, pk):
-    return _simple_action(
-        request,
-        pk,
-        actions.mark_moderated,
-        _("Marked moderated: it is now in the contributors' queue."),
-    )
+note = conversation_action(actions.add_note, "Internal note added.", NoteForm)
+hold = conversation_action(actions.hold, "Conversation on hold.", HoldForm)
+close = conversation_action(actions.close, "Conversation closed.", CloseForm)
+moderate = conversation_action(
+    actions.mark_moderated, gettext_lazy("Marked moderated: it is now in the contributors' queue.")
+)
 
 
 @login_required
@@ -440,12 +444,9 @@ def outbox_fragment(request, pk):
     )
 
 
-@login_required
-@require_POST
-def sentiment(request, pk):
-    return _simple_action(
-        request, pk, actions.set_sentiment, "Sentiment marked.", SentimentForm, advance=False
-    )
+sentiment = conversation_action(
+    actions.set_sentiment, "Sentiment marked.", SentimentForm, advance=False
+)
 
 
 @login_required
@@ -481,12 +482,7 @@ def user_tag(request, pk):
     )
 
 
-@login_required
-@require_POST
-def reminder(request, pk):
-    return _simple_action(
-        request, pk, actions.set_reminder, "Reminder set.", ReminderForm, advance=False
-    )
+reminder = conversation_action(actions.set_reminder, "Reminder set.", ReminderForm, advance=False)
 
 
 @login_required
@@ -533,69 +529,33 @@ def _assign_target(request, c, data):
     raise ActionError(_("Choose an agent or a queue to assign to."))
 
 
-@login_required
-@require_POST
-def assign(request, pk):
-    advance = (request.POST.get("to") or "").startswith("queue:")
-    return _simple_action(
-        request,
-        pk,
-        actions.assign,
-        _("Assigned."),
-        AssignForm,
-        advance=advance,
-        convert=_assign_target,
-    )
-
-
-@login_required
-@require_POST
-def escalate(request, pk):
-    return _simple_action(
-        request,
-        pk,
-        escalation.escalate,
-        _("Escalated to the community managers. Thank you!"),
-        EscalateForm,
-    )
-
-
-@login_required
-@require_POST
-def retweet_decision(request, pk):
-    return _simple_action(
-        request,
-        pk,
-        actions.decide_retweet,
-        _("Decision recorded."),
-        RetweetDecisionForm,
-        advance=False,
-    )
-
-
-@login_required
-@require_POST
-def escalation_useful(request, pk):
-    """RE4: a community manager marks the conversation's escalation useful."""
-    return _simple_action(
-        request,
-        pk,
-        escalation.mark_useful,
-        gettext("Marked useful: it counts in their recognition."),
-        advance=False,
-    )
-
-
-@login_required
-@require_POST
-def take_over(request, pk):
-    return _simple_action(
-        request,
-        pk,
-        actions.take_over,
-        _("It is yours now; the agent who had it has been told at their next heartbeat."),
-        advance=False,
-    )
+# Assigning to a queue finishes with the conversation (Play Mode deals the next); to an agent not.
+assign = conversation_action(
+    actions.assign,
+    gettext_lazy("Assigned."),
+    AssignForm,
+    advance=lambda request: (request.POST.get("to") or "").startswith("queue:"),
+    convert=_assign_target,
+)
+escalate = conversation_action(
+    escalation.escalate,
+    gettext_lazy("Escalated to the community managers. Thank you!"),
+    EscalateForm,
+)
+retweet_decision = conversation_action(
+    actions.decide_retweet, gettext_lazy("Decision recorded."), RetweetDecisionForm, advance=False
+)
+# RE4: a community manager marks the conversation's escalation useful.
+escalation_useful = conversation_action(
+    escalation.mark_useful,
+    gettext_lazy("Marked useful: it counts in their recognition."),
+    advance=False,
+)
+take_over = conversation_action(
+    actions.take_over,
+    gettext_lazy("It is yours now; the agent who had it has been told at their next heartbeat."),
+    advance=False,
+)
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from socialdesk.actions import escalate, policy
 from socialdesk.actions import triage as triage_actions
+from socialdesk.conversations.views import conversation_action
 from socialdesk.errors import ActionError
 from socialdesk.people.models import Role, has_role
 from socialdesk.people.settings_pages import SettingsPage
@@ -27,29 +28,24 @@ _require_cm = policy.page_role(
 )
 
 
-@login_required
-@require_POST
-def correct(request, pk):
-    conversation = get_object_or_404(visible_conversations(user=request.user), pk=pk)
-    field, chosen = request.POST.get("field", ""), request.POST.get("chosen", "")
-    try:
-        c = triage_actions.confirm_or_correct(
-            actor=request.user, conversation=conversation, field=field, chosen=chosen
-        )
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        verb = "Confirmed" if c.agreed else "Changed"
-        messages.success(
-            request,
-            _("%(verb)s: %(get_field_display)s is %(replace)s.")
-            % {
-                "verb": verb,
-                "get_field_display": c.get_field_display().lower(),
-                "replace": chosen.replace("_", " "),
-            },
-        )
-    return redirect("conversation", pk=pk)
+def _corrected(correction) -> str:
+    return _("%(verb)s: %(get_field_display)s is %(replace)s.") % {
+        "verb": "Confirmed" if correction.agreed else "Changed",
+        "get_field_display": correction.get_field_display().lower(),
+        "replace": correction.chosen.replace("_", " "),
+    }
+
+
+# An agent confirms or changes triage's type, sentiment or language from the conversation's page.
+correct = conversation_action(
+    triage_actions.confirm_or_correct,
+    _corrected,
+    advance=False,
+    convert=lambda request, c, data: {
+        "field": request.POST.get("field", ""),
+        "chosen": request.POST.get("chosen", ""),
+    },
+)
 
 
 def _rule_page(request, form, rule=None, preview=None):

@@ -12,10 +12,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def desk(live_server, transactional_db, settings):
-    from socialdesk.demo.seed import load_demo_configuration
+    from tests.factories import demo_configuration
 
     settings.AXES_FAILURE_LIMIT = 3
-    load_demo_configuration()
+    demo_configuration()
     return live_server.url
 
 

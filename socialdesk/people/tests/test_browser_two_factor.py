@@ -13,10 +13,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def desk(live_server, transactional_db, settings):
-    from socialdesk.demo.seed import load_demo_configuration
+    from tests.factories import demo_configuration
 
     settings.SOCIALDESK_TWO_FACTOR_ROLES = ["cm", "admin"]
-    load_demo_configuration()
+    demo_configuration()
     return live_server.url
 
 

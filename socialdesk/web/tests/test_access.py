@@ -232,6 +232,18 @@ def api_op(method, request, expect, **kw):
     return Access(method, request, expect, api=True, **kw)
 
 
+def page(method, path, data=None, *, needs="contributor", **kw):
+    """A route that is not about one conversation, for `needs` and above: `path` is the path, or
+    `path(world)` makes it for each case (from a row of the world, or one made in the case's
+    savepoint)."""
+    return web(
+        method,
+        lambda w, s, r: (path(w) if callable(path) else path, data or {}),
+        for_role(needs),
+        **kw,
+    )
+
+
 def c(w, s):
     return w["conversations"][s]
 
@@ -290,40 +302,23 @@ ACCESS: dict[str, Access] = {
     "apply_sent": web("GET", lambda w, s, r: ("/apply/sent", {}), public),
     "left": web("GET", lambda w, s, r: ("/left", {}), public),
     # The agent's own pages.
-    "home": web("GET", lambda w, s, r: ("/", {}), for_role()),
-    "personal_settings": web("GET", lambda w, s, r: ("/settings/", {}), for_role()),
-    "password_change": web("GET", lambda w, s, r: ("/settings/password/", {}), for_role()),
-    "sign_out_everywhere": web(
-        "POST", lambda w, s, r: ("/settings/sign-out-everywhere", {}), for_role()
-    ),
-    "two_factor_setup": web("GET", lambda w, s, r: ("/settings/two-factor/", {}), for_role()),
-    "notifications": web("GET", lambda w, s, r: ("/notifications/", {}), for_role()),
-    "notifications_read": web(
-        "POST", lambda w, s, r: ("/notifications/read", {"id": "all"}), for_role()
-    ),
-    "notification_settings": web(
-        "POST", lambda w, s, r: ("/settings/notifications", {"email": "assigned"}), for_role()
-    ),
-    "time_zone_settings": web(
-        "POST", lambda w, s, r: ("/settings/time-zone", {"time_zone": "Europe/Berlin"}), for_role()
-    ),
-    "language_settings": web(
-        "POST", lambda w, s, r: ("/settings/language", {"language": "de"}), for_role()
-    ),
+    "home": page("GET", "/"),
+    "personal_settings": page("GET", "/settings/"),
+    "password_change": page("GET", "/settings/password/"),
+    "sign_out_everywhere": page("POST", "/settings/sign-out-everywhere"),
+    "two_factor_setup": page("GET", "/settings/two-factor/"),
+    "notifications": page("GET", "/notifications/"),
+    "notifications_read": page("POST", "/notifications/read", {"id": "all"}),
+    "notification_settings": page("POST", "/settings/notifications", {"email": "assigned"}),
+    "time_zone_settings": page("POST", "/settings/time-zone", {"time_zone": "Europe/Berlin"}),
+    "language_settings": page("POST", "/settings/language", {"language": "de"}),
     # The sign-in page's language picker (Django's set_language): anyone.
     "set_language": web(
         "POST", lambda w, s, r: ("/i18n/setlang/", {"language": "de", "next": "/login/"}), public
     ),
-    "two_factor_verify": web(
-        "POST", lambda w, s, r: ("/login/code", {"code": "123456"}), for_role()
-    ),
+    "two_factor_verify": page("POST", "/login/code", {"code": "123456"}),
     # Without the password the page only asks again (400): nobody is deleted by a stray request.
-    "leave": web(
-        "POST",
-        lambda w, s, r: ("/settings/leave", {"confirm": "on"}),
-        for_role(),
-        statuses={"ok": {400}},
-    ),
+    "leave": page("POST", "/settings/leave", {"confirm": "on"}, statuses={"ok": {400}}),
     "dismiss_reminder": web(
         "POST", lambda w, s, r: (f"/reminders/{w['reminders'].get(r, 1)}/done", {}), for_role()
     ),
@@ -427,7 +422,7 @@ ACCESS: dict[str, Access] = {
         lambda w, s, r: (f"/outbox/{w['failed'][s]}/retry", {}),
         on_conversation(owner_only=True),
     ),
-    "approvals": web("GET", lambda w, s, r: ("/approvals/", {}), for_role("moderator")),
+    "approvals": page("GET", "/approvals/", needs="moderator"),
     "approval_decision": web(
         "POST",
         lambda w, s, r: (f"/approvals/{w['approvals'][s]}", {"decision": "approve"}),
@@ -441,7 +436,7 @@ ACCESS: dict[str, Access] = {
         ),
         on_conversation(),
     ),
-    "triage_clusters": web("GET", lambda w, s, r: ("/triage/clusters/", {}), for_role()),
+    "triage_clusters": page("GET", "/triage/clusters/"),
     "triage_escalate_cluster": web(
         "POST",
         lambda w, s, r: (
@@ -451,37 +446,29 @@ ACCESS: dict[str, Access] = {
         cluster_escalation,
     ),
     # Community managers' and admins' pages.
-    "manage_queues": web("GET", lambda w, s, r: ("/manage/queues/", {}), for_role("cm")),
-    "new_queue": web("GET", lambda w, s, r: ("/manage/queues/new", {}), for_role("cm")),
-    "edit_queue": web(
-        "GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/", {}), for_role("cm")
+    "manage_queues": page("GET", "/manage/queues/", needs="cm"),
+    "new_queue": page("GET", "/manage/queues/new", needs="cm"),
+    "edit_queue": page("GET", lambda w: f"/manage/queues/{w['queue_pk']}/", needs="cm"),
+    "delete_queue": page("GET", lambda w: f"/manage/queues/{w['queue_pk']}/delete", needs="cm"),
+    "manage_saved_filters": page("GET", "/manage/saved-filters/", needs="cm"),
+    "manage_saved_filters_edit": page(
+        "GET", lambda w: f"/manage/saved-filters/{_saved_filter()}/", needs="cm"
     ),
-    "delete_queue": web(
-        "GET", lambda w, s, r: (f"/manage/queues/{w['queue_pk']}/delete", {}), for_role("cm")
-    ),
-    "manage_saved_filters": web(
-        "GET", lambda w, s, r: ("/manage/saved-filters/", {}), for_role("cm")
-    ),
-    "manage_saved_filters_edit": web(
-        "GET", lambda w, s, r: (f"/manage/saved-filters/{_saved_filter()}/", {}), for_role("cm")
-    ),
-    "manage_saved_filters_delete": web(
-        "POST",
-        lambda w, s, r: (f"/manage/saved-filters/{_saved_filter()}/delete", {}),
-        for_role("cm"),
+    "manage_saved_filters_delete": page(
+        "POST", lambda w: f"/manage/saved-filters/{_saved_filter()}/delete", needs="cm"
     ),
     "manage_agents": web(
         "POST",
         lambda w, s, r: ("/manage/agents/", {"agent": w["users"]["other"].pk, "on": "1"}),
         for_role("moderator"),
     ),
-    "health": web("GET", lambda w, s, r: ("/manage/health/", {}), for_role("admin")),
+    "health": page("GET", "/manage/health/", needs="admin"),
     "ingestion_filters": web(
         "POST",
         lambda w, s, r: ("/manage/filters/", {"let_through": w["filtered"]}),
         for_role("cm"),
     ),
-    "audit_log": web("GET", lambda w, s, r: ("/manage/audit/", {"q": "admin"}), for_role("cm")),
+    "audit_log": page("GET", "/manage/audit/", {"q": "admin"}, needs="cm"),
     "people": web(
         "POST",
         lambda w, s, r: (
@@ -490,170 +477,123 @@ ACCESS: dict[str, Access] = {
         ),
         for_role("cm"),
     ),
-    "applications": web("GET", lambda w, s, r: ("/manage/applications/", {}), for_role("cm")),
-    "application_decision": web(
+    "applications": page("GET", "/manage/applications/", needs="cm"),
+    "application_decision": page(
         "POST",
-        lambda w, s, r: (
-            f"/manage/applications/{_application()}/decide",
-            {"decision": "reject", "reason": "Not yet"},
-        ),
-        for_role("cm"),
+        lambda w: f"/manage/applications/{_application()}/decide",
+        {"decision": "reject", "reason": "Not yet"},
+        needs="cm",
     ),
-    "invite": web(
+    "invite": page(
         "POST",
-        lambda w, s, r: (
-            "/manage/applications/invite",
-            {"name": "Ana", "email": "ana@example.org", "role": "contributor"},
-        ),
-        for_role("cm"),
+        "/manage/applications/invite",
+        {"name": "Ana", "email": "ana@example.org", "role": "contributor"},
+        needs="cm",
     ),
-    "set_aside": web("GET", lambda w, s, r: ("/manage/set-aside/", {}), for_role("cm")),
-    "set_aside_retry": web(
-        "POST", lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/retry", {}), for_role("cm")
+    "set_aside": page("GET", "/manage/set-aside/", needs="cm"),
+    "set_aside_retry": page(
+        "POST", lambda w: f"/manage/set-aside/{w['set_aside']}/retry", needs="cm"
     ),
-    "set_aside_dismiss": web(
+    "set_aside_dismiss": page(
         "POST",
-        lambda w, s, r: (f"/manage/set-aside/{w['set_aside']}/dismiss", {"reason": "spam"}),
-        for_role("cm"),
+        lambda w: f"/manage/set-aside/{w['set_aside']}/dismiss",
+        {"reason": "spam"},
+        needs="cm",
     ),
     # Connecting brand accounts. No platform is reachable in this world: connecting gets a 400
     # that says so, checking again a redirect with the message.
-    "accounts": web("GET", lambda w, s, r: ("/manage/accounts/", {}), for_role("cm")),
-    "account_add": web("GET", lambda w, s, r: ("/manage/accounts/new", {}), for_role("cm")),
-    "clippings": web("GET", lambda w, s, r: ("/manage/clippings/", {}), for_role("cm")),
-    "edit_clipping": web(
-        "GET", lambda w, s, r: (f"/manage/clippings/{_clipping()}/", {}), for_role("cm")
+    "accounts": page("GET", "/manage/accounts/", needs="cm"),
+    "account_add": page("GET", "/manage/accounts/new", needs="cm"),
+    "clippings": page("GET", "/manage/clippings/", needs="cm"),
+    "edit_clipping": page("GET", lambda w: f"/manage/clippings/{_clipping()}/", needs="cm"),
+    "delete_clipping": page(
+        "POST", lambda w: f"/manage/clippings/{_clipping()}/delete", needs="cm"
     ),
-    "delete_clipping": web(
-        "POST", lambda w, s, r: (f"/manage/clippings/{_clipping()}/delete", {}), for_role("cm")
-    ),
-    "respond_from": web(
-        "GET", lambda w, s, r: ("/manage/accounts/respond-from/", {}), for_role("cm")
-    ),
+    "respond_from": page("GET", "/manage/accounts/respond-from/", needs="cm"),
     # The settings pages (PE3): community managers and admins only.
-    "manage_index": web("GET", lambda w, s, r: ("/manage/", {}), for_role("cm")),
-    "manage_tags": web("GET", lambda w, s, r: ("/manage/tags/", {}), for_role("cm")),
-    "manage_tags_edit": web(
+    "manage_index": page("GET", "/manage/", needs="cm"),
+    "manage_tags": page("GET", "/manage/tags/", needs="cm"),
+    "manage_tags_edit": page(
+        "GET", lambda w: f"/manage/tags/{_first('conversations.Tag')}/", needs="cm"
+    ),
+    "manage_tags_delete": page(
+        "POST", lambda w: f"/manage/tags/{_first('conversations.Tag')}/delete", needs="cm"
+    ),
+    "manage_user_tags": page("GET", "/manage/user-tags/", needs="cm"),
+    "manage_user_tag_remove": page(
+        "POST", lambda w: f"/manage/user-tags/{w['user_tag']}/remove", needs="cm"
+    ),
+    "engagement_policy": page("GET", "/manage/accounts/engagement/", needs="cm"),
+    "engagement_policy_edit": page(
+        "POST",
+        lambda w: f"/manage/accounts/engagement/{w['account_pk']}/",
+        {"can_reply": "on", "can_like": "on", "retweet_policy": "cm_only"},
+        needs="cm",
+    ),
+    "manage_paid_products": page(
+        "POST", "/triage/paid-products/", {"name": "Relay", "keywords": "relay"}, needs="cm"
+    ),
+    "manage_paid_products_edit": page(
         "GET",
-        lambda w, s, r: (f"/manage/tags/{_first('conversations.Tag')}/", {}),
-        for_role("cm"),
+        lambda w: f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/",
+        needs="cm",
     ),
-    "manage_tags_delete": web(
-        "POST",
-        lambda w, s, r: (f"/manage/tags/{_first('conversations.Tag')}/delete", {}),
-        for_role("cm"),
-    ),
-    "manage_user_tags": web("GET", lambda w, s, r: ("/manage/user-tags/", {}), for_role("cm")),
-    "manage_user_tag_remove": web(
-        "POST", lambda w, s, r: (f"/manage/user-tags/{w['user_tag']}/remove", {}), for_role("cm")
-    ),
-    "engagement_policy": web(
-        "GET", lambda w, s, r: ("/manage/accounts/engagement/", {}), for_role("cm")
-    ),
-    "engagement_policy_edit": web(
-        "POST",
-        lambda w, s, r: (
-            f"/manage/accounts/engagement/{w['account_pk']}/",
-            {"can_reply": "on", "can_like": "on", "retweet_policy": "cm_only"},
-        ),
-        for_role("cm"),
-    ),
-    "manage_paid_products": web(
-        "POST",
-        lambda w, s, r: ("/triage/paid-products/", {"name": "Relay", "keywords": "relay"}),
-        for_role("cm"),
-    ),
-    "manage_paid_products_edit": web(
+    "manage_paid_products_delete": page(
         "GET",
-        lambda w, s, r: (
-            f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/",
-            {},
+        lambda w: (
+            f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/delete"
         ),
-        for_role("cm"),
+        needs="cm",
     ),
-    "manage_paid_products_delete": web(
+    "manage_controversial_topics": page("GET", "/triage/controversial-topics/", needs="cm"),
+    "manage_controversial_topics_edit": page(
         "GET",
-        lambda w, s, r: (
-            f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/delete",
-            {},
+        lambda w: (
+            f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/"
         ),
-        for_role("cm"),
+        needs="cm",
     ),
-    "manage_controversial_topics": web(
-        "GET", lambda w, s, r: ("/triage/controversial-topics/", {}), for_role("cm")
-    ),
-    "manage_controversial_topics_edit": web(
-        "GET",
-        lambda w, s, r: (
-            f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/",
-            {},
+    "manage_controversial_topics_delete": page(
+        "POST",
+        lambda w: (
+            f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/delete"
         ),
-        for_role("cm"),
+        needs="cm",
     ),
-    "manage_controversial_topics_delete": web(
+    "manage_kb_articles": page("GET", "/triage/kb/articles/", needs="cm"),
+    "manage_kb_articles_edit": page(
+        "GET", lambda w: f"/triage/kb/articles/{_first('triage.KBArticle')}/", needs="cm"
+    ),
+    "manage_kb_articles_delete": page(
+        "POST", lambda w: f"/triage/kb/articles/{_first('triage.KBArticle')}/delete", needs="cm"
+    ),
+    "delete_rule": page(
+        "POST", lambda w: f"/manage/accounts/respond-from/{_rule()}/delete", needs="cm"
+    ),
+    "account": page("GET", lambda w: f"/manage/accounts/{w['account_pk']}/", needs="cm"),
+    "account_connect": page(
         "POST",
-        lambda w, s, r: (
-            f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/delete",
-            {},
-        ),
-        for_role("cm"),
-    ),
-    "manage_kb_articles": web("GET", lambda w, s, r: ("/triage/kb/articles/", {}), for_role("cm")),
-    "manage_kb_articles_edit": web(
-        "GET",
-        lambda w, s, r: (f"/triage/kb/articles/{_first('triage.KBArticle')}/", {}),
-        for_role("cm"),
-    ),
-    "manage_kb_articles_delete": web(
-        "POST",
-        lambda w, s, r: (f"/triage/kb/articles/{_first('triage.KBArticle')}/delete", {}),
-        for_role("cm"),
-    ),
-    "delete_rule": web(
-        "POST",
-        lambda w, s, r: (f"/manage/accounts/respond-from/{_rule()}/delete", {}),
-        for_role("cm"),
-    ),
-    "account": web(
-        "GET", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/", {}), for_role("cm")
-    ),
-    "account_connect": web(
-        "POST",
-        lambda w, s, r: (
-            f"/manage/accounts/{w['account_pk']}/connect",
-            {"method": "app_only", "bearer_token": "t"},
-        ),
-        for_role("cm"),
+        lambda w: f"/manage/accounts/{w['account_pk']}/connect",
+        {"method": "app_only", "bearer_token": "t"},
+        needs="cm",
         statuses={"ok": {400}},
     ),
-    "account_check": web(
-        "POST", lambda w, s, r: (f"/manage/accounts/{w['account_pk']}/check", {}), for_role("cm")
+    "account_check": page(
+        "POST", lambda w: f"/manage/accounts/{w['account_pk']}/check", needs="cm"
     ),
-    "account_callback": web(
-        "GET",
-        lambda w, s, r: ("/manage/accounts/callback?state=unknown&code=c", {}),
-        for_role("cm"),
-    ),
-    "triage_rules": web("GET", lambda w, s, r: ("/triage/rules/", {}), for_role("cm")),
-    "triage_rule": web(
-        "GET", lambda w, s, r: (f"/triage/rules/{w['tag_rule']}/", {}), for_role("cm")
-    ),
-    "triage_kb": web("GET", lambda w, s, r: ("/triage/kb/", {}), for_role("cm")),
+    "account_callback": page("GET", "/manage/accounts/callback?state=unknown&code=c", needs="cm"),
+    "triage_rules": page("GET", "/triage/rules/", needs="cm"),
+    "triage_rule": page("GET", lambda w: f"/triage/rules/{w['tag_rule']}/", needs="cm"),
+    "triage_kb": page("GET", "/triage/kb/", needs="cm"),
     # Reports: everyone reads their own figures; the team's volumes and dashboard are the CMs'.
-    "reports": web("GET", lambda w, s, r: ("/reports/", {}), for_role()),
-    "api_tokens": web("GET", lambda w, s, r: ("/settings/tokens/", {}), for_role()),
-    "search": web(
-        "GET", lambda w, s, r: ("/search/", {"q": "sync", "status": "open"}), for_role()
-    ),
-    "reports_response_times": web(
-        "GET", lambda w, s, r: ("/reports/response-times/", {"format": "csv"}), for_role()
-    ),
-    "reports_recognition": web("GET", lambda w, s, r: ("/reports/recognition/", {}), for_role()),
-    "reports_conversations_csv": web(
-        "GET", lambda w, s, r: ("/reports/conversations.csv", {}), for_role()
-    ),
-    "reports_volumes": web("GET", lambda w, s, r: ("/reports/volumes/", {}), for_role("cm")),
-    "reports_dashboard": web("GET", lambda w, s, r: ("/reports/dashboard/", {}), for_role("cm")),
+    "reports": page("GET", "/reports/"),
+    "api_tokens": page("GET", "/settings/tokens/"),
+    "search": page("GET", "/search/", {"q": "sync", "status": "open"}),
+    "reports_response_times": page("GET", "/reports/response-times/", {"format": "csv"}),
+    "reports_recognition": page("GET", "/reports/recognition/"),
+    "reports_conversations_csv": page("GET", "/reports/conversations.csv"),
+    "reports_volumes": page("GET", "/reports/volumes/", needs="cm"),
+    "reports_dashboard": page("GET", "/reports/dashboard/", needs="cm"),
     # The API.
     "api:list_queues": api_op("GET", lambda w, s, r: ("/api/v1/queues", None), for_role()),
     "api:list_signatures": api_op("GET", lambda w, s, r: ("/api/v1/signatures", None), for_role()),
@@ -756,22 +696,14 @@ ACCESS: dict[str, Access] = {
     "api:triage": api_op(
         "POST", api_conv("/triage", {"field": "type", "chosen": "feedback"}), on_conversation()
     ),
-    "reports_business_hours": web(
-        "GET", lambda w, s, r: ("/reports/business-hours/", {}), for_role("cm")
-    ),
+    "reports_business_hours": page("GET", "/reports/business-hours/", needs="cm"),
     "webhooks": web("POST", lambda w, s, r: ("/manage/webhooks/", WEBHOOK_FORM), for_role("cm")),
     "webhook": web(
         "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/", WEBHOOK_FORM), for_role("cm")
     ),
-    "webhook_rotate": web(
-        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/rotate", {}), for_role("cm")
-    ),
-    "webhook_test": web(
-        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/test", {}), for_role("cm")
-    ),
-    "webhook_delete": web(
-        "POST", lambda w, s, r: (f"/manage/webhooks/{_webhook()}/delete", {}), for_role("cm")
-    ),
+    "webhook_rotate": page("POST", lambda w: f"/manage/webhooks/{_webhook()}/rotate", needs="cm"),
+    "webhook_test": page("POST", lambda w: f"/manage/webhooks/{_webhook()}/test", needs="cm"),
+    "webhook_delete": page("POST", lambda w: f"/manage/webhooks/{_webhook()}/delete", needs="cm"),
     "api:list_webhooks": api_op("GET", lambda w, s, r: ("/api/v1/webhooks", None), for_role("cm")),
     "api:create_webhook": api_op(
         "POST",

@@ -16,9 +16,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def desk(live_server, transactional_db, settings):
-    from socialdesk.demo.seed import load_demo_configuration
+    from tests.factories import demo_configuration
 
-    load_demo_configuration()
+    demo_configuration()
     # The callback URL the platforms send the browser back to: this live server.
     settings.SOCIALDESK_PUBLIC_URL = live_server.url
     return live_server.url

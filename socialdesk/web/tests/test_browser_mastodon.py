@@ -14,9 +14,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def desk(live_server, transactional_db, mastodon_sim):
-    from socialdesk.demo.seed import load_demo_configuration
+    from tests.factories import demo_configuration
 
-    load_demo_configuration()
+    demo_configuration()
     return live_server.url
 
 

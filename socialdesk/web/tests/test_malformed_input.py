@@ -55,6 +55,12 @@ def _c(w):
     return w["conversations"]["moderated"]
 
 
+def on_row(path: str, model: str, data: dict, **where):
+    """A form about one row of a settings page: `path` with the first row of `model` (its
+    `where`) in place of `{}`, found when the case runs."""
+    return lambda w: (path.format(_first(model, **where)), data)
+
+
 # route -> world -> (path, valid form data): each field is replaced by each bad value in turn, then all at once.
 FORMS = {
     "logout": lambda w: ("/logout/", {"next": "/"}),
@@ -322,11 +328,10 @@ FORMS = {
         {},
     ),
     "manage_tags": lambda w: ("/manage/tags/", {"name": "Relay", "slug": "relay"}),
-    "manage_tags_edit": lambda w: (
-        f"/manage/tags/{_first('conversations.Tag')}/",
-        {"name": "Sync again", "slug": "sync-again"},
+    "manage_tags_edit": on_row(
+        "/manage/tags/{}/", "conversations.Tag", {"name": "Sync again", "slug": "sync-again"}
     ),
-    "manage_tags_delete": lambda w: (f"/manage/tags/{_first('conversations.Tag')}/delete", {}),
+    "manage_tags_delete": on_row("/manage/tags/{}/delete", "conversations.Tag", {}),
     "manage_user_tags": lambda w: (
         "/manage/user-tags/",
         {
@@ -345,25 +350,27 @@ FORMS = {
         "/triage/paid-products/",
         {"name": "Relay", "keywords": "relay, firefox relay", "active": "on"},
     ),
-    "manage_paid_products_edit": lambda w: (
-        f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/",
+    "manage_paid_products_edit": on_row(
+        "/triage/paid-products/{}/",
+        "triage.WatchTerm",
         {"name": "VPN", "keywords": "vpn", "active": "on"},
+        kind="paid_product",
     ),
-    "manage_paid_products_delete": lambda w: (
-        f"/triage/paid-products/{_first('triage.WatchTerm', kind='paid_product')}/delete",
-        {},
+    "manage_paid_products_delete": on_row(
+        "/triage/paid-products/{}/delete", "triage.WatchTerm", {}, kind="paid_product"
     ),
     "manage_controversial_topics": lambda w: (
         "/triage/controversial-topics/",
         {"name": "AI", "keywords": "ai"},
     ),
-    "manage_controversial_topics_edit": lambda w: (
-        f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/",
+    "manage_controversial_topics_edit": on_row(
+        "/triage/controversial-topics/{}/",
+        "triage.WatchTerm",
         {"name": "Ads", "keywords": "ads", "active": "on"},
+        kind="controversial",
     ),
-    "manage_controversial_topics_delete": lambda w: (
-        f"/triage/controversial-topics/{_first('triage.WatchTerm', kind='controversial')}/delete",
-        {},
+    "manage_controversial_topics_delete": on_row(
+        "/triage/controversial-topics/{}/delete", "triage.WatchTerm", {}, kind="controversial"
     ),
     "manage_kb_articles": lambda w: (
         "/triage/kb/articles/",
@@ -374,56 +381,38 @@ FORMS = {
             "language": "en",
         },
     ),
-    "manage_kb_articles_edit": lambda w: (
-        f"/triage/kb/articles/{_first('triage.KBArticle')}/",
+    "manage_kb_articles_edit": on_row(
+        "/triage/kb/articles/{}/",
+        "triage.KBArticle",
         {"title": "Sync", "url": "https://support.mozilla.org/kb/x", "language": "de"},
     ),
-    "manage_kb_articles_delete": lambda w: (
-        f"/triage/kb/articles/{_first('triage.KBArticle')}/delete",
-        {},
-    ),
+    "manage_kb_articles_delete": on_row("/triage/kb/articles/{}/delete", "triage.KBArticle", {}),
     "delete_queue": lambda w: (f"/manage/queues/{w['queue_pk']}/delete", {}),
+}
+# Every filter a queue's page (and its summary and panel fragments) reads, and a page's key.
+QUEUE_FILTERS = {
+    "tag": "sync",
+    "type": "feedback",
+    "status": "open",
+    "language": "en",
+    "sentiment": "negative",
+    "account": "FirefoxSupport",
+    "platform": "twitter",
+    "after": "0_1700000000000000_1",
 }
 # Pages read from the query string.
 QUERIES = {
     "queue": lambda w: (
         "/queues/twitter-conversations-moderated/",
-        {
-            "tag": "sync",
-            "type": "feedback",
-            "status": "open",
-            "language": "en",
-            "sentiment": "negative",
-            "account": "FirefoxSupport",
-            "platform": "twitter",
-            "after": "0_1700000000000000_1",
-        },
+        QUEUE_FILTERS,
     ),
     "queue_summary": lambda w: (
         "/queues/twitter-conversations-moderated/summary",
-        {
-            "tag": "sync",
-            "type": "feedback",
-            "status": "open",
-            "language": "en",
-            "sentiment": "negative",
-            "account": "FirefoxSupport",
-            "platform": "twitter",
-            "after": "0_1700000000000000_1",
-        },
+        QUEUE_FILTERS,
     ),
     "queue_panel": lambda w: (
         "/queues/twitter-conversations-moderated/panel",
-        {
-            "tag": "sync",
-            "type": "feedback",
-            "status": "open",
-            "language": "en",
-            "sentiment": "negative",
-            "account": "FirefoxSupport",
-            "platform": "twitter",
-            "after": "0_1700000000000000_1",
-        },
+        QUEUE_FILTERS,
     ),
     "ingestion_filters:list": lambda w: ("/manage/filters/", {"reason": "muted"}),
     "notifications": lambda w: ("/notifications/", {"page": "2"}),
@@ -587,6 +576,12 @@ def _rolled_back(fn):
             transaction.set_rollback(True)
 
 
+def _server_errors(requests) -> list[str]:
+    """The labels of the requests, `(label, send)` each sent in its own rolled-back savepoint,
+    that answered with a server error."""
+    return [label for label, send in requests if _rolled_back(send).status_code >= 500]
+
+
 def _admin_client(world) -> Client:
     client = Client(raise_request_exception=False)
     client.force_login(world["users"]["admin"])
@@ -603,11 +598,10 @@ def test_every_form_route_is_fuzzed():
 def test_no_form_field_gets_a_500(world, db, route):
     path, valid = FORMS[route](world)
     client = _admin_client(world)
-    failures = []
-    for label, data in _variants(valid, BAD_TEXT):
-        r = _rolled_back(lambda data=data: _post(client, path, data))
-        if r.status_code >= 500:
-            failures.append(label)
+    failures = _server_errors(
+        (label, lambda data=data: _post(client, path, data))
+        for label, data in _variants(valid, BAD_TEXT)
+    )
     assert not failures, f"{route} answered 500 for: {failures}"
 
 
@@ -615,25 +609,27 @@ def test_no_form_field_gets_a_500(world, db, route):
 def test_no_query_parameter_gets_a_500(world, db, route):
     path, valid = QUERIES[route](world)
     client = _admin_client(world)
-    failures = []
-    for label, data in _variants(valid, BAD_TEXT):
-        query = urlencode(data, doseq=True, encoding="utf-8", errors="surrogatepass")
-        r = _rolled_back(lambda query=query: client.get(f"{path}?{query}"))
-        if r.status_code >= 500:
-            failures.append(label)
+    failures = _server_errors(
+        (
+            label,
+            lambda data=data: client.get(
+                f"{path}?{urlencode(data, doseq=True, encoding='utf-8', errors='surrogatepass')}"
+            ),
+        )
+        for label, data in _variants(valid, BAD_TEXT)
+    )
     assert not failures, f"{route} answered 500 for: {failures}"
 
 
 @pytest.mark.parametrize("route", sorted(PATHS))
 def test_no_id_in_a_path_gets_a_500(world, db, route):
     client = _admin_client(world)
-    failures = []
-    for bad in BAD_IDS:
-        path = PATHS[route].format(bad if bad.startswith("%") else quote(bad))
-        for method in ("get", "post"):
-            r = _rolled_back(lambda method=method, path=path: getattr(client, method)(path))
-            if r.status_code >= 500:
-                failures.append(f"{method.upper()} {path[:60]}")
+    paths = (PATHS[route].format(bad if bad.startswith("%") else quote(bad)) for bad in BAD_IDS)
+    failures = _server_errors(
+        (f"{method.upper()} {path[:60]}", lambda m=method, p=path: getattr(client, m)(p))
+        for path in paths
+        for method in ("get", "post")
+    )
     assert not failures, f"{route} answered 500 for: {failures}"
 
 
@@ -697,7 +693,6 @@ def _api_path(path: str, world, **override) -> str:
 def test_no_api_field_gets_a_500(world, db, method, path, params, body):
     client = Client(raise_request_exception=False)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {world['tokens']['admin']}"}
-    failures = []
 
     def send(url, payload):
         raw = json.dumps(payload) if payload is not None else None
@@ -720,16 +715,19 @@ def test_no_api_field_gets_a_500(world, db, method, path, params, body):
             ("a body that is not an object", _api_path(path, world), ["x"]),
             ("an empty object", _api_path(path, world), {}),
         ]
+    requests = [(label, lambda u=url, p=payload: send(u, p)) for label, url, payload in cases]
+    if method != "get":
         # And a body that is not JSON at all.
-        r = _rolled_back(
-            lambda: getattr(client, method)(
-                _api_path(path, world), b"{not json", content_type="application/json", **headers
+        requests.append(
+            (
+                "not JSON",
+                lambda: getattr(client, method)(
+                    _api_path(path, world),
+                    b"{not json",
+                    content_type="application/json",
+                    **headers,
+                ),
             )
         )
-        if r.status_code >= 500:
-            failures.append("not JSON")
-    for label, url, payload in cases:
-        r = _rolled_back(lambda url=url, payload=payload: send(url, payload))
-        if r.status_code >= 500:
-            failures.append(label)
+    failures = _server_errors(requests)
     assert not failures, f"{method.upper()} {path} answered 500 for: {failures}"

@@ -31,10 +31,10 @@ def desk(live_server, transactional_db, play_sim, customer_review):
     two lines, an Arabic one, a two-star Google Play review, a reply waiting for approval, and
     the connectors' poll states."""
     from conftest import make_inbound
-    from socialdesk.demo.seed import load_demo_configuration
     from socialdesk.people.models import Profile
+    from tests.factories import demo_configuration
 
-    load_demo_configuration()
+    demo_configuration()
     ingest(
         [
             make_inbound(
