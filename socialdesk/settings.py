@@ -284,6 +284,26 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
 # the workers run, unless another is configured (and a worker runs it).
 SOCIALDESK_EMAIL_TASKS = os.environ.get("SOCIALDESK_EMAIL_TASKS", "default")
 
+
+# An email the mail server did not take is tried again after each of these waits (minutes,
+# comma-separated), then given up on and shown to the admins. Empty: never tried again.
+def _env_minutes(name: str, default: str) -> list[int]:
+    raw = os.environ.get(name, default)
+    try:
+        minutes = [int(m) for m in raw.split(",") if m.strip()]
+    except ValueError:
+        minutes = [-1]
+    if any(m < 0 for m in minutes):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: use minutes separated by commas, e.g. 1,5,30."
+        )
+    return minutes
+
+
+SOCIALDESK_EMAIL_RETRY_MINUTES = _env_minutes("SOCIALDESK_EMAIL_RETRY_MINUTES", "1,5,30,120")
+
 # PE5: long passphrases rather than rules about symbols (NIST SP 800-63B); "admin-admin" and
 # "31415926535" are refused (too short, and one is all digits).
 AUTH_PASSWORD_VALIDATORS = [

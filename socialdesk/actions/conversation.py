@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from socialdesk.actions import policy
@@ -288,9 +289,16 @@ def write_reply(
         else None
     )
     if earlier is not None and not checked.confirm:
-        who = earlier.sent_by or "a former contributor"
+        who = earlier.sent_by or gettext("a former contributor")
         raise ActionConflict(
-            f"{who} already replied to this message ({earlier.created_at:%b %d, %H:%M}). Tick “Send anyway” to send a second reply.",
+            gettext(
+                "%(who)s already replied to this message (%(when)s). Tick “Send anyway” to send a "
+                "second reply."
+            )
+            % {
+                "who": who,
+                "when": date_format(timezone.localtime(earlier.created_at), "M d, H:i"),
+            },
             field="confirm",
         )
     message = Message.objects.create(
@@ -443,7 +451,9 @@ def return_reply(*, actor, action: OutboundAction, note: str) -> OutboundAction:
         conversation.awaiting_reply = True
         conversation.save()
         InternalNote.objects.create(
-            conversation=conversation, author=actor, text=f"Reply sent back: {note}"
+            conversation=conversation,
+            author=actor,
+            text=gettext("Reply sent back: %(note)s") % {"note": note},
         )
         Activity.objects.create(
             conversation=conversation,
@@ -679,10 +689,12 @@ def set_author_tag(*, actor, author, kind: str, on: bool = True) -> bool:
     """A community manager tags a customer from the user-tags page (PE3, TR6), outside any
     conversation; the customer's newest conversation records it. True when something changed."""
     if not has_role(actor, Role.COMMUNITY_MANAGER):
-        raise ActionRefused("Only community managers and admins edit user tags here.")
+        raise ActionRefused(gettext("Only community managers and admins edit user tags here."))
     if kind not in UserTagKind.values:
         raise ActionError(
-            "Choose a user tag: " + ", ".join(UserTagKind.labels) + ".", field="kind"
+            gettext("Choose a user tag: %(kinds)s.")
+            % {"kinds": ", ".join(str(label) for label in UserTagKind.labels)},
+            field="kind",
         )
     with transaction.atomic(durable=True):
         if on:
@@ -761,7 +773,8 @@ def assign(
                 actor=actor,
                 conversation=conversation,
                 action="assign",
-                reason=f"The queue {to_queue} is not open to your role.",
+                reason=gettext("The queue %(queue)s is not open to your role.")
+                % {"queue": to_queue},
             )
     now = timezone.now()
     with transaction.atomic(durable=True):

@@ -79,7 +79,7 @@ def _check_may_play(*, agent, queue: Queue) -> None:
             actor=agent,
             conversation=None,
             action="play",
-            reason=f"The queue {queue} is not open to your role.",
+            reason=_("The queue %(queue)s is not open to your role.") % {"queue": queue},
         )
     if not has_role(agent, queue.play_role):
         raise policy.refuse(

@@ -186,7 +186,7 @@ def mark_useful(
     recognition. Once per escalation, never one's own; there is nothing that counts against
     anyone, so an escalation not marked simply is not counted here."""
     if not has_role(actor, Role.COMMUNITY_MANAGER):
-        raise ActionRefused("Only community managers mark an escalation useful.")
+        raise ActionRefused(_("Only community managers mark an escalation useful."))
     with transaction.atomic(durable=True):
         conversation = _lock(conversation)
         candidates = useful_candidates(conversation, actor=actor)
@@ -197,9 +197,9 @@ def mark_useful(
                 conversation=conversation, kind=ActivityKind.ESCALATION_USEFUL
             ).exists()
             if already:
-                raise ActionConflict("This escalation is already marked useful.")
+                raise ActionConflict(_("This escalation is already marked useful."))
             raise ActionError(
-                "There is no escalation by someone else to mark useful in this conversation."
+                _("There is no escalation by someone else to mark useful in this conversation.")
             )
         escalation = candidates[0]
         return Activity.objects.create(

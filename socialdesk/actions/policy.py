@@ -86,7 +86,8 @@ def require_role(*, actor, conversation, action: str) -> None:
             actor=actor,
             conversation=conversation,
             action=action,
-            reason=f"Your role may not {action}: it needs {Role(needed).label}.",
+            reason=_("Your role may not %(action)s: it needs %(role)s.")
+            % {"action": action, "role": Role(needed).label},
         )
     if conversation is None:
         return
@@ -125,7 +126,7 @@ def require_visible(*, actor, conversation, action: str) -> None:
             kind=ActivityKind.REFUSED,
             detail={"action": action, "reason": "not visible to this agent"},
         )
-        raise ActionNotFound("No such conversation.")
+        raise ActionNotFound(_("No such conversation."))
 
 
 def check_not_dealt_to_another(*, actor, conversation, now=None) -> None:
@@ -141,8 +142,11 @@ def check_not_dealt_to_another(*, actor, conversation, now=None) -> None:
 
         who = get_user_model().objects.filter(pk=conversation.dealt_to_id).first()
         raise ActionConflict(
-            f"{who or 'Another agent'} is handling this conversation in Play Mode right now; "
-            f"leave it to them, or add an internal note for them."
+            _(
+                "%(who)s is handling this conversation in Play Mode right now; "
+                "leave it to them, or add an internal note for them."
+            )
+            % {"who": who or _("Another agent")}
         )
 
 
@@ -154,7 +158,7 @@ def require_account_allows(
             actor=actor,
             conversation=conversation,
             action=action,
-            reason="No brand account to act from: set the respond-from account first.",
+            reason=_("No brand account to act from: set the respond-from account first."),
         )
     allowed = {
         "reply": account.can_reply,
@@ -171,5 +175,6 @@ def require_account_allows(
             actor=actor,
             conversation=conversation,
             action=action,
-            reason=f"The engagement policy of {account} does not allow: {action}.",
+            reason=_("The engagement policy of %(account)s does not allow: %(action)s.")
+            % {"account": account, "action": action},
         )

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .secrets import EncryptedJSONField
@@ -161,4 +161,4 @@ class RoutingRule(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.mentioned or '(no brand mention)'} → {self.respond_from}"
+        return f"{self.mentioned or gettext('(no brand mention)')} → {self.respond_from}"

@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from socialdesk.people import audit
 from socialdesk.people.models import Role, has_role
@@ -42,6 +42,11 @@ class RuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
         fields = ["position", "platform", "mentioned", "respond_from", "note"]
+        labels = {
+            "position": gettext_lazy("Order"),
+            "platform": gettext_lazy("Platform"),
+            "note": gettext_lazy("Note"),
+        }
 
     def clean(self):
         data = super().clean()
@@ -84,12 +89,33 @@ def respond_from(request):
     )
 
 
+class _Page:
+    """What the settings pages' confirmation template reads (people.settings_pages)."""
+
+    name, title, noun = "respond_from", gettext_lazy("Respond from"), gettext_lazy("rule")
+
+
 @login_required
-@require_POST
 def delete_rule(request, pk):
+    """GET asks first (as every settings page does); POST removes the rule."""
     _cm_only(request)
-    rule = get_object_or_404(RoutingRule, pk=pk)
+    rule = get_object_or_404(
+        RoutingRule.objects.select_related("mentioned", "respond_from"), pk=pk
+    )
+    if request.method != "POST":
+        return render(
+            request,
+            "people/settings_delete.html",
+            {
+                "page": _Page,
+                "row": rule,
+                "warning": _(
+                    "New conversations are routed without it; conversations already open keep the account they answer from."
+                ),
+                "action": reverse("delete_rule", args=[rule.pk]),
+            },
+        )
     rule.delete()
-    audit.record("respond_from_changed", actor=request.user, removed=str(rule))
+    audit.record("respond_from_changed", actor=request.user, request=request, removed=str(rule))
     messages.success(request, _("Rule removed: %(rule)s.") % {"rule": rule})
     return redirect("respond_from")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from socialdesk.connectors import auth
 from socialdesk.connectors.auth import Connected, ConnectError
@@ -38,7 +39,7 @@ class NotAllowed(Exception):
 
 def require_manager(actor) -> None:
     if not has_role(actor, "cm"):
-        raise NotAllowed("Only community managers and admins connect brand accounts.")
+        raise NotAllowed(gettext("Only community managers and admins connect brand accounts."))
 
 
 # --------------------------------------------------------------------------- adding an account
@@ -57,7 +58,9 @@ def add_account(
     if platform not in Platform.values:
         raise ConnectError("Choose a platform.")
     if not handle:
-        raise ConnectError("Enter the account's handle (Google Play: the app's package name).")
+        raise ConnectError(
+            gettext("Enter the account's handle (Google Play: the app's package name).")
+        )
     if platform == Platform.MASTODON and api_base:
         api_base = auth.module_for(platform).instance_url(api_base)
     try:
@@ -78,7 +81,8 @@ def add_account(
             )
     except IntegrityError:
         raise ConnectError(
-            f"There already is a {Platform(platform).label} account {handle}."
+            gettext("There already is a %(label)s account %(handle)s.")
+            % {"label": Platform(platform).label, "handle": handle}
         ) from None
     log.info("%s added %s", actor, account)
     return account
@@ -142,7 +146,7 @@ def _method(account: BrandAccount, key: str) -> auth.Method:
             if method.unavailable:
                 raise ConnectError(method.unavailable)
             return method
-    raise ConnectError("Choose one of the ways to connect this account.")
+    raise ConnectError(gettext("Choose one of the ways to connect this account."))
 
 
 def start_sign_in(
@@ -154,7 +158,7 @@ def start_sign_in(
     require_manager(actor)
     chosen = _method(account, method)
     if not chosen.oauth:
-        raise ConnectError("That way of connecting takes credentials, not a sign-in.")
+        raise ConnectError(gettext("That way of connecting takes credentials, not a sign-in."))
     state = secrets.token_urlsafe(32)
     verifier, challenge = auth.pkce_pair()
     url, extra = auth.module_for(account.platform).start_oauth(
@@ -197,20 +201,25 @@ def finish_sign_in(
         or time.time() - data.get("started", 0) > FLOW_SECONDS
     ):
         raise ConnectError(
-            "This sign-in was not started here, or it is too old: start again from the account's page."
+            gettext(
+                "This sign-in was not started here, or it is too old: start again from the account's page."
+            )
         )
     flow = Flow(**data)
     account = BrandAccount.objects.filter(pk=flow.account_id).first()
     if account is None:
-        raise ConnectError("The account being connected no longer exists.")
+        raise ConnectError(gettext("The account being connected no longer exists."))
     if error:
         if error == "access_denied":
-            raise ConnectError("The sign-in was cancelled on the platform: nothing changed.")
+            raise ConnectError(
+                gettext("The sign-in was cancelled on the platform: nothing changed.")
+            )
         raise ConnectError(
-            f"The platform refused the sign-in ({error_description or error}): nothing changed."
+            gettext("The platform refused the sign-in (%(value)s): nothing changed.")
+            % {"value": error_description or error}
         )
     if not code:
-        raise ConnectError("The platform sent no authorization code back: start again.")
+        raise ConnectError(gettext("The platform sent no authorization code back: start again."))
     connected = auth.module_for(account.platform).finish_oauth(
         account=account,
         flow=flow.extra,
@@ -229,10 +238,10 @@ def connect_with(*, actor, account: BrandAccount, method: str, values: dict) -> 
     require_manager(actor)
     chosen = _method(account, method)
     if chosen.oauth:
-        raise ConnectError("That way of connecting is a sign-in on the platform.")
+        raise ConnectError(gettext("That way of connecting is a sign-in on the platform."))
     missing = [f.label for f in chosen.fields if f.required and not values.get(f.name)]
     if missing:
-        raise ConnectError(f"Fill in {', '.join(missing)}.")
+        raise ConnectError(gettext("Fill in %(join)s.") % {"join": ", ".join(missing)})
     connected = auth.module_for(account.platform).connect(
         account=account, method=method, values=values
     )
@@ -254,11 +263,13 @@ def check_again(*, actor, account: BrandAccount) -> BrandAccount:
         BrandAccount.objects.filter(pk=account.pk, credentials_failed_at__isnull=True).update(
             credentials_failed_at=was or timezone.now(), credentials_error=str(exc)[:2000] or why
         )
-        raise ConnectError(f"Still not working: {exc}") from exc
+        raise ConnectError(gettext("Still not working: %(exc)s") % {"exc": exc}) from exc
     except ConnectorError as exc:
         # Not an answer about the credentials (the platform is unreachable): as it was before.
         BrandAccount.objects.filter(pk=account.pk).update(credentials_failed_at=was)
-        raise ConnectError(f"The platform could not be asked ({exc}); try again later.") from exc
+        raise ConnectError(
+            gettext("The platform could not be asked (%(exc)s); try again later.") % {"exc": exc}
+        ) from exc
     return _resumed(account, actor=actor, note="checked again")
 
 
@@ -270,15 +281,23 @@ def _same_account(account: BrandAccount, connected: Connected) -> None:
         and connected.external_id != account.external_id
     ):
         raise ConnectError(
-            f"These credentials are for {connected.handle and '@' + connected.handle or 'another account'}, not for "
-            f"{account}: sign in as {account} and try again."
+            gettext(
+                "These credentials are for %(value)s, not for %(account)s: sign in as %(account)s and try again."
+            )
+            % {
+                "value": connected.handle and "@" + connected.handle or gettext("another account"),
+                "account": account,
+            }
         )
     if connected.handle:
         mine, theirs = account.handle.lower().lstrip("@"), connected.handle.lower().lstrip("@")
         # Mastodon: "name" on its own instance, "name@instance" seen from elsewhere.
         if mine.split("@")[0] != theirs.split("@")[0]:
             raise ConnectError(
-                f"These credentials are for @{connected.handle}, not for {account}: sign in as {account} and try again."
+                gettext(
+                    "These credentials are for @%(handle)s, not for %(account)s: sign in as %(account)s and try again."
+                )
+                % {"handle": connected.handle, "account": account}
             )
 
 

@@ -36,7 +36,7 @@ _require_manager = policy.page_role(
 def _account(pk: int) -> BrandAccount:
     account = BrandAccount.objects.filter(pk=pk).first() if pk <= MAX_ID else None
     if account is None:
-        raise Http404("No such account.")
+        raise Http404(_("No such account."))
     return account
 
 
@@ -209,10 +209,18 @@ def account_check(request, pk: int):
 def _connected_message(account: BrandAccount) -> str:
     capabilities = auth.capabilities(account)
     allowed = [name for name, value in capabilities.as_rows() if value == auth.YES]
-    text = f"{account} is connected ({capabilities.method})"
-    text += f": it may {', '.join(allowed)}." if allowed else "."
+    words = {"read": _("read"), "reply": _("reply"), "like": _("like"), "repost": _("repost")}
+    values = {
+        "account": account,
+        "method": capabilities.method,
+        "actions": ", ".join(str(words.get(name, name)) for name in allowed),
+    }
+    if allowed:
+        text = _("%(account)s is connected (%(method)s): it may %(actions)s.") % values
+    else:
+        text = _("%(account)s is connected (%(method)s).") % values
     if capabilities.reply == auth.NO:
-        text += " Replies need a user connection."
+        text += " " + _("Replies need a user connection.")
     return text
 
 

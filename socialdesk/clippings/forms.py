@@ -36,7 +36,12 @@ class ClippingForm(forms.ModelForm):
     class Meta:
         model = Clipping
         fields = ["title", "text", "language", "is_holding_reply"]
-        labels = {"is_holding_reply": "A holding reply (offered when escalating)"}
+        labels = {
+            "title": gettext_lazy("Title"),
+            "text": gettext_lazy("Text"),
+            "language": gettext_lazy("Language"),
+            "is_holding_reply": gettext_lazy("A holding reply (offered when escalating)"),
+        }
 
     def clean_title(self):
         return self.cleaned_data["title"].strip()

@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
 from socialdesk.people import audit
 from socialdesk.people.models import Role, has_role
@@ -47,12 +48,31 @@ def clippings(request, pk=None):
     )
 
 
+class _Page:
+    """What the settings pages' confirmation template reads (people.settings_pages)."""
+
+    name, title, noun = "clippings", gettext_lazy("Clippings"), gettext_lazy("clipping")
+
+
 @login_required
-@require_POST
 def delete_clipping(request, pk):
+    """GET asks first (as every settings page does); POST deletes."""
     _cm_only(request)
     clipping = get_object_or_404(Clipping, pk=pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "people/settings_delete.html",
+            {
+                "page": _Page,
+                "row": clipping.title,
+                "warning": _(
+                    "Agents no longer find it in the reply field; replies already sent with it stay as they were."
+                ),
+                "action": reverse("delete_clipping", args=[clipping.pk]),
+            },
+        )
     clipping.delete()
-    audit.record("clipping_deleted", actor=request.user, clipping=clipping.title)
+    audit.record("clipping_deleted", actor=request.user, request=request, clipping=clipping.title)
     messages.success(request, _("Clipping “%(title)s” deleted.") % {"title": clipping.title})
     return redirect("clippings")

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import import_module
 
+from django.utils.translation import gettext, gettext_lazy
+
 # What a capability can be. "n/a": the platform has no such action (a Google Play review cannot
 # be liked); "unknown": the credentials do not say (a token stored before the desk kept scopes).
 YES, NO, UNKNOWN, NOT_APPLICABLE = "yes", "no", "unknown", "n/a"
@@ -71,6 +73,9 @@ class Capabilities:
     # True: the desk renews the token itself before it expires.
     renews: bool = False
     note: str = ""
+    # False: no credentials are stored (the method then says "Not connected", in the reader's
+    # language, so pages test this and never the words).
+    connected: bool = True
 
     def as_rows(self) -> list[tuple[str, str]]:
         return [(name, getattr(self, name)) for name in ACTIONS]
@@ -80,7 +85,7 @@ class Capabilities:
         return getattr(self, CAPABILITY_OF_ACTION.get(action_kind, "reply"))
 
 
-NOT_CONNECTED = Capabilities(NO, NO, NO, NO, method="Not connected")
+NOT_CONNECTED = Capabilities(NO, NO, NO, NO, method=gettext_lazy("Not connected"), connected=False)
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,10 @@ def module_for(platform: str):
         "google_play": "google_play_auth",
     }
     if platform not in names:
-        raise ConnectError(f"The desk cannot connect {platform!r} accounts.")
+        raise ConnectError(
+            gettext("The desk cannot connect %(platform)s accounts.")
+            % {"platform": repr(platform)}
+        )
     return import_module(f"socialdesk.connectors.{names[platform]}")
 
 
@@ -153,10 +161,13 @@ def pasted(
         value = value.strip() if isinstance(value, str) else ""
         label = (labels or {}).get(name, name.replace("_", " "))
         if not value:
-            raise ConnectError(f"Fill in {label}.")
+            raise ConnectError(gettext("Fill in %(label)s.") % {"label": label})
         if len(value) > 4096 or not all("!" <= ch <= "~" for ch in value):
             raise ConnectError(
-                f"The {label} has characters no token has (spaces, line breaks or letters outside ASCII): copy it again."
+                gettext(
+                    "The %(label)s has characters no token has (spaces, line breaks or letters outside ASCII): copy it again."
+                )
+                % {"label": label}
             )
         out[name] = value
     return out

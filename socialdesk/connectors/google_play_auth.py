@@ -21,6 +21,7 @@ Credentials: ``{"type": "service_account", "service_account_info": {...the key f
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from .auth import (
     NO,
@@ -43,21 +44,26 @@ REQUIRED_KEYS = (
     "token_uri",
 )
 MAX_KEY_FILE = 64 * 1024
-PERMISSION_HELP = (
-    "In the Play Console, open Users and permissions, invite {email}, give it access to {app} with the "
-    "\u201cReply to reviews\u201d permission, then connect again."
-)
+
+
+def permission_help(*, email: str, app: str) -> str:
+    return gettext(
+        "In the Play Console, open Users and permissions, invite %(email)s, give it access to "
+        "%(app)s with the “Reply to reviews” permission, then connect again."
+    ) % {"email": email, "app": app}
 
 
 def methods() -> list[Method]:
     return [
         Method(
             "service_account",
-            "Service account key",
-            "The JSON key of a Google Cloud service account that the Play "
-            "Console has invited with the \u201cReply to reviews\u201d permission for this app (IAM & Admin > Service accounts "
-            "> Keys > Add key > JSON).",
-            fields=(Field("key_file", "Key file (JSON)", kind="file"),),
+            gettext("Service account key"),
+            gettext(
+                "The JSON key of a Google Cloud service account that the Play "
+                "Console has invited with the “Reply to reviews” permission for this app (IAM & Admin > Service accounts "
+                "> Keys > Add key > JSON)."
+            ),
+            fields=(Field("key_file", gettext("Key file (JSON)"), kind="file"),),
         )
     ]
 
@@ -70,10 +76,14 @@ def capabilities(credentials: dict) -> Capabilities:
             YES,
             NOT_APPLICABLE,
             NOT_APPLICABLE,
-            method=f"Service account {info.get('client_email', '')}".strip(),
+            method=(
+                gettext("Service account %(email)s") % {"email": info.get("client_email", "")}
+            ).strip(),
             renews=True,
-            note="The desk gets a new hour-long token from Google as needed; the key itself does not "
-            "expire unless your organisation set an expiry on it.",
+            note=gettext(
+                "The desk gets a new hour-long token from Google as needed; the key itself does not "
+                "expire unless your organisation set an expiry on it."
+            ),
         )
     if credentials.get("access_token"):
         return Capabilities(
@@ -81,10 +91,14 @@ def capabilities(credentials: dict) -> Capabilities:
             UNKNOWN,
             NOT_APPLICABLE,
             NOT_APPLICABLE,
-            method="Access token",
-            note="A ready OAuth 2.0 token (Google's last an hour): upload a service account key instead.",
+            method=gettext("Access token"),
+            note=gettext(
+                "A ready OAuth 2.0 token (Google's last an hour): upload a service account key instead."
+            ),
         )
-    return Capabilities(NO, NO, NOT_APPLICABLE, NOT_APPLICABLE, method="Not connected")
+    return Capabilities(
+        NO, NO, NOT_APPLICABLE, NOT_APPLICABLE, method=gettext("Not connected"), connected=False
+    )
 
 
 def token_of(credentials: dict) -> str:
@@ -112,47 +126,63 @@ def read_key_file(data: bytes | str) -> dict:
     if isinstance(data, bytes):
         if len(data) > MAX_KEY_FILE:
             raise ConnectError(
-                "That file is too large to be a service account key (they are about 2 KB)."
+                gettext(
+                    "That file is too large to be a service account key (they are about 2 KB)."
+                )
             )
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError:
             raise ConnectError(
-                "That file is not a JSON key (it is not text). Download the key again as JSON."
+                gettext(
+                    "That file is not a JSON key (it is not text). Download the key again as JSON."
+                )
             ) from None
     try:
         info = json.loads(data)
     except ValueError:
         raise ConnectError(
-            "That file is not JSON. In Google Cloud: IAM & Admin > Service accounts > your account > Keys > "
-            "Add key > Create new key > JSON."
+            gettext(
+                "That file is not JSON. In Google Cloud: IAM & Admin > Service accounts > your account > Keys > "
+                "Add key > Create new key > JSON."
+            )
         ) from None
     if not isinstance(info, dict) or info.get("type") != "service_account":
         raise ConnectError(
-            "That JSON is not a service account key (its \u201ctype\u201d is not \u201cservice_account\u201d). "
-            "An OAuth client ID file will not do: create a key for a service account."
+            gettext(
+                "That JSON is not a service account key (its “type” is not “service_account”). "
+                "An OAuth client ID file will not do: create a key for a service account."
+            )
         )
     missing = [k for k in REQUIRED_KEYS if not isinstance(info.get(k), str) or not info[k].strip()]
     if missing:
-        raise ConnectError(f"The key file lacks {', '.join(missing)}: download it again, whole.")
+        raise ConnectError(
+            gettext("The key file lacks %(join)s: download it again, whole.")
+            % {"join": ", ".join(missing)}
+        )
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     try:
         load_pem_private_key(info["private_key"].encode(), password=None)
     except (ValueError, TypeError):
         raise ConnectError(
-            "The key file's private_key is not a readable PEM key: download the key again (do not edit it)."
+            gettext(
+                "The key file's private_key is not a readable PEM key: download the key again (do not edit it)."
+            )
         ) from None
     if info["token_uri"].rstrip("/") != token_uri().rstrip("/"):
         raise ConnectError(
-            f"The key signs in at {info['token_uri']}, not at Google's {token_uri()}: use a key file from Google Cloud."
+            gettext(
+                "The key signs in at %(token_uri)s, not at Google's %(google)s: use a key file from Google Cloud."
+            )
+            % {"token_uri": info["token_uri"], "google": token_uri()}
         )
     return info
 
 
 def connect(*, account, method: str, values: dict) -> Connected:
     if method != "service_account":
-        raise ConnectError("Choose a way to connect the app.")
+        raise ConnectError(gettext("Choose a way to connect the app."))
     info = read_key_file(values.get("key_file") or b"")
     credentials = {"type": "service_account", "service_account_info": info}
     check(account, credentials)
@@ -175,32 +205,42 @@ def check(account, credentials: dict) -> None:
         text = str(exc)
         if "account not found" in text or "disabled" in text.lower():
             raise ConnectError(
-                f"Google says {email} no longer exists or is disabled: check it in Google Cloud (IAM & Admin > "
-                "Service accounts), or create a new one."
+                gettext(
+                    "Google says %(email)s no longer exists or is disabled: check it in Google Cloud (IAM & Admin > Service accounts), or create a new one."
+                )
+                % {"email": email}
             ) from exc
         raise ConnectError(
-            f"Google refused the key ({text[:200]}): it may have been deleted in Google Cloud (IAM & Admin > Service "
-            "accounts > Keys). Create a new key and upload it."
+            gettext(
+                "Google refused the key (%(value)s): it may have been deleted in Google Cloud (IAM & Admin > Service accounts > Keys). Create a new key and upload it."
+            )
+            % {"value": text[:200]}
         ) from exc
     except HttpError as exc:
         if exc.status_code == 403:
             raise ConnectError(
-                f"{email} has no access to {package}. "
-                + PERMISSION_HELP.format(email=email, app=package)
+                gettext("%(email)s has no access to %(package)s.")
+                % {"email": email, "package": package}
+                + " "
+                + permission_help(email=email, app=package)
             ) from exc
         if exc.status_code == 404:
             raise ConnectError(
-                f"Google Play has no app {package} in the developer account that invited {email}: check the "
-                "account's package name."
+                gettext(
+                    "Google Play has no app %(package)s in the developer account that invited %(email)s: check the account's package name."
+                )
+                % {"package": package, "email": email}
             ) from exc
         if exc.status_code == 401:
             raise ConnectError(
-                "Google Play refused the token it was given (401): upload the key again."
+                gettext("Google Play refused the token it was given (401): upload the key again.")
             ) from exc
         raise ConnectError(
-            f"Google Play answered {exc.status_code} when reading the reviews; try again."
+            gettext("Google Play answered %(status_code)s when reading the reviews; try again.")
+            % {"status_code": exc.status_code}
         ) from exc
     except (TransportError, GoogleAuthError, OSError) as exc:
         raise ConnectError(
-            f"Google could not be reached to check the key ({exc.__class__.__name__}); try again."
+            gettext("Google could not be reached to check the key (%(name)s); try again.")
+            % {"name": exc.__class__.__name__}
         ) from exc

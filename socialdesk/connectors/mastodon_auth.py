@@ -56,24 +56,28 @@ def methods() -> list[Method]:
     instance = Field(
         "instance",
         "Instance",
-        "The address of the account's Mastodon server, e.g. https://mozilla.social",
+        _("The address of the account's Mastodon server, e.g. https://mozilla.social"),
         kind="url",
     )
     return [
         Method(
             "oauth",
-            "Connect with Mastodon",
-            "Log in on the account's instance and allow the desk to read mentions, reply, "
-            "favourite and boost. The desk registers itself on the instance once.",
+            _("Connect with Mastodon"),
+            _(
+                "Log in on the account's instance and allow the desk to read mentions, reply, "
+                "favourite and boost. The desk registers itself on the instance once."
+            ),
             fields=(instance,),
             oauth=True,
         ),
         Method(
             "token",
-            "Access token",
-            "A token made on the instance under Preferences > Development > New application, with the "
-            f"scopes {', '.join(SCOPES)}.",
-            fields=(instance, Field("access_token", "Access token")),
+            _("Access token"),
+            _(
+                "A token made on the instance under Preferences > Development > New application, with the scopes %(join)s."
+            )
+            % {"join": ", ".join(SCOPES)},
+            fields=(instance, Field("access_token", _("Access token"))),
         ),
     ]
 
@@ -91,7 +95,9 @@ def instance_url(value: str) -> str:
         if len(value) > 200:
             raise ValidationError(_("too long"))
     except ValidationError:
-        raise ConnectError("Enter the instance's address, e.g. https://mozilla.social.") from None
+        raise ConnectError(
+            _("Enter the instance's address, e.g. https://mozilla.social.")
+        ) from None
     parts = urlsplit(value)
     loopback = (parts.hostname or "") in ("127.0.0.1", "localhost", "::1")
     if (
@@ -100,11 +106,11 @@ def instance_url(value: str) -> str:
         or (parts.scheme == "http" and not loopback and not settings.DEBUG)
     ):
         raise ConnectError(
-            "Enter the instance's address, e.g. https://mozilla.social (https only)."
+            _("Enter the instance's address, e.g. https://mozilla.social (https only).")
         )
     if parts.path or parts.query:
         raise ConnectError(
-            "Enter the instance's address alone, e.g. https://mozilla.social (no path)."
+            _("Enter the instance's address alone, e.g. https://mozilla.social (no path).")
         )
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -116,10 +122,12 @@ def _covers(scopes: set[str], needed: str) -> bool:
 
 def capabilities(credentials: dict) -> Capabilities:
     if not credentials.get("access_token"):
-        return Capabilities(NO, NO, NO, NO, method="Not connected")
+        return Capabilities(NO, NO, NO, NO, method=_("Not connected"), connected=False)
     scopes = set(credentials.get("scopes") or ())
-    method = {"oauth": "Mastodon sign-in (OAuth)", "token": "Mastodon access token"}.get(
-        credentials.get("type"), "Mastodon access token"
+    method = (
+        _("Mastodon sign-in (OAuth)")
+        if credentials.get("type") == "oauth"
+        else _("Mastodon access token")
     )
     if not scopes:
         return Capabilities(
@@ -128,7 +136,7 @@ def capabilities(credentials: dict) -> Capabilities:
             UNKNOWN,
             UNKNOWN,
             method=method,
-            note="The token's scopes are not known: reconnect to have them checked.",
+            note=_("The token's scopes are not known: reconnect to have them checked."),
         )
 
     def has(*needed: str) -> str:
@@ -140,7 +148,7 @@ def capabilities(credentials: dict) -> Capabilities:
         like=has("write:favourites"),
         repost=has("write:statuses"),
         method=method,
-        note="Mastodon tokens do not expire; they stop working when revoked on the instance.",
+        note=_("Mastodon tokens do not expire; they stop working when revoked on the instance."),
     )
 
 
@@ -162,8 +170,10 @@ def _post(url: str, data: dict) -> requests.Response:
         return requests.post(url, data=data, timeout=TIMEOUT, headers={"User-Agent": "socialdesk"})
     except (requests.RequestException, ValueError) as exc:
         raise ConnectError(
-            f"{urlsplit(url).netloc} could not be reached ({exc.__class__.__name__}): check the instance's address "
-            "and try again."
+            _(
+                "%(netloc)s could not be reached (%(name)s): check the instance's address and try again."
+            )
+            % {"netloc": urlsplit(url).netloc, "name": exc.__class__.__name__}
         ) from exc
 
 
@@ -188,7 +198,10 @@ def _register(instance: str, redirect_uri: str) -> tuple[str, str]:
         or not body.get("client_secret")
     ):
         raise ConnectError(
-            f"{instance} did not register the desk as an app ({token_error(r)}): is it a Mastodon server?"
+            _(
+                "%(instance)s did not register the desk as an app (%(token_error)s): is it a Mastodon server?"
+            )
+            % {"instance": instance, "token_error": token_error(r)}
         )
     return str(body["client_id"]), str(body["client_secret"])
 
@@ -251,7 +264,7 @@ def finish_oauth(
     instance = flow["instance"]
     app = apps.by_pk(flow.get("app"))
     if app is None:
-        raise ConnectError("The desk's registration on the instance is gone; start again.")
+        raise ConnectError(_("The desk's registration on the instance is gone; start again."))
     r = _post(
         f"{instance}/oauth/token",
         {
@@ -266,12 +279,13 @@ def finish_oauth(
     )
     if r.status_code != 200:
         raise ConnectError(
-            f"{urlsplit(instance).netloc} did not accept the sign-in ({token_error(r)}); start again."
+            _("%(netloc)s did not accept the sign-in (%(token_error)s); start again.")
+            % {"netloc": urlsplit(instance).netloc, "token_error": token_error(r)}
         )
     body = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else {}
     token = body.get("access_token") if isinstance(body, dict) else None
     if not token:
-        raise ConnectError("The instance's answer had no access token; start again.")
+        raise ConnectError(_("The instance's answer had no access token; start again."))
     credentials = {
         "type": "oauth",
         "access_token": token,
@@ -282,7 +296,7 @@ def finish_oauth(
 
 def connect(*, account, method: str, values: dict) -> Connected:
     if method != "token":
-        raise ConnectError("Choose a way to connect the account.")
+        raise ConnectError(_("Choose a way to connect the account."))
     instance = instance_url(
         values.get("instance") or account.api_base or settings.SOCIALDESK_MASTODON_API_BASE
     )
@@ -291,8 +305,10 @@ def connect(*, account, method: str, values: dict) -> Connected:
     missing = [s for s in SCOPES if scopes and not _covers(set(scopes), s)]
     if missing:
         raise ConnectError(
-            f"This token lacks the scope(s) {', '.join(missing)}: make a new one under Preferences > Development with "
-            f"{', '.join(SCOPES)}."
+            _(
+                "This token lacks the scope(s) %(missing)s: make a new one under Preferences > Development with %(scopes)s."
+            )
+            % {"missing": ", ".join(missing), "scopes": ", ".join(SCOPES)}
         )
     return _identified({"type": "token", "access_token": token, "scopes": scopes}, instance)
 
@@ -306,7 +322,8 @@ def _get(url: str, token: str) -> requests.Response:
         )
     except (requests.RequestException, ValueError) as exc:
         raise ConnectError(
-            f"{urlsplit(url).netloc} could not be reached ({exc.__class__.__name__}); try again."
+            _("%(netloc)s could not be reached (%(name)s); try again.")
+            % {"netloc": urlsplit(url).netloc, "name": exc.__class__.__name__}
         ) from exc
 
 
@@ -314,7 +331,7 @@ def _token_scopes(instance: str, token: str) -> list[str]:
     r = _get(f"{instance}/api/v1/apps/verify_credentials", token)
     if r.status_code == 401:
         raise ConnectError(
-            "The instance does not accept this token (401): it was revoked or mistyped."
+            _("The instance does not accept this token (401): it was revoked or mistyped.")
         )
     try:
         body = r.json()
@@ -322,7 +339,10 @@ def _token_scopes(instance: str, token: str) -> list[str]:
         body = None
     if r.status_code != 200 or not isinstance(body, dict):
         raise ConnectError(
-            f"The instance answered {r.status_code} when checking the token; is it a Mastodon server?"
+            _(
+                "The instance answered %(status_code)s when checking the token; is it a Mastodon server?"
+            )
+            % {"status_code": r.status_code}
         )
     # Mastodon before 4.3 does not say the app's scopes: they stay unknown (and are shown so).
     return sorted(str(s) for s in body.get("scopes") or [] if isinstance(s, str))
@@ -336,11 +356,12 @@ def _identified(credentials: dict, instance: str) -> Connected:
         body = None
     if r.status_code == 403:
         raise ConnectError(
-            "The token may not read its own account: it needs the read:accounts scope."
+            _("The token may not read its own account: it needs the read:accounts scope.")
         )
     if r.status_code != 200 or not isinstance(body, dict) or not body.get("id"):
         raise ConnectError(
-            f"The instance did not say whose token this is ({r.status_code}); try again."
+            _("The instance did not say whose token this is (%(status_code)s); try again.")
+            % {"status_code": r.status_code}
         )
     return Connected(
         credentials=credentials,

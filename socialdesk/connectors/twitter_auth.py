@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext
 
 from .auth import (
     NO,
@@ -80,7 +81,7 @@ def _client_id() -> str:
 
 def _oauth2_unavailable() -> str:
     if not _client_id():
-        return (
+        return gettext(
             "Set SOCIALDESK_TWITTER_CLIENT_ID (and SOCIALDESK_TWITTER_CLIENT_SECRET) to your X app's OAuth 2.0 "
             "Client ID and Secret (developer portal > your app > Keys and tokens) to connect with X."
         )
@@ -91,18 +92,22 @@ def methods() -> list[Method]:
     return [
         Method(
             "oauth2",
-            "Connect with X",
-            "Sign in to X as this account and allow the desk to read, post, like and repost. "
-            "The desk renews the connection itself (X's tokens last two hours).",
+            gettext("Connect with X"),
+            gettext(
+                "Sign in to X as this account and allow the desk to read, post, like and repost. "
+                "The desk renews the connection itself (X's tokens last two hours)."
+            ),
             oauth=True,
             unavailable=_oauth2_unavailable(),
         ),
         Method(
             "oauth1",
-            "OAuth 1.0a user tokens",
-            "Long-lived tokens from the developer portal (your app > Keys and tokens): "
-            "the app's API Key and Secret, and the Access Token and Secret generated for this account. "
-            "The app's permissions must be \u201cRead and write\u201d for replies.",
+            gettext("OAuth 1.0a user tokens"),
+            gettext(
+                "Long-lived tokens from the developer portal (your app > Keys and tokens): "
+                "the app's API Key and Secret, and the Access Token and Secret generated for this account. "
+                "The app's permissions must be “Read and write” for replies."
+            ),
             fields=(
                 Field("consumer_key", "API Key"),
                 Field("consumer_secret", "API Key Secret"),
@@ -112,9 +117,11 @@ def methods() -> list[Method]:
         ),
         Method(
             "app_only",
-            "App-only bearer token (read only)",
-            "Reads mentions and searches, but X refuses replies, likes and "
-            "reposts with it: connect with X or with user tokens for those.",
+            gettext("App-only bearer token (read only)"),
+            gettext(
+                "Reads mentions and searches, but X refuses replies, likes and "
+                "reposts with it: connect with X or with user tokens for those."
+            ),
             fields=(Field("bearer_token", "Bearer Token"),),
         ),
     ]
@@ -136,12 +143,14 @@ def capabilities(credentials: dict) -> Capabilities:
             reply=has("tweet.write"),
             like=has("like.write"),
             repost=has("tweet.write"),
-            method="X user sign-in (OAuth 2.0)",
+            method=gettext("X user sign-in (OAuth 2.0)"),
             expires_at=when(credentials.get("expires_at")),
             renews=renews,
             note=""
             if renews or not credentials.get("expires_at")
-            else "No refresh token (offline.access was not granted): reconnect when it expires.",
+            else gettext(
+                "No refresh token (offline.access was not granted): reconnect when it expires."
+            ),
         )
     if kind == "oauth1_user":
         return Capabilities(
@@ -149,8 +158,10 @@ def capabilities(credentials: dict) -> Capabilities:
             YES,
             YES,
             YES,
-            method="X user tokens (OAuth 1.0a)",
-            note="Do not expire. Replies need the app's permissions set to \u201cRead and write\u201d.",
+            method=gettext("X user tokens (OAuth 1.0a)"),
+            note=gettext(
+                "Do not expire. Replies need the app's permissions set to “Read and write”."
+            ),
         )
     if kind == "app_only":
         return Capabilities(
@@ -158,8 +169,10 @@ def capabilities(credentials: dict) -> Capabilities:
             NO,
             NO,
             NO,
-            method="X app-only bearer token",
-            note="Reads only: replies, likes and reposts need a user connection (Connect with X).",
+            method=gettext("X app-only bearer token"),
+            note=gettext(
+                "Reads only: replies, likes and reposts need a user connection (Connect with X)."
+            ),
         )
     if credentials.get("bearer_token"):
         return Capabilities(
@@ -167,10 +180,12 @@ def capabilities(credentials: dict) -> Capabilities:
             UNKNOWN,
             UNKNOWN,
             UNKNOWN,
-            method="X bearer token (kind not recorded)",
-            note="If this is an app-only token, X refuses replies with it: connect with X to be sure.",
+            method=gettext("X bearer token (kind not recorded)"),
+            note=gettext(
+                "If this is an app-only token, X refuses replies with it: connect with X to be sure."
+            ),
         )
-    return Capabilities(NO, NO, NO, NO, method="Not connected")
+    return Capabilities(NO, NO, NO, NO, method=gettext("Not connected"), connected=False)
 
 
 def token_of(credentials: dict) -> str:
@@ -257,18 +272,22 @@ def finish_oauth(
         )
     except requests.RequestException as exc:
         raise ConnectError(
-            f"X could not be reached to finish the sign-in ({exc.__class__.__name__}); try again."
+            gettext("X could not be reached to finish the sign-in (%(name)s); try again.")
+            % {"name": exc.__class__.__name__}
         ) from exc
     if r.status_code != 200:
         raise ConnectError(
-            f"X did not accept the sign-in ({token_error(r)}). Start again; if it keeps failing, check that the "
-            "callback URL registered for your X app is exactly this desk's (see the account page)."
+            gettext(
+                "X did not accept the sign-in (%(token_error)s). Start again; if it keeps failing, check that the callback URL registered for your X app is exactly this desk's (see the account page)."
+            )
+            % {"token_error": token_error(r)}
         )
     try:
         credentials = _from_token_answer(r.json(), now=now)
     except ValueError as exc:
         raise ConnectError(
-            f"X's answer to the sign-in could not be read ({exc}); try again."
+            gettext("X's answer to the sign-in could not be read (%(exc)s); try again.")
+            % {"exc": exc}
         ) from exc
     return _identified(credentials)
 
@@ -324,7 +343,7 @@ def connect(*, account, method: str, values: dict) -> Connected:
     if method == "app_only":
         credentials = {"type": "app_only", **pasted(values, ("bearer_token",), labels)}
         return _identified(credentials, handle=account.handle)
-    raise ConnectError("Choose a way to connect the account.")
+    raise ConnectError(gettext("Choose a way to connect the account."))
 
 
 def _identified(credentials: dict, *, handle: str = "") -> Connected:
@@ -342,19 +361,24 @@ def _identified(credentials: dict, *, handle: str = "") -> Connected:
             body = client.get_me(user_auth=user_auth).json()
     except tweepy.Unauthorized as exc:
         raise ConnectError(
-            "X refused these credentials (401): check that they were copied whole and not regenerated since."
+            gettext(
+                "X refused these credentials (401): check that they were copied whole and not regenerated since."
+            )
         ) from exc
     except tweepy.Forbidden as exc:
         raise ConnectError(
-            f"X refused these credentials for this account (403): {_problem(exc.response)}"
+            gettext("X refused these credentials for this account (403): %(problem)s")
+            % {"problem": _problem(exc.response)}
         ) from exc
     except tweepy.HTTPException as exc:
         raise ConnectError(
-            f"X answered {exc.response.status_code} while checking the credentials; try again."
+            gettext("X answered %(status_code)s while checking the credentials; try again.")
+            % {"status_code": exc.response.status_code}
         ) from exc
     except (requests.RequestException, ValueError, ConnectorError) as exc:
         raise ConnectError(
-            f"X could not be reached to check the credentials ({exc.__class__.__name__}); try again."
+            gettext("X could not be reached to check the credentials (%(name)s); try again.")
+            % {"name": exc.__class__.__name__}
         ) from exc
     user = body.get("data") if isinstance(body, dict) else None
     if not isinstance(user, dict) or not user.get("id"):

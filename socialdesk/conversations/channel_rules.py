@@ -290,7 +290,15 @@ def check_attachments(platform: str, files) -> list[tuple[object, str]]:
             )
         if f.size > rules["types"][ctype]:
             raise ActionError(
-                f"“{display_name(f.name)}” is {f.size / MB:.1f} MB; {ctype} may be at most {rules['types'][ctype] // MB} MB here.",
+                gettext(
+                    "“%(display_name)s” is %(size)s MB; %(ctype)s may be at most %(limit)s MB here."
+                )
+                % {
+                    "display_name": display_name(f.name),
+                    "size": format(f.size / MB, ".1f"),
+                    "ctype": ctype,
+                    "limit": rules["types"][ctype] // MB,
+                },
                 field="attachments",
             )
         if ctype.startswith("image/"):

@@ -40,7 +40,8 @@ def check_text(text: str, *, kind: str, field: str = "text", label: str = "The t
     limit = TEXT_LIMITS[kind]
     if len(text) > limit:
         raise ActionError(
-            f"{label} is {len(text):,} characters; {limit:,} is the limit. Shorten it.",
+            _("%(label)s is %(length)s characters; %(limit)s is the limit. Shorten it.")
+            % {"label": label, "length": format(len(text), ","), "limit": format(limit, ",")},
             field=field,
         )
     if unsafe_character(text) is not None:

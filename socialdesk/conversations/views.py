@@ -75,7 +75,7 @@ def visible_conversation_or_404(request, pk) -> Conversation:
     """The conversation, if this agent may see it; 404 otherwise — also when it exists."""
     conversation = visible_conversation(user=request.user, pk=pk)
     if conversation is None:
-        raise Http404("No such conversation.")
+        raise Http404(_("No such conversation."))
     return conversation
 
 
@@ -610,7 +610,7 @@ def attachment(request, pk):
 
     a = get_object_or_404(Attachment.objects.select_related("message__conversation"), pk=pk)
     if not can_see(user=request.user, conversation=a.message.conversation):
-        raise Http404("No such attachment.")
+        raise Http404(_("No such attachment."))
     filename = download_name(a.original_name or a.file.name, a.content_type)
     # In a bucket that signs its links: a link of a few minutes, checked here first, with the
     # download's name and type carried in its signature (conversations/storage.py).
@@ -621,7 +621,7 @@ def attachment(request, pk):
     try:
         f = default_storage.open(a.file.name, "rb")
     except FileNotFoundError:
-        raise Http404("The file of this attachment is gone.") from None
+        raise Http404(_("The file of this attachment is gone.")) from None
     response = FileResponse(
         f,
         content_type=a.content_type or "application/octet-stream",

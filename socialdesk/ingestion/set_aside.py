@@ -272,10 +272,11 @@ def dismiss(item_id: int, *, actor, reason: str) -> SetAsideMessage:
     _require_cm(actor)
     reason = boundary.clean(reason).strip()
     if not reason:
-        raise SetAsideError("Say why this message is dismissed.")
+        raise SetAsideError(_("Say why this message is dismissed."))
     if len(reason) > REASON_LENGTH:
         raise SetAsideError(
-            f"Keep the reason to {REASON_LENGTH} characters; this one has {len(reason)}."
+            _("Keep the reason to %(limit)s characters; this one has %(length)s.")
+            % {"limit": REASON_LENGTH, "length": len(reason)}
         )
     with transaction.atomic():
         item = _open_item(item_id)
@@ -294,7 +295,8 @@ def _open_item(item_id: int) -> SetAsideMessage:
         raise SetAsideMessage.DoesNotExist(f"No set-aside message {item_id}.")
     if item.resolved_at is not None:
         raise SetAsideError(
-            f"This message was handled already ({item.get_resolution_display().lower()})."
+            _("This message was handled already (%(resolution)s).")
+            % {"resolution": item.get_resolution_display().lower()}
         )
     return item
 

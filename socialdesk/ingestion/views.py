@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from socialdesk.actions import policy
 from socialdesk.conversations.forms import form_errors
 from socialdesk.outbox.models import OutboundAction
+from socialdesk.people.mail import failed_emails
 from socialdesk.people.models import has_role
 
 from . import set_aside
@@ -32,7 +33,7 @@ _require_cm = policy.page_role(
 
 def _item_id(pk: int) -> int:
     if pk > MAX_ID or not SetAsideMessage.objects.filter(pk=pk).exists():
-        raise Http404("No such set-aside message.")
+        raise Http404(_("No such set-aside message."))
     return pk
 
 
@@ -162,6 +163,7 @@ def health(request):
             "failed_actions": OutboundAction.objects.filter(state="failed")
             .select_related("account")
             .order_by("-updated_at")[:20],
+            "failed_emails": failed_emails(),
         },
     )
 

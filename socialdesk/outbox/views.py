@@ -29,7 +29,7 @@ def _visible_action(request, pk) -> OutboundAction:
     """An outbound action of a conversation the agent may see; 404 otherwise."""
     action = get_object_or_404(OutboundAction.objects.select_related("conversation"), pk=pk)
     if not can_see(user=request.user, conversation=action.conversation):
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
     return action
 
 

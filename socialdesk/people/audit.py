@@ -35,6 +35,69 @@ LABELS = {
     "setting_deleted": _("Deleted a setting"),
     "left": _("An account was deleted (stopped contributing)"),
 }
+# The detail's keys as the audit page names them; a key not here is shown as it is.
+DETAIL_LABELS = {
+    "ip": _("address"),
+    "username": _("username"),
+    "sessions": _("sessions ended"),
+    "before": _("before"),
+    "after": _("after"),
+    "from": _("from"),
+    "to": _("to"),
+    "role": _("role"),
+    "by": _("by"),
+    "by_admin": _("by an admin"),
+    "application": _("application"),
+    "status": _("status"),
+    "email": _("by email"),
+    "clipping": _("clipping"),
+    "new": _("new"),
+    "added": _("added"),
+    "removed": _("removed"),
+    "setting": _("setting"),
+    "name": _("name"),
+    "changed": _("changed"),
+    "webhook": _("webhook"),
+    "url": _("address"),
+    "active": _("active"),
+}
+# Values that are codes, shown by their label.
+_CODES = {
+    "before": "role",
+    "after": "role",
+    "role": "role",
+}
+
+
+def _shown(key: str, value) -> str:
+    from .models import Role
+
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if _CODES.get(key) == "role" and value in Role.values:
+        return str(Role(value).label)
+    if key == "email" and isinstance(value, list):
+        from .notifications import Kind
+
+        return ", ".join(str(Kind(k).label) if k in Kind.values else str(k) for k in value) or "—"
+    if isinstance(value, dict):  # a setting's fields changed: {field: [before, after]}
+        return "; ".join(
+            f"{k}: {v[0] or '—'} → {v[1] or '—'}"
+            if isinstance(v, list | tuple) and len(v) == 2
+            else f"{k}: {v}"
+            for k, v in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def details(entry: AuditEntry) -> list[tuple[str, str]]:
+    """The entry's detail as (label, value) pairs in the reader's language."""
+    detail = entry.detail if isinstance(entry.detail, dict) else {}
+    return [(str(DETAIL_LABELS.get(k, k)), _shown(k, v)) for k, v in detail.items()]
+
+
 # Kept only while the person has an account: when they leave, these entries about them go.
 PERSONAL_KINDS = ("signed_in", "signed_out", "sign_in_failed", "locked_out")
 

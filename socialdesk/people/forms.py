@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -123,7 +124,10 @@ class ApplicationForm(forms.Form):
         if (today - day).days < applications.EXPERIENCE_DAYS:
             ready = day.toordinal() + applications.EXPERIENCE_DAYS
             raise forms.ValidationError(
-                f"Access needs two weeks of answering with {self.hashtag}: you can apply from {date.fromordinal(ready):%-d %B %Y}."
+                _(
+                    "Access needs two weeks of answering with %(hashtag)s: you can apply from %(day)s."
+                )
+                % {"hashtag": self.hashtag, "day": date_format(date.fromordinal(ready), "j F Y")}
             )
         return day
 

@@ -8,7 +8,7 @@ activity log they already write is read by a signal receiver, people/signals.py)
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .mail import send_later
@@ -34,21 +34,31 @@ class Kind(TextChoices):
     REPLY_RETURNED = "reply_returned", _("A reply of mine was sent back")
     APPLICATION_WAITING = "application_waiting", _("An application waits for review")
     CONNECTION_FAILED = "connection_failed", _("An account's connection failed")
+    EMAIL_FAILED = "email_failed", _("An email could not be sent")
 
 
 # Who may get each kind (the lowest role); the settings page only offers these.
 FOR_ROLE = {
     Kind.APPLICATION_WAITING: Role.COMMUNITY_MANAGER,
     Kind.CONNECTION_FAILED: Role.COMMUNITY_MANAGER,
+    Kind.EMAIL_FAILED: Role.ADMIN,
 }
+# Only under the bell, never emailed: the mail server is what failed (an email about it would
+# fail too, and be retried, and fail again).
+IN_APP_ONLY = frozenset({Kind.EMAIL_FAILED})
 # Sent by email too unless the person turned it off (an approval is good news, not urgent).
-EMAIL_BY_DEFAULT = frozenset(Kind) - {Kind.REPLY_APPROVED}
+EMAIL_BY_DEFAULT = frozenset(Kind) - {Kind.REPLY_APPROVED} - IN_APP_ONLY
 
 
 def kinds_for(user) -> list[Kind]:
+    """The kinds a person may choose to get by email too (their role's, emailable ones)."""
     from .models import has_role
 
-    return [k for k in Kind if has_role(user, FOR_ROLE.get(k, Role.CONTRIBUTOR))]
+    return [
+        k
+        for k in Kind
+        if k not in IN_APP_ONLY and has_role(user, FOR_ROLE.get(k, Role.CONTRIBUTOR))
+    ]
 
 
 def email_kinds(user) -> set[str]:
@@ -58,7 +68,7 @@ def email_kinds(user) -> set[str]:
         chosen = None
     if not isinstance(chosen, list):
         return set(EMAIL_BY_DEFAULT)
-    return {k for k in chosen if k in Kind.values}
+    return {k for k in chosen if k in Kind.values and k not in IN_APP_ONLY}
 
 
 def set_email_kinds(*, user, kinds: Iterable[str]) -> None:
@@ -66,30 +76,42 @@ def set_email_kinds(*, user, kinds: Iterable[str]) -> None:
     Profile.objects.filter(user=user).update(email_notifications=chosen)
 
 
-def notify(kind: Kind, *, users: Iterable, text: str, url: str = "", key: str = "") -> int:
+def notify(
+    kind: Kind, *, users: Iterable, text: str | Callable[[], str], url: str = "", key: str = ""
+) -> int:
     """Tell each of `users` (active ones; the same user once); by email too for those who chose
-    it. With a `key`, a person already told about it is not told again. Returns how many were."""
+    it. With a `key`, a person already told about it is not told again. Returns how many were.
+    `text` may be a function that writes it: it is then written in each person's language."""
     told = []
     seen = set()
     for user in users:
         if user is None or not user.is_active or user.pk in seen:
             continue
         seen.add(user.pk)
+        if callable(text):
+            with in_language_of(user):
+                theirs = str(text())
+        else:
+            theirs = text
         try:
             with transaction.atomic():
                 Notification.objects.create(
-                    user=user, kind=kind, text=text[:300], url=url[:300], key=key[:100]
+                    user=user, kind=kind, text=theirs[:300], url=url[:300], key=key[:100]
                 )
         except IntegrityError:  # told already (same key)
             continue
-        told.append(user)
-    mailed = [u for u in told if u.email and kind in email_kinds(u)]
+        told.append((user, theirs))
+    mailed = [
+        (u, theirs) for u, theirs in told if u.email and kind in email_kinds(u) - IN_APP_ONLY
+    ]
     if mailed:
-        transaction.on_commit(lambda: _email(kind, mailed, text, url))
+        transaction.on_commit(lambda: _email(kind, mailed, url))
     return len(told)
 
 
-def notify_role(kind: Kind, *, role: str, text: str, url: str = "", key: str = "") -> int:
+def notify_role(
+    kind: Kind, *, role: str, text: str | Callable[[], str], url: str = "", key: str = ""
+) -> int:
     """Tell everyone with `role` or a higher one."""
     from .models import ROLE_RANK
 
@@ -106,10 +128,10 @@ def in_language_of(user):
     return translation.override(language_of(user) or settings.LANGUAGE_CODE)
 
 
-def _email(kind: Kind, users: list, text: str, url: str) -> None:
+def _email(kind: Kind, users: list, url: str) -> None:
     link = f"{settings.SOCIALDESK_PUBLIC_URL}{url}" if url else ""
     manage = f"{settings.SOCIALDESK_PUBLIC_URL}{reverse('personal_settings')}"
-    for user in users:
+    for user, text in users:
         with in_language_of(user):
             why = gettext(
                 "You get this email because “%(kind)s” is on in your settings: %(manage)s"
@@ -188,7 +210,9 @@ def application_submitted(application) -> None:
         Kind.APPLICATION_WAITING,
         role=Role.COMMUNITY_MANAGER,
         # No name: the applicant's personal data goes when they leave; this stays with the CMs.
-        text="Someone applied to contribute: the team answers within 2 business days.",
+        text=lambda: gettext(
+            "Someone applied to contribute: the team answers within 2 business days."
+        ),
         url=reverse("applications"),
         key=f"application:{application.pk}",
     )
@@ -199,9 +223,32 @@ def connection_failed(account, reason: str) -> None:
     notify_role(
         Kind.CONNECTION_FAILED,
         role=Role.COMMUNITY_MANAGER,
-        text=f"{account}'s connection failed: {reason[:150]}. Sending waits until it is connected again.",
+        text=lambda: (
+            gettext(
+                "%(account)s's connection failed: %(reason)s. Sending waits until it is connected again."
+            )
+            % {"account": account, "reason": reason[:150]}
+        ),
         url=reverse("accounts"),
         key=f"connection:{account.pk}:{at.timestamp():.0f}",
+    )
+
+
+def email_failed(*, subject: str, attempts: int, error: str) -> None:
+    """An email was given up on: the admins see it under the bell (never by email) and on the
+    health page. Neither the address nor the text is repeated here."""
+    notify_role(
+        Kind.EMAIL_FAILED,
+        role=Role.ADMIN,
+        text=lambda: (
+            ngettext(
+                "An email could not be sent after %(count)d try: “%(subject)s” (%(error)s).",
+                "An email could not be sent after %(count)d tries: “%(subject)s” (%(error)s).",
+                attempts,
+            )
+            % {"count": attempts, "subject": subject[:80], "error": error[:100]}
+        ),
+        url=reverse("health") + "#failed-emails",
     )
 
 

@@ -562,9 +562,9 @@ def personal_settings(request):
                     )
                     messages.success(
                         request,
-                        f"“{chosen}” is now your default signature."
+                        _("“%(signature)s” is now your default signature.") % {"signature": chosen}
                         if chosen
-                        else "Your replies go out without a signature unless you pick one.",
+                        else _("Your replies go out without a signature unless you pick one."),
                     )
                 else:
                     if choice.cleaned_data["id"] is None:

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,13 +47,19 @@ def _how_play_ended(request) -> None:
     if last is not None and last.ended_by in (EndedBy.IDLE, EndedBy.SIGN_OUT):
         minutes = last.play_time.total_seconds() / 60
         why = (
-            "nothing happened for longer than the lease, so it counts until your last activity"
+            _("nothing happened for longer than the lease, so it counts until your last activity")
             if last.ended_by == EndedBy.IDLE
-            else "you signed out"
+            else _("you signed out")
         )
         messages.info(
             request,
-            f"Your Play Mode on {last.queue} ended at {timezone.localtime(last.ended_at):%H:%M} after {minutes:.0f} min: {why}.",
+            _("Your Play Mode on %(queue)s ended at %(time)s after %(minutes)s min: %(why)s.")
+            % {
+                "queue": last.queue,
+                "time": f"{timezone.localtime(last.ended_at):%H:%M}",
+                "minutes": f"{minutes:.0f}",
+                "why": why,
+            },
         )
     else:
         messages.info(request, _("Choose a queue and press Play."))
@@ -125,7 +131,10 @@ def play_stop(request):
         minutes = session.play_time.total_seconds() / 60
         messages.success(
             request,
-            f"Play Mode stopped after {minutes:.0f} min. Thanks! Remember to sign out when you are done.",
+            _(
+                "Play Mode stopped after %(minutes)s min. Thanks! Remember to sign out when you are done."
+            )
+            % {"minutes": f"{minutes:.0f}"},
         )
     else:
         _how_play_ended(request)
@@ -147,8 +156,14 @@ def play_renew(request):
         return HttpResponse(status=204)
     if conversation is None:
         return HttpResponse(
-            '<div class="flash error">Play Mode has ended: press Play on a queue to start again.</div>'
+            format_html(
+                '<div class="flash error">{}</div>',
+                _("Play Mode has ended: press Play on a queue to start again."),
+            )
         )
     return HttpResponse(
-        '<div class="flash error">This conversation is no longer dealt to you: someone else may pick it up.</div>'
+        format_html(
+            '<div class="flash error">{}</div>',
+            _("This conversation is no longer dealt to you: someone else may pick it up."),
+        )
     )

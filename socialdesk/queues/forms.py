@@ -10,7 +10,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.conversations.limits import TEXT_LIMITS
@@ -21,7 +21,7 @@ from socialdesk.people.models import Role
 from .models import Queue, QueueKind
 from .selectors import NONE, NONE_LABELS, PRIVATE_MESSAGE, ConversationFilter
 
-STARS = [("", "Any")] + [(str(n), "★" * n) for n in range(1, 6)]
+STARS = [("", gettext_lazy("Any"))] + [(str(n), "★" * n) for n in range(1, 6)]
 LIST_RULES = ("platforms", "accounts", "languages", "tags", "types", "sentiments")
 RULE_FIELDS = (*LIST_RULES, "moderated", "min_priority", "min_rating", "max_rating")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -63,7 +63,9 @@ class QueueForm(forms.Form):
     )
     languages = forms.CharField(
         required=False,
-        help_text=f"ISO codes separated by commas, e.g. en, de; {NONE} for “not detected”",
+        help_text=gettext_lazy(
+            "ISO codes separated by commas, e.g. en, de; (none) for “not detected”"
+        ),
     )
     tags = forms.MultipleChoiceField(
         choices=(),
@@ -123,7 +125,7 @@ class QueueForm(forms.Form):
         self._set_choices(
             "accounts",
             [(a.handle, str(a)) for a in BrandAccount.objects.order_by("platform", "handle")]
-            + [(NONE, f"{NONE_LABELS['accounts']} finds")],
+            + [(NONE, gettext("%(none)s finds") % {"none": NONE_LABELS["accounts"]})],
             unknown,
         )
         self._set_choices(
@@ -135,7 +137,7 @@ class QueueForm(forms.Form):
             "types",
             [
                 *MessageType.choices,
-                (PRIVATE_MESSAGE, "Containing private message"),
+                (PRIVATE_MESSAGE, gettext("Containing private message")),
                 (NONE, NONE_LABELS["types"]),
             ],
             unknown,
@@ -150,7 +152,9 @@ class QueueForm(forms.Form):
         # offered as one, ticked, so saving keeps it unless the community manager unticks it.
         known = {v for v, _ in choices}
         self.fields[name].choices = choices + [
-            (v, f"{v} (no longer exists)") for v in unknown[name] if v not in known
+            (v, gettext("%(value)s (no longer exists)") % {"value": v})
+            for v in unknown[name]
+            if v not in known
         ]
 
     @staticmethod
@@ -183,7 +187,9 @@ class QueueForm(forms.Form):
         try:
             wanted = ConversationFilter.from_rules(stored).as_rules()
         except ValidationError as exc:
-            return f"The stored rules cannot be read: {' '.join(exc.messages)}"
+            return gettext("The stored rules cannot be read: %(reasons)s") % {
+                "reasons": " ".join(exc.messages)
+            }
         # The form the browser would send back unchanged, read by the same cleaning as a save.
         echo = QueueForm(
             {
@@ -202,14 +208,20 @@ class QueueForm(forms.Form):
             e for name, errors in echo.errors.items() if name in RULE_FIELDS for e in errors
         ]
         if problems:
-            return f"Some stored rules cannot be shown here ({'; '.join(problems)})."
+            return gettext("Some stored rules cannot be shown here (%(problems)s).") % {
+                "problems": "; ".join(problems)
+            }
         lost = [
             key
             for key in sorted(set(wanted) | set(echo.rules()))
             if _normal(wanted.get(key)) != _normal(echo.rules().get(key))
         ]
         if lost:
-            return f"The stored rule{'s' if len(lost) > 1 else ''} {', '.join(lost)} cannot be shown here exactly."
+            return ngettext(
+                "The stored rule %(rules)s cannot be shown here exactly.",
+                "The stored rules %(rules)s cannot be shown here exactly.",
+                len(lost),
+            ) % {"rules": ", ".join(lost)}
         return ""
 
     def clean_name(self):
@@ -301,7 +313,7 @@ class IdListField(forms.Field):
 
     widget = forms.MultipleHiddenInput
     default_error_messages = {
-        "invalid": "The selection is not valid; reload the page and select again."
+        "invalid": gettext_lazy("The selection is not valid; reload the page and select again.")
     }
 
     def to_python(self, value):

@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from socialdesk.brands.models import BrandAccount, Platform
 from socialdesk.conversations.limits import unsafe_character
@@ -54,11 +55,11 @@ PRIVATE_MESSAGE = "private_message"
 # no type, no sentiment, no tag. Parentheses appear in no handle, language code or slug.
 NONE = "(none)"
 NONE_LABELS = {
-    "accounts": "No account (search)",
-    "languages": "Not detected",
-    "types": "Not classified",
-    "sentiments": "Not marked",
-    "tags": "No tag",
+    "accounts": gettext_lazy("No account (search)"),
+    "languages": gettext_lazy("Not detected"),
+    "types": gettext_lazy("Not classified"),
+    "sentiments": gettext_lazy("Not marked"),
+    "tags": gettext_lazy("No tag"),
 }
 # The columns the multiple-choice fields narrow; `tags` and the private-message type are EXISTS.
 COLUMNS = {
@@ -238,8 +239,8 @@ class ConversationFilter:
             tag_names = dict(Tag.objects.filter(slug__in=self.tags).values_list("slug", "name"))
 
         def labels(name: str, known: dict) -> str:
-            return " or ".join(
-                str(NONE_LABELS.get(name, "none") if v == NONE else known.get(v, v))
+            return gettext(" or ").join(
+                str(NONE_LABELS.get(name, gettext("none")) if v == NONE else known.get(v, v))
                 for v in getattr(self, name)
             )
 
@@ -249,28 +250,36 @@ class ConversationFilter:
         if self.accounts:
             parts.append(labels("accounts", {a: f"@{a}" for a in self.accounts}))
         if self.moderated is not None:
-            parts.append("moderated" if self.moderated else "not yet moderated")
+            parts.append(gettext("moderated") if self.moderated else gettext("not yet moderated"))
         if self.languages:
-            parts.append(f"language {labels('languages', {})}")
+            parts.append(
+                gettext("language %(languages)s") % {"languages": labels("languages", {})}
+            )
         if self.tags:
-            parts.append(f"tagged {labels('tags', tag_names or {})}")
+            parts.append(gettext("tagged %(tags)s") % {"tags": labels("tags", tag_names or {})})
         if self.types:
             parts.append(
                 labels(
                     "types",
-                    {**dict(MessageType.choices), PRIVATE_MESSAGE: "Containing private message"},
+                    {
+                        **dict(MessageType.choices),
+                        PRIVATE_MESSAGE: gettext("Containing private message"),
+                    },
                 )
             )
         if self.sentiments:
-            parts.append(f"{labels('sentiments', dict(Sentiment.choices))} sentiment")
+            parts.append(
+                gettext("%(sentiments)s sentiment")
+                % {"sentiments": labels("sentiments", dict(Sentiment.choices))}
+            )
         if self.statuses:
             parts.append(labels("statuses", dict(Status.choices)))
         if self.min_priority is not None:
-            parts.append(f"priority ≥ {self.min_priority}")
+            parts.append(gettext("priority ≥ %(priority)s") % {"priority": self.min_priority})
         if self.min_rating is not None or self.max_rating is not None:
             low, high = self.min_rating or 1, self.max_rating or 5
             parts.append(f"{low}★" if low == high else f"{low}–{high}★")
-        return " · ".join(parts) or "every conversation"
+        return " · ".join(parts) or gettext("every conversation")
 
 
 def queue_filter(queue: Queue) -> ConversationFilter | None:

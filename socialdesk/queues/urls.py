@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .saved_filters import saved_filters_page
 
 urlpatterns = [
     path("queues/<slug:slug>/", views.queue_list, name="queue"),
@@ -12,4 +13,5 @@ urlpatterns = [
     path("manage/queues/new", views.edit_queue, name="new_queue"),
     path("manage/queues/<int:pk>/", views.edit_queue, name="edit_queue"),
     path("manage/queues/<int:pk>/delete", views.delete_queue, name="delete_queue"),
+    *saved_filters_page.urls("manage/saved-filters/"),
 ]

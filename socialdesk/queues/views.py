@@ -64,7 +64,7 @@ _require_cm = policy.page_role("cm", gettext_lazy("Only community managers edit 
 def visible_queue_or_404(request, slug: str) -> Queue:
     queue = get_object_or_404(Queue, slug=slug)
     if not has_role(request.user, queue.visible_to):
-        raise Http404("No such queue.")
+        raise Http404(_("No such queue."))
     return queue
 
 
@@ -343,10 +343,10 @@ def manage_queues(request):
     for q in queues:
         rules = queue_filter(q)
         if q.kind == QueueKind.ASSIGNMENT:
-            rows.append((q, "What is assigned to it", False))
+            rows.append((q, _("What is assigned to it"), False))
         elif rules is None:
             rows.append(
-                (q, "Rules that cannot be read: it shows nothing until they are fixed", True)
+                (q, _("Rules that cannot be read: it shows nothing until they are fixed"), True)
             )
         else:
             rows.append((q, rules.describe(tag_names=tag_names), False))

@@ -4,7 +4,7 @@ from datetime import date
 from zoneinfo import available_timezones
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import BusinessHours
@@ -30,7 +30,11 @@ class RangeForm(forms.Form):
             return data
         for name, value in (("start", start), ("end", end)):
             if not EARLIEST <= value <= LATEST:
-                self.add_error(name, f"Choose a date between {EARLIEST:%Y} and {LATEST:%Y}.")
+                self.add_error(
+                    name,
+                    gettext("Choose a date between %(first)s and %(last)s.")
+                    % {"first": f"{EARLIEST:%Y}", "last": f"{LATEST:%Y}"},
+                )
         if self.errors:
             return data
         if end < start:

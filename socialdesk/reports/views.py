@@ -180,7 +180,7 @@ def response_times(request):
             "hours_links": _hours_links(request),
             "median_chart": charts.bars(
                 [(r.label, r.all.median) for r in report.by_day],
-                title="Median response time per day",
+                title=gettext("Median response time per day"),
                 chart_id="chart-median-per-day",
                 shown=duration,
             ),
@@ -196,7 +196,7 @@ def _report_filter(request) -> tuple[ConversationFilter, Queue | None]:
     if slug:
         queue = None if unsafe_character(slug) else Queue.objects.filter(slug=slug[:100]).first()
         if queue is None or not has_role(request.user, queue.visible_to):
-            raise Http404("No such queue.")
+            raise Http404(gettext("No such queue."))
     return filter, queue
 
 
@@ -229,7 +229,7 @@ def volumes(request):
             counts,
             charts.bars(
                 [(c.label, c.count) for c in counts[:15]],
-                title=f"Conversations by {dimension.lower()}",
+                title=gettext("Conversations by %(dimension)s") % {"dimension": dimension.lower()},
                 chart_id=f"chart-{dimension.lower().replace(' ', '-')}",
             ),
         )
@@ -250,7 +250,7 @@ def volumes(request):
             "charts": charts_by,
             "per_day_chart": charts.columns(
                 [(d.isoformat(), o, c) for d, o, c in report.per_day],
-                title="Conversations opened and closed per day",
+                title=gettext("Conversations opened and closed per day"),
                 chart_id="chart-per-day",
             ),
         },

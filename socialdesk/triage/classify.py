@@ -20,6 +20,7 @@ from functools import lru_cache
 from django.conf.locale import LANG_INFO
 
 from . import cues, patterns
+from . import reasons as R
 from .textmodel import candidate_words, model, normalise, raw_features
 
 TYPES = ["support request", "feedback", "feature request", "compliment", "app roundup", "other"]
@@ -66,7 +67,7 @@ def language_name(code: str) -> str:
 
 
 def _words_like(words) -> str:
-    return "words like " + ", ".join(f"“{w}”" for w in words)
+    return R.WORDS_LIKE % {"words": ", ".join(f"“{w}”" for w in words)}
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ class TagRuleSpec:
             hit = next((k for k in self.keywords if _keyword_re(k.lower()).search(low)), None)
             if hit is None:
                 return None
-            why.append(f"mentions “{hit}”")
+            why.append(R.MENTIONS % {"hit": hit})
         if self.regex:
             # On RE2 (linear time): a person's pattern runs on every new message. One that no longer
             # compiles is left out when the configuration is loaded; here it simply never matches.
@@ -212,26 +213,26 @@ class TagRuleSpec:
                 return None
             if m is None:
                 return None
-            why.append(f"matches /{self.regex}/ (“{m.group(0)[:40]}”)")
+            why.append(R.MATCHES % {"pattern": self.regex, "match": m.group(0)[:40]})
         if self.authors:
             if inp.handle.lower().lstrip("@") not in {a.lower().lstrip("@") for a in self.authors}:
                 return None
-            why.append(f"author @{inp.handle}")
+            why.append(R.AUTHOR % {"handle": inp.handle})
         if self.account:
             if inp.account.lower() != self.account.lower().lstrip("@"):
                 return None
-            why.append(f"addressed to @{inp.account}")
+            why.append(R.ADDRESSED_TO % {"account": inp.account})
         if self.type:
             if type != self.type:
                 return None
-            why.append(f"type is {type}")
+            why.append(R.TYPE_IS % {"type": type})
         if self.language:
             if language != self.language:
                 return None
-            why.append(f"language is {language_name(language)}")
+            why.append(R.LANGUAGE_IS % {"language": language_name(language)})
         if not why:
             return None
-        return f"rule “{self.name or self.tag}”: " + ", ".join(why)
+        return R.RULE % {"rule": self.name or self.tag, "conditions": ", ".join(why)}
 
 
 @dataclass(frozen=True)
@@ -332,13 +333,16 @@ def _hits(pattern: re.Pattern, text: str, limit: int = 3) -> list[str]:
 def _type_rule(text: str) -> tuple[str, str] | None:
     apps = {a.lower() for a in _APPS.findall(text)}
     if len(apps) >= 3 and (_ROUNDUP.search(text) or "," in text):
-        return "app roundup", f"lists {len(apps)} apps ({', '.join(sorted(apps)[:4])})"
+        return "app roundup", R.LISTS_APPS % {
+            "count": len(apps),
+            "apps": ", ".join(sorted(apps)[:4]),
+        }
     if hits := _hits(_FEATURE, text):
-        return "feature request", f"asks for something new: {_words_like(hits)}"
+        return "feature request", R.ASKS_NEW % {"what": _words_like(hits)}
     if hits := _hits(_PROBLEM, text):
-        return "support request", f"describes a problem or asks for help: {_words_like(hits)}"
+        return "support request", R.DESCRIBES_PROBLEM % {"what": _words_like(hits)}
     if (hits := _hits(_PRAISE, text)) and "?" not in text:
-        return "compliment", f"praise or thanks, and no problem or question: {_words_like(hits)}"
+        return "compliment", R.PRAISE % {"what": _words_like(hits)}
     return None
 
 
@@ -392,15 +396,19 @@ def _lingua_classify(detector, text: str) -> tuple[str, float]:
 
 
 def detect_language(
-    text: str, hint: str = "", *, hint_from: str = "the platform"
+    text: str, hint: str = "", *, hint_from: str = R.THE_PLATFORM
 ) -> tuple[str, float, str]:
     """(ISO 639-1 code, confidence, reason). Handles, links and hashtags are left out first.
     `hint_from` names who gave the hint, for the reason."""
     clean = re.sub(r"https?://\S+|[@#]\w+", " ", text).strip()
     if len(clean) < 3:
         if hint:
-            return hint, 0.5, f"too little text to tell; {hint_from} says {language_name(hint)}"
-        return "", 0.0, "too little text to tell"
+            return (
+                hint,
+                0.5,
+                R.TOO_LITTLE_HINT % {"source": hint_from, "language": language_name(hint)},
+            )
+        return "", 0.0, R.TOO_LITTLE
     lingua = _lingua() if len(clean.split()) <= LINGUA_MAX_WORDS else None
     if lingua is not None:
         lang, p = _lingua_classify(lingua, clean)
@@ -410,15 +418,20 @@ def detect_language(
         return (
             hint,
             0.5,
-            f"{hint_from} says {language_name(hint)}; the text reads more like {language_name(lang)}",
+            R.HINT_DIFFERS
+            % {
+                "source": hint_from,
+                "language": language_name(hint),
+                "detected": language_name(lang),
+            },
         )
     if hint == lang:
         return (
             lang,
             float(p),
-            f"the text reads as {language_name(lang)}, and {hint_from} says so too",
+            R.READS_AS_AGREED % {"language": language_name(lang), "source": hint_from},
         )
-    return lang, float(p), f"the text reads as {language_name(lang)}"
+    return lang, float(p), R.READS_AS % {"language": language_name(lang)}
 
 
 def _prediction(probs, classes) -> tuple[str, float]:
@@ -473,10 +486,10 @@ def classify_batch(
                     c_type, c_conf = _prediction(
                         type_probs_all[context_row[i]], type_model.classes
                     )
-                    c_why = "the wording as a whole"
+                    c_why = R.WHOLE_WORDING
                 if c_conf > type_conf:
                     type_, type_conf = c_type, c_conf
-                    type_reason = f"read with the conversation's earlier messages: {c_why}"
+                    type_reason = R.WITH_CONTEXT % {"why": c_why}
         probs = sentiment_probs[i]
         from_context = False
         if i in context_row and float(probs.max()) < act:
@@ -492,7 +505,7 @@ def classify_batch(
         )
         sentiment, sentiment_conf = _prediction(probs, sentiment_model.classes)
         if from_context:
-            sentiment_reason = "read with the conversation's earlier messages"
+            sentiment_reason = R.WITH_CONTEXT_ALONE
         else:
             sentiment_reason = _model_reason(
                 sentiment_words[i]
@@ -501,7 +514,10 @@ def classify_batch(
                 band(sentiment_conf, act),
             )
         if cues_used:
-            sentiment_reason = f"{sentiment_reason}; with {' and '.join(cues_used)}"
+            sentiment_reason = R.WITH_CUES % {
+                "why": sentiment_reason,
+                "cues": " and ".join(cues_used),
+            }
         results.append(
             _classify_one(
                 inp,
@@ -520,14 +536,8 @@ RULE_CONFIDENCE = 0.85
 def _model_reason(words: list[str], band_: str) -> str:
     """Why the model chose, in words a volunteer can check against the message."""
     if band_ == CONFIDENT:
-        return (
-            _words_like(words) if words else "the wording as a whole (no single word stands out)"
-        )
-    return (
-        f"a guess from {_words_like(words)}"
-        if words
-        else "a guess from the wording as a whole (no single word stands out)"
-    )
+        return _words_like(words) if words else R.WHOLE_WORDING_NONE
+    return R.GUESS_FROM % {"what": _words_like(words)} if words else R.GUESS_WHOLE
 
 
 def classify(inp: TriageInput, config: TriageConfig | None = None) -> TriageResult:
@@ -543,7 +553,7 @@ def _classify_one(
         language, language_conf, language_reason = detect_language(inp.text, inp.language_hint)
     else:
         language, language_conf, language_reason = detect_language(
-            inp.text, inp.language_claim, hint_from="the author's app"
+            inp.text, inp.language_claim, hint_from=R.THE_AUTHORS_APP
         )
     result = TriageResult(
         type=type_,
@@ -566,18 +576,16 @@ def _classify_one(
         if why:
             # A rule keyed on a classifier's guess suggests its tag; it adds it only on a confident value.
             if spec.type and result.type_band != CONFIDENT:
-                result.tags.append(
-                    TagSuggestion(spec.tag, f"{why} — but the type is only a guess", UNSURE)
-                )
+                result.tags.append(TagSuggestion(spec.tag, R.TYPE_GUESS % {"why": why}, UNSURE))
             elif spec.language and result.settled_language != spec.language:
                 result.tags.append(
-                    TagSuggestion(spec.tag, f"{why} — but the language is only a guess", UNSURE)
+                    TagSuggestion(spec.tag, R.LANGUAGE_GUESS % {"why": why}, UNSURE)
                 )
             else:
                 result.tags.append(TagSuggestion(spec.tag, why))
     result.priority, why = priority_for(inp, result)
     if why:
-        result.signals.append(Signal("review_priority", f"Seen early: {why[0]}", why[1]))
+        result.signals.append(Signal("review_priority", R.SEEN_EARLY % {"why": why[0]}, why[1]))
     return result
 
 
@@ -589,81 +597,84 @@ def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> No
 
     if inp.verified or inp.followers >= config.celebrity_followers:
         why = (
-            "the author is verified"
+            R.VERIFIED
             if inp.verified
-            else f"the author has {inp.followers:,} followers ({config.celebrity_followers:,} or more counts)"
+            else R.FOLLOWERS
+            % {
+                "followers": f"{inp.followers:,}",
+                "threshold": f"{config.celebrity_followers:,}",
+            }
         )
-        result.signals.append(
-            Signal("celebrity", "Internet celebrity: handle with care, consider escalating", why)
-        )
+        result.signals.append(Signal("celebrity", R.CELEBRITY, why))
         add_tag("Internet celebrity", why)
     for name, aliases in config.paid_products:
         hit = next(
             (a for a in (name.lower(), *aliases) if _keyword_re(a.lower()).search(low)), None
         )
         if hit:
-            why = f"mentions “{hit}”, a paid product"
-            result.signals.append(Signal("paid_product", f"Paid product: {name} — escalate", why))
+            why = R.PAID_MENTION % {"hit": hit}
+            result.signals.append(Signal("paid_product", R.PAID % {"name": name}, why))
             add_tag("Paid product", why)
             break
     asks = bool(_QUESTION.search(inp.text))
     for name, keywords in config.controversial_topics:
         hit = next((k for k in keywords if _keyword_re(k.lower()).search(low)), None)
         if hit:
-            reach = (
-                f"; the author has {inp.followers:,} followers"
+            why = (
+                R.MENTIONS_REACH % {"hit": hit, "followers": f"{inp.followers:,}"}
                 if inp.followers >= config.celebrity_followers // 10
-                else ""
+                else R.MENTIONS % {"hit": hit}
             )
-            result.signals.append(
-                Signal("controversial", f"Controversial topic: {name}", f"mentions “{hit}”{reach}")
-            )
-            add_tag("Controversial", f"topic “{name}”")
+            result.signals.append(Signal("controversial", R.CONTROVERSIAL % {"name": name}, why))
+            add_tag("Controversial", R.TOPIC % {"name": name})
             if not asks:
                 result.signals.append(
                     Signal(
                         "unsolicited",
-                        "Do not offer help unsolicited",
-                        "a controversial topic and the message asks nothing (no question or request for help)",
+                        R.UNSOLICITED,
+                        R.UNSOLICITED_WHY,
                     )
                 )
             break
     spam_why = []
     if m := _SPAM.search(inp.text):
-        spam_why.append(f"spam phrase “{m.group(0)}”")
+        spam_why.append(R.SPAM_PHRASE % {"phrase": m.group(0)})
     if len(_LINK.findall(inp.text)) >= 3:
-        spam_why.append("three or more links")
+        spam_why.append(R.LINKS)
     if inp.text.count("#") >= 6:
-        spam_why.append("six or more hashtags")
+        spam_why.append(R.HASHTAGS)
     if inp.author_history:
         same = normalise(inp.text)
         repeats = sum(normalise(t) == same for t in inp.author_history)
         if repeats >= REPEATS:
-            spam_why.append(f"the author sent the same text {repeats + 1} times")
+            spam_why.append(R.REPEATS % {"count": repeats + 1})
     found = bool(spam_why)
     if "spammer" in inp.user_tags:
-        spam_why.append("an agent tagged the author Spammer")
+        spam_why.append(R.TAGGED_SPAMMER)
     if spam_why:
-        result.signals.append(Signal("spam", "Possible spam", "; ".join(spam_why)))
+        result.signals.append(Signal("spam", R.POSSIBLE_SPAM, "; ".join(spam_why)))
     if found and "spammer" not in inp.user_tags:
         # A suggestion for the agent: a user tag follows the author into every conversation.
-        result.signals.append(
-            Signal("suggest_user_tag", "Suggested user tag: Spammer", "; ".join(spam_why))
-        )
+        result.signals.append(Signal("suggest_user_tag", R.SUGGEST_SPAMMER, "; ".join(spam_why)))
     if {"troll", "trouble_maker"} & set(inp.user_tags):
         result.signals.append(
             Signal(
                 "troll",
-                "Troll / trouble maker",
-                "an agent tagged the author so in an earlier conversation",
+                R.TROLL,
+                R.TROLL_WHY,
             )
         )
     if inp.likes + inp.reposts >= config.attention_threshold:
         result.signals.append(
             Signal(
                 "attention",
-                "A lot of attention",
-                f"{inp.likes} likes and {inp.reposts} reposts ({config.attention_threshold} or more counts)",
+                R.ATTENTION,
+                R.ATTENTION_WHY
+                % {
+                    "likes": inp.likes,
+                    "reposts": inp.reposts,
+                    "threshold": config.attention_threshold,
+                },
             )
         )
 
@@ -687,9 +698,13 @@ def check_language_supported(
     result.signals.append(
         Signal(
             "language_not_supported",
-            "Language not supported — suggested close reason",
-            f"written in {language_name(result.language)}; {account_label or 'the account'} "
-            f"supports {', '.join(language_name(c) for c in supported)}",
+            R.NOT_SUPPORTED,
+            R.NOT_SUPPORTED_WHY
+            % {
+                "language": language_name(result.language),
+                "account": account_label or R.THE_ACCOUNT,
+                "languages": ", ".join(language_name(c) for c in supported),
+            },
         )
     )
 
@@ -702,35 +717,28 @@ def priority_for(inp: TriageInput, result: TriageResult) -> tuple[int, tuple[str
     customer's own word (1–2★ negative, 4–5★ positive). A guess leaves the review where it is.
     """
     if inp.stars is not None:
-        stars = f"{inp.stars}★ review"
+        stars = {"stars": inp.stars}
         type_ = result.settled_type
         short = len(inp.text) < 60
         tone = result.settled_sentiment or (
             "negative" if inp.stars <= 2 else "positive" if inp.stars >= 4 else ""
         )
         if type_ == "support request":
-            label = (
-                "1–2★ with a bug or help request"
-                if inp.stars <= 2
-                else "3–5★ with a bug or help request"
-            )
-            return (40 if inp.stars <= 2 else 30), (
-                label,
-                f"a {stars} that reports a problem or asks for help",
-            )
+            label = R.LOW_STARS_PROBLEM if inp.stars <= 2 else R.HIGH_STARS_PROBLEM
+            return (40 if inp.stars <= 2 else 30), (label, R.REVIEW_PROBLEM % stars)
         if type_ in ("feedback", "feature request") and not short:
-            return 20, ("notable feedback", f"a {stars} with {type_} at some length")
+            return 20, (R.NOTABLE_FEEDBACK, R.REVIEW_FEEDBACK % {**stars, "type": type_})
         if short and inp.stars <= 3 and tone == "negative":
             return 10, (
-                "short negative review",
-                f"a short {stars}, negative"
-                + ("" if result.settled_sentiment else " by its stars"),
+                R.SHORT_NEGATIVE,
+                (R.SHORT_NEGATIVE_WHY if result.settled_sentiment else R.SHORT_NEGATIVE_STARS)
+                % stars,
             )
         if short and inp.stars >= 4 and tone == "positive":
             return 5, (
-                "short positive review",
-                f"a short {stars}, positive"
-                + ("" if result.settled_sentiment else " by its stars"),
+                R.SHORT_POSITIVE,
+                (R.SHORT_POSITIVE_WHY if result.settled_sentiment else R.SHORT_POSITIVE_STARS)
+                % stars,
             )
         return 0, None
     bump = 10 if result.has_signal("paid_product") else 0

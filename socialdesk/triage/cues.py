@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 
+from . import reasons as R
+
 # How much likelier each sentiment makes a star rating (relative; only ratios matter). A 3★ review
 # says little. Set by reading reviews, and measured on the Firefox reviews in docs/triage-quality.md.
 STAR_LIKELIHOOD = {
@@ -107,7 +109,11 @@ def combine(
                 if ch in (POSITIVE_EMOJI if side == "positive" else NEGATIVE_EMOJI)
             )
         )
-        used.append(f"{side} emoji {shown}" if shown else f"{side} emoticons")
+        used.append(
+            R.CUE_EMOJI % {"side": side, "emoji": shown}
+            if shown
+            else R.CUE_EMOTICONS % {"side": side}
+        )
     plain = _STRETCHED.sub(r"\1", text)  # "Sloooow" is "slow"
     pos_hits = list(_WORDS_POS.finditer(plain))
     neg_hits = list(_WORDS_NEG.finditer(plain))
@@ -127,7 +133,7 @@ def combine(
         if hits:
             m = hits[0]
             before = _NEGATION.search(plain[max(0, m.start() - 40) : m.start()])
-            used.append(f"“{(before.group(0) if before else '') + m.group(0)}”")
+            used.append(R.CUE_WORD % {"word": (before.group(0) if before else "") + m.group(0)})
     if rule_type in RULE_TONE:
         side, factor = RULE_TONE[rule_type]
         p[idx[side]] *= factor
@@ -137,7 +143,7 @@ def combine(
             if c == "negative" and stars >= 4 and clearly_negative:
                 continue
             p[idx[c]] *= w
-        used.append(f"a {stars}★ review")
+        used.append(R.CUE_STARS % {"stars": stars})
     total = p.sum()
     if total <= 0:  # every class ruled out cannot happen with the table above; be safe anyway
         return np.asarray(probs, dtype=np.float64), []

@@ -17,10 +17,14 @@ MAX_UPLOAD = 2 * 1024 * 1024
 
 class TagRuleForm(forms.ModelForm):
     type = forms.ChoiceField(
-        choices=[("", gettext_lazy("any type"))] + list(MessageType.choices), required=False
+        choices=[("", gettext_lazy("any type"))] + list(MessageType.choices),
+        required=False,
+        label=gettext_lazy("Type"),
     )
     language = forms.ChoiceField(
-        choices=[("", gettext_lazy("any language"))] + [(c, c) for c in LANGUAGES], required=False
+        choices=[("", gettext_lazy("any language"))] + [(c, c) for c in LANGUAGES],
+        required=False,
+        label=gettext_lazy("Language"),
     )
 
     class Meta:
@@ -36,6 +40,15 @@ class TagRuleForm(forms.ModelForm):
             "language",
             "active",
         ]
+        labels = {
+            "name": gettext_lazy("Name"),
+            "tag": gettext_lazy("Tag"),
+            "keywords": gettext_lazy("Keywords"),
+            "regex": gettext_lazy("Regex"),
+            "authors": gettext_lazy("Authors"),
+            "account": gettext_lazy("Account"),
+            "active": gettext_lazy("Active"),
+        }
         widgets = {
             "keywords": forms.Textarea(attrs={"rows": 3}),
             "authors": forms.Textarea(attrs={"rows": 2}),

@@ -22,7 +22,7 @@ from socialdesk.conversations.models import (
     Status,
 )
 
-from . import topics
+from . import reasons, topics
 from .classify import CONFIDENT, LANGUAGES, band, language_name
 from .models import KBArticle, TriageSuggestion
 from .textmodel import normalise
@@ -72,7 +72,14 @@ def rank_suggestions(text: str, *, limit: int = 3, language: str = "") -> list[R
     ]
     threshold = getattr(settings, "SOCIALDESK_SUGGEST_CONFIDENCE", topics.SUGGEST_CONFIDENCE)
     return [
-        Ranked(m.doc.kind, m.doc.title, m.doc.url, m.doc.text, m.confidence, m.reason)
+        Ranked(
+            m.doc.kind,
+            m.doc.title,
+            m.doc.url,
+            m.doc.text,
+            m.confidence,
+            reasons.translate(m.reason),
+        )
         for m in topics.suggest(text, docs, language=language, threshold=threshold, limit=limit)
     ]
 
@@ -117,15 +124,36 @@ _OLD_LANGUAGE_REASON = re.compile(r"\b([a-z]{2}) with probability [\d.]+ \(langu
 
 
 def plain_reason(reason: str) -> str:
+    """A stored reason in words, in the reader's language."""
     if _OLD_MODEL_REASON.match(reason):
-        return "the model's reading of the wording as a whole"
-    return _OLD_LANGUAGE_REASON.sub(
-        lambda m: f"the text reads as {language_name(m.group(1))}", reason
+        return gettext("the model's reading of the wording as a whole")
+    return reasons.translate(
+        _OLD_LANGUAGE_REASON.sub(
+            lambda m: reasons.READS_AS % {"language": language_name(m.group(1))}, reason
+        )
     )
 
 
+def _translated(items: list[dict]) -> list[dict]:
+    """Stored tags' or signals' reasons and labels, in the reader's language."""
+    return [
+        {
+            **x,
+            **{
+                k: reasons.translate(x[k])
+                for k in ("label", "reason")
+                if isinstance(x.get(k), str)
+            },
+        }
+        for x in items
+    ]
+
+
 def _numbers(confidence: float, act: float) -> str:
-    return f"{confidence:.0%} sure; triage acts on its own from {act:.0%}"
+    return gettext("%(sure)s sure; triage acts on its own from %(act)s") % {
+        "sure": f"{confidence:.0%}",
+        "act": f"{act:.0%}",
+    }
 
 
 def _rows(s: TriageSuggestion, conversation: Conversation, act: float) -> list[FieldRow]:
@@ -135,23 +163,23 @@ def _rows(s: TriageSuggestion, conversation: Conversation, act: float) -> list[F
         (
             "type",
             gettext("Type"),
-            s.type.replace("_", " "),
+            str(reasons.VALUE_WORDS.get(s.type, s.type.replace("_", " "))),
             types.get(conversation.type, ""),
             MessageType.choices,
         ),
         (
             "sentiment",
             gettext("Sentiment"),
-            s.sentiment,
+            str(reasons.VALUE_WORDS.get(s.sentiment, s.sentiment)),
             sentiments.get(conversation.sentiment, ""),
             Sentiment.choices,
         ),
         (
             "language",
             gettext("Language"),
-            language_name(s.language) if s.language else "",
-            language_name(conversation.language) if conversation.language else "",
-            [(code, f"{language_name(code)} ({code})") for code in LANGUAGES],
+            reasons.language_label(s.language) if s.language else "",
+            reasons.language_label(conversation.language) if conversation.language else "",
+            [(code, f"{reasons.language_label(code)} ({code})") for code in LANGUAGES],
         ),
     ):
         confidence = getattr(s, f"{name}_confidence")
@@ -194,7 +222,7 @@ def composer(conversation: Conversation) -> dict:
     warnings = [x for x in signals if x["kind"] in COMPOSER_SIGNALS] + _warnings(
         conversation, signals, has_kb=any(r.kind == "kb" for r in ranked)
     )
-    return {"ranked": ranked, "warnings": warnings}
+    return {"ranked": ranked, "warnings": _translated(warnings)}
 
 
 def _warnings(
@@ -209,7 +237,7 @@ def _warnings(
                 {
                     "kind": "moved_to_forum",
                     "label": gettext("Suggest “Moved to forum”"),
-                    "reason": f"a controversial topic and {outbound} replies from us without a solution",
+                    "reason": reasons.MOVED_TO_FORUM_WHY % {"count": outbound},
                 }
             )
     if "attention" in kinds:
@@ -222,8 +250,8 @@ def _warnings(
                 {
                     "kind": "attention_no_kb",
                     "label": gettext("Escalate: a lot of attention and no KB answer"),
-                    "reason": next(x["reason"] for x in signals if x["kind"] == "attention")
-                    + "; no KB article matches",
+                    "reason": reasons.NO_KB
+                    % {"why": next(x["reason"] for x in signals if x["kind"] == "attention")},
                 }
             )
     return warnings
@@ -245,10 +273,10 @@ def panel(conversation: Conversation) -> Panel:
     return Panel(
         suggestion=s,
         fields=_rows(s, conversation, act) if s else [],
-        tags_added=added,
-        tags_suggested=suggested,
-        signals=signals,
-        warnings=warnings,
+        tags_added=_translated(added),
+        tags_suggested=_translated(suggested),
+        signals=_translated(signals),
+        warnings=_translated(warnings),
         close_reason=close,
         close_reason_label=dict(CloseReason.choices).get(close, ""),
         act=act,
@@ -334,10 +362,16 @@ def clusters(
         shared = [vocab[k] for k in np.argsort(-weight) if present[k] >= 2][:5]
         members = sorted((convs[i] for i in idx), key=lambda c: c.last_inbound_at)
         span = (members[-1].last_inbound_at - members[0].last_inbound_at).total_seconds() / 3600
-        reason = (
-            f"{len(idx)} open conversations from {len(authors)} different people within {span:.1f} h "
-            f"ask something similar (shared words: {', '.join(shared) or '—'}; similarity ≥ {threshold:.2f})"
-        )
+        reason = gettext(
+            "%(count)s open conversations from %(people)s different people within %(hours)s h "
+            "ask something similar (shared words: %(words)s; similarity ≥ %(threshold)s)"
+        ) % {
+            "count": len(idx),
+            "people": len(authors),
+            "hours": f"{span:.1f}",
+            "words": ", ".join(shared) or "—",
+            "threshold": f"{threshold:.2f}",
+        }
         out.append(
             Cluster(members=members, texts={c.pk: first[c.pk] for c in members}, reason=reason)
         )

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from . import reasons as R
+
 # topic -> words that say a message is about it (en de fr es pt tr it nl), as regex alternatives.
 TOPIC_WORDS = {
     "vpn": r"vpn",
@@ -164,8 +166,13 @@ def suggest(
     shown = ", ".join(f"“{w}”" for w in dict.fromkeys(w.lower() for w in words))
     out = []
     for d in sorted(fitting, key=order):
-        lang_note = "" if not language or d.language == language else f" (in {d.language})"
-        out.append(Match(d, confidence, f"about {topic}: the message says {shown}{lang_note}"))
+        values = {"topic": topic, "words": shown}
+        if not language or d.language == language:
+            out.append(Match(d, confidence, R.TOPIC_MATCH % values))
+        else:
+            out.append(
+                Match(d, confidence, R.TOPIC_MATCH_ELSEWHERE % {**values, "code": d.language})
+            )
     kb = [m for m in out if m.doc.kind == "kb"][:limit]
     clips = [m for m in out if m.doc.kind == "clipping"][:limit]
     return kb + clips

@@ -1,6 +1,7 @@
 """Small filters for the people pages."""
 
 from django import template
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -12,7 +13,15 @@ def minutes(delta) -> str:
         n = max(1, round(delta.total_seconds() / 60))
     except AttributeError:
         return ""
-    return f"{n} minute{'s' if n != 1 else ''}"
+    return ngettext("%(count)d minute", "%(count)d minutes", n) % {"count": n}
+
+
+@register.filter
+def audit_details(entry) -> list[tuple[str, str]]:
+    """An audit entry's detail as (label, value) pairs, in the reader's language."""
+    from socialdesk.people.audit import details
+
+    return details(entry)
 
 
 @register.simple_tag

@@ -43,6 +43,13 @@ def test_a_cm_adds_edits_and_deletes_a_clipping(agents, conversation):
     assert r.status_code == 302
     clip.refresh_from_db()
     assert (clip.text, clip.language, clip.is_holding_reply) == ("Olá {name}", "pt-BR", True)
+    # Deleting asks first, as every settings page does.
+    page = cm.get("/manage/clippings/").content.decode()
+    assert f'href="/manage/clippings/{clip.pk}/delete"' in page
+    r = cm.get(f"/manage/clippings/{clip.pk}/delete")
+    assert r.status_code == 200 and "Delete the clipping “Caché”?" in r.content.decode()
+    assert "replies already sent with it stay" in r.content.decode()
+    assert Clipping.objects.filter(pk=clip.pk).exists()
     assert cm.post(f"/manage/clippings/{clip.pk}/delete").status_code == 302
     assert not Clipping.objects.filter(pk=clip.pk).exists()
     assert {e.kind for e in search(q="cm")} >= {"clipping_saved", "clipping_deleted"}
@@ -91,6 +98,15 @@ def test_a_respond_from_rule_takes_effect_on_the_next_mention(agents, demo):
     assert Conversation.objects.latest("pk").respond_from == germany
 
     rule = RoutingRule.objects.get(note="test")
+    # Removing asks first and says what it does (and what it leaves alone).
+    assert (
+        f'href="/manage/accounts/respond-from/{rule.pk}/delete"'
+        in cm.get("/manage/accounts/respond-from/").content.decode()
+    )
+    page = cm.get(f"/manage/accounts/respond-from/{rule.pk}/delete").content.decode()
+    assert "Delete the rule “@Firefox → @mozilla_germany”?" in page
+    assert "conversations already open keep the account" in page
+    assert RoutingRule.objects.filter(pk=rule.pk).exists()
     assert cm.post(f"/manage/accounts/respond-from/{rule.pk}/delete").status_code == 302
     ingest([make_inbound("A third", mention="Firefox")])
     assert Conversation.objects.latest("pk").respond_from.handle == "FirefoxSupport"

@@ -60,6 +60,21 @@ def _webhook() -> int:
     return hook.pk
 
 
+def _saved_filter() -> int:
+    """A filter someone saved on a queue (made inside the case's savepoint, like `_webhook`)."""
+    from django.contrib.auth import get_user_model
+
+    from socialdesk.queues.models import Queue, SavedFilter
+
+    saved, _ = SavedFilter.objects.get_or_create(
+        user=get_user_model().objects.get(username="contributor"),
+        queue=Queue.objects.get(slug="twitter-conversations-moderated"),
+        name="Access",
+        defaults={"params": {"tags": ["sync"], "statuses": ["open"]}},
+    )
+    return saved.pk
+
+
 # A literal public address: accepted without resolving a name, and never called by these tests.
 WEBHOOK_URL = "http://93.184.215.14/hook"
 WEBHOOK_FORM = {"name": "Hook", "url": WEBHOOK_URL, "events": "conversation.closed"}
@@ -435,6 +450,13 @@ ACCESS: dict[str, Access] = {
     "new_queue": page("GET", "/manage/queues/new", needs="cm"),
     "edit_queue": page("GET", lambda w: f"/manage/queues/{w['queue_pk']}/", needs="cm"),
     "delete_queue": page("GET", lambda w: f"/manage/queues/{w['queue_pk']}/delete", needs="cm"),
+    "manage_saved_filters": page("GET", "/manage/saved-filters/", needs="cm"),
+    "manage_saved_filters_edit": page(
+        "GET", lambda w: f"/manage/saved-filters/{_saved_filter()}/", needs="cm"
+    ),
+    "manage_saved_filters_delete": page(
+        "POST", lambda w: f"/manage/saved-filters/{_saved_filter()}/delete", needs="cm"
+    ),
     "manage_agents": web(
         "POST",
         lambda w, s, r: ("/manage/agents/", {"agent": w["users"]["other"].pk, "on": "1"}),

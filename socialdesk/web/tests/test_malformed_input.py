@@ -17,7 +17,16 @@ from django.test import Client
 
 from socialdesk.api.api import api as ninja_api
 
-from .test_access import ACCESS, WEBHOOK_URL, _application, _clipping, _first, _rule, _webhook
+from .test_access import (
+    ACCESS,
+    WEBHOOK_URL,
+    _application,
+    _clipping,
+    _first,
+    _rule,
+    _saved_filter,
+    _webhook,
+)
 
 BAD_TEXT = [
     "abc",
@@ -293,6 +302,31 @@ FORMS = {
     ),
     "delete_rule": lambda w: (f"/manage/accounts/respond-from/{_rule()}/delete", {}),
     # The settings pages (PE3).
+    "manage_saved_filters": lambda w: (
+        "/manage/saved-filters/",
+        {
+            "user": str(w["users"]["other"].pk),
+            "queue": str(w["queue_pk"]),
+            "name": "Sync in German",
+            "tags": "sync",
+            "languages": "de, (none)",
+            "statuses": "open",
+        },
+    ),
+    "manage_saved_filters_edit": lambda w: (
+        f"/manage/saved-filters/{_saved_filter()}/",
+        {
+            "user": str(w["users"]["other"].pk),
+            "queue": str(w["queue_pk"]),
+            "name": "Renamed",
+            "types": "private_message",
+            "sentiments": "negative",
+        },
+    ),
+    "manage_saved_filters_delete": lambda w: (
+        f"/manage/saved-filters/{_saved_filter()}/delete",
+        {},
+    ),
     "manage_tags": lambda w: ("/manage/tags/", {"name": "Relay", "slug": "relay"}),
     "manage_tags_edit": on_row(
         "/manage/tags/{}/", "conversations.Tag", {"name": "Sync again", "slug": "sync-again"}

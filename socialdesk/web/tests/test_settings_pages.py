@@ -47,6 +47,7 @@ def test_the_settings_index_links_every_page_and_the_menu_links_the_index(cm):
         "/manage/queues/",
         "/manage/clippings/",
         "/manage/accounts/respond-from/",
+        "/manage/saved-filters/",
     ):
         assert f'href="{path}"' in html, path
     assert 'href="/manage/"' in cm.get("/").content.decode()

@@ -93,7 +93,7 @@ def build_world(media_root) -> dict:
     from socialdesk.ingestion.models import FilterSettings
     from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
     from socialdesk.people.models import ApiToken, Profile, Role
-    from socialdesk.queues.models import Queue
+    from socialdesk.queues.models import Queue, SavedFilter
     from socialdesk.triage.models import TagRule
     from tests.factories import demo_configuration
 
@@ -109,6 +109,13 @@ def build_world(media_root) -> dict:
     )
     User = get_user_model()
     users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
+    # The saved filter the access table's routes name (test_access._saved_filter finds it).
+    SavedFilter.objects.create(
+        user=users["contributor"],
+        queue=Queue.objects.get(slug="twitter-conversations-moderated"),
+        name="Access",
+        params={"tags": ["sync"], "statuses": ["open"]},
+    )
     users["other"] = User.objects.create(username="other")
     Profile.objects.create(user=users["other"], role=Role.CONTRIBUTOR)
     now = timezone.now()
