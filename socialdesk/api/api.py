@@ -47,6 +47,7 @@ from socialdesk.queues.selectors import (
 from socialdesk.queues.visibility import can_see
 
 from . import openapi
+from .tokens import token_with_person
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # How stale a token's "last used" may be (the tokens page shows it to the minute).
@@ -63,12 +64,10 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request, token):
         now = timezone.now()
-        # The person's profile comes with the token: every operation checks the role.
-        row = (
-            ApiToken.objects.select_related("user", "user__profile")
-            .filter(key_hash=ApiToken.hash(token))
-            .first()
-        )
+        # The person's profile comes with the token: every operation checks the role. Read
+        # afresh on every call (revoked, expired, deactivated: refused at once), in SQL written
+        # once per connection (`tokens`).
+        row = token_with_person(ApiToken.hash(token))
         if row is None or not row.user.is_active or row.expired(now):
             return None
         if row.scope != TokenScope.ACT and request.method not in SAFE_METHODS:
