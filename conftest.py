@@ -54,7 +54,11 @@ def _empty_cache():
     """What one test kept in the cache (a queue panel's counts) is not another test's."""
     from django.core.cache import cache
 
+    from socialdesk.actions.webhooks import forget_subscriptions
+
     cache.clear()
+    # Nor the webhook subscriptions one test made (its rollback sends no signal).
+    forget_subscriptions()
     yield
 
 

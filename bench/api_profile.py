@@ -8,8 +8,12 @@ Fills the table as bench/load.py does (`--size` open, moderated X conversations)
 contributor an API token, and plays `--cycles` cycles with Django's test client:
 `POST /api/v1/play/next`, then `POST /api/v1/conversations/<id>/reply` with `then=close` — the
 same calls the load test's agents make, through the whole Django stack (middleware, TokenAuth,
-django-ninja). It prints the statements of each call (the last cycle's, listed with `--sql`),
-and the wall time per call; `--profile N` prints cProfile's top functions by cumulative time.
+django-ninja). The HTTP floor's two views (bench/load_floor_urls.py: the same database work as
+plain SQL) and a view that only answers "ok" (the Django stack and its middleware alone) take
+turns with it, cycle by cycle. It prints the statements of each call (the last cycle's, listed
+with `--sql`), and the median wall and CPU time of this process per call (the database's own
+CPU is not in it); `--profile N` prints cProfile's top functions of the product's calls, by
+cumulative and by own time.
 """
 
 import argparse
@@ -45,36 +49,64 @@ def parse_args(argv=None):
     p.add_argument("--cycles", type=int, default=100, help="cycles timed (default 100)")
     p.add_argument("--profile", type=int, default=0, help="print the top N functions of cProfile")
     p.add_argument("--sql", action="store_true", help="list the last cycle's statements")
+    p.add_argument(
+        "--product-only",
+        action="store_true",
+        help="skip the floor's cycle (bench/load_floor_urls.py)",
+    )
     p.add_argument("--force", action="store_true", help="a database without 'bench' in its name")
     return p.parse_args(argv)
 
 
-def cycle(client, headers, times=None):
+URLS = {
+    "product": ("/api/v1/play/next", {"queue": QUEUE}, "/api/v1/conversations/{}/reply"),
+    "floor": ("/_floor/next", {}, "/_floor/reply/{}"),
+}
+
+
+def _timed(call):
+    """(answer, wall seconds, this process's CPU seconds) of one call."""
+    w, c = time.perf_counter(), time.process_time()
+    r = call()
+    return r, time.perf_counter() - w, time.process_time() - c
+
+
+def cycle(client, headers, times=None, side="product"):
     """next, then reply + close; returns the statements of each call."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    next_url, next_body, reply_url = URLS[side]
     with CaptureQueriesContext(connection) as nxt:
-        t = time.perf_counter()
-        r = client.post(
-            "/api/v1/play/next", {"queue": QUEUE}, content_type="application/json", **headers
+        r, w_next, c_next = _timed(
+            lambda: client.post(next_url, next_body, content_type="application/json", **headers)
         )
-        t_next = time.perf_counter() - t
     if r.status_code != 200:
-        sys.exit(f"play/next answered {r.status_code}: {r.content[:300]!r}")
+        sys.exit(f"{side} next answered {r.status_code}: {r.content[:300]!r}")
     cid = r.json()["id"]
     with CaptureQueriesContext(connection) as rep:
-        t = time.perf_counter()
-        r = client.post(
-            f"/api/v1/conversations/{cid}/reply", REPLY, content_type="application/json", **headers
+        r, w_reply, c_reply = _timed(
+            lambda: client.post(
+                reply_url.format(cid), REPLY, content_type="application/json", **headers
+            )
         )
-        t_reply = time.perf_counter() - t
     if r.status_code != 201:
-        sys.exit(f"reply answered {r.status_code}: {r.content[:300]!r}")
+        sys.exit(f"{side} reply answered {r.status_code}: {r.content[:300]!r}")
     if times is not None:
-        times["next"].append(t_next)
-        times["reply"].append(t_reply)
+        times["next"].append((w_next, c_next))
+        times["reply"].append((w_reply, c_reply))
     return nxt.captured_queries, rep.captured_queries
+
+
+def ping(client, headers, times):
+    """The Django stack alone: every middleware, URL resolution, a view that answers "ok"."""
+    r, w, c = _timed(lambda: client.get("/_floor/ping", **headers))
+    assert r.status_code == 200
+    times["ping"].append((w, c))
+
+
+def median_ms(pairs, i):
+    return statistics.median(p[i] for p in pairs) * 1000
 
 
 def main(argv=None):
@@ -88,34 +120,51 @@ def main(argv=None):
     (_, token), *_ = load.make_agents(1)
     client = Client()
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    for _ in range(5):  # warm: imports, the deal's statement, the prepared plan
-        cycle(client, headers)
-    times = {"next": [], "reply": []}
-    profiler = cProfile.Profile() if args.profile else None
-    if profiler:
-        profiler.enable()
+    sides = ["product"] if args.product_only else ["product", "floor"]
+    for side in sides:
+        for _ in range(5):  # warm: imports, the deal's statement, the prepared plan
+            cycle(client, headers, side=side)
+    times = {side: {"next": [], "reply": [], "ping": []} for side in sides}
+    queries = {}
+    profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall
+    # The sides take turns, cycle by cycle, so a change in the machine's load hits both alike.
     for _ in range(args.cycles):
-        nxt, rep = cycle(client, headers, times)
-    if profiler:
-        profiler.disable()
-    print(f"{args.cycles} cycles on {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
-    for name, queries in (("play/next", nxt), ("reply + close", rep)):
-        t = times["next" if name == "play/next" else "reply"]
-        print(
-            f"{name:14} {len(queries):3d} statements   median {statistics.median(t) * 1000:6.2f} ms"
-            f"   mean {statistics.fmean(t) * 1000:6.2f} ms"
-        )
-        if args.sql:
-            for q in queries:
-                print("    ", q["sql"][:220])
-    print(f"cycle          {len(nxt) + len(rep):3d} statements")
+        for side in sides:
+            if profiler and side == "product":
+                profiler.enable()
+            queries[side] = cycle(client, headers, times[side], side=side)
+            if profiler and side == "product":
+                profiler.disable()
+            ping(client, headers, times[side])
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(f"{args.cycles} cycles on {engine}; ms per call, median (wall / this process's CPU)")
+    for side in sides:
+        nxt, rep = queries[side]
+        t = times[side]
+        for name, key, q in (("next", "next", nxt), ("reply + close", "reply", rep)):
+            print(
+                f"{side:8} {name:14} {len(q):3d} statements   wall {median_ms(t[key], 0):6.2f}"
+                f"   cpu {median_ms(t[key], 1):6.2f}"
+            )
+            if args.sql:
+                for query in q:
+                    print("        ", query["sql"][:220])
+        cpu = median_ms(t["next"], 1) + median_ms(t["reply"], 1)
+        print(f"{side:8} {'cycle':14} {len(nxt) + len(rep):3d} statements   cpu {cpu:6.2f}")
+    print(
+        f"{'':8} {'ping (stack)':14} {0:3d} statements   wall {median_ms(times['product']['ping'], 0):6.2f}"
+        f"   cpu {median_ms(times['product']['ping'], 1):6.2f}"
+    )
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(args.profile)
+        stats.sort_stats("tottime").print_stats(args.profile)
         print(out.getvalue())
     load.reset()
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
+    # The product's settings plus the floor's two views (bench/load_floor_settings.py).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "load_floor_settings")
     main()

@@ -12,6 +12,7 @@ from the environment; options given on the command line win over this file.
 | `WEB_CONCURRENCY` | CPUs + 1 | worker processes: each one runs Python on one core at a time |
 | `SOCIALDESK_WEB_THREADS` | `8` | threads per process: requests that wait on the database or the network overlap |
 | `SOCIALDESK_WEB_TIMEOUT` | `30` | seconds a request may take before its worker is restarted |
+| `SOCIALDESK_WEB_KEEPALIVE` | `75` | seconds an idle connection is kept open: longer than the proxy keeps its own (60 s) |
 | `FORWARDED_ALLOW_IPS` | `127.0.0.1,::1` | proxies whose X-Forwarded-* headers are believed |
 
 Each thread keeps its own database connection (CONN_MAX_AGE 60 s), so PostgreSQL must accept
@@ -45,8 +46,12 @@ worker_class = "gthread"
 threads = _int("SOCIALDESK_WEB_THREADS", 8)
 timeout = _int("SOCIALDESK_WEB_TIMEOUT", 30)
 graceful_timeout = 30
-# Keep-alive between the proxy and gunicorn: the proxy reuses its connections.
-keepalive = 5
+# Keep-alive between the proxy and gunicorn: the proxy reuses its idle connections, so gunicorn
+# must keep them open longer than the proxy does (nginx.conf's upstream `keepalive_timeout` and
+# the Caddyfile's `keepalive`, both 60 s). The other way round the proxy now and then sends a
+# request on a connection gunicorn is closing, and the client gets a 502 (a POST is not retried).
+# Idle connections wait in the worker's poller, not in a thread.
+keepalive = _int("SOCIALDESK_WEB_KEEPALIVE", 75)
 # A worker is replaced after this many requests (with jitter, so they do not all restart at
 # once): a slow leak in any library cannot grow for ever.
 max_requests = 5000

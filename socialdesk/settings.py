@@ -539,6 +539,12 @@ SOCIALDESK_WEBHOOK_BACKOFF_CAP_SECONDS = float(
 )
 SOCIALDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SOCIALDESK_WEBHOOK_MAX_ATTEMPTS", 10))
 SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE = _env_bool("SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE", False)
+# Each process keeps the list of active webhook subscriptions this many seconds (0: read it for
+# every event): a subscription made in another process gets events from at most this long after
+# it is saved; a deleted or paused one gets none once it is gone (checked before each delivery).
+SOCIALDESK_WEBHOOK_SUBSCRIPTIONS_SECONDS = float(
+    os.environ.get("SOCIALDESK_WEBHOOK_SUBSCRIPTIONS_SECONDS", 5)
+)
 SOCIALDESK_OUTBOX_THREADS = int(os.environ.get("SOCIALDESK_OUTBOX_THREADS", 8))
 SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY = int(
     os.environ.get("SOCIALDESK_OUTBOX_ACCOUNT_CONCURRENCY", 4)

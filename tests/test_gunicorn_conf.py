@@ -12,7 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "deploy" / "gunicorn.conf.py"
-KEYS = ("WEB_CONCURRENCY", "SOCIALDESK_WEB_THREADS", "SOCIALDESK_BIND", "SOCIALDESK_WEB_TIMEOUT")
+KEYS = (
+    "WEB_CONCURRENCY",
+    "SOCIALDESK_WEB_THREADS",
+    "SOCIALDESK_BIND",
+    "SOCIALDESK_WEB_TIMEOUT",
+    "SOCIALDESK_WEB_KEEPALIVE",
+)
 
 
 @pytest.fixture
@@ -35,6 +41,23 @@ def test_the_environment_sets_workers_threads_and_address(env):
     env.setenv("SOCIALDESK_BIND", "0.0.0.0:8080")
     conf = runpy.run_path(str(CONF))
     assert (conf["workers"], conf["threads"], conf["bind"]) == (3, 8, "0.0.0.0:8080")
+
+
+def test_gunicorn_keeps_idle_connections_longer_than_the_proxies(env):
+    """Else a proxy sends a request on a connection gunicorn is closing: a 502 for the client
+    (bench/load.py's paced agents, calling every 5 s against gunicorn's former 5 s, saw it)."""
+    import re
+
+    keepalive = runpy.run_path(str(CONF))["keepalive"]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    caddy = (ROOT / "deploy" / "Caddyfile").read_text()
+    proxies = [
+        int(re.search(r"^\s*keepalive_timeout (\d+)s;", nginx, re.M).group(1)),
+        int(re.search(r"^\s*keepalive (\d+)s$", caddy, re.M).group(1)),
+    ]
+    assert all(keepalive > seconds for seconds in proxies), (keepalive, proxies)
+    env.setenv("SOCIALDESK_WEB_KEEPALIVE", "120")
+    assert runpy.run_path(str(CONF))["keepalive"] == 120
 
 
 @pytest.mark.parametrize(

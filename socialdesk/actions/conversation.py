@@ -49,14 +49,22 @@ from socialdesk.outbox.models import ActionKind, ActionState, OutboundAction
 from socialdesk.outbox.tasks import send_action
 from socialdesk.people.models import Profile, Role, has_role
 from socialdesk.people.services import signature_for_reply
+from socialdesk.prepared import Prepared
 from socialdesk.queues.models import Queue
 from socialdesk.triage.models import CorrectionField, TriageCorrection, TriageSuggestion
 
 THEN_CHOICES = ("none", "hold", "close")
 
 
+# Compiled once (socialdesk/prepared.py): every action reads its conversation again under the lock.
+_locked = Prepared(lambda pk: Conversation.objects.select_for_update().filter(pk=pk))
+
+
 def _lock(conversation: Conversation) -> Conversation:
-    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+    locked = _locked.first(pk=conversation.pk)
+    if locked is None:
+        raise Conversation.DoesNotExist("The conversation is gone.")
+    return locked
 
 
 def _check_not_dealt_to_another(actor, conversation: Conversation, now) -> None:
@@ -262,25 +270,7 @@ def write_reply(
     the caller writes the entries itself). The conversation is changed in memory; the caller
     saves it."""
     actor, account = checked.actor, checked.account
-    # The customer's latest message, and (in the same statement) a reply of ours to it already.
-    replied = (
-        Message.objects.filter(
-            conversation=conversation,
-            direction=Direction.OUTBOUND,
-            in_reply_to_platform_id=OuterRef("platform_id"),
-        )
-        .exclude(outbound_action__state__in=["failed", "returned"])
-        # An escalation's holding reply promised this answer: it is not a collision (AG10).
-        .exclude(metadata__has_key="holding_reply")
-        .order_by("pk")
-        .values("pk")[:1]
-    )
-    target = (
-        conversation.messages.filter(direction=Direction.INBOUND, platform_id__isnull=False)
-        .annotate(earlier_reply=Subquery(replied))
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    target = _reply_target.first(conversation=conversation.pk)
     if target is None:
         raise ActionError(gettext("There is no customer message to reply to."))
     earlier = (
@@ -352,6 +342,32 @@ def write_reply(
     if not needs_approval:
         _enqueue_after_commit(action)
     return message, action
+
+
+def _target(conversation):
+    """The customer's latest message, and (in the same statement) a reply of ours to it already."""
+    replied = (
+        Message.objects.filter(
+            conversation_id=conversation,
+            direction=Direction.OUTBOUND,
+            in_reply_to_platform_id=OuterRef("platform_id"),
+        )
+        .exclude(outbound_action__state__in=["failed", "returned"])
+        # An escalation's holding reply promised this answer: it is not a collision (AG10).
+        .exclude(metadata__has_key="holding_reply")
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    return (
+        Message.objects.filter(
+            conversation_id=conversation, direction=Direction.INBOUND, platform_id__isnull=False
+        )
+        .annotate(earlier_reply=Subquery(replied))
+        .order_by("-created_at", "-id")[:1]
+    )
+
+
+_reply_target = Prepared(_target)
 
 
 def take_over(*, actor, conversation: Conversation) -> Conversation:

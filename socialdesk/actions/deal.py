@@ -32,6 +32,7 @@ from socialdesk.conversations.models import Activity, ActivityKind, Conversation
 from socialdesk.errors import ActionError
 from socialdesk.people.models import has_role
 from socialdesk.play.models import EndedBy, PlaySession, PlaySkip
+from socialdesk.prepared import Prepared
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import ConversationFilter, capped_count, dealable, kept_for
 
@@ -41,12 +42,17 @@ def lease_length() -> timedelta:
 
 
 def current_session(*, agent) -> PlaySession | None:
-    return (
-        PlaySession.objects.filter(agent=agent, ended_at__isnull=True)
+    return _current_session.first(agent=agent.pk)
+
+
+# Read on every deal through the API: compiled once (socialdesk/prepared.py).
+_current_session = Prepared(
+    lambda agent: (
+        PlaySession.objects.filter(agent_id=agent, ended_at__isnull=True)
         .select_related("queue")
-        .order_by("-started_at")
-        .first()
+        .order_by("-started_at")[:1]
     )
+)
 
 
 def last_session(*, agent) -> PlaySession | None:

@@ -19,6 +19,7 @@ is the same on every attempt, for it to drop the repeat.
 import json
 import logging
 import random
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -87,27 +88,101 @@ def _data(activity) -> dict:
     }
 
 
+# --- The active subscriptions, kept per process ------------------------------------------------
+#
+# Nearly every change of a conversation asks which subscriptions want its event, and on most
+# desks the answer is "none", or none for that event: the answer is kept in each process for
+# SOCIALDESK_WEBHOOK_SUBSCRIPTIONS_SECONDS, so a reply or a page of messages no longer reads the
+# subscriptions each time. A subscription saved or deleted is forgotten at once in the process
+# that changed it (signals below, again when its transaction commits); other processes see a
+# new one within the time above. What the kept list says is wanted is read again before any
+# delivery is written, so a subscription deleted or paused in another process never gets one.
+
+
+class _Kept:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rows: dict[int, frozenset[str]] | None = None
+        self.until = 0.0
+        self.generation = 0
+
+
+_kept = _Kept()
+
+
+def forget_subscriptions(*args, **kwargs) -> None:
+    """Drop the kept subscriptions (a subscription changed): the next event reads them again.
+    Connected to `WebhookSubscription`'s post_save and post_delete, and run again when the
+    change's transaction commits (a reader in between may have kept the list before it)."""
+    with _kept.lock:
+        _kept.rows, _kept.until = None, 0.0
+        _kept.generation += 1
+    if kwargs.get("sender") is not None and transaction.get_connection().in_atomic_block:
+        transaction.on_commit(forget_subscriptions)
+
+
+def _active_subscriptions() -> dict[int, frozenset[str]]:
+    """Active subscription id -> the events it wants, as kept (or read and kept)."""
+    seconds = settings.SOCIALDESK_WEBHOOK_SUBSCRIPTIONS_SECONDS
+    now = time.monotonic()
+    with _kept.lock:
+        if _kept.rows is not None and now < _kept.until:
+            return _kept.rows
+        generation = _kept.generation
+    rows = {
+        pk: frozenset(events or [])
+        for pk, events in WebhookSubscription.objects.filter(active=True).values_list(
+            "pk", "events"
+        )
+    }
+    if seconds > 0:
+        with _kept.lock:
+            if _kept.generation == generation:  # no change since the read began
+                _kept.rows, _kept.until = rows, now + seconds
+    return rows
+
+
+def subscriptions_wanting(events) -> dict[int, frozenset[str]]:
+    """Active subscriptions that want one of `events` (subscription id -> its events): none
+    without a statement when the kept list has none for them; else read from the database
+    (within the caller's transaction), so a subscription deleted or paused since is left out."""
+    events = set(events)
+    kept = _active_subscriptions()
+    if not any(events & wanted for wanted in kept.values()):
+        return {}
+    if settings.SOCIALDESK_WEBHOOK_SUBSCRIPTIONS_SECONDS <= 0:
+        rows = kept  # read just now
+    else:
+        rows = {
+            pk: frozenset(wanted or [])
+            for pk, wanted in WebhookSubscription.objects.filter(active=True).values_list(
+                "pk", "events"
+            )
+        }
+    return {pk: wanted for pk, wanted in rows.items() if events & wanted}
+
+
 def activities_logged(rows) -> int:
     """Schedule the events of activity entries just written (call inside their transaction).
     Returns how many deliveries were scheduled."""
     wanted = [(row, EVENT_OF_KIND[row.kind]) for row in rows if row.kind in EVENT_OF_KIND]
     if not wanted:
         return 0
-    subscriptions = list(WebhookSubscription.objects.filter(active=True).only("id", "events"))
-    if not subscriptions:
+    wanting = subscriptions_wanting({event for _row, event in wanted})
+    if not wanting:
         return 0
     deliveries = []
     for row, event in wanted:
-        targets = [s for s in subscriptions if event in (s.events or [])]
+        targets = [pk for pk, events in wanting.items() if event in events]
         if not targets:
             continue
         at = row.at or timezone.now()
         data = _data(row)
-        for subscription in targets:
+        for subscription_id in targets:
             event_id = uuid.uuid4()
             deliveries.append(
                 WebhookDelivery(
-                    subscription_id=subscription.pk,
+                    subscription_id=subscription_id,
                     event=event,
                     event_id=event_id,
                     body=_body(event_id, event, at, data),

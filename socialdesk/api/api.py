@@ -21,7 +21,6 @@ from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -33,9 +32,10 @@ from socialdesk.actions import deal as play_services
 from socialdesk.actions import escalate as escalation
 from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.limits import TEXT_LIMITS, unsafe_character
-from socialdesk.conversations.models import Conversation
+from socialdesk.conversations.models import Conversation, Message
 from socialdesk.errors import ActionError
 from socialdesk.people.models import ApiToken, TokenScope, has_role, signatures_of
+from socialdesk.prepared import Prepared
 from socialdesk.queues.models import Queue
 from socialdesk.queues.selectors import (
     capped_count,
@@ -47,6 +47,7 @@ from socialdesk.queues.selectors import (
 from socialdesk.queues.visibility import can_see
 
 from . import openapi
+from .tokens import token_with_person
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # How stale a token's "last used" may be (the tokens page shows it to the minute).
@@ -63,12 +64,10 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request, token):
         now = timezone.now()
-        # The person's profile comes with the token: every operation checks the role.
-        row = (
-            ApiToken.objects.select_related("user", "user__profile")
-            .filter(key_hash=ApiToken.hash(token))
-            .first()
-        )
+        # The person's profile comes with the token: every operation checks the role. Read
+        # afresh on every call (revoked, expired, deactivated: refused at once), in SQL written
+        # once per connection (`tokens`).
+        row = token_with_person(ApiToken.hash(token))
         if row is None or not row.user.is_active or row.expired(now):
             return None
         if row.scope != TokenScope.ACT and request.method not in SAFE_METHODS:
@@ -296,7 +295,9 @@ class StopOut(Schema):
 def _conversation_out(c: Conversation, *, user=None) -> dict:
     """The conversation with its messages: two statements at most, usually one (its messages,
     with their authors and accounts, which are also the conversation's)."""
-    msgs = list(c.messages.select_related("author", "account", "outbound_action"))
+    msgs = _messages.all(conversation=c.pk)
+    for m in msgs:
+        Message.conversation.field.set_cached_value(m, c)
     _related_from(c, msgs, user=user)
     return {
         "id": c.pk,
@@ -326,6 +327,19 @@ def _conversation_out(c: Conversation, *, user=None) -> dict:
             for m in msgs
         ],
     }
+
+
+# The reads of every Play cycle, compiled once (socialdesk/prepared.py).
+_messages = Prepared(
+    lambda conversation: Message.objects.filter(conversation_id=conversation).select_related(
+        "author", "account", "outbound_action"
+    )
+)
+_conversation_with_people = Prepared(
+    lambda pk: Conversation.objects.select_related(
+        "author", "respond_from", "account", "dealt_to"
+    ).filter(pk=pk)
+)
 
 
 def _related_from(c: Conversation, msgs: list, *, user=None) -> None:
@@ -516,10 +530,9 @@ class Done(Schema):
 
 def _conversation(request, conversation_id: int) -> Conversation:
     """The conversation if the caller may see it; 404 alike for unknown and hidden ones."""
-    c = get_object_or_404(
-        Conversation.objects.select_related("author", "respond_from", "account", "dealt_to"),
-        pk=conversation_id,
-    )
+    c = _conversation_with_people.first(pk=conversation_id)
+    if c is None:
+        raise Http404
     if not can_see(user=request.user, conversation=c, fresh=True):
         raise HttpError(404, "Not Found")
     return c

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from socialdesk.errors import ActionError, ActionRefused
+from socialdesk.prepared import Prepared
 
 from .models import Signature
 
@@ -66,8 +67,14 @@ def signature_for_reply(*, user, signature_id: int | None = None, none: bool = F
         return ""
     if signature_id is not None:
         return _own(user, signature_id).text
-    default = Signature.objects.filter(user=user, is_default=True).order_by("-id").first()
+    default = _default_signature.first(user=user.pk)
     return default.text if default else ""
+
+
+# Read for every reply: compiled once (socialdesk/prepared.py).
+_default_signature = Prepared(
+    lambda user: Signature.objects.filter(user_id=user, is_default=True).order_by("-id")[:1]
+)
 
 
 def _own(user, signature_id) -> Signature:

@@ -6,7 +6,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from socialdesk.actions import webhooks
 
@@ -17,3 +17,10 @@ class WebhooksConfig(AppConfig):
             sender="conversations.Activity",
             dispatch_uid="webhooks_activity_saved",
         )
+        # Each process keeps the active subscriptions a few seconds; a change forgets them.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                webhooks.forget_subscriptions,
+                sender="webhooks.WebhookSubscription",
+                dispatch_uid=f"webhooks_forget_subscriptions_{signal is post_save}",
+            )

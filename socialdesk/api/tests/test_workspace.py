@@ -115,6 +115,40 @@ def test_an_expired_or_revoked_token_is_refused(agents, convs):
     assert_error(api("get", "/queues"), 401)
 
 
+def test_the_token_is_judged_afresh_on_every_call(agents, convs):
+    """Nothing of the token is kept between calls (api/tokens.py): a person made inactive, a
+    role taken away or a revoked token count from the very next call."""
+    from socialdesk.people.models import Profile, Role
+
+    contributor = agents["contributor"]
+    api = caller(contributor)
+    assert api("get", "/queues").status_code == 200
+    assert api("get", "/signatures").status_code == 200
+    Profile.objects.filter(user=contributor).update(role=Role.MODERATOR)
+    slugs = {q["slug"] for q in api("get", "/queues").json()}
+    assert "twitter-all" in slugs  # a moderator's queue, seen at once
+    Profile.objects.filter(user=contributor).update(role=Role.CONTRIBUTOR)
+    slugs = {q["slug"] for q in api("get", "/queues").json()}
+    assert "twitter-all" not in slugs
+    type(contributor).objects.filter(pk=contributor.pk).update(is_active=False)
+    assert_error(api("get", "/queues"), 401)
+    type(contributor).objects.filter(pk=contributor.pk).update(is_active=True)
+    assert api("get", "/queues").status_code == 200
+    ApiToken.objects.filter(user=contributor).delete()
+    assert_error(api("get", "/queues"), 401)
+
+
+def test_a_person_without_a_profile_is_refused_what_needs_a_role(agents, convs):
+    from socialdesk.people.models import Profile
+
+    contributor = agents["contributor"]
+    api = caller(contributor)
+    Profile.objects.filter(user=contributor).delete()
+    assert api("get", "/queues").json() == []
+    c = convs["greta"]
+    assert_error(api("post", f"/conversations/{c.pk}/notes", {"text": "fyi"}), 404)
+
+
 def test_every_error_has_one_shape(agents, convs):
     api = caller(agents["contributor"])
     c = convs["greta"]
