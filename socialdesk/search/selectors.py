@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Q, QuerySet, Window
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from socialdesk.conversations.limits import unsafe_character
@@ -422,26 +422,60 @@ def _dense_page(*, visible, query, filter, matches, after, size, prefetch=()):
     )
 
 
-@contextmanager
-def _rules_row_by_row(visible: QuerySet):
-    """PostgreSQL: the queues' visibility rules checked on each candidate row, not hashed.
+def _sparse_page(*, visible, filter, matches, after, size, prefetch=()):
+    """A page of a rare word's matches (PostgreSQL: at most DENSE_AT + 1 of them, and the
+    @handle's and #number's), and how many there are: every match the person may see and the
+    filters keep, read by primary key in one statement and sorted here. Sorted by the database
+    with a LIMIT, the planner may walk the activity index from the newest conversation instead,
+    testing each against the ids (or all of them, to count)."""
+    qs = (filter or ConversationFilter()).apply(
+        visible.filter(
+            RawSQL('"conversations_conversation"."id" = ANY(%s)', [matches.ids], BooleanField())
+        )
+    )
+    found = sorted(qs.values_list("last_inbound_at", "pk"), reverse=True)
+    total = CappedCount(min(len(found), COUNT_CAP + 1), COUNT_CAP)
+    if after is not None:
+        found = [row for row in found if row < (after.last_inbound_at, after.id)]
+    keys = [pk for _, pk in found[: size + 1]]
+    rows, cursor = _rows(Conversation, keys, size=size, related=PAGE_RELATED, prefetch=prefetch)
+    return rows, cursor, total
 
-    Search narrows a known, small set of conversations (a page's worth, or the index's first
-    thousand matches) to what a person may see. Estimating hundreds of rows, the planner would
-    hash each queue's members first (every Google Play conversation, every Mastodon one: tens of
-    thousands of rows read to check a thousand); with a working memory too small for those hash
-    tables it probes each rule for each candidate by primary key instead. Restored afterwards,
-    even inside a longer transaction."""
-    if connection.vendor != "postgresql" or not visible.query.where:  # sees everything
+
+@contextmanager
+def _search_settings(visible: QuerySet):
+    """PostgreSQL: no JIT, and the queues' visibility rules checked on each candidate row, not
+    hashed; both for this search's statements only (restored afterwards, even inside a longer
+    transaction).
+
+    JIT: a statement over a thousand ids with the visibility rules is estimated costly enough to
+    be compiled (tens of milliseconds), where running it takes a few. Work memory: search
+    narrows a known, small set of conversations (a page's worth, or the index's first thousand
+    matches) to what a person may see. Estimating hundreds of rows, the planner would hash each
+    queue's members first (every Google Play conversation, every Mastodon one: tens of thousands
+    of rows read to check a thousand); with a working memory too small for those hash tables it
+    probes each rule for each candidate by primary key instead."""
+    if connection.vendor != "postgresql":
         yield
         return
+    settings = {"jit": "off"}
+    if visible.query.where:  # a community manager sees everything: nothing to narrow
+        settings["work_mem"] = "64kB"
+    names = list(settings)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', '64kB', true)")
-        before = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT " + ", ".join("current_setting(%s), set_config(%s, %s, true)" for _ in names),
+            [p for name in names for p in (name, name, settings[name])],
+        )
+        row = cursor.fetchone()
+        before = {name: row[2 * i] for i, name in enumerate(names)}
         try:
             yield
         finally:
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
+            cursor.execute(
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+                [p for name in names for p in (name, before[name])],
+            )
 
 
 @dataclass
@@ -474,7 +508,7 @@ def results(
     visible = visible_conversations(user=user)
     if within is not None:
         visible = visible.filter(pk__in=within.values("pk"))
-    with _rules_row_by_row(visible):
+    with _search_settings(visible):
         return _results(
             visible=visible,
             user=user,
@@ -500,26 +534,18 @@ def _results(*, visible, user, query, filter, after, size, with_count, prefetch)
             size=size,
             prefetch=prefetch,
         )
+    elif matches is not None and matches.ids is not None:
+        rows, cursor, total = _sparse_page(
+            visible=visible,
+            filter=filter,
+            matches=matches,
+            after=after,
+            size=size,
+            prefetch=prefetch,
+        )
     else:
         qs = matching(user=user, query=query, filter=filter, matches=matches, visible=visible)
-        if with_count and after is None:
-            # The first page and the count in one statement: the matches are all there is to
-            # sort for the page anyway (a rare word's few; SQLite, every one).
-            found = list(
-                qs.order_by(*ORDER)
-                .annotate(found=Window(Count("pk")))
-                .values_list("pk", "found")[: size + 1]
-            )
-            total = CappedCount(min(found[0][1] if found else 0, COUNT_CAP + 1), COUNT_CAP)
-            rows, cursor = _rows(
-                Conversation,
-                [pk for pk, _ in found],
-                size=size,
-                related=PAGE_RELATED,
-                prefetch=prefetch,
-            )
-        else:
-            rows, cursor = page(qs, after=after, size=size, prefetch=prefetch)
+        rows, cursor = page(qs, after=after, size=size, prefetch=prefetch)
     hits = message_matches(query, [c.pk for c in rows])
     for c in rows:
         c.hit = hits.get(c.pk)

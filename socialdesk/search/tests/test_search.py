@@ -370,12 +370,16 @@ def test_the_api_searches_as_the_page_does(agents, inbound, monkeypatch):
         (cm, {"q": "@s3"}, ["s3"]),
         (contributor, {"q": "hidden"}, []),
     ]
-    for dense_at in (1000, 4):  # PostgreSQL: at 4, "sync" is a common word, walked newest first
+    # PostgreSQL: at DENSE_AT 4, "sync" is a common word, walked newest first; in windows of 3
+    # conversations, and after 6 of them the rest of the matches read from the index.
+    for dense_at, window, limit in ((1000, 2500, 10_000), (4, 2500, 10_000), (4, 3, 6)):
         monkeypatch.setattr(selectors, "DENSE_AT", dense_at)
+        monkeypatch.setattr(selectors, "WALK_WINDOW", window)
+        monkeypatch.setattr(selectors, "WALK_LIMIT", limit)
         for user, query, handles in cases:
             want = expected(handles)
-            assert _api_ids(user, query, 4) == want, (dense_at, user, query)
-            assert _page_ids(user, query) == want, (dense_at, user, query)
+            assert _api_ids(user, query, 4) == want, (dense_at, window, user, query)
+            assert _page_ids(user, query) == want, (dense_at, window, user, query)
         # A queue: only its conversations (the escalated one left the rule-based queues).
         assert _api_ids(cm, {"q": "sync", "queue": "escalation"}, 4) == [by["s5"].pk]
         assert by["s5"].pk not in _api_ids(
