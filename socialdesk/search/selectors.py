@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from socialdesk.conversations.limits import unsafe_character
 from socialdesk.conversations.models import Conversation, Message
@@ -46,9 +47,9 @@ class Query:
     def parse(cls, raw: str) -> "Query":
         text = " ".join((raw or "").split())
         if len(text) > MAX_QUERY:
-            raise BadQuery(f"Search for at most {MAX_QUERY} characters.")
+            raise BadQuery(_("Search for at most %(n)s characters.") % {"n": MAX_QUERY})
         if unsafe_character(text) is not None:
-            raise BadQuery("The search contains a character that cannot be searched for.")
+            raise BadQuery(_("The search contains a character that cannot be searched for."))
         words = tuple(re.findall(r"\w+", text))[:MAX_WORDS]
         handle = number = None
         if m := re.fullmatch(r"@?([A-Za-z0-9_.]{1,100})(@[\w.-]+)?", text):
