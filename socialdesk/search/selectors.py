@@ -7,6 +7,7 @@ queue's list. Newest activity first, paged by keyset (`SearchCursor`).
 """
 
 import datetime
+import json
 import math
 import re
 from contextlib import contextmanager
@@ -321,6 +322,8 @@ def _rows(model, keys: list[int], *, size: int, related=(), prefetch=()):
 # that keep few of its matches: reading them is then cheaper than walking on).
 WALK_WINDOW = 2500
 WALK_LIMIT = 10_000
+# Matches read whole are asked for this many at a time (each read goes through all of them).
+READ_BATCH = 1000
 
 
 def _words_probe(query: Query, matches: Matches) -> RawSQL:
@@ -386,19 +389,60 @@ def _read_rest(query, matches, filter, *, after, limit) -> list[tuple[int, datet
     return list(qs.order_by(*ORDER).values_list("pk", "last_inbound_at")[:limit])
 
 
+def _planned_rows(sql: str, params) -> float:
+    """How many rows the planner expects `sql` to give (from the table's statistics; nothing is
+    read)."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+# Buffers (8 kB pages) touched per conversation walked (its index entry and row), per row of
+# words probed, and per match read whole (its row of words and its conversation): from
+# EXPLAIN (ANALYZE, BUFFERS) at a million messages (docs/performance.md).
+# A walk with filters costs more per conversation: the planner reads the filter's index over
+# the window's time range and checks each row, about 7.5 a conversation.
+WALK_COST, PROBE_COST, READ_COST, FILTERED_WALK_COST = 2.0, 4.0, 4.5, 7.5
+
+
+def _walk_first(query, matches, filter, size) -> bool:
+    """Whether walking the conversations newest first should find a page of a common word's
+    matches sooner than reading all of its matches: the planner's estimates of how many
+    conversations the words match (the text index's statistics) and the filters keep."""
+    words = " ".join(query.words)
+    matched = _planned_rows(
+        f"SELECT 1 FROM {CONVERSATION_TEXT} WHERE vector @@ socialdesk_tsquery(%s)", [words]
+    )
+    everything = Conversation.objects.all()
+    total = _planned_rows(*everything.query.sql_with_params())
+    kept = 1.0
+    if filter:
+        kept = _planned_rows(*filter.apply(everything).query.sql_with_params()) / max(total, 1)
+    matched, kept = max(matched, 1.0), max(kept, 1e-6)
+    walked = (size + 1) * total / (matched * kept)
+    per_conversation = FILTERED_WALK_COST if filter else WALK_COST + PROBE_COST
+    return walked <= WALK_LIMIT and walked * per_conversation < matched * READ_COST
+
+
 def _dense_page(*, visible, query, filter, matches, after, size, prefetch=()):
-    """A page of a common word's matches: batches of the walk (or, past WALK_LIMIT, of the
-    matches read whole), narrowed to what the person may see by primary key (cheap for a few
-    ids, where the visibility rules joined to a walk would read whole platforms)."""
+    """A page of a common word's matches: batches of the walk (or, past WALK_LIMIT or where the
+    estimates say reading is cheaper, of the matches read whole), narrowed to what the person may
+    see by primary key."""
     filter = filter or ConversationFilter()
     narrow = bool(visible.query.where)  # a community manager sees every conversation
     found, seen, walked, batch, position = [], 0, 0, size + 1, after
-    until = _window_end(position)
+    if _walk_first(query, matches, filter, size):
+        until = _window_end(position)
+    else:
+        walked, until = WALK_LIMIT, None
     while True:
         if walked < WALK_LIMIT:
             rows = _walk(query, matches, filter, after=position, until=until, limit=batch)
         else:
-            rows = _read_rest(query, matches, filter, after=position, limit=batch)
+            # Each read goes through every match: ask for plenty at once.
+            rows = _read_rest(query, matches, filter, after=position, limit=max(batch, READ_BATCH))
         ids = [pk for pk, _ in rows]
         seen += len(ids)
         if ids and narrow:
@@ -407,7 +451,7 @@ def _dense_page(*, visible, query, filter, matches, after, size, prefetch=()):
         found += ids
         if len(found) > size:
             break
-        if len(rows) == batch:  # more where these came from
+        if len(rows) == (batch if walked < WALK_LIMIT else max(batch, READ_BATCH)):  # more left
             position = SearchCursor(rows[-1][1], rows[-1][0])
         elif walked < WALK_LIMIT and until is not None:  # the window is walked: the next one
             walked += WALK_WINDOW

@@ -370,12 +370,26 @@ def test_the_api_searches_as_the_page_does(agents, inbound, monkeypatch):
         (cm, {"q": "@s3"}, ["s3"]),
         (contributor, {"q": "hidden"}, []),
     ]
-    # PostgreSQL: at DENSE_AT 4, "sync" is a common word, walked newest first; in windows of 3
-    # conversations, and after 6 of them the rest of the matches read from the index.
-    for dense_at, window, limit in ((1000, 2500, 10_000), (4, 2500, 10_000), (4, 3, 6)):
+    # PostgreSQL: at DENSE_AT 4, "sync" is a common word, walked newest first (in windows of 3
+    # conversations, and after 6 of them the rest of the matches read from the index), or read
+    # whole at once, as the estimates say.
+    configurations = (
+        (1000, 2500, 10_000, None),
+        (4, 2500, 10_000, True),
+        (4, 3, 6, True),
+        (4, 2500, 10_000, False),
+        (4, 2500, 10_000, None),
+    )
+    for dense_at, window, limit, walk in configurations:
         monkeypatch.setattr(selectors, "DENSE_AT", dense_at)
         monkeypatch.setattr(selectors, "WALK_WINDOW", window)
         monkeypatch.setattr(selectors, "WALK_LIMIT", limit)
+        monkeypatch.setattr(selectors, "READ_BATCH", 2)
+        if walk is not None:
+            monkeypatch.setattr(selectors, "_walk_first", lambda *a, walk=walk: walk)
+        else:
+            monkeypatch.undo()
+            monkeypatch.setattr(selectors, "DENSE_AT", dense_at)
         for user, query, handles in cases:
             want = expected(handles)
             assert _api_ids(user, query, 4) == want, (dense_at, window, user, query)
