@@ -48,6 +48,7 @@ from socialdesk.ingestion.metadata import CONVERSATION_FIELDS, answers, apply_me
 from socialdesk.ingestion.models import FilteredMessage, SetAsideMessage
 from socialdesk.ingestion.set_aside import TRANSIENT
 from socialdesk.play.models import PlaySession
+from socialdesk.search import index as search_index
 from socialdesk.triage import services as triage
 from socialdesk.triage.tasks import triage_conversations
 
@@ -742,6 +743,9 @@ def _store_in_bulk(
     # Rows of one table in the order of their unique key, so two processes storing overlapping
     # pages wait for each other rather than deadlock.
     bulk.insert(sorted(opened, key=lambda c: (c.platform, c.thread_key)))
+    if context.triage_later:
+        # Their words go into search with their triage, once the page is stored.
+        search_index.later([c.pk for c in opened])
     # Each row takes the id its conversation was just given.
     bulk.insert([row for p in planned for row in (p.message, p.reply) if row is not None])
     activity, tag_links = [], []
@@ -862,7 +866,7 @@ def _write_changes(conversations, before: dict) -> None:
     for fields, group in groups.items():
         for conversation in group:
             conversation.updated_at = now
-        Conversation.objects.bulk_update(group, [*fields, "updated_at"])
+        bulk.update(group, [*fields, "updated_at"])
 
 
 def _store_all(

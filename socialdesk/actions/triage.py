@@ -30,6 +30,7 @@ from socialdesk.conversations.models import (
 )
 from socialdesk.errors import ActionError
 from socialdesk.ingestion import bulk
+from socialdesk.search import index as search_index
 from socialdesk.triage import services as triage
 from socialdesk.triage.classify import CONFIDENT, LANGUAGES, TYPE_CHOICE, TriageResult
 from socialdesk.triage.models import CorrectionField, TriageCorrection, TriageSuggestion
@@ -172,6 +173,8 @@ def run_pending(ids=None, *, counts: dict | None = None, limit: int = 500) -> in
         Conversation.objects.filter(pk__in=[c.pk for c in conversations]).filter(
             triage_pending=True
         ).update(triage_pending=False, updated_at=timezone.now())
+        # Their messages' words, which the page left to this (`search.index.later`).
+        search_index.add_words([c.pk for c in conversations])
     return len(conversations)
 
 

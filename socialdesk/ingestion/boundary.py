@@ -43,6 +43,9 @@ def clean(value) -> str:
         return ""
     if not isinstance(value, str):
         value = str(value)
+    if value.isascii():
+        # Most of a payload: no surrogate is ASCII, so only NULs are left to look for.
+        return value.replace("\x00", "") if "\x00" in value else value
     if "\x00" in value:
         value = value.replace("\x00", "")
     if SURROGATE.search(value):
@@ -106,6 +109,14 @@ def is_storable_id(value, limit: int = _limit(Message, "platform_id")) -> bool:
 def jsonable(value):
     """A copy of a payload that every database's JSON column takes: strings cleaned, keys as
     strings, NaN and infinities as text, anything else JSON has no type for as its text."""
+    kind = type(value)
+    # The usual types first, by their exact type (a payload is mostly these).
+    if kind is dict:
+        return {clean(k): jsonable(v) for k, v in value.items()}
+    if kind is str:
+        return clean(value)
+    if kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, str):
         return clean(value)
     if value is None or isinstance(value, (bool, int)):

@@ -93,9 +93,15 @@ def insert(objs: list[Model]) -> None:
             model._default_manager.bulk_create(objs)
             return
         rows.append(values)
+    if connection.vendor == "postgresql":
+        sql, params = _unnest_insert(connection, opts, fields, rows)
+        if sql is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                _set_ids(objs, cursor.fetchall(), connection, using)
+            return
     ops = connection.ops
-    pk = opts.pk
-    returning, returning_params = ops.return_insert_columns([pk])
+    returning, returning_params = ops.return_insert_columns([opts.pk])
     head = f"INSERT INTO {ops.quote_name(opts.db_table)} ({', '.join(ops.quote_name(f.column) for f in fields)}) "
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # SQLite takes 999 values in one statement (Django's limit for it); PostgreSQL 65,535.
@@ -107,9 +113,113 @@ def insert(objs: list[Model]) -> None:
                 head + "VALUES " + ", ".join([row_sql] * len(batch)) + " " + returning,
                 [v for row in batch for v in row] + list(returning_params),
             )
-            for obj, (value,) in zip(objs[start : start + size], cursor.fetchall(), strict=True):
-                for converter in pk.get_db_converters(connection):
-                    value = converter(value, pk, connection)
-                setattr(obj, pk.attname, value)
-                obj._state.adding = False
-                obj._state.db = using
+            _set_ids(objs[start : start + size], cursor.fetchall(), connection, using)
+
+
+def _set_ids(objs, returned, connection, using) -> None:
+    pk = objs[0]._meta.pk
+    converters = pk.get_db_converters(connection)
+    for obj, (value,) in zip(objs, returned, strict=True):
+        for converter in converters:
+            value = converter(value, pk, connection)
+        setattr(obj, pk.attname, value)
+        obj._state.adding = False
+        obj._state.db = using
+
+
+def _columns(connection, fields, rows):
+    """PostgreSQL: each column's values as one array parameter (`unnest`), or, for an array
+    column (which `unnest` would flatten), its one value when every row has the same; None when
+    a column cannot be sent either way."""
+    columns = []
+    for i, f in enumerate(fields):
+        # No length in the cast (varchar[], not varchar(20)[]): nothing is cut on the way.
+        db_type = f.db_type(connection).split("(")[0]
+        values = [row[i] for row in rows]
+        if db_type.endswith("[]"):
+            first = values[0]
+            if any(v != first for v in values):
+                return None
+            columns.append((db_type, False, first))
+        else:
+            columns.append((db_type, True, values))
+    return columns
+
+
+def _unnest_insert(connection, opts, fields, rows):
+    """`INSERT … SELECT … FROM unnest(%s::type[], …) RETURNING id`: one parameter per column
+    whatever the number of rows, so the statement's text is the same for every page (psycopg
+    parses a statement's placeholders in Python, once per distinct text: a `VALUES` list of a
+    page's rows was a new text of thousands of placeholders each time, about a third of
+    ingestion's CPU). Django's own `bulk_create` does the same on PostgreSQL, where it can;
+    rows come back in the order they were given, as there."""
+    columns = _columns(connection, fields, rows)
+    if columns is None:
+        return None, None
+    ops = connection.ops
+    select, arrays, names, params, constants = [], [], [], [], []
+    for i, (db_type, unnested, value) in enumerate(columns):
+        if unnested:
+            select.append(f"u.c{i}")
+            arrays.append(f"%s::{db_type}[]")
+            names.append(f"c{i}")
+            params.append(value)
+        else:
+            select.append(f"%s::{db_type}")
+            constants.append(value)
+    sql = (
+        f"INSERT INTO {ops.quote_name(opts.db_table)} "
+        f"({', '.join(ops.quote_name(f.column) for f in fields)}) "
+        f"SELECT {', '.join(select)} FROM unnest({', '.join(arrays)}) AS u({', '.join(names)}) "
+        f"RETURNING {ops.quote_name(opts.pk.column)}"
+    )
+    # The constants come first in the text (the select list), then the arrays.
+    return sql, constants + params
+
+
+def update(objs: list[Model], names: list[str]) -> None:
+    """Write the fields `names` of `objs` (stored instances of one model), each row its own
+    values, as `bulk_update` does. On PostgreSQL: one `UPDATE … FROM unnest(…)` with a parameter
+    per column (`bulk_update` builds a `CASE WHEN id = … THEN …` per row and field, which costs
+    more Python than the rest of a page's update); elsewhere, or for an array column,
+    `bulk_update` itself."""
+    if not objs:
+        return
+    model = type(objs[0])
+    opts = model._meta
+    connection = connections[router.db_for_write(model)]
+    fields = [opts.get_field(name) for name in names]
+    types = [f.db_type(connection).split("(")[0] for f in fields]
+    if connection.vendor != "postgresql" or any(
+        t.endswith("[]") or hasattr(f, "get_placeholder")
+        for f, t in zip(fields, types, strict=True)
+    ):
+        model._default_manager.bulk_update(objs, names)
+        return
+    pk = opts.pk
+    columns = [[pk.get_db_prep_save(obj.pk, connection=connection) for obj in objs]]
+    for f in fields:
+        kind = _as_is(f)
+        columns.append(
+            [
+                value
+                if kind is not None
+                and ((value := getattr(obj, f.attname)) is None or type(value) is kind)
+                else f.get_db_prep_save(getattr(obj, f.attname), connection=connection)
+                for obj in objs
+            ]
+        )
+    if any(hasattr(v, "resolve_expression") for column in columns for v in column):
+        model._default_manager.bulk_update(objs, names)
+        return
+    ops = connection.ops
+    table = ops.quote_name(opts.db_table)
+    sets = ", ".join(f"{ops.quote_name(f.column)} = u.c{i}" for i, f in enumerate(fields))
+    arrays = ", ".join(f"%s::{t}[]" for t in [pk.rel_db_type(connection), *types])
+    names_sql = ", ".join(["id", *(f"c{i}" for i in range(len(fields)))])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS u({names_sql}) "
+            f"WHERE {table}.{ops.quote_name(pk.column)} = u.id",
+            columns,
+        )

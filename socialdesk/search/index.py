@@ -7,7 +7,10 @@ a language PostgreSQL does not stem or none detected; notes 'simple'), positions
 GIN index on the vector. Triggers on the messages and notes (insert, update, delete, truncate:
 every way a message is written — ingestion, replies, merges and splits, the admin — and one
 statement at a time, however many rows it wrote) compute the rows of the conversations they
-touched again; the conversations' own table is never written. A conversation's words in one
+touched again; the conversations' own table is never written. One exception: a poll's page
+names the conversations it opened for triage after the page (`later`), the messages' INSERT
+trigger passes over them, and their triage task adds their words (`add_words`), so the page
+does not work out words that can wait the few seconds until triage. A conversation's words in one
 place let the planner choose per query: a rare word through the GIN index (the few matches,
 then sorted), a common one by walking the conversations newest first and probing each one's row
 until a page is full (no need to read every match to show the newest 25). A query is stemmed
@@ -89,6 +92,47 @@ SQLITE_TABLES = {
     "search_message_fts": "conversations_message",
     "search_note_fts": "conversations_internalnote",
 }
+
+
+# Conversations a poll's page opened and left for triage (`later`): their messages' words are
+# added by the page's triage task (`add_words`), not by the page's INSERT.
+LATER_SETTING = "socialdesk.search_later"
+LATER = (
+    f"WHERE conversation_id <> ALL(coalesce(nullif(current_setting('{LATER_SETTING}', true), ''), "
+    "'{}')::bigint[])"
+)
+
+# The words of conversations' messages and notes added to their rows (none is taken away).
+_ADD = f"""
+    INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector)
+    SELECT conversation_id, vector FROM ({_VECTORS.replace("$1", "%s::bigint[]")}) v
+    WHERE length(vector) > 0 ORDER BY conversation_id
+    ON CONFLICT (conversation_id) DO UPDATE SET vector = CASE
+      WHEN pg_column_size(t.vector) > {MAX_BYTES} THEN t.vector
+      ELSE strip(t.vector || EXCLUDED.vector) END
+"""
+
+
+def later(ids) -> None:
+    """PostgreSQL: the messages this transaction stores next in the conversations `ids` (which
+    it opened, waiting for triage) leave their words to the triage that follows
+    (`add_words`), so the page's INSERT does not work them out. Elsewhere, nothing."""
+    if connection.vendor == "postgresql" and ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config(%s, %s, true)",
+                [LATER_SETTING, "{" + ",".join(str(int(i)) for i in ids) + "}"],
+            )
+
+
+def add_words(ids) -> None:
+    """PostgreSQL: add the words of these conversations' messages and notes to their rows (the
+    triage of conversations a page opened: see `later`). Words are only added, so a message
+    another process stores meanwhile keeps its own (its INSERT adds them too). Elsewhere, the
+    triggers have done it already."""
+    if connection.vendor == "postgresql" and ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_ADD, [sorted({int(i) for i in ids})])
 
 
 def _pg_install(cursor) -> None:
@@ -174,6 +218,7 @@ def _pg_install(cursor) -> None:
                 f"""
                 INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector)
                 SELECT conversation_id, strip(socialdesk_tsv_agg({vector})) FROM new_rows
+                {LATER if vector == MESSAGE_VECTOR else ""}
                 GROUP BY conversation_id HAVING length(strip(socialdesk_tsv_agg({vector}))) > 0
                 ORDER BY conversation_id
                 ON CONFLICT (conversation_id) DO UPDATE SET vector = CASE

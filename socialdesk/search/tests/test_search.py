@@ -399,3 +399,29 @@ def test_the_api_searches_as_the_page_does(agents, inbound, monkeypatch):
         assert by["s5"].pk not in _api_ids(
             cm, {"q": "sync", "queue": "twitter-conversations-moderated"}, 4
         )
+
+
+def test_a_polls_page_is_found_once_its_triage_has_run(agents, inbound):
+    """A poll's page leaves its new conversations' words to their triage task (PostgreSQL; the
+    SQLite triggers index each message as it is stored): once the task has run, the opening
+    message, a follow-up in the same page and one from a later page are all found."""
+    from socialdesk.actions.triage import run_pending
+
+    cm = agents["cm"]
+    first = inbound("Quokka sync stopped", handle="poll_a", author_id="501", platform_id="9001")
+    same_page = inbound("Wombat update too", handle="poll_a", author_id="501", in_reply_to="9001")
+    ingest([first, same_page], triage_later=True)
+    opened = Conversation.objects.get(author__handle="poll_a")
+    assert opened.triage_pending
+    if connection.vendor == "postgresql":
+        assert _found(cm, "quokka") == []  # not yet: its words come with its triage
+    later = inbound("Platypus as well", handle="poll_a", author_id="501", in_reply_to="9001")
+    ingest([later], triage_later=True)  # before the first page's task runs
+    assert run_pending([opened.pk]) == 1
+    for word in ("quokka", "wombat", "platypus"):
+        assert _found(cm, word) == [opened.pk], word
+    if connection.vendor == "postgresql":  # every word in the conversation (SQLite: in a message)
+        assert _found(cm, "quokka wombat platypus") == [opened.pk]
+    # A page whose triage runs inside it (a retried or let-through message) is found at once.
+    ingest([inbound("Echidna in the sidebar", handle="inline")])
+    assert len(_found(cm, "echidna")) == 1
