@@ -16,7 +16,9 @@ query), --repeats times each:
 * rare, medium, common: a word in about 1 in 50,000, 1 in 2,000 and 1 in 100 messages;
 * two words: two medium words in the same message;
 * german: an inflected German word (PostgreSQL stems it: "Passwort" finds "Passwörter");
-* handle, number: a customer's @handle, a conversation's #number.
+* handle, number: a customer's @handle, a conversation's #number;
+* with filters (the queue filters beside the results): the common word in open conversations,
+  the common word in German ones, the medium word on Mastodon, the German word in held ones.
 
 The product is `socialdesk.search.selectors.results`, the work of one results page without the
 template: the matches, the visibility and filter query, the keyset page of 25, the snippets and
@@ -50,6 +52,12 @@ def parse_args(argv=None):
     p.add_argument("--sizes", default="100000,1000000", help="comma-separated numbers of messages")
     p.add_argument("--repeats", type=int, default=20, help="searches per query and person")
     desk_fill.scratch_arguments(p, reuse_help="search what the last run filled")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="PostgreSQL: instead of timing, each query's statements with EXPLAIN (ANALYZE, BUFFERS): "
+        "how many, the buffers they touch and their time inside the server",
+    )
     return p.parse_args(argv)
 
 
@@ -151,15 +159,24 @@ def queries(words, n_messages):
 
     newest = Conversation.objects.order_by("-pk").values_list("pk", flat=True).first()
     handle = Author.objects.filter(handle__startswith="bench_").values_list("handle", flat=True)[7]
+    common, medium = words[at(1 / 100)], words[at(1 / 2_000)]
     return [
-        ("rare", words[at(1 / 50_000)]),
-        ("medium", words[at(1 / 2_000)]),
-        ("common", words[at(1 / 100)]),
-        ("two words", f"{words[at(1 / 500)]} {words[at(1 / 300)]}"),
-        ("german", "Passwort"),
-        ("handle", f"@{handle}"),
-        ("number", f"#{newest // 2}"),
+        ("rare", words[at(1 / 50_000)], {}),
+        ("medium", medium, {}),
+        ("common", common, {}),
+        ("two words", f"{words[at(1 / 500)]} {words[at(1 / 300)]}", {}),
+        ("german", "Passwort", {}),
+        ("handle", f"@{handle}", {}),
+        ("number", f"#{newest // 2}", {}),
+        ("common+open", common, {"statuses": ("open",)}),
+        ("common+de", common, {"languages": ("de",)}),
+        ("medium+mastodon", medium, {"platforms": ("mastodon",)}),
+        ("german+held", "Passwort", {"statuses": ("held",)}),
     ]
+
+
+# The filters' columns, for the baseline's SQL.
+FILTER_COLUMNS = {"statuses": "status", "languages": "language", "platforms": "platform"}
 
 
 def baseline_sql(text):
@@ -183,12 +200,15 @@ def baseline_sql(text):
     )
 
 
-def run_baseline(raw, sql):
+def run_baseline(raw, sql, filters=None):
     """The search's database work without Django, visibility or snippets: the newest 26
-    conversations among the matches."""
+    conversations among the matches (with the filters' columns, if any)."""
     from django.db import connection
 
     where = f"id = ANY(ARRAY({sql}))" if connection.vendor == "postgresql" else f"id IN ({sql})"
+    for name, values in (filters or {}).items():
+        quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+        where += f" AND {FILTER_COLUMNS[name]} IN ({quoted})"
     cur = raw.cursor()
     cur.execute(
         f"SELECT id FROM conversations_conversation WHERE {where} "
@@ -201,25 +221,27 @@ def run_baseline(raw, sql):
 def measure(users, qs, *, repeats):
     from django.db import connection
 
+    from socialdesk.queues.selectors import ConversationFilter
     from socialdesk.search.selectors import results
 
     raw = connection.connection
     product, baseline, per_kind = [], [], {}
-    for kind, text in qs:
+    for kind, text, filters in qs:
         sql = baseline_sql(text) if kind not in ("handle", "number") else None
+        f = ConversationFilter(**filters)
         for user in users.values():
-            found = len(results(user=user, text=text).rows)
+            found = len(results(user=user, text=text, filter=f).rows)
             per_kind.setdefault(kind, {"text": text, "found": {}, "times": []})
             per_kind[kind]["found"][user.username] = found
             for _ in range(repeats):
                 t = time.perf_counter()
-                results(user=user, text=text)
+                results(user=user, text=text, filter=f)
                 elapsed = time.perf_counter() - t
                 product.append(elapsed)
                 per_kind[kind]["times"].append(elapsed)
                 if sql:
                     t = time.perf_counter()
-                    run_baseline(raw, sql)
+                    run_baseline(raw, sql, filters)
                     baseline.append(time.perf_counter() - t)
     return {
         "product_p50": _pct(product, 50),
@@ -231,6 +253,47 @@ def measure(users, qs, *, repeats):
             for k, v in per_kind.items()
         },
     }
+
+
+def explain(users, qs):
+    """Each query's statements, as the product sends them, each run first under
+    EXPLAIN (ANALYZE, BUFFERS) in the same transaction and settings: what the database does for a
+    page, whatever the load (buffers are 8 kB pages, read or found in memory)."""
+    from django.db import connection
+
+    from socialdesk.queues.selectors import ConversationFilter
+    from socialdesk.search.selectors import results
+
+    out = {}
+
+    for kind, text, filters in qs:
+        for user in users.values():
+            plans = []
+
+            def wrapper(execute, sql, params, many, context, plans=plans):
+                if (
+                    not many
+                    and sql.lstrip().upper().startswith("SELECT")
+                    and "set_config" not in sql
+                ):
+                    raw = context["cursor"].cursor
+                    raw.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+                    plan = raw.fetchone()[0][0]
+                    top = plan["Plan"]
+                    plans.append(
+                        (
+                            top["Shared Hit Blocks"] + top["Shared Read Blocks"],
+                            plan["Execution Time"] + plan.get("Planning Time", 0),
+                            sql,
+                        )
+                    )
+                return execute(sql, params, many, context)
+
+            results(user=user, text=text, filter=ConversationFilter(**filters))  # warm
+            with connection.execute_wrapper(wrapper):
+                results(user=user, text=text, filter=ConversationFilter(**filters))
+            out[(kind, user.username)] = plans
+    return out
 
 
 def _pct(values, p):
@@ -258,6 +321,22 @@ def main(argv=None):
     setup_django(args)
     from django.db import connection
 
+    if args.explain:
+        n = int(args.sizes.split(",")[0])
+        if not args.reuse:
+            fill(n, seed=args.seed)
+        from socialdesk.search import index
+
+        index.install()
+        words = vocabulary(random.Random(args.seed))
+        for (kind, who), plans in explain(people(), queries(words, n)).items():
+            worst = max(plans, default=(0, 0, ""))
+            print(
+                f"{kind:15} {who:17} {len(plans):2} statements, "
+                f"{sum(p[0] for p in plans):6} buffers, {sum(p[1] for p in plans):7.1f} ms in the server; "
+                f"the most: {worst[0]} buffers, {worst[1]:.1f} ms: {' '.join(worst[2].split())[:150]}"
+            )
+        return
     for n in (int(s) for s in args.sizes.split(",")):
         seconds, r = bench(n, repeats=args.repeats, seed=args.seed, reuse=args.reuse)
         print(
@@ -267,7 +346,7 @@ def main(argv=None):
         )
         for kind, k in r["kinds"].items():
             print(
-                f"  {kind:10} {k['text']!r:28} p95 {k['p95'] * 1000:7.1f} ms  found {k['found']}"
+                f"  {kind:15} {k['text']!r:28} p95 {k['p95'] * 1000:7.1f} ms  found {k['found']}"
             )
 
 

@@ -24,9 +24,24 @@ def test_the_search_benchmark_runs_and_finds():
     bench = _bench()
     seconds, r = bench.bench(2000, repeats=2)
     kinds = r["kinds"]
-    assert set(kinds) == {"rare", "medium", "common", "two words", "german", "handle", "number"}
-    for kind in ("common", "german", "handle", "number"):
+    assert set(kinds) == {
+        "rare",
+        "medium",
+        "common",
+        "two words",
+        "german",
+        "handle",
+        "number",
+        "common+open",
+        "common+de",
+        "medium+mastodon",
+        "german+held",
+    }
+    for kind in ("common", "german", "handle", "number", "common+open", "common+de"):
         assert kinds[kind]["found"]["bench-cm"] >= 1, (kind, kinds[kind])
+    # A filter keeps part of what the word alone finds.
+    for kind, word in (("common+open", "common"), ("common+de", "common")):
+        assert kinds[kind]["found"]["bench-cm"] <= kinds[word]["found"]["bench-cm"]
     # The contributor sees no more than the community manager.
     for k in kinds.values():
         assert k["found"]["bench-contributor"] <= k["found"]["bench-cm"]

@@ -125,22 +125,28 @@ def list_conversations(request: HttpRequest, params: Query[ListQuery]):
             raise ActionError(
                 _("`after` is not a page this API gave out."), field="after"
             ) from None
+    within = queue_conversations(queue=_queue_for(request, params.queue)) if params.queue else None
     if params.q.strip():
+        # The search page's own search: the same matches, order, pages and snippets.
         try:
-            query = search.Query.parse(params.q)
+            found = search.results(
+                user=request.user,
+                text=params.q,
+                filter=filter,
+                after=after,
+                size=params.limit,
+                with_count=False,
+                within=within,
+                prefetch=("tags",),
+            )
         except search.BadQuery as e:
             raise ActionError(str(e), field="q") from None
-        qs = search.matching(user=request.user, query=query, filter=filter)
+        rows, cursor = found.rows, found.next
     else:
-        query = None
         qs = filter.apply(visible_conversations(user=request.user))
-    if params.queue:
-        qs = qs.filter(pk__in=queue_conversations(queue=_queue_for(request, params.queue)))
-    rows, cursor = search.page(qs, after=after, size=params.limit, prefetch=("tags",))
-    if query is not None:
-        hits = search.message_matches(query, [c.pk for c in rows])
-        for c in rows:
-            c.hit = hits.get(c.pk)
+        if within is not None:
+            qs = qs.filter(pk__in=within)
+        rows, cursor = search.page(qs, after=after, size=params.limit, prefetch=("tags",))
     return {"items": [_summary(c) for c in rows], "next": cursor.encode() if cursor else None}
 
 

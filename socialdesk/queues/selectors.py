@@ -218,20 +218,26 @@ class ConversationFilter:
         return q
 
     def apply(self, qs: QuerySet) -> QuerySet:
+        condition = self.condition()
+        return qs.filter(condition) if condition else qs
+
+    def condition(self) -> Q:
+        """Every field as one condition on a conversation's row (an empty Q: any)."""
+        q = Q()
         for name in self.FIELDS:
             values = getattr(self, name)
             if values:
-                qs = qs.filter(_one_of(name, values))
+                q &= _one_of(name, values)
         if self.moderated is not None:
-            qs = qs.filter(moderated=self.moderated)
+            q &= Q(moderated=self.moderated)
         if self.min_priority is not None:
-            qs = qs.filter(priority__gte=self.min_priority)
+            q &= Q(priority__gte=self.min_priority)
         # Star ratings (app-store reviews): a conversation without a rating never matches.
         if self.min_rating is not None:
-            qs = qs.filter(rating__gte=self.min_rating)
+            q &= Q(rating__gte=self.min_rating)
         if self.max_rating is not None:
-            qs = qs.filter(rating__lte=self.max_rating)
-        return qs
+            q &= Q(rating__lte=self.max_rating)
+        return q
 
     def describe(self, *, tag_names: dict[str, str] | None = None) -> str:
         """The conditions as a person reads them: "Google Play · moderated · 1–2★"."""
@@ -301,19 +307,23 @@ def visible_queues(*, user) -> list[Queue]:
     return [q for q in Queue.objects.all() if has_role(user, q.visible_to)]
 
 
+def queue_condition(queue: Queue) -> Q:
+    """Whether a conversation is in `queue` (any status), as a condition on its own row: the
+    definition `queue_conversations` selects by, and visibility tests each row with."""
+    if queue.kind == QueueKind.ASSIGNMENT:
+        return Q(assigned_queue=queue)
+    rules = queue_filter(queue)
+    if rules is None:
+        # Rules nobody can read match nothing: better an empty queue than conversations
+        # shown to a role that should not see them yet.
+        return Q(pk__in=[])
+    # A conversation assigned to a queue (e.g. escalated) leaves the rule-based queues.
+    return Q(assigned_queue__isnull=True) & rules.condition()
+
+
 def queue_conversations(*, queue: Queue, filter: ConversationFilter | None = None) -> QuerySet:
     """Every conversation in `queue` (any status), narrowed by `filter`."""
-    qs = Conversation.objects.all()
-    if queue.kind == QueueKind.ASSIGNMENT:
-        qs = qs.filter(assigned_queue=queue)
-    else:
-        rules = queue_filter(queue)
-        if rules is None:
-            # Rules nobody can read match nothing: better an empty queue than conversations
-            # shown to a role that should not see them yet.
-            return qs.none()
-        # A conversation assigned to a queue (e.g. escalated) leaves the rule-based queues.
-        qs = rules.apply(qs.filter(assigned_queue__isnull=True))
+    qs = Conversation.objects.filter(queue_condition(queue))
     if filter is not None:
         qs = filter.apply(qs)
     return qs

@@ -2,12 +2,12 @@
 action uses. It follows the queues (their rules and the roles they are open to), so it lives here,
 above `conversations`, which knows nothing of queues."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from socialdesk.conversations.models import Conversation
 from socialdesk.people.models import Role, has_role
 
-from .selectors import queue_conversations, visible_queues
+from .selectors import queue_condition, queue_conversations, visible_queues
 
 
 def visible_conversations(*, user) -> QuerySet:
@@ -25,9 +25,10 @@ def visible_conversations(*, user) -> QuerySet:
         return Conversation.objects.none()
     seen = Q(dealt_to=user) | Q(assignee=user)
     for queue in visible_queues(user=user):
-        # Correlated on the primary key: looking up one conversation probes each queue's rule for
-        # that row alone, instead of collecting every member of every queue first.
-        seen |= Exists(queue_conversations(queue=queue).filter(pk=OuterRef("pk")))
+        # Each queue's rules as conditions on the row itself: a conversation looked up is tested
+        # without reading anything more, where a subquery per queue would look it up again per
+        # queue (or collect every member of a queue first).
+        seen |= queue_condition(queue)
     return Conversation.objects.filter(seen)
 
 

@@ -31,18 +31,18 @@ def _options(filter: ConversationFilter) -> list[tuple[str, str, list]]:
         return (legend, param, [(v, label, v in chosen) for v, label in choices])
 
     return [
-        group("Status", "statuses", Status.choices),
+        group(_("Status"), "statuses", Status.choices),
         group(
-            "Tag", "tags", Tag.objects.order_by("name").values_list("slug", "name")[:TAGS_SHOWN]
+            _("Tag"), "tags", Tag.objects.order_by("name").values_list("slug", "name")[:TAGS_SHOWN]
         ),
         group(
-            "Type",
+            _("Type"),
             "types",
-            [*MessageType.choices, (PRIVATE_MESSAGE, "Containing private message")],
+            [*MessageType.choices, (PRIVATE_MESSAGE, _("Containing private message"))],
         ),
-        group("Platform", "platforms", Platform.choices),
+        group(_("Platform"), "platforms", Platform.choices),
         group(
-            "Account",
+            _("Account"),
             "accounts",
             [
                 (h, f"@{h}")
@@ -59,7 +59,7 @@ def _options(filter: ConversationFilter) -> list[tuple[str, str, list]]:
                 (NONE, NONE_LABELS["languages"]),
             ],
         ),
-        group("Sentiment", "sentiments", Sentiment.choices),
+        group(_("Sentiment"), "sentiments", Sentiment.choices),
     ]
 
 
@@ -73,7 +73,7 @@ def search(request):
         try:
             after = SearchCursor.decode(request.GET["after"])
         except ValueError:
-            error = "That page link is not one this desk made: here is the first page."
+            error = _("That page link is not one this desk made: here is the first page.")
     found = None
     try:
         found = results(user=request.user, text=text, filter=filter, after=after)

@@ -2,6 +2,10 @@
 words in German and English, our replies, notes, @handles, numbers, visibility, the filters,
 pages, and input that cannot be searched for."""
 
+import html
+import re
+from urllib.parse import urlencode
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -292,6 +296,109 @@ def test_two_writers_adding_to_one_conversation_at_once_both_count(agents, inbou
         second.commit()
     assert _found(agents["cm"], "platypus") == _found(agents["cm"], "echidna") == [c.pk]
     assert _found(agents["cm"], "toolbar") == [c.pk]
+
+
+def _api_ids(user, query: dict, limit: int) -> list[int]:
+    """`GET /api/v1/conversations` for `query`, page after page (following `next`)."""
+    from socialdesk.people.models import ApiToken
+
+    key = ApiToken.issue(user, "search test", scope="read")[1]
+    client, ids, after = Client(), [], ""
+    while True:
+        r = client.get(
+            "/api/v1/conversations",
+            {**query, "limit": limit, "after": after},
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+        assert r.status_code == 200, r.content
+        page = [c["id"] for c in r.json()["items"]]
+        assert len(page) <= limit
+        ids += page
+        after = r.json()["next"]
+        if not after:
+            return ids
+
+
+def _page_ids(user, query: dict) -> list[int]:
+    """The search page for `query`, page after page (following "Older results")."""
+    client = Client()
+    client.force_login(user)
+    ids, url = [], "/search/?" + urlencode(query)
+    while url:
+        r = client.get(url)
+        assert r.status_code == 200
+        text = r.content.decode()
+        ids += [int(pk) for pk in re.findall(r'href="/c/(\d+)/"', text)]
+        older = re.search(r'<a href="(\?[^"]*)">Older results</a>', text)
+        url = "/search/" + html.unescape(older.group(1)) if older else ""
+    return ids
+
+
+def test_the_api_searches_as_the_page_does(agents, inbound, monkeypatch):
+    """`GET /api/v1/conversations?q=` is the search page's search: the same conversations in the
+    same order, page after page, with the same filters, a queue, and what each person may see;
+    on PostgreSQL through both of its ways (a few matches looked up, a common word's walk)."""
+    from socialdesk.actions.escalate import escalate
+    from socialdesk.search import selectors
+
+    ingest([inbound(f"Sync broke again {i}", handle=f"s{i}") for i in range(9)])
+    ingest([inbound(f"Sync geht nicht {i}", handle=f"d{i}", lang="de") for i in range(3)])
+    # Waiting for a moderator: found by the community manager, not by the contributor.
+    ingest([inbound(f"Sync hidden {i}", handle=f"h{i}", mention="Firefox") for i in range(3)])
+    by = {c.author.handle: c for c in Conversation.objects.select_related("author")}
+    cm, contributor = agents["cm"], agents["contributor"]
+    actions.close(actor=cm, conversation=by["s2"], reason="resolved")
+    escalate(actor=cm, conversation=by["s5"], note="Several report this")
+    newest_first = list(
+        Conversation.objects.order_by("-last_inbound_at", "-id").values_list("pk", flat=True)
+    )
+
+    def expected(handles) -> list[int]:
+        pks = {by[h].pk for h in handles}
+        return [pk for pk in newest_first if pk in pks]
+
+    english, german, hidden = (
+        [f"s{i}" for i in range(9)],
+        [f"d{i}" for i in range(3)],
+        [f"h{i}" for i in range(3)],
+    )
+    cases = [
+        (cm, {"q": "sync"}, english + german + hidden),
+        (contributor, {"q": "sync"}, english + german),
+        (cm, {"q": "sync", "status": "open"}, [h for h in english if h != "s2"] + german + hidden),
+        (contributor, {"q": "sync", "language": "de"}, german),
+        (cm, {"q": "@s3"}, ["s3"]),
+        (contributor, {"q": "hidden"}, []),
+    ]
+    # PostgreSQL: at DENSE_AT 4, "sync" is a common word, walked newest first (in windows of 3
+    # conversations, and after 6 of them the rest of the matches read from the index), or read
+    # whole at once, as the estimates say.
+    configurations = (
+        (1000, 2500, 10_000, None),
+        (4, 2500, 10_000, True),
+        (4, 3, 6, True),
+        (4, 2500, 10_000, False),
+        (4, 2500, 10_000, None),
+    )
+    for dense_at, window, limit, walk in configurations:
+        monkeypatch.setattr(selectors, "DENSE_AT", dense_at)
+        monkeypatch.setattr(selectors, "WALK_WINDOW", window)
+        monkeypatch.setattr(selectors, "WALK_LIMIT", limit)
+        monkeypatch.setattr(selectors, "READ_BATCH", 2)
+        if walk is not None:
+            monkeypatch.setattr(selectors, "_walk_first", lambda *a, walk=walk: walk)
+        else:
+            monkeypatch.undo()
+            monkeypatch.setattr(selectors, "DENSE_AT", dense_at)
+        for user, query, handles in cases:
+            want = expected(handles)
+            assert _api_ids(user, query, 4) == want, (dense_at, window, user, query)
+            assert _page_ids(user, query) == want, (dense_at, window, user, query)
+        # A queue: only its conversations (the escalated one left the rule-based queues).
+        assert _api_ids(cm, {"q": "sync", "queue": "escalation"}, 4) == [by["s5"].pk]
+        assert by["s5"].pk not in _api_ids(
+            cm, {"q": "sync", "queue": "twitter-conversations-moderated"}, 4
+        )
 
 
 def test_a_polls_page_is_found_once_its_triage_has_run(agents, inbound):
