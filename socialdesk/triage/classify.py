@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
 from django.conf.locale import LANG_INFO
+from scipy import sparse
 
 from . import cues, patterns
-from .textmodel import candidate_words, model, normalise, raw_features
+from .textmodel import candidate_words, language_features, model, normalise, raw_features
 
 TYPES = ["support request", "feedback", "feature request", "compliment", "app roundup", "other"]
 SENTIMENTS = ["positive", "neutral", "negative"]
@@ -165,6 +166,7 @@ class TriageInput:
     verified: bool = False
     handle: str = ""
     account: str = ""  # the brand account addressed, without @
+    account_language: str = ""  # its locale's language: a prior for the detection
     platform: str = ""
     language_hint: str = ""  # what the platform says, if anything
     # What the author's app claimed (Mastodon's `language`): a hint for the detection, never a
@@ -179,6 +181,12 @@ class TriageInput:
     context: tuple[str, ...] = ()
     # The author's recent messages elsewhere on the desk (repeated texts are a bot's mark).
     author_history: tuple[str, ...] = ()
+    # The author's earlier conversations, newest first: the sentiment and type each was given
+    # (by triage when confident, or by an agent; "" where none), and how many of them triage
+    # flagged as possible spam.
+    author_sentiments: tuple[str, ...] = ()
+    author_types: tuple[str, ...] = ()
+    author_spam: int = 0
 
 
 @dataclass(frozen=True)
@@ -316,6 +324,9 @@ _SPAM = re.compile(
 )
 # The same text this many times from one author (its recent messages) is a bot's mark.
 REPEATS = 2
+# This many of the author's earlier conversations flagged as possible spam make a new message
+# from them possible spam whatever it says (one is enough beside another sign of spam).
+SPAM_HISTORY = 2
 _LINK = re.compile(r"https?://")
 
 
@@ -391,19 +402,35 @@ def _lingua_classify(detector, text: str) -> tuple[str, float]:
     return {"nb": "no"}.get(code, code), float(best.value)
 
 
+# How much likelier the addressed account's language is before reading the text: a tweet to
+# @mozilla_germany is German more often than langid.py's flat prior assumes. It decides only
+# where the text leaves the identifier unsure (docs/triage-quality.md measures both sides).
+ACCOUNT_PRIOR = 3.0
+
+
 def detect_language(
-    text: str, hint: str = "", *, hint_from: str = "the platform"
+    text: str, hint: str = "", *, hint_from: str = "the platform", prior: str = ""
 ) -> tuple[str, float, str]:
     """(ISO 639-1 code, confidence, reason). Handles, links and hashtags are left out first.
-    `hint_from` names who gave the hint, for the reason."""
-    clean = re.sub(r"https?://\S+|[@#]\w+", " ", text).strip()
+    `hint_from` names who gave the hint, for the reason; `prior` is the language of the account
+    the message was addressed to, which makes that language likelier (ACCOUNT_PRIOR)."""
+    clean = clean_for_language(text)
     if len(clean) < 3:
         if hint:
             return hint, 0.5, f"too little text to tell; {hint_from} says {language_name(hint)}"
         return "", 0.0, "too little text to tell"
     lingua = _lingua() if len(clean.split()) <= LINGUA_MAX_WORDS else None
+    by_prior = False
     if lingua is not None:
         lang, p = _lingua_classify(lingua, clean)
+    elif prior in LANGUAGES:
+        ranked = dict(_language_identifier().rank(clean))
+        plain = max(ranked, key=ranked.get)
+        ranked[prior] = ranked.get(prior, 0.0) * ACCOUNT_PRIOR
+        total = sum(ranked.values()) or 1.0
+        lang = max(ranked, key=ranked.get)
+        p = ranked[lang] / total
+        by_prior = lang != plain
     else:
         lang, p = _language_identifier().classify(clean)
     if hint and hint != lang and p < 0.9:
@@ -418,7 +445,21 @@ def detect_language(
             float(p),
             f"the text reads as {language_name(lang)}, and {hint_from} says so too",
         )
+    if by_prior:
+        return (
+            lang,
+            float(p),
+            f"the text could be {language_name(lang)}, the language of the account addressed",
+        )
     return lang, float(p), f"the text reads as {language_name(lang)}"
+
+
+_NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\bRT\b")
+
+
+def clean_for_language(text: str) -> str:
+    """What the language identifier reads: the text without links, handles, hashtags and "RT"."""
+    return _NOT_LANGUAGE.sub(" ", text).strip()
 
 
 def _prediction(probs, classes) -> tuple[str, float]:
@@ -439,8 +480,20 @@ def classify_batch(
     # combined reading is used where the follow-up's own words leave the model unsure.
     with_context = [i for i, inp in enumerate(inputs) if inp.context]
     combined = [" ".join((*inputs[i].context[-2:], inputs[i].text)) for i in with_context]
+    # The language first: a language-aware sentiment model reads the words in it.
+    languages = [_language_of(inp) for inp in inputs]
     x = raw_features(texts + combined)  # both models use the same features: extract them once
-    type_x, sentiment_x = type_model.weighted(x), sentiment_model.weighted(x)
+    type_x = type_model.weighted(x)
+    if sentiment_model.by_language:
+        langs = [lang for lang, _, _ in languages]
+        sentiment_x = sentiment_model.weighted(
+            sparse.hstack(
+                [x, language_features(texts + combined, langs + [langs[i] for i in with_context])],
+                format="csr",
+            )
+        )
+    else:
+        sentiment_x = sentiment_model.weighted(x)
     type_probs_all = type_model.predict_proba_weighted(type_x)
     sentiment_probs_all = sentiment_model.predict_proba_weighted(sentiment_x)
     n = len(texts)
@@ -477,6 +530,18 @@ def classify_batch(
                 if c_conf > type_conf:
                     type_, type_conf = c_type, c_conf
                     type_reason = f"read with the conversation's earlier messages: {c_why}"
+            if type_conf < act and inp.author_types and "earlier messages" not in type_reason:
+                probs_h, usual = cues.with_history(
+                    type_probs[i], type_model.classes, inp.author_types, act
+                )
+                if usual:
+                    h_type, h_conf = _prediction(probs_h, type_model.classes)
+                    if h_type == usual and h_type != type_:
+                        type_, type_conf = h_type, h_conf
+                        type_reason = (
+                            f"a guess: the wording says little, and most of the author's "
+                            f"earlier conversations were {usual}"
+                        )
         probs = sentiment_probs[i]
         from_context = False
         if i in context_row and float(probs.max()) < act:
@@ -490,6 +555,11 @@ def classify_batch(
             inp.stars,
             rules[i][0] if rules[i] else "",
         )
+        probs, usual = cues.with_history(
+            probs, sentiment_model.classes, inp.author_sentiments, act
+        )
+        if usual:
+            cues_used.append(f"the author's earlier conversations (mostly {usual})")
         sentiment, sentiment_conf = _prediction(probs, sentiment_model.classes)
         if from_context:
             sentiment_reason = "read with the conversation's earlier messages"
@@ -508,9 +578,18 @@ def classify_batch(
                 config,
                 (type_, type_conf, type_reason),
                 (sentiment, sentiment_conf, sentiment_reason),
+                languages[i],
             )
         )
     return results
+
+
+def _language_of(inp: TriageInput) -> tuple[str, float, str]:
+    if inp.language_hint or not inp.language_claim:
+        return detect_language(inp.text, inp.language_hint, prior=inp.account_language)
+    return detect_language(
+        inp.text, inp.language_claim, hint_from="the author's app", prior=inp.account_language
+    )
 
 
 # A phrasing rule is right far more often than the models (docs/triage-quality.md), so its type is confident.
@@ -535,16 +614,11 @@ def classify(inp: TriageInput, config: TriageConfig | None = None) -> TriageResu
 
 
 def _classify_one(
-    inp: TriageInput, config: TriageConfig, type_pred, sentiment_pred
+    inp: TriageInput, config: TriageConfig, type_pred, sentiment_pred, language_pred
 ) -> TriageResult:
     type_, type_conf, type_reason = type_pred
     sentiment, sentiment_conf, sentiment_reason = sentiment_pred
-    if inp.language_hint or not inp.language_claim:
-        language, language_conf, language_reason = detect_language(inp.text, inp.language_hint)
-    else:
-        language, language_conf, language_reason = detect_language(
-            inp.text, inp.language_claim, hint_from="the author's app"
-        )
+    language, language_conf, language_reason = language_pred
     result = TriageResult(
         type=type_,
         type_confidence=type_conf,
@@ -640,6 +714,10 @@ def _signals(inp: TriageInput, config: TriageConfig, result: TriageResult) -> No
         repeats = sum(normalise(t) == same for t in inp.author_history)
         if repeats >= REPEATS:
             spam_why.append(f"the author sent the same text {repeats + 1} times")
+    if inp.author_spam >= SPAM_HISTORY or (inp.author_spam and spam_why):
+        spam_why.append(
+            f"{inp.author_spam} of the author's earlier conversations were flagged as possible spam"
+        )
     found = bool(spam_why)
     if "spammer" in inp.user_tags:
         spam_why.append("an agent tagged the author Spammer")
