@@ -13,6 +13,7 @@ a guess and acts whatever the models say. Reasons are written for a volunteer ("
 “crash”"), not as probabilities; the numbers stay on the result for those who want them.
 """
 
+import html
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -454,12 +455,20 @@ def detect_language(
     return lang, float(p), f"the text reads as {language_name(lang)}"
 
 
-_NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\bRT\b")
+_NOT_LANGUAGE = re.compile(
+    r"https?://\S+|www\.\S+|@\w+|\bRT\b|[\d_]+|"
+    r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2190-\u21FF\u2B00-\u2BFF\uFE0F\u200d]"
+)
+_LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
+_SPACES = re.compile(r"\s+")
 
 
 def clean_for_language(text: str) -> str:
-    """What the language identifier reads: the text without links, handles, hashtags and "RT"."""
-    return _NOT_LANGUAGE.sub(" ", text).strip()
+    """What the language identifier reads: the text without links, handles, "RT", digits and
+    emoji, a hashtag's word without its #, a stretched letter ("diiia") written twice, in lower
+    case (on TwitUser's tweets this reads 0.921 where the text as it came read 0.913)."""
+    text = _NOT_LANGUAGE.sub(" ", html.unescape(text)).replace("#", " ")
+    return _SPACES.sub(" ", _LETTER_RUN.sub(r"\1\1", text)).strip().lower()
 
 
 def _prediction(probs, classes) -> tuple[str, float]:
