@@ -582,7 +582,42 @@ def evaluate_language(data: Path, bands: list[str]) -> list[str]:
                 )
             )
         out.append(f"| {name} | {s['n']:,} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} |")
+    out += account_prior_section(
+        [r for r in rows if r["kind"] == "word-pairs"], [r for r in tw if r["lang"] in candidates]
+    )
     return out + [""]
+
+
+def account_prior_section(pairs: list[dict], tweets: list[dict]) -> list[str]:
+    """Accuracy with the addressed account's language as a prior, when that language is the
+    text's (a German tweet to a German account) and when it is English whatever the text (any
+    tweet to the English support account): what the prior gains and what it can cost."""
+    from socialdesk.triage.classify import ACCOUNT_PRIOR
+
+    out = [
+        "",
+        "### The addressed account's language as a prior",
+        "",
+        f"Triage makes the language of the account a message is addressed to {ACCOUNT_PRIOR:g} "
+        "times likelier before reading the text (`ACCOUNT_PRIOR`); it decides only where the "
+        "identifier is unsure. Neither set says which account a text was sent to, so both "
+        "cases are shown: the account's language is the text's (a German tweet to a German "
+        "account), or English whatever the text (any tweet to the English support account).",
+        "",
+        "| prior | word-pairs | TwitUser, candidate languages |",
+        "|---|---:|---:|",
+    ]
+    for name, prior in (
+        ("none", lambda r: ""),
+        ("the text's own language", lambda r: r["lang"]),
+        ("English for every text", lambda r: "en"),
+    ):
+        accs = []
+        for items in (pairs, tweets):
+            pred = [detect_language(r["text"], prior=prior(r))[0] for r in items]
+            accs.append(sum(p == r["lang"] for p, r in zip(pred, items, strict=True)) / len(items))
+        out.append(f"| {name} | {accs[0]:.3f} | {accs[1]:.3f} |")
+    return out
 
 
 def throughput(n: int = 5000) -> str:
