@@ -9,7 +9,12 @@ from django_tasks_db.models import DBTaskResult
 from socialdesk.actions.inbound import ingest
 from socialdesk.actions.triage import confirm_or_correct
 from socialdesk.conversations.models import Activity, Conversation, UserTag
-from socialdesk.triage.classify import TriageInput, classify
+from socialdesk.triage.classify import (
+    TriageInput,
+    classify,
+    clean_for_language,
+    detect_language,
+)
 from socialdesk.triage.models import TriageSuggestion
 from socialdesk.triage.tasks import triage_conversations
 
@@ -177,3 +182,37 @@ def test_the_history_costs_a_fixed_number_of_statements(demo, inbound):
         return len(q.captured_queries)
 
     assert statements(3) == statements(12)
+
+
+def test_the_addressed_accounts_language_tips_only_an_unsure_detection():
+    lang, confidence, _ = detect_language("sync is broken")
+    assert lang == "nl" and confidence < 0.8  # langid.py's guess, and it is English
+    lang, confidence, reason = detect_language("sync is broken", prior="en")
+    assert lang == "en" and confidence < 0.8 and "the account addressed" in reason
+    german = "meine Lesezeichen sind nach dem Update alle verschwunden"
+    assert detect_language(german, prior="en")[0] == "de"
+
+
+def test_the_language_is_read_from_the_words_of_a_tweet():
+    assert clean_for_language("RT @bob Bom diiia #FelizNatal 2012 😀 http://t.co/x") == (
+        "bom diia feliznatal"
+    )
+
+
+def test_the_sentiment_model_reads_the_words_in_the_detected_language():
+    from socialdesk.triage.textmodel import language_features, model
+
+    sentiment = model("sentiment")
+    assert sentiment.by_language
+    tagged = language_features(["gut"], ["de"])
+    assert tagged.nnz == 3  # "de|gut", the language's own bias, and the two as a pair
+    assert language_features(["gut"], ["xx"]).indices.tolist() != tagged.indices.tolist()
+    # Every text gets a reading, whatever its language or none.
+    for r in classify_batch_texts(["Das ist gut", "c'est nul", "🙂", ""]):
+        assert r.sentiment in ("positive", "neutral", "negative")
+
+
+def classify_batch_texts(texts):
+    from socialdesk.triage.classify import classify_batch
+
+    return classify_batch([TriageInput(t) for t in texts])
