@@ -81,6 +81,17 @@ def _check_may_play(*, agent, queue: Queue) -> None:
             action="play",
             reason=f"The queue {queue} is not open to your role.",
         )
+    if not has_role(agent, queue.play_role):
+        raise policy.refuse(
+            actor=agent,
+            conversation=None,
+            action="play",
+            reason=_(
+                "%(queue)s is played by the community managers: what is escalated is theirs to "
+                "answer."
+            )
+            % {"queue": queue},
+        )
 
 
 def _filter_dict(filter: ConversationFilter | None) -> dict:

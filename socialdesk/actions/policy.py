@@ -27,6 +27,7 @@ the check and the write cannot be overtaken either.
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from socialdesk.brands.models import BrandAccount, RetweetPolicy
 from socialdesk.conversations.models import Activity, ActivityKind
@@ -91,7 +92,28 @@ def require_role(*, actor, conversation, action: str) -> None:
         return
     require_visible(actor=actor, conversation=conversation, action=action)
     if action in OWNER_ONLY:
+        require_not_escalated_above(actor=actor, conversation=conversation, action=action)
         check_not_dealt_to_another(actor=actor, conversation=conversation)
+
+
+def require_not_escalated_above(*, actor, conversation, action: str) -> None:
+    """What is escalated is the community managers' to answer (AG10: "escalate to a community
+    manager"): below them, whoever sees it may add notes, tags and reminders but not answer,
+    close, hold, move or take it. A CM who assigns it elsewhere hands it back."""
+    queue_id = conversation.assigned_queue_id
+    if queue_id is None:
+        return
+    queue = conversation.assigned_queue
+    if not has_role(actor, queue.play_role):
+        raise refuse(
+            actor=actor,
+            conversation=conversation,
+            action=action,
+            reason=_(
+                "This conversation is escalated to %(queue)s: the community managers answer it."
+            )
+            % {"queue": queue},
+        )
 
 
 def require_visible(*, actor, conversation, action: str) -> None:

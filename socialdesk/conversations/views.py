@@ -174,6 +174,9 @@ def conversation_page(request, conversation, *, play_session=None, reply_form=No
             "dm_link": dm_link,
             "repost_name": connectors.repost_name(conversation.platform),
             "is_cm": has_role(request.user, "cm"),
+            # Escalated above this agent: they see it and add notes, the CMs answer (policy).
+            "escalated_to_cms": conversation.assigned_queue is not None
+            and not has_role(request.user, conversation.assigned_queue.play_role),
             "useful_escalation": (
                 next(iter(escalation.useful_candidates(conversation, actor=request.user)), None)
                 if has_role(request.user, "cm")

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 from socialdesk.actions import deal as play_services
 from socialdesk.conversations.models import Conversation
 from socialdesk.conversations.views import conversation_page
-from socialdesk.errors import ActionError
+from socialdesk.errors import ActionError, ActionRefused
 from socialdesk.play.forms import PlayConversationForm
 from socialdesk.play.models import EndedBy
 from socialdesk.queues.selectors import ConversationFilter
@@ -31,6 +32,9 @@ def play_start(request, slug):
             filter=ConversationFilter.from_query(request.POST) or None,
         )
         play_services.deal_next(agent=request.user, session=session)
+    except ActionRefused as exc:
+        # Not this role's queue to play (the escalation queue below a CM): a 403, with why.
+        raise PermissionDenied(exc.message) from exc
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("home")

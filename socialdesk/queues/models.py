@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from socialdesk.people.models import Role
+from socialdesk.people.models import ROLE_RANK, Role
 
 RULE_KEYS = {
     "platforms",
@@ -91,6 +91,21 @@ class Queue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def play_role(self) -> str:
+        """The lowest role that plays this queue and answers what is in it.
+
+        What is escalated goes to the community managers (PRODUCT AG10, "escalate to a community
+        manager"): those below see an escalation queue, so they know it is being taken care of,
+        but are not dealt from it and do not answer its conversations.
+        """
+        if (
+            self.is_escalation
+            and ROLE_RANK[Role(self.visible_to)] < ROLE_RANK[Role.COMMUNITY_MANAGER]
+        ):
+            return Role.COMMUNITY_MANAGER
+        return self.visible_to
 
 
 class SavedFilter(models.Model):

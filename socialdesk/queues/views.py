@@ -148,6 +148,7 @@ def queue_list(request, slug):
             "bulk_tags": tags,
             "bulk_queues": Queue.objects.filter(kind="assignment"),
             "hold_reasons": HoldReason.choices,
+            "may_play": has_role(request.user, queue.play_role),
             "close_reasons": CloseReason.choices,
         },
     )

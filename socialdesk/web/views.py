@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from socialdesk.actions import deal as play_services
 from socialdesk.conversations.models import Reminder
-from socialdesk.people.models import role_of
+from socialdesk.people.models import has_role, role_of
 from socialdesk.people.settings_pages import require_cm
 from socialdesk.queues.selectors import capped_count, dealable, queue_conversations, visible_queues
 from socialdesk.queues.visibility import visible_conversations
@@ -19,6 +19,7 @@ def home(request):
             "queue": q,
             "open": capped_count(queue_conversations(queue=q).filter(status="open")),
             "to_answer": capped_count(dealable(queue=q)),
+            "may_play": has_role(request.user, q.play_role),
         }
         for q in visible_queues(user=request.user)
     ]

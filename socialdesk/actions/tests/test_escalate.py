@@ -6,10 +6,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from socialdesk.actions import conversation as actions
+from socialdesk.actions import deal
 from socialdesk.actions.escalate import escalate, escalate_cluster, escalation_queue
 from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Activity, Conversation, Direction, Message
-from socialdesk.errors import ActionError
+from socialdesk.errors import ActionError, ActionRefused
 from socialdesk.outbox.models import OutboundAction
 from socialdesk.queues.models import Queue
 
@@ -115,3 +117,55 @@ def test_an_action_is_the_outer_transaction(agents, conversation):
     with pytest.raises(RuntimeError, match="durable"):
         with transaction.atomic():
             escalate(actor=agents["contributor"], conversation=conversation, note="x")
+
+
+# What is escalated goes to the community managers (AG10): those below see it, and may add a
+# note, but are neither dealt it nor answer it, on every path (action, Play, page, API).
+
+
+def test_the_escalation_queue_is_played_by_community_managers_only(agents, three):
+    escalate(actor=agents["contributor"], conversation=three[0], note="billing twice")
+    queue = escalation_queue()
+    for role in ("contributor", "moderator"):
+        with pytest.raises(ActionRefused, match="community managers"):
+            deal.start(agent=agents[role], queue=queue)
+    session = deal.start(agent=agents["cm"], queue=queue)
+    dealt = deal.deal_next(agent=agents["cm"], session=session)
+    assert dealt.pk == three[0].pk
+
+
+def test_below_a_cm_an_escalated_conversation_takes_notes_but_no_answer(agents, three):
+    c = escalate(actor=agents["contributor"], conversation=three[0], note="billing twice")
+    for role in ("contributor", "moderator"):
+        with pytest.raises(ActionRefused, match="escalated"):
+            actions.reply(actor=agents[role], conversation=c, text="Sorry about that!")
+        with pytest.raises(ActionRefused, match="escalated"):
+            actions.close(actor=agents[role], conversation=c, reason="resolved")
+    actions.add_note(actor=agents["contributor"], conversation=c, text="they wrote to me in a DM")
+    assert Activity.objects.filter(conversation=c, kind="refused").count() == 4
+    actions.reply(actor=agents["cm"], conversation=c, text="We refunded the second charge.")
+    assert OutboundAction.objects.filter(conversation=c, kind="reply").count() == 1
+
+
+def test_a_contributor_sees_an_escalation_without_a_play_button_or_a_composer(
+    client, agents, three
+):
+    c = escalate(actor=agents["contributor"], conversation=three[0], note="billing twice")
+    client.force_login(agents["contributor"])
+    home = client.get("/").content.decode()
+    assert "Play Escalation" not in home
+    assert "Play Twitter conversations - Moderated" in home
+    page = client.get(f"/c/{c.pk}/").content.decode()
+    assert 'id="composer"' not in page and "the community managers answer it" in page
+    assert 'class="note-form"' in page
+    client.force_login(agents["cm"])
+    assert "Play Escalation" in client.get("/").content.decode()
+    assert 'id="composer"' in client.get(f"/c/{c.pk}/").content.decode()
+
+
+def test_playing_the_escalation_queue_below_a_cm_is_refused_with_the_reason(client, agents, three):
+    client.force_login(agents["contributor"])
+    response = client.post("/play/escalation/start")
+    assert response.status_code == 403
+    assert "played by the community managers" in response.content.decode()
+    assert not deal.current_session(agent=agents["contributor"])

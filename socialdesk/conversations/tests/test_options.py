@@ -105,7 +105,7 @@ def test_assign_to_self_queue_and_others(agents, conversation):
     assert log[-1][1]["queue"] == escalation.name
     with pytest.raises(ActionError, match="saved search"):
         actions.assign(
-            actor=agents["contributor"],
+            actor=agents["cm"],
             conversation=conversation,
             to_queue=Queue.objects.get(slug="twitter-conversations-moderated"),
         )
@@ -113,6 +113,8 @@ def test_assign_to_self_queue_and_others(agents, conversation):
 
 def test_escalation_is_one_step_note_holding_reply_and_queue(contributor, conversation):
     holding = "Your issue seems more complicated, we're looking into it"
+    with pytest.raises(ActionError, match="Describe the problem"):
+        escalate(actor=contributor, conversation=conversation, note=" ")
     escalate(
         actor=contributor,
         conversation=conversation,
@@ -124,8 +126,6 @@ def test_escalation_is_one_step_note_holding_reply_and_queue(contributor, conver
     assert conversation.notes.get().text == "Paid product, Mozilla VPN billing"
     assert OutboundAction.objects.get().text.startswith(holding)
     assert Activity.objects.filter(conversation=conversation, kind="escalated").exists()
-    with pytest.raises(ActionError, match="Describe the problem"):
-        escalate(actor=contributor, conversation=conversation, note=" ")
 
 
 def test_a_retweet_is_recommended_by_a_contributor_and_executed_only_by_a_cm(agents, conversation):

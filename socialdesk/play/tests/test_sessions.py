@@ -113,7 +113,7 @@ def test_the_scheduler_ends_idle_sessions(agents, queue):
 def test_stop_and_switching_queues_say_how_the_session_ended(agents, queue, demo):
     contributor = agents["contributor"]
     play.start(agent=contributor, queue=queue)
-    play.start(agent=contributor, queue=Queue.objects.get(slug="escalation"))
+    play.start(agent=contributor, queue=Queue.objects.get(slug="mastodon-conversations-moderated"))
     play.stop(agent=contributor)
     assert list(PlaySession.objects.order_by("started_at").values_list("ended_by", flat=True)) == [
         EndedBy.SWITCH,

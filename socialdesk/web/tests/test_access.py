@@ -96,11 +96,22 @@ def on_conversation(
             return "404"
         if RANK[role] < RANK[needs]:
             return "403"
+        # Escalated, it is the community managers' to answer, move or take (AG10).
+        if owner_only and state == "escalated" and RANK[role] < RANK["cm"]:
+            return "403"
         if owner_only and state == "dealt":
             return "409"
         return "ok"
 
     return expect
+
+
+def playing(role, state):
+    """Play on the conversation's queue: the escalation queue is played by community managers."""
+    outcome = on_conversation()(role, state)
+    if outcome == "ok" and state == "escalated" and RANK[role] < RANK["cm"]:
+        return "403"
+    return outcome
 
 
 def for_role(needs: str = "contributor"):
@@ -323,9 +334,7 @@ ACCESS: dict[str, Access] = {
         lambda w, s, r: (f"/queues/{queue_of(s)}/filters", {"name": "Sync", "tag": "sync"}),
         on_conversation(),
     ),
-    "play_start": web(
-        "POST", lambda w, s, r: (f"/play/{queue_of(s)}/start", {}), on_conversation()
-    ),
+    "play_start": web("POST", lambda w, s, r: (f"/play/{queue_of(s)}/start", {}), playing),
     "bulk_action": web(
         "POST",
         lambda w, s, r: (
