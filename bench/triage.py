@@ -4,9 +4,12 @@ Run from the repository root:
 
     .venv/bin/python bench/triage.py                 # 10,000 lines
     .venv/bin/python bench/triage.py --lines 50000
+    .venv/bin/python bench/triage.py --follow-ups 0     # no line carries earlier messages
 
 The lines are built from the project's seed set (socialdesk/triage/training/seed_types.csv),
-each made unique; authors vary (about 1% celebrities). The timed part is the command's own
+each made unique; authors vary (about 1% celebrities); --follow-ups of them (20% by default)
+carry two earlier messages of their conversation as "context", which triage reads with them
+(a second model run for those whose own words leave it unsure). The timed part is the command's own
 loop (`socialdesk.triage.management.commands.triage.run`): parse each line, classify in batches
 of 500 with the built-in configuration, write one JSON line per input. Models are loaded
 before timing (a process loads them once). The process is pinned to one core where the OS allows.
@@ -31,6 +34,7 @@ def main():
     )
     p.add_argument("--lines", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--follow-ups", type=float, default=0.2)
     args = p.parse_args()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -50,20 +54,19 @@ def main():
             else rng.randint(0, 5_000),
             "verified": rng.random() < 0.005,
         }
-        lines.append(
-            json.dumps(
-                {"id": i, "text": f"@FirefoxSupport {rng.choice(texts)} ({i})", "author": author}
-            )
-            + "\n"
-        )
+        line = {"id": i, "text": f"@FirefoxSupport {rng.choice(texts)} ({i})", "author": author}
+        if rng.random() < args.follow_ups:
+            line["context"] = [rng.choice(texts), rng.choice(texts)]
+        lines.append(json.dumps(line) + "\n")
     classify_batch([TriageInput("warm up the models")])
     out = io.StringIO()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     ok, errors = run(lines, out, TriageConfig())
-    busy = time.perf_counter() - t
+    busy, cpu = time.perf_counter() - t, time.process_time() - cpu
     assert ok == args.lines and errors == 0, (ok, errors)
     print(
-        f"socialdesk triage, one core: {ok:,} lines in {busy:.2f}s = {ok / busy:,.0f} messages/s"
+        f"socialdesk triage, one core: {ok:,} lines in {busy:.2f}s = {ok / busy:,.0f} messages/s; "
+        f"{cpu / ok * 1000:.3f} ms of CPU per message ({args.follow_ups:.0%} follow-ups)"
     )
 
 

@@ -313,11 +313,13 @@ def ingest(
             )
             result.add(_store_page(ready, context, aside))
             context.note_seen_again()
-            if context.later:
+            follow_ups = context.follow_ups()
+            if context.later or follow_ups:
                 enqueue_with_transaction(
                     triage_conversations,
                     [c.pk for c, _ in context.later],
                     {c.pk: counts for c, counts in context.later if counts},
+                    follow_ups=follow_ups,
                 )
     return result
 
@@ -415,6 +417,8 @@ class _Context:
     # counted on their first message (likes, reposts), which triage reads and nothing stores.
     triage_later: bool = False
     later: list = field(default_factory=list)
+    # Stored conversations the page added a customer's follow-up to: triaged again by the task.
+    followed: list = field(default_factory=list)
 
     @classmethod
     def load(
@@ -501,12 +505,23 @@ class _Context:
             set(self.kept_out),
             len(self.opened),
             len(self.later),
+            len(self.followed),
         )
 
     def restore(self, saved: tuple) -> None:
-        self.known, self.set_aside, self.seen_again, self.kept_out, opened, later = saved
+        self.known, self.set_aside, self.seen_again, self.kept_out, opened, later, followed = saved
         del self.opened[opened:]
         del self.later[later:]
+        del self.followed[followed:]
+
+    def follow_up(self, conversation: Conversation) -> None:
+        """A customer wrote again in a conversation: with triage after the page, it is read again."""
+        if self.triage_later and not conversation.triage_pending:
+            self.followed.append(conversation)
+
+    def follow_ups(self) -> list[int]:
+        """The ids of the stored conversations the page followed up, once each."""
+        return list(dict.fromkeys(c.pk for c in self.followed if c.pk is not None))
 
     def open_untriaged(self, conversation: Conversation, msg: InboundMessage) -> None:
         """A conversation opened without triage, which runs once the page is stored."""
@@ -703,6 +718,8 @@ def _store_in_bulk(
         if conversation is None:
             conversation = by_key.get((msg.platform, _thread_key(msg)))
         follow_up = conversation is not None
+        if follow_up:
+            context.follow_up(conversation)
         if conversation is None:
             mentioned = [
                 context.accounts[(msg.platform, i)]
@@ -878,13 +895,14 @@ def _store_all(
         key = (msg.platform, msg.platform_id)
         if _passed_over(msg, context, result):
             continue
-        opened, later = len(context.opened), len(context.later)
+        opened, later, followed = len(context.opened), len(context.later), len(context.followed)
         try:
             with transaction.atomic():
                 outcome = _handle(msg, context, store=lambda msg: _store_one(msg, context))
         except Exception as exc:  # noqa: BLE001 - whatever fails on this message stays with this message
             del context.opened[opened:]
             del context.later[later:]
+            del context.followed[followed:]
             if (
                 isinstance(exc, IntegrityError)
                 and Message.objects.filter(
@@ -945,6 +963,8 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
     accounts = context.accounts
     conversation = _find_conversation(msg, author)
     follow_up = conversation is not None
+    if follow_up:
+        context.follow_up(conversation)
     if conversation is None:
         mentioned = [
             accounts[(msg.platform, i)]

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from socialdesk.actions import policy
+from socialdesk.actions.log import write_entries
 from socialdesk.actions.tagging import refresh_tag_slugs
 from socialdesk.conversations.models import (
     Activity,
@@ -146,24 +147,17 @@ def run_pending(ids=None, *, counts: dict | None = None, limit: int = 500) -> in
         )
         if not conversations:
             return 0
-        first = {}
-        # The message that opened each one: what triage inside the page would have read.
-        for m in (
-            Message.objects.filter(conversation__in=conversations, direction=Direction.INBOUND)
-            .only("conversation_id", "text", "language", "metadata")
-            .order_by("conversation_id", "created_at", "id")
-        ):
-            first.setdefault(m.conversation_id, m)
+        first, context = _latest_and_context(conversations)
         items = [(c, first[c.pk], counts.get(c.pk, {})) for c in conversations if c.pk in first]
         try:
             with transaction.atomic():
-                _apply(items)
+                _apply(items, context)
         except Exception:  # noqa: BLE001 - one at a time, and a failure releases without suggestions
             log.exception("Triage of %d conversations failed; one at a time", len(items))
             for item in items:
                 try:
                     with transaction.atomic():
-                        _apply([item])
+                        _apply([item], context)
                 except Exception:  # noqa: BLE001
                     log.exception(
                         "Triage failed on conversation #%s; it is dealt without suggestions",
@@ -178,8 +172,32 @@ def run_pending(ids=None, *, counts: dict | None = None, limit: int = 500) -> in
     return len(conversations)
 
 
-def _apply(items) -> None:
-    results = triage.classify_stored(items)
+def _inbound_by_conversation(conversations) -> dict:
+    """{conversation id: its inbound messages, oldest first}, in one query."""
+    found = defaultdict(list)
+    for m in (
+        Message.objects.filter(conversation__in=conversations, direction=Direction.INBOUND)
+        .only("id", "conversation_id", "text", "language", "metadata")
+        .order_by("conversation_id", "created_at", "id")
+    ):
+        found[m.conversation_id].append(m)
+    return found
+
+
+def _latest_and_context(conversations) -> tuple[dict, dict]:
+    """Each conversation's newest inbound message, and the texts of the ones before it (oldest
+    first): a conversation the page opened has only its first message, unless the page also
+    stored the customer's follow-up, which is then read with the first as its context."""
+    latest, context = {}, {}
+    for cid, messages in _inbound_by_conversation(conversations).items():
+        latest[cid] = messages[-1]
+        if len(messages) > 1:
+            context[cid] = [m.text for m in messages[:-1]]
+    return latest, context
+
+
+def _apply(items, context: dict | None = None) -> None:
+    results = triage.classify_stored(items, context=context)
     opened = []
     for c, m, _ in items:
         r = results[c.pk]
@@ -203,6 +221,168 @@ def _apply(items) -> None:
             **dict(zip(TRIAGED_FIELDS[:-1], values, strict=True)), updated_at=now
         )
     record(opened)
+
+
+def run_follow_ups(ids) -> int:
+    """Triage again the conversations a customer wrote in again (`ids`, given by the page's
+    task): the newest message is read with the conversation's earlier ones and the author's
+    history. Returns how many were read.
+
+    A sentiment the new reading is confident about replaces the one triage set before (a
+    "thanks, it works now" turns a negative conversation positive), and a confident type fills
+    one triage left open; a value an agent chose (a correction, a sentiment marked by hand, or a
+    value triage had not set) is never changed.
+    The language and priority stay: they route the conversation and the customer's first
+    message set them. The suggestion shows the new reading; new confident tags are added; a
+    `triaged` entry says it was a follow-up. Rows another worker holds are passed over (SKIP
+    LOCKED on PostgreSQL): a follow-up's re-triage advises, it must not wait."""
+    if not ids:
+        return 0
+    with transaction.atomic():
+        locked = (
+            Conversation.objects.filter(pk__in=list(ids), triage_pending=False)
+            .select_for_update(
+                skip_locked=connection.features.has_select_for_update_skip_locked, of=("self",)
+            )
+            .order_by("pk")
+        )
+        conversations = list(
+            Conversation.objects.filter(pk__in=[c.pk for c in locked]).select_related(
+                "author", "account", "respond_from"
+            )
+        )
+        latest, context = _latest_and_context(conversations)
+        items = [(c, latest[c.pk], {}) for c in conversations if c.pk in context]
+        if not items:
+            return 0
+        try:
+            with transaction.atomic():
+                _apply_follow_ups(items, context)
+        except Exception:  # noqa: BLE001 - a follow-up keeps what it had; triage only advises
+            log.exception("Triage of %d follow-ups failed; they keep their triage", len(items))
+            return 0
+    return len(items)
+
+
+def _apply_follow_ups(items, context: dict) -> None:
+    results = triage.classify_stored(items, context=context)
+    ids = [c.pk for c, _, _ in items]
+    suggestions = {
+        s.conversation_id: s for s in TriageSuggestion.objects.filter(conversation_id__in=ids)
+    }
+    # What agents chose stays theirs: their corrections, and sentiments they marked by hand.
+    chosen = set(
+        TriageCorrection.objects.filter(
+            conversation_id__in=ids, field__in=[CorrectionField.TYPE, CorrectionField.SENTIMENT]
+        ).values_list("conversation_id", "field")
+    ) | {
+        (cid, "sentiment")
+        for cid in Activity.objects.filter(
+            conversation_id__in=ids, kind=ActivityKind.SENTIMENT_SET
+        ).values_list("conversation_id", flat=True)
+    }
+    groups, new_rows, changed_rows, entries, pairs = defaultdict(list), [], [], [], []
+    for c, m, _ in items:
+        r = results[c.pk]
+        old = suggestions.get(c.pk)
+        readings = {
+            "type": (TYPE_CHOICE[r.type], r.type_band),
+            "sentiment": (r.sentiment, r.sentiment_band),
+        }
+        changes, applied = {}, []
+        for name, (value, band_) in readings.items():
+            current = getattr(c, name)
+            by_triage = old is not None and name in old.applied and current == getattr(old, name)
+            # A conversation's type is what its first messages were about ("thanks!" after a
+            # support request leaves it one): a follow-up only fills a type triage left open.
+            may = not current or (by_triage and name == "sentiment")
+            if band_ == CONFIDENT and (c.pk, name) not in chosen and may:
+                if current != value:
+                    changes[name] = value
+                    setattr(c, name, value)
+                applied.append(name)
+            elif by_triage and current == value:
+                applied.append(name)
+        if old is not None and "language" in old.applied and c.language == old.language:
+            applied.append("language")
+        if changes:
+            groups[tuple(sorted(changes.items()))].append(c.pk)
+        row = old or TriageSuggestion(conversation=c)
+        row.type, row.type_confidence = TYPE_CHOICE[r.type], r.type_confidence
+        row.type_reason = r.type_reason[:300]
+        row.sentiment, row.sentiment_confidence = r.sentiment, r.sentiment_confidence
+        row.sentiment_reason = r.sentiment_reason[:300]
+        row.tags = [asdict(t) for t in r.tags]
+        row.signals = [asdict(s) for s in r.signals]
+        row.applied = applied
+        if old is None:
+            # The language is the conversation's: a follow-up's reading does not route it.
+            row.language, row.language_confidence = r.language, r.language_confidence
+            row.language_reason = r.language_reason[:300]
+            new_rows.append(row)
+        else:
+            changed_rows.append(row)
+        pairs.append((c, r))
+        entries.append(
+            Activity(
+                conversation=c,
+                kind=ActivityKind.TRIAGED,
+                detail={
+                    "follow_up": m.pk,
+                    "type": r.type,
+                    "sentiment": r.sentiment,
+                    "changed": sorted(changes),
+                    "bands": {"type": r.type_band, "sentiment": r.sentiment_band},
+                    "tags": [t.tag for t in r.applied_tags],
+                    "suggested_tags": [t.tag for t in r.suggested_tags],
+                    "signals": [s.kind for s in r.signals],
+                },
+            )
+        )
+    now = timezone.now()
+    for values, pks in groups.items():
+        Conversation.objects.filter(pk__in=pks).update(**dict(values), updated_at=now)
+    if changed_rows:
+        TriageSuggestion.objects.bulk_update(
+            changed_rows,
+            [
+                "type",
+                "type_confidence",
+                "type_reason",
+                "sentiment",
+                "sentiment_confidence",
+                "sentiment_reason",
+                "tags",
+                "signals",
+                "applied",
+            ],
+        )
+    if new_rows:
+        TriageSuggestion.objects.bulk_create(new_rows)
+    _add_tags(pairs)
+    write_entries(entries)
+
+
+def _add_tags(pairs) -> None:
+    """The confident tags of these (conversation, result) pairs, created where missing, linked."""
+    names = {t.tag for _, r in pairs for t in r.applied_tags}
+    if not names:
+        return
+    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    for name in names - tags.keys():
+        tags[name], _ = Tag.objects.get_or_create(
+            name=name, defaults={"slug": slugify(name)[:100] or "tag"}
+        )
+    Through = Conversation.tags.through
+    Through.objects.bulk_create(
+        [
+            Through(conversation_id=c.pk, tag_id=tags[t.tag].pk)
+            for c, r in pairs
+            for t in r.applied_tags
+        ],
+        ignore_conflicts=True,
+    )
+    refresh_tag_slugs([c for c, r in pairs if r.applied_tags])
 
 
 def pending_older_than(seconds: float, *, limit: int = 500) -> list[int]:

@@ -148,3 +148,41 @@ def combine(
     if total <= 0:  # every class ruled out cannot happen with the table above; be safe anyway
         return np.asarray(probs, dtype=np.float64), []
     return p / total, used
+
+
+# The author's earlier conversations: the value most of their last few had (at least two of
+# them) is this much likelier for the new one. Only where the message's own reading is unsure,
+# and it never makes triage act: a guess helped by the author's past stays a guess.
+HISTORY_RECENT = 5
+HISTORY_FACTOR = 1.5
+
+
+def history_value(earlier: tuple[str, ...]) -> str:
+    """The value most of the author's last few conversations had ("" when no clear majority)."""
+    recent = [v for v in earlier if v][:HISTORY_RECENT]
+    if len(recent) < 2:
+        return ""
+    best = max(set(recent), key=recent.count)
+    n = recent.count(best)
+    return best if n >= 2 and n * 2 > len(recent) else ""
+
+
+def with_history(
+    probs: np.ndarray, classes: list[str], earlier: tuple[str, ...], act: float
+) -> tuple[np.ndarray, str]:
+    """`probs` with the author's usual value made likelier, when the reading is unsure; and that
+    value ("" when it was not used)."""
+    value = history_value(earlier)
+    if not value or value not in classes or float(np.max(probs)) >= act:
+        return probs, ""
+    p = np.array(probs, dtype=np.float64)
+    p[classes.index(value)] *= HISTORY_FACTOR
+    p /= p.sum()
+    top = int(p.argmax())
+    if p[top] >= act:
+        # Still a guess: spread the excess over the other values so the band stays unsure.
+        excess = p[top] - (act - 1e-3)
+        p[top] -= excess
+        rest = [i for i in range(len(p)) if i != top]
+        p[rest] += excess / len(rest)
+    return p, value

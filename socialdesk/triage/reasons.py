@@ -34,6 +34,10 @@ GUESS_FROM = gettext_noop("a guess from %(what)s")
 GUESS_WHOLE = gettext_noop("a guess from the wording as a whole (no single word stands out)")
 WITH_CONTEXT = gettext_noop("read with the conversation's earlier messages: %(why)s")
 WITH_CONTEXT_ALONE = gettext_noop("read with the conversation's earlier messages")
+GUESS_AUTHOR_USUAL = gettext_noop(
+    "a guess: the wording says little, and most of the author's earlier conversations were "
+    "%(type)s"
+)
 WITH_CUES = gettext_noop("%(why)s; with %(cues)s")
 LISTS_APPS = gettext_noop("lists %(count)s apps (%(apps)s)")
 ASKS_NEW = gettext_noop("asks for something new: %(what)s")
@@ -50,6 +54,9 @@ TOO_LITTLE_HINT = gettext_noop("too little text to tell; %(source)s says %(langu
 HINT_DIFFERS = gettext_noop("%(source)s says %(language)s; the text reads more like %(detected)s")
 READS_AS_AGREED = gettext_noop("the text reads as %(language)s, and %(source)s says so too")
 READS_AS = gettext_noop("the text reads as %(language)s")
+READS_AS_ACCOUNT = gettext_noop(
+    "the text could be %(language)s, the language of the account addressed"
+)
 THE_PLATFORM = gettext_noop("the platform")
 THE_AUTHORS_APP = gettext_noop("the author's app")
 # --- Tag rules --------------------------------------------------------------------------------
@@ -81,6 +88,9 @@ SPAM_PHRASE = gettext_noop("spam phrase “%(phrase)s”")
 LINKS = gettext_noop("three or more links")
 HASHTAGS = gettext_noop("six or more hashtags")
 REPEATS = gettext_noop("the author sent the same text %(count)s times")
+SPAM_HISTORY = gettext_noop(
+    "%(count)s of the author's earlier conversations were flagged as possible spam"
+)
 TAGGED_SPAMMER = gettext_noop("an agent tagged the author Spammer")
 TROLL = gettext_noop("Troll / trouble maker")
 TROLL_WHY = gettext_noop("an agent tagged the author so in an earlier conversation")

@@ -13,11 +13,14 @@ import io
 import json
 import logging
 from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from socialdesk.connectors.base import InboundMessage
 from socialdesk.conversations.models import (
@@ -127,8 +130,17 @@ def _stars(msg: InboundMessage) -> int | None:
         return None
 
 
+def locale_language(locale: str) -> str:
+    """ "pt" for an account's locale "pt-BR"."""
+    return (locale or "").replace("_", "-").split("-")[0].lower()
+
+
 def input_for(
-    msg: InboundMessage, *, account_handle: str = "", user_tags: tuple[str, ...] = ()
+    msg: InboundMessage,
+    *,
+    account_handle: str = "",
+    user_tags: tuple[str, ...] = (),
+    account_language: str = "",
 ) -> TriageInput:
     return TriageInput(
         text=msg.text,
@@ -136,6 +148,7 @@ def input_for(
         verified=msg.author.verified,
         handle=msg.author.handle,
         account=account_handle,
+        account_language=account_language,
         platform=msg.platform,
         language_hint=msg.language,
         stars=_stars(msg),
@@ -160,18 +173,19 @@ def classify_messages(messages: list[InboundMessage], accounts: dict) -> dict:
         user_tags[(platform, external_id)].append(kind)
     inputs = []
     for m in messages:
-        handle = next(
+        account = next(
             (
-                accounts[(m.platform, i)].handle
+                accounts[(m.platform, i)]
                 for i in m.mentioned_account_ids
                 if (m.platform, i) in accounts
             ),
-            "",
+            None,
         )
         inputs.append(
             input_for(
                 m,
-                account_handle=handle,
+                account_handle=account.handle if account else "",
+                account_language=locale_language(account.locale) if account else "",
                 user_tags=tuple(user_tags[(m.platform, m.author.external_id)]),
             )
         )
@@ -179,20 +193,82 @@ def classify_messages(messages: list[InboundMessage], accounts: dict) -> dict:
     return {(m.platform, m.platform_id): r for m, r in zip(messages, results, strict=True)}
 
 
-def classify_stored(items: list[tuple[Conversation, Message, dict]]) -> dict:
+# How much of an author's past triage reads: their last conversations and inbound messages.
+HISTORY_CONVERSATIONS = 10
+HISTORY_MESSAGES = 20
+# How many of a conversation's earlier inbound messages a follow-up is read with.
+CONTEXT_MESSAGES = 3
+
+
+@dataclass
+class AuthorHistory:
+    """What the desk knows of an author from their other conversations (newest first)."""
+
+    sentiments: list = field(default_factory=list)
+    types: list = field(default_factory=list)
+    spam: int = 0
+    # (conversation id, text) of their recent inbound messages, for repeated texts.
+    texts: list = field(default_factory=list)
+
+
+def author_histories(author_ids, *, exclude) -> dict:
+    """{author id: AuthorHistory} from the authors' other conversations than `exclude` (ids),
+    in two queries whatever the number of authors: each author's last HISTORY_CONVERSATIONS
+    conversations (sentiment, type, whether triage flagged spam) and last HISTORY_MESSAGES
+    inbound messages, ranked per author by a window function."""
+    author_ids, exclude = set(author_ids), set(exclude)
+    out = defaultdict(AuthorHistory)
+    if not author_ids:
+        return out
+    ranked = Window(RowNumber(), partition_by=F("author_id"), order_by=F("id").desc())
+    for author_id, sentiment, type_, signals in (
+        Conversation.objects.filter(author_id__in=author_ids)
+        .exclude(pk__in=exclude)
+        .annotate(rank=ranked)
+        .filter(rank__lte=HISTORY_CONVERSATIONS)
+        .order_by("author_id", "-id")
+        .values_list("author_id", "sentiment", "type", "triage__signals")
+    ):
+        h = out[author_id]
+        h.sentiments.append(sentiment or "")
+        h.types.append((type_ or "").replace("_", " "))
+        if any(isinstance(s, dict) and s.get("kind") == "spam" for s in signals or ()):
+            h.spam += 1
+    for author_id, conversation_id, text in (
+        Message.objects.filter(author_id__in=author_ids, direction=Direction.INBOUND)
+        .annotate(rank=ranked)
+        .filter(rank__lte=HISTORY_MESSAGES)
+        .order_by("author_id", "-id")
+        .values_list("author_id", "conversation_id", "text")
+    ):
+        out[author_id].texts.append((conversation_id, text))
+    return out
+
+
+def classify_stored(
+    items: list[tuple[Conversation, Message, dict]], *, context: dict | None = None
+) -> dict:
     """{conversation id: TriageResult} for conversations already stored, each with the message
-    that opened it and what the platform counted on it (`likes`, `reposts`), in one model run:
-    the same inputs `classify_messages` reads from a page, read back from the rows."""
+    to read (the one that opened it, or a follow-up) and what the platform counted on it
+    (`likes`, `reposts`), in one model run: the inputs `classify_messages` reads from a page,
+    read back from the rows, and what only the stored rows know: `context`, the conversation's
+    earlier inbound texts by conversation id (oldest first), and the author's history (their
+    other conversations' sentiment, type and spam flags, their recent texts, their user tags)."""
     if not items:
         return {}
+    context = context or {}
     config = load_config()
     user_tags = defaultdict(list)
     for author_id, kind in UserTag.objects.filter(
         author_id__in={c.author_id for c, _, _ in items}
     ).values_list("author_id", "kind"):
         user_tags[author_id].append(kind)
+    histories = author_histories(
+        {c.author_id for c, _, _ in items}, exclude={c.pk for c, _, _ in items}
+    )
     inputs = []
     for c, m, counts in items:
+        history = histories.get(c.author_id) or AuthorHistory()
         metadata = m.metadata if isinstance(m.metadata, dict) else {}
         try:
             stars = int(metadata["rating"]) if metadata.get("rating") is not None else None
@@ -205,6 +281,7 @@ def classify_stored(items: list[tuple[Conversation, Message, dict]]) -> dict:
                 verified=c.author.verified,
                 handle=c.author.handle,
                 account=c.account.handle if c.account else "",
+                account_language=locale_language(c.account.locale) if c.account else "",
                 platform=c.platform,
                 language_hint=m.language,
                 stars=stars,
@@ -212,6 +289,12 @@ def classify_stored(items: list[tuple[Conversation, Message, dict]]) -> dict:
                 likes=counts.get("likes", 0),
                 reposts=counts.get("reposts", 0),
                 user_tags=tuple(user_tags[c.author_id]),
+                context=tuple(context.get(c.pk, ()))[-CONTEXT_MESSAGES:],
+                # Repeats in the same conversation ("still broken") are no bot's mark.
+                author_history=tuple(t for cid, t in history.texts if cid != c.pk),
+                author_sentiments=tuple(history.sentiments),
+                author_types=tuple(history.types),
+                author_spam=history.spam,
             )
         )
     results = classify_batch(inputs, config)

@@ -105,6 +105,44 @@ def raw_features(texts: list[str]) -> sparse.csr_matrix:
     return x
 
 
+# Languages whose words get a copy of their own in a language-aware model ("de|gut" beside
+# "gut"): the model learns what a word means in each language on top of what it shares across
+# them (Daumé's feature augmentation), and a per-language bias ("de|__lang__"). Any other
+# language, or none, is "xx".
+TAGGED_LANGUAGES = frozenset({"en", "de", "fr", "es", "pt", "it", "tr", "nl"})
+_TOKENS = re.compile(r"(?u)\b\w+\b|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_TAGGED = HashingVectorizer(
+    analyzer="word",
+    ngram_range=(1, 2),
+    n_features=N_FEATURES,
+    alternate_sign=False,
+    norm=None,
+    lowercase=False,
+    token_pattern=r"\S+",
+)
+
+
+def language_features(texts: list[str], languages: list[str]) -> sparse.csr_matrix:
+    """Word 1-2-grams tagged with the text's language, and the language itself (sublinear
+    counts, no idf yet): the third block of a language-aware model's columns."""
+    docs = []
+    for text, lang in zip(texts, languages, strict=True):
+        tag = lang if lang in TAGGED_LANGUAGES else "xx"
+        words = _TOKENS.findall(_STRETCHED.sub(r"\1\1", normalise(text)))
+        docs.append(" ".join(f"{tag}|{w}" for w in words) + f" {tag}|__lang__")
+    x = _TAGGED.transform(docs)
+    x.data = 1.0 + np.log(x.data)
+    return x
+
+
+def features(texts: list[str], languages: list[str] | None = None) -> sparse.csr_matrix:
+    """`raw_features`, and with `languages` the language-tagged block after it."""
+    x = raw_features(texts)
+    if languages is None:
+        return x
+    return sparse.hstack([x, language_features(texts, languages)], format="csr")
+
+
 def idf_from(x: sparse.csr_matrix) -> np.ndarray:
     n = x.shape[0]
     df = np.bincount(x.indices, minlength=x.shape[1])
@@ -143,9 +181,18 @@ class LinearModel:
         self.coef_by_column = np.ascontiguousarray(coef.astype(np.float32).T)
         self.intercept = intercept.astype(np.float32)
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
+    @property
+    def by_language(self) -> bool:
+        """Whether the model reads the language-tagged block too (its columns say so)."""
+        return len(self.idf) > 2 * N_FEATURES
+
+    def predict_proba(self, texts: list[str], languages: list[str] | None = None) -> np.ndarray:
+        """`languages` (ISO codes, one per text) for a language-aware model; without them it
+        reads each text as of no known language."""
         if not texts:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
+        if self.by_language:
+            return self.predict_proba_features(features(texts, languages or ["xx"] * len(texts)))
         return self.predict_proba_features(raw_features(texts))
 
     def predict_proba_features(self, x: sparse.csr_matrix) -> np.ndarray:
