@@ -399,9 +399,9 @@ def conversation_action(fn, success, form_class=None, *, advance=True, convert=N
     return view
 
 
-note = conversation_action(actions.add_note, "Internal note added.", NoteForm)
-hold = conversation_action(actions.hold, "Conversation on hold.", HoldForm)
-close = conversation_action(actions.close, "Conversation closed.", CloseForm)
+note = conversation_action(actions.add_note, gettext_lazy("Internal note added."), NoteForm)
+hold = conversation_action(actions.hold, gettext_lazy("Conversation on hold."), HoldForm)
+close = conversation_action(actions.close, gettext_lazy("Conversation closed."), CloseForm)
 moderate = conversation_action(
     actions.mark_moderated, gettext_lazy("Marked moderated: it is now in the contributors' queue.")
 )
@@ -445,7 +445,7 @@ def outbox_fragment(request, pk):
 
 
 sentiment = conversation_action(
-    actions.set_sentiment, "Sentiment marked.", SentimentForm, advance=False
+    actions.set_sentiment, gettext_lazy("Sentiment marked."), SentimentForm, advance=False
 )
 
 
@@ -482,7 +482,9 @@ def user_tag(request, pk):
     )
 
 
-reminder = conversation_action(actions.set_reminder, "Reminder set.", ReminderForm, advance=False)
+reminder = conversation_action(
+    actions.set_reminder, gettext_lazy("Reminder set."), ReminderForm, advance=False
+)
 
 
 @login_required

@@ -784,7 +784,7 @@ def facet_counts(
         ),
         "type": choices(
             "types",
-            [*MessageType.choices, (PRIVATE_MESSAGE, "Containing private message")],
+            [*MessageType.choices, (PRIVATE_MESSAGE, gettext("Containing private message"))],
             counted["types"],
             always=True,
         ),
