@@ -21,6 +21,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task, task_backends
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ def retry_waits() -> list[int]:
 def _forget_arguments(context) -> None:
     # The task's row (database backend) keeps no address and no link (a password reset's) once
     # another row carries them or the email is sent; someone who left is not kept there either.
+    # Other backends keep no such row here (Redis's results expire; the immediate one has none),
+    # and their ids are no database keys.
+    if not isinstance(task_backends[context.task_result.backend], DatabaseBackend):
+        return
     DBTaskResult.objects.filter(pk=context.task_result.id).update(
         args_kwargs={"args": [], "kwargs": {}}
     )
