@@ -529,7 +529,7 @@ def measure(args, *, say=print) -> dict:
                 "tweets_per_s_with_triage": res.stored / (busy + after["seconds"]),
             }
             say(
-                f"           then the pages' triage tasks (not in the figures above): {after['triaged']:,} conversations "
+                f"           then the pages' triage tasks (not in the figures above): {after['triaged']:,} conversations and follow-ups "
                 f"in {after['seconds']:.1f}s = {after['seconds'] / stored * 1000:.2f} ms/tweet "
                 f"({after['cpu'] / stored * 1000:.2f} ms python CPU, {after['statements'] / stored:.2f} statements/tweet); "
                 f"store + triage: {res.stored / (busy + after['seconds']):,.0f} tweets/s"

@@ -42,7 +42,10 @@ def test_the_ingestion_benchmark_runs_stores_what_the_baseline_stores_and_keeps_
     assert product["stored"] == 800, report
     assert figures["same_rows"], report
     assert product["statements_per_tweet"] <= STATEMENTS_PER_TWEET, report
-    # Triage ran after each page, as the pages' tasks do: every conversation opened was triaged.
-    assert figures["triage_after"]["triaged"] == product["rows"][1], report
+    # Triage ran after each page, as the pages' tasks do: every conversation opened was triaged,
+    # and so were the follow-ups in conversations already known (read again with their context),
+    # each message at most once.
+    triaged = figures["triage_after"]["triaged"]
+    assert product["rows"][1] <= triaged <= product["stored"], report
     assert figures["ratio"] >= FLOOR[connection.vendor], report
     print(report)
