@@ -43,6 +43,13 @@ def _choices(name: str) -> list[tuple[str, str]]:
     return list(Status.choices)
 
 
+def _condition(label) -> forms.MultipleChoiceField:
+    """One of the left panel's multiple-choice conditions, ticked as there (choices set per form)."""
+    return forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label=label
+    )
+
+
 class SavedFilterForm(forms.ModelForm):
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True, profile__isnull=False),
@@ -60,24 +67,12 @@ class SavedFilterForm(forms.ModelForm):
         label=gettext_lazy("Name"),
         error_messages={"required": gettext_lazy("Give the filter a name to save it.")},
     )
-    tags = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Tags")
-    )
-    types = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Types")
-    )
-    sentiments = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Sentiments")
-    )
-    platforms = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Platforms")
-    )
-    accounts = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Brand accounts")
-    )
-    statuses = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Statuses")
-    )
+    tags = _condition(gettext_lazy("Tags"))
+    types = _condition(gettext_lazy("Types"))
+    sentiments = _condition(gettext_lazy("Sentiments"))
+    platforms = _condition(gettext_lazy("Platforms"))
+    accounts = _condition(gettext_lazy("Brand accounts"))
+    statuses = _condition(gettext_lazy("Statuses"))
     languages = forms.CharField(
         required=False,
         max_length=200,
