@@ -249,8 +249,8 @@ def _apply(items, context: dict | None = None) -> None:
 
 def run_follow_ups(ids) -> int:
     """Triage again the conversations a customer wrote in again (`ids`, given by the page's
-    task): the newest message is read with the conversation's earlier ones and the author's
-    history. Returns how many were read.
+    task or the scheduler's sweep): the newest message is read with the conversation's earlier
+    ones and the author's history. Returns how many were read.
 
     A sentiment the new reading is confident about replaces the one triage set before (a
     "thanks, it works now" turns a negative conversation positive), and a confident type fills
@@ -258,13 +258,17 @@ def run_follow_ups(ids) -> int:
     value triage had not set) is never changed.
     The language and priority stay: they route the conversation and the customer's first
     message set them. The suggestion shows the new reading; new confident tags are added; a
-    `triaged` entry says it was a follow-up. Rows another worker holds are passed over (SKIP
-    LOCKED on PostgreSQL): a follow-up's re-triage advises, it must not wait."""
+    `triaged` entry says it was a follow-up. Only conversations still marked `retriage_pending`
+    are read, and the mark is cleared (also when triage fails on them: it only advises), so a
+    sweep after a slow task reads nothing twice. Rows another worker holds are passed over (SKIP
+    LOCKED on PostgreSQL) and keep their mark: a follow-up's re-triage must not wait."""
     if not ids:
         return 0
     with transaction.atomic():
         locked = (
-            Conversation.objects.filter(pk__in=list(ids), triage_pending=False)
+            Conversation.objects.filter(
+                pk__in=list(ids), triage_pending=False, retriage_pending=True
+            )
             .select_for_update(
                 skip_locked=connection.features.has_select_for_update_skip_locked, of=("self",)
             )
@@ -275,17 +279,22 @@ def run_follow_ups(ids) -> int:
                 "author", "account", "respond_from"
             )
         )
+        if not conversations:
+            return 0
         latest, context = _latest_and_context(conversations)
         items = [(c, latest[c.pk], {}) for c in conversations if c.pk in context]
-        if not items:
-            return 0
-        try:
-            with transaction.atomic():
-                _apply_follow_ups(items, context)
-        except Exception:  # noqa: BLE001 - a follow-up keeps what it had; triage only advises
-            log.exception("Triage of %d follow-ups failed; they keep their triage", len(items))
-            return 0
-    return len(items)
+        read = 0
+        if items:
+            try:
+                with transaction.atomic():
+                    _apply_follow_ups(items, context)
+                read = len(items)
+            except Exception:  # noqa: BLE001 - a follow-up keeps what it had; triage only advises
+                log.exception("Triage of %d follow-ups failed; they keep their triage", len(items))
+        Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(
+            retriage_pending=False
+        )
+    return read
 
 
 def _apply_follow_ups(items, context: dict) -> None:
@@ -397,6 +406,18 @@ def pending_older_than(seconds: float, *, limit: int = 500) -> list[int]:
     return list(
         Conversation.objects.filter(
             triage_pending=True, created_at__lt=timezone.now() - timedelta(seconds=seconds)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def follow_ups_older_than(seconds: float, *, limit: int = 500) -> list[int]:
+    """Conversations whose follow-up still waits to be triaged again `seconds` after the page
+    that stored it (which set the mark and `updated_at`): their page's task was lost."""
+    return list(
+        Conversation.objects.filter(
+            retriage_pending=True, updated_at__lt=timezone.now() - timedelta(seconds=seconds)
         )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
