@@ -15,9 +15,11 @@ from socialdesk.conversations.limits import TEXT_LIMITS
 from socialdesk.conversations.models import MessageType, Sentiment, Status, Tag
 from socialdesk.people.settings_pages import SettingsPage
 
+from .forms import language_codes
 from .models import Queue, SavedFilter
 from .selectors import NONE, NONE_LABELS, PRIVATE_MESSAGE, ConversationFilter
 
+# The left panel's languages: a region may follow (pt-br).
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z]{2})?$")
 # The multiple-choice conditions (the left panel's, languages apart: typed as codes).
 CHOICE_FIELDS = ("tags", "types", "sentiments", "platforms", "accounts", "statuses")
@@ -117,15 +119,7 @@ class SavedFilterForm(forms.ModelForm):
         return name
 
     def clean_languages(self):
-        codes = [c.strip() for c in self.cleaned_data["languages"].split(",") if c.strip()]
-        codes = [c if c == NONE else c.lower() for c in codes]
-        bad = [c for c in codes if c != NONE and not LANGUAGE.match(c)]
-        if bad:
-            raise forms.ValidationError(
-                gettext("Not a language code: %(join)s. Use ISO codes such as en, de, pt.")
-                % {"join": ", ".join(bad)}
-            )
-        return list(dict.fromkeys(codes))
+        return language_codes(self.cleaned_data["languages"], code=LANGUAGE)
 
     def conditions(self) -> ConversationFilter:
         return ConversationFilter(
