@@ -536,7 +536,9 @@ class Activity(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    kind = models.CharField(max_length=40, choices=ActivityKind.choices, db_index=True)
+    # Reports and the action layer filter on kind through `activity_kind_at` (kind first), or on
+    # a conversation's entries: a single-column kind index would only cost every write.
+    kind = models.CharField(max_length=40, choices=ActivityKind.choices)
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
