@@ -170,6 +170,7 @@ MIDDLEWARE = [
     # redirect (load balancers and Prometheus ask by IP over plain HTTP); then every request gets its id for the logs, and is
     # counted and timed for /metrics.
     "socialdesk.operations.middleware.OperationsMiddleware",
+    "socialdesk.operations.middleware.ClientAddressMiddleware",
     "socialdesk.operations.middleware.RequestIdMiddleware",
     "socialdesk.operations.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -638,6 +639,16 @@ AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # Say in the log which account was paused (its address stays out of the log).
 AXES_SENSITIVE_PARAMETERS = ["ip_address"]
+# Behind the TLS proxy: the header holding the client's address (the proxy must overwrite it, as
+# deploy/nginx.conf and deploy/Caddyfile do); empty believes no header (no proxy in front).
+SOCIALDESK_CLIENT_ADDRESS_HEADER = os.environ.get("SOCIALDESK_CLIENT_ADDRESS_HEADER", "").strip()
+# Rate limits of the public forms, per hour (0: none): applications from one address, password
+# reset emails asked for one email address and from one address (socialdesk/operations/throttle.py).
+SOCIALDESK_APPLY_LIMIT_PER_HOUR = int(os.environ.get("SOCIALDESK_APPLY_LIMIT_PER_HOUR", 10))
+SOCIALDESK_RESET_LIMIT_PER_HOUR = int(os.environ.get("SOCIALDESK_RESET_LIMIT_PER_HOUR", 3))
+SOCIALDESK_RESET_ADDRESS_LIMIT_PER_HOUR = int(
+    os.environ.get("SOCIALDESK_RESET_ADDRESS_LIMIT_PER_HOUR", 20)
+)
 # PE1: the hashtag newcomers answer with during their two weeks of incubation (seed: #fxhelp).
 SOCIALDESK_INCUBATION_HASHTAG = os.environ.get("SOCIALDESK_INCUBATION_HASHTAG", "#fxhelp")
 # Locked per account, not per address: a team behind one office or VPN address would lock each

@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from . import leader
+from . import leader, throttle
 from .models import Heartbeat, beat
 
 logger = logging.getLogger("socialdesk.scheduler")
@@ -121,7 +121,8 @@ def worker_heartbeat(scheduler: "Scheduler") -> None:
 
 
 def prune(scheduler: "Scheduler") -> None:
-    """Finished task rows (the database backend keeps every one) and heartbeats of gone processes."""
+    """Finished task rows (the database backend keeps every one), heartbeats of gone processes
+    and the public forms' rate-limit counts of past days."""
     cutoff = timezone.now() - timedelta(hours=settings.SOCIALDESK_TASK_RESULTS_KEEP_HOURS)
     if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
         from django_tasks_db.models import DBTaskResult
@@ -134,6 +135,7 @@ def prune(scheduler: "Scheduler") -> None:
                 settings.SOCIALDESK_TASK_RESULTS_KEEP_HOURS,
             )
     Heartbeat.objects.filter(seen_at__lt=timezone.now() - timedelta(days=1)).delete()
+    throttle.prune()
 
 
 JOBS: list[Job] = [
