@@ -602,6 +602,9 @@ SOCIALDESK_TASK_RESULTS_KEEP_HOURS = float(
     os.environ.get("SOCIALDESK_TASK_RESULTS_KEEP_HOURS", 24)
 )
 SOCIALDESK_PRUNE_SECONDS = float(os.environ.get("SOCIALDESK_PRUNE_SECONDS", 3600))
+# Sign-in records (the audit log's sign-ins, sign-outs, failures and lock-outs, with the address
+# they came from, and django-axes' logs) are forgotten after this many days (0: kept for ever).
+SOCIALDESK_SIGN_IN_LOG_KEEP_DAYS = int(os.environ.get("SOCIALDESK_SIGN_IN_LOG_KEEP_DAYS", 180))
 # /readyz: a task worker ran the heartbeat task (enqueued every 30 s), and the leading scheduler
 # ran, within these many seconds.
 SOCIALDESK_READY_WORKER_SECONDS = float(os.environ.get("SOCIALDESK_READY_WORKER_SECONDS", 120))
