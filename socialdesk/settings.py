@@ -539,6 +539,11 @@ SOCIALDESK_WEBHOOK_BACKOFF_CAP_SECONDS = float(
     os.environ.get("SOCIALDESK_WEBHOOK_BACKOFF_CAP_SECONDS", 3600)
 )
 SOCIALDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SOCIALDESK_WEBHOOK_MAX_ATTEMPTS", 10))
+# After a webhook's secret is renewed, deliveries also carry a signature with the previous one for
+# this many hours (0: the new secret alone, at once), so the receiver can be updated meanwhile.
+SOCIALDESK_WEBHOOK_SECRET_OVERLAP_HOURS = float(
+    os.environ.get("SOCIALDESK_WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+)
 SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE = _env_bool("SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE", False)
 # Each process keeps the list of active webhook subscriptions this many seconds (0: read it for
 # every event): a subscription made in another process gets events from at most this long after
