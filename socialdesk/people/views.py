@@ -146,11 +146,16 @@ def apply(request):
     from .forms import ApplicationForm
 
     form = ApplicationForm(request.POST or None)
-    if request.method == "POST" and not throttle.allow(
-        f"apply:{request.META.get('REMOTE_ADDR', '')}",
-        limit=settings.SOCIALDESK_APPLY_LIMIT_PER_HOUR,
+    # Only complete applications count (a typo corrected does not): they are what sends email
+    # and gives the community managers work.
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not throttle.allow(
+            f"apply:{request.META.get('REMOTE_ADDR', '')}",
+            limit=settings.SOCIALDESK_APPLY_LIMIT_PER_HOUR,
+        )
     ):
-        form.is_valid()  # what was typed is shown again, with its own errors
         _too_many(form, request)
         return render(request, "people/apply.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():

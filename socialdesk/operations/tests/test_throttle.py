@@ -87,6 +87,10 @@ def test_applications_from_one_address_stop_after_the_limit_and_keep_what_was_ty
     page = r.content.decode()
     assert "Too many requests" in page and 'value="Ninth Person"' in page
     assert Application.objects.count() == 2
+    # Incomplete ones are not counted: a second address corrects its typos as often as needed.
+    other = Client(REMOTE_ADDR="198.51.100.2")
+    for _ in range(3):
+        assert other.post("/apply/", form(email="q@example.org", privacy=None)).status_code == 400
     assert (
         Client(REMOTE_ADDR="198.51.100.2").post("/apply/", form(email="q@example.org")).status_code
         == 302
