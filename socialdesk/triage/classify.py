@@ -21,7 +21,7 @@ from functools import lru_cache
 from django.conf.locale import LANG_INFO
 from scipy import sparse
 
-from . import cues, patterns
+from . import cues, encoder, patterns
 from . import reasons as R
 from .textmodel import candidate_words, language_features, model, normalise, raw_features
 
@@ -514,6 +514,14 @@ def classify_batch(
         sentiment_x = sentiment_model.weighted(x)
     type_probs_all = type_model.predict_proba_weighted(type_x)
     sentiment_probs_all = sentiment_model.predict_proba_weighted(sentiment_x)
+    if encoder.available():
+        # The optional multilingual encoder's reading, blended with the linear models' (encoder.py).
+        emb = encoder.embed(texts + combined)
+        if encoder.has_head("type"):
+            type_probs_all = encoder.blended("type", type_probs_all, type_model.classes, emb)
+        sentiment_probs_all = encoder.blended(
+            "sentiment", sentiment_probs_all, sentiment_model.classes, emb
+        )
     n = len(texts)
     type_probs, sentiment_probs = type_probs_all[:n], sentiment_probs_all[:n]
     context_row = {i: n + k for k, i in enumerate(with_context)}
