@@ -13,7 +13,10 @@ trigger passes over them, and their triage task adds their words (`add_words`), 
 does not work out words that can wait the few seconds until triage. A conversation's words in one
 place let the planner choose per query: a rare word through the GIN index (the few matches,
 then sorted), a common one by walking the conversations newest first and probing each one's row
-until a page is full (no need to read every match to show the newest 25). A query is stemmed
+until a page is full, or by reading its matches a range of days at a time, newest first: each row
+also holds the day of its conversation's last activity (`days`: `last_inbound_at` in UTC days, an
+array of one so that GIN's built-in array operator class indexes it beside the words), kept by a
+row trigger on the conversations that fires only when that day changes. A query is stemmed
 once with each configuration and the variants ORed (`socialdesk_tsquery`), so "Passwörter" finds
 a German message saying "Passwort" and "replies" an English one saying "reply", while each
 message is matched only in its own language. The table has no foreign key (Django's flush
@@ -66,6 +69,16 @@ PG_CONFIGS = {
 MESSAGE_VECTOR = "to_tsvector(socialdesk_regconfig(language), text)"
 NOTE_VECTOR = "to_tsvector('simple'::regconfig, text)"
 CONVERSATION_TEXT = "search_conversation_text"
+# The GIN index of the rows: the conversation's day of last activity beside its words.
+DAYS_INDEX = "search_conversation_days_vector"
+# A conversation's day of last activity (`last_inbound_at`, UTC days since 1970), as the one
+# element of an int4 array: GIN's built-in array operator class indexes it beside the words, and a
+# range of days is the overlap with the list of its days (`days && '{20420,20421}'`).
+DAYS = "ARRAY[socialdesk_day(c.last_inbound_at)]"
+# The days of the conversation `conversation_id` names (a scalar subquery; never NULL).
+_DAYS_OF = (
+    f"coalesce((SELECT {DAYS} FROM conversations_conversation c WHERE c.id = {{}}), '{{{{}}}}')"
+)
 # A conversation's vector is built from its newest messages and notes, at most this many of each:
 # a tsvector holds at most 1 MB, and a conversation of thousands of messages is a flood.
 MAX_INDEXED = 1000
@@ -75,7 +88,8 @@ MAX_BYTES = 500_000
 # The vector of each of the conversations `ids` (an int8[]), from its messages and notes.
 _VECTORS = f"""
     SELECT ids.id AS conversation_id,
-           strip(coalesce(socialdesk_tsv_agg(w.v), ''::tsvector)) AS vector
+           strip(coalesce(socialdesk_tsv_agg(w.v), ''::tsvector)) AS vector,
+           {_DAYS_OF.format("ids.id")} AS days
     FROM unnest($1) AS ids(id)
     LEFT JOIN LATERAL (
         (SELECT {MESSAGE_VECTOR} AS v FROM conversations_message
@@ -104,12 +118,12 @@ LATER = (
 
 # The words of conversations' messages and notes added to their rows (none is taken away).
 _ADD = f"""
-    INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector)
-    SELECT conversation_id, vector FROM ({_VECTORS.replace("$1", "%s::bigint[]")}) v
+    INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector, days)
+    SELECT conversation_id, vector, days FROM ({_VECTORS.replace("$1", "%s::bigint[]")}) v
     WHERE length(vector) > 0 ORDER BY conversation_id
     ON CONFLICT (conversation_id) DO UPDATE SET vector = CASE
       WHEN pg_column_size(t.vector) > {MAX_BYTES} THEN t.vector
-      ELSE strip(t.vector || EXCLUDED.vector) END
+      ELSE strip(t.vector || EXCLUDED.vector) END, days = EXCLUDED.days
 """
 
 
@@ -174,21 +188,28 @@ def _pg_install(cursor) -> None:
         "(SFUNC = tsvector_concat, STYPE = tsvector)"
     )
     cursor.execute(
-        f"CREATE TABLE IF NOT EXISTS {CONVERSATION_TEXT} "
-        "(conversation_id bigint PRIMARY KEY, vector tsvector NOT NULL)"
+        """
+        CREATE OR REPLACE FUNCTION socialdesk_day(at timestamptz) RETURNS int
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+          SELECT floor(extract(epoch FROM at) / 86400)::int
+        $$
+        """
     )
     cursor.execute(
-        f"CREATE INDEX IF NOT EXISTS search_conversation_vector ON {CONVERSATION_TEXT} "
-        "USING gin (vector)"
+        f"CREATE TABLE IF NOT EXISTS {CONVERSATION_TEXT} "
+        "(conversation_id bigint PRIMARY KEY, vector tsvector NOT NULL, "
+        "days int4[] NOT NULL DEFAULT '{}')"
     )
+    _pg_add_days(cursor)
     # Computing a conversation's vector again (an edit, a deletion, a merge or a split).
     cursor.execute(
         f"""
         CREATE OR REPLACE FUNCTION socialdesk_search_refresh(ids bigint[]) RETURNS void
         LANGUAGE sql VOLATILE AS $$
-          INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector)
-          SELECT conversation_id, vector FROM ({_VECTORS}) v ORDER BY conversation_id
-          ON CONFLICT (conversation_id) DO UPDATE SET vector = EXCLUDED.vector;
+          INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector, days)
+          SELECT conversation_id, vector, days FROM ({_VECTORS}) v ORDER BY conversation_id
+          ON CONFLICT (conversation_id) DO UPDATE
+            SET vector = EXCLUDED.vector, days = EXCLUDED.days;
           DELETE FROM {CONVERSATION_TEXT} WHERE conversation_id = ANY($1) AND length(vector) = 0;
         $$
         """
@@ -216,14 +237,16 @@ def _pg_install(cursor) -> None:
             "INSERT": (
                 "NEW TABLE AS new_rows",
                 f"""
-                INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector)
-                SELECT conversation_id, strip(socialdesk_tsv_agg({vector})) FROM new_rows
+                INSERT INTO {CONVERSATION_TEXT} AS t (conversation_id, vector, days)
+                SELECT conversation_id, strip(socialdesk_tsv_agg({vector})),
+                       {_DAYS_OF.format("new_rows.conversation_id")}
+                FROM new_rows
                 {LATER if vector == MESSAGE_VECTOR else ""}
                 GROUP BY conversation_id HAVING length(strip(socialdesk_tsv_agg({vector}))) > 0
                 ORDER BY conversation_id
                 ON CONFLICT (conversation_id) DO UPDATE SET vector = CASE
                   WHEN pg_column_size(t.vector) > {MAX_BYTES} THEN t.vector
-                  ELSE strip(t.vector || EXCLUDED.vector) END;
+                  ELSE strip(t.vector || EXCLUDED.vector) END, days = EXCLUDED.days;
                 """,
             ),
             "DELETE": (
@@ -275,11 +298,52 @@ def _pg_install(cursor) -> None:
         "CREATE TRIGGER socialdesk_search_message_truncate AFTER TRUNCATE ON conversations_message "
         "FOR EACH STATEMENT EXECUTE FUNCTION socialdesk_search_truncate()"
     )
+    # A conversation's day of last activity follows it: a row trigger, only where the day changes
+    # (a customer writing again on another day; a merge), not on every write of the row.
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION socialdesk_search_day() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          UPDATE {CONVERSATION_TEXT} SET days = ARRAY[socialdesk_day(NEW.last_inbound_at)]
+          WHERE conversation_id = NEW.id;
+          RETURN NULL;
+        END $$
+        """
+    )
+    cursor.execute("DROP TRIGGER IF EXISTS socialdesk_search_day ON conversations_conversation")
+    cursor.execute(
+        "CREATE TRIGGER socialdesk_search_day AFTER UPDATE OF last_inbound_at "
+        "ON conversations_conversation FOR EACH ROW WHEN "
+        "(socialdesk_day(OLD.last_inbound_at) IS DISTINCT FROM socialdesk_day(NEW.last_inbound_at)) "
+        "EXECUTE FUNCTION socialdesk_search_day()"
+    )
     # `@handle` (iexact compares UPPER(handle)).
     cursor.execute(
         "CREATE INDEX IF NOT EXISTS search_author_handle ON conversations_author "
         "(UPPER(handle::text))"
     )
+
+
+def _pg_add_days(cursor) -> None:
+    """The days beside the words: the column (filled from the conversations, on a table made
+    before it) and the GIN index of both, which replaces the index of the words alone."""
+    cursor.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = 'days'",
+        [CONVERSATION_TEXT],
+    )
+    if cursor.fetchone() is None:
+        cursor.execute(
+            f"ALTER TABLE {CONVERSATION_TEXT} ADD COLUMN days int4[] NOT NULL DEFAULT '{{}}'"
+        )
+        cursor.execute(
+            f"UPDATE {CONVERSATION_TEXT} t SET days = {DAYS} FROM conversations_conversation c "
+            "WHERE c.id = t.conversation_id"
+        )
+    cursor.execute(
+        f"CREATE INDEX IF NOT EXISTS {DAYS_INDEX} ON {CONVERSATION_TEXT} USING gin (days, vector)"
+    )
+    cursor.execute("DROP INDEX IF EXISTS search_conversation_vector")
 
 
 def rebuild(cursor=None) -> None:
@@ -288,12 +352,14 @@ def rebuild(cursor=None) -> None:
         cursor.execute(f"TRUNCATE {CONVERSATION_TEXT}")
         cursor.execute(
             f"""
-            INSERT INTO {CONVERSATION_TEXT} (conversation_id, vector)
-            SELECT conversation_id, strip(socialdesk_tsv_agg(v)) FROM (
+            INSERT INTO {CONVERSATION_TEXT} (conversation_id, vector, days)
+            SELECT w.conversation_id, strip(socialdesk_tsv_agg(v)), {DAYS} FROM (
               SELECT conversation_id, {MESSAGE_VECTOR} AS v FROM conversations_message
               UNION ALL
               SELECT conversation_id, {NOTE_VECTOR} FROM conversations_internalnote
-            ) w GROUP BY conversation_id HAVING length(strip(socialdesk_tsv_agg(v))) > 0
+            ) w JOIN conversations_conversation c ON c.id = w.conversation_id
+            GROUP BY w.conversation_id, c.last_inbound_at
+            HAVING length(strip(socialdesk_tsv_agg(v))) > 0
             """
         )
         cursor.execute(f"ANALYZE {CONVERSATION_TEXT}")
@@ -317,6 +383,7 @@ def _pg_drop_conversation_text(cursor) -> None:
     for (name,) in cursor.fetchall():
         cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
     cursor.execute("DROP FUNCTION IF EXISTS socialdesk_search_refresh(bigint[])")
+    cursor.execute("DROP FUNCTION IF EXISTS socialdesk_day(timestamptz)")
     cursor.execute("DROP AGGREGATE IF EXISTS socialdesk_tsv_agg(tsvector)")
 
 

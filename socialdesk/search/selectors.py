@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Max, Min, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -372,9 +372,12 @@ def _walk(query, matches, filter, *, after, until, limit) -> list[tuple[int, dat
     return list(qs.order_by(*ORDER).values_list("pk", "last_inbound_at")[:limit])
 
 
-def _read_rest(query, matches, filter, *, after, limit) -> list[tuple[int, datetime.datetime]]:
-    """The next `limit` matches after `after` that pass `filter`, newest first: every match read
-    from the text index (an InitPlan: once), looked up by key, sorted."""
+def _read_rest(
+    query, matches, filter, *, after, limit, before=None
+) -> list[tuple[int, datetime.datetime]]:
+    """The next `limit` matches after `after` (and active before `before`) that pass `filter`,
+    newest first: every match read from the text index (an InitPlan: once), looked up by key,
+    sorted."""
     qs = _after(filter.apply(Conversation.objects.all()), after).filter(
         RawSQL(
             '"conversations_conversation"."id" = ANY(ARRAY('
@@ -382,6 +385,37 @@ def _read_rest(query, matches, filter, *, after, limit) -> list[tuple[int, datet
             "WHERE vector @@ socialdesk_tsquery(%s)) || %s::bigint[])",
             [" ".join(query.words), list(matches.exact)],
             BooleanField(),
+        )
+    )
+    if before is not None:
+        qs = qs.filter(last_inbound_at__lt=before)
+    return list(qs.order_by(*ORDER).values_list("pk", "last_inbound_at")[:limit])
+
+
+def _day(at: datetime.datetime) -> int:
+    """The day (UTC, since 1970) of `at`, as `socialdesk_day` counts it."""
+    return math.floor(at.timestamp() / 86400)
+
+
+def _day_start(day: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(day * 86400, tz=datetime.UTC)
+
+
+def _read_days(query, matches, filter, *, after, lo, hi, limit) -> list:
+    """The next `limit` matches after `after` that pass `filter` and were last active on the
+    days lo to hi - 1, newest first: the text index gives only the matches of those days (the
+    GIN index of the day beside the words), looked up by key, sorted."""
+    qs = (
+        _after(filter.apply(Conversation.objects.all()), after)
+        .filter(last_inbound_at__gte=_day_start(lo), last_inbound_at__lt=_day_start(hi))
+        .filter(
+            RawSQL(
+                '"conversations_conversation"."id" = ANY(ARRAY('
+                f"SELECT conversation_id FROM {CONVERSATION_TEXT} "
+                "WHERE days && %s::int4[] AND vector @@ socialdesk_tsquery(%s)) || %s::bigint[])",
+                [list(range(lo, hi)), " ".join(query.words), list(matches.exact)],
+                BooleanField(),
+            )
         )
     )
     return list(qs.order_by(*ORDER).values_list("pk", "last_inbound_at")[:limit])
@@ -403,12 +437,31 @@ def _planned_rows(sql: str, params) -> float:
 # A walk with filters costs more per conversation: the planner reads the filter's index over
 # the window's time range and checks each row, about 7.5 a conversation.
 WALK_COST, PROBE_COST, READ_COST, FILTERED_WALK_COST = 2.0, 4.0, 4.5, 7.5
+# Per day of a range read by days: its entry in the GIN index.
+DAY_COST = 1.0
+# Ranges of days read newest first: each should hold this many times the matches the page
+# (still) needs, as estimated; each next one at most this many times longer than the one before.
+DAYS_MARGIN, DAYS_GROWTH = 1.5, 4
+# Past this many days, a range is read whole instead (every match older than its start).
+MAX_DAYS = 400
 
 
-def _walk_first(query, matches, filter, size) -> bool:
-    """Whether walking the conversations newest first should find a page of a common word's
-    matches sooner than reading all of its matches: the planner's estimates of how many
-    conversations the words match (the text index's statistics) and the filters keep."""
+@dataclass(frozen=True)
+class _Plan:
+    """How a page of a common word's matches is found: by walking the conversations newest
+    first (`walk`), or by reading the matches a range of days at a time, `span` days first, the
+    conversations' activity being between the days `oldest` and `newest`."""
+
+    walk: bool
+    span: int = 1
+    oldest: int = 0
+    newest: int = 0
+
+
+def _plan(query, matches, filter, size) -> _Plan:
+    """Walk or read by days, whichever the planner's estimates say touches fewer buffers: how
+    many conversations the words match (the text index's statistics) and the filters keep, and
+    over how many days the conversations were active (assumed evenly)."""
     words = " ".join(query.words)
     matched = _planned_rows(
         f"SELECT 1 FROM {CONVERSATION_TEXT} WHERE vector @@ socialdesk_tsquery(%s)", [words]
@@ -421,20 +474,98 @@ def _walk_first(query, matches, filter, size) -> bool:
     matched, kept = max(matched, 1.0), max(kept, 1e-6)
     walked = (size + 1) * total / (matched * kept)
     per_conversation = FILTERED_WALK_COST if filter else WALK_COST + PROBE_COST
-    return walked <= WALK_LIMIT and walked * per_conversation < matched * READ_COST
+    walking = walked * per_conversation if walked <= WALK_LIMIT else math.inf
+    span_of = everything.aggregate(first=Min("last_inbound_at"), last=Max("last_inbound_at"))
+    first, last = span_of["first"], span_of["last"]
+    if first is None:
+        return _Plan(walk=True)
+    oldest, newest = _day(first), _day(last)
+    days = newest - oldest + 1
+    per_day = matched * kept / days
+    span = max(1, min(MAX_DAYS, math.ceil(DAYS_MARGIN * (size + 1) / per_day)))
+    reading = span * (matched / days * READ_COST + DAY_COST)
+    return _Plan(walk=walking < reading, span=span, oldest=oldest, newest=newest)
+
+
+def _narrowed(visible, narrow, rows, found, seen, size) -> tuple[list[int], int]:
+    """The ids of `rows` the person may see, asked for in batches only until the page is full
+    (a community manager: all of them, nothing asked)."""
+    ids = [pk for pk, _ in rows]
+    if not narrow:
+        return ids, len(ids)
+    out, i = [], 0
+    while i < len(ids) and len(found) + len(out) <= size:
+        share = (len(found) + len(out)) / (seen + i) if found or out else 0.25
+        n = max(8, math.ceil((size + 1 - len(found) - len(out)) / share * 1.25))
+        chunk = ids[i : i + n]
+        keep = set(visible.filter(pk__in=chunk).values_list("pk", flat=True))
+        out += [pk for pk in chunk if pk in keep]
+        i += len(chunk)
+    return out, i
+
+
+def _days_found(*, visible, query, filter, matches, after, size, plan) -> list[int]:
+    """A common word's matches, newest first, until a page is full: read a range of days at a
+    time (the newest first, each next one as long as the matches kept so far say the page still
+    needs, at most DAYS_GROWTH times longer), each range's matches sorted, then narrowed to what
+    the person may see; past MAX_DAYS, every older match is read."""
+    narrow = bool(visible.query.where)
+    found, seen, position, span = [], 0, after, plan.span
+    hi = (_day(after.last_inbound_at) if after is not None else plan.newest) + 1
+    while True:
+        lo = hi - span
+        whole = lo <= plan.oldest or span > MAX_DAYS
+        if whole:
+            rows = _read_rest(
+                query, matches, filter, after=position, limit=READ_BATCH, before=_day_start(hi)
+            )
+        else:
+            rows = _read_days(
+                query, matches, filter, after=position, lo=lo, hi=hi, limit=READ_BATCH
+            )
+        ids, looked = _narrowed(visible, narrow, rows, found, seen, size)
+        found += ids
+        seen += looked
+        if len(found) > size:
+            return found
+        if len(rows) == READ_BATCH:  # more in this range
+            position = SearchCursor(rows[-1][1], rows[-1][0])
+        elif whole:
+            return found
+        else:
+            # The next range: as many days as the matches kept per day so far say the page still
+            # needs (with the margin), at most DAYS_GROWTH times the last one.
+            days = (_day(after.last_inbound_at) + 1 if after is not None else plan.newest + 1) - lo
+            if found:
+                needed = DAYS_MARGIN * (size + 1 - len(found)) / (len(found) / days)
+                span = max(1, min(span * DAYS_GROWTH, math.ceil(needed)))
+            else:
+                span *= DAYS_GROWTH
+            hi = lo
 
 
 def _dense_page(*, visible, query, filter, matches, after, size, prefetch=()):
-    """A page of a common word's matches: batches of the walk (or, past WALK_LIMIT or where the
-    estimates say reading is cheaper, of the matches read whole), narrowed to what the person may
-    see by primary key."""
+    """A page of a common word's matches: read by ranges of days, newest first, or batches of
+    the walk (or, past WALK_LIMIT, of the matches read whole), narrowed to what the person may
+    see by primary key; whichever the estimates say is less work."""
     filter = filter or ConversationFilter()
+    plan = _plan(query, matches, filter, size)
+    if not plan.walk:
+        found = _days_found(
+            visible=visible,
+            query=query,
+            filter=filter,
+            matches=matches,
+            after=after,
+            size=size,
+            plan=plan,
+        )
+        return _rows(
+            Conversation, found[: size + 1], size=size, related=PAGE_RELATED, prefetch=prefetch
+        )
     narrow = bool(visible.query.where)  # a community manager sees every conversation
     found, seen, walked, batch, position = [], 0, 0, size + 1, after
-    if _walk_first(query, matches, filter, size):
-        until = _window_end(position)
-    else:
-        walked, until = WALK_LIMIT, None
+    until = _window_end(position)
     while True:
         if walked < WALK_LIMIT:
             rows = _walk(query, matches, filter, after=position, until=until, limit=batch)

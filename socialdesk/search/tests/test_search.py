@@ -2,13 +2,16 @@
 words in German and English, our replies, notes, @handles, numbers, visibility, the filters,
 pages, and input that cannot be searched for."""
 
+import dataclasses
 import html
 import re
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from socialdesk.actions import conversation as actions
 from socialdesk.actions.inbound import ingest
@@ -71,7 +74,7 @@ def test_postgresql_stems_german_in_the_messages_language(world, agents):
     )
     plan = " ".join(r[0] for r in cursor.fetchall())
     cursor.execute("SET enable_seqscan = on")
-    assert "search_conversation_vector" in plan
+    assert "search_conversation_days_vector" in plan
 
 
 def test_our_replies_and_notes_are_found(world, agents):
@@ -372,7 +375,8 @@ def test_the_api_searches_as_the_page_does(agents, inbound, monkeypatch):
     ]
     # PostgreSQL: at DENSE_AT 4, "sync" is a common word, walked newest first (in windows of 3
     # conversations, and after 6 of them the rest of the matches read from the index), or read
-    # whole at once, as the estimates say.
+    # by ranges of days, as the estimates say.
+    real_plan = selectors._plan
     configurations = (
         (1000, 2500, 10_000, None),
         (4, 2500, 10_000, True),
@@ -386,7 +390,11 @@ def test_the_api_searches_as_the_page_does(agents, inbound, monkeypatch):
         monkeypatch.setattr(selectors, "WALK_LIMIT", limit)
         monkeypatch.setattr(selectors, "READ_BATCH", 2)
         if walk is not None:
-            monkeypatch.setattr(selectors, "_walk_first", lambda *a, walk=walk: walk)
+            monkeypatch.setattr(
+                selectors,
+                "_plan",
+                lambda *a, walk=walk: dataclasses.replace(real_plan(*a), walk=walk),
+            )
         else:
             monkeypatch.undo()
             monkeypatch.setattr(selectors, "DENSE_AT", dense_at)
@@ -425,3 +433,101 @@ def test_a_polls_page_is_found_once_its_triage_has_run(agents, inbound):
     # A page whose triage runs inside it (a retried or let-through message) is found at once.
     ingest([inbound("Echidna in the sidebar", handle="inline")])
     assert len(_found(cm, "echidna")) == 1
+
+
+def _all_pages(user, text, size=3, **kw) -> list[int]:
+    from socialdesk.search import selectors
+
+    ids, after = [], None
+    while True:
+        r = selectors.results(user=user, text=text, size=size, after=after, **kw)
+        ids += [c.pk for c in r.rows]
+        after = r.next
+        if after is None:
+            return ids
+
+
+def test_a_common_words_matches_are_read_by_days_newest_first(agents, inbound, monkeypatch):
+    """PostgreSQL: a common word's matches read a range of days at a time, newest first (the
+    day of each conversation's last activity kept beside its words), give the same pages as
+    sorting every match, whatever the ranges; a conversation a customer writes to again moves to
+    its new day (and a merged one to the newer of the two)."""
+    from socialdesk.search import selectors
+
+    now = timezone.now()
+    for i in range(12):
+        at = now - timedelta(days=3 * i, hours=1 + i % 3)
+        ingest(
+            [
+                inbound(
+                    f"Sync broke {i}",
+                    handle=f"s{i}",
+                    author_id=f"60{i}",
+                    platform_id=f"{8000 + i}",
+                    created_at=at,
+                )
+            ]
+        )
+    ingest([inbound("Sync twice today", handle="t", created_at=now - timedelta(minutes=5))])
+    ingest([inbound("Nothing to see", handle="x", created_at=now - timedelta(days=2))])
+    by = {c.author.handle: c for c in Conversation.objects.select_related("author")}
+    ingest(
+        [
+            inbound(
+                "Sync was fine before",
+                handle="s2",
+                author_id="602",
+                thread_id="m1",
+                created_at=now - timedelta(days=40),
+            )
+        ]
+    )
+    old = Conversation.objects.get(author__handle="s2", thread_key__startswith="m1:")
+    # The oldest writes again today; an older conversation takes in a newer one of its customer.
+    ingest(
+        [
+            inbound(
+                "Still broken",
+                handle="s11",
+                author_id="6011",
+                in_reply_to="8011",
+                created_at=now - timedelta(minutes=1),
+            )
+        ]
+    )
+    cm, contributor = agents["cm"], agents["contributor"]
+    actions.merge(actor=cm, conversation=old, other=by["s2"])
+    actions.close(actor=cm, conversation=by["s4"], reason="resolved")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), count(*) FILTER (WHERE t.days = "
+                "ARRAY[socialdesk_day(c.last_inbound_at)]) FROM search_conversation_text t "
+                "JOIN conversations_conversation c ON c.id = t.conversation_id"
+            )
+            rows, right = cursor.fetchone()
+        assert rows == right == Conversation.objects.exclude(pk=by["s2"].pk).count()
+
+    def expected(**filters) -> list[int]:
+        qs = Conversation.objects.filter(messages__text__icontains="sync", **filters).distinct()
+        return list(qs.order_by("-last_inbound_at", "-id").values_list("pk", flat=True))
+
+    everything, still_open = expected(), expected(status="open")
+    assert everything[0] == by["s11"].pk and by["s2"].pk not in everything
+    assert everything.index(old.pk) == everything.index(by["s1"].pk) + 1
+    real_plan = selectors._plan
+    # (span of the first range, MAX_DAYS, READ_BATCH): one day first, growing; every match
+    # older than a day read whole; two matches a statement.
+    for span, max_days, batch in ((1, 400, 1000), (1, 1, 1000), (2, 400, 2), (40, 400, 1000)):
+        monkeypatch.setattr(selectors, "DENSE_AT", 4)
+        monkeypatch.setattr(selectors, "MAX_DAYS", max_days)
+        monkeypatch.setattr(selectors, "READ_BATCH", batch)
+        monkeypatch.setattr(
+            selectors,
+            "_plan",
+            lambda *a, span=span: dataclasses.replace(real_plan(*a), walk=False, span=span),
+        )
+        for user in (cm, contributor):
+            assert _all_pages(user, "sync") == everything, (span, max_days, batch, user)
+            f = ConversationFilter(statuses=("open",))
+            assert _all_pages(user, "sync", filter=f) == still_open, (span, max_days, batch)
