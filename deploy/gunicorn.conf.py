@@ -17,9 +17,9 @@ from the environment; options given on the command line win over this file.
 | `SOCIALDESK_GC_FREEZE` | `1` | each worker sets its loaded application aside from Python's garbage collector (`0`: not) |
 | `SOCIALDESK_GC_THRESHOLD` | `7000` | allocations between the collector's small rounds (Python's own: 700; `0` keeps it) |
 
-The last two: socialdesk/operations/gc_tuning.py and docs/performance.md, "Latency tails": a
-full collection over the loaded application held every thread of a worker for tens of
-milliseconds, the slowest of a few hundred deals.
+The last two: socialdesk/operations/gc_tuning.py and docs/performance.md, "Latency tails through HTTP": a
+full collection over the loaded application held every thread of a worker (0.5-1 s each on a
+loaded two-core machine), and those were the slowest `play/next` calls.
 
 Each thread keeps its own database connection (CONN_MAX_AGE 60 s), so PostgreSQL must accept
 WEB_CONCURRENCY x SOCIALDESK_WEB_THREADS connections for the web server alone, plus the worker's

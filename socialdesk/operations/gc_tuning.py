@@ -4,9 +4,9 @@ collected less often.
 
 A Django process holds a few hundred thousand objects once its application is loaded (models,
 URL patterns, the API's schemas, translations...). Each time the collector's oldest generation
-comes round it walks all of them, and every thread of the process waits meanwhile: 25-60 ms on
-this project's test machine, which is what decided the slowest of a few hundred deals
-(docs/performance.md, "Latency tails"). `gc.freeze()` once the application is loaded moves those
+comes round it walks all of them, and every thread of the process waits meanwhile: four times
+in a gunicorn worker's first minute, 0.5-1 s each on a loaded two-core machine, and those were
+the slowest `play/next` calls (docs/performance.md, "Latency tails through HTTP"). `gc.freeze()` once the application is loaded moves those
 objects out of the collector's sight (they live as long as the process anyway), so a full
 collection walks only what was made since; a higher threshold for the youngest generation makes
 the small collections fewer (a request makes tens of thousands of short-lived objects).
