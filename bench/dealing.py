@@ -41,6 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # tails.py (--trace)
 
 QUEUE = "twitter-conversations-moderated"
 AGENT_NAME = "bench-agent-{:03d}"
@@ -96,6 +97,17 @@ def parse_args():
         help="after each unpaced pair, a paced pair at this many deals/s over all agents, for latency (default 50; 0: none)",
     )
     p.add_argument("--only", choices=["product", "baseline"], help="run one side only")
+    p.add_argument(
+        "--no-checkpoint",
+        action="store_true",
+        help="do not CHECKPOINT after each reset (see `checkpoint`: to measure what it changes)",
+    )
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help="after each run, the slowest deals and what overlapped them: this process's garbage "
+        "collections, PostgreSQL waits, autovacuum and checkpoints (bench/tails.py)",
+    )
     p.add_argument(
         "--force", action="store_true", help="allow a database whose name does not contain 'bench'"
     )
@@ -343,6 +355,35 @@ def analyze(*, everything=False):
         # NULLs of dealt_to_id as one value and would turn the index on it away.
 
 
+# main() turns it on (--no-checkpoint: off): see `checkpoint`.
+CHECKPOINT_BEFORE_RUN = False
+
+
+def checkpoint():
+    """PostgreSQL: write out now what the fill and the last reset changed, so that the run does
+    not measure a checkpoint they caused. A million-row fill, or putting back the rows of an
+    unpaced run, writes far more WAL than max_wal_size allows between checkpoints: PostgreSQL
+    then checkpoints back to back through the next runs, and a commit that meets a checkpoint's
+    fsyncs waits tens of milliseconds (docs/performance.md, "Latency tails"). A desk's own
+    writes spread out its checkpoints; a benchmark's bulk writes should not be charged to the
+    deals after them. Skipped without the right to CHECKPOINT."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    raw = connection.connection
+    autocommit = raw.autocommit
+    raw.autocommit = True
+    try:
+        raw.execute("CHECKPOINT")
+    except psycopg.errors.InsufficientPrivilege:
+        pass
+    finally:
+        raw.autocommit = autocommit
+
+
 def reset():
     """Put back every row a run touched, empty the log and the play sessions."""
     from django.db import connection, transaction
@@ -355,6 +396,8 @@ def reset():
         for table in ("play_playskip", "conversations_activity", "play_playsession"):
             cur.execute(f"DELETE FROM {table}")
     analyze()
+    if CHECKPOINT_BEFORE_RUN:
+        checkpoint()
 
 
 # --- running the agents ---------------------------------------------------------------------
@@ -518,7 +561,7 @@ def product_worker(agent_ids, queue_pk, *, n_agents=0, rate=0.0):
             _connecting(connection.ensure_connection)
             user = get_user_model().objects.select_related("profile").get(pk=agent_ids[i])
             session = start(agent=user, queue=Queue.objects.get(pk=queue_pk))
-            latencies, ids = [], []
+            latencies, ids, starts = [], [], []
             with connection.cursor() as cur:
                 cur.execute("SELECT 1")
                 coord.start.wait()
@@ -527,9 +570,10 @@ def product_worker(agent_ids, queue_pk, *, n_agents=0, rate=0.0):
                     pace()
                     if coord.stop.is_set():
                         break
-                    t = time.perf_counter()
+                    began, t = time.time(), time.perf_counter()
                     c = deal_next(agent=user, session=session)
                     latencies.append(time.perf_counter() - t)
+                    starts.append(began)
                     if c is None:
                         coord.stop.set()
                         break
@@ -537,7 +581,7 @@ def product_worker(agent_ids, queue_pk, *, n_agents=0, rate=0.0):
                     # deal + close: finish it cheaply so it is not dealt again.
                     cur.execute(close, [c.pk])
                     coord.add(limit)
-            return latencies, ids
+            return latencies, ids, starts
         finally:
             connection.close()
 
@@ -581,7 +625,7 @@ def baseline_worker(agent_ids, settings_dict, *, n_agents=0, rate=0.0):
         dt = connection.ops.adapt_datetimefield_value
         try:
             cur = conn.cursor()
-            latencies, ids = [], []
+            latencies, ids, starts = [], [], []
             cur.execute("SELECT 1")
             coord.start.wait()
             pace = _pacer(i, n_agents, rate, coord.stop)
@@ -589,18 +633,19 @@ def baseline_worker(agent_ids, settings_dict, *, n_agents=0, rate=0.0):
                 pace()
                 if coord.stop.is_set():
                     break
-                t = time.perf_counter()
+                began, t = time.time(), time.perf_counter()
                 now = timezone.now()
                 cur.execute(claim, (agent_ids[i], dt(now + timedelta(minutes=5)), dt(now)))
                 row = cur.fetchone()
                 latencies.append(time.perf_counter() - t)
+                starts.append(began)
                 if row is None:
                     coord.stop.set()
                     break
                 ids.append(row[0])
                 cur.execute(close, (row[0],))
                 coord.add(limit)
-            return latencies, ids
+            return latencies, ids, starts
         finally:
             conn.close()
 
@@ -619,7 +664,7 @@ def check_exclusive(results, side):
     """No conversation dealt to two agents: from the collected ids, and for the product from the log."""
     from django.db import connection
 
-    ids = [pk for _, got in results for pk in got]
+    ids = [pk for _, got, _ in results for pk in got]
     dupes = len(ids) - len(set(ids))
     assert dupes == 0, f"{side}: {dupes} conversations were dealt more than once"
     if side == "product":
@@ -641,6 +686,8 @@ class Side:
     elapsed: float
     cpu: float
     latencies: list = field(repr=False)
+    calls: list = field(repr=False, default_factory=list)  # tails.Call, one per deal
+    trace: list = field(repr=False, default_factory=list)  # lines of --trace
 
     @property
     def rate(self):
@@ -650,7 +697,9 @@ class Side:
         return pct(self.latencies, p) * 1000
 
 
-def run_side(side, *, agents, agent_ids, seconds, count=0, processes=1, rate=0.0):
+def run_side(side, *, agents, agent_ids, seconds, count=0, processes=1, rate=0.0, trace=False):
+    from contextlib import ExitStack
+
     from django.db import connection
 
     from socialdesk.queues.models import Queue
@@ -662,16 +711,40 @@ def run_side(side, *, agents, agent_ids, seconds, count=0, processes=1, rate=0.0
         )
     else:
         worker = baseline_worker(agent_ids, connection.settings_dict, n_agents=agents, rate=rate)
-    results, elapsed, cpu = run_agents(
-        agents, worker, seconds=seconds, count=count, processes=processes
-    )
+    with ExitStack() as watching:
+        if trace:
+            import tails
+
+            gc_timer = watching.enter_context(tails.GcTimer())
+            pg = None
+            if connection.vendor == "postgresql":
+                pg = watching.enter_context(
+                    tails.PgWatch(lambda: _raw_connection(connection.settings_dict)[0])
+                )
+        results, elapsed, cpu = run_agents(
+            agents, worker, seconds=seconds, count=count, processes=processes
+        )
     deals = check_exclusive(results, side)
-    return Side(
-        deals=deals, elapsed=elapsed, cpu=cpu, latencies=[x for got, _ in results for x in got]
+    s = Side(
+        deals=deals,
+        elapsed=elapsed,
+        cpu=cpu,
+        latencies=[x for got, _, _ in results for x in got],
     )
+    if trace:
+        s.calls = [
+            tails.Call(began, took, who=f"agent {i}", nth=n + 1)
+            for i, (got, _, starts) in enumerate(results)
+            for n, (took, began) in enumerate(zip(got, starts, strict=True))
+        ]
+        s.trace = [gc_timer.summary()] + ([pg.summary()] if pg else [])
+        s.trace += tails.report(s.calls, gc_timer.events + (pg.events if pg else []))
+    return s
 
 
-def run_pair(*, agents, agent_ids, seconds, count=0, processes=1, only=None, rate=0.0):
+def run_pair(
+    *, agents, agent_ids, seconds, count=0, processes=1, only=None, rate=0.0, trace=False
+):
     """One product run and one baseline run from the same state: {"product": Side, "baseline": Side}."""
     return {
         side: run_side(
@@ -682,6 +755,7 @@ def run_pair(*, agents, agent_ids, seconds, count=0, processes=1, only=None, rat
             count=count,
             processes=processes,
             rate=rate,
+            trace=trace,
         )
         for side in ("product", "baseline")
         if not only or side == only
@@ -689,16 +763,25 @@ def run_pair(*, agents, agent_ids, seconds, count=0, processes=1, only=None, rat
 
 
 def main():
+    global CHECKPOINT_BEFORE_RUN
     args = parse_args()
     setup_django(args)
+    CHECKPOINT_BEFORE_RUN = not args.no_checkpoint
     sizes, agent_counts = ints(args.sizes), ints(args.agents)
     agent_ids = make_agents(max(agent_counts))
+    # The deals run in this process as they would in a web worker: its loaded application set
+    # aside from the garbage collector, as deploy/gunicorn.conf.py does in each worker
+    # (SOCIALDESK_GC_FREEZE=0 SOCIALDESK_GC_THRESHOLD=0: Python's defaults).
+    from socialdesk.operations import gc_tuning
+
+    gc_settled = gc_tuning.settle()
     rows = []
     per_run = f"{args.count} deals" if args.count else f"{args.seconds:g}s"
     print(
         f"Play Mode dealing, {per_run} per run, "
         f"{args.processes} process(es) per side; product = deal_next + close, baseline = raw SKIP LOCKED claim + close; "
-        f"paced runs at {args.rate:g} deals/s",
+        f"paced runs at {args.rate:g} deals/s; CHECKPOINT after each reset: {CHECKPOINT_BEFORE_RUN}; "
+        f"garbage collector: {gc_settled['frozen']} objects set aside, threshold {gc_settled['threshold']}",
         flush=True,
     )
     sides = [side for side in ("product", "baseline") if not args.only or side == args.only]
@@ -717,6 +800,7 @@ def main():
                         count=0 if paced else args.count,
                         processes=args.processes,
                         rate=paced,
+                        trace=args.trace,
                     )
                     row[side, bool(paced)] = s
                     print(
@@ -726,6 +810,8 @@ def main():
                         f"python CPU {s.cpu:.2f} cores - no double deal",
                         flush=True,
                     )
+                    for line in s.trace:
+                        print(f"      {line}", flush=True)
             rows.append(row)
     reset()
     print()

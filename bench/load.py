@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -123,6 +124,18 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--force", action="store_true", help="allow a database whose name does not contain 'bench'"
+    )
+    p.add_argument(
+        "--no-checkpoint",
+        action="store_true",
+        help="do not CHECKPOINT after each reset (as bench/dealing.py: to measure what it changes)",
+    )
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help="after each window, the slowest play/next calls beside the server's own time for "
+        "them, the garbage collections of the server process that served them and of this one, "
+        "and PostgreSQL's waits, autovacuum and checkpoints (bench/tails.py; gunicorn only)",
     )
     return p.parse_args(argv)
 
@@ -296,6 +309,11 @@ def fill(n: int) -> float:
     return time.perf_counter() - t0
 
 
+# main() turns it on (--no-checkpoint: off), as bench/dealing.py does: a window should not
+# measure the checkpoint that the fill or the last reset's bulk writes caused.
+CHECKPOINT_AFTER_RESET = False
+
+
 def analyse():
     from django.db import connection
 
@@ -340,6 +358,14 @@ def reset():
     analyse()
     from django.db import connection
 
+    if CHECKPOINT_AFTER_RESET and connection.vendor == "postgresql":
+        import psycopg
+
+        try:
+            _execute("CHECKPOINT")
+        except Exception as exc:  # noqa: BLE001 - without the right to, carry on
+            if not isinstance(exc.__cause__, psycopg.errors.InsufficientPrivilege):
+                raise
     connection.close()
 
 
@@ -383,7 +409,7 @@ class Spec:
         return f"{self.kind} {self.workers}x{self.threads}"
 
 
-def server_command(spec: Spec, port: int) -> list[str]:
+def server_command(spec: Spec, port: int, *, trace: bool = False) -> list[str]:
     bin_dir = Path(sys.executable).parent
     bind = f"127.0.0.1:{port}"
     if spec.kind == "waitress":
@@ -398,7 +424,7 @@ def server_command(spec: Spec, port: int) -> list[str]:
         return [
             str(bin_dir / "gunicorn"),
             "-c",
-            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            str(BENCH / "gunicorn_trace.py" if trace else ROOT / "deploy" / "gunicorn.conf.py"),
             "--bind",
             bind,
             "--workers",
@@ -427,7 +453,7 @@ def server_command(spec: Spec, port: int) -> list[str]:
 
 
 class Server:
-    def __init__(self, spec: Spec, port: int, log_dir: Path):
+    def __init__(self, spec: Spec, port: int, log_dir: Path, *, trace: bool = False):
         self.spec = spec
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -438,7 +464,7 @@ class Server:
             ALLOWED_HOSTS="127.0.0.1,localhost",
         )
         self.log = open(log_dir / f"server-{self.port}.log", "w")
-        self.cmd = server_command(spec, self.port)
+        self.cmd = server_command(spec, self.port, trace=trace)
         self.proc = subprocess.Popen(
             self.cmd,
             cwd=ROOT,
@@ -485,9 +511,16 @@ def pct(values, p):
     return values[min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))]
 
 
-def run_window(url, agents, side, seconds, rate):
-    """Every agent plays for `seconds`; returns the window's figures."""
+_windows = iter(range(1, 10**9))
+
+
+def run_window(url, agents, side, seconds, rate, *, trace=None):
+    """Every agent plays for `seconds`; returns the window's figures. With `trace` (a dict),
+    each play/next call is also kept as a tails.Call under trace["calls"], its X-Request-ID
+    naming the window, the agent and the call."""
     n = len(agents)
+    window = next(_windows)
+    calls = []
     start = threading.Barrier(n + 1)
     stop = threading.Event()
     lat = {"next": [], "reply": []}
@@ -517,7 +550,7 @@ def run_window(url, agents, side, seconds, rate):
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         my_lat = {"next": [], "reply": []}
-        my_ids = []
+        my_ids, my_calls = [], []
         rng = random.Random(i)
         try:
             start.wait()
@@ -530,13 +563,18 @@ def run_window(url, agents, side, seconds, rate):
                 if wait > 0 and stop.wait(wait):
                     break
                 due += interval
-            t = time.perf_counter()
+            rid = f"w{window}-a{i}-n{len(my_lat['next']) + 1}"
+            began, t = time.time(), time.perf_counter()
             try:
-                r = session.post(next_url, json=next_body, timeout=60)
+                r = session.post(
+                    next_url, json=next_body, timeout=60, headers={"X-Request-ID": rid}
+                )
             except requests.RequestException as exc:
                 error(f"next: {type(exc).__name__}")
                 continue
             my_lat["next"].append(time.perf_counter() - t)
+            if trace is not None:
+                my_calls.append((rid, began, my_lat["next"][-1], i, len(my_lat["next"])))
             if r.status_code == 204:
                 with lock:
                     empty[0] += 1
@@ -565,6 +603,7 @@ def run_window(url, agents, side, seconds, rate):
             for k in lat:
                 lat[k].extend(my_lat[k])
             ids.extend(my_ids)
+            calls.extend(my_calls)
 
     threads = [threading.Thread(target=agent, args=(i,), daemon=True) for i in range(n)]
     for t in threads:
@@ -578,6 +617,13 @@ def run_window(url, agents, side, seconds, rate):
         t.join(90)
     logged, distinct = dealt_log()
     doubles = (len(ids) - len(set(ids))) + (logged - distinct)
+    if trace is not None:
+        import tails
+
+        trace["calls"] = [
+            tails.Call(began, took, who=f"agent {i}", nth=nth, extra={"rid": rid})
+            for rid, began, took, i, nth in calls
+        ]
     return {
         "side": side,
         "seconds": round(elapsed, 2),
@@ -593,8 +639,78 @@ def run_window(url, agents, side, seconds, rate):
     }
 
 
+def read_server_trace(path, offset=0):
+    """The trace lines of bench/gunicorn_trace.py in the server's log from `offset` on:
+    ({request id: fields}, [tails.Event of each collection], [new connections], new offset)."""
+    import tails
+
+    requests_, collections, connections = {}, [], []
+    with open(path) as f:
+        f.seek(offset)
+        text = f.read()
+        offset = f.tell()
+    for line in text.splitlines():
+        if not line.startswith("trace "):
+            continue
+        kind, *pairs = line[6:].split()
+        fields = dict(p.split("=", 1) for p in pairs if "=" in p)
+        if kind == "req":
+            requests_[fields["rid"]] = fields
+        elif kind == "gc":
+            start = float(fields["start"])
+            collections.append(
+                tails.Event(
+                    start,
+                    start + float(fields["ms"]) / 1000,
+                    "server gc (its worker)",
+                    f"gen{fields['gen']}",
+                    pid=fields["pid"],
+                )
+            )
+        elif kind == "conn":
+            connections.append(fields)
+    return requests_, collections, connections, offset
+
+
+def trace_lines(calls, server_requests, server_gc, connections, events):
+    """tails.report on the play/next calls, each with the server's own time and worker."""
+    import tails
+
+    for c in calls:
+        served = server_requests.get(c.extra["rid"])
+        if served:
+            c.extra.update(
+                server_ms=round(float(served["ms"]), 1),
+                pid=served["pid"],
+                thread=served["thread"],
+                thread_nth=served["nth"],
+            )
+    lines = tails.report(calls, events + server_gc)
+    lines.append(
+        f"  server: {len(server_gc)} collections >= 0.5 ms or full in its workers "
+        f"(max {max((e.ms for e in server_gc), default=0):.1f} ms), "
+        f"{len(connections)} new database connections"
+    )
+    return lines
+
+
 def fmt_ms(v):
     return "-" if v != v else f"{v:.0f}" if v >= 100 else f"{v:.1f}"
+
+
+def _plain_connection(connection):
+    """A psycopg connection in autocommit to the database Django uses (for tails.PgWatch)."""
+    import psycopg
+
+    s = connection.settings_dict
+    params = {
+        "dbname": s["NAME"],
+        "user": s.get("USER") or None,
+        "password": s.get("PASSWORD") or None,
+        "host": s.get("HOST") or None,
+        "port": s.get("PORT") or None,
+    }
+    return psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v})
 
 
 def _stop_on_sigterm(*_):
@@ -602,9 +718,16 @@ def _stop_on_sigterm(*_):
 
 
 def main(argv=None):
+    global CHECKPOINT_AFTER_RESET
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     setup_django(args)
+    CHECKPOINT_AFTER_RESET = not args.no_checkpoint
+    # This process only measures, but its own collections would be counted in the calls they
+    # interrupt: set aside as the server's workers are (SOCIALDESK_GC_* turn both off).
+    from socialdesk.operations import gc_tuning
+
+    gc_tuning.settle()
     agents = make_agents(args.agents)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     paced_window = args.paced_window or 2 * args.window
@@ -633,7 +756,12 @@ def main(argv=None):
                     server = None
                     try:
                         if spec is not None:
-                            server = Server(spec, args.port + i if args.port else 0, log_dir)
+                            server = Server(
+                                spec,
+                                args.port + i if args.port else 0,
+                                log_dir,
+                                trace=args.trace and spec.kind.startswith("gunicorn"),
+                            )
                         url = server.url if server else args.url
                         if server and args.warmup:
                             # Uncounted: each process imports, connects and fills its caches on
@@ -644,9 +772,38 @@ def main(argv=None):
                                 run_window(url, agents, side, args.warmup / 2, 0)
                         for side in ("product", "floor"):
                             reset()
-                            w = run_window(
-                                url, agents, side, paced_window if rate else args.window, rate
-                            )
+                            trace = {} if args.trace else None
+                            with ExitStack() as watching:
+                                if args.trace:
+                                    import tails
+                                    from django.db import connection
+
+                                    offset = Path(server.log.name).stat().st_size if server else 0
+                                    client_gc = watching.enter_context(tails.GcTimer("client gc"))
+                                    pg = watching.enter_context(
+                                        tails.PgWatch(lambda: _plain_connection(connection))
+                                    )
+                                w = run_window(
+                                    url,
+                                    agents,
+                                    side,
+                                    paced_window if rate else args.window,
+                                    rate,
+                                    trace=trace,
+                                )
+                            if args.trace:
+                                served, server_gc, conns = {}, [], []
+                                if server:
+                                    served, server_gc, conns, _ = read_server_trace(
+                                        server.log.name, offset
+                                    )
+                                w["trace"] = trace_lines(
+                                    trace["calls"],
+                                    served,
+                                    server_gc,
+                                    conns,
+                                    client_gc.events + pg.events,
+                                ) + [client_gc.summary(), pg.summary()]
                             w.update(size=size, mode=mode, round=rnd + 1, server=name)
                             results.append(w)
                             bad = w["errors"] or w["double_deals"] or not w["deals"]
@@ -658,6 +815,8 @@ def main(argv=None):
                                 + (f"  e.g. {w['error_examples']}" if w["errors"] else ""),
                                 flush=True,
                             )
+                            for line in w.pop("trace", []):
+                                print(f"      {line}", flush=True)
                     finally:
                         if server:
                             server.stop()

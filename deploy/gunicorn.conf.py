@@ -14,6 +14,12 @@ from the environment; options given on the command line win over this file.
 | `SOCIALDESK_WEB_TIMEOUT` | `30` | seconds a request may take before its worker is restarted |
 | `SOCIALDESK_WEB_KEEPALIVE` | `75` | seconds an idle connection is kept open: longer than the proxy keeps its own (60 s) |
 | `FORWARDED_ALLOW_IPS` | `127.0.0.1,::1` | proxies whose X-Forwarded-* headers are believed |
+| `SOCIALDESK_GC_FREEZE` | `1` | each worker sets its loaded application aside from Python's garbage collector (`0`: not) |
+| `SOCIALDESK_GC_THRESHOLD` | `7000` | allocations between the collector's small rounds (Python's own: 700; `0` keeps it) |
+
+The last two: socialdesk/operations/gc_tuning.py and docs/performance.md, "Latency tails through HTTP": a
+full collection over the loaded application held every thread of a worker (0.5-1 s each on a
+loaded two-core machine), and those were the slowest `play/next` calls.
 
 Each thread keeps its own database connection (CONN_MAX_AGE 60 s), so PostgreSQL must accept
 WEB_CONCURRENCY x SOCIALDESK_WEB_THREADS connections for the web server alone, plus the worker's
@@ -61,3 +67,19 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("SOCIALDESK_WEB_LOG_LEVEL", "info")
+
+# Read here, so a bad value stops the server at start rather than every worker after its fork.
+from socialdesk.operations import gc_tuning  # noqa: E402 - light: the standard library only
+
+gc_tuning.check()
+
+
+def post_worker_init(worker):
+    """The application is loaded in each worker (after the fork): set it aside from the
+    garbage collector's rounds."""
+    done = gc_tuning.settle()
+    worker.log.info(
+        "Garbage collector: %d objects of the loaded application set aside, a small round every %d allocations",
+        done["frozen"],
+        done["threshold"],
+    )

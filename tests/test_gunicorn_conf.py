@@ -18,6 +18,8 @@ KEYS = (
     "SOCIALDESK_BIND",
     "SOCIALDESK_WEB_TIMEOUT",
     "SOCIALDESK_WEB_KEEPALIVE",
+    "SOCIALDESK_GC_FREEZE",
+    "SOCIALDESK_GC_THRESHOLD",
 )
 
 
@@ -62,7 +64,13 @@ def test_gunicorn_keeps_idle_connections_longer_than_the_proxies(env):
 
 @pytest.mark.parametrize(
     "name,value",
-    [("WEB_CONCURRENCY", "many"), ("WEB_CONCURRENCY", "0"), ("SOCIALDESK_WEB_THREADS", "-2")],
+    [
+        ("WEB_CONCURRENCY", "many"),
+        ("WEB_CONCURRENCY", "0"),
+        ("SOCIALDESK_WEB_THREADS", "-2"),
+        ("SOCIALDESK_GC_THRESHOLD", "lots"),
+        ("SOCIALDESK_GC_FREEZE", "-1"),
+    ],
 )
 def test_a_bad_value_is_refused_with_its_name(env, name, value):
     env.setenv(name, value)
@@ -82,3 +90,30 @@ def test_gunicorn_accepts_the_configuration():
         timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_each_worker_sets_its_loaded_application_aside_from_the_garbage_collector(tmp_path):
+    """The hook gunicorn calls in a worker once the application is loaded: run in a child
+    process (it freezes the objects of the process it runs in), with a stand-in worker."""
+    script = f"""
+import gc, logging, runpy, sys
+conf = runpy.run_path({str(CONF)!r})
+class Worker:
+    log = logging.getLogger("w")
+assert gc.get_freeze_count() == 0
+conf["post_worker_init"](Worker())
+print(gc.get_freeze_count(), gc.get_threshold()[0])
+"""
+    env = {k: v for k, v in os.environ.items() if k not in KEYS}
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    frozen, threshold = map(int, out.stdout.split())
+    assert frozen > 1000 and threshold == 7000
+    env.update(SOCIALDESK_GC_FREEZE="0", SOCIALDESK_GC_THRESHOLD="0")
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0", "700"]

@@ -11,6 +11,8 @@ from django.db import DatabaseError
 from django_tasks_db.management.commands import db_worker as stock
 from django_tasks_db.models import DBTaskResult
 
+from socialdesk.operations import gc_tuning
+
 logger = logging.getLogger("socialdesk.worker")
 
 
@@ -37,4 +39,7 @@ class Command(stock.Command):
 
     def handle(self, *args, **options):
         stock.Worker = Worker
+        if not options.get("batch"):
+            # A long-running process: its loaded application set aside from the collector.
+            gc_tuning.settle()
         return super().handle(*args, **options)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from socialdesk.operations import gc_tuning
 from socialdesk.operations.schedule import Scheduler
 
 logger = logging.getLogger("socialdesk.scheduler")
@@ -58,6 +59,8 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGTERM, _stop)
             signal.signal(signal.SIGINT, _stop)
+            # A long-running process: its loaded application set aside from the collector.
+            gc_tuning.settle()
         self.stdout.write(
             f"Scheduler {scheduler.name}: polling every {settings.SOCIALDESK_POLL_SECONDS:g}s"
         )
