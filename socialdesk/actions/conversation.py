@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from socialdesk.actions import policy
 from socialdesk.actions.deal import lease_length
+from socialdesk.actions.leaving import FORMER_CONTRIBUTOR
 from socialdesk.actions.log import write_entries
 from socialdesk.connectors import registry as connectors
 from socialdesk.conversations.channel_rules import (
@@ -279,7 +280,10 @@ def write_reply(
         else None
     )
     if earlier is not None and not checked.confirm:
-        who = earlier.sent_by or gettext("a former contributor")
+        who = earlier.sent_by
+        if who is None or who.get_username() == FORMER_CONTRIBUTOR:
+            # The sentence's subject ("a former contributor" reads after "by" elsewhere).
+            who = gettext("A former contributor")
         raise ActionConflict(
             gettext(
                 "%(who)s already replied to this message (%(when)s). Tick “Send anyway” to send a "

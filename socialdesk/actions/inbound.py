@@ -203,6 +203,7 @@ CHANGING = (
     "last_inbound_at",
     "reserved_for_id",
     "reserved_until",
+    "retriage_pending",
     *CONVERSATION_FIELDS,
 )
 
@@ -515,8 +516,10 @@ class _Context:
         del self.followed[followed:]
 
     def follow_up(self, conversation: Conversation) -> None:
-        """A customer wrote again in a conversation: with triage after the page, it is read again."""
+        """A customer wrote again in a conversation: with triage after the page, it is read again
+        (marked on its row, written with the page's changes, for the sweep if the task is lost)."""
         if self.triage_later and not conversation.triage_pending:
+            conversation.retriage_pending = True
             self.followed.append(conversation)
 
     def follow_ups(self) -> list[int]:
@@ -963,8 +966,6 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
     accounts = context.accounts
     conversation = _find_conversation(msg, author)
     follow_up = conversation is not None
-    if follow_up:
-        context.follow_up(conversation)
     if conversation is None:
         mentioned = [
             accounts[(msg.platform, i)]
@@ -982,6 +983,8 @@ def _store_one(msg: InboundMessage, context: _Context) -> IngestResult:
             context.opened.append((conversation, triaged))
         result.conversations_opened += 1
     before = _state(conversation)
+    if follow_up:
+        context.follow_up(conversation)
     message = _inbound_message(conversation, author, msg)
     message.save(force_insert=True)
     _received(conversation, message).save()

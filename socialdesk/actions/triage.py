@@ -55,14 +55,7 @@ def record(
     stores a page that way)."""
     if not opened:
         return
-    names = {t.tag for _, r in opened for t in r.applied_tags}
-    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
-    for name in names - tags.keys():
-        tags[name], _ = Tag.objects.get_or_create(
-            name=name, defaults={"slug": slugify(name)[:100] or "tag"}
-        )
-    suggestions, links, entries = [], [], []
-    Through = Conversation.tags.through
+    suggestions, entries = [], []
     for conversation, r in opened:
         applied = [f for f in ("type", "sentiment") if getattr(conversation, f)]
         if r.language_band == CONFIDENT and conversation.language == r.language:
@@ -70,55 +63,86 @@ def record(
         suggestions.append(
             TriageSuggestion(
                 conversation=conversation,
-                type=TYPE_CHOICE[r.type],
-                type_confidence=r.type_confidence,
-                type_reason=r.type_reason[:300],
-                language=r.language,
-                language_confidence=r.language_confidence,
-                language_reason=r.language_reason[:300],
-                sentiment=r.sentiment,
-                sentiment_confidence=r.sentiment_confidence,
-                sentiment_reason=r.sentiment_reason[:300],
-                tags=[asdict(t) for t in r.tags],
-                signals=[asdict(s) for s in r.signals],
+                **_reading(r),
+                **_language_reading(r),
                 suggested_close_reason=r.suggested_close_reason,
                 applied=applied,
             )
         )
-        # Only confident tags are added; unsure ones stay in the suggestion for an agent to add.
-        links += [
-            Through(conversation_id=conversation.pk, tag_id=tags[t.tag].pk) for t in r.applied_tags
-        ]
         entries.append(
-            Activity(
-                conversation=conversation,
-                kind=ActivityKind.TRIAGED,
-                detail={
-                    "type": r.type,
-                    "sentiment": r.sentiment,
-                    "language": r.language,
-                    "applied": applied,
-                    "bands": {
-                        "type": r.type_band,
-                        "sentiment": r.sentiment_band,
-                        "language": r.language_band,
-                    },
-                    "tags": [t.tag for t in r.applied_tags],
-                    "suggested_tags": [t.tag for t in r.suggested_tags],
-                    "signals": [s.kind for s in r.signals],
+            _triaged(
+                conversation,
+                r,
+                language=r.language,
+                applied=applied,
+                bands={
+                    "type": r.type_band,
+                    "sentiment": r.sentiment_band,
+                    "language": r.language_band,
                 },
             )
         )
     bulk.insert(suggestions)
     if tag_links is None:
-        Through.objects.bulk_create(links, ignore_conflicts=True)
-        refresh_tag_slugs([c for c, r in opened if r.applied_tags])
+        _add_tags(opened)
     else:
-        tag_links += links
+        tag_links += _tag_links(opened)
     if activity is None:
         bulk.insert(entries)
     else:
         activity += entries
+
+
+# A suggestion's fields that each reading of the conversation sets (`_reading`).
+READING_FIELDS = [
+    "type",
+    "type_confidence",
+    "type_reason",
+    "sentiment",
+    "sentiment_confidence",
+    "sentiment_reason",
+    "tags",
+    "signals",
+]
+
+
+def _reading(r: TriageResult) -> dict:
+    """A suggestion's fields for what a reading found: type and sentiment with their confidence
+    and reason, the tags and the signals (the language apart: a follow-up's does not route)."""
+    return {
+        "type": TYPE_CHOICE[r.type],
+        "type_confidence": r.type_confidence,
+        "type_reason": r.type_reason[:300],
+        "sentiment": r.sentiment,
+        "sentiment_confidence": r.sentiment_confidence,
+        "sentiment_reason": r.sentiment_reason[:300],
+        "tags": [asdict(t) for t in r.tags],
+        "signals": [asdict(s) for s in r.signals],
+    }
+
+
+def _language_reading(r: TriageResult) -> dict:
+    return {
+        "language": r.language,
+        "language_confidence": r.language_confidence,
+        "language_reason": r.language_reason[:300],
+    }
+
+
+def _triaged(conversation: Conversation, r: TriageResult, **detail) -> Activity:
+    """The `triaged` entry: what triage read, the tags it added and suggested, its signals."""
+    return Activity(
+        conversation=conversation,
+        kind=ActivityKind.TRIAGED,
+        detail={
+            "type": r.type,
+            "sentiment": r.sentiment,
+            **detail,
+            "tags": [t.tag for t in r.applied_tags],
+            "suggested_tags": [t.tag for t in r.suggested_tags],
+            "signals": [s.kind for s in r.signals],
+        },
+    )
 
 
 def run_pending(ids=None, *, counts: dict | None = None, limit: int = 500) -> int:
@@ -225,8 +249,8 @@ def _apply(items, context: dict | None = None) -> None:
 
 def run_follow_ups(ids) -> int:
     """Triage again the conversations a customer wrote in again (`ids`, given by the page's
-    task): the newest message is read with the conversation's earlier ones and the author's
-    history. Returns how many were read.
+    task or the scheduler's sweep): the newest message is read with the conversation's earlier
+    ones and the author's history. Returns how many were read.
 
     A sentiment the new reading is confident about replaces the one triage set before (a
     "thanks, it works now" turns a negative conversation positive), and a confident type fills
@@ -234,13 +258,17 @@ def run_follow_ups(ids) -> int:
     value triage had not set) is never changed.
     The language and priority stay: they route the conversation and the customer's first
     message set them. The suggestion shows the new reading; new confident tags are added; a
-    `triaged` entry says it was a follow-up. Rows another worker holds are passed over (SKIP
-    LOCKED on PostgreSQL): a follow-up's re-triage advises, it must not wait."""
+    `triaged` entry says it was a follow-up. Only conversations still marked `retriage_pending`
+    are read, and the mark is cleared (also when triage fails on them: it only advises), so a
+    sweep after a slow task reads nothing twice. Rows another worker holds are passed over (SKIP
+    LOCKED on PostgreSQL) and keep their mark: a follow-up's re-triage must not wait."""
     if not ids:
         return 0
     with transaction.atomic():
         locked = (
-            Conversation.objects.filter(pk__in=list(ids), triage_pending=False)
+            Conversation.objects.filter(
+                pk__in=list(ids), triage_pending=False, retriage_pending=True
+            )
             .select_for_update(
                 skip_locked=connection.features.has_select_for_update_skip_locked, of=("self",)
             )
@@ -251,17 +279,22 @@ def run_follow_ups(ids) -> int:
                 "author", "account", "respond_from"
             )
         )
+        if not conversations:
+            return 0
         latest, context = _latest_and_context(conversations)
         items = [(c, latest[c.pk], {}) for c in conversations if c.pk in context]
-        if not items:
-            return 0
-        try:
-            with transaction.atomic():
-                _apply_follow_ups(items, context)
-        except Exception:  # noqa: BLE001 - a follow-up keeps what it had; triage only advises
-            log.exception("Triage of %d follow-ups failed; they keep their triage", len(items))
-            return 0
-    return len(items)
+        read = 0
+        if items:
+            try:
+                with transaction.atomic():
+                    _apply_follow_ups(items, context)
+                read = len(items)
+            except Exception:  # noqa: BLE001 - a follow-up keeps what it had; triage only advises
+                log.exception("Triage of %d follow-ups failed; they keep their triage", len(items))
+        Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(
+            retriage_pending=False
+        )
+    return read
 
 
 def _apply_follow_ups(items, context: dict) -> None:
@@ -307,82 +340,65 @@ def _apply_follow_ups(items, context: dict) -> None:
             applied.append("language")
         if changes:
             groups[tuple(sorted(changes.items()))].append(c.pk)
-        row = old or TriageSuggestion(conversation=c)
-        row.type, row.type_confidence = TYPE_CHOICE[r.type], r.type_confidence
-        row.type_reason = r.type_reason[:300]
-        row.sentiment, row.sentiment_confidence = r.sentiment, r.sentiment_confidence
-        row.sentiment_reason = r.sentiment_reason[:300]
-        row.tags = [asdict(t) for t in r.tags]
-        row.signals = [asdict(s) for s in r.signals]
-        row.applied = applied
+        reading = _reading(r)
         if old is None:
             # The language is the conversation's: a follow-up's reading does not route it.
-            row.language, row.language_confidence = r.language, r.language_confidence
-            row.language_reason = r.language_reason[:300]
-            new_rows.append(row)
+            new_rows.append(
+                TriageSuggestion(
+                    conversation=c, **reading, **_language_reading(r), applied=applied
+                )
+            )
         else:
-            changed_rows.append(row)
+            for name, value in reading.items():
+                setattr(old, name, value)
+            old.applied = applied
+            changed_rows.append(old)
         pairs.append((c, r))
         entries.append(
-            Activity(
-                conversation=c,
-                kind=ActivityKind.TRIAGED,
-                detail={
-                    "follow_up": m.pk,
-                    "type": r.type,
-                    "sentiment": r.sentiment,
-                    "changed": sorted(changes),
-                    "bands": {"type": r.type_band, "sentiment": r.sentiment_band},
-                    "tags": [t.tag for t in r.applied_tags],
-                    "suggested_tags": [t.tag for t in r.suggested_tags],
-                    "signals": [s.kind for s in r.signals],
-                },
+            _triaged(
+                c,
+                r,
+                follow_up=m.pk,
+                changed=sorted(changes),
+                bands={"type": r.type_band, "sentiment": r.sentiment_band},
             )
         )
     now = timezone.now()
     for values, pks in groups.items():
         Conversation.objects.filter(pk__in=pks).update(**dict(values), updated_at=now)
     if changed_rows:
-        TriageSuggestion.objects.bulk_update(
-            changed_rows,
-            [
-                "type",
-                "type_confidence",
-                "type_reason",
-                "sentiment",
-                "sentiment_confidence",
-                "sentiment_reason",
-                "tags",
-                "signals",
-                "applied",
-            ],
-        )
+        TriageSuggestion.objects.bulk_update(changed_rows, [*READING_FIELDS, "applied"])
     if new_rows:
         TriageSuggestion.objects.bulk_create(new_rows)
     _add_tags(pairs)
     write_entries(entries)
 
 
-def _add_tags(pairs) -> None:
-    """The confident tags of these (conversation, result) pairs, created where missing, linked."""
+def _tag_links(pairs) -> list:
+    """Links to the confident tags of these (conversation, result) pairs, the tags created where
+    missing: unsure ones stay in the suggestion for an agent to add."""
     names = {t.tag for _, r in pairs for t in r.applied_tags}
     if not names:
-        return
+        return []
     tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
     for name in names - tags.keys():
         tags[name], _ = Tag.objects.get_or_create(
             name=name, defaults={"slug": slugify(name)[:100] or "tag"}
         )
     Through = Conversation.tags.through
-    Through.objects.bulk_create(
-        [
-            Through(conversation_id=c.pk, tag_id=tags[t.tag].pk)
-            for c, r in pairs
-            for t in r.applied_tags
-        ],
-        ignore_conflicts=True,
-    )
-    refresh_tag_slugs([c for c, r in pairs if r.applied_tags])
+    return [
+        Through(conversation_id=c.pk, tag_id=tags[t.tag].pk)
+        for c, r in pairs
+        for t in r.applied_tags
+    ]
+
+
+def _add_tags(pairs) -> None:
+    """The confident tags of these (conversation, result) pairs, created where missing, linked."""
+    links = _tag_links(pairs)
+    if links:
+        Conversation.tags.through.objects.bulk_create(links, ignore_conflicts=True)
+        refresh_tag_slugs([c for c, r in pairs if r.applied_tags])
 
 
 def pending_older_than(seconds: float, *, limit: int = 500) -> list[int]:
@@ -390,6 +406,18 @@ def pending_older_than(seconds: float, *, limit: int = 500) -> list[int]:
     return list(
         Conversation.objects.filter(
             triage_pending=True, created_at__lt=timezone.now() - timedelta(seconds=seconds)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def follow_ups_older_than(seconds: float, *, limit: int = 500) -> list[int]:
+    """Conversations whose follow-up still waits to be triaged again `seconds` after the page
+    that stored it (which set the mark and `updated_at`): their page's task was lost."""
+    return list(
+        Conversation.objects.filter(
+            retriage_pending=True, updated_at__lt=timezone.now() - timedelta(seconds=seconds)
         )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from socialdesk.people import audit
 from socialdesk.people.models import Role, has_role
+from socialdesk.people.settings_pages import SettingsList, confirm_delete
 
 from .models import BrandAccount, Platform, RoutingRule
 
@@ -89,10 +90,9 @@ def respond_from(request):
     )
 
 
-class _Page:
-    """What the settings pages' confirmation template reads (people.settings_pages)."""
-
-    name, title, noun = "respond_from", gettext_lazy("Respond from"), gettext_lazy("rule")
+RULES = SettingsList(
+    name="respond_from", title=gettext_lazy("Respond from"), noun=gettext_lazy("rule")
+)
 
 
 @login_required
@@ -102,20 +102,21 @@ def delete_rule(request, pk):
     rule = get_object_or_404(
         RoutingRule.objects.select_related("mentioned", "respond_from"), pk=pk
     )
-    if request.method != "POST":
-        return render(
-            request,
-            "people/settings_delete.html",
-            {
-                "page": _Page,
-                "row": rule,
-                "warning": _(
-                    "New conversations are routed without it; conversations already open keep the account they answer from."
-                ),
-                "action": reverse("delete_rule", args=[rule.pk]),
-            },
+
+    def delete() -> str:
+        rule.delete()
+        audit.record(
+            "respond_from_changed", actor=request.user, request=request, removed=str(rule)
         )
-    rule.delete()
-    audit.record("respond_from_changed", actor=request.user, request=request, removed=str(rule))
-    messages.success(request, _("Rule removed: %(rule)s.") % {"rule": rule})
-    return redirect("respond_from")
+        return _("Rule removed: %(rule)s.") % {"rule": rule}
+
+    return confirm_delete(
+        request,
+        page=RULES,
+        row=rule,
+        action=reverse("delete_rule", args=[rule.pk]),
+        delete=delete,
+        warning=_(
+            "New conversations are routed without it; conversations already open keep the account they answer from."
+        ),
+    )

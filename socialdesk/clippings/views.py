@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from socialdesk.people import audit
 from socialdesk.people.models import Role, has_role
+from socialdesk.people.settings_pages import SettingsList, confirm_delete
 
 from .forms import ClippingForm
 from .models import Clipping
@@ -48,10 +49,9 @@ def clippings(request, pk=None):
     )
 
 
-class _Page:
-    """What the settings pages' confirmation template reads (people.settings_pages)."""
-
-    name, title, noun = "clippings", gettext_lazy("Clippings"), gettext_lazy("clipping")
+CLIPPINGS = SettingsList(
+    name="clippings", title=gettext_lazy("Clippings"), noun=gettext_lazy("clipping")
+)
 
 
 @login_required
@@ -59,20 +59,21 @@ def delete_clipping(request, pk):
     """GET asks first (as every settings page does); POST deletes."""
     _cm_only(request)
     clipping = get_object_or_404(Clipping, pk=pk)
-    if request.method != "POST":
-        return render(
-            request,
-            "people/settings_delete.html",
-            {
-                "page": _Page,
-                "row": clipping.title,
-                "warning": _(
-                    "Agents no longer find it in the reply field; replies already sent with it stay as they were."
-                ),
-                "action": reverse("delete_clipping", args=[clipping.pk]),
-            },
+
+    def delete() -> str:
+        clipping.delete()
+        audit.record(
+            "clipping_deleted", actor=request.user, request=request, clipping=clipping.title
         )
-    clipping.delete()
-    audit.record("clipping_deleted", actor=request.user, request=request, clipping=clipping.title)
-    messages.success(request, _("Clipping “%(title)s” deleted.") % {"title": clipping.title})
-    return redirect("clippings")
+        return _("Clipping “%(title)s” deleted.") % {"title": clipping.title}
+
+    return confirm_delete(
+        request,
+        page=CLIPPINGS,
+        row=clipping.title,
+        action=reverse("delete_clipping", args=[clipping.pk]),
+        delete=delete,
+        warning=_(
+            "Agents no longer find it in the reply field; replies already sent with it stay as they were."
+        ),
+    )

@@ -212,6 +212,11 @@ class Conversation(models.Model):
     # until then Play does not deal it, since its type, sentiment, language and priority (what
     # queues route on) may still change.
     triage_pending = models.BooleanField(default=False, db_default=False)
+    # A customer's follow-up waits to be read again with the conversation's earlier messages
+    # (`actions.triage.run_follow_ups`): set by the page that stored it, cleared by its task, so
+    # that the scheduler's sweep finds it if the task is lost. Play deals it meanwhile: triage
+    # routed the conversation already, and a follow-up's reading only advises.
+    retriage_pending = models.BooleanField(default=False, db_default=False)
     # What app-store reviews tell about the customer (CH3); empty elsewhere. The latest version
     # of the review wins: an edited review may change its stars.
     rating = models.PositiveSmallIntegerField(
@@ -255,6 +260,9 @@ class Conversation(models.Model):
             # What still waits for triage (a handful at any time): the scheduler's sweep.
             models.Index(
                 fields=["id"], name="triage_pending", condition=models.Q(triage_pending=True)
+            ),
+            models.Index(
+                fields=["id"], name="retriage_pending", condition=models.Q(retriage_pending=True)
             ),
             # Queue lists (queues.selectors.LIST_ORDER): a page is read off one of these, whatever
             # the size of the queue; the first for one status (the usual "open"), the second for
@@ -528,7 +536,9 @@ class Activity(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    kind = models.CharField(max_length=40, choices=ActivityKind.choices, db_index=True)
+    # Reports and the action layer filter on kind through `activity_kind_at` (kind first), or on
+    # a conversation's entries: a single-column kind index would only cost every write.
+    kind = models.CharField(max_length=40, choices=ActivityKind.choices)
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 

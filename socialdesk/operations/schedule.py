@@ -105,14 +105,21 @@ def deleted_messages(scheduler: "Scheduler") -> None:
 
 def triage(scheduler: "Scheduler") -> None:
     """Conversations a poll stored whose triage task was lost (a worker killed, a Redis queue
-    emptied) are triaged: the mark on their row, not the task, is what says they wait."""
-    from socialdesk.actions.triage import pending_older_than
+    emptied) are triaged, and follow-ups it stored are triaged again: the marks on their rows,
+    not the task, are what say they wait."""
+    from socialdesk.actions.triage import follow_ups_older_than, pending_older_than
     from socialdesk.triage.tasks import triage_conversations
 
     ids = pending_older_than(settings.SOCIALDESK_TRIAGE_SWEEP_SECONDS)
-    if ids:
-        logger.warning("%d conversations still wait for triage; enqueueing it", len(ids))
-        triage_conversations.enqueue(ids)
+    follow_ups = follow_ups_older_than(settings.SOCIALDESK_TRIAGE_SWEEP_SECONDS)
+    if ids or follow_ups:
+        logger.warning(
+            "%d conversations still wait for triage and %d follow-ups to be triaged again; "
+            "enqueueing it",
+            len(ids),
+            len(follow_ups),
+        )
+        triage_conversations.enqueue(ids, follow_ups=follow_ups)
 
 
 def worker_heartbeat(scheduler: "Scheduler") -> None:

@@ -146,10 +146,6 @@ def _email(kind: Kind, users: list, url: str) -> None:
         send_later(f"Socialdesk: {text[:120]}", body, [user.email])
 
 
-def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
-
 def mark_read(*, user, ids: Iterable[int] | None = None) -> int:
     rows = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:

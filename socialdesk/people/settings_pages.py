@@ -6,7 +6,9 @@ add one or (with its id in the path) edit one, a page that asks before deleting,
 say what is wrong while keeping what was typed (400), and an audit entry for every change with
 what changed. Only community managers and admins (403 otherwise), on the server.
 
-An app declares a `SettingsPage` in its views and adds `page.urls()` to its URL configuration."""
+An app declares a `SettingsPage` in its views and adds `page.urls()` to its URL configuration.
+A list with a page of its own (clippings, queues, the respond-from table) asks before deleting
+with `confirm_delete`, the same page and steps."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,6 +52,36 @@ def changes(form) -> dict:
             after = str(after)
         out[name] = [_shown(before)[:200], _shown(after)[:200]]
     return out
+
+
+@dataclass(frozen=True)
+class SettingsList:
+    """What the confirmation page says of a list that has a page of its own: the list's URL name
+    (where "Keep it" and a deletion go back to), its heading and what one row of it is."""
+
+    name: str
+    title: str  # lazy
+    noun: str  # lazy
+
+
+def confirm_delete(
+    request, *, page, row, action: str, delete: Callable[[], str], warning: str = ""
+):
+    """Delete after asking, as every settings list does: GET shows `row` on the confirmation page
+    (with `warning`: what deleting it does), POST runs `delete` in one transaction (it deletes and
+    records the audit entry, and returns the sentence that says so), then back to the list.
+
+    `page` is a `SettingsPage` or a `SettingsList`; `action` is the URL this page posts to."""
+    if request.method != "POST":
+        return render(
+            request,
+            "people/settings_delete.html",
+            {"page": page, "row": row, "warning": warning, "action": action},
+        )
+    with transaction.atomic():
+        done = delete()
+    messages.success(request, done)
+    return redirect(page.name)
 
 
 @dataclass
@@ -142,30 +174,26 @@ class SettingsPage:
     def delete_view(self, request, pk):
         require_cm(request)
         instance = get_object_or_404(self.rows(), pk=pk)
-        if request.method == "POST":
-            name = str(instance)
-            with transaction.atomic():
-                instance.delete()
-                audit.record(
-                    "setting_deleted",
-                    actor=request.user,
-                    request=request,
-                    setting=str(self.noun),
-                    name=name[:200],
-                )
-            messages.success(
-                request, _("Deleted the %(noun)s “%(name)s”.") % {"noun": self.noun, "name": name}
+        name = str(instance)
+
+        def delete() -> str:
+            instance.delete()
+            audit.record(
+                "setting_deleted",
+                actor=request.user,
+                request=request,
+                setting=str(self.noun),
+                name=name[:200],
             )
-            return redirect(self.name)
-        return render(
+            return _("Deleted the %(noun)s “%(name)s”.") % {"noun": self.noun, "name": name}
+
+        return confirm_delete(
             request,
-            "people/settings_delete.html",
-            {
-                "page": self,
-                "row": instance,
-                "warning": self.delete_warning(instance) if self.delete_warning else "",
-                "action": reverse(f"{self.name}_delete", args=[instance.pk]),
-            },
+            page=self,
+            row=instance,
+            action=reverse(f"{self.name}_delete", args=[instance.pk]),
+            delete=delete,
+            warning=self.delete_warning(instance) if self.delete_warning else "",
         )
 
     def urls(self, prefix: str = "") -> list:

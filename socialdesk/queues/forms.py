@@ -27,6 +27,20 @@ RULE_FIELDS = (*LIST_RULES, "moderated", "min_priority", "min_rating", "max_rati
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
+def language_codes(text: str, *, code: re.Pattern = LANGUAGE) -> list[str]:
+    """Language codes typed separated by commas (a queue's rule, a saved filter): lower case,
+    each once, "(none)" kept for "not detected"; a ValidationError names what is not a `code`."""
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    codes = [c if c == NONE else c.lower() for c in codes]
+    bad = [c for c in codes if c != NONE and not code.match(c)]
+    if bad:
+        raise ValidationError(
+            gettext("Not a language code: %(join)s. Use ISO codes such as en, de, pt.")
+            % {"join": ", ".join(bad)}
+        )
+    return list(dict.fromkeys(codes))
+
+
 def _stars(value):
     return int(value) if value not in (None, "") else None
 
@@ -239,15 +253,7 @@ class QueueForm(forms.Form):
         return name
 
     def clean_languages(self):
-        codes = [c.strip() for c in self.cleaned_data["languages"].split(",") if c.strip()]
-        codes = [c if c == NONE else c.lower() for c in codes]
-        bad = [c for c in codes if c != NONE and not LANGUAGE.match(c)]
-        if bad:
-            raise ValidationError(
-                gettext("Not a language code: %(join)s. Use ISO codes such as en, de, pt.")
-                % {"join": ", ".join(bad)}
-            )
-        return list(dict.fromkeys(codes))
+        return language_codes(self.cleaned_data["languages"])
 
     def clean(self):
         data = super().clean()

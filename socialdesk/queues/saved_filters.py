@@ -15,9 +15,11 @@ from socialdesk.conversations.limits import TEXT_LIMITS
 from socialdesk.conversations.models import MessageType, Sentiment, Status, Tag
 from socialdesk.people.settings_pages import SettingsPage
 
+from .forms import language_codes
 from .models import Queue, SavedFilter
 from .selectors import NONE, NONE_LABELS, PRIVATE_MESSAGE, ConversationFilter
 
+# The left panel's languages: a region may follow (pt-br).
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z]{2})?$")
 # The multiple-choice conditions (the left panel's, languages apart: typed as codes).
 CHOICE_FIELDS = ("tags", "types", "sentiments", "platforms", "accounts", "statuses")
@@ -43,6 +45,13 @@ def _choices(name: str) -> list[tuple[str, str]]:
     return list(Status.choices)
 
 
+def _condition(label) -> forms.MultipleChoiceField:
+    """One of the left panel's multiple-choice conditions, ticked as there (choices set per form)."""
+    return forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label=label
+    )
+
+
 class SavedFilterForm(forms.ModelForm):
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True, profile__isnull=False),
@@ -60,24 +69,12 @@ class SavedFilterForm(forms.ModelForm):
         label=gettext_lazy("Name"),
         error_messages={"required": gettext_lazy("Give the filter a name to save it.")},
     )
-    tags = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Tags")
-    )
-    types = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Types")
-    )
-    sentiments = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Sentiments")
-    )
-    platforms = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Platforms")
-    )
-    accounts = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Brand accounts")
-    )
-    statuses = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Statuses")
-    )
+    tags = _condition(gettext_lazy("Tags"))
+    types = _condition(gettext_lazy("Types"))
+    sentiments = _condition(gettext_lazy("Sentiments"))
+    platforms = _condition(gettext_lazy("Platforms"))
+    accounts = _condition(gettext_lazy("Brand accounts"))
+    statuses = _condition(gettext_lazy("Statuses"))
     languages = forms.CharField(
         required=False,
         max_length=200,
@@ -122,15 +119,7 @@ class SavedFilterForm(forms.ModelForm):
         return name
 
     def clean_languages(self):
-        codes = [c.strip() for c in self.cleaned_data["languages"].split(",") if c.strip()]
-        codes = [c if c == NONE else c.lower() for c in codes]
-        bad = [c for c in codes if c != NONE and not LANGUAGE.match(c)]
-        if bad:
-            raise forms.ValidationError(
-                gettext("Not a language code: %(join)s. Use ISO codes such as en, de, pt.")
-                % {"join": ", ".join(bad)}
-            )
-        return list(dict.fromkeys(codes))
+        return language_codes(self.cleaned_data["languages"], code=LANGUAGE)
 
     def conditions(self) -> ConversationFilter:
         return ConversationFilter(

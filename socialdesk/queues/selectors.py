@@ -461,6 +461,26 @@ LIST_ORDER = ("-priority", "last_inbound_at", "id")
 PAGE_SIZE = 50
 
 
+def encode_cursor(*values: int, when: datetime.datetime, pk: int) -> str:
+    """A keyset page cursor: `values`, then the row's time in whole microseconds, then its id."""
+    return "_".join(str(v) for v in (*values, round(when.timestamp() * 1_000_000), pk))
+
+
+def decode_cursor(text: str, *, values: int = 0) -> tuple[list[int], datetime.datetime, int]:
+    """(values, time, id) of a cursor `encode_cursor` wrote with `values` numbers before its
+    time; ValueError for anything else (a cursor comes back in a URL anyone can edit)."""
+    parts = (text or "").split("_")
+    if len(parts) != values + 2 or len(text) > 60:
+        raise ValueError("not a page cursor")
+    *leading, micros, pk = (int(p) for p in parts)
+    if not (0 < pk <= MAX_ID and 0 <= micros < 253402300800 * 1_000_000):
+        raise ValueError("not a page cursor")
+    when = datetime.datetime.fromtimestamp(0, tz=datetime.UTC) + datetime.timedelta(
+        microseconds=micros
+    )
+    return leading, when, pk
+
+
 @dataclass(frozen=True)
 class Cursor:
     """Where a page of a queue ended: the last row's place in `LIST_ORDER`.
@@ -479,25 +499,14 @@ class Cursor:
         return cls(conversation.priority, conversation.last_inbound_at, conversation.pk)
 
     def encode(self) -> str:
-        micros = round(self.last_inbound_at.timestamp() * 1_000_000)
-        return f"{self.priority}_{micros}_{self.id}"
+        return encode_cursor(self.priority, when=self.last_inbound_at, pk=self.id)
 
     @classmethod
     def decode(cls, text: str) -> "Cursor":
         """ValueError if `text` is not a cursor this code wrote."""
-        parts = (text or "").split("_")
-        if len(parts) != 3 or len(text) > 60:
+        (priority,), when, pk = decode_cursor(text, values=1)
+        if not -(2**31) <= priority < 2**31:
             raise ValueError("not a page cursor")
-        priority, micros, pk = (int(p) for p in parts)
-        if not (
-            -(2**31) <= priority < 2**31
-            and 0 < pk <= MAX_ID
-            and 0 <= micros < 253402300800 * 1_000_000
-        ):
-            raise ValueError("not a page cursor")
-        when = datetime.datetime.fromtimestamp(0, tz=datetime.UTC) + datetime.timedelta(
-            microseconds=micros
-        )
         return cls(priority, when, pk)
 
 

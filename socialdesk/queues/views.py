@@ -2,12 +2,10 @@
 
 import html
 import unicodedata
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,6 +34,7 @@ from socialdesk.conversations.models import (
 from socialdesk.errors import ActionError
 from socialdesk.people import audit
 from socialdesk.people.models import has_role
+from socialdesk.people.settings_pages import SettingsList, confirm_delete
 from socialdesk.queues.forms import QueueForm
 from socialdesk.queues.models import Queue, QueueKind, SavedFilter
 from socialdesk.queues.selectors import (
@@ -452,27 +451,29 @@ def delete_queue(request, pk):
             "%(count)d conversations are assigned to this queue: assign them elsewhere first.",
             assigned,
         ) % {"count": assigned}
-    if request.method == "POST" and not refusal:
+    if refusal:
+        return render(
+            request,
+            "queues/cannot_delete.html",
+            {"row": queue, "refusal": refusal},
+            status=409 if request.method == "POST" else 200,
+        )
+
+    def delete() -> str:
         name = queue.name
-        with transaction.atomic():
-            queue.delete()
-            audit.record(
-                "setting_deleted", actor=request.user, request=request, setting="queue", name=name
-            )
-        messages.success(request, _("Deleted the queue “%(name)s”.") % {"name": name})
-        return redirect("manage_queues")
-    page = SimpleNamespace(title=_("Edit queues"), noun=_("queue"), name="manage_queues")
-    return render(
+        queue.delete()
+        audit.record(
+            "setting_deleted", actor=request.user, request=request, setting="queue", name=name
+        )
+        return _("Deleted the queue “%(name)s”.") % {"name": name}
+
+    return confirm_delete(
         request,
-        "people/settings_delete.html" if not refusal else "queues/cannot_delete.html",
-        {
-            "page": page,
-            "row": queue,
-            "warning": _(
-                "Its play sessions and the filters agents saved on it go; the conversations stay."
-            ),
-            "refusal": refusal,
-            "action": reverse("delete_queue", args=[queue.pk]),
-        },
-        status=409 if refusal and request.method == "POST" else 200,
+        page=SettingsList(name="manage_queues", title=_("Edit queues"), noun=_("queue")),
+        row=queue,
+        action=reverse("delete_queue", args=[queue.pk]),
+        delete=delete,
+        warning=_(
+            "Its play sessions and the filters agents saved on it go; the conversations stay."
+        ),
     )

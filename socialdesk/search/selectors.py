@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from socialdesk.conversations.limits import unsafe_character
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.fields import MAX_ID
-from socialdesk.queues.selectors import CappedCount, ConversationFilter, capped_count
+from socialdesk.queues.selectors import (
+    CappedCount,
+    ConversationFilter,
+    capped_count,
+    decode_cursor,
+    encode_cursor,
+)
 from socialdesk.queues.visibility import visible_conversations
 
 from .index import CONVERSATION_TEXT, MESSAGE_VECTOR
@@ -123,20 +129,12 @@ class SearchCursor:
     id: int
 
     def encode(self) -> str:
-        return f"{round(self.last_inbound_at.timestamp() * 1_000_000)}_{self.id}"
+        return encode_cursor(when=self.last_inbound_at, pk=self.id)
 
     @classmethod
     def decode(cls, text: str) -> "SearchCursor":
         """ValueError if `text` is not a cursor this code wrote."""
-        parts = (text or "").split("_")
-        if len(parts) != 2 or len(text) > 60:
-            raise ValueError("not a page cursor")
-        micros, pk = (int(p) for p in parts)
-        if not (0 < pk <= MAX_ID and 0 <= micros < 253402300800 * 1_000_000):
-            raise ValueError("not a page cursor")
-        when = datetime.datetime.fromtimestamp(0, tz=datetime.UTC) + datetime.timedelta(
-            microseconds=micros
-        )
+        _, when, pk = decode_cursor(text)
         return cls(when, pk)
 
 

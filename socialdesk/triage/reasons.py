@@ -179,13 +179,9 @@ def _language_codes() -> dict[str, str]:
 
 
 def _language(name: str) -> str:
+    """A stored language name ("German") in the reader's language."""
     code = _language_codes().get(name)
-    if code is None:
-        return name
-    try:
-        return str(translation.get_language_info(code)["name_translated"])
-    except KeyError:
-        return name
+    return name if code is None else language_label(code)
 
 
 def _value(key: str, value: str, depth: int) -> str:

@@ -16,11 +16,11 @@ from socialdesk.conversations.models import (
     CloseReason,
     Conversation,
     Direction,
-    Message,
     MessageType,
     Sentiment,
     Status,
 )
+from socialdesk.conversations.selectors import first_texts
 
 from . import reasons, topics
 from .classify import CONFIDENT, LANGUAGES, band, language_name
@@ -323,13 +323,7 @@ def clusters(
     )
     if len(convs) < 2:
         return []
-    first = {}
-    for cid, text in (
-        Message.objects.filter(conversation__in=convs, direction=Direction.INBOUND)
-        .order_by("conversation_id", "created_at", "id")
-        .values_list("conversation_id", "text")
-    ):
-        first.setdefault(cid, text)
+    first = first_texts(convs)
     convs = [c for c in convs if c.pk in first]
     vec = _vectorizer()
     try:

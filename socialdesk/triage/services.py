@@ -30,6 +30,7 @@ from socialdesk.conversations.models import (
     Status,
     UserTag,
 )
+from socialdesk.conversations.selectors import first_texts
 
 from . import patterns
 from .classify import (
@@ -337,13 +338,7 @@ def preview_rule(spec: TagRuleSpec, *, limit: int = 50) -> list[tuple[Conversati
         .select_related("author", "account")
         .order_by("-last_inbound_at")[:2000]
     )
-    first = {}
-    for cid, text in (
-        Message.objects.filter(conversation__in=convs, direction=Direction.INBOUND)
-        .order_by("conversation_id", "created_at", "id")
-        .values_list("conversation_id", "text")
-    ):
-        first.setdefault(cid, text)
+    first = first_texts(convs)
     for c in convs:
         if c.pk not in first:
             continue

@@ -32,15 +32,24 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-_WORDS = HashingVectorizer(
-    analyzer="word",
-    ngram_range=(1, 2),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm=None,
-    lowercase=False,
-    token_pattern=r"(?u)\b\w+\b|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]",
-)
+# A token: a word, "!" or "?", or an emoji.
+TOKEN = r"(?u)\b\w+\b|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+
+
+def _word_ngrams(token_pattern: str) -> HashingVectorizer:
+    """Hashed counts of 1-2-grams of tokens (no sign flipping, no norm: idf and the norm come later)."""
+    return HashingVectorizer(
+        analyzer="word",
+        ngram_range=(1, 2),
+        n_features=N_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+        token_pattern=token_pattern,
+    )
+
+
+_WORDS = _word_ngrams(TOKEN)
 _CHARS = HashingVectorizer(
     analyzer="char_wb",
     ngram_range=(2, 5),
@@ -97,9 +106,14 @@ def word_column(word: str) -> int:
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 
 
+def _plain(text: str) -> str:
+    """The text as the features read it: `normalise`d, stretched letters read as two."""
+    return _STRETCHED.sub(r"\1\1", normalise(text))
+
+
 def raw_features(texts: list[str]) -> sparse.csr_matrix:
     """Sublinear term counts of word 1-2-grams and character 2-5-grams (no idf yet)."""
-    texts = [_STRETCHED.sub(r"\1\1", normalise(t)) for t in texts]
+    texts = [_plain(t) for t in texts]
     x = sparse.hstack([_WORDS.transform(texts), _CHARS.transform(texts)], format="csr")
     x.data = 1.0 + np.log(x.data)
     return x
@@ -110,16 +124,9 @@ def raw_features(texts: list[str]) -> sparse.csr_matrix:
 # them (Daumé's feature augmentation), and a per-language bias ("de|__lang__"). Any other
 # language, or none, is "xx".
 TAGGED_LANGUAGES = frozenset({"en", "de", "fr", "es", "pt", "it", "tr", "nl"})
-_TOKENS = re.compile(r"(?u)\b\w+\b|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
-_TAGGED = HashingVectorizer(
-    analyzer="word",
-    ngram_range=(1, 2),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm=None,
-    lowercase=False,
-    token_pattern=r"\S+",
-)
+_TOKENS = re.compile(TOKEN)
+# The tokens are tagged ("de|gut") before hashing, so here a token is whatever spaces separate.
+_TAGGED = _word_ngrams(r"\S+")
 
 
 def language_features(texts: list[str], languages: list[str]) -> sparse.csr_matrix:
@@ -128,7 +135,7 @@ def language_features(texts: list[str], languages: list[str]) -> sparse.csr_matr
     docs = []
     for text, lang in zip(texts, languages, strict=True):
         tag = lang if lang in TAGGED_LANGUAGES else "xx"
-        words = _TOKENS.findall(_STRETCHED.sub(r"\1\1", normalise(text)))
+        words = _TOKENS.findall(_plain(text))
         docs.append(" ".join(f"{tag}|{w}" for w in words) + f" {tag}|__lang__")
     x = _TAGGED.transform(docs)
     x.data = 1.0 + np.log(x.data)

@@ -174,6 +174,21 @@ def test_a_second_reply_to_the_same_message_needs_confirmation(agents, conversat
     assert Message.objects.filter(direction="out").count() == 2
 
 
+def test_a_reply_by_someone_who_left_is_named_as_the_sentences_subject(agents, conversation):
+    """German puts "a former contributor" after "von" elsewhere (dative); here it is the subject."""
+    from django.utils import translation
+
+    from socialdesk.actions.leaving import stop_contributing
+
+    actions.reply(actor=agents["contributor"], conversation=conversation, text="First answer")
+    stop_contributing(actor=agents["admin"], user=agents["contributor"])
+    with pytest.raises(ActionConflict, match="^A former contributor already replied"):
+        actions.reply(actor=agents["moderator"], conversation=conversation, text="Second")
+    with translation.override("de"):
+        with pytest.raises(ActionConflict, match="^Ein ehemaliges Teammitglied hat schon"):
+            actions.reply(actor=agents["moderator"], conversation=conversation, text="Zweite")
+
+
 def _held_with_reply(contributor, conversation, *, days_ago):
     actions.reply(
         actor=contributor,

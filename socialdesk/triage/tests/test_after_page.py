@@ -7,7 +7,12 @@ from django_tasks_db.models import DBTaskResult
 
 from socialdesk.actions import deal
 from socialdesk.actions.inbound import ingest
-from socialdesk.actions.triage import pending_older_than, run_pending
+from socialdesk.actions.triage import (
+    follow_ups_older_than,
+    pending_older_than,
+    run_follow_ups,
+    run_pending,
+)
 from socialdesk.conversations.models import Activity, Conversation
 from socialdesk.operations import schedule
 from socialdesk.queues.models import Queue
@@ -110,6 +115,58 @@ def test_a_lost_task_is_found_again_by_the_sweep(demo, inbound, settings):
     assert not c.triage_pending
     assert TriageSuggestion.objects.filter(conversation=c).exists()
     assert pending_older_than(0) == []
+
+
+def test_a_lost_follow_up_task_is_found_again_by_the_sweep(demo, inbound, settings):
+    first = inbound("Firefox crashes every time I open a PDF, please help", author_id="601")
+    ingest([first], triage_later=True)
+    _run_enqueued()
+    c = Conversation.objects.get()
+    assert not c.retriage_pending
+
+    follow_up = inbound("still broken", author_id="601", in_reply_to=first.platform_id)
+    ingest([follow_up], triage_later=True)
+    c.refresh_from_db()
+    assert c.retriage_pending and not c.triage_pending  # dealt meanwhile: it was routed
+    DBTaskResult.objects.filter(task_path=TASK).delete()  # the worker died with it
+    settings.SOCIALDESK_TRIAGE_SWEEP_SECONDS = 0
+    assert follow_ups_older_than(0) == [c.pk]
+    assert pending_older_than(0) == []
+    schedule.triage(scheduler=None)
+    assert _run_enqueued() == 1
+    c.refresh_from_db()
+    assert not c.retriage_pending
+    entry = Activity.objects.filter(conversation=c, kind="triaged").latest("pk")
+    assert entry.detail["follow_up"] == c.messages.get(platform_id=follow_up.platform_id).pk
+    assert follow_ups_older_than(0) == []
+    # The page's task, had it only been slow, reads nothing twice.
+    assert run_follow_ups([c.pk]) == 0
+    assert Activity.objects.filter(conversation=c, kind="triaged").count() == 2
+
+
+def test_a_follow_up_triage_fails_on_keeps_its_triage_and_waits_no_more(
+    demo, inbound, monkeypatch
+):
+    from socialdesk.triage import services
+
+    first = inbound("Firefox crashes every time I open a PDF, please help", author_id="602")
+    ingest([first], triage_later=True)
+    _run_enqueued()
+    ingest(
+        [inbound("still broken", author_id="602", in_reply_to=first.platform_id)],
+        triage_later=True,
+    )
+    c = Conversation.objects.get()
+    before = (c.type, c.sentiment)
+
+    def broken(items, context=None):
+        raise RuntimeError("model file missing")
+
+    monkeypatch.setattr(services, "classify_stored", broken)
+    assert _run_enqueued() == 0
+    c.refresh_from_db()
+    assert (c.type, c.sentiment) == before and not c.retriage_pending
+    assert Activity.objects.filter(conversation=c, kind="triaged").count() == 1
 
 
 def test_a_conversation_triage_fails_on_is_released_without_suggestions(

@@ -3,7 +3,6 @@
 import faulthandler
 import json
 import logging
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,27 +20,34 @@ from socialdesk.triage import patterns
 from socialdesk.triage.classify import TagRuleSpec, TriageConfig, TriageInput, classify
 from socialdesk.triage.models import TagRule
 
-# On a backtracking engine `(a+)+$` against n a's and a b takes about 2ⁿ steps: hours from n ≈ 40.
+# On a backtracking engine `(a+)+$` against n a's and a b takes about 2ⁿ steps: hours from n ≈ 40,
+# so these tests finish only on a linear engine; no clock is read (how fast is bench/patterns.py's).
 CATASTROPHIC = "(a+)+$"
-GENEROUS = 5.0  # seconds; the linear engine needs milliseconds
 
 
 @pytest.fixture
 def watchdog():
     """If a regression brings backtracking back, end the run with a traceback instead of hanging it:
-    a regex match holds the interpreter, so only this C-level timer can still fire."""
+    a regex match holds the interpreter, so only this C-level timer can still fire. Not a timing:
+    the linear engine needs milliseconds, a backtracking one longer than the universe has."""
     faulthandler.dump_traceback_later(120, exit=True)
     yield
     faulthandler.cancel_dump_traceback_later()
 
 
+def test_person_written_patterns_run_on_re2():
+    """RE2 never backtracks (its time is linear in the text): the catastrophic pattern is compiled
+    by it, not by Python's `re`, and finds what it should."""
+    compiled = patterns.compile_pattern(CATASTROPHIC)
+    assert type(compiled).__module__.split(".")[0] == "re2"
+    assert patterns.search(CATASTROPHIC, "baaaa").group(0) == "aaaa"
+
+
 def test_a_catastrophic_pattern_finishes_on_every_new_message(watchdog):
     rule = TagRuleSpec(tag="A", name="As", regex=CATASTROPHIC)
     text = "a" * 100_000 + "b"
-    started = time.monotonic()
     result = classify(TriageInput(text), TriageConfig(tag_rules=(rule,)))
     assert rule.matches(TriageInput(text), type="", language="") is None
-    assert time.monotonic() - started < GENEROUS
     assert result.tags == []
     # It still matches where it should.
     assert (
@@ -50,16 +56,14 @@ def test_a_catastrophic_pattern_finishes_on_every_new_message(watchdog):
     )
 
 
-def test_a_catastrophic_pattern_previews_quickly(client, agents, demo, inbound, watchdog):
+def test_a_catastrophic_pattern_is_accepted_and_previews(client, agents, demo, inbound, watchdog):
     ingest([inbound("a" * 5_000 + "b"), inbound("a" * 60)])
     client.force_login(agents["cm"])
     tag = TagRule.objects.first().tag
-    started = time.monotonic()
     page = client.post(
         "/triage/rules/",
         {"name": "As", "tag": tag.pk, "regex": CATASTROPHIC, "preview": "1", "active": "on"},
     ).content.decode()
-    assert time.monotonic() - started < GENEROUS
     assert "Preview: 1 open conversation would be tagged" in page
 
 
