@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from socialdesk.brands.models import BrandAccount
 from socialdesk.connectors import auth
+from socialdesk.connectors import messages as says
 from socialdesk.connectors.base import (
     AlreadyPosted,
     Capability,
@@ -126,10 +127,10 @@ def _blocked(action: OutboundAction) -> str:
     """Why the action's account cannot send it now, in words for the conversation page; "" if it can."""
     account = action.account
     if account.credentials_failed_at is not None:
-        return (
-            f"{account}'s connection stopped working ({account.credentials_error or 'its credentials were refused'}); "
-            "this goes out once a community manager reconnects it on the Accounts page."
-        )
+        return says.CONNECTION_STOPPED % {
+            "account": account,
+            "error": account.credentials_error or says.CREDENTIALS_REFUSED,
+        }
     capabilities = auth.capabilities(account)
     if capabilities.allows(action.kind) == auth.NO:
         return (
@@ -410,7 +411,7 @@ def recover_stalled(*, now=None) -> int:
         n += OutboundAction.objects.filter(pk=action.pk, state=ActionState.SENDING).update(
             state=ActionState.PENDING,
             next_attempt_at=now,
-            last_error="Worker stopped while sending; outcome unknown, checking again.",
+            last_error=says.WORKER_STOPPED_CHECKING,
             updated_at=now,
         )
     return n

@@ -14,6 +14,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from socialdesk.actions import deal as play
@@ -22,6 +23,7 @@ from socialdesk.errors import ActionError, ActionRefused
 from socialdesk.ingestion.models import SetAsideMessage
 from socialdesk.outbox.models import WebhookDelivery
 from socialdesk.people.audit import PERSONAL_KINDS, record
+from socialdesk.people.languages import language_of, writing_to
 from socialdesk.people.mail import send_later
 from socialdesk.people.models import Application, AuditEntry, Profile, Role, has_role, role_of
 from socialdesk.people.services import end_all_sessions
@@ -77,6 +79,9 @@ def _delete(*, actor, user) -> None:
         user.get_full_name() or user.get_username(),
     )
     by_admin = actor.pk != user.pk
+    # Read before their profile goes. Leaving themselves, the page's language is theirs too; an
+    # admin's is not.
+    language = language_of(user) or ("" if by_admin else translation.get_language())
     play.stop(agent=user)
     role = role_of(user)
     with transaction.atomic():
@@ -94,8 +99,10 @@ def _delete(*, actor, user) -> None:
         user.delete()
         record("left", actor=actor if by_admin else None, role=role, by_admin=by_admin)
     if email:
-        body = render_to_string("people/emails/left.txt", {"name": name, "by_admin": by_admin})
-        send_later("Your Socialdesk account is deleted", body, [email])
+        with writing_to(language):
+            subject = _("Your Socialdesk account is deleted")
+            body = render_to_string("people/emails/left.txt", {"name": name, "by_admin": by_admin})
+        send_later(subject, body, [email])
 
 
 def _other_admins(user) -> bool:

@@ -4,10 +4,12 @@ Authentication: the browser session (with its CSRF token) or `Authorization: Bea
 Tokens are made and revoked on the settings page (`/settings/tokens/`), each with a scope (`read`:
 GET only; `act`: whatever its person may do) and an expiry.
 
-Every error, whatever its status, is JSON of one shape (`ErrorOut`): `{"status": 404, "detail":
-"..."}`, with `field` when one field is at fault and `errors` (each with `loc`, `msg`, `type`) for
-a 422. 400 or 422 bad input, 401 no or an expired token, 403 not allowed (or a read-only token),
-404 unknown (or not yours to see), 409 someone else has it or it changed meanwhile.
+Every error, whatever its status, is JSON of one shape (`ErrorOut`): `{"status": 404, "code":
+"not_found", "detail": "..."}`, with `field` when one field is at fault and `errors` (each with
+`loc`, `msg`, `type`) for a 422. 400 or 422 bad input, 401 no or an expired token, 403 not allowed
+(or a read-only token), 404 unknown (or not yours to see), 409 someone else has it or it changed
+meanwhile. `detail` is for a person, in the caller's language (the token's person's, else
+`Accept-Language`); `status`, `code`, `field` and `errors` are for programs and never change with it.
 
 Every text field has the action layer's length limit (`conversations.limits.TEXT_LIMITS`) in its
 schema, so an over-long field is refused while the body is parsed, before any work is done.
@@ -21,7 +23,8 @@ from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -34,6 +37,7 @@ from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.limits import TEXT_LIMITS, unsafe_character
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.errors import ActionError
+from socialdesk.people.languages import language_codes
 from socialdesk.people.models import ApiToken, TokenScope, has_role, signatures_of
 from socialdesk.prepared import Prepared
 from socialdesk.queues.models import Queue
@@ -54,6 +58,22 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
+# An error's machine-readable name, by status (`code`): the same in every language.
+CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid_request",
+    429: "too_many_requests",
+    500: "server_error",
+}
+READ_ONLY_TOKEN = "read_only_token"
+
+
 class ScopeRefused(Exception):
     """A read-only token tried to change something."""
 
@@ -70,6 +90,12 @@ class TokenAuth(HttpBearer):
         row = token_with_person(ApiToken.hash(token))
         if row is None or not row.user.is_active or row.expired(now):
             return None
+        # The session's person had their language set by LanguageMiddleware; a token's person
+        # is known only now. Whatever this call answers is in their language from here on.
+        language = getattr(getattr(row.user, "profile", None), "language", "")
+        if language in language_codes():
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         if row.scope != TokenScope.ACT and request.method not in SAFE_METHODS:
             raise ScopeRefused()
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
@@ -114,11 +140,15 @@ def _in_one_shape(view):
             return response
         status = response.status_code
         if status == 405:
-            allowed = response.get("Allow", "")
-            detail = f"{request.method} is not allowed here; this path takes {allowed}."
+            detail = gettext("%(method)s is not allowed here; this path takes %(allowed)s.") % {
+                "method": request.method,
+                "allowed": response.get("Allow", ""),
+            }
+        elif status == 404:
+            detail = gettext("Not Found")
         else:
             detail = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
-        again = error_response(request, status, detail or "Error")
+        again = error_response(request, status, detail or gettext("Error"))
         for header in ("Allow", "Retry-After"):
             if header in response:
                 again[header] = response[header]
@@ -137,9 +167,9 @@ api = DeskAPI(
 )
 
 
-def error_response(request, status: int, detail: str, **more):
+def error_response(request, status: int, detail: str, *, code: str = "", **more):
     """Every error, whatever its status, in one shape (`ErrorOut`)."""
-    body = {"status": status, "detail": detail}
+    body = {"status": status, "code": code or CODES.get(status, "error"), "detail": str(detail)}
     body.update({k: v for k, v in more.items() if v is not None})
     return api.create_response(request, body, status=status)
 
@@ -152,13 +182,16 @@ def action_error(request, exc: ActionError):
 @api.exception_handler(ScopeRefused)
 def scope_refused(request, exc):
     return error_response(
-        request, 403, "This token may only read: make an 'act' token to change anything."
+        request,
+        403,
+        gettext("This token may only read: make an 'act' token to change anything."),
+        code=READ_ONLY_TOKEN,
     )
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return error_response(request, 404, "Not Found")
+    return error_response(request, 404, gettext("Not Found"))
 
 
 @api.exception_handler(HttpError)
@@ -168,14 +201,16 @@ def http_error(request, exc: HttpError):
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request, exc):
-    return error_response(request, 403, str(exc) or "You may not do this.")
+    return error_response(request, 403, str(exc) or gettext("You may not do this."))
 
 
 @api.exception_handler(Exception)
 def server_error(request, exc):
     # Logged with its traceback like any other; the body says no more than that it happened.
     logging.getLogger("django.request").exception("API error", exc_info=exc)
-    return error_response(request, 500, "Something went wrong on our side; it has been logged.")
+    return error_response(
+        request, 500, gettext("Something went wrong on our side; it has been logged.")
+    )
 
 
 @api.exception_handler(ValidationError)
@@ -192,7 +227,13 @@ def validation_error(request, exc: ValidationError):
                 "type": str(e.get("type", "")),
             }
         )
-    return error_response(request, 422, "Invalid request: " + "; ".join(problems), errors=errors)
+    # The parts' own words are the schema library's (English), as are `errors`' `msg` and `type`.
+    return error_response(
+        request,
+        422,
+        gettext("Invalid request: %(problems)s") % {"problems": "; ".join(problems)},
+        errors=errors,
+    )
 
 
 def _storable(value: str) -> str:
@@ -217,7 +258,9 @@ def auth_error(request, exc):
     return error_response(
         request,
         401,
-        "Sign in or send 'Authorization: Bearer <token>' with a token that has not expired.",
+        gettext(
+            "Sign in or send 'Authorization: Bearer <token>' with a token that has not expired."
+        ),
     )
 
 
@@ -373,10 +416,14 @@ def _related_from(c: Conversation, msgs: list, *, user=None) -> None:
         c.dealt_to = user
 
 
+def unknown_queue(slug: str) -> str:
+    return gettext("Unknown queue '%(slug)s'. GET /api/v1/queues lists yours.") % {"slug": slug}
+
+
 def _queue_for(request, slug: str) -> Queue:
     queue = Queue.objects.filter(slug=slug).first()
     if queue is None or not has_role(request.user, queue.visible_to):
-        raise HttpError(404, f"Unknown queue '{slug}'. GET /api/v1/queues lists yours.")
+        raise HttpError(404, unknown_queue(slug))
     return queue
 
 
@@ -433,7 +480,7 @@ def play_next(request: HttpRequest, body: PlayIn):
     session = play_services.current_session(agent=request.user)
     if session is not None and session.queue.slug == body.queue and not session.filter:
         if not has_role(request.user, session.queue.visible_to):
-            raise HttpError(404, f"Unknown queue '{body.queue}'. GET /api/v1/queues lists yours.")
+            raise HttpError(404, unknown_queue(body.queue))
         conversation = play_services.deal_next(agent=request.user, session=session)
     else:
         queue = _queue_for(request, body.queue)
@@ -534,7 +581,7 @@ def _conversation(request, conversation_id: int) -> Conversation:
     if c is None:
         raise Http404
     if not can_see(user=request.user, conversation=c, fresh=True):
-        raise HttpError(404, "Not Found")
+        raise HttpError(404, gettext("Not Found"))
     return c
 
 
@@ -618,7 +665,7 @@ def reminder(request, conversation_id: int, body: ReminderIn):
         due = None
     if due is None:
         raise HttpError(
-            400, "due_at must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z."
+            400, gettext("due_at must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z.")
         )
     if timezone.is_naive(due):
         due = timezone.make_aware(due)
@@ -642,7 +689,9 @@ def assign(request, conversation_id: int, body: AssignIn):
             else get_user_model().objects.filter(username=body.to_user, is_active=True).first()
         )
         if to_user is None:
-            raise HttpError(400, f"No agent called '{body.to_user}'.")
+            raise HttpError(
+                400, gettext("No agent called '%(username)s'.") % {"username": body.to_user}
+            )
     if body.to_queue:
         to_queue = _queue_for(request, body.to_queue)
     _act(
@@ -696,7 +745,7 @@ def like(request, conversation_id: int):
         .first()
     )
     if message is None:
-        raise HttpError(400, "There is no customer message to like.")
+        raise HttpError(400, gettext("There is no customer message to like."))
     actions.like(actor=request.user, conversation=c, message=message)
     return {"detail": "like queued"}
 

@@ -12,7 +12,16 @@ ERROR = {
     "description": "Every error, whatever its status.",
     "properties": {
         "status": {"type": "integer", "description": "The HTTP status, again."},
-        "detail": {"type": "string", "description": "What went wrong, in words for a person."},
+        "code": {
+            "type": "string",
+            "description": "What went wrong, for a program: the same in every language "
+            "(not_found, forbidden, read_only_token, invalid_request…).",
+        },
+        "detail": {
+            "type": "string",
+            "description": "What went wrong, in words for a person, in the caller's language "
+            "(their profile's, else Accept-Language).",
+        },
         "field": {"type": "string", "description": "The field at fault, when it is one."},
         "errors": {
             "type": "array",
@@ -28,7 +37,7 @@ ERROR = {
             },
         },
     },
-    "required": ["status", "detail"],
+    "required": ["status", "code", "detail"],
 }
 
 ERRORS = {

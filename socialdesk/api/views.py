@@ -73,4 +73,6 @@ def not_found(request, rest=""):
     failure page."""
     from django.http import JsonResponse
 
-    return JsonResponse({"status": 404, "detail": "Not Found"}, status=404)
+    return JsonResponse(
+        {"status": 404, "code": "not_found", "detail": gettext("Not Found")}, status=404
+    )

@@ -4,6 +4,7 @@
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -115,7 +116,7 @@ def _subscription(request, webhook_id: int) -> WebhookSubscription:
     services.require_manager(request.user)
     found = WebhookSubscription.objects.filter(pk=webhook_id).first()
     if found is None:
-        raise HttpError(404, "No such webhook. GET /api/v1/webhooks lists them.")
+        raise HttpError(404, gettext("No such webhook. GET /api/v1/webhooks lists them."))
     return found
 
 

@@ -246,13 +246,13 @@ class ReturnIn(Schema):
 
 def _require_moderator(request):
     if not has_role(request.user, Role.MODERATOR):
-        raise HttpError(403, "Only moderators approve replies.")
+        raise HttpError(403, _("Only moderators approve replies."))
 
 
 def _visible_action(request, action_id: int) -> OutboundAction:
     action = get_object_or_404(OutboundAction.objects.select_related("conversation"), pk=action_id)
     if not can_see(user=request.user, conversation=action.conversation):
-        raise HttpError(404, "Not Found")
+        raise HttpError(404, _("Not Found"))
     return action
 
 

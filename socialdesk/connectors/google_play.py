@@ -30,6 +30,7 @@ from googleapiclient import discovery
 from googleapiclient.errors import HttpError
 
 from . import base
+from . import messages as says
 from .base import (
     Capability,
     ConnectorError,
@@ -40,6 +41,9 @@ from .base import (
     OutcomeUnknown,
     Unreadable,
 )
+
+# How people and its error messages call it.
+PLATFORM_NAME = "Google Play"
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +174,7 @@ def credentials_from(creds: dict, *, label: str = "The account"):
         from google.oauth2.credentials import Credentials
 
         return Credentials(token=creds["access_token"])
-    raise ConnectorError(
-        f"{label} has no Google Play credentials: connect it on the Accounts page", retryable=False
-    )
+    raise ConnectorError(says.PLAY_NO_CREDENTIALS % {"account": label}, retryable=False)
 
 
 def _key_of(credentials: dict) -> str:
@@ -309,30 +311,29 @@ def _translate(exc: Exception, *, write: bool) -> ConnectorError:
         detail = exc.reason or ""
         if status == 429:
             return ConnectorError(
-                "Google Play quota reached",
+                says.PLAY_QUOTA,
                 retryable=True,
                 wait_until=_retry_after(exc),
                 status=429,
             )
         if status >= 500:
             return ConnectorError(
-                f"Google Play server error {status}", retryable=True, status=status
+                says.SERVER_ERROR % {"platform": PLATFORM_NAME, "status": status},
+                retryable=True,
+                status=status,
             )
         if status == 401:
-            return CredentialsRejected(
-                "Google Play refused the credentials (401): reconnect the app"
-            )
+            return CredentialsRejected(says.PLAY_REFUSED)
         if status == 403 and _permission_denied(exc.content):
-            return CredentialsRejected(
-                "Google Play: these credentials have no access to the app (403); see the Accounts page",
-                status=403,
-            )
+            return CredentialsRejected(says.PLAY_NO_ACCESS, status=403)
         if status == 403:
             return ConnectorError(
-                f"Google Play refused the call (403): {detail}", retryable=False, status=403
+                says.PLAY_FORBIDDEN % {"detail": detail}, retryable=False, status=403
             )
         return ConnectorError(
-            f"Google Play answered {status}: {detail}", retryable=False, status=status
+            says.ANSWERED % {"platform": PLATFORM_NAME, "status": status, "detail": detail},
+            retryable=False,
+            status=status,
         )
     if isinstance(exc, RefreshError):
         if getattr(exc, "retryable", False):
@@ -341,15 +342,15 @@ def _translate(exc: Exception, *, write: bool) -> ConnectorError:
             )
         return CredentialsRejected(f"Google refused the service account key: {exc}")
     if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
+        said = says.NO_ANSWER % {"platform": PLATFORM_NAME, "error": exc.__class__.__name__}
         if write:
-            return OutcomeUnknown(f"No answer from Google Play: {exc.__class__.__name__}")
-        return ConnectorError(
-            f"No answer from Google Play: {exc.__class__.__name__}", retryable=True
-        )
+            return OutcomeUnknown(said)
+        return ConnectorError(said, retryable=True)
     if isinstance(exc, ValueError):
+        said = says.MALFORMED_ANSWER % {"platform": PLATFORM_NAME, "error": exc}
         if write:
-            return OutcomeUnknown(f"Google Play sent a malformed answer: {exc}")
-        return ConnectorError(f"Google Play sent a malformed answer: {exc}", retryable=True)
+            return OutcomeUnknown(said)
+        return ConnectorError(said, retryable=True)
     raise exc
 
 
@@ -476,7 +477,7 @@ class GooglePlayConnector(base.Connector):
             or not isinstance(paging, dict)
             or not isinstance(paging.get("nextPageToken") or "", str)
         ):
-            raise ConnectorError("Google Play sent a malformed page", retryable=True)
+            raise ConnectorError(says.MALFORMED_PAGE % {"platform": PLATFORM_NAME}, retryable=True)
         messages, unreadable = read_reviews(reviews, package=self.package)
         return messages, unreadable, paging.get("nextPageToken") or None
 
@@ -592,7 +593,9 @@ class GooglePlayConnector(base.Connector):
             except Exception as exc:  # noqa: BLE001 - translated or re-raised
                 raise _translate(exc, write=False) from exc
             if not isinstance(body, dict) or not isinstance(body.get("reviews") or [], list):
-                raise ConnectorError("Google Play sent a malformed page", retryable=True)
+                raise ConnectorError(
+                    says.MALFORMED_PAGE % {"platform": PLATFORM_NAME}, retryable=True
+                )
             listed.update(
                 base.text(r.get("reviewId"))
                 for r in body.get("reviews") or []

@@ -28,6 +28,7 @@ from mastodon import Mastodon
 from mastodon import errors as merr
 
 from . import base
+from . import messages as says
 from .base import (
     Capability,
     ConnectorError,
@@ -238,10 +239,7 @@ class MastodonConnector(base.Connector):
         )  # an account whose token was refused stops here
         token = credentials.get("access_token")
         if not token:
-            raise ConnectorError(
-                f"{account} has no Mastodon access token: connect it on the Accounts page",
-                retryable=False,
-            )
+            raise ConnectorError(says.MASTODON_NO_TOKEN % {"account": account}, retryable=False)
         self.token = token
         instance = (
             api_base
@@ -270,46 +268,43 @@ class MastodonConnector(base.Connector):
     def _translate(self, exc: Exception, *, write: bool) -> ConnectorError:
         if isinstance(exc, merr.MastodonRatelimitError):
             return ConnectorError(
-                "Mastodon rate limit reached",
+                says.RATE_LIMITED % {"platform": "Mastodon"},
                 retryable=True,
                 wait_until=self.client.ratelimit_reset,
                 status=429,
             )
         if isinstance(exc, merr.MastodonUnauthorizedError):
-            return self._refused(
-                "Mastodon refused the access token (401): it was revoked; reconnect the account",
-                status=401,
-            )
+            return self._refused(says.MASTODON_REFUSED, status=401)
         if isinstance(exc, merr.MastodonServerError):
             return ConnectorError(
-                f"Mastodon server error: {exc}", retryable=True, status=_status(exc)
+                says.SERVER_SAID % {"platform": "Mastodon", "error": exc},
+                retryable=True,
+                status=_status(exc),
             )
         if isinstance(exc, merr.MastodonNotFoundError):
-            return ConnectorError(
-                "Mastodon: the status no longer exists (404)", retryable=False, status=404
-            )
+            return ConnectorError(says.MASTODON_GONE, retryable=False, status=404)
         if isinstance(exc, merr.MastodonNetworkError):
+            said = says.NO_ANSWER % {"platform": "Mastodon", "error": exc}
             if write:
-                return OutcomeUnknown(f"No answer from Mastodon: {exc}")
-            return ConnectorError(f"No answer from Mastodon: {exc}", retryable=True)
+                return OutcomeUnknown(said)
+            return ConnectorError(said, retryable=True)
         if (
             isinstance(exc, merr.MastodonAPIError)
             and _status(exc) == 403
             and "outside the authorized scopes" in str(exc)
         ):
-            return self._refused(
-                "Mastodon: the access token lacks a scope this needs (403); reconnect the account so the desk "
-                "asks for the scopes it uses",
-                status=403,
-            )
+            return self._refused(says.MASTODON_SCOPE, status=403)
         if isinstance(exc, merr.MastodonAPIError):
             status = _status(exc)
             if status is None or "Could not parse" in str(exc):
+                said = says.MALFORMED_ANSWER % {"platform": "Mastodon", "error": exc}
                 if write:
-                    return OutcomeUnknown(f"Mastodon sent a malformed answer: {exc}")
-                return ConnectorError(f"Mastodon sent a malformed answer: {exc}", retryable=True)
+                    return OutcomeUnknown(said)
+                return ConnectorError(said, retryable=True)
             return ConnectorError(
-                f"Mastodon answered {status}: {exc}", retryable=False, status=status
+                says.ANSWERED % {"platform": "Mastodon", "status": status, "detail": exc},
+                retryable=False,
+                status=status,
             )
         raise exc
 
@@ -452,7 +447,7 @@ class MastodonConnector(base.Connector):
         if page is None:
             return []
         if not isinstance(page, list):
-            raise ConnectorError("Mastodon sent a malformed page", retryable=True)
+            raise ConnectorError(says.MALFORMED_PAGE % {"platform": "Mastodon"}, retryable=True)
         return page
 
     def _wait(self) -> float | None:
@@ -492,7 +487,7 @@ class MastodonConnector(base.Connector):
             status = self.client.status(status_id)
         except merr.MastodonNotFoundError as exc:
             raise ConnectorError(
-                "Mastodon: the status being answered was deleted, or this account cannot see it (404)",
+                says.MASTODON_TARGET_GONE,
                 retryable=False,
                 status=404,
             ) from exc

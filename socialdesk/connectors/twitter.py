@@ -24,6 +24,7 @@ from twitter_text import extract_urls_with_indices
 from twitter_text.regexp.latin_accent_chars import latin_accent_chars
 
 from . import base
+from . import messages as says
 from .base import (
     AlreadyPosted,
     Capability,
@@ -147,9 +148,7 @@ def client_for(credentials: dict, *, api_base: str | None = None) -> tuple[tweep
         return _mount(client, api_base), True
     token = credentials.get("access_token") or credentials.get("bearer_token")
     if not token:
-        raise ConnectorError(
-            "No X credentials: connect the account on the Accounts page", retryable=False
-        )
+        raise ConnectorError(says.X_NO_CREDENTIALS, retryable=False)
     return make_client(token, api_base=api_base), False
 
 
@@ -172,36 +171,45 @@ def _translate(exc: Exception) -> ConnectorError:
     """Map tweepy's and requests' errors onto what the outbox and the poller act on."""
     if isinstance(exc, tweepy.TooManyRequests):
         return ConnectorError(
-            "X rate limit reached", retryable=True, wait_until=_reset_of(exc.response), status=429
+            says.RATE_LIMITED % {"platform": "X"},
+            retryable=True,
+            wait_until=_reset_of(exc.response),
+            status=429,
         )
     if isinstance(exc, tweepy.TwitterServerError):
         return ConnectorError(
-            f"X server error {exc.response.status_code}",
+            says.SERVER_ERROR % {"platform": "X", "status": exc.response.status_code},
             retryable=True,
             status=exc.response.status_code,
         )
     if isinstance(exc, tweepy.Unauthorized):
-        return CredentialsRejected("X refused the credentials (401): reconnect the account")
+        return CredentialsRejected(says.X_REFUSED)
     if isinstance(exc, tweepy.Forbidden) and _problem_type(exc.response).endswith(
         "/unsupported-authentication"
     ):
         # An app-only token asked to post, like or repost: it reads, it never will do more.
         return CredentialsRejected(
-            "X refuses replies, likes and reposts with an app-only token: connect the account with X "
-            "(or OAuth 1.0a user tokens) on the Accounts page",
+            says.X_APP_ONLY,
             read_only=True,
             status=403,
         )
     if isinstance(exc, tweepy.HTTPException):
         return ConnectorError(
-            f"X answered {exc.response.status_code}: {_error_text(exc.response)}",
+            says.ANSWERED
+            % {
+                "platform": "X",
+                "status": exc.response.status_code,
+                "detail": _error_text(exc.response),
+            },
             retryable=False,
             status=exc.response.status_code,
         )
     if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
-        return OutcomeUnknown(f"No answer from X: {exc.__class__.__name__}")
+        return OutcomeUnknown(says.NO_ANSWER % {"platform": "X", "error": exc.__class__.__name__})
     if isinstance(exc, ValueError):
-        return ConnectorError(f"X sent a malformed answer: {exc}", retryable=True)
+        return ConnectorError(
+            says.MALFORMED_ANSWER % {"platform": "X", "error": exc}, retryable=True
+        )
     raise exc
 
 
@@ -585,7 +593,7 @@ class TwitterConnector(base.Connector):
         self.credentials = self.keeper.current()
         if not base.mapping(self.credentials):
             raise ConnectorError(
-                f"{account} has no X credentials: connect it on the Accounts page", retryable=False
+                says.X_ACCOUNT_NO_CREDENTIALS % {"account": account}, retryable=False
             )
         self.api_base = api_base
         self.client, self.user_auth = client_for(self.credentials, api_base=api_base)
@@ -713,7 +721,7 @@ class TwitterConnector(base.Connector):
         except Exception as exc:  # noqa: BLE001 - translated or re-raised
             raise _translate(exc) from exc
         if not isinstance(body, dict):
-            raise ConnectorError("X sent a malformed page", retryable=True)
+            raise ConnectorError(says.MALFORMED_PAGE % {"platform": "X"}, retryable=True)
         meta = body.get("meta") or {}
         if (
             not isinstance(meta, dict)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from socialdesk.actions.inbound import IngestResult, ingest
 from socialdesk.brands.models import BrandAccount
+from socialdesk.connectors import messages as says
 from socialdesk.connectors.base import Capability, ConnectorError
 from socialdesk.connectors.registry import connector_for
 
@@ -27,7 +28,7 @@ def _error_text(exc: Exception) -> str:
     text = (
         str(exc)
         if isinstance(exc, ConnectorError)
-        else f"Unexpected error: {exc.__class__.__name__}: {exc}"
+        else says.UNEXPECTED % {"kind": exc.__class__.__name__, "error": exc}
     )
     return boundary.clean(text)[:2000]
 

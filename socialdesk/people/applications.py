@@ -24,6 +24,7 @@ from socialdesk.errors import (
 )
 
 from . import audit, notifications
+from .languages import language_codes, writing_to
 from .mail import send_later
 from .models import ROLE_RANK, Application, ApplicationStatus, Profile, Role, has_role, role_of
 
@@ -36,20 +37,31 @@ def hashtag() -> str:
 
 
 def criteria() -> list[tuple[str, str]]:
-    """(key, the statement the applicant confirms), in the seed's order."""
+    """(key, the statement the applicant confirms), in the seed's order, in the reader's language."""
     return [
         (
             "experience",
-            f"I have at least 2 weeks of experience responding to Social Support inquiries using {hashtag()}",
+            gettext(
+                "I have at least 2 weeks of experience responding to Social Support inquiries using %(hashtag)s"
+            )
+            % {"hashtag": hashtag()},
         ),
-        ("respect", "I demonstrate good instincts and respect for others"),
-        ("clarity", "I provide clear instructions and objective responses to user inquiries"),
+        ("respect", gettext("I demonstrate good instincts and respect for others")),
+        (
+            "clarity",
+            gettext("I provide clear instructions and objective responses to user inquiries"),
+        ),
         (
             "collaboration",
-            "I collaborate well with contributors and seek feedback to improve my responses",
+            gettext(
+                "I collaborate well with contributors and seek feedback to improve my responses"
+            ),
         ),
-        ("judgement", "I show good judgement across my personal and professional social networks"),
-        ("nda", "I have signed a Non-Disclosure Agreement (NDA)"),
+        (
+            "judgement",
+            gettext("I show good judgement across my personal and professional social networks"),
+        ),
+        ("nda", gettext("I have signed a Non-Disclosure Agreement (NDA)")),
     ]
 
 
@@ -79,16 +91,28 @@ def already_applied(email: str) -> str | None:
     """Why this address cannot apply now, or None."""
     email = (email or "").strip()
     if get_user_model().objects.filter(email__iexact=email).exists():
-        return "This email address already has an account: sign in, or reset your password if you forgot it."
+        return gettext(
+            "This email address already has an account: sign in, or reset your password if you forgot it."
+        )
     if Application.objects.filter(email__iexact=email, status=ApplicationStatus.PENDING).exists():
-        return "An application from this email address is waiting for review already: the team answers within 2 business days."
+        return gettext(
+            "An application from this email address is waiting for review already: the team answers within 2 business days."
+        )
     return None
 
 
 def submit(
-    *, name: str, email: str, handle: str, started_on: date, confirmed: list[str], base_url: str
+    *,
+    name: str,
+    email: str,
+    handle: str,
+    started_on: date,
+    confirmed: list[str],
+    base_url: str,
+    language: str = "",
 ) -> Application:
-    """Keep an application and tell the applicant it arrived and when to expect an answer."""
+    """Keep an application and tell the applicant it arrived and when to expect an answer.
+    `language` is the one they applied in: the emails about it are written in it."""
     keys = [key for key, _ in criteria()]
     missing = [key for key in keys if key not in confirmed]
     if missing:
@@ -112,12 +136,15 @@ def submit(
             confirmed_criteria=keys,
             privacy_accepted=True,
             contact_accepted=True,
+            language=language if language in language_codes() else "",
         )
     notifications.application_submitted(application)
+    # Sent while they wait for the page: the request's zone is their browser's.
     _mail(
         application.email,
         "people/emails/application_received",
         {"application": application, "due": answer_due(application), "base_url": base_url},
+        language=application.language,
     )
     return application
 
@@ -166,6 +193,7 @@ def approve(*, actor, application_id: int, base_url: str, role: str = Role.CONTR
         user.email,
         "people/emails/application_approved",
         {"user": user, "link": set_password_link(user, base_url), "role": Role(role).label},
+        language=application.language,
     )
     return user
 
@@ -190,7 +218,12 @@ def reject(*, actor, application_id: int, reason: str) -> Application:
         )
         application.refresh_from_db()
     audit.record("application_rejected", actor=actor, application=application.pk)
-    _mail(application.email, "people/emails/application_rejected", {"application": application})
+    _mail(
+        application.email,
+        "people/emails/application_rejected",
+        {"application": application},
+        language=application.language,
+    )
     return application
 
 
@@ -203,18 +236,24 @@ def invitable_roles(actor) -> list[tuple[str, str]]:
     return [(r.value, r.label) for r in Role if ROLE_RANK[r] < rank or mine == Role.ADMIN]
 
 
-def invite(*, actor, name: str, email: str, role: str, base_url: str):
-    """An account for someone the community manager already knows, with an email to set a password."""
+def invite(*, actor, name: str, email: str, role: str, base_url: str, language: str = ""):
+    """An account for someone the community manager already knows, with an email to set a
+    password. `language` is theirs, as the community manager knows it ("": the desk's default
+    until they choose): the email is written in it, and their desk starts in it."""
     _require_cm(actor)
     if role not in dict(invitable_roles(actor)):
         raise ActionError(gettext("You cannot invite someone into that role."), field="role")
+    if language and language not in language_codes():
+        raise ActionError(gettext("Choose a language from the list."), field="language")
     email = (email or "").strip()
     if get_user_model().objects.filter(email__iexact=email).exists():
         raise ActionError(
             gettext("Someone already has an account with this email address."), field="email"
         )
     with transaction.atomic():
-        user = create_account(name=name, email=email, handle=email.split("@", 1)[0], role=role)
+        user = create_account(
+            name=name, email=email, handle=email.split("@", 1)[0], role=role, language=language
+        )
         Application.objects.filter(email__iexact=email, status=ApplicationStatus.PENDING).update(
             status=ApplicationStatus.APPROVED,
             decided_at=timezone.now(),
@@ -231,11 +270,12 @@ def invite(*, actor, name: str, email: str, role: str, base_url: str):
             "by": actor,
             "role": Role(role).label,
         },
+        language=language,
     )
     return user
 
 
-def create_account(*, name: str, email: str, handle: str, role: str):
+def create_account(*, name: str, email: str, handle: str, role: str, language: str = ""):
     """A user with no password yet (they set one from the email) and a profile of that role."""
     User = get_user_model()
     base = slugify(handle or email.split("@", 1)[0]).replace("-", "_")[:30] or "agent"
@@ -247,7 +287,7 @@ def create_account(*, name: str, email: str, handle: str, role: str):
     user = User(username=username, email=email, first_name=first[:150], last_name=last[:150])
     user.set_unusable_password()
     user.save()
-    Profile.objects.create(user=user, role=role)
+    Profile.objects.create(user=user, role=role, language=language)
     return user
 
 
@@ -275,7 +315,9 @@ def _pending(application_id) -> Application:
     return application
 
 
-def _mail(to: str, template: str, context: dict) -> None:
-    subject = render_to_string(f"{template}_subject.txt", context).strip()
-    body = render_to_string(f"{template}.txt", context)
+def _mail(to: str, template: str, context: dict, *, language: str) -> None:
+    """Written in the recipient's language, not that of the community manager who acts."""
+    with writing_to(language):
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        body = render_to_string(f"{template}.txt", context)
     send_later(subject, body, [to])

@@ -1,16 +1,20 @@
 """Forms of the agent's own settings page."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from socialdesk.fields import id_field
 
+from .languages import language_of, writing_to
 from .mail import send_later
 from .models import Signature
+from .time_zones import zone_of
 
 
 class AddSignatureForm(forms.Form):
@@ -19,7 +23,9 @@ class AddSignatureForm(forms.Form):
         strip=True,
         error_messages={
             "required": gettext_lazy("Write the signature first: it is empty."),
-            "max_length": f"Keep the signature short: at most {Signature.MAX_LENGTH} characters (it counts against the platform's limit).",
+            "max_length": gettext_lazy(
+                "Keep the signature short: at most %(limit_value)d characters (it counts against the platform's limit)."
+            ),
         },
     )
     make_default = forms.BooleanField(required=False)
@@ -80,9 +86,9 @@ class ApplicationForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.hashtag = applications.hashtag()
-        self.fields[
-            "started_on"
-        ].help_text = f"The first day you answered people with {self.hashtag}."
+        self.fields["started_on"].help_text = _(
+            "The first day you answered people with %(hashtag)s."
+        ) % {"hashtag": self.hashtag}
         self.criteria = []
         for key, statement in applications.criteria():
             name = f"criterion_{key}"
@@ -148,16 +154,27 @@ class DecisionForm(forms.Form):
 
 class InviteForm(forms.Form):
     name = forms.CharField(
-        max_length=100, error_messages={"required": gettext_lazy("Give their name.")}
+        max_length=100,
+        label=gettext_lazy("Name"),
+        error_messages={"required": gettext_lazy("Give their name.")},
     )
     email = forms.EmailField(
         max_length=254,
+        label=gettext_lazy("Email address"),
         error_messages={
             "required": gettext_lazy("Give their email address: the invitation goes there."),
             "invalid": gettext_lazy("This is not an email address (name@example.org)."),
         },
     )
-    role = forms.ChoiceField(choices=[])
+    role = forms.ChoiceField(choices=[], label=gettext_lazy("Role"))
+    # Theirs, not the inviter's: the invitation is written in it and their desk starts in it.
+    language = forms.ChoiceField(
+        choices=[],
+        required=False,
+        label=gettext_lazy("Their language"),
+        help_text=gettext_lazy("The invitation is written in it; they can change it later."),
+        error_messages={"invalid_choice": gettext_lazy("Choose a language from the list.")},
+    )
 
     def __init__(self, *args, actor, **kwargs):
         from . import applications
@@ -165,6 +182,9 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = applications.invitable_roles(actor)
         self.fields["role"].initial = "contributor"
+        self.fields["language"].choices = [
+            ("", _("Not known (the invitation in English)"))
+        ] + list(settings.LANGUAGES)
 
 
 class LeaveForm(forms.Form):
@@ -234,6 +254,10 @@ class ResetPasswordForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        subject = render_to_string(subject_template_name, context)
-        body = render_to_string(email_template_name, context)
+        # In the language on their profile; else the page's, since whoever asks is (we hope)
+        # the person who reads it.
+        user = context.get("user")
+        with writing_to(language_of(user) or translation.get_language(), zone=zone_of(user)):
+            subject = render_to_string(subject_template_name, context)
+            body = render_to_string(email_template_name, context)
         send_later(subject, body, [to_email])

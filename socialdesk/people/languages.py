@@ -5,10 +5,15 @@ browser's Accept-Language (anonymous visitors choose one on the sign-in page thr
 `set_language`). Once someone is signed in, LanguageMiddleware puts the language kept on their
 profile in its place; they choose it in personal settings."""
 
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from socialdesk.errors import ActionError
+
+from .time_zones import is_zone, zone_of
 
 
 def language_codes() -> tuple[str, ...]:
@@ -25,6 +30,26 @@ def language_of(user) -> str:
         return user.profile.language
     except Profile.DoesNotExist:
         return ""
+
+
+@contextmanager
+def writing_to(language: str, *, zone: str = ""):
+    """Text written for someone other than whoever is acting (an email to an applicant, to the
+    person an admin removed, to an invited colleague) is in *their* language, else the desk's
+    default, and its times in their zone when it is known: never in the language or zone of the
+    request that happens to send it."""
+    code = language if language in language_codes() else settings.LANGUAGE_CODE
+    with translation.override(code):
+        if is_zone(zone):
+            with timezone.override(ZoneInfo(zone)):
+                yield
+        else:
+            yield
+
+
+def writing_to_user(user):
+    """`writing_to` the language and zone on this person's profile."""
+    return writing_to(language_of(user), zone=zone_of(user))
 
 
 def set_language(*, user, code: str) -> None:

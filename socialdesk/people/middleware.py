@@ -109,17 +109,20 @@ class TwoFactorMiddleware:
         if has_device(user):
             target, why = (
                 "two_factor_verify",
-                "Give the code from your authenticator app to go on.",
+                _("Give the code from your authenticator app to go on."),
             )
         elif role_of(user) in settings.SOCIALDESK_TWO_FACTOR_ROLES:
             target, why = (
                 "two_factor_setup",
-                "Your role needs two-factor sign-in: set it up to go on.",
+                _("Your role needs two-factor sign-in: set it up to go on."),
             )
         else:
             return None
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": why}, status=403)
+            # The API's one error shape (api.api.error_response), without importing the API.
+            return JsonResponse(
+                {"status": 403, "code": "second_factor_needed", "detail": why}, status=403
+            )
         url = reverse(target)
         if request.method == "GET" and not request.headers.get("HX-Request"):
             url += "?" + urlencode({"next": request.get_full_path()})

@@ -216,6 +216,9 @@ class Application(models.Model):
         on_delete=models.SET_NULL,
         related_name="applications",
     )
+    # The language they applied in (a code of settings.LANGUAGES): the answer is written in it,
+    # whatever language the community manager who decides reads the desk in.
+    language = models.CharField(max_length=10, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["submitted_at"]

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -122,10 +122,11 @@ def notify_role(
 
 def in_language_of(user):
     """Text written for `user` (a notification, an email) is in their language: the one they
-    chose, else the desk's default (a background job has no browser to ask)."""
-    from .languages import language_of
+    chose, else the desk's default (a background job has no browser to ask); its times in
+    their zone."""
+    from .languages import writing_to_user
 
-    return translation.override(language_of(user) or settings.LANGUAGE_CODE)
+    return writing_to_user(user)
 
 
 def _email(kind: Kind, users: list, url: str) -> None:

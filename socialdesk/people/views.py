@@ -170,6 +170,8 @@ def apply(request):
                     f.name.removeprefix("criterion_") for f in form.criteria if data.get(f.name)
                 ],
                 base_url=_base_url(request),
+                # The page's language (chosen on it, else the browser's): the answer comes in it.
+                language=translation.get_language(),
             )
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -270,6 +272,7 @@ def invite(request):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 base_url=_base_url(request),
+                language=form.cleaned_data["language"],
             )
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -11,10 +11,11 @@ import re
 from functools import lru_cache
 
 import re2
+from django.utils.translation import gettext, gettext_lazy
 
 # Stated to the person writing a rule (form help and errors), so it lives beside the engine.
 # No angle brackets: Django renders a field's help text as HTML.
-SYNTAX_HELP = (
+SYNTAX_HELP = gettext_lazy(
     "Regular expression in RE2 syntax, any case. Not supported: backreferences (\\1) and lookaheads or lookbehinds (?=…). "
     "\\w and \\b know only a–z, 0–9 and _; \\p{L} is a letter in any alphabet. For whole words in any language, use Keywords."
 )
@@ -38,63 +39,94 @@ def _options() -> re2.Options:
 
 _OPTIONS = _options()
 
-# What RE2's refusals mean, in the words of someone writing a rule. First match wins.
+# What RE2's refusals mean, in the words of someone writing a rule (in their language: the
+# sentences are translated when the message is made, never cached). First match wins.
 _EXPLAINED = [
     (
         re.compile(
             r"invalid escape sequence: \\[1-9]|invalid perl operator: \(\?P=|invalid escape sequence: \\k"
         ),
-        "a backreference ({what}), which is not supported; rules run on an engine that never backtracks, "
-        "so a pattern cannot refer back to what an earlier group matched. Spell out the alternatives instead, e.g. (crash|crashes)",
+        gettext_lazy(
+            "This pattern uses a backreference (%(what)s), which is not supported; rules run on an engine that never backtracks, "
+            "so a pattern cannot refer back to what an earlier group matched. Spell out the alternatives instead, e.g. (crash|crashes)."
+        ),
     ),
     (
         re.compile(r"invalid perl operator: \(\?<?[=!]"),
-        "a lookahead or lookbehind ({what}), which is not supported; rules run on an engine that never backtracks. "
-        "For whole words in any language use the Keywords field; a rule's conditions must all hold, so a keyword and a pattern can be combined",
+        gettext_lazy(
+            "This pattern uses a lookahead or lookbehind (%(what)s), which is not supported; rules run on an engine that never backtracks. "
+            "For whole words in any language use the Keywords field; a rule's conditions must all hold, so a keyword and a pattern can be combined."
+        ),
     ),
     (
         re.compile(r"invalid perl operator: \(\?>|bad repetition operator: (\*|\+|\?|\})\+"),
-        "an atomic group or possessive repetition ({what}), which is not supported (and not needed: no pattern can backtrack here). "
-        "Write the group or repetition without it",
+        gettext_lazy(
+            "This pattern uses an atomic group or possessive repetition (%(what)s), which is not supported (and not needed: no pattern can backtrack here). "
+            "Write the group or repetition without it."
+        ),
     ),
     (
         re.compile(r"invalid perl operator: \(\?\("),
-        "a conditional group ({what}), which is not supported; write the two cases as alternatives (a|b)",
+        gettext_lazy(
+            "This pattern uses a conditional group (%(what)s), which is not supported; write the two cases as alternatives (a|b)."
+        ),
     ),
     (
         re.compile(r"invalid perl operator: \(\?#"),
-        "a comment group ({what}), which is not supported; leave the comment out",
+        gettext_lazy(
+            "This pattern uses a comment group (%(what)s), which is not supported; leave the comment out."
+        ),
     ),
     (
         re.compile(r"invalid perl operator: \(\?[a-zA-Z]"),
-        "an inline flag ({what}) that is not supported; only (?i), (?m), (?s) and (?U) are. Rules already ignore case",
+        gettext_lazy(
+            "This pattern uses an inline flag (%(what)s) that is not supported; only (?i), (?m), (?s) and (?U) are. Rules already ignore case."
+        ),
     ),
     (
         re.compile(r"invalid escape sequence: \\[uUN]"),
-        "a character escape ({what}) that is not supported; type the character itself, or write it as \\x{{00e9}}",
+        gettext_lazy(
+            "This pattern uses a character escape (%(what)s) that is not supported; type the character itself, or write it as \\x{00e9}."
+        ),
     ),
     (
         re.compile(r"invalid escape sequence: \\Z"),
-        "\\Z, which is not supported; use $ (or \\z) for the end of the text",
+        gettext_lazy(
+            "This pattern uses \\Z, which is not supported; use $ (or \\z) for the end of the text."
+        ),
     ),
     (
         re.compile(r"invalid escape sequence"),
-        "an escape sequence ({what}) that is not supported; escape only punctuation, or use \\d, \\s, \\w, \\b, \\p{{L}}",
+        gettext_lazy(
+            "This pattern uses an escape sequence (%(what)s) that is not supported; escape only punctuation, or use \\d, \\s, \\w, \\b, \\p{L}."
+        ),
     ),
     (
         re.compile(r"invalid repetition size|bad repetition operator|pattern too large"),
-        "a repetition that is too large or malformed ({what}): counts go up to 1000, also when repetitions are nested. "
-        "Use + or * instead of a large count",
+        gettext_lazy(
+            "This pattern uses a repetition that is too large or malformed (%(what)s): counts go up to 1000, also when repetitions are nested. "
+            "Use + or * instead of a large count."
+        ),
     ),
 ]
+# Not a refusal of RE2's: the text itself cannot be given to it.
+_NOT_TEXT = "not text"
 
 
 def _explain(error: str) -> str:
+    """RE2's refusal (its own words, in English) as a sentence in the reader's language."""
+    if error == _NOT_TEXT:
+        return gettext(
+            "This pattern holds a character that is not valid text (a lone surrogate); type it again."
+        )
     what = error.split(": ", 1)[1] if ": " in error else error
     for found, message in _EXPLAINED:
         if found.search(error):
-            return "This pattern uses " + message.format(what=what) + "."
-    return f"This regular expression does not compile: {error}."
+            return str(message) % {"what": what}
+    # The engine's own words, labelled as its.
+    return gettext("This regular expression does not compile (the engine says: %(error)s).") % {
+        "error": error
+    }
 
 
 def _ascii_boundary_beside_a_letter(pattern: str) -> str | None:
@@ -111,25 +143,23 @@ def _ascii_boundary_beside_a_letter(pattern: str) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _compile(pattern: str):
-    """(compiled, None) or (None, message): cached both ways, since a rule runs on every new message."""
+    """(compiled, None) or (None, the engine's refusal): cached both ways, since a rule runs on
+    every new message. The refusal is explained when it is raised, in the reader's language."""
     try:
         return re2.compile(pattern, _OPTIONS), None
     except UnicodeEncodeError:
-        return (
-            None,
-            "This pattern holds a character that is not valid text (a lone surrogate); type it again.",
-        )
+        return None, _NOT_TEXT
     except re2.error as exc:
         detail = exc.args[0] if exc.args else str(exc)
         detail = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
-        return None, _explain(detail)
+        return None, detail
 
 
 def compile_pattern(pattern: str):
     """The compiled pattern (case-insensitive; `.search(text)` like `re`), or PatternError."""
-    compiled, message = _compile(pattern)
+    compiled, refusal = _compile(pattern)
     if compiled is None:
-        raise PatternError(message)
+        raise PatternError(_explain(refusal))
     return compiled
 
 
@@ -150,7 +180,10 @@ def check(pattern: str) -> None:
     letter = _ascii_boundary_beside_a_letter(pattern)
     if letter:
         raise PatternError(
-            f"This pattern puts \\b beside “{letter}”, which the engine does not count as a word letter (its \\b knows only "
-            "a–z, 0–9 and _), so it would not match whole words there. Put the word in Keywords (whole words in any "
-            "language), or leave the \\b out."
+            gettext(
+                "This pattern puts \\b beside “%(letter)s”, which the engine does not count as a word letter (its \\b knows only "
+                "a–z, 0–9 and _), so it would not match whole words there. Put the word in Keywords (whole words in any "
+                "language), or leave the \\b out."
+            )
+            % {"letter": letter}
         )

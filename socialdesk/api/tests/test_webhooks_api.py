@@ -128,4 +128,4 @@ def test_an_unknown_path_is_a_json_404_for_every_method(agents):
     for method in ("get", "post", "delete", "patch"):
         r = getattr(client, method)("/api/v1/webhooks/null,null/test")
         assert r.status_code == 404, method
-        assert r.json() == {"status": 404, "detail": "Not Found"}
+        assert r.json() == {"status": 404, "code": "not_found", "detail": "Not Found"}

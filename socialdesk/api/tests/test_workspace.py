@@ -36,6 +36,8 @@ def assert_error(r, status):
     body = r.json()
     assert r.status_code == status, body
     assert body["status"] == status and isinstance(body["detail"], str) and body["detail"]
+    # The machine-readable name of the error, the same in every language.
+    assert body["code"] and body["code"].isascii() and " " not in body["code"]
     return body
 
 
@@ -102,7 +104,7 @@ def test_a_read_token_reads_and_changes_nothing(agents, convs):
     api = caller(agents["cm"], scope="read")
     assert api("get", f"/conversations/{c.pk}").status_code == 200
     body = assert_error(api("post", f"/conversations/{c.pk}/notes", {"text": "fyi"}), 403)
-    assert "read" in body["detail"]
+    assert "read" in body["detail"] and body["code"] == "read_only_token"
     assert not c.notes.exists()
 
 

@@ -2,6 +2,7 @@
 account it goes out from cannot send it now (connection paused, or credentials that only read)."""
 
 from django import template
+from django.utils.translation import gettext
 
 from socialdesk.connectors import auth
 
@@ -14,12 +15,18 @@ def connection_notice(account):
         return {"notice": ""}
     if account.sending_paused:
         return {
-            "notice": f"{account}'s connection to the platform stopped working: replies wait and go out once a community "
-            "manager reconnects it (Accounts page)."
+            "notice": gettext(
+                "%(account)s's connection to the platform stopped working: replies wait and go out once a community "
+                "manager reconnects it (Accounts page)."
+            )
+            % {"account": account}
         }
     if auth.capabilities(account).reply == auth.NO:
         return {
-            "notice": f"{account} is connected for reading only: replies need a user connection, and wait until a community "
-            "manager connects it that way (Accounts page)."
+            "notice": gettext(
+                "%(account)s is connected for reading only: replies need a user connection, and wait until a community "
+                "manager connects it that way (Accounts page)."
+            )
+            % {"account": account}
         }
     return {"notice": ""}

@@ -7,12 +7,15 @@ import logging
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import translation
+from django.utils.translation import gettext
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from socialdesk.actions.inbound import ingest
 from socialdesk.conversations.models import Conversation
+from socialdesk.people.models import Profile
 from socialdesk.triage import patterns
 from socialdesk.triage.classify import TagRuleSpec, TriageConfig, TriageInput, classify
 from socialdesk.triage.models import TagRule
@@ -78,7 +81,10 @@ def test_a_catastrophic_pattern_is_accepted_and_previews(client, agents, demo, i
         ),
         (r"(?>a+)b", "This pattern uses an atomic group or possessive repetition"),
         (r"\bçöküyor", "This pattern puts \\b beside “ç”"),
-        ("(unclosed", "This regular expression does not compile: missing ): (unclosed."),
+        (
+            "(unclosed",
+            "This regular expression does not compile (the engine says: missing ): (unclosed).",
+        ),
     ],
 )
 def test_the_rule_form_refuses_what_the_engine_will_not_run_and_says_why(
@@ -92,6 +98,32 @@ def test_the_rule_form_refuses_what_the_engine_will_not_run_and_says_why(
             {"name": "Refused", "tag": tag.pk, "regex": pattern, button: "1", "active": "on"},
         )
         assert r.status_code == 200 and says in r.content.decode()
+    assert not TagRule.objects.filter(name="Refused").exists()
+
+
+def test_the_refusal_is_explained_in_the_language_of_whoever_reads_it(client, agents, demo):
+    with pytest.raises(patterns.PatternError, match="backreference"):
+        patterns.check(r"(crash)\s+\1")
+    # The same pattern again (the engine's answer is cached, its explanation is not).
+    Profile.objects.filter(user=agents["cm"]).update(language="de")
+    client.force_login(agents["cm"])
+    tag = TagRule.objects.first().tag
+    try:
+        page = client.post(
+            "/triage/rules/",
+            {"name": "Refused", "tag": tag.pk, "regex": r"(crash)\s+\1", "save": "1"},
+        ).content.decode()
+        with translation.override("de"):
+            german = gettext(
+                "This pattern uses a backreference (%(what)s), which is not supported; rules run on an engine that never backtracks, "
+                "so a pattern cannot refer back to what an earlier group matched. Spell out the alternatives instead, e.g. (crash|crashes)."
+            ) % {"what": "\\1"}
+            help_text = str(patterns.SYNTAX_HELP)
+    finally:
+        translation.activate("en")
+    assert "backreference" not in german and german.split(" (")[0] in page
+    assert "\\1" in german
+    assert help_text != str(patterns.SYNTAX_HELP)
     assert not TagRule.objects.filter(name="Refused").exists()
 
 

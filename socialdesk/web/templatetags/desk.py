@@ -8,6 +8,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
 from django.utils.translation import pgettext
 
+from socialdesk.connectors import messages
+
 register = template.Library()
 
 # What a post often starts with that says nothing about its language: @mentions, #tags, links.
@@ -68,3 +70,10 @@ def desk_time_s(value) -> str:
         return ""
     # Translators: as "M j, H:i" with the seconds.
     return date_format(value, pgettext("date format", "M j, H:i:s"))
+
+
+@register.filter
+def platform_message(text) -> str:
+    """A platform call's failure, stored in English (`connectors.messages`), in the reader's
+    language; what the platform said itself stays as it came."""
+    return messages.translate(text)

@@ -45,6 +45,8 @@ def test_a_contributor_plays_replies_and_closes_and_the_reply_reaches_x(
         "Hi Lena, you can restore them from a backup: Bookmarks > Manage > Import and Backup.",
     )
     assert page.locator("#char-count").inner_text().endswith("/ 280")
+    # Screen readers hear it as a sentence.
+    assert page.locator("#char-count-said").text_content().endswith(" of 280 characters")
     page.click("button:has-text('Reply + Close')")  # asks for the reason in place
     page.select_option("select[name=close_reason]", label="Resolved")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -109,5 +111,6 @@ def test_bad_replies_get_a_clear_message_in_the_browser(desk, page, customer_twe
 
     page.fill("#composer textarea[name=text]", "x" * 300)
     assert "over" in page.locator("#char-count").get_attribute("class")
+    assert page.locator("#char-count-said").text_content().endswith(" too many")
     assert page.locator("button[name=then][value=none]").is_disabled()
     assert not Message.objects.filter(direction="out").exists()

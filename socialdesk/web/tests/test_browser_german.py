@@ -80,6 +80,10 @@ def test_a_german_contributor_sees_the_desk_in_german_and_a_reminder_fires_at_ni
     assert page.inner_text("h1#conversation-title") == "Unterhaltung mit @jonas"
     assert "Du spielst" in page.inner_text(".playbar")
     assert page.inner_text("button.primary[name=then][value=none]") == "Antworten"
+    # The composer's JavaScript speaks German too (its sentences come from the page).
+    page.fill("#composer textarea[name=text]", "Hallo Jonas")
+    assert page.locator("#char-count-said").text_content().endswith(" von 280 Zeichen")
+    page.fill("#composer textarea[name=text]", "")
     assert page.locator("h3:has-text('Erinnerung')").count() == 1
     page.screenshot(path=str(ARTIFACTS / "de-conversation-1366.png"), full_page=True)
 

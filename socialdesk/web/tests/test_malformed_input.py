@@ -204,7 +204,7 @@ FORMS = {
     ),
     "invite": lambda w: (
         "/manage/applications/invite",
-        {"name": "Ana", "email": "ana@example.org", "role": "contributor"},
+        {"name": "Ana", "email": "ana@example.org", "role": "contributor", "language": "pt-br"},
     ),
     "password_reset_confirm": lambda w: (
         "/password-reset/MQ/set-password/",

@@ -34,6 +34,9 @@
   function bind(form) {
     const area = form.querySelector("textarea[name=text]");
     const out = form.querySelector("#char-count");
+    // The same count as a sentence for screen readers, in the page's language (its templates
+    // come translated from the page, as data- attributes: no inline script under the CSP).
+    const said = form.querySelector("#char-count-said");
     if (!area || !out) return;
     const limit = parseInt(form.dataset.limit || "0", 10);
     const picker = form.querySelector("select[name=signature]");
@@ -51,6 +54,10 @@
       const n = count(form.dataset.platform, full);
       out.textContent = limit ? `${n} / ${limit}` : `${n}`;
       out.classList.toggle("over", limit > 0 && n > limit);
+      if (said && limit) {
+        const sentence = (n > limit ? said.dataset.over : said.dataset.within) || "";
+        said.textContent = sentence.replace("{count}", n).replace("{limit}", limit).replace("{over}", n - limit);
+      }
       const markup = rules.map(([re, what]) => { const m = full.match(re); return m && `${what} (“${m[0].trim().slice(0, 40)}”)`; }).find(Boolean);
       if (warning) {
         warning.hidden = !markup;
