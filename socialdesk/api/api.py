@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import File, Form, NinjaAPI, Query, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, Field
@@ -509,6 +509,31 @@ def play_stop(request: HttpRequest):
     summary="Reply; then hold or close",
 )
 def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
+    return _reply(request, conversation_id, body)
+
+
+@api.post(
+    "/conversations/{conversation_id}/reply-with-media",
+    response={201: ReplyOut},
+    summary="Reply with images or a video (multipart/form-data); then hold or close",
+    description=(
+        "The same reply as `/reply`, sent as `multipart/form-data`: the reply's fields as form "
+        "fields and each file as an `attachments` part. The platform's rules for media apply, "
+        "checked on the files' content, not their names: on X up to four images (PNG, JPEG, "
+        "WebP, 5 MB each) or one GIF (15 MB) or MP4 (512 MB); on the other platforms replies are "
+        "text only. A refused file is a 400 that names it, and nothing is saved."
+    ),
+)
+def reply_with_media(
+    request: HttpRequest,
+    conversation_id: int,
+    body: Form[ReplyIn],
+    attachments: File[list[UploadedFile]],
+):
+    return _reply(request, conversation_id, body, attachments=attachments)
+
+
+def _reply(request, conversation_id: int, body: ReplyIn, *, attachments=()):
     c = _conversation(request, conversation_id)
     message = actions.reply(
         actor=request.user,
@@ -519,6 +544,7 @@ def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
         close_reason=body.close_reason,
         signature_id=body.signature_id,
         signed=body.signed,
+        attachments=attachments,
     )
     action = message.outbound_action
     return Status(201, {"message_id": message.pk, "action_id": action.pk, "state": action.state})

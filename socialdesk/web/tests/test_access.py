@@ -219,6 +219,8 @@ class Access:
     request: Callable
     expect: Callable
     api: bool = False
+    # An API operation that takes multipart/form-data (files) rather than JSON.
+    multipart: bool = False
     statuses: dict = field(
         default_factory=dict
     )  # outcome -> accepted statuses, when not the usual
@@ -254,6 +256,18 @@ def conv(suffix="", data=None):
 
 def api_conv(suffix="", body=None):
     return lambda w, s, r: (f"/api/v1/conversations/{c(w, s).pk}{suffix}", body)
+
+
+def _png():
+    """A real one-pixel PNG, made afresh for each request (an upload is read once)."""
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (1, 1)).save(out, format="PNG")
+    return SimpleUploadedFile("shot.png", out.getvalue(), content_type="image/png")
 
 
 def _application() -> int:
@@ -607,6 +621,15 @@ ACCESS: dict[str, Access] = {
     "api:reply": api_op(
         "POST", api_conv("/reply", {"text": "Try a new profile"}), on_conversation(owner_only=True)
     ),
+    "api:reply_with_media": api_op(
+        "POST",
+        lambda w, s, r: (
+            f"/api/v1/conversations/{c(w, s).pk}/reply-with-media",
+            {"text": "See the picture", "attachments": [_png()]},
+        ),
+        on_conversation(owner_only=True),
+        multipart=True,
+    ),
     "api:hold": api_op(
         "POST", api_conv("/hold", {"reason": "waiting_internal"}), on_conversation(owner_only=True)
     ),
@@ -800,6 +823,8 @@ def call(world, role: str, access: Access, state: str, *, client: Client | None 
         fn = getattr(client, access.method.lower())
         if data is None:
             return fn(path, **headers)
+        if access.multipart:
+            return fn(path, data, **headers)
         return fn(path, data, content_type="application/json", **headers)
     if role != "anonymous":
         client.force_login(world["users"][role])
