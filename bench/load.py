@@ -246,7 +246,8 @@ def fill(n: int) -> float:
     base = datetime.now(UTC)
     pg = connection.vendor == "postgresql"
     # Priorities: most 0, some 10, a few 50; last_inbound_at spread over 30 days.
-    spread = "(g * 7919) %% 2592000"
+    # Widened first: g * 7919 passes the 32-bit integer range from about 271,000 rows.
+    spread = "(CAST(g AS BIGINT) * 7919) %% 2592000"
     inbound = (
         f"%s::timestamptz - ({spread}) * interval '1 second'"
         if pg

@@ -170,6 +170,7 @@ MIDDLEWARE = [
     # redirect (load balancers and Prometheus ask by IP over plain HTTP); then every request gets its id for the logs, and is
     # counted and timed for /metrics.
     "socialdesk.operations.middleware.OperationsMiddleware",
+    "socialdesk.operations.middleware.ClientAddressMiddleware",
     "socialdesk.operations.middleware.RequestIdMiddleware",
     "socialdesk.operations.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -538,6 +539,11 @@ SOCIALDESK_WEBHOOK_BACKOFF_CAP_SECONDS = float(
     os.environ.get("SOCIALDESK_WEBHOOK_BACKOFF_CAP_SECONDS", 3600)
 )
 SOCIALDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SOCIALDESK_WEBHOOK_MAX_ATTEMPTS", 10))
+# After a webhook's secret is renewed, deliveries also carry a signature with the previous one for
+# this many hours (0: the new secret alone, at once), so the receiver can be updated meanwhile.
+SOCIALDESK_WEBHOOK_SECRET_OVERLAP_HOURS = float(
+    os.environ.get("SOCIALDESK_WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+)
 SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE = _env_bool("SOCIALDESK_WEBHOOKS_ALLOW_PRIVATE", False)
 # Each process keeps the list of active webhook subscriptions this many seconds (0: read it for
 # every event): a subscription made in another process gets events from at most this long after
@@ -601,6 +607,9 @@ SOCIALDESK_TASK_RESULTS_KEEP_HOURS = float(
     os.environ.get("SOCIALDESK_TASK_RESULTS_KEEP_HOURS", 24)
 )
 SOCIALDESK_PRUNE_SECONDS = float(os.environ.get("SOCIALDESK_PRUNE_SECONDS", 3600))
+# Sign-in records (the audit log's sign-ins, sign-outs, failures and lock-outs, with the address
+# they came from, and django-axes' logs) are forgotten after this many days (0: kept for ever).
+SOCIALDESK_SIGN_IN_LOG_KEEP_DAYS = int(os.environ.get("SOCIALDESK_SIGN_IN_LOG_KEEP_DAYS", 180))
 # /readyz: a task worker ran the heartbeat task (enqueued every 30 s), and the leading scheduler
 # ran, within these many seconds.
 SOCIALDESK_READY_WORKER_SECONDS = float(os.environ.get("SOCIALDESK_READY_WORKER_SECONDS", 120))
@@ -638,6 +647,16 @@ AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # Say in the log which account was paused (its address stays out of the log).
 AXES_SENSITIVE_PARAMETERS = ["ip_address"]
+# Behind the TLS proxy: the header holding the client's address (the proxy must overwrite it, as
+# deploy/nginx.conf and deploy/Caddyfile do); empty believes no header (no proxy in front).
+SOCIALDESK_CLIENT_ADDRESS_HEADER = os.environ.get("SOCIALDESK_CLIENT_ADDRESS_HEADER", "").strip()
+# Rate limits of the public forms, per hour (0: none): applications from one address, password
+# reset emails asked for one email address and from one address (socialdesk/operations/throttle.py).
+SOCIALDESK_APPLY_LIMIT_PER_HOUR = int(os.environ.get("SOCIALDESK_APPLY_LIMIT_PER_HOUR", 10))
+SOCIALDESK_RESET_LIMIT_PER_HOUR = int(os.environ.get("SOCIALDESK_RESET_LIMIT_PER_HOUR", 3))
+SOCIALDESK_RESET_ADDRESS_LIMIT_PER_HOUR = int(
+    os.environ.get("SOCIALDESK_RESET_ADDRESS_LIMIT_PER_HOUR", 20)
+)
 # PE1: the hashtag newcomers answer with during their two weeks of incubation (seed: #fxhelp).
 SOCIALDESK_INCUBATION_HASHTAG = os.environ.get("SOCIALDESK_INCUBATION_HASHTAG", "#fxhelp")
 # Locked per account, not per address: a team behind one office or VPN address would lock each

@@ -957,7 +957,10 @@ def merge(*, actor, conversation: Conversation, other: Conversation) -> Conversa
         )
     now = timezone.now()
     with transaction.atomic(durable=True):
-        conversation, other = _lock(conversation), _lock(other)
+        # Both rows locked in the order of their ids, whichever side is kept: two people merging
+        # A into B and B into A at once would otherwise each hold one lock and wait for the other.
+        locked = {c.pk: _lock(c) for c in sorted((conversation, other), key=lambda c: c.pk)}
+        conversation, other = locked[conversation.pk], locked[other.pk]
         _check_not_dealt_to_another(actor, conversation, now)
         _check_not_dealt_to_another(actor, other, now)
         moved = Message.objects.filter(conversation=other).update(conversation=conversation)

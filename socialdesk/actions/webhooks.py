@@ -324,7 +324,7 @@ def send(delivery_id: int, *, now=None) -> str | None:
             "User-Agent": USER_AGENT,
             "Socialdesk-Event": delivery.event,
             "Socialdesk-Delivery": str(delivery.event_id),
-            signing.HEADER: signing.header(subscription.secret, body),
+            signing.HEADER: signing.header(subscription.signing_secrets(), body),
         }
         try:
             code = post(subscription.url, body, headers)

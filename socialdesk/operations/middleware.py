@@ -1,9 +1,11 @@
 """Health checks and metrics answered first, an id for every request, the request metrics."""
 
+import ipaddress
 import re
 import time
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from . import logging as oplog
@@ -33,6 +35,29 @@ class OperationsMiddleware:
             from .metrics import metrics
 
             return metrics(request)
+        return self.get_response(request)
+
+
+class ClientAddressMiddleware:
+    """Behind the TLS proxy, the address a request came from is the proxy's; the client's is in
+    the header the proxy sets (`SOCIALDESK_CLIENT_ADDRESS_HEADER`, e.g. X-Forwarded-For, which
+    both example proxies overwrite with the client's address). Its last value (the one the
+    nearest proxy wrote, should another have appended) becomes REMOTE_ADDR, so the audit log,
+    sign-in throttling and the public forms' rate limits see the client. Unset (the default, no
+    proxy), the header is never believed: a client could write anything in it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        header = settings.SOCIALDESK_CLIENT_ADDRESS_HEADER
+        if header:
+            meta_key = "HTTP_" + header.upper().replace("-", "_")
+            value = request.META.get(meta_key, "").split(",")[-1].strip()
+            try:
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(value))
+            except ValueError:
+                pass  # missing or not an address: keep the connection's own
         return self.get_response(request)
 
 

@@ -44,3 +44,23 @@ def beat(kind: str, name: str, *, is_leader: bool = False) -> None:
     Heartbeat.objects.update_or_create(
         kind=kind, name=name, defaults={"seen_at": timezone.now(), "is_leader": is_leader}
     )
+
+
+class Throttle(models.Model):
+    """How many times something was asked for under one key (an address, a hashed email) in one
+    window of time: the public forms' rate limits (`throttle.allow`). Old windows are pruned."""
+
+    key = models.CharField(max_length=100)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_start"], name="operations_throttle_once"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="operations_throttle_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} x{self.count} from {self.window_start:%Y-%m-%d %H:%M}"

@@ -18,7 +18,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from . import leader
+from socialdesk.people import audit
+
+from . import leader, throttle
 from .models import Heartbeat, beat
 
 logger = logging.getLogger("socialdesk.scheduler")
@@ -121,7 +123,8 @@ def worker_heartbeat(scheduler: "Scheduler") -> None:
 
 
 def prune(scheduler: "Scheduler") -> None:
-    """Finished task rows (the database backend keeps every one) and heartbeats of gone processes."""
+    """Finished task rows (the database backend keeps every one), heartbeats of gone processes
+    the public forms' rate-limit counts of past days, and sign-in records past their keeping time."""
     cutoff = timezone.now() - timedelta(hours=settings.SOCIALDESK_TASK_RESULTS_KEEP_HOURS)
     if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
         from django_tasks_db.models import DBTaskResult
@@ -134,6 +137,15 @@ def prune(scheduler: "Scheduler") -> None:
                 settings.SOCIALDESK_TASK_RESULTS_KEEP_HOURS,
             )
     Heartbeat.objects.filter(seen_at__lt=timezone.now() - timedelta(days=1)).delete()
+    throttle.prune()
+    if settings.SOCIALDESK_SIGN_IN_LOG_KEEP_DAYS > 0:
+        gone = audit.prune(timedelta(days=settings.SOCIALDESK_SIGN_IN_LOG_KEEP_DAYS))
+        if gone:
+            logger.info(
+                "Forgot %d sign-in records older than %d days",
+                gone,
+                settings.SOCIALDESK_SIGN_IN_LOG_KEEP_DAYS,
+            )
 
 
 JOBS: list[Job] = [

@@ -1,6 +1,9 @@
 """The access audit log (PE5): one function writes it, one reads it for the audit page."""
 
+from datetime import timedelta
+
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
@@ -100,6 +103,21 @@ def details(entry: AuditEntry) -> list[tuple[str, str]]:
 
 # Kept only while the person has an account: when they leave, these entries about them go.
 PERSONAL_KINDS = ("signed_in", "signed_out", "sign_in_failed", "locked_out")
+
+
+def prune(older_than: timedelta) -> int:
+    """Forget sign-in records older than `older_than`: the audit log's entries about someone's
+    sign-ins (PERSONAL_KINDS, with their address) and django-axes' logs of sign-ins and failures.
+    Role changes, settings and decisions stay: they are the desk's history, not a person's
+    whereabouts. Returns how many rows went."""
+    from axes.models import AccessFailureLog, AccessLog
+
+    cutoff = timezone.now() - older_than
+    deleted, _ = AuditEntry.objects.filter(kind__in=PERSONAL_KINDS, at__lt=cutoff).delete()
+    for model in (AccessLog, AccessFailureLog):
+        count, _ = model.objects.filter(attempt_time__lt=cutoff).delete()
+        deleted += count
+    return deleted
 
 
 def record(kind: str, *, actor=None, subject=None, request=None, **detail) -> AuditEntry:

@@ -1,5 +1,7 @@
 """Pages about one's own access: passwords (reset by email, change), signing out everywhere."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -20,11 +22,14 @@ from socialdesk.actions import policy
 from socialdesk.actions.leaving import FORMER_CONTRIBUTOR, check_may_leave, stop_contributing
 from socialdesk.conversations.forms import form_errors
 from socialdesk.errors import ActionError
+from socialdesk.operations import throttle
 
 from . import audit, services
 from .forms import AgentApprovalForm, ResetPasswordForm
 from .languages import set_language
 from .models import Role, has_role, signatures_of
+
+logger = logging.getLogger(__name__)
 
 
 def _email_context() -> dict:
@@ -32,7 +37,21 @@ def _email_context() -> dict:
     return {"base_url": settings.SOCIALDESK_PUBLIC_URL}
 
 
+def _too_many(form, request) -> None:
+    """A public form asked for too often: say so, keep what was typed, 429."""
+    form.add_error(
+        None,
+        _("Too many requests in the last hour. Please try again in an hour."),
+    )
+    logger.warning(
+        "Rate limit reached on %s from %s", request.path, request.META.get("REMOTE_ADDR")
+    )
+
+
 class PasswordResetView(auth_views.PasswordResetView):
+    """Reset by email, rate-limited per email address (so nobody can fill someone's mailbox with
+    links) and per client address; the answer is the same whether an account has the address."""
+
     template_name = "people/password_reset.html"
     form_class = ResetPasswordForm
     email_template_name = "people/emails/password_reset.txt"
@@ -43,6 +62,20 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self):
         return _email_context()
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        by_email = throttle.allow(
+            f"reset:{throttle.hashed(email)}", limit=settings.SOCIALDESK_RESET_LIMIT_PER_HOUR
+        )
+        by_address = throttle.allow(
+            f"reset-from:{self.request.META.get('REMOTE_ADDR', '')}",
+            limit=settings.SOCIALDESK_RESET_ADDRESS_LIMIT_PER_HOUR,
+        )
+        if not (by_email and by_address):
+            _too_many(form, self.request)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -113,6 +146,18 @@ def apply(request):
     from .forms import ApplicationForm
 
     form = ApplicationForm(request.POST or None)
+    # Only complete applications count (a typo corrected does not): they are what sends email
+    # and gives the community managers work.
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not throttle.allow(
+            f"apply:{request.META.get('REMOTE_ADDR', '')}",
+            limit=settings.SOCIALDESK_APPLY_LIMIT_PER_HOUR,
+        )
+    ):
+        _too_many(form, request)
+        return render(request, "people/apply.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -88,6 +88,7 @@ LIST_COLUMNS = (
     "last_inbound_at",
     "rating",
     "tag_slugs",
+    "triage_pending",
     "author__id",
     "author__handle",
     "author__name",
@@ -155,6 +156,9 @@ def list_rows(conversations, *, tag_names: dict[str, str]) -> list[SafeString]:
     }
     verified = f' <span class="badge">{e(gettext("verified"))}</span>'
     no_text, no_account = e(gettext("(no text)")), e(gettext("(search)"))
+    # A new conversation's sentiment and type come from its triage task, a moment after it is
+    # stored: until then the row says so rather than looking as if triage found nothing.
+    pending = gettext("triage pending")
     url_before, url_after = _url_pattern("conversation")
     now = timezone.now()
     zone = timezone.get_current_timezone()
@@ -165,7 +169,9 @@ def list_rows(conversations, *, tag_names: dict[str, str]) -> list[SafeString]:
         )
         author = c.author
         status_line = [statuses.get(c.status, c.status)]
-        if c.sentiment:
+        if c.triage_pending:
+            status_line.append(pending)
+        elif c.sentiment:
             status_line.append(sentiments.get(c.sentiment, c.sentiment))
         if c.language:
             status_line.append(c.language)

@@ -31,3 +31,19 @@ class Hours:
                     total += (hi - lo).total_seconds()
             day += timedelta(days=1)
         return total
+
+
+@dataclass(frozen=True)
+class HoursBook:
+    """The desk's business hours and the accounts' own (a team that works other hours): a reply
+    sent from an account counts within that account's hours, else within the desk's. An account
+    whose own hours are switched off (None) counts round the clock."""
+
+    default: Hours | None
+    by_account: dict  # the account's name as the log writes it -> Hours | None
+
+    def for_account(self, account: str) -> Hours | None:
+        return self.by_account.get(account, self.default)
+
+    def __bool__(self) -> bool:
+        return self.default is not None or any(self.by_account.values())

@@ -384,12 +384,21 @@ def play_time(*, period: DateRange, agent=None) -> list[PlayRow]:
 def response_times(*, period: DateRange, agent=None, hours=None) -> ResponseTimes:
     """RE1 for the range: first response time and response time per queue, account, agent and
     day (of the answer), and play time per agent. `agent`: only that agent's own figures.
-    `hours` (`hours.Hours`): count each wait only within the team's business hours."""
+    `hours` (`hours.Hours`, or a `hours.HoursBook` of each account's): count each wait only
+    within the business hours of the team that answered it."""
     from django.conf import settings
+
+    from .hours import Hours, HoursBook
 
     found = responses(period=period, agent=agent)
     names = _names(r.agent_id for r in found)
-    measure = (lambda r: hours.seconds_between(r.waited_from, r.at)) if hours else None
+    book = HoursBook(default=hours, by_account={}) if isinstance(hours, Hours) else hours
+    measure = None
+    if book:
+
+        def measure(r: Response) -> float:
+            within = book.for_account(r.account)
+            return within.seconds_between(r.waited_from, r.at) if within else r.seconds
 
     def _rows(found, key):
         return _grouped(found, key, measure)

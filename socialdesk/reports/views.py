@@ -15,10 +15,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from socialdesk.brands.models import BrandAccount
 from socialdesk.conversations.limits import unsafe_character
 from socialdesk.conversations.models import Conversation
 from socialdesk.people.models import Role, has_role
@@ -133,8 +135,8 @@ def response_times(request):
             ["agent", "sessions", "play_seconds", "sessions_ended_idle", "conversations_dealt"],
             [(r.label, r.sessions, r.seconds, r.idle_sessions, r.dealt) for r in report],
         )
-    setting = BusinessHours.load()
-    hours = setting.hours() if request.GET.get("hours") == "business" else None
+    setting, book = BusinessHours.load(), BusinessHours.book()
+    hours = book if book and request.GET.get("hours") == "business" else None
     report = selectors.response_times(period=period, agent=agent, hours=hours)
     if _wants_csv(request):
         header = ["by", "value"] + [
@@ -176,6 +178,9 @@ def response_times(request):
             ],
             "lease_minutes": round(report.lease_seconds / 60),
             "business_hours": setting if setting.hours() else None,
+            # Accounts with hours of their own (a team in another time zone), by name.
+            "own_hours": sorted(a for a, h in book.by_account.items() if h),
+            "any_hours": bool(book),
             "within_hours": hours is not None,
             "hours_links": _hours_links(request),
             "median_chart": charts.bars(
@@ -406,16 +411,48 @@ def conversations_csv(request):
 
 @login_required
 def business_hours(request):
-    """RE1: community managers set the team's business hours (or none)."""
+    """RE1: community managers set the desk's business hours (or none) and, for a team that
+    works other hours, a brand account's own (`?account=<id>`); "use the desk's hours" removes
+    an account's own."""
     if not _sees_everyone(request.user):
         raise PermissionDenied(gettext("Only community managers and admins set business hours."))
-    setting = BusinessHours.load()
+    accounts = list(BrandAccount.objects.order_by("platform", "handle"))
+    chosen = request.POST.get("account") or request.GET.get("account") or ""
+    account = None
+    if chosen:
+        account = next((a for a in accounts if str(a.pk) == chosen), None)
+        if account is None:
+            raise Http404(gettext("There is no such brand account."))
+    setting = BusinessHours.load(account)
     form, status = BusinessHoursForm(instance=setting), 200
     if request.method == "POST":
+        if account is not None and request.POST.get("use_default"):
+            BusinessHours.objects.filter(account=account).delete()
+            messages.success(
+                request,
+                gettext("%(account)s now counts within the desk's business hours.")
+                % {"account": account},
+            )
+            return redirect(f"{reverse('reports_business_hours')}?account={account.pk}")
         form = BusinessHoursForm(request.POST, instance=setting)
         if form.is_valid():
+            form.instance.account = account
             form.save()
             messages.success(request, gettext("Business hours saved."))
-            return redirect("reports_business_hours")
+            suffix = f"?account={account.pk}" if account else ""
+            return redirect(reverse("reports_business_hours") + suffix)
         status = 400
-    return render(request, "reports/business_hours.html", {"form": form}, status=status)
+    own = set(
+        BusinessHours.objects.filter(account__isnull=False).values_list("account_id", flat=True)
+    )
+    return render(
+        request,
+        "reports/business_hours.html",
+        {
+            "form": form,
+            "account": account,
+            "has_own": account is not None and setting.pk is not None,
+            "accounts": [(a, a.pk in own) for a in accounts],
+        },
+        status=status,
+    )

@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from socialdesk.brands.secrets import EncryptedJSONField
@@ -61,6 +62,17 @@ class WebhookSubscription(models.Model):
     @property
     def secret(self) -> str:
         return (self.signing or {}).get("secret", "")
+
+    def signing_secrets(self, now=None) -> list[str]:
+        """The secrets a delivery is signed with: the current one, and the one it replaced until
+        the overlap after a renewal ends (`SOCIALDESK_WEBHOOK_SECRET_OVERLAP_HOURS`)."""
+        signing = self.signing or {}
+        secrets = [signing.get("secret", "")]
+        previous, until = signing.get("previous"), signing.get("previous_until")
+        now = timezone.now() if now is None else now
+        if previous and until and now.timestamp() < float(until):
+            secrets.append(previous)
+        return secrets
 
     def wants(self, event: str) -> bool:
         return self.active and event in (self.events or [])

@@ -1,6 +1,7 @@
 """Managing subscriptions, for the page (`/manage/webhooks/`) and the API alike: community
 managers and admins only, the URL checked (`addresses`), the secret made here and shown once."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,12 +81,21 @@ def update(
 
 
 def rotate_secret(*, actor, subscription: WebhookSubscription) -> str:
-    """A new secret, at once: deliveries from now on (retries included) are signed with it."""
+    """A new secret, at once: deliveries from now on (retries included) are signed with it, and
+    also with the previous one for `SOCIALDESK_WEBHOOK_SECRET_OVERLAP_HOURS`, so the receiver
+    can be updated without refusing deliveries meanwhile (a second renewal ends the overlap of
+    the first: only the secret just replaced is kept)."""
     require_manager(actor)
     secret = new_secret()
+    now = timezone.now()
     with transaction.atomic():
-        subscription.signing = {"secret": secret}
-        subscription.secret_rotated_at = timezone.now()
+        signing = {"secret": secret}
+        overlap = settings.SOCIALDESK_WEBHOOK_SECRET_OVERLAP_HOURS * 3600
+        if overlap > 0 and subscription.secret:
+            signing["previous"] = subscription.secret
+            signing["previous_until"] = now.timestamp() + overlap
+        subscription.signing = signing
+        subscription.secret_rotated_at = now
         subscription.save(update_fields=["signing", "secret_rotated_at"])
         audit.record("webhook_secret_rotated", actor=actor, webhook=subscription.name)
     return secret

@@ -22,9 +22,13 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def header(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
+def header(secrets: str | list[str], body: bytes, *, timestamp: int | None = None) -> str:
+    """The header's value; with several secrets (the new one and, for a while after it was
+    renewed, the previous one), one `v1` each, newest first: a receiver that still knows only
+    the previous secret keeps verifying until it is updated, as Stripe does on a roll."""
     timestamp = int(time.time()) if timestamp is None else timestamp
-    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
+    secrets = [secrets] if isinstance(secrets, str) else secrets
+    return ",".join([f"t={timestamp}"] + [f"v1={signature(s, timestamp, body)}" for s in secrets])
 
 
 def verify(

@@ -114,6 +114,33 @@ def test_old_finished_task_rows_are_pruned(db, settings):
     }
 
 
+def test_sign_in_records_are_forgotten_after_their_keeping_time_and_decisions_stay(db, settings):
+    from axes.models import AccessLog
+
+    from socialdesk.people import audit
+    from socialdesk.people.models import AuditEntry
+
+    settings.SOCIALDESK_SIGN_IN_LOG_KEEP_DAYS = 180
+    old = timezone.now() - timedelta(days=181)
+    for kind in ("signed_in", "sign_in_failed", "role_changed"):
+        audit.record(kind, ip="203.0.113.7")
+    audit.record("signed_in", ip="198.51.100.2")  # recent: kept
+    AuditEntry.objects.exclude(detail__ip="198.51.100.2").update(at=old)
+    AccessLog.objects.create(username="lena", ip_address="203.0.113.7", user_agent="x")
+    AccessLog.objects.create(username="lena", ip_address="198.51.100.2", user_agent="x")
+    AccessLog.objects.filter(ip_address="203.0.113.7").update(attempt_time=old)
+    schedule.prune(Scheduler(name="h:1", jobs=[]))
+    assert sorted(AuditEntry.objects.values_list("kind", "detail__ip")) == [
+        ("role_changed", "203.0.113.7"),
+        ("signed_in", "198.51.100.2"),
+    ]
+    assert list(AccessLog.objects.values_list("ip_address", flat=True)) == ["198.51.100.2"]
+    settings.SOCIALDESK_SIGN_IN_LOG_KEEP_DAYS = 0
+    AuditEntry.objects.update(at=old)
+    schedule.prune(Scheduler(name="h:1", jobs=[]))
+    assert AuditEntry.objects.count() == 2, "0 keeps them for ever"
+
+
 def test_prune_is_scheduled(db):
     s = Scheduler(name="h:1")
     ran = s.tick()

@@ -412,3 +412,14 @@ def test_the_rows_shortened_first_line_is_the_truncatechars_filters(text, length
     from socialdesk.queues.views import _truncated
 
     assert _truncated(text, length) == Truncator(text).chars(length)
+
+
+def test_a_row_waiting_for_triage_says_so_instead_of_a_sentiment(client, contributor):
+    (c,) = _make(1)
+    Conversation.objects.filter(pk=c.pk).update(triage_pending=True, sentiment="negative")
+    client.force_login(contributor)
+    html = client.get(f"/queues/{QUEUE}/").content.decode()
+    assert '<span class="hint">Open · triage pending · ' in html
+    Conversation.objects.filter(pk=c.pk).update(triage_pending=False)
+    html = client.get(f"/queues/{QUEUE}/").content.decode()
+    assert "triage pending" not in html and "Open · Negative" in html

@@ -116,3 +116,79 @@ def test_community_managers_set_the_hours(agents, client):
     )
     assert r.status_code == 400
     assert BusinessHours.objects.count() == 1 and BusinessHours.load().start == time(8, 0)
+
+
+def test_a_team_with_hours_of_its_own_counts_its_replies_within_them(history):
+    """Both answers were sent from @FirefoxSupport. Its team's own hours, 08:00-18:00 Berlin,
+    Monday to Friday: W waited Fri 16-18 + Mon 8-10 = 14,400 s, N Wed 8:00-9:30 = 5,400 s."""
+    from socialdesk.brands.models import BrandAccount
+
+    support = BrandAccount.objects.get(platform="twitter", handle="FirefoxSupport")
+    other = BrandAccount.objects.get(platform="twitter", handle="mozilla_germany")
+    own = BusinessHours.objects.create(
+        account=support,
+        enabled=True,
+        time_zone="Europe/Berlin",
+        start=time(8, 0),
+        end=time(18, 0),
+        weekdays=[0, 1, 2, 3, 4],
+    )
+    # Another account's hours change nothing for replies sent from @FirefoxSupport.
+    BusinessHours.objects.create(
+        account=other,
+        enabled=True,
+        time_zone="UTC",
+        start=time(0, 0),
+        end=time(0, 1),
+        weekdays=[6],
+    )
+    within = selectors.response_times(period=RANGE, hours=BusinessHours.book())
+    assert within.overall.first.mean == (14400 + 5400) / 2
+    (row,) = within.by_account
+    assert row.label == str(support) and row.first.mean == (14400 + 5400) / 2
+    # Its own hours switched off: its replies count round the clock, whatever the desk's.
+    own.enabled = False
+    own.save()
+    within = selectors.response_times(period=RANGE, hours=BusinessHours.book())
+    assert within.overall.first.mean == (66 * 3600 + 13.5 * 3600) / 2
+    # Without its own, the desk's hours (the fixture's 09:00-17:00 Berlin) count.
+    own.delete()
+    within = selectors.response_times(period=RANGE, hours=BusinessHours.book())
+    assert within.overall.first.mean == (7200 + 1800) / 2
+
+
+def test_community_managers_give_an_account_its_own_hours_and_take_them_back(agents, client):
+    from socialdesk.brands.models import BrandAccount
+
+    support = BrandAccount.objects.get(platform="twitter", handle="FirefoxSupport")
+    client.force_login(agents["contributor"])
+    assert client.get(f"/reports/business-hours/?account={support.pk}").status_code == 403
+    client.force_login(agents["cm"])
+    page = client.get(f"/reports/business-hours/?account={support.pk}").content.decode()
+    assert "@FirefoxSupport" in page and "Use the desk&#x27;s hours" not in page
+    hours = {
+        "account": support.pk,
+        "enabled": "on",
+        "time_zone": "America/Sao_Paulo",
+        "start": "08:00",
+        "end": "16:00",
+        "weekdays": ["0", "1", "2", "3", "4"],
+    }
+    r = client.post("/reports/business-hours/", hours)
+    assert r.status_code == 302 and r["Location"].endswith(f"?account={support.pk}")
+    saved = BusinessHours.load(support)
+    assert (saved.account, saved.time_zone) == (support, "America/Sao_Paulo")
+    assert BusinessHours.load().pk is None, "the desk's own hours are untouched"
+    # Bad input keeps what was saved.
+    r = client.post("/reports/business-hours/", {**hours, "end": "07:00"})
+    assert r.status_code == 400 and BusinessHours.load(support).end == time(16, 0)
+    for bad in ("999999", "abc", "-1"):
+        assert client.get(f"/reports/business-hours/?account={bad}").status_code == 404
+        assert (
+            client.post("/reports/business-hours/", {**hours, "account": bad}).status_code == 404
+        )
+    page = client.get("/reports/business-hours/").content.decode()
+    assert "own hours" in page
+    r = client.post("/reports/business-hours/", {"account": support.pk, "use_default": "1"})
+    assert r.status_code == 302
+    assert not BusinessHours.objects.filter(account=support).exists()

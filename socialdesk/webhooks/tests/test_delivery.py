@@ -5,9 +5,12 @@ its signature with the secret the desk showed once, and gets an event again afte
 import json
 import threading
 from collections import Counter
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import freezegun
 import pytest
+from django.utils import timezone
 
 from socialdesk.actions import conversation as actions
 from socialdesk.actions import escalate as escalation
@@ -177,8 +180,13 @@ def test_the_delivery_log_page_shows_both_attempts_and_the_test_button_sends_a_p
     assert "500" in page and "200" in page and "ping" in page
 
 
-def test_a_new_secret_signs_what_is_sent_next(local_receivers, agents):
+def test_a_new_secret_signs_what_is_sent_next_and_the_previous_one_still_verifies_for_a_while(
+    local_receivers, agents, settings
+):
+    """A real receiver gets each delivery after a renewal signed with the new secret and, during
+    the overlap, also with the one it replaced; once the overlap is over, with the new one only."""
     cm = agents["cm"]
+    settings.SOCIALDESK_WEBHOOK_SECRET_OVERLAP_HOURS = 24
     with Receiver() as receiver:
         subscription, old = services.create(
             actor=cm, name="CRM", url=receiver.url, events=["conversation.closed"]
@@ -187,10 +195,25 @@ def test_a_new_secret_signs_what_is_sent_next(local_receivers, agents):
         assert new != old
         webhooks.send_test(subscription=WebhookSubscription.objects.get(pk=subscription.pk))
         drain()
-    (request,) = receiver.requests
-    signing.verify(new, request["body"], request["headers"]["Socialdesk-Signature"])
-    with pytest.raises(signing.BadSignature):
-        signing.verify(old, request["body"], request["headers"]["Socialdesk-Signature"])
+        with freezegun.freeze_time(timezone.now() + timedelta(hours=25)):
+            webhooks.send_test(subscription=WebhookSubscription.objects.get(pk=subscription.pk))
+            drain()
+            during, after = receiver.requests
+            signing.verify(new, after["body"], after["headers"]["Socialdesk-Signature"])
+            with pytest.raises(signing.BadSignature):
+                signing.verify(old, after["body"], after["headers"]["Socialdesk-Signature"])
+    header = during["headers"]["Socialdesk-Signature"]
+    assert header.count("v1=") == 2
+    signing.verify(new, during["body"], header)
+    signing.verify(old, during["body"], header)
+    # A second renewal keeps only the secret it replaced; with no overlap, none.
+    newer = services.rotate_secret(actor=cm, subscription=subscription)
+    subscription.refresh_from_db()
+    assert subscription.signing_secrets() == [newer, new]
+    settings.SOCIALDESK_WEBHOOK_SECRET_OVERLAP_HOURS = 0
+    newest = services.rotate_secret(actor=cm, subscription=subscription)
+    subscription.refresh_from_db()
+    assert subscription.signing_secrets() == [newest]
 
 
 def test_events_are_scheduled_with_the_change_and_not_without_it(agents, conversation, settings):
