@@ -1,4 +1,4 @@
-"""Bad input to the API, part 1: every field and path parameter of each operation in its
+"""Bad input to the API: every field and path parameter of each operation in its
 OpenAPI schema with each bad value (`test_malformed_input.py` holds the check)."""
 
 import pytest
