@@ -119,26 +119,39 @@ def codenames_of(role: str) -> set[tuple[str, str]]:
 def sync_groups(apps) -> None:
     """Create or correct the four groups and their permissions. `apps`: a migration's historical
     apps, or django.apps.apps. Permissions that do not exist yet are created (a data migration
-    runs before Django's post_migrate creates them)."""
+    runs before Django's post_migrate creates them). The content types and permissions are read
+    in one statement each: this runs after every migrate, and after every flush of the test
+    database (a test that commits)."""
     Groups = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     ContentType = apps.get_model("contenttypes", "ContentType")
 
     labels = PERMISSIONS
+    content_types = {(t.app_label, t.model): t for t in ContentType.objects.all()}
+    permissions = {(p.content_type_id, p.codename): p for p in Permission.objects.all()}
 
     def permission(app: str, codename: str):
         if app == "people" and codename in labels:
             model, label = "profile", labels[codename]
         else:
             verb, model = codename.split("_", 1)
-            try:
-                label = f"Can {verb} {apps.get_model(app, model)._meta.verbose_name}"
-            except LookupError:
-                label = f"Can {verb} {model}"
-        content_type = ContentType.objects.get_or_create(app_label=app, model=model)[0]
-        return Permission.objects.get_or_create(
-            content_type=content_type, codename=codename, defaults={"name": label[:255]}
-        )[0]
+            label = None
+        content_type = content_types.get((app, model))
+        if content_type is None:
+            content_type = content_types[(app, model)] = ContentType.objects.get_or_create(
+                app_label=app, model=model
+            )[0]
+        found = permissions.get((content_type.pk, codename))
+        if found is None:
+            if label is None:
+                try:
+                    label = f"Can {verb} {apps.get_model(app, model)._meta.verbose_name}"
+                except LookupError:
+                    label = f"Can {verb} {model}"
+            found = permissions[(content_type.pk, codename)] = Permission.objects.get_or_create(
+                content_type=content_type, codename=codename, defaults={"name": label[:255]}
+            )[0]
+        return found
 
     for role, name in GROUPS.items():
         group = Groups.objects.get_or_create(name=name)[0]

@@ -10,8 +10,15 @@ holds the conversation, 2xx/3xx otherwise) and, when refused, that nothing chang
 The world (the demo configuration, a conversation in each state with a sibling to merge, replies
 waiting for approval, failed deliveries, attachments, reminders) is built once for the module;
 each case runs in a savepoint that is rolled back.
+
+The matrix is cut by role: this module checks the anonymous visitor's cases, and
+`test_access_<role>.py` each other role's, with the table and the check kept here. `make test`
+runs each module whole on one worker, so the roles' modules are spread over the machine's cores
+instead of the whole matrix bounding the run; `test_every_role_has_its_module` keeps every role
+in the matrix.
 """
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from socialdesk.api.api import api as ninja_api
 
-from .world import ROLES, STATES, snapshot
+from .world import ROLES, STATES, sign_in, snapshot
 
 RANK = {"anonymous": 0, "contributor": 1, "moderator": 2, "cm": 3, "admin": 4}
 OK = {200, 201, 204, 302}
@@ -827,21 +834,22 @@ def call(world, role: str, access: Access, state: str, *, client: Client | None 
             return fn(path, data, **headers)
         return fn(path, data, content_type="application/json", **headers)
     if role != "anonymous":
-        client.force_login(world["users"][role])
+        sign_in(client, world, role)
     return getattr(client, access.method.lower())(path, data)
 
 
-def _cases():
+def cases(role: str):
+    """The matrix's cases of one role: every route, in each state a conversation can be in."""
     for name, access in ACCESS.items():
         # A route that is not about a conversation is the same in every state: one will do.
         states = STATES if getattr(access.expect, "per_state", True) else ["moderated"]
-        for role in ROLES:
-            for state in states:
-                yield pytest.param(name, role, state, id=f"{name}-{role}-{state}")
+        for state in states:
+            yield pytest.param(name, state, id=f"{name}-{role}-{state}")
 
 
-@pytest.mark.parametrize(("name", "role", "state"), list(_cases()))
-def test_access(world, db, name, role, state):
+def check(world, name: str, role: str, state: str) -> None:
+    """One case: the status `ACCESS` expects of `name` for `role` on a conversation in `state`,
+    and nothing changed when the request was refused."""
     access = ACCESS[name]
     expected = access.expect(role, state)
     before = snapshot() if expected != "ok" else None
@@ -867,3 +875,18 @@ def test_access(world, db, name, role, state):
         assert snapshot() == before, (
             f"{name} as {role} on a {state} conversation was refused ({status}) but changed something"
         )
+
+
+def test_every_role_has_its_module():
+    """Each role's cases are in `test_access_<role>.py` (the anonymous visitor's here)."""
+    for role in ROLES:
+        module = __name__ if role == "anonymous" else f"{__package__}.test_access_{role}"
+        assert importlib.import_module(module).ROLE == role, module
+
+
+ROLE = "anonymous"
+
+
+@pytest.mark.parametrize(("name", "state"), list(cases(ROLE)))
+def test_access(world, db, name, state):
+    check(world, name, ROLE, state)

@@ -6,8 +6,15 @@ The forms' fields are listed here beside the access table (a POST route without 
 `test_every_form_route_is_fuzzed`); the API's fields are read from its OpenAPI schema, so a new
 field is fuzzed without anyone listing it. Each request runs in its own savepoint and is rolled
 back, so one request's effect does not hide another's failure.
+
+About 13,000 requests: the forms and the API operations are cut into parts, each in a module of
+its own (`test_malformed_forms_<n>.py`, `test_malformed_api_<n>.py`), so that `make test`, which
+runs each module whole on one worker, spreads them over the machine's cores. The tables and the
+checks stay here, with the query strings and the paths; `test_every_part_has_its_module` keeps
+every route in some part.
 """
 
+import importlib.util
 import json
 from urllib.parse import quote, urlencode
 
@@ -27,6 +34,7 @@ from .test_access import (
     _saved_filter,
     _webhook,
 )
+from .world import sign_in
 
 BAD_TEXT = [
     "abc",
@@ -583,9 +591,7 @@ def _server_errors(requests) -> list[str]:
 
 
 def _admin_client(world) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(world["users"]["admin"])
-    return client
+    return sign_in(Client(raise_request_exception=False), world, "admin")
 
 
 def test_every_form_route_is_fuzzed():
@@ -594,8 +600,33 @@ def test_every_form_route_is_fuzzed():
     assert not missing, f"Add the form fields of these routes to FORMS: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("route", sorted(FORMS))
-def test_no_form_field_gets_a_500(world, db, route):
+# Modules of the forms' and the API operations' parts (see the module's docstring). A form's
+# bad request renders its page again (the forms are most of this module's CPU); the API's answer
+# is a short JSON error, and all its operations together cost less than one part of the forms.
+FORM_PARTS = 6
+API_PARTS = 1
+
+
+def part(cases: list, n: int, parts: int) -> list:
+    """The `n`th of `parts` parts of `cases` (1-based): every case is in exactly one part."""
+    assert 1 <= n <= parts, f"part {n} of {parts}"
+    return cases[n - 1 :: parts]
+
+
+def form_routes(n: int) -> list[str]:
+    return part(sorted(FORMS), n, FORM_PARTS)
+
+
+def test_every_part_has_its_module():
+    for kind, parts in (("forms", FORM_PARTS), ("api", API_PARTS)):
+        for n in range(1, parts + 1):
+            module = importlib.import_module(f"{__package__}.test_malformed_{kind}_{n}")
+            assert module.PART == n, module.__name__
+    assert not importlib.util.find_spec(f"{__package__}.test_malformed_forms_{FORM_PARTS + 1}")
+    assert not importlib.util.find_spec(f"{__package__}.test_malformed_api_{API_PARTS + 1}")
+
+
+def check_form(world, route: str) -> None:
     path, valid = FORMS[route](world)
     client = _admin_client(world)
     failures = _server_errors(
@@ -689,8 +720,11 @@ def _api_path(path: str, world, **override) -> str:
     return path
 
 
-@pytest.mark.parametrize(("method", "path", "params", "body"), list(_api_operations()))
-def test_no_api_field_gets_a_500(world, db, method, path, params, body):
+def api_operations(n: int) -> list:
+    return part(list(_api_operations()), n, API_PARTS)
+
+
+def check_api_operation(world, method, path, params, body) -> None:
     client = Client(raise_request_exception=False)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {world['tokens']['admin']}"}
 

@@ -4,8 +4,9 @@ deliveries, attachments, reminders, a filtered message and an API token per role
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 ROLES = ["anonymous", "contributor", "moderator", "cm", "admin"]
@@ -244,4 +245,20 @@ def build_world(media_root) -> dict:
         for role in ROLES
         if role != "anonymous"
     }
+    # A signed-in session per role, made once: a case's client carries its key (`sign_in`)
+    # instead of signing in again (a session, its list entry and an audit entry each time).
+    world["sessions"] = {role: _session_of(users[role]) for role in ROLES if role != "anonymous"}
     return world
+
+
+def _session_of(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def sign_in(client: Client, world, role: str) -> Client:
+    """`client` signed in as `role`, with the world's session of that role: what a case's request
+    changes of the session (signing out, a message) is rolled back with the case."""
+    client.cookies[settings.SESSION_COOKIE_NAME] = world["sessions"][role]
+    return client

@@ -1,0 +1,13 @@
+"""Bad input to the forms, part 6: every field of each form with each bad value
+(`test_malformed_input.py` holds the forms' fields and the check)."""
+
+import pytest
+
+from .test_malformed_input import check_form, form_routes
+
+PART = 6
+
+
+@pytest.mark.parametrize("route", form_routes(PART))
+def test_no_form_field_gets_a_500(world, db, route):
+    check_form(world, route)
