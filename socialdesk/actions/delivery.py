@@ -168,7 +168,7 @@ def _call(action: OutboundAction) -> str:
         attachments = list(action.message.attachments.all()) if action.message_id else []
         # Only connectors whose platform takes attachments are given any (channel_rules checks).
         if attachments and not connector.can(Capability.MEDIA):
-            raise NotSupported(f"{connector.platform} replies cannot carry attachments.")
+            raise NotSupported(says.NO_ATTACHMENTS % {"connector": connector.platform})
         # The files as paths on this machine (a bucket's are copied for the upload).
         with local_files(attachments) as media:
             extra = {"media": media} if media else {}
@@ -184,7 +184,7 @@ def _call(action: OutboundAction) -> str:
     if action.kind == ActionKind.RETWEET:
         connector.repost(target_id=action.target_platform_id)
         return ""
-    raise ConnectorError(f"Unknown action kind {action.kind}", retryable=False)
+    raise ConnectorError(says.UNKNOWN_ACTION % {"kind": action.kind}, retryable=False)
 
 
 def _record_sent(action: OutboundAction, platform_id: str, *, note: str = "") -> None:

@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
+from . import messages as says
+
 # How far back an account's first poll reads: a support desk answers this week's questions, not
 # last year's (Google Play's review list shows a week too).
 FIRST_POLL_DAYS = 7
@@ -297,23 +299,23 @@ class Connector(ABC):
         """Post a reply; returns its platform id. Takes `media=` only with Capability.MEDIA."""
 
     def like(self, *, target_id: str) -> None:
-        raise NotSupported(f"{self._name()} cannot like a message.")
+        raise NotSupported(says.CANNOT_LIKE % {"connector": self._name()})
 
     def repost(self, *, target_id: str) -> None:
-        raise NotSupported(f"{self._name()} cannot repost a message.")
+        raise NotSupported(says.CANNOT_REPOST % {"connector": self._name()})
 
     @classmethod
     def dm_link(cls, *, recipient_id: str) -> str:
-        raise NotSupported(f"{cls._name()} has no link to a private message.")
+        raise NotSupported(says.NO_DM_LINK % {"connector": cls._name()})
 
     def deleted(self, platform_ids: list[str]) -> list[str]:
-        raise NotSupported(f"{self._name()} cannot tell which messages were deleted.")
+        raise NotSupported(says.CANNOT_TELL_DELETED % {"connector": self._name()})
 
     def find_reply(self, *, in_reply_to_id: str, text: str) -> str | None:
-        raise NotSupported(f"{self._name()} cannot look for a reply already posted.")
+        raise NotSupported(says.CANNOT_FIND_REPLY % {"connector": self._name()})
 
     def reread(self, raws: list[dict]) -> list:
-        raise NotSupported(f"{self._name()} cannot ask again for a message it sent incomplete.")
+        raise NotSupported(says.CANNOT_REREAD % {"connector": self._name()})
 
     @classmethod
     def _name(cls) -> str:

@@ -225,7 +225,7 @@ def normalise_review(review: dict, *, package: str) -> InboundMessage:
         (c["userComment"] for c in comments if isinstance(c.get("userComment"), dict)), None
     )
     if user is None:
-        raise ValueError("the review has no comment of the reviewer")
+        raise ValueError(says.PLAY_NO_COMMENT)
     developer = next(
         (c["developerComment"] for c in comments if isinstance(c.get("developerComment"), dict)),
         None,
@@ -233,7 +233,7 @@ def normalise_review(review: dict, *, package: str) -> InboundMessage:
     seconds = _seconds(user.get("lastModified"))
     if not seconds:
         # The version of a review is its time: without it the message has no id.
-        raise ValueError("the review has no lastModified time")
+        raise ValueError(says.PLAY_NO_TIME)
     metadata = {
         "rating": user.get("starRating"),  # 1-5, checked by ingestion with the other metadata
         "app_version": base.text(user.get("appVersionName")),

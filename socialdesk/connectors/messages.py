@@ -64,6 +64,45 @@ PLAY_NO_ACCESS = gettext_noop(
     "Google Play: these credentials have no access to the app (403); see the Accounts page"
 )
 PLAY_FORBIDDEN = gettext_noop("Google Play refused the call (403): %(detail)s")
+# --- What a connector cannot do (`connector` is its platform's code name) ------------------------
+CANNOT_LIKE = gettext_noop("%(connector)s cannot like a message.")
+CANNOT_REPOST = gettext_noop("%(connector)s cannot repost a message.")
+NO_DM_LINK = gettext_noop("%(connector)s has no link to a private message.")
+CANNOT_TELL_DELETED = gettext_noop("%(connector)s cannot tell which messages were deleted.")
+CANNOT_FIND_REPLY = gettext_noop("%(connector)s cannot look for a reply already posted.")
+CANNOT_REREAD = gettext_noop("%(connector)s cannot ask again for a message it sent incomplete.")
+NO_ATTACHMENTS = gettext_noop("%(connector)s replies cannot carry attachments.")
+NO_CONNECTOR = gettext_noop("No connector for platform %(connector)s yet")
+UNKNOWN_ACTION = gettext_noop("Unknown action kind %(kind)s")
+# --- What a platform sent that cannot be read or stored (the set-aside messages' reasons) ------
+X_ERRORS_ONLY = gettext_noop("X answered with errors only: %(detail)s")
+X_MALFORMED_LOOKUP = gettext_noop("X sent a malformed answer to a lookup")
+X_NO_TIME = gettext_noop("X sent no time for it (no created_at) and its id carries none")
+X_NOT_A_LIST = gettext_noop("`data` is a %(kind)s, not a list of tweets")
+X_NO_ID = gettext_noop("X sent a tweet without an id")
+X_NO_ACCESS_TOKEN = gettext_noop("no access_token in X's answer")
+PLAY_NO_COMMENT = gettext_noop("the review has no comment of the reviewer")
+PLAY_NO_TIME = gettext_noop("the review has no lastModified time")
+NOT_A_TIME = gettext_noop("Its time (%(value)s) is not a time.")
+NO_TIME = gettext_noop("It has no time.")
+TIME_OUT_OF_RANGE = gettext_noop("Its time (%(value)s) is out of range.")
+NO_PLATFORM_ID = gettext_noop("It has no platform id.")
+NO_AUTHOR_ID = gettext_noop("It has no author id.")
+PLATFORM_ID_TOO_LONG = gettext_noop(
+    "Its platform id is %(length)s characters long; at most %(limit)s can be stored."
+)
+AUTHOR_ID_TOO_LONG = gettext_noop(
+    "Its author id is %(length)s characters long; at most %(limit)s can be stored."
+)
+PLATFORM_ID_CHARACTERS = gettext_noop("Its platform id holds characters no database can store.")
+AUTHOR_ID_CHARACTERS = gettext_noop("Its author id holds characters no database can store.")
+NOT_A_MESSAGE = gettext_noop("The connector handed over a %(kind)s, not a message.")
+UNKNOWN_PLATFORM = gettext_noop("Its platform (%(value)s) is not one we know.")
+NO_AUTHOR = gettext_noop("It has no author.")
+IDS_TOO_LONG = gettext_noop("Its ids are too long for a conversation's thread key.")
+# An exception's kind before its words ("ValueError: X sent a tweet without an id"): the kind
+# stays, the words are translated when they are one of these sentences.
+EXCEPTION = gettext_noop("%(kind)s: %(error)s")
 # --- The desk around the connectors -----------------------------------------------------------
 UNEXPECTED = gettext_noop("Unexpected error: %(kind)s: %(error)s")
 CONNECTION_STOPPED = gettext_noop(

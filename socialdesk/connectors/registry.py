@@ -3,6 +3,7 @@
 from importlib import import_module
 from urllib.parse import urlsplit
 
+from . import messages as says
 from .base import Capability, Connector, ConnectorError
 
 # platform -> "module:class", imported when first asked for (each pulls in its platform's client).
@@ -17,7 +18,7 @@ def connector_class(platform: str) -> type[Connector]:
     """The connector class of a platform: what it can do is known without an account."""
     where = _CONNECTORS.get(platform)
     if where is None:
-        raise ConnectorError(f"No connector for platform {platform!r} yet", retryable=False)
+        raise ConnectorError(says.NO_CONNECTOR % {"connector": repr(platform)}, retryable=False)
     module, name = where.split(":")
     return getattr(import_module(module), name)
 
@@ -35,7 +36,7 @@ def renormalise(platform: str, raw: dict, *, account=None):
     """Read a message kept raw (`InboundMessage.raw`) again with its connector's normaliser: how a
     message the connector could not read is retried once it can. None: not a customer message."""
     if platform not in _CONNECTORS:
-        raise ConnectorError(f"No connector for platform {platform!r} yet", retryable=False)
+        raise ConnectorError(says.NO_CONNECTOR % {"connector": repr(platform)}, retryable=False)
     read = import_module(_CONNECTORS[platform].split(":")[0]).renormalise
     return read(raw if isinstance(raw, dict) else {}, account=account)
 

@@ -313,7 +313,7 @@ def tweet_time(tweet: dict) -> datetime:
     from_id = snowflake_time(base.text(tweet.get("id")))
     if from_id is not None:
         return from_id
-    raise ValueError("X sent no time for it (no created_at) and its id carries none")
+    raise ValueError(says.X_NO_TIME)
 
 
 def _users(body: dict) -> dict:
@@ -331,7 +331,7 @@ def _tweets(body: dict) -> list:
         return []
     if not isinstance(data, list):
         # Not a single item gone wrong: the page itself is broken, and is read again later.
-        raise ValueError(f"`data` is a {type(data).__name__}, not a list of tweets")
+        raise ValueError(says.X_NOT_A_LIST % {"kind": type(data).__name__})
     return data
 
 
@@ -407,7 +407,7 @@ class Answer:
         """The tweet's author, or `Incomplete` saying why it cannot be told."""
         tweet_id = _tweet_id(tweet)
         if not tweet_id:
-            raise ValueError("X sent a tweet without an id")
+            raise ValueError(says.X_NO_ID)
         text = base.text(tweet.get("text"))
         if ("tweet", tweet_id) in self.problems:
             raise base.Incomplete(
@@ -742,7 +742,7 @@ class TwitterConnector(base.Connector):
                 or base.text(first.get("title"))
                 or "no reason given"
             )
-            raise ConnectorError(f"X answered with errors only: {words}", retryable=False)
+            raise ConnectorError(says.X_ERRORS_ONLY % {"detail": words}, retryable=False)
         return response, meta, body
 
     def read(self, body: dict) -> tuple[list[InboundMessage], list[Unreadable]]:
@@ -850,7 +850,7 @@ class TwitterConnector(base.Connector):
         except Exception as exc:  # noqa: BLE001 - translated or re-raised
             raise _translate(exc) from exc
         if not isinstance(body, dict):
-            raise ConnectorError("X sent a malformed answer to a lookup", retryable=True)
+            raise ConnectorError(says.X_MALFORMED_LOOKUP, retryable=True)
         return body
 
     def streams(self) -> list[tuple[str, object]]:

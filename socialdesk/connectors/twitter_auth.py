@@ -36,6 +36,7 @@ import requests
 from django.conf import settings
 from django.utils.translation import gettext
 
+from . import messages as says
 from .auth import (
     NO,
     UNKNOWN,
@@ -225,7 +226,7 @@ def _from_token_answer(body, *, now: float) -> dict:
         or not isinstance(body.get("access_token"), str)
         or not body["access_token"]
     ):
-        raise ValueError("no access_token in X's answer")
+        raise ValueError(says.X_NO_ACCESS_TOKEN)
     expires_in = body.get("expires_in")
     return {
         "type": "oauth2_user",

@@ -18,6 +18,7 @@ from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 
 from socialdesk.brands.models import Platform
+from socialdesk.connectors import messages as says
 from socialdesk.connectors.base import InboundAuthor, InboundMessage
 from socialdesk.conversations.models import Author, Conversation, Message
 
@@ -175,15 +176,22 @@ def _created_at(value) -> datetime:
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise Unstorable(f"Its time ({clean(value)[:40]!r}) is not a time.") from None
+            raise Unstorable(says.NOT_A_TIME % {"value": repr(clean(value)[:40])}) from None
     if not isinstance(value, datetime):
-        raise Unstorable("It has no time.")
+        raise Unstorable(says.NO_TIME)
     if value.utcoffset() is None:
         value = value.replace(tzinfo=UTC)  # platforms give times in UTC
     try:
         return value.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise Unstorable(f"Its time ({value.isoformat()}) is out of range.") from None
+        raise Unstorable(says.TIME_OUT_OF_RANGE % {"value": value.isoformat()}) from None
+
+
+# What `_id` says of each id it refuses: (none, too long, characters no database stores).
+_ID_SENTENCES = {
+    "platform id": (says.NO_PLATFORM_ID, says.PLATFORM_ID_TOO_LONG, says.PLATFORM_ID_CHARACTERS),
+    "author id": (says.NO_AUTHOR_ID, says.AUTHOR_ID_TOO_LONG, says.AUTHOR_ID_CHARACTERS),
+}
 
 
 def _id(value, what: str, limit: int) -> str:
@@ -191,13 +199,12 @@ def _id(value, what: str, limit: int) -> str:
         value = str(value)
     if is_storable_id(value, limit):
         return value
+    missing, too_long, characters = _ID_SENTENCES[what]
     if not isinstance(value, str) or not value:
-        raise Unstorable(f"It has no {what}.")
+        raise Unstorable(missing)
     if len(value) > limit:
-        raise Unstorable(
-            f"Its {what} is {len(value)} characters long; at most {limit} can be stored."
-        )
-    raise Unstorable(f"Its {what} holds characters no database can store.")
+        raise Unstorable(too_long % {"length": len(value), "limit": limit})
+    raise Unstorable(characters)
 
 
 def _reference(value, limit: int) -> str:
@@ -274,13 +281,13 @@ def _our_reply(reply) -> dict | None:
 def storable(msg: InboundMessage) -> InboundMessage:
     """The message as it can be stored, or `Unstorable` saying why not."""
     if not isinstance(msg, InboundMessage):
-        raise Unstorable(f"The connector handed over a {type(msg).__name__}, not a message.")
+        raise Unstorable(says.NOT_A_MESSAGE % {"kind": type(msg).__name__})
     if msg.platform not in Platform.values:
-        raise Unstorable(f"Its platform ({clean(msg.platform)[:40]!r}) is not one we know.")
+        raise Unstorable(says.UNKNOWN_PLATFORM % {"value": repr(clean(msg.platform)[:40])})
     platform_id = _id(msg.platform_id, "platform id", _limit(Message, "platform_id"))
     author = msg.author
     if not isinstance(author, InboundAuthor):
-        raise Unstorable("It has no author.")
+        raise Unstorable(says.NO_AUTHOR)
     external_id = _id(author.external_id, "author id", _limit(Author, "external_id"))
     # The conversation's thread key is "<thread id>:<author id>": a thread id it has no room for
     # is no thread (the message starts its own).
@@ -288,7 +295,7 @@ def storable(msg: InboundMessage) -> InboundMessage:
     if not thread_id or len(thread_id) + 1 + len(external_id) > _limit(Conversation, "thread_key"):
         thread_id = platform_id
     if len(thread_id) + 1 + len(external_id) > _limit(Conversation, "thread_key"):
-        raise Unstorable("Its ids are too long for a conversation's thread key.")
+        raise Unstorable(says.IDS_TOO_LONG)
     mentioned = msg.mentioned_account_ids
     if isinstance(mentioned, str) or not isinstance(mentioned, (list, tuple, set, frozenset)):
         mentioned = (mentioned,) if mentioned else ()
