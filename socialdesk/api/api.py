@@ -24,7 +24,7 @@ from typing import Annotated
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from ninja import File, Form, NinjaAPI, Query, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -213,21 +213,63 @@ def server_error(request, exc):
     )
 
 
+# The schema library's commonest refusals, by their stable `type`, in the caller's language
+# (its own `msg` is English; a type not listed here keeps it). Values come from the error's `ctx`.
+_PROBLEMS = {
+    "missing": gettext_lazy("required"),
+    "string_type": gettext_lazy("must be text"),
+    "string_too_long": gettext_lazy("at most %(max_length)s characters"),
+    "string_too_short": gettext_lazy("at least %(min_length)s characters"),
+    "int_type": gettext_lazy("must be a whole number"),
+    "int_parsing": gettext_lazy("must be a whole number"),
+    "int_from_float": gettext_lazy("must be a whole number"),
+    "bool_type": gettext_lazy("must be true or false"),
+    "bool_parsing": gettext_lazy("must be true or false"),
+    "greater_than_equal": gettext_lazy("must be at least %(ge)s"),
+    "greater_than": gettext_lazy("must be more than %(gt)s"),
+    "less_than_equal": gettext_lazy("must be at most %(le)s"),
+    "less_than": gettext_lazy("must be less than %(lt)s"),
+    "list_type": gettext_lazy("must be a list"),
+    "too_long": gettext_lazy("at most %(max_length)s items"),
+    "dict_type": gettext_lazy("must be an object"),
+    "model_attributes_type": gettext_lazy("must be an object"),
+    "datetime_type": gettext_lazy("must be a date and time (ISO 8601)"),
+    "datetime_parsing": gettext_lazy("must be a date and time (ISO 8601)"),
+    "datetime_from_date_parsing": gettext_lazy("must be a date and time (ISO 8601)"),
+    "json_invalid": gettext_lazy("not valid JSON"),
+    "url_parsing": gettext_lazy("must be a web address"),
+    "url_scheme": gettext_lazy("must be a web address"),
+}
+
+
+def _problem(e: dict) -> str:
+    template = _PROBLEMS.get(str(e.get("type", "")))
+    if template is None:
+        return str(e.get("msg", ""))
+    ctx = e.get("ctx") if isinstance(e.get("ctx"), dict) else {}
+    try:
+        return str(template) % {k: str(v) for k, v in ctx.items()}
+    except (KeyError, TypeError, ValueError):
+        return str(e.get("msg", ""))
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
     problems, errors = [], []
     for e in exc.errors:
         where = ".".join(str(p) for p in e.get("loc", []) if p not in ("body", "payload"))
-        problems.append(f"{where}: {e.get('msg')}" if where else e.get("msg", "invalid"))
+        problem = _problem(e)
+        problems.append(f"{where}: {problem}" if where else problem or "invalid")
         # Not the input itself: it may be megabytes long, or not encodable at all.
         errors.append(
             {
                 "loc": [str(p) for p in e.get("loc", [])],
-                "msg": str(e.get("msg", "")),
+                "msg": problem,
                 "type": str(e.get("type", "")),
             }
         )
-    # The parts' own words are the schema library's (English), as are `errors`' `msg` and `type`.
+    # `type` is the schema library's stable code; `msg` its refusal in the caller's language
+    # where `_PROBLEMS` knows it, else the library's own (English) words.
     return error_response(
         request,
         422,

@@ -93,3 +93,27 @@ def test_without_a_language_of_their_own_the_callers_accept_language_is_used(
         "code": "not_found",
         "detail": "Unknown queue 'nope'. GET /api/v1/queues lists yours.",
     }
+
+
+def test_a_schema_refusal_names_each_problem_in_the_callers_language(contributor, conversation):
+    """The schema library's own refusals (422) by their stable `type`: `msg` in German for a
+    German caller, the same `type` and `loc` as in English."""
+    token = ApiToken.issue(contributor, "de")[1]
+    path = f"/conversations/{conversation.pk}/reply"
+    body = {"text": "ok", "signature_id": 0, "signed": "vielleicht"}
+    english = call("post", path, body, token=token, accept_language="en").json()
+    german = call("post", path, body, token=token, accept_language="de").json()
+    assert [(e["loc"], e["type"]) for e in german["errors"]] == [
+        (e["loc"], e["type"]) for e in english["errors"]
+    ]
+    by_type = {e["type"]: e["msg"] for e in german["errors"]}
+    assert by_type["greater_than_equal"] == in_language("de", "must be at least %(ge)s") % {
+        "ge": "1"
+    }
+    assert by_type["bool_parsing"] == in_language("de", "must be true or false")
+    assert {e["type"]: e["msg"] for e in english["errors"]}["bool_parsing"] == (
+        "must be true or false"
+    )
+    missing = call("post", path, {}, token=token, accept_language="de").json()
+    assert missing["errors"][0]["msg"] == in_language("de", "required")
+    assert in_language("de", "required") in missing["detail"]
