@@ -177,8 +177,13 @@ def approve(*, actor, application_id: int, base_url: str, role: str = Role.CONTR
         application = _pending(application_id)
         if get_user_model().objects.filter(email__iexact=application.email).exists():
             raise ActionError(gettext("Someone already has an account with this email address."))
+        # Their desk starts in the language they applied in (they can change it in My settings).
         user = create_account(
-            name=application.name, email=application.email, handle=application.handle, role=role
+            name=application.name,
+            email=application.email,
+            handle=application.handle,
+            role=role,
+            language=application.language,
         )
         Application.objects.filter(pk=application.pk).update(
             status=ApplicationStatus.APPROVED,

@@ -82,6 +82,9 @@ def test_an_application_is_answered_in_the_language_it_was_made_in_whoever_decid
         assert r.status_code == 302
     approved, rejected = mail.outbox
     assert approved.to == ["lena@example.org"] and approved.subject == APPROVED_SUBJECT
+    # Her desk starts in the language she applied in, not the deciding manager's.
+    english.refresh_from_db()
+    assert english.user.profile.language == "en"
     assert "your application is approved" in approved.body and "as a contributor" in approved.body
     assert rejected.to == ["jonas@example.org"]
     assert rejected.subject == in_language("de", APPLICATION_SUBJECT)
