@@ -5,6 +5,7 @@ Each chart has a <title> and a text description, and the page shows the same fig
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 BAR = "#0a5bd3"  # the desk's primary colour, 6.2:1 on white
 SECOND = "#b0003a"
@@ -27,7 +28,10 @@ def _scale(top: int) -> int:
 def bars(items: list[tuple[str, float]], *, title: str, chart_id: str, shown=str) -> SafeString:
     """Horizontal bars, one per (label, value), in the order given; `shown` writes a value."""
     if not items:
-        return format_html('<p class="hint">No {} in this range.</p>', title.lower())
+        return format_html(
+            '<p class="hint">{}</p>',
+            gettext("%(title)s: nothing in this range.") % {"title": title},
+        )
     row, label_w, width = 24, 150, 400
     top = _scale(max(v for _l, v in items))
     plot = width - label_w - 80
