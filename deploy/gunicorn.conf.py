@@ -29,18 +29,12 @@ and the scheduler's.
 import multiprocessing
 import os
 
+# Light: the standard library only. Also reads the desk's whole-number settings below.
+from socialdesk.operations import gc_tuning
+
 
 def _int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
-    if number < 1:
-        raise SystemExit(f"{name} must be at least 1, not {number}")
-    return number
+    return gc_tuning.env_int(name, default, minimum=1)
 
 
 bind = os.environ.get("SOCIALDESK_BIND", "127.0.0.1:8000")
@@ -69,7 +63,6 @@ errorlog = "-"
 loglevel = os.environ.get("SOCIALDESK_WEB_LOG_LEVEL", "info")
 
 # Read here, so a bad value stops the server at start rather than every worker after its fork.
-from socialdesk.operations import gc_tuning  # noqa: E402 - light: the standard library only
 
 gc_tuning.check()
 

@@ -22,7 +22,9 @@ import os
 DEFAULT_THRESHOLD = 7000
 
 
-def _setting(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole number from the environment (`default` when unset), or SystemExit naming the
+    variable: read at a process's start, where a bad value must stop it (gunicorn's config too)."""
     value = os.environ.get(name, "").strip()
     if not value:
         return default
@@ -30,15 +32,16 @@ def _setting(name: str, default: int) -> int:
         number = int(value)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
-    if number < 0:
-        raise SystemExit(f"{name} must be 0 or more, not {number}")
+    if number < minimum:
+        floor = "0 or more" if minimum == 0 else f"at least {minimum}"
+        raise SystemExit(f"{name} must be {floor}, not {number}")
     return number
 
 
 def check() -> None:
     """Refuse a bad value at start (SystemExit naming the variable)."""
-    _setting("SOCIALDESK_GC_THRESHOLD", DEFAULT_THRESHOLD)
-    _setting("SOCIALDESK_GC_FREEZE", 1)
+    env_int("SOCIALDESK_GC_THRESHOLD", DEFAULT_THRESHOLD)
+    env_int("SOCIALDESK_GC_FREEZE", 1)
 
 
 def settle() -> dict:
@@ -46,8 +49,8 @@ def settle() -> dict:
     each process: after a fork the child's objects are its own to set aside. Returns what was
     done, for the log."""
     done = {"frozen": 0, "threshold": gc.get_threshold()[0]}
-    threshold = _setting("SOCIALDESK_GC_THRESHOLD", DEFAULT_THRESHOLD)
-    if _setting("SOCIALDESK_GC_FREEZE", 1):
+    threshold = env_int("SOCIALDESK_GC_THRESHOLD", DEFAULT_THRESHOLD)
+    if env_int("SOCIALDESK_GC_FREEZE", 1):
         gc.collect()  # what is already garbage is not kept for ever
         gc.freeze()
         done["frozen"] = gc.get_freeze_count()
