@@ -29,6 +29,25 @@ def pytest_report_to_serializable(config, report):
     return _without_surrogates(data)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _page_templates_only(django_test_environment):
+    """Django's test setup makes every template render send a signal, and the test client keep a
+    copy of the context for each (response.context, response.templates). A page here renders
+    hundreds of included templates, and those copies were about half the CPU of the form tests:
+    only the page's own template (the one a view named) is recorded, which is what
+    `response.context["form"]` reads."""
+    from django.template import Template
+    from django.test.utils import instrumented_test_render
+
+    def render(self, context):
+        if context.template is self:
+            return instrumented_test_render(self, context)
+        return self.nodelist.render(context)
+
+    Template._render = render
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _no_real_platforms(settings):
     """The environment above can come too late (pytest-django may load the settings first):

@@ -42,8 +42,16 @@ SENTIMENT_BY_LANGUAGE = True
 
 
 def _fit_linear(x, labels: list[str], *, c: float, weights=None) -> LogisticRegression:
+    """Logistic regression on the columns some text has: a hashed column no text reaches has a
+    zero gradient throughout, so its weight stays 0 and the fit is the same, in a fraction of
+    the time (the optimiser's every step costs as many columns as it is given)."""
+    x = x.tocsc()
+    used = np.flatnonzero(np.diff(x.indptr))
     clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-    clf.fit(x, labels, sample_weight=weights)
+    clf.fit(x[:, used].tocsr(), labels, sample_weight=weights)
+    coef = np.zeros((clf.coef_.shape[0], x.shape[1]), dtype=clf.coef_.dtype)
+    coef[:, used] = clf.coef_
+    clf.coef_, clf.n_features_in_ = coef, x.shape[1]
     return clf
 
 
