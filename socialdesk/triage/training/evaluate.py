@@ -728,6 +728,7 @@ def encoder_comparison(data: Path, cache: Path | None = None) -> list[str]:
     before = os.environ.get(encoder.ENV)
     figures: dict[tuple[str, str], float] = {}
     ece: dict[str, list] = defaultdict(list)
+    type_ece: dict[str, list] = defaultdict(list)
     timing = {}
     try:
         for reading, on in (("linear", "0"), ("encoder", "1")):
@@ -740,6 +741,12 @@ def encoder_comparison(data: Path, cache: Path | None = None) -> list[str]:
                 if kind == "complaint":
                     pred = [
                         "support request" if r.type == "support request" else "not" for r in res
+                    ]
+                    # As the bands table counts it: the type's confidence, right when the
+                    # complaint reading is.
+                    type_ece[reading] += [
+                        (r.type_confidence, g == p)
+                        for r, g, p in zip(res, gold, pred, strict=True)
                     ]
                 elif kind == "type":
                     pred = [r.type for r in res]
@@ -803,6 +810,14 @@ def encoder_comparison(data: Path, cache: Path | None = None) -> list[str]:
     out += [
         f"| sentiment ECE (airline, TweetEval, UMSAB rows) | {_ece(ece['linear']):.3f} | "
         f"{_ece(ece['encoder']):.3f} |",
+        *(
+            [
+                f"| type ECE (complaints rows) | {_ece(type_ece['linear']):.3f} | "
+                f"{_ece(type_ece['encoder']):.3f} |"
+            ]
+            if type_ece
+            else []
+        ),
         f"| CPU per message, one core, {TIMED} UMSAB tweets in one batch (ms) | "
         f"{timing['linear']:.2f} | {timing['encoder']:.2f} |",
         "",
