@@ -9,7 +9,6 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from socialdesk.clippings.models import Clipping
 from socialdesk.conversations.models import (
@@ -37,7 +36,10 @@ def _first_inbound_text(conversation: Conversation) -> str:
     return " ".join(texts)
 
 
-def _vectorizer() -> TfidfVectorizer:
+def _vectorizer():
+    # Imported here as in textmodel: not at every process's start, only when help is ranked.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         preprocessor=normalise,
         token_pattern=r"(?u)\b\w\w\w+\b",

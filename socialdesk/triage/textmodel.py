@@ -11,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
-from sklearn.preprocessing import normalize
-from sklearn.utils import murmurhash3_32
+
+# scikit-learn (the hashing vectorizers, the norm, MurmurHash) is imported when triage first reads
+# a text, not with this module: the URL configuration reaches here, and a web process or a
+# command that never triages would pay about 0.6 s of imports at every start.
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 N_FEATURES = 2**17  # per vectorizer; two vectorizers -> 2**18 columns
@@ -36,8 +37,10 @@ def normalise(text: str) -> str:
 TOKEN = r"(?u)\b\w+\b|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
 
 
-def _word_ngrams(token_pattern: str) -> HashingVectorizer:
+def _word_ngrams(token_pattern: str):
     """Hashed counts of 1-2-grams of tokens (no sign flipping, no norm: idf and the norm come later)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     return HashingVectorizer(
         analyzer="word",
         ngram_range=(1, 2),
@@ -49,23 +52,32 @@ def _word_ngrams(token_pattern: str) -> HashingVectorizer:
     )
 
 
-_WORDS = _word_ngrams(TOKEN)
-_CHARS = HashingVectorizer(
-    analyzer="char_wb",
-    ngram_range=(2, 5),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm=None,
-    lowercase=False,
-)
+@cache
+def words_vectorizer():
+    return _word_ngrams(TOKEN)
 
 
-# Single words as `_WORDS` tokenises them; only words of 3 to 30 letters are named in a reason
+@cache
+def _chars_vectorizer():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        n_features=N_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+    )
+
+
+# Single words as `words_vectorizer()` tokenises them; only words of 3 to 30 letters are named in a reason
 # (a longer "word" is no word a volunteer reads, and reasons are stored in 300 characters).
 _WORD = re.compile(r"(?u)\b\w+\b")
 _LETTERS = re.compile(r"[^\W\d_]{3,30}")
-# Words that carry no meaning a volunteer could check: English's and the seed languages' commonest.
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(
+# Words that carry no meaning a volunteer could check: the seed languages' commonest, and
+# scikit-learn's English list (`stop_words`).
+_MORE_STOP_WORDS = frozenset(
     """
     user http der die das und ist nicht ein eine mit von den dem des auf für sich auch noch nach seit wie aber oder
     les des une est pas pour que qui dans sur avec mais plus tout ses ces son elle nous vous ils
@@ -75,28 +87,35 @@ STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(
     che non per una con sono della del het een van dat niet voor met zijn
 """.split()
 )
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | _MORE_STOP_WORDS
+
+
 # A word's share of the score below which it is not worth naming.
 MIN_WEIGHT = 0.02
 
 
 def candidate_words(texts: list[str]) -> list[list[str]]:
     """For each text, the words a reason could name: letters only, not a stop word, each once."""
+    stop = stop_words()
     return [
-        sorted(
-            {
-                w
-                for w in _WORD.findall(normalise(t))
-                if _LETTERS.fullmatch(w) and w not in STOP_WORDS
-            }
-        )
+        sorted({w for w in _WORD.findall(normalise(t)) if _LETTERS.fullmatch(w) and w not in stop})
         for t in texts
     ]
 
 
 @lru_cache(maxsize=65_536)
 def word_column(word: str) -> int:
-    """The feature column of one word in `_WORDS`: the hash FeatureHasher computes (signed
-    MurmurHash3, seed 0, absolute value modulo the width), without building a matrix per word."""
+    """The feature column of one word in `words_vectorizer()`: the hash FeatureHasher computes
+    (signed MurmurHash3, seed 0, absolute value modulo the width), without building a matrix per
+    word."""
+    from sklearn.utils import murmurhash3_32
+
     h = murmurhash3_32(word, seed=0, positive=False)
     return (2**31 - 1 - (N_FEATURES - 1)) if h == -(2**31) else abs(h) % N_FEATURES
 
@@ -114,7 +133,9 @@ def _plain(text: str) -> str:
 def raw_features(texts: list[str]) -> sparse.csr_matrix:
     """Sublinear term counts of word 1-2-grams and character 2-5-grams (no idf yet)."""
     texts = [_plain(t) for t in texts]
-    x = sparse.hstack([_WORDS.transform(texts), _CHARS.transform(texts)], format="csr")
+    x = sparse.hstack(
+        [words_vectorizer().transform(texts), _chars_vectorizer().transform(texts)], format="csr"
+    )
     x.data = 1.0 + np.log(x.data)
     return x
 
@@ -125,8 +146,12 @@ def raw_features(texts: list[str]) -> sparse.csr_matrix:
 # language, or none, is "xx".
 TAGGED_LANGUAGES = frozenset({"en", "de", "fr", "es", "pt", "it", "tr", "nl"})
 _TOKENS = re.compile(TOKEN)
-# The tokens are tagged ("de|gut") before hashing, so here a token is whatever spaces separate.
-_TAGGED = _word_ngrams(r"\S+")
+
+
+@cache
+def _tagged_vectorizer():
+    """The tokens are tagged ("de|gut") before hashing, so here a token is whatever spaces separate."""
+    return _word_ngrams(r"\S+")
 
 
 def language_features(texts: list[str], languages: list[str]) -> sparse.csr_matrix:
@@ -137,7 +162,7 @@ def language_features(texts: list[str], languages: list[str]) -> sparse.csr_matr
         tag = lang if lang in TAGGED_LANGUAGES else "xx"
         words = _TOKENS.findall(_plain(text))
         docs.append(" ".join(f"{tag}|{w}" for w in words) + f" {tag}|__lang__")
-    x = _TAGGED.transform(docs)
+    x = _tagged_vectorizer().transform(docs)
     x.data = 1.0 + np.log(x.data)
     return x
 
@@ -157,6 +182,8 @@ def idf_from(x: sparse.csr_matrix) -> np.ndarray:
 
 
 def weigh(x: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    from sklearn.preprocessing import normalize
+
     return normalize(x @ sparse.diags(idf), norm="l2", copy=False)
 
 

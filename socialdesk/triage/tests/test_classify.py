@@ -12,7 +12,7 @@ from socialdesk.triage.classify import (
     classify,
     classify_batch,
 )
-from socialdesk.triage.textmodel import _WORDS, candidate_words, word_column
+from socialdesk.triage.textmodel import candidate_words, word_column, words_vectorizer
 
 CONFIG = TriageConfig(controversial_topics=(("Terms of use", ("terms of use", "sell my data")),))
 
@@ -172,7 +172,7 @@ def test_a_batch_gives_the_same_answers_as_one_by_one():
 )
 def test_a_reason_names_a_word_by_the_same_column_the_model_reads(word):
     # The explanation hashes single words itself; it must land where the word features do.
-    assert _WORDS.transform([word]).indices.tolist() == [word_column(word)]
+    assert words_vectorizer().transform([word]).indices.tolist() == [word_column(word)]
 
 
 def test_a_reason_names_words_not_strings_of_letters():
