@@ -502,13 +502,11 @@ def classify_batch(
     languages = [_language_of(inp) for inp in inputs]
     x = raw_features(texts + combined)  # both models use the same features: extract them once
     type_x = type_model.weighted(x)
+    langs = [lang for lang, _, _ in languages]
+    langs_all = langs + [langs[i] for i in with_context]
     if sentiment_model.by_language:
-        langs = [lang for lang, _, _ in languages]
         sentiment_x = sentiment_model.weighted(
-            sparse.hstack(
-                [x, language_features(texts + combined, langs + [langs[i] for i in with_context])],
-                format="csr",
-            )
+            sparse.hstack([x, language_features(texts + combined, langs_all)], format="csr")
         )
     else:
         sentiment_x = sentiment_model.weighted(x)
@@ -518,9 +516,11 @@ def classify_batch(
         # The optional multilingual encoder's reading, blended with the linear models' (encoder.py).
         emb = encoder.embed(texts + combined)
         if encoder.has_head("type"):
-            type_probs_all = encoder.blended("type", type_probs_all, type_model.classes, emb)
+            type_probs_all = encoder.blended(
+                "type", type_probs_all, type_model.classes, emb, langs_all
+            )
         sentiment_probs_all = encoder.blended(
-            "sentiment", sentiment_probs_all, sentiment_model.classes, emb
+            "sentiment", sentiment_probs_all, sentiment_model.classes, emb, langs_all
         )
     n = len(texts)
     type_probs, sentiment_probs = type_probs_all[:n], sentiment_probs_all[:n]

@@ -90,18 +90,38 @@ def embed(texts: list[str]) -> np.ndarray:
     return out
 
 
+def with_languages(emb: np.ndarray, languages, tagged) -> np.ndarray:
+    """The embedding, then a copy of it for each language in `tagged` (zeros unless the text is
+    in that language), then the language itself (one-hot): a head reading this learns what the
+    embedding means across languages and, on top, in each (the idea of
+    textmodel.language_features, on the encoder's numbers). Without `tagged`, the embedding."""
+    if not tagged:
+        return emb
+    langs = list(languages) if languages is not None else [""] * len(emb)
+    onehot = np.array([[lang == t for t in tagged] for lang in langs], dtype=np.float32)
+    onehot = onehot.reshape(len(emb), len(tagged))
+    blocks = [emb] + [emb * onehot[:, [k]] for k in range(len(tagged))] + [onehot]
+    return np.hstack(blocks).astype(np.float32, copy=False)
+
+
 class Head:
-    """Logistic regression on the embedding, and how to blend it with the linear model:
+    """Logistic regression on the embedding (with a copy per language in `languages`, see
+    `with_languages`), and how to blend it with the linear model:
     p ∝ exp(a·log p_linear + b·log p_encoder)."""
 
-    def __init__(self, *, classes, coef, intercept, a: float = 0.0, b: float = 1.0):
+    def __init__(self, *, classes, coef, intercept, a: float = 0.0, b: float = 1.0, languages=()):
         self.classes = [str(c) for c in classes]
         self.coef_t = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.a, self.b = float(a), float(b)
+        self.languages = tuple(str(t) for t in languages)
 
-    def predict_proba(self, emb: np.ndarray) -> np.ndarray:
-        return softmax(emb @ self.coef_t + self.intercept)
+    def predict_proba(self, emb: np.ndarray, languages=None) -> np.ndarray:
+        """`languages`: the language triage detected for each row (used by a head fitted with
+        per-language copies; read as none of them when not given)."""
+        return softmax(
+            with_languages(emb, languages, self.languages) @ self.coef_t + self.intercept
+        )
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
@@ -110,6 +130,7 @@ class Head:
             coef=self.coef_t.T.astype(np.float32),
             intercept=self.intercept,
             blend=np.array([self.a, self.b], dtype=np.float32),
+            languages=np.array(self.languages, dtype=str),
         )
 
     @classmethod
@@ -117,7 +138,12 @@ class Head:
         with np.load(path, allow_pickle=False) as f:
             a, b = (float(v) for v in f["blend"])
             return cls(
-                classes=list(f["classes"]), coef=f["coef"], intercept=f["intercept"], a=a, b=b
+                classes=list(f["classes"]),
+                coef=f["coef"],
+                intercept=f["intercept"],
+                a=a,
+                b=b,
+                languages=list(f["languages"]) if "languages" in f.files else (),
             )
 
 
@@ -126,14 +152,19 @@ def head(name: str) -> Head:
     return Head.load(DATA_DIR / f"{name}-encoder.npz")
 
 
-def blend(h: Head, linear: np.ndarray, linear_classes: list[str], emb: np.ndarray) -> np.ndarray:
+def blend(
+    h: Head, linear: np.ndarray, linear_classes: list[str], emb: np.ndarray, languages=None
+) -> np.ndarray:
     """The linear model's probabilities (rows, in `linear_classes` order) combined with the
-    head `h`'s reading of the same texts' embeddings, in the same order."""
+    head `h`'s reading of the same texts' embeddings (and detected `languages`), in the same
+    order."""
     order = [h.classes.index(c) for c in linear_classes]
-    enc = h.predict_proba(emb)[:, order]
+    enc = h.predict_proba(emb, languages)[:, order]
     return softmax(h.a * np.log(linear + 1e-9) + h.b * np.log(enc + 1e-9))
 
 
-def blended(name: str, linear: np.ndarray, linear_classes: list[str], emb: np.ndarray):
+def blended(
+    name: str, linear: np.ndarray, linear_classes: list[str], emb: np.ndarray, languages=None
+):
     """`blend` with the committed head `name` (sentiment, type)."""
-    return blend(head(name), linear, linear_classes, emb)
+    return blend(head(name), linear, linear_classes, emb, languages)

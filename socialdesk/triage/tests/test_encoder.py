@@ -19,7 +19,9 @@ def test_committed_heads_read_the_linear_models_classes(name):
         pytest.skip(f"no {name} head is committed (the sentiment head is required)")
     head = encoder.head(name)
     assert sorted(head.classes) == sorted(model(name).classes)
-    assert head.coef_t.shape == (encoder.DIM, len(head.classes))
+    # The embedding, a copy per language of the head's, and one bias per language.
+    columns = encoder.DIM * (1 + len(head.languages)) + len(head.languages)
+    assert head.coef_t.shape == (columns, len(head.classes))
     assert head.b > 0, "the blend gives the encoder no weight: it would not earn its place"
 
 
@@ -82,3 +84,42 @@ def test_triage_blends_the_encoder_when_switched_on(encoder_on):
     assert [r.sentiment for r in with_encoder] == ["negative", "positive"]
     for r in with_encoder:
         assert 0 < r.sentiment_confidence <= 1 and 0 < r.type_confidence <= 1
+
+
+def test_a_head_with_language_copies_reads_each_language_on_top_of_all(tmp_path):
+    rng = np.random.default_rng(5)
+    tagged = ("de", "fr")
+    # Columns: the shared embedding, a copy per tagged language, then one bias per language.
+    coef = np.zeros((2, encoder.DIM * 3 + 2))
+    coef[1, : encoder.DIM] = rng.normal(scale=0.1, size=encoder.DIM)
+    coef[1, encoder.DIM * 2 : encoder.DIM * 3] = 5 * coef[1, : encoder.DIM]  # fr reads it 6×
+    coef[1, -2] = 2.0  # de leans towards the second class whatever the text
+    head = encoder.Head(classes=["a", "b"], coef=coef, intercept=[0.0, 0.0], languages=tagged)
+    path = tmp_path / "h.npz"
+    head.save(path)
+    back = encoder.Head.load(path)
+    assert back.languages == tagged
+    emb = np.tile(rng.normal(size=(1, encoder.DIM)).astype(np.float32), (4, 1))
+    p = back.predict_proba(emb, ["en", "de", "fr", ""])
+    # A language without a copy of its own (en, unknown) reads the shared weights only, and the
+    # same as when no languages are given.
+    np.testing.assert_allclose(p[0], p[3], rtol=1e-6)
+    np.testing.assert_allclose(back.predict_proba(emb[:1]), p[:1], rtol=1e-6)
+    assert p[1, 1] > p[0, 1]  # the German bias
+    shared = float(emb[0] @ coef[1, : encoder.DIM])
+    assert p[2, 1] == pytest.approx(1 / (1 + np.exp(-6 * shared)), rel=1e-4)
+
+
+def test_a_head_saved_before_language_copies_loads_without_them(tmp_path):
+    path = tmp_path / "old.npz"
+    np.savez_compressed(
+        path,
+        classes=np.array(["a", "b"]),
+        coef=np.zeros((2, encoder.DIM), dtype=np.float32),
+        intercept=np.zeros(2, dtype=np.float32),
+        blend=np.array([0.5, 0.5], dtype=np.float32),
+    )
+    head = encoder.Head.load(path)
+    assert head.languages == ()
+    emb = np.ones((1, encoder.DIM), dtype=np.float32)
+    np.testing.assert_allclose(head.predict_proba(emb, ["de"]), [[0.5, 0.5]])
