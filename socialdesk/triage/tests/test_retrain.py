@@ -10,7 +10,10 @@ from socialdesk.actions import conversation as actions
 from socialdesk.actions.inbound import ingest
 from socialdesk.actions.triage import confirm_or_correct
 from socialdesk.conversations.models import Conversation
+from socialdesk.triage import encoder
+from socialdesk.triage.management.commands import triage_retrain
 from socialdesk.triage.models import TriageCorrection
+from socialdesk.triage.textmodel import DATA_DIR
 
 
 def _write(path, header, rows, delimiter=","):
@@ -62,7 +65,9 @@ def test_a_removed_triage_tag_is_recorded_as_a_correction(demo, inbound, contrib
     assert TriageCorrection.objects.filter(field="tag").count() == 1
 
 
-def test_the_command_exports_and_retrains_with_a_report(demo, inbound, contributor, tmp_path):
+def test_the_command_exports_and_retrains_with_a_report(
+    demo, inbound, contributor, tmp_path, monkeypatch
+):
     ingest(
         [
             inbound("Firefox s'est fermé trois fois ce matin", author_id="a1"),
@@ -85,8 +90,22 @@ def test_the_command_exports_and_retrains_with_a_report(demo, inbound, contribut
     data = tmp_path / "evaldata"
     data.mkdir()
     _tiny_evaldata(data)
+    # --write installs into a copy of the models' folder, beside a sentiment head of the encoder.
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("type", "sentiment"):
+        (models / f"{name}.npz").write_bytes(
+            (triage_retrain.DATA_DIR / f"{name}.npz").read_bytes()
+        )
+    (models / "sentiment-encoder.npz").write_bytes(b"a head")
+    monkeypatch.setattr(triage_retrain, "DATA_DIR", models)
+    monkeypatch.setattr(encoder, "DATA_DIR", models)
     out = io.StringIO()
-    call_command("triage_retrain", data=data, stdout=out)
+    call_command("triage_retrain", data=data, write=True, stdout=out)
     report = out.getvalue()
+    for name in ("type", "sentiment"):  # the retrained models replaced the copies
+        new = (models / f"{name}.npz").read_bytes()
+        assert new != (DATA_DIR / f"{name}.npz").read_bytes()
+    assert "heads (sentiment) were blended with the previous models" in report
     assert "retraining with" in report and "| model | set |" in report
     assert "| sentiment | airline tweets |" in report and "| type | complaints" in report

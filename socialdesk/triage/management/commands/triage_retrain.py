@@ -20,6 +20,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from sklearn.metrics import f1_score
 
+from socialdesk.triage import encoder
 from socialdesk.triage.models import CorrectionField
 from socialdesk.triage.selectors import correction_rows
 from socialdesk.triage.textmodel import DATA_DIR, LinearModel
@@ -135,3 +136,13 @@ class Command(BaseCommand):
                 self.stdout.write(
                     "Installed the retrained models; run `make eval` to rewrite the figures."
                 )
+                heads = [name for name in new if encoder.has_head(name)]
+                if heads:
+                    # A head's blend weights were fitted against the linear model it sat beside.
+                    self.stdout.write(
+                        "The optional encoder's heads ("
+                        + ", ".join(heads)
+                        + ") were blended with the previous models: refit them with "
+                        "`python -m socialdesk.triage.training.train --data <the public data> --encoder-only` "
+                        "(the encoder extra installed)."
+                    )
