@@ -19,13 +19,16 @@ TESTENV := PYTHONDONTWRITEBYTECODE=
 demo: $(STAMP)
 	$(BIN)/python -m socialdesk.demo
 
-# Everything but the tests marked slow, each test module whole on one of the workers (a module's
-# shared world and browser are built once). `make test-slow` runs the rest, one at a time: real
-# processes, fault injection, and the benchmarks, whose timing floors want the machine to themselves.
+# Everything but the browser tests and the tests marked slow, each test module whole on one of the
+# workers (a module's shared world is built once): the quick loop, under 4 minutes on 2 cores.
+# `make test-slow` runs the rest (CI runs both): the browser tests (Chromium, a live desk) over the
+# workers, then the slow ones one at a time: real processes, fault injection, and the benchmarks,
+# whose timing floors want the machine to themselves.
 test: $(STAMP)
-	$(TESTENV) $(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile
+	$(TESTENV) $(BIN)/python -m pytest -m "not slow and not browser" -n $(TEST_WORKERS) --dist loadfile
 
 test-slow: $(STAMP)
+	$(TESTENV) $(BIN)/python -m pytest -m "browser and not slow" -n $(TEST_WORKERS) --dist loadfile
 	$(TESTENV) $(BIN)/python -m pytest -m slow
 
 install: $(STAMP)

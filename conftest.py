@@ -22,10 +22,22 @@ def _without_surrogates(value):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The browser modules first: they are the longest, and `make test` hands whole modules to
-    its workers in this order, so what is left at the end is short and the workers finish
-    together (a browser module last kept one worker busy for ~20 s after the other was done)."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+    """The access matrix and the bad-input modules first: they are the suite's longest, and
+    `make test` hands whole modules to its workers in this order, so what is left at the end is
+    short and the workers finish together."""
+    items.sort(key=lambda item: not item.path.name.startswith(("test_access", "test_malformed")))
+    # `make test` leaves the browser tests to `make test-slow` by their mark: a test that drives
+    # Chromium without it would run in the quick loop.
+    unmarked = [
+        item.nodeid
+        for item in items
+        if {"browser", "page", "_chromium"} & set(getattr(item, "fixturenames", ()))
+        and not item.get_closest_marker("browser")
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "Mark these tests `browser` (they drive Chromium): " + ", ".join(unmarked)
+        )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -18,9 +18,7 @@ from socialdesk.ingestion.tests.worker import poll_all
 
 from .browser import ARTIFACTS, sign_in
 
-# A sweep of 27 page loads with an accessibility audit each (about 35 s of CPU): in the slow
-# step (`make test-slow`, which CI runs too); the other browser tests look at a phone's width too.
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
 
 WIDTHS = {390: 844, 768: 1024, 1366: 768}
 SHOTS = Path(os.environ.get("SOCIALDESK_SCREENSHOTS") or ARTIFACTS / "screens")
