@@ -890,3 +890,15 @@ ROLE = "anonymous"
 @pytest.mark.parametrize(("name", "state"), list(cases(ROLE)))
 def test_access(world, db, name, state):
     check(world, name, ROLE, state)
+
+
+def test_the_snapshot_sees_a_changed_row_and_not_a_refusal(world, db):
+    """What `check` compares: a changed value is seen, a refusal's own audit entry is not."""
+    from socialdesk.conversations.models import Activity, Conversation
+
+    before = snapshot()
+    c = Conversation.objects.order_by("pk").first()
+    Activity.objects.create(conversation=c, kind="refused")
+    assert snapshot() == before
+    Conversation.objects.filter(pk=c.pk).update(moderated=not c.moderated)
+    assert snapshot() != before

@@ -66,6 +66,20 @@ def snapshot() -> dict:
     # cost more than the request checked, and compare no better).
     quote = connection.ops.quote_name
     snap = {}
+    if connection.vendor == "postgresql":
+        # One statement for all the tables, each as the text of its rows in key order: a round
+        # trip per table was most of a refused case's time on a database server.
+        columns = []
+        for m in [*models, Activity]:
+            where = "WHERE t.kind <> 'refused'" if m is Activity else ""
+            columns.append(
+                f"(SELECT string_agg(t::text, E'\\n' ORDER BY t.{quote(m._meta.pk.column)}) "
+                f"FROM {quote(m._meta.db_table)} t {where})"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(columns))
+            rows = cursor.fetchone()
+        return {m._meta.label: r for m, r in zip([*models, Activity], rows, strict=True)}
     with connection.cursor() as cursor:
         for m in [*models, Activity]:
             where = "WHERE kind <> 'refused'" if m is Activity else ""
