@@ -177,20 +177,25 @@ def test_a_failed_poll_keeps_the_cursor_and_the_next_one_catches_up(
 
 @pytest.mark.parametrize("kind", ["drop_after_commit", "malformed", "timeout"])
 def test_a_reply_whose_answer_is_lost_is_an_unknown_outcome_and_was_performed(
-    demo, play_sim, customer_review, kind
+    demo, play_sim, customer_review, kind, settings
 ):
     review = customer_review("Downloads fail halfway.", stars=1)
     poll_all()
     target = Message.objects.get().platform_id
-    _faults(play_sim, share=1.0, kinds=[kind], timeout_seconds=3)
-    connector = GooglePlayConnector(listing())
+    # The simulator holds the answer for 1 s; we stop waiting after 0.5 s.
+    _faults(play_sim, share=1.0, kinds=[kind], timeout_seconds=1)
+    settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = 0.5
     with pytest.raises(OutcomeUnknown):
-        connector.reply(text="Sorry! Which site?", in_reply_to_id=target, idempotency_key="k")
+        GooglePlayConnector(listing()).reply(
+            text="Sorry! Which site?", in_reply_to_id=target, idempotency_key="k"
+        )
     _faults(play_sim, share=0.0)
+    settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = 2
+    connector = GooglePlayConnector(listing())
     if kind == "timeout":
         import time
 
-        time.sleep(1.5)  # the simulator answers (to nobody) after its delay
+        time.sleep(0.8)  # the simulator answers (to nobody) after its delay
     assert len(sim_get(play_sim, "/_sim/replies", review_id=review["review_id"])["data"]) == 1
     # Reconciliation can tell it went through.
     assert connector.find_reply(in_reply_to_id=target, text="Sorry! Which site?").startswith(
@@ -231,7 +236,7 @@ def test_a_reply_still_in_flight_when_we_gave_up_is_looked_for_only_once_it_has_
     would be sent twice if the outbox looked for it too soon. It waits for the platform to settle."""
     import time
 
-    settings.SOCIALDESK_OUTBOX_SETTLE_SECONDS = 6
+    settings.SOCIALDESK_OUTBOX_SETTLE_SECONDS = 3.5
     review = customer_review("Video stutters.", stars=2)
     poll_all()
     Conversation.objects.update(moderated=True)  # reviews reach contributors once moderated
@@ -239,12 +244,15 @@ def test_a_reply_still_in_flight_when_we_gave_up_is_looked_for_only_once_it_has_
     msg = actions.reply(
         actor=agents["contributor"], conversation=c, text="Sorry! Which video site?"
     )
-    _faults(play_sim, share=1.0, kinds=["timeout"], timeout_seconds=5)  # our time-out is 2 s
+    # The simulator carries the reply out 2.5 s after it was asked; we stop waiting after 0.5 s.
+    _faults(play_sim, share=1.0, kinds=["timeout"], timeout_seconds=2.5)
+    settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = 0.5
     before = time.time()
     assert perform(msg.outbound_action.pk) == "pending"
     _faults(play_sim, share=0.0)
+    settings.SOCIALDESK_CONNECTOR_TIMEOUT_SECONDS = 2
     action = OutboundAction.objects.get()
-    assert action.next_attempt_at.timestamp() >= before + 6
+    assert action.next_attempt_at.timestamp() >= before + 3.5
     assert perform(action.pk) is None  # not before it has settled
     assert not sim_get(play_sim, "/_sim/replies", review_id=review["review_id"])[
         "data"
