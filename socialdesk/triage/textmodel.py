@@ -37,19 +37,18 @@ def normalise(text: str) -> str:
 TOKEN = r"(?u)\b\w+\b|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
 
 
-def _word_ngrams(token_pattern: str):
-    """Hashed counts of 1-2-grams of tokens (no sign flipping, no norm: idf and the norm come later)."""
+def _hashed(**how):
+    """Hashed counts (no sign flipping, no norm: idf and the norm come later)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
     return HashingVectorizer(
-        analyzer="word",
-        ngram_range=(1, 2),
-        n_features=N_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-        token_pattern=token_pattern,
+        n_features=N_FEATURES, alternate_sign=False, norm=None, lowercase=False, **how
     )
+
+
+def _word_ngrams(token_pattern: str):
+    """Hashed counts of 1-2-grams of tokens."""
+    return _hashed(analyzer="word", ngram_range=(1, 2), token_pattern=token_pattern)
 
 
 @cache
@@ -59,16 +58,7 @@ def words_vectorizer():
 
 @cache
 def _chars_vectorizer():
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=(2, 5),
-        n_features=N_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-    )
+    return _hashed(analyzer="char_wb", ngram_range=(2, 5))
 
 
 # Single words as `words_vectorizer()` tokenises them; only words of 3 to 30 letters are named in a reason
