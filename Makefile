@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 
 # The public labelled data for `make eval` / `make model` (not part of the repository).
 EVALDATA ?= ../shared/evaldata
+# Optional: a folder of other public labelled sentiment data (see docs/triage-quality.md); empty = not used.
+EXTRADATA ?=
 
 # Test processes for `make test` (pytest-xdist): one per core; 0 runs them in this process.
 TEST_WORKERS ?= auto
@@ -48,11 +50,11 @@ bench: $(STAMP)
 
 # Score triage on the held-out split and write docs/triage-quality.md.
 eval: $(STAMP)
-	$(BIN)/python -m socialdesk.triage.training.evaluate --data $(EVALDATA) --out docs/triage-quality.md
+	$(BIN)/python -m socialdesk.triage.training.evaluate --data $(EVALDATA) $(if $(EXTRADATA),--extradata $(EXTRADATA)) --out docs/triage-quality.md
 
 # Retrain the committed type and sentiment models (socialdesk/triage/data/*.npz) on the train split.
 model: $(STAMP)
-	$(BIN)/python -m socialdesk.triage.training.train --data $(EVALDATA)
+	$(BIN)/python -m socialdesk.triage.training.train --data $(EVALDATA) $(if $(EXTRADATA),--extradata $(EXTRADATA))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -82,6 +82,38 @@ def review_rows(data: Path) -> list[dict]:
     return rows
 
 
+EXTRA_LABELS = ("negative", "neutral", "positive")
+
+
+def extra_sentiment_rows(folder: Path | None) -> list[dict]:
+    """Sentiment rows from a folder of other public labelled data (`make model EXTRADATA=…`):
+    every `*.tsv` directly in it, with a header `text label lang source`, tab-separated and
+    unquoted, one text per line, label negative / neutral / positive. {text, label, lang, source}.
+    None (no folder given) reads nothing, so everything works without it."""
+    if folder is None:
+        return []
+    files = sorted(Path(folder).glob("*.tsv"))
+    if not files:
+        raise SystemExit(f"No *.tsv files in {folder} (EXTRADATA): see its README for the format.")
+    rows = []
+    for path in files:
+        with open(path, encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if r["label"] not in EXTRA_LABELS:
+                    raise SystemExit(
+                        f"{path.name}: label {r['label']!r} is not one of {EXTRA_LABELS}"
+                    )
+                rows.append(
+                    {
+                        "text": r["text"],
+                        "label": r["label"],
+                        "lang": r["lang"],
+                        "source": r["source"],
+                    }
+                )
+    return rows
+
+
 def umsab_rows(data: Path) -> list[dict]:
     """UMSAB tweets (de, fr, es, pt, it): {text, label, lang}."""
     with open(data / "umsab-sentiment-dev.tsv", encoding="utf-8", newline="") as f:

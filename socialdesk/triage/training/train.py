@@ -10,7 +10,9 @@ types — a complaint is a "support request"; a non-complaint from the random_tw
 domains is "other"; non-complaints addressed to brands are left out (they may be questions,
 praise or anything else, so no single type is right for them).
 Sentiment: airline tweets + TweetEval + UMSAB (de, fr, es, pt, it tweets) + the seed set's
-sentiment column, one model for every language (hashed character n-grams carry across them).
+sentiment column, one model for every language (hashed character n-grams carry across them);
+with `--extradata FOLDER` (`make model EXTRADATA=FOLDER`) also the training side of the other
+public sets in that folder (Turkish and Dutch, say; datasets.extra_sentiment_rows).
 """
 
 import argparse
@@ -135,23 +137,31 @@ def type_training_set(data: Path) -> tuple[list[str], list[str]]:
 UMSAB_WEIGHT = 2.0
 
 
-def sentiment_training_set(data: Path) -> tuple[list[str], list[str], list[float]]:
-    """Texts, labels and weights."""
+# How much a text of the optional extra data (EXTRADATA, datasets.extra_sentiment_rows) weighs.
+EXTRA_WEIGHT = 1.0
+
+
+def sentiment_training_set(
+    data: Path, extra: Path | None = None
+) -> tuple[list[str], list[str], list[float]]:
+    """Texts, labels and weights; with `extra`, the training side of that folder's sets too."""
     rows = (
         datasets.sentiment_rows(data)
         + [dict(r, source="umsab") for r in datasets.umsab_rows(data)]
         + [{"text": r["text"], "label": r["sentiment"]} for r in datasets.seed_types()]
+        + [dict(r, source="extra") for r in datasets.extra_sentiment_rows(extra)]
     )
     rows = [r for r in rows if datasets.split(r["text"]) == "train"]
-    weights = [UMSAB_WEIGHT if r.get("source") == "umsab" else 1.0 for r in rows]
+    weight = {"umsab": UMSAB_WEIGHT, "extra": EXTRA_WEIGHT}
+    weights = [weight.get(r.get("source"), 1.0) for r in rows]
     return [r["text"] for r in rows], [r["label"] for r in rows], weights
 
 
-def training_sets(data: Path) -> dict:
+def training_sets(data: Path, extra: Path | None = None) -> dict:
     """{model name: (texts, labels, weights)} as `make model` trains them."""
     return {
         "type": (*type_training_set(data), None),
-        "sentiment": sentiment_training_set(data),
+        "sentiment": sentiment_training_set(data, extra),
     }
 
 
@@ -254,7 +264,8 @@ ENCODER_C = (0.5, 2.0, 8.0)
 # Languages whose texts get a copy of the embedding of their own in a head (encoder.with_languages):
 # those with thousands of training texts. On the sentiment model's held-out 15%, the copies took
 # the blend's log-loss from 0.652 to 0.641 (UMSAB's corpora label tone each in its own way).
-ENCODER_LANGUAGES = {"sentiment": ("en", "de", "fr", "es", "pt", "it")}
+# Turkish has thousands too when the optional extra data is trained on (EXTRADATA).
+ENCODER_LANGUAGES = {"sentiment": ("en", "de", "fr", "es", "pt", "it", "tr")}
 
 
 # The models an encoder head is fitted beside. The type head took the complaints' macro-F1 from
@@ -317,6 +328,13 @@ def main() -> None:
     p.add_argument(
         "--data", type=Path, default=Path(os.environ.get("EVALDATA", "../shared/evaldata"))
     )
+    p.add_argument(
+        "--extradata",
+        type=Path,
+        default=Path(os.environ["EXTRADATA"]) if os.environ.get("EXTRADATA") else None,
+        help="a folder of other public labelled sentiment data (datasets.extra_sentiment_rows) "
+        "whose training side the sentiment model is trained on too",
+    )
     p.add_argument("--out", type=Path, default=DATA_DIR)
     p.add_argument(
         "--encoder-cache",
@@ -340,7 +358,7 @@ def main() -> None:
     with_encoder = encoder.installed()
     if args.encoder_only and not with_encoder:
         raise SystemExit("--encoder-only: the optional encoder extra is not installed")
-    for name, (texts, labels, weights) in training_sets(args.data).items():
+    for name, (texts, labels, weights) in training_sets(args.data, args.extradata).items():
         path = args.out / f"{name}.npz"
         if args.encoder_only:
             model = LinearModel.load(path)
