@@ -280,7 +280,9 @@ _FEATURE = re.compile(
     r"seria (ótimo|legal|bom|incrível)|sugestão:|"
     r"lütfen .*(ekleyin|getirin)|olsa (harika|güzel|iyi) olurdu|öneri:|"
     r"per favore (aggiungete|rimettete)|sarebbe (bello|utile|fantastico)|suggerimento:|"
-    r"voeg .*toe|zou (fijn|handig|mooi) zijn|graag een (optie|knop)|suggestie:)",
+    r"voeg .*toe|zou (fijn|handig|mooi) zijn|graag een (optie|knop)|suggestie:|"
+    r"könnt ihr .{0,60}(einbauen|hinzufügen)|pouvez-vous ajouter|podéis añadir|pueden (añadir|agregar)|"
+    r"podem adicionar|ekleyebilir misiniz|potete aggiungere|kunnen jullie .{0,60}toevoegen)",
     re.IGNORECASE,
 )
 _APPS = re.compile(
@@ -302,7 +304,9 @@ _PROBLEM = re.compile(
     r"crash(es|ed)?|lost (all )?my|disappeared|how (do|can) i|hilfe|funktioniert nicht|stürzt|abstürz|aidez|ne marche plus|"
     r"plante|ne se lance|ayuda|no funciona|no abre|se cierra|ajuda|socorro|não (abre|funciona)|parou de funcionar|"
     r"yardım|çalışmıyor|çöküyor|açılmıyor|non funziona|non si apre|si blocca|si chiude da solo|aiuto|"
-    r"werkt niet|crasht|loopt vast|start niet op)\b",
+    r"werkt niet|crasht|loopt vast|start niet op|"
+    r"verschwunden|disparu(e|s|es)?|desaparecid[oa]s?|desapareci(ó|eron)|sumiram|sumiu|"
+    r"kayboldu|spari(to|ta|ti|te)|scompars[oaie]|non parte|verdwenen|werkt .{0,30}niet meer|zijn weg)\b",
     re.IGNORECASE,
 )
 _PRAISE = re.compile(

@@ -28,7 +28,7 @@ def test_a_list_of_browsers_is_an_app_roundup():
     assert r.type == "app roundup" and "lists 4 apps" in r.type_reason
 
 
-def test_a_problem_is_a_support_request_in_the_seed_languages():
+def test_a_problem_is_a_support_request_in_the_desks_languages():
     for text in (
         "Firefox lost all my bookmarks, help?",
         "Firefox stürzt ständig ab, Hilfe!",
@@ -36,8 +36,25 @@ def test_a_problem_is_a_support_request_in_the_seed_languages():
         "Firefox no abre desde ayer",
         "O Firefox não abre mais",
         "Firefox çöküyor, yardım edin",
+        "I miei segnalibri sono spariti dopo l'aggiornamento",
+        "Firefox non parte più su Windows",
+        "Mijn extensies zijn verdwenen",
+        "Synchronisatie werkt sinds gisteren niet meer",
     ):
-        assert classify(TriageInput(text)).type == "support request", text
+        r = classify(TriageInput(text))
+        assert r.type == "support request" and r.type_confidence >= 0.8, text
+
+
+def test_asking_for_something_new_is_a_feature_request_in_the_desks_languages():
+    for text in (
+        "can you add a dark mode for PDFs?",
+        "Könnt ihr einen Dunkelmodus für PDFs einbauen?",
+        "Potete aggiungere una modalità scura per i PDF?",
+        "Kunnen jullie een donkere modus voor pdf's toevoegen?",
+        "Pouvez-vous ajouter un mode sombre pour les PDF ?",
+    ):
+        r = classify(TriageInput(text))
+        assert r.type == "feature request" and r.type_confidence >= 0.8, text
 
 
 def test_language_on_short_texts_ignores_handles_and_links():
