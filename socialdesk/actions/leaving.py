@@ -25,10 +25,17 @@ from socialdesk.outbox.models import WebhookDelivery
 from socialdesk.people.audit import PERSONAL_KINDS, record
 from socialdesk.people.languages import language_of, writing_to
 from socialdesk.people.mail import send_later
-from socialdesk.people.models import Application, AuditEntry, Profile, Role, has_role, role_of
+from socialdesk.people.models import (
+    FORMER_CONTRIBUTOR,
+    Application,
+    AuditEntry,
+    Profile,
+    Role,
+    has_role,
+    role_of,
+)
 from socialdesk.people.services import end_all_sessions
 
-FORMER_CONTRIBUTOR = "a former contributor"
 # (app label, model, field): who holds the conversation now, not who did something. Cleared.
 HOLDING_FIELDS = {
     ("conversations", "conversation", "assignee"),

@@ -19,6 +19,20 @@ class Role(models.TextChoices):
 # Each role has the rights of those before it.
 ROLE_RANK = {Role.CONTRIBUTOR: 1, Role.MODERATOR: 2, Role.COMMUNITY_MANAGER: 3, Role.ADMIN: 4}
 
+# The username of the one placeholder account that departed people's work is attributed to
+# (actions/leaving.py). It stays English in the database and the API; pages name it in the
+# reader's language (`shown_name`).
+FORMER_CONTRIBUTOR = "a former contributor"
+
+
+def shown_name(user) -> str:
+    """How a person is named on a page (`str(user)`, installed by PeopleConfig.ready): their
+    username, and the placeholder for departed people in the reader's language."""
+    from django.utils.translation import gettext
+
+    name = user.get_username()
+    return gettext("a former contributor") if name == FORMER_CONTRIBUTOR else name
+
 
 class Profile(models.Model):
     user = models.OneToOneField(

@@ -280,7 +280,9 @@ _FEATURE = re.compile(
     r"seria (ótimo|legal|bom|incrível)|sugestão:|"
     r"lütfen .*(ekleyin|getirin)|olsa (harika|güzel|iyi) olurdu|öneri:|"
     r"per favore (aggiungete|rimettete)|sarebbe (bello|utile|fantastico)|suggerimento:|"
-    r"voeg .*toe|zou (fijn|handig|mooi) zijn|graag een (optie|knop)|suggestie:)",
+    r"voeg .*toe|zou (fijn|handig|mooi) zijn|graag een (optie|knop)|suggestie:|"
+    r"könnt ihr .{0,60}(einbauen|hinzufügen)|pouvez-vous ajouter|podéis añadir|pueden (añadir|agregar)|"
+    r"podem adicionar|ekleyebilir misiniz|potete aggiungere|kunnen jullie .{0,60}toevoegen)",
     re.IGNORECASE,
 )
 _APPS = re.compile(
@@ -299,17 +301,20 @@ _QUESTION = re.compile(
 )
 _PROBLEM = re.compile(
     r"\b(help|not working|doesn't work|stopped working|won't (open|load|start|work|connect)|can't|cannot|keeps? crashing|"
-    r"crash(es|ed)?|lost (all )?my|disappeared|how (do|can) i|hilfe|funktioniert nicht|stürzt|abstürz|aidez|ne marche plus|"
+    r"crash(es|ed)?|keeps? freezing|freezes|is frozen|(is|are|all) gone|lost (all )?my|disappeared|how (do|can) i|hilfe|funktioniert nicht|stürzt|abstürz|aidez|ne marche plus|"
     r"plante|ne se lance|ayuda|no funciona|no abre|se cierra|ajuda|socorro|não (abre|funciona)|parou de funcionar|"
     r"yardım|çalışmıyor|çöküyor|açılmıyor|non funziona|non si apre|si blocca|si chiude da solo|aiuto|"
-    r"werkt niet|crasht|loopt vast|start niet op)\b",
+    r"werkt niet|crasht|loopt vast|start niet op|"
+    r"hängt sich auf|se fige|se congela|travando|donuyor|"
+    r"verschwunden|disparu(e|s|es)?|desaparecid[oa]s?|desapareci(ó|eron)|sumiram|sumiu|"
+    r"kayboldu|spari(to|ta|ti|te)|scompars[oaie]|non parte|verdwenen|werkt .{0,30}niet meer|zijn weg)\b",
     re.IGNORECASE,
 )
 _PRAISE = re.compile(
     r"(\b(love|awesome|amazing|great job|thank you|thanks|best browser|rocks|kudos|"
     r"danke|liebe|großartig|genial|begeistert|merci|adore|bravo|gracias|encanta|obrigad[oa]|amo|parabéns|incrível|"
     r"teşekkürler|teşekkür ederim|seviyorum|harika|bayılıyorum|eline sağlık|"
-    r"grazie|adoro|fantastico|ottimo lavoro|bedankt|geweldig|fantastisch)\b|❤️|😍|🥰)",
+    r"grazie|adoro|fantastico|ottimo lavoro|bedankt|geweldig|fantastisch|adorei|ótim[oa])\b|❤️|😍|🥰)",
     re.IGNORECASE,
 )
 _SPAM = re.compile(

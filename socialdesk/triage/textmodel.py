@@ -115,9 +115,21 @@ def word_column(word: str) -> int:
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 
 
+# Names of products are left out of what the models read: which browser a message names says
+# nothing of its type or tone, but the project-written seed set names Firefox in most of its
+# compliments while the complaints the type model learns support requests from name other brands,
+# so a model reading the name learnt "Firefox" as praise ("Firefox keeps freezing": a compliment
+# at 0.96; read as one shared word instead, the name became an app roundup's mark). Only names
+# that are no common word in the desk's languages ("brave", "opera", "edge", "signal" are).
+_PRODUCT = re.compile(
+    r"\b(firefox|mozilla|chrome|chromium|safari|vivaldi|duckduckgo|thunderbird|bitwarden|spotify)\b"
+)
+
+
 def _plain(text: str) -> str:
-    """The text as the features read it: `normalise`d, stretched letters read as two."""
-    return _STRETCHED.sub(r"\1\1", normalise(text))
+    """The text as the features read it: `normalise`d, stretched letters read as two, without
+    product names."""
+    return _PRODUCT.sub(" ", _STRETCHED.sub(r"\1\1", normalise(text)))
 
 
 def raw_features(texts: list[str]) -> sparse.csr_matrix:

@@ -23,7 +23,7 @@ TOPIC_WORDS = {
     "crash": (
         r"crash\w*|keeps closing|closes (itself|by itself|on its own|suddenly)|force clos\w*|"
         r"abstürz\w*|stürzt|absturz|plante\w*|se ferme tout seul|se cierra|se cuelga|"
-        r"fecha sozinho|çök\w*|kapanıyor|si chiude|va in crash|crasht|loopt vast"
+        r"fecha sozinho|çök\w*|kapanıyor|si chiude|va in crash|crasht|loopt vast|sluit vanzelf"
     ),
     "slow": (
         r"slow\w*|sluggish|laggy|lags|lagging|takes forever|heavy|freez\w*|"
@@ -41,11 +41,11 @@ TOPIC_WORDS = {
     ),
     "video": (
         r"videos?|youtube|netflix|vídeos?|vidéos?|playback|full ?screen|"
-        r"plein écran|pantalla completa|tela cheia|tam ekran|schermo intero"
+        r"plein écran|pantalla completa|tela cheia|tam ekran|schermo intero|volledig scherm"
     ),
     "addons": (
         r"add-?ons?|extensions?|erweiterung\w*|module complémentaire\w*|extensiones|"
-        r"extensões|eklenti\w*|estension\w*|componenti aggiuntivi|ublock|adblock\w*"
+        r"extensões|eklenti\w*|estension\w*|componenti aggiuntivi|extensies|ublock|adblock\w*"
     ),
 }
 _TOPIC_RE = {t: re.compile(rf"(?<!\w)({w})(?!\w)", re.IGNORECASE) for t, w in TOPIC_WORDS.items()}

@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import models
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from conftest import make_inbound
 from socialdesk.actions import conversation as actions
@@ -20,7 +20,7 @@ from socialdesk.actions.leaving import FORMER_CONTRIBUTOR, stop_contributing
 from socialdesk.actions.triage import confirm_or_correct
 from socialdesk.conversations.models import Conversation, Message
 from socialdesk.people import applications
-from socialdesk.people.models import ApiToken, Application
+from socialdesk.people.models import ApiToken, Application, Profile
 from socialdesk.queues.models import Queue, SavedFilter
 
 USERNAME, EMAIL, SURNAME, PASSWORD = (
@@ -154,6 +154,13 @@ def test_a_contributor_leaves_and_their_personal_data_is_gone_from_every_table(a
     page.force_login(agents["cm"])
     html = page.get(f"/c/{replied.pk}/").content.decode()
     assert "a former contributor" in html
+    # In the reader's language, wherever a page names a person (str(user)), not as the username.
+    Profile.objects.filter(user=agents["cm"]).update(language="de")
+    html = page.get(f"/c/{replied.pk}/").content.decode()
+    Profile.objects.filter(user=agents["cm"]).update(language="")  # the agents are shared
+    translation.deactivate()  # the page left German active in this thread
+    assert "a former contributor" not in html
+    assert html.count("einer ehemaligen Person aus dem Team") >= 2  # the reply's and the note's
     # Told by email.
     assert mail.outbox[-1].to == [EMAIL] and "account is deleted" in mail.outbox[-1].subject
     # The placeholder cannot sign in.

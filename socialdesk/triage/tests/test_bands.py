@@ -13,9 +13,11 @@ from socialdesk.triage.classify import TagRuleSpec, TriageConfig, TriageInput, c
 from socialdesk.triage.models import TriageSuggestion
 
 # The models' weak guesses, used below: each is under the default act threshold of 0.8.
-SLOW = "Firefox is so slow since the last update"  # type: compliment, about 0.4 (it is a complaint)
-HEAVIER = "tried the new version for a week, it's ok but scrolling feels heavier"  # type: feedback, about 0.35
-SYNC = "sync is broken"  # type: support request, about 0.4; language: nl, about 0.5 (it is English)
+# They change when the models are retrained (`make model`): pick others with the same property.
+STUCK = "sync stuck"  # type: compliment, about 0.4 (it is a support request)
+# type: feedback, about 0.57 (other, about 0.5, addressed to @FirefoxSupport); long for a review.
+LONG_FEEDBACK = "the new version changed the menus, moved the toolbar and renamed a few settings here and there"
+SYNC = "sync is broken"  # type: compliment, about 0.45 (it is a support request); language: nl, about 0.5 (it is English)
 
 
 def _applied(result):
@@ -28,7 +30,7 @@ def _suggested(result):
 
 def test_a_rule_on_an_unsure_type_only_suggests_its_tag():
     fan = TagRuleSpec(tag="Fan Love", name="Fan love", type="compliment")
-    r = classify(TriageInput(SLOW), TriageConfig(tag_rules=(fan,)))
+    r = classify(TriageInput(STUCK), TriageConfig(tag_rules=(fan,)))
     assert r.type == "compliment" and r.type_confidence < 0.8
     assert _applied(r) == [] and _suggested(r) == ["Fan Love"]
     assert r.as_json()["tags"] == [] and r.as_json()["suggested_tags"] == ["Fan Love"]
@@ -70,9 +72,9 @@ def test_review_priority_acts_only_on_a_confident_type_or_sentiment_or_on_the_st
     def priority(text, stars):
         return classify(TriageInput(text, stars=stars)).priority
 
-    # A weak guess at "feedback" is not notable feedback; a weak guess at "support request" is no bug report.
-    assert classify(TriageInput(HEAVIER)).type_confidence < 0.8
-    assert priority(HEAVIER, 4) == 0
+    # A weak guess at "feedback" is not notable feedback; a weak guess is no bug report.
+    assert classify(TriageInput(LONG_FEEDBACK)).type_confidence < 0.8
+    assert priority(LONG_FEEDBACK, 4) == 0
     assert classify(TriageInput(SYNC)).type_confidence < 0.8
     assert priority(SYNC, 1) < priority(
         "The app crashes every time I open a new tab, please help", 1
@@ -83,11 +85,15 @@ def test_review_priority_acts_only_on_a_confident_type_or_sentiment_or_on_the_st
     assert priority("Very slow.", 2) > 0
 
 
-def test_ingestion_does_not_tag_or_type_a_conversation_on_a_guess(demo, inbound):
-    ingest([inbound(SLOW)])
+def test_ingestion_does_not_tag_or_type_a_conversation_on_a_guess(demo, inbound, settings):
+    # Addressed to @FirefoxSupport, hardly any short text is read as a compliment by the model
+    # alone, so the desk asks for more than a praise rule's confidence (RULE_CONFIDENCE 0.85):
+    # a rule's compliment is then as unsure as a guess, and must be treated as one.
+    settings.SOCIALDESK_TRIAGE_ACT_CONFIDENCE = 0.9
+    ingest([inbound("kudos team")])
     c = Conversation.objects.get()
     s = TriageSuggestion.objects.get(conversation=c)
-    assert s.type == "compliment" and s.type_confidence < 0.8
+    assert s.type == "compliment" and s.type_confidence < 0.9
     # The demo's "Fan love" rule is keyed on the type compliment: suggested, not added.
     assert "Fan Love" not in {t.name for t in c.tags.all()}
     assert {"tag": "Fan Love", "band": "unsure"}.items() <= next(
@@ -116,5 +122,5 @@ def test_ingestion_does_not_route_on_a_guessed_language(demo, inbound):
 
 
 def test_a_review_is_prioritised_by_what_triage_is_sure_of_in_ingestion(demo, inbound):
-    ingest([replace(inbound(HEAVIER), metadata={"rating": 4})])
+    ingest([replace(inbound(LONG_FEEDBACK), metadata={"rating": 4})])
     assert Conversation.objects.get().priority == 0

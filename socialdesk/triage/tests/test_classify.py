@@ -12,7 +12,7 @@ from socialdesk.triage.classify import (
     classify,
     classify_batch,
 )
-from socialdesk.triage.textmodel import candidate_words, word_column, words_vectorizer
+from socialdesk.triage.textmodel import candidate_words, features, word_column, words_vectorizer
 
 CONFIG = TriageConfig(controversial_topics=(("Terms of use", ("terms of use", "sell my data")),))
 
@@ -28,16 +28,42 @@ def test_a_list_of_browsers_is_an_app_roundup():
     assert r.type == "app roundup" and "lists 4 apps" in r.type_reason
 
 
-def test_a_problem_is_a_support_request_in_the_seed_languages():
+def test_a_problem_is_a_support_request_in_the_desks_languages():
     for text in (
         "Firefox lost all my bookmarks, help?",
+        "Firefox keeps freezing",
         "Firefox stürzt ständig ab, Hilfe!",
         "La synchronisation ne marche plus",
         "Firefox no abre desde ayer",
         "O Firefox não abre mais",
         "Firefox çöküyor, yardım edin",
+        "I miei segnalibri sono spariti dopo l'aggiornamento",
+        "Firefox non parte più su Windows",
+        "Mijn extensies zijn verdwenen",
+        "Synchronisatie werkt sinds gisteren niet meer",
     ):
-        assert classify(TriageInput(text)).type == "support request", text
+        r = classify(TriageInput(text))
+        assert r.type == "support request" and r.type_confidence >= 0.8, text
+
+
+def test_a_product_name_alone_says_nothing_of_the_type():
+    # The seed set names Firefox in most compliments: the models do not read the name at all.
+    for text in ("Firefox", "Mozilla Firefox", "Chrome"):
+        r = classify(TriageInput(text))
+        assert r.type != "compliment" and r.type_confidence < 0.99, (text, r.type)
+    assert features(["Firefox keeps freezing"]).nnz == features(["keeps freezing"]).nnz
+
+
+def test_asking_for_something_new_is_a_feature_request_in_the_desks_languages():
+    for text in (
+        "can you add a dark mode for PDFs?",
+        "Könnt ihr einen Dunkelmodus für PDFs einbauen?",
+        "Potete aggiungere una modalità scura per i PDF?",
+        "Kunnen jullie een donkere modus voor pdf's toevoegen?",
+        "Pouvez-vous ajouter un mode sombre pour les PDF ?",
+    ):
+        r = classify(TriageInput(text))
+        assert r.type == "feature request" and r.type_confidence >= 0.8, text
 
 
 def test_language_on_short_texts_ignores_handles_and_links():

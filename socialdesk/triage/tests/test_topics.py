@@ -48,10 +48,20 @@ def test_the_vpn_article_needs_the_vpn_named():
         "Firefox se cierra solo",
         "Firefox sürekli çöküyor",
         "Firefox crasht steeds",
+        "Firefox sluit vanzelf af",
+        "Firefox si chiude da solo",
+        "O Firefox fecha sozinho",
     ],
 )
 def test_crashes_in_every_language_get_the_crash_article(text):
     assert top(text) == "Firefox crashes - troubleshoot, prevent and get help fixing crashes"
+
+
+def test_dutch_names_its_add_ons_and_full_screen_too():
+    from socialdesk.triage.topics import topic_hits
+
+    hits = topic_hits("Mijn extensies zijn weg en een video op volledig scherm hapert")
+    assert hits == {"video": ["video", "volledig scherm"], "addons": ["extensies"]}
 
 
 def test_help_in_the_messages_language_comes_first():

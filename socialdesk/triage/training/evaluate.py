@@ -452,12 +452,12 @@ def evaluate_type(data: Path, bands: list[str]) -> list[str]:
         "## Type (TR1)",
         "",
         "Socialdesk = rules first (lists of three or more apps; feature-request phrasing; problem or "
-        "help phrasing; praise or thanks without a problem or question, in the six languages), then the "
+        "help phrasing; praise or thanks without a problem or question, in the desk's eight languages), then the "
         "trained model `type.npz`. Trained on the seed set's training side plus the complaints "
         "training side (complaint → support request; non-complaint from the random_tweet / "
         "random_reply domains → other; other non-complaints left out).",
         "",
-        "### Project-written seed set (6 types, 6 languages), held-out 30%",
+        "### Project-written seed set (6 types, 8 languages), held-out 30%",
         "",
         *TABLE,
         row("**Socialdesk (rules + model)**", ours),
@@ -931,7 +931,7 @@ Throughput on one core: see `bench/triage.py` and docs/performance.md.
 
 The labelled data is the public, real data described in `evaldata/README.md` (kept outside the
 repository; `make eval EVALDATA=path/to/evaldata`), plus one set this project wrote:
-`socialdesk/triage/training/seed_types.csv` (238 short messages, 6 types × 6 languages, with
+`socialdesk/triage/training/seed_types.csv` (310 short messages, 6 types × 8 languages: en, de, fr, es, pt, tr, it, nl; with
 type and sentiment labels; **written and labelled by the project, not real customer text**).
 Sentiment is trained on the airline, TweetEval and UMSAB (de, fr, es, pt, it) training sides plus
 the seed set, a UMSAB tweet weighing twice (`UMSAB_WEIGHT`); the Firefox reviews are not trained on, except that `make model` measures on their
