@@ -283,14 +283,14 @@ def evaluate_extra(extra: Path | None, bands: list[str]) -> list[str]:
     if extra is None:
         return out + [
             "Not measured in this run: `make eval EXTRADATA=folder` scores the held-out side of "
-            "the other public sentiment sets in that folder (see *Training data* above); "
+            "the other public sentiment sets in that folder (see *Data and split* above); "
             "`make model EXTRADATA=folder` trains on their training side.",
             "",
         ]
     rows = datasets.extra_sentiment_rows(extra)
     out += [
         "Sets of other public labelled data, none of them one of the evaluation data's sources "
-        "(overlapping texts dropped: see *Training data* above), split by the same hash. "
+        "(overlapping texts dropped: see *Data and split* above), split by the same hash. "
         "Majority = the majority class of that set's (or language's) training side. A set "
         "labelled negative / positive only is scored on those two classes; the model may still "
         "answer neutral, which counts as wrong.",
