@@ -265,7 +265,8 @@ def _text(html: str) -> str:
 
 
 def test_the_panel_names_the_band_and_gives_reasons_in_words(client, contributor, demo, inbound):
-    ingest([inbound("Firefox keeps crashing since the update, help")])
+    # (With "since the update" the sentiment model is sure enough to set negative itself.)
+    ingest([inbound("Firefox keeps crashing, help")])
     c = Conversation.objects.get()
     client.force_login(contributor)
     page = client.get(f"/c/{c.pk}/").content.decode()
