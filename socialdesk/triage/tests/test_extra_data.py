@@ -54,3 +54,27 @@ def test_only_the_training_side_of_the_extra_rows_is_trained_on(tmp_path, monkey
     assert added == [t for t, *_ in rows if datasets.split(t) == "train"]
     assert 0 < len(added) < len(rows)
     assert weights[len(without) :] == [train.EXTRA_WEIGHT] * len(added)
+
+
+def test_building_the_folder_leaves_out_evaluation_texts_two_labels_and_repeats(
+    tmp_path, monkeypatch
+):
+    from socialdesk.triage.training import extradata
+
+    evaldata = tmp_path / "evaldata"
+    evaldata.mkdir()
+    (evaldata / "language-dev.jsonl").write_text('{"text": "Already Evaluated", "lang": "en"}\n')
+    rows = [
+        ("a  text", "positive"),
+        ("A text", "negative"),  # the same text, normalised, with another label
+        ("already evaluated", "neutral"),
+        ("new\tone", "neutral"),
+        ("new one", "neutral"),
+    ]
+    monkeypatch.setattr(extradata, "SETS", [("tr-x.tsv", "tr", "x", lambda clones: rows)])
+    extradata.build(tmp_path / "clones", evaldata, tmp_path / "out")
+    assert (tmp_path / "out" / "tr-x.tsv").read_text() == (
+        "text\tlabel\tlang\tsource\nnew one\tneutral\ttr\tx\n"
+    )
+    (got,) = datasets.extra_sentiment_rows(tmp_path / "out")
+    assert got == {"text": "new one", "label": "neutral", "lang": "tr", "source": "x"}

@@ -941,16 +941,20 @@ training side how often each topic's help was the volunteers' help (for the sugg
 Dutch sentiment at all. `make model EXTRADATA=folder` also trains the sentiment model on the
 training side of other public, hand-labelled sets kept in such a folder (one tab-separated file
 per set: `text label lang source`; `datasets.extra_sentiment_rows`), split by the same hash;
-`make eval EXTRADATA=folder` scores their held-out side in its own table below. None of them is
+`make eval EXTRADATA=folder` scores their held-out side in its own table below. The folder is
+built from git clones of the sets' repositories at pinned commits by
+`python -m socialdesk.triage.training.extradata CLONES EVALDATA FOLDER`. None of them is
 one of the evaluation data's sources or built from them, and every text whose normalised form is
-in any evaluation file was dropped. The committed model was trained with five: Turkish —
+in any evaluation file was dropped. The committed model was trained with four: Turkish —
 FSMTSAD (kevserbusrayildirim/FSMTSAD, CC0; reviews, tweets and written sentences, three classes,
 partly augmented by back-translation, so its own held-out figure is optimistic), Kulcu's
 Turkish tweets (sercankulcu/sentiment-analysis-of-tweets-in-Turkish, three classes) and the
 Kemik tweets as published with cemrifki/sentiment-embeddings (MIT; negative / positive);
 Dutch — politicians' tweets labelled for a thesis
-(cltl-students/Eva_Zegelaar_Emotion_Classification_Dutch_Political_Tweets); German — GermEval
-2017's Deutsche Bahn customer-feedback tweets (dev and test files as in LSX-UniWue/SuperGLEBer).
+(cltl-students/Eva_Zegelaar_Emotion_Classification_Dutch_Political_Tweets). GermEval 2017's
+Deutsche Bahn customer-feedback tweets were tried and left out: German UMSAB fell from 0.631 to
+0.607 with them. No usable Spanish, Portuguese, French or Italian set with its texts was found
+(the Spanish and Portuguese tweet sets found publish tweet IDs only).
 A text of these sets weighs as an English one (`EXTRA_WEIGHT`). Without `EXTRADATA` (as in CI)
 everything else works the same, and that table says it was not measured.
 
