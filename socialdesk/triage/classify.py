@@ -14,6 +14,7 @@ a guess and acts whatever the models say. Reasons are written for a volunteer ("
 """
 
 import html
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -57,6 +58,12 @@ LANGUAGES = [
 # The two bands of a classifier's value; the page, the activity log and the command's output use these words.
 CONFIDENT = "confident"
 UNSURE = "unsure"
+
+
+def _shown(confidence: float) -> float:
+    """A confidence to three decimals, rounded down: 0.79996 is shown as 0.799, not as 0.8 beside
+    the band "unsure" that the act threshold of 0.8 gives it."""
+    return math.floor(confidence * 1000 + 1e-9) / 1000
 
 
 def band(confidence: float, act: float) -> str:
@@ -147,13 +154,13 @@ class TriageResult:
     def as_json(self) -> dict:
         return {
             "type": self.type,
-            "type_confidence": round(self.type_confidence, 3),
+            "type_confidence": _shown(self.type_confidence),
             "type_band": self.type_band,
             "language": self.language,
-            "language_confidence": round(self.language_confidence, 3),
+            "language_confidence": _shown(self.language_confidence),
             "language_band": self.language_band,
             "sentiment": self.sentiment,
-            "sentiment_confidence": round(self.sentiment_confidence, 3),
+            "sentiment_confidence": _shown(self.sentiment_confidence),
             "sentiment_band": self.sentiment_band,
             "tags": [t.tag for t in self.applied_tags],
             "suggested_tags": [t.tag for t in self.suggested_tags],

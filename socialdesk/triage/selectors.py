@@ -1,5 +1,6 @@
 """Reads for the triage UI: the conversation's suggestion panel, KB/clipping suggestions, clusters (TR7/TR8)."""
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -153,7 +154,8 @@ def _translated(items: list[dict]) -> list[dict]:
 
 def _numbers(confidence: float, act: float) -> str:
     return gettext("%(sure)s sure; triage acts on its own from %(act)s") % {
-        "sure": f"{confidence:.0%}",
+        # Rounded down, as classify's numbers are: 79.6% is not "80%" beside "unsure".
+        "sure": f"{math.floor(confidence * 100 + 1e-9) / 100:.0%}",
         "act": f"{act:.0%}",
     }
 

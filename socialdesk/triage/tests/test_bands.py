@@ -124,3 +124,15 @@ def test_ingestion_does_not_route_on_a_guessed_language(demo, inbound):
 def test_a_review_is_prioritised_by_what_triage_is_sure_of_in_ingestion(demo, inbound):
     ingest([replace(inbound(LONG_FEEDBACK), metadata={"rating": 4})])
     assert Conversation.objects.get().priority == 0
+
+
+def test_a_confidence_just_under_the_threshold_is_never_shown_as_the_threshold():
+    from socialdesk.triage.selectors import _numbers
+
+    r = classify(TriageInput(LONG_FEEDBACK))
+    r = replace(r, type_confidence=0.79996, sentiment_confidence=0.8, language_confidence=0.29)
+    shown = r.as_json()
+    assert (shown["type_confidence"], shown["type_band"]) == (0.799, "unsure")
+    assert (shown["sentiment_confidence"], shown["sentiment_band"]) == (0.8, "confident")
+    assert shown["language_confidence"] == 0.29
+    assert _numbers(0.79996, 0.8).startswith("79% sure") and _numbers(0.85, 0.8).startswith("85%")
